@@ -1,0 +1,198 @@
+/* bench.c - Looplab's side of scripts/bench.
+ *
+ * The same workloads as bench/bench_asyncio.py, with the same task counts
+ * and awaits, so the two can be compared line by line:
+ *   task_step   1 000 tasks x 1 000 sleep(0), gathered: ns per task step
+ *               (once with recording off, once on);
+ *   spawn       create 100 000 tasks that return at once, then await each:
+ *               ns per task (create + await);
+ *   mem_task    RSS per live task with 100 000 tasks asleep: bytes per task.
+ * Each timing is repeated (--repeat, default 5) and the median printed, one
+ * `name: value unit` line each.  A benchmark program, not a timed test: the
+ * machines are shared, so only medians of repeated runs mean anything. */
+#include <looplab.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *v, int n) {
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* ---- task_step ---- */
+enum { STEP_TASKS = 1000, STEP_ROUNDS = 1000 };
+
+static ll_value stepper(ll_value unused) {
+    (void)unused;
+    for (int i = 0; i < STEP_ROUNDS; i++)
+        ll_sleep(0);
+    return ll_none();
+}
+
+static ll_value step_main(ll_value unused) {
+    (void)unused;
+    void **aws = malloc(STEP_TASKS * sizeof *aws);
+    for (int i = 0; i < STEP_TASKS; i++)
+        aws[i] = ll_create_task(ll_coro(stepper, ll_none()), NULL);
+    ll_await(ll_gatherv(aws, STEP_TASKS, false));
+    free(aws);
+    return ll_none();
+}
+
+static double bench_step(int record) {
+    ll_loop_opts o = {.clock = LL_CLOCK_VIRTUAL, .record = record ? 1 : -1};
+    ll_loop *loop = ll_loop_new(&o);
+    double t0 = now_s();
+    ll_loop_run_until_complete(loop, ll_coro(step_main, ll_none()));
+    double t = now_s() - t0;
+    ll_loop_close(loop);
+    return t / ((double)STEP_TASKS * STEP_ROUNDS) * 1e9;
+}
+
+/* ---- spawn ---- */
+enum { SPAWN_TASKS = 100000 };
+
+static ll_value returns_at_once(ll_value v) { return v; }
+
+static double spawn_elapsed;
+
+static ll_value spawn_main(ll_value unused) {
+    (void)unused;
+    ll_task **ts = malloc(SPAWN_TASKS * sizeof *ts);
+    double t0 = now_s();
+    for (int i = 0; i < SPAWN_TASKS; i++)
+        ts[i] = ll_create_task(ll_coro(returns_at_once, ll_int(i)), NULL);
+    for (int i = 0; i < SPAWN_TASKS; i++)
+        ll_await(ts[i]);
+    spawn_elapsed = now_s() - t0;
+    free(ts);
+    return ll_none();
+}
+
+static double bench_spawn(void) {
+    ll_loop_opts o = {.clock = LL_CLOCK_VIRTUAL, .record = -1};
+    ll_loop *loop = ll_loop_new(&o);
+    ll_loop_run_until_complete(loop, ll_coro(spawn_main, ll_none()));
+    ll_loop_close(loop);
+    return spawn_elapsed / SPAWN_TASKS * 1e9;
+}
+
+/* ---- mem_task ---- */
+enum { MEM_TASKS = 100000 };
+
+static long rss_bytes(void) {
+    FILE *f = fopen("/proc/self/status", "r");
+    if (!f)
+        return -1;
+    char line[256];
+    long kb = -1;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
+            break;
+    fclose(f);
+    return kb * 1024;
+}
+
+static ll_value long_sleeper(ll_value unused) {
+    (void)unused;
+    ll_sleep(3600);
+    return ll_none();
+}
+
+static double mem_per_task;
+
+static ll_value mem_main(ll_value unused) {
+    (void)unused;
+    ll_task **ts = malloc(MEM_TASKS * sizeof *ts);
+    long before = rss_bytes();
+    for (int i = 0; i < MEM_TASKS; i++)
+        ts[i] = ll_create_task(ll_coro(long_sleeper, ll_none()), NULL);
+    ll_sleep(0);
+    ll_sleep(0);
+    long after = rss_bytes();
+    mem_per_task = (double)(after - before) / MEM_TASKS;
+    for (int i = 0; i < MEM_TASKS; i++)
+        ll_task_cancel(ts[i]);
+    for (int i = 0; i < MEM_TASKS; i++)
+        ll_await(ts[i]);
+    free(ts);
+    return ll_none();
+}
+
+static double bench_mem(void) {
+    ll_loop_opts o = {.clock = LL_CLOCK_VIRTUAL, .record = -1};
+    ll_loop *loop = ll_loop_new(&o);
+    ll_loop_run_until_complete(loop, ll_coro(mem_main, ll_none()));
+    ll_loop_close(loop);
+    return mem_per_task;
+}
+
+static bool wanted(const char *only, const char *name) {
+    if (!only)
+        return true;
+    size_t n = strlen(name);
+    for (const char *p = only; (p = strstr(p, name)) != NULL; p += n)
+        if ((p == only || p[-1] == ',') && (p[n] == ',' || p[n] == '\0'))
+            return true;
+    return false;
+}
+
+int main(int argc, char **argv) {
+    int repeat = 5;
+    const char *only = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--repeat") == 0 && i + 1 < argc)
+            repeat = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc)
+            only = argv[++i];
+        else {
+            fprintf(stderr, "usage: %s [--repeat N] [--only NAME,...]\n"
+                            "names: task_step, task_step_rec, spawn, mem_task\n", argv[0]);
+            return 2;
+        }
+    }
+    if (repeat < 1 || repeat > 100) {
+        fprintf(stderr, "%s: --repeat must be between 1 and 100\n", argv[0]);
+        return 2;
+    }
+    double v[100];
+    if (wanted(only, "task_step")) {
+        for (int i = 0; i < repeat; i++)
+            v[i] = bench_step(0);
+        printf("task_step: %.1f ns/step\n", median(v, repeat));
+        fflush(stdout);
+    }
+    if (wanted(only, "task_step_rec")) {
+        for (int i = 0; i < repeat; i++)
+            v[i] = bench_step(1);
+        printf("task_step_rec: %.1f ns/step\n", median(v, repeat));
+        fflush(stdout);
+    }
+    if (wanted(only, "spawn")) {
+        for (int i = 0; i < repeat; i++)
+            v[i] = bench_spawn();
+        printf("spawn: %.1f ns/task\n", median(v, repeat));
+        fflush(stdout);
+    }
+    /* Memory is measured once, best in a fresh process (scripts/bench runs
+     * it with --only mem_task). */
+    if (wanted(only, "mem_task")) {
+        printf("mem_task: %.0f bytes/task\n", bench_mem());
+        fflush(stdout);
+    }
+    return 0;
+}

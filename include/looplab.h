@@ -1,0 +1,374 @@
+/* looplab.h - Looplab's coroutine library: Python's asyncio, in C, recorded.
+ *
+ * This is the one public header.  A Looplab program reads like its Python
+ * twin: coroutines are plain C functions that run on their own stacks, so
+ * `await` is an ordinary call (ll_await) and a coroutine can await from any
+ * depth.  The scheduler behind it reproduces asyncio's ordering rules
+ * (docs/asyncio-mapping.md) and records every state change as an event, which
+ * Looplab's tools turn into traces, statistics and animations.
+ *
+ *     static ll_value my_coroutine(ll_value delay) {       // async def
+ *         ll_print("started with delay: %lld", delay.i);
+ *         ll_sleep(delay.i);                               // await asyncio.sleep
+ *         return ll_int(delay.i * 2);
+ *     }
+ *     static ll_value amain(ll_value arg) {
+ *         ll_task *t1 = ll_create_task(ll_coro(my_coroutine, ll_int(1)), NULL);
+ *         ll_task *t2 = ll_create_task(ll_coro(my_coroutine, ll_int(2)), NULL);
+ *         ll_value results = ll_await(ll_gather(t1, t2));
+ *         ll_print("Results: %s", ll_repr(results));       // Results: [2, 4]
+ *         return ll_none();
+ *     }
+ *     int main(void) { return ll_run(ll_coro(amain, ll_none())); }
+ *
+ * Naming: public names start with `ll_`; asyncio's word is kept for asyncio's
+ * idea (task, future, gather, sleep, cancel).  Calls that can suspend or that
+ * report misuse are macros that capture the caller's __FILE__ and __LINE__,
+ * so traces and error messages name the line of the lesson, not of the
+ * library.
+ *
+ * Errors instead of exceptions: a coroutine fails by returning an error value
+ * (`return ll_raise(LL_EVALUE, "bad input %d", n);`).  Whoever awaits it gets
+ * that value back and may handle it (`if (ll_failed(v)) ...` is `except`) or
+ * pass it on (`return v;` is a bare `raise`).  Cancellation arrives the same
+ * way, as an LL_ECANCELLED error at the await point.
+ *
+ * Memory: the loop owns every task, future and handle it creates and frees
+ * them when it is closed (ll_run closes its loop).  A task's stack is given
+ * back as soon as the task finishes, so finished tasks cost a few hundred
+ * bytes until then.  Strings made by the library (error messages, ll_repr)
+ * live in the loop's arena and stay valid until the loop is closed. */
+#ifndef LOOPLAB_H
+#define LOOPLAB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define LL_VERSION_MAJOR 0
+#define LL_VERSION_MINOR 1
+#define LL_VERSION_PATCH 0
+#define LL_VERSION_STRING "0.1.0"
+
+#if defined(__GNUC__)
+#define LL_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
+#else
+#define LL_PRINTF(fmt, args)
+#endif
+
+/* ---- Errors ----------------------------------------------------------------
+ * Every error code has asyncio's (or Python's) exception name and a sentence.
+ * Codes are negative, like libuv's; 0 means success. */
+#define LL_ERRNO_MAP(X)                                                        \
+    X(CANCELLED, -1001, "CancelledError", "the task or future was cancelled")  \
+    X(TIMEOUT, -1002, "TimeoutError", "the operation did not finish in time")  \
+    X(INVALID_STATE, -1003, "InvalidStateError",                               \
+      "the future is not in a state that allows this call")                    \
+    X(RUNTIME, -1004, "RuntimeError", "the call is not allowed here")          \
+    X(VALUE, -1005, "ValueError", "an argument has the right type but a bad value") \
+    X(TYPE, -1006, "TypeError", "an argument is not of the expected kind")     \
+    X(EXCEPTION, -1007, "Exception", "the coroutine failed")                   \
+    X(ZERO_DIVISION, -1008, "ZeroDivisionError", "division by zero")           \
+    X(KEY, -1009, "KeyError", "no such key")                                   \
+    X(OS, -1010, "OSError", "an operating-system call failed")                 \
+    X(NOMEM, -1011, "MemoryError", "out of memory")                            \
+    X(DEADLOCK, -1012, "DeadlockError",                                        \
+      "every task is waiting and nothing can wake them")
+
+typedef enum ll_errno {
+#define LL__ERRNO_ENUM(name, code, pyname, text) LL_E##name = code,
+    LL_ERRNO_MAP(LL__ERRNO_ENUM)
+#undef LL__ERRNO_ENUM
+} ll_errno;
+
+/* The Python exception name of an error code ("CancelledError"), or
+ * "UnknownError". */
+const char *ll_err_name(int code);
+/* A sentence describing the error code. */
+const char *ll_strerror(int code);
+
+/* ---- Values ----------------------------------------------------------------
+ * What a coroutine returns and what ll_await gives back: a small tagged
+ * value, passed by value.  Strings and pointers are borrowed: the program
+ * keeps them alive as long as the value is used. */
+typedef enum ll_kind {
+    LL_NONE = 0, /* Python's None */
+    LL_INT,      /* .i */
+    LL_FLOAT,    /* .f */
+    LL_BOOL,     /* .i is 0 or 1 */
+    LL_STR,      /* .s, a NUL-terminated string */
+    LL_PTR,      /* .p, any pointer the program wants to pass along */
+    LL_LIST,     /* .list, made by gather: results in argument order */
+    LL_ERROR     /* .err is the code, .s the message (may be "") */
+} ll_kind;
+
+struct ll_list;
+
+typedef struct ll_value {
+    ll_kind kind; /* which member of the union is meaningful */
+    int err;      /* for LL_ERROR: the negative error code */
+    union {
+        int64_t i;
+        double f;
+        const char *s;
+        void *p;
+        const struct ll_list *list;
+    };
+} ll_value;
+
+typedef struct ll_list {
+    size_t len;        /* number of items */
+    ll_value items[];  /* the items */
+} ll_list;
+
+static inline ll_value ll_none(void) { ll_value v = {LL_NONE, 0, {.i = 0}}; return v; }
+static inline ll_value ll_int(int64_t i) { ll_value v = {LL_INT, 0, {.i = i}}; return v; }
+static inline ll_value ll_float(double f) { ll_value v = {LL_FLOAT, 0, {.f = f}}; return v; }
+static inline ll_value ll_bool(bool b) { ll_value v = {LL_BOOL, 0, {.i = b}}; return v; }
+static inline ll_value ll_str(const char *s) { ll_value v = {LL_STR, 0, {.s = s}}; return v; }
+static inline ll_value ll_ptr(void *p) { ll_value v = {LL_PTR, 0, {.p = p}}; return v; }
+
+/* An error value with a formatted message: `return ll_raise(LL_EVALUE, ...)`
+ * is Python's `raise ValueError(...)`.  The message is copied into the
+ * running loop's arena (or kept in a small static buffer outside a loop). */
+ll_value ll_raise(int code, const char *fmt, ...) LL_PRINTF(2, 3);
+
+static inline bool ll_failed(ll_value v) { return v.kind == LL_ERROR; }
+static inline bool ll_is_cancelled(ll_value v) {
+    return v.kind == LL_ERROR && v.err == LL_ECANCELLED;
+}
+/* The error code of an error value, 0 for any other value. */
+static inline int ll_errcode(ll_value v) { return v.kind == LL_ERROR ? v.err : 0; }
+/* The message of an error value ("" when it has none, or for non-errors). */
+const char *ll_errmsg(ll_value v);
+
+/* Items of a list value (from gather); out-of-range or non-list gives None. */
+size_t ll_list_len(ll_value v);
+ll_value ll_list_at(ll_value v, size_t i);
+
+/* Python's repr() of a value: None, 42, 2.5, True, 'text', [2, 4],
+ * ValueError('bad'), CancelledError().  The string lives in the running
+ * loop's arena (a small rotating static buffer outside a loop). */
+const char *ll_repr(ll_value v);
+
+/* ---- Objects ----------------------------------------------------------------
+ * All are opaque and owned by their loop.  Any of ll_coro*, ll_task* and
+ * ll_future* may be passed where an "awaitable" (void *) is taken; a pointer
+ * to anything else is reported as a TypeError, not a crash. */
+typedef struct ll_loop ll_loop;
+typedef struct ll_future ll_future;
+typedef struct ll_task ll_task;
+typedef struct ll_coro ll_coro;
+typedef struct ll_handle ll_handle;
+
+/* A coroutine function: Python's `async def f(arg)`. */
+typedef ll_value (*ll_coro_fn)(ll_value arg);
+/* A plain callback for call_soon / call_later / call_at. */
+typedef void (*ll_callback_fn)(void *arg);
+/* A future's done callback (add_done_callback). */
+typedef void (*ll_done_fn)(ll_future *fut, void *arg);
+
+/* ---- Loops and clocks -------------------------------------------------------
+ * One loop interface, two clocks.  The virtual clock jumps to the next timer
+ * whenever nothing is ready, so lessons finish at once and their traces are
+ * reproducible byte for byte.  The real clock runs the same loop on libuv and
+ * real time; real I/O needs it.  Both give the same order of events for a
+ * program that only uses timers. */
+typedef enum ll_clock {
+    LL_CLOCK_DEFAULT = 0, /* LOOPLAB_CLOCK from the environment, else virtual */
+    LL_CLOCK_VIRTUAL,
+    LL_CLOCK_REAL
+} ll_clock;
+
+typedef struct ll_loop_opts {
+    ll_clock clock;          /* which clock drives the loop */
+    int record;              /* 1 record events, -1 do not, 0 default
+                                (LOOPLAB_RECORD=0 turns it off, else on) */
+    const char *trace_path;  /* write the trace here when the loop closes
+                                (NULL: LOOPLAB_TRACE, else nowhere); "-" is
+                                standard error */
+    size_t stack_size;       /* default task stack size in bytes (0: 256 KiB,
+                                or LOOPLAB_STACK_SIZE) */
+    const char *program;     /* program name for the trace (NULL: argv[0]) */
+} ll_loop_opts;
+
+/* Creates a loop (opts may be NULL for the defaults) and makes it this
+ * thread's current loop.  Returns NULL only when memory runs out. */
+ll_loop *ll_loop_new(const ll_loop_opts *opts);
+
+/* Runs the loop until `awaitable` is done and returns its result (or its
+ * error).  A coroutine is wrapped in a task first.  Python's
+ * loop.run_until_complete(). */
+#define ll_loop_run_until_complete(loop, aw)                                   \
+    ll__loop_run_until_complete((loop), (aw), __FILE__, __LINE__)
+
+/* Asks the loop to stop after the current iteration (loop.stop()). */
+void ll_loop_stop(ll_loop *loop);
+
+/* Cancels the tasks still pending and runs the loop until they have
+ * finished (as asyncio.run does), reports failures nobody retrieved, writes
+ * the trace if one was asked for, and frees everything the loop owns.
+ * Returns 0, or 1 when something was reported. */
+int ll_loop_close(ll_loop *loop);
+
+/* The loop's clock in seconds since it started (loop.time()). */
+double ll_loop_time(const ll_loop *loop);
+/* Whether the loop runs on the real (libuv) clock. */
+bool ll_loop_is_real(const ll_loop *loop);
+
+/* The loop running in this thread, or NULL (asyncio.get_running_loop()). */
+ll_loop *ll_get_running_loop(void);
+/* The running loop, else this thread's current loop, else a new one
+ * (the older asyncio.get_event_loop()). */
+ll_loop *ll_get_event_loop(void);
+
+/* asyncio.run(main): a new loop, run main to completion, close the loop.
+ * Returns 0 when main succeeded; 1 when it failed (the error is printed on
+ * standard error, as Python prints the traceback), when the program
+ * deadlocked, or when the loop reported a problem at close. */
+#define ll_run(main) ll__run((main), NULL, __FILE__, __LINE__)
+#define ll_run_opts(main, opts) ll__run((main), (opts), __FILE__, __LINE__)
+
+/* The running loop's time in seconds (loop.time()); 0 outside a loop. */
+double ll_time(void);
+
+/* ---- Coroutines and tasks -------------------------------------------------- */
+
+/* A coroutine object: Python's `f(arg)` without await.  It does nothing
+ * until it is awaited (runs inline in the awaiting task) or wrapped in a
+ * task.  A coroutine never awaited is reported when the loop closes. */
+#define ll_coro(fn, arg) ll__coro_new((fn), (arg), #fn, __FILE__, __LINE__)
+
+typedef struct ll_task_opts {
+    const char *name;   /* NULL: "Task-N", numbered as asyncio does */
+    size_t stack_size;  /* 0: the loop's default */
+} ll_task_opts;
+
+/* asyncio.create_task(coro, name=name): schedules the coroutine to run as a
+ * task.  It does not start now: its first step is queued behind everything
+ * already ready.  Takes ownership of the coroutine.  name may be NULL. */
+#define ll_create_task(coro, name)                                             \
+    ll__create_task((coro), (name), NULL, __FILE__, __LINE__)
+#define ll_create_task_opts(coro, opts)                                        \
+    ll__create_task((coro), NULL, (opts), __FILE__, __LINE__)
+
+/* `await aw` for a coroutine (runs inline in this task), a task or a future.
+ * Suspends the calling task until aw is done, unless it already is.  Returns
+ * aw's result, or its error (LL_ECANCELLED when this task was cancelled while
+ * it waited). */
+#define ll_await(aw) ll__await((aw), __FILE__, __LINE__)
+
+/* `await asyncio.sleep(seconds)`: 0 or less is a single bare yield (the task
+ * goes to the back of the ready queue).  Returns 0, LL_ECANCELLED when the
+ * task was cancelled while sleeping, or LL_EVALUE for a NaN delay. */
+#define ll_sleep(seconds) ll__sleep((double)(seconds), __FILE__, __LINE__)
+
+/* task.cancel(): false when the task is already done.  Otherwise the task
+ * receives LL_ECANCELLED at its current await point on its next step (a task
+ * that never started ends without running). */
+#define ll_task_cancel(task) ll__task_cancel((task), __FILE__, __LINE__)
+
+bool ll_task_done(const ll_task *task);
+bool ll_task_cancelled(const ll_task *task);
+/* The task's result or error; InvalidStateError if it is not done. */
+ll_value ll_task_result(ll_task *task);
+const char *ll_task_name(const ll_task *task);
+uint32_t ll_task_id(const ll_task *task);
+/* A task is a future: this is the same object seen as one
+ * (for add_done_callback, gather, ...). */
+ll_future *ll_task_future(ll_task *task);
+
+/* The task running now, or NULL (asyncio.current_task()). */
+ll_task *ll_current_task(void);
+/* The running loop's tasks that are not done, in creation order; writes at
+ * most `max` to out and returns how many there are (asyncio.all_tasks()). */
+size_t ll_all_tasks(ll_task **out, size_t max);
+
+/* ---- Futures ---------------------------------------------------------------- */
+
+/* loop.create_future() on the running (or current) loop. */
+#define ll_future_new() ll__future_new(__FILE__, __LINE__)
+/* Mark the future done.  Return 0, or LL_EINVALID_STATE (with a message on
+ * standard error naming the call site) if it was already done. */
+#define ll_future_set_result(fut, value)                                       \
+    ll__future_set_result((fut), (value), __FILE__, __LINE__)
+#define ll_future_set_exception(fut, err)                                      \
+    ll__future_set_exception((fut), (err), __FILE__, __LINE__)
+/* false when already done; otherwise cancels it and schedules callbacks. */
+#define ll_future_cancel(fut) ll__future_cancel((fut), __FILE__, __LINE__)
+bool ll_future_done(const ll_future *fut);
+bool ll_future_cancelled(const ll_future *fut);
+/* The result, the error (CancelledError if cancelled), or InvalidStateError
+ * when it is not done yet.  Retrieving an error marks it as seen. */
+ll_value ll_future_result(ll_future *fut);
+/* Calls fn(fut, arg) through the ready queue once the future is done (at
+ * once, through the queue, if it already is).  Returns 0 or an error code. */
+int ll_future_add_done_callback(ll_future *fut, ll_done_fn fn, void *arg);
+/* Removes every registration of (fn, arg); returns how many were removed. */
+size_t ll_future_remove_done_callback(ll_future *fut, ll_done_fn fn, void *arg);
+
+/* asyncio.gather(*aws): a future whose result is the list of results in
+ * argument order.  Coroutines are wrapped in tasks, started in argument
+ * order.  The first error is delivered to the awaiter at once while the other
+ * children keep running; cancelling the gather cancels every child.
+ * ll_gather_return_exceptions() puts errors into the list instead. */
+#define ll_gather(...) ll__gather(false, __FILE__, __LINE__, __VA_ARGS__, (void *)0)
+#define ll_gather_return_exceptions(...)                                       \
+    ll__gather(true, __FILE__, __LINE__, __VA_ARGS__, (void *)0)
+/* The same from an array of n awaitables (n may be 0: the result is []). */
+#define ll_gatherv(aws, n, return_exceptions)                                  \
+    ll__gatherv((aws), (n), (return_exceptions), __FILE__, __LINE__)
+
+/* ---- Callbacks -------------------------------------------------------------- */
+
+/* loop.call_soon / call_later / call_at.  The returned handle stays valid
+ * until the loop is closed.  A NaN delay is refused (NULL, with a message);
+ * a negative delay acts as 0. */
+#define ll_call_soon(loop, fn, arg) ll__call_at((loop), -1.0, 0, (fn), (arg), __FILE__, __LINE__)
+#define ll_call_later(loop, delay, fn, arg)                                    \
+    ll__call_at((loop), (double)(delay), 1, (fn), (arg), __FILE__, __LINE__)
+#define ll_call_at(loop, when, fn, arg)                                        \
+    ll__call_at((loop), (double)(when), 2, (fn), (arg), __FILE__, __LINE__)
+/* handle.cancel(): the callback will not run (no effect once it has run). */
+void ll_handle_cancel(ll_handle *h);
+bool ll_handle_cancelled(const ll_handle *h);
+
+/* ---- Output and narration ---------------------------------------------------- */
+
+/* print(): writes one line (a newline is added) to standard output and
+ * records it in the trace. */
+#define ll_print(...) ll__print(__FILE__, __LINE__, __VA_ARGS__)
+/* A narration note: recorded in the trace at this moment, for the viewer to
+ * show.  Not printed. */
+#define ll_note(...) ll__note(__FILE__, __LINE__, __VA_ARGS__)
+
+/* ---- Behind the macros (call the macros, not these) ---------------------------- */
+ll_value ll__loop_run_until_complete(ll_loop *loop, void *aw, const char *file, int line);
+int ll__run(ll_coro *main, const ll_loop_opts *opts, const char *file, int line);
+ll_coro *ll__coro_new(ll_coro_fn fn, ll_value arg, const char *fn_name,
+                      const char *file, int line);
+ll_task *ll__create_task(ll_coro *coro, const char *name, const ll_task_opts *opts,
+                         const char *file, int line);
+ll_value ll__await(void *aw, const char *file, int line);
+int ll__sleep(double seconds, const char *file, int line);
+bool ll__task_cancel(ll_task *task, const char *file, int line);
+ll_future *ll__future_new(const char *file, int line);
+int ll__future_set_result(ll_future *fut, ll_value v, const char *file, int line);
+int ll__future_set_exception(ll_future *fut, ll_value err, const char *file, int line);
+bool ll__future_cancel(ll_future *fut, const char *file, int line);
+ll_future *ll__gather(bool return_exceptions, const char *file, int line, ...);
+ll_future *ll__gatherv(void *const *aws, size_t n, bool return_exceptions,
+                       const char *file, int line);
+ll_handle *ll__call_at(ll_loop *loop, double t, int mode, ll_callback_fn fn, void *arg,
+                       const char *file, int line);
+void ll__print(const char *file, int line, const char *fmt, ...) LL_PRINTF(3, 4);
+void ll__note(const char *file, int line, const char *fmt, ...) LL_PRINTF(3, 4);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

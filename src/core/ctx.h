@@ -1,0 +1,57 @@
+/* ctx.h - stackful context switching for Looplab's tasks (internal).
+ *
+ * A context is a saved machine state (callee-saved registers and a stack
+ * pointer).  The scheduler runs on the thread's own stack and switches into a
+ * task's context to run one step of it; the task switches back when it awaits
+ * something that is not ready.  Switching never makes a system call and never
+ * allocates: that is what keeps a task step near 10 ns.
+ *
+ * Backends, chosen at configure time (meson option `ctx`):
+ *   - asm:      hand-written routines for x86-64 (System V) and AArch64.
+ *   - ucontext: portable getcontext/makecontext/swapcontext (slower: glibc's
+ *               swapcontext saves the signal mask with a system call).
+ *
+ * AddressSanitizer is told about every switch and Valgrind about every stack
+ * (see stack.h), so both stay quiet about stack switching. */
+#ifndef LL_CORE_CTX_H
+#define LL_CORE_CTX_H
+
+#include <stddef.h>
+
+#if defined(LL_CTX_UCONTEXT)
+#include <ucontext.h>
+#endif
+
+typedef struct ll__ctx {
+    void *sp;                 /* asm backends: stack pointer saved at switch-out */
+#if defined(LL_CTX_UCONTEXT)
+    ucontext_t uc;            /* ucontext backend: the whole saved context */
+#endif
+    void *asan_fake_stack;    /* ASan: fake-stack handle saved while switched out */
+    const void *stack_lo;     /* lowest usable address of this context's stack;
+                                 NULL for the thread's own stack until first
+                                 learned from ASan */
+    size_t stack_size;        /* usable bytes of this context's stack */
+    void (*entry)(void *);    /* what the context runs first (ll__ctx_make) */
+    void *entry_arg;
+} ll__ctx;
+
+/* Prepares `ctx` so that the first ll__ctx_switch() into it calls
+ * entry(arg) on the stack [stack_lo, stack_lo + size).  `entry` must never
+ * return: it ends by calling ll__ctx_switch_final() away from itself. */
+void ll__ctx_make(ll__ctx *ctx, void *stack_lo, size_t size,
+                  void (*entry)(void *arg), void *arg);
+
+/* Saves the running state into `from` and resumes `to`.  Returns when some
+ * other context switches back into `from`. */
+void ll__ctx_switch(ll__ctx *from, ll__ctx *to);
+
+/* Like ll__ctx_switch(), for a context that will never be resumed again (a
+ * finished task): lets ASan release its fake stack.  Does not return. */
+void ll__ctx_switch_final(ll__ctx *from, ll__ctx *to);
+
+/* The name of the backend compiled in: "asm-x86_64", "asm-aarch64" or
+ * "ucontext". */
+const char *ll__ctx_backend(void);
+
+#endif

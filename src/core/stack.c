@@ -1,0 +1,282 @@
+/* stack.c - task stacks and the stack-overflow report.  See stack.h. */
+#include "stack.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#if defined(LL_HAVE_VALGRIND)
+#include <valgrind/valgrind.h>
+#else
+#define VALGRIND_STACK_REGISTER(lo, hi) 0u
+#define VALGRIND_STACK_DEREGISTER(id) ((void)(id))
+#endif
+
+#define CANARY_BYTES 64
+
+_Thread_local const ll__overflow_info *ll__overflow_current;
+
+static size_t page_size(void) {
+    static size_t ps;
+    if (!ps) {
+        long v = sysconf(_SC_PAGESIZE);
+        ps = v > 0 ? (size_t)v : 4096;
+    }
+    return ps;
+}
+
+size_t ll__stack_round(size_t size) {
+    size_t ps = page_size();
+    if (size < 16 * 1024)
+        size = 16 * 1024;
+    return (size + ps - 1) / ps * ps;
+}
+
+/* Guarded stacks cost two memory mappings each (the guard page splits one
+ * mapping in two).  Every loop in the process shares one budget, half of
+ * what vm.max_map_count leaves after a reserve for malloc, libraries and
+ * the program's own mappings. */
+static atomic_long guard_budget = -1;
+static atomic_long guarded_live;
+
+static long read_guard_budget(void) {
+    long budget = atomic_load(&guard_budget);
+    if (budget >= 0)
+        return budget;
+    long max = 65530;
+    FILE *f = fopen("/proc/sys/vm/max_map_count", "r");
+    if (f) {
+        if (fscanf(f, "%ld", &max) != 1)
+            max = 65530;
+        fclose(f);
+    }
+    budget = max > 16384 ? (max - 8192) / 2 : max / 4;
+    const char *env = getenv("LOOPLAB_GUARD_PAGES");
+    if (env && *env) {
+        char *end;
+        long v = strtol(env, &end, 10);
+        if (*end == '\0' && v >= 0 && v < budget)
+            budget = v;
+    }
+    atomic_store(&guard_budget, budget);
+    return budget;
+}
+
+void ll__stack_pool_init(ll__stack_pool *pool) {
+    memset(pool, 0, sizeof *pool);
+    pool->keep = 64;
+}
+
+static void stack_unmap(ll__stack *st) {
+    if (st->vg_id)
+        VALGRIND_STACK_DEREGISTER(st->vg_id);
+    if (st->guarded)
+        atomic_fetch_sub(&guarded_live, 1);
+    munmap(st->map, st->map_size);
+    memset(st, 0, sizeof *st);
+}
+
+void ll__stack_pool_destroy(ll__stack_pool *pool) {
+    for (size_t i = 0; i < pool->nfree; i++)
+        stack_unmap(&pool->free[i]);
+    free(pool->free);
+    memset(pool, 0, sizeof *pool);
+}
+
+int ll__stack_alloc(ll__stack_pool *pool, size_t size, ll__stack *out, bool *unguarded_first) {
+    *unguarded_first = false;
+    size = ll__stack_round(size);
+    /* Most recently freed first: its pages are the likeliest to be warm. */
+    for (size_t i = pool->nfree; i-- > 0;) {
+        if (pool->free[i].size == size) {
+            *out = pool->free[i];
+            pool->free[i] = pool->free[--pool->nfree];
+            return 0;
+        }
+    }
+    size_t ps = page_size();
+    bool guard = atomic_fetch_add(&guarded_live, 1) < read_guard_budget();
+    if (!guard)
+        atomic_fetch_sub(&guarded_live, 1);
+    size_t map_size = size + (guard ? ps : 0);
+    void *map = mmap(NULL, map_size, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+    if (map == MAP_FAILED) {
+        if (guard)
+            atomic_fetch_sub(&guarded_live, 1);
+        return -ENOMEM;
+    }
+    if (guard && mprotect(map, ps, PROT_NONE) != 0) {
+        /* Out of mappings after all: keep the stack, without its guard. */
+        atomic_fetch_sub(&guarded_live, 1);
+        munmap(map, ps);
+        map = (char *)map + ps;
+        map_size -= ps;
+        guard = false;
+    }
+    out->map = map;
+    out->map_size = map_size;
+    out->lo = (char *)map + (guard ? ps : 0);
+    out->size = size;
+    out->guarded = guard;
+    out->vg_id = VALGRIND_STACK_REGISTER(out->lo, (char *)out->lo + size);
+    if (guard)
+        pool->nguarded++;
+    if (!guard && !pool->warned_unguarded) {
+        pool->warned_unguarded = true;
+        *unguarded_first = true;
+    }
+    return 0;
+}
+
+void ll__stack_free(ll__stack_pool *pool, ll__stack *st) {
+    if (!st->map)
+        return;
+    if (pool->nfree < pool->keep) {
+        if (pool->nfree == pool->cap) {
+            size_t cap = pool->cap ? pool->cap * 2 : 16;
+            ll__stack *n = realloc(pool->free, cap * sizeof *n);
+            if (!n) {
+                stack_unmap(st);
+                return;
+            }
+            pool->free = n;
+            pool->cap = cap;
+        }
+        pool->free[pool->nfree++] = *st;
+        memset(st, 0, sizeof *st);
+        return;
+    }
+    if (st->guarded && pool->nguarded)
+        pool->nguarded--;
+    stack_unmap(st);
+}
+
+/* The canary of an unguarded stack is its lowest 64 bytes, all zero.  A fresh
+ * mapping reads as zero without the kernel committing a page for it (reads
+ * of untouched anonymous memory map the shared zero page), so the check costs
+ * no memory; an overflow that reaches the bottom leaves non-zero bytes. */
+void ll__stack_canary_set(const ll__stack *st) {
+    if (st->guarded)
+        return;
+    if (!ll__stack_canary_ok(st))
+        memset(st->lo, 0, CANARY_BYTES);
+}
+
+bool ll__stack_canary_ok(const ll__stack *st) {
+    if (st->guarded)
+        return true;
+    const unsigned long *w = st->lo;
+    unsigned long acc = 0;
+    for (size_t i = 0; i < CANARY_BYTES / sizeof *w; i++)
+        acc |= w[i];
+    return acc == 0;
+}
+
+/* ---- the overflow report ------------------------------------------------ */
+
+static struct sigaction old_segv, old_bus;
+static atomic_int handler_installed;
+
+/* Only async-signal-safe calls from here on: write(2), no stdio. */
+static size_t put_str(char *buf, size_t n, size_t cap, const char *s) {
+    while (*s && n + 1 < cap)
+        buf[n++] = *s++;
+    return n;
+}
+
+static size_t put_uint(char *buf, size_t n, size_t cap, unsigned long long v) {
+    char tmp[24];
+    size_t k = 0;
+    do {
+        tmp[k++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    while (k && n + 1 < cap)
+        buf[n++] = tmp[--k];
+    return n;
+}
+
+static void on_fault(int sig, siginfo_t *si, void *uctx) {
+    const ll__overflow_info *o = ll__overflow_current;
+    const char *addr = si ? (const char *)si->si_addr : NULL;
+    /* A fault in the guard page, or a little below it (a big frame can
+     * jump past 4 KiB at once), of the task that is running. */
+    if (o && addr && addr < (const char *)o->guard_hi &&
+        addr + 64 * 1024 >= (const char *)o->guard_lo) {
+        char msg[512];
+        size_t n = 0;
+        n = put_str(msg, n, sizeof msg, "looplab: stack overflow in task '");
+        n = put_str(msg, n, sizeof msg, o->task_name ? o->task_name : "?");
+        n = put_str(msg, n, sizeof msg, "' (id ");
+        n = put_uint(msg, n, sizeof msg, o->task_id);
+        n = put_str(msg, n, sizeof msg, "): it ran past the end of its ");
+        n = put_uint(msg, n, sizeof msg, o->stack_size / 1024);
+        n = put_str(msg, n, sizeof msg, " KiB stack; the task was created at ");
+        n = put_str(msg, n, sizeof msg, o->file ? o->file : "?");
+        n = put_str(msg, n, sizeof msg, ":");
+        n = put_uint(msg, n, sizeof msg, (unsigned long long)(o->line > 0 ? o->line : 0));
+        n = put_str(msg, n, sizeof msg,
+                    ".\nlooplab: give it a bigger stack (ll_task_opts.stack_size or "
+                    "LOOPLAB_STACK_SIZE) or make its recursion shallower.\n");
+        ssize_t w = write(2, msg, n);
+        (void)w;
+        /* Die of the real signal so a parent sees what happened. */
+        signal(sig, SIG_DFL);
+        return;
+    }
+    /* Not ours: give the fault back to whoever handled it before us (the
+     * default action, or a sanitizer's report) by re-faulting under it. */
+    struct sigaction *old = sig == SIGBUS ? &old_bus : &old_segv;
+    if (old->sa_flags & SA_SIGINFO) {
+        if (old->sa_sigaction) {
+            old->sa_sigaction(sig, si, uctx);
+            return;
+        }
+    } else if (old->sa_handler != SIG_DFL && old->sa_handler != SIG_IGN) {
+        old->sa_handler(sig);
+        return;
+    }
+    sigaction(sig, old, NULL);
+}
+
+int ll__overflow_install(void) {
+    /* Each thread that runs tasks needs its own alternate signal stack: the
+     * handler cannot run on the stack that just overflowed. */
+    static _Thread_local void *alt;
+    if (!alt) {
+        size_t sz = 64 * 1024;
+        void *m = mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (m == MAP_FAILED)
+            return -errno;
+        stack_t ss = {.ss_sp = m, .ss_size = sz, .ss_flags = 0};
+        stack_t cur;
+        /* Keep a sanitizer's alternate stack if one is already set. */
+        if (sigaltstack(NULL, &cur) == 0 && !(cur.ss_flags & SS_DISABLE) && cur.ss_size >= sz) {
+            munmap(m, sz);
+            alt = cur.ss_sp;
+        } else if (sigaltstack(&ss, NULL) != 0) {
+            int e = errno;
+            munmap(m, sz);
+            return -e;
+        } else {
+            alt = m;
+        }
+    }
+    int expected = 0;
+    if (!atomic_compare_exchange_strong(&handler_installed, &expected, 1))
+        return 0;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_fault;
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGSEGV, &sa, &old_segv) != 0 || sigaction(SIGBUS, &sa, &old_bus) != 0)
+        return -errno;
+    return 0;
+}

@@ -1,0 +1,89 @@
+/* stack.h - task stacks: mmap'd, lazily committed, with a guard page (internal).
+ *
+ * Every task runs on its own stack.  A stack is an anonymous private mapping
+ * whose lowest page is PROT_NONE, so running off the end faults at once
+ * instead of silently corrupting a neighbour; pages are committed by the
+ * kernel only when first touched, so a 256 KiB stack of a task that sleeps
+ * costs one or two pages of RSS.
+ *
+ * Linux limits a process to vm.max_map_count mappings (65530 by default), and
+ * a guarded stack costs two.  Past a budget derived from that limit, stacks
+ * are allocated without a guard page but with a canary word at the bottom that
+ * the scheduler checks at every switch (ll__stack_canary_ok); the first such
+ * stack records a warning.  Finished tasks return their stacks to a pool, so a
+ * program that spawns many short tasks maps only a few stacks.
+ *
+ * Valgrind is told about every stack (VALGRIND_STACK_REGISTER).
+ *
+ * A SIGSEGV handler on an alternate signal stack turns a fault inside the
+ * running task's guard page into a sentence naming the task, its stack size
+ * and where it was created, then re-raises the signal so the process still
+ * dies of SIGSEGV (a parent sees the true cause). */
+#ifndef LL_CORE_STACK_H
+#define LL_CORE_STACK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct ll__stack {
+    void *map;          /* start of the whole mapping (guard page included) */
+    size_t map_size;    /* bytes mapped */
+    void *lo;           /* lowest usable address (just above the guard page) */
+    size_t size;        /* usable bytes, a multiple of the page size */
+    unsigned vg_id;     /* Valgrind's id for the registered stack, or 0 */
+    bool guarded;       /* true when a PROT_NONE guard page sits below lo */
+} ll__stack;
+
+typedef struct ll__stack_pool {
+    ll__stack *free;    /* stacks kept for reuse */
+    size_t nfree;       /* how many are in `free` */
+    size_t cap;         /* capacity of `free` */
+    size_t keep;        /* keep at most this many for reuse; unmap the rest */
+    size_t nguarded;    /* guarded stacks currently mapped (by this pool) */
+    bool warned_unguarded; /* the "no more guard pages" warning was given */
+} ll__stack_pool;
+
+/* Rounds a requested stack size up to whole pages, at least 16 KiB. */
+size_t ll__stack_round(size_t size);
+
+void ll__stack_pool_init(ll__stack_pool *pool);
+/* Unmaps every pooled stack.  Stacks still in use must be freed first. */
+void ll__stack_pool_destroy(ll__stack_pool *pool);
+
+/* Gets a stack of at least `size` usable bytes (rounded with
+ * ll__stack_round), from the pool when one of the same size is there.
+ * Returns 0, or -ENOMEM when no mapping could be made.  *unguarded_first is
+ * set true when this is the first stack the pool had to hand out without a
+ * guard page (so the caller can record a warning), false otherwise. */
+int ll__stack_alloc(ll__stack_pool *pool, size_t size, ll__stack *out,
+                    bool *unguarded_first);
+
+/* Returns a stack to the pool (or unmaps it when the pool is full). */
+void ll__stack_free(ll__stack_pool *pool, ll__stack *st);
+
+/* For unguarded stacks: writes / checks the canary at the bottom.  Guarded
+ * stacks always pass. */
+void ll__stack_canary_set(const ll__stack *st);
+bool ll__stack_canary_ok(const ll__stack *st);
+
+/* What the overflow handler needs to know about the running task.  The
+ * scheduler points ll__overflow_current (one per thread) at the running
+ * task's record before switching into it and sets it to NULL after. */
+typedef struct ll__overflow_info {
+    const char *task_name;  /* e.g. "Task-3" or the name given at creation */
+    uint64_t task_id;
+    size_t stack_size;      /* usable bytes */
+    const char *file;       /* creation site */
+    int line;
+    const void *guard_lo;   /* guard page: [guard_lo, guard_hi) */
+    const void *guard_hi;
+} ll__overflow_info;
+
+extern _Thread_local const ll__overflow_info *ll__overflow_current;
+
+/* Installs (once per thread; idempotent) the SIGSEGV/SIGBUS handler on an
+ * alternate signal stack.  Returns 0 or a negative errno. */
+int ll__overflow_install(void);
+
+#endif

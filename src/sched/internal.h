@@ -1,0 +1,281 @@
+/* internal.h - the scheduler's data structures, shared by src/sched/ files.
+ *
+ * The design follows CPython's asyncio closely, because the printed order of
+ * a program depends on how many trips through the ready queue each wake-up
+ * takes:
+ *   - the ready queue holds callbacks (ll__ready entries), run FIFO; one pass
+ *     runs exactly the entries present when the pass began (R1, R2);
+ *   - a task step is one such entry; a task awaiting a pending future
+ *     registers a done callback on it and suspends (R5);
+ *   - completing a future queues its done callbacks, so a waiter resumes one
+ *     trip after completion, never inline (R6);
+ *   - sleep(d) arms a timer whose callback completes the sleep's future, and
+ *     the future's done callback wakes the task (two trips, as in asyncio);
+ *   - gather is a future fed by done callbacks on its children (R8).
+ * Every transition calls the recorder (src/trace/recorder.h). */
+#ifndef LL_SCHED_INTERNAL_H
+#define LL_SCHED_INTERNAL_H
+
+#include "looplab.h"
+
+#include <stdio.h>
+
+#include "../core/ctx.h"
+#include "../core/stack.h"
+#include "../trace/recorder.h"
+
+/* Magic numbers at the start of every object, so that a pointer passed as an
+ * awaitable can be checked before it is used. */
+enum {
+    LL__MAGIC_FUTURE = 0x4c4c4655, /* "LLFU" */
+    LL__MAGIC_TASK = 0x4c4c5441,   /* "LLTA" */
+    LL__MAGIC_CORO = 0x4c4c434f,   /* "LLCO" */
+    LL__MAGIC_DEAD = 0x4c4c4445    /* "LLDE": freed coroutine */
+};
+
+typedef enum ll__fut_state {
+    LL__FUT_PENDING = 0,
+    LL__FUT_FINISHED, /* result holds a value or an error */
+    LL__FUT_CANCELLED
+} ll__fut_state;
+
+typedef enum ll__task_state {
+    LL__TASK_PENDING = 0, /* created, first step not yet queued */
+    LL__TASK_READY,       /* a step of it is in the ready queue */
+    LL__TASK_RUNNING,     /* it has the thread */
+    LL__TASK_WAITING,     /* suspended on a future / timer */
+    LL__TASK_DONE,
+    LL__TASK_FAILED,
+    LL__TASK_CANCELLED
+} ll__task_state;
+
+/* What a future is, for the trace. */
+typedef enum ll__fut_kind {
+    LL__FK_PLAIN = 0, /* ll_future_new */
+    LL__FK_TASK,
+    LL__FK_GATHER,
+    LL__FK_SLEEP
+} ll__fut_kind;
+
+typedef struct ll__ready ll__ready;
+typedef void (*ll__ready_fn)(ll_loop *loop, const ll__ready *e);
+
+/* One entry of the ready queue: a callback and its arguments.  `tid` and
+ * `oid` only serve the trace (which task / which object it belongs to). */
+struct ll__ready {
+    ll__ready_fn fn;
+    void *a;
+    void *b;
+    ll_done_fn user;   /* user done callbacks only */
+    uint32_t tid;      /* owning task id, 0 if none */
+    uint32_t oid;      /* object id (handle / future), 0 if none */
+};
+
+/* A registered done callback (fn is called through the ready queue as
+ * fn(loop, {a = the future, b = arg, user})). */
+typedef struct ll__donecb {
+    ll__ready_fn fn;
+    void *arg;
+    ll_done_fn user;
+    uint32_t tid; /* task to show in the trace, 0 if none */
+} ll__donecb;
+
+struct ll_future {
+    uint32_t magic;        /* LL__MAGIC_FUTURE or LL__MAGIC_TASK */
+    uint32_t id;           /* object id (tasks: the task id) */
+    ll_loop *loop;         /* the loop it belongs to */
+    uint8_t state;         /* ll__fut_state */
+    uint8_t kind;          /* ll__fut_kind */
+    bool retrieved;        /* an error was seen by someone (no warning) */
+    bool cancel_requested; /* gather: cancel() reached a child */
+    ll_value result;       /* result or error once done */
+    ll__donecb cb0;        /* first callback, inline: most futures have one */
+    ll__donecb *cbs;       /* further callbacks */
+    uint32_t ncb;          /* callbacks registered, including cb0 */
+    uint32_t cbcap;        /* capacity of cbs */
+    const char *file;      /* creation site */
+    int line;
+    ll_future *next_owned; /* the loop's list of plain/gather futures */
+};
+
+/* A timer in the loop's heap.  Deadlines tie-break on `seq`, the order of
+ * arming (R3), as libuv does. */
+typedef struct ll__timer {
+    int64_t when;          /* deadline, loop time in ns */
+    uint64_t seq;          /* arming order */
+    uint32_t heap_idx;     /* position in the heap, UINT32_MAX if not in it */
+    uint32_t id;           /* object id, for the trace */
+    uint32_t tid;          /* owning task for the trace (sleep), 0 if none */
+    ll__ready_fn fn;       /* queued with (a, b) when due */
+    void *a, *b;
+} ll__timer;
+
+struct ll_handle {
+    ll__timer timer;       /* for call_later / call_at */
+    ll_callback_fn fn;
+    void *arg;
+    bool cancelled;        /* handle.cancel() was called */
+    bool ran;              /* the callback has run */
+    ll_handle *next_owned; /* the loop's list of handles */
+};
+
+struct ll_coro {
+    uint32_t magic;        /* LL__MAGIC_CORO */
+    ll_coro_fn fn;
+    ll_value arg;
+    const char *fn_name;   /* the C function's name, from the macro */
+    const char *file;      /* where the coroutine object was made */
+    int line;
+    ll_coro *prev, *next;  /* this thread's list of coroutines not yet used */
+    ll_loop *loop;         /* loop running when it was made (may be NULL) */
+};
+
+struct ll_task {
+    ll_future fut;         /* a task is a future; must be first */
+    ll_coro_fn fn;         /* the coroutine's body */
+    ll_value arg;
+    const char *coro_name;
+    const char *name;      /* "Task-N" or the given name (arena copy) */
+    uint8_t state;         /* ll__task_state */
+    uint8_t wait_kind;     /* ll_wait_kind while waiting */
+    bool started;          /* its body has begun */
+    bool finished;         /* its body returned; the stack can go */
+    bool must_cancel;      /* deliver CancelledError at the next step */
+    uint32_t num_cancels;  /* cancel() requests so far (Python 3.11) */
+    ll_future *waiter;     /* the future it is suspended on (fut_waiter) */
+    ll__ctx ctx;           /* its saved machine state */
+    ll__stack stack;       /* its stack, while it has one */
+    size_t stack_size;     /* requested usable stack size */
+    ll_future sleep_fut;   /* the future of the current sleep(d > 0) */
+    ll__timer sleep_timer; /* the timer of the current sleep(d > 0) */
+    ll__overflow_info ovf; /* what the overflow handler says about it */
+    ll_task *parent;       /* the task that created it, or NULL */
+    ll_task *next_all;     /* the loop's list of all tasks, creation order */
+};
+
+/* The ready queue: a ring of entries, capacity a power of two. */
+typedef struct ll__ring {
+    ll__ready *buf;
+    size_t cap, head, len;
+} ll__ring;
+
+struct ll_loop {
+    ll__ring ready;             /* the ready queue */
+    ll__timer **heap;           /* min-heap of armed timers by (when, seq) */
+    size_t nheap, heapcap;
+    uint64_t timer_seq;         /* arming counter */
+    int64_t now;                /* loop time in ns */
+    bool real;                  /* real clock on libuv */
+    bool running;               /* inside run_until_complete */
+    bool stopping;              /* stop() was called */
+    bool closed;
+    uint64_t iterations;        /* passes of run_once */
+    ll_task *current;           /* the running task */
+    ll__ctx sched_ctx;          /* the scheduler's own context */
+    ll__stack_pool stacks;      /* reusable task stacks */
+    size_t default_stack;       /* default usable stack size */
+    uint32_t next_task_id;      /* Task-N numbering, from 1 */
+    uint32_t next_obj_id;       /* ids of futures / handles / timers */
+    ll_task *tasks_head, *tasks_tail; /* every task, creation order */
+    size_t ntasks;
+    ll_future *owned_futs;      /* plain and gather futures to free */
+    ll_handle *owned_handles;   /* call_soon/later handles to free */
+    ll_coro *dead_coros;        /* coroutines already used, freed at close */
+    char **arena;               /* blocks of loop-lifetime memory */
+    size_t narena, arenacap;
+    char *arena_cur;            /* bump pointer into the last block */
+    size_t arena_left;
+    ll__recorder rec;           /* the events */
+    int64_t wall0;              /* monotonic ns at loop start */
+    int64_t wall;               /* monotonic ns since start, as last read:
+                                   the clock is read once per task step (at
+                                   its end, which is the next step's start)
+                                   and for prints and notes, not per event */
+    const char *trace_path;     /* where the trace goes at close, or NULL */
+    const char *program;        /* program name for the trace */
+    int problems;               /* things reported that make close return 1 */
+    bool deadlocked;            /* run_once found a deadlock */
+    void *uv;                   /* uv_loop_t* for the real clock */
+    void *uv_timer;             /* uv_timer_t* used to wake the poll */
+    ll_loop *prev_current;      /* the thread's current loop before this one */
+};
+
+/* Per-thread state. */
+extern _Thread_local ll_loop *ll__running_loop;
+extern _Thread_local ll_loop *ll__current_loop;
+
+/* ---- loop.c ---- */
+int64_t ll__wall_ns(void);
+void ll__ready_push(ll_loop *loop, const ll__ready *e);
+void ll__timer_arm(ll_loop *loop, ll__timer *t, int64_t when);
+void ll__timer_cancel(ll_loop *loop, ll__timer *t);
+void *ll__arena_alloc(ll_loop *loop, size_t n);
+char *ll__arena_strdup(ll_loop *loop, const char *s);
+uint32_t ll__obj_id(ll_loop *loop);
+/* Prints "looplab: FILE:LINE: in task 'NAME': MESSAGE" on stderr and records
+ * a warning event. */
+void ll__misuse(ll_loop *loop, const char *file, int line, const char *fmt, ...)
+    LL_PRINTF(4, 5);
+void ll__warn(ll_loop *loop, ll_warn_kind kind, const char *file, int line,
+              const char *fmt, ...) LL_PRINTF(5, 6);
+
+/* Recording helpers: every event goes through ll__ev(). */
+static inline ll_event *ll__ev(ll_loop *loop, ll_event_kind kind, uint32_t task,
+                               const char *file, int line) {
+    ll_event *e = ll__rec_next(&loop->rec);
+    if (!e)
+        return NULL;
+    e->t = loop->now;
+    e->wall = loop->wall;
+    e->kind = (uint16_t)kind;
+    e->sub = 0;
+    e->task = task;
+    e->site = file ? ll__rec_site(&loop->rec, file, line) : 0;
+    e->obj = 0;
+    e->aux = 0;
+    e->str = 0;
+    e->val = 0;
+    return e;
+}
+#define LL__REC(loop) ((loop)->rec.on)
+static inline uint32_t ll__cur_tid(const ll_loop *loop) {
+    return loop->current ? loop->current->fut.id : 0;
+}
+
+/* ---- future.c ---- */
+void ll__future_init(ll_future *f, ll_loop *loop, uint32_t magic, ll__fut_kind kind,
+                     uint32_t id, const char *file, int line);
+/* Completes a pending future with a value/error or cancels it, and queues
+ * its callbacks.  Callers check that it is pending. */
+void ll__future_complete(ll_future *f, ll__fut_state state, ll_value v);
+int ll__future_add_cb(ll_future *f, ll__ready_fn fn, void *arg, ll_done_fn user,
+                      uint32_t tid);
+/* The outcome as an awaiter sees it, marking errors as retrieved. */
+ll_value ll__future_outcome(ll_future *f);
+void ll__future_free_cbs(ll_future *f);
+/* future.cancel() on any future (dispatches to task and gather cancel). */
+bool ll__cancel_any(ll_future *f, const char *file, int line);
+bool ll__gather_cancel(ll_future *f, const char *file, int line);
+
+/* ---- task.c ---- */
+ll_task *ll__task_from(void *aw);
+void ll__task_free(ll_loop *loop, ll_task *t);
+void ll__coro_free(ll_coro *c);
+/* Reports and frees this thread's coroutines never used (loop = NULL: all). */
+void ll__coro_sweep(ll_loop *loop);
+/* Wraps an awaitable in a future: coroutines become tasks. */
+ll_future *ll__ensure_future(ll_loop *loop, void *aw, const char *file, int line);
+const char *ll__task_state_name(const ll_task *t);
+
+/* ---- realclock.c ---- */
+int ll__uv_init(ll_loop *loop);
+void ll__uv_poll(ll_loop *loop, int64_t timeout_ns);
+int64_t ll__uv_now(ll_loop *loop);
+void ll__uv_close(ll_loop *loop);
+/* Whether libuv has anything besides our own timer that could wake us. */
+bool ll__uv_alive(ll_loop *loop);
+
+/* ---- dump.c ---- */
+void ll__trace_dump(const ll_loop *loop, FILE *out);
+
+#endif

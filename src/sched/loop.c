@@ -1,0 +1,811 @@
+/* loop.c - the event loop: ready queue, timers, one iteration, run and close.
+ *
+ * One iteration (run_once) is CPython's BaseEventLoop._run_once, phase by
+ * phase (asyncio-semantics.md R2):
+ *   1. poll: with something ready, do not wait; else wait until the earliest
+ *      timer (virtual clock: jump to it; real clock: block in libuv);
+ *   2. move every timer that is due into the ready queue, in (deadline,
+ *      arming order) order (R3);
+ *   3. run exactly the entries that are in the ready queue now; entries
+ *      queued while they run wait for the next iteration (R1, R2).
+ * The loop stops after the iteration in which stop() was called. */
+#include "internal.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+_Thread_local ll_loop *ll__running_loop;
+_Thread_local ll_loop *ll__current_loop;
+
+int64_t ll__wall_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* ---- arena: loop-lifetime memory for names, messages and lists ---------- */
+
+#define LL__ARENA_BLOCK 65536
+
+void *ll__arena_alloc(ll_loop *loop, size_t n) {
+    n = (n + 15) & ~(size_t)15;
+    if (n > loop->arena_left) {
+        size_t bsize = n > LL__ARENA_BLOCK / 4 ? n : LL__ARENA_BLOCK;
+        if (loop->narena == loop->arenacap) {
+            size_t cap = loop->arenacap ? loop->arenacap * 2 : 16;
+            char **a = realloc(loop->arena, cap * sizeof *a);
+            if (!a)
+                return NULL;
+            loop->arena = a;
+            loop->arenacap = cap;
+        }
+        char *b = malloc(bsize);
+        if (!b)
+            return NULL;
+        loop->arena[loop->narena++] = b;
+        if (bsize != LL__ARENA_BLOCK) /* a big one-off: keep the old block */
+            return b;
+        loop->arena_cur = b;
+        loop->arena_left = bsize;
+    }
+    void *p = loop->arena_cur;
+    loop->arena_cur += n;
+    loop->arena_left -= n;
+    return p;
+}
+
+char *ll__arena_strdup(ll_loop *loop, const char *s) {
+    size_t n = strlen(s) + 1;
+    char *p = ll__arena_alloc(loop, n);
+    if (p)
+        memcpy(p, s, n);
+    return p;
+}
+
+uint32_t ll__obj_id(ll_loop *loop) { return ++loop->next_obj_id; }
+
+/* ---- the ready queue: a ring that doubles when full ---------------------- */
+
+static int ring_grow(ll__ring *r) {
+    size_t cap = r->cap ? r->cap * 2 : 256;
+    ll__ready *buf = malloc(cap * sizeof *buf);
+    if (!buf)
+        return -1;
+    /* Unwrap the old contents so that order is kept. */
+    for (size_t i = 0; i < r->len; i++)
+        buf[i] = r->buf[(r->head + i) & (r->cap - 1)];
+    free(r->buf);
+    r->buf = buf;
+    r->cap = cap;
+    r->head = 0;
+    return 0;
+}
+
+void ll__ready_push(ll_loop *loop, const ll__ready *e) {
+    ll__ring *r = &loop->ready;
+    if (r->len == r->cap && ring_grow(r) != 0) {
+        /* Dropping a step would hang a task forever without a word; there is
+         * no way to go on correctly, so say so and stop. */
+        fputs("looplab: out of memory growing the ready queue\n", stderr);
+        abort();
+    }
+    r->buf[(r->head + r->len) & (r->cap - 1)] = *e;
+    r->len++;
+}
+
+static inline ll__ready ready_pop(ll__ring *r) {
+    ll__ready e = r->buf[r->head];
+    r->head = (r->head + 1) & (r->cap - 1);
+    r->len--;
+    return e;
+}
+
+/* ---- the timer heap: a binary min-heap on (when, seq) -------------------- */
+
+static inline bool timer_less(const ll__timer *a, const ll__timer *b) {
+    return a->when < b->when || (a->when == b->when && a->seq < b->seq);
+}
+
+static void heap_set(ll_loop *loop, size_t i, ll__timer *t) {
+    loop->heap[i] = t;
+    t->heap_idx = (uint32_t)i;
+}
+
+static void heap_up(ll_loop *loop, size_t i) {
+    ll__timer *t = loop->heap[i];
+    while (i > 0) {
+        size_t p = (i - 1) / 2;
+        if (!timer_less(t, loop->heap[p]))
+            break;
+        heap_set(loop, i, loop->heap[p]);
+        i = p;
+    }
+    heap_set(loop, i, t);
+}
+
+static void heap_down(ll_loop *loop, size_t i) {
+    ll__timer *t = loop->heap[i];
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= loop->nheap)
+            break;
+        if (c + 1 < loop->nheap && timer_less(loop->heap[c + 1], loop->heap[c]))
+            c++;
+        if (!timer_less(loop->heap[c], t))
+            break;
+        heap_set(loop, i, loop->heap[c]);
+        i = c;
+    }
+    heap_set(loop, i, t);
+}
+
+static void heap_remove_at(ll_loop *loop, size_t i) {
+    ll__timer *gone = loop->heap[i];
+    gone->heap_idx = UINT32_MAX;
+    loop->nheap--;
+    if (i == loop->nheap)
+        return;
+    ll__timer *moved = loop->heap[loop->nheap];
+    heap_set(loop, i, moved);
+    heap_up(loop, i);
+    heap_down(loop, moved->heap_idx);
+}
+
+void ll__timer_arm(ll_loop *loop, ll__timer *t, int64_t when) {
+    if (loop->nheap == loop->heapcap) {
+        size_t cap = loop->heapcap ? loop->heapcap * 2 : 64;
+        ll__timer **h = realloc(loop->heap, cap * sizeof *h);
+        if (!h) {
+            fputs("looplab: out of memory growing the timer heap\n", stderr);
+            abort();
+        }
+        loop->heap = h;
+        loop->heapcap = cap;
+    }
+    t->when = when;
+    t->seq = loop->timer_seq++;
+    loop->heap[loop->nheap] = t;
+    t->heap_idx = (uint32_t)loop->nheap;
+    loop->nheap++;
+    heap_up(loop, loop->nheap - 1);
+    if (LL__REC(loop)) {
+        ll_event *e = ll__ev(loop, LL_EV_TIMER_ARM, t->tid, NULL, 0);
+        if (e) {
+            e->obj = t->id;
+            e->val = when;
+        }
+    }
+}
+
+void ll__timer_cancel(ll_loop *loop, ll__timer *t) {
+    if (t->heap_idx == UINT32_MAX)
+        return;
+    heap_remove_at(loop, t->heap_idx);
+    if (LL__REC(loop)) {
+        ll_event *e = ll__ev(loop, LL_EV_TIMER_CANCEL, t->tid, NULL, 0);
+        if (e)
+            e->obj = t->id;
+    }
+}
+
+/* ---- messages ------------------------------------------------------------ */
+
+static void vreport(ll_loop *loop, ll_warn_kind kind, const char *file, int line,
+                    const char *fmt, va_list ap) {
+    char msg[1024];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    char where[512] = "";
+    if (file)
+        snprintf(where, sizeof where, "%s:%d: ", file, line);
+    const ll_task *t = loop ? loop->current : NULL;
+    if (t)
+        fprintf(stderr, "looplab: %sin task '%s': %s\n", where, t->name, msg);
+    else
+        fprintf(stderr, "looplab: %s%s\n", where, msg);
+    fflush(stderr);
+    if (loop && LL__REC(loop)) {
+        ll_event *e = ll__ev(loop, LL_EV_WARN, ll__cur_tid(loop), file, line);
+        if (e) {
+            e->sub = (uint16_t)kind;
+            e->str = ll__rec_str(&loop->rec, msg, strlen(msg));
+        }
+    }
+}
+
+void ll__misuse(ll_loop *loop, const char *file, int line, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vreport(loop, LL_WARN_MISUSE, file, line, fmt, ap);
+    va_end(ap);
+}
+
+void ll__warn(ll_loop *loop, ll_warn_kind kind, const char *file, int line,
+              const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vreport(loop, kind, file, line, fmt, ap);
+    va_end(ap);
+    /* Running out of guard pages is worth knowing, not a failure. */
+    if (loop && kind != LL_WARN_UNGUARDED_STACK)
+        loop->problems++;
+}
+
+/* ---- loops ---------------------------------------------------------------- */
+
+static size_t env_size(const char *name, size_t dflt) {
+    const char *s = getenv(name);
+    if (!s || !*s)
+        return dflt;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s) {
+        fprintf(stderr, "looplab: ignoring %s=%s: not a number\n", name, s);
+        return dflt;
+    }
+    if (*end == 'k' || *end == 'K')
+        v *= 1024, end++;
+    else if (*end == 'm' || *end == 'M')
+        v *= 1024 * 1024, end++;
+    if (*end) {
+        fprintf(stderr, "looplab: ignoring %s=%s: expected a size like 65536 or 64K\n",
+                name, s);
+        return dflt;
+    }
+    return (size_t)v;
+}
+
+static ll_clock env_clock(void) {
+    const char *s = getenv("LOOPLAB_CLOCK");
+    if (!s || !*s || strcmp(s, "virtual") == 0)
+        return LL_CLOCK_VIRTUAL;
+    if (strcmp(s, "real") == 0)
+        return LL_CLOCK_REAL;
+    fprintf(stderr, "looplab: ignoring LOOPLAB_CLOCK=%s: expected 'virtual' or 'real'\n", s);
+    return LL_CLOCK_VIRTUAL;
+}
+
+
+ll_loop *ll_loop_new(const ll_loop_opts *opts) {
+    ll_loop_opts o = {0};
+    if (opts)
+        o = *opts;
+    ll_loop *loop = calloc(1, sizeof *loop);
+    if (!loop)
+        return NULL;
+    loop->real = (o.clock == LL_CLOCK_DEFAULT ? env_clock() : o.clock) == LL_CLOCK_REAL;
+    bool record = true;
+    if (o.record < 0)
+        record = false;
+    else if (o.record == 0) {
+        const char *r = getenv("LOOPLAB_RECORD");
+        record = !(r && strcmp(r, "0") == 0);
+    }
+    ll__rec_init(&loop->rec, record);
+    loop->trace_path = o.trace_path ? o.trace_path : getenv("LOOPLAB_TRACE");
+    if (loop->trace_path && !*loop->trace_path)
+        loop->trace_path = NULL;
+    loop->program = o.program ? o.program : program_invocation_short_name;
+    size_t ss = o.stack_size ? o.stack_size : env_size("LOOPLAB_STACK_SIZE", 256 * 1024);
+    loop->default_stack = ll__stack_round(ss);
+    ll__stack_pool_init(&loop->stacks);
+    loop->wall0 = ll__wall_ns();
+    if (loop->real && ll__uv_init(loop) != 0) {
+        fputs("looplab: could not start libuv for the real clock; using the virtual clock\n",
+              stderr);
+        loop->real = false;
+    }
+    ll__overflow_install();
+    loop->prev_current = ll__current_loop;
+    ll__current_loop = loop;
+    if (LL__REC(loop)) {
+        ll_event *e = ll__ev(loop, LL_EV_LOOP_START, 0, NULL, 0);
+        if (e) {
+            const char *c = loop->real ? "real" : "virtual";
+            e->str = ll__rec_str(&loop->rec, c, strlen(c));
+        }
+    }
+    return loop;
+}
+
+double ll_loop_time(const ll_loop *loop) { return loop ? (double)loop->now / 1e9 : 0.0; }
+bool ll_loop_is_real(const ll_loop *loop) { return loop && loop->real; }
+ll_loop *ll_get_running_loop(void) { return ll__running_loop; }
+
+ll_loop *ll_get_event_loop(void) {
+    if (ll__running_loop)
+        return ll__running_loop;
+    if (ll__current_loop)
+        return ll__current_loop;
+    return ll_loop_new(NULL);
+}
+
+double ll_time(void) { return ll_loop_time(ll__running_loop); }
+
+void ll_loop_stop(ll_loop *loop) {
+    if (loop)
+        loop->stopping = true;
+}
+
+/* The clock only moves in poll.  The virtual clock jumps straight to the
+ * earliest deadline; the real one waits in libuv. */
+static void poll_phase(ll_loop *loop) {
+    int64_t timeout = -1;
+    if (loop->ready.len)
+        timeout = 0;
+    else if (loop->nheap) {
+        timeout = loop->heap[0]->when - loop->now;
+        if (timeout < 0)
+            timeout = 0;
+    }
+    bool jumped = false;
+    if (loop->real) {
+        ll__uv_poll(loop, timeout);
+        loop->now = ll__uv_now(loop);
+    } else if (timeout > 0) {
+        loop->now = loop->heap[0]->when;
+        jumped = true;
+    }
+    loop->wall = ll__wall_ns() - loop->wall0;
+    if (LL__REC(loop) && (timeout != 0 || loop->real)) {
+        ll_event *e = ll__ev(loop, LL_EV_POLL, 0, NULL, 0);
+        if (e) {
+            e->val = timeout;
+            e->aux = jumped;
+        }
+    }
+}
+
+static void run_once(ll_loop *loop) {
+    loop->iterations++;
+    if (LL__REC(loop)) {
+        ll_event *e = ll__ev(loop, LL_EV_ITER, 0, NULL, 0);
+        if (e) {
+            e->val = (int64_t)loop->iterations;
+            e->aux = (uint32_t)loop->ready.len;
+        }
+    }
+    poll_phase(loop);
+    while (loop->nheap && loop->heap[0]->when <= loop->now) {
+        ll__timer *t = loop->heap[0];
+        heap_remove_at(loop, 0);
+        if (LL__REC(loop)) {
+            ll_event *e = ll__ev(loop, LL_EV_TIMER_FIRE, t->tid, NULL, 0);
+            if (e)
+                e->obj = t->id;
+        }
+        ll__ready_push(loop, &(ll__ready){t->fn, t->a, t->b, NULL, t->tid, t->id});
+        if (LL__REC(loop)) {
+            ll_event *e = ll__ev(loop, LL_EV_CB_QUEUED, t->tid, NULL, 0);
+            if (e) {
+                e->obj = t->id;
+                e->sub = LL_REASON_TIMER;
+                e->aux = (uint32_t)loop->ready.len - 1;
+            }
+        }
+    }
+    /* Only what is ready now runs in this pass (R2). */
+    size_t ntodo = loop->ready.len;
+    for (size_t i = 0; i < ntodo; i++) {
+        ll__ready e = ready_pop(&loop->ready);
+        e.fn(loop, &e);
+    }
+}
+
+/* Nothing ready, no timer, nothing real pending: no task can ever be woken. */
+static bool nothing_can_happen(const ll_loop *loop) {
+    if (loop->ready.len || loop->nheap)
+        return false;
+    return true;
+}
+
+static void report_deadlock(ll_loop *loop) {
+    char buf[4096];
+    size_t n = 0;
+    n += (size_t)snprintf(buf + n, sizeof buf - n,
+                          "deadlock: every task is waiting and nothing can wake them");
+    for (ll_task *t = loop->tasks_head; t && n < sizeof buf - 200; t = t->next_all) {
+        if (t->fut.state != LL__FUT_PENDING)
+            continue;
+        const ll_future *w = t->waiter;
+        char what[160];
+        if (!w)
+            snprintf(what, sizeof what, "nothing (not started)");
+        else if (w->magic == LL__MAGIC_TASK)
+            snprintf(what, sizeof what, "task '%s'", ((const ll_task *)w)->name);
+        else
+            snprintf(what, sizeof what, "%s #%u created at %s:%d",
+                     w->kind == LL__FK_GATHER ? "gather" : "future", w->id,
+                     w->file ? w->file : "?", w->line);
+        n += (size_t)snprintf(buf + n, sizeof buf - n,
+                              "\n  task '%s' (created at %s:%d) waits on %s", t->name,
+                              t->fut.file ? t->fut.file : "?", t->fut.line, what);
+    }
+    ll_task *saved = loop->current;
+    loop->current = NULL;
+    ll__warn(loop, LL_WARN_DEADLOCK, NULL, 0, "%s", buf);
+    loop->current = saved;
+}
+
+static void stop_cb(ll_loop *loop, const ll__ready *e) {
+    (void)e;
+    loop->stopping = true;
+}
+
+ll_value ll__loop_run_until_complete(ll_loop *loop, void *aw, const char *file, int line) {
+    if (!loop) {
+        ll__misuse(NULL, file, line, "RuntimeError: run_until_complete() on a NULL loop");
+        return ll_raise(LL_ERUNTIME, "run_until_complete() on a NULL loop");
+    }
+    if (loop->closed) {
+        ll__misuse(NULL, file, line, "RuntimeError: run_until_complete() on a closed event loop");
+        if (aw && *(uint32_t *)aw == LL__MAGIC_CORO)
+            ll__coro_free(aw);
+        return ll_raise(LL_ERUNTIME, "Event loop is closed");
+    }
+    if (loop->running || ll__running_loop) {
+        ll__misuse(loop, file, line,
+                   "RuntimeError: cannot run an event loop while another loop is running "
+                   "in this thread (await instead)");
+        return ll_raise(LL_ERUNTIME, "This event loop is already running");
+    }
+    ll_loop *saved_current = ll__current_loop;
+    ll__current_loop = loop;
+    ll_future *fut = ll__ensure_future(loop, aw, file, line);
+    if (!fut) {
+        ll__current_loop = saved_current;
+        return ll_raise(LL_ETYPE, "run_until_complete() needs a coroutine, task or future");
+    }
+    ll__future_add_cb(fut, stop_cb, NULL, NULL, 0);
+    loop->running = true;
+    ll__running_loop = loop;
+    loop->stopping = false;
+    for (;;) {
+        if (nothing_can_happen(loop) && !(loop->real && ll__uv_alive(loop))) {
+            loop->deadlocked = true;
+            report_deadlock(loop);
+            break;
+        }
+        run_once(loop);
+        if (loop->stopping)
+            break;
+    }
+    loop->stopping = false;
+    loop->running = false;
+    ll__running_loop = NULL;
+    ll__current_loop = saved_current ? saved_current : loop;
+    if (fut->state == LL__FUT_PENDING) {
+        if (loop->deadlocked)
+            return ll_raise(LL_EDEADLOCK, "every task is waiting and nothing can wake them");
+        return ll_raise(LL_ERUNTIME, "Event loop stopped before Future completed.");
+    }
+    return ll__future_outcome(fut);
+}
+
+/* asyncio.run's shutdown: cancel what is left and let it finish. */
+static void cancel_all_tasks(ll_loop *loop, const char *file, int line) {
+    size_t n = 0;
+    for (ll_task *t = loop->tasks_head; t; t = t->next_all)
+        n += t->fut.state == LL__FUT_PENDING;
+    if (n == 0)
+        return;
+    void **left = malloc(n * sizeof *left);
+    if (!left)
+        return;
+    size_t i = 0;
+    for (ll_task *t = loop->tasks_head; t; t = t->next_all)
+        if (t->fut.state == LL__FUT_PENDING) {
+            left[i++] = t;
+            ll__task_cancel(t, file, line);
+        }
+    bool was_deadlocked = loop->deadlocked;
+    loop->deadlocked = false;
+    ll_value v = ll__loop_run_until_complete(
+        loop, ll__gatherv(left, n, true, file, line), file, line);
+    (void)v;
+    loop->deadlocked |= was_deadlocked;
+    free(left);
+}
+
+/* A closed loop keeps its (small) struct, as Python keeps a closed loop
+ * object, so that calls on it get "Event loop is closed" rather than reading
+ * freed memory.  The structs are freed when the process exits. */
+static pthread_mutex_t graveyard_lock = PTHREAD_MUTEX_INITIALIZER;
+static ll_loop *graveyard;
+static bool graveyard_registered;
+
+static void empty_graveyard(void) {
+    pthread_mutex_lock(&graveyard_lock);
+    while (graveyard) {
+        ll_loop *next = graveyard->prev_current;
+        free(graveyard);
+        graveyard = next;
+    }
+    pthread_mutex_unlock(&graveyard_lock);
+}
+
+static void bury(ll_loop *loop) {
+    memset(loop, 0, sizeof *loop);
+    loop->closed = true;
+    pthread_mutex_lock(&graveyard_lock);
+    if (!graveyard_registered)
+        graveyard_registered = atexit(empty_graveyard) == 0;
+    loop->prev_current = graveyard; /* reused as the graveyard link */
+    graveyard = loop;
+    pthread_mutex_unlock(&graveyard_lock);
+}
+
+static void free_loop(ll_loop *loop) {
+    ll_task *t = loop->tasks_head;
+    while (t) {
+        ll_task *next = t->next_all;
+        ll__task_free(loop, t);
+        t = next;
+    }
+    for (ll_future *f = loop->owned_futs, *next; f; f = next) {
+        next = f->next_owned;
+        ll__future_free_cbs(f);
+        free(f);
+    }
+    for (ll_coro *c = loop->dead_coros, *next; c; c = next) {
+        next = c->next;
+        free(c);
+    }
+    for (ll_handle *h = loop->owned_handles, *next; h; h = next) {
+        next = h->next_owned;
+        free(h);
+    }
+    ll__stack_pool_destroy(&loop->stacks);
+    free(loop->ready.buf);
+    free(loop->heap);
+    for (size_t i = 0; i < loop->narena; i++)
+        free(loop->arena[i]);
+    free(loop->arena);
+    ll__rec_free(&loop->rec);
+    bury(loop);
+}
+
+static void write_trace(ll_loop *loop) {
+    if (!loop->trace_path)
+        return;
+    FILE *out = strcmp(loop->trace_path, "-") == 0 ? stderr : fopen(loop->trace_path, "w");
+    if (!out) {
+        fprintf(stderr, "looplab: cannot write the trace to %s: %s\n", loop->trace_path,
+                strerror(errno));
+        loop->problems++;
+        return;
+    }
+    ll__trace_dump(loop, out);
+    if (out == stderr)
+        fflush(out);
+    else if (fclose(out) != 0) {
+        fprintf(stderr, "looplab: error writing the trace to %s: %s\n", loop->trace_path,
+                strerror(errno));
+        loop->problems++;
+    }
+}
+
+int ll_loop_close(ll_loop *loop) {
+    if (!loop || loop->closed)
+        return 0;
+    if (loop->running) {
+        ll__misuse(loop, NULL, 0, "RuntimeError: cannot close a running event loop");
+        return 1;
+    }
+    /* Failures nobody looked at: asyncio logs them when the task is
+     * garbage-collected; here that moment is the loop's end. */
+    for (ll_task *t = loop->tasks_head; t; t = t->next_all) {
+        if (t->fut.state == LL__FUT_FINISHED && ll_failed(t->fut.result) && !t->fut.retrieved)
+            ll__warn(loop, LL_WARN_NOT_RETRIEVED, t->fut.file, t->fut.line,
+                     "Task exception was never retrieved: task '%s' failed with %s: %s",
+                     t->name, ll_err_name(t->fut.result.err), ll_errmsg(t->fut.result));
+        else if (t->fut.state == LL__FUT_PENDING)
+            ll__warn(loop, LL_WARN_MISUSE, t->fut.file, t->fut.line,
+                     "Task was destroyed but it is pending: task '%s' (%s)", t->name,
+                     ll__task_state_name(t));
+    }
+    for (ll_future *f = loop->owned_futs; f; f = f->next_owned)
+        if (f->state == LL__FUT_FINISHED && ll_failed(f->result) && !f->retrieved)
+            ll__warn(loop, LL_WARN_NOT_RETRIEVED, f->file, f->line,
+                     "Future exception was never retrieved: %s: %s",
+                     ll_err_name(f->result.err), ll_errmsg(f->result));
+    ll__coro_sweep(loop);
+    if (LL__REC(loop)) {
+        ll_event *e = ll__ev(loop, LL_EV_LOOP_STOP, 0, NULL, 0);
+        if (e)
+            e->aux = (uint32_t)loop->iterations;
+    }
+    write_trace(loop);
+    int rc = loop->problems ? 1 : 0;
+    loop->closed = true;
+    if (loop->real)
+        ll__uv_close(loop);
+    if (ll__current_loop == loop)
+        ll__current_loop = loop->prev_current;
+    free_loop(loop);
+    return rc;
+}
+
+int ll__run(ll_coro *main, const ll_loop_opts *opts, const char *file, int line) {
+    if (ll__running_loop) {
+        ll__misuse(ll__running_loop, file, line,
+                   "RuntimeError: ll_run() cannot be called from a running event loop");
+        ll__coro_free(main);
+        return 1;
+    }
+    if (!main || main->magic != LL__MAGIC_CORO) {
+        ll__misuse(NULL, file, line, "TypeError: ll_run() needs a coroutine made by ll_coro()");
+        return 1;
+    }
+    ll_loop *loop = ll_loop_new(opts);
+    if (!loop) {
+        fputs("looplab: out of memory creating the event loop\n", stderr);
+        ll__coro_free(main);
+        return 1;
+    }
+    ll_value v = ll__loop_run_until_complete(loop, main, file, line);
+    int rc = 0;
+    if (ll_failed(v)) {
+        rc = 1;
+        if (v.err != LL_EDEADLOCK) {
+            const ll_task *mt = loop->tasks_head;
+            ll__warn(loop, LL_WARN_MAIN_FAILED, mt ? mt->fut.file : file,
+                     mt ? mt->fut.line : line, "the main coroutine failed with %s%s%s",
+                     ll_err_name(v.err), *ll_errmsg(v) ? ": " : "", ll_errmsg(v));
+        }
+    }
+    cancel_all_tasks(loop, file, line);
+    if (ll_loop_close(loop) != 0)
+        rc = 1;
+    return rc;
+}
+
+/* ---- callbacks ------------------------------------------------------------ */
+
+static void run_handle(ll_loop *loop, const ll__ready *e) {
+    ll_handle *h = e->a;
+    if (h->cancelled)
+        return;
+    if (LL__REC(loop)) {
+        ll_event *ev = ll__ev(loop, LL_EV_CB_RUN, 0, NULL, 0);
+        if (ev) {
+            ev->obj = h->timer.id;
+            ev->sub = LL_REASON_CALL_SOON;
+        }
+    }
+    h->ran = true;
+    h->fn(h->arg);
+}
+
+ll_handle *ll__call_at(ll_loop *loop, double t, int mode, ll_callback_fn fn, void *arg,
+                       const char *file, int line) {
+    if (!loop) {
+        ll__misuse(ll__running_loop, file, line,
+                   "RuntimeError: call_soon/call_later/call_at on a NULL loop");
+        return NULL;
+    }
+    if (loop->closed) {
+        ll__misuse(NULL, file, line, "RuntimeError: Event loop is closed");
+        return NULL;
+    }
+    if (!fn) {
+        ll__misuse(loop, file, line, "TypeError: the callback is NULL");
+        return NULL;
+    }
+    if (mode != 0 && isnan(t)) {
+        ll__misuse(loop, file, line, "ValueError: the delay is NaN");
+        return NULL;
+    }
+    ll_handle *h = calloc(1, sizeof *h);
+    if (!h)
+        return NULL;
+    h->fn = fn;
+    h->arg = arg;
+    h->timer.id = ll__obj_id(loop);
+    h->timer.heap_idx = UINT32_MAX;
+    h->timer.fn = run_handle;
+    h->timer.a = h;
+    h->next_owned = loop->owned_handles;
+    loop->owned_handles = h;
+    if (mode == 0) {
+        ll__ready_push(loop, &(ll__ready){run_handle, h, NULL, NULL, 0, h->timer.id});
+        if (LL__REC(loop)) {
+            ll_event *e = ll__ev(loop, LL_EV_CB_QUEUED, ll__cur_tid(loop), file, line);
+            if (e) {
+                e->obj = h->timer.id;
+                e->sub = LL_REASON_CALL_SOON;
+                e->aux = (uint32_t)loop->ready.len - 1;
+            }
+        }
+        return h;
+    }
+    double when_s = mode == 1 ? (double)loop->now / 1e9 + (t > 0 ? t : 0) : t;
+    int64_t when = (int64_t)llround(when_s * 1e9);
+    ll__timer_arm(loop, &h->timer, when);
+    return h;
+}
+
+void ll_handle_cancel(ll_handle *h) {
+    if (!h || h->cancelled || h->ran)
+        return;
+    h->cancelled = true;
+    ll_loop *loop = ll__running_loop ? ll__running_loop : ll__current_loop;
+    if (loop && h->timer.heap_idx != UINT32_MAX)
+        ll__timer_cancel(loop, &h->timer);
+}
+
+bool ll_handle_cancelled(const ll_handle *h) { return h && h->cancelled; }
+
+/* ---- output ---------------------------------------------------------------- */
+
+static void record_text(ll_event_kind kind, const char *file, int line, const char *text,
+                        size_t len) {
+    ll_loop *loop = ll__running_loop ? ll__running_loop : ll__current_loop;
+    if (!loop || !LL__REC(loop))
+        return;
+    loop->wall = ll__wall_ns() - loop->wall0;
+    ll_event *e = ll__ev(loop, kind, ll__cur_tid(loop), file, line);
+    if (e)
+        e->str = ll__rec_str(&loop->rec, text, len);
+}
+
+/* Formats into a stack buffer, or the heap for long lines. */
+static char *vformat(char *buf, size_t bufsize, size_t *len, const char *fmt, va_list ap) {
+    va_list ap2;
+    va_copy(ap2, ap);
+    int n = vsnprintf(buf, bufsize, fmt, ap);
+    if (n < 0) {
+        va_end(ap2);
+        *len = 0;
+        buf[0] = '\0';
+        return buf;
+    }
+    *len = (size_t)n;
+    if ((size_t)n < bufsize) {
+        va_end(ap2);
+        return buf;
+    }
+    char *big = malloc((size_t)n + 1);
+    if (!big) {
+        va_end(ap2);
+        *len = bufsize - 1;
+        return buf;
+    }
+    vsnprintf(big, (size_t)n + 1, fmt, ap2);
+    va_end(ap2);
+    return big;
+}
+
+void ll__print(const char *file, int line, const char *fmt, ...) {
+    char buf[512];
+    size_t len;
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = vformat(buf, sizeof buf, &len, fmt, ap);
+    va_end(ap);
+    fwrite(s, 1, len, stdout);
+    fputc('\n', stdout);
+    /* Flush per line so that a parent reading through a pipe sees output as
+     * it happens, interleaved correctly with the trace. */
+    fflush(stdout);
+    record_text(LL_EV_PRINT, file, line, s, len);
+    if (s != buf)
+        free(s);
+}
+
+void ll__note(const char *file, int line, const char *fmt, ...) {
+    char buf[512];
+    size_t len;
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = vformat(buf, sizeof buf, &len, fmt, ap);
+    va_end(ap);
+    record_text(LL_EV_NOTE, file, line, s, len);
+    if (s != buf)
+        free(s);
+}

@@ -1,0 +1,573 @@
+/* task.c - tasks: a coroutine running on its own stack, driven by the loop.
+ *
+ * A task step is one entry of the ready queue.  Running it switches from the
+ * scheduler's stack to the task's; the task runs until it awaits something
+ * pending (it registers a wake-up on that future and switches back), yields
+ * bare (sleep(0): it queues its next step at the back and switches back), or
+ * returns (its future completes).  This is CPython's Task.__step, with the
+ * coroutine's own stack standing in for the generator frame. */
+#include "internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+void ll__task_wakeup(ll_loop *loop, const ll__ready *e);
+
+/* ---- coroutine objects ------------------------------------------------------ */
+
+/* Coroutines made but not yet awaited or wrapped in a task, per thread, so
+ * that the loop can report the ones never used (Python's "coroutine ... was
+ * never awaited"). */
+static _Thread_local ll_coro *unused_coros;
+
+ll_coro *ll__coro_new(ll_coro_fn fn, ll_value arg, const char *fn_name, const char *file,
+                      int line) {
+    if (!fn) {
+        ll__misuse(ll__running_loop, file, line, "TypeError: ll_coro() with a NULL function");
+        return NULL;
+    }
+    ll_coro *c = malloc(sizeof *c);
+    if (!c)
+        return NULL;
+    *c = (ll_coro){LL__MAGIC_CORO, fn, arg, fn_name, file, line, NULL, unused_coros,
+                   ll__running_loop ? ll__running_loop : ll__current_loop};
+    if (unused_coros)
+        unused_coros->prev = c;
+    unused_coros = c;
+    return c;
+}
+
+void ll__coro_free(ll_coro *c) {
+    if (!c || c->magic != LL__MAGIC_CORO)
+        return;
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        unused_coros = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    c->magic = LL__MAGIC_DEAD;
+    free(c);
+}
+
+/* A coroutine that was awaited or wrapped in a task stays allocated (marked
+ * dead) until its loop closes, so that using it a second time is reported
+ * instead of reading freed memory. */
+static void coro_consume(ll_loop *loop, ll_coro *c) {
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        unused_coros = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    c->magic = LL__MAGIC_DEAD;
+    c->prev = NULL;
+    c->next = loop->dead_coros;
+    loop->dead_coros = c;
+}
+
+void ll__coro_sweep(ll_loop *loop) {
+    ll_coro *c = unused_coros;
+    while (c) {
+        ll_coro *next = c->next;
+        if (!loop || c->loop == loop || c->loop == NULL) {
+            ll_task *saved = loop ? loop->current : NULL;
+            if (loop)
+                loop->current = NULL;
+            ll__warn(loop, LL_WARN_NEVER_AWAITED, c->file, c->line,
+                     "RuntimeWarning: coroutine '%s' was never awaited", c->fn_name);
+            if (loop)
+                loop->current = saved;
+            ll__coro_free(c);
+        }
+        c = next;
+    }
+}
+
+/* ---- tasks -------------------------------------------------------------------- */
+
+static const char *const task_state_names[] = {"pending", "ready",  "running",  "waiting",
+                                               "done",    "failed", "cancelled"};
+
+const char *ll__task_state_name(const ll_task *t) { return task_state_names[t->state]; }
+
+ll_task *ll__task_from(void *aw) {
+    ll_task *t = aw;
+    return t && t->fut.magic == LL__MAGIC_TASK ? t : NULL;
+}
+
+static void task_step(ll_loop *loop, const ll__ready *e);
+
+static void record_end(ll_loop *loop, ll_task *t, ll_event_kind kind, ll_value v) {
+    ll_event *e = ll__ev(loop, kind, t->fut.id, NULL, 0);
+    if (!e)
+        return;
+    if (kind == LL_EV_TASK_DONE) {
+        const char *r = ll_repr(v);
+        e->str = ll__rec_str(&loop->rec, r, strlen(r));
+    } else if (kind == LL_EV_TASK_FAILED) {
+        e->aux = (uint32_t)-v.err;
+        const char *m = ll_errmsg(v);
+        e->str = ll__rec_str(&loop->rec, m, strlen(m));
+    }
+}
+
+/* The coroutine returned v: complete the task's future (Task.__step's
+ * StopIteration / exception / CancelledError branches). */
+static void task_finish(ll_loop *loop, ll_task *t, ll_value v) {
+    ll_event_kind kind;
+    if (ll_is_cancelled(v) || (!ll_failed(v) && t->must_cancel)) {
+        t->must_cancel = false;
+        t->state = LL__TASK_CANCELLED;
+        kind = LL_EV_TASK_CANCELLED;
+    } else if (ll_failed(v)) {
+        t->state = LL__TASK_FAILED;
+        kind = LL_EV_TASK_FAILED;
+    } else {
+        t->state = LL__TASK_DONE;
+        kind = LL_EV_TASK_DONE;
+    }
+    if (LL__REC(loop))
+        record_end(loop, t, kind, v);
+    if (kind == LL_EV_TASK_CANCELLED)
+        ll__future_complete(&t->fut, LL__FUT_CANCELLED, ll_none());
+    else
+        ll__future_complete(&t->fut, LL__FUT_FINISHED, v);
+}
+
+/* First frame on every task stack. */
+static void task_entry(void *p) {
+    ll_task *t = p;
+    ll_loop *loop = t->fut.loop;
+    ll_value v = t->fn(t->arg);
+    task_finish(loop, t, v);
+    t->finished = true;
+    ll__ctx_switch_final(&t->ctx, &loop->sched_ctx);
+}
+
+static int task_start(ll_loop *loop, ll_task *t) {
+    bool first_unguarded = false;
+    int rc = ll__stack_alloc(&loop->stacks, t->stack_size, &t->stack, &first_unguarded);
+    if (rc != 0)
+        return rc;
+    if (first_unguarded)
+        ll__warn(loop, LL_WARN_UNGUARDED_STACK, t->fut.file, t->fut.line,
+                 "out of guard pages (vm.max_map_count): task '%s' and later tasks get "
+                 "stacks without a guard page; an overflow is caught at the next switch",
+                 t->name);
+    if (!t->stack.guarded)
+        ll__stack_canary_set(&t->stack);
+    ll__ctx_make(&t->ctx, t->stack.lo, t->stack.size, task_entry, t);
+    t->ovf = (ll__overflow_info){t->name,
+                                 t->fut.id,
+                                 t->stack.size,
+                                 t->fut.file ? t->fut.file : "?",
+                                 t->fut.line,
+                                 (const char *)t->stack.lo - (t->stack.guarded ? 4096 : 0),
+                                 t->stack.lo};
+    t->started = true;
+    return 0;
+}
+
+static void run_task(ll_loop *loop, ll_task *t) {
+    if (t->fut.state != LL__FUT_PENDING)
+        return;
+    if (LL__REC(loop)) {
+        ll_event *e = ll__ev(loop, LL_EV_TASK_RUN, t->fut.id, NULL, 0);
+        if (e)
+            e->aux = (uint32_t)loop->ready.len;
+    }
+    if (!t->started && t->must_cancel) {
+        /* Cancelled before its first step: the body never runs (R7). */
+        loop->current = t;
+        task_finish(loop, t, ll_none());
+        loop->current = NULL;
+        return;
+    }
+    if (!t->started && task_start(loop, t) != 0) {
+        loop->current = t;
+        task_finish(loop, t, ll_raise(LL_ENOMEM, "no memory for a %zu-byte task stack",
+                                      t->stack_size));
+        loop->current = NULL;
+        return;
+    }
+    t->state = LL__TASK_RUNNING;
+    loop->current = t;
+    size_t mark = loop->rec.n;
+    ll__overflow_current = &t->ovf;
+    ll__ctx_switch(&loop->sched_ctx, &t->ctx);
+    ll__overflow_current = NULL;
+    loop->current = NULL;
+    if (LL__REC(loop)) {
+        /* One clock read per step: it ends this step and starts the next. */
+        loop->wall = ll__wall_ns() - loop->wall0;
+        if (loop->rec.n > mark && loop->rec.cur)
+            loop->rec.cur[-1].wall = loop->wall;
+    }
+    if (!t->stack.guarded && t->stack.map && !ll__stack_canary_ok(&t->stack)) {
+        fprintf(stderr,
+                "looplab: stack overflow in task '%s' (id %u): its %zu KiB stack "
+                "(without a guard page) was overrun (task created at %s:%d)\n",
+                t->name, t->fut.id, t->stack.size / 1024, t->fut.file ? t->fut.file : "?",
+                t->fut.line);
+        abort();
+    }
+    if (t->finished && t->stack.map) {
+        ll__stack_free(&loop->stacks, &t->stack);
+        memset(&t->stack, 0, sizeof t->stack);
+    }
+}
+
+static void task_step(ll_loop *loop, const ll__ready *e) { run_task(loop, e->a); }
+
+/* A future the task waited on is done: its wake-up was queued by the
+ * future's completion (e->a is the future, e->b the task). */
+void ll__task_wakeup(ll_loop *loop, const ll__ready *e) { run_task(loop, e->b); }
+
+static ll_task *create_task(ll_loop *loop, ll_coro *c, const char *name,
+                            const ll_task_opts *opts, const char *file, int line) {
+    ll_task *t = calloc(1, sizeof *t);
+    if (!t) {
+        ll__coro_free(c);
+        return NULL;
+    }
+    uint32_t id = ++loop->next_task_id;
+    ll__future_init(&t->fut, loop, LL__MAGIC_TASK, LL__FK_TASK, id, file, line);
+    if (!name && opts)
+        name = opts->name;
+    char buf[32];
+    if (!name) {
+        snprintf(buf, sizeof buf, "Task-%u", id);
+        name = buf;
+    }
+    t->name = ll__arena_strdup(loop, name);
+    if (!t->name)
+        t->name = "?";
+    t->fn = c->fn;
+    t->arg = c->arg;
+    t->coro_name = c->fn_name;
+    coro_consume(loop, c);
+    t->stack_size = opts && opts->stack_size ? ll__stack_round(opts->stack_size)
+                                             : loop->default_stack;
+    t->sleep_timer.heap_idx = UINT32_MAX;
+    t->parent = loop->current;
+    if (loop->tasks_tail)
+        loop->tasks_tail->next_all = t;
+    else
+        loop->tasks_head = t;
+    loop->tasks_tail = t;
+    loop->ntasks++;
+    if (LL__REC(loop)) {
+        ll_event *e = ll__ev(loop, LL_EV_TASK_NEW, id, file, line);
+        if (e) {
+            e->obj = t->parent ? t->parent->fut.id : 0;
+            e->str = ll__rec_str(&loop->rec, t->name, strlen(t->name));
+            e->aux = ll__rec_str(&loop->rec, t->coro_name, strlen(t->coro_name));
+            e->val = (int64_t)t->stack_size;
+        }
+    }
+    /* The first step goes to the back of the ready queue: creating a task
+     * never runs it (R4). */
+    t->state = LL__TASK_READY;
+    ll__ready_push(loop, &(ll__ready){task_step, t, NULL, NULL, id, id});
+    if (LL__REC(loop)) {
+        ll_event *e = ll__ev(loop, LL_EV_TASK_READY, id, NULL, 0);
+        if (e) {
+            e->sub = LL_REASON_CREATED;
+            e->aux = (uint32_t)loop->ready.len - 1;
+        }
+    }
+    return t;
+}
+
+static bool check_coro(ll_loop *loop, ll_coro *c, const char *what, const char *file,
+                       int line) {
+    if (!c) {
+        ll__misuse(loop, file, line, "TypeError: %s() needs a coroutine, got NULL", what);
+        return false;
+    }
+    if (c->magic == LL__MAGIC_DEAD) {
+        ll__misuse(loop, file, line,
+                   "RuntimeError: %s(): this coroutine was already awaited or wrapped in a "
+                   "task (a coroutine can be used once)",
+                   what);
+        return false;
+    }
+    if (c->magic != LL__MAGIC_CORO) {
+        ll__misuse(loop, file, line, "TypeError: %s() needs a coroutine made by ll_coro()",
+                   what);
+        return false;
+    }
+    return true;
+}
+
+ll_task *ll__create_task(ll_coro *c, const char *name, const ll_task_opts *opts,
+                         const char *file, int line) {
+    ll_loop *loop = ll__running_loop;
+    if (!loop) {
+        ll__misuse(ll__current_loop, file, line,
+                   "RuntimeError: create_task() needs a running event loop: call it from a "
+                   "coroutine started by ll_run()");
+        if (c && c->magic == LL__MAGIC_CORO)
+            ll__coro_free(c);
+        return NULL;
+    }
+    if (!check_coro(loop, c, "create_task", file, line))
+        return NULL;
+    return create_task(loop, c, name, opts, file, line);
+}
+
+ll_future *ll__ensure_future(ll_loop *loop, void *aw, const char *file, int line) {
+    uint32_t magic = aw ? *(uint32_t *)aw : 0;
+    if (magic == LL__MAGIC_CORO)
+        return (ll_future *)create_task(loop, aw, NULL, NULL, file, line);
+    if (magic == LL__MAGIC_FUTURE || magic == LL__MAGIC_TASK) {
+        ll_future *f = aw;
+        if (f->loop != loop) {
+            ll__misuse(loop, file, line,
+                       "ValueError: the future (created at %s:%d) belongs to another loop",
+                       f->file ? f->file : "?", f->line);
+            return NULL;
+        }
+        return f;
+    }
+    check_coro(loop, aw, "ensure_future", file, line);
+    return NULL;
+}
+
+/* ---- awaiting ------------------------------------------------------------------ */
+
+/* The running task, or NULL after reporting that `what` needs one. */
+static ll_task *need_task(const char *what, const char *file, int line) {
+    ll_loop *loop = ll__running_loop;
+    if (!loop || !loop->current) {
+        ll__misuse(loop ? loop : ll__current_loop, file, line,
+                   "RuntimeError: %s outside a task: only a coroutine running under "
+                   "ll_run() (or a task) can await",
+                   what);
+        return NULL;
+    }
+    return loop->current;
+}
+
+static inline void suspend(ll_loop *loop, ll_task *t) {
+    ll__ctx_switch(&t->ctx, &loop->sched_ctx);
+}
+
+static ll_value cancelled_value(void) {
+    ll_value v = {LL_ERROR, LL_ECANCELLED, {.s = ""}};
+    return v;
+}
+
+/* Suspends t until f is done and returns what the await evaluates to. */
+static ll_value wait_on(ll_loop *loop, ll_task *t, ll_future *f, ll_wait_kind kind,
+                        int64_t deadline, const char *file, int line) {
+    if (ll__future_add_cb(f, ll__task_wakeup, t, NULL, t->fut.id) != 0)
+        return ll_raise(LL_ENOMEM, "no memory to wait on a future");
+    t->waiter = f;
+    t->state = LL__TASK_WAITING;
+    t->wait_kind = (uint8_t)kind;
+    if (LL__REC(loop)) {
+        ll_event *e = ll__ev(loop, LL_EV_TASK_WAIT, t->fut.id, file, line);
+        if (e) {
+            e->sub = (uint16_t)kind;
+            e->obj = f->id;
+            e->val = deadline;
+        }
+    }
+    /* A task that cancelled itself while running cancels what it now awaits
+     * (Task.__step does the same). */
+    if (t->must_cancel && ll__cancel_any(f, file, line))
+        t->must_cancel = false;
+    suspend(loop, t);
+    t->waiter = NULL;
+    t->wait_kind = LL_WAIT_NONE;
+    if (t->must_cancel) {
+        t->must_cancel = false;
+        return cancelled_value();
+    }
+    return ll__future_outcome(f);
+}
+
+static ll_value await_coro(ll_loop *loop, ll_task *t, ll_coro *c) {
+    ll_coro_fn fn = c->fn;
+    ll_value arg = c->arg;
+    const char *name = c->fn_name;
+    coro_consume(loop, c);
+    if (LL__REC(loop)) {
+        ll_event *e = ll__ev(loop, LL_EV_CORO_ENTER, t->fut.id, NULL, 0);
+        if (e)
+            e->str = ll__rec_str(&loop->rec, name, strlen(name));
+    }
+    ll_value v = fn(arg);
+    if (LL__REC(loop)) {
+        ll_event *e = ll__ev(loop, LL_EV_CORO_EXIT, t->fut.id, NULL, 0);
+        if (e)
+            e->str = ll__rec_str(&loop->rec, name, strlen(name));
+    }
+    return v;
+}
+
+ll_value ll__await(void *aw, const char *file, int line) {
+    ll_task *t = need_task("ll_await()", file, line);
+    uint32_t magic = aw ? *(uint32_t *)aw : 0;
+    if (!t) {
+        if (magic == LL__MAGIC_CORO)
+            ll__coro_free(aw);
+        return ll_raise(LL_ERUNTIME, "await outside a task");
+    }
+    ll_loop *loop = t->fut.loop;
+    if (magic == LL__MAGIC_CORO)
+        return await_coro(loop, t, aw);
+    if (magic != LL__MAGIC_FUTURE && magic != LL__MAGIC_TASK) {
+        check_coro(loop, aw, "ll_await", file, line);
+        return ll_raise(LL_ETYPE, "object can't be used in 'await' expression");
+    }
+    ll_future *f = aw;
+    if (f->loop != loop) {
+        ll__misuse(loop, file, line,
+                   "RuntimeError: awaiting a future (created at %s:%d) that belongs to "
+                   "another loop",
+                   f->file ? f->file : "?", f->line);
+        return ll_raise(LL_ERUNTIME, "future attached to a different loop");
+    }
+    if (f == &t->fut) {
+        ll__misuse(loop, file, line, "RuntimeError: Task cannot await on itself");
+        return ll_raise(LL_ERUNTIME, "Task cannot await on itself");
+    }
+    /* Awaiting something already done does not suspend (R5). */
+    if (f->state != LL__FUT_PENDING)
+        return ll__future_outcome(f);
+    ll_wait_kind kind = f->magic == LL__MAGIC_TASK     ? LL_WAIT_TASK
+                        : f->kind == LL__FK_GATHER ? LL_WAIT_GATHER
+                                                   : LL_WAIT_FUTURE;
+    return wait_on(loop, t, f, kind, -1, file, line);
+}
+
+static void sleep_timer_cb(ll_loop *loop, const ll__ready *e) {
+    ll_future *f = e->a;
+    if (LL__REC(loop)) {
+        ll_event *ev = ll__ev(loop, LL_EV_CB_RUN, e->tid, NULL, 0);
+        if (ev) {
+            ev->obj = e->oid;
+            ev->sub = LL_REASON_TIMER;
+        }
+    }
+    /* futures._set_result_unless_cancelled */
+    if (f->state == LL__FUT_PENDING)
+        ll__future_complete(f, LL__FUT_FINISHED, ll_none());
+}
+
+int ll__sleep(double seconds, const char *file, int line) {
+    ll_task *t = need_task("ll_sleep()", file, line);
+    if (!t)
+        return LL_ERUNTIME;
+    ll_loop *loop = t->fut.loop;
+    if (isnan(seconds)) {
+        ll__misuse(loop, file, line, "ValueError: sleep() delay is NaN");
+        return LL_EVALUE;
+    }
+    if (seconds <= 0) {
+        /* A bare yield: back of the queue, nothing to wait for (R11). */
+        t->state = LL__TASK_READY;
+        ll__ready_push(loop, &(ll__ready){task_step, t, NULL, NULL, t->fut.id, t->fut.id});
+        if (LL__REC(loop)) {
+            ll_event *e = ll__ev(loop, LL_EV_TASK_READY, t->fut.id, file, line);
+            if (e) {
+                e->sub = LL_REASON_YIELD;
+                e->aux = (uint32_t)loop->ready.len - 1;
+            }
+        }
+        suspend(loop, t);
+        if (t->must_cancel) {
+            t->must_cancel = false;
+            return LL_ECANCELLED;
+        }
+        return 0;
+    }
+    ll_future *f = &t->sleep_fut;
+    ll__future_init(f, loop, LL__MAGIC_FUTURE, LL__FK_SLEEP, ll__obj_id(loop), file, line);
+    ll__timer *tm = &t->sleep_timer;
+    tm->id = f->id;
+    tm->tid = t->fut.id;
+    tm->fn = sleep_timer_cb;
+    tm->a = f;
+    tm->b = NULL;
+    double ns = seconds * 1e9;
+    int64_t when = ns >= 9.2e18 ? INT64_MAX : loop->now + (int64_t)llround(ns);
+    ll__timer_arm(loop, tm, when);
+    ll_value v = wait_on(loop, t, f, LL_WAIT_SLEEP, when, file, line);
+    ll__timer_cancel(loop, tm);
+    ll__future_free_cbs(f);
+    return ll_failed(v) ? v.err : 0;
+}
+
+/* ---- cancellation ------------------------------------------------------------------ */
+
+bool ll__task_cancel(ll_task *t, const char *file, int line) {
+    ll_loop *loop = t ? t->fut.loop : ll__running_loop;
+    if (!ll__task_from(t)) {
+        ll__misuse(loop, file, line, "TypeError: ll_task_cancel() needs a task");
+        return false;
+    }
+    /* Like Task.cancel: asking to cancel also means "I have seen it". */
+    t->fut.retrieved = true;
+    bool done = t->fut.state != LL__FUT_PENDING;
+    if (LL__REC(loop)) {
+        ll_event *e = ll__ev(loop, LL_EV_CANCEL, ll__cur_tid(loop), file, line);
+        if (e) {
+            e->obj = t->fut.id;
+            e->aux = !done;
+        }
+    }
+    if (done)
+        return false;
+    t->num_cancels++;
+    if (t->waiter && ll__cancel_any(t->waiter, file, line))
+        return true;
+    t->must_cancel = true;
+    return true;
+}
+
+/* ---- queries -------------------------------------------------------------------- */
+
+bool ll_task_done(const ll_task *t) { return t && t->fut.state != LL__FUT_PENDING; }
+bool ll_task_cancelled(const ll_task *t) { return t && t->fut.state == LL__FUT_CANCELLED; }
+const char *ll_task_name(const ll_task *t) { return t ? t->name : "(null)"; }
+uint32_t ll_task_id(const ll_task *t) { return t ? t->fut.id : 0; }
+
+ll_value ll_task_result(ll_task *t) {
+    if (!ll__task_from(t))
+        return ll_raise(LL_ETYPE, "not a task");
+    if (t->fut.state == LL__FUT_PENDING)
+        return ll_raise(LL_EINVALID_STATE, "Result is not set.");
+    return ll__future_outcome(&t->fut);
+}
+
+ll_task *ll_current_task(void) {
+    return ll__running_loop ? ll__running_loop->current : NULL;
+}
+
+size_t ll_all_tasks(ll_task **out, size_t max) {
+    ll_loop *loop = ll__running_loop ? ll__running_loop : ll__current_loop;
+    size_t n = 0;
+    if (!loop)
+        return 0;
+    for (ll_task *t = loop->tasks_head; t; t = t->next_all) {
+        if (t->fut.state != LL__FUT_PENDING)
+            continue;
+        if (out && n < max)
+            out[n] = t;
+        n++;
+    }
+    return n;
+}
+
+void ll__task_free(ll_loop *loop, ll_task *t) {
+    if (t->stack.map)
+        ll__stack_free(&loop->stacks, &t->stack);
+    ll__future_free_cbs(&t->fut);
+    ll__future_free_cbs(&t->sleep_fut);
+    free(t);
+}

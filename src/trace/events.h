@@ -1,0 +1,124 @@
+/* events.h - the one list of event kinds, reasons and wait kinds.
+ *
+ * Everything that produces or consumes Looplab events (the scheduler's
+ * recorder, the text writer and reader, the viewer model) includes this file
+ * and expands the X-macros below, so adding a kind is one edit here.
+ *
+ * Columns of LL_EVENT_MAP: C suffix, the name written in traces, and what the
+ * event's generic fields mean for that kind (documentation, kept next to the
+ * kind so it cannot drift away). */
+#ifndef LL_TRACE_EVENTS_H
+#define LL_TRACE_EVENTS_H
+
+#include <stdint.h>
+
+/* Generic fields of ll_event: task, obj, aux, val, str, site (see below). */
+#define LL_EVENT_MAP(X)                                                        \
+    X(LOOP_START, "loop_start", "str=clock name, val=start wall time ns")      \
+    X(LOOP_STOP, "loop_stop", "aux=iterations run")                            \
+    X(ITER, "iter", "val=iteration number, aux=ready callbacks at pass start") \
+    X(POLL, "poll", "val=timeout ns (-1 none), aux=1 when the clock jumped")   \
+    X(TASK_NEW, "task_new", "task=new task, obj=parent task, str=name, "       \
+                            "aux=coroutine name string id, val=stack size")    \
+    X(TASK_READY, "ready", "task, sub=reason, obj=cause object, aux=queue position") \
+    X(TASK_RUN, "run", "task, aux=ready entries left behind it")               \
+    X(TASK_WAIT, "wait", "task, sub=wait kind, obj=awaited object, val=deadline ns") \
+    X(TASK_DONE, "done", "task, str=repr of the result")                       \
+    X(TASK_FAILED, "failed", "task, sub=0, aux=error code, str=message")       \
+    X(TASK_CANCELLED, "cancelled", "task")                                     \
+    X(CANCEL, "cancel", "task=who asked (0 outside tasks), obj=target, aux=1 accepted") \
+    X(CB_QUEUED, "cb_queued", "obj=handle or future id, sub=reason, task=owner, aux=queue position") \
+    X(CB_RUN, "cb_run", "obj=handle or future id, sub=reason, task=owner")     \
+    X(TIMER_ARM, "timer_arm", "obj=timer id, task=owner, val=deadline ns")     \
+    X(TIMER_FIRE, "timer_fire", "obj=timer id, task=owner")                    \
+    X(TIMER_CANCEL, "timer_cancel", "obj=timer id, task=owner")                \
+    X(FUT_NEW, "fut_new", "obj=future id, sub=future kind, task=creator")      \
+    X(FUT_DONE, "fut_done", "obj=future id, sub=outcome (0 result, 1 error, 2 cancelled), str=repr") \
+    X(CORO_ENTER, "coro_enter", "task, str=coroutine name (awaited inline)")   \
+    X(CORO_EXIT, "coro_exit", "task, str=coroutine name")                      \
+    X(PRINT, "print", "task, str=the printed line")                            \
+    X(NOTE, "note", "task, str=the narration")                                 \
+    X(WARN, "warn", "task, sub=warning kind, str=the message")
+
+typedef enum ll_event_kind {
+#define LL__EV_ENUM(name, str, doc) LL_EV_##name,
+    LL_EVENT_MAP(LL__EV_ENUM)
+#undef LL__EV_ENUM
+    LL_EV__COUNT
+} ll_event_kind;
+
+/* Why a task or callback became ready. */
+#define LL_REASON_MAP(X)                                                       \
+    X(NONE, "none")                                                            \
+    X(CREATED, "created")          /* create_task queued its first step */     \
+    X(YIELD, "yield")              /* sleep(0): a bare yield */                \
+    X(FUTURE_DONE, "future_done")  /* the awaited future completed */          \
+    X(TASK_DONE, "task_done")      /* the awaited task finished */             \
+    X(SLEEP_DONE, "sleep_done")    /* the sleep's future was completed */      \
+    X(CANCELLED, "cancelled")      /* cancel() woke it up */                   \
+    X(TIMER, "timer")              /* a timer came due */                      \
+    X(CALL_SOON, "call_soon")      /* loop.call_soon */                        \
+    X(DONE_CALLBACK, "done_callback") /* a future's done callback */           \
+    X(GATHER, "gather")            /* gather's bookkeeping callback */         \
+    X(STOP, "stop")                /* run_until_complete's stop callback */
+
+typedef enum ll_reason {
+#define LL__REASON_ENUM(name, str) LL_REASON_##name,
+    LL_REASON_MAP(LL__REASON_ENUM)
+#undef LL__REASON_ENUM
+    LL_REASON__COUNT
+} ll_reason;
+
+/* What a waiting task waits on. */
+#define LL_WAIT_MAP(X)                                                         \
+    X(NONE, "none")                                                            \
+    X(SLEEP, "sleep")       /* a timer: val is the deadline */                 \
+    X(FUTURE, "future")     /* a plain future */                               \
+    X(TASK, "task")         /* another task: obj is its id */                  \
+    X(GATHER, "gather")     /* a gather of several awaitables */
+
+typedef enum ll_wait_kind {
+#define LL__WAIT_ENUM(name, str) LL_WAIT_##name,
+    LL_WAIT_MAP(LL__WAIT_ENUM)
+#undef LL__WAIT_ENUM
+    LL_WAIT__COUNT
+} ll_wait_kind;
+
+/* Warning kinds. */
+#define LL_WARN_MAP(X)                                                         \
+    X(MISUSE, "misuse")                     /* a call that is not allowed */   \
+    X(NEVER_AWAITED, "never_awaited")       /* coroutine never awaited */      \
+    X(NOT_RETRIEVED, "not_retrieved")       /* task failure never retrieved */ \
+    X(DEADLOCK, "deadlock")                 /* nothing can wake the waiters */ \
+    X(UNGUARDED_STACK, "unguarded_stack")   /* out of guard pages */           \
+    X(MAIN_FAILED, "main_failed")           /* ll_run's main task failed */
+
+typedef enum ll_warn_kind {
+#define LL__WARN_ENUM(name, str) LL_WARN_##name,
+    LL_WARN_MAP(LL__WARN_ENUM)
+#undef LL__WARN_ENUM
+    LL_WARN__COUNT
+} ll_warn_kind;
+
+/* One recorded event: fixed size (48 bytes), appended in memory.  Strings are
+ * ids into the recorder's string table (0 = none); sites are ids into its site
+ * table (0 = unknown). */
+typedef struct ll_event {
+    int64_t t;      /* loop time in ns (virtual or real) */
+    int64_t wall;   /* monotonic ns since the loop started */
+    uint16_t kind;  /* ll_event_kind */
+    uint16_t sub;   /* reason / wait kind / warning kind, by kind */
+    uint32_t task;  /* task id (0: the loop itself) */
+    uint32_t site;  /* source location of the call that caused it */
+    uint32_t obj;   /* related object id, by kind */
+    uint32_t aux;   /* small integer, by kind */
+    uint32_t str;   /* string id, by kind */
+    int64_t val;    /* deadline / number, by kind */
+} ll_event;
+
+const char *ll_event_kind_name(unsigned kind);
+const char *ll_reason_name(unsigned reason);
+const char *ll_wait_kind_name(unsigned wait);
+const char *ll_warn_kind_name(unsigned warn);
+
+#endif

@@ -1,0 +1,117 @@
+/* harness.h - helpers shared by Looplab's Check suites.
+ *
+ * capture_*: redirect stdout or stderr into a temporary file and read it
+ * back, so a test can compare what a program printed (restores the real
+ * descriptor afterwards, so it also works with CK_FORK=no under Valgrind).
+ * run_py: run a Python twin under tests/py/vloop.py (virtual time) and
+ * return what it printed. */
+#ifndef LL_TESTS_HARNESS_H
+#define LL_TESTS_HARNESS_H
+
+#include <check.h>
+#include <looplab.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifndef LL_SOURCE_ROOT
+#define LL_SOURCE_ROOT "."
+#endif
+
+typedef struct capture {
+    int fd;     /* the descriptor being captured (1 or 2) */
+    int saved;  /* a copy of the original */
+    FILE *tmp;  /* where the output goes meanwhile */
+} capture;
+
+static inline void capture_begin(capture *c, int fd) {
+    fflush(stdout);
+    fflush(stderr);
+    c->fd = fd;
+    c->tmp = tmpfile();
+    ck_assert_msg(c->tmp != NULL, "tmpfile() failed");
+    c->saved = dup(fd);
+    dup2(fileno(c->tmp), fd);
+}
+
+/* Returns what was written (malloc'd, NUL-terminated). */
+static inline char *capture_end(capture *c) {
+    fflush(stdout);
+    fflush(stderr);
+    dup2(c->saved, c->fd);
+    close(c->saved);
+    long n = ftell(c->tmp);
+    if (n < 0)
+        n = 0;
+    char *s = malloc((size_t)n + 1);
+    rewind(c->tmp);
+    size_t got = fread(s, 1, (size_t)n, c->tmp);
+    s[got] = '\0';
+    fclose(c->tmp);
+    return s;
+}
+
+/* Reads a whole command's standard output (malloc'd); *status gets its exit
+ * status as pclose reports it. */
+static inline char *read_command(const char *cmd, int *status) {
+    FILE *p = popen(cmd, "r");
+    ck_assert_msg(p != NULL, "popen(%s) failed", cmd);
+    size_t cap = 4096, len = 0;
+    char *s = malloc(cap);
+    size_t k;
+    while ((k = fread(s + len, 1, cap - len - 1, p)) > 0) {
+        len += k;
+        if (len + 1 == cap)
+            s = realloc(s, cap *= 2);
+    }
+    s[len] = '\0';
+    int st = pclose(p);
+    if (status)
+        *status = st;
+    return s;
+}
+
+static inline bool have_python3(void) {
+    return system("command -v python3 >/dev/null 2>&1") == 0;
+}
+
+/* What `python3 tests/py/vloop.py FILE` prints (FILE relative to the source
+ * root).  Fails the test when python3 is missing or the program fails. */
+static inline char *run_py(const char *file) {
+    ck_assert_msg(have_python3(),
+                  "python3 is not installed: the Python twins are the oracle for "
+                  "these tests (scripts/setup installs it)");
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "cd '%s' && python3 tests/py/vloop.py '%s' 2>&1", LL_SOURCE_ROOT,
+             file);
+    int st = 0;
+    char *out = read_command(cmd, &st);
+    ck_assert_msg(st == 0, "'%s' failed (status %d):\n%s", cmd, st, out);
+    return out;
+}
+
+/* Compares two outputs and, when they differ, says where. */
+#define ck_assert_same_output(actual, expected)                                \
+    do {                                                                       \
+        const char *a_ = (actual), *e_ = (expected);                           \
+        if (strcmp(a_, e_) != 0) {                                             \
+            size_t i_ = 0, line_ = 1;                                          \
+            while (a_[i_] && a_[i_] == e_[i_])                                 \
+                line_ += a_[i_++] == '\n';                                     \
+            ck_abort_msg("output differs at line %zu\n--- expected ---\n%s"    \
+                         "--- actual ---\n%s",                                 \
+                         line_, e_, a_);                                       \
+        }                                                                      \
+    } while (0)
+
+/* Runs one Check suite and returns the process exit status. */
+static inline int run_suite(Suite *s) {
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+#endif

@@ -1,0 +1,485 @@
+/* test-rules.c - asyncio's ordering rules (shared/asyncio-semantics.md),
+ * one scenario each, plus the seed articles' examples.
+ *
+ * Every scenario is the C twin of a Python program in tests/py/ (named in the
+ * table).  Three checks per scenario:
+ *   - its output equals what CPython 3.11 printed (kept here as text);
+ *   - its output equals what `python3` prints for the twin right now;
+ *   - on the real (libuv) clock, with every delay scaled down, it prints the
+ *     same lines in the same order as on the virtual clock. */
+#include "harness.h"
+
+#include <math.h>
+
+/* Delays are multiplied by g_scale: 1 on the virtual clock, small on the real
+ * one so that the suite stays fast. */
+static double g_scale = 1.0;
+#define S(x) ((x) * g_scale)
+static double g_end_time; /* loop time at the end of main */
+
+/* ---- R1/R11: sleep(0) round-robin (tests/py/rule_r1_fifo.py) -------------- */
+
+typedef struct named_count {
+    const char *name;
+    int n;
+} named_count;
+
+static ll_value r1_worker(ll_value arg) {
+    const named_count *w = arg.p;
+    for (int i = 0; i < w->n; i++) {
+        ll_print("%s%d", w->name, i);
+        ll_sleep(0);
+    }
+    return ll_none();
+}
+
+static ll_value r1_main(ll_value unused) {
+    (void)unused;
+    static named_count a = {"a", 3}, b = {"b", 2}, c = {"c", 1};
+    ll_await(ll_gather(ll_coro(r1_worker, ll_ptr(&a)), ll_coro(r1_worker, ll_ptr(&b)),
+                       ll_coro(r1_worker, ll_ptr(&c))));
+    return ll_none();
+}
+
+/* ---- R2: one pass runs what was ready when it began (rule_r2_pass.py) -------- */
+
+static void r2_cb2(void *name) { ll_print("%s2", (const char *)name); }
+static void r2_cb(void *name) {
+    ll_print("%s", (const char *)name);
+    ll_call_soon(ll_get_running_loop(), r2_cb2, name);
+}
+
+static ll_value r2_worker(ll_value unused) {
+    (void)unused;
+    ll_print("worker step 1");
+    ll_sleep(0);
+    ll_print("worker step 2");
+    return ll_none();
+}
+
+static ll_value r2_main(ll_value unused) {
+    (void)unused;
+    ll_loop *loop = ll_get_running_loop();
+    ll_call_soon(loop, r2_cb, "a");
+    ll_task *t = ll_create_task(ll_coro(r2_worker, ll_none()), NULL);
+    ll_call_soon(loop, r2_cb, "b");
+    ll_print("main yields");
+    ll_sleep(0);
+    ll_print("main back");
+    ll_await(t);
+    ll_print("end");
+    return ll_none();
+}
+
+/* ---- R3: timers by deadline, ties FIFO (rule_r3_timers.py) --------------------- */
+
+static double r3_t0;
+
+static ll_value r3_sleeper(ll_value arg) {
+    const char *name = ((const char **)arg.p)[0];
+    double delay = atof(((const char **)arg.p)[1]);
+    ll_print("%s sleeps %s", name, ((const char **)arg.p)[1]);
+    ll_sleep(S(delay));
+    ll_print("%s woke at %.1f", name, (ll_time() - r3_t0) / g_scale);
+    return ll_none();
+}
+
+static void r3_cb(void *name) { ll_print("callback %s", (const char *)name); }
+
+static ll_value r3_main(ll_value unused) {
+    (void)unused;
+    ll_loop *loop = ll_get_running_loop();
+    r3_t0 = ll_time();
+    ll_call_later(loop, S(1), r3_cb, "x");
+    static const char *args[4][2] = {{"p", "2"}, {"q", "1"}, {"r", "1"}, {"s", "0.5"}};
+    void *tasks[4];
+    for (int i = 0; i < 4; i++)
+        tasks[i] = ll_create_task(ll_coro(r3_sleeper, ll_ptr(args[i])), NULL);
+    ll_call_later(loop, S(1), r3_cb, "y");
+    ll_await(ll_gatherv(tasks, 4, false));
+    return ll_none();
+}
+
+/* ---- R5: what suspends and what does not (rule_r5_await.py) -------------------- */
+
+static ll_value r5_other(ll_value unused) {
+    (void)unused;
+    ll_print("other runs");
+    return ll_none();
+}
+
+static ll_value r5_inline(ll_value n) {
+    ll_print("inline %lld", (long long)n.i);
+    return ll_int(n.i * 10);
+}
+
+static void r5_set_later(void *fut) { ll_future_set_result(fut, ll_str("later")); }
+
+static ll_value r5_main(ll_value unused) {
+    (void)unused;
+    ll_task *t = ll_create_task(ll_coro(r5_other, ll_none()), NULL);
+    ll_future *done = ll_future_new();
+    ll_future_set_result(done, ll_str("ready"));
+    ll_print("awaiting a done future");
+    ll_value r = ll_await(done);
+    ll_print("got %s without suspending", r.s);
+    ll_value v = ll_await(ll_coro(r5_inline, ll_int(4)));
+    ll_print("inline returned %lld", (long long)v.i);
+    ll_future *pending = ll_future_new();
+    ll_call_soon(ll_get_running_loop(), r5_set_later, pending);
+    ll_print("awaiting a pending future");
+    r = ll_await(pending);
+    ll_print("got %s", r.s);
+    ll_await(t);
+    return ll_none();
+}
+
+/* ---- R6: done callbacks (rule_r6_callbacks.py) --------------------------------- */
+
+static void r6_cb(ll_future *f, void *name) {
+    ll_print("callback %s sees %lld", (const char *)name, (long long)ll_future_result(f).i);
+}
+
+static ll_value r6_waiter(ll_value fut) {
+    ll_print("waiter waits");
+    ll_value r = ll_await(fut.p);
+    ll_print("waiter resumed with %lld", (long long)r.i);
+    return ll_none();
+}
+
+static ll_value r6_main(ll_value unused) {
+    (void)unused;
+    ll_future *fut = ll_future_new();
+    ll_future_add_done_callback(fut, r6_cb, "one");
+    ll_task *w = ll_create_task(ll_coro(r6_waiter, ll_ptr(fut)), NULL);
+    ll_sleep(0);
+    ll_future_add_done_callback(fut, r6_cb, "two");
+    ll_print("setting result");
+    ll_future_set_result(fut, ll_int(7));
+    ll_print("result set");
+    ll_future_add_done_callback(fut, r6_cb, "three");
+    /* The second set_result is refused; its message goes to stderr, which
+     * the scenario runner keeps apart from the printed output. */
+    if (ll_future_set_result(fut, ll_int(8)) == LL_EINVALID_STATE)
+        ll_print("second set_result refused");
+    ll_await(w);
+    ll_print("end");
+    return ll_none();
+}
+
+/* ---- R7: cancellation (rule_r7_cancel.py) -------------------------------------- */
+
+static ll_value r7_quick(ll_value unused) {
+    (void)unused;
+    return ll_int(1);
+}
+
+static ll_value r7_never(ll_value unused) {
+    (void)unused;
+    ll_print("never: this must not print");
+    return ll_none();
+}
+
+static ll_value r7_sleeper(ll_value unused) {
+    (void)unused;
+    ll_print("sleeper: sleeping");
+    if (ll_sleep(S(10)) == LL_ECANCELLED) {
+        ll_print("sleeper: cleaning up");
+        return ll_raise(LL_ECANCELLED, "%s", ""); /* raise */
+    }
+    ll_print("sleeper: this must not print");
+    return ll_none();
+}
+
+static ll_value r7_stubborn(ll_value unused) {
+    (void)unused;
+    if (ll_sleep(S(10)) == LL_ECANCELLED)
+        ll_print("stubborn: ignoring the cancel");
+    ll_sleep(S(1));
+    ll_print("stubborn: finished anyway");
+    return ll_str("stubborn result");
+}
+
+static ll_value r7_main(ll_value unused) {
+    (void)unused;
+    ll_task *q = ll_create_task(ll_coro(r7_quick, ll_none()), NULL);
+    ll_await(q);
+    ll_print("cancel finished task: %s", ll_task_cancel(q) ? "True" : "False");
+    ll_task *n = ll_create_task(ll_coro(r7_never, ll_none()), NULL);
+    ll_print("cancel unstarted task: %s", ll_task_cancel(n) ? "True" : "False");
+    ll_task *s = ll_create_task(ll_coro(r7_sleeper, ll_none()), NULL);
+    ll_task *b = ll_create_task(ll_coro(r7_stubborn, ll_none()), NULL);
+    ll_sleep(0);
+    ll_print("cancel sleeper: %s", ll_task_cancel(s) ? "True" : "False");
+    ll_print("cancel stubborn: %s", ll_task_cancel(b) ? "True" : "False");
+    ll_task *all[] = {n, s, b};
+    for (int i = 0; i < 3; i++) {
+        ll_value r = ll_await(all[i]);
+        if (ll_is_cancelled(r))
+            ll_print("%s was cancelled: %s", ll_task_name(all[i]),
+                     ll_task_cancelled(all[i]) ? "True" : "False");
+        else
+            ll_print("%s returned %s", ll_task_name(all[i]), ll_repr(r));
+    }
+    return ll_none();
+}
+
+/* ---- R8: gather (rule_r8_gather.py) --------------------------------------------- */
+
+typedef struct work_args {
+    const char *name, *upper;
+    double delay;
+    bool fail;
+} work_args;
+
+static ll_value r8_work(ll_value arg) {
+    const work_args *w = arg.p;
+    ll_print("%s starts", w->name);
+    if (ll_sleep(S(w->delay)) == LL_ECANCELLED)
+        return ll_raise(LL_ECANCELLED, "%s", "");
+    if (w->fail) {
+        ll_print("%s fails", w->name);
+        return ll_raise(LL_EVALUE, "%s broke", w->name);
+    }
+    ll_print("%s ends", w->name);
+    return ll_str(w->upper);
+}
+
+static ll_value r8_main(ll_value unused) {
+    (void)unused;
+    static work_args slow = {"slow", "SLOW", 2, false}, fast = {"fast", "FAST", 1, false},
+                     a = {"a", "A", 1, false}, b = {"b", "B", 2, true}, c = {"c", "C", 3, false},
+                     d = {"d", "D", 1, true}, e = {"e", "E", 1, false}, x = {"x", "X", 5, false},
+                     y = {"y", "Y", 5, false};
+    ll_print("%s", ll_repr(ll_await(ll_gatherv(NULL, 0, false))));
+    ll_value r = ll_await(ll_gather(ll_coro(r8_work, ll_ptr(&slow)), ll_coro(r8_work, ll_ptr(&fast))));
+    ll_print("%s", ll_repr(r));
+    r = ll_await(ll_gather(ll_coro(r8_work, ll_ptr(&a)), ll_coro(r8_work, ll_ptr(&b)),
+                           ll_coro(r8_work, ll_ptr(&c))));
+    if (ll_errcode(r) == LL_EVALUE)
+        ll_print("gather raised: %s", ll_errmsg(r));
+    ll_print("main goes on while c still runs");
+    ll_sleep(S(2));
+    r = ll_await(ll_gather_return_exceptions(ll_coro(r8_work, ll_ptr(&d)),
+                                             ll_coro(r8_work, ll_ptr(&e))));
+    ll_print("%s", ll_repr(r));
+    ll_future *g = ll_gather(ll_coro(r8_work, ll_ptr(&x)), ll_coro(r8_work, ll_ptr(&y)));
+    ll_sleep(S(1));
+    ll_print("cancel gather: %s", ll_future_cancel(g) ? "True" : "False");
+    r = ll_await(g);
+    if (ll_is_cancelled(r))
+        ll_print("gather was cancelled");
+    return ll_none();
+}
+
+/* ---- R11: sleep(0), negative and tiny delays (rule_r11_sleep.py) ------------------ */
+
+static ll_value r11_w(ll_value arg) {
+    const work_args *w = arg.p;
+    for (int i = 0; i < 2; i++) {
+        ll_print("%s%d", w->name, i);
+        ll_sleep(w->delay > 0 ? S(w->delay) : w->delay);
+    }
+    return ll_none();
+}
+
+static ll_value r11_main(ll_value unused) {
+    (void)unused;
+    static work_args zero = {"zero", 0, 0, 0}, neg = {"neg", 0, -5, 0}, tiny = {"tiny", 0, 0.001, 0},
+                     z2 = {"z2", 0, 0, 0};
+    ll_await(ll_gather(ll_coro(r11_w, ll_ptr(&zero)), ll_coro(r11_w, ll_ptr(&neg)),
+                       ll_coro(r11_w, ll_ptr(&tiny)), ll_coro(r11_w, ll_ptr(&z2))));
+    ll_print("done");
+    return ll_none();
+}
+
+/* ---- the seed articles' examples ------------------------------------------------- */
+
+static ll_value seed_my_coroutine(ll_value delay) {
+    ll_print("Coroutine started with delay: %lld", (long long)delay.i);
+    ll_sleep(S(delay.i));
+    ll_print("Coroutine finished after %lld seconds", (long long)delay.i);
+    return ll_int(delay.i * 2);
+}
+
+static ll_value seed_gather_main(ll_value unused) {
+    (void)unused;
+    ll_task *t1 = ll_create_task(ll_coro(seed_my_coroutine, ll_int(1)), NULL);
+    ll_task *t2 = ll_create_task(ll_coro(seed_my_coroutine, ll_int(2)), NULL);
+    ll_value results = ll_await(ll_gather(t1, t2));
+    ll_print("Results: %s", ll_repr(results));
+    g_end_time = ll_time();
+    return ll_none();
+}
+
+static ll_value seed_count(ll_value unused) {
+    (void)unused;
+    ll_print("One");
+    ll_sleep(S(1));
+    ll_print("Two");
+    return ll_none();
+}
+
+static ll_value seed_count_main(ll_value unused) {
+    (void)unused;
+    ll_await(ll_gather(ll_coro(seed_count, ll_none()), ll_coro(seed_count, ll_none()),
+                       ll_coro(seed_count, ll_none())));
+    g_end_time = ll_time();
+    return ll_none();
+}
+
+static ll_value seed_fetch_data(ll_value unused) {
+    (void)unused;
+    ll_print("Start fetching");
+    ll_sleep(S(2));
+    ll_print("Done fetching");
+    return ll_str("data");
+}
+
+static ll_value seed_create_task_main(ll_value unused) {
+    (void)unused;
+    ll_task *t = ll_create_task(ll_coro(seed_fetch_data, ll_none()), NULL);
+    ll_print("Fetching data...");
+    ll_value r = ll_await(t);
+    ll_print("Result: %s", r.s);
+    return ll_none();
+}
+
+/* ---- the table ---------------------------------------------------------------------- */
+
+typedef struct scenario {
+    const char *name;     /* tests/py/<name>.py is the Python twin */
+    ll_coro_fn main;
+    const char *expected; /* what CPython 3.11 printed for the twin */
+} scenario;
+
+static const scenario scenarios[] = {
+    {"rule_r1_fifo", r1_main, "a0\nb0\nc0\na1\nb1\na2\n"},
+    {"rule_r2_pass", r2_main,
+     "main yields\na\nworker step 1\nb\nmain back\na2\nworker step 2\nb2\nend\n"},
+    {"rule_r3_timers", r3_main,
+     "p sleeps 2\nq sleeps 1\nr sleeps 1\ns sleeps 0.5\ns woke at 0.5\ncallback x\n"
+     "callback y\nq woke at 1.0\nr woke at 1.0\np woke at 2.0\n"},
+    {"rule_r5_await", r5_main,
+     "awaiting a done future\ngot ready without suspending\ninline 4\ninline returned 40\n"
+     "awaiting a pending future\nother runs\ngot later\n"},
+    {"rule_r6_callbacks", r6_main,
+     "waiter waits\nsetting result\nresult set\nsecond set_result refused\n"
+     "callback one sees 7\nwaiter resumed with 7\ncallback two sees 7\n"
+     "callback three sees 7\nend\n"},
+    {"rule_r7_cancel", r7_main,
+     "cancel finished task: False\ncancel unstarted task: True\nsleeper: sleeping\n"
+     "cancel sleeper: True\ncancel stubborn: True\nTask-3 was cancelled: True\n"
+     "sleeper: cleaning up\nstubborn: ignoring the cancel\nTask-4 was cancelled: True\n"
+     "stubborn: finished anyway\nTask-5 returned 'stubborn result'\n"},
+    {"rule_r8_gather", r8_main,
+     "[]\nslow starts\nfast starts\nfast ends\nslow ends\n['SLOW', 'FAST']\na starts\n"
+     "b starts\nc starts\na ends\nb fails\ngather raised: b broke\n"
+     "main goes on while c still runs\nc ends\nd starts\ne starts\nd fails\ne ends\n"
+     "[ValueError('d broke'), 'E']\nx starts\ny starts\ncancel gather: True\n"
+     "gather was cancelled\n"},
+    {"rule_r11_sleep", r11_main,
+     "zero0\nneg0\ntiny0\nz20\nzero1\nneg1\nz21\ntiny1\ndone\n"},
+    {"seed_gather", seed_gather_main,
+     "Coroutine started with delay: 1\nCoroutine started with delay: 2\n"
+     "Coroutine finished after 1 seconds\nCoroutine finished after 2 seconds\n"
+     "Results: [2, 4]\n"},
+    {"seed_count", seed_count_main, "One\nOne\nOne\nTwo\nTwo\nTwo\n"},
+    {"seed_create_task", seed_create_task_main,
+     "Fetching data...\nStart fetching\nDone fetching\nResult: data\n"},
+};
+#define NSCEN (sizeof scenarios / sizeof scenarios[0])
+
+/* Runs a scenario as asyncio.run would; returns its standard output.  The
+ * scenario's stderr is captured too and must be empty unless allowed. */
+static char *run_scenario(const scenario *sc, ll_clock clock, double scale, char **err_out) {
+    g_scale = scale;
+    capture out, err;
+    capture_begin(&out, 1);
+    capture_begin(&err, 2);
+    ll_loop_opts o = {.clock = clock};
+    int rc = ll_run_opts(ll_coro(sc->main, ll_none()), &o);
+    char *e = capture_end(&err);
+    char *s = capture_end(&out);
+    ck_assert_msg(rc == 0, "%s: ll_run returned %d; stderr:\n%s", sc->name, rc, e);
+    if (err_out)
+        *err_out = e;
+    else
+        free(e);
+    return s;
+}
+
+START_TEST(scenario_prints_what_cpython_printed) {
+    const scenario *sc = &scenarios[_i];
+    char *out = run_scenario(sc, LL_CLOCK_VIRTUAL, 1.0, NULL);
+    ck_assert_same_output(out, sc->expected);
+    free(out);
+}
+END_TEST
+
+START_TEST(scenario_matches_its_python_twin_now) {
+    const scenario *sc = &scenarios[_i];
+    char path[256];
+    snprintf(path, sizeof path, "tests/py/%s.py", sc->name);
+    char *py = run_py(path);
+    char *out = run_scenario(sc, LL_CLOCK_VIRTUAL, 1.0, NULL);
+    ck_assert_same_output(out, py);
+    free(out);
+    free(py);
+}
+END_TEST
+
+START_TEST(scenario_same_order_on_real_clock) {
+    const scenario *sc = &scenarios[_i];
+    char *out = run_scenario(sc, LL_CLOCK_REAL, 0.05, NULL);
+    ck_assert_same_output(out, sc->expected);
+    free(out);
+}
+END_TEST
+
+START_TEST(seed_gather_takes_exactly_two_virtual_seconds) {
+    char *out = run_scenario(&scenarios[8], LL_CLOCK_VIRTUAL, 1.0, NULL);
+    free(out);
+    ck_assert_double_eq_tol(g_end_time, 2.0, 1e-12);
+}
+END_TEST
+
+START_TEST(seed_count_takes_exactly_one_virtual_second) {
+    char *out = run_scenario(&scenarios[9], LL_CLOCK_VIRTUAL, 1.0, NULL);
+    free(out);
+    ck_assert_double_eq_tol(g_end_time, 1.0, 1e-12);
+}
+END_TEST
+
+START_TEST(seed_gather_on_real_clock_takes_two_delays_not_three) {
+    /* 0.1 s per "second": concurrent sleeps overlap, so ~0.2 s, not 0.3 s. */
+    char *out = run_scenario(&scenarios[8], LL_CLOCK_REAL, 0.1, NULL);
+    free(out);
+    ck_assert_msg(g_end_time >= 0.2 && g_end_time < 0.29,
+                  "expected about 0.2 s of real time, got %.3f s", g_end_time);
+}
+END_TEST
+
+static Suite *rules_suite(void) {
+    Suite *s = suite_create("rules");
+    TCase *tc = tcase_create("cpython-order");
+    tcase_set_timeout(tc, 30);
+    tcase_add_loop_test(tc, scenario_prints_what_cpython_printed, 0, (int)NSCEN);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("python-twins");
+    tcase_set_timeout(tc, 60);
+    tcase_add_loop_test(tc, scenario_matches_its_python_twin_now, 0, (int)NSCEN);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("real-clock");
+    tcase_set_timeout(tc, 60);
+    tcase_add_loop_test(tc, scenario_same_order_on_real_clock, 0, (int)NSCEN);
+    tcase_add_test(tc, seed_gather_on_real_clock_takes_two_delays_not_three);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("seeds");
+    tcase_add_test(tc, seed_gather_takes_exactly_two_virtual_seconds);
+    tcase_add_test(tc, seed_count_takes_exactly_one_virtual_second);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void) { return run_suite(rules_suite()); }
