@@ -224,6 +224,122 @@ static ll_value r7_main(ll_value unused) {
     return ll_none();
 }
 
+/* ---- R7 at every kind of await (rule_r7_await_kinds.py) --------------------------- */
+
+/* `except CancelledError: ...; raise` in C: pass the error on. */
+#define RERAISE(v) return (v)
+
+static ll_value r7k_on_future(ll_value fut) {
+    ll_value r = ll_await(fut.p);
+    if (ll_is_cancelled(r)) {
+        ll_print("future waiter cancelled; future cancelled: %s",
+                 ll_future_cancelled(fut.p) ? "True" : "False");
+        RERAISE(r);
+    }
+    return ll_none();
+}
+
+static ll_value r7k_inner_sleep(ll_value unused) {
+    (void)unused;
+    if (ll_sleep(S(5)) == LL_ECANCELLED) {
+        ll_print("inner coroutine sees the cancel first");
+        return ll_raise(LL_ECANCELLED, "%s", "");
+    }
+    return ll_none();
+}
+
+static ll_value r7k_on_inline(ll_value unused) {
+    (void)unused;
+    ll_value r = ll_await(ll_coro(r7k_inner_sleep, ll_none()));
+    if (ll_is_cancelled(r)) {
+        ll_print("outer coroutine sees it next");
+        RERAISE(r);
+    }
+    return ll_none();
+}
+
+static ll_value r7k_child(ll_value unused) {
+    (void)unused;
+    if (ll_sleep(S(5)) == LL_ECANCELLED) {
+        ll_print("child cancelled too");
+        return ll_raise(LL_ECANCELLED, "%s", "");
+    }
+    return ll_none();
+}
+
+static ll_value r7k_on_task(ll_value unused) {
+    (void)unused;
+    ll_task *c = ll_create_task(ll_coro(r7k_child, ll_none()), "child");
+    ll_value r = ll_await(c);
+    if (ll_is_cancelled(r)) {
+        ll_print("task waiter cancelled; child cancelled: %s",
+                 ll_task_cancelled(c) ? "True" : "False");
+        RERAISE(r);
+    }
+    return ll_none();
+}
+
+static ll_value r7k_on_gather(ll_value unused) {
+    (void)unused;
+    ll_value r = ll_await(ll_gather(ll_coro(r7k_child, ll_none()), ll_coro(r7k_child, ll_none())));
+    if (ll_is_cancelled(r)) {
+        ll_print("gather waiter cancelled");
+        RERAISE(r);
+    }
+    return ll_none();
+}
+
+static ll_value r7k_on_yield(ll_value unused) {
+    (void)unused;
+    if (ll_sleep(0) == LL_ECANCELLED) {
+        ll_print("cancelled at a bare yield");
+        return ll_raise(LL_ECANCELLED, "%s", "");
+    }
+    return ll_none();
+}
+
+static ll_value r7k_self_cancel(ll_value unused) {
+    (void)unused;
+    ll_print("cancel myself: %s", ll_task_cancel(ll_current_task()) ? "True" : "False");
+    ll_print("still running until the next await");
+    if (ll_sleep(0) == LL_ECANCELLED)
+        ll_print("cancelled at my next await");
+    return ll_str("survived");
+}
+
+static void r7k_run(const char *name, ll_coro *coro) {
+    ll_task *t = ll_create_task(coro, name);
+    ll_sleep(0);
+    ll_sleep(0);
+    bool first = ll_task_cancel(t), again = ll_task_cancel(t);
+    ll_print("%s: cancel -> %s, again -> %s", name, first ? "True" : "False",
+             again ? "True" : "False");
+    if (ll_is_cancelled(ll_await(t)))
+        ll_print("%s: awaiter got CancelledError, cancelled() = %s", name,
+                 ll_task_cancelled(t) ? "True" : "False");
+}
+
+static ll_value r7k_main(ll_value unused) {
+    (void)unused;
+    double start = ll_time();
+    ll_future *fut = ll_future_new();
+    r7k_run("future", ll_coro(r7k_on_future, ll_ptr(fut)));
+    r7k_run("inline", ll_coro(r7k_on_inline, ll_none()));
+    r7k_run("task", ll_coro(r7k_on_task, ll_none()));
+    r7k_run("gather", ll_coro(r7k_on_gather, ll_none()));
+    ll_task *t = ll_create_task(ll_coro(r7k_on_yield, ll_none()), "yield");
+    ll_sleep(0);
+    ll_print("yield: cancel while ready -> %s", ll_task_cancel(t) ? "True" : "False");
+    if (ll_is_cancelled(ll_await(t)))
+        ll_print("yield: cancelled() = %s", ll_task_cancelled(t) ? "True" : "False");
+    ll_task *s = ll_create_task(ll_coro(r7k_self_cancel, ll_none()), "self");
+    ll_value r = ll_await(s);
+    ll_print("self: result %s, cancelled() = %s", ll_repr(r),
+             ll_task_cancelled(s) ? "True" : "False");
+    ll_print("time %.1f", ll_time() - start);
+    return ll_none();
+}
+
 /* ---- R8: gather (rule_r8_gather.py) --------------------------------------------- */
 
 typedef struct work_args {
@@ -372,6 +488,31 @@ static const scenario scenarios[] = {
      "cancel sleeper: True\ncancel stubborn: True\nTask-3 was cancelled: True\n"
      "sleeper: cleaning up\nstubborn: ignoring the cancel\nTask-4 was cancelled: True\n"
      "stubborn: finished anyway\nTask-5 returned 'stubborn result'\n"},
+    {"rule_r7_await_kinds", r7k_main,
+     "future: cancel -> True, again -> True\n"
+     "future waiter cancelled; future cancelled: True\n"
+     "future: awaiter got CancelledError, cancelled() = True\n"
+     "inline: cancel -> True, again -> True\n"
+     "inner coroutine sees the cancel first\n"
+     "outer coroutine sees it next\n"
+     "inline: awaiter got CancelledError, cancelled() = True\n"
+     "task: cancel -> True, again -> True\n"
+     "child cancelled too\n"
+     "task waiter cancelled; child cancelled: True\n"
+     "task: awaiter got CancelledError, cancelled() = True\n"
+     "gather: cancel -> True, again -> True\n"
+     "child cancelled too\n"
+     "child cancelled too\n"
+     "gather waiter cancelled\n"
+     "gather: awaiter got CancelledError, cancelled() = True\n"
+     "yield: cancel while ready -> True\n"
+     "cancelled at a bare yield\n"
+     "yield: cancelled() = True\n"
+     "cancel myself: True\n"
+     "still running until the next await\n"
+     "cancelled at my next await\n"
+     "self: result 'survived', cancelled() = False\n"
+     "time 0.0\n"},
     {"rule_r8_gather", r8_main,
      "[]\nslow starts\nfast starts\nfast ends\nslow ends\n['SLOW', 'FAST']\na starts\n"
      "b starts\nc starts\na ends\nb fails\ngather raised: b broke\n"
@@ -389,6 +530,14 @@ static const scenario scenarios[] = {
      "Fetching data...\nStart fetching\nDone fetching\nResult: data\n"},
 };
 #define NSCEN (sizeof scenarios / sizeof scenarios[0])
+
+static const scenario *find_scenario(const char *name) {
+    for (size_t i = 0; i < NSCEN; i++)
+        if (strcmp(scenarios[i].name, name) == 0)
+            return &scenarios[i];
+    ck_abort_msg("no scenario named %s", name);
+    return NULL;
+}
 
 /* Runs a scenario as asyncio.run would; returns its standard output.  The
  * scenario's stderr is captured too and must be empty unless allowed. */
@@ -438,14 +587,14 @@ START_TEST(scenario_same_order_on_real_clock) {
 END_TEST
 
 START_TEST(seed_gather_takes_exactly_two_virtual_seconds) {
-    char *out = run_scenario(&scenarios[8], LL_CLOCK_VIRTUAL, 1.0, NULL);
+    char *out = run_scenario(find_scenario("seed_gather"), LL_CLOCK_VIRTUAL, 1.0, NULL);
     free(out);
     ck_assert_double_eq_tol(g_end_time, 2.0, 1e-12);
 }
 END_TEST
 
 START_TEST(seed_count_takes_exactly_one_virtual_second) {
-    char *out = run_scenario(&scenarios[9], LL_CLOCK_VIRTUAL, 1.0, NULL);
+    char *out = run_scenario(find_scenario("seed_count"), LL_CLOCK_VIRTUAL, 1.0, NULL);
     free(out);
     ck_assert_double_eq_tol(g_end_time, 1.0, 1e-12);
 }
@@ -453,7 +602,7 @@ END_TEST
 
 START_TEST(seed_gather_on_real_clock_takes_two_delays_not_three) {
     /* 0.1 s per "second": concurrent sleeps overlap, so ~0.2 s, not 0.3 s. */
-    char *out = run_scenario(&scenarios[8], LL_CLOCK_REAL, 0.1, NULL);
+    char *out = run_scenario(find_scenario("seed_gather"), LL_CLOCK_REAL, 0.1, NULL);
     free(out);
     ck_assert_msg(g_end_time >= 0.2 && g_end_time < 0.29,
                   "expected about 0.2 s of real time, got %.3f s", g_end_time);

@@ -47,25 +47,62 @@ static void put_time(FILE *out, const char *key, int64_t ns) {
             (ns % 1000000000) / 1000);
 }
 
-void ll__trace_dump(const ll_loop *loop, FILE *out) {
-    const ll__recorder *r = &loop->rec;
+/* Task names by id, learned from task_new events as they go by. */
+static uint32_t name_of(const ll__dumper *d, uint32_t task) {
+    return task < d->nnames ? d->names[task] : 0;
+}
+
+static void learn_name(ll__dumper *d, uint32_t task, uint32_t str) {
+    if (task >= d->nnames) {
+        size_t cap = d->nnames ? d->nnames : 64;
+        while (cap <= task)
+            cap *= 2;
+        uint32_t *n = realloc(d->names, cap * sizeof *n);
+        if (!n)
+            return; /* the name shows as "?"; nothing else is lost */
+        memset(n + d->nnames, 0, (cap - d->nnames) * sizeof *n);
+        d->names = n;
+        d->nnames = cap;
+    }
+    d->names[task] = str;
+}
+
+void ll__dumper_begin(ll__dumper *d, const ll_loop *loop, FILE *out) {
+    memset(d, 0, sizeof *d);
+    d->out = out;
     fprintf(out, "# looplab trace dump, library %s\n", LL_VERSION_STRING);
-    fprintf(out, "# program=%s clock=%s events=%zu\n", loop->program ? loop->program : "?",
-            loop->real ? "real" : "virtual", r->n);
-    /* Task names by id, learned from task_new events as they go by. */
-    size_t nnames = (size_t)loop->next_task_id + 1;
-    uint32_t *names = calloc(nnames, sizeof *names);
-    for (size_t i = 0; i < r->n; i++) {
+    fprintf(out, "# program=%s clock=%s\n", loop->program ? loop->program : "?",
+            loop->real ? "real" : "virtual");
+}
+
+void ll__dumper_end(ll__dumper *d, const ll_loop *loop) {
+    ll__dumper_flush(d, loop);
+    fprintf(d->out, "# end events=%zu\n", d->next);
+    free(d->names);
+    d->names = NULL;
+    d->nnames = 0;
+}
+
+void ll__trace_dump(const ll_loop *loop, FILE *out) {
+    ll__dumper d;
+    ll__dumper_begin(&d, loop, out);
+    ll__dumper_end(&d, loop);
+}
+
+void ll__dumper_flush(ll__dumper *d, const ll_loop *loop) {
+    const ll__recorder *r = &loop->rec;
+    FILE *out = d->out;
+    for (size_t i = d->next; i < r->n; i++) {
         const ll_event *e = ll__rec_at(r, i);
-        if (e->kind == LL_EV_TASK_NEW && names && e->task < nnames)
-            names[e->task] = e->str;
+        if (e->kind == LL_EV_TASK_NEW)
+            learn_name(d, e->task, e->str);
         fprintf(out, "%4" PRId64 ".%06" PRId64 "  ", e->t / 1000000000,
                 (e->t % 1000000000) / 1000);
         if (e->task) {
             char tcol[64];
             size_t nl;
-            const char *nm = names && e->task < nnames ? ll__rec_strp(r, names[e->task], &nl)
-                                                       : "?";
+            uint32_t nid = name_of(d, e->task);
+            const char *nm = nid ? ll__rec_strp(r, nid, &nl) : "?";
             snprintf(tcol, sizeof tcol, "%u:%s", e->task, nm);
             fprintf(out, "%-14s ", tcol);
         } else {
@@ -140,5 +177,5 @@ void ll__trace_dump(const ll_loop *loop, FILE *out) {
         }
         fputc('\n', out);
     }
-    free(names);
+    d->next = r->n;
 }

@@ -159,6 +159,14 @@ typedef struct ll__ring {
     size_t cap, head, len;
 } ll__ring;
 
+/* Writes events as text as they are recorded (dump.c). */
+typedef struct ll__dumper {
+    FILE *out;
+    size_t next;        /* first event not written yet */
+    uint32_t *names;    /* task id -> name string id */
+    size_t nnames;
+} ll__dumper;
+
 struct ll_loop {
     ll__ring ready;             /* the ready queue */
     ll__timer **heap;           /* min-heap of armed timers by (when, seq) */
@@ -191,7 +199,9 @@ struct ll_loop {
                                    the clock is read once per task step (at
                                    its end, which is the next step's start)
                                    and for prints and notes, not per event */
-    const char *trace_path;     /* where the trace goes at close, or NULL */
+    const char *trace_path;     /* where the trace is streamed, or NULL */
+    FILE *trace_out;            /* open while streaming */
+    ll__dumper trace_dumper;
     const char *program;        /* program name for the trace */
     int problems;               /* things reported that make close return 1 */
     bool deadlocked;            /* run_once found a deadlock */
@@ -277,5 +287,10 @@ bool ll__uv_alive(ll_loop *loop);
 
 /* ---- dump.c ---- */
 void ll__trace_dump(const ll_loop *loop, FILE *out);
+/* Streaming: a header, then the events recorded since the last flush, then a
+ * closing line with the count. */
+void ll__dumper_begin(ll__dumper *d, const ll_loop *loop, FILE *out);
+void ll__dumper_flush(ll__dumper *d, const ll_loop *loop);
+void ll__dumper_end(ll__dumper *d, const ll_loop *loop);
 
 #endif

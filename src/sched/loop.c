@@ -271,6 +271,8 @@ static ll_clock env_clock(void) {
 }
 
 
+static void trace_open(ll_loop *loop);
+
 ll_loop *ll_loop_new(const ll_loop_opts *opts) {
     ll_loop_opts o = {0};
     if (opts)
@@ -310,6 +312,7 @@ ll_loop *ll_loop_new(const ll_loop_opts *opts) {
             e->str = ll__rec_str(&loop->rec, c, strlen(c));
         }
     }
+    trace_open(loop);
     return loop;
 }
 
@@ -395,6 +398,8 @@ static void run_once(ll_loop *loop) {
         ll__ready e = ready_pop(&loop->ready);
         e.fn(loop, &e);
     }
+    if (loop->trace_out)
+        ll__dumper_flush(&loop->trace_dumper, loop);
 }
 
 /* Nothing ready, no timer, nothing real pending: no task can ever be woken. */
@@ -570,8 +575,10 @@ static void free_loop(ll_loop *loop) {
     bury(loop);
 }
 
-static void write_trace(ll_loop *loop) {
-    if (!loop->trace_path)
+/* The trace is streamed: events go out as text at the end of every loop
+ * iteration, so a program that dies half-way leaves what happened before. */
+static void trace_open(ll_loop *loop) {
+    if (!loop->trace_path || !LL__REC(loop))
         return;
     FILE *out = strcmp(loop->trace_path, "-") == 0 ? stderr : fopen(loop->trace_path, "w");
     if (!out) {
@@ -580,7 +587,16 @@ static void write_trace(ll_loop *loop) {
         loop->problems++;
         return;
     }
-    ll__trace_dump(loop, out);
+    loop->trace_out = out;
+    ll__dumper_begin(&loop->trace_dumper, loop, out);
+}
+
+static void trace_close(ll_loop *loop) {
+    FILE *out = loop->trace_out;
+    if (!out)
+        return;
+    ll__dumper_end(&loop->trace_dumper, loop);
+    loop->trace_out = NULL;
     if (out == stderr)
         fflush(out);
     else if (fclose(out) != 0) {
@@ -620,7 +636,7 @@ int ll_loop_close(ll_loop *loop) {
         if (e)
             e->aux = (uint32_t)loop->iterations;
     }
-    write_trace(loop);
+    trace_close(loop);
     int rc = loop->problems ? 1 : 0;
     loop->closed = true;
     if (loop->real)
