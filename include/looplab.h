@@ -146,6 +146,25 @@ static inline int ll_errcode(ll_value v) { return v.kind == LL_ERROR ? v.err : 0
 /* The message of an error value ("" when it has none, or for non-errors). */
 const char *ll_errmsg(ll_value v);
 
+/* Python's `await` raises when the awaited thing failed; in C the error
+ * comes back as a value.  LL_TRY passes it on, leaving the coroutine at once
+ * with that error, for either kind of result:
+ *     LL_TRY(ll_sleep(1));             an int status (0 or an error code)
+ *     LL_TRY(ll_await(task));          an ll_value (passed on if an error)
+ * Use it where Python has a bare `await`; test the result yourself where
+ * Python has try/except. */
+static inline ll_value ll__status_value(int rc) {
+    return rc ? ll_raise(rc, "%s", "") : ll_none();
+}
+static inline ll_value ll__same_value(ll_value v) { return v; }
+#define ll__as_value(x) _Generic((x), int: ll__status_value, default: ll__same_value)(x)
+#define LL_TRY(x)                                                              \
+    do {                                                                       \
+        ll_value ll__try_v = ll__as_value(x);                                  \
+        if (ll_failed(ll__try_v))                                              \
+            return ll__try_v;                                                  \
+    } while (0)
+
 /* Items of a list value (from gather); out-of-range or non-list gives None. */
 size_t ll_list_len(ll_value v);
 ll_value ll_list_at(ll_value v, size_t i);

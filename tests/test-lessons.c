@@ -1,0 +1,143 @@
+/* test-lessons.c - every lesson prints what its Python twin prints, matches
+ * the expected.txt beside it, and leaves the same trace on every run.
+ *
+ * Lessons are found on disk (lessons/NN-slug/), so a new lesson is tested
+ * without touching this file.  Each runs as a child process, as `looplab
+ * run` runs it. */
+#include "harness.h"
+
+#include <dirent.h>
+#include <sys/wait.h>
+
+#ifndef LL_BUILD_ROOT
+#define LL_BUILD_ROOT "build"
+#endif
+
+static char slugs[128][128];
+static int nslugs;
+
+static int cmp_slug(const void *a, const void *b) { return strcmp(a, b); }
+
+static void find_lessons(void) {
+    DIR *d = opendir(LL_SOURCE_ROOT "/lessons");
+    if (!d)
+        return;
+    for (struct dirent *e; (e = readdir(d)) != NULL && nslugs < 128;) {
+        int n;
+        char c;
+        if (sscanf(e->d_name, "%d-%c", &n, &c) == 2 && strlen(e->d_name) < 128)
+            strcpy(slugs[nslugs++], e->d_name);
+    }
+    closedir(d);
+    qsort(slugs, (size_t)nslugs, sizeof slugs[0], cmp_slug);
+}
+
+static char *slurp(const char *path) {
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return NULL;
+    size_t cap = 4096, len = 0;
+    char *s = malloc(cap);
+    size_t k;
+    while ((k = fread(s + len, 1, cap - len - 1, f)) > 0) {
+        len += k;
+        if (len + 1 == cap)
+            s = realloc(s, cap *= 2);
+    }
+    s[len] = '\0';
+    fclose(f);
+    return s;
+}
+
+/* Runs the lesson program; returns its stdout.  `env` is prepended to the
+ * command (e.g. "LOOPLAB_TRACE=/tmp/x"). */
+static char *run_lesson(const char *slug, const char *env, int *status) {
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "%s '%s/lessons/lesson-%s'", env ? env : "", LL_BUILD_ROOT, slug);
+    return read_command(cmd, status);
+}
+
+START_TEST(lesson_prints_its_expected_output) {
+    const char *slug = slugs[_i];
+    int st;
+    char *out = run_lesson(slug, "LOOPLAB_TRACE=", &st);
+    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s exited with status %d", slug, st);
+    char path[512];
+    snprintf(path, sizeof path, "%s/lessons/%s/expected.txt", LL_SOURCE_ROOT, slug);
+    char *want = slurp(path);
+    ck_assert_msg(want != NULL, "%s has no expected.txt", slug);
+    ck_assert_same_output(out, want);
+    free(out);
+    free(want);
+}
+END_TEST
+
+START_TEST(lesson_prints_what_its_python_twin_prints) {
+    const char *slug = slugs[_i];
+    char path[512];
+    snprintf(path, sizeof path, "lessons/%s/lesson.py", slug);
+    char *py = run_py(path);
+    int st;
+    char *out = run_lesson(slug, "LOOPLAB_TRACE=", &st);
+    ck_assert_same_output(out, py);
+    free(out);
+    free(py);
+}
+END_TEST
+
+START_TEST(lesson_trace_is_identical_run_to_run) {
+    const char *slug = slugs[_i];
+    char a[] = "/tmp/looplab-lesson-a-XXXXXX", b[] = "/tmp/looplab-lesson-b-XXXXXX";
+    close(mkstemp(a));
+    close(mkstemp(b));
+    char env[256];
+    int st;
+    snprintf(env, sizeof env, "LOOPLAB_TRACE=%s", a);
+    free(run_lesson(slug, env, &st));
+    snprintf(env, sizeof env, "LOOPLAB_TRACE=%s", b);
+    free(run_lesson(slug, env, &st));
+    char *ta = slurp(a), *tb = slurp(b);
+    ck_assert_msg(ta && strstr(ta, "# end events="), "%s: no complete trace", slug);
+    ck_assert_same_output(ta, tb);
+    /* A lesson narrates: its trace has notes. */
+    ck_assert_msg(strstr(ta, " note ") != NULL, "%s: no narration notes in its trace", slug);
+    free(ta);
+    free(tb);
+    unlink(a);
+    unlink(b);
+}
+END_TEST
+
+START_TEST(lesson_folder_is_complete) {
+    const char *slug = slugs[_i];
+    static const char *files[] = {"lesson.c", "lesson.py", "README.md", "expected.txt", "meta.txt"};
+    for (size_t k = 0; k < sizeof files / sizeof files[0]; k++) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/lessons/%s/%s", LL_SOURCE_ROOT, slug, files[k]);
+        ck_assert_msg(access(path, R_OK) == 0, "lessons/%s has no %s", slug, files[k]);
+    }
+    char path[512];
+    snprintf(path, sizeof path, "%s/lessons/%s/meta.txt", LL_SOURCE_ROOT, slug);
+    char *meta = slurp(path);
+    ck_assert_msg(strstr(meta, "title: ") && strstr(meta, "summary: "),
+                  "lessons/%s/meta.txt needs a title and a summary", slug);
+    free(meta);
+}
+END_TEST
+
+int main(void) {
+    find_lessons();
+    if (nslugs == 0) {
+        fprintf(stderr, "no lessons found under %s/lessons\n", LL_SOURCE_ROOT);
+        return EXIT_FAILURE;
+    }
+    Suite *s = suite_create("lessons");
+    TCase *tc = tcase_create("lessons");
+    tcase_set_timeout(tc, 60);
+    tcase_add_loop_test(tc, lesson_folder_is_complete, 0, nslugs);
+    tcase_add_loop_test(tc, lesson_prints_its_expected_output, 0, nslugs);
+    tcase_add_loop_test(tc, lesson_prints_what_its_python_twin_prints, 0, nslugs);
+    tcase_add_loop_test(tc, lesson_trace_is_identical_run_to_run, 0, nslugs);
+    suite_add_tcase(s, tc);
+    return run_suite(s);
+}
