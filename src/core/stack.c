@@ -2,6 +2,7 @@
 #include "stack.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -70,6 +71,37 @@ static long read_guard_budget(void) {
 void ll__stack_pool_init(ll__stack_pool *pool) {
     memset(pool, 0, sizeof *pool);
     pool->keep = 64;
+}
+
+static _Thread_local ll__stack_pool thread_pool;
+static _Thread_local bool thread_pool_ready;
+static pthread_key_t pool_key;
+static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
+
+static void pool_at_thread_exit(void *pool) { ll__stack_pool_destroy(pool); }
+
+/* exit() does not run thread-exit destructors for the thread calling it. */
+static void pool_at_exit(void) {
+    if (thread_pool_ready) {
+        ll__stack_pool_destroy(&thread_pool);
+        thread_pool_ready = false;
+    }
+}
+
+static void pool_setup(void) {
+    pthread_key_create(&pool_key, pool_at_thread_exit);
+    atexit(pool_at_exit);
+}
+
+ll__stack_pool *ll__stack_pool_thread(void) {
+    if (!thread_pool_ready) {
+        pthread_once(&pool_once, pool_setup);
+        ll__stack_pool_init(&thread_pool);
+        thread_pool.keep = 1024;
+        thread_pool_ready = true;
+        pthread_setspecific(pool_key, &thread_pool);
+    }
+    return &thread_pool;
 }
 
 static void stack_unmap(ll__stack *st) {

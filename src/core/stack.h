@@ -44,6 +44,12 @@ typedef struct ll__stack_pool {
     bool warned_unguarded; /* the "no more guard pages" warning was given */
 } ll__stack_pool;
 
+/* This thread's pool, shared by every loop the thread runs one after the
+ * other (so a program that makes many loops, like a benchmark, maps its
+ * stacks once).  It keeps up to 1024 stacks and is unmapped when the thread
+ * (or the process) exits. */
+ll__stack_pool *ll__stack_pool_thread(void);
+
 /* Rounds a requested stack size up to whole pages, at least 16 KiB. */
 size_t ll__stack_round(size_t size);
 

@@ -178,9 +178,11 @@ struct ll_loop {
     bool stopping;              /* stop() was called */
     bool closed;
     uint64_t iterations;        /* passes of run_once */
+    size_t pass_left;           /* entries of this pass not yet run (R2) */
+    size_t step_mark;           /* events recorded when the step began */
     ll_task *current;           /* the running task */
     ll__ctx sched_ctx;          /* the scheduler's own context */
-    ll__stack_pool stacks;      /* reusable task stacks */
+    ll__stack_pool *stacks;     /* reusable task stacks (this thread's pool) */
     size_t default_stack;       /* default usable stack size */
     uint32_t next_task_id;      /* Task-N numbering, from 1 */
     uint32_t next_obj_id;       /* ids of futures / handles / timers */
@@ -199,6 +201,8 @@ struct ll_loop {
                                    the clock is read once per task step (at
                                    its end, which is the next step's start)
                                    and for prints and notes, not per event */
+    int64_t sync_ns;            /* wall at the last exact clock reading */
+    uint64_t sync_ticks;        /* TSC at that reading (step clock) */
     const char *trace_path;     /* where the trace is streamed, or NULL */
     FILE *trace_out;            /* open while streaming */
     ll__dumper trace_dumper;
@@ -216,7 +220,24 @@ extern _Thread_local ll_loop *ll__current_loop;
 
 /* ---- loop.c ---- */
 int64_t ll__wall_ns(void);
-void ll__ready_push(ll_loop *loop, const ll__ready *e);
+/* Wall time since the loop started, cheap enough to read every step. */
+int64_t ll__step_wall(ll_loop *loop);
+/* Grows the ready ring; aborts with a message when memory runs out (a
+ * dropped step would hang a task without a word). */
+void ll__ready_grow(ll_loop *loop);
+static inline void ll__ready_push(ll_loop *loop, const ll__ready *e) {
+    ll__ring *r = &loop->ready;
+    if (r->len == r->cap)
+        ll__ready_grow(loop);
+    r->buf[(r->head + r->len) & (r->cap - 1)] = *e;
+    r->len++;
+}
+static inline ll__ready ll__ready_pop(ll__ring *r) {
+    ll__ready e = r->buf[r->head];
+    r->head = (r->head + 1) & (r->cap - 1);
+    r->len--;
+    return e;
+}
 void ll__timer_arm(ll_loop *loop, ll__timer *t, int64_t when);
 void ll__timer_cancel(ll_loop *loop, ll__timer *t);
 void *ll__arena_alloc(ll_loop *loop, size_t n);

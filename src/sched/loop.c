@@ -28,6 +28,78 @@ int64_t ll__wall_ns(void) {
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* ---- the step clock ------------------------------------------------------
+ * Recording reads the wall clock once per task step.  clock_gettime costs
+ * ~25 ns on a virtual machine (kvm-clock), more than the rest of a step, so
+ * on x86-64 with an invariant TSC the step clock counts TSC ticks from the
+ * last clock_gettime reading, which the loop takes once per iteration.  The
+ * tick length is measured per thread: the first 10 ms of recording use
+ * clock_gettime only, then the ratio of the two clocks over that span is
+ * used from then on. */
+typedef struct step_clock {
+    int state;          /* 0 not started, 1 measuring, 2 TSC, 3 no TSC */
+    uint64_t c0;        /* TSC at the start of the measurement */
+    int64_t t0;         /* clock_gettime at the same moment */
+    double ns_per_tick;
+} step_clock;
+static _Thread_local step_clock sclk;
+
+#if defined(__x86_64__)
+#include <x86intrin.h>
+static bool tsc_invariant(void) {
+    static int known = -1; /* one answer for the process */
+    if (known >= 0)
+        return known;
+    bool c = false, n = false;
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (f) {
+        char line[4096];
+        while (fgets(line, sizeof line, f)) {
+            if (strncmp(line, "flags", 5) != 0)
+                continue;
+            c = strstr(line, " constant_tsc") != NULL;
+            n = strstr(line, " nonstop_tsc") != NULL;
+            break;
+        }
+        fclose(f);
+    }
+    known = c && n;
+    return known;
+}
+static inline uint64_t ticks(void) { return __rdtsc(); }
+#else
+static bool tsc_invariant(void) { return false; }
+static inline uint64_t ticks(void) { return 0; }
+#endif
+
+/* Called once per loop iteration while recording: an exact reading. */
+static void step_clock_sync(ll_loop *loop) {
+    int64_t now = ll__wall_ns();
+    uint64_t c = ticks();
+    if (sclk.state == 0) {
+        sclk.state = tsc_invariant() && !getenv("LOOPLAB_NO_TSC") ? 1 : 3;
+        sclk.c0 = c;
+        sclk.t0 = now;
+    } else if (sclk.state == 1 && now - sclk.t0 >= 10000000 && c > sclk.c0) {
+        sclk.ns_per_tick = (double)(now - sclk.t0) / (double)(c - sclk.c0);
+        sclk.state = 2;
+    }
+    loop->sync_ns = now - loop->wall0;
+    loop->sync_ticks = c;
+    if (loop->sync_ns > loop->wall)
+        loop->wall = loop->sync_ns;
+}
+
+int64_t ll__step_wall(ll_loop *loop) {
+    int64_t w;
+    if (sclk.state == 2)
+        w = loop->sync_ns + (int64_t)((double)(ticks() - loop->sync_ticks) * sclk.ns_per_tick);
+    else
+        w = ll__wall_ns() - loop->wall0;
+    /* Never backwards, whatever the two clocks think of each other. */
+    return w > loop->wall ? w : loop->wall;
+}
+
 /* ---- arena: loop-lifetime memory for names, messages and lists ---------- */
 
 #define LL__ARENA_BLOCK 65536
@@ -86,23 +158,11 @@ static int ring_grow(ll__ring *r) {
     return 0;
 }
 
-void ll__ready_push(ll_loop *loop, const ll__ready *e) {
-    ll__ring *r = &loop->ready;
-    if (r->len == r->cap && ring_grow(r) != 0) {
-        /* Dropping a step would hang a task forever without a word; there is
-         * no way to go on correctly, so say so and stop. */
+void ll__ready_grow(ll_loop *loop) {
+    if (ring_grow(&loop->ready) != 0) {
         fputs("looplab: out of memory growing the ready queue\n", stderr);
         abort();
     }
-    r->buf[(r->head + r->len) & (r->cap - 1)] = *e;
-    r->len++;
-}
-
-static inline ll__ready ready_pop(ll__ring *r) {
-    ll__ready e = r->buf[r->head];
-    r->head = (r->head + 1) & (r->cap - 1);
-    r->len--;
-    return e;
 }
 
 /* ---- the timer heap: a binary min-heap on (when, seq) -------------------- */
@@ -295,7 +355,7 @@ ll_loop *ll_loop_new(const ll_loop_opts *opts) {
     loop->program = o.program ? o.program : program_invocation_short_name;
     size_t ss = o.stack_size ? o.stack_size : env_size("LOOPLAB_STACK_SIZE", 256 * 1024);
     loop->default_stack = ll__stack_round(ss);
-    ll__stack_pool_init(&loop->stacks);
+    loop->stacks = ll__stack_pool_thread();
     loop->wall0 = ll__wall_ns();
     if (loop->real && ll__uv_init(loop) != 0) {
         fputs("looplab: could not start libuv for the real clock; using the virtual clock\n",
@@ -354,8 +414,10 @@ static void poll_phase(ll_loop *loop) {
         loop->now = loop->heap[0]->when;
         jumped = true;
     }
-    loop->wall = ll__wall_ns() - loop->wall0;
-    if (LL__REC(loop) && (timeout != 0 || loop->real)) {
+    if (!LL__REC(loop))
+        return;
+    step_clock_sync(loop);
+    if (timeout != 0 || loop->real) {
         ll_event *e = ll__ev(loop, LL_EV_POLL, 0, NULL, 0);
         if (e) {
             e->val = timeout;
@@ -393,9 +455,12 @@ static void run_once(ll_loop *loop) {
         }
     }
     /* Only what is ready now runs in this pass (R2). */
-    size_t ntodo = loop->ready.len;
-    for (size_t i = 0; i < ntodo; i++) {
-        ll__ready e = ready_pop(&loop->ready);
+    /* A task that suspends may switch straight to the next task of this
+     * pass (task.c), which takes its entry off the queue and counts it. */
+    loop->pass_left = loop->ready.len;
+    while (loop->pass_left) {
+        loop->pass_left--;
+        ll__ready e = ll__ready_pop(&loop->ready);
         e.fn(loop, &e);
     }
     if (loop->trace_out)
@@ -565,7 +630,6 @@ static void free_loop(ll_loop *loop) {
         next = h->next_owned;
         free(h);
     }
-    ll__stack_pool_destroy(&loop->stacks);
     free(loop->ready.buf);
     free(loop->heap);
     for (size_t i = 0; i < loop->narena; i++)
@@ -764,7 +828,7 @@ static void record_text(ll_event_kind kind, const char *file, int line, const ch
     ll_loop *loop = ll__running_loop ? ll__running_loop : ll__current_loop;
     if (!loop || !LL__REC(loop))
         return;
-    loop->wall = ll__wall_ns() - loop->wall0;
+    loop->wall = ll__step_wall(loop);
     ll_event *e = ll__ev(loop, kind, ll__cur_tid(loop), file, line);
     if (e)
         e->str = ll__rec_str(&loop->rec, text, len);

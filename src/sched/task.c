@@ -148,7 +148,7 @@ static void task_entry(void *p) {
 
 static int task_start(ll_loop *loop, ll_task *t) {
     bool first_unguarded = false;
-    int rc = ll__stack_alloc(&loop->stacks, t->stack_size, &t->stack, &first_unguarded);
+    int rc = ll__stack_alloc(loop->stacks, t->stack_size, &t->stack, &first_unguarded);
     if (rc != 0)
         return rc;
     if (first_unguarded)
@@ -170,14 +170,44 @@ static int task_start(ll_loop *loop, ll_task *t) {
     return 0;
 }
 
-static void run_task(ll_loop *loop, ll_task *t) {
-    if (t->fut.state != LL__FUT_PENDING)
-        return;
+/* Bookkeeping when a step of t begins, on whichever stack switches to it. */
+static inline void step_begin(ll_loop *loop, ll_task *t) {
+    t->state = LL__TASK_RUNNING;
+    loop->current = t;
+    loop->step_mark = loop->rec.n;
+    ll__overflow_current = &t->ovf;
+}
+
+/* ... and when it ends (t suspended or finished). */
+static inline void step_end(ll_loop *loop, ll_task *t) {
+    if (LL__REC(loop)) {
+        /* One clock read per step: it ends this step and starts the next. */
+        loop->wall = ll__step_wall(loop);
+        if (loop->rec.n > loop->step_mark && loop->rec.cur)
+            loop->rec.cur[-1].wall = loop->wall;
+    }
+    if (!t->stack.guarded && t->stack.map && !ll__stack_canary_ok(&t->stack)) {
+        fprintf(stderr,
+                "looplab: stack overflow in task '%s' (id %u): its %zu KiB stack "
+                "(without a guard page) was overrun (task created at %s:%d)\n",
+                t->name, t->fut.id, t->stack.size / 1024, t->fut.file ? t->fut.file : "?",
+                t->fut.line);
+        abort();
+    }
+}
+
+static inline void record_run(ll_loop *loop, ll_task *t) {
     if (LL__REC(loop)) {
         ll_event *e = ll__ev(loop, LL_EV_TASK_RUN, t->fut.id, NULL, 0);
         if (e)
             e->aux = (uint32_t)loop->ready.len;
     }
+}
+
+static void run_task(ll_loop *loop, ll_task *t) {
+    if (t->fut.state != LL__FUT_PENDING)
+        return;
+    record_run(loop, t);
     if (!t->started && t->must_cancel) {
         /* Cancelled before its first step: the body never runs (R7). */
         loop->current = t;
@@ -192,30 +222,17 @@ static void run_task(ll_loop *loop, ll_task *t) {
         loop->current = NULL;
         return;
     }
-    t->state = LL__TASK_RUNNING;
-    loop->current = t;
-    size_t mark = loop->rec.n;
-    ll__overflow_current = &t->ovf;
+    step_begin(loop, t);
     ll__ctx_switch(&loop->sched_ctx, &t->ctx);
+    /* Back on the scheduler's stack.  The task that switched here is not
+     * always t: tasks hand the thread to each other directly (suspend()). */
+    ll_task *y = loop->current;
     ll__overflow_current = NULL;
     loop->current = NULL;
-    if (LL__REC(loop)) {
-        /* One clock read per step: it ends this step and starts the next. */
-        loop->wall = ll__wall_ns() - loop->wall0;
-        if (loop->rec.n > mark && loop->rec.cur)
-            loop->rec.cur[-1].wall = loop->wall;
-    }
-    if (!t->stack.guarded && t->stack.map && !ll__stack_canary_ok(&t->stack)) {
-        fprintf(stderr,
-                "looplab: stack overflow in task '%s' (id %u): its %zu KiB stack "
-                "(without a guard page) was overrun (task created at %s:%d)\n",
-                t->name, t->fut.id, t->stack.size / 1024, t->fut.file ? t->fut.file : "?",
-                t->fut.line);
-        abort();
-    }
-    if (t->finished && t->stack.map) {
-        ll__stack_free(&loop->stacks, &t->stack);
-        memset(&t->stack, 0, sizeof t->stack);
+    step_end(loop, y);
+    if (y->finished && y->stack.map) {
+        ll__stack_free(loop->stacks, &y->stack);
+        memset(&y->stack, 0, sizeof y->stack);
     }
 }
 
@@ -224,6 +241,18 @@ static void task_step(ll_loop *loop, const ll__ready *e) { run_task(loop, e->a);
 /* A future the task waited on is done: its wake-up was queued by the
  * future's completion (e->a is the future, e->b the task). */
 void ll__task_wakeup(ll_loop *loop, const ll__ready *e) { run_task(loop, e->b); }
+
+/* The task whose step the ready queue's head would run, when the loop could
+ * switch to it directly: it belongs to this pass and has a stack already. */
+static inline ll_task *next_direct(ll_loop *loop, const ll_task *self) {
+    if (!loop->pass_left)
+        return NULL;
+    const ll__ready *h = &loop->ready.buf[loop->ready.head];
+    ll_task *n = h->fn == task_step ? h->a : h->fn == ll__task_wakeup ? h->b : NULL;
+    if (!n || n == self || !n->started || n->fut.state != LL__FUT_PENDING)
+        return NULL;
+    return n;
+}
 
 static ll_task *create_task(ll_loop *loop, ll_coro *c, const char *name,
                             const ll_task_opts *opts, const char *file, int line) {
@@ -351,8 +380,22 @@ static ll_task *need_task(const char *what, const char *file, int line) {
     return loop->current;
 }
 
+/* Gives the thread up until t is resumed.  When the next entry of this pass
+ * is another task's step, switch straight to it, doing what run_once and
+ * run_task would have done: one switch instead of two, and the order of
+ * steps is exactly the same. */
 static inline void suspend(ll_loop *loop, ll_task *t) {
-    ll__ctx_switch(&t->ctx, &loop->sched_ctx);
+    ll_task *n = next_direct(loop, t);
+    if (!n) {
+        ll__ctx_switch(&t->ctx, &loop->sched_ctx);
+        return;
+    }
+    loop->pass_left--;
+    ll__ready_pop(&loop->ready);
+    step_end(loop, t);
+    record_run(loop, n);
+    step_begin(loop, n);
+    ll__ctx_switch(&t->ctx, &n->ctx);
 }
 
 static ll_value cancelled_value(void) {
@@ -566,7 +609,7 @@ size_t ll_all_tasks(ll_task **out, size_t max) {
 
 void ll__task_free(ll_loop *loop, ll_task *t) {
     if (t->stack.map)
-        ll__stack_free(&loop->stacks, &t->stack);
+        ll__stack_free(loop->stacks, &t->stack);
     ll__future_free_cbs(&t->fut);
     ll__future_free_cbs(&t->sleep_fut);
     free(t);

@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 const char *ll_event_kind_name(unsigned kind) {
     static const char *const names[] = {
@@ -64,9 +65,16 @@ ll_event *ll__rec_grow(ll__recorder *r) {
         r->chunks = c;
         r->chunkcap = cap;
     }
-    ll_event *chunk = malloc(LL_REC_CHUNK * sizeof *chunk);
-    if (!chunk)
+    /* A chunk is one 2 MiB block, aligned so that the kernel can back it with
+     * a huge page: one page fault per 43 690 events instead of one per 85.
+     * Untouched, it costs address space only. */
+    void *mem = NULL;
+    if (posix_memalign(&mem, LL_REC_CHUNK_BYTES, LL_REC_CHUNK_BYTES) != 0)
         goto oom;
+#if defined(MADV_HUGEPAGE)
+    madvise(mem, LL_REC_CHUNK_BYTES, MADV_HUGEPAGE);
+#endif
+    ll_event *chunk = mem;
     r->chunks[r->nchunks++] = chunk;
     r->cur = chunk + 1;
     r->end = chunk + LL_REC_CHUNK;

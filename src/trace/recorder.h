@@ -1,7 +1,7 @@
 /* recorder.h - the append-only event store behind every loop (internal).
  *
  * The scheduler calls ll__rec_*() at every state change.  Events are fixed
- * size and go into chunks of 4096 that are never moved, so appending is a
+ * size and go into 2 MiB chunks (43 690 events) that are never moved, so appending is a
  * bounds check and a 48-byte store.  Strings (names, printed lines, notes) go
  * into one growing character table and are referred to by offset; source
  * sites are interned by (file pointer, line).  Nothing here knows about the
@@ -17,7 +17,8 @@
 
 #include "events.h"
 
-#define LL_REC_CHUNK 4096
+#define LL_REC_CHUNK_BYTES (2u << 20)
+#define LL_REC_CHUNK (LL_REC_CHUNK_BYTES / sizeof(ll_event))
 
 typedef struct ll__site {
     const char *file; /* borrowed: __FILE__ literals live for the program */
