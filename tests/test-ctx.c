@@ -237,6 +237,56 @@ START_TEST(stack_overflow_is_reported_by_task_name_size_and_site) {
 }
 END_TEST
 
+/* Without guard pages (an old kernel, out of mappings), the bottom of a
+ * stack is a canary checked at every switch. */
+#include "sched/internal.h"
+
+static ll_value scribbler(ll_value unused) {
+    (void)unused;
+    ll_task *t = ll_current_task();
+    ck_assert(t->unguarded);
+    ((volatile char *)t->stack.lo)[8] = 42; /* as a runaway recursion would */
+    ll_sleep(0);
+    return ll_none();
+}
+
+static ll_value scribble_main(ll_value unused) {
+    (void)unused;
+    ll_task_opts o = {.name = "scribbler", .stack_size = 36 * 1024};
+    ll_await(ll_create_task_opts(ll_coro(scribbler, ll_none()), &o));
+    return ll_none();
+}
+
+START_TEST(overrun_of_an_unguarded_stack_is_caught_at_the_next_switch) {
+    int fds[2];
+    ck_assert_int_eq(pipe(fds), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        dup2(fds[1], 2);
+        close(fds[0]);
+        ll__stack_guard_mode(false, 0);
+        ll_run(ll_coro(scribble_main, ll_none()));
+        _exit(0);
+    }
+    close(fds[1]);
+    char buf[2048];
+    size_t len = 0;
+    ssize_t k;
+    while ((k = read(fds[0], buf + len, sizeof buf - 1 - len)) > 0)
+        len += (size_t)k;
+    buf[len] = '\0';
+    close(fds[0]);
+    int status;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT,
+                  "child should abort, status %d, stderr:\n%s", status, buf);
+    ck_assert_msg(strstr(buf, "stack overflow in task 'scribbler'"), "stderr:\n%s", buf);
+    ck_assert_msg(strstr(buf, "out of guard pages"), "the warning first; stderr:\n%s", buf);
+}
+END_TEST
+
 /* 100 000 tasks alive at once, each sleeping, then all finishing. */
 static ll_value sleeper(ll_value i) {
     ll_sleep(1.0);
@@ -289,6 +339,7 @@ int main(void) {
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, deep_recursion_within_the_stack_works);
     tcase_add_test(tc, stack_overflow_is_reported_by_task_name_size_and_site);
+    tcase_add_test(tc, overrun_of_an_unguarded_stack_is_caught_at_the_next_switch);
     tcase_add_test(tc, a_hundred_thousand_live_tasks);
     suite_add_tcase(s, tc);
     return run_suite(s);

@@ -42,9 +42,27 @@ typedef struct ll__ctx {
 void ll__ctx_make(ll__ctx *ctx, void *stack_lo, size_t size,
                   void (*entry)(void *arg), void *arg);
 
+#if defined(__SANITIZE_ADDRESS__)
+#define LL_CTX_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define LL_CTX_ASAN 1
+#endif
+#endif
+
 /* Saves the running state into `from` and resumes `to`.  Returns when some
  * other context switches back into `from`. */
+#if !defined(LL_CTX_UCONTEXT) && !defined(LL_CTX_ASAN)
+/* The assembly routine (ctx_*.S), called straight from the scheduler: with
+ * nothing to tell a sanitizer, a wrapper would only add a call and a return
+ * the CPU's return predictor gets wrong after every switch. */
+void ll__ctx_swap(void **save_sp, void *load_sp);
+static inline void ll__ctx_switch(ll__ctx *from, ll__ctx *to) {
+    ll__ctx_swap(&from->sp, to->sp);
+}
+#else
 void ll__ctx_switch(ll__ctx *from, ll__ctx *to);
+#endif
 
 /* Like ll__ctx_switch(), for a context that will never be resumed again (a
  * finished task): lets ASan release its fake stack.  Does not return. */

@@ -20,6 +20,20 @@
 
 #define CANARY_BYTES 64
 
+/* Linux 6.13+: a guard region inside a mapping, which faults like
+ * PROT_NONE but does not split the mapping in two, so it costs none of the
+ * vm.max_map_count budget.  Older kernels answer EINVAL and get mprotect. */
+#ifndef MADV_GUARD_INSTALL
+#define MADV_GUARD_INSTALL 102
+#endif
+static atomic_int light_guards = 1; /* cleared at the first EINVAL */
+static atomic_long guard_budget = -1;
+
+void ll__stack_guard_mode(bool regions, long budget) {
+    atomic_store(&light_guards, regions);
+    atomic_store(&guard_budget, budget);
+}
+
 _Thread_local const ll__overflow_info *ll__overflow_current;
 
 static size_t page_size(void) {
@@ -42,7 +56,6 @@ size_t ll__stack_round(size_t size) {
  * mapping in two).  Every loop in the process shares one budget, half of
  * what vm.max_map_count leaves after a reserve for malloc, libraries and
  * the program's own mappings. */
-static atomic_long guard_budget = -1;
 static atomic_long guarded_live;
 
 static long read_guard_budget(void) {
@@ -107,7 +120,7 @@ ll__stack_pool *ll__stack_pool_thread(void) {
 static void stack_unmap(ll__stack *st) {
     if (st->vg_id)
         VALGRIND_STACK_DEREGISTER(st->vg_id);
-    if (st->guarded)
+    if (st->counted)
         atomic_fetch_sub(&guarded_live, 1);
     munmap(st->map, st->map_size);
     memset(st, 0, sizeof *st);
@@ -132,30 +145,38 @@ int ll__stack_alloc(ll__stack_pool *pool, size_t size, ll__stack *out, bool *ung
         }
     }
     size_t ps = page_size();
-    bool guard = atomic_fetch_add(&guarded_live, 1) < read_guard_budget();
-    if (!guard)
-        atomic_fetch_sub(&guarded_live, 1);
-    size_t map_size = size + (guard ? ps : 0);
-    void *map = mmap(NULL, map_size, PROT_READ | PROT_WRITE,
+    void *map = mmap(NULL, size + ps, PROT_READ | PROT_WRITE,
                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
-    if (map == MAP_FAILED) {
-        if (guard)
-            atomic_fetch_sub(&guarded_live, 1);
+    if (map == MAP_FAILED)
         return -ENOMEM;
+    size_t map_size = size + ps;
+    bool guard = false, counted = false;
+    if (atomic_load(&light_guards)) {
+        if (madvise(map, ps, MADV_GUARD_INSTALL) == 0)
+            guard = true;
+        else if (errno == EINVAL)
+            atomic_store(&light_guards, 0);
     }
-    if (guard && mprotect(map, ps, PROT_NONE) != 0) {
-        /* Out of mappings after all: keep the stack, without its guard. */
-        atomic_fetch_sub(&guarded_live, 1);
+    if (!guard) {
+        /* A PROT_NONE page: two mappings, within the process's budget. */
+        if (atomic_fetch_add(&guarded_live, 1) < read_guard_budget() &&
+            mprotect(map, ps, PROT_NONE) == 0)
+            guard = counted = true;
+        else
+            atomic_fetch_sub(&guarded_live, 1);
+    }
+    if (!guard) {
+        /* Out of mappings: keep the stack, without its guard page. */
         munmap(map, ps);
         map = (char *)map + ps;
         map_size -= ps;
-        guard = false;
     }
     out->map = map;
     out->map_size = map_size;
     out->lo = (char *)map + (guard ? ps : 0);
     out->size = size;
     out->guarded = guard;
+    out->counted = counted && guard;
     out->vg_id = VALGRIND_STACK_REGISTER(out->lo, (char *)out->lo + size);
     if (guard)
         pool->nguarded++;

@@ -6,8 +6,10 @@
  * kernel only when first touched, so a 256 KiB stack of a task that sleeps
  * costs one or two pages of RSS.
  *
- * Linux limits a process to vm.max_map_count mappings (65530 by default), and
- * a guarded stack costs two.  Past a budget derived from that limit, stacks
+ * The guard is a guard region (madvise MADV_GUARD_INSTALL, Linux 6.13+),
+ * which does not cost a mapping.  On older kernels it is a PROT_NONE page, and
+ * Linux limits a process to vm.max_map_count mappings (65530 by default): a
+ * stack guarded that way costs two.  Past a budget derived from that limit, stacks
  * are allocated without a guard page but with a canary word at the bottom that
  * the scheduler checks at every switch (ll__stack_canary_ok); the first such
  * stack records a warning.  Finished tasks return their stacks to a pool, so a
@@ -32,7 +34,8 @@ typedef struct ll__stack {
     void *lo;           /* lowest usable address (just above the guard page) */
     size_t size;        /* usable bytes, a multiple of the page size */
     unsigned vg_id;     /* Valgrind's id for the registered stack, or 0 */
-    bool guarded;       /* true when a PROT_NONE guard page sits below lo */
+    bool guarded;       /* true when a guard page sits below lo */
+    bool counted;       /* its guard is a PROT_NONE mapping (costs map count) */
 } ll__stack;
 
 typedef struct ll__stack_pool {
@@ -52,6 +55,10 @@ ll__stack_pool *ll__stack_pool_thread(void);
 
 /* Rounds a requested stack size up to whole pages, at least 16 KiB. */
 size_t ll__stack_round(size_t size);
+
+/* For tests: use guard regions or not, and how many PROT_NONE guards the
+ * process may have (the old-kernel path). */
+void ll__stack_guard_mode(bool regions, long budget);
 
 void ll__stack_pool_init(ll__stack_pool *pool);
 /* Unmaps every pooled stack.  Stacks still in use must be freed first. */

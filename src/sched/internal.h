@@ -132,18 +132,21 @@ struct ll_coro {
 
 struct ll_task {
     ll_future fut;         /* a task is a future; must be first */
-    ll_coro_fn fn;         /* the coroutine's body */
-    ll_value arg;
-    const char *coro_name;
-    const char *name;      /* "Task-N" or the given name (arena copy) */
+    /* What every step reads sits together, right after the future, so a
+     * step touches two cache lines of the task. */
     uint8_t state;         /* ll__task_state */
     uint8_t wait_kind;     /* ll_wait_kind while waiting */
     bool started;          /* its body has begun */
     bool finished;         /* its body returned; the stack can go */
     bool must_cancel;      /* deliver CancelledError at the next step */
-    uint32_t num_cancels;  /* cancel() requests so far (Python 3.11) */
-    ll_future *waiter;     /* the future it is suspended on (fut_waiter) */
+    bool unguarded;        /* its stack has a canary instead of a guard page */
     ll__ctx ctx;           /* its saved machine state */
+    ll_future *waiter;     /* the future it is suspended on (fut_waiter) */
+    uint32_t num_cancels;  /* cancel() requests so far (Python 3.11) */
+    ll_coro_fn fn;         /* the coroutine's body */
+    ll_value arg;
+    const char *coro_name;
+    const char *name;      /* "Task-N" or the given name (arena copy) */
     ll__stack stack;       /* its stack, while it has one */
     size_t stack_size;     /* requested usable stack size */
     ll_future sleep_fut;   /* the future of the current sleep(d > 0) */
@@ -191,6 +194,11 @@ struct ll_loop {
     ll_future *owned_futs;      /* plain and gather futures to free */
     ll_handle *owned_handles;   /* call_soon/later handles to free */
     ll_coro *dead_coros;        /* coroutines already used, freed at close */
+    void **task_slabs;          /* blocks that tasks are carved from */
+    size_t *task_slab_sizes;    /* bytes of each block (how to free it) */
+    size_t ntask_slabs, task_slabcap;
+    char *task_cur;             /* next free task in the last block */
+    size_t task_left;           /* tasks left in it */
     char **arena;               /* blocks of loop-lifetime memory */
     size_t narena, arenacap;
     char *arena_cur;            /* bump pointer into the last block */
@@ -291,6 +299,8 @@ bool ll__gather_cancel(ll_future *f, const char *file, int line);
 /* ---- task.c ---- */
 ll_task *ll__task_from(void *aw);
 void ll__task_free(ll_loop *loop, ll_task *t);
+/* Frees the memory of every task of the loop (after ll__task_free). */
+void ll__task_slabs_free(ll_loop *loop);
 void ll__coro_free(ll_coro *c);
 /* Reports and frees this thread's coroutines never used (loop = NULL: all). */
 void ll__coro_sweep(ll_loop *loop);

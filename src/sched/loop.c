@@ -617,6 +617,7 @@ static void free_loop(ll_loop *loop) {
         ll__task_free(loop, t);
         t = next;
     }
+    ll__task_slabs_free(loop);
     for (ll_future *f = loop->owned_futs, *next; f; f = next) {
         next = f->next_owned;
         ll__future_free_cbs(f);
