@@ -84,6 +84,9 @@ const char *ll__ctx_backend(void) { return "ucontext"; }
 
 #else /* hand-written assembly */
 
+#if defined(LL_CTX_ASAN)
+void ll__ctx_swap(void **save_sp, void *load_sp); /* ctx.h declares it otherwise */
+#endif
 /* Code, but declared as bytes: ISO C has no portable cast from a function
  * pointer to the void * slot it is stored in. */
 extern char ll__ctx_trampoline[];
