@@ -149,9 +149,7 @@ struct ll_task {
     const char *name;      /* "Task-N" or the given name (arena copy) */
     ll__stack stack;       /* its stack, while it has one */
     size_t stack_size;     /* requested usable stack size */
-    ll_future sleep_fut;   /* the future of the current sleep(d > 0) */
-    ll__timer sleep_timer; /* the timer of the current sleep(d > 0) */
-    ll__overflow_info ovf; /* what the overflow handler says about it */
+    ll__overflow_info *ovf; /* what the overflow report says (top of its stack) */
     ll_task *parent;       /* the task that created it, or NULL */
     ll_task *next_all;     /* the loop's list of all tasks, creation order */
 };
@@ -299,6 +297,8 @@ bool ll__gather_cancel(ll_future *f, const char *file, int line);
 /* ---- task.c ---- */
 ll_task *ll__task_from(void *aw);
 void ll__task_free(ll_loop *loop, ll_task *t);
+/* Gives a coroutine object's memory back for reuse. */
+void ll__coro_release(ll_coro *c);
 /* Frees the memory of every task of the loop (after ll__task_free). */
 void ll__task_slabs_free(ll_loop *loop);
 void ll__coro_free(ll_coro *c);

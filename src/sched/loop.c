@@ -625,7 +625,7 @@ static void free_loop(ll_loop *loop) {
     }
     for (ll_coro *c = loop->dead_coros, *next; c; c = next) {
         next = c->next;
-        free(c);
+        ll__coro_release(c);
     }
     for (ll_handle *h = loop->owned_handles, *next; h; h = next) {
         next = h->next_owned;

@@ -23,15 +23,35 @@ void ll__task_wakeup(ll_loop *loop, const ll__ready *e);
  * never awaited"). */
 static _Thread_local ll_coro *unused_coros;
 
+/* Coroutine objects are small and made by the hundred thousand: finished
+ * ones are kept on a per-thread list for reuse instead of going back to
+ * malloc. */
+static _Thread_local ll_coro *spare_coros;
+static _Thread_local size_t nspare_coros;
+
+void ll__coro_release(ll_coro *c) {
+    if (nspare_coros >= 4096) {
+        free(c);
+        return;
+    }
+    c->next = spare_coros;
+    spare_coros = c;
+    nspare_coros++;
+}
+
 ll_coro *ll__coro_new(ll_coro_fn fn, ll_value arg, const char *fn_name, const char *file,
                       int line) {
     if (!fn) {
         ll__misuse(ll__running_loop, file, line, "TypeError: ll_coro() with a NULL function");
         return NULL;
     }
-    ll_coro *c = malloc(sizeof *c);
-    if (!c)
+    ll_coro *c = spare_coros;
+    if (c) {
+        spare_coros = c->next;
+        nspare_coros--;
+    } else if (!(c = malloc(sizeof *c))) {
         return NULL;
+    }
     *c = (ll_coro){LL__MAGIC_CORO, fn, arg, fn_name, file, line, NULL, unused_coros,
                    ll__running_loop ? ll__running_loop : ll__current_loop};
     if (unused_coros)
@@ -50,7 +70,7 @@ void ll__coro_free(ll_coro *c) {
     if (c->next)
         c->next->prev = c->prev;
     c->magic = LL__MAGIC_DEAD;
-    free(c);
+    ll__coro_release(c);
 }
 
 /* A coroutine that was awaited or wrapped in a task stays allocated (marked
@@ -161,8 +181,13 @@ static int task_start(ll_loop *loop, ll_task *t) {
     t->unguarded = !t->stack.guarded;
     if (t->unguarded)
         ll__stack_canary_set(&t->stack);
-    ll__ctx_make(&t->ctx, t->stack.lo, t->stack.size, task_entry, t);
-    t->ovf = (ll__overflow_info){t->name,
+    /* What the overflow report needs sits at the very top of the stack,
+     * in a page the task touches anyway; the frames start below it. */
+    uintptr_t top = ((uintptr_t)t->stack.lo + t->stack.size - sizeof(ll__overflow_info)) &
+                    ~(uintptr_t)15;
+    t->ovf = (ll__overflow_info *)top;
+    ll__ctx_make(&t->ctx, t->stack.lo, top - (uintptr_t)t->stack.lo, task_entry, t);
+    *t->ovf = (ll__overflow_info){t->name,
                                  t->fut.id,
                                  t->stack.size,
                                  t->fut.file ? t->fut.file : "?",
@@ -178,7 +203,7 @@ static inline void step_begin(ll_loop *loop, ll_task *t) {
     t->state = LL__TASK_RUNNING;
     loop->current = t;
     loop->step_mark = loop->rec.n;
-    ll__overflow_current = &t->ovf;
+    ll__overflow_current = t->ovf;
 }
 
 /* ... and when it ends (t suspended or finished). */
@@ -258,11 +283,12 @@ static inline ll_task *next_direct(ll_loop *loop, const ll_task *self) {
 }
 
 /* Tasks live until their loop closes, so they are carved from blocks that
- * grow from 32 tasks to 4096 (2 MiB, eligible for a huge page): no malloc
- * per task, and few page faults for a program with 100 000 of them. */
+ * grow from 32 tasks up to 2 MiB (eligible for a huge page): no malloc per
+ * task, and few page faults for a program with 100 000 of them. */
 static void *task_slab_new(ll_loop *loop) {
-    size_t ntasks = loop->ntask_slabs >= 7 ? 4096 : (size_t)32 << loop->ntask_slabs;
-    size_t bytes = ntasks * sizeof(ll_task);
+    size_t ntasks = loop->ntask_slabs >= 7 ? (2u << 20) / sizeof(ll_task)
+                                           : (size_t)32 << loop->ntask_slabs;
+    size_t bytes = loop->ntask_slabs >= 7 ? (2u << 20) : ntasks * sizeof(ll_task);
     if (loop->ntask_slabs == loop->task_slabcap) {
         size_t cap = loop->task_slabcap ? loop->task_slabcap * 2 : 16;
         void **s = realloc(loop->task_slabs, cap * sizeof *s);
@@ -360,7 +386,6 @@ static ll_task *create_task(ll_loop *loop, ll_coro *c, const char *name,
     coro_consume(loop, c);
     t->stack_size = opts && opts->stack_size ? ll__stack_round(opts->stack_size)
                                              : loop->default_stack;
-    t->sleep_timer.heap_idx = UINT32_MAX;
     t->parent = loop->current;
     if (loop->tasks_tail)
         loop->tasks_tail->next_all = t;
@@ -610,9 +635,13 @@ int ll__sleep(double seconds, const char *file, int line) {
         }
         return 0;
     }
-    ll_future *f = &t->sleep_fut;
+    /* The sleep's future and timer live in this frame: they exist exactly
+     * as long as the sleep, and keep the task record small. */
+    ll_future sleep_fut;
+    ll__timer sleep_timer = {.heap_idx = UINT32_MAX};
+    ll_future *f = &sleep_fut;
     ll__future_init(f, loop, LL__MAGIC_FUTURE, LL__FK_SLEEP, ll__obj_id(loop), file, line);
-    ll__timer *tm = &t->sleep_timer;
+    ll__timer *tm = &sleep_timer;
     tm->id = f->id;
     tm->tid = t->fut.id;
     tm->fn = sleep_timer_cb;
@@ -624,6 +653,7 @@ int ll__sleep(double seconds, const char *file, int line) {
     ll_value v = wait_on(loop, t, f, LL_WAIT_SLEEP, when, file, line);
     ll__timer_cancel(loop, tm);
     ll__future_free_cbs(f);
+    f->magic = 0; /* not a future any more */
     return ll_failed(v) ? v.err : 0;
 }
 
@@ -692,6 +722,5 @@ void ll__task_free(ll_loop *loop, ll_task *t) {
     if (t->stack.map)
         ll__stack_free(loop->stacks, &t->stack);
     ll__future_free_cbs(&t->fut);
-    ll__future_free_cbs(&t->sleep_fut);
     /* The memory goes back with its slab (ll__task_slabs_free). */
 }
