@@ -270,14 +270,21 @@ static void task_step(ll_loop *loop, const ll__ready *e) { run_task(loop, e->a);
  * future's completion (e->a is the future, e->b the task). */
 void ll__task_wakeup(ll_loop *loop, const ll__ready *e) { run_task(loop, e->b); }
 
+/* The task a ready-queue entry would step, or NULL for other callbacks. */
+static inline ll_task *entry_task(const ll__ready *e) {
+    return e->fn == task_step ? e->a : e->fn == ll__task_wakeup ? e->b : NULL;
+}
+
 /* The task whose step the ready queue's head would run, when the loop could
  * switch to it directly: it belongs to this pass and has a stack already. */
 static inline ll_task *next_direct(ll_loop *loop, const ll_task *self) {
     if (!loop->pass_left)
         return NULL;
-    const ll__ready *h = &loop->ready.buf[loop->ready.head];
-    ll_task *n = h->fn == task_step ? h->a : h->fn == ll__task_wakeup ? h->b : NULL;
-    if (!n || n == self || !n->started || n->fut.state != LL__FUT_PENDING)
+    ll_task *n = entry_task(&loop->ready.buf[loop->ready.head]);
+    /* n->state, not n->fut.state: the same answer (a task's state is done,
+     * failed or cancelled exactly when its future is), read from the cache
+     * line that also holds the stack pointer the switch needs. */
+    if (!n || n == self || !n->started || n->state >= LL__TASK_DONE)
         return NULL;
     return n;
 }
