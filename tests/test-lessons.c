@@ -97,7 +97,7 @@ START_TEST(lesson_trace_is_identical_run_to_run) {
     snprintf(env, sizeof env, "LOOPLAB_TRACE=%s", b);
     free(run_lesson(slug, env, &st));
     char *ta = slurp(a), *tb = slurp(b);
-    ck_assert_msg(ta && strstr(ta, "# end events="), "%s: no complete trace", slug);
+    ck_assert_msg(ta && strstr(ta, "@end events="), "%s: no complete trace", slug);
     ck_assert_same_output(ta, tb);
     /* A lesson narrates: its trace has notes. */
     ck_assert_msg(strstr(ta, " note ") != NULL, "%s: no narration notes in its trace", slug);

@@ -255,6 +255,8 @@ static size_t put_uint(char *buf, size_t n, size_t cap, unsigned long long v) {
     return n;
 }
 
+void (*volatile ll__fatal_hook)(int sig);
+
 static void on_fault(int sig, siginfo_t *si, void *uctx) {
     const ll__overflow_info *o = ll__overflow_current;
     const char *addr = si ? (const char *)si->si_addr : NULL;
@@ -279,10 +281,14 @@ static void on_fault(int sig, siginfo_t *si, void *uctx) {
                     "LOOPLAB_STACK_SIZE) or make its recursion shallower.\n");
         ssize_t w = write(2, msg, n);
         (void)w;
+        if (ll__fatal_hook)
+            ll__fatal_hook(sig);
         /* Die of the real signal so a parent sees what happened. */
         signal(sig, SIG_DFL);
         return;
     }
+    if (ll__fatal_hook)
+        ll__fatal_hook(sig);
     /* Not ours: give the fault back to whoever handled it before us (the
      * default action, or a sanitizer's report) by re-faulting under it. */
     struct sigaction *old = sig == SIGBUS ? &old_bus : &old_segv;

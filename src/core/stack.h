@@ -95,6 +95,10 @@ typedef struct ll__overflow_info {
 
 extern _Thread_local const ll__overflow_info *ll__overflow_current;
 
+/* Called first by the SIGSEGV/SIGBUS handler, with the signal number (the
+ * scheduler uses it to write out the trace).  Must be async-signal-safe. */
+extern void (*volatile ll__fatal_hook)(int sig);
+
 /* Installs (once per thread; idempotent) the SIGSEGV/SIGBUS handler on an
  * alternate signal stack.  Returns 0 or a negative errno. */
 int ll__overflow_install(void);

@@ -23,6 +23,7 @@
 #include "../core/ctx.h"
 #include "../core/stack.h"
 #include "../trace/recorder.h"
+#include "../trace/textfmt.h"
 
 /* Magic numbers at the start of every object, so that a pointer passed as an
  * awaitable can be checked before it is used. */
@@ -160,14 +161,6 @@ typedef struct ll__ring {
     size_t cap, head, len;
 } ll__ring;
 
-/* Writes events as text as they are recorded (dump.c). */
-typedef struct ll__dumper {
-    FILE *out;
-    size_t next;        /* first event not written yet */
-    uint32_t *names;    /* task id -> name string id */
-    size_t nnames;
-} ll__dumper;
-
 struct ll_loop {
     ll__ring ready;             /* the ready queue */
     ll__timer **heap;           /* min-heap of armed timers by (when, seq) */
@@ -210,8 +203,11 @@ struct ll_loop {
     int64_t sync_ns;            /* wall at the last exact clock reading */
     uint64_t sync_ticks;        /* TSC at that reading (step clock) */
     const char *trace_path;     /* where the trace is streamed, or NULL */
-    FILE *trace_out;            /* open while streaming */
-    ll__dumper trace_dumper;
+    bool streaming;             /* trace_tw is writing to trace_fd */
+    int trace_fd;               /* the trace file while streaming */
+    ll__tw trace_tw;            /* the text writer */
+    uint32_t sig_str[32];       /* signal names in the string table */
+    uint32_t exit_str;          /* "exited without closing" in it */
     const char *program;        /* program name for the trace */
     int problems;               /* things reported that make close return 1 */
     bool deadlocked;            /* run_once found a deadlock */
@@ -318,10 +314,10 @@ bool ll__uv_alive(ll_loop *loop);
 
 /* ---- dump.c ---- */
 void ll__trace_dump(const ll_loop *loop, FILE *out);
-/* Streaming: a header, then the events recorded since the last flush, then a
- * closing line with the count. */
-void ll__dumper_begin(ll__dumper *d, const ll_loop *loop, FILE *out);
-void ll__dumper_flush(ll__dumper *d, const ll_loop *loop);
-void ll__dumper_end(ll__dumper *d, const ll_loop *loop);
+/* Fatal signals and exit() write out the trace of watched loops. */
+void ll__fatal_watch(ll_loop *loop);
+void ll__fatal_unwatch(ll_loop *loop);
+/* The metadata of the loop's trace. */
+ll_trace_meta ll__trace_meta(const ll_loop *loop);
 
 #endif

@@ -12,6 +12,10 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <unistd.h>
 #include <pthread.h>
 #include <math.h>
 #include <stdarg.h>
@@ -332,6 +336,7 @@ static ll_clock env_clock(void) {
 
 
 static void trace_open(ll_loop *loop);
+static void trace_flush(ll_loop *loop);
 
 ll_loop *ll_loop_new(const ll_loop_opts *opts) {
     ll_loop_opts o = {0};
@@ -407,6 +412,8 @@ static void poll_phase(ll_loop *loop) {
             timeout = 0;
     }
     bool jumped = false;
+    if (loop->real && timeout != 0)
+        trace_flush(loop); /* about to wait: let readers see everything so far */
     if (loop->real) {
         ll__uv_poll(loop, timeout);
         loop->now = ll__uv_now(loop);
@@ -463,8 +470,8 @@ static void run_once(ll_loop *loop) {
         ll__ready e = ll__ready_pop(&loop->ready);
         e.fn(loop, &e);
     }
-    if (loop->trace_out)
-        ll__dumper_flush(&loop->trace_dumper, loop);
+    if (loop->streaming)
+        ll__tw_events(&loop->trace_tw, &loop->rec, false);
 }
 
 /* Nothing ready, no timer, nothing real pending: no task can ever be woken. */
@@ -548,6 +555,7 @@ ll_value ll__loop_run_until_complete(ll_loop *loop, void *aw, const char *file, 
     loop->stopping = false;
     loop->running = false;
     ll__running_loop = NULL;
+    trace_flush(loop);
     ll__current_loop = saved_current ? saved_current : loop;
     if (fut->state == LL__FUT_PENDING) {
         if (loop->deadlocked)
@@ -640,31 +648,166 @@ static void free_loop(ll_loop *loop) {
     bury(loop);
 }
 
-/* The trace is streamed: events go out as text at the end of every loop
- * iteration, so a program that dies half-way leaves what happened before. */
+/* ---- nothing lost when the program dies ---------------------------------
+ * Loops that stream a trace are watched.  A fatal signal, or exit() without
+ * closing the loop, writes out every event recorded so far plus a run_end
+ * event saying what happened, using only async-signal-safe calls, then lets
+ * the signal take its course. */
+#define MAX_WATCHED 64
+static _Atomic(ll_loop *) watched[MAX_WATCHED];
+static atomic_int fatal_installed;
+static const int fatal_signals[] = {SIGABRT, SIGFPE, SIGILL, SIGTERM, SIGINT, SIGHUP, SIGQUIT};
+#define NELEMS_FATAL (sizeof fatal_signals / sizeof fatal_signals[0])
+static struct sigaction fatal_old[NELEMS_FATAL];
+
+static const char *signal_name(int sig) {
+    switch (sig) {
+    case SIGSEGV: return "SIGSEGV";
+    case SIGBUS: return "SIGBUS";
+    case SIGABRT: return "SIGABRT";
+    case SIGFPE: return "SIGFPE";
+    case SIGILL: return "SIGILL";
+    case SIGTERM: return "SIGTERM";
+    case SIGINT: return "SIGINT";
+    case SIGHUP: return "SIGHUP";
+    case SIGQUIT: return "SIGQUIT";
+    default: return "a signal";
+    }
+}
+
+/* Appends a run_end event when the current chunk has room (no allocation:
+ * this may run in a signal handler). */
+static void note_end(ll_loop *loop, int how, int64_t code, uint32_t detail) {
+    ll__recorder *r = &loop->rec;
+    if (!r->on || !r->cur || r->cur == r->end)
+        return;
+    ll_event *e = r->cur++;
+    r->n++;
+    memset(e, 0, sizeof *e);
+    e->t = loop->now;
+    e->wall = loop->wall;
+    e->kind = LL_EV_RUN_END;
+    e->sub = (uint16_t)how;
+    e->val = code;
+    /* The detail must already be in the string table (interned when the loop
+     * started streaming): no allocation here. */
+    e->str = detail;
+}
+
+static void flush_watched(int how, int64_t code) {
+    for (int i = 0; i < MAX_WATCHED; i++) {
+        ll_loop *loop = atomic_exchange(&watched[i], NULL);
+        if (!loop || !loop->streaming)
+            continue;
+        uint32_t detail = how == 1 ? loop->exit_str
+                          : code > 0 && code < 32 ? loop->sig_str[code] : 0;
+        note_end(loop, how, code, detail);
+        ll__tw_emergency(&loop->trace_tw, &loop->rec);
+    }
+}
+
+static void on_fatal_signal(int sig) {
+    flush_watched(2, sig);
+}
+
+static void fatal_handler(int sig) {
+    on_fatal_signal(sig);
+    for (size_t i = 0; i < NELEMS_FATAL; i++)
+        if (fatal_signals[i] == sig)
+            sigaction(sig, &fatal_old[i], NULL);
+    raise(sig);
+}
+
+static void at_exit_flush(void) { flush_watched(1, 0); }
+
+static void install_fatal(void) {
+    int expected = 0;
+    if (!atomic_compare_exchange_strong(&fatal_installed, &expected, 1))
+        return;
+    for (size_t i = 0; i < NELEMS_FATAL; i++) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = fatal_handler;
+        sa.sa_flags = SA_ONSTACK | SA_NODEFER;
+        sigemptyset(&sa.sa_mask);
+        sigaction(fatal_signals[i], NULL, &fatal_old[i]);
+        /* Leave signals the program ignores, or handles itself, alone. */
+        if (fatal_old[i].sa_handler != SIG_DFL)
+            continue;
+        sigaction(fatal_signals[i], &sa, NULL);
+    }
+    ll__fatal_hook = on_fatal_signal; /* SIGSEGV and SIGBUS (stack.c) */
+    atexit(at_exit_flush);
+}
+
+void ll__fatal_watch(ll_loop *loop) {
+    install_fatal();
+    for (int i = 0; i < MAX_WATCHED; i++) {
+        ll_loop *expected = NULL;
+        if (atomic_compare_exchange_strong(&watched[i], &expected, loop))
+            return;
+    }
+}
+
+void ll__fatal_unwatch(ll_loop *loop) {
+    for (int i = 0; i < MAX_WATCHED; i++) {
+        ll_loop *expected = loop;
+        if (atomic_compare_exchange_strong(&watched[i], &expected, NULL))
+            return;
+    }
+}
+
+/* The trace is streamed: events are formatted as text at the end of every
+ * loop iteration and written out whenever the writer's buffer fills, the loop
+ * is about to wait for real time, or it stops; a fatal signal writes the rest
+ * (see fatal_signal), so a program that dies leaves every event it recorded. */
 static void trace_open(ll_loop *loop) {
     if (!loop->trace_path || !LL__REC(loop))
         return;
-    FILE *out = strcmp(loop->trace_path, "-") == 0 ? stderr : fopen(loop->trace_path, "w");
-    if (!out) {
+    int fd = strcmp(loop->trace_path, "-") == 0
+                 ? 2
+                 : open(loop->trace_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
         fprintf(stderr, "looplab: cannot write the trace to %s: %s\n", loop->trace_path,
                 strerror(errno));
         loop->problems++;
         return;
     }
-    loop->trace_out = out;
-    ll__dumper_begin(&loop->trace_dumper, loop, out);
+    ll_trace_meta m = ll__trace_meta(loop);
+    if (ll__tw_begin(&loop->trace_tw, fd, NULL, &m, loop->real) != 0) {
+        if (fd != 2)
+            close(fd);
+        return;
+    }
+    loop->trace_fd = fd;
+    loop->streaming = true;
+    /* What a fatal-signal handler may want to say, interned beforehand. */
+    static const int sigs[] = {SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL,
+                               SIGTERM, SIGINT, SIGHUP, SIGQUIT};
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+        const char *nm = signal_name(sigs[i]);
+        if (sigs[i] < 32)
+            loop->sig_str[sigs[i]] = ll__rec_str(&loop->rec, nm, strlen(nm));
+    }
+    const char *ex = "the program exited without closing its event loop";
+    loop->exit_str = ll__rec_str(&loop->rec, ex, strlen(ex));
+    ll__fatal_watch(loop);
+}
+
+static void trace_flush(ll_loop *loop) {
+    if (loop->streaming)
+        ll__tw_events(&loop->trace_tw, &loop->rec, true);
 }
 
 static void trace_close(ll_loop *loop) {
-    FILE *out = loop->trace_out;
-    if (!out)
+    if (!loop->streaming)
         return;
-    ll__dumper_end(&loop->trace_dumper, loop);
-    loop->trace_out = NULL;
-    if (out == stderr)
-        fflush(out);
-    else if (fclose(out) != 0) {
+    ll__fatal_unwatch(loop);
+    loop->streaming = false;
+    int rc = ll__tw_end(&loop->trace_tw, &loop->rec);
+    if (loop->trace_fd != 2 && close(loop->trace_fd) != 0)
+        rc = -1;
+    if (rc != 0) {
         fprintf(stderr, "looplab: error writing the trace to %s: %s\n", loop->trace_path,
                 strerror(errno));
         loop->problems++;

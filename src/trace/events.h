@@ -38,7 +38,9 @@
     X(CORO_EXIT, "coro_exit", "task, str=coroutine name")                      \
     X(PRINT, "print", "task, str=the printed line")                            \
     X(NOTE, "note", "task, str=the narration")                                 \
-    X(WARN, "warn", "task, sub=warning kind, str=the message")
+    X(WARN, "warn", "task, sub=warning kind, str=the message")                 \
+    X(RUN_END, "run_end", "sub=how it ended (closed, exited, signal, timeout, lost), " \
+                          "val=exit code or signal number, str=detail")
 
 typedef enum ll_event_kind {
 #define LL__EV_ENUM(name, str, doc) LL_EV_##name,

@@ -1,0 +1,1208 @@
+/* textfmt.c - the text trace format v1 (see textfmt.h and
+ * docs/trace-format.md). */
+#include "textfmt.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <looplab.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* ---- the field table ------------------------------------------------------
+ * For each event kind: the fields it writes, under which key, from which slot
+ * of ll_event, as which type.  Slots no entry covers are still written when
+ * non-zero, under their raw names (_sub, _obj, _aux, _val, _str), so any
+ * event survives a round trip. */
+
+enum slot { S_SUB, S_OBJ, S_AUX, S_VAL, S_STR, S__N };
+enum ftype {
+    T_U32,     /* decimal */
+    T_I64,     /* decimal, may be negative */
+    T_TIME,    /* ns as seconds with 9 decimals */
+    T_TIMEOPT, /* like T_TIME; -1 is written "none" and is the default */
+    T_STR,     /* string id, written as a quoted string */
+    T_REASON,  /* LL_REASON_MAP name */
+    T_WAIT,    /* LL_WAIT_MAP name */
+    T_WARN,    /* LL_WARN_MAP name */
+    T_FUTKIND, /* future / task / gather / sleep */
+    T_OUTCOME, /* result / error / cancelled */
+    T_ERR,     /* an error code stored negated (aux = -code): Python's name */
+    T_HOW,     /* how a run ended */
+};
+#define ALWAYS 1 /* written even when zero */
+
+typedef struct fspec {
+    const char *key;
+    uint8_t slot, type, flags;
+} fspec;
+
+#define END_SPEC {NULL, 0, 0, 0}
+static const fspec sp_loop_start[] = {{"clock", S_STR, T_STR, 0}, END_SPEC};
+static const fspec sp_loop_stop[] = {{"iterations", S_AUX, T_U32, ALWAYS}, END_SPEC};
+static const fspec sp_iter[] = {{"n", S_VAL, T_I64, ALWAYS}, {"ready", S_AUX, T_U32, ALWAYS},
+                                END_SPEC};
+static const fspec sp_poll[] = {{"timeout", S_VAL, T_TIMEOPT, 0}, {"jumped", S_AUX, T_U32, 0},
+                                END_SPEC};
+static const fspec sp_task_new[] = {{"name", S_STR, T_STR, ALWAYS},
+                                    {"coro", S_AUX, T_STR, 0},
+                                    {"parent", S_OBJ, T_U32, 0},
+                                    {"stack", S_VAL, T_I64, 0},
+                                    END_SPEC};
+static const fspec sp_ready[] = {{"reason", S_SUB, T_REASON, ALWAYS},
+                                 {"pos", S_AUX, T_U32, ALWAYS},
+                                 {"obj", S_OBJ, T_U32, 0},
+                                 END_SPEC};
+static const fspec sp_run[] = {{"behind", S_AUX, T_U32, ALWAYS}, END_SPEC};
+static const fspec sp_wait[] = {{"on", S_SUB, T_WAIT, ALWAYS},
+                                {"obj", S_OBJ, T_U32, ALWAYS},
+                                {"until", S_VAL, T_TIMEOPT, 0},
+                                END_SPEC};
+static const fspec sp_done[] = {{"result", S_STR, T_STR, ALWAYS}, END_SPEC};
+static const fspec sp_failed[] = {{"error", S_AUX, T_ERR, ALWAYS},
+                                  {"message", S_STR, T_STR, ALWAYS},
+                                  END_SPEC};
+static const fspec sp_none[] = {END_SPEC};
+static const fspec sp_cancel[] = {{"target", S_OBJ, T_U32, ALWAYS},
+                                  {"accepted", S_AUX, T_U32, ALWAYS},
+                                  END_SPEC};
+static const fspec sp_cb_queued[] = {{"obj", S_OBJ, T_U32, ALWAYS},
+                                     {"reason", S_SUB, T_REASON, ALWAYS},
+                                     {"pos", S_AUX, T_U32, ALWAYS},
+                                     END_SPEC};
+static const fspec sp_cb_run[] = {{"obj", S_OBJ, T_U32, ALWAYS},
+                                  {"reason", S_SUB, T_REASON, ALWAYS},
+                                  END_SPEC};
+static const fspec sp_timer_arm[] = {{"timer", S_OBJ, T_U32, ALWAYS},
+                                     {"when", S_VAL, T_TIME, ALWAYS},
+                                     END_SPEC};
+static const fspec sp_timer[] = {{"timer", S_OBJ, T_U32, ALWAYS}, END_SPEC};
+static const fspec sp_fut_new[] = {{"fut", S_OBJ, T_U32, ALWAYS},
+                                   {"kind", S_SUB, T_FUTKIND, ALWAYS},
+                                   {"children", S_AUX, T_U32, 0},
+                                   END_SPEC};
+static const fspec sp_fut_done[] = {{"fut", S_OBJ, T_U32, ALWAYS},
+                                    {"outcome", S_SUB, T_OUTCOME, ALWAYS},
+                                    {"value", S_STR, T_STR, ALWAYS},
+                                    END_SPEC};
+static const fspec sp_coro[] = {{"coro", S_STR, T_STR, ALWAYS}, END_SPEC};
+static const fspec sp_text[] = {{"text", S_STR, T_STR, ALWAYS}, END_SPEC};
+static const fspec sp_warn[] = {{"kind", S_SUB, T_WARN, ALWAYS},
+                                {"text", S_STR, T_STR, ALWAYS},
+                                END_SPEC};
+static const fspec sp_run_end[] = {{"how", S_SUB, T_HOW, ALWAYS},
+                                   {"code", S_VAL, T_I64, 0},
+                                   {"detail", S_STR, T_STR, 0},
+                                   END_SPEC};
+
+static const fspec *spec_of(unsigned kind) {
+    switch (kind) {
+    case LL_EV_LOOP_START: return sp_loop_start;
+    case LL_EV_LOOP_STOP: return sp_loop_stop;
+    case LL_EV_ITER: return sp_iter;
+    case LL_EV_POLL: return sp_poll;
+    case LL_EV_TASK_NEW: return sp_task_new;
+    case LL_EV_TASK_READY: return sp_ready;
+    case LL_EV_TASK_RUN: return sp_run;
+    case LL_EV_TASK_WAIT: return sp_wait;
+    case LL_EV_TASK_DONE: return sp_done;
+    case LL_EV_TASK_FAILED: return sp_failed;
+    case LL_EV_CANCEL: return sp_cancel;
+    case LL_EV_CB_QUEUED: return sp_cb_queued;
+    case LL_EV_CB_RUN: return sp_cb_run;
+    case LL_EV_TIMER_ARM: return sp_timer_arm;
+    case LL_EV_TIMER_FIRE:
+    case LL_EV_TIMER_CANCEL: return sp_timer;
+    case LL_EV_FUT_NEW: return sp_fut_new;
+    case LL_EV_FUT_DONE: return sp_fut_done;
+    case LL_EV_CORO_ENTER:
+    case LL_EV_CORO_EXIT: return sp_coro;
+    case LL_EV_PRINT:
+    case LL_EV_NOTE: return sp_text;
+    case LL_EV_WARN: return sp_warn;
+    case LL_EV_RUN_END: return sp_run_end;
+    default: return sp_none;
+    }
+}
+
+static const char *const raw_keys[S__N] = {"_sub", "_obj", "_aux", "_val", "_str"};
+static const char *const futkind_names[] = {"future", "task", "gather", "sleep"};
+static const char *const outcome_names[] = {"result", "error", "cancelled"};
+static const char *const how_names[] = {"closed", "exited", "signal", "timeout", "lost"};
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+static int64_t slot_get(const ll_event *e, unsigned s) {
+    switch (s) {
+    case S_SUB: return e->sub;
+    case S_OBJ: return e->obj;
+    case S_AUX: return e->aux;
+    case S_VAL: return e->val;
+    default: return e->str;
+    }
+}
+
+static void slot_set(ll_event *e, unsigned s, int64_t v) {
+    switch (s) {
+    case S_SUB: e->sub = (uint16_t)v; break;
+    case S_OBJ: e->obj = (uint32_t)v; break;
+    case S_AUX: e->aux = (uint32_t)v; break;
+    case S_VAL: e->val = v; break;
+    default: e->str = (uint32_t)v; break;
+    }
+}
+
+static const char *err_name(int code) {
+#define LL__ERRNAME(name, c, py, text)                                         \
+    if (code == (c))                                                           \
+        return py;
+    LL_ERRNO_MAP(LL__ERRNAME)
+#undef LL__ERRNAME
+    return NULL;
+}
+
+static int err_code(const char *s, size_t n) {
+#define LL__ERRCODE(name, c, py, text)                                         \
+    if (strlen(py) == n && memcmp(py, s, n) == 0)                              \
+        return c;
+    LL_ERRNO_MAP(LL__ERRCODE)
+#undef LL__ERRCODE
+    return 0;
+}
+
+/* ---- writer ------------------------------------------------------------- */
+
+static void tw_write(ll__tw *w, const char *p, size_t n) {
+    if (w->failed)
+        return;
+    if (w->fd >= 0) {
+        while (n) {
+            ssize_t k = write(w->fd, p, n);
+            if (k < 0) {
+                if (errno == EINTR)
+                    continue;
+                w->failed = true;
+                return;
+            }
+            p += k;
+            n -= (size_t)k;
+        }
+    } else if (w->file && fwrite(p, 1, n, w->file) != n) {
+        w->failed = true;
+    }
+}
+
+static void tw_drain(ll__tw *w) {
+    tw_write(w, w->buf, w->len);
+    w->len = 0;
+}
+
+static inline void put(ll__tw *w, const char *s, size_t n) {
+    while (n) {
+        if (w->len == w->cap)
+            tw_drain(w);
+        size_t k = w->cap - w->len < n ? w->cap - w->len : n;
+        memcpy(w->buf + w->len, s, k);
+        w->len += k;
+        s += k;
+        n -= k;
+    }
+}
+
+static inline void putc_(ll__tw *w, char c) {
+    if (w->len == w->cap)
+        tw_drain(w);
+    w->buf[w->len++] = c;
+}
+
+static inline void puts_(ll__tw *w, const char *s) { put(w, s, strlen(s)); }
+
+static void put_u64(ll__tw *w, uint64_t v) {
+    char tmp[24];
+    int n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    char out[24];
+    for (int i = 0; i < n; i++)
+        out[i] = tmp[n - 1 - i];
+    put(w, out, (size_t)n);
+}
+
+static void put_i64(ll__tw *w, int64_t v) {
+    if (v < 0) {
+        putc_(w, '-');
+        put_u64(w, (uint64_t)0 - (uint64_t)v);
+    } else {
+        put_u64(w, (uint64_t)v);
+    }
+}
+
+/* Nanoseconds as seconds with exactly nine decimals: exact both ways. */
+static void put_time(ll__tw *w, int64_t ns) {
+    uint64_t a = ns < 0 ? (uint64_t)0 - (uint64_t)ns : (uint64_t)ns;
+    if (ns < 0)
+        putc_(w, '-');
+    put_u64(w, a / 1000000000u);
+    char frac[10];
+    uint64_t f = a % 1000000000u;
+    frac[0] = '.';
+    for (int i = 9; i >= 1; i--) {
+        frac[i] = (char)('0' + f % 10);
+        f /= 10;
+    }
+    put(w, frac, 10);
+}
+
+/* Length of the valid UTF-8 sequence at s (n bytes left), or 0. */
+static size_t utf8_len(const unsigned char *s, size_t n) {
+    unsigned c = s[0];
+    size_t k;
+    unsigned min;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xc2 && c <= 0xdf)
+        k = 2, min = 0x80;
+    else if (c >= 0xe0 && c <= 0xef)
+        k = 3, min = 0x800;
+    else if (c >= 0xf0 && c <= 0xf4)
+        k = 4, min = 0x10000;
+    else
+        return 0;
+    if (n < k)
+        return 0;
+    unsigned cp = c & (0x7f >> k);
+    for (size_t i = 1; i < k; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        cp = cp << 6 | (s[i] & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return k;
+}
+
+/* A string in double quotes: \" \\ \n \r \t, \xHH for other control bytes
+ * and for bytes that are not valid UTF-8; valid UTF-8 as it is. */
+static void put_quoted(ll__tw *w, const char *s, size_t n) {
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *p = (const unsigned char *)s;
+    putc_(w, '"');
+    size_t i = 0;
+    while (i < n) {
+        unsigned char c = p[i];
+        size_t run = 0;
+        /* Copy plain runs in one go. */
+        while (i + run < n && p[i + run] >= 0x20 && p[i + run] < 0x7f && p[i + run] != '"' &&
+               p[i + run] != '\\')
+            run++;
+        if (run) {
+            put(w, s + i, run);
+            i += run;
+            continue;
+        }
+        char esc[4] = {'\\', 0, 0, 0};
+        switch (c) {
+        case '"': esc[1] = '"'; put(w, esc, 2); i++; continue;
+        case '\\': esc[1] = '\\'; put(w, esc, 2); i++; continue;
+        case '\n': esc[1] = 'n'; put(w, esc, 2); i++; continue;
+        case '\r': esc[1] = 'r'; put(w, esc, 2); i++; continue;
+        case '\t': esc[1] = 't'; put(w, esc, 2); i++; continue;
+        default: break;
+        }
+        size_t k = c >= 0x80 ? utf8_len(p + i, n - i) : 0;
+        if (k) {
+            put(w, s + i, k);
+            i += k;
+        } else {
+            esc[1] = 'x';
+            esc[2] = hex[c >> 4];
+            esc[3] = hex[c & 15];
+            put(w, esc, 4);
+            i++;
+        }
+    }
+    putc_(w, '"');
+}
+
+/* A token that needs no quotes: non-empty, printable ASCII, no space, quote,
+ * backslash, colon or equals sign. */
+static bool bare_ok(const char *s, size_t n) {
+    if (n == 0)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c <= 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == ':' || c == '=')
+            return false;
+    }
+    return true;
+}
+
+static void put_name(ll__tw *w, const char *s, size_t n) {
+    if (bare_ok(s, n))
+        put(w, s, n);
+    else
+        put_quoted(w, s, n);
+}
+
+static void put_enum(ll__tw *w, const char *name, int64_t v) {
+    if (name)
+        puts_(w, name);
+    else
+        put_i64(w, v); /* a value this version has no name for */
+}
+
+static void put_field(ll__tw *w, const ll__recorder *r, const char *key, unsigned type,
+                      int64_t v) {
+    putc_(w, ' ');
+    puts_(w, key);
+    putc_(w, '=');
+    switch (type) {
+    case T_U32:
+    case T_I64: put_i64(w, v); break;
+    case T_TIME: put_time(w, v); break;
+    case T_TIMEOPT:
+        if (v == -1)
+            puts_(w, "none");
+        else
+            put_time(w, v);
+        break;
+    case T_STR: {
+        size_t n;
+        const char *s = ll__rec_strp(r, (uint32_t)v, &n);
+        put_quoted(w, s, n);
+        break;
+    }
+    case T_REASON:
+        put_enum(w, v < LL_REASON__COUNT ? ll_reason_name((unsigned)v) : NULL, v);
+        break;
+    case T_WAIT: put_enum(w, v < LL_WAIT__COUNT ? ll_wait_kind_name((unsigned)v) : NULL, v); break;
+    case T_WARN: put_enum(w, v < LL_WARN__COUNT ? ll_warn_kind_name((unsigned)v) : NULL, v); break;
+    case T_FUTKIND: put_enum(w, (size_t)v < NELEM(futkind_names) ? futkind_names[v] : NULL, v); break;
+    case T_OUTCOME: put_enum(w, (size_t)v < NELEM(outcome_names) ? outcome_names[v] : NULL, v); break;
+    case T_HOW: put_enum(w, (size_t)v < NELEM(how_names) ? how_names[v] : NULL, v); break;
+    case T_ERR: put_enum(w, err_name(-(int)v), v); break;
+    }
+}
+
+static void learn_name(ll__tw *w, uint32_t task, uint32_t str, bool may_grow) {
+    if (task >= w->nnames) {
+        if (!may_grow)
+            return;
+        size_t cap = w->nnames ? w->nnames : 64;
+        while (cap <= task)
+            cap *= 2;
+        uint32_t *n = realloc(w->names, cap * sizeof *n);
+        if (!n)
+            return;
+        memset(n + w->nnames, 0, (cap - w->nnames) * sizeof *n);
+        w->names = n;
+        w->nnames = cap;
+    }
+    w->names[task] = str;
+}
+
+static void put_event(ll__tw *w, const ll__recorder *r, const ll_event *e, bool may_grow) {
+    if (e->kind == LL_EV_TASK_NEW)
+        learn_name(w, e->task, e->str, may_grow);
+    /* Fixed columns: time (right-aligned), task, kind. */
+    uint64_t secs = (e->t < 0 ? (uint64_t)0 - (uint64_t)e->t : (uint64_t)e->t) / 1000000000u;
+    size_t tl = 10 + (e->t < 0);
+    do {
+        tl++;
+        secs /= 10;
+    } while (secs);
+    for (size_t i = tl; i < 14; i++)
+        putc_(w, ' ');
+    put_time(w, e->t);
+    putc_(w, ' ');
+    putc_(w, ' ');
+    size_t col = 0;
+    if (e->task) {
+        size_t before = w->len;
+        put_u64(w, e->task);
+        uint32_t nid = e->task < w->nnames ? w->names[e->task] : 0;
+        if (nid) {
+            size_t n;
+            const char *s = ll__rec_strp(r, nid, &n);
+            putc_(w, ':');
+            put_name(w, s, n);
+        }
+        col = w->len >= before ? w->len - before : 16;
+    } else {
+        putc_(w, '-');
+        col = 1;
+    }
+    for (size_t i = col; i < 16; i++)
+        putc_(w, ' ');
+    putc_(w, ' ');
+    const char *kname = ll_event_kind_name(e->kind);
+    puts_(w, kname);
+    for (size_t i = strlen(kname); i < 12; i++)
+        putc_(w, ' ');
+    const fspec *sp = spec_of(e->kind);
+    bool covered[S__N] = {false};
+    for (; sp->key; sp++) {
+        int64_t v = slot_get(e, sp->slot);
+        covered[sp->slot] = true;
+        bool dflt = sp->type == T_TIMEOPT ? v == -1 : v == 0;
+        if (dflt && !(sp->flags & ALWAYS))
+            continue;
+        put_field(w, r, sp->key, sp->type, v);
+    }
+    for (unsigned s = 0; s < S__N; s++) {
+        int64_t v = slot_get(e, s);
+        if (!covered[s] && v != 0)
+            put_field(w, r, raw_keys[s], s == S_STR ? T_STR : T_I64, v);
+    }
+    if (e->site) {
+        const ll__site *site = ll__rec_sitep(r, e->site);
+        if (site && site->file) {
+            puts_(w, " at=");
+            put_name(w, site->file, strlen(site->file));
+            putc_(w, ':');
+            put_i64(w, site->line);
+        }
+    }
+    if (w->wall) {
+        puts_(w, " wall=");
+        put_i64(w, e->wall);
+    }
+    putc_(w, '\n');
+}
+
+static void put_meta(ll__tw *w, const char *key, const char *v) {
+    if (!v)
+        return;
+    putc_(w, '@');
+    puts_(w, key);
+    putc_(w, ' ');
+    put_quoted(w, v, strlen(v));
+    putc_(w, '\n');
+}
+
+int ll__tw_begin(ll__tw *w, int fd, FILE *file, const ll_trace_meta *meta, bool wall) {
+    memset(w, 0, sizeof *w);
+    w->fd = fd;
+    w->file = file;
+    w->wall = wall;
+    w->cap = 1 << 16;
+    w->buf = malloc(w->cap);
+    if (!w->buf)
+        return -1;
+    puts_(w, "looplab-trace 1.0\n");
+    if (meta) {
+        put_meta(w, "program", meta->program);
+        put_meta(w, "lesson", meta->lesson);
+        put_meta(w, "clock", meta->clock);
+        put_meta(w, "library", meta->library);
+        put_meta(w, "start", meta->start);
+    }
+    if (wall)
+        puts_(w, "@wall \"ns\"\n");
+    return 0;
+}
+
+void ll__tw_events(ll__tw *w, const ll__recorder *r, bool flush) {
+    if (!w->buf)
+        return;
+    for (size_t i = w->next; i < r->n; i++)
+        put_event(w, r, ll__rec_at(r, i), true);
+    w->next = r->n;
+    if (flush) {
+        tw_drain(w);
+        if (w->file)
+            fflush(w->file);
+    }
+}
+
+void ll__tw_emergency(ll__tw *w, const ll__recorder *r) {
+    if (!w->buf || w->fd < 0)
+        return;
+    for (size_t i = w->next; i < r->n; i++)
+        put_event(w, r, ll__rec_at(r, i), false);
+    w->next = r->n;
+    tw_drain(w);
+}
+
+int ll__tw_end(ll__tw *w, const ll__recorder *r) {
+    if (!w->buf)
+        return -1;
+    ll__tw_events(w, r, false);
+    puts_(w, "@end events=");
+    put_u64(w, w->next);
+    putc_(w, '\n');
+    tw_drain(w);
+    if (w->file)
+        fflush(w->file);
+    free(w->buf);
+    free(w->names);
+    w->buf = NULL;
+    w->names = NULL;
+    w->nnames = 0;
+    return w->failed ? -1 : 0;
+}
+
+int ll_trace_write(FILE *out, const ll__recorder *r, const ll_trace_meta *meta, bool wall) {
+    ll__tw w;
+    if (ll__tw_begin(&w, -1, out, meta, wall) != 0)
+        return -1;
+    return ll__tw_end(&w, r);
+}
+
+/* ---- reader --------------------------------------------------------------- */
+
+#define MAX_LINE (1u << 20)
+
+typedef struct rd {
+    ll_trace *t;
+    const char *name;
+    const char *p, *end;   /* the current line [p, end) */
+    const char *line0;     /* its start, for columns */
+    size_t lineno;
+    char *err;
+    size_t errlen;
+    char *sbuf;            /* scratch for unescaped strings */
+    size_t scap;
+    uint32_t *tasks;       /* task id -> name string id (+1 so 0 = unknown) */
+    size_t ntasks;
+    int64_t last_t;
+} rd;
+
+static int fail(rd *r, const char *at, const char *fmt, ...) LL_PRINTF(3, 4);
+static int fail(rd *r, const char *at, const char *fmt, ...) {
+    size_t col = at && r->line0 && at >= r->line0 ? (size_t)(at - r->line0) + 1 : 1;
+    int n = snprintf(r->err, r->errlen, "%s:%zu:%zu: ", r->name, r->lineno, col);
+    if (n >= 0 && (size_t)n < r->errlen) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(r->err + n, r->errlen - (size_t)n, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
+static char *own(ll_trace *t, const char *s, size_t n) {
+    if (t->nowned == t->ownedcap) {
+        size_t cap = t->ownedcap ? t->ownedcap * 2 : 16;
+        char **o = realloc(t->owned, cap * sizeof *o);
+        if (!o)
+            return NULL;
+        t->owned = o;
+        t->ownedcap = cap;
+    }
+    char *c = malloc(n + 1);
+    if (!c)
+        return NULL;
+    memcpy(c, s, n);
+    c[n] = '\0';
+    t->owned[t->nowned++] = c;
+    return c;
+}
+
+static void skip_spaces(rd *r) {
+    while (r->p < r->end && *r->p == ' ')
+        r->p++;
+}
+
+static int hexval(char c) {
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Parses a quoted string at r->p into r->sbuf; *len gets its length. */
+static int read_quoted(rd *r, size_t *len) {
+    const char *q = r->p;
+    if (q >= r->end || *q != '"')
+        return fail(r, q, "expected a quoted string");
+    q++;
+    size_t n = 0;
+    for (;;) {
+        if (q >= r->end)
+            return fail(r, q, "string not closed: expected '\"' before the end of the line");
+        if (n + 4 > r->scap) {
+            size_t cap = r->scap ? r->scap * 2 : 256;
+            char *b = realloc(r->sbuf, cap);
+            if (!b)
+                return fail(r, q, "out of memory");
+            r->sbuf = b;
+            r->scap = cap;
+        }
+        unsigned char c = (unsigned char)*q;
+        if (c == '"') {
+            q++;
+            break;
+        }
+        if (c == '\\') {
+            if (q + 1 >= r->end)
+                return fail(r, q, "expected an escape after '\\'");
+            char e = q[1];
+            switch (e) {
+            case '"': r->sbuf[n++] = '"'; q += 2; continue;
+            case '\\': r->sbuf[n++] = '\\'; q += 2; continue;
+            case 'n': r->sbuf[n++] = '\n'; q += 2; continue;
+            case 'r': r->sbuf[n++] = '\r'; q += 2; continue;
+            case 't': r->sbuf[n++] = '\t'; q += 2; continue;
+            case 'x': {
+                int h = q + 2 < r->end ? hexval(q[2]) : -1;
+                int l = q + 3 < r->end ? hexval(q[3]) : -1;
+                if (h < 0 || l < 0)
+                    return fail(r, q, "expected two hex digits after '\\x'");
+                r->sbuf[n++] = (char)(h * 16 + l);
+                q += 4;
+                continue;
+            }
+            default:
+                return fail(r, q, "unknown escape '\\%c' (expected \\\" \\\\ \\n \\r \\t \\xHH)",
+                            e >= 0x20 && e < 0x7f ? e : '?');
+            }
+        }
+        if (c < 0x20 || c == 0x7f)
+            return fail(r, q, "control byte 0x%02x inside a string (expected it escaped)", c);
+        r->sbuf[n++] = (char)c;
+        q++;
+    }
+    r->p = q;
+    *len = n;
+    return 0;
+}
+
+/* A bare token or a quoted string, ending before any of `stops`. */
+static int read_name(rd *r, const char *stops, const char **s, size_t *n) {
+    if (r->p < r->end && *r->p == '"') {
+        if (read_quoted(r, n) != 0)
+            return -1;
+        *s = r->sbuf;
+        return 0;
+    }
+    const char *b = r->p;
+    while (r->p < r->end && *r->p != ' ' && !strchr(stops, *r->p)) {
+        unsigned char c = (unsigned char)*r->p;
+        if (c < 0x20 || c >= 0x7f)
+            return fail(r, r->p, "unexpected byte 0x%02x (expected a name or a quoted string)", c);
+        r->p++;
+    }
+    if (r->p == b)
+        return fail(r, b, "expected a name");
+    *s = b;
+    *n = (size_t)(r->p - b);
+    return 0;
+}
+
+static int read_i64(rd *r, int64_t *out) {
+    const char *q = r->p;
+    bool neg = false;
+    if (q < r->end && *q == '-')
+        neg = true, q++;
+    if (q >= r->end || *q < '0' || *q > '9')
+        return fail(r, r->p, "expected a number");
+    uint64_t v = 0;
+    while (q < r->end && *q >= '0' && *q <= '9') {
+        if (v > (UINT64_MAX - 9) / 10)
+            return fail(r, r->p, "number too large");
+        v = v * 10 + (uint64_t)(*q - '0');
+        q++;
+    }
+    if (v > (uint64_t)INT64_MAX + neg)
+        return fail(r, r->p, "number too large");
+    *out = neg ? (int64_t)(0 - v) : (int64_t)v;
+    r->p = q;
+    return 0;
+}
+
+/* Seconds with up to nine decimals, to ns. */
+static int read_time(rd *r, int64_t *out) {
+    const char *q = r->p;
+    bool neg = false;
+    if (q < r->end && *q == '-')
+        neg = true, q++;
+    if (q >= r->end || *q < '0' || *q > '9')
+        return fail(r, r->p, "expected a time in seconds (like 1.500000000)");
+    uint64_t s = 0;
+    int digits = 0;
+    while (q < r->end && *q >= '0' && *q <= '9') {
+        s = s * 10 + (uint64_t)(*q++ - '0');
+        if (++digits > 10)
+            return fail(r, r->p, "time too large");
+    }
+    uint64_t ns = 0;
+    if (q < r->end && *q == '.') {
+        q++;
+        int fd = 0;
+        while (q < r->end && *q >= '0' && *q <= '9') {
+            if (fd == 9)
+                return fail(r, q, "more than nine decimals in a time");
+            ns = ns * 10 + (uint64_t)(*q++ - '0');
+            fd++;
+        }
+        if (fd == 0)
+            return fail(r, q, "expected decimals after '.'");
+        for (; fd < 9; fd++)
+            ns *= 10;
+    }
+    if (s > (uint64_t)(INT64_MAX - 999999999) / 1000000000u)
+        return fail(r, r->p, "time too large");
+    int64_t v = (int64_t)(s * 1000000000u + ns);
+    *out = neg ? -v : v;
+    r->p = q;
+    return 0;
+}
+
+static bool token_is(const char *s, size_t n, const char *word) {
+    return strlen(word) == n && memcmp(s, word, n) == 0;
+}
+
+static int read_enum(rd *r, unsigned type, int64_t *out) {
+    const char *at = r->p;
+    if (r->p < r->end && (*r->p == '-' || (*r->p >= '0' && *r->p <= '9')))
+        return read_i64(r, out); /* a value the writer had no name for */
+    const char *s;
+    size_t n;
+    if (read_name(r, "", &s, &n) != 0)
+        return -1;
+    switch (type) {
+    case T_REASON:
+        for (unsigned i = 0; i < LL_REASON__COUNT; i++)
+            if (token_is(s, n, ll_reason_name(i)))
+                return *out = i, 0;
+        return fail(r, at, "unknown reason '%.*s'", (int)n, s);
+    case T_WAIT:
+        for (unsigned i = 0; i < LL_WAIT__COUNT; i++)
+            if (token_is(s, n, ll_wait_kind_name(i)))
+                return *out = i, 0;
+        return fail(r, at, "unknown wait kind '%.*s'", (int)n, s);
+    case T_WARN:
+        for (unsigned i = 0; i < LL_WARN__COUNT; i++)
+            if (token_is(s, n, ll_warn_kind_name(i)))
+                return *out = i, 0;
+        return fail(r, at, "unknown warning kind '%.*s'", (int)n, s);
+    case T_FUTKIND:
+        for (unsigned i = 0; i < NELEM(futkind_names); i++)
+            if (token_is(s, n, futkind_names[i]))
+                return *out = i, 0;
+        return fail(r, at, "unknown future kind '%.*s'", (int)n, s);
+    case T_OUTCOME:
+        for (unsigned i = 0; i < NELEM(outcome_names); i++)
+            if (token_is(s, n, outcome_names[i]))
+                return *out = i, 0;
+        return fail(r, at, "unknown outcome '%.*s'", (int)n, s);
+    case T_HOW:
+        for (unsigned i = 0; i < NELEM(how_names); i++)
+            if (token_is(s, n, how_names[i]))
+                return *out = i, 0;
+        return fail(r, at, "unknown run ending '%.*s'", (int)n, s);
+    case T_ERR: {
+        int c = err_code(s, n);
+        if (!c)
+            return fail(r, at, "unknown error name '%.*s'", (int)n, s);
+        *out = -c;
+        return 0;
+    }
+    default: return fail(r, at, "internal: not an enum type");
+    }
+}
+
+static int read_value(rd *r, unsigned type, int64_t *out) {
+    switch (type) {
+    case T_U32:
+    case T_I64: {
+        const char *at = r->p;
+        if (read_i64(r, out) != 0)
+            return -1;
+        if (type == T_U32 && (*out < 0 || *out > UINT32_MAX))
+            return fail(r, at, "expected a number from 0 to 4294967295");
+        return 0;
+    }
+    case T_TIMEOPT:
+        if (r->end - r->p >= 4 && memcmp(r->p, "none", 4) == 0) {
+            r->p += 4;
+            *out = -1;
+            return 0;
+        }
+        return read_time(r, out);
+    case T_TIME: return read_time(r, out);
+    case T_STR: {
+        size_t n;
+        if (read_quoted(r, &n) != 0)
+            return -1;
+        uint32_t id = ll__rec_str(&r->t->rec, r->sbuf, n);
+        if (n && !id)
+            return fail(r, r->p, "out of memory");
+        *out = id;
+        return 0;
+    }
+    default: return read_enum(r, type, out);
+    }
+}
+
+/* The one copy of a file name, so that sites intern by pointer. */
+static const char *intern_file(rd *r, const char *s, size_t n) {
+    ll_trace *t = r->t;
+    for (size_t i = t->nowned; i-- > 0;)
+        if (strlen(t->owned[i]) == n && memcmp(t->owned[i], s, n) == 0)
+            return t->owned[i];
+    return own(t, s, n);
+}
+
+static int task_known(rd *r, uint32_t id) { return id < r->ntasks && r->tasks[id]; }
+
+static int remember_task(rd *r, uint32_t id, uint32_t name) {
+    if (id >= r->ntasks) {
+        size_t cap = r->ntasks ? r->ntasks : 64;
+        while (cap <= id)
+            cap *= 2;
+        uint32_t *n = realloc(r->tasks, cap * sizeof *n);
+        if (!n)
+            return -1;
+        memset(n + r->ntasks, 0, (cap - r->ntasks) * sizeof *n);
+        r->tasks = n;
+        r->ntasks = cap;
+    }
+    r->tasks[id] = name + 1;
+    return 0;
+}
+
+static int parse_event(rd *r) {
+    ll_event e;
+    memset(&e, 0, sizeof e);
+    const char *at = r->p;
+    if (read_time(r, &e.t) != 0)
+        return -1;
+    if (e.t < r->last_t)
+        return fail(r, at, "time goes backwards (%lld ns after %lld ns)", (long long)e.t,
+                    (long long)r->last_t);
+    skip_spaces(r);
+    /* task column */
+    const char *task_at = r->p;
+    const char *tname = NULL;
+    size_t tnlen = 0;
+    if (r->p < r->end && *r->p == '-') {
+        r->p++;
+    } else {
+        int64_t id;
+        if (read_i64(r, &id) != 0 || id <= 0 || id > UINT32_MAX)
+            return fail(r, task_at, "expected a task id (a positive number) or '-'");
+        e.task = (uint32_t)id;
+        if (r->p < r->end && *r->p == ':') {
+            r->p++;
+            if (read_name(r, "", &tname, &tnlen) != 0)
+                return -1;
+        }
+    }
+    if (r->p < r->end && *r->p != ' ')
+        return fail(r, r->p, "expected a space after the task");
+    skip_spaces(r);
+    const char *kind_at = r->p;
+    const char *k;
+    size_t kn;
+    if (read_name(r, "", &k, &kn) != 0)
+        return -1;
+    unsigned kind = LL_EV__COUNT;
+    for (unsigned i = 0; i < LL_EV__COUNT; i++)
+        if (token_is(k, kn, ll_event_kind_name(i))) {
+            kind = i;
+            break;
+        }
+    if (kind == LL_EV__COUNT) {
+        /* A kind from a newer writer: skip it, count it. */
+        r->t->unknown++;
+        return 0;
+    }
+    (void)kind_at;
+    e.kind = (uint16_t)kind;
+    if (kind == LL_EV_TASK_NEW && e.task == 0)
+        return fail(r, task_at, "task_new needs a task id");
+    if (e.task && kind != LL_EV_TASK_NEW && !task_known(r, e.task))
+        return fail(r, task_at, "event for task %u, which no task_new created", e.task);
+    if (e.task && kind != LL_EV_TASK_NEW && tname) {
+        size_t n;
+        const char *known = ll__rec_strp(&r->t->rec, r->tasks[e.task] - 1, &n);
+        if (n != tnlen || memcmp(known, tname, n) != 0)
+            return fail(r, task_at, "task %u is called '%s', not '%.*s'", e.task, known,
+                        (int)tnlen, tname);
+    }
+    const fspec *spec = spec_of(kind);
+    bool seen[S__N] = {false};
+    for (const fspec *sp = spec; sp->key; sp++)
+        if (sp->type == T_TIMEOPT)
+            slot_set(&e, sp->slot, -1);
+    while (r->p < r->end) {
+        if (*r->p != ' ')
+            return fail(r, r->p, "expected a space before the next field");
+        skip_spaces(r);
+        if (r->p == r->end)
+            break;
+        const char *key_at = r->p;
+        const char *eq = r->p;
+        while (eq < r->end && *eq != '=' && *eq != ' ')
+            eq++;
+        if (eq == r->end || *eq != '=' || eq == r->p)
+            return fail(r, key_at, "expected key=value");
+        size_t klen = (size_t)(eq - r->p);
+        r->p = eq + 1;
+        if (token_is(key_at, klen, "at")) {
+            const char *fs;
+            size_t fn;
+            if (read_name(r, ":", &fs, &fn) != 0)
+                return -1;
+            if (r->p >= r->end || *r->p != ':')
+                return fail(r, r->p, "expected ':LINE' after the file name");
+            r->p++;
+            const char *file = intern_file(r, fs, fn);
+            int64_t line;
+            if (!file)
+                return fail(r, key_at, "out of memory");
+            if (read_i64(r, &line) != 0 || line < 0 || line > INT32_MAX)
+                return fail(r, r->p, "expected a line number");
+            e.site = ll__rec_site(&r->t->rec, file, (int)line);
+            continue;
+        }
+        if (token_is(key_at, klen, "wall")) {
+            if (read_i64(r, &e.wall) != 0)
+                return -1;
+            continue;
+        }
+        const fspec *f = NULL;
+        for (const fspec *sp = spec; sp->key; sp++)
+            if (token_is(key_at, klen, sp->key)) {
+                f = sp;
+                break;
+            }
+        unsigned slot, type;
+        if (f) {
+            slot = f->slot;
+            type = f->type;
+        } else {
+            unsigned s;
+            for (s = 0; s < S__N; s++)
+                if (token_is(key_at, klen, raw_keys[s]))
+                    break;
+            if (s == S__N) {
+                if (r->t->minor > LL_TRACE_MINOR) {
+                    /* A newer writer's field: skip its value. */
+                    if (r->p < r->end && *r->p == '"') {
+                        size_t n;
+                        if (read_quoted(r, &n) != 0)
+                            return -1;
+                    } else {
+                        while (r->p < r->end && *r->p != ' ')
+                            r->p++;
+                    }
+                    continue;
+                }
+                return fail(r, key_at, "unknown field '%.*s' for a %s event", (int)klen, key_at,
+                            ll_event_kind_name(kind));
+            }
+            slot = s;
+            type = s == S_STR ? T_STR : T_I64;
+        }
+        if (seen[slot])
+            return fail(r, key_at, "field '%.*s' given twice", (int)klen, key_at);
+        seen[slot] = true;
+        int64_t v;
+        if (read_value(r, type, &v) != 0)
+            return -1;
+        slot_set(&e, slot, v);
+    }
+    if (kind == LL_EV_TASK_NEW) {
+        if (task_known(r, e.task))
+            return fail(r, task_at, "task %u created twice", e.task);
+        if (remember_task(r, e.task, e.str) != 0)
+            return fail(r, task_at, "out of memory");
+    }
+    ll_event *slotp = ll__rec_next(&r->t->rec);
+    if (!slotp)
+        return fail(r, at, "out of memory");
+    *slotp = e;
+    r->last_t = e.t;
+    return 0;
+}
+
+static int parse_meta(rd *r) {
+    const char *at = r->p;
+    r->p++; /* '@' */
+    const char *k = r->p;
+    while (r->p < r->end && *r->p != ' ')
+        r->p++;
+    size_t kn = (size_t)(r->p - k);
+    skip_spaces(r);
+    if (token_is(k, kn, "end")) {
+        if (r->end - r->p < 7 || memcmp(r->p, "events=", 7) != 0)
+            return fail(r, r->p, "expected 'events=N' after @end");
+        r->p += 7;
+        int64_t n;
+        if (read_i64(r, &n) != 0)
+            return -1;
+        if ((uint64_t)n != r->t->rec.n + r->t->unknown)
+            return fail(r, at, "@end says %lld events, but %zu were read", (long long)n,
+                        r->t->rec.n + r->t->unknown);
+        return 1;
+    }
+    size_t n;
+    if (read_quoted(r, &n) != 0)
+        return -1;
+    char *v = own(r->t, r->sbuf, n);
+    if (!v)
+        return fail(r, at, "out of memory");
+    ll_trace_meta *m = &r->t->meta;
+    if (token_is(k, kn, "program"))
+        m->program = v;
+    else if (token_is(k, kn, "lesson"))
+        m->lesson = v;
+    else if (token_is(k, kn, "clock"))
+        m->clock = v;
+    else if (token_is(k, kn, "library"))
+        m->library = v;
+    else if (token_is(k, kn, "start"))
+        m->start = v;
+    else if (token_is(k, kn, "wall"))
+        r->t->wall = true;
+    /* other keys: metadata from a newer writer, kept out of the way */
+    skip_spaces(r);
+    if (r->p != r->end)
+        return fail(r, r->p, "unexpected text after the value");
+    return 0;
+}
+
+int ll_trace_parse(ll_trace *t, const char *name, const char *text, size_t len, char *err,
+                   size_t errlen) {
+    memset(t, 0, sizeof *t);
+    ll__rec_init(&t->rec, true);
+    rd r = {.t = t, .name = name, .err = err, .errlen = errlen};
+    const char *p = text, *end = text + len;
+    if (len == 0) {
+        r.lineno = 1;
+        return fail(&r, NULL, "empty file: expected the header 'looplab-trace 1.0'");
+    }
+    int rc = 0;
+    bool ended = false;
+    while (p < end) {
+        r.lineno++;
+        const char *nl = memchr(p, '\n', (size_t)(end - p) < MAX_LINE + 1 ? (size_t)(end - p)
+                                                                           : MAX_LINE + 1);
+        if (!nl && (size_t)(end - p) > MAX_LINE) {
+            r.line0 = p;
+            rc = fail(&r, p + MAX_LINE, "line longer than %u bytes", MAX_LINE);
+            break;
+        }
+        if (!nl) {
+            /* The last line has no newline: the writer stopped mid-line. */
+            t->truncated = true;
+            break;
+        }
+        r.line0 = r.p = p;
+        r.end = nl;
+        if (nl > p && nl[-1] == '\r')
+            r.end = nl - 1;
+        p = nl + 1;
+        if (r.lineno == 1) {
+            unsigned maj = 0, min = 0;
+            const char *q = r.p;
+            if (r.end - q < 14 || memcmp(q, "looplab-trace ", 14) != 0) {
+                rc = fail(&r, q, "expected the header 'looplab-trace %d.%d'", LL_TRACE_MAJOR,
+                          LL_TRACE_MINOR);
+                break;
+            }
+            q += 14;
+            r.p = q;
+            int64_t a, b;
+            if (read_i64(&r, &a) != 0 || r.p >= r.end || *r.p != '.' || (r.p++, 0) ||
+                read_i64(&r, &b) != 0 || r.p != r.end || a < 0 || b < 0 || a > 1000 ||
+                b > 1000) {
+                rc = fail(&r, q, "expected a version MAJOR.MINOR after 'looplab-trace '");
+                break;
+            }
+            maj = (unsigned)a;
+            min = (unsigned)b;
+            if (maj != LL_TRACE_MAJOR) {
+                rc = fail(&r, q, "trace format version %u.%u: this reader knows version %d",
+                          maj, min, LL_TRACE_MAJOR);
+                break;
+            }
+            t->major = maj;
+            t->minor = min;
+            continue;
+        }
+        skip_spaces(&r); /* times are right-aligned */
+        if (ended) {
+            if (r.p == r.end || *r.p == '#')
+                continue;
+            rc = fail(&r, r.p, "text after the @end line");
+            break;
+        }
+        if (r.p == r.end || *r.p == '#')
+            continue;
+        if (*r.p == '@') {
+            int m = parse_meta(&r);
+            if (m < 0) {
+                rc = -1;
+                break;
+            }
+            if (m == 1)
+                ended = true;
+            continue;
+        }
+        if (parse_event(&r) != 0) {
+            rc = -1;
+            break;
+        }
+    }
+    if (!ended)
+        t->truncated = true;
+    free(r.sbuf);
+    free(r.tasks);
+    return rc;
+}
+
+int ll_trace_load(ll_trace *t, const char *path, char *err, size_t errlen) {
+    memset(t, 0, sizeof *t);
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        return -1;
+    }
+    size_t cap = 1 << 16, len = 0;
+    char *buf = malloc(cap);
+    size_t k;
+    while (buf && (k = fread(buf + len, 1, cap - len, f)) > 0) {
+        len += k;
+        if (len == cap) {
+            char *b = realloc(buf, cap *= 2);
+            if (!b) {
+                free(buf);
+                buf = NULL;
+            } else {
+                buf = b;
+            }
+        }
+    }
+    bool rerr = ferror(f);
+    if (f != stdin)
+        fclose(f);
+    if (!buf) {
+        snprintf(err, errlen, "%s: out of memory reading it", path);
+        return -1;
+    }
+    if (rerr) {
+        free(buf);
+        snprintf(err, errlen, "%s: read error", path);
+        return -1;
+    }
+    int rc = ll_trace_parse(t, path, buf, len, err, errlen);
+    free(buf);
+    return rc;
+}
+
+void ll_trace_free(ll_trace *t) {
+    ll__rec_free(&t->rec);
+    for (size_t i = 0; i < t->nowned; i++)
+        free(t->owned[i]);
+    free(t->owned);
+    memset(t, 0, sizeof *t);
+}

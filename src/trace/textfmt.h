@@ -1,0 +1,89 @@
+/* textfmt.h - the text trace format v1: writer and reader (internal).
+ *
+ * The format is specified in docs/trace-format.md.  In short: a header line
+ * `looplab-trace 1.0`, `@key value` metadata lines, then one event per line
+ *
+ *     <loop time s.ns>  <task id:name | ->  <kind>  key=value ...
+ *
+ * and a closing `@end events=N` line.  Which fields an event kind writes,
+ * under which keys and as which types, is one table (textfmt.c) shared by the
+ * writer and the reader, so read(write(trace)) gives the same events back.
+ *
+ * The writer formats into its own buffer with hand-written number and string
+ * formatting (no stdio, no malloc once started), so the library can flush
+ * what it has recorded from a fatal-signal handler. */
+#ifndef LL_TRACE_TEXTFMT_H
+#define LL_TRACE_TEXTFMT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "recorder.h"
+
+#define LL_TRACE_MAJOR 1
+#define LL_TRACE_MINOR 0
+
+/* What a trace says about its run (all optional; NULL when absent). */
+typedef struct ll_trace_meta {
+    const char *program;  /* the program's name */
+    const char *lesson;   /* the lesson's folder, when run as a lesson */
+    const char *clock;    /* "virtual" or "real" */
+    const char *library;  /* library version that wrote it */
+    const char *start;    /* wall-clock start, ISO 8601 (real clock only) */
+} ll_trace_meta;
+
+/* ---- writer -------------------------------------------------------------- */
+
+typedef struct ll__tw {
+    int fd;               /* where the text goes (write(2)), or -1 */
+    FILE *file;           /* or here, when fd < 0 */
+    bool wall;            /* write each event's wall time (wall=ns) */
+    bool failed;          /* a write failed; later writes are skipped */
+    size_t next;          /* first event of the recorder not written yet */
+    uint32_t *names;      /* task id -> name string id, learned from task_new */
+    size_t nnames;
+    char *buf;            /* output buffer */
+    size_t len, cap;
+} ll__tw;
+
+/* Starts a writer and writes the header and metadata.  Returns 0 or -1 (out
+ * of memory). */
+int ll__tw_begin(ll__tw *w, int fd, FILE *file, const ll_trace_meta *meta, bool wall);
+/* Formats events [w->next, r->n) into the buffer, writing it out when it
+ * fills, and writes everything out when `flush`. */
+void ll__tw_events(ll__tw *w, const ll__recorder *r, bool flush);
+/* Async-signal-safe: writes out what the buffer holds and the events not yet
+ * formatted.  For fatal-signal handlers and exit paths. */
+void ll__tw_emergency(ll__tw *w, const ll__recorder *r);
+/* Writes the remaining events and the `@end` line, flushes, frees.  Returns 0
+ * or -1 when some write failed. */
+int ll__tw_end(ll__tw *w, const ll__recorder *r);
+
+/* Writes a whole trace to a FILE (header, events, end). */
+int ll_trace_write(FILE *out, const ll__recorder *r, const ll_trace_meta *meta, bool wall);
+
+/* ---- reader -------------------------------------------------------------- */
+
+typedef struct ll_trace {
+    ll__recorder rec;       /* the events, their strings and sites */
+    ll_trace_meta meta;     /* strings owned by the trace */
+    unsigned major, minor;  /* format version read */
+    bool wall;              /* the trace carried wall times */
+    bool truncated;         /* no `@end` line: the writer stopped short */
+    size_t unknown;         /* events of kinds this reader does not know */
+    char **owned;           /* strings the trace owns (metadata, file names) */
+    size_t nowned, ownedcap;
+} ll_trace;
+
+/* Parses a trace from memory.  `name` is used in messages.  Returns 0, or -1
+ * with `err` set to "NAME:LINE:COLUMN: what was expected".  On error the
+ * trace holds what was read before the bad line. */
+int ll_trace_parse(ll_trace *t, const char *name, const char *text, size_t len, char *err,
+                   size_t errlen);
+/* Reads a file ("-" is standard input) and parses it. */
+int ll_trace_load(ll_trace *t, const char *path, char *err, size_t errlen);
+void ll_trace_free(ll_trace *t);
+
+#endif
