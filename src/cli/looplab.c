@@ -1,10 +1,19 @@
-/* looplab.c - the `looplab` command: list and run lessons.
+/* looplab.c - the `looplab` command, git-style subcommands:
  *
- * `looplab run LESSON` runs a lesson as a child process (libuv's uv_spawn),
- * so a lesson that crashes cannot take the caller down.  The child's output
- * goes straight to the terminal; its trace is written to a file that is
- * printed (or kept, with --trace) once the child has ended. */
+ *   looplab list                      the lessons
+ *   looplab run LESSON | -- PROGRAM   run as a child process, trace streamed
+ *                                     back through a pipe
+ *   looplab export TRACE --format F   text, jsonl or chrome
+ *   looplab stats TRACE               a table per task
+ *   looplab view ...                  reserved for the visualizer
+ *
+ * A program run by `looplab run` writes its trace to file descriptor 3 (the
+ * library's LOOPLAB_TRACE=fd:3); the command reads it while the program
+ * runs, so whatever the program managed to record survives its crash, and
+ * the saved trace ends with a run_end event saying how the run ended. */
 #include <looplab.h>
+
+#include "trace/export.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -25,14 +34,65 @@ static void usage(FILE *out) {
             "usage: %s <command> [options]\n"
             "\n"
             "commands:\n"
-            "  list                      list the lessons, numbered, with their titles\n"
-            "  run LESSON [options]      run a lesson (number or slug) and show its trace\n"
-            "      --clock virtual|real  which clock drives the loop (default: virtual)\n"
-            "      --trace FILE          keep the trace in FILE instead of printing it\n"
-            "      --no-trace            print only the lesson's own output\n"
-            "  --version                 print the version\n"
-            "  --help                    print this help\n",
+            "  list                       the lessons, numbered, with their titles\n"
+            "  run LESSON [options]       run a lesson (number or slug); print its output,\n"
+            "                             then its trace\n"
+            "  run [options] -- PROGRAM [ARGS...]\n"
+            "                             the same for any program built with the library\n"
+            "  export TRACE --format F    convert a trace: text, jsonl or chrome\n"
+            "  stats TRACE                a table per task: steps, time running, ready,\n"
+            "                             waiting, the longest step; loop utilisation\n"
+            "  view ...                   reserved for the visualizer\n"
+            "\n"
+            "'%s <command> --help' tells more.  --version prints the version.\n",
+            prog, prog);
+}
+
+static void usage_run(FILE *out) {
+    fprintf(out,
+            "usage: %s run LESSON [options]\n"
+            "       %s run [options] -- PROGRAM [ARGS...]\n"
+            "\n"
+            "Runs a lesson (by number or slug) or a program linked with the library as a\n"
+            "child process.  Its output appears as it runs; its trace comes back through a\n"
+            "pipe and ends with how the run ended (even after a crash or a timeout).\n"
+            "\n"
+            "options:\n"
+            "  --clock virtual|real   the loop's clock (default: virtual)\n"
+            "  --trace FILE           save the trace in FILE instead of printing it\n"
+            "  --format text|jsonl|chrome\n"
+            "                         the saved trace's format (default: text)\n"
+            "  --no-trace             print only the program's output\n"
+            "  --timeout SECONDS      stop the program after this long (real time)\n"
+            "\n"
+            "exit status: the program's; 128+N when killed by signal N; 124 after a\n"
+            "timeout; 2 for a usage error.\n",
+            prog, prog);
+}
+
+static void usage_export(FILE *out) {
+    fprintf(out,
+            "usage: %s export TRACE --format text|jsonl|chrome [-o FILE]\n"
+            "\n"
+            "Reads a text trace (\"-\" for standard input) and writes it as text, as\n"
+            "JSON Lines (one object per event), or as Chrome Trace Event JSON, which\n"
+            "opens in https://ui.perfetto.dev and chrome://tracing: a lane per task.\n",
             prog);
+}
+
+static void usage_stats(FILE *out) {
+    fprintf(out,
+            "usage: %s stats TRACE\n"
+            "\n"
+            "A table per task: final state, steps, time running, ready (waiting for the\n"
+            "loop) and waiting (on a timer, future or task), and the longest single step\n"
+            "(the loop was blocked that long); then the loop's utilisation.  Running\n"
+            "times need a trace recorded on the real clock.\n",
+            prog);
+}
+
+static bool is_help(const char *a) {
+    return strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0;
 }
 
 /* ---- lessons on disk ------------------------------------------------------ */
@@ -125,10 +185,47 @@ static const lesson *resolve(const char *name, lesson *ls, size_t n) {
 /* ---- running a child -------------------------------------------------------- */
 
 typedef struct child {
+    uv_loop_t *loop;
+    uv_process_t proc;
+    uv_pipe_t trace_pipe;
+    uv_timer_t timer;
+    bool have_timer;
     int64_t status;
     int term_signal;
     bool exited;
+    bool timed_out;
+    bool killed;
+    char *buf;               /* the trace text read so far */
+    size_t len, cap;
+    bool oom;
 } child;
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *b) {
+    child *c = h->data;
+    if (c->cap - c->len < suggested) {
+        size_t cap = c->cap ? c->cap : 65536;
+        while (cap - c->len < suggested)
+            cap *= 2;
+        char *n = realloc(c->buf, cap);
+        if (!n) {
+            c->oom = true;
+            *b = uv_buf_init(NULL, 0);
+            return;
+        }
+        c->buf = n;
+        c->cap = cap;
+    }
+    *b = uv_buf_init(c->buf + c->len, (unsigned)(c->cap - c->len));
+}
+
+static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b) {
+    child *c = s->data;
+    (void)b;
+    if (n > 0)
+        c->len += (size_t)n;
+    else if (n < 0)
+        uv_close((uv_handle_t *)s, NULL); /* EOF: the program closed its trace */
+}
 
 static void on_exit_cb(uv_process_t *p, int64_t status, int term_signal) {
     child *c = p->data;
@@ -136,31 +233,63 @@ static void on_exit_cb(uv_process_t *p, int64_t status, int term_signal) {
     c->term_signal = term_signal;
     c->exited = true;
     uv_close((uv_handle_t *)p, NULL);
+    if (c->have_timer)
+        uv_close((uv_handle_t *)&c->timer, NULL);
 }
 
-static int run_child(char **argv, char **env, child *c) {
+static void on_timeout(uv_timer_t *t) {
+    child *c = t->data;
+    if (c->exited)
+        return;
+    if (!c->timed_out) {
+        /* Ask first: the library writes out its trace on SIGTERM. */
+        c->timed_out = true;
+        uv_process_kill(&c->proc, SIGTERM);
+        uv_timer_start(&c->timer, on_timeout, 2000, 0);
+    } else if (!c->killed) {
+        c->killed = true;
+        uv_process_kill(&c->proc, SIGKILL);
+    }
+}
+
+static int run_child(char **argv, char **env, double timeout, child *c) {
     uv_loop_t loop;
     uv_loop_init(&loop);
-    uv_process_t proc;
-    proc.data = c;
-    uv_stdio_container_t stdio[3] = {
+    c->loop = &loop;
+    c->proc.data = c;
+    uv_pipe_init(&loop, &c->trace_pipe, 0);
+    c->trace_pipe.data = c;
+    uv_stdio_container_t stdio[4] = {
         {.flags = UV_INHERIT_FD, .data.fd = 0},
         {.flags = UV_INHERIT_FD, .data.fd = 1},
         {.flags = UV_INHERIT_FD, .data.fd = 2},
+        {.flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE, .data.stream = (uv_stream_t *)&c->trace_pipe},
     };
     uv_process_options_t opts = {
         .exit_cb = on_exit_cb,
         .file = argv[0],
         .args = argv,
         .env = env,
-        .stdio_count = 3,
+        .stdio_count = 4,
         .stdio = stdio,
     };
-    int rc = uv_spawn(&loop, &proc, &opts);
+    fflush(stdout);
+    int rc = uv_spawn(&loop, &c->proc, &opts);
     if (rc != 0) {
         fprintf(stderr, "%s: cannot start %s: %s\n", prog, argv[0], uv_strerror(rc));
+        /* libuv wants a failed process handle closed too. */
+        uv_close((uv_handle_t *)&c->proc, NULL);
+        uv_close((uv_handle_t *)&c->trace_pipe, NULL);
+        uv_run(&loop, UV_RUN_DEFAULT);
         uv_loop_close(&loop);
         return -1;
+    }
+    uv_read_start((uv_stream_t *)&c->trace_pipe, on_alloc, on_read);
+    if (timeout > 0) {
+        uv_timer_init(&loop, &c->timer);
+        c->timer.data = c;
+        c->have_timer = true;
+        uv_timer_start(&c->timer, on_timeout, (uint64_t)(timeout * 1000), 0);
     }
     uv_run(&loop, UV_RUN_DEFAULT);
     uv_loop_close(&loop);
@@ -193,97 +322,315 @@ static char **make_env(char **extra, size_t nextra) {
     return env;
 }
 
+typedef enum fmt { FMT_TEXT, FMT_JSONL, FMT_CHROME } fmt;
+
+static int parse_format(const char *cmd, const char *s, fmt *out) {
+    if (strcmp(s, "text") == 0)
+        *out = FMT_TEXT;
+    else if (strcmp(s, "jsonl") == 0)
+        *out = FMT_JSONL;
+    else if (strcmp(s, "chrome") == 0)
+        *out = FMT_CHROME;
+    else {
+        fprintf(stderr, "%s %s: --format must be text, jsonl or chrome, not '%s'\n", prog, cmd, s);
+        return -1;
+    }
+    return 0;
+}
+
+static int write_format(FILE *out, const ll_trace *t, fmt f) {
+    switch (f) {
+    case FMT_JSONL: return ll_trace_export_jsonl(out, t);
+    case FMT_CHROME: return ll_trace_export_chrome(out, t);
+    default: return ll_trace_write(out, &t->rec, &t->meta, t->wall);
+    }
+}
+
+static const char *sig_name(int sig) {
+    switch (sig) {
+    case SIGSEGV: return "SIGSEGV";
+    case SIGBUS: return "SIGBUS";
+    case SIGABRT: return "SIGABRT";
+    case SIGFPE: return "SIGFPE";
+    case SIGILL: return "SIGILL";
+    case SIGTERM: return "SIGTERM";
+    case SIGKILL: return "SIGKILL";
+    case SIGINT: return "SIGINT";
+    default: return "a signal";
+    }
+}
+
+/* Adds the run_end event the program could not write itself, unless it did. */
+static void add_run_end(ll_trace *t, const child *c, const char *detail) {
+    ll__recorder *r = &t->rec;
+    if (r->n && ll__rec_at(r, r->n - 1)->kind == LL_EV_RUN_END)
+        return;
+    int64_t now = r->n ? ll__rec_at(r, r->n - 1)->t : 0;
+    int64_t wall = r->n ? ll__rec_at(r, r->n - 1)->wall : 0;
+    ll_event *e = ll__rec_next(r);
+    if (!e)
+        return;
+    memset(e, 0, sizeof *e);
+    e->t = now;
+    e->wall = wall;
+    e->kind = LL_EV_RUN_END;
+    if (c->timed_out) {
+        e->sub = 3;
+        e->val = c->term_signal;
+    } else if (c->term_signal) {
+        e->sub = 2;
+        e->val = c->term_signal;
+    } else if (!t->truncated) {
+        e->sub = 0;
+        e->val = c->status;
+    } else {
+        e->sub = 1;
+        e->val = c->status;
+    }
+    e->str = ll__rec_str(r, detail, strlen(detail));
+}
+
 static int cmd_run(int argc, char **argv) {
     const char *name = NULL, *clock = NULL, *trace = NULL;
     bool no_trace = false;
+    double timeout = 0;
+    fmt format = FMT_TEXT;
+    char **program = NULL;
     for (int i = 0; i < argc; i++) {
-        if (strcmp(argv[i], "--clock") == 0 && i + 1 < argc)
+        if (strcmp(argv[i], "--") == 0) {
+            program = argv + i + 1;
+            if (!*program) {
+                fprintf(stderr, "%s run: which program after '--'?\n", prog);
+                return 2;
+            }
+            break;
+        } else if (strcmp(argv[i], "--clock") == 0 && i + 1 < argc) {
             clock = argv[++i];
-        else if (strcmp(argv[i], "--trace") == 0 && i + 1 < argc)
+        } else if (strcmp(argv[i], "--trace") == 0 && i + 1 < argc) {
             trace = argv[++i];
-        else if (strcmp(argv[i], "--no-trace") == 0)
+        } else if (strcmp(argv[i], "--format") == 0 && i + 1 < argc) {
+            if (parse_format("run", argv[++i], &format) != 0)
+                return 2;
+        } else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc) {
+            char *end;
+            timeout = strtod(argv[++i], &end);
+            if (*end || !(timeout > 0) || timeout > 1e6) {
+                fprintf(stderr, "%s run: --timeout needs a number of seconds, not '%s'\n", prog,
+                        argv[i]);
+                return 2;
+            }
+        } else if (strcmp(argv[i], "--no-trace") == 0) {
             no_trace = true;
-        else if (strcmp(argv[i], "--help") == 0) {
-            usage(stdout);
+        } else if (is_help(argv[i])) {
+            usage_run(stdout);
             return 0;
         } else if (argv[i][0] == '-') {
-            fprintf(stderr, "%s run: unknown option '%s' (see %s --help)\n", prog, argv[i], prog);
+            fprintf(stderr, "%s run: unknown option '%s' (see '%s run --help')\n", prog, argv[i],
+                    prog);
             return 2;
-        } else if (!name)
+        } else if (!name) {
             name = argv[i];
-        else {
+        } else {
             fprintf(stderr, "%s run: one lesson at a time (got '%s' and '%s')\n", prog, name,
                     argv[i]);
             return 2;
         }
     }
-    if (!name) {
-        fprintf(stderr, "%s run: which lesson? (see '%s list')\n", prog, prog);
+    if (!name && !program) {
+        fprintf(stderr, "%s run: which lesson? (see '%s list'), or '-- PROGRAM'\n", prog, prog);
+        return 2;
+    }
+    if (name && program) {
+        fprintf(stderr, "%s run: a lesson or '-- PROGRAM', not both\n", prog);
         return 2;
     }
     if (clock && strcmp(clock, "virtual") != 0 && strcmp(clock, "real") != 0) {
         fprintf(stderr, "%s run: --clock must be 'virtual' or 'real', not '%s'\n", prog, clock);
         return 2;
     }
-    lesson ls[128];
-    size_t n = find_lessons(ls, 128);
-    const lesson *l = resolve(name, ls, n);
-    if (!l) {
-        fprintf(stderr, "%s run: no lesson '%s' (see '%s list')\n", prog, name, prog);
-        return 2;
-    }
     char bin[512];
-    snprintf(bin, sizeof bin, "%s/lesson-%s", LESSON_BIN_DIR, l->slug);
-    if (access(bin, X_OK) != 0) {
-        fprintf(stderr, "%s run: lesson '%s' is not built (%s): run 'meson compile -C build'\n",
-                prog, l->slug, bin);
-        return 1;
-    }
-    char tmp[] = "/tmp/looplab-trace-XXXXXX";
-    const char *trace_path = trace;
-    if (!trace_path && !no_trace) {
-        int fd = mkstemp(tmp);
-        if (fd < 0) {
-            fprintf(stderr, "%s run: cannot create a temporary trace file: %s\n", prog,
-                    strerror(errno));
+    char what[600];
+    char lesson_env[300] = "LOOPLAB_LESSON=";
+    char *lesson_argv[2] = {bin, NULL};
+    char **child_argv = program;
+    if (name) {
+        lesson ls[128];
+        size_t n = find_lessons(ls, 128);
+        const lesson *l = resolve(name, ls, n);
+        if (!l) {
+            fprintf(stderr, "%s run: no lesson '%s' (see '%s list')\n", prog, name, prog);
+            return 2;
+        }
+        snprintf(bin, sizeof bin, "%s/lesson-%s", LESSON_BIN_DIR, l->slug);
+        if (access(bin, X_OK) != 0) {
+            fprintf(stderr, "%s run: lesson '%s' is not built (%s): run 'meson compile -C build'\n",
+                    prog, l->slug, bin);
             return 1;
         }
-        close(fd);
-        trace_path = tmp;
+        snprintf(what, sizeof what, "lesson %s", l->slug);
+        snprintf(lesson_env, sizeof lesson_env, "LOOPLAB_LESSON=%s", l->slug);
+        child_argv = lesson_argv;
+    } else {
+        snprintf(what, sizeof what, "%s", program[0]);
     }
-    char trace_env[600], clock_env[64];
-    snprintf(trace_env, sizeof trace_env, "LOOPLAB_TRACE=%s", trace_path ? trace_path : "");
+    char clock_env[64];
     snprintf(clock_env, sizeof clock_env, "LOOPLAB_CLOCK=%s", clock ? clock : "virtual");
-    char *extra[] = {trace_env, clock_env};
-    char **env = make_env(extra, 2);
-    char *child_argv[] = {bin, NULL};
+    char trace_env[] = "LOOPLAB_TRACE=fd:3";
+    char *extra[] = {trace_env, clock_env, lesson_env};
+    char **env = make_env(extra, 3);
     child c = {0};
-    int rc = env ? run_child(child_argv, env, &c) : -1;
+    int rc = env ? run_child(child_argv, env, timeout, &c) : -1;
     free(env);
-    if (rc == 0 && trace_path && !trace) {
-        FILE *f = fopen(trace_path, "r");
-        if (f) {
-            printf("\n--- trace of lesson %s ---\n", l->slug);
-            char buf[8192];
-            size_t k;
-            while ((k = fread(buf, 1, sizeof buf, f)) > 0)
-                fwrite(buf, 1, k, stdout);
-            fclose(f);
-        }
-    }
-    if (!trace && trace_path)
-        unlink(trace_path);
-    if (rc != 0)
+    if (rc != 0) {
+        free(c.buf);
         return 1;
+    }
+    /* Read back what came through the pipe, say how it ended, save it. */
+    ll_trace t;
+    char err[512] = "";
+    int prc = c.len ? ll_trace_parse(&t, "trace", c.buf, c.len, err, sizeof err) : -1;
+    bool have = c.len > 0;
+    char detail[256];
+    if (c.timed_out)
+        snprintf(detail, sizeof detail, "stopped after --timeout %g s (%s)", timeout,
+                 sig_name(c.term_signal));
+    else if (c.term_signal)
+        snprintf(detail, sizeof detail, "killed by %s", sig_name(c.term_signal));
+    else if (have && !t.truncated)
+        snprintf(detail, sizeof detail, "exited with status %lld", (long long)c.status);
+    else
+        snprintf(detail, sizeof detail, "exited with status %lld without closing its loop",
+                 (long long)c.status);
+    int out_rc = 0;
+    if (have && prc != 0)
+        fprintf(stderr, "%s: the trace that came back is damaged: %s\n", prog, err);
+    if (have) {
+        add_run_end(&t, &c, detail);
+        if (trace) {
+            FILE *f = fopen(trace, "w");
+            if (!f || write_format(f, &t, format) != 0 || fclose(f) != 0) {
+                fprintf(stderr, "%s: cannot write the trace to %s: %s\n", prog, trace,
+                        strerror(errno));
+                out_rc = 1;
+            }
+        } else if (!no_trace) {
+            printf("\n--- trace of %s ---\n", what);
+            write_format(stdout, &t, format);
+            fflush(stdout);
+        }
+        ll_trace_free(&t);
+    } else if (!no_trace) {
+        fprintf(stderr, "%s: %s recorded no trace (is it built with the library?)\n", prog, what);
+    }
+    free(c.buf);
+    if (c.timed_out) {
+        fprintf(stderr, "%s: %s did not finish within %g s: stopped with %s; its trace is kept up "
+                        "to that moment\n",
+                prog, what, timeout, sig_name(c.term_signal));
+        return 124;
+    }
     if (c.term_signal) {
-        fprintf(stderr, "%s: lesson %s was killed by signal %d (%s)\n", prog, l->slug,
-                c.term_signal, strsignal(c.term_signal));
+        fprintf(stderr, "%s: %s crashed: killed by %s (%s); its trace is kept up to that "
+                        "moment\n",
+                prog, what, sig_name(c.term_signal), strsignal(c.term_signal));
         return 128 + c.term_signal;
     }
+    if (have && t.truncated && c.status == 0)
+        fprintf(stderr, "%s: %s exited without closing its event loop\n", prog, what);
     if (c.status != 0)
-        fprintf(stderr, "%s: lesson %s exited with status %lld\n", prog, l->slug,
-                (long long)c.status);
-    return (int)c.status;
+        fprintf(stderr, "%s: %s exited with status %lld\n", prog, what, (long long)c.status);
+    return c.status ? (int)c.status : out_rc;
+}
+
+/* ---- export and stats -------------------------------------------------------- */
+
+static int load_or_say(ll_trace *t, const char *cmd, const char *path) {
+    char err[1024];
+    if (ll_trace_load(t, path, err, sizeof err) != 0) {
+        fprintf(stderr, "%s %s: %s\n", prog, cmd, err);
+        ll_trace_free(t);
+        return -1;
+    }
+    if (t->truncated)
+        fprintf(stderr, "%s %s: %s: the trace is truncated (its writer stopped early); "
+                        "using the %zu events before the cut\n",
+                prog, cmd, path, t->rec.n);
+    if (t->unknown)
+        fprintf(stderr, "%s %s: %s: skipped %zu events of kinds this version does not know\n",
+                prog, cmd, path, t->unknown);
+    return 0;
+}
+
+static int cmd_export(int argc, char **argv) {
+    const char *in = NULL, *out = NULL;
+    fmt format = FMT_TEXT;
+    bool have_format = false;
+    for (int i = 0; i < argc; i++) {
+        if (is_help(argv[i])) {
+            usage_export(stdout);
+            return 0;
+        } else if (strcmp(argv[i], "--format") == 0 && i + 1 < argc) {
+            if (parse_format("export", argv[++i], &format) != 0)
+                return 2;
+            have_format = true;
+        } else if (strcmp(argv[i], "-o") == 0 && i + 1 < argc) {
+            out = argv[++i];
+        } else if (argv[i][0] == '-' && argv[i][1]) {
+            fprintf(stderr, "%s export: unknown option '%s' (see '%s export --help')\n", prog,
+                    argv[i], prog);
+            return 2;
+        } else if (!in) {
+            in = argv[i];
+        } else {
+            fprintf(stderr, "%s export: one trace at a time\n", prog);
+            return 2;
+        }
+    }
+    if (!in || !have_format) {
+        usage_export(stderr);
+        return 2;
+    }
+    ll_trace t;
+    if (load_or_say(&t, "export", in) != 0)
+        return 1;
+    FILE *f = out ? fopen(out, "w") : stdout;
+    int rc = 0;
+    if (!f || write_format(f, &t, format) != 0 || (out && fclose(f) != 0)) {
+        fprintf(stderr, "%s export: cannot write %s: %s\n", prog, out ? out : "the output",
+                strerror(errno));
+        rc = 1;
+    }
+    ll_trace_free(&t);
+    return rc;
+}
+
+static int cmd_stats(int argc, char **argv) {
+    const char *in = NULL;
+    for (int i = 0; i < argc; i++) {
+        if (is_help(argv[i])) {
+            usage_stats(stdout);
+            return 0;
+        } else if (argv[i][0] == '-' && argv[i][1]) {
+            fprintf(stderr, "%s stats: unknown option '%s' (see '%s stats --help')\n", prog,
+                    argv[i], prog);
+            return 2;
+        } else if (!in) {
+            in = argv[i];
+        } else {
+            fprintf(stderr, "%s stats: one trace at a time\n", prog);
+            return 2;
+        }
+    }
+    if (!in) {
+        usage_stats(stderr);
+        return 2;
+    }
+    ll_trace t;
+    if (load_or_say(&t, "stats", in) != 0)
+        return 1;
+    int rc = ll_trace_stats(stdout, &t) == 0 ? 0 : 1;
+    ll_trace_free(&t);
+    return rc;
 }
 
 int main(int argc, char **argv) {
@@ -292,18 +639,32 @@ int main(int argc, char **argv) {
         return 2;
     }
     const char *cmd = argv[1];
-    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+    if (is_help(cmd) || strcmp(cmd, "help") == 0) {
         usage(stdout);
         return 0;
     }
     if (strcmp(cmd, "--version") == 0) {
-        printf("looplab %s\n", LL_VERSION_STRING);
+        printf("looplab %s (trace format %d.%d)\n", LL_VERSION_STRING, LL_TRACE_MAJOR,
+               LL_TRACE_MINOR);
         return 0;
     }
-    if (strcmp(cmd, "list") == 0)
+    if (strcmp(cmd, "list") == 0) {
+        if (argc > 2 && is_help(argv[2])) {
+            printf("usage: %s list\n\nThe lessons: number, title, one-line summary.\n", prog);
+            return 0;
+        }
         return cmd_list();
+    }
     if (strcmp(cmd, "run") == 0)
         return cmd_run(argc - 2, argv + 2);
+    if (strcmp(cmd, "export") == 0)
+        return cmd_export(argc - 2, argv + 2);
+    if (strcmp(cmd, "stats") == 0)
+        return cmd_stats(argc - 2, argv + 2);
+    if (strcmp(cmd, "view") == 0) {
+        fprintf(stderr, "%s view: the visualizer is not part of this build yet\n", prog);
+        return 1;
+    }
     fprintf(stderr, "%s: unknown command '%s' (see %s --help)\n", prog, cmd, prog);
     return 2;
 }

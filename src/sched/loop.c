@@ -764,9 +764,15 @@ void ll__fatal_unwatch(ll_loop *loop) {
 static void trace_open(ll_loop *loop) {
     if (!loop->trace_path || !LL__REC(loop))
         return;
-    int fd = strcmp(loop->trace_path, "-") == 0
-                 ? 2
-                 : open(loop->trace_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    /* "-" is standard error; "fd:N" an inherited descriptor (looplab run's
+     * pipe); anything else a file. */
+    int fd;
+    if (strcmp(loop->trace_path, "-") == 0)
+        fd = 2;
+    else if (strncmp(loop->trace_path, "fd:", 3) == 0)
+        fd = atoi(loop->trace_path + 3) > 2 ? dup(atoi(loop->trace_path + 3)) : -1;
+    else
+        fd = open(loop->trace_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) {
         fprintf(stderr, "looplab: cannot write the trace to %s: %s\n", loop->trace_path,
                 strerror(errno));

@@ -16,28 +16,6 @@
  * non-zero, under their raw names (_sub, _obj, _aux, _val, _str), so any
  * event survives a round trip. */
 
-enum slot { S_SUB, S_OBJ, S_AUX, S_VAL, S_STR, S__N };
-enum ftype {
-    T_U32,     /* decimal */
-    T_I64,     /* decimal, may be negative */
-    T_TIME,    /* ns as seconds with 9 decimals */
-    T_TIMEOPT, /* like T_TIME; -1 is written "none" and is the default */
-    T_STR,     /* string id, written as a quoted string */
-    T_REASON,  /* LL_REASON_MAP name */
-    T_WAIT,    /* LL_WAIT_MAP name */
-    T_WARN,    /* LL_WARN_MAP name */
-    T_FUTKIND, /* future / task / gather / sleep */
-    T_OUTCOME, /* result / error / cancelled */
-    T_ERR,     /* an error code stored negated (aux = -code): Python's name */
-    T_HOW,     /* how a run ended */
-};
-#define ALWAYS 1 /* written even when zero */
-
-typedef struct fspec {
-    const char *key;
-    uint8_t slot, type, flags;
-} fspec;
-
 #define END_SPEC {NULL, 0, 0, 0}
 static const fspec sp_loop_start[] = {{"clock", S_STR, T_STR, 0}, END_SPEC};
 static const fspec sp_loop_stop[] = {{"iterations", S_AUX, T_U32, ALWAYS}, END_SPEC};
@@ -96,7 +74,7 @@ static const fspec sp_run_end[] = {{"how", S_SUB, T_HOW, ALWAYS},
                                    {"detail", S_STR, T_STR, 0},
                                    END_SPEC};
 
-static const fspec *spec_of(unsigned kind) {
+const fspec *ll__fields_of(unsigned kind) {
     switch (kind) {
     case LL_EV_LOOP_START: return sp_loop_start;
     case LL_EV_LOOP_STOP: return sp_loop_stop;
@@ -132,7 +110,7 @@ static const char *const outcome_names[] = {"result", "error", "cancelled"};
 static const char *const how_names[] = {"closed", "exited", "signal", "timeout", "lost"};
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
-static int64_t slot_get(const ll_event *e, unsigned s) {
+int64_t ll__field_get(const ll_event *e, unsigned s) {
     switch (s) {
     case S_SUB: return e->sub;
     case S_OBJ: return e->obj;
@@ -346,6 +324,19 @@ static void put_name(ll__tw *w, const char *s, size_t n) {
         put_quoted(w, s, n);
 }
 
+const char *ll__field_enum_name(unsigned type, int64_t v) {
+    switch (type) {
+    case T_REASON: return v >= 0 && v < LL_REASON__COUNT ? ll_reason_name((unsigned)v) : NULL;
+    case T_WAIT: return v >= 0 && v < LL_WAIT__COUNT ? ll_wait_kind_name((unsigned)v) : NULL;
+    case T_WARN: return v >= 0 && v < LL_WARN__COUNT ? ll_warn_kind_name((unsigned)v) : NULL;
+    case T_FUTKIND: return v >= 0 && (size_t)v < NELEM(futkind_names) ? futkind_names[v] : NULL;
+    case T_OUTCOME: return v >= 0 && (size_t)v < NELEM(outcome_names) ? outcome_names[v] : NULL;
+    case T_HOW: return v >= 0 && (size_t)v < NELEM(how_names) ? how_names[v] : NULL;
+    case T_ERR: return err_name(-(int)v);
+    default: return NULL;
+    }
+}
+
 static void put_enum(ll__tw *w, const char *name, int64_t v) {
     if (name)
         puts_(w, name);
@@ -374,15 +365,7 @@ static void put_field(ll__tw *w, const ll__recorder *r, const char *key, unsigne
         put_quoted(w, s, n);
         break;
     }
-    case T_REASON:
-        put_enum(w, v < LL_REASON__COUNT ? ll_reason_name((unsigned)v) : NULL, v);
-        break;
-    case T_WAIT: put_enum(w, v < LL_WAIT__COUNT ? ll_wait_kind_name((unsigned)v) : NULL, v); break;
-    case T_WARN: put_enum(w, v < LL_WARN__COUNT ? ll_warn_kind_name((unsigned)v) : NULL, v); break;
-    case T_FUTKIND: put_enum(w, (size_t)v < NELEM(futkind_names) ? futkind_names[v] : NULL, v); break;
-    case T_OUTCOME: put_enum(w, (size_t)v < NELEM(outcome_names) ? outcome_names[v] : NULL, v); break;
-    case T_HOW: put_enum(w, (size_t)v < NELEM(how_names) ? how_names[v] : NULL, v); break;
-    case T_ERR: put_enum(w, err_name(-(int)v), v); break;
+    default: put_enum(w, ll__field_enum_name(type, v), v); break;
     }
 }
 
@@ -441,10 +424,10 @@ static void put_event(ll__tw *w, const ll__recorder *r, const ll_event *e, bool 
     puts_(w, kname);
     for (size_t i = strlen(kname); i < 12; i++)
         putc_(w, ' ');
-    const fspec *sp = spec_of(e->kind);
+    const fspec *sp = ll__fields_of(e->kind);
     bool covered[S__N] = {false};
     for (; sp->key; sp++) {
-        int64_t v = slot_get(e, sp->slot);
+        int64_t v = ll__field_get(e, sp->slot);
         covered[sp->slot] = true;
         bool dflt = sp->type == T_TIMEOPT ? v == -1 : v == 0;
         if (dflt && !(sp->flags & ALWAYS))
@@ -452,7 +435,7 @@ static void put_event(ll__tw *w, const ll__recorder *r, const ll_event *e, bool 
         put_field(w, r, sp->key, sp->type, v);
     }
     for (unsigned s = 0; s < S__N; s++) {
-        int64_t v = slot_get(e, s);
+        int64_t v = ll__field_get(e, s);
         if (!covered[s] && v != 0)
             put_field(w, r, raw_keys[s], s == S_STR ? T_STR : T_I64, v);
     }
@@ -927,7 +910,7 @@ static int parse_event(rd *r) {
             return fail(r, task_at, "task %u is called '%s', not '%.*s'", e.task, known,
                         (int)tnlen, tname);
     }
-    const fspec *spec = spec_of(kind);
+    const fspec *spec = ll__fields_of(kind);
     bool seen[S__N] = {false};
     for (const fspec *sp = spec; sp->key; sp++)
         if (sp->type == T_TIMEOPT)

@@ -34,6 +34,40 @@ typedef struct ll_trace_meta {
     const char *start;    /* wall-clock start, ISO 8601 (real clock only) */
 } ll_trace_meta;
 
+/* ---- the field table ------------------------------------------------------
+ * For each event kind: the fields it writes, under which key, from which slot
+ * of ll_event, as which type.  Slots no entry covers are still written when
+ * non-zero, under their raw names (_sub, _obj, _aux, _val, _str), so any
+ * event survives a round trip.  The exports use the same table. */
+enum slot { S_SUB, S_OBJ, S_AUX, S_VAL, S_STR, S__N };
+enum ftype {
+    T_U32,     /* decimal */
+    T_I64,     /* decimal, may be negative */
+    T_TIME,    /* ns as seconds with 9 decimals */
+    T_TIMEOPT, /* like T_TIME; -1 is written "none" and is the default */
+    T_STR,     /* string id, written as a quoted string */
+    T_REASON,  /* LL_REASON_MAP name */
+    T_WAIT,    /* LL_WAIT_MAP name */
+    T_WARN,    /* LL_WARN_MAP name */
+    T_FUTKIND, /* future / task / gather / sleep */
+    T_OUTCOME, /* result / error / cancelled */
+    T_ERR,     /* an error code stored negated (aux = -code): Python's name */
+    T_HOW,     /* how a run ended */
+};
+#define ALWAYS 1 /* written even when zero */
+
+typedef struct fspec {
+    const char *key;
+    uint8_t slot, type, flags;
+} fspec;
+
+/* The fields of an event kind, ending with an entry whose key is NULL. */
+const fspec *ll__fields_of(unsigned kind);
+/* The value in a slot of an event. */
+int64_t ll__field_get(const ll_event *e, unsigned slot);
+/* The name of an enum-typed value (reason, wait kind, ...), or NULL. */
+const char *ll__field_enum_name(unsigned type, int64_t v);
+
 /* ---- writer -------------------------------------------------------------- */
 
 typedef struct ll__tw {

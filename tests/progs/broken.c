@@ -1,0 +1,45 @@
+/* broken.c - a program that goes wrong on purpose, for `looplab run`'s
+ * tests: `broken crash|abort|hang|exit|fail|ok`.  Each prints a line and
+ * sleeps once (so there is a trace worth keeping), then misbehaves inside a
+ * task. */
+#include <looplab.h>
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *mode = "ok";
+
+static ll_value victim(ll_value unused) {
+    (void)unused;
+    ll_print("victim: before the trouble");
+    LL_TRY(ll_sleep(0.01));
+    ll_note("about to %s", mode);
+    if (strcmp(mode, "crash") == 0) {
+        volatile int *p = NULL;
+        *p = 42;
+    } else if (strcmp(mode, "abort") == 0) {
+        abort();
+    } else if (strcmp(mode, "hang") == 0) {
+        for (volatile unsigned long i = 0;; i++) {
+        }
+    } else if (strcmp(mode, "exit") == 0) {
+        exit(3);
+    } else if (strcmp(mode, "fail") == 0) {
+        return ll_raise(LL_EVALUE, "victim failed on purpose");
+    }
+    ll_print("victim: all fine");
+    return ll_none();
+}
+
+static ll_value amain(ll_value unused) {
+    (void)unused;
+    ll_task *t = ll_create_task(ll_coro(victim, ll_none()), "victim");
+    return ll_await(t);
+}
+
+int main(int argc, char **argv) {
+    if (argc > 1)
+        mode = argv[1];
+    return ll_run(ll_coro(amain, ll_none()));
+}

@@ -1,0 +1,378 @@
+/* test-cli.c - the `looplab` command as a person uses it: run a lesson or a
+ * program, save its trace in each format, export, stats; and nothing lost
+ * when the program crashes, aborts, hangs or exits without closing its loop
+ * (tests/progs/broken.c misbehaves on purpose). */
+#include "harness.h"
+
+#include <stdarg.h>
+
+#include <sys/wait.h>
+
+#include "trace/export.h"
+
+#ifndef LL_CLI
+#define LL_CLI "looplab"
+#endif
+#ifndef LL_BROKEN
+#define LL_BROKEN "broken"
+#endif
+
+typedef struct result {
+    int code;    /* exit status, or 128+signal */
+    char *out;
+    char *err;
+} result;
+
+/* Runs a shell command line; captures stdout and stderr separately. */
+static result sh(const char *fmt, ...) LL_PRINTF(1, 2);
+static result sh(const char *fmt, ...) {
+    char cmd[2048], full[2300];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    char errpath[] = "/tmp/looplab-cli-err-XXXXXX";
+    close(mkstemp(errpath));
+    snprintf(full, sizeof full, "%s 2>%s", cmd, errpath);
+    int st = 0;
+    result r;
+    r.out = read_command(full, &st);
+    r.code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    FILE *f = fopen(errpath, "r");
+    size_t cap = 4096, len = 0;
+    r.err = malloc(cap);
+    size_t k;
+    while (f && (k = fread(r.err + len, 1, cap - len - 1, f)) > 0) {
+        len += k;
+        if (len + 1 == cap)
+            r.err = realloc(r.err, cap *= 2);
+    }
+    r.err[len] = '\0';
+    if (f)
+        fclose(f);
+    unlink(errpath);
+    return r;
+}
+
+static void result_free(result *r) {
+    free(r->out);
+    free(r->err);
+}
+
+#define ck_assert_has(hay, needle)                                              \
+    ck_assert_msg(strstr((hay), (needle)) != NULL, "expected \"%s\" in:\n%s", (needle), (hay))
+
+static char trace_path[64];
+
+static void fresh_trace_path(void) {
+    strcpy(trace_path, "/tmp/looplab-cli-trace-XXXXXX");
+    close(mkstemp(trace_path));
+}
+
+/* Loads the saved trace; it must parse and be complete. */
+static void load_saved(ll_trace *t) {
+    char err[512];
+    ck_assert_msg(ll_trace_load(t, trace_path, err, sizeof err) == 0, "%s", err);
+    ck_assert_msg(!t->truncated, "the saved trace should end with @end");
+}
+
+static const ll_event *last_event(const ll_trace *t) {
+    ck_assert_uint_gt(t->rec.n, 0);
+    return ll__rec_at(&t->rec, t->rec.n - 1);
+}
+
+static bool has_print(const ll_trace *t, const char *text) {
+    for (size_t i = 0; i < t->rec.n; i++) {
+        const ll_event *e = ll__rec_at(&t->rec, i);
+        size_t n;
+        if (e->kind == LL_EV_PRINT && strcmp(ll__rec_strp(&t->rec, e->str, &n), text) == 0)
+            return true;
+    }
+    return false;
+}
+
+static const char *end_detail(const ll_trace *t) {
+    size_t n;
+    return ll__rec_strp(&t->rec, last_event(t)->str, &n);
+}
+
+/* ---- normal runs ------------------------------------------------------------------ */
+
+START_TEST(run_lesson_prints_output_then_trace) {
+    result r = sh("'%s' run 1", LL_CLI);
+    ck_assert_int_eq(r.code, 0);
+    ck_assert_has(r.out, "Results: [2, 4]\n\n--- trace of lesson 01-hello-gather ---\n"
+                         "looplab-trace 1.0\n");
+    ck_assert_has(r.out, "run_end      how=closed");
+    ck_assert_str_eq(r.err, "");
+    result_free(&r);
+}
+END_TEST
+
+START_TEST(run_lesson_by_slug_saves_a_complete_trace) {
+    fresh_trace_path();
+    result r = sh("'%s' run hello-gather --trace %s", LL_CLI, trace_path);
+    ck_assert_int_eq(r.code, 0);
+    ck_assert_str_eq(r.out, "Coroutine started with delay: 1\nCoroutine started with delay: 2\n"
+                            "Coroutine finished after 1 seconds\nCoroutine finished after 2 "
+                            "seconds\nResults: [2, 4]\n");
+    ll_trace t;
+    load_saved(&t);
+    ck_assert_str_eq(t.meta.lesson, "01-hello-gather");
+    ck_assert_uint_eq(last_event(&t)->kind, LL_EV_RUN_END);
+    ck_assert_uint_eq(last_event(&t)->sub, 0); /* closed */
+    ck_assert(has_print(&t, "Results: [2, 4]"));
+    ll_trace_free(&t);
+    unlink(trace_path);
+    result_free(&r);
+}
+END_TEST
+
+START_TEST(run_on_the_real_clock_records_wall_times) {
+    fresh_trace_path();
+    result r = sh("'%s' run --clock real --trace %s -- '%s' ok", LL_CLI, trace_path, LL_BROKEN);
+    ck_assert_int_eq(r.code, 0);
+    ll_trace t;
+    load_saved(&t);
+    ck_assert_str_eq(t.meta.clock, "real");
+    ck_assert(t.wall);
+    ck_assert(has_print(&t, "victim: all fine"));
+    /* It slept 10 ms of real time. */
+    ck_assert_int_ge(last_event(&t)->t, 10000000);
+    ll_trace_free(&t);
+    unlink(trace_path);
+    result_free(&r);
+}
+END_TEST
+
+START_TEST(chrome_export_has_a_named_lane_per_task) {
+    fresh_trace_path();
+    result r = sh("'%s' run 1 --format chrome --trace %s", LL_CLI, trace_path);
+    ck_assert_int_eq(r.code, 0);
+    result_free(&r);
+    ck_assert_msg(have_python3(), "python3 is needed to check the JSON");
+    /* A real JSON parser, and the lanes the viewer promises. */
+    r = sh("python3 -c \"import json,sys; d=json.load(open('%s')); "
+           "names=sorted(e['args']['name'] for e in d['traceEvents'] if e['name']=='thread_name'); "
+           "print(names); "
+           "print(sorted({e['name'] for e in d['traceEvents'] if e['ph']=='X'})); "
+           "print(sum(1 for e in d['traceEvents'] if e['ph']=='i' and e['cat']=='print'))\"",
+           trace_path);
+    ck_assert_int_eq(r.code, 0);
+    ck_assert_str_eq(r.out, "['Task-1', 'Task-2', 'Task-3', 'event loop']\n"
+                            "['ready', 'running', 'waiting: gather', 'waiting: sleep until 1.000 s', "
+                            "'waiting: sleep until 2.000 s']\n5\n");
+    result_free(&r);
+    unlink(trace_path);
+}
+END_TEST
+
+START_TEST(export_and_stats_read_a_saved_trace) {
+    fresh_trace_path();
+    result r = sh("'%s' run 1 --trace %s", LL_CLI, trace_path);
+    ck_assert_int_eq(r.code, 0);
+    result_free(&r);
+    r = sh("'%s' export %s --format jsonl | python3 -c \"import json,sys; "
+           "rows=[json.loads(l) for l in sys.stdin]; print(rows[0]['format'], len(rows)-1, "
+           "rows[-1]['kind'])\"",
+           LL_CLI, trace_path);
+    ck_assert_int_eq(r.code, 0);
+    ck_assert_str_eq(r.out, "looplab-jsonl 60 run_end\n");
+    result_free(&r);
+    /* text -> text is the identity */
+    r = sh("'%s' export %s --format text | cmp - %s && echo same", LL_CLI, trace_path, trace_path);
+    ck_assert_str_eq(r.out, "same\n");
+    result_free(&r);
+    r = sh("'%s' stats %s", LL_CLI, trace_path);
+    ck_assert_int_eq(r.code, 0);
+    ck_assert_has(r.out, "Task-3               done             2");
+    ck_assert_has(r.out, "2.000s");
+    result_free(&r);
+    unlink(trace_path);
+}
+END_TEST
+
+/* ---- things going wrong -------------------------------------------------------------- */
+
+START_TEST(crashing_program_keeps_its_trace_and_says_so) {
+    fresh_trace_path();
+    /* Under UBSan the null store is reported first; let it go on to the
+     * real fault (no effect on a normal build). */
+    result r = sh("UBSAN_OPTIONS=halt_on_error=0 '%s' run --trace %s -- '%s' crash", LL_CLI,
+                  trace_path, LL_BROKEN);
+#if defined(__SANITIZE_ADDRESS__)
+    /* AddressSanitizer reports the fault itself, then exits with status 1
+     * or aborts (abort_on_error). */
+    ck_assert_msg(r.code == 1 || r.code == 128 + SIGABRT, "exit %d", r.code);
+#else
+    ck_assert_int_eq(r.code, 128 + SIGSEGV);
+    ck_assert_has(r.err, "crashed: killed by SIGSEGV");
+    ck_assert_has(r.err, "its trace is kept up to that moment");
+#endif
+    ck_assert_str_eq(r.out, "victim: before the trouble\n");
+    ll_trace t;
+    load_saved(&t);
+    ck_assert(has_print(&t, "victim: before the trouble"));
+    ck_assert_uint_eq(last_event(&t)->kind, LL_EV_RUN_END);
+    ck_assert_uint_eq(last_event(&t)->sub, 2); /* signal */
+    ck_assert_int_eq(last_event(&t)->val, SIGSEGV);
+    /* The note written just before the crash, in the step that crashed. */
+    bool note = false;
+    for (size_t i = 0; i < t.rec.n; i++)
+        note |= ll__rec_at(&t.rec, i)->kind == LL_EV_NOTE;
+    ck_assert_msg(note, "the events of the crashing step are lost");
+    ll_trace_free(&t);
+    unlink(trace_path);
+    result_free(&r);
+}
+END_TEST
+
+START_TEST(aborting_program_keeps_its_trace) {
+    fresh_trace_path();
+    result r = sh("'%s' run --trace %s -- '%s' abort", LL_CLI, trace_path, LL_BROKEN);
+    ck_assert_int_eq(r.code, 128 + SIGABRT);
+    ck_assert_has(r.err, "killed by SIGABRT");
+    ll_trace t;
+    load_saved(&t);
+    ck_assert_uint_eq(last_event(&t)->sub, 2);
+    ck_assert_int_eq(last_event(&t)->val, SIGABRT);
+    ck_assert_str_eq(end_detail(&t), "SIGABRT");
+    ll_trace_free(&t);
+    unlink(trace_path);
+    result_free(&r);
+}
+END_TEST
+
+START_TEST(hanging_program_is_stopped_at_the_timeout) {
+    fresh_trace_path();
+    result r = sh("'%s' run --timeout 0.5 --trace %s -- '%s' hang", LL_CLI, trace_path,
+                  LL_BROKEN);
+    ck_assert_int_eq(r.code, 124);
+    ck_assert_has(r.err, "did not finish within 0.5 s");
+    ll_trace t;
+    load_saved(&t);
+    ck_assert(has_print(&t, "victim: before the trouble"));
+    ck_assert_uint_eq(last_event(&t)->kind, LL_EV_RUN_END);
+    /* The program wrote its own ending when SIGTERM came (a signal); the
+     * command knows it was the timeout. */
+    ck_assert_int_eq(last_event(&t)->val, SIGTERM);
+    ll_trace_free(&t);
+    unlink(trace_path);
+    result_free(&r);
+}
+END_TEST
+
+START_TEST(exit_without_closing_the_loop_keeps_the_trace) {
+    fresh_trace_path();
+    result r = sh("'%s' run --trace %s -- '%s' exit", LL_CLI, trace_path, LL_BROKEN);
+    ck_assert_int_eq(r.code, 3);
+    ck_assert_has(r.err, "exited with status 3");
+    ll_trace t;
+    load_saved(&t);
+    ck_assert(has_print(&t, "victim: before the trouble"));
+    ck_assert_uint_eq(last_event(&t)->sub, 1); /* exited */
+    ck_assert_has(end_detail(&t), "without closing");
+    ll_trace_free(&t);
+    unlink(trace_path);
+    result_free(&r);
+}
+END_TEST
+
+START_TEST(failing_main_exits_1_with_a_complete_trace) {
+    fresh_trace_path();
+    result r = sh("'%s' run --trace %s -- '%s' fail", LL_CLI, trace_path, LL_BROKEN);
+    ck_assert_int_eq(r.code, 1);
+    ck_assert_has(r.err, "victim failed on purpose");
+    ll_trace t;
+    load_saved(&t);
+    bool failed = false;
+    for (size_t i = 0; i < t.rec.n; i++)
+        failed |= ll__rec_at(&t.rec, i)->kind == LL_EV_TASK_FAILED;
+    ck_assert(failed);
+    ck_assert_uint_eq(last_event(&t)->kind, LL_EV_RUN_END);
+    ll_trace_free(&t);
+    unlink(trace_path);
+    result_free(&r);
+}
+END_TEST
+
+/* ---- bad input ------------------------------------------------------------------------- */
+
+START_TEST(bad_usage_is_refused_with_a_sentence) {
+    static const struct {
+        const char *args, *says;
+        int code;
+    } cases[] = {
+        {"", "usage:", 2},
+        {"frobnicate", "unknown command 'frobnicate'", 2},
+        {"run", "which lesson?", 2},
+        {"run 99", "no lesson '99'", 2},
+        {"run 1 --clock fast", "--clock must be 'virtual' or 'real'", 2},
+        {"run 1 --format xml", "--format must be text, jsonl or chrome", 2},
+        {"run 1 --timeout soon", "--timeout needs a number of seconds", 2},
+        {"run --", "which program after '--'", 2},
+        {"run -- /nonexistent/program", "cannot start /nonexistent/program", 1},
+        {"export /nonexistent.trace --format text", "/nonexistent.trace: cannot open", 1},
+        {"export", "usage:", 2},
+        {"stats /dev/null", "/dev/null:1:1: empty file", 1},
+        {"view", "not part of this build", 1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        result r = sh("'%s' %s", LL_CLI, cases[i].args);
+        ck_assert_msg(r.code == cases[i].code, "'looplab %s': exit %d, expected %d", cases[i].args,
+                      r.code, cases[i].code);
+        ck_assert_msg(strstr(r.err, cases[i].says) != NULL, "'looplab %s' said:\n%s",
+                      cases[i].args, r.err);
+        result_free(&r);
+    }
+    result r = sh("'%s' --version", LL_CLI);
+    ck_assert_has(r.out, "looplab 0.1.0 (trace format 1.0)");
+    result_free(&r);
+    static const char *const subs[] = {"run", "export", "stats", "list"};
+    for (size_t i = 0; i < 4; i++) {
+        r = sh("'%s' %s --help", LL_CLI, subs[i]);
+        ck_assert_int_eq(r.code, 0);
+        ck_assert_has(r.out, "usage:");
+        result_free(&r);
+    }
+}
+END_TEST
+
+START_TEST(damaged_trace_file_is_named_with_line_and_column) {
+    char path[] = "/tmp/looplab-cli-bad-XXXXXX";
+    int fd = mkstemp(path);
+    const char *text = "looplab-trace 1.0\n   0.000000000  -   iter n=x ready=0\n";
+    ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    result r = sh("'%s' stats %s", LL_CLI, path);
+    ck_assert_int_eq(r.code, 1);
+    char want[128];
+    snprintf(want, sizeof want, "%s:2:28: expected a number", path);
+    ck_assert_has(r.err, want);
+    result_free(&r);
+    unlink(path);
+}
+END_TEST
+
+int main(void) {
+    Suite *s = suite_create("cli");
+    TCase *tc = tcase_create("run");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, run_lesson_prints_output_then_trace);
+    tcase_add_test(tc, run_lesson_by_slug_saves_a_complete_trace);
+    tcase_add_test(tc, run_on_the_real_clock_records_wall_times);
+    tcase_add_test(tc, chrome_export_has_a_named_lane_per_task);
+    tcase_add_test(tc, export_and_stats_read_a_saved_trace);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("going-wrong");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, crashing_program_keeps_its_trace_and_says_so);
+    tcase_add_test(tc, aborting_program_keeps_its_trace);
+    tcase_add_test(tc, hanging_program_is_stopped_at_the_timeout);
+    tcase_add_test(tc, exit_without_closing_the_loop_keeps_the_trace);
+    tcase_add_test(tc, failing_main_exits_1_with_a_complete_trace);
+    tcase_add_test(tc, bad_usage_is_refused_with_a_sentence);
+    tcase_add_test(tc, damaged_trace_file_is_named_with_line_and_column);
+    suite_add_tcase(s, tc);
+    return run_suite(s);
+}
