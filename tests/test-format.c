@@ -351,6 +351,27 @@ START_TEST(malformed_trace_gets_file_line_column) {
 }
 END_TEST
 
+/* The fuzzer's seed corpus: every seed is a trace the reader accepts. */
+START_TEST(fuzz_seeds_are_valid_traces) {
+    DIR *d = opendir(LL_SOURCE_ROOT "/tests/fuzz/corpus");
+    ck_assert_ptr_nonnull(d);
+    int seen = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[512];
+        snprintf(path, sizeof path, "%s/tests/fuzz/corpus/%s", LL_SOURCE_ROOT, e->d_name);
+        ll_trace t;
+        char err[512];
+        ck_assert_msg(ll_trace_load(&t, path, err, sizeof err) == 0, "%s", err);
+        ll_trace_free(&t);
+        seen++;
+    }
+    closedir(d);
+    ck_assert_int_ge(seen, 3);
+}
+END_TEST
+
 int main(void) {
     find_lessons();
     Suite *s = suite_create("format");
@@ -363,6 +384,7 @@ int main(void) {
     tc = tcase_create("bad-input");
     tcase_add_test(tc, truncated_trace_is_read_up_to_the_cut);
     tcase_add_test(tc, unknown_kinds_are_skipped_and_counted);
+    tcase_add_test(tc, fuzz_seeds_are_valid_traces);
     tcase_add_loop_test(tc, malformed_trace_gets_file_line_column, 0,
                         (int)(sizeof bad_cases / sizeof bad_cases[0]));
     suite_add_tcase(s, tc);
