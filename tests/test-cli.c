@@ -296,6 +296,22 @@ START_TEST(failing_main_exits_1_with_a_complete_trace) {
 }
 END_TEST
 
+START_TEST(second_loop_of_a_program_is_left_out_with_a_word) {
+    fresh_trace_path();
+    result r = sh("'%s' run --trace %s -- '%s' twoloops", LL_CLI, trace_path, LL_BROKEN);
+    ck_assert_int_eq(r.code, 0);
+    ck_assert_str_eq(r.out, "victim: before the trouble\nvictim: all fine\n"
+                            "victim: before the trouble\nvictim: all fine\n");
+    ck_assert_has(r.err, "the trace holds the first one only");
+    ll_trace t;
+    load_saved(&t);
+    ck_assert(has_print(&t, "victim: all fine"));
+    ll_trace_free(&t);
+    unlink(trace_path);
+    result_free(&r);
+}
+END_TEST
+
 /* ---- bad input ------------------------------------------------------------------------- */
 
 START_TEST(bad_usage_is_refused_with_a_sentence) {
@@ -371,6 +387,7 @@ int main(void) {
     tcase_add_test(tc, hanging_program_is_stopped_at_the_timeout);
     tcase_add_test(tc, exit_without_closing_the_loop_keeps_the_trace);
     tcase_add_test(tc, failing_main_exits_1_with_a_complete_trace);
+    tcase_add_test(tc, second_loop_of_a_program_is_left_out_with_a_word);
     tcase_add_test(tc, bad_usage_is_refused_with_a_sentence);
     tcase_add_test(tc, damaged_trace_file_is_named_with_line_and_column);
     suite_add_tcase(s, tc);

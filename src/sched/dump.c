@@ -15,6 +15,9 @@ ll_trace_meta ll__trace_meta(const ll_loop *loop) {
     m.lesson = lesson && *lesson ? lesson : NULL;
     m.clock = loop->real ? "real" : "virtual";
     m.library = LL_VERSION_STRING;
+    /* Only a real-clock trace says when it ran: a virtual one is the same
+     * text whenever it is made. */
+    m.start = loop->real ? loop->start_iso : NULL;
     return m;
 }
 

@@ -208,6 +208,7 @@ struct ll_loop {
     ll__tw trace_tw;            /* the text writer */
     uint32_t sig_str[32];       /* signal names in the string table */
     uint32_t exit_str;          /* "exited without closing" in it */
+    char start_iso[32];         /* when the loop was made, UTC, ISO 8601 */
     const char *program;        /* program name for the trace */
     int problems;               /* things reported that make close return 1 */
     bool deadlocked;            /* run_once found a deadlock */

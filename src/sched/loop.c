@@ -362,6 +362,10 @@ ll_loop *ll_loop_new(const ll_loop_opts *opts) {
     loop->default_stack = ll__stack_round(ss);
     loop->stacks = ll__stack_pool_thread();
     loop->wall0 = ll__wall_ns();
+    time_t now = time(NULL);
+    struct tm tm;
+    if (gmtime_r(&now, &tm))
+        strftime(loop->start_iso, sizeof loop->start_iso, "%Y-%m-%dT%H:%M:%SZ", &tm);
     if (loop->real && ll__uv_init(loop) != 0) {
         fputs("looplab: could not start libuv for the real clock; using the virtual clock\n",
               stderr);
@@ -769,8 +773,17 @@ static void trace_open(ll_loop *loop) {
     int fd;
     if (strcmp(loop->trace_path, "-") == 0)
         fd = 2;
-    else if (strncmp(loop->trace_path, "fd:", 3) == 0)
+    else if (strncmp(loop->trace_path, "fd:", 3) == 0) {
+        /* One trace per descriptor: a second loop in the same program would
+         * start a second trace in the middle of the first. */
+        static atomic_int fd_taken;
+        if (atomic_exchange(&fd_taken, 1)) {
+            fprintf(stderr, "looplab: this program runs more than one event loop; the trace "
+                            "holds the first one only\n");
+            return;
+        }
         fd = atoi(loop->trace_path + 3) > 2 ? dup(atoi(loop->trace_path + 3)) : -1;
+    }
     else
         fd = open(loop->trace_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) {

@@ -1,5 +1,5 @@
 /* broken.c - a program that goes wrong on purpose, for `looplab run`'s
- * tests: `broken crash|abort|hang|exit|fail|ok`.  Each prints a line and
+ * tests: `broken crash|abort|hang|exit|fail|twoloops|ok`.  Each prints a line and
  * sleeps once (so there is a trace worth keeping), then misbehaves inside a
  * task. */
 #include <looplab.h>
@@ -41,5 +41,11 @@ static ll_value amain(ll_value unused) {
 int main(int argc, char **argv) {
     if (argc > 1)
         mode = argv[1];
+    if (strcmp(mode, "twoloops") == 0) {
+        /* Two asyncio.run() calls one after the other. */
+        mode = "ok";
+        int rc = ll_run(ll_coro(amain, ll_none()));
+        return rc | ll_run(ll_coro(amain, ll_none()));
+    }
     return ll_run(ll_coro(amain, ll_none()));
 }
