@@ -163,7 +163,7 @@ static int cmd_list(void) {
     lesson ls[128];
     size_t n = find_lessons(ls, 128);
     for (size_t i = 0; i < n; i++)
-        printf("%3d  %-32s %s\n", ls[i].number, ls[i].title, ls[i].summary);
+        printf("%3d  %s\n     %s\n", ls[i].number, ls[i].title, ls[i].summary);
     return n ? 0 : 1;
 }
 
