@@ -76,14 +76,14 @@ static void load_saved(ll_trace *t) {
     ck_assert_msg(!t->truncated, "the saved trace should end with @end");
 }
 
-static const ll_event *last_event(const ll_trace *t) {
+static const ll_trace_event *last_event(const ll_trace *t) {
     ck_assert_uint_gt(t->rec.n, 0);
     return ll__rec_at(&t->rec, t->rec.n - 1);
 }
 
 static bool has_print(const ll_trace *t, const char *text) {
     for (size_t i = 0; i < t->rec.n; i++) {
-        const ll_event *e = ll__rec_at(&t->rec, i);
+        const ll_trace_event *e = ll__rec_at(&t->rec, i);
         size_t n;
         if (e->kind == LL_EV_PRINT && strcmp(ll__rec_strp(&t->rec, e->str, &n), text) == 0)
             return true;

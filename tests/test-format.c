@@ -50,7 +50,7 @@ static void generate(ll__recorder *r, size_t nevents) {
     int64_t t = 0;
     char sbuf[256];
     for (size_t i = 0; i < nevents; i++) {
-        ll_event *e = ll__rec_next(r);
+        ll_trace_event *e = ll__rec_next(r);
         memset(e, 0, sizeof *e);
         t += (int64_t)below(3) * (int64_t)below(2000000000);
         e->t = t;
@@ -92,7 +92,7 @@ static void generate(ll__recorder *r, size_t nevents) {
 static void assert_same_events(const ll__recorder *a, const ll__recorder *b, bool wall) {
     ck_assert_uint_eq(a->n, b->n);
     for (size_t i = 0; i < a->n; i++) {
-        const ll_event *x = ll__rec_at(a, i), *y = ll__rec_at(b, i);
+        const ll_trace_event *x = ll__rec_at(a, i), *y = ll__rec_at(b, i);
         ck_assert_msg(x->kind == y->kind && x->t == y->t && x->task == y->task &&
                           x->sub == y->sub && x->obj == y->obj && x->val == y->val,
                       "event %zu (%s) differs after the round trip", i,

@@ -5,7 +5,7 @@
 
 #include "sched/internal.h"
 
-_Static_assert(sizeof(ll_event) == 48, "events are fixed-size 48-byte records");
+_Static_assert(sizeof(ll_trace_event) == 48, "events are fixed-size 48-byte records");
 
 START_TEST(every_kind_has_one_unique_name) {
     for (unsigned i = 0; i < LL_EV__COUNT; i++) {
@@ -61,7 +61,7 @@ static ll_loop *run_open(ll_coro_fn fn, ll_clock clock, int record) {
 static uint32_t task_id_named(const ll_loop *loop, const char *name) {
     const ll__recorder *r = &loop->rec;
     for (size_t i = 0; i < r->n; i++) {
-        const ll_event *e = ll__rec_at(r, i);
+        const ll_trace_event *e = ll__rec_at(r, i);
         size_t len;
         if (e->kind == LL_EV_TASK_NEW && strcmp(ll__rec_strp(r, e->str, &len), name) == 0)
             return e->task;
@@ -97,7 +97,7 @@ START_TEST(a_task_life_is_recorded_step_by_step) {
     size_t k = 0;
     int64_t last_t = 0, last_wall = 0;
     for (size_t i = 0; i < r->n; i++) {
-        const ll_event *e = ll__rec_at(r, i);
+        const ll_trace_event *e = ll__rec_at(r, i);
         ck_assert_msg(e->t >= last_t, "loop time went backwards at event %zu", i);
         ck_assert_msg(e->wall >= last_wall, "wall time went backwards at event %zu", i);
         last_t = e->t;
@@ -135,7 +135,7 @@ START_TEST(task_new_names_parent_and_creation_site) {
     uint32_t main_id = task_id_named(loop, "Task-1");
     int found = 0;
     for (size_t i = 0; i < r->n; i++) {
-        const ll_event *e = ll__rec_at(r, i);
+        const ll_trace_event *e = ll__rec_at(r, i);
         if (e->kind != LL_EV_TASK_NEW || e->task == main_id)
             continue;
         found++;
@@ -295,7 +295,7 @@ START_TEST(real_clock_times_are_real) {
     const ll__recorder *r = &loop->rec;
     bool seen = false;
     for (size_t i = 0; i < r->n; i++) {
-        const ll_event *e = ll__rec_at(r, i);
+        const ll_trace_event *e = ll__rec_at(r, i);
         if (e->kind == LL_EV_PRINT) {
             seen = true;
             ck_assert_int_ge(e->t, 30000000);
@@ -331,7 +331,7 @@ START_TEST(cancelling_a_sleep_records_the_timer_cancel) {
     uint32_t id = task_id_named(loop, "long");
     int arm = 0, cancel = 0, cancelled = 0, req = 0;
     for (size_t i = 0; i < r->n; i++) {
-        const ll_event *e = ll__rec_at(r, i);
+        const ll_trace_event *e = ll__rec_at(r, i);
         arm += e->kind == LL_EV_TIMER_ARM && e->task == id;
         cancel += e->kind == LL_EV_TIMER_CANCEL && e->task == id;
         cancelled += e->kind == LL_EV_TASK_CANCELLED && e->task == id;

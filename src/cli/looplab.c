@@ -367,7 +367,7 @@ static void add_run_end(ll_trace *t, const child *c, const char *detail) {
         return;
     int64_t now = r->n ? ll__rec_at(r, r->n - 1)->t : 0;
     int64_t wall = r->n ? ll__rec_at(r, r->n - 1)->wall : 0;
-    ll_event *e = ll__rec_next(r);
+    ll_trace_event *e = ll__rec_next(r);
     if (!e)
         return;
     memset(e, 0, sizeof *e);

@@ -35,7 +35,7 @@ static void queue_cb(ll_future *f, const ll__donecb *cb) {
         ll_task *t = cb->arg;
         t->state = LL__TASK_READY;
         if (LL__REC(loop)) {
-            ll_event *e = ll__ev(loop, LL_EV_TASK_READY, t->fut.id, NULL, 0);
+            ll_trace_event *e = ll__ev(loop, LL_EV_TASK_READY, t->fut.id, NULL, 0);
             if (e) {
                 e->sub = f->kind == LL__FK_SLEEP          ? LL_REASON_SLEEP_DONE
                          : f->state == LL__FUT_CANCELLED ? LL_REASON_CANCELLED
@@ -46,7 +46,7 @@ static void queue_cb(ll_future *f, const ll__donecb *cb) {
             }
         }
     } else if (LL__REC(loop)) {
-        ll_event *e = ll__ev(loop, LL_EV_CB_QUEUED, cb->tid, NULL, 0);
+        ll_trace_event *e = ll__ev(loop, LL_EV_CB_QUEUED, cb->tid, NULL, 0);
         if (e) {
             e->obj = f->id;
             e->sub = cb->user ? LL_REASON_DONE_CALLBACK : LL_REASON_GATHER;
@@ -60,7 +60,7 @@ void ll__future_complete(ll_future *f, ll__fut_state state, ll_value v) {
     f->state = (uint8_t)state;
     f->result = v;
     if (LL__REC(loop) && f->kind != LL__FK_TASK && f->kind != LL__FK_SLEEP) {
-        ll_event *e = ll__ev(loop, LL_EV_FUT_DONE, ll__cur_tid(loop), NULL, 0);
+        ll_trace_event *e = ll__ev(loop, LL_EV_FUT_DONE, ll__cur_tid(loop), NULL, 0);
         if (e) {
             e->obj = f->id;
             e->sub = state == LL__FUT_CANCELLED ? 2 : ll_failed(v) ? 1 : 0;
@@ -144,7 +144,7 @@ ll_future *ll__future_new(const char *file, int line) {
     f->next_owned = loop->owned_futs;
     loop->owned_futs = f;
     if (LL__REC(loop)) {
-        ll_event *e = ll__ev(loop, LL_EV_FUT_NEW, ll__cur_tid(loop), file, line);
+        ll_trace_event *e = ll__ev(loop, LL_EV_FUT_NEW, ll__cur_tid(loop), file, line);
         if (e) {
             e->obj = f->id;
             e->sub = LL__FK_PLAIN;
@@ -230,7 +230,7 @@ ll_value ll_future_result(ll_future *f) {
 /* A user's done callback, called through the ready queue. */
 static void run_user_cb(ll_loop *loop, const ll__ready *e) {
     if (LL__REC(loop)) {
-        ll_event *ev = ll__ev(loop, LL_EV_CB_RUN, e->tid, NULL, 0);
+        ll_trace_event *ev = ll__ev(loop, LL_EV_CB_RUN, e->tid, NULL, 0);
         if (ev) {
             ev->obj = e->oid;
             ev->sub = LL_REASON_DONE_CALLBACK;

@@ -31,7 +31,7 @@ static void child_done(ll_loop *loop, const ll__ready *e) {
     gather_fut *g = e->b;
     ll_future *outer = &g->fut;
     if (LL__REC(loop)) {
-        ll_event *ev = ll__ev(loop, LL_EV_CB_RUN, e->tid, NULL, 0);
+        ll_trace_event *ev = ll__ev(loop, LL_EV_CB_RUN, e->tid, NULL, 0);
         if (ev) {
             ev->obj = outer->id;
             ev->sub = LL_REASON_GATHER;
@@ -97,7 +97,7 @@ static gather_fut *gather_new(ll_loop *loop, size_t n, bool retexc, const char *
     g->fut.next_owned = loop->owned_futs;
     loop->owned_futs = &g->fut;
     if (LL__REC(loop)) {
-        ll_event *e = ll__ev(loop, LL_EV_FUT_NEW, ll__cur_tid(loop), file, line);
+        ll_trace_event *e = ll__ev(loop, LL_EV_FUT_NEW, ll__cur_tid(loop), file, line);
         if (e) {
             e->obj = g->fut.id;
             e->sub = LL__FK_GATHER;

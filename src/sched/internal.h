@@ -254,9 +254,9 @@ void ll__warn(ll_loop *loop, ll_warn_kind kind, const char *file, int line,
               const char *fmt, ...) LL_PRINTF(5, 6);
 
 /* Recording helpers: every event goes through ll__ev(). */
-static inline ll_event *ll__ev(ll_loop *loop, ll_event_kind kind, uint32_t task,
+static inline ll_trace_event *ll__ev(ll_loop *loop, ll_event_kind kind, uint32_t task,
                                const char *file, int line) {
-    ll_event *e = ll__rec_next(&loop->rec);
+    ll_trace_event *e = ll__rec_next(&loop->rec);
     if (!e)
         return NULL;
     e->t = loop->now;

@@ -238,7 +238,7 @@ void ll__timer_arm(ll_loop *loop, ll__timer *t, int64_t when) {
     loop->nheap++;
     heap_up(loop, loop->nheap - 1);
     if (LL__REC(loop)) {
-        ll_event *e = ll__ev(loop, LL_EV_TIMER_ARM, t->tid, NULL, 0);
+        ll_trace_event *e = ll__ev(loop, LL_EV_TIMER_ARM, t->tid, NULL, 0);
         if (e) {
             e->obj = t->id;
             e->val = when;
@@ -251,7 +251,7 @@ void ll__timer_cancel(ll_loop *loop, ll__timer *t) {
         return;
     heap_remove_at(loop, t->heap_idx);
     if (LL__REC(loop)) {
-        ll_event *e = ll__ev(loop, LL_EV_TIMER_CANCEL, t->tid, NULL, 0);
+        ll_trace_event *e = ll__ev(loop, LL_EV_TIMER_CANCEL, t->tid, NULL, 0);
         if (e)
             e->obj = t->id;
     }
@@ -273,7 +273,7 @@ static void vreport(ll_loop *loop, ll_warn_kind kind, const char *file, int line
         fprintf(stderr, "looplab: %s%s\n", where, msg);
     fflush(stderr);
     if (loop && LL__REC(loop)) {
-        ll_event *e = ll__ev(loop, LL_EV_WARN, ll__cur_tid(loop), file, line);
+        ll_trace_event *e = ll__ev(loop, LL_EV_WARN, ll__cur_tid(loop), file, line);
         if (e) {
             e->sub = (uint16_t)kind;
             e->str = ll__rec_str(&loop->rec, msg, strlen(msg));
@@ -375,7 +375,7 @@ ll_loop *ll_loop_new(const ll_loop_opts *opts) {
     loop->prev_current = ll__current_loop;
     ll__current_loop = loop;
     if (LL__REC(loop)) {
-        ll_event *e = ll__ev(loop, LL_EV_LOOP_START, 0, NULL, 0);
+        ll_trace_event *e = ll__ev(loop, LL_EV_LOOP_START, 0, NULL, 0);
         if (e) {
             const char *c = loop->real ? "real" : "virtual";
             e->str = ll__rec_str(&loop->rec, c, strlen(c));
@@ -429,7 +429,7 @@ static void poll_phase(ll_loop *loop) {
         return;
     step_clock_sync(loop);
     if (timeout != 0 || loop->real) {
-        ll_event *e = ll__ev(loop, LL_EV_POLL, 0, NULL, 0);
+        ll_trace_event *e = ll__ev(loop, LL_EV_POLL, 0, NULL, 0);
         if (e) {
             e->val = timeout;
             e->aux = jumped;
@@ -440,7 +440,7 @@ static void poll_phase(ll_loop *loop) {
 static void run_once(ll_loop *loop) {
     loop->iterations++;
     if (LL__REC(loop)) {
-        ll_event *e = ll__ev(loop, LL_EV_ITER, 0, NULL, 0);
+        ll_trace_event *e = ll__ev(loop, LL_EV_ITER, 0, NULL, 0);
         if (e) {
             e->val = (int64_t)loop->iterations;
             e->aux = (uint32_t)loop->ready.len;
@@ -451,13 +451,13 @@ static void run_once(ll_loop *loop) {
         ll__timer *t = loop->heap[0];
         heap_remove_at(loop, 0);
         if (LL__REC(loop)) {
-            ll_event *e = ll__ev(loop, LL_EV_TIMER_FIRE, t->tid, NULL, 0);
+            ll_trace_event *e = ll__ev(loop, LL_EV_TIMER_FIRE, t->tid, NULL, 0);
             if (e)
                 e->obj = t->id;
         }
         ll__ready_push(loop, &(ll__ready){t->fn, t->a, t->b, NULL, t->tid, t->id});
         if (LL__REC(loop)) {
-            ll_event *e = ll__ev(loop, LL_EV_CB_QUEUED, t->tid, NULL, 0);
+            ll_trace_event *e = ll__ev(loop, LL_EV_CB_QUEUED, t->tid, NULL, 0);
             if (e) {
                 e->obj = t->id;
                 e->sub = LL_REASON_TIMER;
@@ -685,7 +685,7 @@ static void note_end(ll_loop *loop, int how, int64_t code, uint32_t detail) {
     ll__recorder *r = &loop->rec;
     if (!r->on || !r->cur || r->cur == r->end)
         return;
-    ll_event *e = r->cur++;
+    ll_trace_event *e = r->cur++;
     r->n++;
     memset(e, 0, sizeof *e);
     e->t = loop->now;
@@ -859,7 +859,7 @@ int ll_loop_close(ll_loop *loop) {
                      ll_err_name(f->result.err), ll_errmsg(f->result));
     ll__coro_sweep(loop);
     if (LL__REC(loop)) {
-        ll_event *e = ll__ev(loop, LL_EV_LOOP_STOP, 0, NULL, 0);
+        ll_trace_event *e = ll__ev(loop, LL_EV_LOOP_STOP, 0, NULL, 0);
         if (e)
             e->aux = (uint32_t)loop->iterations;
     }
@@ -915,7 +915,7 @@ static void run_handle(ll_loop *loop, const ll__ready *e) {
     if (h->cancelled)
         return;
     if (LL__REC(loop)) {
-        ll_event *ev = ll__ev(loop, LL_EV_CB_RUN, 0, NULL, 0);
+        ll_trace_event *ev = ll__ev(loop, LL_EV_CB_RUN, 0, NULL, 0);
         if (ev) {
             ev->obj = h->timer.id;
             ev->sub = LL_REASON_CALL_SOON;
@@ -958,7 +958,7 @@ ll_handle *ll__call_at(ll_loop *loop, double t, int mode, ll_callback_fn fn, voi
     if (mode == 0) {
         ll__ready_push(loop, &(ll__ready){run_handle, h, NULL, NULL, 0, h->timer.id});
         if (LL__REC(loop)) {
-            ll_event *e = ll__ev(loop, LL_EV_CB_QUEUED, ll__cur_tid(loop), file, line);
+            ll_trace_event *e = ll__ev(loop, LL_EV_CB_QUEUED, ll__cur_tid(loop), file, line);
             if (e) {
                 e->obj = h->timer.id;
                 e->sub = LL_REASON_CALL_SOON;
@@ -992,7 +992,7 @@ static void record_text(ll_event_kind kind, const char *file, int line, const ch
     if (!loop || !LL__REC(loop))
         return;
     loop->wall = ll__step_wall(loop);
-    ll_event *e = ll__ev(loop, kind, ll__cur_tid(loop), file, line);
+    ll_trace_event *e = ll__ev(loop, kind, ll__cur_tid(loop), file, line);
     if (e)
         e->str = ll__rec_str(&loop->rec, text, len);
 }

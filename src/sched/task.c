@@ -122,7 +122,7 @@ ll_task *ll__task_from(void *aw) {
 static void task_step(ll_loop *loop, const ll__ready *e);
 
 static void record_end(ll_loop *loop, ll_task *t, ll_event_kind kind, ll_value v) {
-    ll_event *e = ll__ev(loop, kind, t->fut.id, NULL, 0);
+    ll_trace_event *e = ll__ev(loop, kind, t->fut.id, NULL, 0);
     if (!e)
         return;
     if (kind == LL_EV_TASK_DONE) {
@@ -226,7 +226,7 @@ static inline void step_end(ll_loop *loop, ll_task *t) {
 
 static inline void record_run(ll_loop *loop, ll_task *t) {
     if (LL__REC(loop)) {
-        ll_event *e = ll__ev(loop, LL_EV_TASK_RUN, t->fut.id, NULL, 0);
+        ll_trace_event *e = ll__ev(loop, LL_EV_TASK_RUN, t->fut.id, NULL, 0);
         if (e)
             e->aux = (uint32_t)loop->ready.len;
     }
@@ -401,7 +401,7 @@ static ll_task *create_task(ll_loop *loop, ll_coro *c, const char *name,
     loop->tasks_tail = t;
     loop->ntasks++;
     if (LL__REC(loop)) {
-        ll_event *e = ll__ev(loop, LL_EV_TASK_NEW, id, file, line);
+        ll_trace_event *e = ll__ev(loop, LL_EV_TASK_NEW, id, file, line);
         if (e) {
             e->obj = t->parent ? t->parent->fut.id : 0;
             e->str = ll__rec_str(&loop->rec, t->name, strlen(t->name));
@@ -414,7 +414,7 @@ static ll_task *create_task(ll_loop *loop, ll_coro *c, const char *name,
     t->state = LL__TASK_READY;
     ll__ready_push(loop, &(ll__ready){task_step, t, NULL, NULL, id, id});
     if (LL__REC(loop)) {
-        ll_event *e = ll__ev(loop, LL_EV_TASK_READY, id, NULL, 0);
+        ll_trace_event *e = ll__ev(loop, LL_EV_TASK_READY, id, NULL, 0);
         if (e) {
             e->sub = LL_REASON_CREATED;
             e->aux = (uint32_t)loop->ready.len - 1;
@@ -525,7 +525,7 @@ static ll_value wait_on(ll_loop *loop, ll_task *t, ll_future *f, ll_wait_kind ki
     t->state = LL__TASK_WAITING;
     t->wait_kind = (uint8_t)kind;
     if (LL__REC(loop)) {
-        ll_event *e = ll__ev(loop, LL_EV_TASK_WAIT, t->fut.id, file, line);
+        ll_trace_event *e = ll__ev(loop, LL_EV_TASK_WAIT, t->fut.id, file, line);
         if (e) {
             e->sub = (uint16_t)kind;
             e->obj = f->id;
@@ -552,13 +552,13 @@ static ll_value await_coro(ll_loop *loop, ll_task *t, ll_coro *c) {
     const char *name = c->fn_name;
     coro_consume(loop, c);
     if (LL__REC(loop)) {
-        ll_event *e = ll__ev(loop, LL_EV_CORO_ENTER, t->fut.id, NULL, 0);
+        ll_trace_event *e = ll__ev(loop, LL_EV_CORO_ENTER, t->fut.id, NULL, 0);
         if (e)
             e->str = ll__rec_str(&loop->rec, name, strlen(name));
     }
     ll_value v = fn(arg);
     if (LL__REC(loop)) {
-        ll_event *e = ll__ev(loop, LL_EV_CORO_EXIT, t->fut.id, NULL, 0);
+        ll_trace_event *e = ll__ev(loop, LL_EV_CORO_EXIT, t->fut.id, NULL, 0);
         if (e)
             e->str = ll__rec_str(&loop->rec, name, strlen(name));
     }
@@ -604,7 +604,7 @@ ll_value ll__await(void *aw, const char *file, int line) {
 static void sleep_timer_cb(ll_loop *loop, const ll__ready *e) {
     ll_future *f = e->a;
     if (LL__REC(loop)) {
-        ll_event *ev = ll__ev(loop, LL_EV_CB_RUN, e->tid, NULL, 0);
+        ll_trace_event *ev = ll__ev(loop, LL_EV_CB_RUN, e->tid, NULL, 0);
         if (ev) {
             ev->obj = e->oid;
             ev->sub = LL_REASON_TIMER;
@@ -629,7 +629,7 @@ int ll__sleep(double seconds, const char *file, int line) {
         t->state = LL__TASK_READY;
         ll__ready_push(loop, &(ll__ready){task_step, t, NULL, NULL, t->fut.id, t->fut.id});
         if (LL__REC(loop)) {
-            ll_event *e = ll__ev(loop, LL_EV_TASK_READY, t->fut.id, file, line);
+            ll_trace_event *e = ll__ev(loop, LL_EV_TASK_READY, t->fut.id, file, line);
             if (e) {
                 e->sub = LL_REASON_YIELD;
                 e->aux = (uint32_t)loop->ready.len - 1;
@@ -676,7 +676,7 @@ bool ll__task_cancel(ll_task *t, const char *file, int line) {
     t->fut.retrieved = true;
     bool done = t->fut.state != LL__FUT_PENDING;
     if (LL__REC(loop)) {
-        ll_event *e = ll__ev(loop, LL_EV_CANCEL, ll__cur_tid(loop), file, line);
+        ll_trace_event *e = ll__ev(loop, LL_EV_CANCEL, ll__cur_tid(loop), file, line);
         if (e) {
             e->obj = t->fut.id;
             e->aux = !done;

@@ -12,7 +12,7 @@
 
 #include <stdint.h>
 
-/* Generic fields of ll_event: task, obj, aux, val, str, site (see below). */
+/* Generic fields of ll_trace_event: task, obj, aux, val, str, site (see below). */
 #define LL_EVENT_MAP(X)                                                        \
     X(LOOP_START, "loop_start", "str=clock name, val=start wall time ns")      \
     X(LOOP_STOP, "loop_stop", "aux=iterations run")                            \
@@ -105,7 +105,7 @@ typedef enum ll_warn_kind {
 /* One recorded event: fixed size (48 bytes), appended in memory.  Strings are
  * ids into the recorder's string table (0 = none); sites are ids into its site
  * table (0 = unknown). */
-typedef struct ll_event {
+typedef struct ll_trace_event {
     int64_t t;      /* loop time in ns (virtual or real) */
     int64_t wall;   /* monotonic ns since the loop started */
     uint16_t kind;  /* ll_event_kind */
@@ -116,7 +116,7 @@ typedef struct ll_event {
     uint32_t aux;   /* small integer, by kind */
     uint32_t str;   /* string id, by kind */
     int64_t val;    /* deadline / number, by kind */
-} ll_event;
+} ll_trace_event;
 
 const char *ll_event_kind_name(unsigned kind);
 const char *ll_reason_name(unsigned reason);

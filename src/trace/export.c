@@ -107,7 +107,7 @@ static void names_build(names *nm, const ll__recorder *r) {
     nm->v = NULL;
     nm->n = 0;
     for (size_t i = 0; i < r->n; i++) {
-        const ll_event *e = ll__rec_at(r, i);
+        const ll_trace_event *e = ll__rec_at(r, i);
         if (e->kind != LL_EV_TASK_NEW)
             continue;
         if (e->task >= nm->n) {
@@ -128,7 +128,7 @@ static void names_build(names *nm, const ll__recorder *r) {
 static uint32_t name_of(const names *nm, uint32_t task) { return task < nm->n ? nm->v[task] : 0; }
 
 /* The fields of an event as JSON members (after a leading comma). */
-static void json_fields(FILE *out, const ll__recorder *r, const ll_event *e) {
+static void json_fields(FILE *out, const ll__recorder *r, const ll_trace_event *e) {
     bool covered[S__N] = {false};
     for (const fspec *sp = ll__fields_of(e->kind); sp->key; sp++) {
         int64_t v = ll__field_get(e, sp->slot);
@@ -193,7 +193,7 @@ int ll_trace_export_jsonl(FILE *out, const ll_trace *t) {
     }
     fprintf(out, ",\"events\":%zu,\"truncated\":%s}\n", r->n, t->truncated ? "true" : "false");
     for (size_t i = 0; i < r->n; i++) {
-        const ll_event *e = ll__rec_at(r, i);
+        const ll_trace_event *e = ll__rec_at(r, i);
         fputs("{\"t\":", out);
         json_secs(out, e->t);
         fprintf(out, ",\"task\":%u", e->task);
@@ -316,7 +316,7 @@ int ll_trace_export_chrome(FILE *out, const ll_trace *t) {
     int64_t last = 0;
     uint64_t flow_id = 0;
     for (size_t i = 0; i < r->n; i++) {
-        const ll_event *e = ll__rec_at(r, i);
+        const ll_trace_event *e = ll__rec_at(r, i);
         last = e->t;
         lane *l = e->task < nl ? &lanes[e->task] : NULL;
         switch (e->kind) {
@@ -480,7 +480,7 @@ int ll_trace_stats(FILE *out, const ll_trace *t) {
     int64_t t0 = r->n ? ll__rec_at(r, 0)->t : 0, t1 = t0;
     int64_t w0 = r->n ? ll__rec_at(r, 0)->wall : 0, w1 = w0;
     for (size_t i = 0; i < r->n; i++) {
-        const ll_event *e = ll__rec_at(r, i);
+        const ll_trace_event *e = ll__rec_at(r, i);
         t1 = e->t;
         w1 = e->wall;
         if (e->task >= n)

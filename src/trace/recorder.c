@@ -56,10 +56,10 @@ void ll__rec_free(ll__recorder *r) {
     memset(r, 0, sizeof *r);
 }
 
-ll_event *ll__rec_grow(ll__recorder *r) {
+ll_trace_event *ll__rec_grow(ll__recorder *r) {
     if (r->nchunks == r->chunkcap) {
         size_t cap = r->chunkcap ? r->chunkcap * 2 : 16;
-        ll_event **c = realloc(r->chunks, cap * sizeof *c);
+        ll_trace_event **c = realloc(r->chunks, cap * sizeof *c);
         if (!c)
             goto oom;
         r->chunks = c;
@@ -74,7 +74,7 @@ ll_event *ll__rec_grow(ll__recorder *r) {
 #if defined(MADV_HUGEPAGE)
     madvise(mem, LL_REC_CHUNK_BYTES, MADV_HUGEPAGE);
 #endif
-    ll_event *chunk = mem;
+    ll_trace_event *chunk = mem;
     r->chunks[r->nchunks++] = chunk;
     r->cur = chunk + 1;
     r->end = chunk + LL_REC_CHUNK;

@@ -18,7 +18,7 @@
 #include "events.h"
 
 #define LL_REC_CHUNK_BYTES (2u << 20)
-#define LL_REC_CHUNK (LL_REC_CHUNK_BYTES / sizeof(ll_event))
+#define LL_REC_CHUNK (LL_REC_CHUNK_BYTES / sizeof(ll_trace_event))
 
 typedef struct ll__site {
     const char *file; /* borrowed: __FILE__ literals live for the program */
@@ -27,11 +27,11 @@ typedef struct ll__site {
 
 typedef struct ll__recorder {
     bool on;                 /* recording enabled */
-    ll_event **chunks;       /* chunk i holds events [i*CHUNK, (i+1)*CHUNK) */
+    ll_trace_event **chunks;       /* chunk i holds events [i*CHUNK, (i+1)*CHUNK) */
     size_t nchunks, chunkcap;
     size_t n;                /* events recorded */
-    ll_event *cur;           /* next free slot in the last chunk */
-    ll_event *end;           /* one past the last chunk's slots */
+    ll_trace_event *cur;           /* next free slot in the last chunk */
+    ll_trace_event *end;           /* one past the last chunk's slots */
     char *strs;              /* string table; offset 0 is the empty string */
     size_t strlen_, strcap;
     ll__site *sites;         /* site table; id 0 is "unknown" */
@@ -45,8 +45,8 @@ void ll__rec_free(ll__recorder *r);
 
 /* Reserves the next event slot (growing by a chunk when needed); NULL when
  * memory ran out, in which case recording switches itself off. */
-ll_event *ll__rec_grow(ll__recorder *r);
-static inline ll_event *ll__rec_next(ll__recorder *r) {
+ll_trace_event *ll__rec_grow(ll__recorder *r);
+static inline ll_trace_event *ll__rec_next(ll__recorder *r) {
     if (r->cur != r->end) {
         r->n++;
         return r->cur++;
@@ -55,7 +55,7 @@ static inline ll_event *ll__rec_next(ll__recorder *r) {
 }
 
 /* Event i (0-based, i < r->n). */
-static inline const ll_event *ll__rec_at(const ll__recorder *r, size_t i) {
+static inline const ll_trace_event *ll__rec_at(const ll__recorder *r, size_t i) {
     return &r->chunks[i / LL_REC_CHUNK][i % LL_REC_CHUNK];
 }
 

@@ -12,7 +12,7 @@
 
 /* ---- the field table ------------------------------------------------------
  * For each event kind: the fields it writes, under which key, from which slot
- * of ll_event, as which type.  Slots no entry covers are still written when
+ * of ll_trace_event, as which type.  Slots no entry covers are still written when
  * non-zero, under their raw names (_sub, _obj, _aux, _val, _str), so any
  * event survives a round trip. */
 
@@ -110,7 +110,7 @@ static const char *const outcome_names[] = {"result", "error", "cancelled"};
 static const char *const how_names[] = {"closed", "exited", "signal", "timeout", "lost"};
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
-int64_t ll__field_get(const ll_event *e, unsigned s) {
+int64_t ll__field_get(const ll_trace_event *e, unsigned s) {
     switch (s) {
     case S_SUB: return e->sub;
     case S_OBJ: return e->obj;
@@ -120,7 +120,7 @@ int64_t ll__field_get(const ll_event *e, unsigned s) {
     }
 }
 
-static void slot_set(ll_event *e, unsigned s, int64_t v) {
+static void slot_set(ll_trace_event *e, unsigned s, int64_t v) {
     switch (s) {
     case S_SUB: e->sub = (uint16_t)v; break;
     case S_OBJ: e->obj = (uint32_t)v; break;
@@ -386,7 +386,7 @@ static void learn_name(ll__tw *w, uint32_t task, uint32_t str, bool may_grow) {
     w->names[task] = str;
 }
 
-static void put_event(ll__tw *w, const ll__recorder *r, const ll_event *e, bool may_grow) {
+static void put_event(ll__tw *w, const ll__recorder *r, const ll_trace_event *e, bool may_grow) {
     if (e->kind == LL_EV_TASK_NEW)
         learn_name(w, e->task, e->str, may_grow);
     /* Fixed columns: time (right-aligned), task, kind. */
@@ -852,7 +852,7 @@ static int remember_task(rd *r, uint32_t id, uint32_t name) {
 }
 
 static int parse_event(rd *r) {
-    ll_event e;
+    ll_trace_event e;
     memset(&e, 0, sizeof e);
     const char *at = r->p;
     if (read_time(r, &e.t) != 0)
@@ -999,7 +999,7 @@ static int parse_event(rd *r) {
         if (remember_task(r, e.task, e.str) != 0)
             return fail(r, task_at, "out of memory");
     }
-    ll_event *slotp = ll__rec_next(&r->t->rec);
+    ll_trace_event *slotp = ll__rec_next(&r->t->rec);
     if (!slotp)
         return fail(r, at, "out of memory");
     *slotp = e;

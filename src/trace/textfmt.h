@@ -36,7 +36,7 @@ typedef struct ll_trace_meta {
 
 /* ---- the field table ------------------------------------------------------
  * For each event kind: the fields it writes, under which key, from which slot
- * of ll_event, as which type.  Slots no entry covers are still written when
+ * of ll_trace_event, as which type.  Slots no entry covers are still written when
  * non-zero, under their raw names (_sub, _obj, _aux, _val, _str), so any
  * event survives a round trip.  The exports use the same table. */
 enum slot { S_SUB, S_OBJ, S_AUX, S_VAL, S_STR, S__N };
@@ -64,7 +64,7 @@ typedef struct fspec {
 /* The fields of an event kind, ending with an entry whose key is NULL. */
 const fspec *ll__fields_of(unsigned kind);
 /* The value in a slot of an event. */
-int64_t ll__field_get(const ll_event *e, unsigned slot);
+int64_t ll__field_get(const ll_trace_event *e, unsigned slot);
 /* The name of an enum-typed value (reason, wait kind, ...), or NULL. */
 const char *ll__field_enum_name(unsigned type, int64_t v);
 
