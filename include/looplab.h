@@ -77,7 +77,9 @@ extern "C" {
     X(OS, -1010, "OSError", "an operating-system call failed")                 \
     X(NOMEM, -1011, "MemoryError", "out of memory")                            \
     X(DEADLOCK, -1012, "DeadlockError",                                        \
-      "every task is waiting and nothing can wake them")
+      "every task is waiting and nothing can wake them")                       \
+    X(QUEUE_FULL, -1013, "QueueFull", "the queue is full")                     \
+    X(QUEUE_EMPTY, -1014, "QueueEmpty", "the queue is empty")
 
 typedef enum ll_errno {
 #define LL__ERRNO_ENUM(name, code, pyname, text) LL_E##name = code,
@@ -356,6 +358,69 @@ size_t ll_future_remove_done_callback(ll_future *fut, ll_done_fn fn, void *arg);
 void ll_handle_cancel(ll_handle *h);
 bool ll_handle_cancelled(const ll_handle *h);
 
+/* ---- Synchronisation: Lock, Event, Semaphore ---------------------------------
+ * asyncio's primitives, with asyncio's order: waiters are served first in,
+ * first out, and a newcomer never overtakes a waiter.  Each is owned by the
+ * loop it was made on (the running or current loop) and freed when it
+ * closes.  A name (may be NULL) is shown in traces.  Calls that wait return
+ * 0, or LL_ECANCELLED when the task was cancelled while waiting. */
+typedef struct ll_lock ll_lock;
+typedef struct ll_event ll_event;
+typedef struct ll_semaphore ll_semaphore;
+typedef struct ll_queue ll_queue;
+
+/* asyncio.Lock() */
+#define ll_lock_new(name) ll__lock_new((name), __FILE__, __LINE__)
+/* `await lock.acquire()` */
+#define ll_lock_acquire(lock) ll__lock_acquire((lock), __FILE__, __LINE__)
+/* lock.release(): LL_ERUNTIME ("Lock is not acquired") on an unlocked lock. */
+#define ll_lock_release(lock) ll__lock_release((lock), __FILE__, __LINE__)
+bool ll_lock_locked(const ll_lock *lock);
+
+/* asyncio.Event(): wait() suspends until set(); set() wakes every waiter,
+ * in the order they began waiting. */
+#define ll_event_new(name) ll__event_new((name), __FILE__, __LINE__)
+#define ll_event_wait(ev) ll__event_wait((ev), __FILE__, __LINE__)
+#define ll_event_set(ev) ll__event_set((ev), __FILE__, __LINE__)
+#define ll_event_clear(ev) ll__event_clear((ev), __FILE__, __LINE__)
+bool ll_event_is_set(const ll_event *ev);
+
+/* asyncio.Semaphore(value) and BoundedSemaphore(value), whose release()
+ * past the initial value is an error (LL_EVALUE). */
+#define ll_semaphore_new(value, name) ll__semaphore_new((value), false, (name), __FILE__, __LINE__)
+#define ll_bounded_semaphore_new(value, name)                                  \
+    ll__semaphore_new((value), true, (name), __FILE__, __LINE__)
+#define ll_semaphore_acquire(sem) ll__semaphore_acquire((sem), __FILE__, __LINE__)
+#define ll_semaphore_release(sem) ll__semaphore_release((sem), __FILE__, __LINE__)
+bool ll_semaphore_locked(const ll_semaphore *sem);
+int ll_semaphore_value(const ll_semaphore *sem);
+
+/* ---- Queues ------------------------------------------------------------------
+ * asyncio.Queue(maxsize), PriorityQueue (smallest first: numbers by value,
+ * strings by strcmp, as Python's heapq orders them) and LifoQueue.  maxsize
+ * <= 0 is unbounded.  put waits only when the queue is full and get only
+ * when it is empty. */
+#define ll_queue_new(maxsize, name) ll__queue_new((maxsize), 0, (name), __FILE__, __LINE__)
+#define ll_priority_queue_new(maxsize, name)                                   \
+    ll__queue_new((maxsize), 1, (name), __FILE__, __LINE__)
+#define ll_lifo_queue_new(maxsize, name) ll__queue_new((maxsize), 2, (name), __FILE__, __LINE__)
+/* `await q.put(v)`: 0 or LL_ECANCELLED. */
+#define ll_queue_put(q, v) ll__queue_put((q), (v), __FILE__, __LINE__)
+/* `await q.get()`: the item, or a CancelledError value. */
+#define ll_queue_get(q) ll__queue_get((q), __FILE__, __LINE__)
+/* q.put_nowait(v): 0 or LL_EQUEUE_FULL.  q.get_nowait(): the item or a
+ * QueueEmpty error value. */
+#define ll_queue_put_nowait(q, v) ll__queue_put_nowait((q), (v), __FILE__, __LINE__)
+#define ll_queue_get_nowait(q) ll__queue_get_nowait((q), __FILE__, __LINE__)
+/* q.task_done(): LL_EVALUE when called more times than items were put. */
+#define ll_queue_task_done(q) ll__queue_task_done((q), __FILE__, __LINE__)
+/* `await q.join()`: until every item put has been marked task_done. */
+#define ll_queue_join(q) ll__queue_join((q), __FILE__, __LINE__)
+size_t ll_queue_qsize(const ll_queue *q);
+bool ll_queue_empty(const ll_queue *q);
+bool ll_queue_full(const ll_queue *q);
+int ll_queue_maxsize(const ll_queue *q);
+
 /* ---- Output and narration ---------------------------------------------------- */
 
 /* print(): writes one line (a newline is added) to standard output and
@@ -385,6 +450,24 @@ ll_future *ll__gatherv(void *const *aws, size_t n, bool return_exceptions,
 ll_handle *ll__call_at(ll_loop *loop, double t, int mode, ll_callback_fn fn, void *arg,
                        const char *file, int line);
 void ll__print(const char *file, int line, const char *fmt, ...) LL_PRINTF(3, 4);
+ll_lock *ll__lock_new(const char *name, const char *file, int line);
+int ll__lock_acquire(ll_lock *lock, const char *file, int line);
+int ll__lock_release(ll_lock *lock, const char *file, int line);
+ll_event *ll__event_new(const char *name, const char *file, int line);
+int ll__event_wait(ll_event *ev, const char *file, int line);
+void ll__event_set(ll_event *ev, const char *file, int line);
+void ll__event_clear(ll_event *ev, const char *file, int line);
+ll_semaphore *ll__semaphore_new(int value, bool bounded, const char *name, const char *file,
+                                int line);
+int ll__semaphore_acquire(ll_semaphore *sem, const char *file, int line);
+int ll__semaphore_release(ll_semaphore *sem, const char *file, int line);
+ll_queue *ll__queue_new(int maxsize, int kind, const char *name, const char *file, int line);
+int ll__queue_put(ll_queue *q, ll_value v, const char *file, int line);
+ll_value ll__queue_get(ll_queue *q, const char *file, int line);
+int ll__queue_put_nowait(ll_queue *q, ll_value v, const char *file, int line);
+ll_value ll__queue_get_nowait(ll_queue *q, const char *file, int line);
+int ll__queue_task_done(ll_queue *q, const char *file, int line);
+int ll__queue_join(ll_queue *q, const char *file, int line);
 void ll__note(const char *file, int line, const char *fmt, ...) LL_PRINTF(3, 4);
 
 #ifdef __cplusplus

@@ -161,6 +161,8 @@ typedef struct ll__ring {
     size_t cap, head, len;
 } ll__ring;
 
+typedef struct ll__sync ll__sync;
+
 struct ll_loop {
     ll__ring ready;             /* the ready queue */
     ll__timer **heap;           /* min-heap of armed timers by (when, seq) */
@@ -185,6 +187,7 @@ struct ll_loop {
     ll_future *owned_futs;      /* plain and gather futures to free */
     ll_handle *owned_handles;   /* call_soon/later handles to free */
     ll_coro *dead_coros;        /* coroutines already used, freed at close */
+    ll__sync *owned_sync;       /* locks, events, semaphores, queues */
     void **task_slabs;          /* blocks that tasks are carved from */
     size_t *task_slab_sizes;    /* bytes of each block (how to free it) */
     size_t ntask_slabs, task_slabcap;
@@ -294,6 +297,13 @@ bool ll__gather_cancel(ll_future *f, const char *file, int line);
 /* ---- task.c ---- */
 ll_task *ll__task_from(void *aw);
 void ll__task_free(ll_loop *loop, ll_task *t);
+/* Suspends the running task on f (a waiter future), recording a wait of
+ * `kind` on the object whose id f carries.  `what` names the call for the
+ * message when there is no running task. */
+ll_value ll__wait_future(ll_future *f, ll_wait_kind kind, const char *what, const char *file,
+                         int line);
+/* sync.c: frees the loop's primitives at close. */
+void ll__sync_free_all(ll_loop *loop);
 /* Gives a coroutine object's memory back for reuse. */
 void ll__coro_release(ll_coro *c);
 /* Frees the memory of every task of the loop (after ll__task_free). */

@@ -630,6 +630,7 @@ static void free_loop(ll_loop *loop) {
         t = next;
     }
     ll__task_slabs_free(loop);
+    ll__sync_free_all(loop);
     for (ll_future *f = loop->owned_futs, *next; f; f = next) {
         next = f->next_owned;
         ll__future_free_cbs(f);

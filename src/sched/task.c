@@ -565,6 +565,14 @@ static ll_value await_coro(ll_loop *loop, ll_task *t, ll_coro *c) {
     return v;
 }
 
+ll_value ll__wait_future(ll_future *f, ll_wait_kind kind, const char *what, const char *file,
+                         int line) {
+    ll_task *t = need_task(what, file, line);
+    if (!t)
+        return ll_raise(LL_ERUNTIME, "%s outside a task", what);
+    return wait_on(t->fut.loop, t, f, kind, -1, file, line);
+}
+
 ll_value ll__await(void *aw, const char *file, int line) {
     ll_task *t = need_task("ll_await()", file, line);
     uint32_t magic = aw ? *(uint32_t *)aw : 0;

@@ -39,6 +39,10 @@
     X(PRINT, "print", "task, str=the printed line")                            \
     X(NOTE, "note", "task, str=the narration")                                 \
     X(WARN, "warn", "task, sub=warning kind, str=the message")                 \
+    X(SYNC_NEW, "sync_new", "obj=primitive id, sub=sync kind, aux=initial value or maxsize, " \
+                            "str=name")                                       \
+    X(SYNC, "sync", "obj=primitive id, sub=operation, aux=value after it (lock: 1 locked; " \
+                    "semaphore: counter; event: 1 set; queue: items), val=waiters after it") \
     X(RUN_END, "run_end", "sub=how it ended (closed, exited, signal, timeout, lost), " \
                           "val=exit code or signal number, str=detail")
 
@@ -77,7 +81,13 @@ typedef enum ll_reason {
     X(SLEEP, "sleep")       /* a timer: val is the deadline */                 \
     X(FUTURE, "future")     /* a plain future */                               \
     X(TASK, "task")         /* another task: obj is its id */                  \
-    X(GATHER, "gather")     /* a gather of several awaitables */
+    X(GATHER, "gather")     /* a gather of several awaitables */         \
+    X(LOCK, "lock")         /* Lock.acquire: obj is the lock */              \
+    X(EVENT, "event")       /* Event.wait */                                 \
+    X(SEMAPHORE, "semaphore") /* Semaphore.acquire */                        \
+    X(QUEUE_PUT, "queue_put") /* Queue.put on a full queue */                \
+    X(QUEUE_GET, "queue_get") /* Queue.get on an empty queue */              \
+    X(QUEUE_JOIN, "queue_join") /* Queue.join */
 
 typedef enum ll_wait_kind {
 #define LL__WAIT_ENUM(name, str) LL_WAIT_##name,
@@ -102,6 +112,44 @@ typedef enum ll_warn_kind {
     LL_WARN__COUNT
 } ll_warn_kind;
 
+/* Kinds of synchronisation primitive (sync_new). */
+#define LL_SYNC_KIND_MAP(X)                                                    \
+    X(LOCK, "lock")                                                            \
+    X(EVENT, "event")                                                          \
+    X(SEMAPHORE, "semaphore")                                                  \
+    X(BOUNDED_SEMAPHORE, "bounded_semaphore")                                  \
+    X(QUEUE, "queue")                                                          \
+    X(PRIORITY_QUEUE, "priority_queue")                                        \
+    X(LIFO_QUEUE, "lifo_queue")
+
+typedef enum ll_sync_kind {
+#define LL__SYNC_KIND_ENUM(name, str) LL_SYNC_##name,
+    LL_SYNC_KIND_MAP(LL__SYNC_KIND_ENUM)
+#undef LL__SYNC_KIND_ENUM
+    LL_SYNC__COUNT
+} ll_sync_kind;
+
+/* Operations on them (sync events). */
+#define LL_SYNC_OP_MAP(X)                                                      \
+    X(ACQUIRE, "acquire")       /* acquired (at once, or after waiting) */      \
+    X(BLOCK, "block")           /* has to wait: the task joins the waiters */   \
+    X(RELEASE, "release")                                                      \
+    X(WAKE, "wake")             /* a waiter is handed the turn */               \
+    X(SET, "set")                                                              \
+    X(CLEAR, "clear")                                                          \
+    X(PUT, "put")                                                              \
+    X(GET, "get")                                                              \
+    X(TASK_DONE, "task_done")                                                  \
+    X(JOIN, "join")             /* join returned: all items processed */        \
+    X(GIVE_UP, "give_up")       /* a waiter left the queue, cancelled */
+
+typedef enum ll_sync_op {
+#define LL__SYNC_OP_ENUM(name, str) LL_SYNC_OP_##name,
+    LL_SYNC_OP_MAP(LL__SYNC_OP_ENUM)
+#undef LL__SYNC_OP_ENUM
+    LL_SYNC_OP__COUNT
+} ll_sync_op;
+
 /* One recorded event: fixed size (48 bytes), appended in memory.  Strings are
  * ids into the recorder's string table (0 = none); sites are ids into its site
  * table (0 = unknown). */
@@ -122,5 +170,7 @@ const char *ll_event_kind_name(unsigned kind);
 const char *ll_reason_name(unsigned reason);
 const char *ll_wait_kind_name(unsigned wait);
 const char *ll_warn_kind_name(unsigned warn);
+const char *ll_sync_kind_name(unsigned kind);
+const char *ll_sync_op_name(unsigned op);
 
 #endif

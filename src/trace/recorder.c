@@ -41,6 +41,24 @@ const char *ll_warn_kind_name(unsigned warn) {
     return warn < LL_WARN__COUNT ? names[warn] : "unknown";
 }
 
+const char *ll_sync_kind_name(unsigned kind) {
+    static const char *const names[] = {
+#define LL__SYNC_KIND_NAME(name, str) str,
+        LL_SYNC_KIND_MAP(LL__SYNC_KIND_NAME)
+#undef LL__SYNC_KIND_NAME
+    };
+    return kind < LL_SYNC__COUNT ? names[kind] : "unknown";
+}
+
+const char *ll_sync_op_name(unsigned op) {
+    static const char *const names[] = {
+#define LL__SYNC_OP_NAME(name, str) str,
+        LL_SYNC_OP_MAP(LL__SYNC_OP_NAME)
+#undef LL__SYNC_OP_NAME
+    };
+    return op < LL_SYNC_OP__COUNT ? names[op] : "unknown";
+}
+
 void ll__rec_init(ll__recorder *r, bool on) {
     memset(r, 0, sizeof *r);
     r->on = on;

@@ -69,6 +69,16 @@ static const fspec sp_text[] = {{"text", S_STR, T_STR, ALWAYS}, END_SPEC};
 static const fspec sp_warn[] = {{"kind", S_SUB, T_WARN, ALWAYS},
                                 {"text", S_STR, T_STR, ALWAYS},
                                 END_SPEC};
+static const fspec sp_sync_new[] = {{"obj", S_OBJ, T_U32, ALWAYS},
+                                    {"kind", S_SUB, T_SYNCKIND, ALWAYS},
+                                    {"value", S_AUX, T_U32, ALWAYS},
+                                    {"name", S_STR, T_STR, 0},
+                                    END_SPEC};
+static const fspec sp_sync[] = {{"obj", S_OBJ, T_U32, ALWAYS},
+                                {"op", S_SUB, T_SYNCOP, ALWAYS},
+                                {"value", S_AUX, T_U32, ALWAYS},
+                                {"waiters", S_VAL, T_I64, ALWAYS},
+                                END_SPEC};
 static const fspec sp_run_end[] = {{"how", S_SUB, T_HOW, ALWAYS},
                                    {"code", S_VAL, T_I64, 0},
                                    {"detail", S_STR, T_STR, 0},
@@ -100,6 +110,8 @@ const fspec *ll__fields_of(unsigned kind) {
     case LL_EV_NOTE: return sp_text;
     case LL_EV_WARN: return sp_warn;
     case LL_EV_RUN_END: return sp_run_end;
+    case LL_EV_SYNC_NEW: return sp_sync_new;
+    case LL_EV_SYNC: return sp_sync;
     default: return sp_none;
     }
 }
@@ -333,6 +345,8 @@ const char *ll__field_enum_name(unsigned type, int64_t v) {
     case T_OUTCOME: return v >= 0 && (size_t)v < NELEM(outcome_names) ? outcome_names[v] : NULL;
     case T_HOW: return v >= 0 && (size_t)v < NELEM(how_names) ? how_names[v] : NULL;
     case T_ERR: return err_name(-(int)v);
+    case T_SYNCKIND: return v >= 0 && v < LL_SYNC__COUNT ? ll_sync_kind_name((unsigned)v) : NULL;
+    case T_SYNCOP: return v >= 0 && v < LL_SYNC_OP__COUNT ? ll_sync_op_name((unsigned)v) : NULL;
     default: return NULL;
     }
 }
@@ -780,6 +794,16 @@ static int read_enum(rd *r, unsigned type, int64_t *out) {
             if (token_is(s, n, how_names[i]))
                 return *out = i, 0;
         return fail(r, at, "unknown run ending '%.*s'", (int)n, s);
+    case T_SYNCKIND:
+        for (unsigned i = 0; i < LL_SYNC__COUNT; i++)
+            if (token_is(s, n, ll_sync_kind_name(i)))
+                return *out = i, 0;
+        return fail(r, at, "unknown primitive kind '%.*s'", (int)n, s);
+    case T_SYNCOP:
+        for (unsigned i = 0; i < LL_SYNC_OP__COUNT; i++)
+            if (token_is(s, n, ll_sync_op_name(i)))
+                return *out = i, 0;
+        return fail(r, at, "unknown operation '%.*s'", (int)n, s);
     case T_ERR: {
         int c = err_code(s, n);
         if (!c)

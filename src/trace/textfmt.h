@@ -53,6 +53,8 @@ enum ftype {
     T_OUTCOME, /* result / error / cancelled */
     T_ERR,     /* an error code stored negated (aux = -code): Python's name */
     T_HOW,     /* how a run ended */
+    T_SYNCKIND, /* LL_SYNC_KIND_MAP name */
+    T_SYNCOP,  /* LL_SYNC_OP_MAP name */
 };
 #define ALWAYS 1 /* written even when zero */
 

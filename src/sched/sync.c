@@ -1,0 +1,613 @@
+/* sync.c - Lock, Event, Semaphore, BoundedSemaphore and the queues, as
+ * CPython 3.11's asyncio/locks.py and asyncio/queues.py implement them.
+ *
+ * Every wait is a future that lives in the waiting call's stack frame and
+ * sits in the primitive's list of waiters (CPython's deque of futures):
+ * waking a waiter completes its future, so the waiter's task is queued like
+ * any other awaiter, in the same order CPython queues it.  The future carries
+ * the primitive's id, so the trace says what a task waits on.
+ *
+ * Every operation is recorded as a `sync` event with the value after it (held
+ * or not, the counter, the number of items) and the number of waiters, so a
+ * viewer can draw who waits on what. */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+    MAGIC_LOCK = 0x4c4c4c4b,  /* "LLLK" */
+    MAGIC_EVENT = 0x4c4c4556, /* "LLEV" */
+    MAGIC_SEM = 0x4c4c534d,   /* "LLSM" */
+    MAGIC_QUEUE = 0x4c4c5155, /* "LLQU" */
+};
+
+typedef struct waiter {
+    ll_future fut;
+    struct waiter *prev, *next;
+    bool linked;
+} waiter;
+
+typedef struct wlist {
+    waiter *head, *tail;
+    size_t n;
+} wlist;
+
+struct ll__sync {
+    uint32_t magic;
+    uint32_t id;
+    ll_loop *loop;
+    const char *name;
+    ll__sync *next_owned;
+};
+
+struct ll_lock {
+    ll__sync h;
+    bool locked;
+    wlist waiters;
+};
+
+struct ll_event {
+    ll__sync h;
+    bool value;
+    wlist waiters;
+};
+
+struct ll_semaphore {
+    ll__sync h;
+    int value;
+    int bound;
+    bool bounded;
+    wlist waiters;
+};
+
+struct ll_queue {
+    ll__sync h;
+    int kind; /* 0 FIFO, 1 priority, 2 LIFO */
+    int maxsize;
+    ll_value *items;
+    size_t n, cap, head; /* FIFO: a ring from head; others: an array */
+    size_t unfinished;
+    wlist getters, putters, joiners;
+};
+
+/* ---- waiter lists ------------------------------------------------------- */
+
+static void wl_append(wlist *l, waiter *w) {
+    w->prev = l->tail;
+    w->next = NULL;
+    if (l->tail)
+        l->tail->next = w;
+    else
+        l->head = w;
+    l->tail = w;
+    l->n++;
+    w->linked = true;
+}
+
+static void wl_remove(wlist *l, waiter *w) {
+    if (!w->linked)
+        return;
+    if (w->prev)
+        w->prev->next = w->next;
+    else
+        l->head = w->next;
+    if (w->next)
+        w->next->prev = w->prev;
+    else
+        l->tail = w->prev;
+    l->n--;
+    w->linked = false;
+}
+
+static inline bool fut_done(const ll_future *f) { return f->state != LL__FUT_PENDING; }
+
+/* ---- common -------------------------------------------------------------- */
+
+static ll_loop *owner_loop(void) { return ll_get_event_loop(); }
+
+static void *sync_new(size_t size, uint32_t magic, ll_sync_kind kind, uint32_t value,
+                      const char *name, const char *file, int line) {
+    ll_loop *loop = owner_loop();
+    if (!loop)
+        return NULL;
+    if (loop->closed) {
+        ll__misuse(loop, file, line, "RuntimeError: Event loop is closed");
+        return NULL;
+    }
+    ll__sync *h = calloc(1, size);
+    if (!h)
+        return NULL;
+    h->magic = magic;
+    h->id = ll__obj_id(loop);
+    h->loop = loop;
+    h->name = name ? ll__arena_strdup(loop, name) : NULL;
+    h->next_owned = loop->owned_sync;
+    loop->owned_sync = h;
+    if (LL__REC(loop)) {
+        ll_trace_event *e = ll__ev(loop, LL_EV_SYNC_NEW, ll__cur_tid(loop), file, line);
+        if (e) {
+            e->obj = h->id;
+            e->sub = (uint16_t)kind;
+            e->aux = value;
+            if (h->name)
+                e->str = ll__rec_str(&loop->rec, h->name, strlen(h->name));
+        }
+    }
+    return h;
+}
+
+static void rec_op(const ll__sync *h, ll_sync_op op, uint32_t value, size_t waiters,
+                   const char *file, int line) {
+    ll_loop *loop = h->loop;
+    if (!LL__REC(loop))
+        return;
+    ll_trace_event *e = ll__ev(loop, LL_EV_SYNC, ll__cur_tid(loop), file, line);
+    if (e) {
+        e->obj = h->id;
+        e->sub = (uint16_t)op;
+        e->aux = value;
+        e->val = (int64_t)waiters;
+    }
+}
+
+/* Is `p` a live primitive of this kind?  Says so when it is not. */
+static bool check(const void *p, uint32_t magic, const char *what, const char *file, int line) {
+    const ll__sync *h = p;
+    if (h && h->magic == magic && !h->loop->closed)
+        return true;
+    ll_loop *loop = ll__running_loop ? ll__running_loop : ll__current_loop;
+    if (h && h->magic == magic)
+        ll__misuse(loop, file, line, "RuntimeError: %s on a primitive whose loop is closed", what);
+    else
+        ll__misuse(loop, file, line, "TypeError: %s needs what %s_new() made, not %s", what,
+                   what, h ? "another object" : "NULL");
+    return false;
+}
+
+static void waiter_init(waiter *w, const ll__sync *h, const char *file, int line) {
+    memset(w, 0, sizeof *w);
+    ll__future_init(&w->fut, h->loop, LL__MAGIC_FUTURE, LL__FK_PLAIN, h->id, file, line);
+}
+
+/* Waits on w (already in its list); returns the outcome.  The waiter is
+ * unlinked and its callbacks freed afterwards, whatever happened. */
+static ll_value waiter_wait(waiter *w, wlist *l, ll_wait_kind kind, const char *what,
+                            const char *file, int line) {
+    ll_value v = ll__wait_future(&w->fut, kind, what, file, line);
+    wl_remove(l, w);
+    ll__future_free_cbs(&w->fut);
+    w->fut.magic = 0;
+    return v;
+}
+
+static void wake(waiter *w) { ll__future_complete(&w->fut, LL__FUT_FINISHED, ll_bool(true)); }
+
+void ll__sync_free_all(ll_loop *loop) {
+    for (ll__sync *h = loop->owned_sync, *next; h; h = next) {
+        next = h->next_owned;
+        if (h->magic == MAGIC_QUEUE)
+            free(((ll_queue *)h)->items);
+        h->magic = 0;
+        free(h);
+    }
+    loop->owned_sync = NULL;
+}
+
+/* ---- Lock ------------------------------------------------------------------ */
+
+ll_lock *ll__lock_new(const char *name, const char *file, int line) {
+    return sync_new(sizeof(ll_lock), MAGIC_LOCK, LL_SYNC_LOCK, 0, name, file, line);
+}
+
+bool ll_lock_locked(const ll_lock *l) { return l && l->h.magic == MAGIC_LOCK && l->locked; }
+
+static void lock_wake_first(ll_lock *l, const char *file, int line) {
+    waiter *w = l->waiters.head;
+    if (w && !fut_done(&w->fut)) {
+        wake(w);
+        rec_op(&l->h, LL_SYNC_OP_WAKE, l->locked, l->waiters.n, file, line);
+    }
+}
+
+int ll__lock_acquire(ll_lock *l, const char *file, int line) {
+    if (!check(l, MAGIC_LOCK, "ll_lock_acquire()", file, line))
+        return LL_ETYPE;
+    bool all_cancelled = true;
+    for (waiter *w = l->waiters.head; w; w = w->next)
+        all_cancelled &= w->fut.state == LL__FUT_CANCELLED;
+    if (!l->locked && all_cancelled) {
+        l->locked = true;
+        rec_op(&l->h, LL_SYNC_OP_ACQUIRE, 1, l->waiters.n, file, line);
+        return 0;
+    }
+    waiter w;
+    waiter_init(&w, &l->h, file, line);
+    wl_append(&l->waiters, &w);
+    rec_op(&l->h, LL_SYNC_OP_BLOCK, l->locked, l->waiters.n, file, line);
+    ll_value v = waiter_wait(&w, &l->waiters, LL_WAIT_LOCK, "ll_lock_acquire()", file, line);
+    if (ll_failed(v)) {
+        /* Cancelled: if the lock was handed to us, pass it on. */
+        rec_op(&l->h, LL_SYNC_OP_GIVE_UP, l->locked, l->waiters.n, file, line);
+        if (!l->locked)
+            lock_wake_first(l, file, line);
+        return ll_errcode(v);
+    }
+    l->locked = true;
+    rec_op(&l->h, LL_SYNC_OP_ACQUIRE, 1, l->waiters.n, file, line);
+    return 0;
+}
+
+int ll__lock_release(ll_lock *l, const char *file, int line) {
+    if (!check(l, MAGIC_LOCK, "ll_lock_release()", file, line))
+        return LL_ETYPE;
+    if (!l->locked) {
+        ll__misuse(l->h.loop, file, line, "RuntimeError: Lock is not acquired (lock %s%s%u)",
+                   l->h.name ? l->h.name : "", l->h.name ? " #" : "#", l->h.id);
+        return LL_ERUNTIME;
+    }
+    l->locked = false;
+    rec_op(&l->h, LL_SYNC_OP_RELEASE, 0, l->waiters.n, file, line);
+    lock_wake_first(l, file, line);
+    return 0;
+}
+
+/* ---- Event ----------------------------------------------------------------- */
+
+ll_event *ll__event_new(const char *name, const char *file, int line) {
+    return sync_new(sizeof(ll_event), MAGIC_EVENT, LL_SYNC_EVENT, 0, name, file, line);
+}
+
+bool ll_event_is_set(const ll_event *ev) {
+    return ev && ev->h.magic == MAGIC_EVENT && ev->value;
+}
+
+int ll__event_wait(ll_event *ev, const char *file, int line) {
+    if (!check(ev, MAGIC_EVENT, "ll_event_wait()", file, line))
+        return LL_ETYPE;
+    if (ev->value)
+        return 0;
+    waiter w;
+    waiter_init(&w, &ev->h, file, line);
+    wl_append(&ev->waiters, &w);
+    rec_op(&ev->h, LL_SYNC_OP_BLOCK, 0, ev->waiters.n, file, line);
+    ll_value v = waiter_wait(&w, &ev->waiters, LL_WAIT_EVENT, "ll_event_wait()", file, line);
+    return ll_errcode(v);
+}
+
+void ll__event_set(ll_event *ev, const char *file, int line) {
+    if (!check(ev, MAGIC_EVENT, "ll_event_set()", file, line) || ev->value)
+        return;
+    ev->value = true;
+    rec_op(&ev->h, LL_SYNC_OP_SET, 1, ev->waiters.n, file, line);
+    for (waiter *w = ev->waiters.head; w; w = w->next)
+        if (!fut_done(&w->fut))
+            wake(w);
+}
+
+void ll__event_clear(ll_event *ev, const char *file, int line) {
+    if (!check(ev, MAGIC_EVENT, "ll_event_clear()", file, line))
+        return;
+    ev->value = false;
+    rec_op(&ev->h, LL_SYNC_OP_CLEAR, 0, ev->waiters.n, file, line);
+}
+
+/* ---- Semaphore ----------------------------------------------------------------- */
+
+ll_semaphore *ll__semaphore_new(int value, bool bounded, const char *name, const char *file,
+                                int line) {
+    if (value < 0) {
+        ll__misuse(owner_loop(), file, line, "ValueError: Semaphore initial value must be >= 0");
+        return NULL;
+    }
+    ll_semaphore *s = sync_new(sizeof(ll_semaphore), MAGIC_SEM,
+                               bounded ? LL_SYNC_BOUNDED_SEMAPHORE : LL_SYNC_SEMAPHORE,
+                               (uint32_t)value, name, file, line);
+    if (s) {
+        s->value = value;
+        s->bound = value;
+        s->bounded = bounded;
+    }
+    return s;
+}
+
+bool ll_semaphore_locked(const ll_semaphore *s) {
+    if (!s || s->h.magic != MAGIC_SEM)
+        return false;
+    if (s->value == 0)
+        return true;
+    for (const waiter *w = s->waiters.head; w; w = w->next)
+        if (w->fut.state != LL__FUT_CANCELLED)
+            return true;
+    return false;
+}
+
+int ll_semaphore_value(const ll_semaphore *s) {
+    return s && s->h.magic == MAGIC_SEM ? s->value : 0;
+}
+
+static void sem_wake_next(ll_semaphore *s, const char *file, int line) {
+    for (waiter *w = s->waiters.head; w; w = w->next) {
+        if (!fut_done(&w->fut)) {
+            s->value--;
+            wake(w);
+            rec_op(&s->h, LL_SYNC_OP_WAKE, (uint32_t)s->value, s->waiters.n, file, line);
+            return;
+        }
+    }
+}
+
+int ll__semaphore_acquire(ll_semaphore *s, const char *file, int line) {
+    if (!check(s, MAGIC_SEM, "ll_semaphore_acquire()", file, line))
+        return LL_ETYPE;
+    if (!ll_semaphore_locked(s)) {
+        s->value--;
+        rec_op(&s->h, LL_SYNC_OP_ACQUIRE, (uint32_t)s->value, s->waiters.n, file, line);
+        return 0;
+    }
+    waiter w;
+    waiter_init(&w, &s->h, file, line);
+    wl_append(&s->waiters, &w);
+    rec_op(&s->h, LL_SYNC_OP_BLOCK, (uint32_t)s->value, s->waiters.n, file, line);
+    ll_value v =
+        waiter_wait(&w, &s->waiters, LL_WAIT_SEMAPHORE, "ll_semaphore_acquire()", file, line);
+    if (ll_failed(v)) {
+        rec_op(&s->h, LL_SYNC_OP_GIVE_UP, (uint32_t)s->value, s->waiters.n, file, line);
+        if (w.fut.state != LL__FUT_CANCELLED) {
+            /* We were handed a unit but will not use it: pass it on. */
+            s->value++;
+            sem_wake_next(s, file, line);
+        }
+        return ll_errcode(v);
+    }
+    if (s->value > 0)
+        sem_wake_next(s, file, line);
+    rec_op(&s->h, LL_SYNC_OP_ACQUIRE, (uint32_t)s->value, s->waiters.n, file, line);
+    return 0;
+}
+
+int ll__semaphore_release(ll_semaphore *s, const char *file, int line) {
+    if (!check(s, MAGIC_SEM, "ll_semaphore_release()", file, line))
+        return LL_ETYPE;
+    if (s->bounded && s->value >= s->bound) {
+        ll__misuse(s->h.loop, file, line,
+                   "ValueError: BoundedSemaphore released too many times (its value is "
+                   "already %d, the value it started with)",
+                   s->bound);
+        return LL_EVALUE;
+    }
+    s->value++;
+    rec_op(&s->h, LL_SYNC_OP_RELEASE, (uint32_t)s->value, s->waiters.n, file, line);
+    sem_wake_next(s, file, line);
+    return 0;
+}
+
+/* ---- queues ------------------------------------------------------------------- */
+
+/* Python's `<` between two items: numbers by value, strings by strcmp; other
+ * kinds by kind (Python would refuse to compare them). */
+static bool item_less(ll_value a, ll_value b) {
+    bool an = a.kind == LL_INT || a.kind == LL_BOOL || a.kind == LL_FLOAT;
+    bool bn = b.kind == LL_INT || b.kind == LL_BOOL || b.kind == LL_FLOAT;
+    if (an && bn) {
+        if (a.kind != LL_FLOAT && b.kind != LL_FLOAT)
+            return a.i < b.i;
+        double x = a.kind == LL_FLOAT ? a.f : (double)a.i;
+        double y = b.kind == LL_FLOAT ? b.f : (double)b.i;
+        return x < y;
+    }
+    if (a.kind == LL_STR && b.kind == LL_STR)
+        return strcmp(a.s ? a.s : "", b.s ? b.s : "") < 0;
+    return a.kind < b.kind;
+}
+
+/* heapq's _siftdown and _siftup, step for step, so that equal priorities
+ * come out in the same order as in Python. */
+static void heap_siftdown(ll_value *h, size_t startpos, size_t pos) {
+    ll_value newitem = h[pos];
+    while (pos > startpos) {
+        size_t parentpos = (pos - 1) >> 1;
+        if (item_less(newitem, h[parentpos])) {
+            h[pos] = h[parentpos];
+            pos = parentpos;
+            continue;
+        }
+        break;
+    }
+    h[pos] = newitem;
+}
+
+static void heap_siftup(ll_value *h, size_t n, size_t pos) {
+    size_t startpos = pos;
+    ll_value newitem = h[pos];
+    size_t childpos = 2 * pos + 1;
+    while (childpos < n) {
+        size_t rightpos = childpos + 1;
+        if (rightpos < n && !item_less(h[childpos], h[rightpos]))
+            childpos = rightpos;
+        h[pos] = h[childpos];
+        pos = childpos;
+        childpos = 2 * pos + 1;
+    }
+    h[pos] = newitem;
+    heap_siftdown(h, startpos, pos);
+}
+
+static int q_push(ll_queue *q, ll_value v) {
+    if (q->n == q->cap) {
+        size_t cap = q->cap ? q->cap * 2 : 16;
+        ll_value *items = malloc(cap * sizeof *items);
+        if (!items)
+            return LL_ENOMEM;
+        for (size_t i = 0; i < q->n; i++)
+            items[i] = q->items[q->kind == 0 ? (q->head + i) % q->cap : i];
+        free(q->items);
+        q->items = items;
+        q->cap = cap;
+        q->head = 0;
+    }
+    if (q->kind == 0) {
+        q->items[(q->head + q->n) % q->cap] = v;
+        q->n++;
+    } else {
+        q->items[q->n++] = v;
+        if (q->kind == 1)
+            heap_siftdown(q->items, 0, q->n - 1);
+    }
+    return 0;
+}
+
+static ll_value q_pop(ll_queue *q) {
+    if (q->kind == 0) {
+        ll_value v = q->items[q->head];
+        q->head = (q->head + 1) % q->cap;
+        q->n--;
+        return v;
+    }
+    if (q->kind == 2)
+        return q->items[--q->n];
+    ll_value last = q->items[--q->n];
+    if (q->n == 0)
+        return last;
+    ll_value top = q->items[0];
+    q->items[0] = last;
+    heap_siftup(q->items, q->n, 0);
+    return top;
+}
+
+ll_queue *ll__queue_new(int maxsize, int kind, const char *name, const char *file, int line) {
+    static const ll_sync_kind kinds[] = {LL_SYNC_QUEUE, LL_SYNC_PRIORITY_QUEUE,
+                                         LL_SYNC_LIFO_QUEUE};
+    if (kind < 0 || kind > 2)
+        kind = 0;
+    ll_queue *q = sync_new(sizeof(ll_queue), MAGIC_QUEUE, kinds[kind],
+                           maxsize > 0 ? (uint32_t)maxsize : 0, name, file, line);
+    if (q) {
+        q->kind = kind;
+        q->maxsize = maxsize;
+    }
+    return q;
+}
+
+static bool q_ok(const ll_queue *q) { return q && q->h.magic == MAGIC_QUEUE; }
+size_t ll_queue_qsize(const ll_queue *q) { return q_ok(q) ? q->n : 0; }
+bool ll_queue_empty(const ll_queue *q) { return !q_ok(q) || q->n == 0; }
+bool ll_queue_full(const ll_queue *q) {
+    return q_ok(q) && q->maxsize > 0 && q->n >= (size_t)q->maxsize;
+}
+int ll_queue_maxsize(const ll_queue *q) { return q_ok(q) ? q->maxsize : 0; }
+
+/* Wakes the first waiter of the list that is not done, taking it off. */
+static void q_wakeup_next(ll_queue *q, wlist *l, const char *file, int line) {
+    while (l->head) {
+        waiter *w = l->head;
+        wl_remove(l, w);
+        if (!fut_done(&w->fut)) {
+            wake(w);
+            rec_op(&q->h, LL_SYNC_OP_WAKE, (uint32_t)q->n, q->getters.n + q->putters.n, file,
+                   line);
+            break;
+        }
+    }
+}
+
+int ll__queue_put_nowait(ll_queue *q, ll_value v, const char *file, int line) {
+    if (!check(q, MAGIC_QUEUE, "ll_queue_put_nowait()", file, line))
+        return LL_ETYPE;
+    if (ll_queue_full(q))
+        return LL_EQUEUE_FULL;
+    int rc = q_push(q, v);
+    if (rc)
+        return rc;
+    q->unfinished++;
+    rec_op(&q->h, LL_SYNC_OP_PUT, (uint32_t)q->n, q->getters.n + q->putters.n, file, line);
+    q_wakeup_next(q, &q->getters, file, line);
+    return 0;
+}
+
+ll_value ll__queue_get_nowait(ll_queue *q, const char *file, int line) {
+    if (!check(q, MAGIC_QUEUE, "ll_queue_get_nowait()", file, line))
+        return ll_raise(LL_ETYPE, "not a queue");
+    if (q->n == 0)
+        return ll_raise(LL_EQUEUE_EMPTY, "%s", "");
+    ll_value v = q_pop(q);
+    rec_op(&q->h, LL_SYNC_OP_GET, (uint32_t)q->n, q->getters.n + q->putters.n, file, line);
+    q_wakeup_next(q, &q->putters, file, line);
+    return v;
+}
+
+/* The waiting half of put and get (CPython's `while full/empty:` loop). */
+static int q_wait(ll_queue *q, wlist *l, ll_wait_kind kind, const char *what, const char *file,
+                  int line) {
+    waiter w;
+    waiter_init(&w, &q->h, file, line);
+    wl_append(l, &w);
+    rec_op(&q->h, LL_SYNC_OP_BLOCK, (uint32_t)q->n, q->getters.n + q->putters.n, file, line);
+    ll_value v = waiter_wait(&w, l, kind, what, file, line);
+    if (ll_failed(v)) {
+        rec_op(&q->h, LL_SYNC_OP_GIVE_UP, (uint32_t)q->n, q->getters.n + q->putters.n, file,
+               line);
+        bool can = kind == LL_WAIT_QUEUE_PUT ? !ll_queue_full(q) : q->n > 0;
+        if (can && w.fut.state != LL__FUT_CANCELLED)
+            q_wakeup_next(q, l, file, line); /* our turn goes to the next waiter */
+        return ll_errcode(v);
+    }
+    return 0;
+}
+
+int ll__queue_put(ll_queue *q, ll_value v, const char *file, int line) {
+    if (!check(q, MAGIC_QUEUE, "ll_queue_put()", file, line))
+        return LL_ETYPE;
+    while (ll_queue_full(q)) {
+        int rc = q_wait(q, &q->putters, LL_WAIT_QUEUE_PUT, "ll_queue_put()", file, line);
+        if (rc)
+            return rc;
+    }
+    return ll__queue_put_nowait(q, v, file, line);
+}
+
+ll_value ll__queue_get(ll_queue *q, const char *file, int line) {
+    if (!check(q, MAGIC_QUEUE, "ll_queue_get()", file, line))
+        return ll_raise(LL_ETYPE, "not a queue");
+    while (q->n == 0) {
+        int rc = q_wait(q, &q->getters, LL_WAIT_QUEUE_GET, "ll_queue_get()", file, line);
+        if (rc)
+            return ll_raise(rc, "%s", "");
+    }
+    return ll__queue_get_nowait(q, file, line);
+}
+
+int ll__queue_task_done(ll_queue *q, const char *file, int line) {
+    if (!check(q, MAGIC_QUEUE, "ll_queue_task_done()", file, line))
+        return LL_ETYPE;
+    if (q->unfinished == 0) {
+        ll__misuse(q->h.loop, file, line,
+                   "ValueError: task_done() called too many times (every item put has "
+                   "already been marked done)");
+        return LL_EVALUE;
+    }
+    q->unfinished--;
+    rec_op(&q->h, LL_SYNC_OP_TASK_DONE, (uint32_t)q->unfinished, q->joiners.n, file, line);
+    if (q->unfinished == 0)
+        for (waiter *w = q->joiners.head; w; w = w->next)
+            if (!fut_done(&w->fut))
+                wake(w);
+    return 0;
+}
+
+int ll__queue_join(ll_queue *q, const char *file, int line) {
+    if (!check(q, MAGIC_QUEUE, "ll_queue_join()", file, line))
+        return LL_ETYPE;
+    if (q->unfinished > 0) {
+        waiter w;
+        waiter_init(&w, &q->h, file, line);
+        wl_append(&q->joiners, &w);
+        rec_op(&q->h, LL_SYNC_OP_BLOCK, (uint32_t)q->unfinished, q->joiners.n, file, line);
+        ll_value v =
+            waiter_wait(&w, &q->joiners, LL_WAIT_QUEUE_JOIN, "ll_queue_join()", file, line);
+        if (ll_failed(v))
+            return ll_errcode(v);
+    }
+    rec_op(&q->h, LL_SYNC_OP_JOIN, 0, q->joiners.n, file, line);
+    return 0;
+}
