@@ -358,6 +358,40 @@ size_t ll_future_remove_done_callback(ll_future *fut, ll_done_fn fn, void *arg);
 void ll_handle_cancel(ll_handle *h);
 bool ll_handle_cancelled(const ll_handle *h);
 
+/* ---- Time limits -------------------------------------------------------------
+ * asyncio.wait_for(aw, timeout): awaits aw (a coroutine becomes a task); when
+ * the timeout expires first, aw is cancelled, awaited until it has finished
+ * cancelling, and the result is a TimeoutError value (LL_ETIMEOUT).  A
+ * timeout of INFINITY (math.h) is Python's None: no limit.  */
+#define ll_wait_for(aw, timeout) ll__wait_for((aw), (double)(timeout), __FILE__, __LINE__)
+
+/* `async with asyncio.timeout(delay):` as a pair of calls around the body:
+ *     ll_timeout *to = ll_timeout_enter(1.5);
+ *     ll_value r = ll_await(ll_coro(work, x));        (the body)
+ *     r = ll_timeout_exit(to, r);                      (TimeoutError if it expired)
+ * When the deadline passes, the task is cancelled; the body sees
+ * LL_ECANCELLED at its await and passes it on; ll_timeout_exit turns that
+ * cancellation into LL_ETIMEOUT.  ll_timeout_at_enter takes an absolute loop
+ * time (asyncio.timeout_at); ll_timeout_reschedule moves the deadline. */
+typedef struct ll_timeout ll_timeout;
+#define ll_timeout_enter(delay) ll__timeout_enter((double)(delay), false, __FILE__, __LINE__)
+#define ll_timeout_at_enter(when) ll__timeout_enter((double)(when), true, __FILE__, __LINE__)
+#define ll_timeout_reschedule(to, when)                                        \
+    ll__timeout_reschedule((to), (double)(when), __FILE__, __LINE__)
+#define ll_timeout_exit(to, body) ll__timeout_exit((to), (body), __FILE__, __LINE__)
+bool ll_timeout_expired(const ll_timeout *to);
+/* The deadline in loop time, INFINITY when there is none. */
+double ll_timeout_when(const ll_timeout *to);
+
+/* asyncio.shield(aw): a future that follows aw, except that cancelling it
+ * does not cancel aw. */
+#define ll_shield(aw) ll__shield((aw), __FILE__, __LINE__)
+
+/* task.cancelling() and task.uncancel() (Python 3.11): pending cancel
+ * requests, and withdrawing one. */
+uint32_t ll_task_cancelling(const ll_task *task);
+uint32_t ll_task_uncancel(ll_task *task);
+
 /* ---- Synchronisation: Lock, Event, Semaphore ---------------------------------
  * asyncio's primitives, with asyncio's order: waiters are served first in,
  * first out, and a newcomer never overtakes a waiter.  Each is owned by the
@@ -450,6 +484,11 @@ ll_future *ll__gatherv(void *const *aws, size_t n, bool return_exceptions,
 ll_handle *ll__call_at(ll_loop *loop, double t, int mode, ll_callback_fn fn, void *arg,
                        const char *file, int line);
 void ll__print(const char *file, int line, const char *fmt, ...) LL_PRINTF(3, 4);
+ll_value ll__wait_for(void *aw, double timeout, const char *file, int line);
+ll_timeout *ll__timeout_enter(double when, bool absolute, const char *file, int line);
+int ll__timeout_reschedule(ll_timeout *to, double when, const char *file, int line);
+ll_value ll__timeout_exit(ll_timeout *to, ll_value body, const char *file, int line);
+ll_future *ll__shield(void *aw, const char *file, int line);
 ll_lock *ll__lock_new(const char *name, const char *file, int line);
 int ll__lock_acquire(ll_lock *lock, const char *file, int line);
 int ll__lock_release(ll_lock *lock, const char *file, int line);

@@ -463,6 +463,81 @@ static ll_value seed_create_task_main(ll_value unused) {
     return ll_none();
 }
 
+/* ---- R9 and R10: timeouts (rule_r9_timeout.py, rule_r10_wait_for.py) ---------- */
+
+typedef struct tjob {
+    const char *name, *upper;
+    double seconds;
+    bool says_cleanup_done;
+} tjob;
+
+/* Elapsed scenario seconds, to the half second below: on the real clock a
+ * wake-up is a little late, never early. */
+static double since(double start) { return floor((ll_time() - start) / g_scale * 2) / 2; }
+
+static ll_value t_work(ll_value arg) {
+    const tjob *j = arg.p;
+    ll_print("%s: start", j->name);
+    if (ll_sleep(S(j->seconds)) == LL_ECANCELLED) {
+        ll_print("%s: cancelled, cleaning up", j->name);
+        LL_TRY(ll_sleep(S(0.5)));
+        if (j->says_cleanup_done)
+            ll_print("%s: cleanup done", j->name);
+        return ll_raise(LL_ECANCELLED, "%s", "");
+    }
+    ll_print("%s: done", j->name);
+    return ll_str(j->upper);
+}
+
+static ll_value r10_main(ll_value unused) {
+    (void)unused;
+    double start = ll_time();
+    static tjob quick = {"quick", "QUICK", 1, true}, slow = {"slow", "SLOW", 5, true},
+                never = {"never", "NEVER", 1, true};
+    ll_value r = ll_wait_for(ll_coro(t_work, ll_ptr(&quick)), S(2));
+    ll_print("quick -> %s at %.1f", r.s, since(start));
+    r = ll_wait_for(ll_coro(t_work, ll_ptr(&slow)), S(2));
+    if (ll_errcode(r) == LL_ETIMEOUT)
+        ll_print("slow timed out at %.1f", since(start));
+    r = ll_wait_for(ll_coro(t_work, ll_ptr(&never)), 0);
+    if (ll_errcode(r) == LL_ETIMEOUT)
+        ll_print("zero timeout at %.1f", since(start));
+    return ll_none();
+}
+
+static ll_value r9_main(ll_value unused) {
+    (void)unused;
+    double start = ll_time();
+    static tjob scoped = {"scoped", "SCOPED", 3, false},
+                in_time = {"in time", "IN TIME", 1, false},
+                resched = {"rescheduled", "RESCHEDULED", 2, false},
+                shielded = {"shielded", "SHIELDED", 2, false};
+    ll_timeout *to = ll_timeout_enter(S(1));
+    ll_value r = ll_timeout_exit(to, ll_await(ll_coro(t_work, ll_ptr(&scoped))));
+    if (ll_errcode(r) == LL_ETIMEOUT)
+        ll_print("scope expired at %.1f, expired=%s", since(start),
+                 ll_timeout_expired(to) ? "True" : "False");
+    to = ll_timeout_enter(S(5));
+    r = ll_timeout_exit(to, ll_await(ll_coro(t_work, ll_ptr(&in_time))));
+    ll_print("%s at %.1f, expired=%s", r.s, since(start),
+             ll_timeout_expired(to) ? "True" : "False");
+    to = ll_timeout_enter(INFINITY);
+    ll_timeout_reschedule(to, ll_time() + S(0.5));
+    r = ll_timeout_exit(to, ll_await(ll_coro(t_work, ll_ptr(&resched))));
+    if (ll_errcode(r) == LL_ETIMEOUT)
+        ll_print("rescheduled scope expired at %.1f", since(start));
+    ll_task *inner = ll_create_task(ll_coro(t_work, ll_ptr(&shielded)), NULL);
+    ll_future *outer = ll_shield(inner);
+    LL_TRY(ll_sleep(S(1)));
+    ll_print("cancel the shield: %s", ll_future_cancel(outer) ? "True" : "False");
+    if (ll_is_cancelled(ll_await(outer)))
+        ll_print("the shield was cancelled");
+    r = ll_await(inner);
+    ll_print("inner survived: %s at %.1f, cancelled=%s", r.s, since(start),
+             ll_task_cancelled(inner) ? "True" : "False");
+    return ll_none();
+}
+
 /* ---- the table ---------------------------------------------------------------------- */
 
 typedef struct scenario {
@@ -521,6 +596,16 @@ static const scenario scenarios[] = {
      "main goes on while c still runs\nc ends\nd starts\ne starts\nd fails\ne ends\n"
      "[ValueError('d broke'), 'E']\nx starts\ny starts\ncancel gather: True\n"
      "gather was cancelled\n"},
+    {"rule_r10_wait_for", r10_main,
+     "quick: start\nquick: done\nquick -> QUICK at 1.0\nslow: start\n"
+     "slow: cancelled, cleaning up\nslow: cleanup done\nslow timed out at 3.5\n"
+     "zero timeout at 3.5\n"},
+    {"rule_r9_timeout", r9_main,
+     "scoped: start\nscoped: cancelled, cleaning up\nscope expired at 1.5, expired=True\n"
+     "in time: start\nin time: done\nIN TIME at 2.5, expired=False\nrescheduled: start\n"
+     "rescheduled: cancelled, cleaning up\nrescheduled scope expired at 3.5\n"
+     "shielded: start\ncancel the shield: True\nthe shield was cancelled\nshielded: done\n"
+     "inner survived: SHIELDED at 5.5, cancelled=False\n"},
     {"rule_r11_sleep", r11_main,
      "zero0\nneg0\ntiny0\nz20\nzero1\nneg1\nz21\ntiny1\ndone\n"},
     {"seed_gather", seed_gather_main,

@@ -302,6 +302,8 @@ void ll__task_free(ll_loop *loop, ll_task *t);
  * message when there is no running task. */
 ll_value ll__wait_future(ll_future *f, ll_wait_kind kind, const char *what, const char *file,
                          int line);
+/* The loop time a call_later/call_at handle is due at. */
+double ll__handle_when(const ll_handle *h);
 /* sync.c: frees the loop's primitives at close. */
 void ll__sync_free_all(ll_loop *loop);
 /* Gives a coroutine object's memory back for reuse. */

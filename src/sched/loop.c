@@ -974,6 +974,8 @@ ll_handle *ll__call_at(ll_loop *loop, double t, int mode, ll_callback_fn fn, voi
     return h;
 }
 
+double ll__handle_when(const ll_handle *h) { return h ? (double)h->timer.when / 1e9 : 0.0; }
+
 void ll_handle_cancel(ll_handle *h) {
     if (!h || h->cancelled || h->ran)
         return;

@@ -701,6 +701,16 @@ bool ll__task_cancel(ll_task *t, const char *file, int line) {
 
 /* ---- queries -------------------------------------------------------------------- */
 
+uint32_t ll_task_cancelling(const ll_task *t) { return t ? t->num_cancels : 0; }
+
+uint32_t ll_task_uncancel(ll_task *t) {
+    if (!t)
+        return 0;
+    if (t->num_cancels > 0)
+        t->num_cancels--;
+    return t->num_cancels;
+}
+
 bool ll_task_done(const ll_task *t) { return t && t->fut.state != LL__FUT_PENDING; }
 bool ll_task_cancelled(const ll_task *t) { return t && t->fut.state == LL__FUT_CANCELLED; }
 const char *ll_task_name(const ll_task *t) { return t ? t->name : "(null)"; }

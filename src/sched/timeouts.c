@@ -1,0 +1,242 @@
+/* timeouts.c - wait_for, timeout scopes and shield, as CPython 3.11's
+ * asyncio/tasks.py (wait_for, _cancel_and_wait, shield) and
+ * asyncio/timeouts.py do them, future for future, so the order of events
+ * is CPython's (rules R9 and R10). */
+#include "internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A future that lives in the waiting call's frame, released by a done
+ * callback or a timer (CPython's `waiter` and _release_waiter). */
+static void waiter_init(ll_loop *loop, ll_future *w, const char *file, int line) {
+    ll__future_init(w, loop, LL__MAGIC_FUTURE, LL__FK_PLAIN, ll__obj_id(loop), file, line);
+}
+
+static void release(ll_future *w) {
+    if (w->state == LL__FUT_PENDING)
+        ll__future_complete(w, LL__FUT_FINISHED, ll_none());
+}
+
+static void release_on_done(ll_future *fut, void *w) {
+    (void)fut;
+    release(w);
+}
+
+static void release_on_timer(void *w) { release(w); }
+
+static void waiter_done(ll_future *w) {
+    ll__future_free_cbs(w);
+    w->magic = 0;
+}
+
+/* _cancel_and_wait: cancel fut and wait until it has finished. */
+static ll_value cancel_and_wait(ll_loop *loop, ll_future *fut, const char *file, int line) {
+    ll_future w;
+    waiter_init(loop, &w, file, line);
+    ll_future_add_done_callback(fut, release_on_done, &w);
+    ll__cancel_any(fut, file, line);
+    ll_value v = ll__wait_future(&w, LL_WAIT_FUTURE, "ll_wait_for()", file, line);
+    ll_future_remove_done_callback(fut, release_on_done, &w);
+    waiter_done(&w);
+    return v;
+}
+
+static ll_value timeout_error(void) { return ll_raise(LL_ETIMEOUT, "%s", ""); }
+
+ll_value ll__wait_for(void *aw, double timeout, const char *file, int line) {
+    ll_task *t = ll_current_task();
+    ll_loop *loop = ll_get_running_loop();
+    if (!t || !loop) {
+        ll__misuse(ll__current_loop, file, line,
+                   "RuntimeError: ll_wait_for() outside a task: only a coroutine running "
+                   "under ll_run() (or a task) can await");
+        return ll_raise(LL_ERUNTIME, "wait_for outside a task");
+    }
+    if (isnan(timeout)) {
+        ll__misuse(loop, file, line, "ValueError: ll_wait_for() timeout is NaN");
+        return ll_raise(LL_EVALUE, "timeout is NaN");
+    }
+    if (isinf(timeout) && timeout > 0) /* timeout=None */
+        return ll__await(aw, file, line);
+    ll_future *fut = ll__ensure_future(loop, aw, file, line);
+    if (!fut)
+        return ll_raise(LL_ETYPE, "ll_wait_for() needs a coroutine, task or future");
+    if (timeout <= 0) {
+        if (fut->state != LL__FUT_PENDING)
+            return ll__future_outcome(fut);
+        ll_value c = cancel_and_wait(loop, fut, file, line);
+        if (ll_failed(c))
+            return c;
+        ll_value r = ll__future_outcome(fut);
+        return ll_is_cancelled(r) ? timeout_error() : r;
+    }
+    ll_future w;
+    waiter_init(loop, &w, file, line);
+    ll_handle *h = ll_call_later(loop, timeout, release_on_timer, &w);
+    ll_future_add_done_callback(fut, release_on_done, &w);
+    ll_value v = ll__wait_future(&w, LL_WAIT_FUTURE, "ll_wait_for()", file, line);
+    ll_value result;
+    if (ll_is_cancelled(v)) {
+        /* This task was cancelled while it waited. */
+        if (fut->state != LL__FUT_PENDING) {
+            result = ll__future_outcome(fut);
+        } else {
+            ll_future_remove_done_callback(fut, release_on_done, &w);
+            cancel_and_wait(loop, fut, file, line);
+            result = v;
+        }
+    } else if (fut->state != LL__FUT_PENDING) {
+        result = ll__future_outcome(fut);
+    } else {
+        /* Time is up: cancel the inner work, wait for it to finish. */
+        ll_future_remove_done_callback(fut, release_on_done, &w);
+        ll_value c = cancel_and_wait(loop, fut, file, line);
+        if (ll_failed(c)) {
+            result = c;
+        } else {
+            ll_value r = ll__future_outcome(fut);
+            result = ll_is_cancelled(r) ? timeout_error() : r;
+        }
+    }
+    if (h)
+        ll_handle_cancel(h);
+    waiter_done(&w);
+    return result;
+}
+
+/* ---- timeout scopes ---------------------------------------------------------------- */
+
+enum { T_CREATED, T_ENTERED, T_EXPIRING, T_EXPIRED, T_EXITED };
+
+struct ll_timeout {
+    int state;
+    ll_task *task;
+    uint32_t cancelling;
+    ll_handle *handle;
+};
+
+static void on_timeout(void *arg) {
+    ll_timeout *to = arg;
+    ll__task_cancel(to->task, NULL, 0);
+    to->state = T_EXPIRING;
+    to->handle = NULL;
+}
+
+static void reschedule(ll_timeout *to, double when, const char *file, int line) {
+    ll_loop *loop = to->task->fut.loop;
+    if (to->handle)
+        ll_handle_cancel(to->handle);
+    to->handle = NULL;
+    if (isinf(when) && when > 0)
+        return; /* None: no deadline */
+    if (when <= ll_loop_time(loop))
+        to->handle = ll__call_at(loop, -1.0, 0, on_timeout, to, file, line);
+    else
+        to->handle = ll__call_at(loop, when, 2, on_timeout, to, file, line);
+}
+
+ll_timeout *ll__timeout_enter(double when, bool absolute, const char *file, int line) {
+    ll_task *t = ll_current_task();
+    if (!t) {
+        ll__misuse(ll__current_loop, file, line,
+                   "RuntimeError: Timeout should be used inside a task");
+        return NULL;
+    }
+    if (isnan(when)) {
+        ll__misuse(t->fut.loop, file, line, "ValueError: timeout is NaN");
+        return NULL;
+    }
+    ll_timeout *to = ll__arena_alloc(t->fut.loop, sizeof *to);
+    if (!to)
+        return NULL;
+    memset(to, 0, sizeof *to);
+    to->state = T_ENTERED;
+    to->task = t;
+    to->cancelling = t->num_cancels;
+    reschedule(to, absolute ? when : ll_loop_time(t->fut.loop) + when, file, line);
+    return to;
+}
+
+int ll__timeout_reschedule(ll_timeout *to, double when, const char *file, int line) {
+    if (!to || to->state != T_ENTERED) {
+        ll__misuse(ll__running_loop, file, line,
+                   "RuntimeError: Cannot change state of %s Timeout",
+                   !to ? "a NULL" : to->state == T_CREATED ? "an unentered" : "an expiring or finished");
+        return LL_ERUNTIME;
+    }
+    reschedule(to, when, file, line);
+    return 0;
+}
+
+bool ll_timeout_expired(const ll_timeout *to) {
+    return to && (to->state == T_EXPIRING || to->state == T_EXPIRED);
+}
+
+double ll_timeout_when(const ll_timeout *to) {
+    if (!to || !to->handle)
+        return INFINITY;
+    return ll__handle_when(to->handle);
+}
+
+ll_value ll__timeout_exit(ll_timeout *to, ll_value body, const char *file, int line) {
+    if (!to || (to->state != T_ENTERED && to->state != T_EXPIRING)) {
+        ll__misuse(ll__running_loop, file, line,
+                   "RuntimeError: ll_timeout_exit() on a timeout that is not entered");
+        return body;
+    }
+    if (to->handle) {
+        ll_handle_cancel(to->handle);
+        to->handle = NULL;
+    }
+    if (to->state == T_EXPIRING) {
+        to->state = T_EXPIRED;
+        if (ll_task_uncancel(to->task) <= to->cancelling && ll_is_cancelled(body))
+            return timeout_error(); /* no other cancel request: this one is ours */
+    } else {
+        to->state = T_EXITED;
+    }
+    return body;
+}
+
+/* ---- shield ------------------------------------------------------------------------ */
+
+static void inner_done(ll_future *inner, void *arg) {
+    ll_future *outer = arg;
+    if (outer->state == LL__FUT_CANCELLED) {
+        if (inner->state != LL__FUT_CANCELLED)
+            inner->retrieved = true; /* inner.exception(): seen, no warning */
+        return;
+    }
+    if (inner->state == LL__FUT_CANCELLED) {
+        ll__cancel_any(outer, NULL, 0);
+        return;
+    }
+    ll_value r = ll__future_outcome(inner);
+    if (ll_failed(r))
+        ll__future_set_exception(outer, r, NULL, 0);
+    else
+        ll__future_set_result(outer, r, NULL, 0);
+}
+
+static void outer_done(ll_future *outer, void *arg) {
+    ll_future *inner = arg;
+    if (inner->state == LL__FUT_PENDING)
+        ll_future_remove_done_callback(inner, inner_done, outer);
+}
+
+ll_future *ll__shield(void *aw, const char *file, int line) {
+    ll_loop *loop = ll_get_event_loop();
+    ll_future *inner = ll__ensure_future(loop, aw, file, line);
+    if (!inner)
+        return NULL;
+    if (inner->state != LL__FUT_PENDING)
+        return inner;
+    ll_future *outer = ll__future_new(file, line);
+    if (!outer)
+        return NULL;
+    ll_future_add_done_callback(inner, inner_done, outer);
+    ll_future_add_done_callback(outer, outer_done, inner);
+    return outer;
+}
