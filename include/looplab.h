@@ -79,7 +79,8 @@ extern "C" {
     X(DEADLOCK, -1012, "DeadlockError",                                        \
       "every task is waiting and nothing can wake them")                       \
     X(QUEUE_FULL, -1013, "QueueFull", "the queue is full")                     \
-    X(QUEUE_EMPTY, -1014, "QueueEmpty", "the queue is empty")
+    X(QUEUE_EMPTY, -1014, "QueueEmpty", "the queue is empty")                 \
+    X(EXCEPTION_GROUP, -1015, "ExceptionGroup", "several tasks of a group failed")
 
 typedef enum ll_errno {
 #define LL__ERRNO_ENUM(name, code, pyname, text) LL_E##name = code,
@@ -392,6 +393,23 @@ double ll_timeout_when(const ll_timeout *to);
 uint32_t ll_task_cancelling(const ll_task *task);
 uint32_t ll_task_uncancel(ll_task *task);
 
+/* `async with asyncio.TaskGroup() as tg:` (Python 3.11), as calls around the
+ * body:
+ *     ll_taskgroup *tg = ll_taskgroup_enter();
+ *     ll_taskgroup_create_task(tg, ll_coro(child, x), "name");  ...
+ *     ll_value r = ll_taskgroup_exit(tg, body_result);
+ * exit waits for every task of the group.  The first child that fails
+ * cancels the others and the body (which sees LL_ECANCELLED at its await
+ * and passes it on); exit then returns an ExceptionGroup error value
+ * (LL_EEXCEPTION_GROUP) whose failures ll_taskgroup_error(tg, i) gives. */
+typedef struct ll_taskgroup ll_taskgroup;
+#define ll_taskgroup_enter() ll__taskgroup_enter(__FILE__, __LINE__)
+#define ll_taskgroup_create_task(tg, coro, name)                               \
+    ll__taskgroup_create_task((tg), (coro), (name), __FILE__, __LINE__)
+#define ll_taskgroup_exit(tg, body) ll__taskgroup_exit((tg), (body), __FILE__, __LINE__)
+size_t ll_taskgroup_nerrors(const ll_taskgroup *tg);
+ll_value ll_taskgroup_error(const ll_taskgroup *tg, size_t i);
+
 /* ---- Synchronisation: Lock, Event, Semaphore ---------------------------------
  * asyncio's primitives, with asyncio's order: waiters are served first in,
  * first out, and a newcomer never overtakes a waiter.  Each is owned by the
@@ -489,6 +507,10 @@ ll_timeout *ll__timeout_enter(double when, bool absolute, const char *file, int 
 int ll__timeout_reschedule(ll_timeout *to, double when, const char *file, int line);
 ll_value ll__timeout_exit(ll_timeout *to, ll_value body, const char *file, int line);
 ll_future *ll__shield(void *aw, const char *file, int line);
+ll_taskgroup *ll__taskgroup_enter(const char *file, int line);
+ll_task *ll__taskgroup_create_task(ll_taskgroup *tg, ll_coro *coro, const char *name,
+                                   const char *file, int line);
+ll_value ll__taskgroup_exit(ll_taskgroup *tg, ll_value body, const char *file, int line);
 ll_lock *ll__lock_new(const char *name, const char *file, int line);
 int ll__lock_acquire(ll_lock *lock, const char *file, int line);
 int ll__lock_release(ll_lock *lock, const char *file, int line);

@@ -538,6 +538,62 @@ static ll_value r9_main(ll_value unused) {
     return ll_none();
 }
 
+/* ---- R15: TaskGroup (rule_r15_taskgroup.py) --------------------------------------- */
+
+typedef struct gjob {
+    const char *name;
+    double seconds;
+    bool fail;
+} gjob;
+
+static ll_value g_child(ll_value arg) {
+    const gjob *j = arg.p;
+    ll_print("%s: start", j->name);
+    if (ll_sleep(S(j->seconds)) == LL_ECANCELLED) {
+        ll_print("%s: cancelled", j->name);
+        return ll_raise(LL_ECANCELLED, "%s", "");
+    }
+    if (j->fail) {
+        ll_print("%s: failing", j->name);
+        return ll_raise(LL_EVALUE, "%s broke", j->name);
+    }
+    ll_print("%s: done", j->name);
+    return ll_str(j->name);
+}
+
+static ll_value r15_main(ll_value unused) {
+    (void)unused;
+    double start = ll_time();
+    static gjob a = {"a", 1, false}, b = {"b", 2, false}, ok = {"ok", 0.5, false},
+                bad = {"bad", 1, true}, slow = {"slow", 3, false};
+    ll_taskgroup *tg = ll_taskgroup_enter();
+    ll_task *ta = ll_taskgroup_create_task(tg, ll_coro(g_child, ll_ptr(&a)), NULL);
+    ll_task *tb = ll_taskgroup_create_task(tg, ll_coro(g_child, ll_ptr(&b)), NULL);
+    ll_print("body: tasks made");
+    LL_TRY(ll_taskgroup_exit(tg, ll_none()));
+    ll_print("group 1 done at %.1f: %s, %s", since(start), ll_task_result(ta).s,
+             ll_task_result(tb).s);
+    tg = ll_taskgroup_enter();
+    ll_taskgroup_create_task(tg, ll_coro(g_child, ll_ptr(&ok)), NULL);
+    ll_taskgroup_create_task(tg, ll_coro(g_child, ll_ptr(&bad)), NULL);
+    ll_taskgroup_create_task(tg, ll_coro(g_child, ll_ptr(&slow)), NULL);
+    ll_value body = ll_none();
+    if (ll_sleep(S(5)) == LL_ECANCELLED) {
+        ll_print("body: cancelled by the group");
+        body = ll_raise(LL_ECANCELLED, "%s", "");
+    }
+    ll_value r = ll_taskgroup_exit(tg, body);
+    if (ll_errcode(r) == LL_EEXCEPTION_GROUP) {
+        ll_print("group 2 failed at %.1f: %s", since(start), ll_errmsg(r));
+        char buf[256] = "";
+        for (size_t i = 0; i < ll_taskgroup_nerrors(tg); i++)
+            snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s%s", i ? ", " : "",
+                     ll_repr(ll_taskgroup_error(tg, i)));
+        ll_print("failures: %s", buf);
+    }
+    return ll_none();
+}
+
 /* ---- the table ---------------------------------------------------------------------- */
 
 typedef struct scenario {
@@ -606,6 +662,12 @@ static const scenario scenarios[] = {
      "rescheduled: cancelled, cleaning up\nrescheduled scope expired at 3.5\n"
      "shielded: start\ncancel the shield: True\nthe shield was cancelled\nshielded: done\n"
      "inner survived: SHIELDED at 5.5, cancelled=False\n"},
+    {"rule_r15_taskgroup", r15_main,
+     "body: tasks made\na: start\nb: start\na: done\nb: done\ngroup 1 done at 2.0: a, b\n"
+     "ok: start\nbad: start\nslow: start\nok: done\nbad: failing\nslow: cancelled\n"
+     "body: cancelled by the group\n"
+     "group 2 failed at 3.0: unhandled errors in a TaskGroup (1 sub-exception)\n"
+     "failures: ValueError('bad broke')\n"},
     {"rule_r11_sleep", r11_main,
      "zero0\nneg0\ntiny0\nz20\nzero1\nneg1\nz21\ntiny1\ndone\n"},
     {"seed_gather", seed_gather_main,

@@ -240,3 +240,172 @@ ll_future *ll__shield(void *aw, const char *file, int line) {
     ll_future_add_done_callback(outer, outer_done, inner);
     return outer;
 }
+
+/* ---- TaskGroup (asyncio/taskgroups.py, Python 3.11) ------------------------------ */
+
+struct ll_taskgroup {
+    ll_loop *loop;
+    ll_task *parent;
+    bool exiting, aborting, parent_cancel_requested;
+    ll_task **tasks;      /* every task made in the group, in creation order */
+    bool *alive;          /* not yet reported done to the group */
+    size_t ntasks, cap, nalive;
+    ll_value *errors;     /* failures of the children, in the order they came */
+    size_t nerrors, errcap;
+    ll_future *on_completed; /* exit's waiter while it waits */
+};
+
+ll_taskgroup *ll__taskgroup_enter(const char *file, int line) {
+    ll_task *t = ll_current_task();
+    if (!t) {
+        ll__misuse(ll__current_loop, file, line,
+                   "RuntimeError: TaskGroup cannot determine the parent task (use it inside "
+                   "a task)");
+        return NULL;
+    }
+    ll_taskgroup *g = ll__arena_alloc(t->fut.loop, sizeof *g);
+    if (!g)
+        return NULL;
+    memset(g, 0, sizeof *g);
+    g->loop = t->fut.loop;
+    g->parent = t;
+    return g;
+}
+
+static void group_abort(ll_taskgroup *g) {
+    g->aborting = true;
+    for (size_t i = 0; i < g->ntasks; i++)
+        if (g->alive[i] && !ll_task_done(g->tasks[i]))
+            ll__task_cancel(g->tasks[i], NULL, 0);
+}
+
+static void group_task_done(ll_future *f, void *arg) {
+    ll_taskgroup *g = arg;
+    ll_task *task = (ll_task *)f;
+    for (size_t i = 0; i < g->ntasks; i++) {
+        if (g->tasks[i] == task && g->alive[i]) {
+            g->alive[i] = false;
+            g->nalive--;
+            break;
+        }
+    }
+    if (g->on_completed && g->nalive == 0 && g->on_completed->state == LL__FUT_PENDING)
+        ll__future_complete(g->on_completed, LL__FUT_FINISHED, ll_bool(true));
+    if (ll_task_cancelled(task))
+        return;
+    ll_value r = ll__future_outcome(f); /* task.exception(): retrieved */
+    if (!ll_failed(r))
+        return;
+    if (g->nerrors == g->errcap) {
+        size_t cap = g->errcap ? g->errcap * 2 : 4;
+        ll_value *e = ll__arena_alloc(g->loop, cap * sizeof *e);
+        if (!e)
+            return;
+        if (g->nerrors)
+            memcpy(e, g->errors, g->nerrors * sizeof *e);
+        g->errors = e;
+        g->errcap = cap;
+    }
+    g->errors[g->nerrors++] = r;
+    if (ll_task_done(g->parent)) {
+        ll__warn(g->loop, LL_WARN_MISUSE, f->file, f->line,
+                 "task '%s' has errored out but its parent task '%s' is already completed",
+                 task->name, g->parent->name);
+        return;
+    }
+    if (!g->aborting && !g->parent_cancel_requested) {
+        group_abort(g);
+        g->parent_cancel_requested = true;
+        ll__task_cancel(g->parent, NULL, 0);
+    }
+}
+
+ll_task *ll__taskgroup_create_task(ll_taskgroup *g, ll_coro *coro, const char *name,
+                                   const char *file, int line) {
+    const char *why = !g                          ? "a NULL TaskGroup"
+                      : g->exiting && !g->nalive  ? "a finished TaskGroup"
+                      : g->aborting               ? "a TaskGroup that is shutting down"
+                                                  : NULL;
+    if (why) {
+        ll__misuse(g ? g->loop : ll__running_loop, file, line,
+                   "RuntimeError: create_task on %s", why);
+        ll__coro_free(coro);
+        return NULL;
+    }
+    ll_task *t = ll__create_task(coro, name, NULL, file, line);
+    if (!t)
+        return NULL;
+    if (g->ntasks == g->cap) {
+        size_t cap = g->cap ? g->cap * 2 : 8;
+        ll_task **ts = ll__arena_alloc(g->loop, cap * sizeof *ts);
+        bool *al = ll__arena_alloc(g->loop, cap * sizeof *al);
+        if (!ts || !al)
+            return t;
+        if (g->ntasks) {
+            memcpy(ts, g->tasks, g->ntasks * sizeof *ts);
+            memcpy(al, g->alive, g->ntasks * sizeof *al);
+        }
+        g->tasks = ts;
+        g->alive = al;
+        g->cap = cap;
+    }
+    g->tasks[g->ntasks] = t;
+    g->alive[g->ntasks++] = true;
+    g->nalive++;
+    ll_future_add_done_callback(ll_task_future(t), group_task_done, g);
+    return t;
+}
+
+ll_value ll__taskgroup_exit(ll_taskgroup *g, ll_value body, const char *file, int line) {
+    if (!g) {
+        ll__misuse(ll__running_loop, file, line, "RuntimeError: ll_taskgroup_exit(NULL)");
+        return body;
+    }
+    g->exiting = true;
+    bool body_failed = ll_failed(body), body_cancelled = ll_is_cancelled(body);
+    bool propagate_cancel = body_cancelled;
+    if (g->parent_cancel_requested && ll_task_uncancel(g->parent) == 0)
+        propagate_cancel = false;
+    if (body_failed && !g->aborting)
+        group_abort(g);
+    while (g->nalive) {
+        ll_future w;
+        ll__future_init(&w, g->loop, LL__MAGIC_FUTURE, LL__FK_PLAIN, ll__obj_id(g->loop), file,
+                        line);
+        g->on_completed = &w;
+        ll_value v = ll__wait_future(&w, LL_WAIT_FUTURE, "ll_taskgroup_exit()", file, line);
+        g->on_completed = NULL;
+        ll__future_free_cbs(&w);
+        w.magic = 0;
+        if (ll_is_cancelled(v) && !g->aborting) {
+            propagate_cancel = true;
+            group_abort(g);
+        }
+    }
+    if (propagate_cancel && !g->nerrors)
+        return ll_raise(LL_ECANCELLED, "%s", "");
+    if (body_failed && !body_cancelled) {
+        if (g->nerrors == g->errcap) {
+            size_t cap = g->errcap ? g->errcap * 2 : 4;
+            ll_value *e = ll__arena_alloc(g->loop, cap * sizeof *e);
+            if (e) {
+                if (g->nerrors)
+                    memcpy(e, g->errors, g->nerrors * sizeof *e);
+                g->errors = e;
+                g->errcap = cap;
+            }
+        }
+        if (g->nerrors < g->errcap)
+            g->errors[g->nerrors++] = body;
+    }
+    if (g->nerrors)
+        return ll_raise(LL_EEXCEPTION_GROUP, "unhandled errors in a TaskGroup (%zu sub-exception%s)",
+                        g->nerrors, g->nerrors == 1 ? "" : "s");
+    return body;
+}
+
+size_t ll_taskgroup_nerrors(const ll_taskgroup *g) { return g ? g->nerrors : 0; }
+
+ll_value ll_taskgroup_error(const ll_taskgroup *g, size_t i) {
+    return g && i < g->nerrors ? g->errors[i] : ll_none();
+}
