@@ -416,8 +416,8 @@ START_TEST(deadlock_on_a_lock_is_reported) {
     char *e = capture_end(&err);
     ck_assert_int_eq(rc, 1);
     ck_assert_has(e, "deadlock");
-    ck_assert_has(e, "'waiter'");
-    ck_assert_has(e, "lock");
+    ck_assert_has(e, "task 'waiter'");
+    ck_assert_has(e, "waits on the lock 'stuck' #");
     free(e);
 }
 END_TEST

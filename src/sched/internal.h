@@ -304,6 +304,9 @@ ll_value ll__wait_future(ll_future *f, ll_wait_kind kind, const char *what, cons
                          int line);
 /* The loop time a call_later/call_at handle is due at. */
 double ll__handle_when(const ll_handle *h);
+/* sync.c: "the lock 'door' (#3), acquire at FILE:LINE" for a deadlock report. */
+void ll__sync_describe(const ll_loop *loop, uint32_t id, ll_wait_kind kind, const char *file,
+                       int line, char *buf, size_t n);
 /* sync.c: frees the loop's primitives at close. */
 void ll__sync_free_all(ll_loop *loop);
 /* Gives a coroutine object's memory back for reuse. */

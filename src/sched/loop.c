@@ -499,6 +499,9 @@ static void report_deadlock(ll_loop *loop) {
             snprintf(what, sizeof what, "nothing (not started)");
         else if (w->magic == LL__MAGIC_TASK)
             snprintf(what, sizeof what, "task '%s'", ((const ll_task *)w)->name);
+        else if (t->wait_kind >= LL_WAIT_LOCK)
+            ll__sync_describe(loop, w->id, (ll_wait_kind)t->wait_kind, w->file, w->line, what,
+                              sizeof what);
         else
             snprintf(what, sizeof what, "%s #%u created at %s:%d",
                      w->kind == LL__FK_GATHER ? "gather" : "future", w->id,

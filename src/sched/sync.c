@@ -12,6 +12,7 @@
  * viewer can draw who waits on what. */
 #include "internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -182,6 +183,23 @@ static ll_value waiter_wait(waiter *w, wlist *l, ll_wait_kind kind, const char *
 }
 
 static void wake(waiter *w) { ll__future_complete(&w->fut, LL__FUT_FINISHED, ll_bool(true)); }
+
+void ll__sync_describe(const ll_loop *loop, uint32_t id, ll_wait_kind kind, const char *file,
+                       int line, char *buf, size_t n) {
+    static const char *const what[] = {[LL_WAIT_LOCK] = "lock", [LL_WAIT_EVENT] = "event",
+                                       [LL_WAIT_SEMAPHORE] = "semaphore",
+                                       [LL_WAIT_QUEUE_PUT] = "queue (put, full)",
+                                       [LL_WAIT_QUEUE_GET] = "queue (get, empty)",
+                                       [LL_WAIT_QUEUE_JOIN] = "queue (join)"};
+    const char *kind_name = (size_t)kind < sizeof what / sizeof what[0] && what[kind]
+                                ? what[kind] : "primitive";
+    const char *name = NULL;
+    for (const ll__sync *h = loop->owned_sync; h; h = h->next_owned)
+        if (h->id == id)
+            name = h->name;
+    snprintf(buf, n, "the %s%s%s%s #%u, at %s:%d", kind_name, name ? " '" : "", name ? name : "",
+             name ? "'" : "", id, file ? file : "?", line);
+}
 
 void ll__sync_free_all(ll_loop *loop) {
     for (ll__sync *h = loop->owned_sync, *next; h; h = next) {
