@@ -161,8 +161,6 @@ static ll_value sync_semaphore_main(ll_value unused) {
 
 /* ---- sync_queue.py ------------------------------------------------------------- */
 
-static double q_start;
-
 typedef struct q_consumer {
     const char *name;
     ll_queue *q;
@@ -192,7 +190,6 @@ static ll_value q_consume(ll_value arg) {
 
 static ll_value sync_queue_main(ll_value unused) {
     (void)unused;
-    q_start = ll_time();
     ll_queue *q = ll_queue_new(2, "jobs");
     static q_consumer fast, slow;
     fast = (q_consumer){"fast", q, 0.5};
@@ -201,7 +198,7 @@ static ll_value sync_queue_main(ll_value unused) {
                      ll_create_task(ll_coro(q_consume, ll_ptr(&slow)), NULL)};
     LL_TRY(ll_await(ll_coro(q_producer, ll_ptr(q))));
     LL_TRY(ll_queue_join(q));
-    ll_print("all done at %.1f, size %zu", (ll_time() - q_start) / g_scale, ll_queue_qsize(q));
+    ll_print("all done, size %zu", ll_queue_qsize(q));
     for (int i = 0; i < 2; i++)
         ll_task_cancel(c[i]);
     if (ll_errcode(ll_queue_get_nowait(q)) == LL_EQUEUE_EMPTY)
@@ -262,7 +259,7 @@ static const scenario scenarios[] = {
     {"sync_queue", sync_queue_main,
      "put 0 (size 0)\nput 1 (size 1)\nput 2 (size 2)\nfast got 0\nslow got 1\nput 3 (size 1)\n"
      "put 4 (size 2)\nfast got 2\nput 5 (size 2)\nfast got 3\nproducer done\nslow got 4\n"
-     "fast got 5\nall done at 2.6, size 0\nget_nowait on an empty queue: QueueEmpty\n"
+     "fast got 5\nall done, size 0\nget_nowait on an empty queue: QueueEmpty\n"
      "task_done: task_done() called too many times\n"},
     {"sync_queue_kinds", sync_queue_kinds_main,
      "priority: [1, 1, 2, 3, 4, 5, 6, 9]\nlifo full: True\nput_nowait on a full queue: "

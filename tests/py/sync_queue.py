@@ -25,7 +25,7 @@ async def main():
                  asyncio.create_task(consumer("slow", q, 1.3))]
     await producer(q)
     await q.join()
-    print(f"all done at {asyncio.get_running_loop().time() - start:.1f}, size {q.qsize()}")
+    print(f"all done, size {q.qsize()}")
     for c in consumers:
         c.cancel()
     try:
