@@ -410,6 +410,25 @@ typedef struct ll_taskgroup ll_taskgroup;
 size_t ll_taskgroup_nerrors(const ll_taskgroup *tg);
 ll_value ll_taskgroup_error(const ll_taskgroup *tg, size_t i);
 
+/* asyncio.wait(aws, timeout=..., return_when=...): waits until all (or the
+ * first, or the first failure) of n tasks or futures are done, or the
+ * timeout (INFINITY: none) passes.  done[i] (if done is not NULL) says
+ * whether aws[i] is done, Python's (done, pending) sets.  Returns 0 or
+ * LL_ECANCELLED. */
+enum { LL_ALL_COMPLETED = 0, LL_FIRST_COMPLETED = 1, LL_FIRST_EXCEPTION = 2 };
+#define ll_wait(aws, n, timeout, return_when, done)                            \
+    ll__wait((aws), (n), (double)(timeout), (return_when), (done), __FILE__, __LINE__)
+
+/* `for aw in asyncio.as_completed(aws, timeout=...): r = await aw`:
+ *     ll_as_completed *ac = ll_as_completed(aws, n, INFINITY);
+ *     for (size_t i = 0; i < n; i++) { ll_value r = ll_as_completed_next(ac); ... }
+ * Each next gives the result (or error) of the next awaitable to finish, or
+ * a TimeoutError value once the timeout has passed. */
+typedef struct ll_as_completed ll_as_completed;
+#define ll_as_completed(aws, n, timeout)                                       \
+    ll__as_completed((aws), (n), (double)(timeout), __FILE__, __LINE__)
+#define ll_as_completed_next(ac) ll__as_completed_next((ac), __FILE__, __LINE__)
+
 /* ---- Synchronisation: Lock, Event, Semaphore ---------------------------------
  * asyncio's primitives, with asyncio's order: waiters are served first in,
  * first out, and a newcomer never overtakes a waiter.  Each is owned by the
@@ -508,6 +527,11 @@ int ll__timeout_reschedule(ll_timeout *to, double when, const char *file, int li
 ll_value ll__timeout_exit(ll_timeout *to, ll_value body, const char *file, int line);
 ll_future *ll__shield(void *aw, const char *file, int line);
 ll_taskgroup *ll__taskgroup_enter(const char *file, int line);
+int ll__wait(void *const *aws, size_t n, double timeout, int return_when, bool *done,
+             const char *file, int line);
+ll_as_completed *ll__as_completed(void *const *aws, size_t n, double timeout, const char *file,
+                                  int line);
+ll_value ll__as_completed_next(ll_as_completed *ac, const char *file, int line);
 ll_task *ll__taskgroup_create_task(ll_taskgroup *tg, ll_coro *coro, const char *name,
                                    const char *file, int line);
 ll_value ll__taskgroup_exit(ll_taskgroup *tg, ll_value body, const char *file, int line);

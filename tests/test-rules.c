@@ -594,6 +594,80 @@ static ll_value r15_main(ll_value unused) {
     return ll_none();
 }
 
+/* ---- wait and as_completed (rule_wait_as_completed.py) ----------------------------- */
+
+typedef struct wjob {
+    const char *name;
+    double seconds;
+    bool fail;
+} wjob;
+
+static ll_value w_job(ll_value arg) {
+    const wjob *j = arg.p;
+    LL_TRY(ll_sleep(S(j->seconds)));
+    if (j->fail)
+        return ll_raise(LL_EVALUE, "%s failed", j->name);
+    return ll_str(j->name);
+}
+
+static void make_jobs(void **ts, wjob *jobs, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        ts[i] = ll_create_task(ll_coro(w_job, ll_ptr(&jobs[i])), NULL);
+}
+
+static ll_value wait_main(ll_value unused) {
+    (void)unused;
+    double start = ll_time();
+    static wjob abc[] = {{"a", 3, false}, {"b", 1, false}, {"c", 2, false}};
+    static wjob xyz[] = {{"x", 2, false}, {"y", 0.5, true}, {"z", 1, false}};
+    static wjob sfm[] = {{"slow", 1.5, false}, {"fast", 0.5, false}, {"mid", 1, false}};
+    static wjob pq[] = {{"p", 0.5, false}, {"q", 5, false}};
+    void *ts[3];
+    bool done[3];
+    make_jobs(ts, abc, 3);
+    LL_TRY(ll_wait(ts, 3, INFINITY, LL_FIRST_COMPLETED, done));
+    size_t ndone = 0;
+    char names[64] = "[";
+    for (int i = 0; i < 3; i++)
+        if (done[i]) {
+            ndone++;
+            snprintf(names + strlen(names), sizeof names - strlen(names), "%s'%s'",
+                     names[1] ? ", " : "", ll_task_result(ts[i]).s);
+        }
+    ll_print("first completed at %.1f: %s], %zu pending", since(start), names, 3 - ndone);
+    LL_TRY(ll_wait(ts, 3, S(0.5), LL_ALL_COMPLETED, done));
+    ndone = (size_t)done[0] + done[1] + done[2];
+    ll_print("timeout at %.1f: %zu done, %zu pending", since(start), ndone, 3 - ndone);
+    LL_TRY(ll_wait(ts, 3, INFINITY, LL_ALL_COMPLETED, done));
+    ll_print("all completed at %.1f: ['%s', '%s', '%s']", since(start), ll_task_result(ts[0]).s,
+             ll_task_result(ts[1]).s, ll_task_result(ts[2]).s);
+    make_jobs(ts, xyz, 3);
+    LL_TRY(ll_wait(ts, 3, INFINITY, LL_FIRST_EXCEPTION, done));
+    ndone = (size_t)done[0] + done[1] + done[2];
+    ll_print("first exception at %.1f: %zu done, %zu pending", since(start), ndone, 3 - ndone);
+    LL_TRY(ll_wait(ts, 3, INFINITY, LL_ALL_COMPLETED, NULL));
+    ll_task_result(ts[1]); /* ts[1].exception(): seen */
+    make_jobs(ts, sfm, 3);
+    ll_as_completed *ac = ll_as_completed(ts, 3, INFINITY);
+    for (int i = 0; i < 3; i++) {
+        ll_value r = ll_as_completed_next(ac);
+        LL_TRY(r);
+        ll_print("as_completed: %s at %.1f", r.s, since(start));
+    }
+    make_jobs(ts, pq, 2);
+    ac = ll_as_completed(ts, 2, S(1));
+    for (int i = 0; i < 2; i++) {
+        ll_value r = ll_as_completed_next(ac);
+        if (ll_errcode(r) == LL_ETIMEOUT) {
+            ll_print("as_completed timed out at %.1f", since(start));
+            break;
+        }
+        ll_print("in time: %s at %.1f", r.s, since(start));
+    }
+    ll_task_cancel(ts[1]);
+    return ll_none();
+}
+
 /* ---- the table ---------------------------------------------------------------------- */
 
 typedef struct scenario {
@@ -668,6 +742,11 @@ static const scenario scenarios[] = {
      "body: cancelled by the group\n"
      "group 2 failed at 3.0: unhandled errors in a TaskGroup (1 sub-exception)\n"
      "failures: ValueError('bad broke')\n"},
+    {"rule_wait_as_completed", wait_main,
+     "first completed at 1.0: ['b'], 2 pending\ntimeout at 1.5: 1 done, 2 pending\n"
+     "all completed at 3.0: ['a', 'b', 'c']\nfirst exception at 3.5: 1 done, 2 pending\n"
+     "as_completed: fast at 5.5\nas_completed: mid at 6.0\nas_completed: slow at 6.5\n"
+     "in time: p at 7.0\nas_completed timed out at 7.5\n"},
     {"rule_r11_sleep", r11_main,
      "zero0\nneg0\ntiny0\nz20\nzero1\nneg1\nz21\ntiny1\ndone\n"},
     {"seed_gather", seed_gather_main,

@@ -409,3 +409,139 @@ size_t ll_taskgroup_nerrors(const ll_taskgroup *g) { return g ? g->nerrors : 0; 
 ll_value ll_taskgroup_error(const ll_taskgroup *g, size_t i) {
     return g && i < g->nerrors ? g->errors[i] : ll_none();
 }
+
+/* ---- wait (asyncio.wait, 3.11) ------------------------------------------------------ */
+
+typedef struct wait_state {
+    ll_future waiter;
+    size_t counter;
+    int return_when;
+    ll_handle *timeout;
+} wait_state;
+
+static void wait_on_completion(ll_future *f, void *arg) {
+    wait_state *w = arg;
+    w->counter--;
+    bool failed = f->state == LL__FUT_FINISHED && ll_failed(f->result);
+    if (w->counter == 0 || w->return_when == LL_FIRST_COMPLETED ||
+        (w->return_when == LL_FIRST_EXCEPTION && failed)) {
+        if (w->timeout)
+            ll_handle_cancel(w->timeout);
+        release(&w->waiter);
+    }
+}
+
+int ll__wait(void *const *aws, size_t n, double timeout, int return_when, bool *done,
+             const char *file, int line) {
+    ll_loop *loop = ll_get_running_loop();
+    if (!loop || !ll_current_task()) {
+        ll__misuse(ll__current_loop, file, line, "RuntimeError: ll_wait() outside a task");
+        return LL_ERUNTIME;
+    }
+    if (n == 0) {
+        ll__misuse(loop, file, line, "ValueError: Set of Tasks/Futures is empty.");
+        return LL_EVALUE;
+    }
+    for (size_t i = 0; i < n; i++) {
+        uint32_t magic = aws[i] ? *(const uint32_t *)aws[i] : 0;
+        if (magic != LL__MAGIC_TASK && magic != LL__MAGIC_FUTURE) {
+            ll__misuse(loop, file, line,
+                       "TypeError: ll_wait() takes tasks and futures (argument %zu is %s); "
+                       "wrap coroutines in tasks first",
+                       i, magic == LL__MAGIC_CORO ? "a coroutine" : "something else");
+            return LL_ETYPE;
+        }
+    }
+    wait_state w = {.counter = n, .return_when = return_when};
+    waiter_init(loop, &w.waiter, file, line);
+    if (!(isinf(timeout) && timeout > 0))
+        w.timeout = ll_call_later(loop, timeout < 0 ? 0 : timeout, release_on_timer, &w.waiter);
+    for (size_t i = 0; i < n; i++)
+        ll_future_add_done_callback(aws[i], wait_on_completion, &w);
+    ll_value v = ll__wait_future(&w.waiter, LL_WAIT_FUTURE, "ll_wait()", file, line);
+    if (w.timeout)
+        ll_handle_cancel(w.timeout);
+    for (size_t i = 0; i < n; i++)
+        ll_future_remove_done_callback(aws[i], wait_on_completion, &w);
+    waiter_done(&w.waiter);
+    for (size_t i = 0; done && i < n; i++)
+        done[i] = ((ll_future *)aws[i])->state != LL__FUT_PENDING;
+    return ll_errcode(v);
+}
+
+/* ---- as_completed (3.11) ------------------------------------------------------------ */
+
+struct ll_as_completed {
+    ll_loop *loop;
+    ll_queue *done;
+    ll_future **todo;   /* futures not finished yet (NULL when gone) */
+    size_t n, ntodo, left_to_yield;
+    ll_handle *timeout;
+};
+
+static void ac_on_completion(ll_future *f, void *arg) {
+    ll_as_completed *ac = arg;
+    if (!ac->ntodo)
+        return;
+    for (size_t i = 0; i < ac->n; i++)
+        if (ac->todo[i] == f) {
+            ac->todo[i] = NULL;
+            ac->ntodo--;
+        }
+    ll__queue_put_nowait(ac->done, ll_ptr(f), NULL, 0);
+    if (!ac->ntodo && ac->timeout)
+        ll_handle_cancel(ac->timeout);
+}
+
+static void ac_on_timeout(void *arg) {
+    ll_as_completed *ac = arg;
+    for (size_t i = 0; i < ac->n; i++) {
+        if (!ac->todo[i])
+            continue;
+        ll_future_remove_done_callback(ac->todo[i], ac_on_completion, ac);
+        ac->todo[i] = NULL;
+        ll__queue_put_nowait(ac->done, ll_none(), NULL, 0);
+    }
+    ac->ntodo = 0;
+}
+
+ll_as_completed *ll__as_completed(void *const *aws, size_t n, double timeout, const char *file,
+                                  int line) {
+    ll_loop *loop = ll_get_event_loop();
+    ll_as_completed *ac = ll__arena_alloc(loop, sizeof *ac);
+    ll_future **todo = ll__arena_alloc(loop, (n ? n : 1) * sizeof *todo);
+    if (!ac || !todo)
+        return NULL;
+    memset(ac, 0, sizeof *ac);
+    ac->loop = loop;
+    ac->done = ll__queue_new(0, 0, "as_completed", file, line);
+    ac->todo = todo;
+    ac->n = n;
+    for (size_t i = 0; i < n; i++) {
+        todo[i] = ll__ensure_future(loop, aws[i], file, line);
+        if (!todo[i])
+            return NULL;
+    }
+    ac->ntodo = ac->left_to_yield = n;
+    for (size_t i = 0; i < n; i++)
+        ll_future_add_done_callback(todo[i], ac_on_completion, ac);
+    if (n && !(isinf(timeout) && timeout > 0))
+        ac->timeout = ll_call_later(loop, timeout < 0 ? 0 : timeout, ac_on_timeout, ac);
+    return ac;
+}
+
+ll_value ll__as_completed_next(ll_as_completed *ac, const char *file, int line) {
+    if (!ac || !ac->left_to_yield) {
+        ll__misuse(ll__running_loop, file, line,
+                   "RuntimeError: ll_as_completed_next() called more times than there are "
+                   "awaitables (StopIteration)");
+        return ll_raise(LL_ERUNTIME, "StopIteration");
+    }
+    ac->left_to_yield--;
+    ll_value f = ll__queue_get(ac->done, file, line);
+    if (ll_failed(f))
+        return f;
+    if (f.kind == LL_NONE)
+        return ll_raise(LL_ETIMEOUT, "%s", "");
+    return ll__future_outcome(f.p);
+}
