@@ -105,6 +105,26 @@ static inline char *run_py(const char *file) {
         }                                                                      \
     } while (0)
 
+/* The lesson folders (lessons/NN-slug), sorted; returns how many. */
+#include <dirent.h>
+typedef char lesson_slug[128];
+static inline int lesson_slug_cmp(const void *a, const void *b) { return strcmp(a, b); }
+static inline int find_lessons(lesson_slug *slugs, int max) {
+    int n = 0;
+    DIR *d = opendir(LL_SOURCE_ROOT "/lessons");
+    if (!d)
+        return 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL && n < max;) {
+        int num;
+        char c;
+        if (sscanf(e->d_name, "%d-%c", &num, &c) == 2 && strlen(e->d_name) < sizeof slugs[0])
+            strcpy(slugs[n++], e->d_name);
+    }
+    closedir(d);
+    qsort(slugs, (size_t)n, sizeof slugs[0], lesson_slug_cmp);
+    return n;
+}
+
 /* Runs one Check suite and returns the process exit status. */
 static inline int run_suite(Suite *s) {
     SRunner *sr = srunner_create(s);

@@ -169,21 +169,8 @@ END_TEST
 
 /* ---- every lesson's trace --------------------------------------------------------------- */
 
-static char slugs[128][128];
+static lesson_slug slugs[128];
 static int nslugs;
-
-static void find_lessons(void) {
-    DIR *d = opendir(LL_SOURCE_ROOT "/lessons");
-    if (!d)
-        return;
-    for (struct dirent *e; (e = readdir(d)) != NULL && nslugs < 128;) {
-        int n;
-        char c;
-        if (sscanf(e->d_name, "%d-%c", &n, &c) == 2 && strlen(e->d_name) < 128)
-            strcpy(slugs[nslugs++], e->d_name);
-    }
-    closedir(d);
-}
 
 static char *slurp(const char *path, size_t *len) {
     FILE *f = fopen(path, "rb");
@@ -373,7 +360,7 @@ START_TEST(fuzz_seeds_are_valid_traces) {
 END_TEST
 
 int main(void) {
-    find_lessons();
+    nslugs = find_lessons(slugs, 128);
     Suite *s = suite_create("format");
     TCase *tc = tcase_create("round-trip");
     tcase_set_timeout(tc, 60);

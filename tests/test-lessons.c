@@ -13,24 +13,8 @@
 #define LL_BUILD_ROOT "build"
 #endif
 
-static char slugs[128][128];
+static lesson_slug slugs[128];
 static int nslugs;
-
-static int cmp_slug(const void *a, const void *b) { return strcmp(a, b); }
-
-static void find_lessons(void) {
-    DIR *d = opendir(LL_SOURCE_ROOT "/lessons");
-    if (!d)
-        return;
-    for (struct dirent *e; (e = readdir(d)) != NULL && nslugs < 128;) {
-        int n;
-        char c;
-        if (sscanf(e->d_name, "%d-%c", &n, &c) == 2 && strlen(e->d_name) < 128)
-            strcpy(slugs[nslugs++], e->d_name);
-    }
-    closedir(d);
-    qsort(slugs, (size_t)nslugs, sizeof slugs[0], cmp_slug);
-}
 
 static char *slurp(const char *path) {
     FILE *f = fopen(path, "r");
@@ -126,7 +110,7 @@ START_TEST(lesson_folder_is_complete) {
 END_TEST
 
 int main(void) {
-    find_lessons();
+    nslugs = find_lessons(slugs, 128);
     if (nslugs == 0) {
         fprintf(stderr, "no lessons found under %s/lessons\n", LL_SOURCE_ROOT);
         return EXIT_FAILURE;

@@ -215,6 +215,7 @@ struct ll_loop {
     const char *program;        /* program name for the trace */
     int problems;               /* things reported that make close return 1 */
     bool deadlocked;            /* run_once found a deadlock */
+    bool check;                 /* LOOPLAB_CHECK=1: record `check` snapshots */
     void *uv;                   /* uv_loop_t* for the real clock */
     void *uv_timer;             /* uv_timer_t* used to wake the poll */
     ll_loop *prev_current;      /* the thread's current loop before this one */
@@ -275,6 +276,9 @@ static inline ll_trace_event *ll__ev(ll_loop *loop, ll_event_kind kind, uint32_t
     return e;
 }
 #define LL__REC(loop) ((loop)->rec.on)
+/* Records a `check` event: the ready queue and every task's state, as the
+ * scheduler has them between two steps (for the viewer model's tests). */
+void ll__check_snapshot(ll_loop *loop);
 static inline uint32_t ll__cur_tid(const ll_loop *loop) {
     return loop->current ? loop->current->fut.id : 0;
 }

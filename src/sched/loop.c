@@ -354,6 +354,8 @@ ll_loop *ll_loop_new(const ll_loop_opts *opts) {
         record = !(r && strcmp(r, "0") == 0);
     }
     ll__rec_init(&loop->rec, record);
+    const char *chk = getenv("LOOPLAB_CHECK");
+    loop->check = record && chk && strcmp(chk, "1") == 0;
     loop->trace_path = o.trace_path ? o.trace_path : getenv("LOOPLAB_TRACE");
     if (loop->trace_path && !*loop->trace_path)
         loop->trace_path = NULL;
@@ -471,6 +473,8 @@ static void run_once(ll_loop *loop) {
     loop->pass_left = loop->ready.len;
     while (loop->pass_left) {
         loop->pass_left--;
+        if (loop->check)
+            ll__check_snapshot(loop);
         ll__ready e = ll__ready_pop(&loop->ready);
         e.fn(loop, &e);
     }

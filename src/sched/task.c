@@ -275,6 +275,34 @@ static inline ll_task *entry_task(const ll__ready *e) {
     return e->fn == task_step ? e->a : e->fn == ll__task_wakeup ? e->b : NULL;
 }
 
+void ll__check_snapshot(ll_loop *loop) {
+    static const char letter[] = {
+        [LL__TASK_PENDING] = 'P', [LL__TASK_READY] = 'R',  [LL__TASK_RUNNING] = 'X',
+        [LL__TASK_WAITING] = 'W', [LL__TASK_DONE] = 'D',   [LL__TASK_FAILED] = 'F',
+        [LL__TASK_CANCELLED] = 'C'};
+    size_t cap = 64 + loop->ready.len * 12 + loop->ntasks * 14, n = 0;
+    char *buf = malloc(cap);
+    if (!buf)
+        return;
+    n += (size_t)snprintf(buf + n, cap - n, "ready");
+    for (size_t i = 0; i < loop->ready.len; i++) {
+        const ll__ready *e = &loop->ready.buf[(loop->ready.head + i) % loop->ready.cap];
+        const ll_task *t = entry_task(e);
+        if (t)
+            n += (size_t)snprintf(buf + n, cap - n, " %u", t->fut.id);
+        else
+            n += (size_t)snprintf(buf + n, cap - n, " cb");
+    }
+    n += (size_t)snprintf(buf + n, cap - n, " | tasks");
+    for (const ll_task *t = loop->tasks_head; t; t = t->next_all)
+        n += (size_t)snprintf(buf + n, cap - n, " %u%c", t->fut.id,
+                              letter[t->state]);
+    ll_trace_event *ev = ll__ev(loop, LL_EV_CHECK, 0, NULL, 0);
+    if (ev)
+        ev->str = ll__rec_str(&loop->rec, buf, n);
+    free(buf);
+}
+
 /* The task whose step the ready queue's head would run, when the loop could
  * switch to it directly: it belongs to this pass and has a stack already. */
 static inline ll_task *next_direct(ll_loop *loop, const ll_task *self) {
@@ -504,8 +532,10 @@ static inline void suspend(ll_loop *loop, ll_task *t) {
         return;
     }
     loop->pass_left--;
-    ll__ready_pop(&loop->ready);
     step_end(loop, t);
+    if (__builtin_expect(loop->check, 0))
+        ll__check_snapshot(loop);
+    ll__ready_pop(&loop->ready);
     record_run(loop, n);
     step_begin(loop, n);
     ll__ctx_switch(&t->ctx, &n->ctx);

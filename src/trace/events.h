@@ -44,7 +44,9 @@
     X(SYNC, "sync", "obj=primitive id, sub=operation, aux=value after it (lock: 1 locked; " \
                     "semaphore: counter; event: 1 set; queue: items), val=waiters after it") \
     X(RUN_END, "run_end", "sub=how it ended (closed, exited, signal, timeout, lost), " \
-                          "val=exit code or signal number, str=detail")
+                          "val=exit code or signal number, str=detail") \
+    X(CHECK, "check", "str=the scheduler's own view between two steps: the ready " \
+                      "queue and every task's state (debug mode, LOOPLAB_CHECK=1)")
 
 typedef enum ll_event_kind {
 #define LL__EV_ENUM(name, str, doc) LL_EV_##name,

@@ -79,6 +79,7 @@ static const fspec sp_sync[] = {{"obj", S_OBJ, T_U32, ALWAYS},
                                 {"value", S_AUX, T_U32, ALWAYS},
                                 {"waiters", S_VAL, T_I64, ALWAYS},
                                 END_SPEC};
+static const fspec sp_check[] = {{"state", S_STR, T_STR, ALWAYS}, END_SPEC};
 static const fspec sp_run_end[] = {{"how", S_SUB, T_HOW, ALWAYS},
                                    {"code", S_VAL, T_I64, 0},
                                    {"detail", S_STR, T_STR, 0},
@@ -112,6 +113,7 @@ const fspec *ll__fields_of(unsigned kind) {
     case LL_EV_RUN_END: return sp_run_end;
     case LL_EV_SYNC_NEW: return sp_sync_new;
     case LL_EV_SYNC: return sp_sync;
+    case LL_EV_CHECK: return sp_check;
     default: return sp_none;
     }
 }
@@ -488,7 +490,8 @@ int ll__tw_begin(ll__tw *w, int fd, FILE *file, const ll_trace_meta *meta, bool 
     w->buf = malloc(w->cap);
     if (!w->buf)
         return -1;
-    puts_(w, "looplab-trace 1.0\n");
+    _Static_assert(LL_TRACE_MAJOR == 1 && LL_TRACE_MINOR == 1, "the header below says 1.1");
+    puts_(w, "looplab-trace 1.1\n");
     if (meta) {
         put_meta(w, "program", meta->program);
         put_meta(w, "lesson", meta->lesson);
@@ -1085,7 +1088,7 @@ int ll_trace_parse(ll_trace *t, const char *name, const char *text, size_t len, 
     const char *p = text, *end = text + len;
     if (len == 0) {
         r.lineno = 1;
-        return fail(&r, NULL, "empty file: expected the header 'looplab-trace 1.0'");
+        return fail(&r, NULL, "empty file: expected the header 'looplab-trace 1.1'");
     }
     int rc = 0;
     bool ended = false;

@@ -1,0 +1,580 @@
+/* model.c - the viewer model (see model.h). */
+#include "view/model.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NONE UINT32_MAX
+/* Checkpoints may take this much memory in all; more events per checkpoint
+ * on big traces keeps them under it. */
+#define CKPT_BUDGET ((size_t)96 << 20)
+#define CKPT_MIN_EVERY 256
+
+static const char *const state_names[LLV__NSTATES] = {
+    "unborn", "pending", "ready", "running", "waiting", "done", "failed", "cancelled"};
+
+const char *llv_state_name(unsigned s) { return s < LLV__NSTATES ? state_names[s] : "?"; }
+
+const ll_trace_event *llv_event(const llv_model *m, size_t i) {
+    return ll__rec_at(&m->trace.rec, i);
+}
+
+const char *llv_str(const llv_model *m, uint32_t id) {
+    return ll__rec_strp(&m->trace.rec, id, NULL);
+}
+
+static size_t hash_id(uint32_t id, size_t cap) {
+    return (size_t)((id * 2654435761u) & (cap - 1));
+}
+
+uint32_t llv_task_index(const llv_model *m, uint32_t id) {
+    if (!m->idcap)
+        return NONE;
+    for (size_t h = hash_id(id, m->idcap);; h = (h + 1) & (m->idcap - 1)) {
+        uint32_t v = m->idmap[h];
+        if (!v)
+            return NONE;
+        if (m->info[v - 1].id == id)
+            return v - 1;
+    }
+}
+
+uint32_t llv_sync_index(const llv_model *m, uint32_t id) {
+    /* Primitives are few and created in id order: binary search. */
+    size_t lo = 0, hi = m->nsync;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (m->sync[mid].id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < m->nsync && m->sync[lo].id == id ? (uint32_t)lo : NONE;
+}
+
+const char *llv_task_name(const llv_model *m, uint32_t index) {
+    if (index >= m->ntasks)
+        return "?";
+    return llv_str(m, m->info[index].name);
+}
+
+size_t llv_lower(const uint32_t *a, size_t n, size_t v) {
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (a[mid] < v)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* ---- states -------------------------------------------------------------- */
+
+static int state_init(const llv_model *m, llv_state *s) {
+    memset(s, 0, sizeof *s);
+    s->running = NONE;
+    s->poll_timeout = -1;
+    s->tasks = calloc(m->ntasks ? m->ntasks : 1, sizeof *s->tasks);
+    s->syncval = calloc(m->nsync ? m->nsync : 1, sizeof *s->syncval);
+    s->syncwait = calloc(m->nsync ? m->nsync : 1, sizeof *s->syncwait);
+    if (!s->tasks || !s->syncval || !s->syncwait)
+        return -1;
+    for (size_t i = 0; i < m->ntasks; i++)
+        s->tasks[i].until = -1;
+    s->step = UINT32_MAX; /* before the first event */
+    return 0;
+}
+
+static void state_free(llv_state *s) {
+    free(s->tasks);
+    free(s->ready);
+    free(s->timers);
+    free(s->syncval);
+    free(s->syncwait);
+    memset(s, 0, sizeof *s);
+}
+
+static int grow(void **p, size_t *cap, size_t need, size_t size) {
+    if (need <= *cap)
+        return 0;
+    size_t c = *cap ? *cap : 8;
+    while (c < need)
+        c *= 2;
+    void *q = realloc(*p, c * size);
+    if (!q)
+        return -1;
+    *p = q;
+    *cap = c;
+    return 0;
+}
+
+/* dst = src (dst zeroed, or initialised for this model). */
+static int state_copy(const llv_model *m, llv_state *dst, const llv_state *src) {
+    if (!dst->tasks && state_init(m, dst) != 0)
+        return -1;
+    llv_task *tasks = dst->tasks;
+    uint32_t *sv = dst->syncval, *sw = dst->syncwait;
+    llv_entry *ready = dst->ready;
+    size_t readycap = dst->readycap;
+    llv_timer *timers = dst->timers;
+    size_t timercap = dst->timercap;
+    *dst = *src;
+    dst->tasks = tasks;
+    dst->syncval = sv;
+    dst->syncwait = sw;
+    dst->ready = ready;
+    dst->readycap = readycap;
+    dst->timers = timers;
+    dst->timercap = timercap;
+    memcpy(dst->tasks, src->tasks, m->ntasks * sizeof *src->tasks);
+    memcpy(dst->syncval, src->syncval, m->nsync * sizeof *src->syncval);
+    memcpy(dst->syncwait, src->syncwait, m->nsync * sizeof *src->syncwait);
+    if (grow((void **)&dst->ready, &dst->readycap, src->nready, sizeof *src->ready) ||
+        grow((void **)&dst->timers, &dst->timercap, src->ntimers, sizeof *src->timers))
+        return -1;
+    if (src->nready)
+        memcpy(dst->ready, src->ready, src->nready * sizeof *src->ready);
+    if (src->ntimers)
+        memcpy(dst->timers, src->timers, src->ntimers * sizeof *src->timers);
+    return 0;
+}
+
+bool llv_state_equal(const llv_model *m, const llv_state *a, const llv_state *b) {
+    return a->step == b->step && a->now == b->now && a->iteration == b->iteration &&
+           a->phase == b->phase && a->running == b->running &&
+           a->poll_timeout == b->poll_timeout && a->bad == b->bad &&
+           a->nready == b->nready && a->ntimers == b->ntimers &&
+           memcmp(a->tasks, b->tasks, m->ntasks * sizeof *a->tasks) == 0 &&
+           memcmp(a->syncval, b->syncval, m->nsync * sizeof *a->syncval) == 0 &&
+           memcmp(a->syncwait, b->syncwait, m->nsync * sizeof *a->syncwait) == 0 &&
+           (!a->nready || memcmp(a->ready, b->ready, a->nready * sizeof *a->ready) == 0) &&
+           (!a->ntimers || memcmp(a->timers, b->timers, a->ntimers * sizeof *a->timers) == 0);
+}
+
+static void set_task(llv_task *t, llv_tstate st, uint32_t step, uint32_t site) {
+    t->state = (uint8_t)st;
+    t->since = step;
+    if (site)
+        t->site = site;
+    if (st != LLV_WAITING) {
+        t->wait = 0;
+        t->obj = 0;
+        t->until = -1;
+    }
+}
+
+static void push_entry(llv_state *s, uint32_t task, uint32_t obj, bool cb, unsigned reason,
+                       uint32_t pos) {
+    if (grow((void **)&s->ready, &s->readycap, s->nready + 1, sizeof *s->ready)) {
+        s->bad++;
+        return;
+    }
+    if (pos != s->nready)
+        s->bad++; /* the scheduler's queue and ours disagree */
+    s->ready[s->nready++] = (llv_entry){task, obj, cb, (uint8_t)reason, 0};
+}
+
+static bool pop_entry(llv_state *s, llv_entry *out) {
+    if (!s->nready) {
+        s->bad++;
+        return false;
+    }
+    *out = s->ready[0];
+    memmove(s->ready, s->ready + 1, (s->nready - 1) * sizeof *s->ready);
+    s->nready--;
+    return true;
+}
+
+static void timer_remove(llv_state *s, uint32_t id) {
+    for (size_t i = 0; i < s->ntimers; i++)
+        if (s->timers[i].id == id) {
+            memmove(s->timers + i, s->timers + i + 1, (s->ntimers - i - 1) * sizeof *s->timers);
+            s->ntimers--;
+            return;
+        }
+}
+
+/* Applies event i to s. */
+static void apply(const llv_model *m, llv_state *s, size_t i) {
+    const ll_trace_event *e = llv_event(m, i);
+    uint32_t step = (uint32_t)i;
+    uint32_t ti = e->task ? llv_task_index(m, e->task) : NONE;
+    llv_task *t = ti != NONE ? &s->tasks[ti] : NULL;
+    s->step = step;
+    s->now = e->t;
+    switch ((ll_event_kind)e->kind) {
+    case LL_EV_LOOP_START: s->phase = LLV_PH_START; break;
+    case LL_EV_LOOP_STOP:
+    case LL_EV_RUN_END:
+        s->phase = LLV_PH_STOPPED;
+        s->running = NONE;
+        break;
+    case LL_EV_ITER:
+        s->iteration = (uint32_t)e->val;
+        s->phase = LLV_PH_POLL;
+        break;
+    case LL_EV_POLL:
+        s->phase = LLV_PH_POLL;
+        s->poll_timeout = e->val;
+        break;
+    case LL_EV_TIMER_ARM:
+        if (!grow((void **)&s->timers, &s->timercap, s->ntimers + 1, sizeof *s->timers))
+            s->timers[s->ntimers++] = (llv_timer){e->obj, ti, e->val};
+        break;
+    case LL_EV_TIMER_FIRE:
+        s->phase = LLV_PH_TIMERS;
+        timer_remove(s, e->obj);
+        break;
+    case LL_EV_TIMER_CANCEL: timer_remove(s, e->obj); break;
+    case LL_EV_TASK_NEW:
+        if (t)
+            set_task(t, LLV_PENDING, step, e->site);
+        break;
+    case LL_EV_TASK_READY:
+        if (t) {
+            set_task(t, LLV_READY, step, 0);
+            if (s->running == ti) /* it yielded */
+                s->running = NONE;
+            push_entry(s, ti, e->obj, false, e->sub, e->aux);
+        }
+        break;
+    case LL_EV_TASK_RUN: {
+        s->phase = LLV_PH_RUN;
+        llv_entry x;
+        if (pop_entry(s, &x) && (x.is_cb || x.task != ti))
+            s->bad++;
+        if (e->aux != s->nready)
+            s->bad++;
+        if (t) {
+            set_task(t, LLV_RUNNING, step, 0);
+            s->running = ti;
+        }
+        break;
+    }
+    case LL_EV_TASK_WAIT:
+        if (t) {
+            set_task(t, LLV_WAITING, step, e->site);
+            t->wait = (uint8_t)e->sub;
+            t->obj = e->obj;
+            t->until = e->val;
+            if (s->running == ti)
+                s->running = NONE;
+        }
+        break;
+    case LL_EV_TASK_DONE:
+    case LL_EV_TASK_FAILED:
+    case LL_EV_TASK_CANCELLED:
+        if (t) {
+            set_task(t,
+                     e->kind == LL_EV_TASK_DONE     ? LLV_DONE
+                     : e->kind == LL_EV_TASK_FAILED ? LLV_FAILED
+                                                    : LLV_CANCELLED,
+                     step, e->site);
+            if (s->running == ti)
+                s->running = NONE;
+        }
+        break;
+    case LL_EV_CB_QUEUED: push_entry(s, ti, e->obj, true, e->sub, e->aux); break;
+    case LL_EV_CB_RUN: {
+        s->phase = LLV_PH_RUN;
+        llv_entry x;
+        if (pop_entry(s, &x) && !x.is_cb)
+            s->bad++;
+        break;
+    }
+    case LL_EV_SYNC_NEW:
+    case LL_EV_SYNC: {
+        uint32_t k = llv_sync_index(m, e->obj);
+        if (k != NONE) {
+            s->syncval[k] = e->aux;
+            s->syncwait[k] = e->kind == LL_EV_SYNC ? (uint32_t)e->val : 0;
+        }
+        break;
+    }
+    case LL_EV_CHECK: s->phase = LLV_PH_RUN; break;
+    default:
+        /* Prints, notes, futures, cancel requests: they change no state the
+         * model keeps (the lists built in llv_model_build cover them). */
+        if (t && e->site && t->state == LLV_RUNNING)
+            t->site = e->site;
+        break;
+    }
+}
+
+/* ---- building ------------------------------------------------------------ */
+
+static int push_u32(uint32_t **a, size_t *n, size_t *cap, uint32_t v) {
+    if (grow((void **)a, cap, *n + 1, sizeof **a))
+        return -1;
+    (*a)[(*n)++] = v;
+    return 0;
+}
+
+void llv_model_free(llv_model *m) {
+    for (size_t k = 0; k < m->nckpt; k++)
+        state_free(&m->ckpt[k]);
+    free(m->ckpt);
+    state_free(&m->cur);
+    free(m->info);
+    free(m->idmap);
+    free(m->spans);
+    free(m->sync);
+    free(m->prints);
+    free(m->notes);
+    free(m->warns);
+    free(m->iters);
+    free(m->switches);
+    free(m->checks);
+    ll_trace_free(&m->trace);
+    memset(m, 0, sizeof *m);
+}
+
+static int fail(llv_model *m, char *err, size_t errlen, const char *what) {
+    snprintf(err, errlen, "%s", what);
+    llv_model_free(m);
+    return -1;
+}
+
+int llv_model_build(llv_model *m, ll_trace *t, char *err, size_t errlen) {
+    memset(m, 0, sizeof *m);
+    m->trace = *t;
+    memset(t, 0, sizeof *t);
+    m->n = m->trace.rec.n;
+    if (m->n == 0)
+        return fail(m, err, errlen, "the trace has no events");
+    if (m->n >= UINT32_MAX)
+        return fail(m, err, errlen, "the trace has more than 4 billion events");
+
+    /* Pass 1: tasks, primitives, and the lists of interesting events. */
+    size_t cap_info = 0, cap_sync = 0, cp = 0, cn = 0, cw = 0, ci = 0, cs = 0, cc = 0;
+    for (size_t i = 0; i < m->n; i++) {
+        const ll_trace_event *e = llv_event(m, i);
+        switch (e->kind) {
+        case LL_EV_TASK_NEW:
+            if (grow((void **)&m->info, &cap_info, m->ntasks + 1, sizeof *m->info))
+                return fail(m, err, errlen, "out of memory");
+            m->info[m->ntasks++] = (llv_taskinfo){e->task, e->obj, e->str, e->aux, e->site,
+                                                  (uint32_t)i, NONE, 0, 0};
+            break;
+        case LL_EV_SYNC_NEW:
+            if (grow((void **)&m->sync, &cap_sync, m->nsync + 1, sizeof *m->sync))
+                return fail(m, err, errlen, "out of memory");
+            m->sync[m->nsync++] = (llv_syncinfo){e->obj, (uint8_t)e->sub, e->str, e->site,
+                                                 (uint32_t)i};
+            break;
+        case LL_EV_PRINT:
+            if (push_u32(&m->prints, &m->nprints, &cp, (uint32_t)i))
+                return fail(m, err, errlen, "out of memory");
+            break;
+        case LL_EV_NOTE:
+            if (push_u32(&m->notes, &m->nnotes, &cn, (uint32_t)i))
+                return fail(m, err, errlen, "out of memory");
+            break;
+        case LL_EV_WARN:
+            if (push_u32(&m->warns, &m->nwarns, &cw, (uint32_t)i))
+                return fail(m, err, errlen, "out of memory");
+            break;
+        case LL_EV_ITER:
+            if (push_u32(&m->iters, &m->niters, &ci, (uint32_t)i))
+                return fail(m, err, errlen, "out of memory");
+            break;
+        case LL_EV_TASK_RUN:
+            if (push_u32(&m->switches, &m->nswitches, &cs, (uint32_t)i))
+                return fail(m, err, errlen, "out of memory");
+            break;
+        case LL_EV_CHECK:
+            if (push_u32(&m->checks, &m->nchecks, &cc, (uint32_t)i))
+                return fail(m, err, errlen, "out of memory");
+            break;
+        default: break;
+        }
+    }
+    m->t_end = llv_event(m, m->n - 1)->t;
+    /* Primitives sorted by id (they normally already are). */
+    for (size_t i = 1; i < m->nsync; i++)
+        for (size_t j = i; j > 0 && m->sync[j - 1].id > m->sync[j].id; j--) {
+            llv_syncinfo x = m->sync[j];
+            m->sync[j] = m->sync[j - 1];
+            m->sync[j - 1] = x;
+        }
+    m->idcap = 16;
+    while (m->idcap < m->ntasks * 2)
+        m->idcap *= 2;
+    m->idmap = calloc(m->idcap, sizeof *m->idmap);
+    if (!m->idmap)
+        return fail(m, err, errlen, "out of memory");
+    for (size_t k = 0; k < m->ntasks; k++) {
+        size_t h = hash_id(m->info[k].id, m->idcap);
+        while (m->idmap[h])
+            h = (h + 1) & (m->idcap - 1);
+        m->idmap[h] = (uint32_t)k + 1;
+    }
+    for (size_t k = 0; k < m->ntasks; k++)
+        m->info[k].parent = m->info[k].parent ? llv_task_index(m, m->info[k].parent) : NONE;
+
+    /* Pass 2: replay everything once, cutting each task's life into spans
+     * and taking checkpoints. */
+    size_t state_bytes = m->ntasks * sizeof(llv_task) + m->nsync * 8 + 256;
+    m->every = CKPT_MIN_EVERY;
+    while (m->every < m->n && (m->n / m->every + 1) * state_bytes > CKPT_BUDGET)
+        m->every *= 2;
+    m->nckpt = (m->n - 1) / m->every + 1;
+    m->ckpt = calloc(m->nckpt, sizeof *m->ckpt);
+    llv_span *tmp = NULL;
+    size_t ntmp = 0, captmp = 0;
+    uint32_t *open = malloc((m->ntasks ? m->ntasks : 1) * sizeof *open);
+    if (!m->ckpt || !open || state_init(m, &m->cur)) {
+        free(open);
+        return fail(m, err, errlen, "out of memory");
+    }
+    for (size_t k = 0; k < m->ntasks; k++)
+        open[k] = NONE;
+    for (size_t i = 0; i < m->n; i++) {
+        apply(m, &m->cur, i);
+        const ll_trace_event *e = llv_event(m, i);
+        uint32_t ti = e->task ? llv_task_index(m, e->task) : NONE;
+        if (ti != NONE) {
+            const llv_task *ts = &m->cur.tasks[ti];
+            llv_span *o = open[ti] != NONE ? &tmp[open[ti]] : NULL;
+            if (!o || o->state != ts->state || o->wait != ts->wait || o->obj != ts->obj) {
+                if (o) {
+                    o->ev1 = (uint32_t)i;
+                    o->t1 = e->t;
+                }
+                if (grow((void **)&tmp, &captmp, ntmp + 1, sizeof *tmp)) {
+                    free(open);
+                    free(tmp);
+                    return fail(m, err, errlen, "out of memory");
+                }
+                tmp[ntmp] = (llv_span){(uint32_t)i, (uint32_t)m->n, e->t, m->t_end,
+                                       ts->state, ts->wait, 0, ts->site, ts->obj, ts->until};
+                open[ti] = (uint32_t)ntmp++;
+                if (ts->state >= LLV_DONE)
+                    m->info[ti].end = (uint32_t)i;
+            }
+        }
+        if (i % m->every == 0) {
+            llv_state *c = &m->ckpt[i / m->every];
+            if (state_copy(m, c, &m->cur)) {
+                free(open);
+                free(tmp);
+                return fail(m, err, errlen, "out of memory");
+            }
+        }
+    }
+    /* Group the spans by task, keeping event order within a task: count,
+     * then place.  The task of a span is found again from its first event. */
+    for (size_t k = 0; k < ntmp; k++) {
+        uint32_t ti = llv_task_index(m, llv_event(m, tmp[k].ev0)->task);
+        m->info[ti].nspans++;
+    }
+    size_t at = 0;
+    for (size_t k = 0; k < m->ntasks; k++) {
+        m->info[k].span0 = (uint32_t)at;
+        at += m->info[k].nspans;
+        m->info[k].nspans = 0;
+    }
+    m->spans = malloc((ntmp ? ntmp : 1) * sizeof *m->spans);
+    if (!m->spans) {
+        free(open);
+        free(tmp);
+        return fail(m, err, errlen, "out of memory");
+    }
+    for (size_t k = 0; k < ntmp; k++) {
+        uint32_t ti = llv_task_index(m, llv_event(m, tmp[k].ev0)->task);
+        m->spans[m->info[ti].span0 + m->info[ti].nspans++] = tmp[k];
+    }
+    m->nspans = ntmp;
+    free(tmp);
+    free(open);
+    llv_model_seek(m, 0);
+    return 0;
+}
+
+/* ---- moving -------------------------------------------------------------- */
+
+void llv_model_seek(llv_model *m, size_t step) {
+    if (step >= m->n)
+        step = m->n - 1;
+    if (m->cur.step != UINT32_MAX && step >= m->cur.step && step - m->cur.step <= m->every) {
+        for (size_t i = (size_t)m->cur.step + 1; i <= step; i++)
+            apply(m, &m->cur, i);
+        return;
+    }
+    size_t k = step / m->every;
+    if (state_copy(m, &m->cur, &m->ckpt[k]) != 0)
+        return; /* out of memory: the cursor stays where it was */
+    for (size_t i = k * m->every + 1; i <= step; i++)
+        apply(m, &m->cur, i);
+}
+
+const llv_span *llv_span_at(const llv_model *m, uint32_t ti, size_t step) {
+    if (ti >= m->ntasks)
+        return NULL;
+    const llv_taskinfo *in = &m->info[ti];
+    const llv_span *s = m->spans + in->span0;
+    size_t lo = 0, hi = in->nspans;
+    while (lo < hi) { /* last span with ev0 <= step */
+        size_t mid = (lo + hi) / 2;
+        if (s[mid].ev0 <= step)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo ? &s[lo - 1] : NULL;
+}
+
+size_t llv_waiters(const llv_model *m, uint32_t sync_id, uint32_t *out, size_t max) {
+    size_t n = 0;
+    for (size_t k = 0; k < m->ntasks; k++) {
+        const llv_task *t = &m->cur.tasks[k];
+        if (t->state != LLV_WAITING || t->wait < LL_WAIT_LOCK || t->obj != sync_id)
+            continue;
+        /* insert by the step it began waiting at */
+        size_t j = n < max ? n : max;
+        while (j > 0 && m->cur.tasks[out[j - 1]].since > t->since) {
+            if (j < max)
+                out[j] = out[j - 1];
+            j--;
+        }
+        if (j < max)
+            out[j] = (uint32_t)k;
+        if (n < max)
+            n++;
+    }
+    return n;
+}
+
+size_t llv_snapshot(const llv_model *m, char *buf, size_t len) {
+    static const char letter[LLV__NSTATES] = {'?', 'P', 'R', 'X', 'W', 'D', 'F', 'C'};
+    size_t n = 0;
+#define OUT(...)                                                                   \
+    do {                                                                           \
+        int w_ = snprintf(buf + (n < len ? n : len), n < len ? len - n : 0, __VA_ARGS__); \
+        if (w_ > 0)                                                                \
+            n += (size_t)w_;                                                       \
+    } while (0)
+    OUT("ready");
+    for (size_t i = 0; i < m->cur.nready; i++) {
+        const llv_entry *e = &m->cur.ready[i];
+        if (e->is_cb)
+            OUT(" cb");
+        else
+            OUT(" %u", m->info[e->task].id);
+    }
+    OUT(" | tasks");
+    for (size_t k = 0; k < m->ntasks; k++)
+        if (m->cur.tasks[k].state != LLV_UNBORN)
+            OUT(" %u%c", m->info[k].id, letter[m->cur.tasks[k].state]);
+#undef OUT
+    return n;
+}
+
+int llv_state_copy(const llv_model *m, llv_state *dst, const llv_state *src) {
+    return state_copy(m, dst, src);
+}
+
+void llv_state_free(llv_state *s) { state_free(s); }

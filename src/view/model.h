@@ -1,0 +1,189 @@
+/* model.h - the viewer model: what the event loop looked like at step i.
+ *
+ * Plain C, no SDL.  Built once from a loaded trace (ll_trace), it answers
+ * "what was the state after event i?" for any i, forwards or backwards:
+ *
+ *   - the static part, computed once: every task's name and birth, its
+ *     timeline spans (ready / running / waiting / finished, with what it
+ *     waited on and from which line), the printed lines, the notes, the
+ *     warnings, the loop's iterations and task switches;
+ *   - the dynamic part (llv_state), rebuilt by replaying events from the
+ *     nearest checkpoint: each task's state, the ready queue in order, the
+ *     armed timers, the value of every lock / semaphore / queue, the clock
+ *     and the loop's phase.
+ *
+ * Checkpoints are taken every `every` events, chosen so that they stay under
+ * a fixed memory budget; seeking anywhere replays fewer than `every` events.
+ * The GUI (src/view/draw.c) only reads this. */
+#ifndef LLV_MODEL_H
+#define LLV_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "trace/textfmt.h"
+
+/* A task's state at a step.  Order matters: done and after are final. */
+typedef enum llv_tstate {
+    LLV_UNBORN = 0, /* no task_new yet */
+    LLV_PENDING,    /* created, first step not queued */
+    LLV_READY,      /* a step of it is in the ready queue */
+    LLV_RUNNING,    /* it has the thread */
+    LLV_WAITING,    /* suspended: on a timer, a future, a lock ... */
+    LLV_DONE,
+    LLV_FAILED,
+    LLV_CANCELLED,
+    LLV__NSTATES
+} llv_tstate;
+
+const char *llv_state_name(unsigned s);
+
+/* What a task was doing at a step (dynamic). */
+typedef struct llv_task {
+    uint8_t state;  /* llv_tstate */
+    uint8_t wait;   /* ll_wait_kind while waiting */
+    uint16_t _pad;
+    uint32_t obj;   /* what it waits on (future / timer / primitive id) */
+    uint32_t site;  /* where it waits, or where it last did something */
+    uint32_t since; /* event index at which it entered this state */
+    int64_t until;  /* deadline of a timed wait, -1 when none */
+} llv_task;
+
+/* What never changes: who the task is. */
+typedef struct llv_taskinfo {
+    uint32_t id;       /* task id in the trace */
+    uint32_t parent;   /* index of the creating task, UINT32_MAX for none */
+    uint32_t name;     /* string id */
+    uint32_t coro;     /* string id of the coroutine function */
+    uint32_t site;     /* where it was created */
+    uint32_t born;     /* event index of task_new */
+    uint32_t end;      /* event index of its end, UINT32_MAX while alive */
+    uint32_t span0, nspans; /* its spans in llv_model.spans */
+} llv_taskinfo;
+
+/* One stretch of a task's life in one state. */
+typedef struct llv_span {
+    uint32_t ev0, ev1; /* events [ev0, ev1): ev1 is where the next state began */
+    int64_t t0, t1;    /* loop times */
+    uint8_t state;     /* llv_tstate */
+    uint8_t wait;      /* wait kind when waiting */
+    uint16_t _pad;
+    uint32_t site;     /* the line that put it in this state */
+    uint32_t obj;      /* what it waited on */
+    int64_t until;     /* deadline of a timed wait, -1 */
+} llv_span;
+
+/* An entry of the ready queue: a task's step or a callback. */
+typedef struct llv_entry {
+    uint32_t task;   /* task index for a step; owner index (or UINT32_MAX) for a callback */
+    uint32_t obj;    /* callback: handle / future id */
+    uint8_t is_cb;   /* 1: a callback, not a task step */
+    uint8_t reason;  /* ll_reason it was queued for */
+    uint16_t _pad;
+} llv_entry;
+
+typedef struct llv_timer {
+    uint32_t id;
+    uint32_t owner; /* task index or UINT32_MAX */
+    int64_t when;
+} llv_timer;
+
+/* A lock, event, semaphore or queue (static part). */
+typedef struct llv_syncinfo {
+    uint32_t id;
+    uint8_t kind;   /* ll_sync_kind */
+    uint32_t name;  /* string id */
+    uint32_t site;
+    uint32_t born;  /* event index */
+} llv_syncinfo;
+
+/* Phases of one trip round the loop, for the cycle drawing. */
+typedef enum llv_phase {
+    LLV_PH_START = 0, /* before the first iteration */
+    LLV_PH_POLL,      /* waiting for I/O or the next timer */
+    LLV_PH_TIMERS,    /* due timers move to the ready queue */
+    LLV_PH_RUN,       /* running what is ready */
+    LLV_PH_STOPPED,   /* the loop has stopped */
+    LLV__NPHASES
+} llv_phase;
+
+/* The dynamic state after a given event. */
+typedef struct llv_state {
+    uint32_t step;        /* the event just applied */
+    int64_t now;          /* loop time */
+    uint32_t iteration;   /* loop iteration number */
+    uint8_t phase;        /* llv_phase */
+    uint32_t running;     /* task index with the thread, UINT32_MAX for none */
+    int64_t poll_timeout; /* last poll's timeout (-1 for ever) */
+    llv_task *tasks;      /* [model->ntasks] */
+    llv_entry *ready;     /* the ready queue, front first */
+    size_t nready, readycap;
+    llv_timer *timers;    /* armed timers, in arming order */
+    size_t ntimers, timercap;
+    uint32_t *syncval;    /* [model->nsync]: value after the last op */
+    uint32_t *syncwait;   /* [model->nsync]: waiters after the last op */
+    uint32_t bad;         /* events the model could not square with its state */
+} llv_state;
+
+typedef struct llv_model {
+    ll_trace trace;       /* the events (owned) */
+    size_t n;             /* events */
+    llv_taskinfo *info;   /* tasks, in creation order */
+    size_t ntasks;
+    uint32_t *idmap;      /* open addressing: task id -> index + 1 */
+    size_t idcap;
+    llv_span *spans;      /* per task, contiguous */
+    size_t nspans;
+    llv_syncinfo *sync;
+    size_t nsync;
+    uint32_t *prints, *notes, *warns, *iters, *switches, *checks;
+    size_t nprints, nnotes, nwarns, niters, nswitches, nchecks;
+    int64_t t_end;        /* loop time of the last event */
+    size_t every;         /* checkpoint interval, in events */
+    llv_state *ckpt;      /* ckpt[k]: the state after event k*every */
+    size_t nckpt;
+    llv_state cur;        /* the state at the cursor */
+} llv_model;
+
+/* Builds the model from a parsed trace, which it takes over (the caller must
+ * not free `t` afterwards).  Returns 0, or -1 with `err` set (the trace has
+ * no events, out of memory). */
+int llv_model_build(llv_model *m, ll_trace *t, char *err, size_t errlen);
+void llv_model_free(llv_model *m);
+
+/* Moves the cursor: m->cur becomes the state after event `step` (clamped to
+ * [0, n-1]).  Cheap for step +-1; at most `every` events replayed otherwise. */
+void llv_model_seek(llv_model *m, size_t step);
+
+/* Task index of a task id, or UINT32_MAX. */
+uint32_t llv_task_index(const llv_model *m, uint32_t id);
+/* Index of a primitive id in m->sync, or UINT32_MAX. */
+uint32_t llv_sync_index(const llv_model *m, uint32_t id);
+const ll_trace_event *llv_event(const llv_model *m, size_t i);
+const char *llv_str(const llv_model *m, uint32_t id);
+/* A task's display name. */
+const char *llv_task_name(const llv_model *m, uint32_t index);
+
+/* The span of task `ti` that holds event `step`, or NULL (not born). */
+const llv_span *llv_span_at(const llv_model *m, uint32_t ti, size_t step);
+/* First index k in the sorted list a[0..n) with a[k] >= v (n when none). */
+size_t llv_lower(const uint32_t *a, size_t n, size_t v);
+
+/* The waiters of a primitive at the cursor, in the order they began to
+ * wait; returns how many were written (up to max). */
+size_t llv_waiters(const llv_model *m, uint32_t sync_id, uint32_t *out, size_t max);
+
+/* The state as the scheduler's `check` events write it:
+ * "ready 2 3 cb | tasks 1W 2R 3R".  Returns the length (snprintf-style). */
+size_t llv_snapshot(const llv_model *m, char *buf, size_t len);
+
+/* Copies a state (dst zeroed the first time); 0 or -1.  llv_state_free
+ * releases a copy. */
+int llv_state_copy(const llv_model *m, llv_state *dst, const llv_state *src);
+void llv_state_free(llv_state *s);
+
+/* Compares two states; true when identical. */
+bool llv_state_equal(const llv_model *m, const llv_state *a, const llv_state *b);
+
+#endif

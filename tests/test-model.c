@@ -1,0 +1,243 @@
+/* test-model.c - the viewer model agrees with the scheduler, step by step.
+ *
+ * Every lesson runs with LOOPLAB_CHECK=1, which makes the scheduler record
+ * its own view (ready queue in order, every task's state) between two steps
+ * as `check` events.  The model, rebuilt from the trace alone, must have the
+ * same view at each of them.  Stepping forwards then backwards, or jumping
+ * anywhere, must give identical states. */
+#include "harness.h"
+
+#include <sys/wait.h>
+
+#include "view/model.h"
+
+#ifndef LL_BUILD_ROOT
+#define LL_BUILD_ROOT "build"
+#endif
+
+static lesson_slug slugs[128];
+static int nslugs;
+
+/* Runs a lesson with check events on and builds the model of its trace. */
+static void model_of_lesson(const char *slug, llv_model *m) {
+    char path[] = "/tmp/looplab-model-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "LOOPLAB_CHECK=1 LOOPLAB_TRACE='%s' '%s/lessons/lesson-%s'", path,
+             LL_BUILD_ROOT, slug);
+    int st;
+    free(read_command(cmd, &st));
+    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s: status %d", slug, st);
+    ll_trace t;
+    char err[512];
+    ck_assert_msg(ll_trace_load(&t, path, err, sizeof err) == 0, "%s", err);
+    unlink(path);
+    ck_assert_msg(llv_model_build(m, &t, err, sizeof err) == 0, "%s", err);
+}
+
+static llv_model *model_of_text(const char *text, llv_model *m, char *err, size_t errlen) {
+    ll_trace t;
+    if (ll_trace_parse(&t, "test", text, strlen(text), err, errlen) != 0) {
+        ll_trace_free(&t);
+        return NULL;
+    }
+    return llv_model_build(m, &t, err, errlen) == 0 ? m : NULL;
+}
+
+START_TEST(model_agrees_with_the_scheduler_at_every_check) {
+    llv_model m;
+    model_of_lesson(slugs[_i], &m);
+    ck_assert_msg(m.nchecks > 0, "%s: no check events", slugs[_i]);
+    for (size_t k = 0; k < m.nchecks; k++) {
+        size_t i = m.checks[k];
+        llv_model_seek(&m, i);
+        char mine[8192];
+        llv_snapshot(&m, mine, sizeof mine);
+        const char *theirs = llv_str(&m, llv_event(&m, i)->str);
+        ck_assert_msg(strcmp(mine, theirs) == 0,
+                      "%s, event %zu (t=%.9f):\n  scheduler: %s\n  model:     %s", slugs[_i], i,
+                      (double)llv_event(&m, i)->t / 1e9, theirs, mine);
+    }
+    llv_model_seek(&m, m.n - 1);
+    ck_assert_msg(m.cur.bad == 0, "%s: %u events did not fit the model's state", slugs[_i],
+                  m.cur.bad);
+    ck_assert_uint_eq(m.cur.running, UINT32_MAX);
+    llv_model_free(&m);
+}
+END_TEST
+
+START_TEST(stepping_back_gives_the_same_states) {
+    llv_model m;
+    model_of_lesson(slugs[_i], &m);
+    llv_state *fwd = calloc(m.n, sizeof *fwd);
+    for (size_t i = 0; i < m.n; i++) {
+        llv_model_seek(&m, i);
+        ck_assert_int_eq(m.cur.step, i);
+        ck_assert_int_eq(llv_state_copy(&m, &fwd[i], &m.cur), 0);
+    }
+    for (size_t i = m.n; i-- > 0;) {
+        llv_model_seek(&m, i);
+        ck_assert_msg(llv_state_equal(&m, &m.cur, &fwd[i]), "%s: step %zu differs going back",
+                      slugs[_i], i);
+    }
+    /* Jumps in a scrambled order. */
+    for (size_t k = 0, i = 0; k < m.n; k++) {
+        i = (i * 7919 + 13) % m.n;
+        llv_model_seek(&m, i);
+        ck_assert_msg(llv_state_equal(&m, &m.cur, &fwd[i]), "%s: jump to %zu differs",
+                      slugs[_i], i);
+    }
+    for (size_t i = 0; i < m.n; i++)
+        llv_state_free(&fwd[i]);
+    free(fwd);
+    llv_model_free(&m);
+}
+END_TEST
+
+START_TEST(spans_tile_each_task_life) {
+    llv_model m;
+    model_of_lesson(slugs[_i], &m);
+    for (uint32_t ti = 0; ti < m.ntasks; ti++) {
+        const llv_taskinfo *in = &m.info[ti];
+        ck_assert_uint_gt(in->nspans, 0);
+        const llv_span *s = m.spans + in->span0;
+        ck_assert_uint_eq(s[0].ev0, in->born);
+        for (uint32_t k = 0; k + 1 < in->nspans; k++) {
+            ck_assert_uint_eq(s[k].ev1, s[k + 1].ev0);
+            ck_assert_int_le(s[k].t0, s[k].t1);
+        }
+        ck_assert_uint_eq(s[in->nspans - 1].ev1, m.n);
+        ck_assert_msg(s[in->nspans - 1].state >= LLV_DONE, "%s: task %s never ended",
+                      slugs[_i], llv_task_name(&m, ti));
+    }
+    /* The span at each step says what the state says. */
+    for (size_t i = 0; i < m.n; i++) {
+        llv_model_seek(&m, i);
+        for (uint32_t ti = 0; ti < m.ntasks; ti++) {
+            const llv_span *s = llv_span_at(&m, ti, i);
+            if (!s)
+                ck_assert_uint_eq(m.cur.tasks[ti].state, LLV_UNBORN);
+            else
+                ck_assert_uint_eq(s->state, m.cur.tasks[ti].state);
+        }
+    }
+    llv_model_free(&m);
+}
+END_TEST
+
+#define HEAD "looplab-trace 1.1\n@clock \"virtual\"\n"
+#define EV(t, task, rest) "   " t "  " task "  " rest "\n"
+
+START_TEST(waiters_come_in_the_order_they_began_to_wait) {
+    const char *text = HEAD EV("0.000000000", "-", "loop_start clock=\"virtual\"")
+        EV("0.000000000", "-", "sync_new obj=7 kind=lock value=1 name=\"db\"")
+        EV("0.000000000", "1:a", "task_new name=\"a\"")
+        EV("0.000000000", "2:b", "task_new name=\"b\"")
+        EV("0.000000000", "3:c", "task_new name=\"c\"")
+        EV("0.000000000", "3:c", "wait on=lock obj=7")
+        EV("0.000000000", "1:a", "wait on=lock obj=7")
+        EV("0.000000000", "2:b", "wait on=lock obj=7")
+        EV("0.000000000", "-", "sync obj=7 op=block value=1 waiters=3");
+    llv_model m;
+    char err[256];
+    ck_assert_msg(model_of_text(text, &m, err, sizeof err), "%s", err);
+    llv_model_seek(&m, m.n - 1);
+    uint32_t w[8];
+    ck_assert_uint_eq(llv_waiters(&m, 7, w, 8), 3);
+    ck_assert_str_eq(llv_task_name(&m, w[0]), "c");
+    ck_assert_str_eq(llv_task_name(&m, w[1]), "a");
+    ck_assert_str_eq(llv_task_name(&m, w[2]), "b");
+    ck_assert_uint_eq(llv_waiters(&m, 7, w, 2), 2); /* bounded */
+    ck_assert_uint_eq(m.cur.syncval[llv_sync_index(&m, 7)], 1);
+    ck_assert_uint_eq(m.cur.syncwait[llv_sync_index(&m, 7)], 3);
+    llv_model_free(&m);
+}
+END_TEST
+
+START_TEST(a_queue_that_disagrees_is_counted_not_trusted) {
+    /* `run` of a task that is not at the front of the ready queue. */
+    const char *text = HEAD EV("0.000000000", "1:a", "task_new name=\"a\"")
+        EV("0.000000000", "2:b", "task_new name=\"b\"")
+        EV("0.000000000", "1:a", "ready reason=created pos=0")
+        EV("0.000000000", "2:b", "ready reason=created pos=1")
+        EV("0.000000000", "2:b", "run behind=1");
+    llv_model m;
+    char err[256];
+    ck_assert_msg(model_of_text(text, &m, err, sizeof err), "%s", err);
+    llv_model_seek(&m, m.n - 1);
+    ck_assert_uint_gt(m.cur.bad, 0);
+    llv_model_free(&m);
+}
+END_TEST
+
+START_TEST(an_empty_trace_is_refused) {
+    llv_model m;
+    char err[256] = "";
+    ck_assert_ptr_null(model_of_text("looplab-trace 1.1\n@end events=0\n", &m, err, sizeof err));
+    ck_assert_str_eq(err, "the trace has no events");
+}
+END_TEST
+
+/* A long trace: many tasks sleeping in turns.  Checkpoints stay under their
+ * budget and any step is reached exactly. */
+START_TEST(long_traces_seek_exactly) {
+    size_t ntasks = 3000, rounds = 20;
+    size_t cap = ntasks * rounds * 200 + 4096, len = 0;
+    char *text = malloc(cap);
+    len += (size_t)snprintf(text + len, cap - len, HEAD);
+    for (size_t k = 1; k <= ntasks; k++) {
+        len += (size_t)snprintf(text + len, cap - len,
+                                EV("0.000000000", "%zu:t%zu", "task_new name=\"t%zu\""), k, k, k);
+        len += (size_t)snprintf(text + len, cap - len,
+                                EV("0.000000000", "%zu:t%zu", "ready reason=created pos=%zu"), k,
+                                k, k - 1);
+    }
+    for (size_t r = 0; r < rounds; r++)
+        for (size_t k = 1; k <= ntasks; k++) {
+            len += (size_t)snprintf(text + len, cap - len, EV("%zu.000000000", "%zu:t%zu", "run behind=%zu"),
+                                    r, k, k, ntasks - 1);
+            len += (size_t)snprintf(text + len, cap - len,
+                                    EV("%zu.000000000", "%zu:t%zu", "ready reason=yield pos=%zu"), r,
+                                    k, k, ntasks - 1);
+        }
+    llv_model m;
+    char err[256];
+    ck_assert_msg(model_of_text(text, &m, err, sizeof err), "%s", err);
+    free(text);
+    ck_assert_uint_eq(m.n, ntasks * 2 + ntasks * rounds * 2);
+    ck_assert_uint_eq(m.ntasks, ntasks);
+    ck_assert_uint_eq(m.spans[m.info[0].span0 + 1].state, LLV_READY);
+    size_t probes[] = {m.n - 1, 0, m.n / 2, m.n / 2 - 1, 12345, m.every, m.every - 1};
+    for (size_t p = 0; p < sizeof probes / sizeof probes[0]; p++) {
+        llv_model_seek(&m, probes[p]);
+        ck_assert_uint_eq(m.cur.bad, 0);
+        ck_assert_uint_eq(m.cur.step, probes[p]);
+        /* After setup every task is ready or running: the queue holds the rest. */
+        size_t running = m.cur.running != UINT32_MAX;
+        if (probes[p] >= ntasks * 2)
+            ck_assert_uint_eq(m.cur.nready + running, ntasks);
+    }
+    llv_model_free(&m);
+}
+END_TEST
+
+int main(void) {
+    nslugs = find_lessons(slugs, 128);
+    Suite *s = suite_create("model");
+    TCase *tc = tcase_create("lessons");
+    tcase_set_timeout(tc, 120);
+    tcase_add_loop_test(tc, model_agrees_with_the_scheduler_at_every_check, 0, nslugs);
+    tcase_add_loop_test(tc, stepping_back_gives_the_same_states, 0, nslugs);
+    tcase_add_loop_test(tc, spans_tile_each_task_life, 0, nslugs);
+    suite_add_tcase(s, tc);
+    TCase *unit = tcase_create("unit");
+    tcase_set_timeout(unit, 120);
+    tcase_add_test(unit, waiters_come_in_the_order_they_began_to_wait);
+    tcase_add_test(unit, a_queue_that_disagrees_is_counted_not_trusted);
+    tcase_add_test(unit, an_empty_trace_is_refused);
+    tcase_add_test(unit, long_traces_seek_exactly);
+    suite_add_tcase(s, unit);
+    return run_suite(s);
+}
