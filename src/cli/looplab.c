@@ -5,7 +5,9 @@
  *                                     back through a pipe
  *   looplab export TRACE --format F   text, jsonl or chrome
  *   looplab stats TRACE               a table per task
- *   looplab view ...                  reserved for the visualizer
+ *   looplab view [LESSON|TRACE|-- PROGRAM]   the visualizer (with -Dgui=true)
+ *   looplab render LESSON|TRACE ...   frames as PNG, without a display
+ *   looplab bench-render              frame times of the visualizer
  *
  * A program run by `looplab run` writes its trace to file descriptor 3 (the
  * library's LOOPLAB_TRACE=fd:3); the command reads it while the program
@@ -17,14 +19,23 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <uv.h>
 
+#ifdef LL_HAVE_GUI
+#include "view/app.h"
+#endif
+
 #define LESSONS_DIR LL_SOURCE_ROOT "/lessons"
+#define ASSETS_DIR LL_SOURCE_ROOT "/assets"
 #define LESSON_BIN_DIR LL_BUILD_ROOT "/lessons"
 
 static const char *prog = "looplab";
@@ -42,7 +53,13 @@ static void usage(FILE *out) {
             "  export TRACE --format F    convert a trace: text, jsonl or chrome\n"
             "  stats TRACE                a table per task: steps, time running, ready,\n"
             "                             waiting, the longest step; loop utilisation\n"
-            "  view ...                   reserved for the visualizer\n"
+            "  view [LESSON | TRACE | -- PROGRAM]\n"
+            "                             watch it in the visualizer's window (no argument:\n"
+            "                             the lesson picker)\n"
+            "  render LESSON|TRACE [options]\n"
+            "                             draw frames of the visualizer as PNG, no display\n"
+            "                             needed\n"
+            "  bench-render               how long the visualizer takes per frame\n"
             "\n"
             "'%s <command> --help' tells more.  --version prints the version.\n",
             prog, prog);
@@ -633,6 +650,310 @@ static int cmd_stats(int argc, char **argv) {
     return rc;
 }
 
+
+/* ---- the visualizer ------------------------------------------------------------ */
+
+#ifdef LL_HAVE_GUI
+typedef struct run_ctx {
+    char **program; /* argv of `view -- PROGRAM`, or NULL */
+} run_ctx;
+
+/* Runs `looplab run` (this very program) with its output silenced, so the
+ * window's runs go through the same runner as the command line's. */
+static int run_for_view(void *ud, const char *slug, const char *clock, const char *path) {
+    run_ctx *rc = ud;
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0)
+        return -1;
+    self[n] = '\0';
+    char *argv[256];
+    int k = 0;
+    argv[k++] = self;
+    argv[k++] = (char *)"run";
+    if (slug)
+        argv[k++] = (char *)slug;
+    argv[k++] = (char *)"--clock";
+    argv[k++] = (char *)clock;
+    argv[k++] = (char *)"--trace";
+    argv[k++] = (char *)path;
+    argv[k++] = (char *)"--timeout";
+    argv[k++] = (char *)"120";
+    if (!slug && rc && rc->program) {
+        argv[k++] = (char *)"--";
+        for (char **p = rc->program; *p && k < 254; p++)
+            argv[k++] = *p;
+    }
+    argv[k] = NULL;
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    pid_t pid;
+    extern char **environ;
+    int err = posix_spawn(&pid, self, &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (err) {
+        fprintf(stderr, "%s: cannot start %s: %s\n", prog, self, strerror(err));
+        return -1;
+    }
+    int st;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+        ;
+    struct stat sb;
+    if (stat(path, &sb) != 0 || sb.st_size == 0) {
+        fprintf(stderr, "%s: the run left no trace\n", prog);
+        return -1;
+    }
+    return 0; /* a failing program is still worth watching */
+}
+
+static void app_setup(llv_app *a, llv_lesson *ll, size_t max, run_ctx *rc) {
+    static lesson ls[128];
+    size_t n = find_lessons(ls, 128);
+    if (n > max)
+        n = max;
+    for (size_t i = 0; i < n; i++) {
+        copy_str(ll[i].slug, sizeof ll[i].slug, ls[i].slug);
+        snprintf(ll[i].title, sizeof ll[i].title, "%d. %s", ls[i].number, ls[i].title);
+        copy_str(ll[i].summary, sizeof ll[i].summary, ls[i].summary);
+    }
+    const char *assets = getenv("LOOPLAB_ASSETS");
+    a->assets = assets && *assets ? assets : ASSETS_DIR;
+    a->lessons_dir = LESSONS_DIR;
+    a->lessons = ll;
+    a->nlessons = n;
+    a->run = run_for_view;
+    a->ud = rc;
+}
+
+static bool is_file(const char *p) {
+    struct stat sb;
+    return stat(p, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
+static int cmd_view(int argc, char **argv) {
+    static llv_lesson ll[128];
+    run_ctx rc = {NULL};
+    llv_app a;
+    memset(&a, 0, sizeof a);
+    app_setup(&a, ll, 128, &rc);
+    if (argc >= 1 && is_help(argv[0])) {
+        printf("usage: %s view                 the lesson picker\n"
+               "       %s view LESSON          run a lesson (number or slug) and watch it\n"
+               "       %s view TRACE           open a saved trace\n"
+               "       %s view -- PROGRAM ...  run a program built with the library\n"
+               "\nIn the window, F1 lists the keys.\n",
+               prog, prog, prog, prog);
+        return 0;
+    }
+    if (argc == 0)
+        return llv_view(&a, NULL, NULL, true);
+    if (strcmp(argv[0], "--") == 0) {
+        if (argc < 2) {
+            fprintf(stderr, "%s view: which program after '--'?\n", prog);
+            return 2;
+        }
+        rc.program = argv + 1;
+        return llv_view(&a, NULL, NULL, false);
+    }
+    if (argc > 1) {
+        fprintf(stderr, "%s view: one lesson or trace at a time\n", prog);
+        return 2;
+    }
+    lesson ls[128];
+    size_t n = find_lessons(ls, 128);
+    const lesson *l = resolve(argv[0], ls, n);
+    if (l && !is_file(argv[0]))
+        return llv_view(&a, NULL, l->slug, true);
+    if (is_file(argv[0]))
+        return llv_view(&a, argv[0], NULL, true);
+    fprintf(stderr, "%s view: '%s' is neither a lesson (see '%s list') nor a trace file\n", prog,
+            argv[0], prog);
+    return 2;
+}
+
+static int parse_size(const char *s, int *w, int *h) {
+    char x;
+    if (sscanf(s, "%d%c%d", w, &x, h) != 3 || (x != 'x' && x != 'X') || *w < 320 || *h < 200 ||
+        *w > 8192 || *h > 8192) {
+        fprintf(stderr, "%s: --size wants WIDTHxHEIGHT between 320x200 and 8192x8192, not '%s'\n",
+                prog, s);
+        return -1;
+    }
+    return 0;
+}
+
+/* A lesson name or a trace path -> a trace file (a temporary one for a
+ * lesson, which *tmp then names). */
+static int trace_of(llv_app *a, const char *cmd, const char *what, const char *clock,
+                    char *tmp, size_t tmplen, const char **path) {
+    lesson ls[128];
+    size_t n = find_lessons(ls, 128);
+    const lesson *l = is_file(what) ? NULL : resolve(what, ls, n);
+    if (!l) {
+        if (!is_file(what)) {
+            fprintf(stderr, "%s %s: '%s' is neither a lesson (see '%s list') nor a trace file\n",
+                    prog, cmd, what, prog);
+            return -1;
+        }
+        *path = what;
+        return 0;
+    }
+    snprintf(tmp, tmplen, "/tmp/looplab-render-XXXXXX");
+    int fd = mkstemp(tmp);
+    if (fd < 0)
+        return -1;
+    close(fd);
+    if (a->run(a->ud, l->slug, clock, tmp) != 0) {
+        unlink(tmp);
+        return -1;
+    }
+    *path = tmp;
+    return 0;
+}
+
+static int cmd_render(int argc, char **argv) {
+    static llv_lesson ll[128];
+    run_ctx rc = {NULL};
+    llv_app a;
+    memset(&a, 0, sizeof a);
+    app_setup(&a, ll, 128, &rc);
+    llv_render_opts o = {-1, 1920, 1080, "frame.png", NULL, "dark", 1.0f};
+    const char *what = NULL, *clock = "virtual";
+    for (int i = 0; i < argc; i++) {
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (is_help(argv[i])) {
+            printf("usage: %s render LESSON|TRACE [options]\n"
+                   "\nDraws the visualizer's window into PNG files, with no display (SDL's\n"
+                   "software renderer).\n\noptions:\n"
+                   "  --step N          the frame after event N (1 = the first; default: the last)\n"
+                   "  --size WxH        frame size (default 1920x1080)\n"
+                   "  -o FILE           where to write it (default frame.png)\n"
+                   "  --all-steps DIR   one frame per event: DIR/000001.png ...\n"
+                   "  --theme dark|projector\n"
+                   "  --scale F         UI scale (default 1)\n"
+                   "  --clock virtual|real   for a lesson: which clock to run it on\n",
+                   prog);
+            return 0;
+        } else if (strcmp(argv[i], "--step") == 0 && v) {
+            char *end;
+            long s = strtol(v, &end, 10);
+            if (*end || s < 1) {
+                fprintf(stderr, "%s render: --step wants an event number from 1, not '%s'\n", prog, v);
+                return 2;
+            }
+            o.step = s - 1;
+            i++;
+        } else if (strcmp(argv[i], "--size") == 0 && v) {
+            if (parse_size(v, &o.w, &o.h) != 0)
+                return 2;
+            i++;
+        } else if (strcmp(argv[i], "-o") == 0 && v) {
+            o.out = v;
+            i++;
+        } else if (strcmp(argv[i], "--all-steps") == 0 && v) {
+            o.all_dir = v;
+            i++;
+        } else if (strcmp(argv[i], "--theme") == 0 && v) {
+            if (strcmp(v, "dark") && strcmp(v, "projector")) {
+                fprintf(stderr, "%s render: --theme is 'dark' or 'projector', not '%s'\n", prog, v);
+                return 2;
+            }
+            o.theme = v;
+            i++;
+        } else if (strcmp(argv[i], "--scale") == 0 && v) {
+            o.zoom = strtof(v, NULL);
+            if (!(o.zoom >= 0.5f && o.zoom <= 4)) {
+                fprintf(stderr, "%s render: --scale is between 0.5 and 4, not '%s'\n", prog, v);
+                return 2;
+            }
+            i++;
+        } else if (strcmp(argv[i], "--clock") == 0 && v) {
+            clock = v;
+            i++;
+        } else if (argv[i][0] == '-' && argv[i][1]) {
+            fprintf(stderr, "%s render: unknown option '%s' (see '%s render --help')\n", prog,
+                    argv[i], prog);
+            return 2;
+        } else if (!what) {
+            what = argv[i];
+        } else {
+            fprintf(stderr, "%s render: one lesson or trace at a time\n", prog);
+            return 2;
+        }
+    }
+    if (!what) {
+        fprintf(stderr, "%s render: which lesson or trace? (see '%s render --help')\n", prog, prog);
+        return 2;
+    }
+    char tmp[64] = "";
+    const char *path;
+    if (trace_of(&a, "render", what, clock, tmp, sizeof tmp, &path) != 0)
+        return 1;
+    int r = llv_render(&a, path, &o);
+    if (tmp[0])
+        unlink(tmp);
+    return r;
+}
+
+static int cmd_bench_render(int argc, char **argv) {
+    static llv_lesson ll[128];
+    run_ctx rc = {NULL};
+    llv_app a;
+    memset(&a, 0, sizeof a);
+    app_setup(&a, ll, 128, &rc);
+    int w = 1920, h = 1080, frames = 200;
+    size_t tasks = 10000, events = 1000000;
+    for (int i = 0; i < argc; i++) {
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (is_help(argv[i])) {
+            printf("usage: %s bench-render [--size WxH] [--frames N] [--tasks N] [--events N]\n"
+                   "\nRenders frames headless (software renderer) for every lesson and for a\n"
+                   "synthetic trace (10 000 tasks, 1 000 000 events by default) while moving\n"
+                   "the cursor, zooming and panning; prints the time to open each trace and\n"
+                   "the median and 95th percentile frame time in ms.\n", prog);
+            return 0;
+        } else if (strcmp(argv[i], "--size") == 0 && v) {
+            if (parse_size(v, &w, &h) != 0)
+                return 2;
+            i++;
+        } else if (strcmp(argv[i], "--frames") == 0 && v) {
+            frames = atoi(v);
+            i++;
+        } else if (strcmp(argv[i], "--tasks") == 0 && v) {
+            tasks = (size_t)atol(v);
+            i++;
+        } else if (strcmp(argv[i], "--events") == 0 && v) {
+            events = (size_t)atol(v);
+            i++;
+        } else {
+            fprintf(stderr, "%s bench-render: unknown option '%s'\n", prog, argv[i]);
+            return 2;
+        }
+    }
+    if (frames < 20 || tasks < 1 || events < 100) {
+        fprintf(stderr, "%s bench-render: at least 20 frames, 1 task and 100 events\n", prog);
+        return 2;
+    }
+    printf("frames %dx%d, software renderer, %d frames each\n", w, h, frames);
+    printf("%-28s %9s %6s %9s %9s %9s\n", "trace", "events", "tasks", "open ms", "median ms",
+           "p95 ms");
+    int rcode = 0;
+    for (size_t i = 0; i < a.nlessons; i++) {
+        char tmp[64];
+        const char *path;
+        if (trace_of(&a, "bench-render", ll[i].slug, "virtual", tmp, sizeof tmp, &path) != 0) {
+            rcode = 1;
+            continue;
+        }
+        rcode |= llv_bench_render(&a, path, w, h, 0, 0, frames);
+        unlink(tmp);
+    }
+    rcode |= llv_bench_render(&a, NULL, w, h, tasks, events, frames);
+    return rcode;
+}
+#endif
+
 int main(int argc, char **argv) {
     if (argc < 2) {
         usage(stderr);
@@ -661,10 +982,23 @@ int main(int argc, char **argv) {
         return cmd_export(argc - 2, argv + 2);
     if (strcmp(cmd, "stats") == 0)
         return cmd_stats(argc - 2, argv + 2);
-    if (strcmp(cmd, "view") == 0) {
-        fprintf(stderr, "%s view: the visualizer is not part of this build yet\n", prog);
+#ifdef LL_HAVE_GUI
+    if (strcmp(cmd, "view") == 0)
+        return cmd_view(argc - 2, argv + 2);
+    if (strcmp(cmd, "render") == 0)
+        return cmd_render(argc - 2, argv + 2);
+    if (strcmp(cmd, "bench-render") == 0)
+        return cmd_bench_render(argc - 2, argv + 2);
+#else
+    if (strcmp(cmd, "view") == 0 || strcmp(cmd, "render") == 0 ||
+        strcmp(cmd, "bench-render") == 0) {
+        fprintf(stderr,
+                "%s %s: this build has no visualizer; configure with -Dgui=true (scripts/run "
+                "does: it installs SDL2, SDL2_ttf and libpng and builds it)\n",
+                prog, cmd);
         return 1;
     }
+#endif
     fprintf(stderr, "%s: unknown command '%s' (see %s --help)\n", prog, cmd, prog);
     return 2;
 }

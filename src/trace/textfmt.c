@@ -191,8 +191,11 @@ static void tw_drain(ll__tw *w) {
 
 static inline void put(ll__tw *w, const char *s, size_t n) {
     while (n) {
-        if (w->len == w->cap)
+        if (w->len == w->cap) {
+            if (w->clip)
+                return;
             tw_drain(w);
+        }
         size_t k = w->cap - w->len < n ? w->cap - w->len : n;
         memcpy(w->buf + w->len, s, k);
         w->len += k;
@@ -202,8 +205,11 @@ static inline void put(ll__tw *w, const char *s, size_t n) {
 }
 
 static inline void putc_(ll__tw *w, char c) {
-    if (w->len == w->cap)
+    if (w->len == w->cap) {
+        if (w->clip)
+            return;
         tw_drain(w);
+    }
     w->buf[w->len++] = c;
 }
 
@@ -469,6 +475,24 @@ static void put_event(ll__tw *w, const ll__recorder *r, const ll_trace_event *e,
         put_i64(w, e->wall);
     }
     putc_(w, '\n');
+}
+
+void ll__tw_free(ll__tw *w) {
+    free(w->buf);
+    free(w->names);
+    memset(w, 0, sizeof *w);
+}
+
+void ll__tw_learn(ll__tw *w, uint32_t task, uint32_t name) { learn_name(w, task, name, true); }
+
+const char *ll__tw_format(ll__tw *w, const ll__recorder *r, const ll_trace_event *e, size_t *len) {
+    w->clip = true;
+    w->len = 0;
+    put_event(w, r, e, true);
+    if (w->len && w->buf[w->len - 1] == '\n')
+        w->len--;
+    *len = w->len;
+    return w->buf;
 }
 
 static void put_meta(ll__tw *w, const char *key, const char *v) {

@@ -77,6 +77,7 @@ typedef struct ll__tw {
     FILE *file;           /* or here, when fd < 0 */
     bool wall;            /* write each event's wall time (wall=ns) */
     bool failed;          /* a write failed; later writes are skipped */
+    bool clip;            /* formatting one line (ll__tw_format): stop at cap */
     size_t next;          /* first event of the recorder not written yet */
     uint32_t *names;      /* task id -> name string id, learned from task_new */
     size_t nnames;
@@ -96,6 +97,15 @@ void ll__tw_emergency(ll__tw *w, const ll__recorder *r);
 /* Writes the remaining events and the `@end` line, flushes, frees.  Returns 0
  * or -1 when some write failed. */
 int ll__tw_end(ll__tw *w, const ll__recorder *r);
+
+/* For showing single events (the viewer's event log): a writer started with
+ * fd -1 and no file formats one event line into its buffer and returns it
+ * (without the newline, cut at the buffer's 64 KiB).  ll__tw_learn tells it
+ * a task's name ahead of the event that would. */
+const char *ll__tw_format(ll__tw *w, const ll__recorder *r, const ll_trace_event *e, size_t *len);
+void ll__tw_learn(ll__tw *w, uint32_t task, uint32_t name);
+/* Frees a writer without writing anything more. */
+void ll__tw_free(ll__tw *w);
 
 /* Writes a whole trace to a FILE (header, events, end). */
 int ll_trace_write(FILE *out, const ll__recorder *r, const ll_trace_meta *meta, bool wall);

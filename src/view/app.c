@@ -1,0 +1,815 @@
+/* app.c - the window, its keys and mouse, headless rendering (see app.h). */
+#include "view/app.h"
+
+#include <SDL.h>
+#include <SDL_ttf.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "trace/export.h"
+#include "view/ui.h"
+
+/* ---- loading ---------------------------------------------------------------- */
+
+typedef struct doc {
+    llv_model m;
+    llv_ui ui;
+    bool open;
+    char slug[128];   /* the lesson shown, "" for a trace or a program */
+    char clock[16];
+} doc;
+
+static bool file_exists(const char *p) { return access(p, R_OK) == 0; }
+
+/* Finds the C source and Python twin for what the trace came from. */
+static void find_sources(const llv_app *a, doc *d, const char *trace_path) {
+    char c[1024] = "", py[1024] = "";
+    const char *lesson = d->slug[0] ? d->slug : d->m.trace.meta.lesson;
+    if (lesson && a->lessons_dir) {
+        snprintf(c, sizeof c, "%s/%s/lesson.c", a->lessons_dir, lesson);
+        snprintf(py, sizeof py, "%s/%s/lesson.py", a->lessons_dir, lesson);
+    }
+    if (!file_exists(c)) {
+        /* a program: the file of its first task's creation, as compiled */
+        c[0] = '\0';
+        for (size_t i = 0; i < d->m.n && i < 64; i++) {
+            const ll_trace_event *e = llv_event(&d->m, i);
+            const ll__site *s = e->site ? ll__rec_sitep(&d->m.trace.rec, e->site) : NULL;
+            if (!s || !s->file)
+                continue;
+            if (file_exists(s->file)) {
+                snprintf(c, sizeof c, "%s", s->file);
+            } else if (trace_path && s->file[0] != '/') {
+                char dir[1024];
+                snprintf(dir, sizeof dir, "%s", trace_path);
+                char *slash = strrchr(dir, '/');
+                if (slash) {
+                    *slash = '\0';
+                    snprintf(c, sizeof c, "%.500s/%.500s", dir, s->file);
+                }
+                if (!file_exists(c))
+                    c[0] = '\0';
+            }
+            break;
+        }
+    }
+    llv_ui_sources(&d->ui, c[0] ? c : NULL, py[0] && file_exists(py) ? py : NULL);
+}
+
+static int doc_open(const llv_app *a, doc *d, SDL_Renderer *r, const char *path, const char *slug) {
+    ll_trace t;
+    char err[512];
+    if (ll_trace_load(&t, path, err, sizeof err) != 0) {
+        fprintf(stderr, "looplab: cannot read the trace: %s\n", err);
+        ll_trace_free(&t);
+        return -1;
+    }
+    doc nd;
+    memset(&nd, 0, sizeof nd);
+    if (llv_model_build(&nd.m, &t, err, sizeof err) != 0) {
+        fprintf(stderr, "looplab: %s: %s\n", path, err);
+        return -1;
+    }
+    snprintf(nd.slug, sizeof nd.slug, "%s", slug ? slug : "");
+    snprintf(nd.clock, sizeof nd.clock, "%s",
+             nd.m.trace.meta.clock ? nd.m.trace.meta.clock : "virtual");
+    if (d->open) {
+        llv_ui_free(&d->ui);
+        llv_model_free(&d->m);
+        d->open = false;
+    }
+    *d = nd;
+    if (llv_ui_init(&d->ui, &d->m, r, a->assets, err, sizeof err) != 0) {
+        fprintf(stderr, "looplab: %s\n", err);
+        llv_model_free(&d->m);
+        return -1;
+    }
+    d->ui.m = &d->m; /* the model moved into *d */
+    llv_model_seek(&d->m, 0);
+    const char *title = NULL;
+    for (size_t i = 0; i < a->nlessons; i++)
+        if (d->m.trace.meta.lesson && strcmp(a->lessons[i].slug, d->m.trace.meta.lesson) == 0)
+            title = a->lessons[i].title;
+    if (title)
+        snprintf(d->ui.title, sizeof d->ui.title, "%.100s  \xE2\x80\x94  %.140s", d->m.trace.meta.lesson,
+                 title);
+    find_sources(a, d, path);
+    d->open = true;
+    return 0;
+}
+
+static void doc_close(doc *d) {
+    if (!d->open)
+        return;
+    llv_ui_free(&d->ui);
+    llv_model_free(&d->m);
+    d->open = false;
+}
+
+/* Runs a lesson (or the CLI's program) into a temporary trace and opens it. */
+static int run_and_open(const llv_app *a, doc *d, SDL_Renderer *r, const char *slug,
+                        const char *clock) {
+    char path[] = "/tmp/looplab-view-XXXXXX";
+    int fd = mkstemp(path);
+    if (fd < 0) {
+        fprintf(stderr, "looplab: cannot make a temporary file: %s\n", strerror(errno));
+        return -1;
+    }
+    close(fd);
+    int rc = a->run ? a->run(a->ud, slug, clock, path) : -1;
+    if (rc == 0)
+        rc = doc_open(a, d, r, path, slug);
+    if (rc == 0)
+        snprintf(d->clock, sizeof d->clock, "%s", clock);
+    unlink(path);
+    return rc;
+}
+
+/* ---- stepping --------------------------------------------------------------- */
+
+static void status(llv_ui *ui, const char *fmt, const char *arg) {
+    char a[200];
+    size_t n = strlen(arg) < sizeof a - 1 ? strlen(arg) : sizeof a - 1;
+    memcpy(a, arg, n);
+    a[n] = '\0';
+    snprintf(ui->status, sizeof ui->status, fmt, a);
+    ui->status_until = SDL_GetTicks() + 4000;
+}
+
+static size_t next_in(const uint32_t *a, size_t n, size_t cur) {
+    size_t k = llv_lower(a, n, cur + 1);
+    return k < n ? a[k] : SIZE_MAX;
+}
+
+static size_t prev_in(const uint32_t *a, size_t n, size_t cur) {
+    size_t k = llv_lower(a, n, cur);
+    return k ? a[k - 1] : SIZE_MAX;
+}
+
+/* Next printed line or note after cur. */
+static size_t next_story(const llv_model *m, size_t cur) {
+    size_t p = next_in(m->prints, m->nprints, cur), q = next_in(m->notes, m->nnotes, cur);
+    return p < q ? p : q;
+}
+
+static size_t prev_story(const llv_model *m, size_t cur) {
+    size_t p = prev_in(m->prints, m->nprints, cur), q = prev_in(m->notes, m->nnotes, cur);
+    if (p == SIZE_MAX)
+        return q;
+    if (q == SIZE_MAX)
+        return p;
+    return p > q ? p : q;
+}
+
+/* Moves forward to `to`, unless predict mode wants to ask first. */
+static size_t predict_done;
+
+static void forward(llv_ui *ui, size_t to) {
+    const llv_model *m = ui->m;
+    if (to >= m->n)
+        to = m->n - 1;
+    if (ui->predict) {
+        size_t q = SIZE_MAX;
+        for (size_t i = ui->cursor + 1; i <= to && i < m->n; i++) {
+            unsigned k = llv_event(m, i)->kind;
+            if ((k == LL_EV_TASK_RUN || k == LL_EV_PRINT) &&
+                (predict_done == SIZE_MAX || i > predict_done)) {
+                q = i;
+                break;
+            }
+        }
+        if (q != SIZE_MAX) {
+            if (ui->predict_at != q || ui->predict_shown) {
+                ui->predict_at = q; /* ask */
+                ui->predict_shown = false;
+                ui->playing = false;
+                llv_ui_seek(ui, q - 1);
+            } else {
+                ui->predict_shown = true; /* reveal */
+                predict_done = q;
+                llv_ui_seek(ui, q);
+            }
+            return;
+        }
+    }
+    llv_ui_seek(ui, to);
+}
+
+static void back(llv_ui *ui, size_t to) {
+    if (to == SIZE_MAX)
+        return;
+    ui->predict_at = SIZE_MAX;
+    predict_done = to ? to - 1 : SIZE_MAX;
+    llv_ui_seek(ui, to);
+}
+
+static const double speeds[] = {0.5, 1, 2, 4, 8, 16, 32, 64, 128, 512};
+#define NSPEEDS (sizeof speeds / sizeof speeds[0])
+
+/* ---- saving ---------------------------------------------------------------- */
+
+static int save_frame(SDL_Renderer *r, int w, int h, const char *path) {
+    SDL_Surface *s = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32, SDL_PIXELFORMAT_ARGB8888);
+    if (!s)
+        return -1;
+    int rc = SDL_RenderReadPixels(r, NULL, SDL_PIXELFORMAT_ARGB8888, s->pixels, s->pitch);
+    if (rc == 0)
+        rc = llv_png_write(path, s->pixels, w, h, s->pitch);
+    SDL_FreeSurface(s);
+    return rc;
+}
+
+static void export_trace(doc *d) {
+    char base[200], path[260];
+    snprintf(base, sizeof base, "looplab-%s", d->m.trace.meta.lesson ? d->m.trace.meta.lesson
+                                              : d->m.trace.meta.program ? d->m.trace.meta.program
+                                                                         : "trace");
+    snprintf(path, sizeof path, "%s.trace", base);
+    FILE *f = fopen(path, "w");
+    int ok = f && ll_trace_write(f, &d->m.trace.rec, &d->m.trace.meta, d->m.trace.wall) == 0;
+    if (f && fclose(f) != 0)
+        ok = 0;
+    snprintf(path, sizeof path, "%s.json", base);
+    f = ok ? fopen(path, "w") : NULL;
+    ok = f && ll_trace_export_chrome(f, &d->m.trace) == 0;
+    if (f && fclose(f) != 0)
+        ok = 0;
+    char msg[300];
+    snprintf(msg, sizeof msg, "%.140s.trace and %.140s.json", base, base);
+    status(&d->ui, ok ? "exported %s (open the .json in ui.perfetto.dev)" : "export failed: %s",
+           ok ? msg : strerror(errno));
+}
+
+/* ---- the lesson picker ------------------------------------------------------ */
+
+typedef struct picker {
+    llv_font *title, *sans, *bold;
+    int px;
+    size_t sel, first;
+} picker;
+
+static void picker_draw(const llv_app *a, picker *p, SDL_Renderer *r, int w, int h, const char *assets) {
+    int px = h / 40 < 12 ? 12 : h / 40;
+    if (px != p->px) {
+        char path[1024];
+        llv_font_close(p->title);
+        llv_font_close(p->sans);
+        llv_font_close(p->bold);
+        snprintf(path, sizeof path, "%s/fonts/DejaVuSans-Bold.ttf", assets);
+        p->title = llv_font_open(r, path, px * 3 / 2);
+        p->bold = llv_font_open(r, path, px);
+        snprintf(path, sizeof path, "%s/fonts/DejaVuSans.ttf", assets);
+        p->sans = llv_font_open(r, path, px);
+        p->px = px;
+    }
+    SDL_SetRenderDrawColor(r, 24, 26, 31, 255);
+    SDL_RenderClear(r);
+    if (!p->title || !p->sans || !p->bold)
+        return;
+    SDL_Color text = {230, 232, 236, 255}, dim = {150, 156, 168, 255}, acc = {240, 228, 66, 255};
+    int x = px * 2, y = px;
+    llv_text(p->title, x, y, "Looplab \xE2\x80\x94 choose a lesson", (size_t)-1, text);
+    y += llv_font_h(p->title) + px / 2;
+    llv_text(p->sans, x, y, "\xE2\x86\x91 \xE2\x86\x93 to choose, Enter to run it and watch, Esc to quit",
+             (size_t)-1, dim);
+    y += px * 2;
+    int rowh = llv_font_h(p->sans) * 2 + px / 2;
+    size_t rows = (size_t)((h - y) / rowh);
+    if (rows < 1)
+        rows = 1;
+    if (p->sel < p->first)
+        p->first = p->sel;
+    if (p->sel >= p->first + rows)
+        p->first = p->sel - rows + 1;
+    for (size_t i = p->first; i < a->nlessons && i < p->first + rows; i++) {
+        if (i == p->sel) {
+            SDL_SetRenderDrawColor(r, 70, 64, 20, 255);
+            SDL_Rect q = {x - px / 2, y - 2, w - 3 * px, rowh - 4};
+            SDL_RenderFillRect(r, &q);
+        }
+        llv_text_fit(p->bold, x, y, w - 4 * px, a->lessons[i].title, (size_t)-1,
+                     i == p->sel ? acc : text);
+        llv_text_fit(p->sans, x + px, y + llv_font_h(p->sans), w - 5 * px, a->lessons[i].summary,
+                     (size_t)-1, dim);
+        y += rowh;
+    }
+}
+
+/* ---- the window ------------------------------------------------------------- */
+
+int llv_view(const llv_app *a, const char *trace, const char *slug, bool rerunnable) {
+    if (SDL_Init(SDL_INIT_VIDEO) != 0) {
+        fprintf(stderr, "looplab view: cannot open a window: %s\n(no display? use 'looplab render' "
+                        "for PNG frames without one)\n",
+                SDL_GetError());
+        return 1;
+    }
+    if (TTF_Init() != 0) {
+        fprintf(stderr, "looplab view: SDL_ttf: %s\n", TTF_GetError());
+        SDL_Quit();
+        return 1;
+    }
+    SDL_SetHint(SDL_HINT_RENDER_SCALE_QUALITY, "1");
+    SDL_Window *win = SDL_CreateWindow("Looplab", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED,
+                                       1440, 900, SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI);
+    SDL_Renderer *r = win ? SDL_CreateRenderer(win, -1, SDL_RENDERER_ACCELERATED |
+                                                            SDL_RENDERER_PRESENTVSYNC)
+                          : NULL;
+    if (win && !r)
+        r = SDL_CreateRenderer(win, -1, SDL_RENDERER_SOFTWARE);
+    if (!r) {
+        fprintf(stderr, "looplab view: cannot open a window: %s\n", SDL_GetError());
+        if (win)
+            SDL_DestroyWindow(win);
+        TTF_Quit();
+        SDL_Quit();
+        return 1;
+    }
+    SDL_EventState(SDL_DROPFILE, SDL_ENABLE);
+    doc d;
+    memset(&d, 0, sizeof d);
+    picker pk;
+    memset(&pk, 0, sizeof pk);
+    int rc = 0;
+    bool picking = !trace && !slug;
+    if (trace && doc_open(a, &d, r, trace, slug) != 0)
+        rc = 1;
+    else if (!trace && slug && run_and_open(a, &d, r, slug, "virtual") != 0)
+        rc = 1;
+    else if (!trace && !slug && !rerunnable && a->run && run_and_open(a, &d, r, NULL, "virtual") != 0)
+        rc = 1;
+    if (!trace && !slug && !rerunnable && a->run)
+        picking = false; /* a program was given */
+    if (rc) {
+        SDL_DestroyRenderer(r);
+        SDL_DestroyWindow(win);
+        TTF_Quit();
+        SDL_Quit();
+        return rc;
+    }
+    predict_done = SIZE_MAX;
+    bool quit = false, dragging = false;
+    int drag_x = 0, drag_moved = 0;
+    double play_acc = 0;
+    uint32_t last = SDL_GetTicks();
+    while (!quit) {
+        SDL_Event ev;
+        bool busy = d.open && (d.ui.playing || SDL_GetTicks() - last < 300);
+        int got = busy ? SDL_PollEvent(&ev) : SDL_WaitEventTimeout(&ev, 250);
+        while (got) {
+            llv_ui *ui = &d.ui;
+            switch (ev.type) {
+            case SDL_QUIT: quit = true; break;
+            case SDL_DROPFILE:
+                if (doc_open(a, &d, r, ev.drop.file, NULL) == 0)
+                    picking = false;
+                else if (d.open)
+                    status(&d.ui, "cannot open %s (see the terminal)", ev.drop.file);
+                SDL_free(ev.drop.file);
+                break;
+            case SDL_KEYDOWN: {
+                SDL_Keycode k = ev.key.keysym.sym;
+                Uint16 mod = ev.key.keysym.mod;
+                bool ctrl = mod & KMOD_CTRL, shift = mod & KMOD_SHIFT;
+                if (picking) {
+                    if (k == SDLK_ESCAPE || k == SDLK_q)
+                        quit = true;
+                    else if (k == SDLK_DOWN && pk.sel + 1 < a->nlessons)
+                        pk.sel++;
+                    else if (k == SDLK_UP && pk.sel > 0)
+                        pk.sel--;
+                    else if ((k == SDLK_RETURN || k == SDLK_KP_ENTER) && a->nlessons &&
+                             run_and_open(a, &d, r, a->lessons[pk.sel].slug, "virtual") == 0) {
+                        picking = false;
+                        predict_done = SIZE_MAX;
+                    }
+                    break;
+                }
+                if (!d.open)
+                    break;
+                if (ui->typing) {
+                    size_t n = strlen(ui->input);
+                    if (k >= SDLK_0 && k <= SDLK_9 && n + 1 < sizeof ui->input) {
+                        ui->input[n] = (char)('0' + (k - SDLK_0));
+                        ui->input[n + 1] = '\0';
+                    } else if (k == SDLK_BACKSPACE && n)
+                        ui->input[n - 1] = '\0';
+                    else if (k == SDLK_RETURN || k == SDLK_KP_ENTER) {
+                        ui->typing = false;
+                        long s = atol(ui->input);
+                        if (s >= 1)
+                            back(ui, (size_t)s - 1);
+                    } else if (k == SDLK_ESCAPE)
+                        ui->typing = false;
+                    break;
+                }
+                size_t c = ui->cursor;
+                const llv_model *m = ui->m;
+                switch (k) {
+                case SDLK_ESCAPE:
+                    if (ui->help)
+                        ui->help = false;
+                    else
+                        quit = true;
+                    break;
+                case SDLK_q: quit = true; break;
+                case SDLK_F1: ui->help = !ui->help; break;
+                case SDLK_SLASH:
+                    if (shift)
+                        ui->help = !ui->help;
+                    break;
+                case SDLK_RIGHT:
+                case SDLK_PAGEDOWN:
+                case SDLK_n:
+                    if (ctrl)
+                        forward(ui, next_in(m->iters, m->niters, c) == SIZE_MAX ? m->n - 1 : next_in(m->iters, m->niters, c));
+                    else if (shift)
+                        forward(ui, next_in(m->switches, m->nswitches, c) == SIZE_MAX ? m->n - 1 : next_in(m->switches, m->nswitches, c));
+                    else
+                        forward(ui, c + 1);
+                    break;
+                case SDLK_LEFT:
+                case SDLK_PAGEUP:
+                case SDLK_b:
+                    if (ctrl)
+                        back(ui, prev_in(m->iters, m->niters, c));
+                    else if (shift)
+                        back(ui, prev_in(m->switches, m->nswitches, c));
+                    else if (c)
+                        back(ui, c - 1);
+                    break;
+                case SDLK_DOWN: {
+                    size_t s = next_story(m, c);
+                    forward(ui, s == SIZE_MAX ? m->n - 1 : s);
+                    break;
+                }
+                case SDLK_UP: back(ui, prev_story(m, c)); break;
+                case SDLK_HOME: back(ui, 0); break;
+                case SDLK_END: forward(ui, m->n - 1); break;
+                case SDLK_g:
+                    ui->typing = true;
+                    ui->input[0] = '\0';
+                    break;
+                case SDLK_SPACE:
+                    ui->playing = !ui->playing;
+                    if (ui->playing && ui->cursor + 1 >= m->n)
+                        back(ui, 0);
+                    play_acc = 0;
+                    break;
+                case SDLK_EQUALS:
+                case SDLK_PLUS:
+                case SDLK_KP_PLUS:
+                    if (ctrl)
+                        ui->zoom = ui->zoom * 1.15f > 4 ? 4 : ui->zoom * 1.15f;
+                    else if ((size_t)ui->speed + 1 < NSPEEDS)
+                        ui->speed++;
+                    break;
+                case SDLK_MINUS:
+                case SDLK_KP_MINUS:
+                    if (ctrl)
+                        ui->zoom = ui->zoom / 1.15f < 0.5f ? 0.5f : ui->zoom / 1.15f;
+                    else if (ui->speed > 0)
+                        ui->speed--;
+                    break;
+                case SDLK_0:
+                    if (ctrl)
+                        ui->zoom = 1;
+                    break;
+                case SDLK_a:
+                    ui->axis_time = !ui->axis_time;
+                    llv_ui_fit_timeline(ui);
+                    break;
+                case SDLK_p: ui->show_py = !ui->show_py; break;
+                case SDLK_t: ui->theme = (ui->theme + 1) % LLV__NTHEMES; break;
+                case SDLK_r:
+                    ui->predict = !ui->predict;
+                    ui->predict_at = SIZE_MAX;
+                    predict_done = ui->cursor;
+                    status(ui, "%s", ui->predict ? "predict mode: I will ask before each task "
+                                                   "switch and print"
+                                                 : "predict mode off");
+                    break;
+                case SDLK_F11: {
+                    bool fs = SDL_GetWindowFlags(win) & SDL_WINDOW_FULLSCREEN_DESKTOP;
+                    SDL_SetWindowFullscreen(win, fs ? 0 : SDL_WINDOW_FULLSCREEN_DESKTOP);
+                    break;
+                }
+                case SDLK_s: {
+                    char path[300];
+                    snprintf(path, sizeof path, "looplab-%s-step%zu.png",
+                             d.m.trace.meta.lesson ? d.m.trace.meta.lesson : "trace", c + 1);
+                    int w, h;
+                    SDL_GetRendererOutputSize(r, &w, &h);
+                    llv_ui_draw(ui, w, h);
+                    if (save_frame(r, w, h, path) == 0)
+                        status(ui, "saved %s", path);
+                    else
+                        status(ui, "could not save the screenshot: %s", SDL_GetError());
+                    break;
+                }
+                case SDLK_e: export_trace(&d); break;
+                case SDLK_l:
+                    if (a->nlessons)
+                        picking = true;
+                    break;
+                case SDLK_c: {
+                    const char *other = strcmp(d.clock, "real") == 0 ? "virtual" : "real";
+                    char slugbuf[128];
+                    snprintf(slugbuf, sizeof slugbuf, "%s", d.slug);
+                    if (!rerunnable && !slugbuf[0] && !a->run)
+                        status(ui, "%s", "a saved trace cannot be re-run; open a lesson instead");
+                    else if (!slugbuf[0] && rerunnable)
+                        status(ui, "%s", "a saved trace cannot be re-run; open a lesson instead");
+                    else {
+                        size_t keep = c;
+                        if (run_and_open(a, &d, r, slugbuf[0] ? slugbuf : NULL, other) == 0) {
+                            llv_ui_seek(&d.ui, keep);
+                            status(&d.ui, "re-ran on the %s clock: same order, different times",
+                                   other);
+                        }
+                    }
+                    break;
+                }
+                default: break;
+                }
+                break;
+            }
+            case SDL_MOUSEMOTION:
+                if (d.open) {
+                    d.ui.mx = ev.motion.x;
+                    d.ui.my = ev.motion.y;
+                    if (dragging) {
+                        llv_ui_pan_timeline(&d.ui, ev.motion.x - drag_x);
+                        drag_moved += abs(ev.motion.x - drag_x);
+                        drag_x = ev.motion.x;
+                    }
+                }
+                break;
+            case SDL_MOUSEBUTTONDOWN:
+                if (d.open && !picking && ev.button.button == SDL_BUTTON_LEFT) {
+                    SDL_Point pnt = {ev.button.x, ev.button.y};
+                    if (SDL_PointInRect(&pnt, &d.ui.tl_lanes)) {
+                        dragging = true;
+                        drag_x = ev.button.x;
+                        drag_moved = 0;
+                    }
+                }
+                break;
+            case SDL_MOUSEBUTTONUP:
+                if (dragging && drag_moved < 4) {
+                    size_t e = llv_ui_event_at_x(&d.ui, ev.button.x);
+                    if (e > d.ui.cursor)
+                        forward(&d.ui, e);
+                    else
+                        back(&d.ui, e);
+                }
+                dragging = false;
+                break;
+            case SDL_MOUSEWHEEL:
+                if (d.open && !picking) {
+                    SDL_Point pnt = {d.ui.mx, d.ui.my};
+                    if (SDL_PointInRect(&pnt, &d.ui.pane[P_TIMELINE])) {
+                        if (SDL_GetModState() & (KMOD_CTRL | KMOD_SHIFT)) {
+                            long f = (long)d.ui.tl_first - ev.wheel.y * 3;
+                            d.ui.tl_first = f < 0 ? 0 : (size_t)f;
+                        } else
+                            llv_ui_zoom_timeline(&d.ui, ev.wheel.y > 0 ? 0.8 : 1.25, d.ui.mx);
+                    }
+                }
+                break;
+            default: break;
+            }
+            got = SDL_PollEvent(&ev);
+            last = SDL_GetTicks();
+        }
+        uint32_t now = SDL_GetTicks();
+        int w, h;
+        SDL_GetRendererOutputSize(r, &w, &h);
+        if (picking) {
+            picker_draw(a, &pk, r, w, h, a->assets);
+        } else if (d.open) {
+            llv_ui *ui = &d.ui;
+            if (ui->playing) {
+                play_acc += speeds[ui->speed] * (now - ui->now_ms) / 1000.0;
+                if (play_acc >= 1) {
+                    size_t steps = (size_t)play_acc;
+                    play_acc -= (double)steps;
+                    forward(ui, ui->cursor + steps);
+                    if (ui->cursor + 1 >= ui->m->n)
+                        ui->playing = false;
+                }
+                last = now;
+            }
+            /* slide cards only at a pace the eye can follow */
+            ui->animate = !ui->playing || speeds[ui->speed] <= 4;
+            ui->now_ms = now;
+            llv_ui_draw(ui, w, h);
+        }
+        SDL_RenderPresent(r);
+    }
+    doc_close(&d);
+    llv_font_close(pk.title);
+    llv_font_close(pk.sans);
+    llv_font_close(pk.bold);
+    SDL_DestroyRenderer(r);
+    SDL_DestroyWindow(win);
+    TTF_Quit();
+    SDL_Quit();
+    return 0;
+}
+
+/* ---- headless ---------------------------------------------------------------- */
+
+typedef struct offscreen {
+    SDL_Surface *s;
+    SDL_Renderer *r;
+} offscreen;
+
+static int off_open(offscreen *o, int w, int h) {
+    o->s = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32, SDL_PIXELFORMAT_ARGB8888);
+    o->r = o->s ? SDL_CreateSoftwareRenderer(o->s) : NULL;
+    if (!o->r) {
+        fprintf(stderr, "looplab: cannot make a %dx%d software renderer: %s\n", w, h,
+                SDL_GetError());
+        if (o->s)
+            SDL_FreeSurface(o->s);
+        return -1;
+    }
+    return 0;
+}
+
+static void off_close(offscreen *o) {
+    SDL_DestroyRenderer(o->r);
+    SDL_FreeSurface(o->s);
+}
+
+int llv_render(const llv_app *a, const char *trace, const llv_render_opts *o) {
+    if (TTF_Init() != 0) {
+        fprintf(stderr, "looplab render: SDL_ttf: %s\n", TTF_GetError());
+        return 1;
+    }
+    offscreen off;
+    if (off_open(&off, o->w, o->h) != 0) {
+        TTF_Quit();
+        return 1;
+    }
+    doc d;
+    memset(&d, 0, sizeof d);
+    int rc = 0;
+    if (doc_open(a, &d, off.r, trace, NULL) != 0)
+        rc = 1;
+    if (!rc) {
+        d.ui.theme = o->theme && strcmp(o->theme, "projector") == 0 ? LLV_THEME_PROJECTOR
+                                                                    : LLV_THEME_DARK;
+        d.ui.zoom = o->zoom > 0 ? o->zoom : 1;
+        if (o->all_dir) {
+            if (mkdir(o->all_dir, 0777) != 0 && errno != EEXIST) {
+                fprintf(stderr, "looplab render: cannot make %s: %s\n", o->all_dir, strerror(errno));
+                rc = 1;
+            }
+            for (size_t i = 0; !rc && i < d.m.n; i++) {
+                llv_ui_seek(&d.ui, i);
+                llv_ui_draw(&d.ui, o->w, o->h);
+                char path[1200];
+                snprintf(path, sizeof path, "%s/%06zu.png", o->all_dir, i + 1);
+                if (llv_png_write(path, off.s->pixels, o->w, o->h, off.s->pitch) != 0) {
+                    fprintf(stderr, "looplab render: cannot write %s: %s\n", path, strerror(errno));
+                    rc = 1;
+                }
+            }
+            if (!rc)
+                printf("%zu frames in %s/\n", d.m.n, o->all_dir);
+        } else {
+            long step = o->step < 0 ? (long)d.m.n - 1 : o->step;
+            if ((size_t)step >= d.m.n) {
+                fprintf(stderr, "looplab render: --step %ld is past the end: the trace has %zu "
+                                "events (steps 1..%zu)\n",
+                        step + 1, d.m.n, d.m.n);
+                rc = 2;
+            } else {
+                llv_ui_seek(&d.ui, (size_t)step);
+                llv_ui_draw(&d.ui, o->w, o->h);
+                if (llv_png_write(o->out, off.s->pixels, o->w, o->h, off.s->pitch) != 0) {
+                    fprintf(stderr, "looplab render: cannot write %s: %s\n", o->out, strerror(errno));
+                    rc = 1;
+                }
+            }
+        }
+    }
+    doc_close(&d);
+    off_close(&off);
+    TTF_Quit();
+    return rc;
+}
+
+/* ---- benchmark ----------------------------------------------------------------- */
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int cmp_d(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* A synthetic trace: `tasks` tasks that sleep in turns until there are
+ * about `events` events. */
+static char *synthetic(size_t tasks, size_t events, size_t *len) {
+    size_t cap = events * 96 + tasks * 200 + 4096;
+    char *s = malloc(cap);
+    if (!s)
+        return NULL;
+    size_t n = 0, nev = 0;
+#define W(...) (n += (size_t)snprintf(s + n, cap - n, __VA_ARGS__), nev++)
+    n += (size_t)snprintf(s + n, cap - n, "looplab-trace 1.1\n@program \"synthetic\"\n@clock \"virtual\"\n");
+    W("   0.000000000  -  loop_start clock=\"virtual\"\n");
+    for (size_t k = 1; k <= tasks; k++) {
+        W("   0.000000000  %zu:t%zu  task_new name=\"t%zu\" coro=\"worker\"\n", k, k, k);
+        W("   0.000000000  %zu:t%zu  ready reason=created pos=%zu\n", k, k, k - 1);
+    }
+    size_t round = 0;
+    int64_t t = 0;
+    while (nev + 4 * tasks + 8 < events) {
+        W("%4lld.%09lld  -  iter n=%zu ready=%zu\n", (long long)(t / 1000000000), (long long)(t % 1000000000), round + 1, tasks);
+        for (size_t k = 1; k <= tasks; k++) {
+            W("%4lld.%09lld  %zu:t%zu  run behind=%zu\n", (long long)(t / 1000000000), (long long)(t % 1000000000), k, k, tasks - k);
+            W("%4lld.%09lld  %zu:t%zu  wait on=sleep obj=%zu until=%lld.%09lld\n", (long long)(t / 1000000000), (long long)(t % 1000000000), k, k, k, (long long)((t + 1000000) / 1000000000), (long long)((t + 1000000) % 1000000000));
+        }
+        t += 1000000;
+        W("%4lld.%09lld  -  poll timeout=0.001000000 jumped=1\n", (long long)(t / 1000000000), (long long)(t % 1000000000));
+        for (size_t k = 1; k <= tasks; k++)
+            W("%4lld.%09lld  %zu:t%zu  ready reason=sleep_done pos=%zu obj=%zu\n", (long long)(t / 1000000000), (long long)(t % 1000000000), k, k, k - 1, k);
+        round++;
+    }
+    n += (size_t)snprintf(s + n, cap - n, "@end events=%zu\n", nev);
+#undef W
+    *len = n;
+    return s;
+}
+
+int llv_bench_render(const llv_app *a, const char *trace, int w, int h, size_t tasks,
+                     size_t events, int frames) {
+    if (TTF_Init() != 0)
+        return 1;
+    offscreen off;
+    if (off_open(&off, w, h) != 0)
+        return 1;
+    char tmp[] = "/tmp/looplab-bench-XXXXXX";
+    const char *path = trace;
+    if (!trace) {
+        size_t len;
+        char *text = synthetic(tasks, events, &len);
+        int fd = mkstemp(tmp);
+        if (!text || fd < 0 || write(fd, text, len) != (ssize_t)len) {
+            fprintf(stderr, "looplab bench-render: cannot write the synthetic trace\n");
+            free(text);
+            return 1;
+        }
+        close(fd);
+        free(text);
+        path = tmp;
+    }
+    doc d;
+    memset(&d, 0, sizeof d);
+    double t0 = now_s();
+    int rc = doc_open(a, &d, off.r, path, NULL);
+    double open_s = now_s() - t0;
+    if (!trace)
+        unlink(tmp);
+    if (rc != 0)
+        return 1;
+    double *ft = malloc((size_t)frames * sizeof *ft);
+    llv_ui_draw(&d.ui, w, h); /* warm the glyph cache */
+    for (int f = 0; f < frames; f++) {
+        /* walk the cursor through the trace, zooming and panning */
+        size_t step = (size_t)((double)f / frames * (double)(d.m.n - 1));
+        double t1 = now_s();
+        llv_ui_seek(&d.ui, step);
+        if (f % 20 == 10)
+            llv_ui_zoom_timeline(&d.ui, 0.5, d.ui.tl_lanes.x + d.ui.tl_lanes.w / 2);
+        else if (f % 20 == 0)
+            llv_ui_fit_timeline(&d.ui);
+        else
+            llv_ui_pan_timeline(&d.ui, -7);
+        llv_ui_draw(&d.ui, w, h);
+        ft[f] = now_s() - t1;
+    }
+    qsort(ft, (size_t)frames, sizeof *ft, cmp_d);
+    printf("%-28s %9zu %6zu %9.1f %9.2f %9.2f\n",
+           d.m.trace.meta.lesson ? d.m.trace.meta.lesson : d.m.trace.meta.program ? d.m.trace.meta.program : "?",
+           d.m.n, d.m.ntasks, open_s * 1e3, ft[frames / 2] * 1e3, ft[(size_t)(frames * 0.95)] * 1e3);
+    free(ft);
+    doc_close(&d);
+    off_close(&off);
+    TTF_Quit();
+    return 0;
+}

@@ -1,0 +1,54 @@
+/* app.h - the visualizer's entry points: a window (view), headless frames
+ * (render) and the rendering benchmark.  The CLI (src/cli/looplab.c) calls
+ * these; they call back into it to run a lesson or program, so every run
+ * goes through the same child-process runner as `looplab run`. */
+#ifndef LLV_APP_H
+#define LLV_APP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct llv_lesson {
+    char slug[128];
+    char title[256];
+    char summary[512];
+} llv_lesson;
+
+typedef struct llv_app {
+    const char *assets;      /* folder with fonts/ */
+    const char *lessons_dir; /* lessons/NN-slug/{lesson.c,lesson.py} */
+    const llv_lesson *lessons;
+    size_t nlessons;
+    /* Runs lesson `slug` (or, when slug is NULL, the program given to the
+     * CLI) on `clock` ("virtual" / "real") and saves its trace to `path`.
+     * Returns 0, or -1 after saying why on stderr. */
+    int (*run)(void *ud, const char *slug, const char *clock, const char *path);
+    void *ud;
+} llv_app;
+
+/* Opens the window.  `trace` is a trace file to show; `slug` says which
+ * lesson it is (sources, re-running); both NULL opens the lesson picker.
+ * Returns the process exit status. */
+int llv_view(const llv_app *a, const char *trace, const char *slug, bool rerunnable);
+
+typedef struct llv_render_opts {
+    long step;           /* event to show (0-based); -1: the last */
+    int w, h;
+    const char *out;     /* PNG file for one frame */
+    const char *all_dir; /* or: a folder for every step, 000000.png ... */
+    const char *theme;   /* "dark" (default) or "projector" */
+    float zoom;          /* UI scale, 1 by default */
+} llv_render_opts;
+
+/* Renders without a display (SDL's software renderer).  Exit status. */
+int llv_render(const llv_app *a, const char *trace, const llv_render_opts *o);
+
+/* Renders frames of a trace and prints the frame-time median and p95.
+ * With trace NULL it builds the synthetic trace (tasks, events). */
+int llv_bench_render(const llv_app *a, const char *trace, int w, int h, size_t tasks,
+                     size_t events, int frames);
+
+/* Writes a 32-bit ARGB8888 pixel buffer as an 8-bit RGB PNG; 0 or -1. */
+int llv_png_write(const char *path, const void *pixels, int w, int h, int pitch);
+
+#endif

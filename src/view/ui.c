@@ -1,0 +1,1344 @@
+/* ui.c - layout and drawing of one frame (see ui.h). */
+#include "view/ui.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NONE UINT32_MAX
+
+const char *const llv_pane_names[P__N] = {"header",   "loop",     "running", "ready",
+                                          "waiting",  "narration", "timeline", "code",
+                                          "console",  "log",      "footer"};
+SDL_Rect llv_ui_line_band;
+SDL_Rect llv_ui_running_card;
+
+/* Okabe-Ito colours: told apart by most colour-blind viewers; every state
+ * also has a pattern on the timeline and a word on its card. */
+static const llv_theme themes[LLV__NTHEMES] = {
+    [LLV_THEME_DARK] = {
+        .bg = {24, 26, 31, 255}, .pane = {34, 37, 44, 255}, .border = {70, 76, 88, 255},
+        .text = {230, 232, 236, 255}, .dim = {150, 156, 168, 255},
+        .accent = {240, 228, 66, 255}, .highlight = {70, 64, 20, 255},
+        .cursor = {255, 255, 255, 255}, .warn = {235, 90, 70, 255}, .note = {240, 228, 66, 255},
+        .state = {{60, 60, 60, 255}, {120, 120, 130, 255}, {86, 180, 233, 255},
+                  {230, 159, 0, 255}, {110, 116, 130, 255}, {0, 158, 115, 255},
+                  {213, 94, 0, 255}, {204, 121, 167, 255}},
+        .state_text = {{255, 255, 255, 255}, {255, 255, 255, 255}, {10, 20, 30, 255},
+                       {20, 12, 0, 255}, {255, 255, 255, 255}, {255, 255, 255, 255},
+                       {255, 255, 255, 255}, {20, 10, 20, 255}},
+    },
+    [LLV_THEME_PROJECTOR] = {
+        .bg = {255, 255, 255, 255}, .pane = {250, 250, 250, 255}, .border = {0, 0, 0, 255},
+        .text = {0, 0, 0, 255}, .dim = {60, 60, 60, 255},
+        .accent = {0, 90, 181, 255}, .highlight = {255, 236, 140, 255},
+        .cursor = {0, 0, 0, 255}, .warn = {190, 0, 0, 255}, .note = {0, 90, 181, 255},
+        .state = {{200, 200, 200, 255}, {170, 170, 170, 255}, {0, 114, 178, 255},
+                  {230, 159, 0, 255}, {150, 150, 150, 255}, {0, 158, 115, 255},
+                  {213, 94, 0, 255}, {204, 121, 167, 255}},
+        .state_text = {{0, 0, 0, 255}, {0, 0, 0, 255}, {255, 255, 255, 255},
+                       {0, 0, 0, 255}, {0, 0, 0, 255}, {255, 255, 255, 255},
+                       {255, 255, 255, 255}, {0, 0, 0, 255}},
+    },
+};
+
+const llv_theme *llv_ui_theme(const llv_ui *ui) { return &themes[ui->theme % LLV__NTHEMES]; }
+
+/* ---- small helpers -------------------------------------------------------- */
+
+static void color(SDL_Renderer *r, SDL_Color c) { SDL_SetRenderDrawColor(r, c.r, c.g, c.b, c.a); }
+
+static void fill(SDL_Renderer *r, int x, int y, int w, int h, SDL_Color c) {
+    if (w <= 0 || h <= 0)
+        return;
+    color(r, c);
+    SDL_Rect q = {x, y, w, h};
+    SDL_RenderFillRect(r, &q);
+}
+
+static void frame(SDL_Renderer *r, int x, int y, int w, int h, int t, SDL_Color c) {
+    fill(r, x, y, w, t, c);
+    fill(r, x, y + h - t, w, t, c);
+    fill(r, x, y, t, h, c);
+    fill(r, x + w - t, y, t, h, c);
+}
+
+/* Diagonal hatching inside a rectangle (the pattern of waiting states). */
+static void hatch(SDL_Renderer *r, SDL_Rect q, SDL_Color c, int step, int dir) {
+    color(r, c);
+    SDL_Rect old;
+    SDL_RenderGetClipRect(r, &old);
+    SDL_Rect clip = q;
+    if (old.w && !SDL_IntersectRect(&old, &q, &clip))
+        return;
+    SDL_RenderSetClipRect(r, &clip);
+    for (int k = -q.h; k < q.w; k += step) {
+        if (dir > 0)
+            SDL_RenderDrawLine(r, q.x + k, q.y + q.h, q.x + k + q.h, q.y);
+        else
+            SDL_RenderDrawLine(r, q.x + k, q.y, q.x + k + q.h, q.y + q.h);
+    }
+    SDL_RenderSetClipRect(r, old.w ? &old : NULL);
+}
+
+static SDL_Color mix(SDL_Color a, SDL_Color b, float t) {
+    SDL_Color c = {(Uint8)(a.r + (b.r - a.r) * t), (Uint8)(a.g + (b.g - a.g) * t),
+                   (Uint8)(a.b + (b.b - a.b) * t), 255};
+    return c;
+}
+
+static void fmt_time(char *buf, size_t n, int64_t ns) {
+    snprintf(buf, n, "%.3f s", (double)ns / 1e9);
+}
+
+static const char *basename_of(const char *p) {
+    const char *s = strrchr(p, '/');
+    return s ? s + 1 : p;
+}
+
+static const char *site_text(const llv_model *m, uint32_t site, char *buf, size_t n) {
+    const ll__site *s = site ? ll__rec_sitep(&m->trace.rec, site) : NULL;
+    if (!s || !s->file) {
+        snprintf(buf, n, "?");
+        return buf;
+    }
+    snprintf(buf, n, "%s:%d", basename_of(s->file), s->line);
+    return buf;
+}
+
+static void wait_text(const llv_model *m, const llv_task *t, char *buf, size_t n) {
+    char when[32];
+    switch (t->wait) {
+    case LL_WAIT_SLEEP:
+        fmt_time(when, sizeof when, t->until);
+        snprintf(buf, n, "sleep until %s", when);
+        break;
+    case LL_WAIT_TASK: {
+        uint32_t k = llv_task_index(m, t->obj);
+        snprintf(buf, n, "awaits %s", k != NONE ? llv_task_name(m, k) : "a task");
+        break;
+    }
+    case LL_WAIT_GATHER: snprintf(buf, n, "gather #%u", t->obj); break;
+    case LL_WAIT_FUTURE: snprintf(buf, n, "future #%u", t->obj); break;
+    default: {
+        uint32_t k = llv_sync_index(m, t->obj);
+        const char *name = k != NONE ? llv_str(m, m->sync[k].name) : "";
+        snprintf(buf, n, "%s %s%s%s", ll_wait_kind_name(t->wait), *name ? "'" : "#",
+                 *name ? name : "", *name ? "'" : "");
+        if (!*name)
+            snprintf(buf, n, "%s #%u", ll_wait_kind_name(t->wait), t->obj);
+        break;
+    }
+    }
+}
+
+/* ---- fonts and layout ----------------------------------------------------- */
+
+static int open_fonts(llv_ui *ui, int px) {
+    char path[1024];
+    llv_font *f[4] = {NULL, NULL, NULL, NULL};
+    static const char *const files[4] = {"DejaVuSans.ttf", "DejaVuSans-Bold.ttf",
+                                         "DejaVuSansMono.ttf", "DejaVuSans.ttf"};
+    const int sizes[4] = {px, px, px * 9 / 10 < 9 ? 9 : px * 9 / 10, px * 13 / 10};
+    for (int i = 0; i < 4; i++) {
+        snprintf(path, sizeof path, "%s/fonts/%s", ui->assets, files[i]);
+        f[i] = llv_font_open(ui->r, path, sizes[i]);
+        if (!f[i]) {
+            for (int k = 0; k < i; k++)
+                llv_font_close(f[k]);
+            return -1;
+        }
+    }
+    llv_font_close(ui->sans);
+    llv_font_close(ui->bold);
+    llv_font_close(ui->mono);
+    llv_font_close(ui->big);
+    ui->sans = f[0];
+    ui->bold = f[1];
+    ui->mono = f[2];
+    ui->big = f[3];
+    ui->font_px = px;
+    ui->line = llv_font_h(ui->sans);
+    return 0;
+}
+
+static int font_px_for(const llv_ui *ui, int h) {
+    int px = (int)lroundf((float)h / 56.0f * ui->zoom);
+    return px < 10 ? 10 : px > 72 ? 72 : px;
+}
+
+void llv_ui_layout(llv_ui *ui, int w, int h) {
+    ui->w = w;
+    ui->h = h;
+    int px = font_px_for(ui, h);
+    if (px != ui->font_px)
+        open_fonts(ui, px); /* keeps the old fonts when it cannot */
+    int L = ui->line, pad = ui->font_px / 3 + 2;
+    int head = L + L / 2, foot = L + L / 3;
+    int by = head, bh = h - head - foot;
+    int leftw = (int)(w * 0.60);
+    int stage = (int)(bh * 0.40), narr = (int)(bh * 0.15);
+    int loopw = stage < (int)(leftw * 0.30) ? stage : (int)(leftw * 0.30);
+    ui->pane[P_HEADER] = (SDL_Rect){0, 0, w, head};
+    ui->pane[P_FOOTER] = (SDL_Rect){0, h - foot, w, foot};
+    ui->pane[P_LOOP] = (SDL_Rect){pad, by + pad, loopw - pad, stage - pad};
+    int sx = loopw + pad, sw = leftw - sx - pad;
+    int toph = (stage - pad) * 45 / 100;
+    int runw = sw * 36 / 100;
+    ui->pane[P_RUNNING] = (SDL_Rect){sx, by + pad, runw - pad, toph};
+    ui->pane[P_READY] = (SDL_Rect){sx + runw, by + pad, sw - runw, toph};
+    ui->pane[P_WAITING] = (SDL_Rect){sx, by + pad + toph + pad, sw, stage - toph - 2 * pad};
+    ui->pane[P_NARRATION] = (SDL_Rect){pad, by + stage + pad, leftw - 2 * pad, narr - pad};
+    ui->pane[P_TIMELINE] =
+        (SDL_Rect){pad, by + stage + narr + pad, leftw - 2 * pad, bh - stage - narr - 2 * pad};
+    int rx = leftw, rw = w - leftw - pad;
+    int codeh = bh * 50 / 100, conh = bh * 22 / 100;
+    ui->pane[P_CODE] = (SDL_Rect){rx, by + pad, rw, codeh - pad};
+    ui->pane[P_CONSOLE] = (SDL_Rect){rx, by + codeh + pad, rw, conh - pad};
+    ui->pane[P_LOG] = (SDL_Rect){rx, by + codeh + conh + pad, rw, bh - codeh - conh - 2 * pad};
+}
+
+/* Starts drawing a pane: background, border, title; returns the content box. */
+static SDL_Rect pane_begin(llv_ui *ui, int p, const char *title) {
+    const llv_theme *th = llv_ui_theme(ui);
+    SDL_Rect q = ui->pane[p];
+    SDL_RenderSetClipRect(ui->r, &q);
+    fill(ui->r, q.x, q.y, q.w, q.h, th->pane);
+    int bt = ui->theme == LLV_THEME_PROJECTOR ? 2 : 1;
+    frame(ui->r, q.x, q.y, q.w, q.h, bt, th->border);
+    int pad = ui->font_px / 3 + 2;
+    SDL_Rect c = {q.x + pad, q.y + pad / 2, q.w - 2 * pad, q.h - pad};
+    if (title) {
+        llv_text_fit(ui->bold, c.x, c.y, c.w, title, (size_t)-1, th->dim);
+        c.y += ui->line + pad / 2;
+        c.h -= ui->line + pad / 2;
+    }
+    return c;
+}
+
+static void pane_end(llv_ui *ui) { SDL_RenderSetClipRect(ui->r, NULL); }
+
+/* ---- cards ----------------------------------------------------------------- */
+
+static void state_pattern(llv_ui *ui, SDL_Rect q, unsigned st) {
+    const llv_theme *th = llv_ui_theme(ui);
+    SDL_Color dark = mix(th->state[st], (SDL_Color){0, 0, 0, 255}, 0.35f);
+    if (st == LLV_WAITING)
+        hatch(ui->r, q, dark, 7, 1);
+    else if (st == LLV_CANCELLED)
+        hatch(ui->r, q, dark, 5, -1);
+    else if (st == LLV_FAILED) {
+        hatch(ui->r, q, dark, 9, 1);
+        hatch(ui->r, q, dark, 9, -1);
+    }
+}
+
+/* Animated position of a task's card: slides from where it was drawn last. */
+static void card_pos(llv_ui *ui, uint32_t ti, int *x, int *y) {
+    if (!ui->animate || !ui->cx) {
+        if (ui->cx) {
+            ui->cx[ti] = ui->fx[ti] = (float)*x;
+            ui->cy[ti] = ui->fy[ti] = (float)*y;
+        }
+        return;
+    }
+    if (ui->cx[ti] != (float)*x || ui->cy[ti] != (float)*y) {
+        if (ui->cx[ti] >= 0) { /* start a slide from where it is now */
+            uint32_t el = ui->now_ms - ui->anim_t0[ti];
+            float t = el >= 250 ? 1.0f : (float)el / 250.0f;
+            t = 1 - (1 - t) * (1 - t) * (1 - t);
+            ui->fx[ti] = ui->fx[ti] + (ui->cx[ti] - ui->fx[ti]) * t;
+            ui->fy[ti] = ui->fy[ti] + (ui->cy[ti] - ui->fy[ti]) * t;
+        } else {
+            ui->fx[ti] = (float)*x;
+            ui->fy[ti] = (float)*y;
+        }
+        ui->cx[ti] = (float)*x;
+        ui->cy[ti] = (float)*y;
+        ui->anim_t0[ti] = ui->now_ms;
+    }
+    uint32_t el = ui->now_ms - ui->anim_t0[ti];
+    float t = el >= 250 ? 1.0f : (float)el / 250.0f;
+    t = 1 - (1 - t) * (1 - t) * (1 - t); /* ease out */
+    *x = (int)lroundf(ui->fx[ti] + (ui->cx[ti] - ui->fx[ti]) * t);
+    *y = (int)lroundf(ui->fy[ti] + (ui->cy[ti] - ui->fy[ti]) * t);
+}
+
+static void task_card(llv_ui *ui, uint32_t ti, int x, int y, int w, int h, const char *line2) {
+    const llv_theme *th = llv_ui_theme(ui);
+    const llv_task *t = &ui->m->cur.tasks[ti];
+    card_pos(ui, ti, &x, &y);
+    SDL_Rect q = {x, y, w, h};
+    fill(ui->r, x, y, w, h, th->state[t->state]);
+    state_pattern(ui, q, t->state);
+    frame(ui->r, x, y, w, h, 2, mix(th->state[t->state], th->text, 0.5f));
+    int pad = ui->font_px / 3;
+    SDL_Color tc = th->state_text[t->state];
+    llv_text_fit(ui->bold, x + pad, y + pad / 2, w - 2 * pad, llv_task_name(ui->m, ti), (size_t)-1,
+                 tc);
+    if (h >= 2 * ui->line + pad)
+        llv_text_fit(ui->sans, x + pad, y + pad / 2 + ui->line, w - 2 * pad,
+                     line2 ? line2 : llv_state_name(t->state), (size_t)-1, tc);
+    if (h >= 3 * ui->line + pad && line2)
+        llv_text_fit(ui->sans, x + pad, y + pad / 2 + 2 * ui->line, w - 2 * pad,
+                     llv_state_name(t->state), (size_t)-1, tc);
+}
+
+/* ---- panes ----------------------------------------------------------------- */
+
+static void draw_header(llv_ui *ui) {
+    const llv_theme *th = llv_ui_theme(ui);
+    SDL_Rect q = ui->pane[P_HEADER];
+    SDL_RenderSetClipRect(ui->r, &q);
+    fill(ui->r, q.x, q.y, q.w, q.h, th->pane);
+    fill(ui->r, q.x, q.y + q.h - 2, q.w, 2, th->border);
+    const llv_model *m = ui->m;
+    char right[256], now[32];
+    fmt_time(now, sizeof now, m->cur.now);
+    snprintf(right, sizeof right, "%s clock   t = %s   step %zu / %zu%s", 
+             m->trace.meta.clock ? m->trace.meta.clock : "?", now, ui->cursor + 1, m->n,
+             ui->playing ? "   \xE2\x96\xB6 playing" : "");
+    int pad = ui->font_px / 2;
+    int rw = llv_text_w(ui->sans, right, (size_t)-1);
+    int y = q.y + (q.h - ui->line) / 2;
+    llv_text_fit(ui->bold, q.x + pad, y, q.w - rw - 3 * pad, ui->title, (size_t)-1, th->text);
+    llv_text_fit(ui->sans, q.x + q.w - rw - pad, y, rw, right, (size_t)-1, th->text);
+    pane_end(ui);
+}
+
+static void draw_footer(llv_ui *ui) {
+    const llv_theme *th = llv_ui_theme(ui);
+    SDL_Rect q = ui->pane[P_FOOTER];
+    SDL_RenderSetClipRect(ui->r, &q);
+    fill(ui->r, q.x, q.y, q.w, q.h, th->pane);
+    fill(ui->r, q.x, q.y, q.w, 1, th->border);
+    char buf[300];
+    const char *hint = "\xE2\x86\x90 \xE2\x86\x92 step   Shift: task switch   Ctrl: loop "
+                       "iteration   \xE2\x86\x91 \xE2\x86\x93 print/note   Space play   "
+                       "F1 help";
+    if (ui->typing)
+        snprintf(buf, sizeof buf, "go to step: %s_   (Enter to jump, Esc to cancel)", ui->input);
+    else if (ui->status[0] && ui->now_ms < ui->status_until)
+        snprintf(buf, sizeof buf, "%s", ui->status);
+    else
+        snprintf(buf, sizeof buf, "%s", hint);
+    int pad = ui->font_px / 2;
+    llv_text_fit(ui->sans, q.x + pad, q.y + (q.h - ui->line) / 2, q.w - 2 * pad, buf, (size_t)-1,
+                 ui->typing || (ui->status[0] && ui->now_ms < ui->status_until) ? th->accent
+                                                                                : th->dim);
+    pane_end(ui);
+}
+
+static void draw_loop(llv_ui *ui) {
+    const llv_theme *th = llv_ui_theme(ui);
+    SDL_Rect c = pane_begin(ui, P_LOOP, "Event loop");
+    const llv_state *s = &ui->m->cur;
+    int cx = c.x + c.w / 2, cy = c.y + c.h / 2;
+    int R = (c.w < c.h ? c.w : c.h) / 2 - ui->line;
+    if (R < ui->line)
+        R = ui->line;
+    /* the cycle */
+    color(ui->r, th->border);
+    SDL_Point pts[65];
+    for (int i = 0; i <= 64; i++) {
+        double a = 2 * M_PI * i / 64;
+        pts[i] = (SDL_Point){cx + (int)lround(R * cos(a)), cy + (int)lround(R * sin(a))};
+    }
+    SDL_RenderDrawLines(ui->r, pts, 65);
+    static const char *const label[3] = {"run ready", "poll: I/O, timers", "due timers \xE2\x86\x92 ready"};
+    static const int phase_of[3] = {LLV_PH_RUN, LLV_PH_POLL, LLV_PH_TIMERS};
+    static const double ang[3] = {-M_PI / 2, M_PI / 6, 5 * M_PI / 6};
+    /* arrow heads, clockwise between the nodes */
+    for (int k = 0; k < 3; k++) {
+        double a = ang[k] + M_PI / 3;
+        int ax = cx + (int)lround(R * cos(a)), ay = cy + (int)lround(R * sin(a));
+        double tx = -sin(a), ty = cos(a); /* clockwise tangent */
+        int L = ui->line / 2;
+        SDL_RenderDrawLine(ui->r, ax, ay, ax - (int)(L * (tx + ty * 0.6)), ay - (int)(L * (ty - tx * 0.6)));
+        SDL_RenderDrawLine(ui->r, ax, ay, ax - (int)(L * (tx - ty * 0.6)), ay - (int)(L * (ty + tx * 0.6)));
+    }
+    for (int k = 0; k < 3; k++) {
+        int nx = cx + (int)lround(R * cos(ang[k])), ny = cy + (int)lround(R * sin(ang[k]));
+        int tw = llv_text_w(ui->sans, label[k], (size_t)-1) + ui->font_px / 2;
+        int maxw = k ? c.w / 2 - ui->font_px / 2 : c.w;
+        if (tw > maxw)
+            tw = maxw;
+        int bx = nx - tw / 2, byy = ny - ui->line / 2 - 2;
+        if (k == 1 && bx < cx + ui->font_px / 2) /* keep the two lower labels apart */
+            bx = cx + ui->font_px / 2;
+        if (k == 2 && bx + tw > cx - ui->font_px / 2)
+            bx = cx - ui->font_px / 2 - tw;
+        if (k > 0)
+            byy += ui->line / 2;
+        if (bx < c.x)
+            bx = c.x;
+        if (bx + tw > c.x + c.w)
+            bx = c.x + c.w - tw;
+        bool on = s->phase == phase_of[k];
+        fill(ui->r, bx, byy, tw, ui->line + 4, on ? th->accent : th->pane);
+        frame(ui->r, bx, byy, tw, ui->line + 4, on ? 2 : 1, on ? th->accent : th->border);
+        llv_text_fit(ui->sans, bx + ui->font_px / 4, byy + 2, tw - ui->font_px / 4, label[k],
+                     (size_t)-1, on ? th->bg : th->text);
+    }
+    char buf[64], t[32];
+    fmt_time(t, sizeof t, s->now);
+    snprintf(buf, sizeof buf, "t = %s", t);
+    int w = llv_text_w(ui->big, buf, (size_t)-1);
+    llv_text_fit(ui->big, cx - w / 2, cy - ui->line, R * 2, buf, (size_t)-1, th->text);
+    if (s->phase == LLV_PH_STOPPED)
+        snprintf(buf, sizeof buf, "stopped");
+    else if (s->phase == LLV_PH_START)
+        snprintf(buf, sizeof buf, "not started");
+    else
+        snprintf(buf, sizeof buf, "iteration %u", s->iteration);
+    w = llv_text_w(ui->sans, buf, (size_t)-1);
+    llv_text_fit(ui->sans, cx - w / 2, cy + ui->line / 3, R * 2, buf, (size_t)-1, th->dim);
+    pane_end(ui);
+}
+
+static void draw_running(llv_ui *ui) {
+    const llv_theme *th = llv_ui_theme(ui);
+    SDL_Rect c = pane_begin(ui, P_RUNNING, "Running");
+    const llv_model *m = ui->m;
+    const llv_state *s = &m->cur;
+    llv_ui_running_card = (SDL_Rect){0, 0, 0, 0};
+    if (s->running != NONE) {
+        int h = c.h < 3 * ui->line + 8 ? c.h : 3 * ui->line + 8;
+        char l2[160], site[96];
+        const llv_taskinfo *in = &m->info[s->running];
+        snprintf(l2, sizeof l2, "%s()  at %s", llv_str(m, in->coro),
+                 site_text(m, llv_event(m, ui->cursor)->site ? llv_event(m, ui->cursor)->site
+                                                              : s->tasks[s->running].site,
+                           site, sizeof site));
+        llv_ui_running_card = (SDL_Rect){c.x, c.y, c.w, h};
+        task_card(ui, s->running, c.x, c.y, c.w, h, l2);
+    } else {
+        char buf[160], t[32];
+        int64_t next = -1;
+        for (size_t i = 0; i < s->ntimers; i++)
+            if (next < 0 || s->timers[i].when < next)
+                next = s->timers[i].when;
+        const ll_trace_event *e = llv_event(m, ui->cursor);
+        if (s->phase == LLV_PH_STOPPED)
+            snprintf(buf, sizeof buf, "nobody: the loop has stopped");
+        else if (e->kind == LL_EV_CB_RUN)
+            snprintf(buf, sizeof buf, "the loop itself: running a callback (%s)",
+                     ll_reason_name(e->sub));
+        else if (s->phase == LLV_PH_POLL && !s->nready && next >= 0) {
+            fmt_time(t, sizeof t, next);
+            snprintf(buf, sizeof buf, "loop idle: waiting until t = %s", t);
+        } else if (s->phase == LLV_PH_POLL && !s->nready)
+            snprintf(buf, sizeof buf, "loop idle: nothing to wait for");
+        else
+            snprintf(buf, sizeof buf, "the loop (between steps)");
+        size_t n = strlen(buf), at = 0;
+        int y = c.y;
+        while (at < n && y + ui->line <= c.y + c.h) {
+            size_t k = llv_text_fits(ui->sans, buf + at, n - at, c.w, 1);
+            llv_text(ui->sans, c.x, y, buf + at, k, th->dim);
+            at += k;
+            while (at < n && buf[at] == ' ')
+                at++;
+            y += ui->line;
+        }
+    }
+    pane_end(ui);
+}
+
+static void draw_ready(llv_ui *ui) {
+    const llv_theme *th = llv_ui_theme(ui);
+    const llv_model *m = ui->m;
+    const llv_state *s = &m->cur;
+    char title[64];
+    snprintf(title, sizeof title, "Ready queue (%zu)   front \xE2\x86\x90", s->nready);
+    SDL_Rect c = pane_begin(ui, P_READY, title);
+    int cw = ui->font_px * 7, gap = ui->font_px / 2;
+    int ch = c.h < 3 * ui->line + 8 ? c.h : 3 * ui->line + 8;
+    int per_row = (c.w + gap) / (cw + gap);
+    if (per_row < 1)
+        per_row = 1;
+    int rows = (c.h + gap) / (ch + gap);
+    if (rows < 1)
+        rows = 1;
+    size_t fit = (size_t)per_row * (size_t)rows;
+    for (size_t i = 0; i < s->nready; i++) {
+        if (i + 1 == fit && s->nready > fit) {
+            char more[32];
+            snprintf(more, sizeof more, "+%zu more", s->nready - i);
+            int x = c.x + (int)(i % (size_t)per_row) * (cw + gap);
+            int y = c.y + (int)(i / (size_t)per_row) * (ch + gap);
+            llv_text_fit(ui->bold, x, y + ch / 3, cw, more, (size_t)-1, th->text);
+            break;
+        }
+        int x = c.x + (int)(i % (size_t)per_row) * (cw + gap);
+        int y = c.y + (int)(i / (size_t)per_row) * (ch + gap);
+        const llv_entry *e = &s->ready[i];
+        if (!e->is_cb) {
+            char l2[64];
+            snprintf(l2, sizeof l2, "#%zu  %s", i + 1, ll_reason_name(e->reason));
+            task_card(ui, e->task, x, y, cw, ch, l2);
+        } else {
+            fill(ui->r, x, y + ch / 4, cw, ch / 2, th->pane);
+            frame(ui->r, x, y + ch / 4, cw, ch / 2, 1, th->dim);
+            char l[96];
+            snprintf(l, sizeof l, "callback: %s", ll_reason_name(e->reason));
+            llv_text_fit(ui->sans, x + 3, y + ch / 4 + 2, cw - 6, l, (size_t)-1, th->dim);
+        }
+    }
+    if (!s->nready)
+        llv_text_fit(ui->sans, c.x, c.y, c.w, "(empty)", (size_t)-1, th->dim);
+    pane_end(ui);
+}
+
+static void draw_waiting(llv_ui *ui) {
+    const llv_theme *th = llv_ui_theme(ui);
+    const llv_model *m = ui->m;
+    const llv_state *s = &m->cur;
+    SDL_Rect c = pane_begin(ui, P_WAITING, "Waiting");
+    int cols = 3, gap = ui->font_px;
+    int colw = (c.w - (cols - 1) * gap) / cols;
+    static const char *const heads[3] = {"on timers", "on tasks and futures",
+                                         "on locks, events, semaphores, queues"};
+    int rowh = ui->line + 4;
+    for (int col = 0; col < cols; col++) {
+        int x = c.x + col * (colw + gap), y = c.y;
+        llv_text_fit(ui->sans, x, y, colw, heads[col], (size_t)-1, th->dim);
+        y += ui->line + 2;
+        int shown = 0, hidden = 0;
+        if (col == 2) {
+            for (size_t k = 0; k < m->nsync; k++) {
+                if (m->sync[k].born > ui->cursor)
+                    continue;
+                if (y + rowh > c.y + c.h) {
+                    hidden++;
+                    continue;
+                }
+                uint32_t w[64];
+                size_t nw = llv_waiters(m, m->sync[k].id, w, 64);
+                char head[160];
+                const char *name = llv_str(m, m->sync[k].name);
+                snprintf(head, sizeof head, "%s %s%s  value %u", ll_sync_kind_name(m->sync[k].kind),
+                         *name ? name : "#", *name ? "" : "", s->syncval[k]);
+                if (!*name)
+                    snprintf(head, sizeof head, "%s #%u  value %u",
+                             ll_sync_kind_name(m->sync[k].kind), m->sync[k].id, s->syncval[k]);
+                llv_text_fit(ui->bold, x, y, colw, head, (size_t)-1, th->text);
+                int tx = x + ui->font_px;
+                if (nw && y + 2 * rowh <= c.y + c.h)
+                    y += rowh; /* the waiters, in order, on the row below */
+                else
+                    nw = 0;
+                for (size_t i = 0; i < nw && tx < x + colw; i++) {
+                    const char *tn = llv_task_name(m, w[i]);
+                    int tw = llv_text_w(ui->sans, tn, (size_t)-1) + 6;
+                    if (tx + tw > x + colw)
+                        tw = x + colw - tx;
+                    SDL_Rect q = {tx, y, tw, ui->line + 2};
+                    fill(ui->r, q.x, q.y, q.w, q.h, th->state[LLV_WAITING]);
+                    state_pattern(ui, q, LLV_WAITING);
+                    llv_text_fit(ui->sans, tx + 3, y + 1, tw - 4, tn, (size_t)-1,
+                                 th->state_text[LLV_WAITING]);
+                    tx += tw + 3;
+                }
+                y += rowh;
+                shown++;
+            }
+        } else {
+            for (uint32_t ti = 0; ti < m->ntasks; ti++) {
+                const llv_task *t = &s->tasks[ti];
+                if (t->state != LLV_WAITING)
+                    continue;
+                bool timer = t->wait == LL_WAIT_SLEEP;
+                bool fut = t->wait == LL_WAIT_TASK || t->wait == LL_WAIT_FUTURE ||
+                           t->wait == LL_WAIT_GATHER;
+                if ((col == 0 && !timer) || (col == 1 && !fut))
+                    continue;
+                if (y + rowh > c.y + c.h) {
+                    hidden++;
+                    continue;
+                }
+                char what[160];
+                wait_text(m, t, what, sizeof what);
+                int bw = colw * 45 / 100;
+                SDL_Rect q = {x, y, bw, ui->line + 2};
+                int cx = q.x, cy = q.y;
+                card_pos(ui, ti, &cx, &cy);
+                q.x = cx;
+                q.y = cy;
+                fill(ui->r, q.x, q.y, q.w, q.h, th->state[LLV_WAITING]);
+                state_pattern(ui, q, LLV_WAITING);
+                llv_text_fit(ui->sans, q.x + 3, q.y + 1, bw - 6, llv_task_name(m, ti), (size_t)-1,
+                             th->state_text[LLV_WAITING]);
+                int rest = colw - bw - 4;
+                if (timer && t->until >= 0) {
+                    /* countdown bar: how much of the sleep is left */
+                    int64_t t0 = llv_event(m, t->since)->t;
+                    double frac = t->until > t0 ? (double)(t->until - s->now) / (double)(t->until - t0) : 0;
+                    if (frac < 0)
+                        frac = 0;
+                    int barw = (int)(rest * frac);
+                    fill(ui->r, x + bw + 4, y + ui->line - 3, barw, 4, th->accent);
+                }
+                llv_text_fit(ui->sans, x + bw + 4, y, rest, what, (size_t)-1, th->text);
+                y += rowh;
+                shown++;
+            }
+            if (col == 0)
+                for (size_t i = 0; i < s->ntimers; i++) {
+                    const llv_timer *tm = &s->timers[i];
+                    if (tm->owner != NONE && s->tasks[tm->owner].state == LLV_WAITING &&
+                        s->tasks[tm->owner].wait == LL_WAIT_SLEEP)
+                        continue; /* shown as the sleeping task */
+                    if (y + rowh > c.y + c.h) {
+                        hidden++;
+                        continue;
+                    }
+                    char buf[96], t[32];
+                    fmt_time(t, sizeof t, tm->when);
+                    snprintf(buf, sizeof buf, "callback timer #%u at %s", tm->id, t);
+                    llv_text_fit(ui->sans, x, y, colw, buf, (size_t)-1, th->dim);
+                    y += rowh;
+                    shown++;
+                }
+        }
+        if (hidden) {
+            char more[32];
+            snprintf(more, sizeof more, "+%d more", hidden);
+            llv_text_fit(ui->sans, x, c.y + c.h - ui->line, colw, more, (size_t)-1, th->accent);
+        } else if (!shown)
+            llv_text_fit(ui->sans, x, y, colw, "(none)", (size_t)-1, th->dim);
+    }
+    pane_end(ui);
+}
+
+static void wrap(llv_ui *ui, llv_font *f, SDL_Rect c, int *y, const char *s, SDL_Color col) {
+    size_t n = strlen(s), at = 0;
+    int lh = llv_font_h(f);
+    while (at < n && *y + lh <= c.y + c.h) {
+        size_t k = llv_text_fits(f, s + at, n - at, c.w, 1);
+        llv_text(f, c.x, *y, s + at, k, col);
+        at += k;
+        while (at < n && s[at] == ' ')
+            at++;
+        *y += lh;
+    }
+    (void)ui;
+}
+
+static void draw_narration(llv_ui *ui) {
+    const llv_theme *th = llv_ui_theme(ui);
+    const llv_model *m = ui->m;
+    size_t k = llv_lower(m->notes, m->nnotes, ui->cursor + 1);
+    size_t wk = llv_lower(m->warns, m->nwarns, ui->cursor + 1);
+    bool fresh = k && m->notes[k - 1] == ui->cursor;
+    SDL_Rect c = pane_begin(ui, P_NARRATION, fresh ? "Narration \xE2\x80\x94 now" : "Narration");
+    if (fresh)
+        frame(ui->r, ui->pane[P_NARRATION].x, ui->pane[P_NARRATION].y, ui->pane[P_NARRATION].w,
+              ui->pane[P_NARRATION].h, 3, th->note);
+    int y = c.y;
+    if (wk && ui->cursor - m->warns[wk - 1] < 400) {
+        const ll_trace_event *e = llv_event(m, m->warns[wk - 1]);
+        char buf[600];
+        snprintf(buf, sizeof buf, "\xE2\x9A\xA0 %s: %s", ll_warn_kind_name(e->sub), llv_str(m, e->str));
+        char *nl = strchr(buf, '\n');
+        if (nl)
+            *nl = '\0';
+        wrap(ui, ui->bold, c, &y, buf, th->warn);
+    }
+    if (k)
+        wrap(ui, ui->big, c, &y, llv_str(m, llv_event(m, m->notes[k - 1])->str),
+             fresh ? th->text : th->dim);
+    else if (!wk)
+        wrap(ui, ui->sans, c, &y, "(no narration yet)", th->dim);
+    pane_end(ui);
+}
+
+/* ---- timeline -------------------------------------------------------------- */
+
+static double ev_x(const llv_ui *ui, size_t i) {
+    return ui->axis_time ? (double)llv_event(ui->m, i)->t : (double)i;
+}
+
+static size_t first_event_at(const llv_model *m, double t) {
+    size_t lo = 0, hi = m->n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if ((double)llv_event(m, mid)->t < t)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+void llv_ui_fit_timeline(llv_ui *ui) {
+    if (ui->axis_time) {
+        ui->tl_x0 = 0;
+        ui->tl_x1 = (double)(ui->m->t_end > 0 ? ui->m->t_end : 1) * 1.02;
+    } else {
+        ui->tl_x0 = 0;
+        ui->tl_x1 = (double)ui->m->n;
+    }
+}
+
+size_t llv_ui_event_at_x(const llv_ui *ui, int x) {
+    const SDL_Rect *L = &ui->tl_lanes;
+    if (L->w <= 0)
+        return ui->cursor;
+    double v = ui->tl_x0 + (ui->tl_x1 - ui->tl_x0) * (double)(x - L->x) / L->w;
+    if (!ui->axis_time) {
+        if (v < 0)
+            return 0;
+        size_t i = (size_t)v;
+        return i >= ui->m->n ? ui->m->n - 1 : i;
+    }
+    size_t i = first_event_at(ui->m, v);
+    return i >= ui->m->n ? ui->m->n - 1 : i;
+}
+
+void llv_ui_zoom_timeline(llv_ui *ui, double f, int at_x) {
+    const SDL_Rect *L = &ui->tl_lanes;
+    double frac = L->w > 0 ? (double)(at_x - L->x) / L->w : 0.5;
+    if (frac < 0)
+        frac = 0;
+    if (frac > 1)
+        frac = 1;
+    double span = ui->tl_x1 - ui->tl_x0, at = ui->tl_x0 + span * frac;
+    double ns = span * f;
+    double minspan = ui->axis_time ? 1000.0 : 4.0;
+    double full = ui->axis_time ? (double)(ui->m->t_end > 0 ? ui->m->t_end : 1) * 1.02 : (double)ui->m->n;
+    if (ns < minspan)
+        ns = minspan;
+    if (ns > full)
+        ns = full;
+    ui->tl_x0 = at - ns * frac;
+    ui->tl_x1 = ui->tl_x0 + ns;
+    if (ui->tl_x0 < 0) {
+        ui->tl_x1 -= ui->tl_x0;
+        ui->tl_x0 = 0;
+    }
+}
+
+void llv_ui_pan_timeline(llv_ui *ui, int dx) {
+    const SDL_Rect *L = &ui->tl_lanes;
+    if (L->w <= 0)
+        return;
+    double d = (ui->tl_x1 - ui->tl_x0) * dx / L->w;
+    if (ui->tl_x0 - d < 0)
+        d = ui->tl_x0;
+    ui->tl_x0 -= d;
+    ui->tl_x1 -= d;
+}
+
+static int to_px(const llv_ui *ui, double v) {
+    const SDL_Rect *L = &ui->tl_lanes;
+    double x = L->x + (v - ui->tl_x0) * L->w / (ui->tl_x1 - ui->tl_x0);
+    if (x < -1e6)
+        x = -1e6;
+    if (x > 1e6)
+        x = 1e6;
+    return (int)floor(x);
+}
+
+static const int prio[LLV__NSTATES] = {0, 1, 4, 6, 2, 1, 5, 3};
+
+/* Draws one lane, merging what is narrower than a pixel. */
+static void draw_lane(llv_ui *ui, uint32_t ti, int y, int h) {
+    const llv_theme *th = llv_ui_theme(ui);
+    const llv_model *m = ui->m;
+    const llv_taskinfo *in = &m->info[ti];
+    const llv_span *sp = m->spans + in->span0;
+    size_t n = in->nspans;
+    const SDL_Rect *L = &ui->tl_lanes;
+    /* first span that ends after the left edge */
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        double end = ui->axis_time ? (double)sp[mid].t1 : (double)sp[mid].ev1;
+        if (end < ui->tl_x0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (size_t k = lo; k < n;) {
+        double a = ui->axis_time ? (double)sp[k].t0 : (double)sp[k].ev0;
+        double b = ui->axis_time ? (double)sp[k].t1 : (double)sp[k].ev1;
+        if (a > ui->tl_x1)
+            break;
+        int x0 = to_px(ui, a), x1 = to_px(ui, b);
+        if (x0 < L->x)
+            x0 = L->x;
+        if (x1 > L->x + L->w)
+            x1 = L->x + L->w;
+        if (x1 - x0 >= 2 || (x1 - x0 >= 1 && k + 1 < n && to_px(ui, ui->axis_time ? (double)sp[k + 1].t1 : (double)sp[k + 1].ev1) > x1)) {
+            if (sp[k].state < LLV_DONE || x0 == to_px(ui, a)) {
+                SDL_Rect q = {x0, y, x1 - x0, h};
+                SDL_Color col = th->state[sp[k].state];
+                if (sp[k].state >= LLV_DONE) {
+                    col = mix(col, th->pane, 0.55f);
+                    q.w = x1 - x0 < h ? x1 - x0 : h; /* a short end marker, not a bar */
+                }
+                fill(ui->r, q.x, q.y, q.w, q.h, col);
+                if (q.w >= 6)
+                    state_pattern(ui, q, sp[k].state);
+                if (q.w > ui->font_px * 4 && sp[k].state == LLV_WAITING) {
+                    char what[96];
+                    llv_task tmp = {LLV_WAITING, sp[k].wait, 0, sp[k].obj, 0, 0, sp[k].until};
+                    wait_text(m, &tmp, what, sizeof what);
+                    llv_text_fit(ui->mono, q.x + 2, y + (h - llv_font_h(ui->mono)) / 2, q.w - 4,
+                                 what, (size_t)-1, th->state_text[LLV_WAITING]);
+                }
+            }
+            k++;
+            continue;
+        }
+        /* Narrower than a pixel: one column for everything that starts in
+         * it, coloured by the most telling state among them. */
+        int col = x0;
+        double next = ui->tl_x0 + (double)(col + 1 - L->x) * (ui->tl_x1 - ui->tl_x0) / L->w;
+        size_t j = k, best = k;
+        size_t hi2 = n;
+        { /* spans that start before the next column */
+            size_t l2 = k;
+            while (l2 < hi2) {
+                size_t mid = (l2 + hi2) / 2;
+                double st = ui->axis_time ? (double)sp[mid].t0 : (double)sp[mid].ev0;
+                if (st < next)
+                    l2 = mid + 1;
+                else
+                    hi2 = mid;
+            }
+            j = l2 > k ? l2 : k + 1;
+        }
+        if (j - k <= 16) {
+            for (size_t q = k; q < j; q++)
+                if (prio[sp[q].state] > prio[sp[best].state])
+                    best = q;
+        } else
+            best = (size_t)-1; /* very busy: draw as running */
+        SDL_Color c = best == (size_t)-1 ? th->state[LLV_RUNNING] : th->state[sp[best].state];
+        if (best != (size_t)-1 && sp[best].state >= LLV_DONE)
+            c = mix(c, th->pane, 0.55f);
+        fill(ui->r, col, y, 1, h, c);
+        k = j;
+    }
+}
+
+static void draw_timeline(llv_ui *ui) {
+    const llv_theme *th = llv_ui_theme(ui);
+    const llv_model *m = ui->m;
+    char title[160];
+    snprintf(title, sizeof title, "Timeline \xE2\x80\x94 %zu tasks, x: %s (A to switch)", m->ntasks,
+             ui->axis_time ? "loop time" : "event number");
+    SDL_Rect c = pane_begin(ui, P_TIMELINE, title);
+    int labw = ui->font_px * 7;
+    int axis_h = ui->line + 2;
+    int lane_h = ui->line + 2;
+    ui->tl_lane_h = lane_h;
+    ui->tl_lanes = (SDL_Rect){c.x + labw, c.y + axis_h, c.w - labw, c.h - axis_h - ui->line};
+    const SDL_Rect *L = &ui->tl_lanes;
+    if (L->w < 10 || L->h < lane_h) {
+        pane_end(ui);
+        return;
+    }
+    if (ui->tl_x1 <= ui->tl_x0)
+        llv_ui_fit_timeline(ui);
+    /* axis: ticks at a round step */
+    double span = ui->tl_x1 - ui->tl_x0;
+    double unit = ui->axis_time ? 1e9 : 1.0;
+    double raw = span / unit / (L->w / (ui->font_px * 6.0));
+    double p = pow(10, floor(log10(raw > 0 ? raw : 1)));
+    double tick = raw <= p ? p : raw <= 2 * p ? 2 * p : raw <= 5 * p ? 5 * p : 10 * p;
+    if (!ui->axis_time && tick < 1)
+        tick = 1;
+    tick *= unit;
+    color(ui->r, th->border);
+    for (double v = ceil(ui->tl_x0 / tick) * tick; v <= ui->tl_x1; v += tick) {
+        int x = to_px(ui, v);
+        fill(ui->r, x, L->y - 3, 1, L->h + 3, mix(th->pane, th->border, 0.5f));
+        char lab[32];
+        if (ui->axis_time)
+            snprintf(lab, sizeof lab, "%.*f s", tick >= 1e9 ? 0 : tick >= 1e8 ? 1 : tick >= 1e7 ? 2 : 3, v / 1e9);
+        else
+            snprintf(lab, sizeof lab, "%.0f", v);
+        llv_text_fit(ui->sans, x + 2, c.y, ui->font_px * 6, lab, (size_t)-1, th->dim);
+    }
+    /* lanes */
+    size_t nl = (size_t)(L->h / lane_h);
+    if (ui->tl_first + nl > m->ntasks)
+        ui->tl_first = m->ntasks > nl ? m->ntasks - nl : 0;
+    SDL_RenderSetClipRect(ui->r, &ui->pane[P_TIMELINE]);
+    for (size_t k = 0; k < nl && ui->tl_first + k < m->ntasks; k++) {
+        uint32_t ti = (uint32_t)(ui->tl_first + k);
+        int y = L->y + (int)k * lane_h;
+        const llv_task *t = &m->cur.tasks[ti];
+        bool run = m->cur.running == ti;
+        llv_text_fit(run ? ui->bold : ui->sans, c.x, y, labw - 4, llv_task_name(m, ti), (size_t)-1,
+                     run ? th->state[LLV_RUNNING] : t->state == LLV_UNBORN ? th->dim : th->text);
+        SDL_Rect clip = {L->x, y, L->w, lane_h};
+        SDL_RenderSetClipRect(ui->r, &clip);
+        draw_lane(ui, ti, y + 2, lane_h - 4);
+        SDL_RenderSetClipRect(ui->r, &ui->pane[P_TIMELINE]);
+    }
+    /* markers: printed lines, notes and warnings in view */
+    size_t e0 = ui->axis_time ? first_event_at(m, ui->tl_x0) : (size_t)(ui->tl_x0 > 0 ? ui->tl_x0 : 0);
+    size_t e1 = ui->axis_time ? first_event_at(m, ui->tl_x1 + 1) : (size_t)ui->tl_x1 + 1;
+    const uint32_t *lists[3] = {m->prints, m->notes, m->warns};
+    size_t counts[3] = {m->nprints, m->nnotes, m->nwarns};
+    SDL_Color mc[3] = {th->text, th->note, th->warn};
+    SDL_Rect lclip = *L;
+    SDL_RenderSetClipRect(ui->r, &lclip);
+    for (int li = 0; li < 3; li++) {
+        size_t a = llv_lower(lists[li], counts[li], e0), b = llv_lower(lists[li], counts[li], e1);
+        if (b - a > (size_t)L->w) /* more markers than pixels: every one would merge */
+            b = a + (size_t)L->w;
+        int lastx = -1;
+        for (size_t q = a; q < b; q++) {
+            const ll_trace_event *e = llv_event(m, lists[li][q]);
+            int x = to_px(ui, ev_x(ui, lists[li][q]) + (ui->axis_time ? 0 : 0.5));
+            if (x == lastx)
+                continue;
+            lastx = x;
+            uint32_t ti = e->task ? llv_task_index(m, e->task) : NONE;
+            int y = ti != NONE && ti >= ui->tl_first && ti < ui->tl_first + nl
+                        ? L->y + (int)(ti - ui->tl_first) * lane_h
+                        : L->y;
+            fill(ui->r, x - 2, y, 5, 4, mc[li]);
+            fill(ui->r, x - 1, y + 4, 3, 2, mc[li]);
+        }
+    }
+    /* the cursor */
+    int cx = to_px(ui, ev_x(ui, ui->cursor) + (ui->axis_time ? 0 : 0.5));
+    fill(ui->r, cx - 1, L->y - 3, 2, L->h + 3, th->cursor);
+    SDL_RenderSetClipRect(ui->r, &ui->pane[P_TIMELINE]);
+    /* legend, or what the mouse is over */
+    int ly = c.y + c.h - ui->line;
+    char tip[400] = "";
+    if (ui->mx >= L->x && ui->mx < L->x + L->w && ui->my >= L->y && ui->my < L->y + L->h) {
+        size_t lane = ui->tl_first + (size_t)((ui->my - L->y) / lane_h);
+        size_t ev = llv_ui_event_at_x(ui, ui->mx);
+        const llv_span *s = lane < m->ntasks ? llv_span_at(m, (uint32_t)lane, ev) : NULL;
+        if (s) {
+            char what[128] = "", site[96], a[32], b[32];
+            if (s->state == LLV_WAITING) {
+                llv_task tmp = {LLV_WAITING, s->wait, 0, s->obj, 0, 0, s->until};
+                wait_text(m, &tmp, what, sizeof what);
+            }
+            fmt_time(a, sizeof a, s->t0);
+            fmt_time(b, sizeof b, s->t1);
+            snprintf(tip, sizeof tip, "%s: %s%s%s from %s, %s \xE2\x86\x92 %s (events %u\xE2\x80\x93%u)",
+                     llv_task_name(m, (uint32_t)lane), llv_state_name(s->state), *what ? " on " : "",
+                     what, site_text(m, s->site, site, sizeof site), a, b, s->ev0, s->ev1 - 1);
+        }
+    }
+    if (tip[0])
+        llv_text_fit(ui->sans, c.x, ly, c.w, tip, (size_t)-1, th->accent);
+    else {
+        int x = c.x, right = c.x + c.w;
+        static const unsigned order[] = {LLV_RUNNING, LLV_READY, LLV_WAITING, LLV_DONE, LLV_FAILED,
+                                         LLV_CANCELLED};
+        for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
+            const char *name = llv_state_name(order[i]);
+            int need = ui->line + 3 + llv_text_w(ui->sans, name, (size_t)-1);
+            if (x + need > right)
+                break;
+            SDL_Rect q = {x, ly + 3, ui->line, ui->line - 6};
+            fill(ui->r, q.x, q.y, q.w, q.h, th->state[order[i]]);
+            state_pattern(ui, q, order[i]);
+            x += ui->line + 3;
+            x += llv_text(ui->sans, x, ly, name, (size_t)-1, th->dim) + ui->font_px;
+        }
+        static const char *const marks[3] = {"\xE2\x96\xBC print", "\xE2\x96\xBC note",
+                                              "\xE2\x96\xBC warning"};
+        SDL_Color mcol[3] = {th->text, th->note, th->warn};
+        for (int i = 0; i < 3; i++) {
+            int need = llv_text_w(ui->sans, marks[i], (size_t)-1);
+            if (x + need > right)
+                break;
+            x += llv_text(ui->sans, x, ly, marks[i], (size_t)-1, mcol[i]) + ui->font_px / 2;
+        }
+    }
+    pane_end(ui);
+}
+
+/* ---- code, console, log ---------------------------------------------------- */
+
+int llv_ui_current_line(const llv_ui *ui) {
+    const llv_model *m = ui->m;
+    const ll_trace_event *e = llv_event(m, ui->cursor);
+    uint32_t site = e->site;
+    if (!site && e->task) {
+        uint32_t ti = llv_task_index(m, e->task);
+        if (ti != NONE)
+            site = m->cur.tasks[ti].site;
+    }
+    const ll__site *s = site ? ll__rec_sitep(&m->trace.rec, site) : NULL;
+    if (!s || !s->file || !ui->src.n)
+        return 0;
+    if (strcmp(basename_of(s->file), basename_of(ui->src.path)) != 0)
+        return 0;
+    return s->line;
+}
+
+static void draw_code(llv_ui *ui) {
+    const llv_theme *th = llv_ui_theme(ui);
+    const llv_lines *f = ui->show_py ? &ui->py : &ui->src;
+    char title[600];
+    snprintf(title, sizeof title, "%s  (P: %s)", f->n ? basename_of(f->path) : "source not found",
+             ui->show_py ? "back to C" : "Python twin");
+    SDL_Rect c = pane_begin(ui, P_CODE, title);
+    llv_ui_line_band = (SDL_Rect){0, 0, 0, 0};
+    int lh = llv_font_h(ui->mono);
+    int cur = ui->show_py ? 0 : llv_ui_current_line(ui);
+    int rows = c.h / lh;
+    if (!f->n) {
+        llv_text_fit(ui->sans, c.x, c.y, c.w,
+                     ui->show_py ? "(no Python twin for this trace)"
+                                 : "(the program's source was not found)",
+                     (size_t)-1, th->dim);
+        pane_end(ui);
+        return;
+    }
+    /* other tasks suspended at a line: mark it */
+    const llv_model *m = ui->m;
+    int first = cur > rows / 2 ? cur - rows / 2 : 1;
+    if (first + rows - 1 > (int)f->n)
+        first = (int)f->n - rows + 1 > 1 ? (int)f->n - rows + 1 : 1;
+    int gut = llv_text_w(ui->mono, "0000 ", (size_t)-1);
+    for (int k = 0; k < rows && first + k <= (int)f->n; k++) {
+        int ln = first + k, y = c.y + k * lh;
+        if (ln == cur) {
+            fill(ui->r, c.x - 2, y, c.w + 4, lh, th->highlight);
+            fill(ui->r, c.x - 2, y, 4, lh, th->accent);
+            llv_ui_line_band = (SDL_Rect){c.x - 2, y, c.w + 4, lh};
+        }
+        char num[16];
+        snprintf(num, sizeof num, "%4d", ln);
+        llv_text(ui->mono, c.x, y, num, (size_t)-1, th->dim);
+        const char *s = f->line[ln - 1];
+        llv_text_fit(ui->mono, c.x + gut, y, c.w - gut, s, (size_t)-1, ln == cur ? th->text : th->text);
+    }
+    if (!ui->show_py) {
+        /* tags at the right edge: who is parked on each line */
+        for (uint32_t ti = 0; ti < m->ntasks; ti++) {
+            const llv_task *t = &m->cur.tasks[ti];
+            if ((t->state != LLV_WAITING && t->state != LLV_READY) || !t->site)
+                continue;
+            const ll__site *s = ll__rec_sitep(&m->trace.rec, t->site);
+            if (!s || !s->file || strcmp(basename_of(s->file), basename_of(f->path)) != 0)
+                continue;
+            int k = s->line - first;
+            if (k < 0 || k >= rows)
+                continue;
+            const char *tn = llv_task_name(m, ti);
+            int tw = llv_text_w(ui->sans, tn, (size_t)-1) + 8;
+            int y = c.y + k * lh;
+            /* tags of tasks parked on the same line stack leftwards */
+            int x = c.x + c.w - tw;
+            for (uint32_t o = 0; o < ti; o++) {
+                const llv_task *u = &m->cur.tasks[o];
+                if ((u->state == LLV_WAITING || u->state == LLV_READY) && u->site == t->site)
+                    x -= llv_text_w(ui->sans, llv_task_name(m, o), (size_t)-1) + 10;
+            }
+            if (x < c.x + gut)
+                continue;
+            SDL_Rect q = {x, y, tw, lh};
+            fill(ui->r, q.x, q.y, q.w, q.h, th->state[t->state]);
+            if (t->state == LLV_WAITING)
+                state_pattern(ui, q, LLV_WAITING);
+            llv_text_fit(ui->sans, x + 4, y + (lh - ui->line) / 2, tw - 6, tn, (size_t)-1,
+                         th->state_text[t->state]);
+        }
+    }
+    pane_end(ui);
+}
+
+static void draw_console(llv_ui *ui) {
+    const llv_theme *th = llv_ui_theme(ui);
+    const llv_model *m = ui->m;
+    size_t k = llv_lower(m->prints, m->nprints, ui->cursor + 1);
+    char title[64];
+    snprintf(title, sizeof title, "Console (%zu lines)", k);
+    SDL_Rect c = pane_begin(ui, P_CONSOLE, title);
+    int lh = llv_font_h(ui->mono);
+    size_t rows = (size_t)(c.h / lh);
+    size_t from = k > rows ? k - rows : 0;
+    for (size_t i = from; i < k; i++) {
+        int y = c.y + (int)(i - from) * lh;
+        bool now = m->prints[i] == ui->cursor;
+        if (now)
+            fill(ui->r, c.x - 2, y, c.w + 4, lh, th->highlight);
+        llv_text_fit(ui->mono, c.x, y, c.w, llv_str(m, llv_event(m, m->prints[i])->str), (size_t)-1,
+                     th->text);
+    }
+    pane_end(ui);
+}
+
+static void draw_log(llv_ui *ui) {
+    const llv_theme *th = llv_ui_theme(ui);
+    const llv_model *m = ui->m;
+    SDL_Rect c = pane_begin(ui, P_LOG, "Event log (the text trace)");
+    int lh = llv_font_h(ui->mono);
+    size_t rows = (size_t)(c.h / lh);
+    if (!rows) {
+        pane_end(ui);
+        return;
+    }
+    size_t from = ui->cursor > rows / 2 ? ui->cursor - rows / 2 : 0;
+    if (from + rows > m->n)
+        from = m->n > rows ? m->n - rows : 0;
+    for (size_t i = from; i < from + rows && i < m->n; i++) {
+        int y = c.y + (int)(i - from) * lh;
+        size_t len;
+        const char *s = ll__tw_format(&ui->fmt, &m->trace.rec, llv_event(m, i), &len);
+        while (len && *s == ' ') { /* the time column's padding */
+            s++;
+            len--;
+        }
+        if (i == ui->cursor)
+            fill(ui->r, c.x - 2, y, c.w + 4, lh, th->highlight);
+        SDL_Color col = i == ui->cursor ? th->text : i < ui->cursor ? th->dim : th->text;
+        unsigned kind = llv_event(m, i)->kind;
+        if (kind == LL_EV_WARN)
+            col = th->warn;
+        else if (kind == LL_EV_NOTE)
+            col = th->note;
+        llv_text_fit(ui->mono, c.x, y, c.w, s, len, col);
+    }
+    pane_end(ui);
+}
+
+static void draw_help(llv_ui *ui) {
+    const llv_theme *th = llv_ui_theme(ui);
+    static const char *const keys[][2] = {
+        {"\xE2\x86\x92  PageDown", "next event"},
+        {"\xE2\x86\x90  PageUp", "previous event"},
+        {"Shift+\xE2\x86\x92 / \xE2\x86\x90", "next / previous task switch"},
+        {"Ctrl+\xE2\x86\x92 / \xE2\x86\x90", "next / previous loop iteration"},
+        {"\xE2\x86\x93 / \xE2\x86\x91", "next / previous printed line or note"},
+        {"Home / End", "first / last event"},
+        {"G", "go to step N (type it, then Enter)"},
+        {"Space", "play / pause"},
+        {"+ / -", "play faster / slower"},
+        {"R", "predict mode: pause before each switch and print, and ask"},
+        {"A", "timeline x axis: event number / loop time"},
+        {"mouse wheel, drag, click", "zoom, pan, put the cursor (timeline)"},
+        {"Ctrl+wheel / PgUp PgDn on lanes", "scroll the task lanes"},
+        {"P", "show the Python twin / the C source"},
+        {"C", "run the lesson again on the other clock (virtual / real)"},
+        {"L", "lesson picker"},
+        {"T", "theme: dark / projector"},
+        {"Ctrl+= / Ctrl+- / Ctrl+0", "bigger / smaller / normal"},
+        {"F11", "fullscreen"},
+        {"S", "save a PNG screenshot"},
+        {"E", "export the trace (text and Chrome JSON)"},
+        {"F1  ?", "this help"},
+        {"Esc  Q", "close help / quit"},
+    };
+    size_t n = sizeof keys / sizeof keys[0];
+    int w = ui->w * 2 / 3, h = (int)(n + 3) * ui->line;
+    if (h > ui->h - 20)
+        h = ui->h - 20;
+    int x = (ui->w - w) / 2, y = (ui->h - h) / 2;
+    SDL_Rect q = {x, y, w, h};
+    SDL_RenderSetClipRect(ui->r, &q);
+    fill(ui->r, x, y, w, h, th->pane);
+    frame(ui->r, x, y, w, h, 3, th->accent);
+    int pad = ui->font_px;
+    llv_text_fit(ui->bold, x + pad, y + ui->line / 2, w - 2 * pad, "Keys", (size_t)-1, th->accent);
+    for (size_t i = 0; i < n; i++) {
+        int yy = y + (int)(i + 2) * ui->line;
+        if (yy + ui->line > y + h)
+            break;
+        llv_text_fit(ui->bold, x + pad, yy, w / 3, keys[i][0], (size_t)-1, th->text);
+        llv_text_fit(ui->sans, x + pad + w / 3, yy, w * 2 / 3 - 2 * pad, keys[i][1], (size_t)-1,
+                     th->text);
+    }
+    SDL_RenderSetClipRect(ui->r, NULL);
+}
+
+static void draw_predict(llv_ui *ui) {
+    const llv_theme *th = llv_ui_theme(ui);
+    const llv_model *m = ui->m;
+    if (ui->predict_at == SIZE_MAX)
+        return;
+    const ll_trace_event *e = llv_event(m, ui->predict_at);
+    char q1[256], q2[512] = "";
+    if (e->kind == LL_EV_TASK_RUN)
+        snprintf(q1, sizeof q1, "Predict: which task runs next?");
+    else
+        snprintf(q1, sizeof q1, "Predict: what is printed next?");
+    if (ui->predict_shown) {
+        uint32_t ti = e->task ? llv_task_index(m, e->task) : NONE;
+        if (e->kind == LL_EV_TASK_RUN)
+            snprintf(q2, sizeof q2, "Answer: %s \xE2\x80\x94 it was at the front of the ready queue.",
+                     llv_task_name(m, ti));
+        else
+            snprintf(q2, sizeof q2, "Answer: \"%s\" (printed by %s)", llv_str(m, e->str),
+                     ti != NONE ? llv_task_name(m, ti) : "the program");
+    } else
+        snprintf(q2, sizeof q2, "Think, then press \xE2\x86\x92 to see.");
+    SDL_Rect st = ui->pane[P_WAITING];
+    int w = st.w, h = ui->line * 3 + 8;
+    int x = st.x, y = st.y + st.h - h;
+    SDL_Rect q = {x, y, w, h};
+    SDL_RenderSetClipRect(ui->r, &q);
+    fill(ui->r, x, y, w, h, th->highlight);
+    frame(ui->r, x, y, w, h, 3, th->accent);
+    llv_text_fit(ui->bold, x + 8, y + 4, w - 16, q1, (size_t)-1, th->text);
+    llv_text_fit(ui->big, x + 8, y + 4 + ui->line, w - 16, q2, (size_t)-1, th->text);
+    SDL_RenderSetClipRect(ui->r, NULL);
+}
+
+void llv_ui_draw(llv_ui *ui, int w, int h) {
+    llv_ui_layout(ui, w, h);
+    const llv_theme *th = llv_ui_theme(ui);
+    SDL_SetRenderDrawBlendMode(ui->r, SDL_BLENDMODE_NONE);
+    color(ui->r, th->bg);
+    SDL_RenderSetClipRect(ui->r, NULL);
+    SDL_RenderClear(ui->r);
+    draw_header(ui);
+    draw_loop(ui);
+    draw_waiting(ui); /* before ready/running: cards sliding in draw over it */
+    draw_ready(ui);
+    draw_running(ui);
+    draw_narration(ui);
+    draw_timeline(ui);
+    draw_code(ui);
+    draw_console(ui);
+    draw_log(ui);
+    draw_footer(ui);
+    if (ui->predict)
+        draw_predict(ui);
+    if (ui->help)
+        draw_help(ui);
+}
+
+void llv_ui_seek(llv_ui *ui, size_t step) {
+    if (step >= ui->m->n)
+        step = ui->m->n - 1;
+    ui->cursor = step;
+    llv_model_seek(ui->m, step);
+    /* keep the cursor in the timeline's view */
+    double v = ev_x(ui, step);
+    double span = ui->tl_x1 - ui->tl_x0;
+    if (span > 0 && (v < ui->tl_x0 || v > ui->tl_x1)) {
+        ui->tl_x0 = v - span / 2 < 0 ? 0 : v - span / 2;
+        ui->tl_x1 = ui->tl_x0 + span;
+    }
+}
+
+/* ---- setup ------------------------------------------------------------------ */
+
+static void lines_free(llv_lines *l) {
+    free(l->text);
+    free(l->line);
+    memset(l, 0, sizeof *l);
+}
+
+static void lines_load(llv_lines *l, const char *path) {
+    lines_free(l);
+    if (!path)
+        return;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return;
+    size_t cap = 8192, n = 0;
+    char *s = malloc(cap);
+    size_t k;
+    while (s && (k = fread(s + n, 1, cap - n - 1, f)) > 0) {
+        n += k;
+        if (n + 1 == cap) {
+            char *t = realloc(s, cap *= 2);
+            if (!t) {
+                free(s);
+                s = NULL;
+            } else
+                s = t;
+        }
+    }
+    fclose(f);
+    if (!s)
+        return;
+    s[n] = '\0';
+    size_t nl = 1;
+    for (size_t i = 0; i < n; i++)
+        nl += s[i] == '\n';
+    l->line = malloc(nl * sizeof *l->line);
+    if (!l->line) {
+        free(s);
+        return;
+    }
+    l->text = s;
+    char *p = s;
+    while (*p || p == s) {
+        l->line[l->n++] = p;
+        char *e = strchr(p, '\n');
+        if (!e)
+            break;
+        *e = '\0';
+        p = e + 1;
+        if (!*p)
+            break;
+    }
+    snprintf(l->path, sizeof l->path, "%s", path);
+}
+
+void llv_ui_sources(llv_ui *ui, const char *c_path, const char *py_path) {
+    lines_load(&ui->src, c_path);
+    lines_load(&ui->py, py_path);
+}
+
+int llv_ui_init(llv_ui *ui, llv_model *m, SDL_Renderer *r, const char *assets, char *err,
+                size_t errlen) {
+    memset(ui, 0, sizeof *ui);
+    ui->m = m;
+    ui->r = r;
+    ui->assets = assets;
+    ui->zoom = 1.0f;
+    ui->speed = 3;
+    ui->predict_at = SIZE_MAX;
+    ui->axis_time = false;
+    if (open_fonts(ui, 16) != 0) {
+        snprintf(err, errlen, "cannot open the fonts in %s/fonts: %s", assets, SDL_GetError());
+        return -1;
+    }
+    size_t nt = m->ntasks ? m->ntasks : 1;
+    ui->cx = malloc(nt * sizeof *ui->cx);
+    ui->cy = malloc(nt * sizeof *ui->cy);
+    ui->fx = malloc(nt * sizeof *ui->fx);
+    ui->fy = malloc(nt * sizeof *ui->fy);
+    ui->anim_t0 = calloc(nt, sizeof *ui->anim_t0);
+    if (!ui->cx || !ui->cy || !ui->fx || !ui->fy || !ui->anim_t0 ||
+        ll__tw_begin(&ui->fmt, -1, NULL, NULL, false) != 0) {
+        snprintf(err, errlen, "out of memory");
+        llv_ui_free(ui);
+        return -1;
+    }
+    for (size_t i = 0; i < nt; i++)
+        ui->cx[i] = ui->cy[i] = -1;
+    for (size_t i = 0; i < m->ntasks; i++)
+        ll__tw_learn(&ui->fmt, m->info[i].id, m->info[i].name);
+    const char *lesson = m->trace.meta.lesson, *prog = m->trace.meta.program;
+    snprintf(ui->title, sizeof ui->title, "%s", lesson ? lesson : prog ? prog : "trace");
+    llv_ui_fit_timeline(ui);
+    llv_ui_seek(ui, 0);
+    return 0;
+}
+
+void llv_ui_free(llv_ui *ui) {
+    llv_font_close(ui->sans);
+    llv_font_close(ui->bold);
+    llv_font_close(ui->mono);
+    llv_font_close(ui->big);
+    free(ui->cx);
+    free(ui->cy);
+    free(ui->fx);
+    free(ui->fy);
+    free(ui->anim_t0);
+    lines_free(&ui->src);
+    lines_free(&ui->py);
+    ll__tw_free(&ui->fmt);
+    memset(ui, 0, sizeof *ui);
+}

@@ -1,0 +1,117 @@
+/* ui.h - the visualizer's window state, layout and drawing.
+ *
+ * One llv_ui holds everything the window shows besides the model: the
+ * cursor, the timeline's zoom, the theme and scale, the lesson's source, the
+ * animation of task cards.  llv_ui_draw() draws one frame of it on any
+ * SDL_Renderer: a window's, or a software renderer on a surface for
+ * headless PNGs.  Input handling lives in app.c. */
+#ifndef LLV_UI_H
+#define LLV_UI_H
+
+#include <SDL.h>
+#include <stdbool.h>
+
+#include "view/model.h"
+#include "view/text.h"
+
+/* Panes.  Every string is drawn clipped to its pane. */
+enum {
+    P_HEADER,
+    P_LOOP,
+    P_RUNNING,
+    P_READY,
+    P_WAITING,
+    P_NARRATION,
+    P_TIMELINE,
+    P_CODE,
+    P_CONSOLE,
+    P_LOG,
+    P_FOOTER,
+    P__N
+};
+extern const char *const llv_pane_names[P__N];
+
+typedef struct llv_theme {
+    SDL_Color bg, pane, border, text, dim, accent, highlight, cursor, warn, note;
+    SDL_Color state[LLV__NSTATES]; /* by llv_tstate */
+    SDL_Color state_text[LLV__NSTATES];
+} llv_theme;
+
+enum { LLV_THEME_DARK, LLV_THEME_PROJECTOR, LLV__NTHEMES };
+
+typedef struct llv_lines {
+    char *text;    /* the file */
+    char **line;   /* pointers into it */
+    size_t n;
+    char path[512];
+} llv_lines;
+
+typedef struct llv_ui {
+    llv_model *m;
+    SDL_Renderer *r;
+    int w, h;
+    float zoom;              /* the user's scale (Ctrl+= / Ctrl+-) */
+    int theme;
+    const char *assets;      /* folder with fonts/ */
+    llv_font *sans, *bold, *mono, *big;
+    int font_px;             /* size the fonts were opened at */
+    int line;                /* line height of sans */
+    SDL_Rect pane[P__N];
+    size_t cursor;
+    /* timeline */
+    bool axis_time;          /* x is loop time (else event number) */
+    double tl_x0, tl_x1;     /* visible range: events or ns */
+    size_t tl_first;         /* first lane shown */
+    SDL_Rect tl_lanes;       /* where lanes are drawn (inside P_TIMELINE) */
+    int tl_lane_h;
+    /* source */
+    llv_lines src, py;
+    bool show_py;
+    char title[256];
+    char lesson[128];
+    /* playing */
+    bool playing;
+    int speed;               /* index into the speed table */
+    bool help;
+    bool predict;            /* ask before task switches and prints */
+    size_t predict_at;       /* event being asked about, or SIZE_MAX */
+    bool predict_shown;      /* the answer is on screen */
+    /* hover */
+    int mx, my;
+    /* animation of task cards: where each was drawn last, and since when */
+    float *cx, *cy, *fx, *fy;
+    uint32_t *anim_t0;
+    bool animate;
+    uint32_t now_ms;
+    char status[256];
+    uint32_t status_until;
+    char input[32];          /* "go to step" digits being typed */
+    bool typing;
+    ll__tw fmt;              /* formats event-log lines */
+} llv_ui;
+
+/* Sets the UI up for a model (fonts from assets/fonts); 0 or -1 with err. */
+int llv_ui_init(llv_ui *ui, llv_model *m, SDL_Renderer *r, const char *assets, char *err,
+                size_t errlen);
+void llv_ui_free(llv_ui *ui);
+/* Loads the lesson's C source and Python twin (paths may be NULL). */
+void llv_ui_sources(llv_ui *ui, const char *c_path, const char *py_path);
+/* Draws a frame for a w x h output. */
+void llv_ui_draw(llv_ui *ui, int w, int h);
+/* Computes the panes for a size (also done by draw). */
+void llv_ui_layout(llv_ui *ui, int w, int h);
+/* Moves the cursor (clamped). */
+void llv_ui_seek(llv_ui *ui, size_t step);
+/* The source line the current event points at (0 when none), and the
+ * screen band of that line in the code pane after the last draw. */
+int llv_ui_current_line(const llv_ui *ui);
+extern SDL_Rect llv_ui_line_band; /* set by draw: the highlighted line */
+extern SDL_Rect llv_ui_running_card; /* set by draw: the running task's card */
+/* Timeline: the event under an x coordinate of the lanes, and zooming. */
+size_t llv_ui_event_at_x(const llv_ui *ui, int x);
+void llv_ui_zoom_timeline(llv_ui *ui, double factor, int at_x);
+void llv_ui_pan_timeline(llv_ui *ui, int dx);
+void llv_ui_fit_timeline(llv_ui *ui);
+const llv_theme *llv_ui_theme(const llv_ui *ui);
+
+#endif

@@ -1,0 +1,264 @@
+/* test-render.c - the visualizer's frames, drawn headless, checked where it
+ * matters: panes do not overlap, every string stays inside the pane being
+ * drawn, the highlighted source line is the one the model points at, the
+ * running task's card sits in the running slot in the running colour; and
+ * `looplab render` writes PNGs and refuses bad requests clearly.
+ *
+ * Built only with -Dgui=true. */
+#include "harness.h"
+
+#include <SDL.h>
+#include <SDL_ttf.h>
+#include <sys/wait.h>
+
+#include "view/ui.h"
+
+#ifndef LL_BUILD_ROOT
+#define LL_BUILD_ROOT "build"
+#endif
+
+static const char *const lessons[] = {"01-hello-gather", "05-three-counters", "11-semaphore",
+                                      "12-queue"};
+static const int sizes[][2] = {{1024, 640}, {1920, 1080}, {2560, 1440}};
+#define NLESSONS (int)(sizeof lessons / sizeof lessons[0])
+#define NSIZES (int)(sizeof sizes / sizeof sizes[0])
+
+static void model_of(const char *slug, llv_model *m) {
+    char path[] = "/tmp/looplab-render-test-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "LOOPLAB_TRACE='%s' '%s/lessons/lesson-%s'", path, LL_BUILD_ROOT,
+             slug);
+    int st;
+    free(read_command(cmd, &st));
+    ck_assert_int_eq(st, 0);
+    ll_trace t;
+    char err[512];
+    ck_assert_msg(ll_trace_load(&t, path, err, sizeof err) == 0, "%s", err);
+    unlink(path);
+    ck_assert_msg(llv_model_build(m, &t, err, sizeof err) == 0, "%s", err);
+}
+
+typedef struct hook_ctx {
+    SDL_Renderer *r;
+    int w, h;
+    size_t strings, outside;
+    SDL_Rect bad_box, bad_clip;
+} hook_ctx;
+
+/* Every string must lie inside the clip rectangle of the pane being drawn. */
+static void on_text(const SDL_Rect *box, void *ud) {
+    hook_ctx *c = ud;
+    c->strings++;
+    SDL_Rect clip;
+    SDL_RenderGetClipRect(c->r, &clip);
+    bool inside = clip.w > 0 && box->x >= clip.x && box->y >= clip.y &&
+                  box->x + box->w <= clip.x + clip.w && box->y + box->h <= clip.y + clip.h;
+    if (!inside && !c->outside) {
+        c->bad_box = *box;
+        c->bad_clip = clip;
+    }
+    c->outside += !inside;
+}
+
+static Uint32 pixel(SDL_Surface *s, int x, int y) {
+    return ((const Uint32 *)((const Uint8 *)s->pixels + (size_t)y * (size_t)s->pitch))[x];
+}
+
+static bool same_colour(SDL_Surface *s, int x, int y, SDL_Color c) {
+    Uint8 r, g, b;
+    SDL_GetRGB(pixel(s, x, y), s->format, &r, &g, &b);
+    return r == c.r && g == c.g && b == c.b;
+}
+
+static bool contains(SDL_Rect outer, SDL_Rect in) {
+    return in.x >= outer.x && in.y >= outer.y && in.x + in.w <= outer.x + outer.w &&
+           in.y + in.h <= outer.y + outer.h;
+}
+
+START_TEST(frames_keep_text_in_panes_and_mark_what_the_model_says) {
+    const char *slug = lessons[_i / NSIZES];
+    int w = sizes[_i % NSIZES][0], h = sizes[_i % NSIZES][1];
+    ck_assert_int_eq(TTF_Init(), 0);
+    SDL_Surface *s = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32, SDL_PIXELFORMAT_ARGB8888);
+    SDL_Renderer *r = SDL_CreateSoftwareRenderer(s);
+    ck_assert_ptr_nonnull(r);
+    llv_model m;
+    model_of(slug, &m);
+    llv_ui ui;
+    char err[256];
+    ck_assert_msg(llv_ui_init(&ui, &m, r, LL_SOURCE_ROOT "/assets", err, sizeof err) == 0, "%s",
+                  err);
+    char c_path[512], py_path[512];
+    snprintf(c_path, sizeof c_path, "%s/lessons/%s/lesson.c", LL_SOURCE_ROOT, slug);
+    snprintf(py_path, sizeof py_path, "%s/lessons/%s/lesson.py", LL_SOURCE_ROOT, slug);
+    llv_ui_sources(&ui, c_path, py_path);
+    hook_ctx hc = {r, w, h, 0, 0, {0, 0, 0, 0}, {0, 0, 0, 0}};
+    llv_text_hook = on_text;
+    llv_text_hook_ud = &hc;
+    /* panes tile without overlapping, inside the frame */
+    llv_ui_layout(&ui, w, h);
+    SDL_Rect all = {0, 0, w, h};
+    for (int p = 0; p < P__N; p++) {
+        ck_assert_msg(contains(all, ui.pane[p]), "%s pane outside the %dx%d frame",
+                      llv_pane_names[p], w, h);
+        for (int q = p + 1; q < P__N; q++)
+            ck_assert_msg(!SDL_HasIntersection(&ui.pane[p], &ui.pane[q]),
+                          "%s and %s overlap at %dx%d", llv_pane_names[p], llv_pane_names[q], w, h);
+    }
+    size_t checked_lines = 0, checked_cards = 0;
+    size_t stride = m.n / 40 ? m.n / 40 : 1;
+    for (size_t i = 0; i < m.n; i += stride) {
+        llv_ui_seek(&ui, i);
+        hc.outside = 0;
+        llv_ui_draw(&ui, w, h);
+        ck_assert_msg(hc.outside == 0,
+                      "%s step %zu at %dx%d: a string at (%d,%d %dx%d) leaves its pane "
+                      "(%d,%d %dx%d)",
+                      slug, i + 1, w, h, hc.bad_box.x, hc.bad_box.y, hc.bad_box.w, hc.bad_box.h,
+                      hc.bad_clip.x, hc.bad_clip.y, hc.bad_clip.w, hc.bad_clip.h);
+        const llv_theme *th = llv_ui_theme(&ui);
+        int line = llv_ui_current_line(&ui);
+        if (line > 0) {
+            SDL_Rect band = llv_ui_line_band;
+            ck_assert_msg(band.h > 0, "%s step %zu: line %d is not highlighted", slug, i + 1, line);
+            ck_assert(contains(ui.pane[P_CODE], band));
+            /* the band is the row of that line: its number is drawn there */
+            ck_assert_msg(same_colour(s, band.x + 1, band.y + band.h / 2, th->accent),
+                          "%s step %zu: no highlight at the band", slug, i + 1);
+            checked_lines++;
+        }
+        if (m.cur.running != UINT32_MAX) {
+            SDL_Rect card = llv_ui_running_card;
+            ck_assert(contains(ui.pane[P_RUNNING], card));
+            ck_assert_msg(same_colour(s, card.x + card.w - 5, card.y + card.h - 5,
+                                      th->state[LLV_RUNNING]),
+                          "%s step %zu: the running card is not in the running colour", slug,
+                          i + 1);
+            checked_cards++;
+        }
+    }
+    ck_assert_uint_gt(checked_lines, 0);
+    ck_assert_uint_gt(checked_cards, 0);
+    ck_assert_uint_gt(hc.strings, 100);
+    /* the other theme, the Python twin and a bigger scale also stay inside */
+    ui.theme = LLV_THEME_PROJECTOR;
+    ui.show_py = true;
+    ui.zoom = 1.6f;
+    ui.help = true;
+    llv_ui_seek(&ui, m.n / 2);
+    hc.outside = 0;
+    llv_ui_draw(&ui, w, h);
+    ck_assert_msg(hc.outside == 0,
+                  "%s at %dx%d, projector theme, scale 1.6: a string at (%d,%d %dx%d) leaves "
+                  "its pane (%d,%d %dx%d)",
+                  slug, w, h, hc.bad_box.x, hc.bad_box.y, hc.bad_box.w, hc.bad_box.h,
+                  hc.bad_clip.x, hc.bad_clip.y, hc.bad_clip.w, hc.bad_clip.h);
+    llv_text_hook = NULL;
+    llv_ui_free(&ui);
+    llv_model_free(&m);
+    SDL_DestroyRenderer(r);
+    SDL_FreeSurface(s);
+    TTF_Quit();
+}
+END_TEST
+
+START_TEST(timeline_click_and_zoom_land_on_events) {
+    ck_assert_int_eq(TTF_Init(), 0);
+    SDL_Surface *s = SDL_CreateRGBSurfaceWithFormat(0, 1280, 800, 32, SDL_PIXELFORMAT_ARGB8888);
+    SDL_Renderer *r = SDL_CreateSoftwareRenderer(s);
+    llv_model m;
+    model_of("01-hello-gather", &m);
+    llv_ui ui;
+    char err[256];
+    ck_assert_int_eq(llv_ui_init(&ui, &m, r, LL_SOURCE_ROOT "/assets", err, sizeof err), 0);
+    llv_ui_draw(&ui, 1280, 800);
+    SDL_Rect L = ui.tl_lanes;
+    ck_assert_int_gt(L.w, 100);
+    ck_assert_uint_eq(llv_ui_event_at_x(&ui, L.x), 0);
+    ck_assert_uint_eq(llv_ui_event_at_x(&ui, L.x + L.w - 1), m.n - 1);
+    size_t mid = llv_ui_event_at_x(&ui, L.x + L.w / 2);
+    llv_ui_zoom_timeline(&ui, 0.25, L.x + L.w / 2);
+    /* zooming about a point keeps that point under the mouse */
+    size_t after = llv_ui_event_at_x(&ui, L.x + L.w / 2);
+    ck_assert_int_le(after > mid ? after - mid : mid - after, 1);
+    llv_ui_pan_timeline(&ui, 10000); /* far right: clamps at the start */
+    ck_assert_uint_eq(llv_ui_event_at_x(&ui, L.x), 0);
+    /* time axis: the clock jumps to 1 s then 2 s */
+    ui.axis_time = true;
+    llv_ui_fit_timeline(&ui);
+    llv_ui_draw(&ui, 1280, 800);
+    size_t e = llv_ui_event_at_x(&ui, ui.tl_lanes.x + ui.tl_lanes.w - 1);
+    ck_assert_uint_eq(e, m.n - 1);
+    llv_ui_free(&ui);
+    llv_model_free(&m);
+    SDL_DestroyRenderer(r);
+    SDL_FreeSurface(s);
+    TTF_Quit();
+}
+END_TEST
+
+static char *sh(const char *fmt, const char *a, int *status) {
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, fmt, LL_CLI, a);
+    return read_command(cmd, status);
+}
+
+START_TEST(render_command_writes_pngs_and_refuses_bad_requests) {
+    char dir[] = "/tmp/looplab-render-cli-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    int st;
+    char *out = sh("'%s' render 1 --step 5 --size 800x600 -o '%s/f.png' 2>&1", dir, &st);
+    ck_assert_msg(WEXITSTATUS(st) == 0, "%s", out);
+    free(out);
+    char path[600];
+    snprintf(path, sizeof path, "%s/f.png", dir);
+    FILE *f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    unsigned char sig[24];
+    ck_assert_uint_eq(fread(sig, 1, sizeof sig, f), sizeof sig);
+    fclose(f);
+    ck_assert(memcmp(sig, "\x89PNG\r\n\x1a\n", 8) == 0);
+    /* IHDR: width and height */
+    ck_assert_uint_eq((unsigned)sig[16] << 24 | sig[17] << 16 | sig[18] << 8 | sig[19], 800);
+    ck_assert_uint_eq((unsigned)sig[20] << 24 | sig[21] << 16 | sig[22] << 8 | sig[23], 600);
+    unlink(path);
+    out = sh("'%s' render 1 --step 99999 -o '%s/g.png' 2>&1", dir, &st);
+    ck_assert_int_eq(WEXITSTATUS(st), 2);
+    ck_assert_msg(strstr(out, "--step 99999 is past the end: the trace has") != NULL, "%s", out);
+    free(out);
+    out = sh("'%s' render 1 --size 10x10 -o '%s/g.png' 2>&1", dir, &st);
+    ck_assert_int_eq(WEXITSTATUS(st), 2);
+    ck_assert_msg(strstr(out, "--size wants WIDTHxHEIGHT") != NULL, "%s", out);
+    free(out);
+    out = sh("'%s' render no-such-lesson -o '%s/g.png' 2>&1", dir, &st);
+    ck_assert_int_ne(WEXITSTATUS(st), 0);
+    ck_assert_msg(strstr(out, "neither a lesson") != NULL, "%s", out);
+    free(out);
+    /* a damaged trace: file:line:column */
+    snprintf(path, sizeof path, "%s/bad.trace", dir);
+    f = fopen(path, "w");
+    fputs("looplab-trace 1.1\n   0.000000000  7:x  run behind=0\n", f);
+    fclose(f);
+    out = sh("'%s' render '%s' 2>&1", path, &st);
+    ck_assert_int_ne(WEXITSTATUS(st), 0);
+    ck_assert_msg(strstr(out, "bad.trace:2:") != NULL, "%s", out);
+    free(out);
+    unlink(path);
+    rmdir(dir);
+}
+END_TEST
+
+int main(void) {
+    Suite *s = suite_create("render");
+    TCase *tc = tcase_create("frames");
+    tcase_set_timeout(tc, 300);
+    tcase_add_loop_test(tc, frames_keep_text_in_panes_and_mark_what_the_model_says, 0,
+                        NLESSONS * NSIZES);
+    tcase_add_test(tc, timeline_click_and_zoom_land_on_events);
+    tcase_add_test(tc, render_command_writes_pngs_and_refuses_bad_requests);
+    suite_add_tcase(s, tc);
+    return run_suite(s);
+}
