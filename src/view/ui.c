@@ -346,7 +346,7 @@ static void draw_loop(llv_ui *ui) {
         pts[i] = (SDL_Point){cx + (int)lround(R * cos(a)), cy + (int)lround(R * sin(a))};
     }
     SDL_RenderDrawLines(ui->r, pts, 65);
-    static const char *const label[3] = {"run ready", "poll: I/O, timers", "due timers \xE2\x86\x92 ready"};
+    static const char *const label[3] = {"run ready", "poll (wait)", "timers \xE2\x86\x92 ready"};
     static const int phase_of[3] = {LLV_PH_RUN, LLV_PH_POLL, LLV_PH_TIMERS};
     static const double ang[3] = {-M_PI / 2, M_PI / 6, 5 * M_PI / 6};
     /* arrow heads, clockwise between the nodes */
@@ -1124,7 +1124,7 @@ static void draw_help(llv_ui *ui) {
         {"R", "predict mode: pause before each switch and print, and ask"},
         {"A", "timeline x axis: event number / loop time"},
         {"mouse wheel, drag, click", "zoom, pan, put the cursor (timeline)"},
-        {"Ctrl+wheel / PgUp PgDn on lanes", "scroll the task lanes"},
+        {"Ctrl+wheel on the timeline", "scroll the task lanes"},
         {"P", "show the Python twin / the C source"},
         {"C", "run the lesson again on the other clock (virtual / real)"},
         {"L", "lesson picker"},
@@ -1163,6 +1163,10 @@ static void draw_predict(llv_ui *ui) {
     const llv_model *m = ui->m;
     if (ui->predict_at == SIZE_MAX)
         return;
+    bool asking = !ui->predict_shown && ui->cursor + 1 == ui->predict_at;
+    bool answered = ui->predict_shown && ui->cursor == ui->predict_at;
+    if (!asking && !answered)
+        return; /* the cursor has moved on */
     const ll_trace_event *e = llv_event(m, ui->predict_at);
     char q1[256], q2[512] = "";
     if (e->kind == LL_EV_TASK_RUN)
