@@ -8,7 +8,7 @@
 #define NONE UINT32_MAX
 /* Checkpoints may take this much memory in all; more events per checkpoint
  * on big traces keeps them under it. */
-#define CKPT_BUDGET ((size_t)96 << 20)
+#define CKPT_BUDGET ((size_t)32 << 20)
 #define CKPT_MIN_EVERY 256
 
 static const char *const state_names[LLV__NSTATES] = {
@@ -90,7 +90,7 @@ static int state_init(const llv_model *m, llv_state *s) {
 
 static void state_free(llv_state *s) {
     free(s->tasks);
-    free(s->ready);
+    free(s->rbase);
     free(s->timers);
     free(s->syncval);
     free(s->syncwait);
@@ -117,7 +117,7 @@ static int state_copy(const llv_model *m, llv_state *dst, const llv_state *src) 
         return -1;
     llv_task *tasks = dst->tasks;
     uint32_t *sv = dst->syncval, *sw = dst->syncwait;
-    llv_entry *ready = dst->ready;
+    llv_entry *rbase = dst->rbase;
     size_t readycap = dst->readycap;
     llv_timer *timers = dst->timers;
     size_t timercap = dst->timercap;
@@ -125,16 +125,17 @@ static int state_copy(const llv_model *m, llv_state *dst, const llv_state *src) 
     dst->tasks = tasks;
     dst->syncval = sv;
     dst->syncwait = sw;
-    dst->ready = ready;
+    dst->rbase = rbase;
     dst->readycap = readycap;
     dst->timers = timers;
     dst->timercap = timercap;
     memcpy(dst->tasks, src->tasks, m->ntasks * sizeof *src->tasks);
     memcpy(dst->syncval, src->syncval, m->nsync * sizeof *src->syncval);
     memcpy(dst->syncwait, src->syncwait, m->nsync * sizeof *src->syncwait);
-    if (grow((void **)&dst->ready, &dst->readycap, src->nready, sizeof *src->ready) ||
+    if (grow((void **)&dst->rbase, &dst->readycap, src->nready, sizeof *src->ready) ||
         grow((void **)&dst->timers, &dst->timercap, src->ntimers, sizeof *src->timers))
         return -1;
+    dst->ready = dst->rbase; /* copies are compacted */
     if (src->nready)
         memcpy(dst->ready, src->ready, src->nready * sizeof *src->ready);
     if (src->ntimers)
@@ -168,10 +169,20 @@ static void set_task(llv_task *t, llv_tstate st, uint32_t step, uint32_t site) {
 
 static void push_entry(llv_state *s, uint32_t task, uint32_t obj, bool cb, unsigned reason,
                        uint32_t pos) {
-    if (grow((void **)&s->ready, &s->readycap, s->nready + 1, sizeof *s->ready)) {
-        s->bad++;
-        return;
+    size_t head = s->ready ? (size_t)(s->ready - s->rbase) : 0;
+    if (head + s->nready == s->readycap) {
+        if (head && head >= s->nready) { /* at least half free: slide down */
+            memmove(s->rbase, s->ready, s->nready * sizeof *s->ready);
+            head = 0;
+        } else if (grow((void **)&s->rbase, &s->readycap, head + s->nready + 1,
+                        sizeof *s->rbase)) {
+            s->bad++;
+            return;
+        }
+        s->ready = s->rbase + head;
     }
+    if (!s->ready)
+        s->ready = s->rbase;
     if (pos != s->nready)
         s->bad++; /* the scheduler's queue and ours disagree */
     s->ready[s->nready++] = (llv_entry){task, obj, cb, (uint8_t)reason, 0};
@@ -183,8 +194,8 @@ static bool pop_entry(llv_state *s, llv_entry *out) {
         return false;
     }
     *out = s->ready[0];
-    memmove(s->ready, s->ready + 1, (s->nready - 1) * sizeof *s->ready);
     s->nready--;
+    s->ready = s->nready ? s->ready + 1 : s->rbase;
     return true;
 }
 
@@ -415,6 +426,26 @@ int llv_model_build(llv_model *m, ll_trace *t, char *err, size_t errlen) {
     for (size_t k = 0; k < m->ntasks; k++)
         m->info[k].parent = m->info[k].parent ? llv_task_index(m, m->info[k].parent) : NONE;
 
+    /* Each task's spans go straight into its own stretch of one array: a
+     * task has at most one span per event of its own, so count those first.
+     * The stretches are sized generously but only the used part is ever
+     * touched, so the unused rest costs address space, not memory. */
+    for (size_t i = 0; i < m->n; i++) {
+        const ll_trace_event *e = llv_event(m, i);
+        uint32_t ti = e->task ? llv_task_index(m, e->task) : NONE;
+        if (ti != NONE)
+            m->info[ti].nspans++; /* an upper bound for now */
+    }
+    size_t at = 0;
+    for (size_t k = 0; k < m->ntasks; k++) {
+        m->info[k].span0 = (uint32_t)at;
+        at += m->info[k].nspans;
+        m->info[k].nspans = 0;
+    }
+    m->spans = malloc((at ? at : 1) * sizeof *m->spans);
+    if (!m->spans)
+        return fail(m, err, errlen, "out of memory");
+
     /* Pass 2: replay everything once, cutting each task's life into spans
      * and taking checkpoints. */
     size_t state_bytes = m->ntasks * sizeof(llv_task) + m->nsync * 8 + 256;
@@ -423,73 +454,32 @@ int llv_model_build(llv_model *m, ll_trace *t, char *err, size_t errlen) {
         m->every *= 2;
     m->nckpt = (m->n - 1) / m->every + 1;
     m->ckpt = calloc(m->nckpt, sizeof *m->ckpt);
-    llv_span *tmp = NULL;
-    size_t ntmp = 0, captmp = 0;
-    uint32_t *open = malloc((m->ntasks ? m->ntasks : 1) * sizeof *open);
-    if (!m->ckpt || !open || state_init(m, &m->cur)) {
-        free(open);
+    if (!m->ckpt || state_init(m, &m->cur))
         return fail(m, err, errlen, "out of memory");
-    }
-    for (size_t k = 0; k < m->ntasks; k++)
-        open[k] = NONE;
     for (size_t i = 0; i < m->n; i++) {
         apply(m, &m->cur, i);
         const ll_trace_event *e = llv_event(m, i);
         uint32_t ti = e->task ? llv_task_index(m, e->task) : NONE;
         if (ti != NONE) {
             const llv_task *ts = &m->cur.tasks[ti];
-            llv_span *o = open[ti] != NONE ? &tmp[open[ti]] : NULL;
+            llv_taskinfo *in = &m->info[ti];
+            llv_span *o = in->nspans ? &m->spans[in->span0 + in->nspans - 1] : NULL;
             if (!o || o->state != ts->state || o->wait != ts->wait || o->obj != ts->obj) {
                 if (o) {
                     o->ev1 = (uint32_t)i;
                     o->t1 = e->t;
                 }
-                if (grow((void **)&tmp, &captmp, ntmp + 1, sizeof *tmp)) {
-                    free(open);
-                    free(tmp);
-                    return fail(m, err, errlen, "out of memory");
-                }
-                tmp[ntmp] = (llv_span){(uint32_t)i, (uint32_t)m->n, e->t, m->t_end,
-                                       ts->state, ts->wait, 0, ts->site, ts->obj, ts->until};
-                open[ti] = (uint32_t)ntmp++;
+                m->spans[in->span0 + in->nspans++] =
+                    (llv_span){(uint32_t)i, (uint32_t)m->n, e->t, m->t_end, ts->state,
+                               ts->wait,    0,              ts->site, ts->obj, ts->until};
+                m->nspans++;
                 if (ts->state >= LLV_DONE)
-                    m->info[ti].end = (uint32_t)i;
+                    in->end = (uint32_t)i;
             }
         }
-        if (i % m->every == 0) {
-            llv_state *c = &m->ckpt[i / m->every];
-            if (state_copy(m, c, &m->cur)) {
-                free(open);
-                free(tmp);
-                return fail(m, err, errlen, "out of memory");
-            }
-        }
+        if (i % m->every == 0 && state_copy(m, &m->ckpt[i / m->every], &m->cur))
+            return fail(m, err, errlen, "out of memory");
     }
-    /* Group the spans by task, keeping event order within a task: count,
-     * then place.  The task of a span is found again from its first event. */
-    for (size_t k = 0; k < ntmp; k++) {
-        uint32_t ti = llv_task_index(m, llv_event(m, tmp[k].ev0)->task);
-        m->info[ti].nspans++;
-    }
-    size_t at = 0;
-    for (size_t k = 0; k < m->ntasks; k++) {
-        m->info[k].span0 = (uint32_t)at;
-        at += m->info[k].nspans;
-        m->info[k].nspans = 0;
-    }
-    m->spans = malloc((ntmp ? ntmp : 1) * sizeof *m->spans);
-    if (!m->spans) {
-        free(open);
-        free(tmp);
-        return fail(m, err, errlen, "out of memory");
-    }
-    for (size_t k = 0; k < ntmp; k++) {
-        uint32_t ti = llv_task_index(m, llv_event(m, tmp[k].ev0)->task);
-        m->spans[m->info[ti].span0 + m->info[ti].nspans++] = tmp[k];
-    }
-    m->nspans = ntmp;
-    free(tmp);
-    free(open);
     llv_model_seek(m, 0);
     return 0;
 }

@@ -117,8 +117,10 @@ typedef struct llv_state {
     uint32_t running;     /* task index with the thread, UINT32_MAX for none */
     int64_t poll_timeout; /* last poll's timeout (-1 for ever) */
     llv_task *tasks;      /* [model->ntasks] */
-    llv_entry *ready;     /* the ready queue, front first */
-    size_t nready, readycap;
+    llv_entry *ready;     /* the ready queue, front first (points into rbase) */
+    size_t nready;
+    llv_entry *rbase;     /* its storage: popping moves `ready` up, no copying */
+    size_t readycap;
     llv_timer *timers;    /* armed timers, in arming order */
     size_t ntimers, timercap;
     uint32_t *syncval;    /* [model->nsync]: value after the last op */
