@@ -303,7 +303,17 @@ static void picker_draw(const llv_app *a, picker *p, SDL_Renderer *r, int w, int
 
 /* ---- the window ------------------------------------------------------------- */
 
+static bool no_display(void) {
+    const char *d = getenv("DISPLAY"), *w = getenv("WAYLAND_DISPLAY"), *v = getenv("SDL_VIDEODRIVER");
+    return !(d && *d) && !(w && *w) && !(v && *v);
+}
+
 int llv_view(const llv_app *a, const char *trace, const char *slug, bool rerunnable) {
+    if (no_display()) {
+        fprintf(stderr, "looplab view: no display to open a window on (DISPLAY and WAYLAND_DISPLAY "
+                        "are not set); 'looplab render' draws frames to PNG without one\n");
+        return 1;
+    }
     if (SDL_Init(SDL_INIT_VIDEO) != 0) {
         fprintf(stderr, "looplab view: cannot open a window: %s\n(no display? use 'looplab render' "
                         "for PNG frames without one)\n",

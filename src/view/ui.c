@@ -1059,7 +1059,7 @@ static void draw_console(llv_ui *ui) {
     const llv_model *m = ui->m;
     size_t k = llv_lower(m->prints, m->nprints, ui->cursor + 1);
     char title[64];
-    snprintf(title, sizeof title, "Console (%zu lines)", k);
+    snprintf(title, sizeof title, "Console (%zu line%s)", k, k == 1 ? "" : "s");
     SDL_Rect c = pane_begin(ui, P_CONSOLE, title);
     int lh = llv_font_h(ui->mono);
     size_t rows = (size_t)(c.h / lh);
