@@ -194,6 +194,14 @@ START_TEST(timeline_click_and_zoom_land_on_events) {
     llv_ui_draw(&ui, 1280, 800);
     size_t e = llv_ui_event_at_x(&ui, ui.tl_lanes.x + ui.tl_lanes.w - 1);
     ck_assert_uint_eq(e, m.n - 1);
+    /* Task-3 sleeps from t = 0 to 2 s: at 1.5 s its lane is drawn (a long
+     * span that starts among many zero-width ones is not lost) */
+    L = ui.tl_lanes;
+    int x = L.x + (int)((1.5e9 - ui.tl_x0) * L.w / (ui.tl_x1 - ui.tl_x0));
+    int y = L.y + 2 * ui.tl_lane_h + ui.tl_lane_h / 2;
+    const llv_theme *th = llv_ui_theme(&ui);
+    ck_assert_msg(!same_colour(s, x, y, th->pane) && !same_colour(s, x, y, th->bg),
+                  "Task-3's lane is empty at t = 1.5 s on the time axis");
     llv_ui_free(&ui);
     llv_model_free(&m);
     SDL_DestroyRenderer(r);

@@ -818,7 +818,7 @@ static int cmd_render(int argc, char **argv) {
     llv_app a;
     memset(&a, 0, sizeof a);
     app_setup(&a, ll, 128, &rc);
-    llv_render_opts o = {-1, 1920, 1080, "frame.png", NULL, "dark", 1.0f};
+    llv_render_opts o = {-1, 1920, 1080, "frame.png", NULL, "dark", 1.0f, false};
     const char *what = NULL, *clock = "virtual";
     for (int i = 0; i < argc; i++) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -832,6 +832,7 @@ static int cmd_render(int argc, char **argv) {
                    "  --all-steps DIR   one frame per event: DIR/000001.png ...\n"
                    "  --theme dark|projector\n"
                    "  --scale F         UI scale (default 1)\n"
+                   "  --axis events|time   the timeline's x axis (default: events)\n"
                    "  --clock virtual|real   for a lesson: which clock to run it on\n",
                    prog);
             return 0;
@@ -870,6 +871,13 @@ static int cmd_render(int argc, char **argv) {
             i++;
         } else if (strcmp(argv[i], "--clock") == 0 && v) {
             clock = v;
+            i++;
+        } else if (strcmp(argv[i], "--axis") == 0 && v) {
+            if (strcmp(v, "events") && strcmp(v, "time")) {
+                fprintf(stderr, "%s render: --axis is 'events' or 'time', not '%s'\n", prog, v);
+                return 2;
+            }
+            o.axis_time = strcmp(v, "time") == 0;
             i++;
         } else if (argv[i][0] == '-' && argv[i][1]) {
             fprintf(stderr, "%s render: unknown option '%s' (see '%s render --help')\n", prog,

@@ -678,6 +678,8 @@ int llv_render(const llv_app *a, const char *trace, const llv_render_opts *o) {
         d.ui.theme = o->theme && strcmp(o->theme, "projector") == 0 ? LLV_THEME_PROJECTOR
                                                                     : LLV_THEME_DARK;
         d.ui.zoom = o->zoom > 0 ? o->zoom : 1;
+        d.ui.axis_time = o->axis_time;
+        llv_ui_fit_timeline(&d.ui);
         if (o->all_dir) {
             if (mkdir(o->all_dir, 0777) != 0 && errno != EEXIST) {
                 fprintf(stderr, "looplab render: cannot make %s: %s\n", o->all_dir, strerror(errno));

@@ -38,6 +38,7 @@ typedef struct llv_render_opts {
     const char *all_dir; /* or: a folder for every step, 000000.png ... */
     const char *theme;   /* "dark" (default) or "projector" */
     float zoom;          /* UI scale, 1 by default */
+    bool axis_time;      /* timeline x axis: loop time (else event number) */
 } llv_render_opts;
 
 /* Renders without a display (SDL's software renderer).  Exit status. */

@@ -761,14 +761,15 @@ static void draw_lane(llv_ui *ui, uint32_t ti, int y, int h) {
         else
             hi = mid;
     }
+    int xmin = L->x; /* columns left of this are drawn already */
     for (size_t k = lo; k < n;) {
         double a = ui->axis_time ? (double)sp[k].t0 : (double)sp[k].ev0;
         double b = ui->axis_time ? (double)sp[k].t1 : (double)sp[k].ev1;
         if (a > ui->tl_x1)
             break;
         int x0 = to_px(ui, a), x1 = to_px(ui, b);
-        if (x0 < L->x)
-            x0 = L->x;
+        if (x0 < xmin)
+            x0 = xmin;
         if (x1 > L->x + L->w)
             x1 = L->x + L->w;
         if (x1 - x0 >= 2 || (x1 - x0 >= 1 && k + 1 < n && to_px(ui, ui->axis_time ? (double)sp[k + 1].t1 : (double)sp[k + 1].ev1) > x1)) {
@@ -821,7 +822,10 @@ static void draw_lane(llv_ui *ui, uint32_t ti, int y, int h) {
         if (best != (size_t)-1 && sp[best].state >= LLV_DONE)
             c = mix(c, th->pane, 0.55f);
         fill(ui->r, col, y, 1, h, c);
-        k = j;
+        xmin = col + 1;
+        /* the last of them may go on well past this column: draw the rest */
+        double endj = ui->axis_time ? (double)sp[j - 1].t1 : (double)sp[j - 1].ev1;
+        k = j - 1 > k && to_px(ui, endj) > col + 1 ? j - 1 : j;
     }
 }
 
