@@ -5,36 +5,14 @@
  * as `check` events.  The model, rebuilt from the trace alone, must have the
  * same view at each of them.  Stepping forwards then backwards, or jumping
  * anywhere, must give identical states. */
-#include "harness.h"
-
-#include <sys/wait.h>
-
-#include "view/model.h"
-
-#ifndef LL_BUILD_ROOT
-#define LL_BUILD_ROOT "build"
-#endif
+#include "harness-view.h"
 
 static lesson_slug slugs[128];
 static int nslugs;
 
-/* Runs a lesson with check events on and builds the model of its trace. */
+/* A lesson's model, with the scheduler's check events in its trace. */
 static void model_of_lesson(const char *slug, llv_model *m) {
-    char path[] = "/tmp/looplab-model-XXXXXX";
-    int fd = mkstemp(path);
-    ck_assert_int_ge(fd, 0);
-    close(fd);
-    char cmd[1024];
-    snprintf(cmd, sizeof cmd, "LOOPLAB_CHECK=1 LOOPLAB_TRACE='%s' '%s/lessons/lesson-%s'", path,
-             LL_BUILD_ROOT, slug);
-    int st;
-    free(read_command(cmd, &st));
-    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s: status %d", slug, st);
-    ll_trace t;
-    char err[512];
-    ck_assert_msg(ll_trace_load(&t, path, err, sizeof err) == 0, "%s", err);
-    unlink(path);
-    ck_assert_msg(llv_model_build(m, &t, err, sizeof err) == 0, "%s", err);
+    lesson_model(slug, "LOOPLAB_CHECK=1", m);
 }
 
 static llv_model *model_of_text(const char *text, llv_model *m, char *err, size_t errlen) {

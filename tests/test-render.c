@@ -5,17 +5,11 @@
  * `looplab render` writes PNGs and refuses bad requests clearly.
  *
  * Built only with -Dgui=true. */
-#include "harness.h"
-
 #include <SDL.h>
 #include <SDL_ttf.h>
-#include <sys/wait.h>
 
+#include "harness-view.h"
 #include "view/ui.h"
-
-#ifndef LL_BUILD_ROOT
-#define LL_BUILD_ROOT "build"
-#endif
 
 static const char *const lessons[] = {"01-hello-gather", "05-three-counters", "11-semaphore",
                                       "12-queue"};
@@ -23,22 +17,31 @@ static const int sizes[][2] = {{1024, 640}, {1920, 1080}, {2560, 1440}};
 #define NLESSONS (int)(sizeof lessons / sizeof lessons[0])
 #define NSIZES (int)(sizeof sizes / sizeof sizes[0])
 
-static void model_of(const char *slug, llv_model *m) {
-    char path[] = "/tmp/looplab-render-test-XXXXXX";
-    int fd = mkstemp(path);
-    ck_assert_int_ge(fd, 0);
-    close(fd);
-    char cmd[1024];
-    snprintf(cmd, sizeof cmd, "LOOPLAB_TRACE='%s' '%s/lessons/lesson-%s'", path, LL_BUILD_ROOT,
-             slug);
-    int st;
-    free(read_command(cmd, &st));
-    ck_assert_int_eq(st, 0);
-    ll_trace t;
-    char err[512];
-    ck_assert_msg(ll_trace_load(&t, path, err, sizeof err) == 0, "%s", err);
-    unlink(path);
-    ck_assert_msg(llv_model_build(m, &t, err, sizeof err) == 0, "%s", err);
+/* A lesson's model and a UI drawing it on a w x h software renderer. */
+typedef struct fixture {
+    SDL_Surface *s;
+    SDL_Renderer *r;
+    llv_model m;
+    llv_ui ui;
+} fixture;
+
+static void fixture_open(fixture *f, const char *slug, int w, int h) {
+    ck_assert_int_eq(TTF_Init(), 0);
+    f->s = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32, SDL_PIXELFORMAT_ARGB8888);
+    f->r = SDL_CreateSoftwareRenderer(f->s);
+    ck_assert_ptr_nonnull(f->r);
+    lesson_model(slug, "", &f->m);
+    char err[256];
+    ck_assert_msg(llv_ui_init(&f->ui, &f->m, f->r, LL_SOURCE_ROOT "/assets", err, sizeof err) == 0,
+                  "%s", err);
+}
+
+static void fixture_close(fixture *f) {
+    llv_ui_free(&f->ui);
+    llv_model_free(&f->m);
+    SDL_DestroyRenderer(f->r);
+    SDL_FreeSurface(f->s);
+    TTF_Quit();
 }
 
 typedef struct hook_ctx {
@@ -81,60 +84,54 @@ static bool contains(SDL_Rect outer, SDL_Rect in) {
 START_TEST(frames_keep_text_in_panes_and_mark_what_the_model_says) {
     const char *slug = lessons[_i / NSIZES];
     int w = sizes[_i % NSIZES][0], h = sizes[_i % NSIZES][1];
-    ck_assert_int_eq(TTF_Init(), 0);
-    SDL_Surface *s = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32, SDL_PIXELFORMAT_ARGB8888);
-    SDL_Renderer *r = SDL_CreateSoftwareRenderer(s);
-    ck_assert_ptr_nonnull(r);
-    llv_model m;
-    model_of(slug, &m);
-    llv_ui ui;
-    char err[256];
-    ck_assert_msg(llv_ui_init(&ui, &m, r, LL_SOURCE_ROOT "/assets", err, sizeof err) == 0, "%s",
-                  err);
+    fixture fx;
+    fixture_open(&fx, slug, w, h);
+    SDL_Surface *s = fx.s;
+    SDL_Renderer *r = fx.r;
     char c_path[512], py_path[512];
     snprintf(c_path, sizeof c_path, "%s/lessons/%s/lesson.c", LL_SOURCE_ROOT, slug);
     snprintf(py_path, sizeof py_path, "%s/lessons/%s/lesson.py", LL_SOURCE_ROOT, slug);
-    llv_ui_sources(&ui, c_path, py_path);
+    llv_ui_sources(&fx.ui, c_path, py_path);
     hook_ctx hc = {r, w, h, 0, 0, {0, 0, 0, 0}, {0, 0, 0, 0}};
     llv_text_hook = on_text;
     llv_text_hook_ud = &hc;
     /* panes tile without overlapping, inside the frame */
-    llv_ui_layout(&ui, w, h);
+    llv_ui_layout(&fx.ui, w, h);
     SDL_Rect all = {0, 0, w, h};
     for (int p = 0; p < P__N; p++) {
-        ck_assert_msg(contains(all, ui.pane[p]), "%s pane outside the %dx%d frame",
+        ck_assert_msg(contains(all, fx.ui.pane[p]), "%s pane outside the %dx%d frame",
                       llv_pane_names[p], w, h);
         for (int q = p + 1; q < P__N; q++)
-            ck_assert_msg(!SDL_HasIntersection(&ui.pane[p], &ui.pane[q]),
+            ck_assert_msg(!SDL_HasIntersection(&fx.ui.pane[p], &fx.ui.pane[q]),
                           "%s and %s overlap at %dx%d", llv_pane_names[p], llv_pane_names[q], w, h);
     }
     size_t checked_lines = 0, checked_cards = 0;
     /* about 40 frames per lesson and size (8 under Valgrind: it is slow) */
     size_t frames = getenv("LOOPLAB_UNDER_VALGRIND") ? 8 : 40;
-    size_t stride = m.n / frames ? m.n / frames : 1;
-    for (size_t i = 0; i < m.n; i += stride) {
-        llv_ui_seek(&ui, i);
+    size_t stride = fx.m.n / frames ? fx.m.n / frames : 1;
+    for (size_t i = 0; i < fx.m.n; i += stride) {
+        llv_ui_seek(&fx.ui, i);
         hc.outside = 0;
-        llv_ui_draw(&ui, w, h);
+        llv_ui_draw(&fx.ui, w, h);
         ck_assert_msg(hc.outside == 0,
                       "%s step %zu at %dx%d: a string at (%d,%d %dx%d) leaves its pane "
                       "(%d,%d %dx%d)",
                       slug, i + 1, w, h, hc.bad_box.x, hc.bad_box.y, hc.bad_box.w, hc.bad_box.h,
                       hc.bad_clip.x, hc.bad_clip.y, hc.bad_clip.w, hc.bad_clip.h);
-        const llv_theme *th = llv_ui_theme(&ui);
-        int line = llv_ui_current_line(&ui);
+        const llv_theme *th = llv_ui_theme(&fx.ui);
+        int line = llv_ui_current_line(&fx.ui);
         if (line > 0) {
             SDL_Rect band = llv_ui_line_band;
             ck_assert_msg(band.h > 0, "%s step %zu: line %d is not highlighted", slug, i + 1, line);
-            ck_assert(contains(ui.pane[P_CODE], band));
+            ck_assert(contains(fx.ui.pane[P_CODE], band));
             /* the band is the row of that line: its number is drawn there */
             ck_assert_msg(same_colour(s, band.x + 1, band.y + band.h / 2, th->accent),
                           "%s step %zu: no highlight at the band", slug, i + 1);
             checked_lines++;
         }
-        if (m.cur.running != UINT32_MAX) {
+        if (fx.m.cur.running != UINT32_MAX) {
             SDL_Rect card = llv_ui_running_card;
-            ck_assert(contains(ui.pane[P_RUNNING], card));
+            ck_assert(contains(fx.ui.pane[P_RUNNING], card));
             ck_assert_msg(same_colour(s, card.x + card.w - 5, card.y + card.h - 5,
                                       th->state[LLV_RUNNING]),
                           "%s step %zu: the running card is not in the running colour", slug,
@@ -146,67 +143,57 @@ START_TEST(frames_keep_text_in_panes_and_mark_what_the_model_says) {
     ck_assert_uint_gt(checked_cards, 0);
     ck_assert_uint_gt(hc.strings, 100);
     /* the other theme, the Python twin and a bigger scale also stay inside */
-    ui.theme = LLV_THEME_PROJECTOR;
-    ui.show_py = true;
-    ui.zoom = 1.6f;
-    ui.help = true;
-    llv_ui_seek(&ui, m.n / 2);
+    fx.ui.theme = LLV_THEME_PROJECTOR;
+    fx.ui.show_py = true;
+    fx.ui.zoom = 1.6f;
+    fx.ui.help = true;
+    llv_ui_seek(&fx.ui, fx.m.n / 2);
     hc.outside = 0;
-    llv_ui_draw(&ui, w, h);
+    llv_ui_draw(&fx.ui, w, h);
     ck_assert_msg(hc.outside == 0,
                   "%s at %dx%d, projector theme, scale 1.6: a string at (%d,%d %dx%d) leaves "
                   "its pane (%d,%d %dx%d)",
                   slug, w, h, hc.bad_box.x, hc.bad_box.y, hc.bad_box.w, hc.bad_box.h,
                   hc.bad_clip.x, hc.bad_clip.y, hc.bad_clip.w, hc.bad_clip.h);
     llv_text_hook = NULL;
-    llv_ui_free(&ui);
-    llv_model_free(&m);
-    SDL_DestroyRenderer(r);
-    SDL_FreeSurface(s);
-    TTF_Quit();
+    fixture_close(&fx);
 }
 END_TEST
 
 START_TEST(timeline_click_and_zoom_land_on_events) {
-    ck_assert_int_eq(TTF_Init(), 0);
-    SDL_Surface *s = SDL_CreateRGBSurfaceWithFormat(0, 1280, 800, 32, SDL_PIXELFORMAT_ARGB8888);
-    SDL_Renderer *r = SDL_CreateSoftwareRenderer(s);
-    llv_model m;
-    model_of("01-hello-gather", &m);
-    llv_ui ui;
-    char err[256];
-    ck_assert_int_eq(llv_ui_init(&ui, &m, r, LL_SOURCE_ROOT "/assets", err, sizeof err), 0);
-    llv_ui_draw(&ui, 1280, 800);
-    SDL_Rect L = ui.tl_lanes;
+    fixture fx;
+    fixture_open(&fx, "01-hello-gather", 1280, 800);
+    SDL_Surface *s = fx.s;
+    llv_ui_draw(&fx.ui, 1280, 800);
+    SDL_Rect L = fx.ui.tl_lanes;
     ck_assert_int_gt(L.w, 100);
-    ck_assert_uint_eq(llv_ui_event_at_x(&ui, L.x), 0);
-    ck_assert_uint_eq(llv_ui_event_at_x(&ui, L.x + L.w - 1), m.n - 1);
-    size_t mid = llv_ui_event_at_x(&ui, L.x + L.w / 2);
-    llv_ui_zoom_timeline(&ui, 0.25, L.x + L.w / 2);
+    ck_assert_uint_eq(llv_ui_event_at_x(&fx.ui, L.x), 0);
+    ck_assert_uint_eq(llv_ui_event_at_x(&fx.ui, L.x + L.w - 1), fx.m.n - 1);
+    size_t mid = llv_ui_event_at_x(&fx.ui, L.x + L.w / 2);
+    llv_ui_zoom_timeline(&fx.ui, 0.25, L.x + L.w / 2);
     /* zooming about a point keeps that point under the mouse */
-    size_t after = llv_ui_event_at_x(&ui, L.x + L.w / 2);
+    size_t after = llv_ui_event_at_x(&fx.ui, L.x + L.w / 2);
     ck_assert_int_le(after > mid ? after - mid : mid - after, 1);
-    llv_ui_pan_timeline(&ui, 10000); /* far right: clamps at the start */
-    ck_assert_uint_eq(llv_ui_event_at_x(&ui, L.x), 0);
+    llv_ui_pan_timeline(&fx.ui, 10000); /* far right: clamps at the start */
+    ck_assert_uint_eq(llv_ui_event_at_x(&fx.ui, L.x), 0);
     /* time axis: the clock jumps to 1 s then 2 s */
-    ui.axis_time = true;
-    llv_ui_fit_timeline(&ui);
-    llv_ui_draw(&ui, 1280, 800);
-    size_t e = llv_ui_event_at_x(&ui, ui.tl_lanes.x + ui.tl_lanes.w - 1);
-    ck_assert_uint_eq(e, m.n - 1);
-    /* Task-3 sleeps from t = 0 to 2 s: at 1.5 s its lane is drawn (a long
+    fx.ui.axis_time = true;
+    llv_ui_fit_timeline(&fx.ui);
+    llv_ui_draw(&fx.ui, 1280, 800);
+    size_t e = llv_ui_event_at_x(&fx.ui, fx.ui.tl_lanes.x + fx.ui.tl_lanes.w - 1);
+    ck_assert_uint_eq(e, fx.m.n - 1);
+    /* Task-3 sleeps from t = 0 to 2 s: at 1.33 s its lane is drawn (a long
      * span that starts among many zero-width ones is not lost) */
-    L = ui.tl_lanes;
-    int x = L.x + (int)((1.5e9 - ui.tl_x0) * L.w / (ui.tl_x1 - ui.tl_x0));
-    int y = L.y + 2 * ui.tl_lane_h + ui.tl_lane_h / 2;
-    const llv_theme *th = llv_ui_theme(&ui);
-    ck_assert_msg(!same_colour(s, x, y, th->pane) && !same_colour(s, x, y, th->bg),
-                  "Task-3's lane is empty at t = 1.5 s on the time axis");
-    llv_ui_free(&ui);
-    llv_model_free(&m);
-    SDL_DestroyRenderer(r);
-    SDL_FreeSurface(s);
-    TTF_Quit();
+    L = fx.ui.tl_lanes;
+    int x = L.x + (int)((1.33e9 - fx.ui.tl_x0) * L.w / (fx.ui.tl_x1 - fx.ui.tl_x0));
+    int y = L.y + 2 * fx.ui.tl_lane_h + fx.ui.tl_lane_h / 2;
+    const llv_theme *th = llv_ui_theme(&fx.ui);
+    int waiting = 0;
+    for (int k = 0; k < 20; k++)
+        waiting += same_colour(s, x + k, y, th->state[LLV_WAITING]);
+    ck_assert_msg(waiting > 0,
+                  "Task-3's lane is not drawn as waiting at t = 1.33 s on the time axis");
+    fixture_close(&fx);
 }
 END_TEST
 

@@ -747,14 +747,14 @@ static int cmd_view(int argc, char **argv) {
         return 0;
     }
     if (argc == 0)
-        return llv_view(&a, NULL, NULL, true);
+        return llv_view(&a, NULL, NULL, false);
     if (strcmp(argv[0], "--") == 0) {
         if (argc < 2) {
             fprintf(stderr, "%s view: which program after '--'?\n", prog);
             return 2;
         }
         rc.program = argv + 1;
-        return llv_view(&a, NULL, NULL, false);
+        return llv_view(&a, NULL, NULL, true);
     }
     if (argc > 1) {
         fprintf(stderr, "%s view: one lesson or trace at a time\n", prog);
@@ -764,9 +764,9 @@ static int cmd_view(int argc, char **argv) {
     size_t n = find_lessons(ls, 128);
     const lesson *l = resolve(argv[0], ls, n);
     if (l && !is_file(argv[0]))
-        return llv_view(&a, NULL, l->slug, true);
+        return llv_view(&a, NULL, l->slug, false);
     if (is_file(argv[0]))
-        return llv_view(&a, argv[0], NULL, true);
+        return llv_view(&a, argv[0], NULL, false);
     fprintf(stderr, "%s view: '%s' is neither a lesson (see '%s list') nor a trace file\n", prog,
             argv[0], prog);
     return 2;

@@ -22,6 +22,7 @@ typedef struct doc {
     llv_ui ui;
     bool open;
     char slug[128];   /* the lesson shown, "" for a trace or a program */
+    bool program;     /* it is the run of the CLI's program (re-runnable) */
     char clock[16];
 } doc;
 
@@ -125,8 +126,10 @@ static int run_and_open(const llv_app *a, doc *d, SDL_Renderer *r, const char *s
     int rc = a->run ? a->run(a->ud, slug, clock, path) : -1;
     if (rc == 0)
         rc = doc_open(a, d, r, path, slug);
-    if (rc == 0)
+    if (rc == 0) {
         snprintf(d->clock, sizeof d->clock, "%s", clock);
+        d->program = !slug;
+    }
     unlink(path);
     return rc;
 }
@@ -168,8 +171,6 @@ static size_t prev_story(const llv_model *m, size_t cur) {
 }
 
 /* Moves forward to `to`, unless predict mode wants to ask first. */
-static size_t predict_done;
-
 static void forward(llv_ui *ui, size_t to) {
     const llv_model *m = ui->m;
     if (to >= m->n)
@@ -179,7 +180,7 @@ static void forward(llv_ui *ui, size_t to) {
         for (size_t i = ui->cursor + 1; i <= to && i < m->n; i++) {
             unsigned k = llv_event(m, i)->kind;
             if ((k == LL_EV_TASK_RUN || k == LL_EV_PRINT) &&
-                (predict_done == SIZE_MAX || i > predict_done)) {
+                (ui->predict_done == SIZE_MAX || i > ui->predict_done)) {
                 q = i;
                 break;
             }
@@ -192,7 +193,7 @@ static void forward(llv_ui *ui, size_t to) {
                 llv_ui_seek(ui, q - 1);
             } else {
                 ui->predict_shown = true; /* reveal */
-                predict_done = q;
+                ui->predict_done = q;
                 llv_ui_seek(ui, q);
             }
             return;
@@ -205,7 +206,7 @@ static void back(llv_ui *ui, size_t to) {
     if (to == SIZE_MAX)
         return;
     ui->predict_at = SIZE_MAX;
-    predict_done = to ? to - 1 : SIZE_MAX;
+    ui->predict_done = to ? to - 1 : SIZE_MAX;
     llv_ui_seek(ui, to);
 }
 
@@ -308,7 +309,7 @@ static bool no_display(void) {
     return !(d && *d) && !(w && *w) && !(v && *v);
 }
 
-int llv_view(const llv_app *a, const char *trace, const char *slug, bool rerunnable) {
+int llv_view(const llv_app *a, const char *trace, const char *slug, bool program) {
     if (no_display()) {
         fprintf(stderr, "looplab view: no display to open a window on (DISPLAY and WAYLAND_DISPLAY "
                         "are not set); 'looplab render' draws frames to PNG without one\n");
@@ -347,15 +348,13 @@ int llv_view(const llv_app *a, const char *trace, const char *slug, bool rerunna
     picker pk;
     memset(&pk, 0, sizeof pk);
     int rc = 0;
-    bool picking = !trace && !slug;
-    if (trace && doc_open(a, &d, r, trace, slug) != 0)
-        rc = 1;
-    else if (!trace && slug && run_and_open(a, &d, r, slug, "virtual") != 0)
-        rc = 1;
-    else if (!trace && !slug && !rerunnable && a->run && run_and_open(a, &d, r, NULL, "virtual") != 0)
-        rc = 1;
-    if (!trace && !slug && !rerunnable && a->run)
-        picking = false; /* a program was given */
+    bool picking = false;
+    if (trace)
+        rc = doc_open(a, &d, r, trace, slug) != 0;
+    else if (slug || program)
+        rc = run_and_open(a, &d, r, slug, "virtual") != 0; /* slug NULL: the program */
+    else
+        picking = true;
     if (rc) {
         SDL_DestroyRenderer(r);
         SDL_DestroyWindow(win);
@@ -363,7 +362,6 @@ int llv_view(const llv_app *a, const char *trace, const char *slug, bool rerunna
         SDL_Quit();
         return rc;
     }
-    predict_done = SIZE_MAX;
     bool quit = false, dragging = false;
     int drag_x = 0, drag_moved = 0;
     double play_acc = 0;
@@ -397,7 +395,6 @@ int llv_view(const llv_app *a, const char *trace, const char *slug, bool rerunna
                     else if ((k == SDLK_RETURN || k == SDLK_KP_ENTER) && a->nlessons &&
                              run_and_open(a, &d, r, a->lessons[pk.sel].slug, "virtual") == 0) {
                         picking = false;
-                        predict_done = SIZE_MAX;
                     }
                     break;
                 }
@@ -500,7 +497,7 @@ int llv_view(const llv_app *a, const char *trace, const char *slug, bool rerunna
                 case SDLK_r:
                     ui->predict = !ui->predict;
                     ui->predict_at = SIZE_MAX;
-                    predict_done = ui->cursor;
+                    ui->predict_done = ui->cursor;
                     status(ui, "%s", ui->predict ? "predict mode: I will ask before each task "
                                                    "switch and print"
                                                  : "predict mode off");
@@ -532,17 +529,15 @@ int llv_view(const llv_app *a, const char *trace, const char *slug, bool rerunna
                     const char *other = strcmp(d.clock, "real") == 0 ? "virtual" : "real";
                     char slugbuf[128];
                     snprintf(slugbuf, sizeof slugbuf, "%s", d.slug);
-                    if (!rerunnable && !slugbuf[0] && !a->run)
+                    if (!slugbuf[0] && !d.program) {
                         status(ui, "%s", "a saved trace cannot be re-run; open a lesson instead");
-                    else if (!slugbuf[0] && rerunnable)
-                        status(ui, "%s", "a saved trace cannot be re-run; open a lesson instead");
-                    else {
-                        size_t keep = c;
-                        if (run_and_open(a, &d, r, slugbuf[0] ? slugbuf : NULL, other) == 0) {
-                            llv_ui_seek(&d.ui, keep);
-                            status(&d.ui, "re-ran on the %s clock: same order, different times",
-                                   other);
-                        }
+                        break;
+                    }
+                    size_t keep = c;
+                    if (run_and_open(a, &d, r, slugbuf[0] ? slugbuf : NULL, other) == 0) {
+                        llv_ui_seek(&d.ui, keep);
+                        status(&d.ui, "re-ran on the %s clock: same order, different times",
+                               other);
                     }
                     break;
                 }

@@ -26,10 +26,10 @@ typedef struct llv_app {
     void *ud;
 } llv_app;
 
-/* Opens the window.  `trace` is a trace file to show; `slug` says which
- * lesson it is (sources, re-running); both NULL opens the lesson picker.
- * Returns the process exit status. */
-int llv_view(const llv_app *a, const char *trace, const char *slug, bool rerunnable);
+/* Opens the window on a trace file (`trace`), on a run of lesson `slug`, or
+ * on a run of the CLI's program (`program`: `view -- PROGRAM`); with none of
+ * them, on the lesson picker.  Returns the process exit status. */
+int llv_view(const llv_app *a, const char *trace, const char *slug, bool program);
 
 typedef struct llv_render_opts {
     long step;           /* event to show (0-based); -1: the last */

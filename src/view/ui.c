@@ -124,9 +124,9 @@ static void wait_text(const llv_model *m, const llv_task *t, char *buf, size_t n
     default: {
         uint32_t k = llv_sync_index(m, t->obj);
         const char *name = k != NONE ? llv_str(m, m->sync[k].name) : "";
-        snprintf(buf, n, "%s %s%s%s", ll_wait_kind_name(t->wait), *name ? "'" : "#",
-                 *name ? name : "", *name ? "'" : "");
-        if (!*name)
+        if (*name)
+            snprintf(buf, n, "%s '%s'", ll_wait_kind_name(t->wait), name);
+        else
             snprintf(buf, n, "%s #%u", ll_wait_kind_name(t->wait), t->obj);
         break;
     }
@@ -518,11 +518,12 @@ static void draw_waiting(llv_ui *ui) {
                 size_t nw = llv_waiters(m, m->sync[k].id, w, 64);
                 char head[160];
                 const char *name = llv_str(m, m->sync[k].name);
-                snprintf(head, sizeof head, "%s %s%s  value %u", ll_sync_kind_name(m->sync[k].kind),
-                         *name ? name : "#", *name ? "" : "", s->syncval[k]);
-                if (!*name)
-                    snprintf(head, sizeof head, "%s #%u  value %u",
-                             ll_sync_kind_name(m->sync[k].kind), m->sync[k].id, s->syncval[k]);
+                const char *kind = ll_sync_kind_name(m->sync[k].kind);
+                if (*name)
+                    snprintf(head, sizeof head, "%s %s  value %u", kind, name, s->syncval[k]);
+                else
+                    snprintf(head, sizeof head, "%s #%u  value %u", kind, m->sync[k].id,
+                             s->syncval[k]);
                 llv_text_fit(ui->bold, x, y, colw, head, (size_t)-1, th->text);
                 int tx = x + ui->font_px;
                 if (nw && y + 2 * rowh <= c.y + c.h)
@@ -1021,7 +1022,7 @@ static void draw_code(llv_ui *ui) {
         snprintf(num, sizeof num, "%4d", ln);
         llv_text(ui->mono, c.x, y, num, (size_t)-1, th->dim);
         const char *s = f->line[ln - 1];
-        llv_text_fit(ui->mono, c.x + gut, y, c.w - gut, s, (size_t)-1, ln == cur ? th->text : th->text);
+        llv_text_fit(ui->mono, c.x + gut, y, c.w - gut, s, (size_t)-1, th->text);
     }
     if (!ui->show_py) {
         /* tags at the right edge: who is parked on each line */
@@ -1102,7 +1103,7 @@ static void draw_log(llv_ui *ui) {
         }
         if (i == ui->cursor)
             fill(ui->r, c.x - 2, y, c.w + 4, lh, th->highlight);
-        SDL_Color col = i == ui->cursor ? th->text : i < ui->cursor ? th->dim : th->text;
+        SDL_Color col = i < ui->cursor ? th->dim : th->text; /* the past is dimmed */
         unsigned kind = llv_event(m, i)->kind;
         if (kind == LL_EV_WARN)
             col = th->warn;
@@ -1307,7 +1308,7 @@ int llv_ui_init(llv_ui *ui, llv_model *m, SDL_Renderer *r, const char *assets, c
     ui->zoom = 1.0f;
     ui->speed = 3;
     ui->predict_at = SIZE_MAX;
-    ui->axis_time = false;
+    ui->predict_done = SIZE_MAX;
     if (open_fonts(ui, 16) != 0) {
         snprintf(err, errlen, "cannot open the fonts in %s/fonts: %s", assets, SDL_GetError());
         return -1;

@@ -68,13 +68,13 @@ typedef struct llv_ui {
     llv_lines src, py;
     bool show_py;
     char title[256];
-    char lesson[128];
     /* playing */
     bool playing;
     int speed;               /* index into the speed table */
     bool help;
     bool predict;            /* ask before task switches and prints */
     size_t predict_at;       /* event being asked about, or SIZE_MAX */
+    size_t predict_done;     /* last event answered (asked only after it) */
     bool predict_shown;      /* the answer is on screen */
     /* hover */
     int mx, my;

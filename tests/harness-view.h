@@ -1,0 +1,35 @@
+/* harness-view.h - what the viewer's suites share: a lesson's trace turned
+ * into a viewer model. */
+#ifndef LL_TESTS_HARNESS_VIEW_H
+#define LL_TESTS_HARNESS_VIEW_H
+
+#include <sys/wait.h>
+
+#include "harness.h"
+#include "view/model.h"
+
+#ifndef LL_BUILD_ROOT
+#define LL_BUILD_ROOT "build"
+#endif
+
+/* Runs lesson `slug` (its built program) with `env` prepended to the
+ * command, and builds the model of the trace it recorded. */
+static inline void lesson_model(const char *slug, const char *env, llv_model *m) {
+    char path[] = "/tmp/looplab-view-test-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "%s LOOPLAB_TRACE='%s' '%s/lessons/lesson-%s'", env, path,
+             LL_BUILD_ROOT, slug);
+    int st;
+    free(read_command(cmd, &st));
+    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s: status %d", slug, st);
+    ll_trace t;
+    char err[512];
+    ck_assert_msg(ll_trace_load(&t, path, err, sizeof err) == 0, "%s", err);
+    unlink(path);
+    ck_assert_msg(llv_model_build(m, &t, err, sizeof err) == 0, "%s", err);
+}
+
+#endif
