@@ -216,6 +216,10 @@ typedef struct ll_loop_opts {
     size_t stack_size;       /* default task stack size in bytes (0: 256 KiB,
                                 or LOOPLAB_STACK_SIZE) */
     const char *program;     /* program name for the trace (NULL: argv[0]) */
+    double slow_step;        /* seconds a step may hold the thread before a
+                                slow_step warning (asyncio debug mode's
+                                slow_callback_duration).  0: 0.1 s, or
+                                LOOPLAB_SLOW_STEP; negative: never warn */
 } ll_loop_opts;
 
 /* Creates a loop (opts may be NULL for the defaults) and makes it this
@@ -492,6 +496,41 @@ bool ll_queue_empty(const ll_queue *q);
 bool ll_queue_full(const ll_queue *q);
 int ll_queue_maxsize(const ll_queue *q);
 
+/* ---- Blocking work and the thread pool -----------------------------------------
+ * asyncio.to_thread(fn, arg): fn(arg) runs on a worker thread of libuv's
+ * pool (ll_thread_pool_size() threads) while the loop goes on
+ * running other tasks.  As in Python, ll_to_thread makes a coroutine: the
+ * job is handed to the pool when the coroutine runs (`ll_await(ll_to_thread
+ * (fn, x))`, or as a task, or in a gather), and its result is fn's return
+ * value.  ll_run_in_executor (loop.run_in_executor(None, fn, arg)) hands the
+ * job over at once and returns a future.  A job starts as soon as a worker
+ * is free.  fn is plain blocking code: it must not await
+ * or touch the loop, but it may call ll_print, ll_note, ll_blocking_sleep and
+ * ll_busy.  Cancelling the await cancels a job that has not started; one
+ * that is running runs to the end and its result is dropped.
+ *
+ * On the virtual clock a job lasts exactly the time it spends in
+ * ll_blocking_sleep and ll_busy (other computation counts as instant), its
+ * prints appear at the virtual moment they were made, and the result is
+ * the same on every run.  On the real clock everything takes real time. */
+typedef ll_value (*ll_blocking_fn)(ll_value arg);
+/* How many worker threads the pool has: UV_THREADPOOL_SIZE when set, else
+ * the size of Python's default executor, min(32, cores + 4). */
+int ll_thread_pool_size(void);
+#define ll_to_thread(fn, arg) ll__to_thread((fn), (arg), #fn, __FILE__, __LINE__)
+#define ll_run_in_executor(fn, arg) ll__run_in_executor((fn), (arg), #fn, __FILE__, __LINE__)
+
+/* time.sleep(seconds): blocks the calling thread.  Called in a coroutine it
+ * blocks the whole loop: no other task runs, the step shows as one long run
+ * and the slow-step warning fires.  On the virtual clock no real time
+ * passes: the clock moves on by `seconds`. */
+#define ll_blocking_sleep(seconds) ll__blocking(false, (double)(seconds), __FILE__, __LINE__)
+/* CPU-bound work lasting about `seconds`: a busy loop that keeps one core
+ * busy (real clock), or the clock moved on as ll_blocking_sleep does
+ * (virtual clock).  Several jobs doing this in the pool really run in
+ * parallel on several cores. */
+#define ll_busy(seconds) ll__blocking(true, (double)(seconds), __FILE__, __LINE__)
+
 /* ---- Output and narration ---------------------------------------------------- */
 
 /* print(): writes one line (a newline is added) to standard output and
@@ -554,6 +593,11 @@ ll_value ll__queue_get_nowait(ll_queue *q, const char *file, int line);
 int ll__queue_task_done(ll_queue *q, const char *file, int line);
 int ll__queue_join(ll_queue *q, const char *file, int line);
 void ll__note(const char *file, int line, const char *fmt, ...) LL_PRINTF(3, 4);
+ll_coro *ll__to_thread(ll_blocking_fn fn, ll_value arg, const char *fn_name, const char *file,
+                       int line);
+ll_future *ll__run_in_executor(ll_blocking_fn fn, ll_value arg, const char *fn_name,
+                               const char *file, int line);
+void ll__blocking(bool busy, double seconds, const char *file, int line);
 
 #ifdef __cplusplus
 }

@@ -206,6 +206,8 @@ bool ll__cancel_any(ll_future *f, const char *file, int line) {
         return ll__gather_cancel(f, file, line);
     if (f->state != LL__FUT_PENDING)
         return false;
+    if (f->kind == LL__FK_JOB)
+        ll__job_cancel(f);
     ll__future_complete(f, LL__FUT_CANCELLED, ll_none());
     return true;
 }

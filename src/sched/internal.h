@@ -55,7 +55,8 @@ typedef enum ll__fut_kind {
     LL__FK_PLAIN = 0, /* ll_future_new */
     LL__FK_TASK,
     LL__FK_GATHER,
-    LL__FK_SLEEP
+    LL__FK_SLEEP,
+    LL__FK_JOB    /* ll_to_thread: a job on the thread pool (threadpool.c) */
 } ll__fut_kind;
 
 typedef struct ll__ready ll__ready;
@@ -107,6 +108,8 @@ typedef struct ll__timer {
     uint32_t heap_idx;     /* position in the heap, UINT32_MAX if not in it */
     uint32_t id;           /* object id, for the trace */
     uint32_t tid;          /* owning task for the trace (sleep), 0 if none */
+    bool direct;           /* fn runs as the timer fires instead of being
+                              queued (replaying a worker's virtual events) */
     ll__ready_fn fn;       /* queued with (a, b) when due */
     void *a, *b;
 } ll__timer;
@@ -162,6 +165,7 @@ typedef struct ll__ring {
 } ll__ring;
 
 typedef struct ll__sync ll__sync;
+typedef struct ll__pool ll__pool;
 
 struct ll_loop {
     ll__ring ready;             /* the ready queue */
@@ -216,6 +220,12 @@ struct ll_loop {
     int problems;               /* things reported that make close return 1 */
     bool deadlocked;            /* run_once found a deadlock */
     bool check;                 /* LOOPLAB_CHECK=1: record `check` snapshots */
+    int64_t step_t0;            /* loop time when the current step began */
+    int64_t step_w0;            /* wall then (real clock) */
+    int64_t slow_ns;            /* slow-step threshold, INT64_MAX: off */
+    const char *block_file;     /* last blocking call of this step, for the */
+    int block_line;             /* slow-step warning */
+    ll__pool *pool;             /* thread-pool jobs, made at the first one */
     void *uv;                   /* uv_loop_t* for the real clock */
     void *uv_timer;             /* uv_timer_t* used to wake the poll */
     ll_loop *prev_current;      /* the thread's current loop before this one */
@@ -331,6 +341,26 @@ int64_t ll__uv_now(ll_loop *loop);
 void ll__uv_close(ll_loop *loop);
 /* Whether libuv has anything besides our own timer that could wake us. */
 bool ll__uv_alive(ll_loop *loop);
+
+/* The libuv loop, made on first use on the virtual clock (thread pool). */
+void *ll__uv_loop(ll_loop *loop);
+
+/* ---- threadpool.c ---- */
+/* Jobs started on libuv and not yet back: the virtual clock must not move
+ * past them (their durations are not known yet). */
+size_t ll__pool_unresolved(const ll_loop *loop);
+/* Virtual clock: waits (really) until every job in flight has come back. */
+void ll__pool_settle(ll_loop *loop);
+/* Jobs whose futures are not complete yet (they can still wake a task). */
+size_t ll__pool_inflight(const ll_loop *loop);
+/* future.cancel() on a job: a job that has not started never will. */
+void ll__job_cancel(ll_future *f);
+/* At loop close: waits for running jobs, frees everything. */
+void ll__pool_shutdown(ll_loop *loop);
+/* ll_print / ll_note from a worker thread: true when handled. */
+bool ll__job_text(ll_event_kind kind, const char *file, int line, const char *text, size_t len);
+/* The slow-step warning (task.c calls it when a step ran too long). */
+void ll__slow_step(ll_loop *loop, ll_task *t, int64_t ns);
 
 /* ---- dump.c ---- */
 void ll__trace_dump(const ll_loop *loop, FILE *out);

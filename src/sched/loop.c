@@ -294,8 +294,9 @@ void ll__warn(ll_loop *loop, ll_warn_kind kind, const char *file, int line,
     va_start(ap, fmt);
     vreport(loop, kind, file, line, fmt, ap);
     va_end(ap);
-    /* Running out of guard pages is worth knowing, not a failure. */
-    if (loop && kind != LL_WARN_UNGUARDED_STACK)
+    /* Running out of guard pages, or a slow step, is worth knowing, not a
+     * failure (asyncio's debug mode only logs slow callbacks). */
+    if (loop && kind != LL_WARN_UNGUARDED_STACK && kind != LL_WARN_SLOW_STEP)
         loop->problems++;
 }
 
@@ -362,6 +363,14 @@ ll_loop *ll_loop_new(const ll_loop_opts *opts) {
     loop->program = o.program ? o.program : program_invocation_short_name;
     size_t ss = o.stack_size ? o.stack_size : env_size("LOOPLAB_STACK_SIZE", 256 * 1024);
     loop->default_stack = ll__stack_round(ss);
+    double slow = o.slow_step;
+    if (slow == 0) {
+        const char *e = getenv("LOOPLAB_SLOW_STEP");
+        slow = e && *e ? strtod(e, NULL) : 0.1;
+        if (slow == 0)
+            slow = -1; /* LOOPLAB_SLOW_STEP=0: off */
+    }
+    loop->slow_ns = slow > 0 && slow < 9e9 ? (int64_t)llround(slow * 1e9) : INT64_MAX;
     loop->stacks = ll__stack_pool_thread();
     loop->wall0 = ll__wall_ns();
     time_t now = time(NULL);
@@ -417,6 +426,14 @@ static void poll_phase(ll_loop *loop) {
         if (timeout < 0)
             timeout = 0;
     }
+    if (!loop->real && timeout != 0 && ll__pool_unresolved(loop)) {
+        /* Jobs are out on worker threads and their (virtual) durations are
+         * not known yet: wait for them before letting the clock jump. */
+        ll__pool_settle(loop);
+        timeout = loop->ready.len ? 0 : -1;
+        if (!loop->ready.len && loop->nheap)
+            timeout = loop->heap[0]->when > loop->now ? loop->heap[0]->when - loop->now : 0;
+    }
     bool jumped = false;
     if (loop->real && timeout != 0)
         trace_flush(loop); /* about to wait: let readers see everything so far */
@@ -452,6 +469,11 @@ static void run_once(ll_loop *loop) {
     while (loop->nheap && loop->heap[0]->when <= loop->now) {
         ll__timer *t = loop->heap[0];
         heap_remove_at(loop, 0);
+        if (t->direct) {
+            /* A worker's event replayed at its virtual moment (threadpool.c). */
+            t->fn(loop, &(ll__ready){t->fn, t->a, t->b, NULL, t->tid, t->id});
+            continue;
+        }
         if (LL__REC(loop)) {
             ll_trace_event *e = ll__ev(loop, LL_EV_TIMER_FIRE, t->tid, NULL, 0);
             if (e)
@@ -484,7 +506,7 @@ static void run_once(ll_loop *loop) {
 
 /* Nothing ready, no timer, nothing real pending: no task can ever be woken. */
 static bool nothing_can_happen(const ll_loop *loop) {
-    if (loop->ready.len || loop->nheap)
+    if (loop->ready.len || loop->nheap || ll__pool_inflight(loop))
         return false;
     return true;
 }
@@ -866,6 +888,7 @@ int ll_loop_close(ll_loop *loop) {
                      "Future exception was never retrieved: %s: %s",
                      ll_err_name(f->result.err), ll_errmsg(f->result));
     ll__coro_sweep(loop);
+    ll__pool_shutdown(loop);
     if (LL__REC(loop)) {
         ll_trace_event *e = ll__ev(loop, LL_EV_LOOP_STOP, 0, NULL, 0);
         if (e)
@@ -874,8 +897,7 @@ int ll_loop_close(ll_loop *loop) {
     trace_close(loop);
     int rc = loop->problems ? 1 : 0;
     loop->closed = true;
-    if (loop->real)
-        ll__uv_close(loop);
+    ll__uv_close(loop);
     if (ll__current_loop == loop)
         ll__current_loop = loop->prev_current;
     free_loop(loop);
@@ -1041,6 +1063,11 @@ void ll__print(const char *file, int line, const char *fmt, ...) {
     va_start(ap, fmt);
     char *s = vformat(buf, sizeof buf, &len, fmt, ap);
     va_end(ap);
+    if (ll__job_text(LL_EV_PRINT, file, line, s, len)) {
+        if (s != buf)
+            free(s);
+        return;
+    }
     fwrite(s, 1, len, stdout);
     fputc('\n', stdout);
     /* Flush per line so that a parent reading through a pipe sees output as
@@ -1058,7 +1085,8 @@ void ll__note(const char *file, int line, const char *fmt, ...) {
     va_start(ap, fmt);
     char *s = vformat(buf, sizeof buf, &len, fmt, ap);
     va_end(ap);
-    record_text(LL_EV_NOTE, file, line, s, len);
+    if (!ll__job_text(LL_EV_NOTE, file, line, s, len))
+        record_text(LL_EV_NOTE, file, line, s, len);
     if (s != buf)
         free(s);
 }

@@ -32,6 +32,12 @@ int ll__uv_init(ll_loop *loop) {
     return 0;
 }
 
+void *ll__uv_loop(ll_loop *loop) {
+    if (!loop->uv && ll__uv_init(loop) != 0)
+        return NULL;
+    return &((ll__uvstate *)loop->uv)->loop;
+}
+
 /* The timer only has to end uv_run's wait; run_once does the rest. */
 static void wake_cb(uv_timer_t *t) { (void)t; }
 

@@ -203,6 +203,8 @@ static inline void step_begin(ll_loop *loop, ll_task *t) {
     t->state = LL__TASK_RUNNING;
     loop->current = t;
     loop->step_mark = loop->rec.n;
+    loop->step_t0 = loop->now;
+    loop->step_w0 = loop->wall;
     ll__overflow_current = t->ovf;
 }
 
@@ -214,6 +216,13 @@ static inline void step_end(ll_loop *loop, ll_task *t) {
         if (loop->rec.n > loop->step_mark && loop->rec.cur)
             loop->rec.cur[-1].wall = loop->wall;
     }
+    /* The slow-step check: loop time (which a blocking call moves on either
+     * clock), and on the real clock the wall time as well. */
+    int64_t d = loop->now - loop->step_t0;
+    if (loop->real && LL__REC(loop) && loop->wall - loop->step_w0 > d)
+        d = loop->wall - loop->step_w0;
+    if (__builtin_expect(d > loop->slow_ns, 0))
+        ll__slow_step(loop, t, d);
     if (t->unguarded && t->stack.map && !ll__stack_canary_ok(&t->stack)) {
         fprintf(stderr,
                 "looplab: stack overflow in task '%s' (id %u): its %zu KiB stack "
@@ -635,6 +644,7 @@ ll_value ll__await(void *aw, const char *file, int line) {
         return ll__future_outcome(f);
     ll_wait_kind kind = f->magic == LL__MAGIC_TASK     ? LL_WAIT_TASK
                         : f->kind == LL__FK_GATHER ? LL_WAIT_GATHER
+                        : f->kind == LL__FK_JOB    ? LL_WAIT_JOB
                                                    : LL_WAIT_FUTURE;
     return wait_on(loop, t, f, kind, -1, file, line);
 }

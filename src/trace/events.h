@@ -46,7 +46,13 @@
     X(RUN_END, "run_end", "sub=how it ended (closed, exited, signal, timeout, lost), " \
                           "val=exit code or signal number, str=detail") \
     X(CHECK, "check", "str=the scheduler's own view between two steps: the ready " \
-                      "queue and every task's state (debug mode, LOOPLAB_CHECK=1)")
+                      "queue and every task's state (debug mode, LOOPLAB_CHECK=1)") \
+    X(JOB_SUBMIT, "job_submit", "task=submitter, obj=job (its future's id), str=function name") \
+    X(JOB_START, "job_start", "task=submitter, obj=job, aux=worker lane (1..)")  \
+    X(JOB_END, "job_end", "task=submitter, obj=job, aux=worker lane (0: never started), " \
+                          "sub=outcome (0 result, 1 error, 2 cancelled), str=repr") \
+    X(BLOCKING, "blocking", "task, val=how long the thread was blocked (ns), aux=1 busy " \
+                      "(CPU-bound) / 0 sleeping; a blocking call on the loop's thread")
 
 typedef enum ll_event_kind {
 #define LL__EV_ENUM(name, str, doc) LL_EV_##name,
@@ -68,7 +74,8 @@ typedef enum ll_event_kind {
     X(CALL_SOON, "call_soon")      /* loop.call_soon */                        \
     X(DONE_CALLBACK, "done_callback") /* a future's done callback */           \
     X(GATHER, "gather")            /* gather's bookkeeping callback */         \
-    X(STOP, "stop")                /* run_until_complete's stop callback */
+    X(STOP, "stop")                /* run_until_complete's stop callback */     \
+    X(JOB_DONE, "job_done")        /* a worker thread finished a job */
 
 typedef enum ll_reason {
 #define LL__REASON_ENUM(name, str) LL_REASON_##name,
@@ -77,13 +84,15 @@ typedef enum ll_reason {
     LL_REASON__COUNT
 } ll_reason;
 
-/* What a waiting task waits on. */
+/* What a waiting task waits on.  Kinds from LOCK on are synchronisation
+ * primitives (obj is the primitive's id); new primitives go at the end. */
 #define LL_WAIT_MAP(X)                                                         \
     X(NONE, "none")                                                            \
     X(SLEEP, "sleep")       /* a timer: val is the deadline */                 \
     X(FUTURE, "future")     /* a plain future */                               \
     X(TASK, "task")         /* another task: obj is its id */                  \
     X(GATHER, "gather")     /* a gather of several awaitables */         \
+    X(JOB, "job")           /* to_thread: a job on the thread pool */  \
     X(LOCK, "lock")         /* Lock.acquire: obj is the lock */              \
     X(EVENT, "event")       /* Event.wait */                                 \
     X(SEMAPHORE, "semaphore") /* Semaphore.acquire */                        \
@@ -105,7 +114,8 @@ typedef enum ll_wait_kind {
     X(NOT_RETRIEVED, "not_retrieved")       /* task failure never retrieved */ \
     X(DEADLOCK, "deadlock")                 /* nothing can wake the waiters */ \
     X(UNGUARDED_STACK, "unguarded_stack")   /* out of guard pages */           \
-    X(MAIN_FAILED, "main_failed")           /* ll_run's main task failed */
+    X(MAIN_FAILED, "main_failed")           /* ll_run's main task failed */    \
+    X(SLOW_STEP, "slow_step")               /* a step blocked the loop */
 
 typedef enum ll_warn_kind {
 #define LL__WARN_ENUM(name, str) LL_WARN_##name,

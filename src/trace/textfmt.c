@@ -65,7 +65,6 @@ static const fspec sp_fut_done[] = {{"fut", S_OBJ, T_U32, ALWAYS},
                                     {"value", S_STR, T_STR, ALWAYS},
                                     END_SPEC};
 static const fspec sp_coro[] = {{"coro", S_STR, T_STR, ALWAYS}, END_SPEC};
-static const fspec sp_text[] = {{"text", S_STR, T_STR, ALWAYS}, END_SPEC};
 static const fspec sp_warn[] = {{"kind", S_SUB, T_WARN, ALWAYS},
                                 {"text", S_STR, T_STR, ALWAYS},
                                 END_SPEC};
@@ -80,6 +79,24 @@ static const fspec sp_sync[] = {{"obj", S_OBJ, T_U32, ALWAYS},
                                 {"waiters", S_VAL, T_I64, ALWAYS},
                                 END_SPEC};
 static const fspec sp_check[] = {{"state", S_STR, T_STR, ALWAYS}, END_SPEC};
+static const fspec sp_job_submit[] = {{"job", S_OBJ, T_U32, ALWAYS},
+                                      {"fn", S_STR, T_STR, ALWAYS},
+                                      END_SPEC};
+static const fspec sp_job_start[] = {{"job", S_OBJ, T_U32, ALWAYS},
+                                     {"worker", S_AUX, T_U32, ALWAYS},
+                                     END_SPEC};
+static const fspec sp_job_end[] = {{"job", S_OBJ, T_U32, ALWAYS},
+                                   {"worker", S_AUX, T_U32, ALWAYS},
+                                   {"outcome", S_SUB, T_OUTCOME, ALWAYS},
+                                   {"value", S_STR, T_STR, 0},
+                                   END_SPEC};
+static const fspec sp_blocking[] = {{"for", S_VAL, T_TIME, ALWAYS},
+                                    {"busy", S_AUX, T_U32, 0},
+                                    END_SPEC};
+static const fspec sp_text_job[] = {{"text", S_STR, T_STR, ALWAYS},
+                                    {"job", S_OBJ, T_U32, 0},
+                                    {"worker", S_AUX, T_U32, 0},
+                                    END_SPEC};
 static const fspec sp_run_end[] = {{"how", S_SUB, T_HOW, ALWAYS},
                                    {"code", S_VAL, T_I64, 0},
                                    {"detail", S_STR, T_STR, 0},
@@ -108,7 +125,11 @@ const fspec *ll__fields_of(unsigned kind) {
     case LL_EV_CORO_ENTER:
     case LL_EV_CORO_EXIT: return sp_coro;
     case LL_EV_PRINT:
-    case LL_EV_NOTE: return sp_text;
+    case LL_EV_NOTE: return sp_text_job;
+    case LL_EV_JOB_SUBMIT: return sp_job_submit;
+    case LL_EV_JOB_START: return sp_job_start;
+    case LL_EV_JOB_END: return sp_job_end;
+    case LL_EV_BLOCKING: return sp_blocking;
     case LL_EV_WARN: return sp_warn;
     case LL_EV_RUN_END: return sp_run_end;
     case LL_EV_SYNC_NEW: return sp_sync_new;
@@ -119,7 +140,7 @@ const fspec *ll__fields_of(unsigned kind) {
 }
 
 static const char *const raw_keys[S__N] = {"_sub", "_obj", "_aux", "_val", "_str"};
-static const char *const futkind_names[] = {"future", "task", "gather", "sleep"};
+static const char *const futkind_names[] = {"future", "task", "gather", "sleep", "job"};
 static const char *const outcome_names[] = {"result", "error", "cancelled"};
 static const char *const how_names[] = {"closed", "exited", "signal", "timeout", "lost"};
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
