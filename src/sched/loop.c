@@ -237,7 +237,9 @@ void ll__timer_arm(ll_loop *loop, ll__timer *t, int64_t when) {
     t->heap_idx = (uint32_t)loop->nheap;
     loop->nheap++;
     heap_up(loop, loop->nheap - 1);
-    if (LL__REC(loop)) {
+    /* A worker's replayed events are not timers of the program: the trace
+     * shows them as the job's own events. */
+    if (LL__REC(loop) && !t->direct) {
         ll_trace_event *e = ll__ev(loop, LL_EV_TIMER_ARM, t->tid, NULL, 0);
         if (e) {
             e->obj = t->id;
@@ -250,7 +252,7 @@ void ll__timer_cancel(ll_loop *loop, ll__timer *t) {
     if (t->heap_idx == UINT32_MAX)
         return;
     heap_remove_at(loop, t->heap_idx);
-    if (LL__REC(loop)) {
+    if (LL__REC(loop) && !t->direct) {
         ll_trace_event *e = ll__ev(loop, LL_EV_TIMER_CANCEL, t->tid, NULL, 0);
         if (e)
             e->obj = t->id;

@@ -339,6 +339,7 @@ void llv_model_free(llv_model *m) {
     free(m->iters);
     free(m->switches);
     free(m->checks);
+    free(m->jobs);
     ll_trace_free(&m->trace);
     memset(m, 0, sizeof *m);
 }
@@ -360,7 +361,7 @@ int llv_model_build(llv_model *m, ll_trace *t, char *err, size_t errlen) {
         return fail(m, err, errlen, "the trace has more than 4 billion events");
 
     /* Pass 1: tasks, primitives, and the lists of interesting events. */
-    size_t cap_info = 0, cap_sync = 0, cp = 0, cn = 0, cw = 0, ci = 0, cs = 0, cc = 0;
+    size_t cap_info = 0, cap_sync = 0, cap_jobs = 0, cp = 0, cn = 0, cw = 0, ci = 0, cs = 0, cc = 0;
     for (size_t i = 0; i < m->n; i++) {
         const ll_trace_event *e = llv_event(m, i);
         switch (e->kind) {
@@ -400,6 +401,31 @@ int llv_model_build(llv_model *m, ll_trace *t, char *err, size_t errlen) {
             if (push_u32(&m->checks, &m->nchecks, &cc, (uint32_t)i))
                 return fail(m, err, errlen, "out of memory");
             break;
+        case LL_EV_JOB_SUBMIT:
+            if (grow((void **)&m->jobs, &cap_jobs, m->njobs + 1, sizeof *m->jobs))
+                return fail(m, err, errlen, "out of memory");
+            m->jobs[m->njobs++] = (llv_job){e->obj, e->task, e->str, e->site, 0, (uint32_t)i,
+                                            NONE, NONE, -1, -1, 0};
+            break;
+        case LL_EV_JOB_START:
+        case LL_EV_JOB_END: {
+            uint32_t k = llv_job_index(m, e->obj);
+            if (k == NONE)
+                break; /* an end without a submit: a damaged trace; ignore */
+            llv_job *j = &m->jobs[k];
+            if (e->kind == LL_EV_JOB_START) {
+                j->ev_start = (uint32_t)i;
+                j->t_start = e->t;
+                j->worker = e->aux;
+                if (e->aux > m->nworkers && e->aux < 4096)
+                    m->nworkers = e->aux;
+            } else {
+                j->ev_end = (uint32_t)i;
+                j->t_end = e->t;
+                j->outcome = (uint8_t)e->sub;
+            }
+            break;
+        }
         default: break;
         }
     }
@@ -425,6 +451,8 @@ int llv_model_build(llv_model *m, ll_trace *t, char *err, size_t errlen) {
     }
     for (size_t k = 0; k < m->ntasks; k++)
         m->info[k].parent = m->info[k].parent ? llv_task_index(m, m->info[k].parent) : NONE;
+    for (size_t k = 0; k < m->njobs; k++)
+        m->jobs[k].owner = m->jobs[k].owner ? llv_task_index(m, m->jobs[k].owner) : NONE;
 
     /* Each task's spans go straight into its own stretch of one array: a
      * task has at most one span per event of its own, so count those first.
@@ -515,6 +543,35 @@ const llv_span *llv_span_at(const llv_model *m, uint32_t ti, size_t step) {
             hi = mid;
     }
     return lo ? &s[lo - 1] : NULL;
+}
+
+uint32_t llv_job_index(const llv_model *m, uint32_t id) {
+    /* Jobs are submitted in id order: binary search, then a scan for a
+     * trace whose ids are not sorted. */
+    size_t lo = 0, hi = m->njobs;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (m->jobs[mid].id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < m->njobs && m->jobs[lo].id == id)
+        return (uint32_t)lo;
+    for (size_t k = 0; k < m->njobs; k++)
+        if (m->jobs[k].id == id)
+            return (uint32_t)k;
+    return NONE;
+}
+
+const llv_job *llv_job_on(const llv_model *m, uint32_t lane, size_t step) {
+    for (size_t k = 0; k < m->njobs; k++) {
+        const llv_job *j = &m->jobs[k];
+        if (j->worker == lane && j->ev_start != NONE && j->ev_start <= step &&
+            (j->ev_end == NONE || step < j->ev_end))
+            return j;
+    }
+    return NULL;
 }
 
 size_t llv_waiters(const llv_model *m, uint32_t sync_id, uint32_t *out, size_t max) {

@@ -98,6 +98,20 @@ typedef struct llv_syncinfo {
     uint32_t born;  /* event index */
 } llv_syncinfo;
 
+/* A job handed to the thread pool (ll_to_thread): static, from its events.
+ * Whether it is queued, running or over at a step follows from the three
+ * event indices. */
+typedef struct llv_job {
+    uint32_t id;       /* the job's future id */
+    uint32_t owner;    /* index of the submitting task, or UINT32_MAX */
+    uint32_t fn;       /* string id of the function's name */
+    uint32_t site;     /* where it was submitted */
+    uint32_t worker;   /* lane 1.., 0 when it never started */
+    uint32_t ev_submit, ev_start, ev_end; /* UINT32_MAX: not (yet) */
+    int64_t t_start, t_end;
+    uint8_t outcome;   /* 0 result, 1 error, 2 cancelled */
+} llv_job;
+
 /* Phases of one trip round the loop, for the cycle drawing. */
 typedef enum llv_phase {
     LLV_PH_START = 0, /* before the first iteration */
@@ -139,6 +153,9 @@ typedef struct llv_model {
     size_t nspans;
     llv_syncinfo *sync;
     size_t nsync;
+    llv_job *jobs;        /* thread-pool jobs, in submission order */
+    size_t njobs;
+    uint32_t nworkers;    /* the highest worker lane used */
     uint32_t *prints, *notes, *warns, *iters, *switches, *checks;
     size_t nprints, nnotes, nwarns, niters, nswitches, nchecks;
     int64_t t_end;        /* loop time of the last event */
@@ -171,6 +188,11 @@ const char *llv_task_name(const llv_model *m, uint32_t index);
 const llv_span *llv_span_at(const llv_model *m, uint32_t ti, size_t step);
 /* First index k in the sorted list a[0..n) with a[k] >= v (n when none). */
 size_t llv_lower(const uint32_t *a, size_t n, size_t v);
+
+/* Index of a job id in m->jobs, or UINT32_MAX. */
+uint32_t llv_job_index(const llv_model *m, uint32_t id);
+/* The job worker `lane` (1..) is running after event `step`, or NULL. */
+const llv_job *llv_job_on(const llv_model *m, uint32_t lane, size_t step);
 
 /* The waiters of a primitive at the cursor, in the order they began to
  * wait; returns how many were written (up to max). */

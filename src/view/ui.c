@@ -121,6 +121,20 @@ static void wait_text(const llv_model *m, const llv_task *t, char *buf, size_t n
     }
     case LL_WAIT_GATHER: snprintf(buf, n, "gather #%u", t->obj); break;
     case LL_WAIT_FUTURE: snprintf(buf, n, "future #%u", t->obj); break;
+    case LL_WAIT_JOB: {
+        uint32_t k = llv_job_index(m, t->obj);
+        const llv_job *j = k != NONE ? &m->jobs[k] : NULL;
+        size_t at = m->cur.step;
+        if (!j)
+            snprintf(buf, n, "thread-pool job #%u", t->obj);
+        else if (j->ev_start == NONE || at < j->ev_start)
+            snprintf(buf, n, "%s() queued for a worker", llv_str(m, j->fn));
+        else if (j->ev_end == NONE || at < j->ev_end)
+            snprintf(buf, n, "%s() on worker %u", llv_str(m, j->fn), j->worker);
+        else
+            snprintf(buf, n, "%s() finished on worker %u", llv_str(m, j->fn), j->worker);
+        break;
+    }
     default: {
         uint32_t k = llv_sync_index(m, t->obj);
         const char *name = k != NONE ? llv_str(m, m->sync[k].name) : "";
@@ -397,6 +411,44 @@ static void draw_loop(llv_ui *ui) {
     pane_end(ui);
 }
 
+/* Below the running task: what the pool's worker threads are doing, for
+ * work really happening in parallel with the loop. */
+static void draw_workers(llv_ui *ui, SDL_Rect c, int y) {
+    const llv_theme *th = llv_ui_theme(ui);
+    const llv_model *m = ui->m;
+    if (!m->nworkers)
+        return;
+    int x = c.x;
+    for (uint32_t w = 1; w <= m->nworkers && y + ui->line <= c.y + c.h; w++) {
+        const llv_job *j = llv_job_on(m, w, ui->cursor);
+        char buf[160];
+        if (j) {
+            uint32_t o = j->owner;
+            snprintf(buf, sizeof buf, "worker %u: %s()%s%s", w, llv_str(m, j->fn),
+                     o != NONE ? " for " : "", o != NONE ? llv_task_name(m, o) : "");
+        } else
+            snprintf(buf, sizeof buf, "worker %u: idle", w);
+        int tw = llv_text_w(ui->sans, buf, (size_t)-1) + 8;
+        if (x > c.x && x + tw > c.x + c.w) {
+            x = c.x;
+            y += ui->line + 3;
+            if (y + ui->line > c.y + c.h)
+                break;
+        }
+        if (tw > c.w)
+            tw = c.w;
+        SDL_Rect q = {x, y, tw, ui->line + 1};
+        if (j) {
+            fill(ui->r, q.x, q.y, q.w, q.h, th->state[LLV_RUNNING]);
+            state_pattern(ui, q, LLV_RUNNING);
+        } else
+            frame(ui->r, q.x, q.y, q.w, q.h, 1, th->border);
+        llv_text_fit(ui->sans, x + 4, y, tw - 6, buf, (size_t)-1,
+                     j ? th->state_text[LLV_RUNNING] : th->dim);
+        x += tw + 4;
+    }
+}
+
 static void draw_running(llv_ui *ui) {
     const llv_theme *th = llv_ui_theme(ui);
     SDL_Rect c = pane_begin(ui, P_RUNNING, "Running");
@@ -413,6 +465,7 @@ static void draw_running(llv_ui *ui) {
                            site, sizeof site));
         llv_ui_running_card = (SDL_Rect){c.x, c.y, c.w, h};
         task_card(ui, s->running, c.x, c.y, c.w, h, l2);
+        draw_workers(ui, c, c.y + h + 4);
     } else {
         char buf[160], t[32];
         int64_t next = -1;
@@ -420,15 +473,25 @@ static void draw_running(llv_ui *ui) {
             if (next < 0 || s->timers[i].when < next)
                 next = s->timers[i].when;
         const ll_trace_event *e = llv_event(m, ui->cursor);
+        bool busy = false; /* a worker thread is running a job */
+        for (uint32_t w = 1; w <= m->nworkers && !busy; w++)
+            busy = llv_job_on(m, w, ui->cursor) != NULL;
+        bool idle = s->phase == LLV_PH_POLL && !s->nready;
+        if (next >= 0)
+            fmt_time(t, sizeof t, next);
         if (s->phase == LLV_PH_STOPPED)
             snprintf(buf, sizeof buf, "nobody: the loop has stopped");
         else if (e->kind == LL_EV_CB_RUN)
             snprintf(buf, sizeof buf, "the loop itself: running a callback (%s)",
                      ll_reason_name(e->sub));
-        else if (s->phase == LLV_PH_POLL && !s->nready && next >= 0) {
-            fmt_time(t, sizeof t, next);
+        else if (idle && busy && next >= 0)
+            snprintf(buf, sizeof buf, "loop idle: waiting until t = %s, or for a worker to finish",
+                     t);
+        else if (idle && busy)
+            snprintf(buf, sizeof buf, "loop idle: waiting for a worker thread to finish");
+        else if (idle && next >= 0)
             snprintf(buf, sizeof buf, "loop idle: waiting until t = %s", t);
-        } else if (s->phase == LLV_PH_POLL && !s->nready)
+        else if (idle)
             snprintf(buf, sizeof buf, "loop idle: nothing to wait for");
         else
             snprintf(buf, sizeof buf, "the loop (between steps)");
@@ -442,6 +505,7 @@ static void draw_running(llv_ui *ui) {
                 at++;
             y += ui->line;
         }
+        draw_workers(ui, c, y + 4);
     }
     pane_end(ui);
 }
@@ -498,7 +562,7 @@ static void draw_waiting(llv_ui *ui) {
     SDL_Rect c = pane_begin(ui, P_WAITING, "Waiting");
     int cols = 3, gap = ui->font_px;
     int colw = (c.w - (cols - 1) * gap) / cols;
-    static const char *const heads[3] = {"on timers", "on tasks and futures",
+    static const char *const heads[3] = {"on timers", "on tasks, futures, worker threads",
                                          "on locks, events, semaphores, queues"};
     int rowh = ui->line + 4;
     for (int col = 0; col < cols; col++) {
@@ -552,7 +616,7 @@ static void draw_waiting(llv_ui *ui) {
                     continue;
                 bool timer = t->wait == LL_WAIT_SLEEP;
                 bool fut = t->wait == LL_WAIT_TASK || t->wait == LL_WAIT_FUTURE ||
-                           t->wait == LL_WAIT_GATHER;
+                           t->wait == LL_WAIT_GATHER || t->wait == LL_WAIT_JOB;
                 if ((col == 0 && !timer) || (col == 1 && !fut))
                     continue;
                 if (y + rowh > c.y + c.h) {
@@ -830,12 +894,66 @@ static void draw_lane(llv_ui *ui, uint32_t ti, int y, int h) {
     }
 }
 
+/* A worker thread's lane: one bar per job, from its start to its end. */
+static void draw_worker_lane(llv_ui *ui, uint32_t lane, int y, int h) {
+    const llv_theme *th = llv_ui_theme(ui);
+    const llv_model *m = ui->m;
+    const SDL_Rect *L = &ui->tl_lanes;
+    for (size_t k = 0; k < m->njobs; k++) {
+        const llv_job *j = &m->jobs[k];
+        if (j->worker != lane || j->ev_start == NONE)
+            continue;
+        double a = ui->axis_time ? (double)j->t_start : (double)j->ev_start;
+        double b = j->ev_end == NONE ? (ui->axis_time ? (double)m->t_end : (double)m->n)
+                   : ui->axis_time  ? (double)j->t_end
+                                    : (double)j->ev_end;
+        if (b < ui->tl_x0 || a > ui->tl_x1)
+            continue;
+        int x0 = to_px(ui, a), x1 = to_px(ui, b);
+        if (x0 < L->x)
+            x0 = L->x;
+        if (x1 > L->x + L->w)
+            x1 = L->x + L->w;
+        if (x1 <= x0)
+            x1 = x0 + 1;
+        SDL_Rect q = {x0, y, x1 - x0, h};
+        SDL_Color col = j->outcome == 1 ? th->state[LLV_FAILED] : th->state[LLV_RUNNING];
+        fill(ui->r, q.x, q.y, q.w, q.h, col);
+        if (q.w >= 6)
+            state_pattern(ui, q, j->outcome == 1 ? LLV_FAILED : LLV_RUNNING);
+        if (q.w > ui->font_px * 3)
+            llv_text_fit(ui->mono, q.x + 2, y + (h - llv_font_h(ui->mono)) / 2, q.w - 4,
+                         llv_str(m, j->fn), (size_t)-1,
+                         th->state_text[j->outcome == 1 ? LLV_FAILED : LLV_RUNNING]);
+    }
+}
+
+/* What a worker lane was doing under the mouse. */
+static void worker_tip(const llv_ui *ui, uint32_t lane, size_t ev, char *tip, size_t n) {
+    const llv_model *m = ui->m;
+    const llv_job *j = llv_job_on(m, lane, ev);
+    if (!j) {
+        snprintf(tip, n, "worker %u: idle", lane);
+        return;
+    }
+    char a[32], b[32] = "(still running)", site[96];
+    fmt_time(a, sizeof a, j->t_start);
+    if (j->ev_end != NONE)
+        fmt_time(b, sizeof b, j->t_end);
+    snprintf(tip, n, "worker %u: %s() for %s, handed over at %s, %s \xE2\x86\x92 %s", lane,
+             llv_str(m, j->fn), j->owner != NONE ? llv_task_name(m, j->owner) : "the loop",
+             site_text(m, j->site, site, sizeof site), a, b);
+}
+
 static void draw_timeline(llv_ui *ui) {
     const llv_theme *th = llv_ui_theme(ui);
     const llv_model *m = ui->m;
-    char title[160];
-    snprintf(title, sizeof title, "Timeline \xE2\x80\x94 %zu tasks, x: %s (A to switch)", m->ntasks,
-             ui->axis_time ? "loop time" : "event number");
+    char title[160], workers[40] = "";
+    if (m->nworkers)
+        snprintf(workers, sizeof workers, ", %u worker thread%s", m->nworkers,
+                 m->nworkers == 1 ? "" : "s");
+    snprintf(title, sizeof title, "Timeline \xE2\x80\x94 %zu tasks%s, x: %s (A to switch)",
+             m->ntasks, workers, ui->axis_time ? "loop time" : "event number");
     SDL_Rect c = pane_begin(ui, P_TIMELINE, title);
     int labw = ui->font_px * 7;
     int axis_h = ui->line + 2;
@@ -871,12 +989,26 @@ static void draw_timeline(llv_ui *ui) {
     }
     /* lanes */
     size_t nl = (size_t)(L->h / lane_h);
-    if (ui->tl_first + nl > m->ntasks)
-        ui->tl_first = m->ntasks > nl ? m->ntasks - nl : 0;
+    size_t nrows = m->ntasks + m->nworkers; /* task lanes, then worker lanes */
+    if (ui->tl_first + nl > nrows)
+        ui->tl_first = nrows > nl ? nrows - nl : 0;
     SDL_RenderSetClipRect(ui->r, &ui->pane[P_TIMELINE]);
-    for (size_t k = 0; k < nl && ui->tl_first + k < m->ntasks; k++) {
+    for (size_t k = 0; k < nl && ui->tl_first + k < nrows; k++) {
         uint32_t ti = (uint32_t)(ui->tl_first + k);
         int y = L->y + (int)k * lane_h;
+        if (ti >= m->ntasks) {
+            uint32_t lane = ti - (uint32_t)m->ntasks + 1;
+            char lab[32];
+            snprintf(lab, sizeof lab, "worker %u", lane);
+            bool busy = llv_job_on(m, lane, ui->cursor) != NULL;
+            llv_text_fit(busy ? ui->bold : ui->sans, c.x, y, labw - 4, lab, (size_t)-1,
+                         busy ? th->state[LLV_RUNNING] : th->dim);
+            SDL_Rect clip = {L->x, y, L->w, lane_h};
+            SDL_RenderSetClipRect(ui->r, &clip);
+            draw_worker_lane(ui, lane, y + 2, lane_h - 4);
+            SDL_RenderSetClipRect(ui->r, &ui->pane[P_TIMELINE]);
+            continue;
+        }
         const llv_task *t = &m->cur.tasks[ti];
         bool run = m->cur.running == ti;
         llv_text_fit(run ? ui->bold : ui->sans, c.x, y, labw - 4, llv_task_name(m, ti), (size_t)-1,
@@ -906,6 +1038,8 @@ static void draw_timeline(llv_ui *ui) {
                 continue;
             lastx = x;
             uint32_t ti = e->task ? llv_task_index(m, e->task) : NONE;
+            if (ti == NONE && e->aux && e->obj && (e->kind == LL_EV_PRINT || e->kind == LL_EV_NOTE))
+                ti = (uint32_t)m->ntasks + e->aux - 1; /* said on a worker thread */
             int y = ti != NONE && ti >= ui->tl_first && ti < ui->tl_first + nl
                         ? L->y + (int)(ti - ui->tl_first) * lane_h
                         : L->y;
@@ -924,6 +1058,8 @@ static void draw_timeline(llv_ui *ui) {
         size_t lane = ui->tl_first + (size_t)((ui->my - L->y) / lane_h);
         size_t ev = llv_ui_event_at_x(ui, ui->mx);
         const llv_span *s = lane < m->ntasks ? llv_span_at(m, (uint32_t)lane, ev) : NULL;
+        if (lane >= m->ntasks && lane < nrows)
+            worker_tip(ui, (uint32_t)(lane - m->ntasks + 1), ev, tip, sizeof tip);
         if (s) {
             char what[128] = "", site[96], a[32], b[32];
             if (s->state == LLV_WAITING) {
