@@ -127,12 +127,10 @@ static void wait_text(const llv_model *m, const llv_task *t, char *buf, size_t n
         size_t at = m->cur.step;
         if (!j)
             snprintf(buf, n, "thread-pool job #%u", t->obj);
-        else if (j->ev_start == NONE || at < j->ev_start)
+        else if (j->ev_start == NONE || (at >= j->ev_submit && at < j->ev_start))
             snprintf(buf, n, "%s() queued for a worker", llv_str(m, j->fn));
-        else if (j->ev_end == NONE || at < j->ev_end)
-            snprintf(buf, n, "%s() on worker %u", llv_str(m, j->fn), j->worker);
         else
-            snprintf(buf, n, "%s() finished on worker %u", llv_str(m, j->fn), j->worker);
+            snprintf(buf, n, "%s() on worker %u", llv_str(m, j->fn), j->worker);
         break;
     }
     default: {
@@ -702,7 +700,9 @@ static void draw_narration(llv_ui *ui) {
         frame(ui->r, ui->pane[P_NARRATION].x, ui->pane[P_NARRATION].y, ui->pane[P_NARRATION].w,
               ui->pane[P_NARRATION].h, 3, th->note);
     int y = c.y;
-    if (wk && ui->cursor - m->warns[wk - 1] < 400) {
+    /* A warning stays up until the lesson says something newer, or for a
+     * few dozen events. */
+    if (wk && (ui->cursor - m->warns[wk - 1] < 40 || !k || m->notes[k - 1] < m->warns[wk - 1])) {
         const ll_trace_event *e = llv_event(m, m->warns[wk - 1]);
         char buf[600];
         snprintf(buf, sizeof buf, "\xE2\x9A\xA0 %s: %s", ll_warn_kind_name(e->sub), llv_str(m, e->str));
