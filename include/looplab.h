@@ -80,7 +80,8 @@ extern "C" {
       "every task is waiting and nothing can wake them")                       \
     X(QUEUE_FULL, -1013, "QueueFull", "the queue is full")                     \
     X(QUEUE_EMPTY, -1014, "QueueEmpty", "the queue is empty")                 \
-    X(EXCEPTION_GROUP, -1015, "ExceptionGroup", "several tasks of a group failed")
+    X(EXCEPTION_GROUP, -1015, "ExceptionGroup", "several tasks of a group failed") \
+    X(GENERATOR_EXIT, -1016, "GeneratorExit", "the generator was closed by its consumer")
 
 typedef enum ll_errno {
 #define LL__ERRNO_ENUM(name, code, pyname, text) LL_E##name = code,
@@ -531,6 +532,40 @@ int ll_thread_pool_size(void);
  * parallel on several cores. */
 #define ll_busy(seconds) ll__blocking(true, (double)(seconds), __FILE__, __LINE__)
 
+/* ---- Async generators -----------------------------------------------------------
+ * An `async def` with `yield` in it: a function that hands out values one at
+ * a time and may await between them.  It runs on its own stack, inside
+ * whichever task consumes it, so an await in the generator suspends that
+ * task.
+ *
+ *     static ll_value ticks(ll_value n) {              // async def ticks(n):
+ *         for (int i = 0; i < n.i; i++) {
+ *             LL_TRY(ll_sleep(0.5));                   //     await asyncio.sleep(0.5)
+ *             if (ll_yield(ll_int(i)))                 //     yield i
+ *                 break;                               // (closed early: clean up)
+ *         }
+ *         return ll_none();
+ *     }
+ *     ll_agen *g = ll_agen(ticks, ll_int(3));
+ *     ll_value v;
+ *     while (ll_anext(g, &v))                          // async for v in ticks(3):
+ *         ll_print("%lld", v.i);
+ *     if (ll_failed(v)) return v;                      // an error in the generator
+ *
+ * ll_anext gives the next value and true, or false at the end: v is then
+ * None, or the error the generator returned.  ll_yield returns 0, or
+ * LL_EGENERATOR_EXIT when the consumer closed the generator while it was
+ * parked at that yield: the generator should clean up (it may await) and
+ * return.  ll_aclose(g) (`await gen.aclose()`) does that closing; a
+ * generator that yields again instead of returning is an error
+ * (RuntimeError, as in Python).  Generators left unfinished when ll_run's
+ * main coroutine returns are closed the same way (shutdown_asyncgens). */
+typedef struct ll_agen ll_agen;
+#define ll_agen(fn, arg) ll__agen_new((fn), (arg), #fn, __FILE__, __LINE__)
+#define ll_anext(gen, out) ll__anext((gen), (out), __FILE__, __LINE__)
+#define ll_yield(v) ll__yield((v), __FILE__, __LINE__)
+#define ll_aclose(gen) ll__aclose((gen), __FILE__, __LINE__)
+
 /* ---- Output and narration ---------------------------------------------------- */
 
 /* print(): writes one line (a newline is added) to standard output and
@@ -598,6 +633,11 @@ ll_coro *ll__to_thread(ll_blocking_fn fn, ll_value arg, const char *fn_name, con
 ll_future *ll__run_in_executor(ll_blocking_fn fn, ll_value arg, const char *fn_name,
                                const char *file, int line);
 void ll__blocking(bool busy, double seconds, const char *file, int line);
+ll_agen *ll__agen_new(ll_coro_fn fn, ll_value arg, const char *fn_name, const char *file,
+                      int line);
+bool ll__anext(ll_agen *gen, ll_value *out, const char *file, int line);
+int ll__yield(ll_value v, const char *file, int line);
+int ll__aclose(ll_agen *gen, const char *file, int line);
 
 #ifdef __cplusplus
 }

@@ -155,6 +155,7 @@ struct ll_task {
     size_t stack_size;     /* requested usable stack size */
     ll__overflow_info *ovf; /* what the overflow report says (top of its stack) */
     ll_task *parent;       /* the task that created it, or NULL */
+    struct ll_agen *agen;  /* the async generator it is running inside, if any */
     ll_task *next_all;     /* the loop's list of all tasks, creation order */
 };
 
@@ -226,6 +227,7 @@ struct ll_loop {
     const char *block_file;     /* last blocking call of this step, for the */
     int block_line;             /* slow-step warning */
     ll__pool *pool;             /* thread-pool jobs, made at the first one */
+    struct ll_agen *agens;      /* async generators made on this loop */
     void *uv;                   /* uv_loop_t* for the real clock */
     void *uv_timer;             /* uv_timer_t* used to wake the poll */
     ll_loop *prev_current;      /* the thread's current loop before this one */
@@ -361,6 +363,12 @@ void ll__pool_shutdown(ll_loop *loop);
 bool ll__job_text(ll_event_kind kind, const char *file, int line, const char *text, size_t len);
 /* The slow-step warning (task.c calls it when a step ran too long). */
 void ll__slow_step(ll_loop *loop, ll_task *t, int64_t ns);
+
+/* ---- agen.c ---- */
+/* asyncio.run's shutdown_asyncgens: closes unfinished generators. */
+void ll__agen_shutdown(ll_loop *loop, const char *file, int line);
+/* Frees every generator's memory at loop close. */
+void ll__agen_free_all(ll_loop *loop);
 
 /* ---- dump.c ---- */
 void ll__trace_dump(const ll_loop *loop, FILE *out);

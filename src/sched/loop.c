@@ -662,6 +662,7 @@ static void free_loop(ll_loop *loop) {
     }
     ll__task_slabs_free(loop);
     ll__sync_free_all(loop);
+    ll__agen_free_all(loop);
     for (ll_future *f = loop->owned_futs, *next; f; f = next) {
         next = f->next_owned;
         ll__future_free_cbs(f);
@@ -935,6 +936,7 @@ int ll__run(ll_coro *main, const ll_loop_opts *opts, const char *file, int line)
         }
     }
     cancel_all_tasks(loop, file, line);
+    ll__agen_shutdown(loop, file, line);
     if (ll_loop_close(loop) != 0)
         rc = 1;
     return rc;

@@ -51,6 +51,7 @@
     X(JOB_START, "job_start", "task=submitter, obj=job, aux=worker lane (1..)")  \
     X(JOB_END, "job_end", "task=submitter, obj=job, aux=worker lane (0: never started), " \
                           "sub=outcome (0 result, 1 error, 2 cancelled), str=repr") \
+    X(AGEN_YIELD, "yield", "task, obj=generator id, str=repr of the value yielded")   \
     X(BLOCKING, "blocking", "task, val=how long the thread was blocked (ns), aux=1 busy " \
                       "(CPU-bound) / 0 sleeping; a blocking call on the loop's thread")
 

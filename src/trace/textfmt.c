@@ -97,6 +97,9 @@ static const fspec sp_text_job[] = {{"text", S_STR, T_STR, ALWAYS},
                                     {"job", S_OBJ, T_U32, 0},
                                     {"worker", S_AUX, T_U32, 0},
                                     END_SPEC};
+static const fspec sp_yield[] = {{"gen", S_OBJ, T_U32, ALWAYS},
+                                 {"value", S_STR, T_STR, ALWAYS},
+                                 END_SPEC};
 static const fspec sp_run_end[] = {{"how", S_SUB, T_HOW, ALWAYS},
                                    {"code", S_VAL, T_I64, 0},
                                    {"detail", S_STR, T_STR, 0},
@@ -130,6 +133,7 @@ const fspec *ll__fields_of(unsigned kind) {
     case LL_EV_JOB_START: return sp_job_start;
     case LL_EV_JOB_END: return sp_job_end;
     case LL_EV_BLOCKING: return sp_blocking;
+    case LL_EV_AGEN_YIELD: return sp_yield;
     case LL_EV_WARN: return sp_warn;
     case LL_EV_RUN_END: return sp_run_end;
     case LL_EV_SYNC_NEW: return sp_sync_new;

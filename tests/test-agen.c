@@ -1,0 +1,185 @@
+/* test-agen.c - async generators (ll_agen / ll_anext / ll_yield / ll_aclose):
+ * closing runs cleanup, errors and cancellation reach the consumer, the
+ * generator's steps are in the consuming task's trace, asyncio.run's
+ * shutdown_asyncgens closes what was left open, and misuse is reported with
+ * its line.  Lesson 16 checks the ordinary path against its Python twin. */
+#include "harness.h"
+
+#include "sched/internal.h"
+
+#define ck_assert_has(hay, needle)                                              \
+    ck_assert_msg(strstr((hay), (needle)) != NULL, "expected \"%s\" in:\n%.1500s", (needle), \
+                  (hay))
+
+static char *run_main(ll_coro_fn fn, char **err, int *rc) {
+    capture out, e;
+    capture_begin(&out, 1);
+    capture_begin(&e, 2);
+    int r = ll_run(ll_coro(fn, ll_none()));
+    char *es = capture_end(&e);
+    char *os = capture_end(&out);
+    if (rc)
+        *rc = r;
+    if (err)
+        *err = es;
+    else
+        free(es);
+    return os;
+}
+
+static ll_value counter(ll_value n) {
+    int rc = 0;
+    for (int64_t i = 0; i < n.i; i++) {
+        if ((rc = ll_sleep(1)) != 0)
+            break;
+        if (ll_yield(ll_int(i)))
+            break;
+    }
+    ll_print("counter cleans up (%s)", rc ? ll_err_name(rc) : "ok");
+    return rc ? ll_raise(rc, "%s", "") : ll_none();
+}
+
+/* ---- the end, again; left open; cancelled --------------------------------- */
+
+static ll_value left_open_main(ll_value unused) {
+    (void)unused;
+    ll_agen *g = ll_agen(counter, ll_int(5));
+    ll_value v;
+    ck_assert(ll_anext(g, &v));
+    ll_print("got %lld, returning without closing", (long long)v.i);
+    return ll_none();
+}
+
+START_TEST(asyncio_run_closes_generators_left_open) {
+    int rc;
+    char *out = run_main(left_open_main, NULL, &rc);
+    ck_assert_int_eq(rc, 0);
+    ck_assert_str_eq(out, "got 0, returning without closing\ncounter cleans up (ok)\n");
+    free(out);
+}
+END_TEST
+
+static ll_value consumer(ll_value unused) {
+    (void)unused;
+    ll_agen *g = ll_agen(counter, ll_int(5));
+    ll_value v;
+    while (ll_anext(g, &v))
+        ll_print("got %lld", (long long)v.i);
+    ll_print("consumer sees %s", ll_failed(v) ? ll_err_name(v.err) : "the end");
+    /* Asking again after the end: the end again, without the error. */
+    ll_value again;
+    ck_assert(!ll_anext(g, &again));
+    ck_assert(again.kind == LL_NONE);
+    return ll_failed(v) ? v : ll_none();
+}
+
+static ll_value cancel_main(ll_value unused) {
+    (void)unused;
+    ll_task *t = ll_create_task(ll_coro(consumer, ll_none()), "consumer");
+    LL_TRY(ll_sleep(2.5));
+    ll_task_cancel(t);
+    ll_value r = ll_await(t);
+    ll_print("main sees %s", ll_err_name(r.err));
+    return ll_none();
+}
+
+START_TEST(cancelling_the_consumer_cancels_the_generators_await) {
+    int rc;
+    char *out = run_main(cancel_main, NULL, &rc);
+    ck_assert_int_eq(rc, 0);
+    ck_assert_str_eq(out, "got 0\ngot 1\ncounter cleans up (CancelledError)\n"
+                          "consumer sees CancelledError\nmain sees CancelledError\n");
+    free(out);
+}
+END_TEST
+
+/* ---- trace ---------------------------------------------------------------------- */
+
+static ll_value short_main(ll_value unused) {
+    (void)unused;
+    ll_agen *g = ll_agen(counter, ll_int(2));
+    ll_value v;
+    while (ll_anext(g, &v)) {
+    }
+    return v;
+}
+
+START_TEST(the_generator_runs_inside_the_consuming_task) {
+    ll_loop_opts o = {.clock = LL_CLOCK_VIRTUAL, .record = 1, .trace_path = ""};
+    ll_loop *loop = ll_loop_new(&o);
+    capture out;
+    capture_begin(&out, 1);
+    ll_loop_run_until_complete(loop, ll_coro(short_main, ll_none()));
+    free(capture_end(&out));
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    ll__trace_dump(loop, f);
+    fclose(f);
+    ll_loop_close(loop);
+    ck_assert_has(text, "1:Task-1         coro_enter   coro=\"counter\"");
+    ck_assert_has(text, "1:Task-1         wait         on=sleep");
+    ck_assert_has(text, "1:Task-1         yield        gen=");
+    ck_assert_has(text, "value=\"1\"");
+    ck_assert_has(text, "1:Task-1         coro_exit    coro=\"counter\"");
+    ll_trace t;
+    char err[256];
+    ck_assert_msg(ll_trace_parse(&t, "agen", text, len, err, sizeof err) == 0, "%s", err);
+    ll_trace_free(&t);
+    free(text);
+}
+END_TEST
+
+/* ---- misuse ---------------------------------------------------------------------- */
+
+static int yield_line, stubborn_line;
+
+static ll_value stubborn(ll_value unused) {
+    (void)unused;
+    ll_yield(ll_int(1));
+    stubborn_line = __LINE__ + 1;
+    ll_yield(ll_int(2)); /* ignores GeneratorExit */
+    return ll_none();
+}
+
+static ll_value misuse_main(ll_value unused) {
+    (void)unused;
+    yield_line = __LINE__ + 1;
+    int rc = ll_yield(ll_int(1));
+    ll_print("yield outside a generator: %s", ll_err_name(rc));
+    ll_value v;
+    ll_print("anext(NULL): %s", ll_anext(NULL, &v) ? "a value" : ll_err_name(v.err));
+    ll_agen *g = ll_agen(stubborn, ll_none());
+    ck_assert(ll_anext(g, &v));
+    ll_print("aclose of a generator that yields again: %s", ll_err_name(ll_aclose(g)));
+    return ll_none();
+}
+
+START_TEST(misuse_is_reported_with_the_line) {
+    char *err;
+    char *out = run_main(misuse_main, &err, NULL);
+    ck_assert_str_eq(out, "yield outside a generator: RuntimeError\nanext(NULL): TypeError\n"
+                          "aclose of a generator that yields again: RuntimeError\n");
+    char where[64];
+    snprintf(where, sizeof where, "test-agen.c:%d: in task 'Task-1'", yield_line);
+    ck_assert_has(err, where);
+    ck_assert_has(err, "ll_yield() outside an async generator");
+    ck_assert_has(err, "needs an async generator made by ll_agen()");
+    snprintf(where, sizeof where, "test-agen.c:%d", stubborn_line);
+    ck_assert_has(err, where);
+    ck_assert_has(err, "yielded a value while being closed");
+    free(out);
+    free(err);
+}
+END_TEST
+
+int main(void) {
+    Suite *s = suite_create("agen");
+    TCase *tc = tcase_create("agen");
+    tcase_add_test(tc, asyncio_run_closes_generators_left_open);
+    tcase_add_test(tc, cancelling_the_consumer_cancels_the_generators_await);
+    tcase_add_test(tc, the_generator_runs_inside_the_consuming_task);
+    tcase_add_test(tc, misuse_is_reported_with_the_line);
+    suite_add_tcase(s, tc);
+    return run_suite(s);
+}
