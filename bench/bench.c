@@ -141,6 +141,38 @@ static double bench_mem(void) {
     return mem_per_task;
 }
 
+/* to_thread: a trivial function handed to the thread pool and awaited, in
+ * batches of 1000 gathered at once: what a round trip through a worker
+ * thread costs the loop. */
+enum { JOB_BATCH = 1000, JOB_BATCHES = 10 };
+
+static ll_value noop_job(ll_value v) { return v; }
+
+static double jobs_elapsed;
+
+static ll_value jobs_main(ll_value unused) {
+    (void)unused;
+    static void *aws[JOB_BATCH];
+    double t0 = now_s();
+    for (int b = 0; b < JOB_BATCHES; b++) {
+        for (int i = 0; i < JOB_BATCH; i++)
+            aws[i] = ll_to_thread(noop_job, ll_int(i));
+        ll_value r = ll_await(ll_gatherv(aws, JOB_BATCH, false));
+        if (ll_failed(r))
+            return r;
+    }
+    jobs_elapsed = now_s() - t0;
+    return ll_none();
+}
+
+static double bench_jobs(void) {
+    ll_loop_opts o = {.clock = LL_CLOCK_REAL, .record = -1};
+    ll_loop *loop = ll_loop_new(&o);
+    ll_loop_run_until_complete(loop, ll_coro(jobs_main, ll_none()));
+    ll_loop_close(loop);
+    return jobs_elapsed * 1e6 / (JOB_BATCH * JOB_BATCHES);
+}
+
 static bool wanted(const char *only, const char *name) {
     if (!only)
         return true;
@@ -161,7 +193,7 @@ int main(int argc, char **argv) {
             only = argv[++i];
         else {
             fprintf(stderr, "usage: %s [--repeat N] [--only NAME,...]\n"
-                            "names: task_step, task_step_rec, spawn, mem_task\n", argv[0]);
+                            "names: task_step, task_step_rec, spawn, to_thread, mem_task\n", argv[0]);
             return 2;
         }
     }
@@ -186,6 +218,12 @@ int main(int argc, char **argv) {
         for (int i = 0; i < repeat; i++)
             v[i] = bench_spawn();
         printf("spawn: %.1f ns/task\n", median(v, repeat));
+        fflush(stdout);
+    }
+    if (wanted(only, "to_thread")) {
+        for (int i = 0; i < repeat; i++)
+            v[i] = bench_jobs();
+        printf("to_thread: %.2f us/job\n", median(v, repeat));
         fflush(stdout);
     }
     /* Memory is measured once, best in a fresh process (scripts/bench runs

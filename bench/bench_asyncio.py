@@ -32,7 +32,7 @@ import statistics
 import sys
 import time
 
-NAMES = ("task_step", "task_step_rec", "spawn", "mem_task")
+NAMES = ("task_step", "task_step_rec", "spawn", "to_thread", "mem_task")
 
 STEP_TASKS, STEP_ROUNDS = 1000, 1000
 SPAWN_TASKS = 100_000
@@ -137,6 +137,24 @@ def bench_mem(kind, n):
     return run(kind, mem_main(n))
 
 
+JOB_BATCH, JOB_BATCHES = 1000, 10
+
+
+def noop_job(v):
+    return v
+
+
+async def jobs_main():
+    t0 = time.perf_counter()
+    for _ in range(JOB_BATCHES):
+        await asyncio.gather(*[asyncio.to_thread(noop_job, i) for i in range(JOB_BATCH)])
+    return time.perf_counter() - t0
+
+
+def bench_jobs(kind):
+    return run(kind, jobs_main()) * 1e6 / (JOB_BATCH * JOB_BATCHES)
+
+
 def wanted(only, name):
     return only is None or name in only
 
@@ -186,6 +204,9 @@ def main():
     if wanted(only, "spawn"):
         v = [bench_spawn(a.loop, spawn_tasks) for _ in range(a.repeat)]
         print("spawn: %.1f ns/task" % statistics.median(v), flush=True)
+    if wanted(only, "to_thread"):
+        v = [bench_jobs(a.loop) for _ in range(a.repeat)]
+        print("to_thread: %.2f us/job" % statistics.median(v), flush=True)
     if mem is not None:
         print("mem_task: %.0f bytes/task" % mem, flush=True)
     return 0

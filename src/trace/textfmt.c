@@ -539,8 +539,8 @@ int ll__tw_begin(ll__tw *w, int fd, FILE *file, const ll_trace_meta *meta, bool 
     w->buf = malloc(w->cap);
     if (!w->buf)
         return -1;
-    _Static_assert(LL_TRACE_MAJOR == 1 && LL_TRACE_MINOR == 1, "the header below says 1.1");
-    puts_(w, "looplab-trace 1.1\n");
+    _Static_assert(LL_TRACE_MAJOR == 1 && LL_TRACE_MINOR == 2, "the header below says 1.2");
+    puts_(w, "looplab-trace 1.2\n");
     if (meta) {
         put_meta(w, "program", meta->program);
         put_meta(w, "lesson", meta->lesson);
@@ -1137,7 +1137,7 @@ int ll_trace_parse(ll_trace *t, const char *name, const char *text, size_t len, 
     const char *p = text, *end = text + len;
     if (len == 0) {
         r.lineno = 1;
-        return fail(&r, NULL, "empty file: expected the header 'looplab-trace 1.1'");
+        return fail(&r, NULL, "empty file: expected the header 'looplab-trace 1.2'");
     }
     int rc = 0;
     bool ended = false;

@@ -23,7 +23,7 @@
 #include "recorder.h"
 
 #define LL_TRACE_MAJOR 1
-#define LL_TRACE_MINOR 1
+#define LL_TRACE_MINOR 2
 
 /* What a trace says about its run (all optional; NULL when absent). */
 typedef struct ll_trace_meta {
