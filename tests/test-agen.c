@@ -3,9 +3,8 @@
  * generator's steps are in the consuming task's trace, asyncio.run's
  * shutdown_asyncgens closes what was left open, and misuse is reported with
  * its line.  Lesson 16 checks the ordinary path against its Python twin. */
-#include "harness.h"
+#include "harness-internal.h"
 
-#include "sched/internal.h"
 
 #define ck_assert_has(hay, needle)                                              \
     ck_assert_msg(strstr((hay), (needle)) != NULL, "expected \"%s\" in:\n%.1500s", (needle), \
@@ -111,11 +110,8 @@ START_TEST(the_generator_runs_inside_the_consuming_task) {
     capture_begin(&out, 1);
     ll_loop_run_until_complete(loop, ll_coro(short_main, ll_none()));
     free(capture_end(&out));
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-    ll__trace_dump(loop, f);
-    fclose(f);
+    char *text = dump_of(loop);
+    size_t len = strlen(text);
     ll_loop_close(loop);
     ck_assert_has(text, "1:Task-1         coro_enter   coro=\"counter\"");
     ck_assert_has(text, "1:Task-1         wait         on=sleep");

@@ -7,11 +7,10 @@
  * a size and queues the rest; errors and cancellation; that a blocking call
  * in a coroutine shows as one long step and fires the slow-step warning
  * (and only then); misuse messages; and that virtual runs are repeatable. */
-#include "harness.h"
+#include "harness-internal.h"
 
 #include <math.h>
 
-#include "sched/internal.h"
 
 #define ck_assert_has(hay, needle)                                              \
     ck_assert_msg(strstr((hay), (needle)) != NULL, "expected \"%s\" in:\n%.1500s", (needle), \
@@ -32,12 +31,8 @@ static char *run(ll_coro_fn main, ll_clock clock, double slow, char **err, char 
     ll_loop_opts o = {.clock = clock, .record = 1, .trace_path = "", .slow_step = slow};
     ll_loop *loop = ll_loop_new(&o);
     ll_value v = ll_loop_run_until_complete(loop, ll_coro(main, ll_none()));
-    char *text = NULL;
-    size_t len = 0;
     if (trace) {
-        FILE *f = open_memstream(&text, &len);
-        ll__trace_dump(loop, f);
-        fclose(f);
+        char *text = dump_of(loop);
         *trace = text;
         /* Check cannot carry a whole trace in a failure message: it is
          * kept here for reading when a test fails. */

@@ -3,9 +3,8 @@
  * Python program in tests/py/sync_*.py, checked three ways as in
  * test-rules.c: against what CPython 3.11 printed, against python3 now, and
  * on the real clock.  Then misuse, tracing and cancellation details. */
-#include "harness.h"
+#include "harness-internal.h"
 
-#include "sched/internal.h"
 
 static double g_scale = 1.0;
 #define S(x) ((x) * g_scale)
@@ -374,11 +373,8 @@ START_TEST(lock_waits_and_hand_over_are_in_the_trace) {
     ll_loop_opts o = {.clock = LL_CLOCK_VIRTUAL, .record = 1, .trace_path = ""};
     ll_loop *loop = ll_loop_new(&o);
     ll_loop_run_until_complete(loop, ll_coro(traced_main, ll_none()));
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-    ll__trace_dump(loop, f);
-    fclose(f);
+    char *text = dump_of(loop);
+    size_t len = strlen(text);
     ll_loop_close(loop);
     ck_assert_has(text, "sync_new     obj=");
     ck_assert_has(text, "kind=lock value=0 name=\"door\"");

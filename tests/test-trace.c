@@ -1,9 +1,8 @@
 /* test-trace.c - what the scheduler records: one event per state change,
  * with loop time, wall time, task and call site; the text dump; streaming to
  * a file; recording switched off. */
-#include "harness.h"
+#include "harness-internal.h"
 
-#include "sched/internal.h"
 
 _Static_assert(sizeof(ll_trace_event) == 48, "events are fixed-size 48-byte records");
 
@@ -169,15 +168,6 @@ START_TEST(recording_off_from_the_environment) {
 END_TEST
 
 /* ---- the text dump ----------------------------------------------------------------- */
-
-static char *dump_of(ll_loop *loop) {
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    ll__trace_dump(loop, f);
-    fclose(f);
-    return buf;
-}
 
 START_TEST(virtual_clock_dumps_are_identical_run_to_run) {
     ll_loop *a = run_open(gather_main, LL_CLOCK_VIRTUAL, 1);

@@ -221,8 +221,8 @@ struct ll_loop {
     int problems;               /* things reported that make close return 1 */
     bool deadlocked;            /* run_once found a deadlock */
     bool check;                 /* LOOPLAB_CHECK=1: record `check` snapshots */
-    int64_t step_t0;            /* loop time when the current step began */
-    int64_t step_w0;            /* wall then (real clock) */
+    int64_t step_blocked;       /* ns this step spent in blocking calls */
+    int64_t step_w0;            /* wall when the step began (recording only) */
     int64_t slow_ns;            /* slow-step threshold, INT64_MAX: off */
     const char *block_file;     /* last blocking call of this step, for the */
     int block_line;             /* slow-step warning */

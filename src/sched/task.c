@@ -203,26 +203,27 @@ static inline void step_begin(ll_loop *loop, ll_task *t) {
     t->state = LL__TASK_RUNNING;
     loop->current = t;
     loop->step_mark = loop->rec.n;
-    loop->step_t0 = loop->now;
-    loop->step_w0 = loop->wall;
     ll__overflow_current = t->ovf;
 }
 
 /* ... and when it ends (t suspended or finished). */
 static inline void step_end(ll_loop *loop, ll_task *t) {
+    /* The slow-step check.  A blocking call counts its time (the only
+     * way loop time moves within a step); on the real clock the step's
+     * wall time counts too, read where it is read anyway (recording). */
+    int64_t d = loop->step_blocked;
     if (LL__REC(loop)) {
         /* One clock read per step: it ends this step and starts the next. */
         loop->wall = ll__step_wall(loop);
         if (loop->rec.n > loop->step_mark && loop->rec.cur)
             loop->rec.cur[-1].wall = loop->wall;
+        if (loop->real && loop->wall - loop->step_w0 > d)
+            d = loop->wall - loop->step_w0;
     }
-    /* The slow-step check: loop time (which a blocking call moves on either
-     * clock), and on the real clock the wall time as well. */
-    int64_t d = loop->now - loop->step_t0;
-    if (loop->real && LL__REC(loop) && loop->wall - loop->step_w0 > d)
-        d = loop->wall - loop->step_w0;
     if (__builtin_expect(d > loop->slow_ns, 0))
         ll__slow_step(loop, t, d);
+    if (__builtin_expect(loop->step_blocked != 0, 0))
+        loop->step_blocked = 0;
     if (t->unguarded && t->stack.map && !ll__stack_canary_ok(&t->stack)) {
         fprintf(stderr,
                 "looplab: stack overflow in task '%s' (id %u): its %zu KiB stack "
@@ -235,6 +236,7 @@ static inline void step_end(ll_loop *loop, ll_task *t) {
 
 static inline void record_run(ll_loop *loop, ll_task *t) {
     if (LL__REC(loop)) {
+        loop->step_w0 = loop->wall;
         ll_trace_event *e = ll__ev(loop, LL_EV_TASK_RUN, t->fut.id, NULL, 0);
         if (e)
             e->aux = (uint32_t)loop->ready.len;

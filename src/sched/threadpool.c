@@ -61,7 +61,6 @@ struct ll__job {
     ll_loop *loop;
     bool real;                /* the loop's clock, read by the worker */
     uint8_t phase;            /* JOB_WAITING .. JOB_ENDED */
-    bool cancelled;           /* cancelled before it started */
 
     ll_blocking_fn fn;
     ll_value arg;
@@ -532,7 +531,6 @@ void ll__job_cancel(ll_future *f) {
     if (p->wait_tail == j)
         p->wait_tail = prev;
     j->phase = JOB_ENDED;
-    j->cancelled = true;
     p->inflight--;
     ll_trace_event *e = rec_job(loop, LL_EV_JOB_END, j);
     if (e)
@@ -647,6 +645,8 @@ void ll__blocking(bool busy, double seconds, const char *file, int line) {
      * The event is recorded as the call begins, saying for how long. */
     loop->block_file = file;
     loop->block_line = line;
+    if (loop->current)
+        loop->step_blocked += ns; /* a task's step: judged when it ends */
     if (LL__REC(loop)) {
         loop->wall = ll__step_wall(loop);
         ll_trace_event *e = ll__ev(loop, LL_EV_BLOCKING, ll__cur_tid(loop), file, line);
