@@ -81,7 +81,20 @@ extern "C" {
     X(QUEUE_FULL, -1013, "QueueFull", "the queue is full")                     \
     X(QUEUE_EMPTY, -1014, "QueueEmpty", "the queue is empty")                 \
     X(EXCEPTION_GROUP, -1015, "ExceptionGroup", "several tasks of a group failed") \
-    X(GENERATOR_EXIT, -1016, "GeneratorExit", "the generator was closed by its consumer")
+    X(GENERATOR_EXIT, -1016, "GeneratorExit", "the generator was closed by its consumer") \
+    X(CONNECTION_REFUSED, -1017, "ConnectionRefusedError",                     \
+      "nothing is listening at that address")                                  \
+    X(CONNECTION_RESET, -1018, "ConnectionResetError",                         \
+      "the connection was closed by the other side")                           \
+    X(INCOMPLETE_READ, -1019, "IncompleteReadError",                           \
+      "the stream ended before the expected bytes arrived")                    \
+    X(LIMIT_OVERRUN, -1020, "LimitOverrunError",                               \
+      "the separator was not found within the buffer's limit")                 \
+    X(SERVER_DISCONNECTED, -1021, "ServerDisconnectedError",                   \
+      "the server closed the connection without a complete response")          \
+    X(BAD_HTTP, -1022, "BadHttpMessage", "the HTTP message is malformed")      \
+    X(CLIENT_PAYLOAD, -1023, "ClientPayloadError",                             \
+      "the response body is shorter than its Content-Length")
 
 typedef enum ll_errno {
 #define LL__ERRNO_ENUM(name, code, pyname, text) LL_E##name = code,
@@ -566,6 +579,187 @@ typedef struct ll_agen ll_agen;
 #define ll_yield(v) ll__yield((v), __FILE__, __LINE__)
 #define ll_aclose(gen) ll__aclose((gen), __FILE__, __LINE__)
 
+
+/* ---- Sockets: TCP streams ------------------------------------------------------
+ * asyncio's streams (open_connection / start_server) on libuv.  One ll_stream
+ * is one TCP connection, Python's reader and writer in one object.  Sockets
+ * need the real clock (ll_loop_opts.clock = LL_CLOCK_REAL, or
+ * LOOPLAB_CLOCK=real): on the virtual clock the calls fail with a
+ * RuntimeError that says so.  Every wait on a socket is recorded as a wait
+ * on `io` with the operation (connect, read, drain...) and the socket's
+ * address, and every byte count that moves is recorded too.
+ *
+ * Calls that can wait return an ll_value: the result, or an error whose
+ * message names the address and libuv's error (ConnectionRefusedError,
+ * ConnectionResetError, IncompleteReadError, TimeoutError, OSError), or
+ * CancelledError.  Streams and servers belong to the loop and are freed
+ * when it closes; a stream's buffers are freed as soon as it is closed. */
+typedef struct ll_stream ll_stream;
+typedef struct ll_server ll_server;
+
+/* `reader, writer = await asyncio.open_connection(host, port)`: host is a
+ * name ("localhost", resolved with getaddrinfo, every address tried in turn)
+ * or a numeric address.  The value's .p is the ll_stream. */
+#define ll_open_connection(host, port)                                         \
+    ll__open_connection((host), (port), __FILE__, __LINE__)
+/* `await reader.read(n)`: waits until at least one byte (or the end) is
+ * there, copies up to n bytes into buf; the value is the count as an
+ * LL_INT, 0 at the end of the stream. */
+#define ll_stream_read(s, buf, n) ll__stream_read((s), (buf), (n), 0, __FILE__, __LINE__)
+/* `await reader.readexactly(n)`: n bytes or IncompleteReadError (the bytes
+ * that did arrive are in buf; the message says how many). */
+#define ll_stream_readexactly(s, buf, n) ll__stream_read((s), (buf), (n), 1, __FILE__, __LINE__)
+/* `await reader.readuntil(sep)`: the bytes up to and including sep, into buf
+ * of `cap` bytes (a NUL is added when there is room); the value is the
+ * length.  LimitOverrunError when sep is not within cap bytes (the data
+ * stays in the stream), IncompleteReadError when the stream ends first. */
+#define ll_stream_readuntil(s, buf, cap, sep)                                  \
+    ll__stream_readuntil((s), (buf), (cap), (sep), __FILE__, __LINE__)
+/* `await reader.readline()`: readuntil "\n". */
+#define ll_stream_readline(s, buf, cap) ll_stream_readuntil((s), (buf), (cap), "\n")
+/* reader.at_eof(): the peer has closed its side and everything was read. */
+bool ll_stream_at_eof(const ll_stream *s);
+/* writer.write(data): never waits; the bytes are copied and sent as the
+ * socket takes them.  0, or the error that already broke the stream. */
+#define ll_stream_write(s, data, n) ll__stream_write((s), (data), (n), __FILE__, __LINE__)
+/* `await writer.drain()`: waits only while more than 64 KiB are waiting to
+ * be sent (asyncio's high-water mark). */
+#define ll_stream_drain(s) ll__stream_drain((s), __FILE__, __LINE__)
+/* writer.write_eof(): no more writes; the peer reads the end of the stream
+ * once what was written has gone. */
+#define ll_stream_write_eof(s) ll__stream_write_eof((s), __FILE__, __LINE__)
+/* writer.close(): sends what is still buffered, then closes.  A task
+ * waiting to read from the stream sees the end of the stream. */
+#define ll_stream_close(s) ll__stream_close((s), __FILE__, __LINE__)
+/* `await writer.wait_closed()` */
+#define ll_stream_wait_closed(s) ll__stream_wait_closed((s), __FILE__, __LINE__)
+/* The peer's address, "127.0.0.1:8080" (writer.get_extra_info('peername')). */
+const char *ll_stream_peer(const ll_stream *s);
+/* For a stream a server accepted: the `data` given to ll_start_server. */
+void *ll_stream_server_data(const ll_stream *s);
+
+/* `server = await asyncio.start_server(handler, host, port)`: listens on
+ * host:port (port 0: the system picks one; ll_server_port says which).
+ * Every connection runs handler(ll_ptr(stream)) as a new task; the stream
+ * is closed when the handler returns.  The value's .p is the ll_server. */
+#define ll_start_server(handler, host, port, data)                             \
+    ll__start_server((handler), #handler, (host), (port), (data), __FILE__, __LINE__)
+int ll_server_port(const ll_server *srv);
+/* server.close(): stops accepting; connections already accepted go on. */
+#define ll_server_close(srv) ll__server_close((srv), __FILE__, __LINE__)
+
+/* ---- HTTP/1.1: a client session and a server ------------------------------------
+ * What aiohttp gives Python programs, on Looplab's streams (so: the real
+ * clock).  Messages are parsed by http-parser.  Plain http:// only: the web
+ * Looplab talks to is local (see the slow web below).
+ *
+ * The client: a session keeps connections open between requests
+ * (keep-alive) and reuses them, with at most `limit` connections at once
+ * (aiohttp's TCPConnector: 100), `limit_per_host` per host (0: no limit);
+ * a request waiting for a free connection waits on a semaphore that shows
+ * in the trace.  Each request has a timeout (TimeoutError).
+ *
+ *     ll_session *session = ll_session_new(NULL);         // aiohttp.ClientSession()
+ *     ll_value r = ll_session_get(session, url);          // session.get(url)
+ *     if (ll_failed(r)) return r;
+ *     ll_response *resp = r.p;                            // resp.status, await resp.text()
+ *     ll_print("%d: %zu characters", resp->status, resp->body_len);
+ *     ll_session_close(session);
+ */
+typedef struct ll_session ll_session;
+typedef struct ll_session_opts {
+    int limit;          /* connections open at once (0: 100) */
+    int limit_per_host; /* per host:port (0: no limit) */
+    double timeout;     /* seconds for each request (0: 300, aiohttp's total) */
+} ll_session_opts;
+
+/* A response, read in full.  Everything stays valid until ll_response_free
+ * or until the session is closed. */
+typedef struct ll_response {
+    int status;                        /* 200 */
+    const char *reason;                /* "OK" */
+    const char *url;                   /* what was asked for */
+    size_t nheaders;
+    const char *const *header_names;   /* as the server sent them */
+    const char *const *header_values;
+    const char *body;                  /* body_len bytes, then a NUL */
+    size_t body_len;
+} ll_response;
+
+#define ll_session_new(opts) ll__session_new((opts), __FILE__, __LINE__)
+/* `await session.get(url)` and the body read: the value's .p is the
+ * ll_response.  Errors: ConnectionRefusedError, TimeoutError,
+ * ServerDisconnectedError (closed before the response was complete),
+ * BadHttpMessage (malformed), ClientPayloadError (body cut short),
+ * ValueError (a bad URL), each naming the URL. */
+#define ll_session_get(session, url) ll__session_get((session), (url), __FILE__, __LINE__)
+/* A header's value by name (any case), or NULL. */
+const char *ll_response_header(const ll_response *r, const char *name);
+void ll_response_free(ll_response *r);
+/* `await session.close()`: closes its connections and frees its
+ * responses.  A session never closed is reported (aiohttp's "Unclosed
+ * client session") and freed when the loop closes. */
+#define ll_session_close(session) ll__session_close((session), __FILE__, __LINE__)
+
+/* The server: routes map a method and a path to a handler, a coroutine
+ * that gets ll_ptr(request) and answers with ll_http_respond.  Each
+ * connection is its own task and handlers run inline in it (so a handler
+ * that sleeps shows as that connection's task sleeping).  A path ending in
+ * '*' matches every path that starts with what comes before it.  No route:
+ * 404.  A handler that fails: 500 with the error.  A request that cannot be
+ * parsed: 400, and the connection is closed; headers over 16 KiB: 431. */
+typedef struct ll_http_server ll_http_server;
+typedef struct ll_http_request {
+    const char *method;                /* "GET" */
+    const char *path;                  /* "/delay/50" (no query) */
+    const char *query;                 /* "size=10" or "" */
+    size_t nheaders;
+    const char *const *header_names;
+    const char *const *header_values;
+    const char *body;                  /* body_len bytes, then a NUL */
+    size_t body_len;
+    const char *peer;                  /* the client's address */
+    void *data;                        /* the server's data */
+    struct ll__http_reply *reply;      /* (internal) */
+} ll_http_request;
+
+#define ll_http_server_new(data) ll__http_server_new((data), __FILE__, __LINE__)
+#define ll_http_route(srv, method, path, handler)                              \
+    ll__http_route((srv), (method), (path), (handler), #handler, __FILE__, __LINE__)
+/* Starts listening (port 0: the system picks; ll_http_server_port says
+ * which).  None, or the error (address in use...). */
+#define ll_http_listen(srv, host, port) ll__http_listen((srv), (host), (port), __FILE__, __LINE__)
+int ll_http_server_port(const ll_http_server *srv);
+/* Stops accepting connections. */
+void ll_http_server_close(ll_http_server *srv);
+/* The answer to a request: status, Content-Type (NULL: text/plain) and a
+ * body of len bytes (copied).  0, or LL_ERUNTIME when it already has one. */
+#define ll_http_respond(req, status, content_type, body, len)                  \
+    ll__http_respond((req), (status), (content_type), (body), (len), __FILE__, __LINE__)
+const char *ll_http_request_header(const ll_http_request *req, const char *name);
+
+/* ---- The slow web ------------------------------------------------------------------
+ * A small local web for lessons and tests, since Looplab has no internet:
+ * pages that answer after a chosen delay, served by the HTTP server above.
+ *     /example  0.3 s, 1256 bytes        /python  0.5 s, 50000 bytes
+ *     /slow     2 s,   2048 bytes        /        0 s, the list of pages
+ *     /delay/MS?size=N   MS milliseconds, N bytes (default 100)
+ * ll_slow_web_start runs it in this process, on a loop of its own in a
+ * background thread (not recorded), and returns its base URL
+ * ("http://127.0.0.1:PORT"); port 0 lets the system pick.  If
+ * LOOPLAB_WEB is set (say to a `looplab serve` in a classroom), that URL is
+ * returned instead and nothing is started.  NULL on failure (the reason is
+ * printed).  ll_slow_web_stop stops it (also done at exit). */
+const char *ll_slow_web_start(int port);
+void ll_slow_web_stop(void);
+/* The page the slow web serves at `path` (NULL when none): its delay and
+ * its body, for servers and checks.  The body is static. */
+bool ll_slow_web_page(const char *path, const char *query, double *delay, const char **body,
+                      size_t *len);
+/* `looplab serve`: serves the slow web on host:port in this thread until
+ * SIGINT/SIGTERM.  Returns 0, or 1 when it could not listen. */
+int ll_slow_web_serve(const char *host, int port);
+
 /* ---- Output and narration ---------------------------------------------------- */
 
 /* print(): writes one line (a newline is added) to standard output and
@@ -638,6 +832,29 @@ ll_agen *ll__agen_new(ll_coro_fn fn, ll_value arg, const char *fn_name, const ch
 bool ll__anext(ll_agen *gen, ll_value *out, const char *file, int line);
 int ll__yield(ll_value v, const char *file, int line);
 int ll__aclose(ll_agen *gen, const char *file, int line);
+ll_value ll__open_connection(const char *host, int port, const char *file, int line);
+ll_value ll__stream_read(ll_stream *s, void *buf, size_t n, int exactly, const char *file,
+                         int line);
+ll_value ll__stream_readuntil(ll_stream *s, void *buf, size_t cap, const char *sep,
+                              const char *file, int line);
+int ll__stream_write(ll_stream *s, const void *data, size_t n, const char *file, int line);
+ll_value ll__stream_drain(ll_stream *s, const char *file, int line);
+int ll__stream_write_eof(ll_stream *s, const char *file, int line);
+void ll__stream_close(ll_stream *s, const char *file, int line);
+ll_value ll__stream_wait_closed(ll_stream *s, const char *file, int line);
+ll_value ll__start_server(ll_coro_fn handler, const char *handler_name, const char *host, int port,
+                          void *data, const char *file, int line);
+void ll__server_close(ll_server *srv, const char *file, int line);
+ll_session *ll__session_new(const ll_session_opts *opts, const char *file, int line);
+ll_value ll__session_get(ll_session *session, const char *url, const char *file, int line);
+void ll__session_close(ll_session *session, const char *file, int line);
+ll_http_server *ll__http_server_new(void *data, const char *file, int line);
+int ll__http_route(ll_http_server *srv, const char *method, const char *path, ll_coro_fn handler,
+                   const char *handler_name, const char *file, int line);
+ll_value ll__http_listen(ll_http_server *srv, const char *host, int port, const char *file,
+                         int line);
+int ll__http_respond(ll_http_request *req, int status, const char *content_type, const void *body,
+                     size_t len, const char *file, int line);
 
 #ifdef __cplusplus
 }

@@ -102,7 +102,7 @@ START_TEST(run_lesson_prints_output_then_trace) {
     result r = sh("'%s' run 1", LL_CLI);
     ck_assert_int_eq(r.code, 0);
     ck_assert_has(r.out, "Results: [2, 4]\n\n--- trace of lesson 01-hello-gather ---\n"
-                         "looplab-trace 1.2\n");
+                         "looplab-trace 1.3\n");
     ck_assert_has(r.out, "run_end      how=closed");
     ck_assert_str_eq(r.err, "");
     result_free(&r);

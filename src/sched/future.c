@@ -38,6 +38,7 @@ static void queue_cb(ll_future *f, const ll__donecb *cb) {
             ll_trace_event *e = ll__ev(loop, LL_EV_TASK_READY, t->fut.id, NULL, 0);
             if (e) {
                 e->sub = f->kind == LL__FK_SLEEP          ? LL_REASON_SLEEP_DONE
+                         : f->kind == LL__FK_IO && f->state != LL__FUT_CANCELLED ? LL_REASON_IO
                          : f->state == LL__FUT_CANCELLED ? LL_REASON_CANCELLED
                          : f->magic == LL__MAGIC_TASK     ? LL_REASON_TASK_DONE
                                                           : LL_REASON_FUTURE_DONE;
@@ -59,7 +60,8 @@ void ll__future_complete(ll_future *f, ll__fut_state state, ll_value v) {
     ll_loop *loop = f->loop;
     f->state = (uint8_t)state;
     f->result = v;
-    if (LL__REC(loop) && f->kind != LL__FK_TASK && f->kind != LL__FK_SLEEP) {
+    if (LL__REC(loop) && f->kind != LL__FK_TASK && f->kind != LL__FK_SLEEP &&
+        f->kind != LL__FK_IO) {
         ll_trace_event *e = ll__ev(loop, LL_EV_FUT_DONE, ll__cur_tid(loop), NULL, 0);
         if (e) {
             e->obj = f->id;

@@ -56,7 +56,8 @@ typedef enum ll__fut_kind {
     LL__FK_TASK,
     LL__FK_GATHER,
     LL__FK_SLEEP,
-    LL__FK_JOB    /* ll_to_thread: a job on the thread pool (threadpool.c) */
+    LL__FK_JOB,   /* ll_to_thread: a job on the thread pool (threadpool.c) */
+    LL__FK_IO     /* a wait on a socket (src/io/stream.c) */
 } ll__fut_kind;
 
 typedef struct ll__ready ll__ready;
@@ -228,6 +229,7 @@ struct ll_loop {
     int block_line;             /* slow-step warning */
     ll__pool *pool;             /* thread-pool jobs, made at the first one */
     struct ll_agen *agens;      /* async generators made on this loop */
+    struct ll__io *io;          /* sockets, servers and sessions (src/io) */
     void *uv;                   /* uv_loop_t* for the real clock */
     void *uv_timer;             /* uv_timer_t* used to wake the poll */
     ll_loop *prev_current;      /* the thread's current loop before this one */
@@ -318,6 +320,9 @@ void ll__task_free(ll_loop *loop, ll_task *t);
  * message when there is no running task. */
 ll_value ll__wait_future(ll_future *f, ll_wait_kind kind, const char *what, const char *file,
                          int line);
+/* Suspends the running task on a socket's waiter future f (wait kind io,
+ * `op` an ll_io_op). */
+ll_value ll__wait_io(ll_future *f, unsigned op, const char *what, const char *file, int line);
 /* The loop time a call_later/call_at handle is due at. */
 double ll__handle_when(const ll_handle *h);
 /* sync.c: "the lock 'door' (#3), acquire at FILE:LINE" for a deadlock report. */
@@ -325,6 +330,9 @@ void ll__sync_describe(const ll_loop *loop, uint32_t id, ll_wait_kind kind, cons
                        int line, char *buf, size_t n);
 /* sync.c: frees the loop's primitives at close. */
 void ll__sync_free_all(ll_loop *loop);
+/* Frees what this thread keeps for reuse (a thread that ran a loop calls it
+ * before it ends). */
+void ll__thread_release(void);
 /* Gives a coroutine object's memory back for reuse. */
 void ll__coro_release(ll_coro *c);
 /* Frees the memory of every task of the loop (after ll__task_free). */
@@ -369,6 +377,12 @@ void ll__slow_step(ll_loop *loop, ll_task *t, int64_t ns);
 void ll__agen_shutdown(ll_loop *loop, const char *file, int line);
 /* Frees every generator's memory at loop close. */
 void ll__agen_free_all(ll_loop *loop);
+
+/* ---- src/io/stream.c ---- */
+/* At loop close: closes every socket and server still open, frees them. */
+void ll__io_shutdown(ll_loop *loop);
+/* "socket #7 (127.0.0.1:8080)" for a deadlock report. */
+void ll__io_describe(const ll_loop *loop, uint32_t id, char *buf, size_t n);
 
 /* ---- dump.c ---- */
 void ll__trace_dump(const ll_loop *loop, FILE *out);

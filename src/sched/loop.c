@@ -527,6 +527,8 @@ static void report_deadlock(ll_loop *loop) {
             snprintf(what, sizeof what, "nothing (not started)");
         else if (w->magic == LL__MAGIC_TASK)
             snprintf(what, sizeof what, "task '%s'", ((const ll_task *)w)->name);
+        else if (t->wait_kind == LL_WAIT_IO)
+            ll__io_describe(loop, w->id, what, sizeof what);
         else if (t->wait_kind >= LL_WAIT_LOCK)
             ll__sync_describe(loop, w->id, (ll_wait_kind)t->wait_kind, w->file, w->line, what,
                               sizeof what);
@@ -892,6 +894,7 @@ int ll_loop_close(ll_loop *loop) {
                      ll_err_name(f->result.err), ll_errmsg(f->result));
     ll__coro_sweep(loop);
     ll__pool_shutdown(loop);
+    ll__io_shutdown(loop);
     if (LL__REC(loop)) {
         ll_trace_event *e = ll__ev(loop, LL_EV_LOOP_STOP, 0, NULL, 0);
         if (e)

@@ -39,6 +39,15 @@ void ll__coro_release(ll_coro *c) {
     nspare_coros++;
 }
 
+void ll__thread_release(void) {
+    while (spare_coros) {
+        ll_coro *n = spare_coros->next;
+        free(spare_coros);
+        spare_coros = n;
+    }
+    nspare_coros = 0;
+}
+
 ll_coro *ll__coro_new(ll_coro_fn fn, ll_value arg, const char *fn_name, const char *file,
                       int line) {
     if (!fn) {
@@ -559,7 +568,7 @@ static ll_value cancelled_value(void) {
 
 /* Suspends t until f is done and returns what the await evaluates to. */
 static ll_value wait_on(ll_loop *loop, ll_task *t, ll_future *f, ll_wait_kind kind,
-                        int64_t deadline, const char *file, int line) {
+                        int64_t deadline, uint32_t op, const char *file, int line) {
     if (ll__future_add_cb(f, ll__task_wakeup, t, NULL, t->fut.id) != 0)
         return ll_raise(LL_ENOMEM, "no memory to wait on a future");
     t->waiter = f;
@@ -571,6 +580,7 @@ static ll_value wait_on(ll_loop *loop, ll_task *t, ll_future *f, ll_wait_kind ki
             e->sub = (uint16_t)kind;
             e->obj = f->id;
             e->val = deadline;
+            e->aux = op;
         }
     }
     /* A task that cancelled itself while running cancels what it now awaits
@@ -611,7 +621,14 @@ ll_value ll__wait_future(ll_future *f, ll_wait_kind kind, const char *what, cons
     ll_task *t = need_task(what, file, line);
     if (!t)
         return ll_raise(LL_ERUNTIME, "%s outside a task", what);
-    return wait_on(t->fut.loop, t, f, kind, -1, file, line);
+    return wait_on(t->fut.loop, t, f, kind, -1, 0, file, line);
+}
+
+ll_value ll__wait_io(ll_future *f, unsigned op, const char *what, const char *file, int line) {
+    ll_task *t = need_task(what, file, line);
+    if (!t)
+        return ll_raise(LL_ERUNTIME, "%s outside a task", what);
+    return wait_on(t->fut.loop, t, f, LL_WAIT_IO, -1, op, file, line);
 }
 
 ll_value ll__await(void *aw, const char *file, int line) {
@@ -648,7 +665,7 @@ ll_value ll__await(void *aw, const char *file, int line) {
                         : f->kind == LL__FK_GATHER ? LL_WAIT_GATHER
                         : f->kind == LL__FK_JOB    ? LL_WAIT_JOB
                                                    : LL_WAIT_FUTURE;
-    return wait_on(loop, t, f, kind, -1, file, line);
+    return wait_on(loop, t, f, kind, -1, 0, file, line);
 }
 
 static void sleep_timer_cb(ll_loop *loop, const ll__ready *e) {
@@ -707,7 +724,7 @@ int ll__sleep(double seconds, const char *file, int line) {
     double ns = seconds * 1e9;
     int64_t when = ns >= 9.2e18 ? INT64_MAX : loop->now + (int64_t)llround(ns);
     ll__timer_arm(loop, tm, when);
-    ll_value v = wait_on(loop, t, f, LL_WAIT_SLEEP, when, file, line);
+    ll_value v = wait_on(loop, t, f, LL_WAIT_SLEEP, when, 0, file, line);
     ll__timer_cancel(loop, tm);
     ll__future_free_cbs(f);
     f->magic = 0; /* not a future any more */

@@ -53,7 +53,11 @@
                           "sub=outcome (0 result, 1 error, 2 cancelled), str=repr") \
     X(AGEN_YIELD, "yield", "task, obj=generator id, str=repr of the value yielded")   \
     X(BLOCKING, "blocking", "task, val=how long the thread was blocked (ns), aux=1 busy " \
-                      "(CPU-bound) / 0 sleeping; a blocking call on the loop's thread")
+                      "(CPU-bound) / 0 sleeping; a blocking call on the loop's thread") \
+    X(IO_NEW, "io_new", "obj=socket id, sub=role (client, server, listener), task=owner, " \
+                        "str=address (the peer; a listener's own address)")      \
+    X(IO, "io", "obj=socket id, sub=operation, task=who (0: the loop), val=bytes, " \
+                "str=detail (an error's message)")
 
 typedef enum ll_event_kind {
 #define LL__EV_ENUM(name, str, doc) LL_EV_##name,
@@ -76,7 +80,8 @@ typedef enum ll_event_kind {
     X(DONE_CALLBACK, "done_callback") /* a future's done callback */           \
     X(GATHER, "gather")            /* gather's bookkeeping callback */         \
     X(STOP, "stop")                /* run_until_complete's stop callback */     \
-    X(JOB_DONE, "job_done")        /* a worker thread finished a job */
+    X(JOB_DONE, "job_done")        /* a worker thread finished a job */        \
+    X(IO, "io")                    /* a socket is ready (data, connected...) */
 
 typedef enum ll_reason {
 #define LL__REASON_ENUM(name, str) LL_REASON_##name,
@@ -94,6 +99,7 @@ typedef enum ll_reason {
     X(TASK, "task")         /* another task: obj is its id */                  \
     X(GATHER, "gather")     /* a gather of several awaitables */         \
     X(JOB, "job")           /* to_thread: a job on the thread pool */  \
+    X(IO, "io")             /* a socket: obj is the socket, aux the operation */ \
     X(LOCK, "lock")         /* Lock.acquire: obj is the lock */              \
     X(EVENT, "event")       /* Event.wait */                                 \
     X(SEMAPHORE, "semaphore") /* Semaphore.acquire */                        \
@@ -156,6 +162,43 @@ typedef enum ll_sync_kind {
     X(JOIN, "join")             /* join returned: all items processed */        \
     X(GIVE_UP, "give_up")       /* a waiter left the queue, cancelled */
 
+/* Socket roles (io_new) and operations (io events, and the `op` of a wait on
+ * a socket). */
+#define LL_IO_ROLE_MAP(X)                                                      \
+    X(CLIENT, "client")         /* made by open_connection */                  \
+    X(SERVER, "server")         /* accepted by a server */                     \
+    X(LISTENER, "listener")     /* a listening server socket */
+
+typedef enum ll_io_role {
+#define LL__IO_ROLE_ENUM(name, str) LL_IO_ROLE_##name,
+    LL_IO_ROLE_MAP(LL__IO_ROLE_ENUM)
+#undef LL__IO_ROLE_ENUM
+    LL_IO_ROLE__COUNT
+} ll_io_role;
+
+#define LL_IO_OP_MAP(X)                                                        \
+    X(NONE, "none")                                                            \
+    X(RESOLVE, "resolve")       /* name resolution (getaddrinfo) */             \
+    X(CONNECT, "connect")       /* connecting: begun, or waited for */          \
+    X(CONNECTED, "connected")                                                  \
+    X(LISTEN, "listen")                                                        \
+    X(ACCEPT, "accept")         /* a listener accepted a connection */          \
+    X(READ, "read")             /* bytes arrived (val), or a wait for them */   \
+    X(WRITE, "write")           /* bytes handed to the socket (val) */          \
+    X(DRAIN, "drain")           /* a wait for the write buffer to empty */      \
+    X(EOF, "eof")               /* the peer closed its side */                  \
+    X(SHUTDOWN, "shutdown")     /* our side is closed for writing */            \
+    X(CLOSE, "close")                                                          \
+    X(CLOSED, "closed")         /* the handle is gone (wait_closed) */          \
+    X(ERROR, "error")           /* str is libuv's error */
+
+typedef enum ll_io_op {
+#define LL__IO_OP_ENUM(name, str) LL_IO_OP_##name,
+    LL_IO_OP_MAP(LL__IO_OP_ENUM)
+#undef LL__IO_OP_ENUM
+    LL_IO_OP__COUNT
+} ll_io_op;
+
 typedef enum ll_sync_op {
 #define LL__SYNC_OP_ENUM(name, str) LL_SYNC_OP_##name,
     LL_SYNC_OP_MAP(LL__SYNC_OP_ENUM)
@@ -185,5 +228,7 @@ const char *ll_wait_kind_name(unsigned wait);
 const char *ll_warn_kind_name(unsigned warn);
 const char *ll_sync_kind_name(unsigned kind);
 const char *ll_sync_op_name(unsigned op);
+const char *ll_io_role_name(unsigned role);
+const char *ll_io_op_name(unsigned op);
 
 #endif

@@ -59,6 +59,24 @@ const char *ll_sync_op_name(unsigned op) {
     return op < LL_SYNC_OP__COUNT ? names[op] : "unknown";
 }
 
+const char *ll_io_role_name(unsigned role) {
+    static const char *const names[] = {
+#define LL__IO_ROLE_NAME(name, str) str,
+        LL_IO_ROLE_MAP(LL__IO_ROLE_NAME)
+#undef LL__IO_ROLE_NAME
+    };
+    return role < LL_IO_ROLE__COUNT ? names[role] : "unknown";
+}
+
+const char *ll_io_op_name(unsigned op) {
+    static const char *const names[] = {
+#define LL__IO_OP_NAME(name, str) str,
+        LL_IO_OP_MAP(LL__IO_OP_NAME)
+#undef LL__IO_OP_NAME
+    };
+    return op < LL_IO_OP__COUNT ? names[op] : "unknown";
+}
+
 void ll__rec_init(ll__recorder *r, bool on) {
     memset(r, 0, sizeof *r);
     r->on = on;

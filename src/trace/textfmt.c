@@ -36,6 +36,7 @@ static const fspec sp_run[] = {{"behind", S_AUX, T_U32, ALWAYS}, END_SPEC};
 static const fspec sp_wait[] = {{"on", S_SUB, T_WAIT, ALWAYS},
                                 {"obj", S_OBJ, T_U32, ALWAYS},
                                 {"until", S_VAL, T_TIMEOPT, 0},
+                                {"op", S_AUX, T_IOOP, 0},
                                 END_SPEC};
 static const fspec sp_done[] = {{"result", S_STR, T_STR, ALWAYS}, END_SPEC};
 static const fspec sp_failed[] = {{"error", S_AUX, T_ERR, ALWAYS},
@@ -100,6 +101,15 @@ static const fspec sp_text_job[] = {{"text", S_STR, T_STR, ALWAYS},
 static const fspec sp_yield[] = {{"gen", S_OBJ, T_U32, ALWAYS},
                                  {"value", S_STR, T_STR, ALWAYS},
                                  END_SPEC};
+static const fspec sp_io_new[] = {{"sock", S_OBJ, T_U32, ALWAYS},
+                                  {"role", S_SUB, T_IOROLE, ALWAYS},
+                                  {"addr", S_STR, T_STR, ALWAYS},
+                                  END_SPEC};
+static const fspec sp_io[] = {{"sock", S_OBJ, T_U32, ALWAYS},
+                              {"op", S_SUB, T_IOOP, ALWAYS},
+                              {"bytes", S_VAL, T_I64, 0},
+                              {"detail", S_STR, T_STR, 0},
+                              END_SPEC};
 static const fspec sp_run_end[] = {{"how", S_SUB, T_HOW, ALWAYS},
                                    {"code", S_VAL, T_I64, 0},
                                    {"detail", S_STR, T_STR, 0},
@@ -134,6 +144,8 @@ const fspec *ll__fields_of(unsigned kind) {
     case LL_EV_JOB_END: return sp_job_end;
     case LL_EV_BLOCKING: return sp_blocking;
     case LL_EV_AGEN_YIELD: return sp_yield;
+    case LL_EV_IO_NEW: return sp_io_new;
+    case LL_EV_IO: return sp_io;
     case LL_EV_WARN: return sp_warn;
     case LL_EV_RUN_END: return sp_run_end;
     case LL_EV_SYNC_NEW: return sp_sync_new;
@@ -144,7 +156,7 @@ const fspec *ll__fields_of(unsigned kind) {
 }
 
 static const char *const raw_keys[S__N] = {"_sub", "_obj", "_aux", "_val", "_str"};
-static const char *const futkind_names[] = {"future", "task", "gather", "sleep", "job"};
+static const char *const futkind_names[] = {"future", "task", "gather", "sleep", "job", "io"};
 static const char *const outcome_names[] = {"result", "error", "cancelled"};
 static const char *const how_names[] = {"closed", "exited", "signal", "timeout", "lost"};
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
@@ -380,6 +392,8 @@ const char *ll__field_enum_name(unsigned type, int64_t v) {
     case T_ERR: return err_name(-(int)v);
     case T_SYNCKIND: return v >= 0 && v < LL_SYNC__COUNT ? ll_sync_kind_name((unsigned)v) : NULL;
     case T_SYNCOP: return v >= 0 && v < LL_SYNC_OP__COUNT ? ll_sync_op_name((unsigned)v) : NULL;
+    case T_IOROLE: return v >= 0 && v < LL_IO_ROLE__COUNT ? ll_io_role_name((unsigned)v) : NULL;
+    case T_IOOP: return v >= 0 && v < LL_IO_OP__COUNT ? ll_io_op_name((unsigned)v) : NULL;
     default: return NULL;
     }
 }
@@ -539,8 +553,8 @@ int ll__tw_begin(ll__tw *w, int fd, FILE *file, const ll_trace_meta *meta, bool 
     w->buf = malloc(w->cap);
     if (!w->buf)
         return -1;
-    _Static_assert(LL_TRACE_MAJOR == 1 && LL_TRACE_MINOR == 2, "the header below says 1.2");
-    puts_(w, "looplab-trace 1.2\n");
+    _Static_assert(LL_TRACE_MAJOR == 1 && LL_TRACE_MINOR == 3, "the header below says 1.3");
+    puts_(w, "looplab-trace 1.3\n");
     if (meta) {
         put_meta(w, "program", meta->program);
         put_meta(w, "lesson", meta->lesson);
@@ -856,6 +870,16 @@ static int read_enum(rd *r, unsigned type, int64_t *out) {
             if (token_is(s, n, ll_sync_op_name(i)))
                 return *out = i, 0;
         return fail(r, at, "unknown operation '%.*s'", (int)n, s);
+    case T_IOROLE:
+        for (unsigned i = 0; i < LL_IO_ROLE__COUNT; i++)
+            if (token_is(s, n, ll_io_role_name(i)))
+                return *out = i, 0;
+        return fail(r, at, "unknown socket role '%.*s'", (int)n, s);
+    case T_IOOP:
+        for (unsigned i = 0; i < LL_IO_OP__COUNT; i++)
+            if (token_is(s, n, ll_io_op_name(i)))
+                return *out = i, 0;
+        return fail(r, at, "unknown socket operation '%.*s'", (int)n, s);
     case T_ERR: {
         int c = err_code(s, n);
         if (!c)

@@ -23,7 +23,7 @@
 #include "recorder.h"
 
 #define LL_TRACE_MAJOR 1
-#define LL_TRACE_MINOR 2
+#define LL_TRACE_MINOR 3
 
 /* What a trace says about its run (all optional; NULL when absent). */
 typedef struct ll_trace_meta {
@@ -55,6 +55,8 @@ enum ftype {
     T_HOW,     /* how a run ended */
     T_SYNCKIND, /* LL_SYNC_KIND_MAP name */
     T_SYNCOP,  /* LL_SYNC_OP_MAP name */
+    T_IOROLE,  /* LL_IO_ROLE_MAP name */
+    T_IOOP,    /* LL_IO_OP_MAP name */
 };
 #define ALWAYS 1 /* written even when zero */
 

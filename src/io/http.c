@@ -1,0 +1,902 @@
+/* http.c - HTTP/1.1 on Looplab's streams: a client session (aiohttp's
+ * ClientSession) and a server with routes to coroutine handlers.
+ *
+ * Parsing is http-parser's (the parser Node.js used before llhttp): the
+ * bytes are fed to it straight from the stream's buffer, and it is paused
+ * at the end of each message so that a pipelined next message stays in the
+ * buffer for the next round.  Both sides read whole messages into one
+ * growable buffer: headers as "name\0value\0" pairs, then the body. */
+#include "io.h"
+
+#include <http_parser.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+enum {
+    MAX_HEADER_BYTES = 16 * 1024,     /* request line / status line + headers */
+    MAX_BODY_BYTES = 64 * 1024 * 1024 /* a response or request body */
+};
+
+/* ---- reading one message ------------------------------------------------- */
+
+typedef struct msg {
+    http_parser p;
+    char *buf;            /* line, then name\0value\0..., NUL-terminated */
+    size_t len, cap;
+    size_t line_len;      /* the URL (request) or reason (response) */
+    size_t *offs;         /* per header: name offset, value offset */
+    size_t nh, ncap;
+    int last;             /* 0 nothing yet, 1 in a name, 2 in a value */
+    size_t header_bytes;
+    char *body;
+    size_t blen, bcap;
+    bool headers_done, complete, too_big, body_too_big;
+} msg;
+
+static int grow(char **p, size_t *cap, size_t need) {
+    if (need <= *cap)
+        return 0;
+    size_t c = *cap ? *cap : 256;
+    while (c < need)
+        c *= 2;
+    char *n = realloc(*p, c);
+    if (!n)
+        return -1;
+    *p = n;
+    *cap = c;
+    return 0;
+}
+
+static int put(msg *m, const char *at, size_t n) {
+    if (grow(&m->buf, &m->cap, m->len + n + 1) != 0)
+        return -1;
+    memcpy(m->buf + m->len, at, n);
+    m->len += n;
+    return 0;
+}
+
+static int count_header(msg *m, size_t n) {
+    m->header_bytes += n;
+    if (m->header_bytes > MAX_HEADER_BYTES) {
+        m->too_big = true;
+        return -1;
+    }
+    return 0;
+}
+
+static int on_line(http_parser *p, const char *at, size_t n) {
+    msg *m = p->data;
+    if (count_header(m, n) || put(m, at, n))
+        return -1;
+    m->line_len += n;
+    return 0;
+}
+
+static int on_field(http_parser *p, const char *at, size_t n) {
+    msg *m = p->data;
+    if (count_header(m, n))
+        return -1;
+    if (m->last != 1) {
+        if (put(m, "", 1)) /* ends the line or the previous value */
+            return -1;
+        if (m->nh == m->ncap) {
+            size_t nc = m->ncap ? m->ncap * 2 : 16;
+            size_t *no = realloc(m->offs, nc * 2 * sizeof *no);
+            if (!no)
+                return -1;
+            m->offs = no;
+            m->ncap = nc;
+        }
+        m->offs[2 * m->nh] = m->len;
+        m->offs[2 * m->nh + 1] = 0;
+        m->nh++;
+        m->last = 1;
+    }
+    return put(m, at, n);
+}
+
+static int on_value(http_parser *p, const char *at, size_t n) {
+    msg *m = p->data;
+    if (count_header(m, n) || !m->nh)
+        return -1;
+    if (m->last != 2) {
+        if (put(m, "", 1))
+            return -1;
+        m->offs[2 * m->nh - 1] = m->len;
+        m->last = 2;
+    }
+    return put(m, at, n);
+}
+
+static int on_headers_complete(http_parser *p) {
+    msg *m = p->data;
+    if (put(m, "", 1))
+        return -1;
+    m->headers_done = true;
+    if (p->content_length != ULLONG_MAX && p->content_length > MAX_BODY_BYTES) {
+        m->body_too_big = true;
+        return -1;
+    }
+    return 0;
+}
+
+static int on_body(http_parser *p, const char *at, size_t n) {
+    msg *m = p->data;
+    if (m->blen + n > MAX_BODY_BYTES) {
+        m->body_too_big = true;
+        return -1;
+    }
+    if (grow(&m->body, &m->bcap, m->blen + n + 1) != 0)
+        return -1;
+    memcpy(m->body + m->blen, at, n);
+    m->blen += n;
+    return 0;
+}
+
+static int on_complete(http_parser *p) {
+    msg *m = p->data;
+    m->complete = true;
+    http_parser_pause(p, 1);
+    return 0;
+}
+
+static const http_parser_settings settings = {
+    .on_url = on_line,
+    .on_status = on_line,
+    .on_header_field = on_field,
+    .on_header_value = on_value,
+    .on_headers_complete = on_headers_complete,
+    .on_body = on_body,
+    .on_message_complete = on_complete,
+};
+
+static void msg_reset(msg *m, enum http_parser_type type) {
+    http_parser_init(&m->p, type);
+    m->p.data = m;
+    m->len = m->line_len = m->nh = m->header_bytes = m->blen = 0;
+    m->last = 0;
+    m->headers_done = m->complete = m->too_big = m->body_too_big = false;
+}
+
+static void msg_free(msg *m) {
+    free(m->buf);
+    free(m->offs);
+    free(m->body);
+    memset(m, 0, sizeof *m);
+}
+
+/* How reading a message ended. */
+typedef enum { RD_OK, RD_EOF_BEFORE, RD_EOF_HEADERS, RD_EOF_BODY, RD_BAD, RD_TOO_BIG,
+               RD_BODY_TOO_BIG, RD_FAILED } rd_status;
+
+/* Reads one message from s into m.  RD_FAILED: *err holds the stream's
+ * error (or CancelledError). */
+static rd_status read_msg(ll_stream *s, msg *m, enum http_parser_type type, ll_value *err,
+                          const char *file, int line) {
+    msg_reset(m, type);
+    bool any = false;
+    for (;;) {
+        size_t n;
+        const char *p = ll__stream_peek(s, &n);
+        if (n) {
+            any = true;
+            size_t used = http_parser_execute(&m->p, &settings, p, n);
+            enum http_errno e = HTTP_PARSER_ERRNO(&m->p);
+            if (e == HPE_PAUSED) {
+                ll__stream_consume(s, used);
+                http_parser_pause(&m->p, 0);
+                return RD_OK;
+            }
+            if (e != HPE_OK)
+                return m->too_big ? RD_TOO_BIG : m->body_too_big ? RD_BODY_TOO_BIG : RD_BAD;
+            ll__stream_consume(s, used);
+            if (m->complete)
+                return RD_OK;
+        }
+        bool ended;
+        ll_value v = ll__stream_more(s, &ended, file, line);
+        if (ll_failed(v)) {
+            *err = v;
+            return RD_FAILED;
+        }
+        if (ended) {
+            if (!any)
+                return RD_EOF_BEFORE;
+            /* The end of the stream ends a body without a length. */
+            http_parser_execute(&m->p, &settings, NULL, 0);
+            if (m->complete)
+                return RD_OK;
+            return m->headers_done ? RD_EOF_BODY : RD_EOF_HEADERS;
+        }
+    }
+}
+
+static const char *find_header(size_t n, const char *const *names, const char *const *values,
+                               const char *name) {
+    for (size_t i = 0; i < n; i++)
+        if (strcasecmp(names[i], name) == 0)
+            return values[i];
+    return NULL;
+}
+
+/* Lays a parsed message out in one block after `head` bytes: the header
+ * arrays, the strings, the body.  Fills names/values/line/body. */
+static char *msg_pack(const msg *m, size_t head, const char ***names, const char ***values,
+                      const char **line, const char **body) {
+    size_t arrays = 2 * m->nh * sizeof(char *);
+    char *blk = malloc(head + arrays + m->len + 1 + m->blen + 1);
+    if (!blk)
+        return NULL;
+    memset(blk, 0, head);
+    const char **nm = (const char **)(blk + head);
+    const char **vl = nm + m->nh;
+    char *strs = blk + head + arrays;
+    memcpy(strs, m->buf ? m->buf : "", m->len);
+    strs[m->len] = '\0';
+    strs[m->line_len] = '\0';
+    for (size_t i = 0; i < m->nh; i++) {
+        nm[i] = strs + m->offs[2 * i];
+        vl[i] = m->offs[2 * i + 1] ? strs + m->offs[2 * i + 1] : "";
+    }
+    char *b = strs + m->len + 1;
+    if (m->blen)
+        memcpy(b, m->body, m->blen);
+    b[m->blen] = '\0';
+    *names = nm;
+    *values = vl;
+    *line = strs;
+    *body = b;
+    return blk;
+}
+
+/* ---- the client session ----------------------------------------------------- */
+
+typedef struct conn {
+    ll_stream *s;
+    struct conn *next;
+} conn;
+
+typedef struct host {
+    char key[96];               /* "127.0.0.1:8080" */
+    char name[80];
+    int port;
+    ll_semaphore *sem;          /* limit_per_host, or NULL */
+    conn *idle;                 /* open connections nobody uses now */
+    struct host *next;
+} host;
+
+typedef struct resp_node {
+    struct resp_node *prev, *next;
+    struct ll_session *ss;      /* whose list it is on */
+    ll_response r;              /* must be last: the packed block follows */
+} resp_node;
+
+struct ll_session {
+    uint32_t magic;
+    bool closed;
+    ll_loop *loop;
+    ll_semaphore *sem;          /* limit */
+    int limit_per_host;
+    double timeout;
+    host *hosts;
+    resp_node *resps;           /* responses not yet freed */
+    void *closer;               /* the loop's at-close entry */
+    const char *file;
+    int line;
+};
+
+enum { MAGIC_SESSION = 0x4c4c5345, MAGIC_HTTP_SERVER = 0x4c4c4853 };
+
+static void session_free(ll_session *ss) {
+    for (host *h = ss->hosts; h;) {
+        for (conn *c = h->idle; c;) {
+            conn *n = c->next;
+            ll_stream_close(c->s);
+            free(c);
+            c = n;
+        }
+        host *n = h->next;
+        free(h);
+        h = n;
+    }
+    while (ss->resps) {
+        resp_node *n = ss->resps->next;
+        free(ss->resps);
+        ss->resps = n;
+    }
+    ss->magic = 0;
+    free(ss);
+}
+
+static void session_at_close(void *arg) {
+    ll_session *ss = arg;
+    ll__warn(ss->loop, LL_WARN_MISUSE, ss->file, ss->line,
+             "Unclosed client session: the session created here was never closed "
+             "(call ll_session_close)");
+    session_free(ss);
+}
+
+ll_session *ll__session_new(const ll_session_opts *opts, const char *file, int line) {
+    ll_loop *loop = ll__running_loop ? ll__running_loop : ll__current_loop;
+    if (!loop) {
+        ll__misuse(NULL, file, line, "RuntimeError: ll_session_new() outside an event loop");
+        return NULL;
+    }
+    ll_session *ss = calloc(1, sizeof *ss);
+    if (!ss)
+        return NULL;
+    ss->magic = MAGIC_SESSION;
+    ss->loop = loop;
+    ss->file = file;
+    ss->line = line;
+    int limit = opts && opts->limit > 0 ? opts->limit : 100;
+    ss->limit_per_host = opts && opts->limit_per_host > 0 ? opts->limit_per_host : 0;
+    ss->timeout = opts && opts->timeout > 0 ? opts->timeout : 300.0;
+    ss->sem = ll__semaphore_new(limit, false, "connections", file, line);
+    ss->closer = ll__io_at_close(loop, session_at_close, ss);
+    if (!ss->sem || !ss->closer) {
+        ll__io_forget(loop, ss->closer);
+        free(ss);
+        return NULL;
+    }
+    return ss;
+}
+
+static bool check_session(ll_session *ss, const char *what, const char *file, int line) {
+    if (!ss || ss->magic != MAGIC_SESSION) {
+        ll__misuse(ll__running_loop, file, line, "TypeError: %s needs a session made by "
+                   "ll_session_new (got %s)", what, ss ? "something else" : "NULL");
+        return false;
+    }
+    if (ss->closed) {
+        ll__misuse(ss->loop, file, line, "RuntimeError: %s on a closed session (created at "
+                   "%s:%d)", what, ss->file, ss->line);
+        return false;
+    }
+    return true;
+}
+
+void ll__session_close(ll_session *ss, const char *file, int line) {
+    if (!check_session(ss, "ll_session_close()", file, line))
+        return;
+    ll__io_forget(ss->loop, ss->closer);
+    session_free(ss);
+}
+
+/* Splits an http:// URL.  0, or -1 with *why set. */
+static int split_url(const char *url, char *hostbuf, size_t hostcap, int *port, const char **path,
+                     const char **why) {
+    struct http_parser_url u;
+    http_parser_url_init(&u);
+    if (http_parser_parse_url(url, strlen(url), 0, &u) != 0) {
+        *why = "not a URL";
+        return -1;
+    }
+    if (!(u.field_set & (1 << UF_SCHEMA)) || !(u.field_set & (1 << UF_HOST))) {
+        *why = "an absolute http:// URL is needed";
+        return -1;
+    }
+    const char *scheme = url + u.field_data[UF_SCHEMA].off;
+    size_t slen = u.field_data[UF_SCHEMA].len;
+    if (slen == 5 && strncasecmp(scheme, "https", 5) == 0) {
+        *why = "https is not supported: Looplab speaks plain HTTP to its local web";
+        return -1;
+    }
+    if (slen != 4 || strncasecmp(scheme, "http", 4) != 0) {
+        *why = "only http:// URLs are supported";
+        return -1;
+    }
+    size_t hl = u.field_data[UF_HOST].len;
+    if (hl + 1 > hostcap) {
+        *why = "the host name is too long";
+        return -1;
+    }
+    memcpy(hostbuf, url + u.field_data[UF_HOST].off, hl);
+    hostbuf[hl] = '\0';
+    *port = (u.field_set & (1 << UF_PORT)) ? u.port : 80;
+    *path = (u.field_set & (1 << UF_PATH)) ? url + u.field_data[UF_PATH].off : "/";
+    return 0;
+}
+
+static host *host_of(ll_session *ss, const char *name, int port, const char *file, int line) {
+    char key[96];
+    snprintf(key, sizeof key, "%s:%d", name, port);
+    for (host *h = ss->hosts; h; h = h->next)
+        if (strcmp(h->key, key) == 0)
+            return h;
+    host *h = calloc(1, sizeof *h);
+    if (!h)
+        return NULL;
+    snprintf(h->key, sizeof h->key, "%s", key);
+    snprintf(h->name, sizeof h->name, "%s", name);
+    h->port = port;
+    if (ss->limit_per_host)
+        h->sem = ll__semaphore_new(ss->limit_per_host, false, h->key, file, line);
+    h->next = ss->hosts;
+    ss->hosts = h;
+    return h;
+}
+
+static ll_value exchange_read(ll_session *ss, ll_stream *s, msg *m, const char *url, bool reused,
+                              bool *fresh_fail, bool *keep, const char *file, int line);
+
+/* One exchange on connection c: the response, or an error.  *fresh_fail is
+ * set when a reused connection turned out to be closed before any byte of
+ * the response came (worth one retry on a new connection). */
+static ll_value exchange(ll_session *ss, host *h, ll_stream *s, const char *url, const char *path,
+                         bool reused, bool *fresh_fail, bool *keep, const char *file, int line) {
+    char req[2048];
+    int n = snprintf(req, sizeof req,
+                     "GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: looplab/" LL_VERSION_STRING
+                     "\r\nAccept: */*\r\n\r\n",
+                     path, h->key);
+    if (n < 0 || (size_t)n >= sizeof req)
+        return ll_raise(LL_EVALUE, "the URL %s is too long", url);
+    int rc = ll__stream_write(s, req, (size_t)n, file, line);
+    if (rc) {
+        *fresh_fail = reused;
+        return ll_raise(rc, "sending the request for %s failed", url);
+    }
+    msg mm = {0}, *m = &mm;
+    ll_value v = exchange_read(ss, s, m, url, reused, fresh_fail, keep, file, line);
+    msg_free(m);
+    return v;
+}
+
+static ll_value exchange_read(ll_session *ss, ll_stream *s, msg *m, const char *url, bool reused,
+                              bool *fresh_fail, bool *keep, const char *file, int line) {
+    ll_value err = ll_none();
+    rd_status st = read_msg(s, m, HTTP_RESPONSE, &err, file, line);
+    *keep = false;
+    switch (st) {
+    case RD_OK: break;
+    case RD_FAILED:
+        if (reused && !ll_is_cancelled(err))
+            *fresh_fail = true;
+        return err;
+    case RD_EOF_BEFORE:
+        *fresh_fail = reused;
+        return ll_raise(LL_ESERVER_DISCONNECTED,
+                        "Server disconnected: %s closed the connection before answering %s",
+                        ll_stream_peer(s), url);
+    case RD_EOF_HEADERS:
+        return ll_raise(LL_ESERVER_DISCONNECTED,
+                        "Server disconnected in the middle of the headers of %s", url);
+    case RD_EOF_BODY:
+        return ll_raise(LL_ECLIENT_PAYLOAD,
+                        "Response payload is not completed: %s ended after %zu of %llu bytes",
+                        url, m->blen, (unsigned long long)(m->blen + m->p.content_length));
+    case RD_TOO_BIG:
+        return ll_raise(LL_EBAD_HTTP, "Got more than %d bytes of headers from %s",
+                        MAX_HEADER_BYTES, url);
+    case RD_BODY_TOO_BIG:
+        return ll_raise(LL_EBAD_HTTP, "the body of %s is larger than %d bytes", url,
+                        MAX_BODY_BYTES);
+    case RD_BAD: {
+        enum http_errno e = HTTP_PARSER_ERRNO(&m->p);
+        return ll_raise(LL_EBAD_HTTP, "malformed response from %s for %s: %s [%s]",
+                        ll_stream_peer(s), url, http_errno_description(e), http_errno_name(e));
+    }
+    }
+    *keep = http_should_keep_alive(&m->p);
+    const char **names, **values;
+    const char *line_s, *body;
+    size_t head = offsetof(resp_node, r) + sizeof(ll_response);
+    size_t ulen = strlen(url) + 1;
+    char *blk = msg_pack(m, head + ulen, &names, &values, &line_s, &body);
+    if (!blk)
+        return ll_raise(LL_ENOMEM, "no memory for the response of %s", url);
+    resp_node *rn = (resp_node *)blk;
+    char *ucopy = blk + head;
+    memcpy(ucopy, url, ulen);
+    rn->r.status = m->p.status_code;
+    rn->r.reason = line_s;
+    rn->r.url = ucopy;
+    rn->r.nheaders = m->nh;
+    rn->r.header_names = names;
+    rn->r.header_values = values;
+    rn->r.body = body;
+    rn->r.body_len = m->blen;
+    rn->ss = ss;
+    rn->next = ss->resps;
+    if (rn->next)
+        rn->next->prev = rn;
+    ss->resps = rn;
+    return ll_ptr(&rn->r);
+}
+
+static ll_value get_body(ll_session *ss, const char *url, const char *file, int line) {
+    char name[80];
+    int port;
+    const char *path, *why;
+    if (split_url(url, name, sizeof name, &port, &path, &why) != 0) {
+        ll__misuse(ss->loop, file, line, "ValueError: ll_session_get(\"%s\"): %s", url, why);
+        return ll_raise(LL_EVALUE, "%s: %s", url, why);
+    }
+    host *h = host_of(ss, name, port, file, line);
+    if (!h)
+        return ll_raise(LL_ENOMEM, "no memory");
+    int rc = ll__semaphore_acquire(ss->sem, file, line);
+    if (rc)
+        return ll_raise(rc, "%s", "");
+    if (h->sem && (rc = ll__semaphore_acquire(h->sem, file, line)) != 0) {
+        ll__semaphore_release(ss->sem, file, line);
+        return ll_raise(rc, "%s", "");
+    }
+    ll_value v = ll_none();
+    for (int attempt = 0; attempt < 2; attempt++) {
+        bool reused = false;
+        ll_stream *s;
+        if (h->idle) {
+            conn *c = h->idle;
+            h->idle = c->next;
+            s = c->s;
+            free(c);
+            reused = true;
+        } else {
+            ll_value cv = ll__open_connection(h->name, h->port, file, line);
+            if (ll_failed(cv)) {
+                v = cv;
+                break;
+            }
+            s = cv.p;
+        }
+        bool fresh_fail = false, keep = false;
+        v = exchange(ss, h, s, url, path, reused, &fresh_fail, &keep, file, line);
+        if (!ll_failed(v) && keep) {
+            conn *c = malloc(sizeof *c);
+            if (c) {
+                c->s = s;
+                c->next = h->idle;
+                h->idle = c;
+            } else {
+                ll_stream_close(s);
+            }
+        } else {
+            ll_stream_close(s);
+        }
+        if (!fresh_fail)
+            break;
+    }
+    if (h->sem)
+        ll__semaphore_release(h->sem, file, line);
+    ll__semaphore_release(ss->sem, file, line);
+    return v;
+}
+
+ll_value ll__session_get(ll_session *ss, const char *url, const char *file, int line) {
+    if (!check_session(ss, "ll_session_get()", file, line))
+        return ll_raise(LL_ETYPE, "ll_session_get() needs an open session");
+    if (!url) {
+        ll__misuse(ss->loop, file, line, "ValueError: ll_session_get() of a NULL URL");
+        return ll_raise(LL_EVALUE, "NULL URL");
+    }
+    ll_timeout *to = ll__timeout_enter(ss->timeout, false, file, line);
+    ll_value v = get_body(ss, url, file, line);
+    v = ll__timeout_exit(to, v, file, line);
+    if (ll_failed(v) && v.err == LL_ETIMEOUT)
+        return ll_raise(LL_ETIMEOUT, "GET %s took longer than the session's timeout (%g s)", url,
+                        ss->timeout);
+    return v;
+}
+
+const char *ll_response_header(const ll_response *r, const char *name) {
+    if (!r || !name)
+        return NULL;
+    return find_header(r->nheaders, r->header_names, r->header_values, name);
+}
+
+void ll_response_free(ll_response *r) {
+    if (!r)
+        return;
+    resp_node *rn = (resp_node *)((char *)r - offsetof(resp_node, r));
+    if (rn->prev)
+        rn->prev->next = rn->next;
+    else if (rn->ss)
+        rn->ss->resps = rn->next;
+    if (rn->next)
+        rn->next->prev = rn->prev;
+    free(rn);
+}
+
+/* ---- the server ------------------------------------------------------------------ */
+
+typedef struct route {
+    char method[16];
+    char *path;
+    size_t plen;
+    bool prefix;
+    ll_coro_fn fn;
+    const char *fn_name;
+    const char *file;
+    int line;
+} route;
+
+struct ll_http_server {
+    uint32_t magic;
+    ll_loop *loop;
+    void *data;
+    route *routes;
+    size_t nroutes;
+    ll_server *listener;
+    void *closer;
+    const char *file;           /* where it listens: the site of its waits */
+    int line;
+    uint64_t served;
+};
+
+typedef struct ll__http_reply {
+    int status;
+    const char *ctype;
+    char *body;
+    size_t len;
+    bool set;
+} http_reply;
+
+static void http_server_free(void *arg) {
+    ll_http_server *srv = arg;
+    for (size_t i = 0; i < srv->nroutes; i++)
+        free(srv->routes[i].path);
+    free(srv->routes);
+    srv->magic = 0;
+    free(srv);
+}
+
+ll_http_server *ll__http_server_new(void *data, const char *file, int line) {
+    ll_loop *loop = ll__running_loop ? ll__running_loop : ll__current_loop;
+    if (!loop) {
+        ll__misuse(NULL, file, line, "RuntimeError: ll_http_server_new() outside an event loop");
+        return NULL;
+    }
+    ll_http_server *srv = calloc(1, sizeof *srv);
+    if (!srv)
+        return NULL;
+    srv->magic = MAGIC_HTTP_SERVER;
+    srv->loop = loop;
+    srv->data = data;
+    srv->closer = ll__io_at_close(loop, http_server_free, srv);
+    if (!srv->closer) {
+        free(srv);
+        return NULL;
+    }
+    return srv;
+}
+
+int ll__http_route(ll_http_server *srv, const char *method, const char *path, ll_coro_fn handler,
+                   const char *handler_name, const char *file, int line) {
+    if (!srv || srv->magic != MAGIC_HTTP_SERVER || !method || !path || !handler ||
+        strlen(method) >= sizeof srv->routes[0].method || path[0] != '/') {
+        ll__misuse(ll__running_loop, file, line,
+                   "ValueError: ll_http_route() needs a server, a method, a path starting "
+                   "with '/' and a handler");
+        return LL_EVALUE;
+    }
+    route *nr = realloc(srv->routes, (srv->nroutes + 1) * sizeof *nr);
+    if (!nr)
+        return LL_ENOMEM;
+    srv->routes = nr;
+    route *r = &nr[srv->nroutes];
+    memset(r, 0, sizeof *r);
+    snprintf(r->method, sizeof r->method, "%s", method);
+    r->path = strdup(path);
+    if (!r->path)
+        return LL_ENOMEM;
+    r->plen = strlen(path);
+    if (r->plen && path[r->plen - 1] == '*') {
+        r->prefix = true;
+        r->plen--;
+    }
+    r->fn = handler;
+    r->fn_name = handler_name;
+    r->file = file;
+    r->line = line;
+    srv->nroutes++;
+    return 0;
+}
+
+static const char *status_text(int status) {
+    const char *s = http_status_str((enum http_status)status);
+    return s && strcmp(s, "<unknown>") != 0 ? s : "Unknown";
+}
+
+int ll__http_respond(ll_http_request *req, int status, const char *content_type, const void *body,
+                     size_t len, const char *file, int line) {
+    if (!req || !req->reply) {
+        ll__misuse(ll__running_loop, file, line, "TypeError: ll_http_respond() needs the "
+                   "request its handler was given");
+        return LL_ETYPE;
+    }
+    http_reply *rp = req->reply;
+    if (rp->set) {
+        ll__misuse(ll__running_loop, file, line,
+                   "RuntimeError: a second response to %s %s (a request gets one response)",
+                   req->method, req->path);
+        return LL_ERUNTIME;
+    }
+    if (status < 100 || status > 999) {
+        ll__misuse(ll__running_loop, file, line, "ValueError: HTTP status %d is not 100..999",
+                   status);
+        return LL_EVALUE;
+    }
+    rp->body = malloc(len + 1);
+    if (!rp->body)
+        return LL_ENOMEM;
+    if (len)
+        memcpy(rp->body, body, len);
+    rp->len = len;
+    rp->status = status;
+    rp->ctype = content_type ? content_type : "text/plain; charset=utf-8";
+    rp->set = true;
+    return 0;
+}
+
+const char *ll_http_request_header(const ll_http_request *req, const char *name) {
+    if (!req || !name)
+        return NULL;
+    return find_header(req->nheaders, req->header_names, req->header_values, name);
+}
+
+static void send_reply(ll_stream *s, int status, const char *ctype, const char *body, size_t len,
+                       bool keep) {
+    char head[512];
+    int n = snprintf(head, sizeof head,
+                     "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+                     "Server: looplab/" LL_VERSION_STRING "\r\nConnection: %s\r\n\r\n",
+                     status, status_text(status), ctype, len, keep ? "keep-alive" : "close");
+    if (n < 0 || (size_t)n >= sizeof head)
+        return;
+    if (len && len <= 16384) {
+        /* One write for small answers: one packet, one io event. */
+        char *all = malloc((size_t)n + len);
+        if (all) {
+            memcpy(all, head, (size_t)n);
+            memcpy(all + n, body, len);
+            ll_stream_write(s, all, (size_t)n + len);
+            free(all);
+            return;
+        }
+    }
+    ll_stream_write(s, head, (size_t)n);
+    if (len)
+        ll_stream_write(s, body, len);
+}
+
+static const route *match(const ll_http_server *srv, const char *method, const char *path,
+                          bool *path_known) {
+    *path_known = false;
+    for (size_t i = 0; i < srv->nroutes; i++) {
+        const route *r = &srv->routes[i];
+        bool ok = r->prefix ? strncmp(path, r->path, r->plen) == 0 : strcmp(path, r->path) == 0;
+        if (!ok)
+            continue;
+        *path_known = true;
+        if (strcmp(r->method, method) == 0 || strcmp(r->method, "*") == 0)
+            return r;
+    }
+    return NULL;
+}
+
+/* The task of one connection: requests in turn, while the client keeps the
+ * connection alive. */
+static ll_value http_conn(ll_value arg) {
+    ll_stream *s = arg.p;
+    ll_http_server *srv = ll_stream_server_data(s);
+    msg m = {0};
+    ll_value result = ll_none();
+    for (;;) {
+        ll_value err = ll_none();
+        rd_status st = read_msg(s, &m, HTTP_REQUEST, &err, srv->file, srv->line);
+        if (st == RD_EOF_BEFORE || st == RD_EOF_HEADERS || st == RD_EOF_BODY)
+            break; /* the client went away */
+        if (st == RD_FAILED) {
+            if (ll_is_cancelled(err))
+                result = err;
+            break;
+        }
+        if (st == RD_BAD || st == RD_TOO_BIG || st == RD_BODY_TOO_BIG) {
+            char why[200];
+            int code = st == RD_TOO_BIG ? 431 : st == RD_BODY_TOO_BIG ? 413 : 400;
+            enum http_errno e = HTTP_PARSER_ERRNO(&m.p);
+            int n = snprintf(why, sizeof why, "%d %s: %s\n", code, status_text(code),
+                             st == RD_BAD ? http_errno_description(e)
+                             : st == RD_TOO_BIG ? "the request's headers are too long"
+                                                : "the request's body is too large");
+            send_reply(s, code, NULL, why, (size_t)n, false);
+            break;
+        }
+        const char **names, **values;
+        const char *url, *body;
+        char *blk = msg_pack(&m, 0, &names, &values, &url, &body);
+        if (!blk)
+            break;
+        /* Split the target into path and query. */
+        char *q = strchr((char *)url, '?');
+        if (q)
+            *q++ = '\0';
+        http_reply rp = {0};
+        ll_http_request req = {
+            .method = http_method_str((enum http_method)m.p.method),
+            .path = url,
+            .query = q ? q : "",
+            .nheaders = m.nh,
+            .header_names = names,
+            .header_values = values,
+            .body = body,
+            .body_len = m.blen,
+            .peer = ll_stream_peer(s),
+            .data = srv->data,
+            .reply = &rp,
+        };
+        bool keep = http_should_keep_alive(&m.p);
+        bool known;
+        const route *r = match(srv, req.method, req.path, &known);
+        if (!r) {
+            char msg404[300];
+            int n = snprintf(msg404, sizeof msg404, "%s: %s %.200s\n",
+                             known ? "405 Method Not Allowed" : "404 Not Found", req.method,
+                             req.path);
+            send_reply(s, known ? 405 : 404, NULL, msg404, (size_t)n, keep);
+        } else {
+            ll_coro *c = ll__coro_new(r->fn, ll_ptr(&req), r->fn_name, r->file, r->line);
+            ll_value v = c ? ll__await(c, r->file, r->line) : ll_raise(LL_ENOMEM, "no memory");
+            if (ll_is_cancelled(v)) {
+                free(rp.body);
+                free(blk);
+                result = v;
+                break;
+            }
+            if (ll_failed(v) && !rp.set) {
+                char m500[400];
+                int n = snprintf(m500, sizeof m500, "500 Internal Server Error: %s\n",
+                                 ll_repr(v));
+                send_reply(s, 500, NULL, m500, (size_t)n, keep);
+            } else if (!rp.set) {
+                static const char none[] = "500 Internal Server Error: the handler gave no "
+                                           "response\n";
+                send_reply(s, 500, NULL, none, sizeof none - 1, keep);
+            } else {
+                send_reply(s, rp.status, rp.ctype, rp.body, rp.len, keep);
+            }
+        }
+        free(rp.body);
+        free(blk);
+        srv->served++;
+        ll_value d = ll__stream_drain(s, srv->file, srv->line);
+        if (ll_failed(d) || !keep) {
+            if (ll_is_cancelled(d))
+                result = d;
+            break;
+        }
+    }
+    msg_free(&m);
+    return result;
+}
+
+ll_value ll__http_listen(ll_http_server *srv, const char *host, int port, const char *file,
+                         int line) {
+    if (!srv || srv->magic != MAGIC_HTTP_SERVER) {
+        ll__misuse(ll__running_loop, file, line, "TypeError: ll_http_listen() needs a server "
+                   "made by ll_http_server_new");
+        return ll_raise(LL_ETYPE, "not an HTTP server");
+    }
+    srv->file = file;
+    srv->line = line;
+    ll_value v = ll__start_server(http_conn, "http_conn", host, port, srv, file, line);
+    if (ll_failed(v))
+        return v;
+    srv->listener = v.p;
+    return ll_none();
+}
+
+int ll_http_server_port(const ll_http_server *srv) {
+    return srv && srv->magic == MAGIC_HTTP_SERVER && srv->listener ? ll_server_port(srv->listener)
+                                                                  : -1;
+}
+
+void ll_http_server_close(ll_http_server *srv) {
+    if (srv && srv->magic == MAGIC_HTTP_SERVER && srv->listener)
+        ll__server_close(srv->listener, __FILE__, __LINE__);
+}
