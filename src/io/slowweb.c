@@ -244,15 +244,11 @@ static void run_web(web *w) {
     o.record = -1;
     o.slow_step = -1;
     o.program = "slow web";
-    ll_loop *loop = ll_loop_new(&o);
-    if (!loop) {
-        announce(w, -1, "out of memory");
-        return;
-    }
-    ll_loop_run_until_complete(loop, ll_coro(web_main, ll_ptr(w)));
+    /* ll_run, as asyncio.run: connections still open at the end are
+     * cancelled and finish before the loop closes. */
+    ll_run_opts(ll_coro(web_main, ll_ptr(w)), &o);
     if (!w->started)
         announce(w, -1, "the server stopped before it started");
-    ll_loop_close(loop);
 }
 
 /* The background server of this process. */

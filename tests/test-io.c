@@ -1,0 +1,661 @@
+/* test-io.c - real I/O: TCP streams, the HTTP client session and server,
+ * and the slow web, all on 127.0.0.1 with ports the system picks.
+ *
+ * Checked: bytes go both ways and every wait shows in the trace as a wait
+ * on `io` with its operation; readexactly / readuntil errors; refused
+ * connections and the virtual clock give clear errors naming the call site;
+ * concurrent GETs overlap, connections are reused, the session's limit
+ * queues requests, timeouts fire; misbehaving servers (closing mid-answer,
+ * a malformed status line, endless headers, a short body, no answer) give
+ * the right error; a server survives garbage, endless headers and clients
+ * that vanish, and answers 404 / 500; and 10 000 clients at once are all
+ * answered (in a second process for the server, as the fds of both ends
+ * would not fit one process's limit). */
+#include "harness-internal.h"
+
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#define LL_TEST_VALGRIND 1
+#endif
+#endif
+
+#define ck_assert_has(hay, needle)                                              \
+    ck_assert_msg(strstr((hay), (needle)) != NULL, "expected \"%s\" in:\n%.3000s", (needle), \
+                  (hay))
+
+static size_t count(const char *hay, const char *needle) {
+    size_t n = 0;
+    for (const char *p = hay; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+        n++;
+    return n;
+}
+
+/* Runs main on a fresh real-clock loop; returns stdout, and the trace and
+ * stderr when asked. */
+static char *run_clock(ll_coro_fn main, ll_clock clock, char **err, char **trace) {
+    capture out, e;
+    capture_begin(&out, 1);
+    capture_begin(&e, 2);
+    ll_loop_opts o = {.clock = clock, .record = 1, .trace_path = "", .slow_step = -1};
+    ll_loop *loop = ll_loop_new(&o);
+    ll_loop_run_until_complete(loop, ll_coro(main, ll_none()));
+    if (trace) {
+        *trace = dump_of(loop);
+        FILE *keep = fopen("/tmp/looplab-test-io-last.trace", "w");
+        if (keep) {
+            fputs(*trace, keep);
+            fclose(keep);
+        }
+    }
+    ll_loop_close(loop);
+    char *es = capture_end(&e);
+    char *os = capture_end(&out);
+    if (err)
+        *err = es;
+    else
+        free(es);
+    return os;
+}
+static char *run(ll_coro_fn main, char **err, char **trace) {
+    return run_clock(main, LL_CLOCK_REAL, err, trace);
+}
+
+/* ---- streams ----------------------------------------------------------------- */
+
+static ll_value echo_handler(ll_value arg) {
+    ll_stream *s = arg.p;
+    char line[256];
+    for (;;) {
+        ll_value n = ll_stream_readline(s, line, sizeof line);
+        if (ll_failed(n))
+            return ll_none(); /* the client went away */
+        ll_stream_write(s, line, (size_t)n.i);
+        LL_TRY(ll_stream_drain(s));
+    }
+}
+
+static ll_value echo_main(ll_value arg) {
+    (void)arg;
+    ll_value sv = ll_start_server(echo_handler, "127.0.0.1", 0, NULL);
+    if (ll_failed(sv))
+        return sv;
+    ll_value c = ll_open_connection("localhost", ll_server_port(sv.p));
+    if (ll_failed(c)) {
+        ll_print("connect: %s", ll_repr(c));
+        return c;
+    }
+    ll_stream *s = c.p;
+    char buf[64];
+    for (int i = 0; i < 3; i++) {
+        char msg[32];
+        int n = snprintf(msg, sizeof msg, "line %d\n", i);
+        ll_stream_write(s, msg, (size_t)n);
+        ll_value r = ll_stream_readline(s, buf, sizeof buf);
+        ll_print("echo %s: %s", ll_repr(r), buf);
+    }
+    ll_stream_close(s);
+    LL_TRY(ll_stream_wait_closed(s));
+    ll_server_close(sv.p);
+    return ll_none();
+}
+
+START_TEST(bytes_go_both_ways_and_every_wait_is_recorded) {
+    char *trace;
+    char *out = run(echo_main, NULL, &trace);
+    ck_assert_str_eq(out, "echo 7: line 0\n\necho 7: line 1\n\necho 7: line 2\n\n");
+    ck_assert_has(trace, "role=listener addr=\"127.0.0.1:");
+    ck_assert_has(trace, "role=client addr=\"localhost:");
+    ck_assert_has(trace, "role=server addr=\"127.0.0.1:");
+    ck_assert_has(trace, "on=io obj=");
+    ck_assert_has(trace, "op=resolve");
+    ck_assert_has(trace, "op=connect at=");
+    ck_assert_has(trace, "op=read at=");
+    ck_assert_has(trace, "op=read bytes=7");
+    ck_assert_has(trace, "op=write bytes=7");
+    ck_assert_has(trace, "reason=io");
+    ck_assert_has(trace, "op=closed");
+    /* The server's task ends when the client goes: nothing left pending. */
+    ck_assert_has(trace, "op=eof");
+    free(trace);
+    free(out);
+}
+END_TEST
+
+static ll_value short_handler(ll_value arg) {
+    ll_stream *s = arg.p;
+    ll_stream_write(s, "abcdef\nxyz", 10);
+    return ll_none(); /* the stream is closed when the handler returns */
+}
+
+static ll_value short_main(ll_value arg) {
+    (void)arg;
+    ll_value sv = ll_start_server(short_handler, "127.0.0.1", 0, NULL);
+    if (ll_failed(sv))
+        return sv;
+    ll_stream *s = ll_open_connection("127.0.0.1", ll_server_port(sv.p)).p;
+    char buf[16] = {0};
+    ll_value r = ll_stream_readuntil(s, buf, 4, "\n");
+    ll_print("small buffer: %s", ll_repr(r));
+    r = ll_stream_readuntil(s, buf, sizeof buf, "\n");
+    ll_print("line: %s %s", ll_repr(r), buf);
+    r = ll_stream_readexactly(s, buf, 5);
+    ll_print("exactly: %s", ll_repr(r));
+    r = ll_stream_read(s, buf, sizeof buf);
+    ll_print("after the end: %s at_eof=%d", ll_repr(r), ll_stream_at_eof(s));
+    ll_stream_close(s);
+    ll_server_close(sv.p);
+    return ll_none();
+}
+
+START_TEST(reading_past_the_end_and_over_the_limit) {
+    char *out = run(short_main, NULL, NULL);
+    ck_assert_has(out, "small buffer: LimitOverrunError(");
+    ck_assert_has(out, "line: 7 abcdef\n");
+    ck_assert_has(out, "exactly: IncompleteReadError('3 bytes read on a total of 5 expected "
+                       "bytes from 127.0.0.1:");
+    ck_assert_has(out, "after the end: 0 at_eof=1");
+    free(out);
+}
+END_TEST
+
+static ll_value refused_main(ll_value arg) {
+    (void)arg;
+    /* A port that was just free: listen, note it, close. */
+    ll_value sv = ll_start_server(echo_handler, "127.0.0.1", 0, NULL);
+    int port = ll_server_port(sv.p);
+    ll_server_close(sv.p);
+    LL_TRY(ll_sleep(0.01));
+    ll_value r = ll_open_connection("127.0.0.1", port);
+    ll_print("%s %s", ll_err_name(ll_errcode(r)), ll_errmsg(r));
+    r = ll_open_connection("127.0.0.1", 0);
+    ll_print("port 0: %s", ll_err_name(ll_errcode(r)));
+    r = ll_open_connection("no-such-host.invalid", 80);
+    ll_print("bad name: %s", ll_err_name(ll_errcode(r)));
+    return ll_none();
+}
+
+START_TEST(a_refused_connection_names_the_address) {
+    char *err;
+    char *out = run(refused_main, &err, NULL);
+    ck_assert_has(out, "ConnectionRefusedError cannot connect to 127.0.0.1:");
+    ck_assert_has(out, "connection refused [ECONNREFUSED]");
+    ck_assert_has(out, "port 0: ValueError");
+    ck_assert_has(out, "bad name: OSError");
+    ck_assert_has(err, "test-io.c:");
+    ck_assert_has(err, "the port must be 1 to 65535");
+    free(err);
+    free(out);
+}
+END_TEST
+
+static ll_value virtual_main(ll_value arg) {
+    (void)arg;
+    ll_value r = ll_open_connection("127.0.0.1", 80);
+    ll_print("%s", ll_err_name(ll_errcode(r)));
+    return ll_none();
+}
+
+START_TEST(sockets_on_the_virtual_clock_say_what_to_do) {
+    char *err;
+    char *out = run_clock(virtual_main, LL_CLOCK_VIRTUAL, &err, NULL);
+    ck_assert_str_eq(out, "RuntimeError\n");
+    ck_assert_has(err, "test-io.c:");
+    ck_assert_has(err, "needs the real clock");
+    ck_assert_has(err, "LOOPLAB_CLOCK=real");
+    free(err);
+    free(out);
+}
+END_TEST
+
+static ll_value closed_write_main(ll_value arg) {
+    (void)arg;
+    ll_value sv = ll_start_server(echo_handler, "127.0.0.1", 0, NULL);
+    ll_stream *s = ll_open_connection("127.0.0.1", ll_server_port(sv.p)).p;
+    ll_stream_close(s);
+    int rc = ll_stream_write(s, "x", 1);
+    ll_print("write after close: %s", ll_err_name(rc));
+    rc = ll_stream_write(NULL, "x", 1);
+    ll_print("write to NULL: %s", ll_err_name(rc));
+    ll_server_close(sv.p);
+    return ll_none();
+}
+
+START_TEST(writing_to_a_closed_stream_is_reported) {
+    char *err;
+    char *out = run(closed_write_main, &err, NULL);
+    ck_assert_has(out, "write after close: RuntimeError");
+    ck_assert_has(out, "write to NULL: TypeError");
+    ck_assert_has(err, "test-io.c:");
+    ck_assert_has(err, "after it was closed");
+    free(err);
+    free(out);
+}
+END_TEST
+
+/* ---- the HTTP client and the slow web ---------------------------------------------- */
+
+static const char *web;
+static ll_session *session;
+
+static ll_value fetch(ll_value path) {
+    char url[256];
+    snprintf(url, sizeof url, "%s%s", web, path.s);
+    ll_value r = ll_session_get(session, url);
+    if (ll_failed(r))
+        return r;
+    ll_response *resp = r.p;
+    return ll_int(resp->status * 1000000 + (int64_t)resp->body_len);
+}
+
+static ll_value gather_main(ll_value arg) {
+    (void)arg;
+    web = ll_slow_web_start(0);
+    ck_assert_ptr_nonnull(web);
+    session = ll_session_new(NULL);
+    double t0 = ll_time();
+    ll_value r = ll_await(ll_gather(ll_coro(fetch, ll_str("/delay/200?size=10")),
+                                    ll_coro(fetch, ll_str("/delay/250?size=20")),
+                                    ll_coro(fetch, ll_str("/example"))));
+    double took = ll_time() - t0;
+    ll_print("%s", ll_repr(r));
+    ll_print("overlapped: %d", took < 0.29 + 0.2);
+    ll_print("not instant: %d", took >= 0.29);
+    ll_session_close(session);
+    return ll_none();
+}
+
+START_TEST(concurrent_gets_overlap) {
+    char *trace;
+    char *out = run(gather_main, NULL, &trace);
+    ck_assert_str_eq(out, "[200000010, 200000020, 200001256]\noverlapped: 1\nnot instant: 1\n");
+    /* Three tasks each parked on its own socket at the same time. */
+    ck_assert_uint_eq(count(trace, "role=client"), 3);
+    ck_assert_has(trace, "sync_new");
+    ck_assert_has(trace, "name=\"connections\"");
+    free(trace);
+    free(out);
+}
+END_TEST
+
+static ll_value reuse_main(ll_value arg) {
+    (void)arg;
+    web = ll_slow_web_start(0);
+    session = ll_session_new(NULL);
+    for (int i = 0; i < 5; i++) {
+        ll_value r = fetch(ll_str("/delay/0?size=3"));
+        ll_print("%s", ll_repr(r));
+    }
+    ll_session_close(session);
+    return ll_none();
+}
+
+START_TEST(a_session_reuses_its_connection) {
+    char *trace;
+    char *out = run(reuse_main, NULL, &trace);
+    ck_assert_uint_eq(count(out, "200000003\n"), 5);
+    ck_assert_uint_eq(count(trace, "role=client"), 1);
+    free(trace);
+    free(out);
+}
+END_TEST
+
+static ll_value limit_main(ll_value arg) {
+    (void)arg;
+    web = ll_slow_web_start(0);
+    session = ll_session_new(&(ll_session_opts){.limit = 2});
+    double t0 = ll_time();
+    ll_value r = ll_await(ll_gather(ll_coro(fetch, ll_str("/delay/150")),
+                                    ll_coro(fetch, ll_str("/delay/150")),
+                                    ll_coro(fetch, ll_str("/delay/150")),
+                                    ll_coro(fetch, ll_str("/delay/150"))));
+    double took = ll_time() - t0;
+    ll_print("%s two rounds: %d", ll_repr(r), took >= 0.29);
+    ll_session_close(session);
+    return ll_none();
+}
+
+START_TEST(the_session_limit_queues_requests) {
+    char *trace;
+    char *out = run(limit_main, NULL, &trace);
+    ck_assert_str_eq(out, "[200000100, 200000100, 200000100, 200000100] two rounds: 1\n");
+    ck_assert_has(trace, "on=semaphore");
+    ck_assert_uint_eq(count(trace, "op=block"), 2);
+    free(trace);
+    free(out);
+}
+END_TEST
+
+static ll_value timeout_main(ll_value arg) {
+    (void)arg;
+    web = ll_slow_web_start(0);
+    session = ll_session_new(&(ll_session_opts){.timeout = 0.1});
+    ll_value r = fetch(ll_str("/delay/2000"));
+    ll_print("%s", ll_repr(r));
+    r = fetch(ll_str("/delay/0"));
+    ll_print("next: %s", ll_repr(r));
+    ll_session_close(session);
+    return ll_none();
+}
+
+START_TEST(a_request_times_out) {
+    char *out = run(timeout_main, NULL, NULL);
+    ck_assert_has(out, "TimeoutError(\"GET http://127.0.0.1:");
+    ck_assert_has(out, "/delay/2000 took longer than the session's timeout (0.1 s)\")");
+    ck_assert_has(out, "next: 200000100\n");
+    free(out);
+}
+END_TEST
+
+/* Servers that misbehave, one per path of the first request line. */
+static ll_value bad_server(ll_value arg) {
+    ll_stream *s = arg.p;
+    char line[512];
+    ll_value n = ll_stream_readline(s, line, sizeof line);
+    if (ll_failed(n))
+        return ll_none();
+    char rest[4096];
+    while (ll_stream_readline(s, rest, sizeof rest).i > 2) /* the headers */
+        ;
+    if (strstr(line, "/short")) {
+        const char *r = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789";
+        ll_stream_write(s, r, strlen(r));
+    } else if (strstr(line, "/status")) {
+        const char *r = "HTTP/1.1 abc OK\r\nContent-Length: 0\r\n\r\n";
+        ll_stream_write(s, r, strlen(r));
+    } else if (strstr(line, "/headers")) {
+        const char *r = "HTTP/1.1 200 OK\r\nX-Long: ";
+        ll_stream_write(s, r, strlen(r));
+        char junk[1024];
+        memset(junk, 'a', sizeof junk);
+        for (int i = 0; i < 40; i++)
+            ll_stream_write(s, junk, sizeof junk);
+        LL_TRY(ll_stream_drain(s));
+        LL_TRY(ll_sleep(0.05));
+    } else if (strstr(line, "/midheaders")) {
+        const char *r = "HTTP/1.1 200 OK\r\nContent-Le";
+        ll_stream_write(s, r, strlen(r));
+    }
+    /* "/nothing": close without a word */
+    return ll_none();
+}
+
+static ll_value bad_main(ll_value arg) {
+    (void)arg;
+    ll_value sv = ll_start_server(bad_server, "127.0.0.1", 0, NULL);
+    static char base[64];
+    snprintf(base, sizeof base, "http://127.0.0.1:%d", ll_server_port(sv.p));
+    web = base;
+    session = ll_session_new(NULL);
+    const char *paths[] = {"/short", "/status", "/headers", "/midheaders", "/nothing"};
+    for (size_t i = 0; i < 5; i++) {
+        ll_value r = fetch(ll_str(paths[i]));
+        ll_print("%s: %s: %s", paths[i], ll_err_name(ll_errcode(r)), ll_errmsg(r));
+    }
+    ll_value r = ll_session_get(session, "https://example.com/");
+    ll_print("https: %s: %s", ll_err_name(ll_errcode(r)), ll_errmsg(r));
+    r = ll_session_get(session, "not a url");
+    ll_print("junk: %s", ll_err_name(ll_errcode(r)));
+    ll_session_close(session);
+    ll_server_close(sv.p);
+    LL_TRY(ll_sleep(0.05)); /* the server's tasks see their clients go */
+    return ll_none();
+}
+
+START_TEST(misbehaving_servers_give_clear_errors) {
+    char *err;
+    char *out = run(bad_main, &err, NULL);
+    ck_assert_has(out, "/short: ClientPayloadError: Response payload is not completed: "
+                       "http://127.0.0.1:");
+    ck_assert_has(out, "ended after 10 of 100 bytes");
+    ck_assert_has(out, "/status: BadHttpMessage: malformed response from 127.0.0.1:");
+    ck_assert_has(out, "/headers: BadHttpMessage: Got more than 16384 bytes of headers");
+    ck_assert_has(out, "/midheaders: ServerDisconnectedError: Server disconnected in the middle "
+                       "of the headers");
+    ck_assert_has(out, "/nothing: ServerDisconnectedError: Server disconnected: 127.0.0.1:");
+    ck_assert_has(out, "https: ValueError: https://example.com/: https is not supported");
+    ck_assert_has(out, "junk: ValueError");
+    ck_assert_has(err, "test-io.c:");
+    free(err);
+    free(out);
+}
+END_TEST
+
+/* ---- the HTTP server ------------------------------------------------------------------ */
+
+static ll_value hello(ll_value arg) {
+    ll_http_request *req = arg.p;
+    char body[128];
+    int n = snprintf(body, sizeof body, "hello %s q=%s ua=%s", req->path, req->query,
+                     ll_http_request_header(req, "user-agent") ? "yes" : "no");
+    ll_http_respond(req, 200, NULL, body, (size_t)n);
+    return ll_none();
+}
+
+static ll_value broken(ll_value arg) {
+    (void)arg;
+    return ll_raise(LL_EVALUE, "the handler broke");
+}
+
+static ll_value silent(ll_value arg) {
+    (void)arg;
+    return ll_none();
+}
+
+/* Sends raw bytes, returns the first line of the answer (or the error). */
+static ll_value raw(int port, const char *bytes, size_t n, char *line, size_t cap) {
+    ll_value c = ll_open_connection("127.0.0.1", port);
+    if (ll_failed(c))
+        return c;
+    ll_stream *s = c.p;
+    ll_stream_write(s, bytes, n);
+    ll_value r = ll_stream_readline(s, line, cap);
+    ll_stream_close(s);
+    return r;
+}
+
+static ll_value server_main(ll_value arg) {
+    (void)arg;
+    ll_http_server *srv = ll_http_server_new(NULL);
+    ll_http_route(srv, "GET", "/hello*", hello);
+    ll_http_route(srv, "GET", "/broken", broken);
+    ll_http_route(srv, "GET", "/silent", silent);
+    ll_value l = ll_http_listen(srv, "127.0.0.1", 0);
+    if (ll_failed(l))
+        return l;
+    int port = ll_http_server_port(srv);
+    static char base[64];
+    snprintf(base, sizeof base, "http://127.0.0.1:%d", port);
+    web = base;
+    session = ll_session_new(NULL);
+    char line[256];
+    /* Garbage first: 400, and the server goes on. */
+    const char garbage[] = "\x01\x02 this is not HTTP\r\n\r\n";
+    ll_print("garbage -> %s", (raw(port, garbage, sizeof garbage - 1, line, sizeof line), line));
+    /* Endless headers: 431. */
+    size_t big = 20000;
+    char *huge = malloc(big + 64);
+    int hn = snprintf(huge, 64, "GET / HTTP/1.1\r\nX-Big: ");
+    memset(huge + hn, 'b', big);
+    memcpy(huge + hn + big, "\r\n\r\n", 4);
+    ll_print("huge -> %s", (raw(port, huge, (size_t)hn + big + 4, line, sizeof line), line));
+    free(huge);
+    /* A client that vanishes halfway through its request. */
+    ll_stream *s = ll_open_connection("127.0.0.1", port).p;
+    ll_stream_write(s, "GET /hello HTTP/1.1\r\nHo", 23);
+    ll_stream_close(s);
+    const char *paths[] = {"/hello/x?a=1", "/broken", "/silent", "/nowhere"};
+    for (size_t i = 0; i < 4; i++) {
+        char url[128];
+        snprintf(url, sizeof url, "%s%s", web, paths[i]);
+        ll_value r = ll_session_get(session, url);
+        if (ll_failed(r)) {
+            ll_print("%s: %s", paths[i], ll_repr(r));
+            continue;
+        }
+        ll_response *resp = r.p;
+        ll_print("%s: %d %s | %s", paths[i], resp->status, resp->reason, resp->body);
+        ll_response_free(resp);
+    }
+    /* POST to a GET route: the path exists, the method does not. */
+    const char post[] = "POST /broken HTTP/1.1\r\nContent-Length: 2\r\n\r\nhi";
+    ll_print("post -> %s", (raw(port, post, sizeof post - 1, line, sizeof line), line));
+    ll_session_close(session);
+    ll_http_server_close(srv);
+    LL_TRY(ll_sleep(0.05)); /* the server's tasks see their clients go */
+    return ll_none();
+}
+
+START_TEST(the_server_answers_and_survives_bad_clients) {
+    char *out = run(server_main, NULL, NULL);
+    ck_assert_has(out, "garbage -> HTTP/1.1 400 Bad Request\r\n");
+    ck_assert_has(out, "huge -> HTTP/1.1 431 Request Header Fields Too Large\r\n");
+    ck_assert_has(out, "/hello/x?a=1: 200 OK | hello /hello/x q=a=1 ua=yes\n");
+    ck_assert_has(out, "/broken: 500 Internal Server Error | 500 Internal Server Error: "
+                       "ValueError('the handler broke')\n");
+    ck_assert_has(out, "/silent: 500 Internal Server Error | 500 Internal Server Error: the "
+                       "handler gave no response\n");
+    ck_assert_has(out, "/nowhere: 404 Not Found | 404 Not Found: GET /nowhere\n");
+    ck_assert_has(out, "post -> HTTP/1.1 405 Method Not Allowed\r\n");
+    free(out);
+}
+END_TEST
+
+static ll_value unclosed_main(ll_value arg) {
+    (void)arg;
+    ll_session_new(NULL);
+    return ll_none();
+}
+
+START_TEST(an_unclosed_session_is_reported) {
+    char *err;
+    char *out = run(unclosed_main, &err, NULL);
+    ck_assert_has(err, "test-io.c:");
+    ck_assert_has(err, "Unclosed client session");
+    free(err);
+    free(out);
+}
+END_TEST
+
+/* ---- load ------------------------------------------------------------------------------ */
+
+static int nconns;
+static int nanswered;
+
+static ll_value one_client(ll_value arg) {
+    (void)arg;
+    ll_value r = ll_session_get(session, web);
+    if (ll_failed(r)) {
+        ll_print("failed: %s", ll_repr(r));
+        return r;
+    }
+    ll_response *resp = r.p;
+    if (resp->status == 200 && resp->body_len == 100)
+        nanswered++;
+    ll_response_free(resp);
+    return ll_none();
+}
+
+static ll_value load_main(ll_value arg) {
+    (void)arg;
+    ll_session_opts so = {.limit = nconns, .timeout = 60};
+    session = ll_session_new(&so);
+    ll_task **tasks = malloc((size_t)nconns * sizeof *tasks);
+    for (int i = 0; i < nconns; i++)
+        tasks[i] = ll_create_task_opts(ll_coro(one_client, ll_none()),
+                                       (&(ll_task_opts){.stack_size = 32 * 1024}));
+    ll__wait((void *const *)tasks, (size_t)nconns, INFINITY, LL_ALL_COMPLETED, NULL, __FILE__,
+             __LINE__);
+    free(tasks);
+    ll_session_close(session);
+    return ll_none();
+}
+
+START_TEST(ten_thousand_clients_at_once_are_all_answered) {
+    nconns = 10000;
+    const char *env = getenv("LOOPLAB_TEST_CONNS");
+    if (env)
+        nconns = atoi(env);
+#ifdef LL_TEST_VALGRIND
+    if (RUNNING_ON_VALGRIND)
+        nconns = 300; /* Valgrind runs every connection 50 times slower */
+#endif
+    struct rlimit rl;
+    getrlimit(RLIMIT_NOFILE, &rl);
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+    if ((rlim_t)nconns + 64 > rl.rlim_cur) {
+        fprintf(stderr, "test-io: only %llu file descriptors: %d clients instead of %d\n",
+                (unsigned long long)rl.rlim_cur, (int)rl.rlim_cur - 64, nconns);
+        nconns = (int)rl.rlim_cur - 64;
+    }
+    /* The server in a child process: a 50 ms page for every client, so all
+     * of them are connected at the same moment. */
+    int fds[2];
+    ck_assert_int_eq(pipe(fds), 0);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        close(fds[0]);
+        static char portbuf[16];
+        (void)portbuf;
+        /* Tell the parent the port from inside the server: start it in the
+         * background, report, and wait to be killed. */
+        const char *url = ll_slow_web_start(0);
+        if (!url)
+            _exit(1);
+        dprintf(fds[1], "%s\n", url);
+        close(fds[1]);
+        for (;;)
+            pause();
+    }
+    close(fds[1]);
+    static char url[128];
+    ssize_t n = read(fds[0], url, sizeof url - 1);
+    close(fds[0]);
+    ck_assert_int_gt((int)n, 0);
+    url[n - 1] = '\0';
+    strcat(url, "/delay/50");
+    web = url;
+    nanswered = 0;
+    char *out = run(load_main, NULL, NULL);
+    kill(pid, SIGKILL); /* not SIGTERM: the child inherited Check's handler for it */
+    waitpid(pid, NULL, 0);
+    ck_assert_msg(nanswered == nconns, "%d of %d answered; output:\n%.2000s", nanswered, nconns,
+                  out);
+    free(out);
+}
+END_TEST
+
+int main(void) {
+    /* A client whose server has gone must not be killed by SIGPIPE. */
+    signal(SIGPIPE, SIG_IGN);
+    Suite *s = suite_create("io");
+    TCase *tc = tcase_create("streams");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, bytes_go_both_ways_and_every_wait_is_recorded);
+    tcase_add_test(tc, reading_past_the_end_and_over_the_limit);
+    tcase_add_test(tc, a_refused_connection_names_the_address);
+    tcase_add_test(tc, sockets_on_the_virtual_clock_say_what_to_do);
+    tcase_add_test(tc, writing_to_a_closed_stream_is_reported);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("http");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, concurrent_gets_overlap);
+    tcase_add_test(tc, a_session_reuses_its_connection);
+    tcase_add_test(tc, the_session_limit_queues_requests);
+    tcase_add_test(tc, a_request_times_out);
+    tcase_add_test(tc, misbehaving_servers_give_clear_errors);
+    tcase_add_test(tc, the_server_answers_and_survives_bad_clients);
+    tcase_add_test(tc, an_unclosed_session_is_reported);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("load");
+    tcase_set_timeout(tc, 240);
+    tcase_add_test(tc, ten_thousand_clients_at_once_are_all_answered);
+    suite_add_tcase(s, tc);
+    return run_suite(s);
+}
