@@ -94,15 +94,17 @@ static inline char *run_py(const char *file) {
 /* What `python3 FILE` prints on real time, for twins that use threads
  * (vloop.py cannot make a worker thread's time.sleep virtual).  Their
  * delays are chosen far enough apart that the order is not a race. */
-static inline char *run_py_real(const char *file) {
+static inline char *run_py_with(const char *python, const char *file) {
     ck_assert_msg(have_python3(), "python3 is not installed (scripts/setup installs it)");
     char cmd[1024];
-    snprintf(cmd, sizeof cmd, "cd '%s' && python3 '%s' 2>&1", LL_SOURCE_ROOT, file);
+    snprintf(cmd, sizeof cmd, "cd '%s' && %s '%s' 2>&1", LL_SOURCE_ROOT, python, file);
     int st = 0;
     char *out = read_command(cmd, &st);
     ck_assert_msg(st == 0, "'%s' failed (status %d):\n%s", cmd, st, out);
     return out;
 }
+
+static inline char *run_py_real(const char *file) { return run_py_with("python3", file); }
 
 /* Compares two outputs and, when they differ, says where. */
 #define ck_assert_same_output(actual, expected)                                \

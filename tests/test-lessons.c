@@ -64,9 +64,13 @@ START_TEST(lesson_prints_what_its_python_twin_prints) {
     /* Twins with threads run on real time (meta.txt says "twin: real"):
      * vloop.py cannot make time.sleep in a worker thread virtual. */
     bool real = meta && strstr(meta, "\ntwin: real");
+    /* Twins that need aiohttp run on Debian's python3 (python3-aiohttp):
+     * the python3 first on PATH may be a build that cannot import it. */
+    bool system = meta && strstr(meta, "\npython: system");
     free(meta);
     snprintf(path, sizeof path, "lessons/%s/lesson.py", slug);
-    char *py = real ? run_py_real(path) : run_py(path);
+    char *py = system ? run_py_with("/usr/bin/python3", path) : real ? run_py_real(path)
+                                                                      : run_py(path);
     int st;
     char *out = run_lesson(slug, "LOOPLAB_TRACE=", &st);
     ck_assert_same_output(out, py);
@@ -88,7 +92,16 @@ START_TEST(lesson_trace_is_identical_run_to_run) {
     free(run_lesson(slug, env, &st));
     char *ta = slurp(a), *tb = slurp(b);
     ck_assert_msg(ta && strstr(ta, "@end events="), "%s: no complete trace", slug);
-    ck_assert_same_output(ta, tb);
+    ck_assert_msg(tb && strstr(tb, "@end events="), "%s: no complete trace", slug);
+    /* Lessons on the real clock (sockets) measure time: their traces are
+     * complete every time, but not the same to the nanosecond. */
+    char path[512];
+    snprintf(path, sizeof path, "%s/lessons/%s/meta.txt", LL_SOURCE_ROOT, slug);
+    char *meta = slurp(path);
+    bool real_clock = meta && strstr(meta, "\nclock: real");
+    free(meta);
+    if (!real_clock)
+        ck_assert_same_output(ta, tb);
     /* A lesson narrates: its trace has notes. */
     ck_assert_msg(strstr(ta, " note ") != NULL, "%s: no narration notes in its trace", slug);
     free(ta);

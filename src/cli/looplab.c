@@ -59,6 +59,9 @@ static void usage(FILE *out) {
             "  render LESSON|TRACE [options]\n"
             "                             draw frames of the visualizer as PNG, no display\n"
             "                             needed\n"
+            "  serve [--host H] [--port P]\n"
+            "                             the slow web: local pages that answer after set\n"
+            "                             delays, for the fetching lessons (port 8080)\n"
             "  bench-render               how long the visualizer takes per frame\n"
             "\n"
             "'%s <command> --help' tells more.  --version prints the version.\n",
@@ -962,6 +965,38 @@ static int cmd_bench_render(int argc, char **argv) {
 }
 #endif
 
+static int cmd_serve(int argc, char **argv) {
+    const char *host = "127.0.0.1";
+    long port = 8080;
+    for (int i = 0; i < argc; i++) {
+        if (is_help(argv[i])) {
+            printf("usage: %s serve [--host HOST] [--port PORT]\n\n"
+                   "Serves Looplab's slow web until Ctrl-C: /example (0.3 s), /python (0.5 s),\n"
+                   "/slow (2 s) and /delay/MS?size=N.  Lessons use it when LOOPLAB_WEB is set\n"
+                   "to its address (http://HOST:PORT); otherwise they start their own.\n"
+                   "Defaults: 127.0.0.1, port 8080 (0: any free port).\n",
+                   prog);
+            return 0;
+        }
+        bool has = i + 1 < argc;
+        if (strcmp(argv[i], "--host") == 0 && has) {
+            host = argv[++i];
+        } else if (strcmp(argv[i], "--port") == 0 && has) {
+            char *end;
+            port = strtol(argv[++i], &end, 10);
+            if (*end || end == argv[i] || port < 0 || port > 65535) {
+                fprintf(stderr, "%s serve: --port %s: not a port (0 to 65535)\n", prog, argv[i]);
+                return 2;
+            }
+        } else {
+            fprintf(stderr, "%s serve: unexpected argument '%s' (see %s serve --help)\n", prog,
+                    argv[i], prog);
+            return 2;
+        }
+    }
+    return ll_slow_web_serve(host, (int)port);
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
         usage(stderr);
@@ -990,6 +1025,8 @@ int main(int argc, char **argv) {
         return cmd_export(argc - 2, argv + 2);
     if (strcmp(cmd, "stats") == 0)
         return cmd_stats(argc - 2, argv + 2);
+    if (strcmp(cmd, "serve") == 0)
+        return cmd_serve(argc - 2, argv + 2);
 #ifdef LL_HAVE_GUI
     if (strcmp(cmd, "view") == 0)
         return cmd_view(argc - 2, argv + 2);

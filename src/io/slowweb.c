@@ -215,8 +215,8 @@ static ll_value web_main(ll_value arg) {
     ll_http_route(srv, "GET", "/*", slow_page);
     ll_value v = ll_http_listen(srv, w->host, w->port);
     if (ll_failed(v)) {
-        announce(w, -1, ll_errmsg(v));
-        return v;
+        announce(w, -1, ll_errmsg(v)); /* reported by whoever started it */
+        return ll_none();
     }
     uv_async_init(uvl, &w->async, on_async);
     w->async.data = w;
@@ -293,8 +293,7 @@ const char *ll_slow_web_start(int port) {
         pthread_cond_wait(&w->cv, &w->mu);
     pthread_mutex_unlock(&w->mu);
     if (w->port < 0) {
-        fprintf(stderr, "looplab: the slow web could not start on 127.0.0.1:%d: %s\n", port,
-                w->error);
+        fprintf(stderr, "looplab: the slow web could not start: %s\n", w->error);
         pthread_join(bg_thread, NULL);
         pthread_mutex_destroy(&w->mu);
         pthread_cond_destroy(&w->cv);
@@ -341,7 +340,7 @@ int ll_slow_web_serve(const char *host, int port) {
     pthread_cond_destroy(&w.cv);
     free_cache();
     if (w.port < 0) {
-        fprintf(stderr, "looplab serve: cannot listen on %s:%d: %s\n", w.host, port, w.error);
+        fprintf(stderr, "looplab serve: %s\n", w.error);
         return 1;
     }
     return 0;
