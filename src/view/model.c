@@ -269,6 +269,7 @@ static void apply(const llv_model *m, llv_state *s, size_t i) {
         if (t) {
             set_task(t, LLV_WAITING, step, e->site);
             t->wait = (uint8_t)e->sub;
+            t->op = (uint8_t)e->aux;
             t->obj = e->obj;
             t->until = e->val;
             if (s->running == ti)

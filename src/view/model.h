@@ -43,7 +43,8 @@ const char *llv_state_name(unsigned s);
 typedef struct llv_task {
     uint8_t state;  /* llv_tstate */
     uint8_t wait;   /* ll_wait_kind while waiting */
-    uint16_t _pad;
+    uint8_t op;     /* for a wait on a socket: the ll_io_op */
+    uint8_t _pad;
     uint32_t obj;   /* what it waits on (future / timer / primitive id) */
     uint32_t site;  /* where it waits, or where it last did something */
     uint32_t since; /* event index at which it entered this state */
