@@ -578,7 +578,7 @@ static void draw_waiting(llv_ui *ui) {
     SDL_Rect c = pane_begin(ui, P_WAITING, "Waiting");
     int cols = 3, gap = ui->font_px;
     int colw = (c.w - (cols - 1) * gap) / cols;
-    static const char *const heads[3] = {"on timers", "on tasks, futures, worker threads",
+    static const char *const heads[3] = {"on timers", "on tasks, futures, sockets, workers",
                                          "on locks, events, semaphores, queues"};
     int rowh = ui->line + 4;
     for (int col = 0; col < cols; col++) {
@@ -632,7 +632,8 @@ static void draw_waiting(llv_ui *ui) {
                     continue;
                 bool timer = t->wait == LL_WAIT_SLEEP;
                 bool fut = t->wait == LL_WAIT_TASK || t->wait == LL_WAIT_FUTURE ||
-                           t->wait == LL_WAIT_GATHER || t->wait == LL_WAIT_JOB;
+                           t->wait == LL_WAIT_GATHER || t->wait == LL_WAIT_JOB ||
+                           t->wait == LL_WAIT_IO;
                 if ((col == 0 && !timer) || (col == 1 && !fut))
                     continue;
                 if (y + rowh > c.y + c.h) {
