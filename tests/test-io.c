@@ -601,10 +601,8 @@ START_TEST(ten_thousand_clients_at_once_are_all_answered) {
     ck_assert_int_ge(pid, 0);
     if (pid == 0) {
         close(fds[0]);
-        static char portbuf[16];
-        (void)portbuf;
-        /* Tell the parent the port from inside the server: start it in the
-         * background, report, and wait to be killed. */
+        /* Start the server in the background, tell the parent its
+         * address, and wait to be killed. */
         const char *url = ll_slow_web_start(0);
         if (!url)
             _exit(1);

@@ -319,12 +319,19 @@ static void session_at_close(void *arg) {
     session_free(ss);
 }
 
-ll_session *ll__session_new(const ll_session_opts *opts, const char *file, int line) {
+/* The loop a new session or server belongs to: the running one, else this
+ * thread's current one; NULL (reported) outside any loop. */
+static ll_loop *owning_loop(const char *what, const char *file, int line) {
     ll_loop *loop = ll__running_loop ? ll__running_loop : ll__current_loop;
-    if (!loop) {
-        ll__misuse(NULL, file, line, "RuntimeError: ll_session_new() outside an event loop");
+    if (!loop)
+        ll__misuse(NULL, file, line, "RuntimeError: %s outside an event loop", what);
+    return loop;
+}
+
+ll_session *ll__session_new(const ll_session_opts *opts, const char *file, int line) {
+    ll_loop *loop = owning_loop("ll_session_new()", file, line);
+    if (!loop)
         return NULL;
-    }
     ll_session *ss = calloc(1, sizeof *ss);
     if (!ss)
         return NULL;
@@ -646,11 +653,9 @@ static void http_server_free(void *arg) {
 }
 
 ll_http_server *ll__http_server_new(void *data, const char *file, int line) {
-    ll_loop *loop = ll__running_loop ? ll__running_loop : ll__current_loop;
-    if (!loop) {
-        ll__misuse(NULL, file, line, "RuntimeError: ll_http_server_new() outside an event loop");
+    ll_loop *loop = owning_loop("ll_http_server_new()", file, line);
+    if (!loop)
         return NULL;
-    }
     ll_http_server *srv = calloc(1, sizeof *srv);
     if (!srv)
         return NULL;
