@@ -223,9 +223,11 @@ static const char *find_header(size_t n, const char *const *names, const char *c
 }
 
 /* Lays a parsed message out in one block after `head` bytes: the header
- * arrays, the strings, the body.  Fills names/values/line/body. */
+ * arrays (at the next pointer-aligned offset), the strings, the body.
+ * Fills names/values/line/body. */
 static char *msg_pack(const msg *m, size_t head, const char ***names, const char ***values,
                       const char **line, const char **body) {
+    head = (head + _Alignof(char *) - 1) / _Alignof(char *) * _Alignof(char *);
     size_t arrays = 2 * m->nh * sizeof(char *);
     char *blk = malloc(head + arrays + m->len + 1 + m->blen + 1);
     if (!blk)

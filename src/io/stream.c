@@ -385,6 +385,8 @@ ll_value ll__stream_read(ll_stream *s, void *buf, size_t n, int exactly, const c
 }
 
 static const char *find_sep(const char *p, size_t n, const char *sep, size_t seplen) {
+    if (n == 0)
+        return NULL; /* an empty buffer may have no storage yet */
     if (seplen == 1)
         return memchr(p, sep[0], n);
     for (size_t i = 0; i + seplen <= n; i++)
@@ -426,7 +428,8 @@ ll_value ll__stream_readuntil(ll_stream *s, void *buf, size_t cap, const char *s
             return stream_error(s);
         if (s->eof || s->closing) {
             size_t got = s->len;
-            memcpy(buf, s->buf + s->head, got);
+            if (got)
+                memcpy(buf, s->buf + s->head, got);
             consumed(s, got);
             return ll_raise(LL_EINCOMPLETE_READ,
                             "%zu bytes read on a total of undefined expected bytes from %s "
