@@ -94,7 +94,14 @@ extern "C" {
       "the server closed the connection without a complete response")          \
     X(BAD_HTTP, -1022, "BadHttpMessage", "the HTTP message is malformed")      \
     X(CLIENT_PAYLOAD, -1023, "ClientPayloadError",                             \
-      "the response body is shorter than its Content-Length")
+      "the response body is shorter than its Content-Length")                  \
+    X(OPERATIONAL, -1024, "sqlite3.OperationalError",                          \
+      "the database could not run the statement")                              \
+    X(INTEGRITY, -1025, "sqlite3.IntegrityError",                              \
+      "the statement broke a constraint of the database")                      \
+    X(PROGRAMMING, -1026, "sqlite3.ProgrammingError",                          \
+      "the database was used in a way it does not allow")                      \
+    X(FILE_NOT_FOUND, -1027, "FileNotFoundError", "no such file or directory")
 
 typedef enum ll_errno {
 #define LL__ERRNO_ENUM(name, code, pyname, text) LL_E##name = code,
@@ -760,6 +767,57 @@ bool ll_slow_web_page(const char *path, const char *query, double *delay, const 
  * SIGINT/SIGTERM.  Returns 0, or 1 when it could not listen. */
 int ll_slow_web_serve(const char *host, int port);
 
+/* ---- Databases: SQLite through the thread pool ------------------------------------
+ * SQLite's calls block, so each runs as a thread-pool job (what
+ * `await asyncio.to_thread(conn.execute, sql)` does in Python, or
+ * aiosqlite); the awaiting task waits on the job and the loop goes on.  A
+ * connection answers one call at a time: further calls wait on its lock
+ * ("db PATH" in the trace).  Open two connections to read side by side.
+ *
+ *     ll_value v = ll_db_open("shop.db");                  // sqlite3.connect
+ *     if (ll_failed(v)) return v;
+ *     ll_db *db = v.p;
+ *     LL_TRY(ll_db_exec(db, "CREATE TABLE t(name TEXT)")); // executescript
+ *     v = ll_db_query(db, "SELECT name FROM t WHERE name = ?", LL_PARAMS("ada"));
+ *     ll_rows *rows = v.p;                                 // .fetchall()
+ *     for (size_t i = 0; i < rows->nrows; i++) ll_print("%s", ll_rows_get(rows, i, 0));
+ *     ll_db_close(db);
+ *
+ * Errors name the SQL: sqlite3.OperationalError (bad SQL, no such table,
+ * unopenable file), sqlite3.IntegrityError (a constraint), ValueError (wrong
+ * number of parameters, two statements in a query), sqlite3.ProgrammingError
+ * (the database is closed).  Cancelling a call interrupts SQLite's work. */
+typedef struct ll_db ll_db;
+/* A query's answer, every value as text (NULL for SQL NULL).  Valid until
+ * ll_rows_free or ll_db_close. */
+typedef struct ll_rows {
+    int ncols;
+    size_t nrows;
+    const char *const *columns;        /* ncols names */
+    const char *const *cells;          /* nrows * ncols, row by row */
+    int64_t changes;                   /* rows changed by an INSERT/UPDATE/DELETE */
+    int64_t last_rowid;                /* cursor.lastrowid */
+} ll_rows;
+/* A NULL-terminated list of parameters for the ?s of a query. */
+#define LL_PARAMS(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+/* Opens (creating it if needed) the database file at path (":memory:" for
+ * one in memory): the value's .p is the ll_db. */
+#define ll_db_open(path) ll__db_open((path), __FILE__, __LINE__)
+/* Runs a script of one or more statements; the value is LL_INT, the rows
+ * it changed. */
+#define ll_db_exec(db, sql) ll__db_exec((db), (sql), __FILE__, __LINE__)
+/* Runs one statement with params (LL_PARAMS(...) or NULL) bound to its ?s;
+ * the value's .p is the ll_rows. */
+#define ll_db_query(db, sql, params) ll__db_query((db), (sql), (params), __FILE__, __LINE__)
+/* A cell (row, column), or NULL (SQL NULL, or out of range). */
+const char *ll_rows_get(const ll_rows *rows, size_t row, int col);
+void ll_rows_free(ll_rows *rows);
+/* Closes the connection (after the calls queued before it) and frees its
+ * rows; 0 or an error code.  A database never closed is reported when the
+ * loop closes (ResourceWarning). */
+#define ll_db_close(db) ll__db_close((db), __FILE__, __LINE__)
+
 /* ---- Output and narration ---------------------------------------------------- */
 
 /* print(): writes one line (a newline is added) to standard output and
@@ -848,6 +906,11 @@ void ll__server_close(ll_server *srv, const char *file, int line);
 ll_session *ll__session_new(const ll_session_opts *opts, const char *file, int line);
 ll_value ll__session_get(ll_session *session, const char *url, const char *file, int line);
 void ll__session_close(ll_session *session, const char *file, int line);
+ll_value ll__db_open(const char *path, const char *file, int line);
+ll_value ll__db_exec(ll_db *db, const char *sql, const char *file, int line);
+ll_value ll__db_query(ll_db *db, const char *sql, const char *const *params, const char *file,
+                      int line);
+int ll__db_close(ll_db *db, const char *file, int line);
 ll_http_server *ll__http_server_new(void *data, const char *file, int line);
 int ll__http_route(ll_http_server *srv, const char *method, const char *path, ll_coro_fn handler,
                    const char *handler_name, const char *file, int line);

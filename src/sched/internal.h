@@ -365,6 +365,10 @@ void ll__pool_settle(ll_loop *loop);
 size_t ll__pool_inflight(const ll_loop *loop);
 /* future.cancel() on a job: a job that has not started never will. */
 void ll__job_cancel(ll_future *f);
+/* A cancelled job's function may still be running on its worker: a future
+ * completed once it has returned (or once it is sure never to run), or
+ * NULL when that has already happened. */
+ll_future *ll__job_over(ll_future *f, const char *file, int line);
 /* At loop close: waits for running jobs, frees everything. */
 void ll__pool_shutdown(ll_loop *loop);
 /* ll_print / ll_note from a worker thread: true when handled. */

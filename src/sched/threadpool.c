@@ -76,6 +76,8 @@ struct ll__job {
     ll__job *next_all;        /* the pool's jobs */
     ll__job *next_wait;       /* virtual: the line for a free worker */
     ll__job *next_resolved;   /* virtual: back, timers not armed yet */
+    bool over;                /* its function has returned, or never will */
+    ll_future *over_fut;      /* ll__job_over's future, completed then */
 };
 
 struct ll__pool {
@@ -243,8 +245,17 @@ static void inbox_cb(uv_async_t *a) { drain(a->data); }
 
 /* The ready-queue callback that completes the job's future (asyncio's
  * _set_state through call_soon_threadsafe). */
+/* The job's function has returned (or never will run): whoever waits for
+ * that through ll__job_over may go on. */
+static void mark_over(ll__job *j) {
+    j->over = true;
+    if (j->over_fut && j->over_fut->state == LL__FUT_PENDING)
+        ll__future_complete(j->over_fut, LL__FUT_FINISHED, ll_none());
+}
+
 static void job_done_cb(ll_loop *loop, const ll__ready *e) {
     ll__job *j = e->a;
+    mark_over(j);
     if (LL__REC(loop)) {
         ll_trace_event *ev = ll__ev(loop, LL_EV_CB_RUN, j->owner, NULL, 0);
         if (ev) {
@@ -318,6 +329,7 @@ static void after_work_cb(uv_work_t *req, int status) {
         j->phase = JOB_ENDED;
         j->worker = 0;
         p->inflight--;
+        mark_over(j);
         ll_trace_event *e = rec_job(loop, LL_EV_JOB_END, j);
         if (e)
             e->sub = 2;
@@ -532,9 +544,19 @@ void ll__job_cancel(ll_future *f) {
         p->wait_tail = prev;
     j->phase = JOB_ENDED;
     p->inflight--;
+    mark_over(j);
     ll_trace_event *e = rec_job(loop, LL_EV_JOB_END, j);
     if (e)
         e->sub = 2;
+}
+
+ll_future *ll__job_over(ll_future *f, const char *file, int line) {
+    ll__job *j = (ll__job *)f;
+    if (!f || f->kind != LL__FK_JOB || j->over)
+        return NULL;
+    if (!j->over_fut)
+        j->over_fut = ll__future_new(file, line);
+    return j->over_fut;
 }
 
 size_t ll__pool_unresolved(const ll_loop *loop) { return loop->pool ? loop->pool->unresolved : 0; }

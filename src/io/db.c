@@ -1,0 +1,502 @@
+/* db.c - SQLite through the thread pool: what a Python program gets from
+ * `await asyncio.to_thread(conn.execute, ...)` (or aiosqlite).
+ *
+ * SQLite's calls block, so each one runs as a thread-pool job (its lane in
+ * the trace is labelled with the SQL).  A connection answers one call at a
+ * time: calls queue on the connection's lock, which the trace shows as a
+ * lock named after the database, so a student sees that two queries on one
+ * connection take turns while two connections work side by side.
+ *
+ * Cancelling: a call whose task is cancelled while its job runs returns
+ * CancelledError at once (as to_thread does), and tells the job to stop:
+ * SQLite's progress handler sees the request's `stop` flag and interrupts
+ * the statement.  The request stays with the connection (`pend`) until the
+ * job is over, and the connection's next call waits for that first, so the
+ * connection never runs two jobs at once.  Every ll_db, closed or not, is
+ * freed when the loop closes, after the pool has finished every job;
+ * ll_db_close closes the SQLite handle and frees the rows. */
+#include "io.h"
+
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAGIC_DB 0x6c6c6462u /* "lldb" */
+
+enum { OP_OPEN, OP_EXEC, OP_QUERY, OP_CLOSE };
+
+typedef struct rows_node {
+    struct rows_node *next, *prev;
+    ll_db *db;
+    ll_rows r; /* must stay last-but-one: cells follow in the same block */
+} rows_node;
+
+typedef struct dbreq {
+    ll_db *db;
+    int op;
+    char *sql;
+    char **params;       /* NULL-terminated copies, or NULL */
+    rows_node *rows;     /* OP_QUERY: the answer, built on the worker */
+    int64_t changes;     /* OP_EXEC */
+    atomic_int stop;     /* set by the loop: its caller gave up */
+    char label[64];      /* the job's name in the trace */
+} dbreq;
+
+struct ll_db {
+    uint32_t magic;
+    ll_loop *loop;
+    sqlite3 *h;
+    char *path;
+    ll_lock *lock;
+    const char *file;    /* where it was opened */
+    int line;
+    void *closer;
+    bool closed;
+    ll_future *pend;     /* the job of a call that was cancelled, */
+    dbreq *pend_req;     /* and its request, until the job is over */
+    rows_node *rows;     /* answers not freed yet */
+};
+
+/* ---- the worker's side --------------------------------------------------------- */
+
+static ll_value sql_error(sqlite3 *h, int rc, const char *sql) {
+    int code = (rc & 0xff) == SQLITE_CONSTRAINT ? LL_EINTEGRITY : LL_EOPERATIONAL;
+    const char *msg = h ? sqlite3_errmsg(h) : sqlite3_errstr(rc);
+    if (sql)
+        return ll_raise(code, "%s (in: %.120s)", msg, sql);
+    return ll_raise(code, "%s", msg);
+}
+
+/* Copies a finished statement's rows into one block (column names, cells,
+ * strings).  Returns the node, or NULL with *rc set. */
+typedef struct growbuf {
+    char *p;
+    size_t len, cap;
+} growbuf;
+
+static int gb_put(growbuf *g, const void *s, size_t n) {
+    if (g->len + n > g->cap) {
+        size_t cap = g->cap ? g->cap : 256;
+        while (cap < g->len + n)
+            cap *= 2;
+        char *p = realloc(g->p, cap);
+        if (!p)
+            return -1;
+        g->p = p;
+        g->cap = cap;
+    }
+    memcpy(g->p + g->len, s, n);
+    g->len += n;
+    return 0;
+}
+
+/* SQLite's progress handler: non-zero interrupts the statement. */
+static int should_stop(void *arg) { return atomic_load(&((dbreq *)arg)->stop); }
+
+/* Each cell is stored as an offset into the string area (+1; 0 = NULL). */
+static ll_value run_query(dbreq *r) {
+    sqlite3 *h = r->db->h;
+    sqlite3_stmt *st = NULL;
+    const char *tail = NULL;
+    int rc = sqlite3_prepare_v2(h, r->sql, -1, &st, &tail);
+    if (rc != SQLITE_OK)
+        return sql_error(h, rc, r->sql);
+    if (!st)
+        return ll_raise(LL_EVALUE, "no SQL statement in: %.120s", r->sql);
+    if (tail && strspn(tail, " \t\r\n;") != strlen(tail)) {
+        sqlite3_finalize(st);
+        return ll_raise(LL_EVALUE,
+                        "You can only execute one statement at a time (use ll_db_exec for a "
+                        "script): %.120s",
+                        r->sql);
+    }
+    int np = sqlite3_bind_parameter_count(st), given = 0;
+    while (r->params && r->params[given])
+        given++;
+    if (np != given) {
+        sqlite3_finalize(st);
+        return ll_raise(LL_EVALUE,
+                        "Incorrect number of bindings supplied: the statement uses %d, and "
+                        "there are %d supplied (in: %.120s)",
+                        np, given, r->sql);
+    }
+    for (int i = 0; i < np; i++)
+        sqlite3_bind_text(st, i + 1, r->params[i], -1, SQLITE_STATIC);
+    sqlite3_progress_handler(h, 10000, should_stop, r);
+
+    int ncols = sqlite3_column_count(st);
+    growbuf offs = {0}, strs = {0};
+    size_t nrows = 0;
+    for (int c = 0; c < ncols; c++) {
+        const char *name = sqlite3_column_name(st, c);
+        size_t o = strs.len + 1;
+        if (gb_put(&offs, &o, sizeof o) || gb_put(&strs, name, strlen(name) + 1))
+            goto nomem;
+    }
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        for (int c = 0; c < ncols; c++) {
+            size_t o = 0;
+            if (sqlite3_column_type(st, c) != SQLITE_NULL) {
+                const unsigned char *t = sqlite3_column_text(st, c);
+                int n = sqlite3_column_bytes(st, c);
+                o = strs.len + 1;
+                char z = '\0';
+                if (gb_put(&strs, t ? (const char *)t : "", (size_t)n) || gb_put(&strs, &z, 1))
+                    goto nomem;
+            }
+            if (gb_put(&offs, &o, sizeof o))
+                goto nomem;
+        }
+        nrows++;
+    }
+    sqlite3_progress_handler(h, 0, NULL, NULL);
+    if (rc != SQLITE_DONE) {
+        ll_value e = sql_error(h, rc, r->sql);
+        sqlite3_finalize(st);
+        free(offs.p);
+        free(strs.p);
+        return e;
+    }
+    sqlite3_finalize(st);
+
+    size_t ncells = (size_t)ncols * (nrows + 1);
+    size_t head = sizeof(rows_node);
+    head = (head + _Alignof(char *) - 1) / _Alignof(char *) * _Alignof(char *);
+    rows_node *rn = malloc(head + ncells * sizeof(char *) + strs.len + 1);
+    if (!rn)
+        goto nomem_done;
+    memset(rn, 0, sizeof *rn);
+    const char **ptrs = (const char **)((char *)rn + head);
+    char *area = (char *)(ptrs + ncells);
+    if (strs.len)
+        memcpy(area, strs.p, strs.len);
+    area[strs.len] = '\0';
+    const size_t *o = (const size_t *)offs.p;
+    for (size_t i = 0; i < ncells; i++)
+        ptrs[i] = o[i] ? area + o[i] - 1 : NULL;
+    rn->r.ncols = ncols;
+    rn->r.nrows = nrows;
+    rn->r.columns = ptrs;
+    rn->r.cells = ptrs + ncols;
+    rn->r.changes = sqlite3_changes64(h);
+    rn->r.last_rowid = sqlite3_last_insert_rowid(h);
+    free(offs.p);
+    free(strs.p);
+    r->rows = rn;
+    return ll_none();
+
+nomem:
+    sqlite3_progress_handler(h, 0, NULL, NULL);
+    sqlite3_finalize(st);
+nomem_done:
+    free(offs.p);
+    free(strs.p);
+    return ll_raise(LL_ENOMEM, "no memory for the rows of: %.120s", r->sql);
+}
+
+static ll_value db_job(ll_value arg) {
+    dbreq *r = arg.p;
+    ll_db *db = r->db;
+    switch (r->op) {
+    case OP_OPEN: {
+        int rc = sqlite3_open_v2(db->path, &db->h,
+                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                                     SQLITE_OPEN_FULLMUTEX,
+                                 NULL);
+        if (rc != SQLITE_OK) {
+            ll_value e = ll_raise(LL_EOPERATIONAL, "unable to open database file %s: %s",
+                                  db->path, db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc));
+            sqlite3_close_v2(db->h);
+            db->h = NULL;
+            return e;
+        }
+        /* Another connection writing: wait for it rather than fail at once,
+         * as Python's sqlite3 does (timeout=5.0). */
+        sqlite3_busy_timeout(db->h, 5000);
+        return ll_none();
+    }
+    case OP_EXEC: {
+        char *msg = NULL;
+        r->changes = sqlite3_total_changes64(db->h);
+        sqlite3_progress_handler(db->h, 10000, should_stop, r);
+        int rc = sqlite3_exec(db->h, r->sql, NULL, NULL, &msg);
+        sqlite3_progress_handler(db->h, 0, NULL, NULL);
+        if (rc != SQLITE_OK) {
+            int code = (rc & 0xff) == SQLITE_CONSTRAINT ? LL_EINTEGRITY : LL_EOPERATIONAL;
+            ll_value e = ll_raise(code, "%s (in: %.120s)", msg ? msg : sqlite3_errstr(rc),
+                                  r->sql);
+            sqlite3_free(msg);
+            return e;
+        }
+        r->changes = sqlite3_total_changes64(db->h) - r->changes;
+        return ll_none();
+    }
+    case OP_QUERY:
+        return run_query(r);
+    case OP_CLOSE:
+        sqlite3_close_v2(db->h);
+        db->h = NULL;
+        return ll_none();
+    }
+    return ll_raise(LL_ERUNTIME, "unknown database operation %d", r->op);
+}
+
+/* ---- the loop's side ----------------------------------------------------------- */
+
+static void req_free(dbreq *r) {
+    if (!r)
+        return;
+    free(r->sql);
+    if (r->params)
+        for (char **p = r->params; *p; p++)
+            free(*p);
+    free(r->params);
+    free(r->rows); /* a query's rows nobody took */
+    free(r);
+}
+
+static void db_free(ll_db *db) {
+    req_free(db->pend_req);
+    while (db->rows) {
+        rows_node *n = db->rows;
+        db->rows = n->next;
+        free(n);
+    }
+    if (db->h)
+        sqlite3_close_v2(db->h);
+    free(db->path);
+    db->magic = 0;
+    free(db);
+}
+
+static void db_at_close(void *arg) {
+    ll_db *db = arg;
+    if (!db->closed)
+        ll__warn(db->loop, LL_WARN_MISUSE, db->file, db->line,
+                 "ResourceWarning: unclosed database %s (opened here; call ll_db_close)",
+                 db->path);
+    db_free(db);
+}
+
+static dbreq *req_new(ll_db *db, int op, const char *sql, const char *const *params) {
+    dbreq *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->db = db;
+    r->op = op;
+    if (sql && !(r->sql = strdup(sql)))
+        goto fail;
+    if (params) {
+        size_t n = 0;
+        while (params[n])
+            n++;
+        if (!(r->params = calloc(n + 1, sizeof *r->params)))
+            goto fail;
+        for (size_t i = 0; i < n; i++)
+            if (!(r->params[i] = strdup(params[i])))
+                goto fail;
+    }
+    static const char *const what[] = {"sqlite open", "sqlite", "sqlite", "sqlite close"};
+    if (sql) {
+        /* "sqlite: SELECT name FROM ..." on one line */
+        int n = snprintf(r->label, sizeof r->label, "%s: %s", what[op], sql);
+        for (char *p = r->label; *p; p++)
+            if (*p == '\n' || *p == '\t' || *p == '\r')
+                *p = ' ';
+        if (n >= (int)sizeof r->label)
+            memcpy(r->label + sizeof r->label - 4, "...", 4);
+    } else {
+        snprintf(r->label, sizeof r->label, "%s %s", what[op], db->path);
+    }
+    return r;
+fail:
+    req_free(r);
+    return NULL;
+}
+
+static bool usable(const ll_db *db, const char *what, const char *file, int line) {
+    if (!db || db->magic != MAGIC_DB) {
+        ll__misuse(ll__running_loop, file, line, "ValueError: %s: not a database (%s)", what,
+                   db ? "a bad pointer" : "NULL");
+        return false;
+    }
+    if (!ll__running_loop || ll__running_loop != db->loop) {
+        ll__misuse(ll__running_loop, file, line,
+                   "RuntimeError: %s must be called from a task of the loop that opened the "
+                   "database",
+                   what);
+        return false;
+    }
+    return true;
+}
+
+/* Runs one request on the pool, in turn with the connection's other
+ * calls.  Consumes r. */
+static ll_value run_req(ll_db *db, dbreq *r, const char *file, int line) {
+    int rc = ll__lock_acquire(db->lock, file, line);
+    if (rc) {
+        req_free(r);
+        return ll_raise(rc, "%s", "");
+    }
+    if (db->closed && r->op != OP_OPEN) {
+        ll__lock_release(db->lock, file, line);
+        req_free(r);
+        return ll_raise(LL_EPROGRAMMING, "Cannot operate on a closed database (%s)", db->path);
+    }
+    if (db->pend) {
+        /* A cancelled call's job may still be running: the connection does
+         * one thing at a time, so wait until it is over. */
+        ll_future *over = ll__job_over(db->pend, file, line);
+        if (over) {
+            ll_value w = ll__await(over, file, line);
+            if (ll_failed(w)) {
+                ll__lock_release(db->lock, file, line);
+                req_free(r);
+                return w;
+            }
+        }
+        req_free(db->pend_req);
+        db->pend = NULL;
+        db->pend_req = NULL;
+    }
+    ll_future *f = ll__run_in_executor(db_job, ll_ptr(r), r->label, file, line);
+    if (!f) {
+        ll__lock_release(db->lock, file, line);
+        req_free(r);
+        return ll_raise(LL_ERUNTIME, "could not hand the query to the thread pool");
+    }
+    ll_value v = ll__await(f, file, line);
+    ll__lock_release(db->lock, file, line);
+    if (ll_failed(v) && ll_errcode(v) == LL_ECANCELLED && ll__job_over(f, file, line)) {
+        /* The job is still running with r: tell it to stop, keep r. */
+        atomic_store(&r->stop, 1);
+        db->pend = f;
+        db->pend_req = r;
+        return v;
+    }
+    if (ll_failed(v)) {
+        req_free(r);
+        return v;
+    }
+    ll_value out = ll_none();
+    if (r->op == OP_QUERY) {
+        rows_node *rn = r->rows;
+        r->rows = NULL;
+        rn->db = db;
+        rn->next = db->rows;
+        if (rn->next)
+            rn->next->prev = rn;
+        db->rows = rn;
+        out = ll_ptr(&rn->r);
+    } else if (r->op == OP_EXEC) {
+        out = ll_int(r->changes);
+    }
+    req_free(r);
+    return out;
+}
+
+ll_value ll__db_open(const char *path, const char *file, int line) {
+    ll_loop *loop = ll__running_loop;
+    if (!loop) {
+        ll__misuse(ll__current_loop, file, line,
+                   "RuntimeError: ll_db_open() must be called from a coroutine");
+        return ll_raise(LL_ERUNTIME, "ll_db_open() outside a running loop");
+    }
+    if (!path || !*path)
+        return ll_raise(LL_EVALUE, "ll_db_open: no database path (use \":memory:\" for one "
+                                   "in memory)");
+    ll_db *db = calloc(1, sizeof *db);
+    if (!db || !(db->path = strdup(path))) {
+        free(db);
+        return ll_raise(LL_ENOMEM, "no memory for database %s", path);
+    }
+    db->magic = MAGIC_DB;
+    db->loop = loop;
+    db->file = file;
+    db->line = line;
+    char name[96];
+    snprintf(name, sizeof name, "db %s", path);
+    db->lock = ll__lock_new(name, file, line);
+    db->closer = ll__io_at_close(loop, db_at_close, db);
+    dbreq *r = db->lock && db->closer ? req_new(db, OP_OPEN, NULL, NULL) : NULL;
+    if (!r) {
+        if (db->closer)
+            ll__io_forget(loop, db->closer);
+        db->closed = true;
+        db_free(db);
+        return ll_raise(LL_ENOMEM, "no memory for database %s", path);
+    }
+    ll_value v = run_req(db, r, file, line);
+    if (ll_failed(v)) {
+        db->closed = true; /* freed at loop close */
+        return v;
+    }
+    return ll_ptr(db);
+}
+
+ll_value ll__db_exec(ll_db *db, const char *sql, const char *file, int line) {
+    if (!usable(db, "ll_db_exec()", file, line))
+        return ll_raise(LL_EVALUE, "ll_db_exec: not an open database");
+    if (!sql)
+        return ll_raise(LL_EVALUE, "ll_db_exec: no SQL (NULL)");
+    dbreq *r = req_new(db, OP_EXEC, sql, NULL);
+    if (!r)
+        return ll_raise(LL_ENOMEM, "no memory for a query");
+    return run_req(db, r, file, line);
+}
+
+ll_value ll__db_query(ll_db *db, const char *sql, const char *const *params, const char *file,
+                      int line) {
+    if (!usable(db, "ll_db_query()", file, line))
+        return ll_raise(LL_EVALUE, "ll_db_query: not an open database");
+    if (!sql)
+        return ll_raise(LL_EVALUE, "ll_db_query: no SQL (NULL)");
+    dbreq *r = req_new(db, OP_QUERY, sql, params);
+    if (!r)
+        return ll_raise(LL_ENOMEM, "no memory for a query");
+    return run_req(db, r, file, line);
+}
+
+int ll__db_close(ll_db *db, const char *file, int line) {
+    if (!usable(db, "ll_db_close()", file, line))
+        return LL_EVALUE;
+    if (db->closed)
+        return 0; /* as sqlite3's close(): twice is fine */
+    dbreq *r = req_new(db, OP_CLOSE, NULL, NULL);
+    if (!r)
+        return LL_ENOMEM;
+    ll_value v = run_req(db, r, file, line);
+    if (ll_failed(v))
+        return ll_errcode(v);
+    db->closed = true;
+    while (db->rows) {
+        rows_node *n = db->rows;
+        db->rows = n->next;
+        free(n);
+    }
+    /* The ll_db itself stays until the loop closes, so that a call on a
+     * closed database is a clear error rather than a use after free. */
+    return 0;
+}
+
+const char *ll_rows_get(const ll_rows *rows, size_t row, int col) {
+    if (!rows || row >= rows->nrows || col < 0 || col >= rows->ncols)
+        return NULL;
+    return rows->cells[row * (size_t)rows->ncols + (size_t)col];
+}
+
+void ll_rows_free(ll_rows *rows) {
+    if (!rows)
+        return;
+    rows_node *n = (rows_node *)((char *)rows - offsetof(rows_node, r));
+    ll_db *db = n->db;
+    if (n->prev)
+        n->prev->next = n->next;
+    else if (db)
+        db->rows = n->next;
+    if (n->next)
+        n->next->prev = n->prev;
+    free(n);
+}
