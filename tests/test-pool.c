@@ -147,6 +147,40 @@ START_TEST(jobs_overlap_on_separate_lanes) {
 }
 END_TEST
 
+/* On the real clock, what a libuv callback records carries the time it
+ * ran at: a job's end is stamped when the job really ended, not when the
+ * loop started waiting for it, and times never go backwards. */
+START_TEST(real_clock_events_carry_the_time_they_happened) {
+    unit = getenv("LOOPLAB_UNDER_VALGRIND") ? 0.2 : 0.08;
+    char *trace;
+    char *out = run(overlap_main, LL_CLOCK_REAL, 0, NULL, &trace, NULL);
+    double start[64] = {0}, longest = 0, last = 0;
+    for (const char *p = trace; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+        double t;
+        char who[64], kind[32];
+        unsigned job;
+        if (sscanf(p, " %lf %63s %31s job=%u", &t, who, kind, &job) != 4 &&
+            sscanf(p, " %lf", &t) != 1)
+            continue;
+        if (p[0] != ' ')
+            continue; /* header lines */
+        ck_assert_msg(t >= last, "time went back to %.9f after %.9f", t, last);
+        last = t;
+        if (sscanf(p, " %lf %63s %31s job=%u", &t, who, kind, &job) == 4 && job < 64) {
+            if (strcmp(kind, "job_start") == 0)
+                start[job] = t;
+            else if (strcmp(kind, "job_end") == 0 && t - start[job] > longest)
+                longest = t - start[job];
+        }
+    }
+    /* crunch(3) sleeps 3 units on its worker. */
+    ck_assert_msg(longest >= 3 * unit * 0.95, "longest job lasted %.3f s in the trace, ran %.3f s",
+                  longest, 3 * unit);
+    free(trace);
+    free(out);
+}
+END_TEST
+
 /* Two virtual runs give the same trace, event for event (wall times aside:
  * the dump has none). */
 START_TEST(virtual_runs_are_repeatable) {
@@ -487,6 +521,7 @@ int main(void) {
     tcase_add_test(tc, overlap_prints_what_python_prints);
     tcase_add_test(tc, overlap_same_order_on_real_clock);
     tcase_add_test(tc, jobs_overlap_on_separate_lanes);
+    tcase_add_test(tc, real_clock_events_carry_the_time_they_happened);
     tcase_add_test(tc, virtual_runs_are_repeatable);
     tcase_add_test(tc, the_pool_has_four_workers_and_queues_the_rest);
     tcase_add_test(tc, the_default_pool_is_pythons_size);

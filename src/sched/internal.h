@@ -176,6 +176,8 @@ struct ll_loop {
     uint64_t timer_seq;         /* arming counter */
     int64_t now;                /* loop time in ns */
     bool real;                  /* real clock on libuv */
+    bool in_poll;               /* real clock: waiting in libuv, no event since */
+    int64_t poll_timeout;       /* that wait's timeout (ns, -1: none) */
     bool running;               /* inside run_until_complete */
     bool stopping;              /* stop() was called */
     bool closed;
@@ -271,9 +273,16 @@ void ll__misuse(ll_loop *loop, const char *file, int line, const char *fmt, ...)
 void ll__warn(ll_loop *loop, ll_warn_kind kind, const char *file, int line,
               const char *fmt, ...) LL_PRINTF(5, 6);
 
+/* Real clock: the first event recorded by a libuv callback during a poll
+ * reads the clock and records the poll first, so that what the callbacks
+ * record carries the time they ran at. */
+void ll__poll_woke(ll_loop *loop);
+
 /* Recording helpers: every event goes through ll__ev(). */
 static inline ll_trace_event *ll__ev(ll_loop *loop, ll_event_kind kind, uint32_t task,
                                const char *file, int line) {
+    if (loop->in_poll)
+        ll__poll_woke(loop);
     ll_trace_event *e = ll__rec_next(&loop->rec);
     if (!e)
         return NULL;

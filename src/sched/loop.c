@@ -440,8 +440,16 @@ static void poll_phase(ll_loop *loop) {
     if (loop->real && timeout != 0)
         trace_flush(loop); /* about to wait: let readers see everything so far */
     if (loop->real) {
+        loop->poll_timeout = timeout;
+        loop->in_poll = LL__REC(loop);
         ll__uv_poll(loop, timeout);
+        bool woke = LL__REC(loop) && !loop->in_poll; /* its poll event is recorded */
+        loop->in_poll = false;
         loop->now = ll__uv_now(loop);
+        if (woke) {
+            step_clock_sync(loop);
+            return;
+        }
     } else if (timeout > 0) {
         loop->now = loop->heap[0]->when;
         jumped = true;
@@ -456,6 +464,15 @@ static void poll_phase(ll_loop *loop) {
             e->aux = jumped;
         }
     }
+}
+
+void ll__poll_woke(ll_loop *loop) {
+    loop->in_poll = false;
+    loop->now = ll__uv_now(loop);
+    step_clock_sync(loop);
+    ll_trace_event *e = ll__ev(loop, LL_EV_POLL, 0, NULL, 0);
+    if (e)
+        e->val = loop->poll_timeout;
 }
 
 static void run_once(ll_loop *loop) {
