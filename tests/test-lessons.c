@@ -1,5 +1,7 @@
 /* test-lessons.c - every lesson prints what its Python twin prints, matches
- * the expected.txt beside it, and leaves the same trace on every run.
+ * the expected.txt beside it, and leaves the same trace on every run; a
+ * lesson on the virtual clock leaves exactly its committed golden trace
+ * (tests/golden/SLUG.trace, written by scripts/golden).
  *
  * Lessons are found on disk (lessons/NN-slug/), so a new lesson is tested
  * without touching this file.  Each runs as a child process, as `looplab
@@ -111,6 +113,77 @@ START_TEST(lesson_trace_is_identical_run_to_run) {
 }
 END_TEST
 
+/* Source paths in `at=` depend on where the build directory is: keep them
+ * from the last lessons/, src/ or include/ on (as scripts/golden's sed). */
+static char *normalize_sites(const char *t) {
+    size_t n = strlen(t);
+    char *out = malloc(n + 1), *o = out;
+    const char *p = t;
+    while (*p) {
+        if (strncmp(p, "at=", 3) == 0 && (p == t || p[-1] == ' ')) {
+            const char *start = p + 3, *end = start + strcspn(start, " \n");
+            const char *cut = NULL;
+            static const char *const dirs[] = {"/lessons/", "/src/", "/include/"};
+            for (const char *q = start; q < end; q++)
+                for (size_t d = 0; d < 3; d++)
+                    if ((size_t)(end - q) > strlen(dirs[d]) &&
+                        strncmp(q, dirs[d], strlen(dirs[d])) == 0)
+                        cut = q + 1;
+            memcpy(o, "at=", 3);
+            o += 3;
+            const char *from = cut ? cut : start;
+            memcpy(o, from, (size_t)(end - from));
+            o += end - from;
+            p = end;
+            continue;
+        }
+        *o++ = *p++;
+    }
+    *o = '\0';
+    return out;
+}
+
+/* A lesson on the virtual clock leaves the same trace as the one committed
+ * in tests/golden/: a change in scheduling shows up as a diff to review. */
+START_TEST(lesson_trace_matches_its_golden_trace) {
+    const char *slug = slugs[_i];
+    char path[512];
+    snprintf(path, sizeof path, "%s/lessons/%s/meta.txt", LL_SOURCE_ROOT, slug);
+    char *meta = slurp(path);
+    bool real_clock = meta && strstr(meta, "\nclock: real");
+    free(meta);
+    if (real_clock)
+        return; /* measured times: no golden */
+    char tmp[] = "/tmp/looplab-golden-XXXXXX";
+    close(mkstemp(tmp));
+    char env[256];
+    int st;
+    snprintf(env, sizeof env, "LOOPLAB_TRACE=%s", tmp);
+    free(run_lesson(slug, env, &st));
+    char *raw = slurp(tmp);
+    unlink(tmp);
+    ck_assert_msg(raw != NULL, "%s: no trace", slug);
+    char *got = normalize_sites(raw);
+    snprintf(path, sizeof path, "%s/tests/golden/%s.trace", LL_SOURCE_ROOT, slug);
+    char *want = slurp(path);
+    ck_assert_msg(want != NULL,
+                  "%s has no golden trace: run scripts/golden, review and commit "
+                  "tests/golden/%s.trace",
+                  slug, slug);
+    if (strcmp(got, want) != 0) {
+        size_t line = 1, i = 0;
+        while (got[i] && got[i] == want[i])
+            line += got[i++] == '\n';
+        ck_abort_msg("%s: its trace differs from tests/golden/%s.trace at line %zu; if the "
+                     "change is meant, run scripts/golden and review the diff",
+                     slug, slug, line);
+    }
+    free(raw);
+    free(got);
+    free(want);
+}
+END_TEST
+
 START_TEST(lesson_folder_is_complete) {
     const char *slug = slugs[_i];
     static const char *files[] = {"lesson.c", "lesson.py", "README.md", "expected.txt", "meta.txt"};
@@ -141,6 +214,7 @@ int main(void) {
     tcase_add_loop_test(tc, lesson_prints_its_expected_output, 0, nslugs);
     tcase_add_loop_test(tc, lesson_prints_what_its_python_twin_prints, 0, nslugs);
     tcase_add_loop_test(tc, lesson_trace_is_identical_run_to_run, 0, nslugs);
+    tcase_add_loop_test(tc, lesson_trace_matches_its_golden_trace, 0, nslugs);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
