@@ -1,0 +1,85 @@
+/* Lesson 20: structured concurrency with TaskGroup.
+ *
+ * Python twin: lesson.py (`async with asyncio.TaskGroup() as tg:`, Python
+ * 3.11).  A task group owns the tasks made in it: leaving the group waits
+ * for all of them, and when one fails the group cancels the rest, waits
+ * for them to finish cancelling, and reports every failure together (an
+ * ExceptionGroup).  No task is left running behind your back.  gather is
+ * shown last for contrast: it passes on the first error at once and the
+ * other tasks go on running. */
+#include <looplab.h>
+
+#include <string.h>
+
+typedef struct booking {
+    const char *what;
+    double seconds;
+    bool fail;
+} booking;
+
+/* async def book(what, seconds, fail=False): */
+static ll_value book(ll_value arg) {
+    const booking *b = arg.p;
+    ll_print("%s: booking", b->what);
+    if (ll_sleep(b->seconds) == LL_ECANCELLED) {           /* except CancelledError: */
+        ll_print("%s: cancelled", b->what);
+        return ll_raise(LL_ECANCELLED, "%s", "");          /*     raise */
+    }
+    if (b->fail)
+        return ll_raise(LL_EVALUE, "no %s available", b->what);
+    ll_print("%s: booked", b->what);
+    return ll_str(b->what);
+}
+
+static const booking flight = {"flight", 1, false}, hotel = {"hotel", 2, false},
+                     car = {"car", 1.5, false}, no_car = {"car", 1.5, true};
+
+/* async def main(): */
+static ll_value amain(ll_value unused) {
+    (void)unused;
+    ll_print("Everything available, with a TaskGroup:");
+    double start = ll_time();
+    ll_taskgroup *tg = ll_taskgroup_enter();                 /* async with TaskGroup() as tg: */
+    ll_task *f = ll_taskgroup_create_task(tg, ll_coro(book, ll_ptr((void *)&flight)), NULL);
+    ll_task *h = ll_taskgroup_create_task(tg, ll_coro(book, ll_ptr((void *)&hotel)), NULL);
+    ll_task *c = ll_taskgroup_create_task(tg, ll_coro(book, ll_ptr((void *)&car)), NULL);
+    ll_note("Three tasks made in the group. Leaving the group (ll_taskgroup_exit, the "
+            "end of the `async with` block) waits until every one of them is done.");
+    LL_TRY(ll_taskgroup_exit(tg, ll_none()));
+    ll_print("at %.1f s the trip is booked: %s, %s, %s", ll_time() - start,
+             ll_task_result(f).s, ll_task_result(h).s, ll_task_result(c).s);
+
+    ll_print("No car left, with a TaskGroup:");
+    start = ll_time();
+    tg = ll_taskgroup_enter();
+    ll_taskgroup_create_task(tg, ll_coro(book, ll_ptr((void *)&flight)), NULL);
+    ll_taskgroup_create_task(tg, ll_coro(book, ll_ptr((void *)&hotel)), NULL);
+    ll_taskgroup_create_task(tg, ll_coro(book, ll_ptr((void *)&no_car)), NULL);
+    ll_note("This time the car fails at 1.5 s. Watch the group cancel the hotel, which "
+            "is still waiting, and wait for it to finish cancelling before it reports.");
+    ll_value r = ll_taskgroup_exit(tg, ll_none());
+    if (ll_errcode(r) == LL_EEXCEPTION_GROUP) {                /* except* ValueError as eg: */
+        ll_print("at %.1f s the group failed: %s", ll_time() - start, ll_errmsg(r));
+        for (size_t i = 0; i < ll_taskgroup_nerrors(tg); i++)  /* for e in eg.exceptions: */
+            ll_print("  %s", ll_repr(ll_taskgroup_error(tg, i)));
+    } else if (ll_failed(r)) {
+        return r;
+    }
+
+    ll_print("No car left, with gather:");
+    start = ll_time();
+    ll_note("The same three bookings with gather. gather passes on the car's error at "
+            "1.5 s, but nobody cancels the hotel: its task goes on, unowned.");
+    r = ll_await(ll_gather(ll_coro(book, ll_ptr((void *)&flight)),
+                           ll_coro(book, ll_ptr((void *)&hotel)),
+                           ll_coro(book, ll_ptr((void *)&no_car))));
+    if (ll_errcode(r) == LL_EVALUE)                          /* except ValueError as e: */
+        ll_print("at %.1f s gather raised %s", ll_time() - start, ll_repr(r));
+    LL_TRY(ll_sleep(1));
+    ll_print("at %.1f s: nobody cancelled the hotel", ll_time() - start);
+    ll_note("The hotel was booked after the program had already given up on the trip. "
+            "With a TaskGroup that cannot happen: the group's tasks end inside its block.");
+    return ll_none();
+}
+
+int main(void) { return ll_run(ll_coro(amain, ll_none())); }
