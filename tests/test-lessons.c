@@ -113,6 +113,29 @@ START_TEST(lesson_trace_is_identical_run_to_run) {
 }
 END_TEST
 
+/* A lesson whose meta says "clocks: both" prints the same on the real
+ * clock as on the virtual one. */
+START_TEST(lesson_prints_the_same_on_both_clocks) {
+    const char *slug = slugs[_i];
+    char path[512];
+    snprintf(path, sizeof path, "%s/lessons/%s/meta.txt", LL_SOURCE_ROOT, slug);
+    char *meta = slurp(path);
+    bool both = meta && strstr(meta, "\nclocks: both");
+    free(meta);
+    if (!both)
+        return;
+    int st;
+    char *out = run_lesson(slug, "LOOPLAB_TRACE= LOOPLAB_CLOCK=real", &st);
+    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s on the real clock exited with %d",
+                  slug, st);
+    snprintf(path, sizeof path, "%s/lessons/%s/expected.txt", LL_SOURCE_ROOT, slug);
+    char *want = slurp(path);
+    ck_assert_same_output(out, want);
+    free(out);
+    free(want);
+}
+END_TEST
+
 /* Source paths in `at=` depend on where the build directory is: keep them
  * from the last lessons/, src/ or include/ on (as scripts/golden's sed). */
 static char *normalize_sites(const char *t) {
@@ -215,6 +238,7 @@ int main(void) {
     tcase_add_loop_test(tc, lesson_prints_what_its_python_twin_prints, 0, nslugs);
     tcase_add_loop_test(tc, lesson_trace_is_identical_run_to_run, 0, nslugs);
     tcase_add_loop_test(tc, lesson_trace_matches_its_golden_trace, 0, nslugs);
+    tcase_add_loop_test(tc, lesson_prints_the_same_on_both_clocks, 0, nslugs);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
