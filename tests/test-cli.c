@@ -177,7 +177,7 @@ START_TEST(export_and_stats_read_a_saved_trace) {
            "rows[-1]['kind'])\"",
            LL_CLI, trace_path);
     ck_assert_int_eq(r.code, 0);
-    ck_assert_str_eq(r.out, "looplab-jsonl 60 run_end\n");
+    ck_assert_str_eq(r.out, "looplab-jsonl 61 run_end\n");
     result_free(&r);
     /* text -> text is the identity */
     r = sh("'%s' export %s --format text | cmp - %s && echo same", LL_CLI, trace_path, trace_path);

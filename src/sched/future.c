@@ -50,7 +50,9 @@ static void queue_cb(ll_future *f, const ll__donecb *cb) {
         ll_trace_event *e = ll__ev(loop, LL_EV_CB_QUEUED, cb->tid, NULL, 0);
         if (e) {
             e->obj = f->id;
-            e->sub = cb->user ? LL_REASON_DONE_CALLBACK : LL_REASON_GATHER;
+            e->sub = cb->user                 ? LL_REASON_DONE_CALLBACK
+                     : cb->fn == ll__stop_cb ? LL_REASON_STOP
+                                             : LL_REASON_GATHER;
             e->aux = (uint32_t)loop->ready.len - 1;
         }
     }

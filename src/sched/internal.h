@@ -312,6 +312,8 @@ void ll__future_init(ll_future *f, ll_loop *loop, uint32_t magic, ll__fut_kind k
 /* Completes a pending future with a value/error or cancels it, and queues
  * its callbacks.  Callers check that it is pending. */
 void ll__future_complete(ll_future *f, ll__fut_state state, ll_value v);
+/* run_until_complete's done callback: stops the loop after this pass. */
+void ll__stop_cb(ll_loop *loop, const ll__ready *e);
 int ll__future_add_cb(ll_future *f, ll__ready_fn fn, void *arg, ll_done_fn user,
                       uint32_t tid);
 /* The outcome as an awaiter sees it, marking errors as retrieved. */

@@ -563,8 +563,16 @@ static void report_deadlock(ll_loop *loop) {
     loop->current = saved;
 }
 
-static void stop_cb(ll_loop *loop, const ll__ready *e) {
-    (void)e;
+/* run_until_complete's done callback (asyncio's _run_until_complete_cb):
+ * the loop stops after this pass over the ready queue. */
+void ll__stop_cb(ll_loop *loop, const ll__ready *e) {
+    if (LL__REC(loop)) {
+        ll_trace_event *ev = ll__ev(loop, LL_EV_CB_RUN, e->tid, NULL, 0);
+        if (ev) {
+            ev->obj = e->oid;
+            ev->sub = LL_REASON_STOP;
+        }
+    }
     loop->stopping = true;
 }
 
@@ -592,7 +600,7 @@ ll_value ll__loop_run_until_complete(ll_loop *loop, void *aw, const char *file, 
         ll__current_loop = saved_current;
         return ll_raise(LL_ETYPE, "run_until_complete() needs a coroutine, task or future");
     }
-    ll__future_add_cb(fut, stop_cb, NULL, NULL, 0);
+    ll__future_add_cb(fut, ll__stop_cb, NULL, NULL, 0);
     loop->running = true;
     ll__running_loop = loop;
     loop->stopping = false;
