@@ -1004,7 +1004,11 @@ static void draw_timeline(llv_ui *ui) {
             snprintf(lab, sizeof lab, "%.*f s", tick >= 1e9 ? 0 : tick >= 1e8 ? 1 : tick >= 1e7 ? 2 : 3, v / 1e9);
         else
             snprintf(lab, sizeof lab, "%.0f", v);
-        llv_text_fit(ui->sans, x + 2, c.y, ui->font_px * 6, lab, (size_t)-1, th->dim);
+        /* Right of its tick, or left of it when that would leave the pane. */
+        int lw = llv_text_w(ui->sans, lab, (size_t)-1);
+        int right = ui->pane[P_TIMELINE].x + ui->pane[P_TIMELINE].w - 4;
+        int lx = x + 2 + lw <= right ? x + 2 : x - 2 - lw;
+        llv_text_fit(ui->sans, lx, c.y, ui->font_px * 6, lab, (size_t)-1, th->dim);
     }
     /* lanes */
     size_t nl = (size_t)(L->h / lane_h);
