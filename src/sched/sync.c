@@ -26,6 +26,7 @@ enum {
 typedef struct waiter {
     ll_future fut;
     struct waiter *prev, *next;
+    const ll__sync *sync;     /* what it waits on */
     bool linked;
 } waiter;
 
@@ -46,6 +47,8 @@ struct ll_lock {
     ll__sync h;
     bool locked;
     wlist waiters;
+    ll_task *holder;          /* the task that acquired it (tasks live until
+                                 the loop closes), for the deadlock check */
 };
 
 struct ll_event {
@@ -168,6 +171,7 @@ static bool check(const void *p, uint32_t magic, const char *what, const char *f
 
 static void waiter_init(waiter *w, const ll__sync *h, const char *file, int line) {
     memset(w, 0, sizeof *w);
+    w->sync = h;
     ll__future_init(&w->fut, h->loop, LL__MAGIC_FUTURE, LL__FK_PLAIN, h->id, file, line);
 }
 
@@ -228,6 +232,49 @@ static void lock_wake_first(ll_lock *l, const char *file, int line) {
     }
 }
 
+static int lock_name(const ll_lock *l, char *buf, size_t n) {
+    return l->h.name ? snprintf(buf, n, "'%s'", l->h.name) : snprintf(buf, n, "#%u", l->h.id);
+}
+
+/* The current task is about to wait for l.  If l's holder waits for a lock
+ * whose holder waits for... a lock the current task holds, none of them can
+ * ever go on (only a cancellation can break the cycle): a deadlock, though
+ * other tasks and timers may keep the loop busy.  Reported with the cycle. */
+static void check_lock_cycle(ll_lock *l, const char *file, int line) {
+    ll_loop *loop = l->h.loop;
+    ll_task *me = loop->current;
+    if (!me || !l->holder)
+        return;
+    char chain[1024], name[80];
+    size_t n = 0;
+    const ll_lock *cur = l;
+    ll_task *waiting = me;
+    for (int hops = 0; hops < 32; hops++) {
+        ll_task *h = cur->holder;
+        if (!h || h->fut.state != LL__FUT_PENDING)
+            return;
+        lock_name(cur, name, sizeof name);
+        if (n < sizeof chain)
+            n += (size_t)snprintf(chain + n, sizeof chain - n,
+                                  "\n  task '%s' waits for lock %s, held by task '%s'",
+                                  waiting->name, name, h->name);
+        if (h == me) {
+            ll__warn(loop, LL_WARN_DEADLOCK, file, line,
+                     "deadlock: these tasks wait for each other's locks, and none can go "
+                     "on until one is cancelled:%s",
+                     chain);
+            return;
+        }
+        if (h->wait_kind != LL_WAIT_LOCK || !h->waiter)
+            return;
+        const waiter *w = (const waiter *)h->waiter;
+        if (!w->sync || w->sync->magic != MAGIC_LOCK)
+            return;
+        cur = (const ll_lock *)w->sync;
+        waiting = h;
+    }
+}
+
 int ll__lock_acquire(ll_lock *l, const char *file, int line) {
     if (!check(l, MAGIC_LOCK, "ll_lock_acquire()", file, line))
         return LL_ETYPE;
@@ -236,6 +283,7 @@ int ll__lock_acquire(ll_lock *l, const char *file, int line) {
         all_cancelled &= w->fut.state == LL__FUT_CANCELLED;
     if (!l->locked && all_cancelled) {
         l->locked = true;
+        l->holder = l->h.loop->current;
         rec_op(&l->h, LL_SYNC_OP_ACQUIRE, 1, l->waiters.n, file, line);
         return 0;
     }
@@ -243,6 +291,7 @@ int ll__lock_acquire(ll_lock *l, const char *file, int line) {
     waiter_init(&w, &l->h, file, line);
     wl_append(&l->waiters, &w);
     rec_op(&l->h, LL_SYNC_OP_BLOCK, l->locked, l->waiters.n, file, line);
+    check_lock_cycle(l, file, line);
     ll_value v = waiter_wait(&w, &l->waiters, LL_WAIT_LOCK, "ll_lock_acquire()", file, line);
     if (ll_failed(v)) {
         /* Cancelled: if the lock was handed to us, pass it on. */
@@ -252,6 +301,7 @@ int ll__lock_acquire(ll_lock *l, const char *file, int line) {
         return ll_errcode(v);
     }
     l->locked = true;
+    l->holder = l->h.loop->current;
     rec_op(&l->h, LL_SYNC_OP_ACQUIRE, 1, l->waiters.n, file, line);
     return 0;
 }
@@ -265,6 +315,7 @@ int ll__lock_release(ll_lock *l, const char *file, int line) {
         return LL_ERUNTIME;
     }
     l->locked = false;
+    l->holder = NULL;
     rec_op(&l->h, LL_SYNC_OP_RELEASE, 0, l->waiters.n, file, line);
     lock_wake_first(l, file, line);
     return 0;
