@@ -78,16 +78,40 @@ static inline bool have_python3(void) {
 
 /* What `python3 tests/py/vloop.py FILE` prints (FILE relative to the source
  * root).  Fails the test when python3 is missing or the program fails. */
+static inline char *py_command(const char *cmd);
 static inline char *run_py(const char *file) {
     ck_assert_msg(have_python3(),
                   "python3 is not installed: the Python twins are the oracle for "
                   "these tests (scripts/setup installs it)");
     char cmd[1024];
-    snprintf(cmd, sizeof cmd, "cd '%s' && python3 tests/py/vloop.py '%s' 2>&1", LL_SOURCE_ROOT,
-             file);
+    snprintf(cmd, sizeof cmd, "cd '%s' && python3 tests/py/vloop.py '%s'", LL_SOURCE_ROOT, file);
+    return py_command(cmd);
+}
+
+/* Runs a twin: its standard output is what is compared (asyncio's own
+ * warnings go to stderr, as Looplab's do); its stderr is shown when it
+ * fails. */
+static inline char *py_command(const char *cmd) {
+    char errpath[] = "/tmp/looplab-twin-err-XXXXXX";
+    int fd = mkstemp(errpath);
+    ck_assert_msg(fd >= 0, "mkstemp failed");
+    close(fd);
+    char full[1400];
+    snprintf(full, sizeof full, "%s 2>'%s'", cmd, errpath);
     int st = 0;
-    char *out = read_command(cmd, &st);
-    ck_assert_msg(st == 0, "'%s' failed (status %d):\n%s", cmd, st, out);
+    char *out = read_command(full, &st);
+    if (st != 0) {
+        char err[4096] = "";
+        FILE *f = fopen(errpath, "r");
+        if (f) {
+            size_t n = fread(err, 1, sizeof err - 1, f);
+            err[n] = '\0';
+            fclose(f);
+        }
+        unlink(errpath);
+        ck_abort_msg("'%s' failed (status %d):\n%s%s", cmd, st, out, err);
+    }
+    unlink(errpath);
     return out;
 }
 
@@ -97,11 +121,8 @@ static inline char *run_py(const char *file) {
 static inline char *run_py_with(const char *python, const char *file) {
     ck_assert_msg(have_python3(), "python3 is not installed (scripts/setup installs it)");
     char cmd[1024];
-    snprintf(cmd, sizeof cmd, "cd '%s' && %s '%s' 2>&1", LL_SOURCE_ROOT, python, file);
-    int st = 0;
-    char *out = read_command(cmd, &st);
-    ck_assert_msg(st == 0, "'%s' failed (status %d):\n%s", cmd, st, out);
-    return out;
+    snprintf(cmd, sizeof cmd, "cd '%s' && %s '%s'", LL_SOURCE_ROOT, python, file);
+    return py_command(cmd);
 }
 
 static inline char *run_py_real(const char *file) { return run_py_with("python3", file); }

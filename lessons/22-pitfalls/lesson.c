@@ -1,0 +1,98 @@
+/* Lesson 22: a gallery of pitfalls.
+ *
+ * Python twin: lesson.py.  Three mistakes that do not crash the program,
+ * which is what makes them dangerous: a coroutine that is never awaited, a
+ * task whose error nobody retrieves, and two tasks that wait for each
+ * other for ever.  Each one prints nothing unusual; Looplab reports each
+ * on stderr and as a warning in the trace (the red marks on the timeline).
+ * asyncio warns about the first two; the third it leaves to you. */
+#include <looplab.h>
+
+static bool saved;
+
+/* async def save_draft(): */
+static ll_value save_draft(ll_value unused) {
+    (void)unused;
+    LL_TRY(ll_sleep(0.1));
+    saved = true;
+    return ll_none();
+}
+
+/* async def send_email(): */
+static ll_value send_email(ll_value unused) {
+    (void)unused;
+    LL_TRY(ll_sleep(0.1));
+    ll_print("send_email: the mail server refused the message");
+    return ll_raise(LL_ECONNECTION_REFUSED, "mail server refused the message");
+}
+
+typedef struct diner {
+    const char *name;
+    ll_lock *first, *second;
+    const char *first_name, *second_name;
+} diner;
+
+/* async def diner(name, first, first_name, second, second_name): */
+static ll_value dine(ll_value arg) {
+    const diner *d = arg.p;
+    LL_TRY(ll_lock_acquire(d->first));                      /* async with first: */
+    ll_print("%s: has the %s, wants the %s", d->name, d->first_name, d->second_name);
+    int rc = ll_sleep(0.1);
+    if (rc == 0)
+        rc = ll_lock_acquire(d->second);                    /*     async with second: */
+    if (rc == 0) {
+        ll_print("%s: eats", d->name);
+        ll_lock_release(d->second);
+    }
+    ll_lock_release(d->first);                              /* (leaving `async with`) */
+    return rc ? ll_raise(rc, "%s", "") : ll_none();
+}
+
+/* async def main(): */
+static ll_value amain(ll_value unused) {
+    (void)unused;
+    ll_print("Pitfall 1: a coroutine that is never awaited");
+    ll_coro(save_draft, ll_none());                         /* save_draft()  -- no await */
+    ll_print("main: called save_draft() without await");
+    ll_note("Calling a coroutine function only makes a coroutine object. Nothing runs "
+            "until it is awaited or made into a task, so no task appears on the "
+            "timeline for it. The warning comes when the object is thrown away "
+            "(here: when the loop closes).");
+    LL_TRY(ll_sleep(0.5));
+    ll_print("main: half a second later, saved = %s", saved ? "True" : "False");
+
+    ll_print("Pitfall 2: a task whose error nobody retrieves");
+    ll_create_task(ll_coro(send_email, ll_none()), NULL);  /* asyncio.create_task(...) */
+    ll_print("main: started send_email in a task, and moved on");
+    LL_TRY(ll_sleep(0.5));
+    ll_note("The task failed at 0.1 s (its lane ends in red), but nobody awaits it, "
+            "so the error goes nowhere. asyncio logs 'Task exception was never "
+            "retrieved' when the task object is thrown away; Looplab, at the loop's end.");
+    ll_print("main: carried on as if the mail had gone out");
+
+    ll_print("Pitfall 3: a deadlock");
+    ll_lock *fork = ll_lock_new("fork"), *knife = ll_lock_new("knife");
+    static diner a, b;
+    a = (diner){"A", fork, knife, "fork", "knife"};
+    b = (diner){"B", knife, fork, "knife", "fork"};
+    ll_note("A takes the fork then wants the knife; B takes the knife then wants the "
+            "fork. At 0.1 s each waits for the lock the other holds: neither can ever "
+            "go on. Looplab sees the cycle the moment it closes and warns; the loop "
+            "itself keeps running (wait_for's timer is still armed).");
+    double start = ll_time();
+    ll_task *ta = ll_create_task(ll_coro(dine, ll_ptr(&a)), "A");   /* create_task(..., name="A") */
+    ll_task *tb = ll_create_task(ll_coro(dine, ll_ptr(&b)), "B");
+    ll_value r = ll_wait_for(ll_gather(ta, tb), 1.0);
+    if (ll_errcode(r) == LL_ETIMEOUT)                        /* except TimeoutError: */
+        ll_print("main: gave up after %.1f s: A and B were waiting for each other",
+                 ll_time() - start);
+    ll_note("Only the timeout broke the deadlock: wait_for cancelled both tasks, and "
+            "each let go of its lock as it unwound. The fix: take locks in one agreed "
+            "order everywhere.");
+    return ll_none();
+}
+
+int main(void) {
+    ll_run(ll_coro(amain, ll_none()));
+    return 0; /* the warnings are the point of this lesson, not a failure */
+}
