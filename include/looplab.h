@@ -767,6 +767,33 @@ bool ll_slow_web_page(const char *path, const char *query, double *delay, const 
  * SIGINT/SIGTERM.  Returns 0, or 1 when it could not listen. */
 int ll_slow_web_serve(const char *host, int port);
 
+/* ---- Files: libuv's fs requests on the thread pool ---------------------------------
+ * A disk never says "ready" to an event loop, so file calls run on the
+ * thread pool (as libuv's uv_fs_* do, and Python's aiofiles): each call is
+ * a job with a lane in the trace ("fs read notes.txt"), and the awaiting
+ * task waits on it.  A file's calls take turns on its lock ("file NAME").
+ *
+ *     ll_value v = ll_file_open("notes.txt", "w");         // aiofiles.open(...)
+ *     if (ll_failed(v)) return v;
+ *     ll_file *f = v.p;
+ *     LL_TRY(ll_file_write(f, "hello\n", 6));             // await f.write(...)
+ *     ll_file_close(f);
+ *
+ * Errors: FileNotFoundError, OSError ("[Errno 13] permission denied..."),
+ * ValueError (a bad mode, a closed file), each naming the path. */
+typedef struct ll_file ll_file;
+/* mode: "r", "w" (create or truncate), "a" (create, append), "r+"; a "b"
+ * is accepted and changes nothing.  The value's .p is the ll_file. */
+#define ll_file_open(path, mode) ll__file_open((path), (mode), __FILE__, __LINE__)
+/* Reads up to n bytes at the file's position: LL_INT, the bytes read (0 at
+ * the end of the file). */
+#define ll_file_read(f, buf, n) ll__file_read((f), (buf), (n), __FILE__, __LINE__)
+/* Writes all n bytes: LL_INT n. */
+#define ll_file_write(f, data, n) ll__file_write((f), (data), (n), __FILE__, __LINE__)
+/* 0 or an error code.  A file never closed is reported when the loop
+ * closes (ResourceWarning) and closed then. */
+#define ll_file_close(f) ll__file_close((f), __FILE__, __LINE__)
+
 /* ---- Databases: SQLite through the thread pool ------------------------------------
  * SQLite's calls block, so each runs as a thread-pool job (what
  * `await asyncio.to_thread(conn.execute, sql)` does in Python, or
@@ -911,6 +938,10 @@ ll_value ll__db_exec(ll_db *db, const char *sql, const char *file, int line);
 ll_value ll__db_query(ll_db *db, const char *sql, const char *const *params, const char *file,
                       int line);
 int ll__db_close(ll_db *db, const char *file, int line);
+ll_value ll__file_open(const char *path, const char *mode, const char *file, int line);
+ll_value ll__file_read(ll_file *f, void *buf, size_t n, const char *file, int line);
+ll_value ll__file_write(ll_file *f, const void *data, size_t n, const char *file, int line);
+int ll__file_close(ll_file *f, const char *file, int line);
 ll_http_server *ll__http_server_new(void *data, const char *file, int line);
 int ll__http_route(ll_http_server *srv, const char *method, const char *path, ll_coro_fn handler,
                    const char *handler_name, const char *file, int line);

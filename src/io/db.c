@@ -10,9 +10,9 @@
  * Cancelling: a call whose task is cancelled while its job runs returns
  * CancelledError at once (as to_thread does), and tells the job to stop:
  * SQLite's progress handler sees the request's `stop` flag and interrupts
- * the statement.  The request stays with the connection (`pend`) until the
- * job is over, and the connection's next call waits for that first, so the
- * connection never runs two jobs at once.  Every ll_db, closed or not, is
+ * the statement.  The request stays with the connection (ll__serial, in
+ * serial.c) until the job is over, and the connection's next call waits for
+ * that first, so the connection never runs two jobs at once.  Every ll_db, closed or not, is
  * freed when the loop closes, after the pool has finished every job;
  * ll_db_close closes the SQLite handle and frees the rows. */
 #include "io.h"
@@ -30,7 +30,7 @@ enum { OP_OPEN, OP_EXEC, OP_QUERY, OP_CLOSE };
 typedef struct rows_node {
     struct rows_node *next, *prev;
     ll_db *db;
-    ll_rows r; /* must stay last-but-one: cells follow in the same block */
+    ll_rows r; /* the cells follow the node in the same block */
 } rows_node;
 
 typedef struct dbreq {
@@ -49,13 +49,11 @@ struct ll_db {
     ll_loop *loop;
     sqlite3 *h;
     char *path;
-    ll_lock *lock;
+    ll__serial turn;     /* one call at a time (lock "db PATH") */
     const char *file;    /* where it was opened */
     int line;
     void *closer;
     bool closed;
-    ll_future *pend;     /* the job of a call that was cancelled, */
-    dbreq *pend_req;     /* and its request, until the job is over */
     rows_node *rows;     /* answers not freed yet */
 };
 
@@ -257,8 +255,10 @@ static void req_free(dbreq *r) {
     free(r);
 }
 
+static void req_free_any(void *r) { req_free(r); }
+
 static void db_free(ll_db *db) {
-    req_free(db->pend_req);
+    ll__serial_drop(&db->turn);
     while (db->rows) {
         rows_node *n = db->rows;
         db->rows = n->next;
@@ -335,47 +335,20 @@ static bool usable(const ll_db *db, const char *what, const char *file, int line
 /* Runs one request on the pool, in turn with the connection's other
  * calls.  Consumes r. */
 static ll_value run_req(ll_db *db, dbreq *r, const char *file, int line) {
-    int rc = ll__lock_acquire(db->lock, file, line);
+    int rc = ll__serial_enter(&db->turn, file, line);
     if (rc) {
         req_free(r);
         return ll_raise(rc, "%s", "");
     }
     if (db->closed && r->op != OP_OPEN) {
-        ll__lock_release(db->lock, file, line);
+        ll__serial_leave(&db->turn, file, line);
         req_free(r);
         return ll_raise(LL_EPROGRAMMING, "Cannot operate on a closed database (%s)", db->path);
     }
-    if (db->pend) {
-        /* A cancelled call's job may still be running: the connection does
-         * one thing at a time, so wait until it is over. */
-        ll_future *over = ll__job_over(db->pend, file, line);
-        if (over) {
-            ll_value w = ll__await(over, file, line);
-            if (ll_failed(w)) {
-                ll__lock_release(db->lock, file, line);
-                req_free(r);
-                return w;
-            }
-        }
-        req_free(db->pend_req);
-        db->pend = NULL;
-        db->pend_req = NULL;
-    }
-    ll_future *f = ll__run_in_executor(db_job, ll_ptr(r), r->label, file, line);
-    if (!f) {
-        ll__lock_release(db->lock, file, line);
-        req_free(r);
-        return ll_raise(LL_ERUNTIME, "could not hand the query to the thread pool");
-    }
-    ll_value v = ll__await(f, file, line);
-    ll__lock_release(db->lock, file, line);
-    if (ll_failed(v) && ll_errcode(v) == LL_ECANCELLED && ll__job_over(f, file, line)) {
-        /* The job is still running with r: tell it to stop, keep r. */
-        atomic_store(&r->stop, 1);
-        db->pend = f;
-        db->pend_req = r;
-        return v;
-    }
+    bool kept;
+    ll_value v = ll__serial_run(&db->turn, db_job, r, &r->stop, r->label, &kept, file, line);
+    if (kept)
+        return v; /* cancelled while the job runs: r is freed once it is over */
     if (ll_failed(v)) {
         req_free(r);
         return v;
@@ -418,9 +391,9 @@ ll_value ll__db_open(const char *path, const char *file, int line) {
     db->line = line;
     char name[96];
     snprintf(name, sizeof name, "db %s", path);
-    db->lock = ll__lock_new(name, file, line);
+    int ok = ll__serial_init(&db->turn, name, req_free_any, file, line);
     db->closer = ll__io_at_close(loop, db_at_close, db);
-    dbreq *r = db->lock && db->closer ? req_new(db, OP_OPEN, NULL, NULL) : NULL;
+    dbreq *r = ok == 0 && db->closer ? req_new(db, OP_OPEN, NULL, NULL) : NULL;
     if (!r) {
         if (db->closer)
             ll__io_forget(loop, db->closer);

@@ -5,6 +5,8 @@
 
 #include "../sched/internal.h"
 
+#include <stdatomic.h>
+
 /* The bytes buffered on a stream, without copying them out. */
 const char *ll__stream_peek(ll_stream *s, size_t *len);
 /* Drops the first n buffered bytes (they were used). */
@@ -16,5 +18,34 @@ ll_value ll__stream_more(ll_stream *s, bool *ended, const char *file, int line);
  * returned handle can be passed to ll__io_forget once fn is not needed. */
 void *ll__io_at_close(ll_loop *loop, void (*fn)(void *), void *arg);
 void ll__io_forget(ll_loop *loop, void *handle);
+
+/* One thing at a time on the thread pool, for a resource that cannot be
+ * used by two workers at once (a database connection, a file's position).
+ * Calls take turns on a lock (named in the trace).  A call whose task is
+ * cancelled while its job runs returns at once, as asyncio.to_thread does;
+ * its request stays here until the job is over, and the next call waits
+ * for that first. */
+typedef struct ll__serial {
+    ll_lock *lock;
+    ll_future *pend;             /* a cancelled call's job, maybe still running */
+    void *pend_req;              /* and its request */
+    void (*free_req)(void *req);
+} ll__serial;
+
+/* Makes the lock; 0, or LL_ENOMEM. */
+int ll__serial_init(ll__serial *s, const char *name, void (*free_req)(void *),
+                    const char *file, int line);
+/* Waits for this call's turn: 0, or an error code (cancelled). */
+int ll__serial_enter(ll__serial *s, const char *file, int line);
+/* Gives the turn back without running anything. */
+void ll__serial_leave(ll__serial *s, const char *file, int line);
+/* In its turn: runs fn(req) on the pool and gives the turn back.  Returns
+ * the job's value.  When the caller is cancelled while the job runs, *stop
+ * is set (the job should look at it), req is kept (*kept = true) and freed
+ * once the job is over; otherwise req is still the caller's. */
+ll_value ll__serial_run(ll__serial *s, ll_blocking_fn fn, void *req, atomic_int *stop,
+                        const char *label, bool *kept, const char *file, int line);
+/* At loop close (every job is over): frees a kept request. */
+void ll__serial_drop(ll__serial *s);
 
 #endif
