@@ -744,6 +744,15 @@ void ll_http_server_close(ll_http_server *srv);
 #define ll_http_respond(req, status, content_type, body, len)                  \
     ll__http_respond((req), (status), (content_type), (body), (len), __FILE__, __LINE__)
 const char *ll_http_request_header(const ll_http_request *req, const char *name);
+/* A streamed response (aiohttp's StreamResponse): ll_http_stream_start
+ * sends the status and headers at once, with chunked transfer encoding;
+ * each ll_http_send sends one piece and waits until it is on its way (a
+ * client that went away makes it fail); the body ends when the handler
+ * returns.  A handler that fails after starting cuts the body short and
+ * the connection is closed.  0, or an error code. */
+#define ll_http_stream_start(req, status, content_type)                        \
+    ll__http_stream_start((req), (status), (content_type), __FILE__, __LINE__)
+#define ll_http_send(req, data, len) ll__http_send((req), (data), (len), __FILE__, __LINE__)
 
 /* ---- The slow web ------------------------------------------------------------------
  * A small local web for lessons and tests, since Looplab has no internet:
@@ -933,6 +942,9 @@ void ll__server_close(ll_server *srv, const char *file, int line);
 ll_session *ll__session_new(const ll_session_opts *opts, const char *file, int line);
 ll_value ll__session_get(ll_session *session, const char *url, const char *file, int line);
 void ll__session_close(ll_session *session, const char *file, int line);
+int ll__http_stream_start(ll_http_request *req, int status, const char *content_type,
+                          const char *file, int line);
+int ll__http_send(ll_http_request *req, const void *data, size_t len, const char *file, int line);
 ll_value ll__db_open(const char *path, const char *file, int line);
 ll_value ll__db_exec(ll_db *db, const char *sql, const char *file, int line);
 ll_value ll__db_query(ll_db *db, const char *sql, const char *const *params, const char *file,

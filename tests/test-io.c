@@ -525,6 +525,104 @@ START_TEST(the_server_answers_and_survives_bad_clients) {
 }
 END_TEST
 
+/* Three pieces, a tenth of a second apart. */
+static ll_value ticker_page(ll_value arg) {
+    ll_http_request *req = arg.p;
+    LL_TRY(ll_int(ll_http_stream_start(req, 200, NULL)));
+    for (int i = 1; i <= 3; i++) {
+        char piece[32];
+        int n = snprintf(piece, sizeof piece, "part %d\n", i);
+        LL_TRY(ll_int(ll_http_send(req, piece, (size_t)n)));
+        if (i < 3)
+            LL_TRY(ll_sleep(0.1));
+    }
+    return ll_none();
+}
+
+static ll_value breaks_midway(ll_value arg) {
+    ll_http_request *req = arg.p;
+    LL_TRY(ll_int(ll_http_stream_start(req, 200, NULL)));
+    LL_TRY(ll_int(ll_http_send(req, "half", 4)));
+    return ll_raise(LL_EVALUE, "broke after the first piece");
+}
+
+static ll_value streaming_main(ll_value arg) {
+    (void)arg;
+    ll_http_server *srv = ll_http_server_new(NULL);
+    ll_http_route(srv, "GET", "/ticker", ticker_page);
+    ll_http_route(srv, "GET", "/breaks", breaks_midway);
+    LL_TRY(ll_http_listen(srv, "127.0.0.1", 0));
+    int port = ll_http_server_port(srv);
+    /* A raw client sees the first piece long before the last is sent. */
+    ll_value c = ll_open_connection("127.0.0.1", port);
+    if (ll_failed(c))
+        return c;
+    ll_stream *s = c.p;
+    double t0 = ll_time();
+    const char get[] = "GET /ticker HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    ll_stream_write(s, get, sizeof get - 1);
+    char buf[4096];
+    size_t len = 0;
+    double first = -1;
+    for (;;) {
+        ll_value n = ll_stream_read(s, buf + len, sizeof buf - 1 - len);
+        if (ll_failed(n) || n.i == 0)
+            break;
+        len += (size_t)n.i;
+        buf[len] = '\0';
+        if (first < 0 && strstr(buf, "part 1\n"))
+            first = ll_time() - t0;
+    }
+    ll_stream_close(s);
+    ll_print("chunked: %s", strstr(buf, "Transfer-Encoding: chunked") ? "yes" : "no");
+    ll_print("first piece early: %s (whole body after %s)",
+             first >= 0 && first < 0.1 ? "yes" : "no", ll_time() - t0 >= 0.2 ? "0.2 s" : "less");
+    ll_print("last chunk: %s", strstr(buf, "\r\n0\r\n\r\n") ? "yes" : "no");
+    /* The session reads the whole streamed body. */
+    char url[96];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/ticker", port);
+    session = ll_session_new(NULL);
+    ll_value r = ll_session_get(session, url);
+    if (ll_failed(r))
+        return r;
+    ll_print("session: %d [%s]", ((ll_response *)r.p)->status, ((ll_response *)r.p)->body);
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/breaks", port);
+    r = ll_session_get(session, url);
+    ll_print("breaks: %s", ll_failed(r) ? ll_err_name(ll_errcode(r)) : "no error");
+    ll_session_close(session);
+    ll_http_server_close(srv);
+    return ll_none();
+}
+
+START_TEST(a_handler_streams_its_answer_piece_by_piece) {
+    char *trace;
+    char *out = run(streaming_main, NULL, &trace);
+    ck_assert_has(out, "chunked: yes\n");
+    ck_assert_has(out, "first piece early: yes (whole body after 0.2 s)\n");
+    ck_assert_has(out, "last chunk: yes\n");
+    ck_assert_has(out, "session: 200 [part 1\npart 2\npart 3\n]\n");
+    /* Cut short: the client is told the body is incomplete. */
+    ck_assert_has(out, "breaks: ClientPayloadError\n");
+    free(out);
+    free(trace);
+}
+END_TEST
+
+START_TEST(streaming_calls_out_of_turn_are_misuse) {
+    ll_http_request fake = {.method = "GET", .path = "/"};
+    capture e;
+    capture_begin(&e, 2);
+    int a = ll_http_send(&fake, "x", 1);
+    int b = ll_http_stream_start(NULL, 200, NULL);
+    char *err = capture_end(&e);
+    ck_assert_int_eq(a, LL_ERUNTIME);
+    ck_assert_int_eq(b, LL_ETYPE);
+    ck_assert_has(err, "ll_http_send() before ll_http_stream_start()");
+    ck_assert_has(err, "test-io.c:");
+    free(err);
+}
+END_TEST
+
 static ll_value unclosed_main(ll_value arg) {
     (void)arg;
     ll_session_new(NULL);
@@ -649,6 +747,8 @@ int main(void) {
     tcase_add_test(tc, a_request_times_out);
     tcase_add_test(tc, misbehaving_servers_give_clear_errors);
     tcase_add_test(tc, the_server_answers_and_survives_bad_clients);
+    tcase_add_test(tc, a_handler_streams_its_answer_piece_by_piece);
+    tcase_add_test(tc, streaming_calls_out_of_turn_are_misuse);
     tcase_add_test(tc, an_unclosed_session_is_reported);
     suite_add_tcase(s, tc);
     tc = tcase_create("load");

@@ -643,6 +643,9 @@ typedef struct ll__http_reply {
     char *body;
     size_t len;
     bool set;
+    bool streaming;      /* ll_http_stream_start: chunks follow */
+    ll_stream *s;        /* the connection */
+    bool keep;           /* keep-alive after this response */
 } http_reply;
 
 static void http_server_free(void *arg) {
@@ -709,11 +712,13 @@ static const char *status_text(int status) {
     return s && strcmp(s, "<unknown>") != 0 ? s : "Unknown";
 }
 
-int ll__http_respond(ll_http_request *req, int status, const char *content_type, const void *body,
-                     size_t len, const char *file, int line) {
+/* The reply of a request that may still get its response: 0 and *out, or
+ * the error code (the misuse is reported). */
+static int new_reply(ll_http_request *req, int status, const char *what, const char *file,
+                     int line, http_reply **out) {
     if (!req || !req->reply) {
-        ll__misuse(ll__running_loop, file, line, "TypeError: ll_http_respond() needs the "
-                   "request its handler was given");
+        ll__misuse(ll__running_loop, file, line,
+                   "TypeError: %s needs the request its handler was given", what);
         return LL_ETYPE;
     }
     http_reply *rp = req->reply;
@@ -728,6 +733,16 @@ int ll__http_respond(ll_http_request *req, int status, const char *content_type,
                    status);
         return LL_EVALUE;
     }
+    *out = rp;
+    return 0;
+}
+
+int ll__http_respond(ll_http_request *req, int status, const char *content_type, const void *body,
+                     size_t len, const char *file, int line) {
+    http_reply *rp;
+    int rc = new_reply(req, status, "ll_http_respond()", file, line, &rp);
+    if (rc)
+        return rc;
     rp->body = malloc(len + 1);
     if (!rp->body)
         return LL_ENOMEM;
@@ -738,6 +753,51 @@ int ll__http_respond(ll_http_request *req, int status, const char *content_type,
     rp->ctype = content_type ? content_type : "text/plain; charset=utf-8";
     rp->set = true;
     return 0;
+}
+
+int ll__http_stream_start(ll_http_request *req, int status, const char *content_type,
+                          const char *file, int line) {
+    http_reply *rp;
+    int rc = new_reply(req, status, "ll_http_stream_start()", file, line, &rp);
+    if (rc)
+        return rc;
+    char head[512];
+    int n = snprintf(head, sizeof head,
+                     "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nTransfer-Encoding: chunked\r\n"
+                     "Server: looplab/" LL_VERSION_STRING "\r\nConnection: %s\r\n\r\n",
+                     status, status_text(status),
+                     content_type ? content_type : "text/plain; charset=utf-8",
+                     rp->keep ? "keep-alive" : "close");
+    if (n < 0 || (size_t)n >= sizeof head)
+        return LL_EVALUE;
+    rp->set = rp->streaming = true;
+    rp->status = status;
+    ll_stream_write(rp->s, head, (size_t)n);
+    return 0;
+}
+
+int ll__http_send(ll_http_request *req, const void *data, size_t len, const char *file,
+                  int line) {
+    http_reply *rp = req ? req->reply : NULL;
+    if (!rp || !rp->streaming) {
+        ll__misuse(ll__running_loop, file, line,
+                   "RuntimeError: ll_http_send() before ll_http_stream_start() (or on a "
+                   "request that is not this handler's)");
+        return LL_ERUNTIME;
+    }
+    if (!data && len)
+        return LL_EVALUE;
+    if (len == 0)
+        return 0; /* an empty chunk would end the body */
+    char size[32];
+    int n = snprintf(size, sizeof size, "%zx\r\n", len);
+    ll_stream_write(rp->s, size, (size_t)n);
+    ll_stream_write(rp->s, data, len);
+    ll_stream_write(rp->s, "\r\n", 2);
+    /* Send it now: a client reading the stream sees each piece as it comes
+     * (and a client that went away is an error here). */
+    ll_value d = ll__stream_drain(rp->s, file, line);
+    return ll_failed(d) ? ll_errcode(d) : 0;
 }
 
 const char *ll_http_request_header(const ll_http_request *req, const char *name) {
@@ -823,7 +883,8 @@ static ll_value http_conn(ll_value arg) {
         char *q = strchr((char *)url, '?');
         if (q)
             *q++ = '\0';
-        http_reply rp = {0};
+        bool keep = http_should_keep_alive(&m.p);
+        http_reply rp = {.s = s, .keep = keep};
         ll_http_request req = {
             .method = http_method_str((enum http_method)m.p.method),
             .path = url,
@@ -837,7 +898,6 @@ static ll_value http_conn(ll_value arg) {
             .data = srv->data,
             .reply = &rp,
         };
-        bool keep = http_should_keep_alive(&m.p);
         bool known;
         const route *r = match(srv, req.method, req.path, &known);
         if (!r) {
@@ -855,7 +915,15 @@ static ll_value http_conn(ll_value arg) {
                 result = v;
                 break;
             }
-            if (ll_failed(v) && !rp.set) {
+            if (rp.streaming) {
+                /* The last chunk; a handler that failed half-way cannot say
+                 * so any more: the body is cut off and the connection
+                 * closed, and the client sees an incomplete response. */
+                if (ll_failed(v))
+                    keep = false;
+                else
+                    ll_stream_write(s, "0\r\n\r\n", 5);
+            } else if (ll_failed(v) && !rp.set) {
                 char m500[400];
                 int n = snprintf(m500, sizeof m500, "500 Internal Server Error: %s\n",
                                  ll_repr(v));
