@@ -723,11 +723,25 @@ static void draw_narration(llv_ui *ui) {
      * few dozen events. */
     if (wk && (ui->cursor - m->warns[wk - 1] < 40 || !k || m->notes[k - 1] < m->warns[wk - 1])) {
         const ll_trace_event *e = llv_event(m, m->warns[wk - 1]);
-        char buf[600];
-        snprintf(buf, sizeof buf, "\xE2\x9A\xA0 %s: %s", ll_warn_kind_name(e->sub), llv_str(m, e->str));
-        char *nl = strchr(buf, '\n');
-        if (nl)
-            *nl = '\0';
+        const char *kind = ll_warn_kind_name(e->sub), *text = llv_str(m, e->str);
+        size_t kl = strlen(kind);
+        if (strncmp(text, kind, kl) == 0 && text[kl] == ':')
+            text += kl + 1 + (text[kl + 1] == ' '); /* "deadlock: deadlock: ..." */
+        char buf[900];
+        int n = snprintf(buf, sizeof buf, "\xE2\x9A\xA0 %s: ", kind);
+        /* The message's further lines (a deadlock's links) join the first. */
+        for (const char *p = text; *p && n < (int)sizeof buf - 3; p++) {
+            if (*p != '\n') {
+                buf[n++] = *p;
+                continue;
+            }
+            while (p[1] == ' ')
+                p++;
+            if (n && buf[n - 1] != ':')
+                buf[n++] = ';';
+            buf[n++] = ' ';
+        }
+        buf[n < (int)sizeof buf ? n : (int)sizeof buf - 1] = '\0';
         wrap(ui, ui->bold, c, &y, buf, th->warn);
     }
     if (k)
