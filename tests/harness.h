@@ -127,6 +127,20 @@ static inline char *run_py_with(const char *python, const char *file) {
 
 static inline char *run_py_real(const char *file) { return run_py_with("python3", file); }
 
+/* Prints (with ll_print, from a task) "WHAT: ok", or "WHAT: ErrorName:
+ * message" when v is an error. */
+static inline void say(const char *what, ll_value v) {
+    if (ll_failed(v))
+        ll_print("%s: %s: %s", what, ll_err_name(ll_errcode(v)), ll_errmsg(v));
+    else
+        ll_print("%s: ok", what);
+}
+
+/* Fails unless hay contains needle, showing (the start of) hay. */
+#define ck_assert_has(hay, needle)                                              \
+    ck_assert_msg(strstr((hay), (needle)) != NULL, "expected \"%s\" in:\n%.3000s", (needle), \
+                  (hay))
+
 /* Compares two outputs and, when they differ, says where. */
 #define ck_assert_same_output(actual, expected)                                \
     do {                                                                       \

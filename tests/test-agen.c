@@ -6,10 +6,6 @@
 #include "harness-internal.h"
 
 
-#define ck_assert_has(hay, needle)                                              \
-    ck_assert_msg(strstr((hay), (needle)) != NULL, "expected \"%s\" in:\n%.1500s", (needle), \
-                  (hay))
-
 static char *run_main(ll_coro_fn fn, char **err, int *rc) {
     capture out, e;
     capture_begin(&out, 1);

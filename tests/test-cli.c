@@ -59,9 +59,6 @@ static void result_free(result *r) {
     free(r->err);
 }
 
-#define ck_assert_has(hay, needle)                                              \
-    ck_assert_msg(strstr((hay), (needle)) != NULL, "expected \"%s\" in:\n%s", (needle), (hay))
-
 static char trace_path[64];
 
 static void fresh_trace_path(void) {

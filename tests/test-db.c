@@ -14,35 +14,10 @@
 
 #include <unistd.h>
 
-#define ck_assert_has(hay, needle)                                              \
-    ck_assert_msg(strstr((hay), (needle)) != NULL, "expected \"%s\" in:\n%.3000s", (needle), \
-                  (hay))
-
 /* Runs main on a fresh loop; returns stdout, and stderr and the trace when
  * asked. */
 static char *run_clock(ll_coro_fn main, ll_clock clock, char **err, char **trace) {
-    capture out, e;
-    capture_begin(&out, 1);
-    capture_begin(&e, 2);
-    ll_loop_opts o = {.clock = clock, .record = 1, .trace_path = "", .slow_step = -1};
-    ll_loop *loop = ll_loop_new(&o);
-    ll_loop_run_until_complete(loop, ll_coro(main, ll_none()));
-    if (trace) {
-        *trace = dump_of(loop);
-        FILE *keep = fopen("/tmp/looplab-test-db-last.trace", "w"); /* for a failure */
-        if (keep) {
-            fputs(*trace, keep);
-            fclose(keep);
-        }
-    }
-    ll_loop_close(loop);
-    char *es = capture_end(&e);
-    char *os = capture_end(&out);
-    if (err)
-        *err = es;
-    else
-        free(es);
-    return os;
+    return run_loop(main, clock, -1, "/tmp/looplab-test-db-last.trace", err, trace, NULL);
 }
 
 /* A database file of this test's own, removed first. */
@@ -116,13 +91,6 @@ START_TEST(rows_columns_nulls_and_parameters) {
 END_TEST
 
 /* ---- errors ------------------------------------------------------------------- */
-
-static void say(const char *what, ll_value v) {
-    if (ll_failed(v))
-        ll_print("%s: %s: %s", what, ll_err_name(ll_errcode(v)), ll_errmsg(v));
-    else
-        ll_print("%s: ok", what);
-}
 
 static ll_value errors_main(ll_value arg) {
     (void)arg;

@@ -11,27 +11,8 @@
 
 #include <unistd.h>
 
-#define ck_assert_has(hay, needle)                                              \
-    ck_assert_msg(strstr((hay), (needle)) != NULL, "expected \"%s\" in:\n%.3000s", (needle), \
-                  (hay))
-
 static char *run_clock(ll_coro_fn main, ll_clock clock, char **err, char **trace) {
-    capture out, e;
-    capture_begin(&out, 1);
-    capture_begin(&e, 2);
-    ll_loop_opts o = {.clock = clock, .record = 1, .trace_path = "", .slow_step = -1};
-    ll_loop *loop = ll_loop_new(&o);
-    ll_loop_run_until_complete(loop, ll_coro(main, ll_none()));
-    if (trace)
-        *trace = dump_of(loop);
-    ll_loop_close(loop);
-    char *es = capture_end(&e);
-    char *os = capture_end(&out);
-    if (err)
-        *err = es;
-    else
-        free(es);
-    return os;
+    return run_loop(main, clock, -1, "/tmp/looplab-test-files-last.trace", err, trace, NULL);
 }
 
 static char path_a[128], path_b[128];
@@ -109,13 +90,6 @@ START_TEST(what_is_written_reads_back_on_both_clocks) {
     }
 }
 END_TEST
-
-static void say(const char *what, ll_value v) {
-    if (ll_failed(v))
-        ll_print("%s: %s: %s", what, ll_err_name(ll_errcode(v)), ll_errmsg(v));
-    else
-        ll_print("%s: ok", what);
-}
 
 static ll_value errors_main(ll_value unused) {
     (void)unused;

@@ -24,10 +24,6 @@
 #endif
 #endif
 
-#define ck_assert_has(hay, needle)                                              \
-    ck_assert_msg(strstr((hay), (needle)) != NULL, "expected \"%s\" in:\n%.3000s", (needle), \
-                  (hay))
-
 static size_t count(const char *hay, const char *needle) {
     size_t n = 0;
     for (const char *p = hay; (p = strstr(p, needle)) != NULL; p += strlen(needle))
@@ -38,29 +34,9 @@ static size_t count(const char *hay, const char *needle) {
 /* Runs main on a fresh real-clock loop; returns stdout, and the trace and
  * stderr when asked. */
 static char *run_clock(ll_coro_fn main, ll_clock clock, char **err, char **trace) {
-    capture out, e;
-    capture_begin(&out, 1);
-    capture_begin(&e, 2);
-    ll_loop_opts o = {.clock = clock, .record = 1, .trace_path = "", .slow_step = -1};
-    ll_loop *loop = ll_loop_new(&o);
-    ll_loop_run_until_complete(loop, ll_coro(main, ll_none()));
-    if (trace) {
-        *trace = dump_of(loop);
-        FILE *keep = fopen("/tmp/looplab-test-io-last.trace", "w");
-        if (keep) {
-            fputs(*trace, keep);
-            fclose(keep);
-        }
-    }
-    ll_loop_close(loop);
-    char *es = capture_end(&e);
-    char *os = capture_end(&out);
-    if (err)
-        *err = es;
-    else
-        free(es);
-    return os;
+    return run_loop(main, clock, -1, "/tmp/looplab-test-io-last.trace", err, trace, NULL);
 }
+
 static char *run(ll_coro_fn main, char **err, char **trace) {
     return run_clock(main, LL_CLOCK_REAL, err, trace);
 }

@@ -35,6 +35,17 @@ static char *slurp(const char *path) {
     return s;
 }
 
+/* Whether the lesson's meta.txt has the line `line` ("clock: real"). */
+static bool meta_says(const char *slug, const char *line) {
+    char path[512], want[128];
+    snprintf(path, sizeof path, "%s/lessons/%s/meta.txt", LL_SOURCE_ROOT, slug);
+    snprintf(want, sizeof want, "\n%s", line);
+    char *meta = slurp(path);
+    bool yes = meta && strstr(meta, want);
+    free(meta);
+    return yes;
+}
+
 /* Runs the lesson program; returns its stdout.  `env` is prepended to the
  * command (e.g. "LOOPLAB_TRACE=/tmp/x"). */
 static char *run_lesson(const char *slug, const char *env, int *status) {
@@ -60,16 +71,13 @@ END_TEST
 
 START_TEST(lesson_prints_what_its_python_twin_prints) {
     const char *slug = slugs[_i];
-    char path[512];
-    snprintf(path, sizeof path, "%s/lessons/%s/meta.txt", LL_SOURCE_ROOT, slug);
-    char *meta = slurp(path);
     /* Twins with threads run on real time (meta.txt says "twin: real"):
      * vloop.py cannot make time.sleep in a worker thread virtual. */
-    bool real = meta && strstr(meta, "\ntwin: real");
+    bool real = meta_says(slug, "twin: real");
     /* Twins that need aiohttp run on Debian's python3 (python3-aiohttp):
      * the python3 first on PATH may be a build that cannot import it. */
-    bool system = meta && strstr(meta, "\npython: system");
-    free(meta);
+    bool system = meta_says(slug, "python: system");
+    char path[512];
     snprintf(path, sizeof path, "lessons/%s/lesson.py", slug);
     char *py = system ? run_py_with("/usr/bin/python3", path) : real ? run_py_real(path)
                                                                       : run_py(path);
@@ -97,12 +105,7 @@ START_TEST(lesson_trace_is_identical_run_to_run) {
     ck_assert_msg(tb && strstr(tb, "@end events="), "%s: no complete trace", slug);
     /* Lessons on the real clock (sockets) measure time: their traces are
      * complete every time, but not the same to the nanosecond. */
-    char path[512];
-    snprintf(path, sizeof path, "%s/lessons/%s/meta.txt", LL_SOURCE_ROOT, slug);
-    char *meta = slurp(path);
-    bool real_clock = meta && strstr(meta, "\nclock: real");
-    free(meta);
-    if (!real_clock)
+    if (!meta_says(slug, "clock: real"))
         ck_assert_same_output(ta, tb);
     /* A lesson narrates: its trace has notes. */
     ck_assert_msg(strstr(ta, " note ") != NULL, "%s: no narration notes in its trace", slug);
@@ -117,13 +120,9 @@ END_TEST
  * clock as on the virtual one. */
 START_TEST(lesson_prints_the_same_on_both_clocks) {
     const char *slug = slugs[_i];
-    char path[512];
-    snprintf(path, sizeof path, "%s/lessons/%s/meta.txt", LL_SOURCE_ROOT, slug);
-    char *meta = slurp(path);
-    bool both = meta && strstr(meta, "\nclocks: both");
-    free(meta);
-    if (!both)
+    if (!meta_says(slug, "clocks: both"))
         return;
+    char path[512];
     int st;
     char *out = run_lesson(slug, "LOOPLAB_TRACE= LOOPLAB_CLOCK=real", &st);
     ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s on the real clock exited with %d",
@@ -170,13 +169,9 @@ static char *normalize_sites(const char *t) {
  * in tests/golden/: a change in scheduling shows up as a diff to review. */
 START_TEST(lesson_trace_matches_its_golden_trace) {
     const char *slug = slugs[_i];
-    char path[512];
-    snprintf(path, sizeof path, "%s/lessons/%s/meta.txt", LL_SOURCE_ROOT, slug);
-    char *meta = slurp(path);
-    bool real_clock = meta && strstr(meta, "\nclock: real");
-    free(meta);
-    if (real_clock)
+    if (meta_says(slug, "clock: real"))
         return; /* measured times: no golden */
+    char path[512];
     char tmp[] = "/tmp/looplab-golden-XXXXXX";
     close(mkstemp(tmp));
     char env[256];

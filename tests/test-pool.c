@@ -12,9 +12,6 @@
 #include <math.h>
 
 
-#define ck_assert_has(hay, needle)                                              \
-    ck_assert_msg(strstr((hay), (needle)) != NULL, "expected \"%s\" in:\n%.1500s", (needle), \
-                  (hay))
 #define ck_assert_lacks(hay, needle)                                            \
     ck_assert_msg(strstr((hay), (needle)) == NULL, "did not expect \"%s\" in:\n%s", (needle), \
                   (hay))
@@ -25,33 +22,7 @@ static double unit = 0.2;
  * to the text trace (either may be NULL), *rc to what the loop reported. */
 static char *run(ll_coro_fn main, ll_clock clock, double slow, char **err, char **trace,
                  int *rc) {
-    capture out, e;
-    capture_begin(&out, 1);
-    capture_begin(&e, 2);
-    ll_loop_opts o = {.clock = clock, .record = 1, .trace_path = "", .slow_step = slow};
-    ll_loop *loop = ll_loop_new(&o);
-    ll_value v = ll_loop_run_until_complete(loop, ll_coro(main, ll_none()));
-    if (trace) {
-        char *text = dump_of(loop);
-        *trace = text;
-        /* Check cannot carry a whole trace in a failure message: it is
-         * kept here for reading when a test fails. */
-        FILE *keep = fopen("/tmp/looplab-test-pool-last.trace", "w");
-        if (keep) {
-            fputs(text, keep);
-            fclose(keep);
-        }
-    }
-    int r = ll_loop_close(loop);
-    if (rc)
-        *rc = ll_failed(v) ? -1 : r;
-    char *es = capture_end(&e);
-    char *os = capture_end(&out);
-    if (err)
-        *err = es;
-    else
-        free(es);
-    return os;
+    return run_loop(main, clock, slow, "/tmp/looplab-test-pool-last.trace", err, trace, rc);
 }
 
 static size_t count(const char *hay, const char *needle) {

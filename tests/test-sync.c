@@ -9,9 +9,6 @@
 static double g_scale = 1.0;
 #define S(x) ((x) * g_scale)
 
-#define ck_assert_has(hay, needle)                                              \
-    ck_assert_msg(strstr((hay), (needle)) != NULL, "expected \"%s\" in:\n%s", (needle), (hay))
-
 /* ---- sync_lock.py ------------------------------------------------------------- */
 
 typedef struct lock_job {

@@ -95,6 +95,21 @@ static ll_value fs_job(ll_value arg) {
 
 /* ---- the loop's side ----------------------------------------------------------- */
 
+/* A request for op, with a buffer of n bytes (none for open and close). */
+static freq *freq_new(ll_file *f, int op, size_t n) {
+    freq *q = calloc(1, sizeof *q);
+    if (!q)
+        return NULL;
+    if ((op == FOP_READ || op == FOP_WRITE) && !(q->buf = malloc(n ? n : 1))) {
+        free(q);
+        return NULL;
+    }
+    q->f = f;
+    q->op = op;
+    q->n = n;
+    return q;
+}
+
 static void freq_free(void *p) {
     freq *q = p;
     if (q) {
@@ -201,10 +216,8 @@ ll_value ll__file_open(const char *path, const char *mode, const char *file, int
         return ll_raise(LL_EVALUE, "invalid mode: '%s' (use \"r\", \"w\", \"a\" or \"r+\")",
                         mode ? mode : "(null)");
     ll_file *f = calloc(1, sizeof *f);
-    freq *q = calloc(1, sizeof *q);
-    if (!f || !q || !(f->path = strdup(path))) {
+    if (!f || !(f->path = strdup(path))) {
         free(f);
-        free(q);
         return ll_raise(LL_ENOMEM, "no memory to open %s", path);
     }
     f->magic = MAGIC_FILE;
@@ -215,14 +228,15 @@ ll_value ll__file_open(const char *path, const char *mode, const char *file, int
     f->line = line;
     char name[128];
     snprintf(name, sizeof name, "file %s", base_name(path));
+    freq *q = NULL;
     if (ll__serial_init(&f->turn, name, freq_drop, file, line) != 0 ||
-        !(f->closer = ll__io_at_close(loop, file_at_close, f))) {
-        free(q);
+        !(f->closer = ll__io_at_close(loop, file_at_close, f)) ||
+        !(q = freq_new(f, FOP_OPEN, 0))) {
+        if (f->closer)
+            ll__io_forget(loop, f->closer);
         file_free(f);
         return ll_raise(LL_ENOMEM, "no memory to open %s", path);
     }
-    q->f = f;
-    q->op = FOP_OPEN;
     bool kept;
     ll_value v = run(f, q, &kept, file, line);
     if (!kept) {
@@ -244,14 +258,9 @@ ll_value ll__file_read(ll_file *f, void *buf, size_t n, const char *file, int li
         return ll_raise(LL_EVALUE, "ll_file_read: no buffer (NULL)");
     if (n > UINT32_MAX)
         n = UINT32_MAX;
-    freq *q = calloc(1, sizeof *q);
-    if (!q || !(q->buf = malloc(n ? n : 1))) {
-        free(q);
+    freq *q = freq_new(f, FOP_READ, n);
+    if (!q)
         return ll_raise(LL_ENOMEM, "no memory to read %zu bytes", n);
-    }
-    q->f = f;
-    q->op = FOP_READ;
-    q->n = n;
     bool kept;
     ll_value v = run(f, q, &kept, file, line);
     if (kept)
@@ -272,16 +281,11 @@ ll_value ll__file_write(ll_file *f, const void *data, size_t n, const char *file
         return ll_raise(LL_EVALUE, "ll_file_write: no data (NULL)");
     if (n > UINT32_MAX)
         return ll_raise(LL_EVALUE, "ll_file_write: %zu bytes in one call is too many", n);
-    freq *q = calloc(1, sizeof *q);
-    if (!q || !(q->buf = malloc(n ? n : 1))) {
-        free(q);
+    freq *q = freq_new(f, FOP_WRITE, n);
+    if (!q)
         return ll_raise(LL_ENOMEM, "no memory to write %zu bytes", n);
-    }
     if (n)
         memcpy(q->buf, data, n);
-    q->f = f;
-    q->op = FOP_WRITE;
-    q->n = n;
     bool kept;
     ll_value v = run(f, q, &kept, file, line);
     if (kept)
@@ -297,11 +301,9 @@ int ll__file_close(ll_file *f, const char *file, int line) {
         return LL_EVALUE;
     if (f->closed)
         return 0; /* as Python's close(): twice is fine */
-    freq *q = calloc(1, sizeof *q);
+    freq *q = freq_new(f, FOP_CLOSE, 0);
     if (!q)
         return LL_ENOMEM;
-    q->f = f;
-    q->op = FOP_CLOSE;
     bool kept;
     ll_value v = run(f, q, &kept, file, line);
     if (!kept)
