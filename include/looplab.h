@@ -101,7 +101,9 @@ extern "C" {
       "the statement broke a constraint of the database")                      \
     X(PROGRAMMING, -1026, "sqlite3.ProgrammingError",                          \
       "the database was used in a way it does not allow")                      \
-    X(FILE_NOT_FOUND, -1027, "FileNotFoundError", "no such file or directory")
+    X(FILE_NOT_FOUND, -1027, "FileNotFoundError", "no such file or directory") \
+    X(BROKEN_BARRIER, -1028, "BrokenBarrierError",                             \
+      "the barrier was reset or aborted while tasks waited at it")
 
 typedef enum ll_errno {
 #define LL__ERRNO_ENUM(name, code, pyname, text) LL_E##name = code,
@@ -490,6 +492,42 @@ bool ll_event_is_set(const ll_event *ev);
 #define ll_semaphore_release(sem) ll__semaphore_release((sem), __FILE__, __LINE__)
 bool ll_semaphore_locked(const ll_semaphore *sem);
 int ll_semaphore_value(const ll_semaphore *sem);
+
+/* asyncio.Condition(lock=None): a lock (the one given, or a new one) and a
+ * list of tasks waiting to be notified.  wait() needs the lock held: it
+ * releases it, waits for a notify, and takes the lock back before it
+ * returns (even when cancelled: then it returns LL_ECANCELLED, holding the
+ * lock).  notify(n) and notify_all() need the lock held too (LL_ERUNTIME
+ * otherwise) and wake waiters in the order they began waiting; a woken task
+ * goes on only once the notifier releases the lock. */
+typedef struct ll_condition ll_condition;
+#define ll_condition_new(lock, name) ll__condition_new((lock), (name), __FILE__, __LINE__)
+#define ll_condition_acquire(c) ll_lock_acquire(ll_condition_lock(c))
+#define ll_condition_release(c) ll_lock_release(ll_condition_lock(c))
+#define ll_condition_wait(c) ll__condition_wait((c), __FILE__, __LINE__)
+/* `await cond.wait_for(predicate)`: waits until pred(arg) is true (checked
+ * first, then after every wake-up); 0 or LL_ECANCELLED. */
+#define ll_condition_wait_for(c, pred, arg)                                    \
+    ll__condition_wait_for((c), (pred), (arg), __FILE__, __LINE__)
+#define ll_condition_notify(c, n) ll__condition_notify((c), (n), __FILE__, __LINE__)
+#define ll_condition_notify_all(c) ll__condition_notify((c), -1, __FILE__, __LINE__)
+ll_lock *ll_condition_lock(const ll_condition *c);
+bool ll_condition_locked(const ll_condition *c);
+
+/* asyncio.Barrier(parties) (Python 3.11): wait() blocks until `parties`
+ * tasks are waiting, then lets them all go; it returns each one's arrival
+ * index (0 .. parties-1), or a BrokenBarrierError value after reset() or
+ * abort(), or a CancelledError value.  Tasks arriving while the last group
+ * is still leaving wait for the next round. */
+typedef struct ll_barrier ll_barrier;
+#define ll_barrier_new(parties, name) ll__barrier_new((parties), (name), __FILE__, __LINE__)
+#define ll_barrier_wait(b) ll__barrier_wait((b), __FILE__, __LINE__)
+#define ll_barrier_reset(b) ll__barrier_reset((b), false, __FILE__, __LINE__)
+#define ll_barrier_abort(b) ll__barrier_reset((b), true, __FILE__, __LINE__)
+int ll_barrier_parties(const ll_barrier *b);
+/* Tasks waiting for the barrier to fill (0 while it drains). */
+int ll_barrier_n_waiting(const ll_barrier *b);
+bool ll_barrier_broken(const ll_barrier *b);
 
 /* ---- Queues ------------------------------------------------------------------
  * asyncio.Queue(maxsize), PriorityQueue (smallest first: numbers by value,
@@ -908,6 +946,14 @@ ll_semaphore *ll__semaphore_new(int value, bool bounded, const char *name, const
                                 int line);
 int ll__semaphore_acquire(ll_semaphore *sem, const char *file, int line);
 int ll__semaphore_release(ll_semaphore *sem, const char *file, int line);
+ll_condition *ll__condition_new(ll_lock *lock, const char *name, const char *file, int line);
+int ll__condition_wait(ll_condition *c, const char *file, int line);
+int ll__condition_wait_for(ll_condition *c, bool (*pred)(void *), void *arg, const char *file,
+                           int line);
+int ll__condition_notify(ll_condition *c, int n, const char *file, int line);
+ll_barrier *ll__barrier_new(int parties, const char *name, const char *file, int line);
+ll_value ll__barrier_wait(ll_barrier *b, const char *file, int line);
+int ll__barrier_reset(ll_barrier *b, bool abort, const char *file, int line);
 ll_queue *ll__queue_new(int maxsize, int kind, const char *name, const char *file, int line);
 int ll__queue_put(ll_queue *q, ll_value v, const char *file, int line);
 ll_value ll__queue_get(ll_queue *q, const char *file, int line);

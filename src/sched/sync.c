@@ -1,5 +1,6 @@
-/* sync.c - Lock, Event, Semaphore, BoundedSemaphore and the queues, as
- * CPython 3.11's asyncio/locks.py and asyncio/queues.py implement them.
+/* sync.c - Lock, Event, Condition, Semaphore, BoundedSemaphore, Barrier and
+ * the queues, as CPython 3.11's asyncio/locks.py and asyncio/queues.py
+ * implement them.
  *
  * Every wait is a future that lives in the waiting call's stack frame and
  * sits in the primitive's list of waiters (CPython's deque of futures):
@@ -21,6 +22,8 @@ enum {
     MAGIC_EVENT = 0x4c4c4556, /* "LLEV" */
     MAGIC_SEM = 0x4c4c534d,   /* "LLSM" */
     MAGIC_QUEUE = 0x4c4c5155, /* "LLQU" */
+    MAGIC_COND = 0x4c4c434e,  /* "LLCN" */
+    MAGIC_BARRIER = 0x4c4c4252, /* "LLBR" */
 };
 
 typedef struct waiter {
@@ -63,6 +66,24 @@ struct ll_semaphore {
     int bound;
     bool bounded;
     wlist waiters;
+};
+
+struct ll_condition {
+    ll__sync h;
+    ll_lock *lock;
+    wlist waiters;
+    ll_wait_kind shown_as;    /* what a waiter waits on, for the trace:
+                                 the condition, or the barrier it serves */
+};
+
+/* CPython's _BarrierState. */
+enum { B_FILLING, B_DRAINING, B_RESETTING, B_BROKEN };
+
+struct ll_barrier {
+    ll_condition cond;        /* its header is the barrier's, in the trace */
+    int parties;
+    int state;
+    int count;                /* tasks inside wait() */
 };
 
 struct ll_queue {
@@ -194,7 +215,9 @@ void ll__sync_describe(const ll_loop *loop, uint32_t id, ll_wait_kind kind, cons
                                        [LL_WAIT_SEMAPHORE] = "semaphore",
                                        [LL_WAIT_QUEUE_PUT] = "queue (put, full)",
                                        [LL_WAIT_QUEUE_GET] = "queue (get, empty)",
-                                       [LL_WAIT_QUEUE_JOIN] = "queue (join)"};
+                                       [LL_WAIT_QUEUE_JOIN] = "queue (join)",
+                                       [LL_WAIT_CONDITION] = "condition",
+                                       [LL_WAIT_BARRIER] = "barrier"};
     const char *kind_name = (size_t)kind < sizeof what / sizeof what[0] && what[kind]
                                 ? what[kind] : "primitive";
     const char *name = NULL;
@@ -448,6 +471,226 @@ int ll__semaphore_release(ll_semaphore *s, const char *file, int line) {
     s->value++;
     rec_op(&s->h, LL_SYNC_OP_RELEASE, (uint32_t)s->value, s->waiters.n, file, line);
     sem_wake_next(s, file, line);
+    return 0;
+}
+
+/* ---- Condition ------------------------------------------------------------------ */
+
+static bool cond_init(ll_condition *c, ll_lock *lock, const char *name, const char *file,
+                      int line) {
+    if (!lock) {
+        char lname[96];
+        snprintf(lname, sizeof lname, "%s%slock", name ? name : "", name ? "." : "");
+        lock = ll__lock_new(lname, file, line);
+        if (!lock)
+            return false;
+    }
+    c->lock = lock;
+    return true;
+}
+
+ll_condition *ll__condition_new(ll_lock *lock, const char *name, const char *file, int line) {
+    if (lock && (lock->h.magic != MAGIC_LOCK || lock->h.loop->closed)) {
+        ll__misuse(owner_loop(), file, line,
+                   "TypeError: ll_condition_new() needs a lock made by ll_lock_new() (or NULL "
+                   "for a new one)");
+        return NULL;
+    }
+    ll_condition *c = sync_new(sizeof(ll_condition), MAGIC_COND, LL_SYNC_CONDITION, 0, name,
+                               file, line);
+    if (!c)
+        return NULL;
+    c->shown_as = LL_WAIT_CONDITION;
+    if (!cond_init(c, lock, name, file, line))
+        return NULL; /* freed with the loop */
+    return c;
+}
+
+static bool cond_ok(const ll_condition *c) {
+    return c && (c->h.magic == MAGIC_COND || c->h.magic == MAGIC_BARRIER);
+}
+ll_lock *ll_condition_lock(const ll_condition *c) { return cond_ok(c) ? c->lock : NULL; }
+bool ll_condition_locked(const ll_condition *c) { return cond_ok(c) && c->lock->locked; }
+
+/* Condition.wait without the checks: release, wait to be notified, take the
+ * lock back whatever happens (a cancellation while taking it back is kept
+ * for after). */
+static int cond_wait(ll_condition *c, const char *file, int line) {
+    ll__lock_release(c->lock, file, line);
+    waiter w;
+    waiter_init(&w, &c->h, file, line);
+    wl_append(&c->waiters, &w);
+    rec_op(&c->h, LL_SYNC_OP_BLOCK, 0, c->waiters.n, file, line);
+    ll_value v = waiter_wait(&w, &c->waiters, c->shown_as, "ll_condition_wait()", file, line);
+    bool cancelled = ll_failed(v);
+    if (cancelled)
+        rec_op(&c->h, LL_SYNC_OP_GIVE_UP, 0, c->waiters.n, file, line);
+    for (;;) {
+        int rc = ll__lock_acquire(c->lock, file, line);
+        if (rc == 0)
+            break;
+        if (rc != LL_ECANCELLED)
+            return rc;
+        cancelled = true;
+    }
+    return cancelled ? LL_ECANCELLED : 0;
+}
+
+int ll__condition_wait(ll_condition *c, const char *file, int line) {
+    if (!check(c, MAGIC_COND, "ll_condition_wait()", file, line))
+        return LL_ETYPE;
+    if (!c->lock->locked) {
+        ll__misuse(c->h.loop, file, line,
+                   "RuntimeError: cannot wait on un-acquired lock (call "
+                   "ll_condition_acquire() first)");
+        return LL_ERUNTIME;
+    }
+    return cond_wait(c, file, line);
+}
+
+int ll__condition_wait_for(ll_condition *c, bool (*pred)(void *), void *arg, const char *file,
+                           int line) {
+    if (!check(c, MAGIC_COND, "ll_condition_wait_for()", file, line))
+        return LL_ETYPE;
+    if (!pred) {
+        ll__misuse(c->h.loop, file, line, "TypeError: ll_condition_wait_for() needs a predicate");
+        return LL_ETYPE;
+    }
+    while (!pred(arg)) {
+        int rc = ll__condition_wait(c, file, line);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* Wakes up to n waiters (n < 0: all) in order. */
+static void cond_notify(ll_condition *c, int n, const char *file, int line) {
+    int woken = 0;
+    for (waiter *w = c->waiters.head; w && (n < 0 || woken < n); w = w->next)
+        if (!fut_done(&w->fut)) {
+            wake(w);
+            woken++;
+        }
+    rec_op(&c->h, LL_SYNC_OP_NOTIFY, (uint32_t)woken, c->waiters.n, file, line);
+}
+
+int ll__condition_notify(ll_condition *c, int n, const char *file, int line) {
+    if (!check(c, MAGIC_COND, n < 0 ? "ll_condition_notify_all()" : "ll_condition_notify()",
+               file, line))
+        return LL_ETYPE;
+    if (!c->lock->locked) {
+        ll__misuse(c->h.loop, file, line,
+                   "RuntimeError: cannot notify on un-acquired lock (call "
+                   "ll_condition_acquire() first)");
+        return LL_ERUNTIME;
+    }
+    cond_notify(c, n, file, line);
+    return 0;
+}
+
+/* ---- Barrier ---------------------------------------------------------------------
+ * CPython's Barrier is a Condition and a state machine; so is this one.  Its
+ * condition's header is the barrier's own, so the trace shows tasks waiting
+ * on the barrier, and `sync` events carry n_waiting. */
+
+ll_barrier *ll__barrier_new(int parties, const char *name, const char *file, int line) {
+    if (parties < 1) {
+        ll__misuse(owner_loop(), file, line, "ValueError: parties must be > 0 (got %d)",
+                   parties);
+        return NULL;
+    }
+    ll_barrier *b = sync_new(sizeof(ll_barrier), MAGIC_BARRIER, LL_SYNC_BARRIER,
+                             (uint32_t)parties, name, file, line);
+    if (!b)
+        return NULL;
+    b->parties = parties;
+    b->state = B_FILLING;
+    b->cond.shown_as = LL_WAIT_BARRIER;
+    if (!cond_init(&b->cond, NULL, name, file, line))
+        return NULL;
+    return b;
+}
+
+static bool b_ok(const ll_barrier *b) { return b && b->cond.h.magic == MAGIC_BARRIER; }
+int ll_barrier_parties(const ll_barrier *b) { return b_ok(b) ? b->parties : 0; }
+int ll_barrier_n_waiting(const ll_barrier *b) {
+    return b_ok(b) && b->state == B_FILLING ? b->count : 0;
+}
+bool ll_barrier_broken(const ll_barrier *b) { return b_ok(b) && b->state == B_BROKEN; }
+
+/* The last task out lets the next round in. */
+static void b_exit(ll_barrier *b, const char *file, int line) {
+    if (b->count == 0) {
+        if (b->state == B_RESETTING || b->state == B_DRAINING)
+            b->state = B_FILLING;
+        cond_notify(&b->cond, -1, file, line);
+    }
+}
+
+ll_value ll__barrier_wait(ll_barrier *b, const char *file, int line) {
+    if (!check(b, MAGIC_BARRIER, "ll_barrier_wait()", file, line))
+        return ll_raise(LL_ETYPE, "not a barrier");
+    ll_condition *c = &b->cond;
+    int rc = ll__lock_acquire(c->lock, file, line); /* async with self._cond: */
+    if (rc)
+        return ll_raise(rc, "%s", "");
+    ll_value out;
+    /* _block(): wait while the last round drains or resets. */
+    while (b->state == B_DRAINING || b->state == B_RESETTING) {
+        rc = cond_wait(c, file, line);
+        if (rc) {
+            out = ll_raise(rc, "%s", "");
+            goto unlock;
+        }
+    }
+    if (b->state == B_BROKEN) {
+        out = ll_raise(LL_EBROKEN_BARRIER, "Barrier aborted");
+        goto unlock;
+    }
+    int index = b->count++;
+    rec_op(&c->h, LL_SYNC_OP_ACQUIRE, (uint32_t)b->count, c->waiters.n, file, line);
+    if (index + 1 == b->parties) {
+        b->state = B_DRAINING; /* _release() */
+        rec_op(&c->h, LL_SYNC_OP_PASS, (uint32_t)b->count, c->waiters.n, file, line);
+        cond_notify(c, -1, file, line);
+        out = ll_int(index);
+    } else {
+        rc = 0;
+        while (b->state == B_FILLING && rc == 0) /* _wait() */
+            rc = cond_wait(c, file, line);
+        if (rc)
+            out = ll_raise(rc, "%s", "");
+        else if (b->state == B_BROKEN || b->state == B_RESETTING)
+            out = ll_raise(LL_EBROKEN_BARRIER, "Abort or reset of barrier");
+        else
+            out = ll_int(index);
+    }
+    b->count--;
+    b_exit(b, file, line);
+unlock:
+    ll__lock_release(c->lock, file, line);
+    return out;
+}
+
+int ll__barrier_reset(ll_barrier *b, bool abort, const char *file, int line) {
+    if (!check(b, MAGIC_BARRIER, abort ? "ll_barrier_abort()" : "ll_barrier_reset()", file,
+               line))
+        return LL_ETYPE;
+    ll_condition *c = &b->cond;
+    int rc = ll__lock_acquire(c->lock, file, line);
+    if (rc)
+        return rc;
+    if (abort)
+        b->state = B_BROKEN;
+    else if (b->count > 0)
+        b->state = B_RESETTING;
+    else
+        b->state = B_FILLING;
+    rec_op(&c->h, abort ? LL_SYNC_OP_ABORT : LL_SYNC_OP_RESET, (uint32_t)b->count,
+           c->waiters.n, file, line);
+    cond_notify(c, -1, file, line);
+    ll__lock_release(c->lock, file, line);
     return 0;
 }
 

@@ -105,7 +105,9 @@ typedef enum ll_reason {
     X(SEMAPHORE, "semaphore") /* Semaphore.acquire */                        \
     X(QUEUE_PUT, "queue_put") /* Queue.put on a full queue */                \
     X(QUEUE_GET, "queue_get") /* Queue.get on an empty queue */              \
-    X(QUEUE_JOIN, "queue_join") /* Queue.join */
+    X(QUEUE_JOIN, "queue_join") /* Queue.join */                             \
+    X(CONDITION, "condition") /* Condition.wait: to be notified */           \
+    X(BARRIER, "barrier")   /* Barrier.wait: for the others to arrive */
 
 typedef enum ll_wait_kind {
 #define LL__WAIT_ENUM(name, str) LL_WAIT_##name,
@@ -139,7 +141,9 @@ typedef enum ll_warn_kind {
     X(BOUNDED_SEMAPHORE, "bounded_semaphore")                                  \
     X(QUEUE, "queue")                                                          \
     X(PRIORITY_QUEUE, "priority_queue")                                        \
-    X(LIFO_QUEUE, "lifo_queue")
+    X(LIFO_QUEUE, "lifo_queue")                                                \
+    X(CONDITION, "condition")                                                  \
+    X(BARRIER, "barrier")
 
 typedef enum ll_sync_kind {
 #define LL__SYNC_KIND_ENUM(name, str) LL_SYNC_##name,
@@ -160,7 +164,11 @@ typedef enum ll_sync_kind {
     X(GET, "get")                                                              \
     X(TASK_DONE, "task_done")                                                  \
     X(JOIN, "join")             /* join returned: all items processed */        \
-    X(GIVE_UP, "give_up")       /* a waiter left the queue, cancelled */
+    X(GIVE_UP, "give_up")       /* a waiter left the queue, cancelled */        \
+    X(NOTIFY, "notify")         /* condition: aux = waiters woken */             \
+    X(PASS, "pass")             /* barrier: full, every waiter let through */    \
+    X(RESET, "reset")           /* barrier: reset, waiters get BrokenBarrierError */ \
+    X(ABORT, "abort")           /* barrier: broken for good */
 
 /* Socket roles (io_new) and operations (io events, and the `op` of a wait on
  * a socket). */
