@@ -171,6 +171,9 @@ static inline bool ll_is_cancelled(ll_value v) {
 static inline int ll_errcode(ll_value v) { return v.kind == LL_ERROR ? v.err : 0; }
 /* The message of an error value ("" when it has none, or for non-errors). */
 const char *ll_errmsg(ll_value v);
+/* Python's f-string: a formatted string that lives as long as the running
+ * loop (a small rotating static buffer outside a loop). */
+const char *ll_format(const char *fmt, ...) LL_PRINTF(1, 2);
 
 /* Python's `await` raises when the awaited thing failed; in C the error
  * comes back as a value.  LL_TRY passes it on, leaving the coroutine at once
@@ -284,6 +287,48 @@ ll_loop *ll_get_event_loop(void);
 
 /* The running loop's time in seconds (loop.time()); 0 outside a loop. */
 double ll_time(void);
+
+/* ---- Several loops, one per thread --------------------------------------------
+ * A loop belongs to the thread that made it; other threads talk to it only
+ * through the calls below, as in Python.  A loop made on another thread
+ * while the program's first loop streams a trace joins that trace: its
+ * events are tagged loop=N and its tasks numbered with the first loop's
+ * (Python counts Task-N across the whole process too).  On the real clock
+ * all loops share one time line; on the virtual clock each loop keeps its
+ * own (use the real clock to compare loops). */
+
+/* loop.run_forever(): runs until ll_loop_stop (from a callback or task of
+ * the loop, or through ll_call_soon_threadsafe).  Idle, it waits for work
+ * from other threads. */
+#define ll_loop_run_forever(loop) ll__loop_run_forever((loop), __FILE__, __LINE__)
+
+/* loop.call_soon_threadsafe(fn, arg), from any thread: fn(arg) runs on the
+ * loop's thread, queued like call_soon.  0, or LL_ERUNTIME when the loop is
+ * closed (or closing). */
+#define ll_call_soon_threadsafe(loop, fn, arg)                                 \
+    ll__call_soon_threadsafe((loop), (fn), (arg), __FILE__, __LINE__)
+/* A callback for ll_call_soon_threadsafe(loop, ll_loop_stop_cb, loop):
+ * loop.call_soon_threadsafe(loop.stop). */
+void ll_loop_stop_cb(void *loop);
+
+/* asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coro, loop)): runs
+ * the coroutine as a task of `loop` (running in another thread) and returns
+ * a future of the running loop that completes with its result.  Results
+ * cross over as copies: None, numbers, booleans, strings and errors (a
+ * pointer or a list is refused with a TypeError value).  Cancelling the
+ * future cancels the task over there. */
+#define ll_run_coroutine_threadsafe(coro, loop)                                \
+    ll__run_coroutine_threadsafe((coro), (loop), __FILE__, __LINE__)
+
+/* new_event_loop() + threading.Thread(target=loop.run_forever).start():
+ * a new loop (opts as for ll_loop_new) running forever in a thread of its
+ * own.  Returns the loop once it runs, or NULL. */
+ll_loop *ll_loop_thread_start(const ll_loop_opts *opts);
+/* loop.call_soon_threadsafe(loop.stop); thread.join(); loop.close():
+ * stops a loop started by ll_loop_thread_start, waits for its thread, and
+ * closes the loop there.  Returns what ll_loop_close returned, or 1 for a
+ * loop not started that way.  Blocks the calling thread meanwhile. */
+int ll_loop_thread_stop(ll_loop *loop);
 
 /* ---- Coroutines and tasks -------------------------------------------------- */
 
@@ -903,6 +948,10 @@ void ll_rows_free(ll_rows *rows);
 
 /* ---- Behind the macros (call the macros, not these) ---------------------------- */
 ll_value ll__loop_run_until_complete(ll_loop *loop, void *aw, const char *file, int line);
+int ll__loop_run_forever(ll_loop *loop, const char *file, int line);
+int ll__call_soon_threadsafe(ll_loop *loop, ll_callback_fn fn, void *arg, const char *file,
+                             int line);
+ll_future *ll__run_coroutine_threadsafe(ll_coro *c, ll_loop *loop, const char *file, int line);
 int ll__run(ll_coro *main, const ll_loop_opts *opts, const char *file, int line);
 ll_coro *ll__coro_new(ll_coro_fn fn, ll_value arg, const char *fn_name,
                       const char *file, int line);

@@ -99,7 +99,7 @@ START_TEST(run_lesson_prints_output_then_trace) {
     result r = sh("'%s' run 1", LL_CLI);
     ck_assert_int_eq(r.code, 0);
     ck_assert_has(r.out, "Results: [2, 4]\n\n--- trace of lesson 01-hello-gather ---\n"
-                         "looplab-trace 1.3\n");
+                         "looplab-trace 1.4\n");
     ck_assert_has(r.out, "run_end      how=closed");
     ck_assert_str_eq(r.err, "");
     result_free(&r);
@@ -347,7 +347,7 @@ START_TEST(bad_usage_is_refused_with_a_sentence) {
         result_free(&r);
     }
     result r = sh("'%s' --version", LL_CLI);
-    ck_assert_has(r.out, "looplab 0.1.0 (trace format 1.3)");
+    ck_assert_has(r.out, "looplab 0.1.0 (trace format 1.4)");
     result_free(&r);
     static const char *const subs[] = {"run", "export", "stats", "list"};
     for (size_t i = 0; i < 4; i++) {

@@ -362,7 +362,7 @@ static int write_format(FILE *out, const ll_trace *t, fmt f) {
     switch (f) {
     case FMT_JSONL: return ll_trace_export_jsonl(out, t);
     case FMT_CHROME: return ll_trace_export_chrome(out, t);
-    default: return ll_trace_write(out, &t->rec, &t->meta, t->wall);
+    default: return ll_trace_write_parsed(out, t);
     }
 }
 
@@ -821,7 +821,7 @@ static int cmd_render(int argc, char **argv) {
     llv_app a;
     memset(&a, 0, sizeof a);
     app_setup(&a, ll, 128, &rc);
-    llv_render_opts o = {-1, 1920, 1080, "frame.png", NULL, "dark", 1.0f, false};
+    llv_render_opts o = {-1, 1920, 1080, "frame.png", NULL, "dark", 1.0f, false, false};
     const char *what = NULL, *clock = "virtual";
     for (int i = 0; i < argc; i++) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -881,6 +881,7 @@ static int cmd_render(int argc, char **argv) {
                 return 2;
             }
             o.axis_time = strcmp(v, "time") == 0;
+            o.axis_given = true;
             i++;
         } else if (argv[i][0] == '-' && argv[i][1]) {
             fprintf(stderr, "%s render: unknown option '%s' (see '%s render --help')\n", prog,

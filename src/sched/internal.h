@@ -18,6 +18,8 @@
 
 #include "looplab.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 
 #include "../core/ctx.h"
@@ -168,6 +170,8 @@ typedef struct ll__ring {
 
 typedef struct ll__sync ll__sync;
 typedef struct ll__pool ll__pool;
+typedef struct ll__family ll__family;
+typedef struct ll__remote ll__remote;
 
 struct ll_loop {
     ll__ring ready;             /* the ready queue */
@@ -235,7 +239,40 @@ struct ll_loop {
     void *uv;                   /* uv_loop_t* for the real clock */
     void *uv_timer;             /* uv_timer_t* used to wake the poll */
     ll_loop *prev_current;      /* the thread's current loop before this one */
+    /* Several loops (multiloop.c): */
+    ll__family *family;         /* the trace it shares with other loops, or NULL */
+    uint32_t loop_id;           /* its number in that trace (1: the first) */
+    ll__remote *inbox;          /* call_soon_threadsafe requests, oldest first, */
+    ll__remote **inbox_tail;    /* under ll__remote_mu */
+    bool inbox_closed;          /* the loop is closing: no more requests */
+    pthread_cond_t inbox_cv;    /* signalled when a request arrives */
+    void *uv_async;             /* uv_async_t waking a real loop's poll */
+    int remote_waits;           /* results awaited from other loops */
+    _Atomic int inbox_n;        /* requests in the inbox (read without the lock) */
+    bool forever;               /* run_forever: idle means wait for requests */
+    struct ll__loopthread *thread; /* the thread it runs in (ll_loop_thread_start) */
+    void *outer_job;            /* a thread-pool job this loop runs inside */
 };
+
+/* ---- multiloop.c ---- */
+/* Guards every loop's inbox and the moment a loop is closed and buried. */
+extern pthread_mutex_t ll__remote_mu;
+void ll__inbox_init(ll_loop *loop);
+/* Moves requests from other threads to the ready queue.  When `wait` and
+ * none has come, blocks until one does (virtual clock, idle). */
+void ll__inbox_drain(ll_loop *loop, bool wait);
+/* Whether requests from other threads may still wake this loop. */
+static inline bool ll__expects_remote(const ll_loop *loop) {
+    return loop->remote_waits > 0 || loop->forever;
+}
+/* Counts results awaited from other loops (delta), and lets a real loop's
+ * wait in libuv last while any are due or it runs forever. */
+void ll__inbox_expect(ll_loop *loop, int delta);
+/* At close: refuses further requests, frees what is left. */
+void ll__inbox_close(ll_loop *loop);
+/* The trace's shared id counters (0 when the loop has no family). */
+uint32_t ll__family_task_id(ll_loop *loop);
+uint32_t ll__family_obj_id(ll_loop *loop);
 
 /* Per-thread state. */
 extern _Thread_local ll_loop *ll__running_loop;
@@ -344,6 +381,9 @@ void ll__sync_free_all(ll_loop *loop);
 /* Frees what this thread keeps for reuse (a thread that ran a loop calls it
  * before it ends). */
 void ll__thread_release(void);
+/* Marks a coroutine object as used by this thread's loop (its function and
+ * argument are about to run elsewhere). */
+void ll__coro_take(ll_loop *loop, ll_coro *c);
 /* Gives a coroutine object's memory back for reuse. */
 void ll__coro_release(ll_coro *c);
 /* Frees the memory of every task of the loop (after ll__task_free). */
@@ -367,6 +407,12 @@ bool ll__uv_alive(ll_loop *loop);
 void *ll__uv_loop(ll_loop *loop);
 
 /* ---- threadpool.c ---- */
+/* A loop made inside a thread-pool job hides the job while it lives, so
+ * that its prints and blocking calls are the loop's own. */
+void *ll__job_hide(void);
+void ll__job_unhide(void *job, int64_t virtual_ns);
+/* The clock of the loop that handed out the job. */
+ll_clock ll__job_clock(const void *job);
 /* Jobs started on libuv and not yet back: the virtual clock must not move
  * past them (their durations are not known yet). */
 size_t ll__pool_unresolved(const ll_loop *loop);

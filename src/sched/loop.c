@@ -143,7 +143,115 @@ char *ll__arena_strdup(ll_loop *loop, const char *s) {
     return p;
 }
 
-uint32_t ll__obj_id(ll_loop *loop) { return ++loop->next_obj_id; }
+uint32_t ll__obj_id(ll_loop *loop) {
+    return loop->family ? ll__family_obj_id(loop) : ++loop->next_obj_id;
+}
+
+/* ---- one trace, several loops ---------------------------------------------
+ * The first loop that streams a trace to a destination starts a family; a
+ * loop made later (on another thread) that streams to the same destination
+ * while the first is alive joins it: it writes its lines into the same file,
+ * tagged loop=N, with its times moved onto the first loop's clock, and takes
+ * task and object ids from the family's counters so that no two loops' ids
+ * collide (Python numbers Task-N process-wide too). */
+struct ll__family {
+    ll__sink sink;           /* the file, shared: whole lines under its lock */
+    char *path;              /* the destination, as the loops name it */
+    int fd;
+    int refs;                /* loops using it (under fam_mu) */
+    uint32_t nloops;         /* loop numbers given out */
+    bool open;               /* the first loop still writes */
+    bool wall;               /* lines carry wall times (the first loop's clock is real) */
+    int64_t wall0;           /* the first loop's start, monotonic ns */
+    _Atomic int64_t now;     /* the first loop's time, for virtual loops joining */
+    _Atomic uint32_t next_task, next_obj;
+    _Atomic bool multi;      /* a second loop has joined */
+};
+
+static pthread_mutex_t fam_mu = PTHREAD_MUTEX_INITIALIZER;
+static ll__family *live_family;
+
+uint32_t ll__family_task_id(ll_loop *loop) {
+    return atomic_fetch_add_explicit(&loop->family->next_task, 1, memory_order_relaxed) + 1;
+}
+
+uint32_t ll__family_obj_id(ll_loop *loop) {
+    return atomic_fetch_add_explicit(&loop->family->next_obj, 1, memory_order_relaxed) + 1;
+}
+
+static void family_release(ll_loop *loop) {
+    ll__family *f = loop->family;
+    if (!f)
+        return;
+    loop->family = NULL;
+    pthread_mutex_lock(&fam_mu);
+    if (loop->loop_id == 1) {
+        f->open = false;
+        if (live_family == f)
+            live_family = NULL;
+    }
+    bool last = --f->refs == 0;
+    pthread_mutex_unlock(&fam_mu);
+    if (last) {
+        pthread_mutex_destroy(&f->sink.mu);
+        free(f->path);
+        free(f);
+    }
+}
+
+/* Joins the live family streaming to the loop's destination, if any. */
+static bool family_join(ll_loop *loop) {
+    pthread_mutex_lock(&fam_mu);
+    ll__family *f = live_family;
+    if (!f || !f->open || (loop->trace_path && strcmp(f->path, loop->trace_path) != 0) ||
+        f->nloops >= LL_TRACE_MAX_LOOPS) {
+        pthread_mutex_unlock(&fam_mu);
+        return false;
+    }
+    uint32_t id = ++f->nloops;
+    f->refs++;
+    atomic_store(&f->multi, true);
+    pthread_mutex_unlock(&fam_mu);
+    loop->family = f;
+    loop->loop_id = id;
+    int64_t wall_shift = loop->wall0 - f->wall0;
+    int64_t t_shift = loop->real ? wall_shift : atomic_load(&f->now);
+    if (ll__tw_join(&loop->trace_tw, f->fd, &f->sink, id, t_shift, wall_shift, f->wall) != 0) {
+        family_release(loop);
+        return true; /* out of memory: this loop's events are not written */
+    }
+    loop->trace_fd = -1;
+    loop->streaming = true;
+    return true;
+}
+
+/* The first loop of a trace starts its family. */
+static void family_start(ll_loop *loop) {
+    ll__family *f = calloc(1, sizeof *f);
+    char *path = strdup(loop->trace_path);
+    if (!f || !path) {
+        free(f);
+        free(path);
+        return;
+    }
+    pthread_mutex_init(&f->sink.mu, NULL);
+    f->path = path;
+    f->fd = loop->trace_fd;
+    f->refs = 1;
+    f->nloops = 1;
+    f->open = true;
+    f->wall = loop->real;
+    f->wall0 = loop->wall0;
+    loop->family = f;
+    loop->loop_id = 1;
+    loop->trace_tw.sink = &f->sink;
+    /* The header goes out before any other loop can write a line. */
+    ll__tw_events(&loop->trace_tw, &loop->rec, true);
+    pthread_mutex_lock(&fam_mu);
+    if (!live_family)
+        live_family = f;
+    pthread_mutex_unlock(&fam_mu);
+}
 
 /* ---- the ready queue: a ring that doubles when full ---------------------- */
 
@@ -348,7 +456,13 @@ ll_loop *ll_loop_new(const ll_loop_opts *opts) {
     ll_loop *loop = calloc(1, sizeof *loop);
     if (!loop)
         return NULL;
-    loop->real = (o.clock == LL_CLOCK_DEFAULT ? env_clock() : o.clock) == LL_CLOCK_REAL;
+    /* Made inside a thread-pool job (asyncio.run in an executor): the job is
+     * hidden while this loop lives, and the loop keeps its caller's clock. */
+    loop->outer_job = ll__job_hide();
+    ll_clock clock = o.clock;
+    if (clock == LL_CLOCK_DEFAULT && loop->outer_job)
+        clock = ll__job_clock(loop->outer_job);
+    loop->real = (clock == LL_CLOCK_DEFAULT ? env_clock() : clock) == LL_CLOCK_REAL;
     bool record = true;
     if (o.record < 0)
         record = false;
@@ -384,6 +498,7 @@ ll_loop *ll_loop_new(const ll_loop_opts *opts) {
               stderr);
         loop->real = false;
     }
+    ll__inbox_init(loop);
     ll__overflow_install();
     loop->prev_current = ll__current_loop;
     ll__current_loop = loop;
@@ -420,6 +535,7 @@ void ll_loop_stop(ll_loop *loop) {
 /* The clock only moves in poll.  The virtual clock jumps straight to the
  * earliest deadline; the real one waits in libuv. */
 static void poll_phase(ll_loop *loop) {
+    ll__inbox_drain(loop, false);
     int64_t timeout = -1;
     if (loop->ready.len)
         timeout = 0;
@@ -437,7 +553,7 @@ static void poll_phase(ll_loop *loop) {
             timeout = loop->heap[0]->when > loop->now ? loop->heap[0]->when - loop->now : 0;
     }
     bool jumped = false;
-    if (loop->real && timeout != 0)
+    if (timeout != 0 && (loop->real || ll__expects_remote(loop)))
         trace_flush(loop); /* about to wait: let readers see everything so far */
     if (loop->real) {
         loop->poll_timeout = timeout;
@@ -448,14 +564,24 @@ static void poll_phase(ll_loop *loop) {
         loop->now = ll__uv_now(loop);
         if (woke) {
             step_clock_sync(loop);
+            ll__inbox_drain(loop, false);
             return;
         }
+    } else if (timeout < 0 && ll__expects_remote(loop)) {
+        /* Idle, but another thread can still send work: wait for it (the
+         * virtual clock stands still meanwhile). */
+        ll__inbox_drain(loop, true);
     } else if (timeout > 0) {
         loop->now = loop->heap[0]->when;
         jumped = true;
     }
-    if (!LL__REC(loop))
+    if (loop->family && loop->loop_id == 1)
+        atomic_store_explicit(&loop->family->now, loop->now, memory_order_relaxed);
+    if (!LL__REC(loop)) {
+        if (loop->real)
+            ll__inbox_drain(loop, false);
         return;
+    }
     step_clock_sync(loop);
     if (timeout != 0 || loop->real) {
         ll_trace_event *e = ll__ev(loop, LL_EV_POLL, 0, NULL, 0);
@@ -464,6 +590,8 @@ static void poll_phase(ll_loop *loop) {
             e->aux = jumped;
         }
     }
+    if (loop->real)
+        ll__inbox_drain(loop, false);
 }
 
 void ll__poll_woke(ll_loop *loop) {
@@ -518,6 +646,10 @@ static void run_once(ll_loop *loop) {
             ll__check_snapshot(loop);
         ll__ready e = ll__ready_pop(&loop->ready);
         e.fn(loop, &e);
+        /* Several loops share the trace: each step's lines go out as it
+         * ends, so that the file follows real time across the loops. */
+        if (loop->family && atomic_load_explicit(&loop->family->multi, memory_order_relaxed))
+            ll__tw_events(&loop->trace_tw, &loop->rec, true);
     }
     if (loop->streaming)
         ll__tw_events(&loop->trace_tw, &loop->rec, false);
@@ -525,7 +657,8 @@ static void run_once(ll_loop *loop) {
 
 /* Nothing ready, no timer, nothing real pending: no task can ever be woken. */
 static bool nothing_can_happen(const ll_loop *loop) {
-    if (loop->ready.len || loop->nheap || ll__pool_inflight(loop))
+    if (loop->ready.len || loop->nheap || ll__pool_inflight(loop) || ll__expects_remote(loop) ||
+        atomic_load_explicit(&loop->inbox_n, memory_order_relaxed))
         return false;
     return true;
 }
@@ -627,6 +760,37 @@ ll_value ll__loop_run_until_complete(ll_loop *loop, void *aw, const char *file, 
     return ll__future_outcome(fut);
 }
 
+int ll__loop_run_forever(ll_loop *loop, const char *file, int line) {
+    if (!loop || loop->closed) {
+        ll__misuse(NULL, file, line, "RuntimeError: run_forever() on a %s event loop",
+                   loop ? "closed" : "NULL");
+        return LL_ERUNTIME;
+    }
+    if (loop->running || ll__running_loop) {
+        ll__misuse(loop, file, line,
+                   "RuntimeError: cannot run an event loop while another loop is running "
+                   "in this thread");
+        return LL_ERUNTIME;
+    }
+    ll_loop *saved_current = ll__current_loop;
+    ll__current_loop = loop;
+    loop->running = true;
+    loop->forever = true;
+    ll__inbox_expect(loop, 0);
+    ll__running_loop = loop;
+    loop->stopping = false;
+    while (!loop->stopping)
+        run_once(loop);
+    loop->stopping = false;
+    loop->forever = false;
+    ll__inbox_expect(loop, 0);
+    loop->running = false;
+    ll__running_loop = NULL;
+    trace_flush(loop);
+    ll__current_loop = saved_current ? saved_current : loop;
+    return 0;
+}
+
 /* asyncio.run's shutdown: cancel what is left and let it finish. */
 static void cancel_all_tasks(ll_loop *loop, const char *file, int line) {
     size_t n = 0;
@@ -670,8 +834,11 @@ static void empty_graveyard(void) {
 }
 
 static void bury(ll_loop *loop) {
+    pthread_mutex_lock(&ll__remote_mu); /* a thread may be posting to it */
     memset(loop, 0, sizeof *loop);
     loop->closed = true;
+    loop->inbox_closed = true;
+    pthread_mutex_unlock(&ll__remote_mu);
     pthread_mutex_lock(&graveyard_lock);
     if (!graveyard_registered)
         graveyard_registered = atexit(empty_graveyard) == 0;
@@ -759,10 +926,20 @@ static void note_end(ll_loop *loop, int how, int64_t code, uint32_t detail) {
 }
 
 static void flush_watched(int how, int64_t code) {
+    /* Loops that joined another's trace first: the first loop writes the
+     * run_end, which must come last. */
+    for (int pass = 0; pass < 2; pass++)
     for (int i = 0; i < MAX_WATCHED; i++) {
-        ll_loop *loop = atomic_exchange(&watched[i], NULL);
+        ll_loop *loop = atomic_load(&watched[i]);
+        if (!loop || (pass == 0) != (loop->loop_id > 1))
+            continue;
+        loop = atomic_exchange(&watched[i], NULL);
         if (!loop || !loop->streaming)
             continue;
+        if (loop->loop_id > 1) {
+            ll__tw_emergency(&loop->trace_tw, &loop->rec);
+            continue;
+        }
         uint32_t detail = how == 1 ? loop->exit_str
                           : code > 0 && code < 32 ? loop->sig_str[code] : 0;
         note_end(loop, how, code, detail);
@@ -826,7 +1003,16 @@ void ll__fatal_unwatch(ll_loop *loop) {
  * is about to wait for real time, or it stops; a fatal signal writes the rest
  * (see fatal_signal), so a program that dies leaves every event it recorded. */
 static void trace_open(ll_loop *loop) {
-    if (!loop->trace_path || !LL__REC(loop))
+    if (!LL__REC(loop))
+        return;
+    /* A loop with no trace of its own, or the same one, joins the trace a
+     * loop on another thread is writing. */
+    if (family_join(loop)) {
+        if (loop->streaming)
+            ll__fatal_watch(loop);
+        return;
+    }
+    if (!loop->trace_path)
         return;
     /* "-" is standard error; "fd:N" an inherited descriptor (looplab run's
      * pipe); anything else a file. */
@@ -860,6 +1046,7 @@ static void trace_open(ll_loop *loop) {
     }
     loop->trace_fd = fd;
     loop->streaming = true;
+    family_start(loop);
     /* What a fatal-signal handler may want to say, interned beforehand. */
     static const int sigs[] = {SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL,
                                SIGTERM, SIGINT, SIGHUP, SIGQUIT};
@@ -884,8 +1071,12 @@ static void trace_close(ll_loop *loop) {
     ll__fatal_unwatch(loop);
     loop->streaming = false;
     int rc = ll__tw_end(&loop->trace_tw, &loop->rec);
-    if (loop->trace_fd != 2 && close(loop->trace_fd) != 0)
+    if (loop->trace_tw.dropped)
+        fprintf(stderr, "looplab: loop %u was still running when the program's first loop "
+                        "closed the trace; its last events are not in it\n", loop->loop_id);
+    if (loop->trace_fd >= 0 && loop->trace_fd != 2 && close(loop->trace_fd) != 0)
         rc = -1;
+    family_release(loop);
     if (rc != 0) {
         fprintf(stderr, "looplab: error writing the trace to %s: %s\n", loop->trace_path,
                 strerror(errno));
@@ -918,6 +1109,7 @@ int ll_loop_close(ll_loop *loop) {
                      "Future exception was never retrieved: %s: %s",
                      ll_err_name(f->result.err), ll_errmsg(f->result));
     ll__coro_sweep(loop);
+    ll__inbox_close(loop);
     ll__pool_shutdown(loop);
     ll__io_shutdown(loop);
     if (LL__REC(loop)) {
@@ -931,7 +1123,10 @@ int ll_loop_close(ll_loop *loop) {
     ll__uv_close(loop);
     if (ll__current_loop == loop)
         ll__current_loop = loop->prev_current;
+    void *job = loop->outer_job;
+    int64_t took = loop->real ? 0 : loop->now;
     free_loop(loop);
+    ll__job_unhide(job, took);
     return rc;
 }
 

@@ -98,6 +98,8 @@ static void coro_consume(ll_loop *loop, ll_coro *c) {
     loop->dead_coros = c;
 }
 
+void ll__coro_take(ll_loop *loop, ll_coro *c) { coro_consume(loop, c); }
+
 void ll__coro_sweep(ll_loop *loop) {
     ll_coro *c = unused_coros;
     while (c) {
@@ -424,7 +426,7 @@ static ll_task *create_task(ll_loop *loop, ll_coro *c, const char *name,
         ll__coro_free(c);
         return NULL;
     }
-    uint32_t id = ++loop->next_task_id;
+    uint32_t id = loop->family ? ll__family_task_id(loop) : ++loop->next_task_id;
     ll__future_init(&t->fut, loop, LL__MAGIC_TASK, LL__FK_TASK, id, file, line);
     if (!name && opts)
         name = opts->name;

@@ -187,6 +187,24 @@ static void work_cb(uv_work_t *req) {
     cur_job = NULL;
 }
 
+void *ll__job_hide(void) {
+    ll__job *j = cur_job;
+    cur_job = NULL;
+    return j;
+}
+
+ll_clock ll__job_clock(const void *job) {
+    return ((const ll__job *)job)->real ? LL_CLOCK_REAL : LL_CLOCK_VIRTUAL;
+}
+
+void ll__job_unhide(void *job, int64_t virtual_ns) {
+    ll__job *j = job;
+    cur_job = j;
+    /* On the virtual clock the job lasts as long as the loop it ran. */
+    if (j && !j->real)
+        j->vdur += virtual_ns;
+}
+
 bool ll__job_text(ll_event_kind kind, const char *file, int line, const char *text,
                   size_t len) {
     ll__job *j = cur_job;

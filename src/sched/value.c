@@ -77,6 +77,27 @@ ll_value ll_raise(int code, const char *fmt, ...) {
     return v;
 }
 
+const char *ll_format(const char *fmt, ...) {
+    char small[256];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(small, sizeof small, fmt ? fmt : "", ap);
+    va_end(ap);
+    if (n < 0)
+        return "";
+    if ((size_t)n < sizeof small)
+        return keep(small, (size_t)n);
+    char *big = malloc((size_t)n + 1);
+    if (!big)
+        return "";
+    va_start(ap, fmt);
+    vsnprintf(big, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    const char *p = keep(big, (size_t)n);
+    free(big);
+    return p;
+}
+
 const char *ll_errmsg(ll_value v) {
     return v.kind == LL_ERROR && v.s ? v.s : "";
 }

@@ -81,7 +81,8 @@ typedef enum ll_event_kind {
     X(GATHER, "gather")            /* gather's bookkeeping callback */         \
     X(STOP, "stop")                /* run_until_complete's stop callback */     \
     X(JOB_DONE, "job_done")        /* a worker thread finished a job */        \
-    X(IO, "io")                    /* a socket is ready (data, connected...) */
+    X(IO, "io")                    /* a socket is ready (data, connected...) */ \
+    X(THREADSAFE, "threadsafe")    /* call_soon_threadsafe from another thread */
 
 typedef enum ll_reason {
 #define LL__REASON_ENUM(name, str) LL_REASON_##name,

@@ -100,11 +100,14 @@ static void json_us(FILE *out, int64_t ns) {
 /* Task id -> name string id, from task_new events. */
 typedef struct names {
     uint32_t *v;
+    uint8_t *loop;   /* task id -> its loop (several-loop traces) */
     size_t n;
 } names;
 
-static void names_build(names *nm, const ll__recorder *r) {
+static void names_build(names *nm, const ll_trace *t) {
+    const ll__recorder *r = &t->rec;
     nm->v = NULL;
+    nm->loop = NULL;
     nm->n = 0;
     for (size_t i = 0; i < r->n; i++) {
         const ll_trace_event *e = ll__rec_at(r, i);
@@ -117,12 +120,23 @@ static void names_build(names *nm, const ll__recorder *r) {
             uint32_t *v = realloc(nm->v, cap * sizeof *v);
             if (!v)
                 continue;
-            memset(v + nm->n, 0, (cap - nm->n) * sizeof *v);
             nm->v = v;
+            uint8_t *l = realloc(nm->loop, cap);
+            if (!l)
+                continue;
+            nm->loop = l;
+            memset(v + nm->n, 0, (cap - nm->n) * sizeof *v);
+            memset(l + nm->n, 1, cap - nm->n);
             nm->n = cap;
         }
         nm->v[e->task] = e->str;
+        nm->loop[e->task] = (uint8_t)ll_trace_loop_of(t, i);
     }
+}
+
+static void names_free(names *nm) {
+    free(nm->v);
+    free(nm->loop);
 }
 
 static uint32_t name_of(const names *nm, uint32_t task) { return task < nm->n ? nm->v[task] : 0; }
@@ -180,7 +194,7 @@ static void json_fields(FILE *out, const ll__recorder *r, const ll_trace_event *
 int ll_trace_export_jsonl(FILE *out, const ll_trace *t) {
     const ll__recorder *r = &t->rec;
     names nm;
-    names_build(&nm, r);
+    names_build(&nm, t);
     fputs("{\"format\":\"looplab-jsonl\",\"version\":1", out);
     const char *keys[] = {"program", "lesson", "clock", "library", "start"};
     const char *vals[] = {t->meta.program, t->meta.lesson, t->meta.clock, t->meta.library,
@@ -203,12 +217,14 @@ int ll_trace_export_jsonl(FILE *out, const ll_trace *t) {
         }
         fputs(",\"kind\":", out);
         json_cstr(out, ll_event_kind_name(e->kind));
+        if (t->nloops > 1)
+            fprintf(out, ",\"loop\":%u", ll_trace_loop_of(t, i));
         json_fields(out, r, e);
         if (t->wall)
             fprintf(out, ",\"wall_ns\":%" PRId64, e->wall);
         fputs("}\n", out);
     }
-    free(nm.v);
+    names_free(&nm);
     return ferror(out) ? -1 : 0;
 }
 
@@ -269,7 +285,7 @@ static void end_span(FILE *out, bool *first, uint32_t tid, lane *l, int64_t now)
 int ll_trace_export_chrome(FILE *out, const ll_trace *t) {
     const ll__recorder *r = &t->rec;
     names nm;
-    names_build(&nm, r);
+    names_build(&nm, t);
     size_t nl = nm.n ? nm.n : 1;
     lane *lanes = calloc(nl, sizeof *lanes);
     /* future id -> (task that completed it, time), for flow arrows */
@@ -279,7 +295,7 @@ int ll_trace_export_chrome(FILE *out, const ll_trace *t) {
         int64_t t;
     } *fd = NULL;
     if (!lanes) {
-        free(nm.v);
+        names_free(&nm);
         return -1;
     }
     bool first = true;
@@ -308,7 +324,14 @@ int ll_trace_export_chrome(FILE *out, const ll_trace *t) {
         fprintf(out, ",\n{\"ph\":\"M\",\"pid\":1,\"tid\":%zu,\"name\":\"thread_name\",\"args\":{"
                      "\"name\":",
                 i);
-        json_str(out, s, n);
+        if (t->nloops > 1) {
+            /* Several loops: say whose task it is. */
+            char label[160];
+            snprintf(label, sizeof label, "%.*s (loop %u)", (int)(n < 120 ? n : 120), s,
+                     nm.loop[i]);
+            json_cstr(out, label);
+        } else
+            json_str(out, s, n);
         fprintf(out, "}},\n{\"ph\":\"M\",\"pid\":1,\"tid\":%zu,\"name\":\"thread_sort_index\","
                      "\"args\":{\"sort_index\":%zu}}",
                 i, i);
@@ -415,7 +438,7 @@ int ll_trace_export_chrome(FILE *out, const ll_trace *t) {
     fputs("\n]}\n", out);
     free(fd);
     free(lanes);
-    free(nm.v);
+    names_free(&nm);
     return ferror(out) ? -1 : 0;
 }
 
@@ -469,11 +492,11 @@ static void fmt_dur(char *buf, size_t n, int64_t ns) {
 int ll_trace_stats(FILE *out, const ll_trace *t) {
     const ll__recorder *r = &t->rec;
     names nm;
-    names_build(&nm, r);
+    names_build(&nm, t);
     size_t n = nm.n ? nm.n : 1;
     tstat *st = calloc(n, sizeof *st);
     if (!st) {
-        free(nm.v);
+        names_free(&nm);
         return -1;
     }
     bool use_wall = t->wall;
@@ -501,6 +524,9 @@ int ll_trace_stats(FILE *out, const ll_trace *t) {
         s->state = next;
     }
     char a[32], b[32], c[32], d[32];
+    bool multi = t->nloops > 1;
+    if (multi)
+        fprintf(out, "%-5s", "loop");
     fprintf(out, "%-4s %-20s %-10s %7s %12s %12s %12s %12s\n", "id", "task", "state", "steps",
             "running", "ready", "waiting", "longest");
     int64_t busy = 0;
@@ -516,6 +542,8 @@ int ll_trace_stats(FILE *out, const ll_trace *t) {
         fmt_dur(b, sizeof b, s->ready);
         fmt_dur(c, sizeof c, s->waiting);
         fmt_dur(d, sizeof d, s->longest);
+        if (multi)
+            fprintf(out, "%-5u", nm.loop[i]);
         fprintf(out, "%-4zu %-20.20s %-10s %7" PRIu64 " %12s %12s %12s %12s\n", i, name,
                 stat_state[s->state], s->steps, a, b, c, d);
         busy += s->running;
@@ -523,7 +551,12 @@ int ll_trace_stats(FILE *out, const ll_trace *t) {
     int64_t span = use_wall ? w1 - w0 : t1 - t0;
     fmt_dur(a, sizeof a, span);
     fmt_dur(b, sizeof b, busy);
-    if (use_wall && span > 0)
+    if (multi && use_wall && span > 0)
+        fprintf(out,
+                "\n%u loops: %s of wall time, tasks running %s in all: %.1f%% of one core "
+                "(more than 100%% means loops ran at the same time on several cores)\n",
+                t->nloops, a, b, 100.0 * (double)busy / (double)span);
+    else if (use_wall && span > 0)
         fprintf(out, "\nloop: %s of wall time, tasks running %s: %.1f%% utilisation\n", a, b,
                 100.0 * (double)busy / (double)span);
     else
@@ -532,6 +565,6 @@ int ll_trace_stats(FILE *out, const ll_trace *t) {
                 "with --clock real for utilisation)\n",
                 a);
     free(st);
-    free(nm.v);
+    names_free(&nm);
     return ferror(out) ? -1 : 0;
 }

@@ -222,8 +222,26 @@ static void tw_write(ll__tw *w, const char *p, size_t n) {
 }
 
 static void tw_drain(ll__tw *w) {
-    tw_write(w, w->buf, w->len);
-    w->len = 0;
+    if (!w->sink) {
+        tw_write(w, w->buf, w->len);
+        w->len = 0;
+        return;
+    }
+    /* Whole lines only, so that other loops' lines never land inside one
+     * (a single line longer than the buffer has to go in pieces). */
+    size_t n = w->len;
+    while (n && w->buf[n - 1] != '\n')
+        n--;
+    if (!n)
+        n = w->len;
+    pthread_mutex_lock(&w->sink->mu);
+    if (w->sink->closed)
+        w->dropped = true;
+    else
+        tw_write(w, w->buf, n);
+    pthread_mutex_unlock(&w->sink->mu);
+    memmove(w->buf, w->buf + n, w->len - n);
+    w->len -= n;
 }
 
 static inline void put(ll__tw *w, const char *s, size_t n) {
@@ -447,7 +465,19 @@ static void learn_name(ll__tw *w, uint32_t task, uint32_t str, bool may_grow) {
     w->names[task] = str;
 }
 
-static void put_event(ll__tw *w, const ll__recorder *r, const ll_trace_event *e, bool may_grow) {
+static void put_event(ll__tw *w, const ll__recorder *r, const ll_trace_event *ev, bool may_grow) {
+    ll_trace_event shifted;
+    const ll_trace_event *e = ev;
+    if (w->t_shift || w->wall_shift) {
+        shifted = *ev;
+        shifted.t += w->t_shift;
+        shifted.wall += w->wall_shift;
+        if (shifted.kind == LL_EV_TASK_WAIT && shifted.val != -1)
+            shifted.val += w->t_shift; /* a deadline */
+        if (shifted.kind == LL_EV_TIMER_ARM)
+            shifted.val += w->t_shift;
+        e = &shifted;
+    }
     if (e->kind == LL_EV_TASK_NEW)
         learn_name(w, e->task, e->str, may_grow);
     /* Fixed columns: time (right-aligned), task, kind. */
@@ -509,6 +539,10 @@ static void put_event(ll__tw *w, const ll__recorder *r, const ll_trace_event *e,
             put_i64(w, site->line);
         }
     }
+    if (w->loop > 1) {
+        puts_(w, " loop=");
+        put_u64(w, w->loop);
+    }
     if (w->wall) {
         puts_(w, " wall=");
         put_i64(w, e->wall);
@@ -553,8 +587,8 @@ int ll__tw_begin(ll__tw *w, int fd, FILE *file, const ll_trace_meta *meta, bool 
     w->buf = malloc(w->cap);
     if (!w->buf)
         return -1;
-    _Static_assert(LL_TRACE_MAJOR == 1 && LL_TRACE_MINOR == 3, "the header below says 1.3");
-    puts_(w, "looplab-trace 1.3\n");
+    _Static_assert(LL_TRACE_MAJOR == 1 && LL_TRACE_MINOR == 4, "the header below says 1.4");
+    puts_(w, "looplab-trace 1.4\n");
     if (meta) {
         put_meta(w, "program", meta->program);
         put_meta(w, "lesson", meta->lesson);
@@ -565,6 +599,20 @@ int ll__tw_begin(ll__tw *w, int fd, FILE *file, const ll_trace_meta *meta, bool 
     if (wall)
         puts_(w, "@wall \"ns\"\n");
     return 0;
+}
+
+int ll__tw_join(ll__tw *w, int fd, ll__sink *sink, uint32_t loop, int64_t t_shift,
+                int64_t wall_shift, bool wall) {
+    memset(w, 0, sizeof *w);
+    w->fd = fd;
+    w->wall = wall;
+    w->sink = sink;
+    w->loop = loop;
+    w->t_shift = t_shift;
+    w->wall_shift = wall_shift;
+    w->cap = 1 << 16;
+    w->buf = malloc(w->cap);
+    return w->buf ? 0 : -1;
 }
 
 void ll__tw_events(ll__tw *w, const ll__recorder *r, bool flush) {
@@ -581,8 +629,10 @@ void ll__tw_events(ll__tw *w, const ll__recorder *r, bool flush) {
 }
 
 void ll__tw_emergency(ll__tw *w, const ll__recorder *r) {
-    if (!w->buf || w->fd < 0)
+    if (!w->buf || w->fd < 0 || (w->sink && w->sink->closed))
         return;
+    /* No lock here (a signal may have come while it was held). */
+    w->sink = NULL;
     for (size_t i = w->next; i < r->n; i++)
         put_event(w, r, ll__rec_at(r, i), false);
     w->next = r->n;
@@ -593,10 +643,36 @@ int ll__tw_end(ll__tw *w, const ll__recorder *r) {
     if (!w->buf)
         return -1;
     ll__tw_events(w, r, false);
-    puts_(w, "@end events=");
-    put_u64(w, w->next);
-    putc_(w, '\n');
-    tw_drain(w);
+    if (w->sink && w->loop > 1) {
+        /* A further loop: its lines, and its count towards @end. */
+        tw_drain(w);
+        pthread_mutex_lock(&w->sink->mu);
+        if (w->sink->closed)
+            w->dropped = true;
+        else {
+            tw_write(w, w->buf, w->len);
+            w->sink->others += w->next;
+        }
+        pthread_mutex_unlock(&w->sink->mu);
+        w->len = 0;
+    } else if (w->sink) {
+        /* The first loop: the count includes every other loop's lines, and
+         * nothing may be written after @end. */
+        tw_drain(w);
+        pthread_mutex_lock(&w->sink->mu);
+        puts_(w, "@end events=");
+        put_u64(w, w->next + w->sink->others);
+        putc_(w, '\n');
+        tw_write(w, w->buf, w->len);
+        w->sink->closed = true;
+        pthread_mutex_unlock(&w->sink->mu);
+        w->len = 0;
+    } else {
+        puts_(w, "@end events=");
+        put_u64(w, w->next);
+        putc_(w, '\n');
+        tw_drain(w);
+    }
     if (w->file)
         fflush(w->file);
     free(w->buf);
@@ -605,6 +681,21 @@ int ll__tw_end(ll__tw *w, const ll__recorder *r) {
     w->names = NULL;
     w->nnames = 0;
     return w->failed ? -1 : 0;
+}
+
+int ll_trace_write_parsed(FILE *out, const ll_trace *t) {
+    if (!t->loops)
+        return ll_trace_write(out, &t->rec, &t->meta, t->wall);
+    ll__tw w;
+    if (ll__tw_begin(&w, -1, out, &t->meta, t->wall) != 0)
+        return -1;
+    for (size_t i = 0; i < t->rec.n; i++) {
+        w.loop = ll_trace_loop_of(t, i);
+        put_event(&w, &t->rec, ll__rec_at(&t->rec, i), true);
+    }
+    w.loop = 0;
+    w.next = t->rec.n;
+    return ll__tw_end(&w, &t->rec);
 }
 
 int ll_trace_write(FILE *out, const ll__recorder *r, const ll_trace_meta *meta, bool wall) {
@@ -630,7 +721,7 @@ typedef struct rd {
     size_t scap;
     uint32_t *tasks;       /* task id -> name string id (+1 so 0 = unknown) */
     size_t ntasks;
-    int64_t last_t;
+    int64_t last_t[LL_TRACE_MAX_LOOPS + 1]; /* per loop: times only grow within one */
 } rd;
 
 static int fail(rd *r, const char *at, const char *fmt, ...) LL_PRINTF(3, 4);
@@ -957,9 +1048,7 @@ static int parse_event(rd *r) {
     const char *at = r->p;
     if (read_time(r, &e.t) != 0)
         return -1;
-    if (e.t < r->last_t)
-        return fail(r, at, "time goes backwards (%lld ns after %lld ns)", (long long)e.t,
-                    (long long)r->last_t);
+    unsigned loop = 1;
     skip_spaces(r);
     /* task column */
     const char *task_at = r->p;
@@ -1051,6 +1140,16 @@ static int parse_event(rd *r) {
                 return -1;
             continue;
         }
+        if (token_is(key_at, klen, "loop") && r->t->minor >= 4) {
+            int64_t v;
+            if (read_i64(r, &v) != 0)
+                return -1;
+            if (v < 1 || v > LL_TRACE_MAX_LOOPS)
+                return fail(r, key_at, "loop must be 1 to %d, not %lld", LL_TRACE_MAX_LOOPS,
+                            (long long)v);
+            loop = (unsigned)v;
+            continue;
+        }
         const fspec *f = NULL;
         for (const fspec *sp = spec; sp->key; sp++)
             if (token_is(key_at, klen, sp->key)) {
@@ -1099,11 +1198,32 @@ static int parse_event(rd *r) {
         if (remember_task(r, e.task, e.str) != 0)
             return fail(r, task_at, "out of memory");
     }
+    if (e.t < r->last_t[loop])
+        return fail(r, at, "time goes backwards (%lld ns after %lld ns%s)", (long long)e.t,
+                    (long long)r->last_t[loop], r->t->nloops > 1 ? " in the same loop" : "");
+    size_t idx = r->t->rec.n;
+    if (loop > 1 || r->t->loops) {
+        /* Which loop each event belongs to, kept once a second loop appears. */
+        if (idx >= r->t->loopcap) {
+            size_t cap = r->t->loopcap ? r->t->loopcap * 2 : 4096;
+            while (cap <= idx)
+                cap *= 2;
+            uint8_t *nl = realloc(r->t->loops, cap);
+            if (!nl)
+                return fail(r, at, "out of memory");
+            memset(nl + r->t->loopcap, 1, cap - r->t->loopcap);
+            r->t->loops = nl;
+            r->t->loopcap = cap;
+        }
+        r->t->loops[idx] = (uint8_t)loop;
+    }
+    if (loop > r->t->nloops)
+        r->t->nloops = loop;
     ll_trace_event *slotp = ll__rec_next(&r->t->rec);
     if (!slotp)
         return fail(r, at, "out of memory");
     *slotp = e;
-    r->last_t = e.t;
+    r->last_t[loop] = e.t;
     return 0;
 }
 
@@ -1157,11 +1277,12 @@ int ll_trace_parse(ll_trace *t, const char *name, const char *text, size_t len, 
                    size_t errlen) {
     memset(t, 0, sizeof *t);
     ll__rec_init(&t->rec, true);
+    t->nloops = 1;
     rd r = {.t = t, .name = name, .err = err, .errlen = errlen};
     const char *p = text, *end = text + len;
     if (len == 0) {
         r.lineno = 1;
-        return fail(&r, NULL, "empty file: expected the header 'looplab-trace 1.2'");
+        return fail(&r, NULL, "empty file: expected the header 'looplab-trace 1.4'");
     }
     int rc = 0;
     bool ended = false;
@@ -1287,5 +1408,6 @@ void ll_trace_free(ll_trace *t) {
     for (size_t i = 0; i < t->nowned; i++)
         free(t->owned[i]);
     free(t->owned);
+    free(t->loops);
     memset(t, 0, sizeof *t);
 }

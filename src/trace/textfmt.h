@@ -18,12 +18,15 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <pthread.h>
 #include <stdio.h>
 
 #include "recorder.h"
 
 #define LL_TRACE_MAJOR 1
-#define LL_TRACE_MINOR 3
+#define LL_TRACE_MINOR 4
+/* Loops one trace can hold (loop=1..this). */
+#define LL_TRACE_MAX_LOOPS 64
 
 /* What a trace says about its run (all optional; NULL when absent). */
 typedef struct ll_trace_meta {
@@ -74,6 +77,18 @@ const char *ll__field_enum_name(unsigned type, int64_t v);
 
 /* ---- writer -------------------------------------------------------------- */
 
+/* One trace written by several loops (one per thread): they share the file
+ * and take turns through `mu`, each writing whole lines only.  The first
+ * loop writes the header and the `@end` line; `others` counts the lines the
+ * other loops wrote, for the `@end` count.  Once `closed`, nothing more is
+ * written (a loop that outlives the first one loses its last events, and
+ * says so). */
+typedef struct ll__sink {
+    pthread_mutex_t mu;
+    bool closed;
+    size_t others;
+} ll__sink;
+
 typedef struct ll__tw {
     int fd;               /* where the text goes (write(2)), or -1 */
     FILE *file;           /* or here, when fd < 0 */
@@ -85,11 +100,20 @@ typedef struct ll__tw {
     size_t nnames;
     char *buf;            /* output buffer */
     size_t len, cap;
+    ll__sink *sink;       /* shared with other loops' writers, or NULL */
+    uint32_t loop;        /* written as loop=N on every line when > 1 */
+    int64_t t_shift;      /* added to every time and wall time written (a */
+    int64_t wall_shift;   /* later loop's clock, on the first loop's scale) */
+    bool dropped;         /* the sink closed before everything was written */
 } ll__tw;
 
 /* Starts a writer and writes the header and metadata.  Returns 0 or -1 (out
  * of memory). */
 int ll__tw_begin(ll__tw *w, int fd, FILE *file, const ll_trace_meta *meta, bool wall);
+/* Starts a writer for a further loop of a trace another writer began with
+ * ll__tw_begin (same fd): no header; every line gets loop=N. */
+int ll__tw_join(ll__tw *w, int fd, ll__sink *sink, uint32_t loop, int64_t t_shift,
+                int64_t wall_shift, bool wall);
 /* Formats events [w->next, r->n) into the buffer, writing it out when it
  * fills, and writes everything out when `flush`. */
 void ll__tw_events(ll__tw *w, const ll__recorder *r, bool flush);
@@ -111,6 +135,9 @@ void ll__tw_free(ll__tw *w);
 
 /* Writes a whole trace to a FILE (header, events, end). */
 int ll_trace_write(FILE *out, const ll__recorder *r, const ll_trace_meta *meta, bool wall);
+/* Writes a parsed trace back (with its loop numbers, when it has several). */
+struct ll_trace;
+int ll_trace_write_parsed(FILE *out, const struct ll_trace *t);
 
 /* ---- reader -------------------------------------------------------------- */
 
@@ -121,6 +148,9 @@ typedef struct ll_trace {
     bool wall;              /* the trace carried wall times */
     bool truncated;         /* no `@end` line: the writer stopped short */
     size_t unknown;         /* events of kinds this reader does not know */
+    uint8_t *loops;         /* loop of each event (1..), NULL when all are 1 */
+    size_t loopcap;
+    unsigned nloops;        /* the highest loop number seen (1 at least) */
     char **owned;           /* strings the trace owns (metadata, file names) */
     size_t nowned, ownedcap;
 } ll_trace;
@@ -133,5 +163,9 @@ int ll_trace_parse(ll_trace *t, const char *name, const char *text, size_t len, 
 /* Reads a file ("-" is standard input) and parses it. */
 int ll_trace_load(ll_trace *t, const char *path, char *err, size_t errlen);
 void ll_trace_free(ll_trace *t);
+/* The loop event i belongs to (1 when the trace has one loop). */
+static inline unsigned ll_trace_loop_of(const ll_trace *t, size_t i) {
+    return t->loops ? t->loops[i] : 1;
+}
 
 #endif

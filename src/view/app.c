@@ -101,6 +101,9 @@ static int doc_open(const llv_app *a, doc *d, SDL_Renderer *r, const char *path,
         snprintf(d->ui.title, sizeof d->ui.title, "%.100s  \xE2\x80\x94  %.140s", d->m.trace.meta.lesson,
                  title);
     find_sources(a, d, path);
+    /* Several loops run at the same time: only a time axis shows it. */
+    if (d->m.nloops > 1)
+        d->ui.axis_time = true;
     d->open = true;
     return 0;
 }
@@ -233,7 +236,7 @@ static void export_trace(doc *d) {
                                                                          : "trace");
     snprintf(path, sizeof path, "%s.trace", base);
     FILE *f = fopen(path, "w");
-    int ok = f && ll_trace_write(f, &d->m.trace.rec, &d->m.trace.meta, d->m.trace.wall) == 0;
+    int ok = f && ll_trace_write_parsed(f, &d->m.trace) == 0;
     if (f && fclose(f) != 0)
         ok = 0;
     snprintf(path, sizeof path, "%s.json", base);
@@ -673,7 +676,8 @@ int llv_render(const llv_app *a, const char *trace, const llv_render_opts *o) {
         d.ui.theme = o->theme && strcmp(o->theme, "projector") == 0 ? LLV_THEME_PROJECTOR
                                                                     : LLV_THEME_DARK;
         d.ui.zoom = o->zoom > 0 ? o->zoom : 1;
-        d.ui.axis_time = o->axis_time;
+        if (o->axis_given || d.m.nloops == 1)
+            d.ui.axis_time = o->axis_time;
         llv_ui_fit_timeline(&d.ui);
         if (o->all_dir) {
             if (mkdir(o->all_dir, 0777) != 0 && errno != EEXIST) {

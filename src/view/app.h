@@ -39,6 +39,7 @@ typedef struct llv_render_opts {
     const char *theme;   /* "dark" (default) or "projector" */
     float zoom;          /* UI scale, 1 by default */
     bool axis_time;      /* timeline x axis: loop time (else event number) */
+    bool axis_given;     /* --axis was given (else: time for several loops) */
 } llv_render_opts;
 
 /* Renders without a display (SDL's software renderer).  Exit status. */

@@ -53,6 +53,8 @@ uint32_t llv_sync_index(const llv_model *m, uint32_t id) {
     return lo < m->nsync && m->sync[lo].id == id ? (uint32_t)lo : NONE;
 }
 
+unsigned llv_event_loop(const llv_model *m, size_t i) { return ll_trace_loop_of(&m->trace, i); }
+
 const char *llv_task_name(const llv_model *m, uint32_t index) {
     if (index >= m->ntasks)
         return "?";
@@ -208,6 +210,51 @@ static void timer_remove(llv_state *s, uint32_t id) {
         }
 }
 
+/* The task side of an event, for any loop: its state, what it waits on.
+ * Returns false for events that are not a task's change of state. */
+static bool apply_task(const llv_model *m, llv_state *s, const ll_trace_event *e, llv_task *t) {
+    switch ((ll_event_kind)e->kind) {
+    case LL_EV_TASK_NEW: set_task(t, LLV_PENDING, s->step, e->site); return true;
+    case LL_EV_TASK_READY: set_task(t, LLV_READY, s->step, 0); return true;
+    case LL_EV_TASK_RUN: set_task(t, LLV_RUNNING, s->step, 0); return true;
+    case LL_EV_TASK_WAIT:
+        set_task(t, LLV_WAITING, s->step, e->site);
+        t->wait = (uint8_t)e->sub;
+        t->op = (uint8_t)e->aux;
+        t->obj = e->obj;
+        t->until = e->val;
+        return true;
+    case LL_EV_TASK_DONE:
+    case LL_EV_TASK_FAILED:
+    case LL_EV_TASK_CANCELLED:
+        set_task(t,
+                 e->kind == LL_EV_TASK_DONE     ? LLV_DONE
+                 : e->kind == LL_EV_TASK_FAILED ? LLV_FAILED
+                                                : LLV_CANCELLED,
+                 s->step, e->site);
+        return true;
+    default: (void)m; return false;
+    }
+}
+
+static void apply_sync(const llv_model *m, llv_state *s, const ll_trace_event *e) {
+    uint32_t k = llv_sync_index(m, e->obj);
+    if (k != NONE) {
+        s->syncval[k] = e->aux;
+        s->syncwait[k] = e->kind == LL_EV_SYNC ? (uint32_t)e->val : 0;
+    }
+}
+
+/* An event of another loop than the first: its tasks' states and the
+ * primitives change; the first loop's queue, phase and clock do not. */
+static void apply_other_loop(const llv_model *m, llv_state *s, const ll_trace_event *e,
+                             llv_task *t) {
+    if (e->kind == LL_EV_SYNC_NEW || e->kind == LL_EV_SYNC)
+        apply_sync(m, s, e);
+    else if (t && !apply_task(m, s, e, t) && e->site && t->state == LLV_RUNNING)
+        t->site = e->site;
+}
+
 /* Applies event i to s. */
 static void apply(const llv_model *m, llv_state *s, size_t i) {
     const ll_trace_event *e = llv_event(m, i);
@@ -216,6 +263,10 @@ static void apply(const llv_model *m, llv_state *s, size_t i) {
     llv_task *t = ti != NONE ? &s->tasks[ti] : NULL;
     s->step = step;
     s->now = e->t;
+    if (m->nloops > 1 && ll_trace_loop_of(&m->trace, i) > 1) {
+        apply_other_loop(m, s, e, t);
+        return;
+    }
     switch ((ll_event_kind)e->kind) {
     case LL_EV_LOOP_START: s->phase = LLV_PH_START; break;
     case LL_EV_LOOP_STOP:
@@ -242,11 +293,11 @@ static void apply(const llv_model *m, llv_state *s, size_t i) {
     case LL_EV_TIMER_CANCEL: timer_remove(s, e->obj); break;
     case LL_EV_TASK_NEW:
         if (t)
-            set_task(t, LLV_PENDING, step, e->site);
+            apply_task(m, s, e, t);
         break;
     case LL_EV_TASK_READY:
         if (t) {
-            set_task(t, LLV_READY, step, 0);
+            apply_task(m, s, e, t);
             if (s->running == ti) /* it yielded */
                 s->running = NONE;
             push_entry(s, ti, e->obj, false, e->sub, e->aux);
@@ -260,31 +311,17 @@ static void apply(const llv_model *m, llv_state *s, size_t i) {
         if (e->aux != s->nready)
             s->bad++;
         if (t) {
-            set_task(t, LLV_RUNNING, step, 0);
+            apply_task(m, s, e, t);
             s->running = ti;
         }
         break;
     }
     case LL_EV_TASK_WAIT:
-        if (t) {
-            set_task(t, LLV_WAITING, step, e->site);
-            t->wait = (uint8_t)e->sub;
-            t->op = (uint8_t)e->aux;
-            t->obj = e->obj;
-            t->until = e->val;
-            if (s->running == ti)
-                s->running = NONE;
-        }
-        break;
     case LL_EV_TASK_DONE:
     case LL_EV_TASK_FAILED:
     case LL_EV_TASK_CANCELLED:
         if (t) {
-            set_task(t,
-                     e->kind == LL_EV_TASK_DONE     ? LLV_DONE
-                     : e->kind == LL_EV_TASK_FAILED ? LLV_FAILED
-                                                    : LLV_CANCELLED,
-                     step, e->site);
+            apply_task(m, s, e, t);
             if (s->running == ti)
                 s->running = NONE;
         }
@@ -298,14 +335,7 @@ static void apply(const llv_model *m, llv_state *s, size_t i) {
         break;
     }
     case LL_EV_SYNC_NEW:
-    case LL_EV_SYNC: {
-        uint32_t k = llv_sync_index(m, e->obj);
-        if (k != NONE) {
-            s->syncval[k] = e->aux;
-            s->syncwait[k] = e->kind == LL_EV_SYNC ? (uint32_t)e->val : 0;
-        }
-        break;
-    }
+    case LL_EV_SYNC: apply_sync(m, s, e); break;
     case LL_EV_CHECK: s->phase = LLV_PH_RUN; break;
     default:
         /* Prints, notes, futures, cancel requests: they change no state the
@@ -356,6 +386,7 @@ int llv_model_build(llv_model *m, ll_trace *t, char *err, size_t errlen) {
     m->trace = *t;
     memset(t, 0, sizeof *t);
     m->n = m->trace.rec.n;
+    m->nloops = m->trace.nloops ? m->trace.nloops : 1;
     if (m->n == 0)
         return fail(m, err, errlen, "the trace has no events");
     if (m->n >= UINT32_MAX)
@@ -370,7 +401,8 @@ int llv_model_build(llv_model *m, ll_trace *t, char *err, size_t errlen) {
             if (grow((void **)&m->info, &cap_info, m->ntasks + 1, sizeof *m->info))
                 return fail(m, err, errlen, "out of memory");
             m->info[m->ntasks++] = (llv_taskinfo){e->task, e->obj, e->str, e->aux, e->site,
-                                                  (uint32_t)i, NONE, 0, 0};
+                                                  (uint32_t)i, NONE, 0, 0,
+                                                  ll_trace_loop_of(&m->trace, i)};
             break;
         case LL_EV_SYNC_NEW:
             if (grow((void **)&m->sync, &cap_sync, m->nsync + 1, sizeof *m->sync))
@@ -391,6 +423,8 @@ int llv_model_build(llv_model *m, ll_trace *t, char *err, size_t errlen) {
                 return fail(m, err, errlen, "out of memory");
             break;
         case LL_EV_ITER:
+            if (ll_trace_loop_of(&m->trace, i) > 1)
+                break; /* stepping by iteration follows the first loop */
             if (push_u32(&m->iters, &m->niters, &ci, (uint32_t)i))
                 return fail(m, err, errlen, "out of memory");
             break;
@@ -399,6 +433,8 @@ int llv_model_build(llv_model *m, ll_trace *t, char *err, size_t errlen) {
                 return fail(m, err, errlen, "out of memory");
             break;
         case LL_EV_CHECK:
+            if (ll_trace_loop_of(&m->trace, i) > 1)
+                break; /* another loop's own view of itself */
             if (push_u32(&m->checks, &m->nchecks, &cc, (uint32_t)i))
                 return fail(m, err, errlen, "out of memory");
             break;
@@ -615,7 +651,7 @@ size_t llv_snapshot(const llv_model *m, char *buf, size_t len) {
     }
     OUT(" | tasks");
     for (size_t k = 0; k < m->ntasks; k++)
-        if (m->cur.tasks[k].state != LLV_UNBORN)
+        if (m->cur.tasks[k].state != LLV_UNBORN && m->info[k].loop <= 1)
             OUT(" %u%c", m->info[k].id, letter[m->cur.tasks[k].state]);
 #undef OUT
     return n;

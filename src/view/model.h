@@ -61,6 +61,7 @@ typedef struct llv_taskinfo {
     uint32_t born;     /* event index of task_new */
     uint32_t end;      /* event index of its end, UINT32_MAX while alive */
     uint32_t span0, nspans; /* its spans in llv_model.spans */
+    uint32_t loop;     /* the loop it belongs to (1.., several-loop traces) */
 } llv_taskinfo;
 
 /* One stretch of a task's life in one state. */
@@ -123,7 +124,10 @@ typedef enum llv_phase {
     LLV__NPHASES
 } llv_phase;
 
-/* The dynamic state after a given event. */
+/* The dynamic state after a given event.  In a trace of several loops
+ * (one per thread), the loop's own state (clock phase, iteration, ready
+ * queue, the running task) is the first loop's; every loop's tasks have
+ * their states, so a task of loop 2 that runs shows as running. */
 typedef struct llv_state {
     uint32_t step;        /* the event just applied */
     int64_t now;          /* loop time */
@@ -160,6 +164,7 @@ typedef struct llv_model {
     uint32_t *prints, *notes, *warns, *iters, *switches, *checks;
     size_t nprints, nnotes, nwarns, niters, nswitches, nchecks;
     int64_t t_end;        /* loop time of the last event */
+    unsigned nloops;      /* loops in the trace (1 unless threads ran loops) */
     size_t every;         /* checkpoint interval, in events */
     llv_state *ckpt;      /* ckpt[k]: the state after event k*every */
     size_t nckpt;
@@ -181,6 +186,8 @@ uint32_t llv_task_index(const llv_model *m, uint32_t id);
 /* Index of a primitive id in m->sync, or UINT32_MAX. */
 uint32_t llv_sync_index(const llv_model *m, uint32_t id);
 const ll_trace_event *llv_event(const llv_model *m, size_t i);
+/* The loop event i belongs to (1..m->nloops). */
+unsigned llv_event_loop(const llv_model *m, size_t i);
 const char *llv_str(const llv_model *m, uint32_t id);
 /* A task's display name. */
 const char *llv_task_name(const llv_model *m, uint32_t index);
@@ -199,7 +206,7 @@ const llv_job *llv_job_on(const llv_model *m, uint32_t lane, size_t step);
  * wait; returns how many were written (up to max). */
 size_t llv_waiters(const llv_model *m, uint32_t sync_id, uint32_t *out, size_t max);
 
-/* The state as the scheduler's `check` events write it:
+/* The first loop's state as the scheduler's `check` events write it:
  * "ready 2 3 cb | tasks 1W 2R 3R".  Returns the length (snprintf-style). */
 size_t llv_snapshot(const llv_model *m, char *buf, size_t len);
 

@@ -429,8 +429,32 @@ static void draw_loop(llv_ui *ui) {
 
 /* Below the running task: what the pool's worker threads are doing, for
  * work really happening in parallel with the loop. */
-static void draw_workers(llv_ui *ui, SDL_Rect c, int y) {
+/* One chip of a row that wraps inside c (the workers, the other loops):
+ * orange while busy.  Returns false when the pane has no room left. */
+static bool chip(llv_ui *ui, SDL_Rect c, int *x, int *y, const char *text, bool busy) {
     const llv_theme *th = llv_ui_theme(ui);
+    int tw = llv_text_w(ui->sans, text, (size_t)-1) + 8;
+    if (*x > c.x && *x + tw > c.x + c.w) {
+        *x = c.x;
+        *y += ui->line + 3;
+        if (*y + ui->line > c.y + c.h)
+            return false;
+    }
+    if (tw > c.w)
+        tw = c.w;
+    SDL_Rect q = {*x, *y, tw, ui->line + 1};
+    if (busy) {
+        fill(ui->r, q.x, q.y, q.w, q.h, th->state[LLV_RUNNING]);
+        state_pattern(ui, q, LLV_RUNNING);
+    } else
+        frame(ui->r, q.x, q.y, q.w, q.h, 1, th->border);
+    llv_text_fit(ui->sans, *x + 4, *y, tw - 6, text, (size_t)-1,
+                 busy ? th->state_text[LLV_RUNNING] : th->dim);
+    *x += tw + 4;
+    return true;
+}
+
+static void draw_workers(llv_ui *ui, SDL_Rect c, int y) {
     const llv_model *m = ui->m;
     if (!m->nworkers)
         return;
@@ -444,25 +468,36 @@ static void draw_workers(llv_ui *ui, SDL_Rect c, int y) {
                      o != NONE ? " for " : "", o != NONE ? llv_task_name(m, o) : "");
         } else
             snprintf(buf, sizeof buf, "worker %u: idle", w);
-        int tw = llv_text_w(ui->sans, buf, (size_t)-1) + 8;
-        if (x > c.x && x + tw > c.x + c.w) {
-            x = c.x;
-            y += ui->line + 3;
-            if (y + ui->line > c.y + c.h)
-                break;
-        }
-        if (tw > c.w)
-            tw = c.w;
-        SDL_Rect q = {x, y, tw, ui->line + 1};
-        if (j) {
-            fill(ui->r, q.x, q.y, q.w, q.h, th->state[LLV_RUNNING]);
-            state_pattern(ui, q, LLV_RUNNING);
-        } else
-            frame(ui->r, q.x, q.y, q.w, q.h, 1, th->border);
-        llv_text_fit(ui->sans, x + 4, y, tw - 6, buf, (size_t)-1,
-                     j ? th->state_text[LLV_RUNNING] : th->dim);
-        x += tw + 4;
+        if (!chip(ui, c, &x, &y, buf, j != NULL))
+            break;
     }
+}
+
+/* The other loops of a several-loop trace, one chip each: the task running
+ * there now, or idle.  Returns the y below them. */
+static int draw_other_loops(llv_ui *ui, SDL_Rect c, int y) {
+    const llv_model *m = ui->m;
+    int x = c.x;
+    for (unsigned l = 2; l <= m->nloops && y + ui->line <= c.y + c.h; l++) {
+        uint32_t run = NONE;
+        bool born = false;
+        for (size_t k = 0; k < m->ntasks && run == NONE; k++) {
+            if (m->info[k].loop != l)
+                continue;
+            born |= m->cur.tasks[k].state != LLV_UNBORN;
+            if (m->cur.tasks[k].state == LLV_RUNNING)
+                run = (uint32_t)k;
+        }
+        char buf[160];
+        if (run != NONE)
+            snprintf(buf, sizeof buf, "loop %u: %s %s()", l, llv_task_name(m, run),
+                     llv_str(m, m->info[run].coro));
+        else
+            snprintf(buf, sizeof buf, "loop %u: %s", l, born ? "idle" : "not started");
+        if (!chip(ui, c, &x, &y, buf, run != NONE))
+            break;
+    }
+    return y + ui->line + 4;
 }
 
 static void draw_running(llv_ui *ui) {
@@ -481,7 +516,10 @@ static void draw_running(llv_ui *ui) {
                            site, sizeof site));
         llv_ui_running_card = (SDL_Rect){c.x, c.y, c.w, h};
         task_card(ui, s->running, c.x, c.y, c.w, h, l2);
-        draw_workers(ui, c, c.y + h + 4);
+        int y = c.y + h + 4;
+        if (m->nloops > 1)
+            y = draw_other_loops(ui, c, y);
+        draw_workers(ui, c, y);
     } else {
         char buf[160], t[32];
         int64_t next = -1;
@@ -521,7 +559,10 @@ static void draw_running(llv_ui *ui) {
                 at++;
             y += ui->line;
         }
-        draw_workers(ui, c, y + 4);
+        y += 4;
+        if (m->nloops > 1)
+            y = draw_other_loops(ui, c, y);
+        draw_workers(ui, c, y);
     }
     pane_end(ui);
 }
@@ -1047,8 +1088,13 @@ static void draw_timeline(llv_ui *ui) {
             continue;
         }
         const llv_task *t = &m->cur.tasks[ti];
-        bool run = m->cur.running == ti;
-        llv_text_fit(run ? ui->bold : ui->sans, c.x, y, labw - 4, llv_task_name(m, ti), (size_t)-1,
+        bool run = t->state == LLV_RUNNING;
+        char lab[96];
+        if (m->nloops > 1) /* whose task: the loop's number first, so lanes line up */
+            snprintf(lab, sizeof lab, "L%u %s", m->info[ti].loop, llv_task_name(m, ti));
+        else
+            snprintf(lab, sizeof lab, "%s", llv_task_name(m, ti));
+        llv_text_fit(run ? ui->bold : ui->sans, c.x, y, labw - 4, lab, (size_t)-1,
                      run ? th->state[LLV_RUNNING] : t->state == LLV_UNBORN ? th->dim : th->text);
         SDL_Rect clip = {L->x, y, L->w, lane_h};
         SDL_RenderSetClipRect(ui->r, &clip);

@@ -26,7 +26,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size) {
         char *buf = NULL;
         size_t len = 0;
         FILE *f = open_memstream(&buf, &len);
-        ll_trace_write(f, &t.rec, &t.meta, t.wall);
+        ll_trace_write_parsed(f, &t);
         fclose(f);
         ll_trace again;
         if (ll_trace_parse(&again, "again", buf, len, err, sizeof err) != 0 ||
