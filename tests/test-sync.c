@@ -638,6 +638,121 @@ static ll_value cycle_main(ll_value unused) {
 /* Two or three tasks holding locks the next one wants: reported when the
  * cycle closes (at 0.1 s), with every link, although a timer (wait_for's)
  * is still armed; the timeout then cancels them. */
+/* A consumer that forgets task_done(): the join can never return.  The
+ * deadlock report says why, not only that the main task waits. */
+static ll_value forgetful_consumer(ll_value q) {
+    for (;;) {
+        ll_value v = ll_queue_get(q.p);
+        if (ll_failed(v))
+            return v;
+        ll_print("got %lld", (long long)v.i); /* no ll_queue_task_done() */
+    }
+}
+
+static ll_value join_never_main(ll_value unused) {
+    (void)unused;
+    ll_queue *q = ll_queue_new(0, "jobs");
+    ll_create_task(ll_coro(forgetful_consumer, ll_ptr(q)), "consumer");
+    ll_queue_put_nowait(q, ll_int(1));
+    ll_queue_put_nowait(q, ll_int(2));
+    return ll__status_value(ll_queue_join(q));
+}
+
+START_TEST(a_join_that_can_never_return_says_why) {
+    char *err;
+    int rc;
+    char *out = run_loop(join_never_main, LL_CLOCK_VIRTUAL, -1, NULL, &err, NULL, &rc);
+    ck_assert_same_output(out, "got 1\ngot 2\n");
+    ck_assert_int_eq(rc, -1);
+    ck_assert_has(err, "deadlock: every task is waiting");
+    ck_assert_has(err, "waits on the queue (join) 'jobs'");
+    ck_assert_has(err, "2 items put but never marked done (0 still in the queue)");
+    ck_assert_has(err, "task 'consumer'");
+    free(out);
+    free(err);
+}
+END_TEST
+
+/* A task that catches its cancellation and returns a result: whoever
+ * cancelled it is told it stopped.  Reported (not a failure); a timeout
+ * scope, which uncancels, is not. */
+static ll_value swallower(ll_value unused) {
+    (void)unused;
+    if (ll_sleep(10) == LL_ECANCELLED)
+        ll_print("caught the cancellation, going on");
+    return ll_int(42);
+}
+
+static ll_value polite(ll_value unused) {
+    (void)unused;
+    ll_timeout *cm = ll_timeout_enter(0.5);
+    ll_value r = ll_timeout_exit(cm, ll__status_value(ll_sleep(10)));
+    ll_print("the timeout scope ended with %s", ll_err_name(ll_errcode(r)));
+    return ll_int(7);
+}
+
+static ll_value fails_soon(ll_value unused) {
+    (void)unused;
+    LL_TRY(ll_sleep(0.1));
+    return ll_raise(LL_EVALUE, "child failed");
+}
+
+/* The child fails while the body waits in the group's exit: the group
+ * cancels the body's task, and must take that back (no swallowed-cancel
+ * warning, cancelling() back to 0). */
+static ll_value grouped(ll_value unused) {
+    (void)unused;
+    ll_taskgroup *tg = ll_taskgroup_enter();
+    ll_taskgroup_create_task(tg, ll_coro(fails_soon, ll_none()), NULL);
+    ll_value r = ll_taskgroup_exit(tg, ll_none());
+    ll_print("the group ended with %s; cancelling() = %u", ll_err_name(ll_errcode(r)),
+             (unsigned)ll_task_cancelling(ll_current_task()));
+    return ll_int(3);
+}
+
+static int swallow_line;
+
+static ll_value swallow_main(ll_value unused) {
+    (void)unused;
+    swallow_line = __LINE__ + 1;
+    ll_task *t = ll_create_task(ll_coro(swallower, ll_none()), "stubborn");
+    ll_task *p = ll_create_task(ll_coro(polite, ll_none()), "polite");
+    ll_task *g = ll_create_task(ll_coro(grouped, ll_none()), "grouped");
+    LL_TRY(ll_sleep(1));
+    ll_task_cancel(t);
+    ll_value v = ll_await(t);
+    ll_print("awaiting the cancelled task gave %s", ll_repr(v));
+    v = ll_await(p);
+    ll_print("the polite task gave %s", ll_repr(v));
+    v = ll_await(g);
+    ll_print("the grouped task gave %s", ll_repr(v));
+    return ll_none();
+}
+
+START_TEST(a_swallowed_cancellation_is_reported) {
+    char *err, *trace;
+    int rc;
+    char *out = run_loop(swallow_main, LL_CLOCK_VIRTUAL, -1, NULL, &err, &trace, &rc);
+    ck_assert_same_output(out, "the group ended with ExceptionGroup; cancelling() = 0\n"
+                               "the timeout scope ended with TimeoutError\n"
+                               "caught the cancellation, going on\n"
+                               "awaiting the cancelled task gave 42\n"
+                               "the polite task gave 7\n"
+                               "the grouped task gave 3\n");
+    ck_assert_int_eq(rc, 0);
+    char where[96];
+    snprintf(where, sizeof where, "test-sync.c:%d: in task 'stubborn': task 'stubborn' was "
+                                  "cancelled but returned a result", swallow_line);
+    ck_assert_has(err, where);
+    ck_assert_msg(!strstr(err, "'polite' was cancelled"), "%s", err);
+    ck_assert_msg(!strstr(err, "'grouped' was cancelled"), "%s", err);
+    ck_assert_has(trace, "warn         kind=swallowed_cancel");
+    free(out);
+    free(err);
+    free(trace);
+}
+END_TEST
+
 START_TEST(a_cycle_of_lock_waits_is_reported_when_it_closes) {
     for (ndiners = 2; ndiners <= 3; ndiners++) {
         capture out, err;
@@ -704,6 +819,8 @@ int main(void) {
     tcase_add_test(tc, lock_waits_and_hand_over_are_in_the_trace);
     tcase_add_test(tc, deadlock_on_a_lock_is_reported);
     tcase_add_test(tc, a_cycle_of_lock_waits_is_reported_when_it_closes);
+    tcase_add_test(tc, a_join_that_can_never_return_says_why);
+    tcase_add_test(tc, a_swallowed_cancellation_is_reported);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

@@ -404,9 +404,11 @@ void ll__warn(ll_loop *loop, ll_warn_kind kind, const char *file, int line,
     va_start(ap, fmt);
     vreport(loop, kind, file, line, fmt, ap);
     va_end(ap);
-    /* Running out of guard pages, or a slow step, is worth knowing, not a
-     * failure (asyncio's debug mode only logs slow callbacks). */
-    if (loop && kind != LL_WARN_UNGUARDED_STACK && kind != LL_WARN_SLOW_STEP)
+    /* Running out of guard pages, a slow step or a swallowed cancellation
+     * is worth knowing, not a failure (asyncio's debug mode only logs slow
+     * callbacks; Python says nothing about a swallowed CancelledError). */
+    if (loop && kind != LL_WARN_UNGUARDED_STACK && kind != LL_WARN_SLOW_STEP &&
+        kind != LL_WARN_SWALLOWED_CANCEL)
         loop->problems++;
 }
 

@@ -221,11 +221,23 @@ void ll__sync_describe(const ll_loop *loop, uint32_t id, ll_wait_kind kind, cons
     const char *kind_name = (size_t)kind < sizeof what / sizeof what[0] && what[kind]
                                 ? what[kind] : "primitive";
     const char *name = NULL;
+    const ll__sync *found = NULL;
     for (const ll__sync *h = loop->owned_sync; h; h = h->next_owned)
-        if (h->id == id)
+        if (h->id == id) {
             name = h->name;
-    snprintf(buf, n, "the %s%s%s%s #%u, at %s:%d", kind_name, name ? " '" : "", name ? name : "",
-             name ? "'" : "", id, file ? file : "?", line);
+            found = h;
+        }
+    int k = snprintf(buf, n, "the %s%s%s%s #%u, at %s:%d", kind_name, name ? " '" : "",
+                     name ? name : "", name ? "'" : "", id, file ? file : "?", line);
+    /* A join that can never return: say what it is waiting for. */
+    if (kind == LL_WAIT_QUEUE_JOIN && found && found->magic == MAGIC_QUEUE && k > 0 &&
+        (size_t)k < n) {
+        const ll_queue *q = (const ll_queue *)found;
+        snprintf(buf + k, n - (size_t)k,
+                 ": %zu item%s put but never marked done (%zu still in the queue); join() "
+                 "returns once every item taken with get() is followed by task_done()",
+                 q->unfinished, q->unfinished == 1 ? "" : "s", q->n);
+    }
 }
 
 void ll__sync_free_all(ll_loop *loop) {

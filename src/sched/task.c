@@ -160,6 +160,15 @@ static void task_finish(ll_loop *loop, ll_task *t, ll_value v) {
     } else {
         t->state = LL__TASK_DONE;
         kind = LL_EV_TASK_DONE;
+        /* Asked to cancel, told so at an await, and still returned a
+         * result: whoever cancelled it believes it stopped.  (A scope that
+         * cancels on purpose, like timeout(), calls uncancel().) */
+        if (t->num_cancels > 0)
+            ll__warn(loop, LL_WARN_SWALLOWED_CANCEL, t->fut.file, t->fut.line,
+                     "task '%s' was cancelled but returned a result instead of ending "
+                     "cancelled: its CancelledError was caught and not passed on (return it, "
+                     "or call ll_task_uncancel() if going on is meant)",
+                     t->name);
     }
     if (LL__REC(loop))
         record_end(loop, t, kind, v);

@@ -364,6 +364,7 @@ ll_value ll__taskgroup_exit(ll_taskgroup *g, ll_value body, const char *file, in
     g->exiting = true;
     bool body_failed = ll_failed(body), body_cancelled = ll_is_cancelled(body);
     bool propagate_cancel = body_cancelled;
+    bool uncancelled = g->parent_cancel_requested;
     if (g->parent_cancel_requested && ll_task_uncancel(g->parent) == 0)
         propagate_cancel = false;
     if (body_failed && !g->aborting)
@@ -382,6 +383,12 @@ ll_value ll__taskgroup_exit(ll_taskgroup *g, ll_value body, const char *file, in
             group_abort(g);
         }
     }
+    /* A child that failed while we waited cancelled us too: take that
+     * request back now.  Python 3.11 uncancels only before the wait and
+     * leaves cancelling() at 1 in this case; later CPythons uncancel after
+     * the wait, as here. */
+    if (g->parent_cancel_requested && !uncancelled)
+        ll_task_uncancel(g->parent);
     if (propagate_cancel && !g->nerrors)
         return ll_raise(LL_ECANCELLED, "%s", "");
     if (body_failed && !body_cancelled) {

@@ -125,7 +125,8 @@ typedef enum ll_wait_kind {
     X(DEADLOCK, "deadlock")                 /* nothing can wake the waiters */ \
     X(UNGUARDED_STACK, "unguarded_stack")   /* out of guard pages */           \
     X(MAIN_FAILED, "main_failed")           /* ll_run's main task failed */    \
-    X(SLOW_STEP, "slow_step")               /* a step blocked the loop */
+    X(SLOW_STEP, "slow_step")               /* a step blocked the loop */    \
+    X(SWALLOWED_CANCEL, "swallowed_cancel") /* cancelled, yet returned normally */
 
 typedef enum ll_warn_kind {
 #define LL__WARN_ENUM(name, str) LL_WARN_##name,
