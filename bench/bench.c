@@ -173,6 +173,74 @@ static double bench_jobs(void) {
     return jobs_elapsed * 1e6 / (JOB_BATCH * JOB_BATCHES);
 }
 
+/* lock: an uncontended Lock acquire + release (nothing waits, so acquire
+ * returns at once, as asyncio's does). */
+enum { LOCK_OPS = 200000, PING_ROUNDS = 100000 };
+
+static double lock_elapsed;
+
+static ll_value lock_main(ll_value unused) {
+    (void)unused;
+    ll_lock *l = ll_lock_new(NULL);
+    double t0 = now_s();
+    for (int i = 0; i < LOCK_OPS; i++) {
+        ll_lock_acquire(l);
+        ll_lock_release(l);
+    }
+    lock_elapsed = now_s() - t0;
+    return ll_none();
+}
+
+static double run_virtual(ll_coro_fn fn) {
+    ll_loop_opts o = {.clock = LL_CLOCK_VIRTUAL, .record = -1};
+    ll_loop *loop = ll_loop_new(&o);
+    ll_loop_run_until_complete(loop, ll_coro(fn, ll_none()));
+    ll_loop_close(loop);
+    return 0;
+}
+
+static double bench_lock(void) {
+    run_virtual(lock_main);
+    return lock_elapsed * 1e9 / LOCK_OPS;
+}
+
+/* queue_pingpong: two tasks hand an item back and forth through two
+ * queues; one round = two puts, two gets and two task switches. */
+static ll_queue *ping_q, *pong_q;
+static double ping_elapsed;
+
+static ll_value ponger(ll_value unused) {
+    (void)unused;
+    for (int i = 0; i < PING_ROUNDS; i++) {
+        ll_value v = ll_queue_get(ping_q);
+        if (ll_failed(v))
+            return v;
+        ll_queue_put(pong_q, v);
+    }
+    return ll_none();
+}
+
+static ll_value ping_main(ll_value unused) {
+    (void)unused;
+    ping_q = ll_queue_new(0, NULL);
+    pong_q = ll_queue_new(0, NULL);
+    ll_task *t = ll_create_task(ll_coro(ponger, ll_none()), NULL);
+    double t0 = now_s();
+    for (int i = 0; i < PING_ROUNDS; i++) {
+        ll_queue_put(ping_q, ll_int(i));
+        ll_value v = ll_queue_get(pong_q);
+        if (ll_failed(v))
+            return v;
+    }
+    ping_elapsed = now_s() - t0;
+    return ll_await(t);
+}
+
+static double bench_ping(void) {
+    run_virtual(ping_main);
+    return ping_elapsed * 1e9 / PING_ROUNDS;
+}
+
 static bool wanted(const char *only, const char *name) {
     if (!only)
         return true;
@@ -193,7 +261,8 @@ int main(int argc, char **argv) {
             only = argv[++i];
         else {
             fprintf(stderr, "usage: %s [--repeat N] [--only NAME,...]\n"
-                            "names: task_step, task_step_rec, spawn, to_thread, mem_task\n", argv[0]);
+                            "names: task_step, task_step_rec, spawn, to_thread, lock, "
+                            "queue_pingpong, mem_task\n", argv[0]);
             return 2;
         }
     }
@@ -224,6 +293,18 @@ int main(int argc, char **argv) {
         for (int i = 0; i < repeat; i++)
             v[i] = bench_jobs();
         printf("to_thread: %.2f us/job\n", median(v, repeat));
+        fflush(stdout);
+    }
+    if (wanted(only, "lock")) {
+        for (int i = 0; i < repeat; i++)
+            v[i] = bench_lock();
+        printf("lock: %.1f ns/op\n", median(v, repeat));
+        fflush(stdout);
+    }
+    if (wanted(only, "queue_pingpong")) {
+        for (int i = 0; i < repeat; i++)
+            v[i] = bench_ping();
+        printf("queue_pingpong: %.1f ns/round\n", median(v, repeat));
         fflush(stdout);
     }
     /* Memory is measured once, best in a fresh process (scripts/bench runs

@@ -32,7 +32,7 @@ import statistics
 import sys
 import time
 
-NAMES = ("task_step", "task_step_rec", "spawn", "to_thread", "mem_task")
+NAMES = ("task_step", "task_step_rec", "spawn", "to_thread", "lock", "queue_pingpong", "mem_task")
 
 STEP_TASKS, STEP_ROUNDS = 1000, 1000
 SPAWN_TASKS = 100_000
@@ -155,6 +155,44 @@ def bench_jobs(kind):
     return run(kind, jobs_main()) * 1e6 / (JOB_BATCH * JOB_BATCHES)
 
 
+LOCK_OPS = 200000
+PING_ROUNDS = 100000
+
+
+async def lock_main():
+    lock = asyncio.Lock()
+    t0 = time.perf_counter()
+    for _ in range(LOCK_OPS):
+        await lock.acquire()
+        lock.release()
+    return time.perf_counter() - t0
+
+
+def bench_lock(kind):
+    return run(kind, lock_main()) * 1e9 / LOCK_OPS
+
+
+async def ponger(ping, pong):
+    for _ in range(PING_ROUNDS):
+        await pong.put(await ping.get())
+
+
+async def ping_main():
+    ping, pong = asyncio.Queue(), asyncio.Queue()
+    t = asyncio.create_task(ponger(ping, pong))
+    t0 = time.perf_counter()
+    for i in range(PING_ROUNDS):
+        await ping.put(i)
+        await pong.get()
+    elapsed = time.perf_counter() - t0
+    await t
+    return elapsed
+
+
+def bench_ping(kind):
+    return run(kind, ping_main()) * 1e9 / PING_ROUNDS
+
+
 def wanted(only, name):
     return only is None or name in only
 
@@ -207,6 +245,12 @@ def main():
     if wanted(only, "to_thread"):
         v = [bench_jobs(a.loop) for _ in range(a.repeat)]
         print("to_thread: %.2f us/job" % statistics.median(v), flush=True)
+    if wanted(only, "lock"):
+        v = [bench_lock(a.loop) for _ in range(a.repeat)]
+        print("lock: %.1f ns/op" % statistics.median(v), flush=True)
+    if wanted(only, "queue_pingpong"):
+        v = [bench_ping(a.loop) for _ in range(a.repeat)]
+        print("queue_pingpong: %.1f ns/round" % statistics.median(v), flush=True)
     if mem is not None:
         print("mem_task: %.0f bytes/task" % mem, flush=True)
     return 0
