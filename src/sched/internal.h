@@ -252,6 +252,7 @@ struct ll_loop {
     bool forever;               /* run_forever: idle means wait for requests */
     struct ll__loopthread *thread; /* the thread it runs in (ll_loop_thread_start) */
     void *outer_job;            /* a thread-pool job this loop runs inside */
+    void *bridges;              /* run_coroutine_threadsafe tasks running here */
 };
 
 /* ---- multiloop.c ---- */

@@ -48,7 +48,10 @@ void ll__inbox_init(ll_loop *loop) {
 
 static void free_handle(uv_handle_t *h) { free(h); }
 
+static void bridges_close(ll_loop *loop);
+
 void ll__inbox_close(ll_loop *loop) {
+    bridges_close(loop);
     pthread_mutex_lock(&ll__remote_mu);
     loop->inbox_closed = true;
     ll__remote *m = loop->inbox;
@@ -172,6 +175,7 @@ void ll_loop_stop_cb(void *loop) { ll_loop_stop(loop); }
  * ll__remote_mu).  The outcome crosses as a copy. */
 typedef struct bridge {
     int refs;
+    struct bridge *next_open, **prev_open; /* the target loop's running ones */
     ll_loop *caller, *target;
     ll_future *fut;             /* caller's side */
     ll_task *task;              /* target's side, once started */
@@ -218,9 +222,19 @@ static void finish(ll_loop *loop, void *arg) {
     unref(b);
 }
 
+static void open_remove(bridge *b) {
+    if (!b->prev_open)
+        return;
+    *b->prev_open = b->next_open;
+    if (b->next_open)
+        b->next_open->prev_open = b->prev_open;
+    b->prev_open = NULL;
+}
+
 /* Target's side: the task is over; its outcome goes back as a copy. */
 static void task_over(ll_future *f, void *arg) {
     bridge *b = arg;
+    open_remove(b);
     if (f->state == LL__FUT_CANCELLED) {
         b->state = LL__FUT_CANCELLED;
         b->v = ll_raise(LL_ECANCELLED, "%s", "");
@@ -273,9 +287,30 @@ static void start(ll_loop *loop, void *arg) {
         return;
     }
     b->task = t;
+    b->next_open = loop->bridges;
+    if (b->next_open)
+        b->next_open->prev_open = &b->next_open;
+    b->prev_open = (bridge **)&loop->bridges;
+    loop->bridges = b;
     if (b->cancel_asked)
         ll_task_cancel(t);
     ll_future_add_done_callback(&t->fut, task_over, b);
+}
+
+/* Target's side, at close: tasks still running will never finish; their
+ * callers get an error instead of waiting for ever. */
+static void bridges_close(ll_loop *loop) {
+    while (loop->bridges) {
+        bridge *b = loop->bridges;
+        open_remove(b);
+        b->state = LL__FUT_FINISHED;
+        b->v = (ll_value){LL_ERROR, LL_ERUNTIME, {.s = ""}};
+        free(b->text);
+        b->text = strdup("the loop running the coroutine closed before it finished");
+        if (post(b->caller, finish, NULL, b, b->file, b->line) != 0)
+            unref(b);
+        unref(b);
+    }
 }
 
 /* Target's side: the caller cancelled its future. */
