@@ -1128,6 +1128,10 @@ int ll_loop_close(ll_loop *loop) {
     void *job = loop->outer_job;
     int64_t took = loop->real ? 0 : loop->now;
     free_loop(loop);
+    /* A pool worker never ends as a thread that ran a loop would: give
+     * back what this thread kept for reuse now. */
+    if (job && !ll__current_loop)
+        ll__thread_release();
     ll__job_unhide(job, took);
     return rc;
 }
