@@ -53,6 +53,15 @@ static ll_value step_main(ll_value unused) {
     return ll_none();
 }
 
+/* Runs fn to completion on a new loop that records nothing, and closes it.
+ * The workloads time themselves (the loop's set-up is not theirs). */
+static void run_fresh(ll_coro_fn fn, ll_clock clock) {
+    ll_loop_opts o = {.clock = clock, .record = -1};
+    ll_loop *loop = ll_loop_new(&o);
+    ll_loop_run_until_complete(loop, ll_coro(fn, ll_none()));
+    ll_loop_close(loop);
+}
+
 static double bench_step(int record) {
     ll_loop_opts o = {.clock = LL_CLOCK_VIRTUAL, .record = record ? 1 : -1};
     ll_loop *loop = ll_loop_new(&o);
@@ -84,10 +93,7 @@ static ll_value spawn_main(ll_value unused) {
 }
 
 static double bench_spawn(void) {
-    ll_loop_opts o = {.clock = LL_CLOCK_VIRTUAL, .record = -1};
-    ll_loop *loop = ll_loop_new(&o);
-    ll_loop_run_until_complete(loop, ll_coro(spawn_main, ll_none()));
-    ll_loop_close(loop);
+    run_fresh(spawn_main, LL_CLOCK_VIRTUAL);
     return spawn_elapsed / SPAWN_TASKS * 1e9;
 }
 
@@ -109,7 +115,7 @@ static long rss_bytes(void) {
 
 static ll_value long_sleeper(ll_value unused) {
     (void)unused;
-    ll_sleep(3600);
+    LL_TRY(ll_sleep(3600)); /* cancelled at the end: pass that on */
     return ll_none();
 }
 
@@ -134,10 +140,7 @@ static ll_value mem_main(ll_value unused) {
 }
 
 static double bench_mem(void) {
-    ll_loop_opts o = {.clock = LL_CLOCK_VIRTUAL, .record = -1};
-    ll_loop *loop = ll_loop_new(&o);
-    ll_loop_run_until_complete(loop, ll_coro(mem_main, ll_none()));
-    ll_loop_close(loop);
+    run_fresh(mem_main, LL_CLOCK_VIRTUAL);
     return mem_per_task;
 }
 
@@ -166,10 +169,7 @@ static ll_value jobs_main(ll_value unused) {
 }
 
 static double bench_jobs(void) {
-    ll_loop_opts o = {.clock = LL_CLOCK_REAL, .record = -1};
-    ll_loop *loop = ll_loop_new(&o);
-    ll_loop_run_until_complete(loop, ll_coro(jobs_main, ll_none()));
-    ll_loop_close(loop);
+    run_fresh(jobs_main, LL_CLOCK_REAL);
     return jobs_elapsed * 1e6 / (JOB_BATCH * JOB_BATCHES);
 }
 
@@ -191,16 +191,8 @@ static ll_value lock_main(ll_value unused) {
     return ll_none();
 }
 
-static double run_virtual(ll_coro_fn fn) {
-    ll_loop_opts o = {.clock = LL_CLOCK_VIRTUAL, .record = -1};
-    ll_loop *loop = ll_loop_new(&o);
-    ll_loop_run_until_complete(loop, ll_coro(fn, ll_none()));
-    ll_loop_close(loop);
-    return 0;
-}
-
 static double bench_lock(void) {
-    run_virtual(lock_main);
+    run_fresh(lock_main, LL_CLOCK_VIRTUAL);
     return lock_elapsed * 1e9 / LOCK_OPS;
 }
 
@@ -237,7 +229,7 @@ static ll_value ping_main(ll_value unused) {
 }
 
 static double bench_ping(void) {
-    run_virtual(ping_main);
+    run_fresh(ping_main, LL_CLOCK_VIRTUAL);
     return ping_elapsed * 1e9 / PING_ROUNDS;
 }
 
@@ -250,6 +242,24 @@ static bool wanted(const char *only, const char *name) {
             return true;
     return false;
 }
+
+static double bench_step_plain(void) { return bench_step(0); }
+static double bench_step_rec(void) { return bench_step(1); }
+
+/* The timed workloads, in the order they are printed: name, the run that
+ * returns one figure, and how the median is printed. */
+static const struct {
+    const char *name;
+    double (*run)(void);
+    const char *fmt;
+} timed[] = {
+    {"task_step", bench_step_plain, "%.1f ns/step"},
+    {"task_step_rec", bench_step_rec, "%.1f ns/step"},
+    {"spawn", bench_spawn, "%.1f ns/task"},
+    {"to_thread", bench_jobs, "%.2f us/job"},
+    {"lock", bench_lock, "%.1f ns/op"},
+    {"queue_pingpong", bench_ping, "%.1f ns/round"},
+};
 
 int main(int argc, char **argv) {
     int repeat = 5;
@@ -271,40 +281,14 @@ int main(int argc, char **argv) {
         return 2;
     }
     double v[100];
-    if (wanted(only, "task_step")) {
+    for (size_t k = 0; k < sizeof timed / sizeof timed[0]; k++) {
+        if (!wanted(only, timed[k].name))
+            continue;
         for (int i = 0; i < repeat; i++)
-            v[i] = bench_step(0);
-        printf("task_step: %.1f ns/step\n", median(v, repeat));
-        fflush(stdout);
-    }
-    if (wanted(only, "task_step_rec")) {
-        for (int i = 0; i < repeat; i++)
-            v[i] = bench_step(1);
-        printf("task_step_rec: %.1f ns/step\n", median(v, repeat));
-        fflush(stdout);
-    }
-    if (wanted(only, "spawn")) {
-        for (int i = 0; i < repeat; i++)
-            v[i] = bench_spawn();
-        printf("spawn: %.1f ns/task\n", median(v, repeat));
-        fflush(stdout);
-    }
-    if (wanted(only, "to_thread")) {
-        for (int i = 0; i < repeat; i++)
-            v[i] = bench_jobs();
-        printf("to_thread: %.2f us/job\n", median(v, repeat));
-        fflush(stdout);
-    }
-    if (wanted(only, "lock")) {
-        for (int i = 0; i < repeat; i++)
-            v[i] = bench_lock();
-        printf("lock: %.1f ns/op\n", median(v, repeat));
-        fflush(stdout);
-    }
-    if (wanted(only, "queue_pingpong")) {
-        for (int i = 0; i < repeat; i++)
-            v[i] = bench_ping();
-        printf("queue_pingpong: %.1f ns/round\n", median(v, repeat));
+            v[i] = timed[k].run();
+        printf("%s: ", timed[k].name);
+        printf(timed[k].fmt, median(v, repeat));
+        putchar('\n');
         fflush(stdout);
     }
     /* Memory is measured once, best in a fresh process (scripts/bench runs

@@ -127,6 +127,36 @@ START_TEST(a_virtual_main_loop_waits_for_the_other_loop) {
 }
 END_TEST
 
+static ll_value sleeps_long(ll_value unused) {
+    (void)unused;
+    LL_TRY(ll_sleep(10));
+    return ll_none();
+}
+
+static ll_value closed_under_main(ll_value unused) {
+    (void)unused;
+    ll_loop *helper = ll_loop_thread_start(&(ll_loop_opts){.clock = LL_CLOCK_REAL});
+    ll_future *f = ll_run_coroutine_threadsafe(ll_coro(sleeps_long, ll_none()), helper);
+    LL_TRY(ll_sleep(0.1));
+    int rc = ll_loop_thread_stop(helper); /* its task is still asleep */
+    ll_print("the helper closed with %d", rc);
+    ll_print("the await gave %s", ll_repr(ll_await(f)));
+    return ll_none();
+}
+
+START_TEST(a_loop_closing_under_a_sent_coroutine_answers_with_an_error) {
+    char *err;
+    int rc;
+    char *out = run_loop(closed_under_main, LL_CLOCK_REAL, -1, NULL, &err, NULL, &rc);
+    ck_assert_same_output(out, "the helper closed with 1\n"
+                               "the await gave RuntimeError('the loop running the coroutine "
+                               "closed before it finished')\n");
+    ck_assert_has(err, "Task was destroyed but it is pending");
+    free(out);
+    free(err);
+}
+END_TEST
+
 /* ---- misuse ------------------------------------------------------------------------ */
 
 static void nothing(void *arg) { (void)arg; }
@@ -325,6 +355,7 @@ int main(void) {
     tcase_add_test(tc, threadsafe_calls_print_what_cpython_printed);
     tcase_add_test(tc, threadsafe_calls_match_their_python_twin_now);
     tcase_add_test(tc, a_virtual_main_loop_waits_for_the_other_loop);
+    tcase_add_test(tc, a_loop_closing_under_a_sent_coroutine_answers_with_an_error);
     tcase_add_test(tc, misuse_names_the_line);
     suite_add_tcase(s, tc);
     tc = tcase_create("trace");

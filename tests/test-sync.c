@@ -753,6 +753,33 @@ START_TEST(a_swallowed_cancellation_is_reported) {
 }
 END_TEST
 
+static ll_value many_swallowers_main(ll_value unused) {
+    (void)unused;
+    ll_task *ts[12];
+    for (int i = 0; i < 12; i++)
+        ts[i] = ll_create_task(ll_coro(swallower, ll_none()), NULL);
+    LL_TRY(ll_sleep(1));
+    for (int i = 0; i < 12; i++)
+        ll_task_cancel(ts[i]);
+    for (int i = 0; i < 12; i++)
+        ll_await(ts[i]);
+    return ll_none();
+}
+
+START_TEST(swallowed_cancellations_are_reported_ten_times_at_most) {
+    char *err;
+    int rc;
+    free(run_loop(many_swallowers_main, LL_CLOCK_VIRTUAL, -1, NULL, &err, NULL, &rc));
+    ck_assert_int_eq(rc, 0);
+    int n = 0;
+    for (const char *p = err; (p = strstr(p, "was cancelled but returned")) != NULL; p++)
+        n++;
+    ck_assert_msg(n == 10, "%d reports:\n%s", n, err);
+    ck_assert_has(err, "further swallowed cancellations on this loop are not reported");
+    free(err);
+}
+END_TEST
+
 START_TEST(a_cycle_of_lock_waits_is_reported_when_it_closes) {
     for (ndiners = 2; ndiners <= 3; ndiners++) {
         capture out, err;
@@ -821,6 +848,7 @@ int main(void) {
     tcase_add_test(tc, a_cycle_of_lock_waits_is_reported_when_it_closes);
     tcase_add_test(tc, a_join_that_can_never_return_says_why);
     tcase_add_test(tc, a_swallowed_cancellation_is_reported);
+    tcase_add_test(tc, swallowed_cancellations_are_reported_ten_times_at_most);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

@@ -226,6 +226,7 @@ struct ll_loop {
     char start_iso[32];         /* when the loop was made, UTC, ISO 8601 */
     const char *program;        /* program name for the trace */
     int problems;               /* things reported that make close return 1 */
+    uint32_t swallowed;         /* swallowed cancellations reported so far */
     bool deadlocked;            /* run_once found a deadlock */
     bool check;                 /* LOOPLAB_CHECK=1: record `check` snapshots */
     int64_t step_blocked;       /* ns this step spent in blocking calls */

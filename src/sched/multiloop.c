@@ -231,6 +231,13 @@ static void open_remove(bridge *b) {
     b->prev_open = NULL;
 }
 
+/* Target's side is over: the outcome (in b) goes to the caller's loop. */
+static void answer(bridge *b) {
+    if (post(b->caller, finish, NULL, b, b->file, b->line) != 0)
+        unref(b); /* the caller's loop is gone: its side is over too */
+    unref(b);
+}
+
 /* Target's side: the task is over; its outcome goes back as a copy. */
 static void task_over(ll_future *f, void *arg) {
     bridge *b = arg;
@@ -259,31 +266,28 @@ static void task_over(ll_future *f, void *arg) {
                              "passed to another loop's thread");
         }
     }
-    if (post(b->caller, finish, NULL, b, b->file, b->line) != 0)
-        unref(b); /* the caller's loop is gone: its side is over too */
-    unref(b);
+    answer(b);
+}
+
+/* Sends an error as the outcome. */
+static void answer_error(bridge *b, int code, const char *text) {
+    b->state = LL__FUT_FINISHED;
+    b->v = (ll_value){LL_ERROR, code, {.s = ""}};
+    free(b->text);
+    b->text = strdup(text);
+    answer(b);
 }
 
 static void start(ll_loop *loop, void *arg) {
     bridge *b = arg;
     if (!loop) { /* the target loop closed before the request ran */
-        b->state = LL__FUT_FINISHED;
-        b->v = (ll_value){LL_ERROR, LL_ERUNTIME, {.s = ""}};
-        b->text = strdup("the loop the coroutine was sent to closed before running it");
-        if (post(b->caller, finish, NULL, b, b->file, b->line) != 0)
-            unref(b);
-        unref(b);
+        answer_error(b, LL_ERUNTIME, "the loop the coroutine was sent to closed before running it");
         return;
     }
     ll_coro *c = ll__coro_new(b->fn, b->arg, b->fn_name, b->file, b->line);
     ll_task *t = c ? ll_create_task(c, NULL) : NULL;
     if (!t) {
-        b->state = LL__FUT_FINISHED;
-        b->v = (ll_value){LL_ERROR, LL_ENOMEM, {.s = ""}};
-        b->text = strdup("no memory for the task");
-        if (post(b->caller, finish, NULL, b, b->file, b->line) != 0)
-            unref(b);
-        unref(b);
+        answer_error(b, LL_ENOMEM, "no memory for the task");
         return;
     }
     b->task = t;
@@ -303,13 +307,7 @@ static void bridges_close(ll_loop *loop) {
     while (loop->bridges) {
         bridge *b = loop->bridges;
         open_remove(b);
-        b->state = LL__FUT_FINISHED;
-        b->v = (ll_value){LL_ERROR, LL_ERUNTIME, {.s = ""}};
-        free(b->text);
-        b->text = strdup("the loop running the coroutine closed before it finished");
-        if (post(b->caller, finish, NULL, b, b->file, b->line) != 0)
-            unref(b);
-        unref(b);
+        answer_error(b, LL_ERUNTIME, "the loop running the coroutine closed before it finished");
     }
 }
 

@@ -132,6 +132,10 @@ ll_task *ll__task_from(void *aw) {
 
 static void task_step(ll_loop *loop, const ll__ready *e);
 
+/* A program that ignores every await's status swallows every cancellation:
+ * a few reports say so; thousands would bury everything else. */
+enum { LL__SWALLOWED_REPORTS = 10 };
+
 static void record_end(ll_loop *loop, ll_task *t, ll_event_kind kind, ll_value v) {
     ll_trace_event *e = ll__ev(loop, kind, t->fut.id, NULL, 0);
     if (!e)
@@ -163,12 +167,15 @@ static void task_finish(ll_loop *loop, ll_task *t, ll_value v) {
         /* Asked to cancel, told so at an await, and still returned a
          * result: whoever cancelled it believes it stopped.  (A scope that
          * cancels on purpose, like timeout(), calls uncancel().) */
-        if (t->num_cancels > 0)
+        if (t->num_cancels > 0 && loop->swallowed++ < LL__SWALLOWED_REPORTS)
             ll__warn(loop, LL_WARN_SWALLOWED_CANCEL, t->fut.file, t->fut.line,
                      "task '%s' was cancelled but returned a result instead of ending "
                      "cancelled: its CancelledError was caught and not passed on (return it, "
-                     "or call ll_task_uncancel() if going on is meant)",
-                     t->name);
+                     "or call ll_task_uncancel() if going on is meant)%s",
+                     t->name,
+                     loop->swallowed == LL__SWALLOWED_REPORTS
+                         ? "; further swallowed cancellations on this loop are not reported"
+                         : "");
     }
     if (LL__REC(loop))
         record_end(loop, t, kind, v);
