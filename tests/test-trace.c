@@ -336,6 +336,66 @@ START_TEST(cancelling_a_sleep_records_the_timer_cancel) {
 }
 END_TEST
 
+/* The sleep's timer fires after the sleeping task was cancelled but before
+ * that task ran: the task runs first (its wake-up was queued earlier), leaves
+ * the sleep and finishes; the timer's callback then runs with nothing to do.
+ * It must not reach the finished task's stack, where the sleep kept its
+ * future (ASan and Valgrind catch it: a finished task's stack is out of
+ * bounds while kept for reuse). */
+/* The number of the first line at or after line `from` that contains
+ * needle, or -1. */
+static long line_with(const char *text, const char *needle, long from) {
+    if (from < 0)
+        return -1;
+    long n = 0;
+    for (const char *p = text; *p; n++) {
+        const char *end = strchr(p, '\n');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (n >= from && memmem(p, len, needle, strlen(needle)))
+            return n;
+        if (!end)
+            break;
+        p = end + 1;
+    }
+    return -1;
+}
+
+static ll_value napper(ll_value unused) {
+    (void)unused;
+    int rc = ll_sleep(1.0);
+    ll_print("napper: %s", rc == LL_ECANCELLED ? "cancelled" : "woke up");
+    return ll_raise(rc, "%s", "");
+}
+
+static ll_value late_main(ll_value unused) {
+    (void)unused;
+    ll_task *t = ll_create_task(ll_coro(napper, ll_none()), "napper");
+    ll_sleep(0);              /* the napper starts its sleep */
+    ll_blocking_sleep(2.0);   /* time.sleep(2): the loop's clock passes the timer */
+    ll_task_cancel(t);        /* the napper's wake-up is queued now ... */
+    ll_value v = ll_await(t); /* ... the timer is moved to the queue after it */
+    ll_print("main: napper %s", ll_is_cancelled(v) ? "cancelled" : "not cancelled");
+    /* More tasks on the reused stack, while the late callback is still due. */
+    ll_await(ll_gather(ll_coro(napper, ll_none())));
+    return ll_none();
+}
+
+START_TEST(a_timer_firing_after_its_sleep_was_cancelled_does_nothing) {
+    char *trace;
+    char *out = run_loop(late_main, LL_CLOCK_VIRTUAL, -1, NULL, NULL, &trace, NULL);
+    ck_assert_str_eq(out, "napper: cancelled\nmain: napper cancelled\nnapper: woke up\n");
+    /* The order that matters: the timer fires, the napper finishes
+     * cancelling, and only then does the timer's callback run. */
+    long fire = line_with(trace, " timer_fire ", 0);
+    long cancelled = line_with(trace, " cancelled ", 0);
+    long run = line_with(trace, " cb_run ", fire);
+    ck_assert_msg(fire >= 0 && cancelled > fire && run > cancelled,
+                  "timer_fire at %ld, cancelled at %ld, cb_run at %ld", fire, cancelled, run);
+    free(out);
+    free(trace);
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("trace");
     TCase *tc = tcase_create("events");
@@ -345,6 +405,7 @@ int main(void) {
     tcase_add_test(tc, recording_off_records_nothing_and_runs_the_same);
     tcase_add_test(tc, recording_off_from_the_environment);
     tcase_add_test(tc, cancelling_a_sleep_records_the_timer_cancel);
+    tcase_add_test(tc, a_timer_firing_after_its_sleep_was_cancelled_does_nothing);
     tcase_add_test(tc, real_clock_times_are_real);
     suite_add_tcase(s, tc);
     tc = tcase_create("dump");

@@ -12,11 +12,40 @@
 #include <unistd.h>
 
 #if defined(LL_HAVE_VALGRIND)
+#include <valgrind/memcheck.h>
 #include <valgrind/valgrind.h>
 #else
 #define VALGRIND_STACK_REGISTER(lo, hi) 0u
 #define VALGRIND_STACK_DEREGISTER(id) ((void)(id))
+#define VALGRIND_MAKE_MEM_NOACCESS(p, n) ((void)(p), (void)(n))
+#define VALGRIND_MAKE_MEM_UNDEFINED(p, n) ((void)(p), (void)(n))
 #endif
+
+#if defined(__SANITIZE_ADDRESS__)
+#define LL_STACK_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define LL_STACK_ASAN 1
+#endif
+#endif
+#if defined(LL_STACK_ASAN)
+#include <sanitizer/asan_interface.h>
+#else
+#define ASAN_POISON_MEMORY_REGION(p, n) ((void)(p), (void)(n))
+#define ASAN_UNPOISON_MEMORY_REGION(p, n) ((void)(p), (void)(n))
+#endif
+
+/* A stack kept for reuse is out of bounds until it is handed out again:
+ * under ASan or Valgrind, anything that still points into a finished task's
+ * frames (a callback left in a queue, say) is caught at its first use. */
+static void stack_park(const ll__stack *st) {
+    ASAN_POISON_MEMORY_REGION(st->lo, st->size);
+    VALGRIND_MAKE_MEM_NOACCESS(st->lo, st->size);
+}
+static void stack_unpark(const ll__stack *st) {
+    ASAN_UNPOISON_MEMORY_REGION(st->lo, st->size);
+    VALGRIND_MAKE_MEM_UNDEFINED(st->lo, st->size);
+}
 
 #define CANARY_BYTES 64
 
@@ -118,6 +147,7 @@ ll__stack_pool *ll__stack_pool_thread(void) {
 }
 
 static void stack_unmap(ll__stack *st) {
+    stack_unpark(st); /* the address range may be mapped again, for anything */
     if (st->vg_id)
         VALGRIND_STACK_DEREGISTER(st->vg_id);
     if (st->counted)
@@ -141,6 +171,7 @@ int ll__stack_alloc(ll__stack_pool *pool, size_t size, ll__stack *out, bool *ung
         if (pool->free[i].size == size) {
             *out = pool->free[i];
             pool->free[i] = pool->free[--pool->nfree];
+            stack_unpark(out);
             return 0;
         }
     }
@@ -201,6 +232,7 @@ void ll__stack_free(ll__stack_pool *pool, ll__stack *st) {
             pool->free = n;
             pool->cap = cap;
         }
+        stack_park(st);
         pool->free[pool->nfree++] = *st;
         memset(st, 0, sizeof *st);
         return;

@@ -695,9 +695,38 @@ static void sleep_timer_cb(ll_loop *loop, const ll__ready *e) {
             ev->sub = LL_REASON_TIMER;
         }
     }
+    ((ll__timer *)e->b)->a = NULL; /* tells ll__sleep the callback has run */
     /* futures._set_result_unless_cancelled */
     if (f->state == LL__FUT_PENDING)
         ll__future_complete(f, LL__FUT_FINISHED, ll_none());
+}
+
+/* A sleep's timer that fired after its sleep was over: the sleep was
+ * cancelled (asyncio's handle runs and finds its future cancelled). */
+static void sleep_timer_late(ll_loop *loop, const ll__ready *e) {
+    if (LL__REC(loop)) {
+        ll_trace_event *ev = ll__ev(loop, LL_EV_CB_RUN, e->tid, NULL, 0);
+        if (ev) {
+            ev->obj = e->oid;
+            ev->sub = LL_REASON_TIMER;
+        }
+    }
+}
+
+/* The sleep's future and timer live in the sleeping task's frame.  When the
+ * timer has fired (moved to the ready queue) but its callback has not run
+ * yet, and the task leaves the sleep anyway (it was cancelled and woke
+ * first), the queued callback must not reach the frame it is leaving. */
+static void sleep_timer_orphan(ll_loop *loop, ll__timer *tm) {
+    ll__ring *r = &loop->ready;
+    for (size_t i = 0; i < r->len; i++) {
+        ll__ready *e = &r->buf[(r->head + i) & (r->cap - 1)];
+        if (e->fn == sleep_timer_cb && e->b == tm) {
+            e->fn = sleep_timer_late;
+            e->a = e->b = NULL;
+            return;
+        }
+    }
 }
 
 int ll__sleep(double seconds, const char *file, int line) {
@@ -738,12 +767,15 @@ int ll__sleep(double seconds, const char *file, int line) {
     tm->tid = t->fut.id;
     tm->fn = sleep_timer_cb;
     tm->a = f;
-    tm->b = NULL;
+    tm->b = tm;
     double ns = seconds * 1e9;
     int64_t when = ns >= 9.2e18 ? INT64_MAX : loop->now + (int64_t)llround(ns);
     ll__timer_arm(loop, tm, when);
     ll_value v = wait_on(loop, t, f, LL_WAIT_SLEEP, when, 0, file, line);
-    ll__timer_cancel(loop, tm);
+    if (tm->heap_idx != UINT32_MAX)
+        ll__timer_cancel(loop, tm);
+    else if (tm->a)
+        sleep_timer_orphan(loop, tm);
     ll__future_free_cbs(f);
     f->magic = 0; /* not a future any more */
     return ll_failed(v) ? v.err : 0;
