@@ -10,6 +10,7 @@
 
 #include <check.h>
 #include <looplab.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,14 @@
 #ifndef LL_SOURCE_ROOT
 #define LL_SOURCE_ROOT "."
 #endif
+
+/* Under Valgrind or ThreadSanitizer (`meson test --setup valgrind|tsan`)
+ * everything runs 5-50 times slower and TSan allows at most ~8 000 threads
+ * and fibers (live tasks): tests shrink their counts and stretch their real
+ * delays when this is true. */
+static inline bool under_checker(void) {
+    return getenv("LOOPLAB_UNDER_VALGRIND") || getenv("LOOPLAB_UNDER_TSAN");
+}
 
 typedef struct capture {
     int fd;     /* the descriptor being captured (1 or 2) */

@@ -308,7 +308,7 @@ static ll_value many_main(ll_value n) {
 }
 
 START_TEST(a_hundred_thousand_live_tasks) {
-    int64_t n = getenv("LOOPLAB_UNDER_VALGRIND") ? 2000 : 100000;
+    int64_t n = under_checker() ? 2000 : 100000;
     capture out;
     capture_begin(&out, 1);
     ll_loop_opts o = {.stack_size = 16 * 1024};

@@ -192,7 +192,7 @@ static ll_value pool_main(ll_value arg) {
     LL_TRY(ll_await(ll_gather(ll_coro(heavy, a), ll_coro(heavy, a))));
     ll_task_cancel(tick);
     /* Valgrind runs one thread at a time: the loop gets fewer turns. */
-    int enough = getenv("LOOPLAB_UNDER_VALGRIND") ? 1 : 5;
+    int enough = under_checker() ? 1 : 5;
     ll_print("ticks: %s", during >= enough ? "many" : "few");
     ll_db_close(a.p);
     ll_db_close(b.p);
@@ -254,7 +254,7 @@ static ll_value timeout_main(ll_value arg) {
     say("next query", q);
     if (!ll_failed(q))
         ll_print("answer %s", ll_rows_get(q.p, 0, 0));
-    double limit = getenv("LOOPLAB_UNDER_VALGRIND") ? 30.0 : 2.0;
+    double limit = under_checker() ? 30.0 : 2.0;
     ll_print("the slow query stopped: %s", ll_time() - t0 < limit ? "yes" : "no");
     ll_db_close(db);
     return ll_none();

@@ -368,7 +368,7 @@ int main(void) {
     TCase *tc = tcase_create("round-trip");
     tcase_set_timeout(tc, 60);
     tcase_add_loop_test(tc, generated_traces_round_trip_event_for_event, 0,
-                        getenv("LOOPLAB_UNDER_VALGRIND") ? 20 : 200);
+                        under_checker() ? 20 : 200);
     tcase_add_loop_test(tc, every_lesson_trace_round_trips, 0, nslugs);
     suite_add_tcase(s, tc);
     tc = tcase_create("bad-input");

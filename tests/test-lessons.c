@@ -54,11 +54,22 @@ static char *run_lesson(const char *slug, const char *env, int *status) {
     return read_command(cmd, status);
 }
 
+/* Under ThreadSanitizer a lesson runs 5-15 times slower: on the real clock
+ * its printed times (and which of two close events comes first) say nothing
+ * then.  Such a run must still finish cleanly and without a report. */
+static bool timing_unreliable(const char *slug, bool real_clock) {
+    return getenv("LOOPLAB_UNDER_TSAN") && (real_clock || meta_says(slug, "clock: real"));
+}
+
 START_TEST(lesson_prints_its_expected_output) {
     const char *slug = slugs[_i];
     int st;
     char *out = run_lesson(slug, "LOOPLAB_TRACE=", &st);
     ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s exited with status %d", slug, st);
+    if (timing_unreliable(slug, false)) {
+        free(out);
+        return;
+    }
     char path[512];
     snprintf(path, sizeof path, "%s/lessons/%s/expected.txt", LL_SOURCE_ROOT, slug);
     char *want = slurp(path);
@@ -79,10 +90,25 @@ START_TEST(lesson_prints_what_its_python_twin_prints) {
     bool system = meta_says(slug, "python: system");
     char path[512];
     snprintf(path, sizeof path, "lessons/%s/lesson.py", slug);
-    char *py = system ? run_py_with("/usr/bin/python3", path) : real ? run_py_real(path)
-                                                                      : run_py(path);
-    int st;
-    char *out = run_lesson(slug, "LOOPLAB_TRACE=", &st);
+    /* Twins on real time print times rounded down to 0.1 s; on a loaded
+     * machine either side can wake late and cross a boundary.  Up to three
+     * tries: a real difference shows every time, a late wake-up does not. */
+    bool wall = real || system;
+    if (timing_unreliable(slug, false))
+        return; /* the lesson's own run is checked above */
+    char *py = NULL, *out = NULL;
+    for (int attempt = 0; attempt < (wall ? 3 : 1); attempt++) {
+        free(py);
+        free(out);
+        py = system ? run_py_with("/usr/bin/python3", path) : real ? run_py_real(path)
+                                                                 : run_py(path);
+        int st;
+        out = run_lesson(slug, "LOOPLAB_TRACE=", &st);
+        if (py && out && strcmp(py, out) == 0)
+            break;
+        if (wall && attempt < 2)
+            fprintf(stderr, "%s: twin output differs on real time; trying again\n", slug);
+    }
     ck_assert_same_output(out, py);
     free(out);
     free(py);
@@ -127,6 +153,10 @@ START_TEST(lesson_prints_the_same_on_both_clocks) {
     char *out = run_lesson(slug, "LOOPLAB_TRACE= LOOPLAB_CLOCK=real", &st);
     ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s on the real clock exited with %d",
                   slug, st);
+    if (timing_unreliable(slug, true)) {
+        free(out);
+        return;
+    }
     snprintf(path, sizeof path, "%s/lessons/%s/expected.txt", LL_SOURCE_ROOT, slug);
     char *want = slurp(path);
     ck_assert_same_output(out, want);

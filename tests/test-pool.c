@@ -76,7 +76,7 @@ START_TEST(overlap_prints_what_python_prints) {
 END_TEST
 
 START_TEST(overlap_same_order_on_real_clock) {
-    unit = getenv("LOOPLAB_UNDER_VALGRIND") ? 0.2 : 0.08;
+    unit = under_checker() ? 0.2 : 0.08;
     int rc;
     char *out = run(overlap_main, LL_CLOCK_REAL, 0, NULL, NULL, &rc);
     ck_assert_int_eq(rc, 0);
@@ -122,7 +122,7 @@ END_TEST
  * ran at: a job's end is stamped when the job really ended, not when the
  * loop started waiting for it, and times never go backwards. */
 START_TEST(real_clock_events_carry_the_time_they_happened) {
-    unit = getenv("LOOPLAB_UNDER_VALGRIND") ? 0.2 : 0.08;
+    unit = under_checker() ? 0.2 : 0.08;
     char *trace;
     char *out = run(overlap_main, LL_CLOCK_REAL, 0, NULL, &trace, NULL);
     double start[64] = {0}, longest = 0, last = 0;

@@ -107,7 +107,7 @@ START_TEST(frames_keep_text_in_panes_and_mark_what_the_model_says) {
     }
     size_t checked_lines = 0, checked_cards = 0;
     /* about 40 frames per lesson and size (8 under Valgrind: it is slow) */
-    size_t frames = getenv("LOOPLAB_UNDER_VALGRIND") ? 8 : 40;
+    size_t frames = under_checker() ? 8 : 40;
     size_t stride = fx.m.n / frames ? fx.m.n / frames : 1;
     for (size_t i = 0; i < fx.m.n; i += stride) {
         llv_ui_seek(&fx.ui, i);

@@ -810,7 +810,7 @@ START_TEST(scenario_same_order_on_real_clock) {
     const scenario *sc = &scenarios[_i];
     /* Delays scaled down to keep the suite fast; Valgrind runs everything
      * ~50 times slower, so it gets longer ones. */
-    double scale = getenv("LOOPLAB_UNDER_VALGRIND") ? 0.25 : 0.05;
+    double scale = under_checker() ? 0.25 : 0.05;
     char *out = run_scenario(sc, LL_CLOCK_REAL, scale, NULL);
     ck_assert_same_output(out, sc->expected);
     free(out);

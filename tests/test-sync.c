@@ -474,7 +474,7 @@ START_TEST(scenario_matches_its_python_twin_now) {
 END_TEST
 
 START_TEST(scenario_same_order_on_real_clock) {
-    double scale = getenv("LOOPLAB_UNDER_VALGRIND") ? 0.25 : 0.05;
+    double scale = under_checker() ? 0.25 : 0.05;
     char *out = run_scenario(&scenarios[_i], LL_CLOCK_REAL, scale, NULL);
     ck_assert_same_output(out, scenarios[_i].expected);
     free(out);

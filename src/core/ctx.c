@@ -15,6 +15,7 @@
  * switch at a dozen instructions. */
 #include "ctx.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,10 +38,42 @@ static _Thread_local ll__ctx *ctx_prev;
 #define ASAN_FINISH(self) ((void)(self))
 #endif
 
+#if defined(LL_CTX_TSAN)
+#include <sanitizer/tsan_interface.h>
+/* ThreadSanitizer keeps one shadow stack and one clock per fiber; without
+ * them every task on a thread would look like one long, tangled function.
+ * A switch synchronises the two fibers (they take turns on one thread).
+ * A finished context's fiber can only be destroyed from another one: the
+ * context that lands after a final switch does it. */
+static _Thread_local void *tsan_dead;
+static void tsan_switch(ll__ctx *from, ll__ctx *to, bool final) {
+    void *self = __tsan_get_current_fiber();
+    if (from)
+        from->tsan_fiber = final ? NULL : self;
+    if (final)
+        tsan_dead = self;
+    if (!to->tsan_fiber)
+        to->tsan_fiber = __tsan_create_fiber(0);
+    __tsan_switch_to_fiber(to->tsan_fiber, 0);
+}
+static void tsan_landed(void) {
+    if (tsan_dead) {
+        __tsan_destroy_fiber(tsan_dead);
+        tsan_dead = NULL;
+    }
+}
+#define TSAN_START(from, to, final) tsan_switch((from), (to), (final))
+#define TSAN_FINISH() tsan_landed()
+#else
+#define TSAN_START(from, to, final) ((void)(from), (void)(to), (void)(final))
+#define TSAN_FINISH() ((void)0)
+#endif
+
 /* Runs once on a new context's stack, then never returns. */
 void ll__ctx_start(ll__ctx *ctx);
 void ll__ctx_start(ll__ctx *ctx) {
     ASAN_FINISH((ll__ctx *)NULL);
+    TSAN_FINISH();
     ctx->entry(ctx->entry_arg);
     abort(); /* entry() must leave with ll__ctx_switch_final() */
 }
@@ -69,12 +102,15 @@ void ll__ctx_make(ll__ctx *ctx, void *stack_lo, size_t size, void (*entry)(void 
 }
 
 void ll__ctx_switch(ll__ctx *from, ll__ctx *to) {
+    TSAN_START(from, to, false);
     ASAN_START(from, to, &from->asan_fake_stack);
     swapcontext(&from->uc, &to->uc);
     ASAN_FINISH(from);
+    TSAN_FINISH();
 }
 
 void ll__ctx_switch_final(ll__ctx *from, ll__ctx *to) {
+    TSAN_START(from, to, true);
     ASAN_START(from, to, (void **)NULL);
     setcontext(&to->uc);
     abort();
@@ -84,7 +120,7 @@ const char *ll__ctx_backend(void) { return "ucontext"; }
 
 #else /* hand-written assembly */
 
-#if defined(LL_CTX_ASAN)
+#if defined(LL_CTX_ASAN) || defined(LL_CTX_TSAN)
 void ll__ctx_swap(void **save_sp, void *load_sp); /* ctx.h declares it otherwise */
 #endif
 /* Code, but declared as bytes: ISO C has no portable cast from a function
@@ -128,15 +164,18 @@ void ll__ctx_make(ll__ctx *ctx, void *stack_lo, size_t size, void (*entry)(void 
     ctx->sp = sp;
 }
 
-#if defined(LL_CTX_ASAN)
+#if defined(LL_CTX_ASAN) || defined(LL_CTX_TSAN)
 void ll__ctx_switch(ll__ctx *from, ll__ctx *to) {
+    TSAN_START(from, to, false);
     ASAN_START(from, to, &from->asan_fake_stack);
     ll__ctx_swap(&from->sp, to->sp);
     ASAN_FINISH(from);
+    TSAN_FINISH();
 }
 #endif
 
 void ll__ctx_switch_final(ll__ctx *from, ll__ctx *to) {
+    TSAN_START(from, to, true);
     ASAN_START(from, to, (void **)NULL);
     ll__ctx_swap(&from->sp, to->sp);
     abort();

@@ -11,8 +11,9 @@
  *   - ucontext: portable getcontext/makecontext/swapcontext (slower: glibc's
  *               swapcontext saves the signal mask with a system call).
  *
- * AddressSanitizer is told about every switch and Valgrind about every stack
- * (see stack.h), so both stay quiet about stack switching. */
+ * AddressSanitizer and ThreadSanitizer are told about every switch and
+ * Valgrind about every stack (see stack.h), so all three stay quiet about
+ * stack switching. */
 #ifndef LL_CORE_CTX_H
 #define LL_CORE_CTX_H
 
@@ -28,6 +29,9 @@ typedef struct ll__ctx {
     ucontext_t uc;            /* ucontext backend: the whole saved context */
 #endif
     void *asan_fake_stack;    /* ASan: fake-stack handle saved while switched out */
+    void *tsan_fiber;         /* TSan: this context's fiber, made at its first
+                                 switch-in (the thread's own one when it is
+                                 first switched away from) */
     const void *stack_lo;     /* lowest usable address of this context's stack;
                                  NULL for the thread's own stack until first
                                  learned from ASan */
@@ -50,9 +54,17 @@ void ll__ctx_make(ll__ctx *ctx, void *stack_lo, size_t size,
 #endif
 #endif
 
+#if defined(__SANITIZE_THREAD__)
+#define LL_CTX_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define LL_CTX_TSAN 1
+#endif
+#endif
+
 /* Saves the running state into `from` and resumes `to`.  Returns when some
  * other context switches back into `from`. */
-#if !defined(LL_CTX_UCONTEXT) && !defined(LL_CTX_ASAN)
+#if !defined(LL_CTX_UCONTEXT) && !defined(LL_CTX_ASAN) && !defined(LL_CTX_TSAN)
 /* The assembly routine (ctx_*.S), called straight from the scheduler: with
  * nothing to tell a sanitizer, a wrapper would only add a call and a return
  * the CPU's return predictor gets wrong after every switch. */

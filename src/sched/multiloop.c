@@ -114,11 +114,13 @@ static void run_remote(ll_loop *loop, const ll__ready *e) {
 }
 
 void ll__inbox_drain(ll_loop *loop, bool wait) {
-    if (!loop->inbox_tail)
-        return;
     if (!wait && atomic_load_explicit(&loop->inbox_n, memory_order_relaxed) == 0)
         return;
     pthread_mutex_lock(&ll__remote_mu);
+    if (!loop->inbox_tail) { /* no inbox (yet, or any more) */
+        pthread_mutex_unlock(&ll__remote_mu);
+        return;
+    }
     while (wait && !loop->inbox && !loop->inbox_closed)
         pthread_cond_wait(&loop->inbox_cv, &ll__remote_mu);
     ll__remote *m = loop->inbox;
