@@ -54,19 +54,32 @@ static char *run_lesson(const char *slug, const char *env, int *status) {
     return read_command(cmd, status);
 }
 
-/* Under ThreadSanitizer a lesson runs 5-15 times slower: on the real clock
- * its printed times (and which of two close events comes first) say nothing
- * then.  Such a run must still finish cleanly and without a report. */
-static bool timing_unreliable(const char *slug, bool real_clock) {
-    return getenv("LOOPLAB_UNDER_TSAN") && (real_clock || meta_says(slug, "clock: real"));
+/* A lesson built for ThreadSanitizer, or run under Valgrind, runs 5-50
+ * times slower: on the real clock its printed times (and which of two close
+ * events comes first) say nothing then.  Such a run must still finish
+ * cleanly and without a report. */
+static bool timing_unreliable(const char *slug, bool real_clock, bool valgrind) {
+    return (getenv("LOOPLAB_UNDER_TSAN") || valgrind) &&
+           (real_clock || meta_says(slug, "clock: real"));
 }
+
+/* Under `meson test --setup valgrind` this suite runs under Valgrind, but
+ * the lessons it starts would not: this run of each lesson gets Valgrind
+ * of its own, which fails it (status 99) on any memory error or definite
+ * leak. */
+#define VALGRIND_LESSON                                                                \
+    "valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite " \
+    "--track-origins=yes"
 
 START_TEST(lesson_prints_its_expected_output) {
     const char *slug = slugs[_i];
+    bool vg = getenv("LOOPLAB_UNDER_VALGRIND") != NULL;
     int st;
-    char *out = run_lesson(slug, "LOOPLAB_TRACE=", &st);
-    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s exited with status %d", slug, st);
-    if (timing_unreliable(slug, false)) {
+    char *out = run_lesson(slug, vg ? "LOOPLAB_TRACE= " VALGRIND_LESSON : "LOOPLAB_TRACE=", &st);
+    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+                  "%s exited with status %d%s", slug, WIFEXITED(st) ? WEXITSTATUS(st) : -1,
+                  vg && WIFEXITED(st) && WEXITSTATUS(st) == 99 ? " (Valgrind found errors)" : "");
+    if (timing_unreliable(slug, false, vg)) {
         free(out);
         return;
     }
@@ -94,7 +107,7 @@ START_TEST(lesson_prints_what_its_python_twin_prints) {
      * machine either side can wake late and cross a boundary.  Up to three
      * tries: a real difference shows every time, a late wake-up does not. */
     bool wall = real || system;
-    if (timing_unreliable(slug, false))
+    if (timing_unreliable(slug, false, false))
         return; /* the lesson's own run is checked above */
     char *py = NULL, *out = NULL;
     for (int attempt = 0; attempt < (wall ? 3 : 1); attempt++) {
@@ -153,7 +166,7 @@ START_TEST(lesson_prints_the_same_on_both_clocks) {
     char *out = run_lesson(slug, "LOOPLAB_TRACE= LOOPLAB_CLOCK=real", &st);
     ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s on the real clock exited with %d",
                   slug, st);
-    if (timing_unreliable(slug, true)) {
+    if (timing_unreliable(slug, true, false)) {
         free(out);
         return;
     }

@@ -300,7 +300,9 @@ static inline ll__ready ll__ready_pop(ll__ring *r) {
     r->len--;
     return e;
 }
-void ll__timer_arm(ll_loop *loop, ll__timer *t, int64_t when);
+/* file:line, when given, is recorded as where the timer was set (call_later,
+ * a timeout scope): what the viewer shows for a timer no task sleeps on. */
+void ll__timer_arm(ll_loop *loop, ll__timer *t, int64_t when, const char *file, int line);
 void ll__timer_cancel(ll_loop *loop, ll__timer *t);
 void *ll__arena_alloc(ll_loop *loop, size_t n);
 char *ll__arena_strdup(ll_loop *loop, const char *s);

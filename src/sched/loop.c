@@ -328,7 +328,7 @@ static void heap_remove_at(ll_loop *loop, size_t i) {
     heap_down(loop, moved->heap_idx);
 }
 
-void ll__timer_arm(ll_loop *loop, ll__timer *t, int64_t when) {
+void ll__timer_arm(ll_loop *loop, ll__timer *t, int64_t when, const char *file, int line) {
     if (loop->nheap == loop->heapcap) {
         size_t cap = loop->heapcap ? loop->heapcap * 2 : 64;
         ll__timer **h = realloc(loop->heap, cap * sizeof *h);
@@ -348,7 +348,7 @@ void ll__timer_arm(ll_loop *loop, ll__timer *t, int64_t when) {
     /* A worker's replayed events are not timers of the program: the trace
      * shows them as the job's own events. */
     if (LL__REC(loop) && !t->direct) {
-        ll_trace_event *e = ll__ev(loop, LL_EV_TIMER_ARM, t->tid, NULL, 0);
+        ll_trace_event *e = ll__ev(loop, LL_EV_TIMER_ARM, t->tid, file, line);
         if (e) {
             e->obj = t->id;
             e->val = when;
@@ -1232,7 +1232,7 @@ ll_handle *ll__call_at(ll_loop *loop, double t, int mode, ll_callback_fn fn, voi
     }
     double when_s = mode == 1 ? (double)loop->now / 1e9 + (t > 0 ? t : 0) : t;
     int64_t when = (int64_t)llround(when_s * 1e9);
-    ll__timer_arm(loop, &h->timer, when);
+    ll__timer_arm(loop, &h->timer, when, file, line); /* where: what the timer is for */
     return h;
 }
 

@@ -334,7 +334,7 @@ static void arm_direct(ll_loop *loop, ll__timer *t, int64_t when, ll__ready_fn f
     t->fn = fn;
     t->a = a;
     t->b = NULL;
-    ll__timer_arm(loop, t, when);
+    ll__timer_arm(loop, t, when, NULL, 0);
 }
 
 static void after_work_cb(uv_work_t *req, int status) {

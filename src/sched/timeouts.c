@@ -74,7 +74,7 @@ ll_value ll__wait_for(void *aw, double timeout, const char *file, int line) {
     }
     ll_future w;
     waiter_init(loop, &w, file, line);
-    ll_handle *h = ll_call_later(loop, timeout, release_on_timer, &w);
+    ll_handle *h = ll__call_at(loop, timeout, 1, release_on_timer, &w, file, line);
     ll_future_add_done_callback(fut, release_on_done, &w);
     ll_value v = ll__wait_future(&w, LL_WAIT_FUTURE, "ll_wait_for()", file, line);
     ll_value result;
@@ -462,7 +462,8 @@ int ll__wait(void *const *aws, size_t n, double timeout, int return_when, bool *
     wait_state w = {.counter = n, .return_when = return_when};
     waiter_init(loop, &w.waiter, file, line);
     if (!(isinf(timeout) && timeout > 0))
-        w.timeout = ll_call_later(loop, timeout < 0 ? 0 : timeout, release_on_timer, &w.waiter);
+        w.timeout = ll__call_at(loop, timeout < 0 ? 0 : timeout, 1, release_on_timer, &w.waiter,
+                                file, line);
     for (size_t i = 0; i < n; i++)
         ll_future_add_done_callback(aws[i], wait_on_completion, &w);
     ll_value v = ll__wait_future(&w.waiter, LL_WAIT_FUTURE, "ll_wait()", file, line);
@@ -533,7 +534,7 @@ ll_as_completed *ll__as_completed(void *const *aws, size_t n, double timeout, co
     for (size_t i = 0; i < n; i++)
         ll_future_add_done_callback(todo[i], ac_on_completion, ac);
     if (n && !(isinf(timeout) && timeout > 0))
-        ac->timeout = ll_call_later(loop, timeout < 0 ? 0 : timeout, ac_on_timeout, ac);
+        ac->timeout = ll__call_at(loop, timeout < 0 ? 0 : timeout, 1, ac_on_timeout, ac, file, line);
     return ac;
 }
 

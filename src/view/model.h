@@ -89,6 +89,7 @@ typedef struct llv_timer {
     uint32_t id;
     uint32_t owner; /* task index or UINT32_MAX */
     int64_t when;
+    uint32_t site;  /* where it was set (call_later, a timeout scope), or 0 */
 } llv_timer;
 
 /* A lock, event, semaphore or queue (static part). */

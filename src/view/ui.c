@@ -717,9 +717,15 @@ static void draw_waiting(llv_ui *ui) {
                         hidden++;
                         continue;
                     }
-                    char buf[96], t[32];
+                    char buf[160], t[32], site[96];
                     fmt_time(t, sizeof t, tm->when);
-                    snprintf(buf, sizeof buf, "callback timer #%u at %s", tm->id, t);
+                    /* Under "on timers": where it was set (call_later, a
+                     * timeout scope) and when it is due. */
+                    if (tm->site)
+                        snprintf(buf, sizeof buf, "%s \u2192 %s",
+                                 site_text(m, tm->site, site, sizeof site), t);
+                    else
+                        snprintf(buf, sizeof buf, "timer #%u \u2192 %s", tm->id, t);
                     llv_text_fit(ui->sans, x, y, colw, buf, (size_t)-1, th->dim);
                     y += rowh;
                     shown++;
