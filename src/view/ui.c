@@ -746,6 +746,13 @@ static void wrap(llv_ui *ui, llv_font *f, SDL_Rect c, int *y, const char *s, SDL
     int lh = llv_font_h(f);
     while (at < n && *y + lh <= c.y + c.h) {
         size_t k = llv_text_fits(f, s + at, n - at, c.w, 1);
+        if (at + k < n && *y + 2 * lh > c.y + c.h) {
+            /* The last line there is room for, and more to say: end it
+             * with an ellipsis, so that the cut shows. */
+            llv_text_fit(f, c.x, *y, c.w, s + at, n - at, col);
+            *y += lh;
+            break;
+        }
         llv_text(f, c.x, *y, s + at, k, col);
         at += k;
         while (at < n && s[at] == ' ')
@@ -753,6 +760,22 @@ static void wrap(llv_ui *ui, llv_font *f, SDL_Rect c, int *y, const char *s, SDL
         *y += lh;
     }
     (void)ui;
+}
+
+/* How many lines wrap() needs for s at width w. */
+static int wrap_lines(llv_font *f, int w, const char *s) {
+    size_t n = strlen(s), at = 0;
+    int lines = 0;
+    while (at < n) {
+        size_t k = llv_text_fits(f, s + at, n - at, w, 1);
+        if (k == 0)
+            k = 1;
+        at += k;
+        while (at < n && s[at] == ' ')
+            at++;
+        lines++;
+    }
+    return lines;
 }
 
 static void draw_narration(llv_ui *ui) {
@@ -791,9 +814,15 @@ static void draw_narration(llv_ui *ui) {
         buf[n < (int)sizeof buf ? n : (int)sizeof buf - 1] = '\0';
         wrap(ui, ui->bold, c, &y, buf, th->warn);
     }
-    if (k)
-        wrap(ui, ui->big, c, &y, llv_str(m, llv_event(m, m->notes[k - 1])->str),
-             fresh ? th->text : th->dim);
+    if (k) {
+        /* Large when it fits; when a warning took the room, the whole note
+         * in the normal size rather than its first line alone. */
+        const char *note = llv_str(m, llv_event(m, m->notes[k - 1])->str);
+        llv_font *f = ui->big;
+        if (y + wrap_lines(f, c.w, note) * llv_font_h(f) > c.y + c.h)
+            f = ui->sans;
+        wrap(ui, f, c, &y, note, fresh ? th->text : th->dim);
+    }
     else if (!wk)
         wrap(ui, ui->sans, c, &y, "(no narration yet)", th->dim);
     pane_end(ui);
