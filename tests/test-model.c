@@ -150,6 +150,36 @@ START_TEST(a_queue_that_disagrees_is_counted_not_trusted) {
 }
 END_TEST
 
+/* A wait on a socket knows the socket's peer (from its io_new, even one far
+ * behind the cursor) and what the task waits for: each operation its own
+ * span. */
+START_TEST(socket_waits_know_their_peer_and_operation) {
+    const char *text = "looplab-trace 1.3\n@clock \"real\"\n"
+        EV("0.000000000", "1:a", "task_new name=\"a\"")
+        EV("0.000000000", "1:a", "ready reason=created pos=0")
+        EV("0.000000000", "1:a", "run behind=0")
+        EV("0.001000000", "1:a", "io_new sock=3 role=client addr=\"127.0.0.1:8080\"")
+        EV("0.001000000", "1:a", "wait on=io obj=3 op=connect")
+        EV("0.002000000", "1:a", "ready reason=future_done pos=0 obj=3")
+        EV("0.002000000", "1:a", "run behind=0")
+        EV("0.002000000", "1:a", "wait on=io obj=3 op=read")
+        EV("0.003000000", "1:a", "ready reason=future_done pos=0 obj=3")
+        EV("0.003000000", "1:a", "run behind=0")
+        EV("0.003000000", "1:a", "done result=\"None\"");
+    llv_model m;
+    char err[256];
+    ck_assert_msg(model_of_text(text, &m, err, sizeof err), "%s", err);
+    ck_assert_str_eq(llv_socket_addr(&m, 3), "127.0.0.1:8080");
+    ck_assert_ptr_null(llv_socket_addr(&m, 4));
+    const llv_span *c = llv_span_at(&m, 0, 4), *r = llv_span_at(&m, 0, 7);
+    ck_assert_uint_eq(c->wait, LL_WAIT_IO);
+    ck_assert_uint_eq(c->op, LL_IO_OP_CONNECT);
+    ck_assert_uint_eq(r->op, LL_IO_OP_READ);
+    ck_assert_ptr_ne(c, r);
+    llv_model_free(&m);
+}
+END_TEST
+
 START_TEST(an_empty_trace_is_refused) {
     llv_model m;
     char err[256] = "";
@@ -214,6 +244,7 @@ int main(void) {
     tcase_set_timeout(unit, 120);
     tcase_add_test(unit, waiters_come_in_the_order_they_began_to_wait);
     tcase_add_test(unit, a_queue_that_disagrees_is_counted_not_trusted);
+    tcase_add_test(unit, socket_waits_know_their_peer_and_operation);
     tcase_add_test(unit, an_empty_trace_is_refused);
     tcase_add_test(unit, long_traces_seek_exactly);
     suite_add_tcase(s, unit);

@@ -28,10 +28,26 @@ typedef struct doc {
 
 static bool file_exists(const char *p) { return access(p, R_OK) == 0; }
 
+/* The lesson the trace came from: the one asked for, the trace's @lesson
+ * (`looplab run`), or a lesson program run by itself (@program
+ * "lesson-17-fetching-pages") when that lesson is known.  NULL otherwise. */
+static const char *doc_lesson(const llv_app *a, const doc *d) {
+    if (d->slug[0])
+        return d->slug;
+    if (d->m.trace.meta.lesson)
+        return d->m.trace.meta.lesson;
+    const char *prog = d->m.trace.meta.program;
+    if (prog && strncmp(prog, "lesson-", 7) == 0)
+        for (size_t i = 0; i < a->nlessons; i++)
+            if (strcmp(a->lessons[i].slug, prog + 7) == 0)
+                return a->lessons[i].slug;
+    return NULL;
+}
+
 /* Finds the C source and Python twin for what the trace came from. */
 static void find_sources(const llv_app *a, doc *d, const char *trace_path) {
     char c[1024] = "", py[1024] = "";
-    const char *lesson = d->slug[0] ? d->slug : d->m.trace.meta.lesson;
+    const char *lesson = doc_lesson(a, d);
     if (lesson && a->lessons_dir) {
         snprintf(c, sizeof c, "%s/%s/lesson.c", a->lessons_dir, lesson);
         snprintf(py, sizeof py, "%s/%s/lesson.py", a->lessons_dir, lesson);
@@ -93,13 +109,12 @@ static int doc_open(const llv_app *a, doc *d, SDL_Renderer *r, const char *path,
     }
     d->ui.m = &d->m; /* the model moved into *d */
     llv_model_seek(&d->m, 0);
-    const char *title = NULL;
+    const char *title = NULL, *lesson = doc_lesson(a, d);
     for (size_t i = 0; i < a->nlessons; i++)
-        if (d->m.trace.meta.lesson && strcmp(a->lessons[i].slug, d->m.trace.meta.lesson) == 0)
+        if (lesson && strcmp(a->lessons[i].slug, lesson) == 0)
             title = a->lessons[i].title;
     if (title)
-        snprintf(d->ui.title, sizeof d->ui.title, "%.100s  \xE2\x80\x94  %.140s", d->m.trace.meta.lesson,
-                 title);
+        snprintf(d->ui.title, sizeof d->ui.title, "%.100s  \xE2\x80\x94  %.140s", lesson, title);
     find_sources(a, d, path);
     /* Several loops run at the same time: only a time axis shows it. */
     if (d->m.nloops > 1)

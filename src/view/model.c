@@ -53,6 +53,18 @@ uint32_t llv_sync_index(const llv_model *m, uint32_t id) {
     return lo < m->nsync && m->sync[lo].id == id ? (uint32_t)lo : NONE;
 }
 
+const char *llv_socket_addr(const llv_model *m, uint32_t id) {
+    size_t lo = 0, hi = m->nsocks;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (m->socks[mid].id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < m->nsocks && m->socks[lo].id == id ? llv_str(m, m->socks[lo].addr) : NULL;
+}
+
 unsigned llv_event_loop(const llv_model *m, size_t i) { return ll_trace_loop_of(&m->trace, i); }
 
 const char *llv_task_name(const llv_model *m, uint32_t index) {
@@ -364,6 +376,7 @@ void llv_model_free(llv_model *m) {
     free(m->idmap);
     free(m->spans);
     free(m->sync);
+    free(m->socks);
     free(m->prints);
     free(m->notes);
     free(m->warns);
@@ -393,7 +406,7 @@ int llv_model_build(llv_model *m, ll_trace *t, char *err, size_t errlen) {
         return fail(m, err, errlen, "the trace has more than 4 billion events");
 
     /* Pass 1: tasks, primitives, and the lists of interesting events. */
-    size_t cap_info = 0, cap_sync = 0, cap_jobs = 0, cp = 0, cn = 0, cw = 0, ci = 0, cs = 0, cc = 0;
+    size_t cap_info = 0, cap_sync = 0, cap_jobs = 0, cap_socks = 0, cp = 0, cn = 0, cw = 0, ci = 0, cs = 0, cc = 0;
     for (size_t i = 0; i < m->n; i++) {
         const ll_trace_event *e = llv_event(m, i);
         switch (e->kind) {
@@ -409,6 +422,11 @@ int llv_model_build(llv_model *m, ll_trace *t, char *err, size_t errlen) {
                 return fail(m, err, errlen, "out of memory");
             m->sync[m->nsync++] = (llv_syncinfo){e->obj, (uint8_t)e->sub, e->str, e->site,
                                                  (uint32_t)i};
+            break;
+        case LL_EV_IO_NEW:
+            if (grow((void **)&m->socks, &cap_socks, m->nsocks + 1, sizeof *m->socks))
+                return fail(m, err, errlen, "out of memory");
+            m->socks[m->nsocks++] = (llv_sockinfo){e->obj, e->str};
             break;
         case LL_EV_PRINT:
             if (push_u32(&m->prints, &m->nprints, &cp, (uint32_t)i))
@@ -474,6 +492,13 @@ int llv_model_build(llv_model *m, ll_trace *t, char *err, size_t errlen) {
             m->sync[j] = m->sync[j - 1];
             m->sync[j - 1] = x;
         }
+    /* Sockets by id (in id order already, unless loops interleave). */
+    for (size_t i = 1; i < m->nsocks; i++)
+        for (size_t j = i; j > 0 && m->socks[j - 1].id > m->socks[j].id; j--) {
+            llv_sockinfo x = m->socks[j];
+            m->socks[j] = m->socks[j - 1];
+            m->socks[j - 1] = x;
+        }
     m->idcap = 16;
     while (m->idcap < m->ntasks * 2)
         m->idcap *= 2;
@@ -529,14 +554,16 @@ int llv_model_build(llv_model *m, ll_trace *t, char *err, size_t errlen) {
             const llv_task *ts = &m->cur.tasks[ti];
             llv_taskinfo *in = &m->info[ti];
             llv_span *o = in->nspans ? &m->spans[in->span0 + in->nspans - 1] : NULL;
-            if (!o || o->state != ts->state || o->wait != ts->wait || o->obj != ts->obj) {
+            if (!o || o->state != ts->state || o->wait != ts->wait || o->obj != ts->obj ||
+                o->op != ts->op) {
                 if (o) {
                     o->ev1 = (uint32_t)i;
                     o->t1 = e->t;
                 }
                 m->spans[in->span0 + in->nspans++] =
-                    (llv_span){(uint32_t)i, (uint32_t)m->n, e->t, m->t_end, ts->state,
-                               ts->wait,    0,              ts->site, ts->obj, ts->until};
+                    (llv_span){(uint32_t)i, (uint32_t)m->n, e->t,    m->t_end, ts->state,
+                               ts->wait,    ts->op,         0,       ts->site, ts->obj,
+                               ts->until};
                 m->nspans++;
                 if (ts->state >= LLV_DONE)
                     in->end = (uint32_t)i;

@@ -70,7 +70,8 @@ typedef struct llv_span {
     int64_t t0, t1;    /* loop times */
     uint8_t state;     /* llv_tstate */
     uint8_t wait;      /* wait kind when waiting */
-    uint16_t _pad;
+    uint8_t op;        /* for a wait on a socket: the ll_io_op */
+    uint8_t _pad;
     uint32_t site;     /* the line that put it in this state */
     uint32_t obj;      /* what it waited on */
     int64_t until;     /* deadline of a timed wait, -1 */
@@ -91,6 +92,12 @@ typedef struct llv_timer {
     int64_t when;
     uint32_t site;  /* where it was set (call_later, a timeout scope), or 0 */
 } llv_timer;
+
+/* A socket (static part): its id and its peer's address. */
+typedef struct llv_sockinfo {
+    uint32_t id;
+    uint32_t addr; /* string id */
+} llv_sockinfo;
 
 /* A lock, event, semaphore or queue (static part). */
 typedef struct llv_syncinfo {
@@ -159,6 +166,8 @@ typedef struct llv_model {
     size_t nspans;
     llv_syncinfo *sync;
     size_t nsync;
+    llv_sockinfo *socks;  /* sockets, sorted by id */
+    size_t nsocks;
     llv_job *jobs;        /* thread-pool jobs, in submission order */
     size_t njobs;
     uint32_t nworkers;    /* the highest worker lane used */
@@ -186,6 +195,8 @@ void llv_model_seek(llv_model *m, size_t step);
 uint32_t llv_task_index(const llv_model *m, uint32_t id);
 /* Index of a primitive id in m->sync, or UINT32_MAX. */
 uint32_t llv_sync_index(const llv_model *m, uint32_t id);
+/* A socket's peer ("127.0.0.1:8080"), from the io_new that made it, or NULL. */
+const char *llv_socket_addr(const llv_model *m, uint32_t id);
 const ll_trace_event *llv_event(const llv_model *m, size_t i);
 /* The loop event i belongs to (1..m->nloops). */
 unsigned llv_event_loop(const llv_model *m, size_t i);

@@ -121,14 +121,7 @@ static void wait_text(const llv_model *m, const llv_task *t, char *buf, size_t n
     }
     case LL_WAIT_GATHER: snprintf(buf, n, "gather #%u", t->obj); break;
     case LL_WAIT_IO: {
-        /* The socket's address, from the event that made it (sockets are
-         * few; a scan up to the cursor is cheap). */
-        const char *addr = NULL;
-        for (size_t i = 0; i < m->n && i <= m->cur.step; i++) {
-            const ll_trace_event *e = llv_event(m, i);
-            if (e->kind == LL_EV_IO_NEW && e->obj == t->obj)
-                addr = llv_str(m, e->str);
-        }
+        const char *addr = llv_socket_addr(m, t->obj);
         const char *op = t->op == LL_IO_OP_READ      ? "data from"
                          : t->op == LL_IO_OP_CONNECT ? "connecting to"
                          : t->op == LL_IO_OP_RESOLVE ? "resolving"
@@ -959,7 +952,7 @@ static void draw_lane(llv_ui *ui, uint32_t ti, int y, int h) {
                     state_pattern(ui, q, sp[k].state);
                 if (q.w > ui->font_px * 4 && sp[k].state == LLV_WAITING) {
                     char what[96];
-                    llv_task tmp = {.state = LLV_WAITING, .wait = sp[k].wait, .obj = sp[k].obj, .until = sp[k].until};
+                    llv_task tmp = {.state = LLV_WAITING, .wait = sp[k].wait, .op = sp[k].op, .obj = sp[k].obj, .until = sp[k].until};
                     wait_text(m, &tmp, what, sizeof what);
                     llv_text_fit(ui->mono, q.x + 2, y + (h - llv_font_h(ui->mono)) / 2, q.w - 4,
                                  what, (size_t)-1, th->state_text[LLV_WAITING]);
@@ -1181,7 +1174,7 @@ static void draw_timeline(llv_ui *ui) {
         if (s) {
             char what[128] = "", site[96], a[32], b[32];
             if (s->state == LLV_WAITING) {
-                llv_task tmp = {.state = LLV_WAITING, .wait = s->wait, .obj = s->obj, .until = s->until};
+                llv_task tmp = {.state = LLV_WAITING, .wait = s->wait, .op = s->op, .obj = s->obj, .until = s->until};
                 wait_text(m, &tmp, what, sizeof what);
             }
             fmt_time(a, sizeof a, s->t0);
