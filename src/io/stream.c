@@ -29,6 +29,8 @@ enum {
     MAGIC_STREAM = 0x4c4c5354, /* "LLST" */
     MAGIC_SERVER = 0x4c4c5356, /* "LLSV" */
     READ_LIMIT = 64 * 1024,    /* StreamReader's default limit */
+    READ_FIRST = 4 * 1024,     /* the first read's size; doubled up to
+                                  READ_LIMIT each time a read fills it */
     HIGH_WATER = 64 * 1024,    /* drain() waits above this many queued bytes */
     LOW_WATER = 16 * 1024,     /* and resumes at or below this many */
     LISTEN_BACKLOG = 4096
@@ -65,6 +67,8 @@ struct ll_stream {
     const char *errmsg;  /* its message (arena) */
     char *buf;           /* received bytes: buf[head, head + len) */
     size_t head, len, cap;
+    size_t chunk;        /* room offered to the next read (READ_FIRST..) */
+    size_t offered;      /* room offered to the read in progress */
     size_t wpending;     /* bytes queued in libuv, not yet written */
     ll_future *wait[4];  /* the task waiting, by WAKE_*: for bytes (or to
                             connect), in drain(), in wait_closed() */
@@ -171,6 +175,19 @@ static void format_addr(const struct sockaddr *sa, char *buf, size_t n) {
     }
 }
 
+/* The peer's address, for messages and the trace.  A server learns it
+ * only when first asked (one system call fewer per connection when nothing
+ * records or fails). */
+static const char *peer(ll_stream *s) {
+    if (s->addr[0] == '?' && s->role == LL_IO_ROLE_SERVER && s->inited && !s->closed) {
+        struct sockaddr_storage ss;
+        int len = sizeof ss;
+        if (uv_tcp_getpeername(&s->tcp, (struct sockaddr *)&ss, &len) == 0)
+            format_addr((struct sockaddr *)&ss, s->addr, sizeof s->addr);
+    }
+    return s->addr;
+}
+
 static ll_task *need_real(ll_loop **loopp, const char *what, const char *file, int line) {
     ll_loop *loop = ll__running_loop;
     ll_task *t = loop ? loop->current : NULL;
@@ -208,7 +225,7 @@ static void set_error(ll_stream *s, int uverr, const char *doing) {
         return;
     s->err = uverr;
     char msg[256];
-    snprintf(msg, sizeof msg, "%s %s: %s [%s]", doing, s->addr, uv_strerror(uverr),
+    snprintf(msg, sizeof msg, "%s %s: %s [%s]", doing, peer(s), uv_strerror(uverr),
              uv_err_name(uverr));
     s->errmsg = ll__arena_strdup(s->loop, msg);
     rec_io(s->loop, s->id, LL_IO_OP_ERROR, 0, msg, NULL, 0);
@@ -268,16 +285,21 @@ static ll_value park(ll_stream *s, int which, ll_io_op op, const char *what, con
 
 /* ---- reading ------------------------------------------------------------- */
 
+/* Offers the next read at least s->chunk bytes.  Most messages are small:
+ * a connection starts with a few KiB and grows its reads only while they
+ * come back full, so a thousand open connections do not hold 64 KiB each. */
 static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *out) {
     (void)suggested;
     ll_stream *s = h->data;
-    if (s->head && s->head + s->len + READ_LIMIT > s->cap) {
+    if (!s->chunk)
+        s->chunk = READ_FIRST;
+    if (s->head && s->head + s->len + s->chunk > s->cap) {
         memmove(s->buf, s->buf + s->head, s->len);
         s->head = 0;
     }
-    if (s->len + READ_LIMIT > s->cap) {
-        size_t cap = s->cap ? s->cap : READ_LIMIT;
-        while (cap < s->len + READ_LIMIT)
+    if (s->len + s->chunk > s->cap) {
+        size_t cap = s->cap ? s->cap : s->chunk;
+        while (cap < s->len + s->chunk)
             cap *= 2;
         char *nb = realloc(s->buf, cap);
         if (!nb) {
@@ -287,7 +309,8 @@ static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *out) {
         s->buf = nb;
         s->cap = cap;
     }
-    *out = uv_buf_init(s->buf + s->head + s->len, (unsigned)(s->cap - s->head - s->len));
+    s->offered = s->cap - s->head - s->len;
+    *out = uv_buf_init(s->buf + s->head + s->len, (unsigned)s->offered);
 }
 
 static void read_cb(uv_stream_t *h, ssize_t nread, const uv_buf_t *b) {
@@ -299,6 +322,8 @@ static void read_cb(uv_stream_t *h, ssize_t nread, const uv_buf_t *b) {
     io_clock(loop);
     if (nread > 0) {
         s->len += (size_t)nread;
+        if ((size_t)nread == s->offered && s->chunk < READ_LIMIT)
+            s->chunk *= 2; /* more was waiting, likely: read more at once */
         rec_io(loop, s->id, LL_IO_OP_READ, nread, NULL, NULL, 0);
         if (s->len >= 2 * READ_LIMIT) {
             uv_read_stop(h);
@@ -341,8 +366,8 @@ static ll_value wait_data(ll_stream *s, const char *what, const char *file, int 
         ll__misuse(s->loop, file, line,
                    "RuntimeError: %s called while another task is already waiting for data "
                    "from %s",
-                   what, s->addr);
-        return ll_raise(LL_ERUNTIME, "another task is already waiting to read from %s", s->addr);
+                   what, peer(s));
+        return ll_raise(LL_ERUNTIME, "another task is already waiting to read from %s", peer(s));
     }
     start_reading(s);
     return park(s, WAKE_READ, LL_IO_OP_READ, what, file, line);
@@ -376,7 +401,7 @@ ll_value ll__stream_read(ll_stream *s, void *buf, size_t n, int exactly, const c
                 return ll_int((int64_t)got);
             return ll_raise(LL_EINCOMPLETE_READ,
                             "%zu bytes read on a total of %zu expected bytes from %s", got, n,
-                            s->addr);
+                            peer(s));
         }
         ll_value v = wait_data(s, what, file, line);
         if (ll_failed(v))
@@ -434,7 +459,7 @@ ll_value ll__stream_readuntil(ll_stream *s, void *buf, size_t cap, const char *s
             return ll_raise(LL_EINCOMPLETE_READ,
                             "%zu bytes read on a total of undefined expected bytes from %s "
                             "(the stream ended before the separator)",
-                            got, s->addr);
+                            got, peer(s));
         }
         ll_value v = wait_data(s, what, file, line);
         if (ll_failed(v))
@@ -447,7 +472,7 @@ bool ll_stream_at_eof(const ll_stream *s) {
 }
 
 const char *ll_stream_peer(const ll_stream *s) {
-    return s && s->magic == MAGIC_STREAM ? s->addr : "";
+    return s && s->magic == MAGIC_STREAM ? peer((ll_stream *)s) : ""; /* fills a cache */
 }
 
 void *ll_stream_server_data(const ll_stream *s) {
@@ -503,7 +528,7 @@ int ll__stream_write(ll_stream *s, const void *data, size_t n, const char *file,
     if (s->err)
         return code_of(s->err);
     if (s->closing || s->wrote_eof || !s->connected) {
-        ll__misuse(s->loop, file, line, "RuntimeError: write to %s after it was %s", s->addr,
+        ll__misuse(s->loop, file, line, "RuntimeError: write to %s after it was %s", peer(s),
                    s->closing ? "closed" : s->wrote_eof ? "shut for writing" : "never connected");
         return LL_ERUNTIME;
     }
@@ -551,8 +576,8 @@ ll_value ll__stream_drain(ll_stream *s, const char *file, int line) {
     while (s->wpending > HIGH_WATER && !s->err && !s->closed) {
         if (s->wait[WAKE_WRITE]) {
             ll__misuse(s->loop, file, line,
-                       "RuntimeError: two tasks are draining %s at once", s->addr);
-            return ll_raise(LL_ERUNTIME, "two tasks are draining %s at once", s->addr);
+                       "RuntimeError: two tasks are draining %s at once", peer(s));
+            return ll_raise(LL_ERUNTIME, "two tasks are draining %s at once", peer(s));
         }
         ll_value v = park(s, WAKE_WRITE, LL_IO_OP_DRAIN, "ll_stream_drain()", file, line);
         if (ll_failed(v))
@@ -653,7 +678,7 @@ ll_value ll__stream_wait_closed(ll_stream *s, const char *file, int line) {
         ll__misuse(s->loop, file, line,
                    "RuntimeError: wait_closed() on %s, which was never closed (call "
                    "ll_stream_close first)",
-                   s->addr);
+                   peer(s));
         return ll_raise(LL_ERUNTIME, "wait_closed() before close()");
     }
     while (!s->closed) {
@@ -908,15 +933,13 @@ static void accept_cb(uv_stream_t *ls, int status) {
         begin_close(s);
         return;
     }
-    struct sockaddr_storage ss;
-    int len = sizeof ss;
-    if (uv_tcp_getpeername(&s->tcp, (struct sockaddr *)&ss, &len) == 0)
-        format_addr((struct sockaddr *)&ss, s->addr, sizeof s->addr);
     s->connected = true;
     uv_tcp_nodelay(&s->tcp, 1);
     srv->accepted++;
-    rec_io(loop, srv->id, LL_IO_OP_ACCEPT, 0, s->addr, NULL, 0);
-    rec_io_new(loop, s->id, LL_IO_ROLE_SERVER, s->addr, NULL, 0);
+    if (LL__REC(loop)) { /* else the peer is asked for when a message needs it */
+        rec_io(loop, srv->id, LL_IO_OP_ACCEPT, 0, peer(s), NULL, 0);
+        rec_io_new(loop, s->id, LL_IO_ROLE_SERVER, peer(s), NULL, 0);
+    }
     start_reading(s);
     ll_coro *c = ll__coro_new(conn_main, ll_ptr(s), srv->handler_name, srv->file, srv->line);
     if (!c || !ll__create_task(c, NULL, NULL, srv->file, srv->line))
@@ -1013,7 +1036,7 @@ void ll__io_describe(const ll_loop *loop, uint32_t id, char *buf, size_t n) {
     const ll__io *io = loop->io;
     for (const ll_stream *s = io ? io->streams : NULL; s; s = s->next)
         if (s->id == id) {
-            snprintf(buf, n, "socket #%u (%s)", id, s->addr);
+            snprintf(buf, n, "socket #%u (%s)", id, peer((ll_stream *)s));
             return;
         }
     snprintf(buf, n, "socket #%u", id);
