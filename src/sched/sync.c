@@ -310,13 +310,41 @@ static void check_lock_cycle(ll_lock *l, const char *file, int line) {
     }
 }
 
+static int lock_acquire_slow(ll_lock *l, const char *file, int line);
+static int lock_release_slow(ll_lock *l, const char *file, int line);
+
+/* The common case is a free lock nobody waits for: a few loads and two
+ * stores, with no stack frame.  Everything else (waiting, recording, bad
+ * arguments) is in the slow paths, out of line. */
 int ll__lock_acquire(ll_lock *l, const char *file, int line) {
-    /* The common case first: a free lock nobody waits for. */
+    if (__builtin_expect(l && l->h.magic == MAGIC_LOCK && !l->locked && !l->waiters.head, 1)) {
+        ll_loop *loop = l->h.loop;
+        if (__builtin_expect(!loop->closed && !LL__REC(loop), 1)) {
+            l->locked = true;
+            l->holder = loop->current;
+            return 0;
+        }
+    }
+    return lock_acquire_slow(l, file, line);
+}
+
+int ll__lock_release(ll_lock *l, const char *file, int line) {
+    if (__builtin_expect(l && l->h.magic == MAGIC_LOCK && l->locked && !l->waiters.head, 1)) {
+        ll_loop *loop = l->h.loop;
+        if (__builtin_expect(!loop->closed && !LL__REC(loop), 1)) {
+            l->locked = false;
+            l->holder = NULL;
+            return 0;
+        }
+    }
+    return lock_release_slow(l, file, line);
+}
+
+__attribute__((noinline)) static int lock_acquire_slow(ll_lock *l, const char *file, int line) {
     if (l && l->h.magic == MAGIC_LOCK && !l->locked && !l->waiters.head && !l->h.loop->closed) {
         l->locked = true;
         l->holder = l->h.loop->current;
-        if (LL__REC(l->h.loop))
-            rec_op(&l->h, LL_SYNC_OP_ACQUIRE, 1, 0, file, line);
+        rec_op(&l->h, LL_SYNC_OP_ACQUIRE, 1, 0, file, line);
         return 0;
     }
     if (!check(l, MAGIC_LOCK, "ll_lock_acquire()", file, line))
@@ -349,12 +377,11 @@ int ll__lock_acquire(ll_lock *l, const char *file, int line) {
     return 0;
 }
 
-int ll__lock_release(ll_lock *l, const char *file, int line) {
+__attribute__((noinline)) static int lock_release_slow(ll_lock *l, const char *file, int line) {
     if (l && l->h.magic == MAGIC_LOCK && l->locked && !l->waiters.head && !l->h.loop->closed) {
         l->locked = false;
         l->holder = NULL;
-        if (LL__REC(l->h.loop))
-            rec_op(&l->h, LL_SYNC_OP_RELEASE, 0, 0, file, line);
+        rec_op(&l->h, LL_SYNC_OP_RELEASE, 0, 0, file, line);
         return 0;
     }
     if (!check(l, MAGIC_LOCK, "ll_lock_release()", file, line))
