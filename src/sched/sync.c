@@ -162,11 +162,10 @@ static void *sync_new(size_t size, uint32_t magic, ll_sync_kind kind, uint32_t v
     return h;
 }
 
-static void rec_op(const ll__sync *h, ll_sync_op op, uint32_t value, size_t waiters,
-                   const char *file, int line) {
+__attribute__((noinline)) static void rec_op_now(const ll__sync *h, ll_sync_op op,
+                                                 uint32_t value, size_t waiters,
+                                                 const char *file, int line) {
     ll_loop *loop = h->loop;
-    if (!LL__REC(loop))
-        return;
     ll_trace_event *e = ll__ev(loop, LL_EV_SYNC, ll__cur_tid(loop), file, line);
     if (e) {
         e->obj = h->id;
@@ -176,11 +175,29 @@ static void rec_op(const ll__sync *h, ll_sync_op op, uint32_t value, size_t wait
     }
 }
 
+/* Records an operation on a primitive, when the loop records. */
+static inline void rec_op(const ll__sync *h, ll_sync_op op, uint32_t value, size_t waiters,
+                          const char *file, int line) {
+    if (LL__REC(h->loop))
+        rec_op_now(h, op, value, waiters, file, line);
+}
+
+static bool check_failed(const void *p, uint32_t magic, const char *what, const char *file,
+                         int line);
+
 /* Is `p` a live primitive of this kind?  Says so when it is not. */
-static bool check(const void *p, uint32_t magic, const char *what, const char *file, int line) {
+static inline bool check(const void *p, uint32_t magic, const char *what, const char *file,
+                         int line) {
     const ll__sync *h = p;
-    if (h && h->magic == magic && !h->loop->closed)
+    if (__builtin_expect(h && h->magic == magic && !h->loop->closed, 1))
         return true;
+    return check_failed(p, magic, what, file, line);
+}
+
+__attribute__((noinline)) static bool check_failed(const void *p, uint32_t magic,
+                                                   const char *what, const char *file,
+                                                   int line) {
+    const ll__sync *h = p;
     ll_loop *loop = ll__running_loop ? ll__running_loop : ll__current_loop;
     if (h && h->magic == magic)
         ll__misuse(loop, file, line, "RuntimeError: %s on a primitive whose loop is closed", what);
@@ -806,14 +823,14 @@ static int q_push(ll_queue *q, ll_value v) {
         if (!items)
             return LL_ENOMEM;
         for (size_t i = 0; i < q->n; i++)
-            items[i] = q->items[q->kind == 0 ? (q->head + i) % q->cap : i];
+            items[i] = q->items[q->kind == 0 ? (q->head + i) & (q->cap - 1) : i];
         free(q->items);
         q->items = items;
         q->cap = cap;
         q->head = 0;
     }
     if (q->kind == 0) {
-        q->items[(q->head + q->n) % q->cap] = v;
+        q->items[(q->head + q->n) & (q->cap - 1)] = v; /* cap: a power of two */
         q->n++;
     } else {
         q->items[q->n++] = v;
@@ -826,7 +843,7 @@ static int q_push(ll_queue *q, ll_value v) {
 static ll_value q_pop(ll_queue *q) {
     if (q->kind == 0) {
         ll_value v = q->items[q->head];
-        q->head = (q->head + 1) % q->cap;
+        q->head = (q->head + 1) & (q->cap - 1);
         q->n--;
         return v;
     }
