@@ -1096,6 +1096,15 @@ static void draw_timeline(llv_ui *ui) {
     /* lanes */
     size_t nl = (size_t)(L->h / lane_h);
     size_t nrows = m->ntasks + m->nworkers; /* task lanes, then worker lanes */
+    if (ui->cursor != ui->tl_followed) {
+        /* The cursor moved: bring the lane of the task it is on into view
+         * (Ctrl+wheel scrolls freely until the next move). */
+        ui->tl_followed = ui->cursor;
+        const ll_trace_event *ce = llv_event(m, ui->cursor);
+        uint32_t ti = ce->task ? llv_task_index(m, ce->task) : NONE;
+        if (ti != NONE && nl > 0 && (ti < ui->tl_first || ti >= ui->tl_first + nl))
+            ui->tl_first = ti >= nl / 2 ? ti - nl / 2 : 0;
+    }
     if (ui->tl_first + nl > nrows)
         ui->tl_first = nrows > nl ? nrows - nl : 0;
     SDL_RenderSetClipRect(ui->r, &ui->pane[P_TIMELINE]);
@@ -1161,6 +1170,19 @@ static void draw_timeline(llv_ui *ui) {
     /* the cursor */
     int cx = to_px(ui, ev_x(ui, ui->cursor) + (ui->axis_time ? 0 : 0.5));
     fill(ui->r, cx - 1, L->y - 3, 2, L->h + 3, th->cursor);
+    if (nrows > nl && nl > 0) {
+        /* Not every lane fits: say which are shown, and how to see more. */
+        char more[80];
+        size_t last = ui->tl_first + nl < nrows ? ui->tl_first + nl : nrows;
+        snprintf(more, sizeof more, "lanes %zu\xE2\x80\x93%zu of %zu (Ctrl+wheel)",
+                 ui->tl_first + 1, last, nrows);
+        int w = llv_text_w(ui->sans, more, strlen(more));
+        if (w < L->w) {
+            int ty = L->y + L->h - llv_font_h(ui->sans);
+            fill(ui->r, L->x + L->w - w - 6, ty, w + 6, llv_font_h(ui->sans), th->pane);
+            llv_text(ui->sans, L->x + L->w - w - 3, ty, more, strlen(more), th->dim);
+        }
+    }
     SDL_RenderSetClipRect(ui->r, &ui->pane[P_TIMELINE]);
     /* legend, or what the mouse is over */
     int ly = c.y + c.h - ui->line;

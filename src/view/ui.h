@@ -62,6 +62,7 @@ typedef struct llv_ui {
     bool axis_time;          /* x is loop time (else event number) */
     double tl_x0, tl_x1;     /* visible range: events or ns */
     size_t tl_first;         /* first lane shown */
+    size_t tl_followed;      /* the cursor the lanes last scrolled to show */
     SDL_Rect tl_lanes;       /* where lanes are drawn (inside P_TIMELINE) */
     int tl_lane_h;
     /* source */
