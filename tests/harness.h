@@ -28,6 +28,22 @@ static inline bool under_checker(void) {
     return getenv("LOOPLAB_UNDER_VALGRIND") || getenv("LOOPLAB_UNDER_TSAN");
 }
 
+/* Asserts that every line of `err` (a program's stderr) contains one of
+ * the NULL-terminated `allowed` phrases: a well-behaved program, or one
+ * whose only oddities are on purpose, gets no other warning. */
+static inline void ck_assert_only_warnings(const char *who, const char *err,
+                                           const char *const *allowed) {
+    for (const char *p = err; *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        bool ok = n == 0 || p[0] == ' '; /* a report's further lines */
+        for (const char *const *a = allowed; !ok && *a; a++)
+            ok = memmem(p, n, *a, strlen(*a)) != NULL;
+        ck_assert_msg(ok, "%s: unexpected warning:\n%.*s", who, (int)n, p);
+        p += n + (nl != NULL);
+    }
+}
+
 typedef struct capture {
     int fd;     /* the descriptor being captured (1 or 2) */
     int saved;  /* a copy of the original */
