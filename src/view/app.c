@@ -117,8 +117,10 @@ static int doc_open(const llv_app *a, doc *d, SDL_Renderer *r, const char *path,
         snprintf(d->ui.title, sizeof d->ui.title, "%.100s  \xE2\x80\x94  %.140s", lesson, title);
     find_sources(a, d, path);
     /* Several loops run at the same time: only a time axis shows it. */
-    if (d->m.nloops > 1)
+    if (d->m.nloops > 1) {
         d->ui.axis_time = true;
+        llv_ui_fit_timeline(&d->ui); /* the whole run, in time, not in events */
+    }
     d->open = true;
     return 0;
 }

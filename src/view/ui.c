@@ -1084,7 +1084,12 @@ static void draw_timeline(llv_ui *ui) {
         fill(ui->r, x, L->y - 3, 1, L->h + 3, mix(th->pane, th->border, 0.5f));
         char lab[32];
         if (ui->axis_time)
-            snprintf(lab, sizeof lab, "%.*f s", tick >= 1e9 ? 0 : tick >= 1e8 ? 1 : tick >= 1e7 ? 2 : 3, v / 1e9);
+        {
+            /* As many decimals as the ticks are apart: 0.5 s, 0.25 s, ...,
+             * 0.000250 s when zoomed in to microseconds. */
+            int dec = tick >= 1e9 ? 0 : (int)ceil(-log10(tick / 1e9) - 1e-9);
+            snprintf(lab, sizeof lab, "%.*f s", dec > 9 ? 9 : dec, v / 1e9);
+        }
         else
             snprintf(lab, sizeof lab, "%.0f", v);
         /* Right of its tick, or left of it when that would leave the pane. */
