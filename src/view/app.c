@@ -96,6 +96,11 @@ static int doc_open(const llv_app *a, doc *d, SDL_Renderer *r, const char *path,
     snprintf(nd.slug, sizeof nd.slug, "%s", slug ? slug : "");
     snprintf(nd.clock, sizeof nd.clock, "%s",
              nd.m.trace.meta.clock ? nd.m.trace.meta.clock : "virtual");
+    /* What the class chose stays when another trace opens (a re-run on the
+     * other clock, a lesson from the picker, a dropped file). */
+    bool keep = d->open;
+    float zoom = d->ui.zoom;
+    int theme = d->ui.theme, speed = d->ui.speed;
     if (d->open) {
         llv_ui_free(&d->ui);
         llv_model_free(&d->m);
@@ -106,6 +111,11 @@ static int doc_open(const llv_app *a, doc *d, SDL_Renderer *r, const char *path,
         fprintf(stderr, "looplab: %s\n", err);
         llv_model_free(&d->m);
         return -1;
+    }
+    if (keep) {
+        d->ui.zoom = zoom;
+        d->ui.theme = theme;
+        d->ui.speed = speed;
     }
     d->ui.m = &d->m; /* the model moved into *d */
     llv_model_seek(&d->m, 0);
