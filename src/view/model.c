@@ -296,7 +296,7 @@ static void apply(const llv_model *m, llv_state *s, size_t i) {
         break;
     case LL_EV_TIMER_ARM:
         if (!grow((void **)&s->timers, &s->timercap, s->ntimers + 1, sizeof *s->timers))
-            s->timers[s->ntimers++] = (llv_timer){e->obj, ti, e->val, e->site};
+            s->timers[s->ntimers++] = (llv_timer){e->obj, ti, e->val, e->site, 0};
         break;
     case LL_EV_TIMER_FIRE:
         s->phase = LLV_PH_TIMERS;

@@ -91,6 +91,7 @@ typedef struct llv_timer {
     uint32_t owner; /* task index or UINT32_MAX */
     int64_t when;
     uint32_t site;  /* where it was set (call_later, a timeout scope), or 0 */
+    uint32_t _pad;  /* states are compared with memcmp: no unnamed padding */
 } llv_timer;
 
 /* A socket (static part): its id and its peer's address. */
