@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 
 #define NONE UINT32_MAX
@@ -40,29 +41,51 @@ uint32_t llv_task_index(const llv_model *m, uint32_t id) {
     }
 }
 
-uint32_t llv_sync_index(const llv_model *m, uint32_t id) {
-    /* Primitives are few and created in id order: binary search. */
-    size_t lo = 0, hi = m->nsync;
+/* Records whose first member is their uint32_t id (primitives, sockets),
+ * kept sorted by it: they are made in id order, except when several loops
+ * interleave, so an insertion sort is nearly free. */
+static uint32_t rec_id(const void *base, size_t size, size_t i) {
+    uint32_t id;
+    memcpy(&id, (const char *)base + i * size, sizeof id);
+    return id;
+}
+
+_Static_assert(sizeof(llv_syncinfo) <= 64 && sizeof(llv_sockinfo) <= 64,
+               "sort_by_id swaps records through a 64-byte buffer");
+_Static_assert(offsetof(llv_syncinfo, id) == 0 && offsetof(llv_sockinfo, id) == 0,
+               "sorted records start with their id");
+
+static void sort_by_id(void *base, size_t n, size_t size) {
+    char tmp[64];
+    char *b = base;
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = i; j > 0 && rec_id(b, size, j - 1) > rec_id(b, size, j); j--) {
+            memcpy(tmp, b + j * size, size);
+            memcpy(b + j * size, b + (j - 1) * size, size);
+            memcpy(b + (j - 1) * size, tmp, size);
+        }
+}
+
+/* Index of `id` among n records sorted by id, or NONE. */
+static uint32_t find_by_id(const void *base, size_t n, size_t size, uint32_t id) {
+    size_t lo = 0, hi = n;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        if (m->sync[mid].id < id)
+        if (rec_id(base, size, mid) < id)
             lo = mid + 1;
         else
             hi = mid;
     }
-    return lo < m->nsync && m->sync[lo].id == id ? (uint32_t)lo : NONE;
+    return lo < n && rec_id(base, size, lo) == id ? (uint32_t)lo : NONE;
+}
+
+uint32_t llv_sync_index(const llv_model *m, uint32_t id) {
+    return find_by_id(m->sync, m->nsync, sizeof *m->sync, id);
 }
 
 const char *llv_socket_addr(const llv_model *m, uint32_t id) {
-    size_t lo = 0, hi = m->nsocks;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (m->socks[mid].id < id)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < m->nsocks && m->socks[lo].id == id ? llv_str(m, m->socks[lo].addr) : NULL;
+    uint32_t k = find_by_id(m->socks, m->nsocks, sizeof *m->socks, id);
+    return k != NONE ? llv_str(m, m->socks[k].addr) : NULL;
 }
 
 unsigned llv_event_loop(const llv_model *m, size_t i) { return ll_trace_loop_of(&m->trace, i); }
@@ -485,20 +508,8 @@ int llv_model_build(llv_model *m, ll_trace *t, char *err, size_t errlen) {
         }
     }
     m->t_end = llv_event(m, m->n - 1)->t;
-    /* Primitives sorted by id (they normally already are). */
-    for (size_t i = 1; i < m->nsync; i++)
-        for (size_t j = i; j > 0 && m->sync[j - 1].id > m->sync[j].id; j--) {
-            llv_syncinfo x = m->sync[j];
-            m->sync[j] = m->sync[j - 1];
-            m->sync[j - 1] = x;
-        }
-    /* Sockets by id (in id order already, unless loops interleave). */
-    for (size_t i = 1; i < m->nsocks; i++)
-        for (size_t j = i; j > 0 && m->socks[j - 1].id > m->socks[j].id; j--) {
-            llv_sockinfo x = m->socks[j];
-            m->socks[j] = m->socks[j - 1];
-            m->socks[j - 1] = x;
-        }
+    sort_by_id(m->sync, m->nsync, sizeof *m->sync);
+    sort_by_id(m->socks, m->nsocks, sizeof *m->socks);
     m->idcap = 16;
     while (m->idcap < m->ntasks * 2)
         m->idcap *= 2;
