@@ -13,18 +13,12 @@
 #include <unistd.h>
 
 #include "trace/export.h"
+#include "view/session.h"
 #include "view/ui.h"
 
 /* ---- loading ---------------------------------------------------------------- */
 
-typedef struct doc {
-    llv_model m;
-    llv_ui ui;
-    bool open;
-    char slug[128];   /* the lesson shown, "" for a trace or a program */
-    bool program;     /* it is the run of the CLI's program (re-runnable) */
-    char clock[16];
-} doc;
+typedef llv_doc doc;
 
 static bool file_exists(const char *p) { return access(p, R_OK) == 0; }
 
@@ -279,13 +273,9 @@ static void export_trace(doc *d) {
 
 /* ---- the lesson picker ------------------------------------------------------ */
 
-typedef struct picker {
-    llv_font *title, *sans, *bold;
-    int px;
-    size_t sel, first;
-} picker;
-
-static void picker_draw(const llv_app *a, picker *p, SDL_Renderer *r, int w, int h, const char *assets) {
+/* Draws the picker; `back` says Esc returns to an open trace. */
+static void picker_draw(const llv_app *a, llv_picker *p, SDL_Renderer *r, int w, int h,
+                        const char *assets, bool back) {
     int px = h / 40 < 12 ? 12 : h / 40;
     if (px != p->px) {
         char path[1024];
@@ -307,13 +297,20 @@ static void picker_draw(const llv_app *a, picker *p, SDL_Renderer *r, int w, int
     int x = px * 2, y = px;
     llv_text(p->title, x, y, "Looplab \xE2\x80\x94 choose a lesson", (size_t)-1, text);
     y += llv_font_h(p->title) + px / 2;
-    llv_text(p->sans, x, y, "\xE2\x86\x91 \xE2\x86\x93 to choose, Enter to run it and watch, Esc to quit",
+    llv_text(p->sans, x, y,
+             back ? "\xE2\x86\x91 \xE2\x86\x93 or the wheel to choose, Enter or a click to run it "
+                    "and watch, Esc to go back"
+                  : "\xE2\x86\x91 \xE2\x86\x93 or the wheel to choose, Enter or a click to run it "
+                    "and watch, Esc to quit",
              (size_t)-1, dim);
     y += px * 2;
     int rowh = llv_font_h(p->sans) * 2 + px / 2;
     size_t rows = (size_t)((h - y) / rowh);
     if (rows < 1)
         rows = 1;
+    p->top = y;
+    p->rowh = rowh;
+    p->rows = rows;
     if (p->sel < p->first)
         p->first = p->sel;
     if (p->sel >= p->first + rows)
@@ -332,7 +329,361 @@ static void picker_draw(const llv_app *a, picker *p, SDL_Renderer *r, int w, int
     }
 }
 
+/* ---- input ------------------------------------------------------------------- */
+
+/* Runs the picker's lesson and shows it; the picker stays if that fails. */
+static void picker_choose(llv_session *s) {
+    if (s->a->nlessons &&
+        run_and_open(s->a, &s->d, s->r, s->a->lessons[s->pk.sel].slug, "virtual") == 0)
+        s->picking = false;
+}
+
+static void picker_move(llv_session *s, long by) {
+    long n = (long)s->a->nlessons, sel = (long)s->pk.sel + by;
+    s->pk.sel = (size_t)(sel >= n ? n - 1 : sel < 0 ? 0 : sel);
+}
+
+static void picker_key(llv_session *s, SDL_Keycode k) {
+    switch (k) {
+    case SDLK_ESCAPE:
+        if (s->d.open)
+            s->picking = false; /* back to what was open */
+        else
+            s->quit = true;
+        break;
+    case SDLK_q: s->quit = true; break;
+    case SDLK_DOWN:
+    case SDLK_PAGEDOWN: picker_move(s, 1); break;
+    case SDLK_UP:
+    case SDLK_PAGEUP: picker_move(s, -1); break;
+    case SDLK_HOME: s->pk.sel = 0; break;
+    case SDLK_END: picker_move(s, (long)s->a->nlessons); break;
+    case SDLK_RETURN:
+    case SDLK_KP_ENTER: picker_choose(s); break;
+    default: break;
+    }
+}
+
+/* Opens the picker on the lesson being shown, if it is one. */
+static void picker_show(llv_session *s) {
+    const char *lesson = s->d.open ? doc_lesson(s->a, &s->d) : NULL;
+    for (size_t i = 0; lesson && i < s->a->nlessons; i++)
+        if (strcmp(s->a->lessons[i].slug, lesson) == 0)
+            s->pk.sel = i;
+    s->picking = true;
+}
+
+/* The digits of "go to step N" (after G). */
+static void typing_key(llv_ui *ui, SDL_Keycode k) {
+    size_t n = strlen(ui->input);
+    if (k >= SDLK_0 && k <= SDLK_9 && n + 1 < sizeof ui->input) {
+        ui->input[n] = (char)('0' + (k - SDLK_0));
+        ui->input[n + 1] = '\0';
+    } else if (k >= SDLK_KP_1 && k <= SDLK_KP_0 && n + 1 < sizeof ui->input) {
+        ui->input[n] = k == SDLK_KP_0 ? '0' : (char)('1' + (k - SDLK_KP_1));
+        ui->input[n + 1] = '\0';
+    } else if (k == SDLK_BACKSPACE && n) {
+        ui->input[n - 1] = '\0';
+    } else if (k == SDLK_RETURN || k == SDLK_KP_ENTER) {
+        ui->typing = false;
+        long step = atol(ui->input);
+        if (step >= 1 && (size_t)step <= ui->m->n) {
+            back(ui, (size_t)step - 1);
+        } else if (n) {
+            char msg[64];
+            snprintf(msg, sizeof msg, "%zu", ui->m->n);
+            status(ui, "there is no such step: the steps go from 1 to %s", msg);
+        }
+    } else if (k == SDLK_ESCAPE) {
+        ui->typing = false;
+    }
+}
+
+/* C: the same lesson (or program) again on the other clock, at the same step. */
+static void rerun_other_clock(llv_session *s) {
+    llv_doc *d = &s->d;
+    const char *other = strcmp(d->clock, "real") == 0 ? "virtual" : "real";
+    char slug[128];
+    snprintf(slug, sizeof slug, "%s", d->slug);
+    if (!slug[0] && !d->program) {
+        status(&d->ui, "%s", "a saved trace cannot be re-run; open a lesson instead");
+        return;
+    }
+    size_t keep = d->ui.cursor;
+    if (run_and_open(s->a, d, s->r, slug[0] ? slug : NULL, other) == 0) {
+        llv_ui_seek(&d->ui, keep);
+        status(&d->ui, "re-ran on the %s clock: same order, different times", other);
+    } else {
+        status(&d->ui, "could not re-run it on the %s clock (see the terminal)", other);
+    }
+}
+
+static void screenshot(llv_session *s) {
+    llv_ui *ui = &s->d.ui;
+    char path[300];
+    snprintf(path, sizeof path, "looplab-%s-step%zu.png",
+             s->d.m.trace.meta.lesson ? s->d.m.trace.meta.lesson : "trace", ui->cursor + 1);
+    int w, h;
+    SDL_GetRendererOutputSize(s->r, &w, &h);
+    llv_ui_draw(ui, w, h);
+    if (save_frame(s->r, w, h, path) == 0)
+        status(ui, "saved %s", path);
+    else
+        status(ui, "could not save the screenshot: %s", SDL_GetError());
+}
+
+static void doc_key(llv_session *s, SDL_Keycode k, Uint16 mod) {
+    llv_ui *ui = &s->d.ui;
+    const llv_model *m = ui->m;
+    bool ctrl = mod & KMOD_CTRL, shift = mod & KMOD_SHIFT;
+    size_t c = ui->cursor, to;
+    switch (k) {
+    case SDLK_ESCAPE:
+        if (ui->help)
+            ui->help = false;
+        else
+            s->quit = true;
+        break;
+    case SDLK_q: s->quit = true; break;
+    case SDLK_F1: ui->help = !ui->help; break;
+    case SDLK_SLASH:
+    case SDLK_QUESTION:
+        if (shift || k == SDLK_QUESTION)
+            ui->help = !ui->help;
+        break;
+    case SDLK_RIGHT:
+    case SDLK_PAGEDOWN:
+    case SDLK_n:
+        if (ctrl)
+            to = next_in(m->iters, m->niters, c);
+        else if (shift)
+            to = next_in(m->switches, m->nswitches, c);
+        else
+            to = c + 1;
+        forward(ui, to == SIZE_MAX ? m->n - 1 : to);
+        break;
+    case SDLK_LEFT:
+    case SDLK_PAGEUP:
+    case SDLK_b:
+        if (ctrl)
+            back(ui, prev_in(m->iters, m->niters, c));
+        else if (shift)
+            back(ui, prev_in(m->switches, m->nswitches, c));
+        else if (c)
+            back(ui, c - 1);
+        break;
+    case SDLK_DOWN:
+        to = next_story(m, c);
+        forward(ui, to == SIZE_MAX ? m->n - 1 : to);
+        break;
+    case SDLK_UP: back(ui, prev_story(m, c)); break;
+    case SDLK_HOME: back(ui, 0); break;
+    case SDLK_END: forward(ui, m->n - 1); break;
+    case SDLK_g:
+        ui->typing = true;
+        ui->input[0] = '\0';
+        break;
+    case SDLK_SPACE:
+        ui->playing = !ui->playing;
+        if (ui->playing && ui->cursor + 1 >= m->n)
+            back(ui, 0);
+        s->play_acc = 0;
+        break;
+    case SDLK_EQUALS:
+    case SDLK_PLUS:
+    case SDLK_KP_PLUS:
+        if (ctrl)
+            ui->zoom = ui->zoom * 1.15f > 4 ? 4 : ui->zoom * 1.15f;
+        else if ((size_t)ui->speed + 1 < NSPEEDS)
+            ui->speed++;
+        break;
+    case SDLK_MINUS:
+    case SDLK_KP_MINUS:
+        if (ctrl)
+            ui->zoom = ui->zoom / 1.15f < 0.5f ? 0.5f : ui->zoom / 1.15f;
+        else if (ui->speed > 0)
+            ui->speed--;
+        break;
+    case SDLK_0:
+    case SDLK_KP_0:
+        if (ctrl)
+            ui->zoom = 1;
+        break;
+    case SDLK_a:
+        ui->axis_time = !ui->axis_time;
+        llv_ui_fit_timeline(ui);
+        break;
+    case SDLK_p:
+        ui->show_py = !ui->show_py;
+        if (ui->show_py && !ui->py.n)
+            status(ui, "%s", "this trace has no Python twin to show");
+        break;
+    case SDLK_t: ui->theme = (ui->theme + 1) % LLV__NTHEMES; break;
+    case SDLK_r:
+        ui->predict = !ui->predict;
+        ui->predict_at = SIZE_MAX;
+        ui->predict_done = ui->cursor;
+        status(ui, "%s", ui->predict ? "predict mode: I will ask before each task switch and print"
+                                     : "predict mode off");
+        break;
+    case SDLK_F11:
+        if (s->win) {
+            bool fs = SDL_GetWindowFlags(s->win) & SDL_WINDOW_FULLSCREEN_DESKTOP;
+            if (SDL_SetWindowFullscreen(s->win, fs ? 0 : SDL_WINDOW_FULLSCREEN_DESKTOP) != 0)
+                status(ui, "fullscreen: %s", SDL_GetError());
+        }
+        break;
+    case SDLK_s: screenshot(s); break;
+    case SDLK_e: export_trace(&s->d); break;
+    case SDLK_l:
+        if (s->a->nlessons)
+            picker_show(s);
+        break;
+    case SDLK_c: rerun_other_clock(s); break;
+    default: break;
+    }
+}
+
+static void mouse_down(llv_session *s, const SDL_MouseButtonEvent *b) {
+    if (b->button != SDL_BUTTON_LEFT)
+        return;
+    if (s->picking) {
+        llv_picker *p = &s->pk;
+        if (b->y < p->top || p->rowh <= 0)
+            return;
+        size_t row = (size_t)((b->y - p->top) / p->rowh);
+        if (row < p->rows && p->first + row < s->a->nlessons) {
+            p->sel = p->first + row;
+            picker_choose(s);
+        }
+        return;
+    }
+    SDL_Point pnt = {b->x, b->y};
+    if (s->d.open && SDL_PointInRect(&pnt, &s->d.ui.tl_lanes)) {
+        s->dragging = true;
+        s->drag_x = b->x;
+        s->drag_moved = 0;
+    }
+}
+
+static void mouse_up(llv_session *s, const SDL_MouseButtonEvent *b) {
+    if (s->dragging && s->drag_moved < 4 && s->d.open) {
+        /* a click, not a drag: put the cursor there */
+        size_t e = llv_ui_event_at_x(&s->d.ui, b->x);
+        if (e > s->d.ui.cursor)
+            forward(&s->d.ui, e);
+        else
+            back(&s->d.ui, e);
+    }
+    s->dragging = false;
+}
+
+static void wheel(llv_session *s, const SDL_MouseWheelEvent *wh) {
+    if (s->picking) {
+        picker_move(s, -wh->y);
+        return;
+    }
+    llv_ui *ui = &s->d.ui;
+    SDL_Point pnt = {ui->mx, ui->my};
+    if (!s->d.open || wh->y == 0 || !SDL_PointInRect(&pnt, &ui->pane[P_TIMELINE]))
+        return;
+    if (SDL_GetModState() & (KMOD_CTRL | KMOD_SHIFT)) {
+        long f = (long)ui->tl_first - wh->y * 3;
+        ui->tl_first = f < 0 ? 0 : (size_t)f; /* the drawing stops at the last lane */
+    } else {
+        llv_ui_zoom_timeline(ui, wh->y > 0 ? 0.8 : 1.25, ui->mx);
+    }
+}
+
+void llv_session_event(llv_session *s, const SDL_Event *ev) {
+    llv_doc *d = &s->d;
+    switch (ev->type) {
+    case SDL_QUIT: s->quit = true; break;
+    case SDL_DROPFILE:
+        if (doc_open(s->a, d, s->r, ev->drop.file, NULL) == 0)
+            s->picking = false;
+        else if (d->open)
+            status(&d->ui, "cannot open %s (see the terminal)", ev->drop.file);
+        break;
+    case SDL_KEYDOWN:
+        if (s->picking)
+            picker_key(s, ev->key.keysym.sym);
+        else if (d->open && d->ui.typing)
+            typing_key(&d->ui, ev->key.keysym.sym);
+        else if (d->open)
+            doc_key(s, ev->key.keysym.sym, ev->key.keysym.mod);
+        break;
+    case SDL_MOUSEMOTION:
+        if (d->open) {
+            d->ui.mx = ev->motion.x;
+            d->ui.my = ev->motion.y;
+            if (s->dragging) {
+                llv_ui_pan_timeline(&d->ui, ev->motion.x - s->drag_x);
+                s->drag_moved += abs(ev->motion.x - s->drag_x);
+                s->drag_x = ev->motion.x;
+            }
+        }
+        break;
+    case SDL_MOUSEBUTTONDOWN: mouse_down(s, &ev->button); break;
+    case SDL_MOUSEBUTTONUP: mouse_up(s, &ev->button); break;
+    case SDL_MOUSEWHEEL: wheel(s, &ev->wheel); break;
+    default: break;
+    }
+}
+
 /* ---- the window ------------------------------------------------------------- */
+
+void llv_session_init(llv_session *s, const llv_app *a, SDL_Renderer *r, SDL_Window *win) {
+    memset(s, 0, sizeof *s);
+    s->a = a;
+    s->r = r;
+    s->win = win;
+}
+
+int llv_session_start(llv_session *s, const char *trace, const char *slug, bool program) {
+    if (trace)
+        return doc_open(s->a, &s->d, s->r, trace, slug);
+    if (slug || program)
+        return run_and_open(s->a, &s->d, s->r, slug, "virtual"); /* slug NULL: the program */
+    s->picking = true;
+    return 0;
+}
+
+void llv_session_frame(llv_session *s, uint32_t now, int w, int h) {
+    if (s->picking) {
+        picker_draw(s->a, &s->pk, s->r, w, h, s->a->assets, s->d.open);
+        return;
+    }
+    if (!s->d.open) {
+        SDL_SetRenderDrawColor(s->r, 24, 26, 31, 255);
+        SDL_RenderClear(s->r);
+        return;
+    }
+    llv_ui *ui = &s->d.ui;
+    if (ui->playing) {
+        uint32_t dt = ui->now_ms && now > ui->now_ms ? now - ui->now_ms : 0;
+        s->play_acc += speeds[ui->speed] * dt / 1000.0;
+        if (s->play_acc >= 1) {
+            size_t steps = (size_t)s->play_acc;
+            s->play_acc -= (double)steps;
+            forward(ui, ui->cursor + steps);
+            if (ui->cursor + 1 >= ui->m->n)
+                ui->playing = false;
+        }
+    }
+    /* slide cards only at a pace the eye can follow */
+    ui->animate = !ui->playing || speeds[ui->speed] <= 4;
+    ui->now_ms = now;
+    llv_ui_draw(ui, w, h);
+}
+
+void llv_session_close(llv_session *s) {
+    doc_close(&s->d);
+    llv_font_close(s->pk.title);
+    llv_font_close(s->pk.sans);
+    llv_font_close(s->pk.bold);
+    memset(s, 0, sizeof *s);
+}
 
 static bool no_display(void) {
     const char *d = getenv("DISPLAY"), *w = getenv("WAYLAND_DISPLAY"), *v = getenv("SDL_VIDEODRIVER");
@@ -373,290 +724,34 @@ int llv_view(const llv_app *a, const char *trace, const char *slug, bool program
         return 1;
     }
     SDL_EventState(SDL_DROPFILE, SDL_ENABLE);
-    doc d;
-    memset(&d, 0, sizeof d);
-    picker pk;
-    memset(&pk, 0, sizeof pk);
-    int rc = 0;
-    bool picking = false;
-    if (trace)
-        rc = doc_open(a, &d, r, trace, slug) != 0;
-    else if (slug || program)
-        rc = run_and_open(a, &d, r, slug, "virtual") != 0; /* slug NULL: the program */
-    else
-        picking = true;
-    if (rc) {
-        SDL_DestroyRenderer(r);
-        SDL_DestroyWindow(win);
-        TTF_Quit();
-        SDL_Quit();
-        return rc;
-    }
-    bool quit = false, dragging = false;
-    int drag_x = 0, drag_moved = 0;
-    double play_acc = 0;
-    uint32_t last = SDL_GetTicks();
-    while (!quit) {
+    llv_session s;
+    llv_session_init(&s, a, r, win);
+    int rc = llv_session_start(&s, trace, slug, program) != 0;
+    uint32_t last = SDL_GetTicks(); /* the last input: animations run for a while after it */
+    while (!rc && !s.quit) {
         SDL_Event ev;
-        bool busy = d.open && (d.ui.playing || SDL_GetTicks() - last < 300);
+        bool busy = s.d.open && (s.d.ui.playing || SDL_GetTicks() - last < 300);
         int got = busy ? SDL_PollEvent(&ev) : SDL_WaitEventTimeout(&ev, 250);
-        while (got) {
-            llv_ui *ui = &d.ui;
-            switch (ev.type) {
-            case SDL_QUIT: quit = true; break;
-            case SDL_DROPFILE:
-                if (doc_open(a, &d, r, ev.drop.file, NULL) == 0)
-                    picking = false;
-                else if (d.open)
-                    status(&d.ui, "cannot open %s (see the terminal)", ev.drop.file);
+        for (; got; got = SDL_PollEvent(&ev)) {
+            llv_session_event(&s, &ev);
+            if (ev.type == SDL_DROPFILE)
                 SDL_free(ev.drop.file);
-                break;
-            case SDL_KEYDOWN: {
-                SDL_Keycode k = ev.key.keysym.sym;
-                Uint16 mod = ev.key.keysym.mod;
-                bool ctrl = mod & KMOD_CTRL, shift = mod & KMOD_SHIFT;
-                if (picking) {
-                    if (k == SDLK_ESCAPE || k == SDLK_q)
-                        quit = true;
-                    else if (k == SDLK_DOWN && pk.sel + 1 < a->nlessons)
-                        pk.sel++;
-                    else if (k == SDLK_UP && pk.sel > 0)
-                        pk.sel--;
-                    else if ((k == SDLK_RETURN || k == SDLK_KP_ENTER) && a->nlessons &&
-                             run_and_open(a, &d, r, a->lessons[pk.sel].slug, "virtual") == 0) {
-                        picking = false;
-                    }
-                    break;
-                }
-                if (!d.open)
-                    break;
-                if (ui->typing) {
-                    size_t n = strlen(ui->input);
-                    if (k >= SDLK_0 && k <= SDLK_9 && n + 1 < sizeof ui->input) {
-                        ui->input[n] = (char)('0' + (k - SDLK_0));
-                        ui->input[n + 1] = '\0';
-                    } else if (k == SDLK_BACKSPACE && n)
-                        ui->input[n - 1] = '\0';
-                    else if (k == SDLK_RETURN || k == SDLK_KP_ENTER) {
-                        ui->typing = false;
-                        long s = atol(ui->input);
-                        if (s >= 1)
-                            back(ui, (size_t)s - 1);
-                    } else if (k == SDLK_ESCAPE)
-                        ui->typing = false;
-                    break;
-                }
-                size_t c = ui->cursor;
-                const llv_model *m = ui->m;
-                switch (k) {
-                case SDLK_ESCAPE:
-                    if (ui->help)
-                        ui->help = false;
-                    else
-                        quit = true;
-                    break;
-                case SDLK_q: quit = true; break;
-                case SDLK_F1: ui->help = !ui->help; break;
-                case SDLK_SLASH:
-                    if (shift)
-                        ui->help = !ui->help;
-                    break;
-                case SDLK_RIGHT:
-                case SDLK_PAGEDOWN:
-                case SDLK_n:
-                    if (ctrl)
-                        forward(ui, next_in(m->iters, m->niters, c) == SIZE_MAX ? m->n - 1 : next_in(m->iters, m->niters, c));
-                    else if (shift)
-                        forward(ui, next_in(m->switches, m->nswitches, c) == SIZE_MAX ? m->n - 1 : next_in(m->switches, m->nswitches, c));
-                    else
-                        forward(ui, c + 1);
-                    break;
-                case SDLK_LEFT:
-                case SDLK_PAGEUP:
-                case SDLK_b:
-                    if (ctrl)
-                        back(ui, prev_in(m->iters, m->niters, c));
-                    else if (shift)
-                        back(ui, prev_in(m->switches, m->nswitches, c));
-                    else if (c)
-                        back(ui, c - 1);
-                    break;
-                case SDLK_DOWN: {
-                    size_t s = next_story(m, c);
-                    forward(ui, s == SIZE_MAX ? m->n - 1 : s);
-                    break;
-                }
-                case SDLK_UP: back(ui, prev_story(m, c)); break;
-                case SDLK_HOME: back(ui, 0); break;
-                case SDLK_END: forward(ui, m->n - 1); break;
-                case SDLK_g:
-                    ui->typing = true;
-                    ui->input[0] = '\0';
-                    break;
-                case SDLK_SPACE:
-                    ui->playing = !ui->playing;
-                    if (ui->playing && ui->cursor + 1 >= m->n)
-                        back(ui, 0);
-                    play_acc = 0;
-                    break;
-                case SDLK_EQUALS:
-                case SDLK_PLUS:
-                case SDLK_KP_PLUS:
-                    if (ctrl)
-                        ui->zoom = ui->zoom * 1.15f > 4 ? 4 : ui->zoom * 1.15f;
-                    else if ((size_t)ui->speed + 1 < NSPEEDS)
-                        ui->speed++;
-                    break;
-                case SDLK_MINUS:
-                case SDLK_KP_MINUS:
-                    if (ctrl)
-                        ui->zoom = ui->zoom / 1.15f < 0.5f ? 0.5f : ui->zoom / 1.15f;
-                    else if (ui->speed > 0)
-                        ui->speed--;
-                    break;
-                case SDLK_0:
-                    if (ctrl)
-                        ui->zoom = 1;
-                    break;
-                case SDLK_a:
-                    ui->axis_time = !ui->axis_time;
-                    llv_ui_fit_timeline(ui);
-                    break;
-                case SDLK_p: ui->show_py = !ui->show_py; break;
-                case SDLK_t: ui->theme = (ui->theme + 1) % LLV__NTHEMES; break;
-                case SDLK_r:
-                    ui->predict = !ui->predict;
-                    ui->predict_at = SIZE_MAX;
-                    ui->predict_done = ui->cursor;
-                    status(ui, "%s", ui->predict ? "predict mode: I will ask before each task "
-                                                   "switch and print"
-                                                 : "predict mode off");
-                    break;
-                case SDLK_F11: {
-                    bool fs = SDL_GetWindowFlags(win) & SDL_WINDOW_FULLSCREEN_DESKTOP;
-                    SDL_SetWindowFullscreen(win, fs ? 0 : SDL_WINDOW_FULLSCREEN_DESKTOP);
-                    break;
-                }
-                case SDLK_s: {
-                    char path[300];
-                    snprintf(path, sizeof path, "looplab-%s-step%zu.png",
-                             d.m.trace.meta.lesson ? d.m.trace.meta.lesson : "trace", c + 1);
-                    int w, h;
-                    SDL_GetRendererOutputSize(r, &w, &h);
-                    llv_ui_draw(ui, w, h);
-                    if (save_frame(r, w, h, path) == 0)
-                        status(ui, "saved %s", path);
-                    else
-                        status(ui, "could not save the screenshot: %s", SDL_GetError());
-                    break;
-                }
-                case SDLK_e: export_trace(&d); break;
-                case SDLK_l:
-                    if (a->nlessons)
-                        picking = true;
-                    break;
-                case SDLK_c: {
-                    const char *other = strcmp(d.clock, "real") == 0 ? "virtual" : "real";
-                    char slugbuf[128];
-                    snprintf(slugbuf, sizeof slugbuf, "%s", d.slug);
-                    if (!slugbuf[0] && !d.program) {
-                        status(ui, "%s", "a saved trace cannot be re-run; open a lesson instead");
-                        break;
-                    }
-                    size_t keep = c;
-                    if (run_and_open(a, &d, r, slugbuf[0] ? slugbuf : NULL, other) == 0) {
-                        llv_ui_seek(&d.ui, keep);
-                        status(&d.ui, "re-ran on the %s clock: same order, different times",
-                               other);
-                    }
-                    break;
-                }
-                default: break;
-                }
-                break;
-            }
-            case SDL_MOUSEMOTION:
-                if (d.open) {
-                    d.ui.mx = ev.motion.x;
-                    d.ui.my = ev.motion.y;
-                    if (dragging) {
-                        llv_ui_pan_timeline(&d.ui, ev.motion.x - drag_x);
-                        drag_moved += abs(ev.motion.x - drag_x);
-                        drag_x = ev.motion.x;
-                    }
-                }
-                break;
-            case SDL_MOUSEBUTTONDOWN:
-                if (d.open && !picking && ev.button.button == SDL_BUTTON_LEFT) {
-                    SDL_Point pnt = {ev.button.x, ev.button.y};
-                    if (SDL_PointInRect(&pnt, &d.ui.tl_lanes)) {
-                        dragging = true;
-                        drag_x = ev.button.x;
-                        drag_moved = 0;
-                    }
-                }
-                break;
-            case SDL_MOUSEBUTTONUP:
-                if (dragging && drag_moved < 4) {
-                    size_t e = llv_ui_event_at_x(&d.ui, ev.button.x);
-                    if (e > d.ui.cursor)
-                        forward(&d.ui, e);
-                    else
-                        back(&d.ui, e);
-                }
-                dragging = false;
-                break;
-            case SDL_MOUSEWHEEL:
-                if (d.open && !picking) {
-                    SDL_Point pnt = {d.ui.mx, d.ui.my};
-                    if (SDL_PointInRect(&pnt, &d.ui.pane[P_TIMELINE])) {
-                        if (SDL_GetModState() & (KMOD_CTRL | KMOD_SHIFT)) {
-                            long f = (long)d.ui.tl_first - ev.wheel.y * 3;
-                            d.ui.tl_first = f < 0 ? 0 : (size_t)f;
-                        } else
-                            llv_ui_zoom_timeline(&d.ui, ev.wheel.y > 0 ? 0.8 : 1.25, d.ui.mx);
-                    }
-                }
-                break;
-            default: break;
-            }
-            got = SDL_PollEvent(&ev);
             last = SDL_GetTicks();
         }
         uint32_t now = SDL_GetTicks();
+        if (s.d.open && s.d.ui.playing)
+            last = now;
         int w, h;
         SDL_GetRendererOutputSize(r, &w, &h);
-        if (picking) {
-            picker_draw(a, &pk, r, w, h, a->assets);
-        } else if (d.open) {
-            llv_ui *ui = &d.ui;
-            if (ui->playing) {
-                play_acc += speeds[ui->speed] * (now - ui->now_ms) / 1000.0;
-                if (play_acc >= 1) {
-                    size_t steps = (size_t)play_acc;
-                    play_acc -= (double)steps;
-                    forward(ui, ui->cursor + steps);
-                    if (ui->cursor + 1 >= ui->m->n)
-                        ui->playing = false;
-                }
-                last = now;
-            }
-            /* slide cards only at a pace the eye can follow */
-            ui->animate = !ui->playing || speeds[ui->speed] <= 4;
-            ui->now_ms = now;
-            llv_ui_draw(ui, w, h);
-        }
+        llv_session_frame(&s, now, w, h);
         SDL_RenderPresent(r);
     }
-    doc_close(&d);
-    llv_font_close(pk.title);
-    llv_font_close(pk.sans);
-    llv_font_close(pk.bold);
+    llv_session_close(&s);
     SDL_DestroyRenderer(r);
     SDL_DestroyWindow(win);
     TTF_Quit();
     SDL_Quit();
-    return 0;
+    return rc;
 }
 
 /* ---- headless ---------------------------------------------------------------- */

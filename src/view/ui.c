@@ -1391,24 +1391,25 @@ static void draw_log(llv_ui *ui) {
 static void draw_help(llv_ui *ui) {
     const llv_theme *th = llv_ui_theme(ui);
     static const char *const keys[][2] = {
-        {"\xE2\x86\x92  PageDown", "next event"},
-        {"\xE2\x86\x90  PageUp", "previous event"},
+        {"\xE2\x86\x92  PageDown  N", "next event"},
+        {"\xE2\x86\x90  PageUp  B", "previous event"},
         {"Shift+\xE2\x86\x92 / \xE2\x86\x90", "next / previous task switch"},
         {"Ctrl+\xE2\x86\x92 / \xE2\x86\x90", "next / previous loop iteration"},
-        {"\xE2\x86\x93 / \xE2\x86\x91", "next / previous printed line or note"},
+        {"\xE2\x86\x93 / \xE2\x86\x91", "next / previous print or note"},
         {"Home / End", "first / last event"},
         {"G", "go to step N (type it, then Enter)"},
         {"Space", "play / pause"},
         {"+ / -", "play faster / slower"},
-        {"R", "predict mode: pause before each switch and print, and ask"},
-        {"A", "timeline x axis: event number / loop time"},
-        {"mouse wheel, drag, click", "zoom, pan, put the cursor (timeline)"},
-        {"Ctrl+wheel on the timeline", "scroll the task lanes"},
-        {"P", "show the Python twin / the C source"},
-        {"C", "run the lesson again on the other clock (virtual / real)"},
-        {"L", "lesson picker"},
+        {"R", "predict: ask before each task switch and print"},
+        {"A", "timeline axis: event number / loop time"},
+        {"wheel, drag, click", "zoom, pan, put the cursor (timeline)"},
+        {"Ctrl+wheel", "scroll the task lanes (timeline)"},
+        {"drop a trace file", "open it (onto the window)"},
+        {"P", "the Python twin / the C source"},
+        {"C", "re-run on the other clock (virtual / real)"},
+        {"L", "lesson picker (Esc comes back)"},
         {"T", "theme: dark / projector"},
-        {"Ctrl+= / Ctrl+- / Ctrl+0", "bigger / smaller / normal"},
+        {"Ctrl+=  -  0", "bigger / smaller / normal size"},
         {"F11", "fullscreen"},
         {"S", "save a PNG screenshot"},
         {"E", "export the trace (text and Chrome JSON)"},
@@ -1416,7 +1417,12 @@ static void draw_help(llv_ui *ui) {
         {"Esc  Q", "close help / quit"},
     };
     size_t n = sizeof keys / sizeof keys[0];
-    int w = ui->w * 2 / 3, h = (int)(n + 3) * ui->line;
+    /* One column when it fits the window's height, else two side by side
+     * (a small window, or a big UI scale on a projector). */
+    size_t fit = ui->h > 20 + 3 * ui->line ? (size_t)((ui->h - 20) / ui->line - 3) : 1;
+    int cols = n > fit ? 2 : 1;
+    size_t per = (n + (size_t)cols - 1) / (size_t)cols;
+    int w = cols == 1 ? ui->w * 2 / 3 : ui->w - 40, h = (int)(per + 3) * ui->line;
     if (h > ui->h - 20)
         h = ui->h - 20;
     int x = (ui->w - w) / 2, y = (ui->h - h) / 2;
@@ -1426,13 +1432,19 @@ static void draw_help(llv_ui *ui) {
     frame(ui->r, x, y, w, h, 3, th->accent);
     int pad = ui->font_px;
     llv_text_fit(ui->bold, x + pad, y + ui->line / 2, w - 2 * pad, "Keys", (size_t)-1, th->accent);
+    int cw = (w - 2 * pad) / cols, kw[2] = {0, 0}; /* a column; its keys' width */
     for (size_t i = 0; i < n; i++) {
-        int yy = y + (int)(i + 2) * ui->line;
+        int k = llv_text_w(ui->bold, keys[i][0], (size_t)-1) + pad;
+        int *c = &kw[i / per];
+        *c = k > *c ? k : *c;
+    }
+    for (size_t i = 0; i < n; i++) {
+        int cx = x + pad + (int)(i / per) * cw, k = kw[i / per] < cw / 2 ? kw[i / per] : cw / 2;
+        int yy = y + (int)(i % per + 2) * ui->line;
         if (yy + ui->line > y + h)
-            break;
-        llv_text_fit(ui->bold, x + pad, yy, w / 3, keys[i][0], (size_t)-1, th->text);
-        llv_text_fit(ui->sans, x + pad + w / 3, yy, w * 2 / 3 - 2 * pad, keys[i][1], (size_t)-1,
-                     th->text);
+            continue;
+        llv_text_fit(ui->bold, cx, yy, k - pad / 2, keys[i][0], (size_t)-1, th->text);
+        llv_text_fit(ui->sans, cx + k, yy, cw - k - pad / 2, keys[i][1], (size_t)-1, th->text);
     }
     SDL_RenderSetClipRect(ui->r, NULL);
 }

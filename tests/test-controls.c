@@ -1,0 +1,598 @@
+/* test-controls.c - every control of the window, on every lesson.
+ *
+ * The window's state and input handling (view/session.h) are driven here
+ * with the same SDL events a keyboard, a mouse and a file manager send, on a
+ * real SDL window of the "dummy" video driver (so F11 has a window to make
+ * fullscreen) with a software renderer.  Lessons are run the way the window
+ * runs them: `looplab run SLUG --clock C --trace PATH`.  Each test states
+ * what a control must have done: where the cursor went, what is on screen,
+ * which file was written.
+ *
+ * Built only with -Dgui=true. */
+#include <SDL.h>
+#include <SDL_ttf.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include "harness-view.h"
+#include "view/session.h"
+
+enum { W = 1280, H = 800 };
+
+static lesson_slug slugs[128];
+static int nslugs;
+static llv_lesson lessons[128];
+
+/* The window's runner, as the CLI's: `looplab run`, its output silenced. */
+static int run_lesson(void *ud, const char *slug, const char *clock, const char *path) {
+    (void)ud;
+    if (!slug)
+        return -1; /* no program was given to this "CLI" */
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "'%s' run '%s' --clock %s --trace '%s' --timeout 120 >/dev/null",
+             LL_CLI, slug, clock, path);
+    int st;
+    free(read_command(cmd, &st));
+    struct stat sb;
+    return stat(path, &sb) == 0 && sb.st_size > 0 ? 0 : -1;
+}
+
+typedef struct fixture {
+    llv_app app;
+    SDL_Window *win;
+    SDL_Renderer *r;
+    llv_session s;
+    uint32_t t;        /* the frame clock (ms), advanced by hand */
+    char dir[64];      /* the working directory: S and E write here */
+    char cwd[1024];
+} fixture;
+
+static void fixture_open(fixture *f) {
+    memset(f, 0, sizeof *f);
+    setenv("SDL_VIDEODRIVER", "dummy", 1);
+    ck_assert_msg(SDL_Init(SDL_INIT_VIDEO) == 0, "%s", SDL_GetError());
+    ck_assert_int_eq(TTF_Init(), 0);
+    f->win = SDL_CreateWindow("Looplab test", 0, 0, W, H, SDL_WINDOW_RESIZABLE);
+    ck_assert_msg(f->win != NULL, "%s", SDL_GetError());
+    f->r = SDL_CreateRenderer(f->win, -1, SDL_RENDERER_SOFTWARE);
+    ck_assert_msg(f->r != NULL, "%s", SDL_GetError());
+    f->app.assets = LL_SOURCE_ROOT "/assets";
+    f->app.lessons_dir = LL_SOURCE_ROOT "/lessons";
+    f->app.lessons = lessons;
+    f->app.nlessons = (size_t)nslugs;
+    f->app.run = run_lesson;
+    llv_session_init(&f->s, &f->app, f->r, f->win);
+    f->t = 1000;
+    ck_assert_ptr_nonnull(getcwd(f->cwd, sizeof f->cwd));
+    snprintf(f->dir, sizeof f->dir, "/tmp/looplab-controls-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(f->dir));
+    ck_assert_int_eq(chdir(f->dir), 0);
+}
+
+static void fixture_close(fixture *f) {
+    llv_session_close(&f->s);
+    SDL_DestroyRenderer(f->r);
+    SDL_DestroyWindow(f->win);
+    TTF_Quit();
+    SDL_Quit();
+    ck_assert_int_eq(chdir(f->cwd), 0);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+    int st;
+    free(read_command(cmd, &st));
+}
+
+/* One frame, `ms` after the last. */
+static void frame(fixture *f, uint32_t ms) {
+    f->t += ms;
+    int w, h;
+    SDL_GetRendererOutputSize(f->r, &w, &h);
+    llv_session_frame(&f->s, f->t, w, h);
+}
+
+static void key(fixture *f, SDL_Keycode k, Uint16 mod) {
+    SDL_Event e;
+    memset(&e, 0, sizeof e);
+    e.type = SDL_KEYDOWN;
+    e.key.keysym.sym = k;
+    e.key.keysym.mod = mod;
+    llv_session_event(&f->s, &e);
+}
+
+static void mouse(fixture *f, Uint32 type, int x, int y) {
+    SDL_Event e;
+    memset(&e, 0, sizeof e);
+    e.type = type;
+    if (type == SDL_MOUSEMOTION) {
+        e.motion.x = x;
+        e.motion.y = y;
+    } else {
+        e.button.button = SDL_BUTTON_LEFT;
+        e.button.x = x;
+        e.button.y = y;
+    }
+    llv_session_event(&f->s, &e);
+}
+
+static void wheel(fixture *f, int y, SDL_Keymod mod) {
+    SDL_Event e;
+    memset(&e, 0, sizeof e);
+    e.type = SDL_MOUSEWHEEL;
+    e.wheel.y = y;
+    SDL_SetModState(mod);
+    llv_session_event(&f->s, &e);
+    SDL_SetModState(KMOD_NONE);
+}
+
+static void click(fixture *f, int x, int y) {
+    mouse(f, SDL_MOUSEMOTION, x, y);
+    mouse(f, SDL_MOUSEBUTTONDOWN, x, y);
+    mouse(f, SDL_MOUSEBUTTONUP, x, y);
+}
+
+static void type_step(fixture *f, size_t step) {
+    char digits[32];
+    snprintf(digits, sizeof digits, "%zu", step);
+    key(f, SDLK_g, 0);
+    for (const char *p = digits; *p; p++)
+        key(f, SDLK_0 + (*p - '0'), 0);
+    key(f, SDLK_RETURN, 0);
+}
+
+#define CUR (f->s.d.ui.cursor)
+
+/* The first event after `from` that is one of the kinds asked for, or
+ * SIZE_MAX. */
+static size_t next_kind(const llv_model *m, size_t from, unsigned k1, unsigned k2) {
+    for (size_t i = from + 1; i < m->n; i++) {
+        unsigned k = llv_event(m, i)->kind;
+        if (k == k1 || k == k2)
+            return i;
+    }
+    return SIZE_MAX;
+}
+
+static size_t first_after(const uint32_t *a, size_t n, size_t cur) {
+    for (size_t k = 0; k < n; k++)
+        if (a[k] > cur)
+            return a[k];
+    return SIZE_MAX;
+}
+
+static void assert_png(const char *path, int w, int h) {
+    FILE *p = fopen(path, "rb");
+    ck_assert_msg(p != NULL, "%s was not written", path);
+    unsigned char sig[24];
+    ck_assert_uint_eq(fread(sig, 1, sizeof sig, p), sizeof sig);
+    fclose(p);
+    ck_assert(memcmp(sig, "\x89PNG\r\n\x1a\n", 8) == 0);
+    ck_assert_int_eq((int)((unsigned)sig[16] << 24 | sig[17] << 16 | sig[18] << 8 | sig[19]), w);
+    ck_assert_int_eq((int)((unsigned)sig[20] << 24 | sig[21] << 16 | sig[22] << 8 | sig[23]), h);
+}
+
+/* Steps: one event, a task switch, a loop iteration, a printed line or
+ * note, the ends, and "go to step N". */
+static void check_stepping(fixture *f, const char *slug) {
+    const llv_model *m = &f->s.d.m;
+    size_t n = m->n;
+    ck_assert_uint_gt(n, 10);
+    key(f, SDLK_RIGHT, 0);
+    ck_assert_uint_eq(CUR, 1);
+    key(f, SDLK_n, 0);
+    key(f, SDLK_PAGEDOWN, 0); /* a presenter's remote */
+    ck_assert_uint_eq(CUR, 3);
+    key(f, SDLK_LEFT, 0);
+    key(f, SDLK_b, 0);
+    ck_assert_uint_eq(CUR, 1);
+    key(f, SDLK_PAGEUP, 0);
+    key(f, SDLK_LEFT, 0); /* at the start: stays */
+    ck_assert_uint_eq(CUR, 0);
+    size_t sw = first_after(m->switches, m->nswitches, 0);
+    key(f, SDLK_RIGHT, KMOD_LSHIFT);
+    ck_assert_msg(CUR == (sw == SIZE_MAX ? n - 1 : sw), "%s: Shift+Right went to %zu, not %zu",
+                  slug, CUR, sw);
+    ck_assert_uint_gt(m->nswitches, 0);
+    size_t sw2 = first_after(m->switches, m->nswitches, CUR);
+    if (sw2 != SIZE_MAX) {
+        key(f, SDLK_RIGHT, KMOD_RSHIFT);
+        ck_assert_uint_eq(CUR, sw2);
+        key(f, SDLK_LEFT, KMOD_LSHIFT);
+        ck_assert_uint_eq(CUR, sw);
+    }
+    key(f, SDLK_HOME, 0);
+    size_t it = first_after(m->iters, m->niters, 0);
+    key(f, SDLK_RIGHT, KMOD_LCTRL);
+    ck_assert_msg(CUR == (it == SIZE_MAX ? n - 1 : it), "%s: Ctrl+Right went to %zu, not %zu",
+                  slug, CUR, it);
+    ck_assert_uint_eq(llv_event(m, CUR)->kind, LL_EV_ITER);
+    size_t it2 = first_after(m->iters, m->niters, CUR);
+    if (it2 != SIZE_MAX) {
+        key(f, SDLK_RIGHT, KMOD_LCTRL);
+        ck_assert_uint_eq(CUR, it2);
+        key(f, SDLK_LEFT, KMOD_RCTRL);
+        ck_assert_uint_eq(CUR, it);
+    }
+    key(f, SDLK_HOME, 0);
+    ck_assert_uint_eq(CUR, 0);
+    /* every lesson prints: Down lands on a printed line or a note */
+    size_t story = next_kind(m, 0, LL_EV_PRINT, LL_EV_NOTE);
+    ck_assert_msg(story != SIZE_MAX, "%s prints nothing", slug);
+    key(f, SDLK_DOWN, 0);
+    ck_assert_msg(CUR == story, "%s: Down went to %zu, not the first print or note at %zu", slug,
+                  CUR, story);
+    size_t story2 = next_kind(m, story, LL_EV_PRINT, LL_EV_NOTE);
+    if (story2 != SIZE_MAX) {
+        key(f, SDLK_DOWN, 0);
+        ck_assert_uint_eq(CUR, story2);
+        key(f, SDLK_UP, 0);
+        ck_assert_uint_eq(CUR, story);
+    }
+    key(f, SDLK_END, 0);
+    ck_assert_uint_eq(CUR, n - 1);
+    key(f, SDLK_RIGHT, 0); /* at the end: stays */
+    ck_assert_uint_eq(CUR, n - 1);
+    type_step(f, n / 2);
+    ck_assert_msg(CUR == n / 2 - 1, "%s: G %zu Enter went to step %zu", slug, n / 2, CUR + 1);
+    ck_assert(!f->s.d.ui.typing);
+    type_step(f, n + 5); /* no such step: stays, and says so */
+    ck_assert_uint_eq(CUR, n / 2 - 1);
+    ck_assert_msg(strstr(f->s.d.ui.status, "no such step") != NULL, "%s", f->s.d.ui.status);
+    key(f, SDLK_g, 0);
+    key(f, SDLK_KP_1, 0);
+    key(f, SDLK_BACKSPACE, 0);
+    key(f, SDLK_ESCAPE, 0); /* cancels the typing, does not quit */
+    ck_assert(!f->s.d.ui.typing && !f->s.quit);
+    ck_assert_uint_eq(CUR, n / 2 - 1);
+}
+
+/* Space plays at the chosen speed (+ and - change it) and stops at the end;
+ * predict mode (R) stops before a switch or a print and then reveals it. */
+static void check_playing(fixture *f) {
+    llv_ui *ui = &f->s.d.ui;
+    const llv_model *m = &f->s.d.m;
+    key(f, SDLK_HOME, 0);
+    frame(f, 16);
+    int speed = ui->speed;
+    key(f, SDLK_SPACE, 0);
+    ck_assert(ui->playing);
+    frame(f, 1000); /* speed 3: 4 events a second */
+    ck_assert_uint_eq(CUR, 4);
+    key(f, SDLK_PLUS, 0);
+    ck_assert_int_eq(ui->speed, speed + 1);
+    frame(f, 500);
+    ck_assert_uint_eq(CUR, 8);
+    key(f, SDLK_SPACE, 0);
+    ck_assert(!ui->playing);
+    frame(f, 1000);
+    ck_assert_uint_eq(CUR, 8);
+    key(f, SDLK_MINUS, 0);
+    key(f, SDLK_KP_MINUS, 0);
+    ck_assert_int_eq(ui->speed, speed - 1);
+    for (int i = 0; i < 20; i++)
+        key(f, SDLK_KP_PLUS, 0);
+    key(f, SDLK_SPACE, 0);
+    for (int i = 0; i < 1000 && ui->playing; i++)
+        frame(f, 1000);
+    ck_assert_uint_eq(CUR, m->n - 1);
+    ck_assert(!ui->playing); /* it stops at the end */
+    key(f, SDLK_SPACE, 0); /* and starts again from the top */
+    ck_assert(ui->playing);
+    ck_assert_uint_eq(CUR, 0);
+    key(f, SDLK_SPACE, 0);
+    ui->speed = speed;
+    /* predict */
+    key(f, SDLK_r, 0);
+    ck_assert(ui->predict);
+    size_t q = next_kind(m, 0, LL_EV_TASK_RUN, LL_EV_PRINT);
+    ck_assert(q != SIZE_MAX);
+    key(f, SDLK_END, 0);
+    ck_assert_msg(CUR == q - 1 && ui->predict_at == q && !ui->predict_shown,
+                  "predict mode went to %zu asking about %zu, not %zu asking about %zu", CUR,
+                  ui->predict_at, q - 1, q);
+    frame(f, 16); /* the question is drawn */
+    key(f, SDLK_RIGHT, 0);
+    ck_assert_uint_eq(CUR, q);
+    ck_assert(ui->predict_shown);
+    size_t q2 = next_kind(m, q, LL_EV_TASK_RUN, LL_EV_PRINT);
+    key(f, SDLK_SPACE, 0); /* playing stops at the next question too */
+    for (int i = 0; i < 100 && ui->playing; i++)
+        frame(f, 1000);
+    if (q2 != SIZE_MAX) {
+        ck_assert_uint_eq(CUR, q2 - 1);
+        ck_assert_uint_eq(ui->predict_at, q2);
+    }
+    key(f, SDLK_r, 0);
+    ck_assert(!ui->predict);
+    key(f, SDLK_END, 0);
+    ck_assert_uint_eq(CUR, m->n - 1);
+}
+
+/* Views: the axis, the twin, the theme, the scale, help, fullscreen. */
+static void check_views(fixture *f, const char *slug) {
+    llv_ui *ui = &f->s.d.ui;
+    bool axis = ui->axis_time;
+    key(f, SDLK_a, 0);
+    ck_assert(ui->axis_time != axis);
+    frame(f, 16);
+    key(f, SDLK_a, 0);
+    ck_assert(ui->axis_time == axis);
+    ck_assert_msg(ui->src.n > 10 && ui->py.n > 5, "%s: the window found %zu lines of C and %zu "
+                  "of Python", slug, ui->src.n, ui->py.n);
+    key(f, SDLK_p, 0);
+    ck_assert(ui->show_py);
+    frame(f, 16);
+    key(f, SDLK_p, 0);
+    ck_assert(!ui->show_py);
+    key(f, SDLK_t, 0);
+    ck_assert_int_eq(ui->theme, LLV_THEME_PROJECTOR);
+    frame(f, 16);
+    key(f, SDLK_t, 0);
+    ck_assert_int_eq(ui->theme, LLV_THEME_DARK);
+    key(f, SDLK_EQUALS, KMOD_LCTRL);
+    ck_assert_float_gt(ui->zoom, 1.1f);
+    frame(f, 16);
+    for (int i = 0; i < 30; i++)
+        key(f, SDLK_MINUS, KMOD_RCTRL);
+    ck_assert_float_eq_tol(ui->zoom, 0.5f, 1e-6f); /* the smallest */
+    frame(f, 16);
+    key(f, SDLK_0, KMOD_LCTRL);
+    ck_assert_float_eq(ui->zoom, 1.0f);
+    key(f, SDLK_F1, 0);
+    ck_assert(ui->help);
+    frame(f, 16);
+    key(f, SDLK_ESCAPE, 0); /* closes help, does not quit */
+    ck_assert(!ui->help && !f->s.quit);
+    key(f, SDLK_SLASH, KMOD_LSHIFT); /* ? */
+    ck_assert(ui->help);
+    key(f, SDLK_F1, 0);
+    ck_assert(!ui->help);
+    key(f, SDLK_F11, 0);
+    ck_assert_msg(SDL_GetWindowFlags(f->win) & SDL_WINDOW_FULLSCREEN_DESKTOP,
+                  "F11 did not make the window fullscreen: %s", ui->status);
+    frame(f, 16);
+    key(f, SDLK_F11, 0);
+    ck_assert(!(SDL_GetWindowFlags(f->win) & SDL_WINDOW_FULLSCREEN_DESKTOP));
+}
+
+/* The mouse on the timeline: a click puts the cursor there, the wheel
+ * zooms about the pointer, a drag pans, Ctrl+wheel scrolls the lanes. */
+static void check_mouse(fixture *f, const char *slug) {
+    llv_ui *ui = &f->s.d.ui;
+    key(f, SDLK_HOME, 0);
+    frame(f, 16);
+    SDL_Rect L = ui->tl_lanes;
+    ck_assert_int_gt(L.w, 100);
+    int x = L.x + L.w * 2 / 3, y = L.y + 2;
+    size_t want = llv_ui_event_at_x(ui, x);
+    ck_assert_uint_gt(want, 0);
+    click(f, x, y);
+    ck_assert_msg(CUR == want, "%s: a click on the timeline went to %zu, not %zu", slug, CUR,
+                  want);
+    click(f, L.x, y);
+    ck_assert_uint_eq(CUR, 0);
+    frame(f, 16);
+    double span = ui->tl_x1 - ui->tl_x0;
+    mouse(f, SDL_MOUSEMOTION, L.x + L.w / 2, y);
+    wheel(f, 1, KMOD_NONE);
+    ck_assert_msg(ui->tl_x1 - ui->tl_x0 < span * 0.9, "%s: the wheel did not zoom in", slug);
+    double x0 = ui->tl_x0;
+    size_t cur = CUR;
+    mouse(f, SDL_MOUSEBUTTONDOWN, L.x + L.w / 2, y);
+    mouse(f, SDL_MOUSEMOTION, L.x + L.w / 2 - 60, y);
+    mouse(f, SDL_MOUSEMOTION, L.x + L.w / 2 - 120, y);
+    mouse(f, SDL_MOUSEBUTTONUP, L.x + L.w / 2 - 120, y);
+    ck_assert_msg(ui->tl_x0 > x0, "%s: dragging left did not pan later in the trace", slug);
+    ck_assert_uint_eq(CUR, cur); /* a drag is not a click */
+    wheel(f, -1, KMOD_NONE);
+    frame(f, 16);
+    /* Ctrl+wheel: lanes scroll when they do not all fit */
+    size_t nl = (size_t)(ui->tl_lanes.h / ui->tl_lane_h);
+    size_t rows = f->s.d.m.ntasks + f->s.d.m.nworkers;
+    mouse(f, SDL_MOUSEMOTION, L.x + 10, L.y + 10);
+    wheel(f, -1, KMOD_LCTRL);
+    frame(f, 16);
+    size_t scrolled = rows > nl ? (rows - nl < 3 ? rows - nl : 3) : 0;
+    ck_assert_msg(ui->tl_first == scrolled, "%s: Ctrl+wheel shows lanes from %zu, not %zu (%zu "
+                  "lanes, %zu fit)", slug, ui->tl_first, scrolled, rows, nl);
+    wheel(f, 1, KMOD_LCTRL);
+    frame(f, 16);
+    ck_assert_uint_eq(ui->tl_first, 0);
+}
+
+/* S saves the window as a PNG; E writes the trace as text and Chrome JSON,
+ * and the text reads back to the same events. */
+static void check_exports(fixture *f, const char *slug) {
+    size_t step = CUR + 1;
+    key(f, SDLK_s, 0);
+    char path[512];
+    snprintf(path, sizeof path, "looplab-%s-step%zu.png", slug, step);
+    int w, h;
+    SDL_GetRendererOutputSize(f->r, &w, &h);
+    assert_png(path, w, h);
+    ck_assert_msg(strstr(f->s.d.ui.status, "saved looplab-") != NULL, "%s", f->s.d.ui.status);
+    key(f, SDLK_e, 0);
+    ck_assert_msg(strstr(f->s.d.ui.status, "exported") != NULL, "%s", f->s.d.ui.status);
+    snprintf(path, sizeof path, "looplab-%s.trace", slug);
+    ll_trace t;
+    char err[512];
+    ck_assert_msg(ll_trace_load(&t, path, err, sizeof err) == 0, "%s", err);
+    llv_model m;
+    ck_assert_msg(llv_model_build(&m, &t, err, sizeof err) == 0, "%s", err);
+    ck_assert_uint_eq(m.n, f->s.d.m.n);
+    llv_model_free(&m);
+    snprintf(path, sizeof path, "looplab-%s.json", slug);
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "head -c 200 '%s'", path);
+    int st;
+    char *json = read_command(cmd, &st);
+    ck_assert_msg(json[0] == '{' && strstr(json, "traceEvents"), "%s: %.80s", path, json);
+    free(json);
+}
+
+START_TEST(every_control_does_what_help_says_on_every_lesson) {
+    int i = _i;
+    if (under_checker() && i != 0 && i != nslugs / 2 && i != nslugs - 1)
+        return; /* Valgrind: the first, the middle and the last lesson */
+    const char *slug = slugs[i];
+    fixture fx, *f = &fx;
+    fixture_open(f);
+    ck_assert_int_eq(llv_session_start(&f->s, NULL, slug, false), 0);
+    ck_assert(f->s.d.open && !f->s.picking);
+    ck_assert_str_eq(f->s.d.slug, slug);
+    ck_assert_msg(strstr(f->s.d.ui.title, lessons[i].title) != NULL, "title '%s'",
+                  f->s.d.ui.title);
+    frame(f, 16);
+    check_stepping(f, slug);
+    check_playing(f);
+    check_views(f, slug);
+    check_mouse(f, slug);
+    check_exports(f, slug);
+    /* L: the picker, on this lesson; Esc comes back to it */
+    key(f, SDLK_l, 0);
+    ck_assert(f->s.picking);
+    ck_assert_uint_eq(f->s.pk.sel, (size_t)i);
+    frame(f, 16);
+    key(f, SDLK_ESCAPE, 0);
+    ck_assert(!f->s.picking && !f->s.quit);
+    ck_assert_str_eq(f->s.d.slug, slug);
+    key(f, SDLK_q, 0);
+    ck_assert(f->s.quit);
+    fixture_close(f);
+}
+END_TEST
+
+START_TEST(c_reruns_the_lesson_on_the_other_clock_at_the_same_step) {
+    fixture fx, *f = &fx;
+    fixture_open(f);
+    ck_assert_int_eq(llv_session_start(&f->s, NULL, "01-hello-gather", false), 0);
+    ck_assert_str_eq(f->s.d.clock, "virtual");
+    key(f, SDLK_t, 0);
+    key(f, SDLK_EQUALS, KMOD_LCTRL);
+    type_step(f, 9);
+    float zoom = f->s.d.ui.zoom;
+    key(f, SDLK_c, 0);
+    ck_assert_str_eq(f->s.d.clock, "real");
+    ck_assert_str_eq(f->s.d.m.trace.meta.clock, "real");
+    ck_assert_uint_eq(CUR, 8);
+    ck_assert_msg(strstr(f->s.d.ui.status, "same order, different times"), "%s",
+                  f->s.d.ui.status);
+    /* what the class chose stays */
+    ck_assert_int_eq(f->s.d.ui.theme, LLV_THEME_PROJECTOR);
+    ck_assert_float_eq(f->s.d.ui.zoom, zoom);
+    frame(f, 16);
+    key(f, SDLK_c, 0);
+    ck_assert_str_eq(f->s.d.clock, "virtual");
+    fixture_close(f);
+}
+END_TEST
+
+START_TEST(the_picker_opens_lessons_by_key_click_and_wheel) {
+    fixture fx, *f = &fx;
+    fixture_open(f);
+    ck_assert_int_eq(llv_session_start(&f->s, NULL, NULL, false), 0);
+    ck_assert(f->s.picking && !f->s.d.open);
+    frame(f, 16);
+    key(f, SDLK_UP, 0); /* at the top: stays */
+    ck_assert_uint_eq(f->s.pk.sel, 0);
+    key(f, SDLK_DOWN, 0);
+    key(f, SDLK_PAGEDOWN, 0);
+    ck_assert_uint_eq(f->s.pk.sel, 2);
+    key(f, SDLK_END, 0);
+    ck_assert_uint_eq(f->s.pk.sel, (size_t)nslugs - 1);
+    frame(f, 16); /* the list scrolls to show it */
+    ck_assert_uint_le(f->s.pk.first, f->s.pk.sel);
+    ck_assert_uint_gt(f->s.pk.first + f->s.pk.rows, f->s.pk.sel);
+    key(f, SDLK_HOME, 0);
+    wheel(f, -2, KMOD_NONE);
+    ck_assert_uint_eq(f->s.pk.sel, 2);
+    frame(f, 16);
+    key(f, SDLK_RETURN, 0);
+    ck_assert(!f->s.picking && f->s.d.open);
+    ck_assert_str_eq(f->s.d.slug, slugs[2]);
+    frame(f, 16);
+    /* back to the picker, and a click on the second row opens lesson 2 */
+    key(f, SDLK_l, 0);
+    ck_assert_uint_eq(f->s.pk.sel, 2);
+    key(f, SDLK_HOME, 0);
+    frame(f, 16);
+    click(f, W / 2, f->s.pk.top + f->s.pk.rowh + f->s.pk.rowh / 2);
+    ck_assert(!f->s.picking);
+    ck_assert_str_eq(f->s.d.slug, slugs[1]);
+    /* a click above the rows does nothing */
+    key(f, SDLK_l, 0);
+    frame(f, 16);
+    click(f, W / 2, 2);
+    ck_assert(f->s.picking);
+    key(f, SDLK_q, 0);
+    ck_assert(f->s.quit);
+    fixture_close(f);
+    /* with nothing open, Esc in the picker closes the window */
+    fixture_open(f);
+    ck_assert_int_eq(llv_session_start(&f->s, NULL, NULL, false), 0);
+    frame(f, 16);
+    key(f, SDLK_ESCAPE, 0);
+    ck_assert(f->s.quit);
+    fixture_close(f);
+}
+END_TEST
+
+START_TEST(a_dropped_trace_opens_and_a_bad_one_is_refused) {
+    fixture fx, *f = &fx;
+    fixture_open(f);
+    ck_assert_int_eq(llv_session_start(&f->s, NULL, "12-queue", false), 0);
+    key(f, SDLK_e, 0);
+    size_t n = f->s.d.m.n;
+    ck_assert_int_eq(llv_session_start(&f->s, NULL, "01-hello-gather", false), 0);
+    ck_assert_uint_ne(f->s.d.m.n, n);
+    char path[1200];
+    snprintf(path, sizeof path, "%s/looplab-12-queue.trace", f->dir);
+    SDL_Event e;
+    memset(&e, 0, sizeof e);
+    e.type = SDL_DROPFILE;
+    e.drop.file = path;
+    llv_session_event(&f->s, &e);
+    ck_assert_uint_eq(f->s.d.m.n, n);
+    ck_assert_str_eq(f->s.d.slug, "");
+    /* it knows its lesson (from @lesson): the sources and the title */
+    ck_assert_uint_gt(f->s.d.ui.src.n, 10);
+    ck_assert_msg(strstr(f->s.d.ui.title, "12-queue") != NULL, "%s", f->s.d.ui.title);
+    frame(f, 16);
+    /* a saved trace cannot be re-run */
+    key(f, SDLK_c, 0);
+    ck_assert_msg(strstr(f->s.d.ui.status, "cannot be re-run"), "%s", f->s.d.ui.status);
+    /* a file that is not a trace: said on stderr and in the window; the
+     * open trace stays */
+    snprintf(path, sizeof path, "%s/not-a-trace.txt", f->dir);
+    FILE *bad = fopen(path, "w");
+    fputs("hello\n", bad);
+    fclose(bad);
+    e.drop.file = path;
+    capture cap;
+    capture_begin(&cap, 2);
+    llv_session_event(&f->s, &e);
+    char *err = capture_end(&cap);
+    ck_assert_msg(strstr(err, "not-a-trace.txt:1:") != NULL, "stderr: %s", err);
+    free(err);
+    ck_assert_msg(strstr(f->s.d.ui.status, "cannot open") != NULL, "%s", f->s.d.ui.status);
+    ck_assert_uint_eq(f->s.d.m.n, n);
+    fixture_close(f);
+}
+END_TEST
+
+int main(void) {
+    nslugs = find_lessons(slugs, 128);
+    for (int i = 0; i < nslugs; i++) {
+        snprintf(lessons[i].slug, sizeof lessons[i].slug, "%s", slugs[i]);
+        snprintf(lessons[i].title, sizeof lessons[i].title, "%d. lesson %s", i + 1, slugs[i]);
+        snprintf(lessons[i].summary, sizeof lessons[i].summary, "what lesson %d shows", i + 1);
+    }
+    Suite *s = suite_create("controls");
+    TCase *tc = tcase_create("controls");
+    tcase_set_timeout(tc, 300);
+    tcase_add_loop_test(tc, every_control_does_what_help_says_on_every_lesson, 0, nslugs);
+    tcase_add_test(tc, c_reruns_the_lesson_on_the_other_clock_at_the_same_step);
+    tcase_add_test(tc, the_picker_opens_lessons_by_key_click_and_wheel);
+    tcase_add_test(tc, a_dropped_trace_opens_and_a_bad_one_is_refused);
+    suite_add_tcase(s, tc);
+    return run_suite(s);
+}
