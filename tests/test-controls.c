@@ -23,14 +23,18 @@ static lesson_slug slugs[128];
 static int nslugs;
 static llv_lesson lessons[128];
 
-/* The window's runner, as the CLI's: `looplab run`, its output silenced. */
+/* The window's runner, as the CLI's: `looplab run`, its output silenced.
+ * A failing run still leaves a trace worth watching. */
 static int run_lesson(void *ud, const char *slug, const char *clock, const char *path) {
     (void)ud;
-    if (!slug)
-        return -1; /* no program was given to this "CLI" */
     char cmd[2048];
-    snprintf(cmd, sizeof cmd, "'%s' run '%s' --clock %s --trace '%s' --timeout 120 >/dev/null",
-             LL_CLI, slug, clock, path);
+    if (slug)
+        snprintf(cmd, sizeof cmd, "'%s' run '%s' --clock %s --trace '%s' --timeout 120 >/dev/null",
+                 LL_CLI, slug, clock, path);
+    else /* `view -- PROGRAM`: the program that crashes on purpose */
+        snprintf(cmd, sizeof cmd,
+                 "'%s' run --clock %s --trace '%s' --timeout 120 -- '%s' crash >/dev/null 2>&1",
+                 LL_CLI, clock, path, LL_BROKEN);
     int st;
     free(read_command(cmd, &st));
     struct stat sb;
@@ -579,6 +583,34 @@ START_TEST(a_dropped_trace_opens_and_a_bad_one_is_refused) {
 }
 END_TEST
 
+
+START_TEST(a_programs_run_shows_its_source_its_crash_and_reruns) {
+    fixture fx, *f = &fx;
+    fixture_open(f);
+    f->app.program = LL_BROKEN; /* `looplab view -- build/tests/progs/broken crash` */
+    ck_assert_int_eq(llv_session_start(&f->s, NULL, NULL, true), 0);
+    ck_assert(f->s.d.open && f->s.d.program);
+    /* its source, found from the relative name it was compiled under and
+     * the program's folder */
+    const char *src = f->s.d.ui.src.path;
+    ck_assert_msg(f->s.d.ui.src.n > 10 && strcmp(src + strlen(src) - 8, "broken.c") == 0,
+                  "source '%s' (%zu lines)", src, f->s.d.ui.src.n);
+    const llv_model *m = &f->s.d.m;
+    const ll_trace_event *last = llv_event(m, m->n - 1);
+    ck_assert_uint_eq(last->kind, LL_EV_RUN_END);
+    ck_assert_int_eq(last->sub, 2); /* a signal */
+    key(f, SDLK_END, 0);
+    frame(f, 16);
+    key(f, SDLK_c, 0);
+    ck_assert_str_eq(f->s.d.clock, "real");
+    ck_assert(f->s.d.program);
+    ck_assert_msg(strstr(f->s.d.ui.status, "same order"), "%s", f->s.d.ui.status);
+    ck_assert_uint_eq(CUR, f->s.d.m.n - 1);
+    frame(f, 16);
+    fixture_close(f);
+}
+END_TEST
+
 int main(void) {
     nslugs = find_lessons(slugs, 128);
     for (int i = 0; i < nslugs; i++) {
@@ -593,6 +625,7 @@ int main(void) {
     tcase_add_test(tc, c_reruns_the_lesson_on_the_other_clock_at_the_same_step);
     tcase_add_test(tc, the_picker_opens_lessons_by_key_click_and_wheel);
     tcase_add_test(tc, a_dropped_trace_opens_and_a_bad_one_is_refused);
+    tcase_add_test(tc, a_programs_run_shows_its_source_its_crash_and_reruns);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

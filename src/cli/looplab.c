@@ -757,6 +757,7 @@ static int cmd_view(int argc, char **argv) {
             return 2;
         }
         rc.program = argv + 1;
+        a.program = argv[1];
         return llv_view(&a, NULL, NULL, true);
     }
     if (argc > 1) {

@@ -38,6 +38,22 @@ static const char *doc_lesson(const llv_app *a, const doc *d) {
     return NULL;
 }
 
+/* Looks for `rel` beside the file `dir` names and up to `levels` - 1
+ * folders above it; c gets the first path that exists, or "". */
+static void find_relative(char *c, size_t len, char *dir, const char *rel, int levels) {
+    c[0] = '\0';
+    for (int k = 0; k < levels; k++) {
+        char *slash = strrchr(dir, '/');
+        if (!slash)
+            return;
+        *slash = '\0';
+        snprintf(c, len, "%.500s/%.500s", dir[0] ? dir : "", rel);
+        if (file_exists(c))
+            return;
+        c[0] = '\0';
+    }
+}
+
 /* Finds the C source and Python twin for what the trace came from. */
 static void find_sources(const llv_app *a, doc *d, const char *trace_path) {
     char c[1024] = "", py[1024] = "";
@@ -54,18 +70,21 @@ static void find_sources(const llv_app *a, doc *d, const char *trace_path) {
             const ll__site *s = e->site ? ll__rec_sitep(&d->m.trace.rec, e->site) : NULL;
             if (!s || !s->file)
                 continue;
-            if (file_exists(s->file)) {
+            if (file_exists(s->file) || s->file[0] == '/') {
                 snprintf(c, sizeof c, "%s", s->file);
-            } else if (trace_path && s->file[0] != '/') {
-                char dir[1024];
-                snprintf(dir, sizeof dir, "%s", trace_path);
-                char *slash = strrchr(dir, '/');
-                if (slash) {
-                    *slash = '\0';
-                    snprintf(c, sizeof c, "%.500s/%.500s", dir, s->file);
+            } else {
+                /* A relative name is relative to where it was compiled: try
+                 * the trace's folder, then the program's folder and the
+                 * folders above it (a build folder inside the project). */
+                char dir[1024] = "";
+                if (trace_path)
+                    snprintf(dir, sizeof dir, "%s", trace_path);
+                find_relative(c, sizeof c, dir, s->file, 1);
+                if (!c[0] && a->program && d->program) {
+                    if (!realpath(a->program, dir))
+                        snprintf(dir, sizeof dir, "%s", a->program);
+                    find_relative(c, sizeof c, dir, s->file, 5);
                 }
-                if (!file_exists(c))
-                    c[0] = '\0';
             }
             break;
         }
@@ -73,7 +92,10 @@ static void find_sources(const llv_app *a, doc *d, const char *trace_path) {
     llv_ui_sources(&d->ui, c[0] ? c : NULL, py[0] && file_exists(py) ? py : NULL);
 }
 
-static int doc_open(const llv_app *a, doc *d, SDL_Renderer *r, const char *path, const char *slug) {
+/* Opens a trace file: `slug` is the lesson it is a run of (or NULL), and
+ * `program` says it is a run of the CLI's program. */
+static int doc_open(const llv_app *a, doc *d, SDL_Renderer *r, const char *path, const char *slug,
+                    bool program) {
     ll_trace t;
     char err[512];
     if (ll_trace_load(&t, path, err, sizeof err) != 0) {
@@ -88,6 +110,7 @@ static int doc_open(const llv_app *a, doc *d, SDL_Renderer *r, const char *path,
         return -1;
     }
     snprintf(nd.slug, sizeof nd.slug, "%s", slug ? slug : "");
+    nd.program = program;
     snprintf(nd.clock, sizeof nd.clock, "%s",
              nd.m.trace.meta.clock ? nd.m.trace.meta.clock : "virtual");
     /* What the class chose stays when another trace opens (a re-run on the
@@ -149,11 +172,9 @@ static int run_and_open(const llv_app *a, doc *d, SDL_Renderer *r, const char *s
     close(fd);
     int rc = a->run ? a->run(a->ud, slug, clock, path) : -1;
     if (rc == 0)
-        rc = doc_open(a, d, r, path, slug);
-    if (rc == 0) {
+        rc = doc_open(a, d, r, path, slug, !slug);
+    if (rc == 0)
         snprintf(d->clock, sizeof d->clock, "%s", clock);
-        d->program = !slug;
-    }
     unlink(path);
     return rc;
 }
@@ -409,9 +430,12 @@ static void rerun_other_clock(llv_session *s) {
         status(&d->ui, "%s", "a saved trace cannot be re-run; open a lesson instead");
         return;
     }
+    /* the same step; the end stays the end (the other clock's run may
+     * have a different number of events: polls that wait, or do not) */
     size_t keep = d->ui.cursor;
+    bool at_end = keep + 1 >= d->m.n;
     if (run_and_open(s->a, d, s->r, slug[0] ? slug : NULL, other) == 0) {
-        llv_ui_seek(&d->ui, keep);
+        llv_ui_seek(&d->ui, at_end ? d->m.n - 1 : keep);
         status(&d->ui, "re-ran on the %s clock: same order, different times", other);
     } else {
         status(&d->ui, "could not re-run it on the %s clock (see the terminal)", other);
@@ -600,7 +624,7 @@ void llv_session_event(llv_session *s, const SDL_Event *ev) {
     switch (ev->type) {
     case SDL_QUIT: s->quit = true; break;
     case SDL_DROPFILE:
-        if (doc_open(s->a, d, s->r, ev->drop.file, NULL) == 0)
+        if (doc_open(s->a, d, s->r, ev->drop.file, NULL, false) == 0)
             s->picking = false;
         else if (d->open)
             status(&d->ui, "cannot open %s (see the terminal)", ev->drop.file);
@@ -642,7 +666,7 @@ void llv_session_init(llv_session *s, const llv_app *a, SDL_Renderer *r, SDL_Win
 
 int llv_session_start(llv_session *s, const char *trace, const char *slug, bool program) {
     if (trace)
-        return doc_open(s->a, &s->d, s->r, trace, slug);
+        return doc_open(s->a, &s->d, s->r, trace, slug, false);
     if (slug || program)
         return run_and_open(s->a, &s->d, s->r, slug, "virtual"); /* slug NULL: the program */
     s->picking = true;
@@ -792,7 +816,7 @@ int llv_render(const llv_app *a, const char *trace, const llv_render_opts *o) {
     doc d;
     memset(&d, 0, sizeof d);
     int rc = 0;
-    if (doc_open(a, &d, off.r, trace, NULL) != 0)
+    if (doc_open(a, &d, off.r, trace, NULL, false) != 0)
         rc = 1;
     if (!rc) {
         d.ui.theme = o->theme && strcmp(o->theme, "projector") == 0 ? LLV_THEME_PROJECTOR
@@ -914,7 +938,7 @@ int llv_bench_render(const llv_app *a, const char *trace, int w, int h, size_t t
     doc d;
     memset(&d, 0, sizeof d);
     double t0 = now_s();
-    int rc = doc_open(a, &d, off.r, path, NULL);
+    int rc = doc_open(a, &d, off.r, path, NULL, false);
     double open_s = now_s() - t0;
     if (!trace)
         unlink(tmp);

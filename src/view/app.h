@@ -17,6 +17,7 @@ typedef struct llv_lesson {
 typedef struct llv_app {
     const char *assets;      /* folder with fonts/ */
     const char *lessons_dir; /* lessons/NN-slug/{lesson.c,lesson.py} */
+    const char *program;     /* `view -- PROGRAM`'s program (to find its source), or NULL */
     const llv_lesson *lessons;
     size_t nlessons;
     /* Runs lesson `slug` (or, when slug is NULL, the program given to the

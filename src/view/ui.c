@@ -493,6 +493,43 @@ static int draw_other_loops(llv_ui *ui, SDL_Rect c, int y) {
     return y + ui->line + 4;
 }
 
+/* When the cursor is on the run's end and the run did not end well (a
+ * crash, the time limit, an exit that left the loop open, a failing exit
+ * status), says how in `buf` and returns it; NULL otherwise.  `brief` is
+ * the few words the running pane has room for. */
+static const char *bad_end(const llv_ui *ui, char *buf, size_t len, bool brief) {
+    const ll_trace_event *e = llv_event(ui->m, ui->cursor);
+    if (e->kind != LL_EV_RUN_END || (e->sub == 0 && e->val == 0))
+        return NULL;
+    const char *d = e->str ? llv_str(ui->m, e->str) : NULL;
+    d = d && *d ? d : "?";
+    switch (e->sub) {
+    case 0:
+        snprintf(buf, len, brief ? "the program exited with status %lld"
+                                 : "the program closed its loop, then exited with status %lld",
+                 (long long)e->val);
+        break;
+    case 1:
+        snprintf(buf, len, brief ? "the program exited (%s)"
+                                 : "the program exited (%s) without closing its loop: the "
+                                   "trace ends here",
+                 d);
+        break;
+    case 2:
+        snprintf(buf, len, brief ? "the program crashed (%s)"
+                                 : "the program was killed by %s: the trace ends at that moment",
+                 d);
+        break;
+    case 3:
+        snprintf(buf, len, "%s", brief ? "the run was stopped at its time limit"
+                                       : "the run went over its time limit and was stopped: "
+                                         "the trace ends here");
+        break;
+    default: snprintf(buf, len, "the trace was cut off (%s)", d); break;
+    }
+    return buf;
+}
+
 static void draw_running(llv_ui *ui) {
     const llv_theme *th = llv_ui_theme(ui);
     SDL_Rect c = pane_begin(ui, P_RUNNING, "Running");
@@ -526,7 +563,10 @@ static void draw_running(llv_ui *ui) {
         bool idle = s->phase == LLV_PH_POLL && !s->nready;
         if (next >= 0)
             fmt_time(t, sizeof t, next);
-        if (s->phase == LLV_PH_STOPPED)
+        char end[120];
+        if (bad_end(ui, end, sizeof end, true))
+            snprintf(buf, sizeof buf, "nobody: %s", end);
+        else if (s->phase == LLV_PH_STOPPED)
             snprintf(buf, sizeof buf, "nobody: the loop has stopped");
         else if (e->kind == LL_EV_CB_RUN)
             snprintf(buf, sizeof buf, "the loop itself: running a callback (%s)",
@@ -782,6 +822,12 @@ static void draw_narration(llv_ui *ui) {
         frame(ui->r, ui->pane[P_NARRATION].x, ui->pane[P_NARRATION].y, ui->pane[P_NARRATION].w,
               ui->pane[P_NARRATION].h, 3, th->note);
     int y = c.y;
+    char end[200];
+    if (bad_end(ui, end, sizeof end, false)) {
+        char buf[220];
+        snprintf(buf, sizeof buf, "\xE2\x9A\xA0 %s", end);
+        wrap(ui, ui->bold, c, &y, buf, th->warn);
+    }
     /* A warning stays up until the lesson says something newer, or for a
      * few dozen events. */
     if (wk && (ui->cursor - m->warns[wk - 1] < 40 || !k || m->notes[k - 1] < m->warns[wk - 1])) {
@@ -1264,8 +1310,12 @@ static void draw_code(llv_ui *ui) {
     const llv_theme *th = llv_ui_theme(ui);
     const llv_lines *f = ui->show_py ? &ui->py : &ui->src;
     char title[600];
-    snprintf(title, sizeof title, "%s  (P: %s)", f->n ? basename_of(f->path) : "source not found",
-             ui->show_py ? "back to C" : "Python twin");
+    const char *name = f->n ? basename_of(f->path) : "source not found";
+    if (ui->show_py || ui->py.n) /* P has somewhere to go */
+        snprintf(title, sizeof title, "%s  (P: %s)", name,
+                 ui->show_py ? "back to C" : "Python twin");
+    else
+        snprintf(title, sizeof title, "%s", name);
     SDL_Rect c = pane_begin(ui, P_CODE, title);
     llv_ui_line_band = (SDL_Rect){0, 0, 0, 0};
     int lh = llv_font_h(ui->mono);
