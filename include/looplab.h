@@ -808,7 +808,6 @@ typedef struct ll_http_request {
     const char *const *header_values;
     const char *body;                  /* body_len bytes, then a NUL */
     size_t body_len;
-    const char *peer;                  /* the client's address */
     void *data;                        /* the server's data */
     struct ll__http_reply *reply;      /* (internal) */
 } ll_http_request;
@@ -827,6 +826,9 @@ void ll_http_server_close(ll_http_server *srv);
 #define ll_http_respond(req, status, content_type, body, len)                  \
     ll__http_respond((req), (status), (content_type), (body), (len), __FILE__, __LINE__)
 const char *ll_http_request_header(const ll_http_request *req, const char *name);
+/* The client's address, "127.0.0.1:50312" (aiohttp's request.remote); asked
+ * of the socket the first time it is wanted. */
+const char *ll_http_request_peer(const ll_http_request *req);
 /* A streamed response (aiohttp's StreamResponse): ll_http_stream_start
  * sends the status and headers at once, with chunked transfer encoding;
  * each ll_http_send sends one piece and waits until it is on its way (a

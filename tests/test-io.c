@@ -406,8 +406,11 @@ END_TEST
 static ll_value hello(ll_value arg) {
     ll_http_request *req = arg.p;
     char body[128];
-    int n = snprintf(body, sizeof body, "hello %s q=%s ua=%s", req->path, req->query,
-                     ll_http_request_header(req, "user-agent") ? "yes" : "no");
+    const char *peer = ll_http_request_peer(req); /* "127.0.0.1:PORT", from the socket */
+    int n = snprintf(body, sizeof body, "hello %s q=%s ua=%s from=%s", req->path, req->query,
+                     ll_http_request_header(req, "user-agent") ? "yes" : "no",
+                     strncmp(peer, "127.0.0.1:", 10) == 0 && atoi(peer + 10) > 0 ? "loopback"
+                                                                                 : peer);
     ll_http_respond(req, 200, NULL, body, (size_t)n);
     return ll_none();
 }
@@ -490,7 +493,7 @@ START_TEST(the_server_answers_and_survives_bad_clients) {
     char *out = run(server_main, NULL, NULL);
     ck_assert_has(out, "garbage -> HTTP/1.1 400 Bad Request\r\n");
     ck_assert_has(out, "huge -> HTTP/1.1 431 Request Header Fields Too Large\r\n");
-    ck_assert_has(out, "/hello/x?a=1: 200 OK | hello /hello/x q=a=1 ua=yes\n");
+    ck_assert_has(out, "/hello/x?a=1: 200 OK | hello /hello/x q=a=1 ua=yes from=loopback\n");
     ck_assert_has(out, "/broken: 500 Internal Server Error | 500 Internal Server Error: "
                        "ValueError('the handler broke')\n");
     ck_assert_has(out, "/silent: 500 Internal Server Error | 500 Internal Server Error: the "

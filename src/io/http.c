@@ -806,6 +806,10 @@ const char *ll_http_request_header(const ll_http_request *req, const char *name)
     return find_header(req->nheaders, req->header_names, req->header_values, name);
 }
 
+const char *ll_http_request_peer(const ll_http_request *req) {
+    return req && req->reply ? ll_stream_peer(req->reply->s) : "";
+}
+
 static void send_reply(ll_stream *s, int status, const char *ctype, const char *body, size_t len,
                        bool keep) {
     char head[512];
@@ -894,7 +898,6 @@ static ll_value http_conn(ll_value arg) {
             .header_values = values,
             .body = body,
             .body_len = m.blen,
-            .peer = ll_stream_peer(s),
             .data = srv->data,
             .reply = &rp,
         };

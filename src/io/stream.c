@@ -18,6 +18,7 @@
  * thread; none of them runs task code. */
 #include "io.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -288,6 +289,58 @@ static ll_value park(ll_stream *s, int which, ll_io_op op, const char *what, con
 /* Offers the next read at least s->chunk bytes.  Most messages are small:
  * a connection starts with a few KiB and grows its reads only while they
  * come back full, so a thousand open connections do not hold 64 KiB each. */
+/* ---- first read buffers ---------------------------------------------------
+ * A connection's first reads get READ_FIRST bytes.  A client or server that
+ * opens connections by the thousand would malloc and free these by the
+ * thousand, and glibc gives the freed top of the heap back to the kernel, so
+ * the next burst faults fresh pages in again.  Each thread keeps up to
+ * FIRST_KEEP of them for the next connections instead (4 MiB at most). */
+enum { FIRST_KEEP = 1024 };
+typedef struct first_bufs {
+    size_t n;
+    char *b[FIRST_KEEP];
+} first_bufs;
+static _Thread_local first_bufs *spare;
+static pthread_key_t spare_key;
+static pthread_once_t spare_once = PTHREAD_ONCE_INIT;
+
+static void spare_free(void *p) {
+    first_bufs *f = p;
+    for (size_t i = 0; i < f->n; i++)
+        free(f->b[i]);
+    free(f);
+}
+static void spare_at_exit(void) { /* the main thread's; others' go with their thread */
+    if (spare)
+        spare_free(spare);
+    spare = NULL;
+}
+static void spare_setup(void) {
+    pthread_key_create(&spare_key, spare_free);
+    atexit(spare_at_exit);
+}
+
+static char *buf_first(void) {
+    return spare && spare->n ? spare->b[--spare->n] : malloc(READ_FIRST);
+}
+
+/* Frees a stream's buffer, or keeps it for the next connection. */
+static void buf_release(char *b, size_t cap) {
+    if (b && cap == READ_FIRST) {
+        if (!spare) {
+            pthread_once(&spare_once, spare_setup);
+            spare = calloc(1, sizeof *spare);
+            if (spare)
+                pthread_setspecific(spare_key, spare);
+        }
+        if (spare && spare->n < FIRST_KEEP) {
+            spare->b[spare->n++] = b;
+            return;
+        }
+    }
+    free(b);
+}
+
 static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *out) {
     (void)suggested;
     ll_stream *s = h->data;
@@ -301,7 +354,7 @@ static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *out) {
         size_t cap = s->cap ? s->cap : s->chunk;
         while (cap < s->len + s->chunk)
             cap *= 2;
-        char *nb = realloc(s->buf, cap);
+        char *nb = !s->buf && cap == READ_FIRST ? buf_first() : realloc(s->buf, cap);
         if (!nb) {
             *out = uv_buf_init(NULL, 0); /* libuv reports UV_ENOBUFS */
             return;
@@ -617,7 +670,7 @@ int ll__stream_write_eof(ll_stream *s, const char *file, int line) {
 static void close_cb(uv_handle_t *h) {
     ll_stream *s = h->data;
     s->closed = true;
-    free(s->buf);
+    buf_release(s->buf, s->cap);
     s->buf = NULL;
     s->head = s->len = s->cap = 0;
     if (s->loop->io && s->loop->io->closing)
@@ -763,6 +816,12 @@ static ll_value connect_one(ll_stream *s, const struct sockaddr *sa, const char 
     if (r < 0) {
         free(c);
         s->connect_status = r;
+    } else if (uv_read_start((uv_stream_t *)&s->tcp, alloc_cb, read_cb) == 0) {
+        /* Reading starts with the connect (libuv allows it): the socket is
+         * registered with epoll once, for both, rather than once to connect
+         * and again (EEXIST, then MOD) to read.  Nothing arrives before the
+         * connection is made, and a failed connect is reported first. */
+        s->reading = true;
     }
     while (s->connect_status == 0) {
         ll_value v = park(s, WAKE_READ, LL_IO_OP_CONNECT, "ll_open_connection()", file, line);
@@ -1099,7 +1158,7 @@ void ll__io_shutdown(ll_loop *loop) {
     while (io->streams) {
         ll_stream *s = io->streams;
         io->streams = s->next;
-        free(s->buf);
+        buf_release(s->buf, s->cap);
         s->magic = 0;
         free(s);
     }
