@@ -143,6 +143,38 @@ static void type_step(fixture *f, size_t step) {
     key(f, SDLK_RETURN, 0);
 }
 
+/* Every string the last screen_of() frame drew, one per line. */
+static char screen[1 << 17];
+static size_t screen_n;
+
+static void on_text(const SDL_Rect *box, const char *str, size_t len, void *ud) {
+    (void)box;
+    (void)ud;
+    if (screen_n + len + 2 < sizeof screen) {
+        memcpy(screen + screen_n, str, len);
+        screen_n += len;
+        screen[screen_n++] = '\n';
+        screen[screen_n] = '\0';
+    }
+}
+
+/* Draws a frame and returns what it said. */
+static const char *screen_of(fixture *f) {
+    screen_n = 0;
+    screen[0] = '\0';
+    llv_text_hook = on_text;
+    frame(f, 16);
+    llv_text_hook = NULL;
+    return screen;
+}
+
+#define ck_assert_on_screen(f, text)                                                      \
+    do {                                                                                  \
+        const char *scr_ = screen_of(f);                                                  \
+        ck_assert_msg(strstr(scr_, (text)) != NULL, "'%s' is not on screen:\n%.3000s",     \
+                      (text), scr_);                                                      \
+    } while (0)
+
 #define CUR (f->s.d.ui.cursor)
 
 /* The first event after `from` that is one of the kinds asked for, or
@@ -243,7 +275,10 @@ static void check_stepping(fixture *f, const char *slug) {
     ck_assert_msg(strstr(f->s.d.ui.status, "no such step") != NULL, "%s", f->s.d.ui.status);
     key(f, SDLK_g, 0);
     key(f, SDLK_KP_1, 0);
+    key(f, SDLK_2, 0);
+    ck_assert_on_screen(f, "go to step: 12_");
     key(f, SDLK_BACKSPACE, 0);
+    ck_assert_on_screen(f, "go to step: 1_");
     key(f, SDLK_ESCAPE, 0); /* cancels the typing, does not quit */
     ck_assert(!f->s.d.ui.typing && !f->s.quit);
     ck_assert_uint_eq(CUR, n / 2 - 1);
@@ -293,10 +328,13 @@ static void check_playing(fixture *f) {
     ck_assert_msg(CUR == q - 1 && ui->predict_at == q && !ui->predict_shown,
                   "predict mode went to %zu asking about %zu, not %zu asking about %zu", CUR,
                   ui->predict_at, q - 1, q);
-    frame(f, 16); /* the question is drawn */
+    bool run = llv_event(m, q)->kind == LL_EV_TASK_RUN;
+    ck_assert_on_screen(f, run ? "Predict: which task runs next?" : "Predict: what is printed next?");
+    ck_assert_on_screen(f, "press \xE2\x86\x92 to see");
     key(f, SDLK_RIGHT, 0);
     ck_assert_uint_eq(CUR, q);
     ck_assert(ui->predict_shown);
+    ck_assert_on_screen(f, "Answer: ");
     size_t q2 = next_kind(m, q, LL_EV_TASK_RUN, LL_EV_PRINT);
     key(f, SDLK_SPACE, 0); /* playing stops at the next question too */
     for (int i = 0; i < 100 && ui->playing; i++)
@@ -374,6 +412,16 @@ static void check_mouse(fixture *f, const char *slug) {
                   want);
     click(f, L.x, y);
     ck_assert_uint_eq(CUR, 0);
+    /* hovering a lane says what that task was doing then, and from where */
+    const llv_model *m = &f->s.d.m;
+    mouse(f, SDL_MOUSEMOTION, x, L.y + ui->tl_lane_h / 2);
+    const llv_span *sp = llv_span_at(m, 0, llv_ui_event_at_x(ui, x));
+    if (sp) {
+        char tip[160];
+        snprintf(tip, sizeof tip, "%s: %s", llv_task_name(m, 0), llv_state_name(sp->state));
+        ck_assert_on_screen(f, tip);
+        ck_assert_on_screen(f, " \xE2\x86\x92 ");
+    }
     frame(f, 16);
     double span = ui->tl_x1 - ui->tl_x0;
     mouse(f, SDL_MOUSEMOTION, L.x + L.w / 2, y);
@@ -600,7 +648,11 @@ START_TEST(a_programs_run_shows_its_source_its_crash_and_reruns) {
     ck_assert_uint_eq(last->kind, LL_EV_RUN_END);
     ck_assert_int_eq(last->sub, 2); /* a signal */
     key(f, SDLK_END, 0);
-    frame(f, 16);
+    ck_assert_on_screen(f, "the program was killed by SIGSEGV: the trace ends at that moment");
+    ck_assert_on_screen(f, "crashed (SIGSEGV)"); /* the running pane, wrapped */
+    key(f, SDLK_LEFT, 0); /* before the end: said nowhere */
+    ck_assert(strstr(screen_of(f), "SIGSEGV") == NULL);
+    key(f, SDLK_END, 0);
     key(f, SDLK_c, 0);
     ck_assert_str_eq(f->s.d.clock, "real");
     ck_assert(f->s.d.program);

@@ -52,7 +52,9 @@ typedef struct hook_ctx {
 } hook_ctx;
 
 /* Every string must lie inside the clip rectangle of the pane being drawn. */
-static void on_text(const SDL_Rect *box, void *ud) {
+static void on_text(const SDL_Rect *box, const char *str, size_t len, void *ud) {
+    (void)str;
+    (void)len;
     hook_ctx *c = ud;
     c->strings++;
     SDL_Rect clip;

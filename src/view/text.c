@@ -28,7 +28,7 @@ struct llv_font {
     int ellipsis_w;
 };
 
-void (*llv_text_hook)(const SDL_Rect *box, void *ud);
+void (*llv_text_hook)(const SDL_Rect *box, const char *s, size_t n, void *ud);
 void *llv_text_hook_ud;
 
 llv_font *llv_font_open(SDL_Renderer *r, const char *path, int px) {
@@ -252,7 +252,7 @@ static int draw_run(llv_font *f, int x, int y, const char *s, size_t n, SDL_Colo
     }
     if (llv_text_hook && x > x0) {
         SDL_Rect box = {x0, y, x - x0, f->h};
-        llv_text_hook(&box, llv_text_hook_ud);
+        llv_text_hook(&box, s, n, llv_text_hook_ud);
     }
     return x - x0;
 }

@@ -27,8 +27,9 @@ int llv_text_fit(llv_font *f, int x, int y, int maxw, const char *s, size_t n, S
  * `words` (for wrapping). */
 size_t llv_text_fits(llv_font *f, const char *s, size_t n, int maxw, int words);
 
-/* For tests: when set, called with the box of every string drawn. */
-extern void (*llv_text_hook)(const SDL_Rect *box, void *ud);
+/* For tests: when set, called with the box and bytes of every string drawn
+ * (a string cut to fit comes as its visible part, then the ellipsis). */
+extern void (*llv_text_hook)(const SDL_Rect *box, const char *s, size_t n, void *ud);
 extern void *llv_text_hook_ud;
 
 #endif
