@@ -1,5 +1,5 @@
 /* harness-view.h - what the viewer's suites share: a lesson's trace turned
- * into a viewer model. */
+ * into a viewer model, and a check of a PNG file's size. */
 #ifndef LL_TESTS_HARNESS_VIEW_H
 #define LL_TESTS_HARNESS_VIEW_H
 
@@ -30,6 +30,19 @@ static inline void lesson_model(const char *slug, const char *env, llv_model *m)
     ck_assert_msg(ll_trace_load(&t, path, err, sizeof err) == 0, "%s", err);
     unlink(path);
     ck_assert_msg(llv_model_build(m, &t, err, sizeof err) == 0, "%s", err);
+}
+
+/* Asserts that `path` is a PNG file of w x h pixels (its signature and the
+ * size in its IHDR chunk). */
+static inline void assert_png(const char *path, int w, int h) {
+    FILE *p = fopen(path, "rb");
+    ck_assert_msg(p != NULL, "%s was not written", path);
+    unsigned char sig[24];
+    ck_assert_uint_eq(fread(sig, 1, sizeof sig, p), sizeof sig);
+    fclose(p);
+    ck_assert_msg(memcmp(sig, "\x89PNG\r\n\x1a\n", 8) == 0, "%s is not a PNG", path);
+    ck_assert_int_eq((int)((unsigned)sig[16] << 24 | sig[17] << 16 | sig[18] << 8 | sig[19]), w);
+    ck_assert_int_eq((int)((unsigned)sig[20] << 24 | sig[21] << 16 | sig[22] << 8 | sig[23]), h);
 }
 
 #endif

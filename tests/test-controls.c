@@ -197,17 +197,6 @@ static size_t first_after(const uint32_t *a, size_t n, size_t cur) {
     return SIZE_MAX;
 }
 
-static void assert_png(const char *path, int w, int h) {
-    FILE *p = fopen(path, "rb");
-    ck_assert_msg(p != NULL, "%s was not written", path);
-    unsigned char sig[24];
-    ck_assert_uint_eq(fread(sig, 1, sizeof sig, p), sizeof sig);
-    fclose(p);
-    ck_assert(memcmp(sig, "\x89PNG\r\n\x1a\n", 8) == 0);
-    ck_assert_int_eq((int)((unsigned)sig[16] << 24 | sig[17] << 16 | sig[18] << 8 | sig[19]), w);
-    ck_assert_int_eq((int)((unsigned)sig[20] << 24 | sig[21] << 16 | sig[22] << 8 | sig[23]), h);
-}
-
 /* Steps: one event, a task switch, a loop iteration, a printed line or
  * note, the ends, and "go to step N". */
 static void check_stepping(fixture *f, const char *slug) {

@@ -214,15 +214,7 @@ START_TEST(render_command_writes_pngs_and_refuses_bad_requests) {
     free(out);
     char path[600];
     snprintf(path, sizeof path, "%s/f.png", dir);
-    FILE *f = fopen(path, "rb");
-    ck_assert_ptr_nonnull(f);
-    unsigned char sig[24];
-    ck_assert_uint_eq(fread(sig, 1, sizeof sig, f), sizeof sig);
-    fclose(f);
-    ck_assert(memcmp(sig, "\x89PNG\r\n\x1a\n", 8) == 0);
-    /* IHDR: width and height */
-    ck_assert_uint_eq((unsigned)sig[16] << 24 | sig[17] << 16 | sig[18] << 8 | sig[19], 800);
-    ck_assert_uint_eq((unsigned)sig[20] << 24 | sig[21] << 16 | sig[22] << 8 | sig[23], 600);
+    assert_png(path, 800, 600);
     unlink(path);
     out = sh("'%s' render 1 --step 99999 -o '%s/g.png' 2>&1", dir, &st);
     ck_assert_int_eq(WEXITSTATUS(st), 2);
@@ -238,7 +230,7 @@ START_TEST(render_command_writes_pngs_and_refuses_bad_requests) {
     free(out);
     /* a damaged trace: file:line:column */
     snprintf(path, sizeof path, "%s/bad.trace", dir);
-    f = fopen(path, "w");
+    FILE *f = fopen(path, "w");
     fputs("looplab-trace 1.1\n   0.000000000  7:x  run behind=0\n", f);
     fclose(f);
     out = sh("'%s' render '%s' 2>&1", path, &st);
