@@ -15,9 +15,12 @@
  * the saved trace ends with a run_end event saying how the run ended. */
 #include <looplab.h>
 
+#include "sched/internal.h"
 #include "trace/export.h"
 
 #include <dirent.h>
+#include <limits.h>
+#include <stdint.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -40,14 +43,17 @@
 
 static const char *prog = "looplab";
 
+/* The default of `run --max-held`: JSON formats hold the text to convert it. */
+#define RUN_MAX_HELD_MB 256
+
 static void usage(FILE *out) {
     fprintf(out,
             "usage: %s <command> [options]\n"
             "\n"
             "commands:\n"
             "  list                       the lessons, numbered, with their titles\n"
-            "  run LESSON [options]       run a lesson (number or slug); print its output,\n"
-            "                             then its trace\n"
+            "  run LESSON [options]       run a lesson (number or slug): its output, then\n"
+            "                             where its trace was saved (--trace - prints it)\n"
             "  run [options] -- PROGRAM [ARGS...]\n"
             "                             the same for any program built with the library\n"
             "  export TRACE --format F    convert a trace: text, jsonl or chrome\n"
@@ -75,19 +81,28 @@ static void usage_run(FILE *out) {
             "\n"
             "Runs a lesson (by number or slug) or a program linked with the library as a\n"
             "child process.  Its output appears as it runs; its trace comes back through a\n"
-            "pipe and ends with how the run ended (even after a crash or a timeout).\n"
+            "pipe, is saved as it arrives, and ends with how the run ended (even after a\n"
+            "crash or a timeout).  A last line on standard error says where it went:\n"
+            "\n"
+            "    trace: 61 events -> /tmp/looplab-1000/01-hello-gather.trace\n"
             "\n"
             "options:\n"
-            "  --clock virtual|real   the loop's clock (default: virtual)\n"
-            "  --trace FILE           save the trace in FILE instead of printing it\n"
+            "  --trace FILE           save the trace in FILE (default: NAME.trace in\n"
+            "                         ${TMPDIR:-/tmp}/looplab-UID/, NAME the lesson or program)\n"
+            "  --trace -              write the trace to standard output instead; the\n"
+            "                         program's own output then goes to standard error\n"
             "  --format text|jsonl|chrome\n"
             "                         the saved trace's format (default: text)\n"
-            "  --no-trace             print only the program's output\n"
+            "  --no-trace             keep no trace, print only the program's output\n"
+            "  --clock virtual|real   the loop's clock (default: virtual)\n"
             "  --timeout SECONDS      stop the program after this long (real time)\n"
+            "  --max-held MB          text is streamed; jsonl and chrome are converted from\n"
+            "                         the whole trace, held in memory up to MB megabytes\n"
+            "                         (default %d); a bigger trace is cut there, with a word\n"
             "\n"
             "exit status: the program's; 128+N when killed by signal N; 124 after a\n"
-            "timeout; 2 for a usage error.\n",
-            prog, prog);
+            "timeout; 2 for a usage error; 1 when the trace could not be written whole.\n",
+            prog, prog, RUN_MAX_HELD_MB);
 }
 
 static void usage_export(FILE *out) {
@@ -204,6 +219,34 @@ static const lesson *resolve(const char *name, lesson *ls, size_t n) {
 
 /* ---- running a child -------------------------------------------------------- */
 
+/* Where the trace goes while the program runs.  Text is streamed: whole
+ * lines are written out as they arrive, with one event line held back (it
+ * may be a run_end that needs the exit code) and the program's own `@end`
+ * replaced by one that counts the run_end this command may add.  JSON
+ * formats are converted from the whole text at the end, so that text is
+ * held, up to `cap` bytes. */
+typedef struct tsink {
+    FILE *out;             /* the destination, or NULL with --no-trace */
+    const char *name;      /* the destination, for messages */
+    bool hold;             /* jsonl/chrome: keep the text to convert at the end */
+    size_t cap;            /* the most text held in memory (bytes) */
+    char *held;            /* hold: the lines kept so far */
+    size_t heldlen, heldcap;
+    char *part;            /* the line being received, not yet complete */
+    size_t partlen, partcap;
+    char *last;            /* the last event line, not yet passed on */
+    size_t lastlen, lastcap;
+    bool have_last;
+    size_t lines;          /* lines received */
+    size_t events;         /* event lines passed on or held back */
+    bool ended;            /* the program wrote its @end line */
+    bool wall;             /* the trace carries wall times (@wall) */
+    const char *bad;       /* why the text is not a trace, or NULL */
+    bool over_cap;         /* more text than `cap`: the rest was dropped */
+    bool write_failed;     /* writing to `out` failed; errno in write_errno */
+    int write_errno;
+} tsink;
+
 typedef struct child {
     uv_loop_t *loop;
     uv_process_t proc;
@@ -215,36 +258,145 @@ typedef struct child {
     bool exited;
     bool timed_out;
     bool killed;
-    char *buf;               /* the trace text read so far */
-    size_t len, cap;
-    bool oom;
+    char rbuf[65536];        /* what one read of the pipe brings */
+    tsink *sink;             /* where the lines go */
 } child;
+
+/* Grows *buf to hold `need` bytes, within the sink's cap.  False when the
+ * cap (or memory) does not allow it. */
+static bool grow(tsink *s, char **buf, size_t *cap, size_t need) {
+    if (need <= *cap)
+        return true;
+    if (need > s->cap)
+        return false;
+    size_t n = *cap ? *cap : 4096;
+    while (n < need)
+        n = n > s->cap / 2 ? s->cap : n * 2;
+    char *b = realloc(*buf, n);
+    if (!b)
+        return false;
+    *buf = b;
+    *cap = n;
+    return true;
+}
+
+/* Passes text on: to the destination, or into the held text. */
+static void emit(tsink *s, const char *p, size_t n) {
+    if (!s->out || s->over_cap)
+        return;
+    if (s->hold) {
+        if (!grow(s, &s->held, &s->heldcap, s->heldlen + n)) {
+            s->over_cap = true;
+            return;
+        }
+        memcpy(s->held + s->heldlen, p, n);
+        s->heldlen += n;
+    } else if (!s->write_failed && fwrite(p, 1, n, s->out) != n) {
+        s->write_failed = true;
+        s->write_errno = errno;
+    }
+}
+
+static void emit_last(tsink *s) {
+    if (s->have_last)
+        emit(s, s->last, s->lastlen);
+    s->have_last = false;
+}
+
+/* One complete line (with its newline) from the program. */
+static void take_line(tsink *s, const char *p, size_t n) {
+    if (s->bad || s->over_cap)
+        return;
+    if (s->lines++ == 0) {
+        if (n < 14 || memcmp(p, "looplab-trace ", 14) != 0)
+            s->bad = "its first line is not a looplab-trace header";
+        else
+            emit(s, p, n);
+        return;
+    }
+    if (s->ended)
+        return; /* nothing may follow @end; the reader would refuse it */
+    size_t i = 0;
+    while (i < n && p[i] == ' ')
+        i++;
+    if (p[i] == '@') {
+        if (n - i >= 4 && memcmp(p + i, "@end", 4) == 0) {
+            s->ended = true; /* replaced by ours, which counts our run_end */
+            return;
+        }
+        s->wall |= n - i >= 5 && memcmp(p + i, "@wall", 5) == 0;
+        emit(s, p, n);
+        return;
+    }
+    if (p[i] == '\n' || p[i] == '#') {
+        emit(s, p, n);
+        return;
+    }
+    emit_last(s);
+    if (!grow(s, &s->last, &s->lastcap, n)) {
+        s->over_cap = true;
+        return;
+    }
+    memcpy(s->last, p, n);
+    s->lastlen = n;
+    s->have_last = true;
+    s->events++;
+}
+
+/* Bytes from the pipe: split into lines. */
+static void take(tsink *s, const char *p, size_t n) {
+    while (n) {
+        const char *nl = memchr(p, '\n', n);
+        size_t k = nl ? (size_t)(nl - p) + 1 : n;
+        if (!nl || s->partlen) {
+            if (!grow(s, &s->part, &s->partcap, s->partlen + k)) {
+                s->bad = "a line is longer than what this command holds";
+                s->over_cap = true;
+                return;
+            }
+            memcpy(s->part + s->partlen, p, k);
+            s->partlen += k;
+            if (nl) {
+                take_line(s, s->part, s->partlen);
+                s->partlen = 0;
+            }
+        } else {
+            take_line(s, p, k);
+        }
+        p += k;
+        n -= k;
+    }
+}
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *b) {
     child *c = h->data;
-    if (c->cap - c->len < suggested) {
-        size_t cap = c->cap ? c->cap : 65536;
-        while (cap - c->len < suggested)
-            cap *= 2;
-        char *n = realloc(c->buf, cap);
-        if (!n) {
-            c->oom = true;
-            *b = uv_buf_init(NULL, 0);
-            return;
-        }
-        c->buf = n;
-        c->cap = cap;
-    }
-    *b = uv_buf_init(c->buf + c->len, (unsigned)(c->cap - c->len));
+    (void)suggested;
+    *b = uv_buf_init(c->rbuf, sizeof c->rbuf);
 }
 
 static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b) {
     child *c = s->data;
-    (void)b;
     if (n > 0)
-        c->len += (size_t)n;
-    else if (n < 0)
+        take(c->sink, b->base, (size_t)n);
+    else if (n < 0 && !uv_is_closing((uv_handle_t *)s))
         uv_close((uv_handle_t *)s, NULL); /* EOF: the program closed its trace */
+}
+
+/* The program has gone, so everything it wrote is in the pipe: read that and
+ * stop.  Waiting for end-of-file instead would wait for any grandchild that
+ * inherited the pipe (a forked child, a daemon it started). */
+static void drain_pipe(child *c) {
+    uv_handle_t *h = (uv_handle_t *)&c->trace_pipe;
+    if (uv_is_closing(h))
+        return;
+    uv_os_fd_t fd;
+    if (uv_fileno(h, &fd) == 0) {
+        ssize_t n;
+        while ((n = read(fd, c->rbuf, sizeof c->rbuf)) > 0 || (n < 0 && errno == EINTR))
+            if (n > 0)
+                take(c->sink, c->rbuf, (size_t)n);
+    }
+    uv_close(h, NULL);
 }
 
 static void on_exit_cb(uv_process_t *p, int64_t status, int term_signal) {
@@ -255,6 +407,7 @@ static void on_exit_cb(uv_process_t *p, int64_t status, int term_signal) {
     uv_close((uv_handle_t *)p, NULL);
     if (c->have_timer)
         uv_close((uv_handle_t *)&c->timer, NULL);
+    drain_pipe(c);
 }
 
 static void on_timeout(uv_timer_t *t) {
@@ -272,7 +425,9 @@ static void on_timeout(uv_timer_t *t) {
     }
 }
 
-static int run_child(char **argv, char **env, double timeout, child *c) {
+/* Runs argv with the trace on descriptor 3 and the program's standard output
+ * on `out_fd`, feeding the trace to c->sink until the program exits. */
+static int run_child(char **argv, char **env, double timeout, int out_fd, child *c) {
     uv_loop_t loop;
     uv_loop_init(&loop);
     c->loop = &loop;
@@ -281,7 +436,7 @@ static int run_child(char **argv, char **env, double timeout, child *c) {
     c->trace_pipe.data = c;
     uv_stdio_container_t stdio[4] = {
         {.flags = UV_INHERIT_FD, .data.fd = 0},
-        {.flags = UV_INHERIT_FD, .data.fd = 1},
+        {.flags = UV_INHERIT_FD, .data.fd = out_fd},
         {.flags = UV_INHERIT_FD, .data.fd = 2},
         {.flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE, .data.stream = (uv_stream_t *)&c->trace_pipe},
     };
@@ -380,105 +535,281 @@ static const char *sig_name(int sig) {
     }
 }
 
-/* Adds the run_end event the program could not write itself, unless it did. */
-static void add_run_end(ll_trace *t, const child *c, const char *detail) {
-    ll__recorder *r = &t->rec;
-    if (r->n && ll__rec_at(r, r->n - 1)->kind == LL_EV_RUN_END)
-        return;
-    int64_t now = r->n ? ll__rec_at(r, r->n - 1)->t : 0;
-    int64_t wall = r->n ? ll__rec_at(r, r->n - 1)->wall : 0;
-    ll_trace_event *e = ll__rec_next(r);
-    if (!e)
-        return;
-    memset(e, 0, sizeof *e);
-    e->t = now;
-    e->wall = wall;
-    e->kind = LL_EV_RUN_END;
-    if (c->timed_out) {
-        e->sub = 3;
-        e->val = c->term_signal;
-    } else if (c->term_signal) {
-        e->sub = 2;
-        e->val = c->term_signal;
-    } else if (!t->truncated) {
-        e->sub = 0;
-        e->val = c->status;
-    } else {
-        e->sub = 1;
-        e->val = c->status;
-    }
-    e->str = ll__rec_str(r, detail, strlen(detail));
+/* The loop time and wall time (ns) of an event line: its first column, and
+ * its wall= field when it has one. */
+static void line_times(const char *p, size_t n, int64_t *t, int64_t *wall) {
+    char tmp[64];
+    size_t i = 0, k = 0;
+    while (i < n && p[i] == ' ')
+        i++;
+    while (i < n && k + 1 < sizeof tmp && p[i] != ' ' && p[i] != '.')
+        tmp[k++] = p[i++];
+    tmp[k] = '\0';
+    long long sec = strtoll(tmp, NULL, 10);
+    int64_t ns = 0;
+    int digits = 0;
+    if (i < n && p[i] == '.')
+        for (i++; i < n && digits < 9 && p[i] >= '0' && p[i] <= '9'; i++, digits++)
+            ns = ns * 10 + (p[i] - '0');
+    for (; digits < 9; digits++)
+        ns *= 10;
+    *t = sec > INT64_MAX / 1000000000 - 1 ? INT64_MAX : sec * 1000000000 + (sec < 0 ? -ns : ns);
+    *wall = 0;
+    for (size_t j = 0; j + 6 <= n; j++)
+        if (memcmp(p + j, " wall=", 6) == 0) {
+            k = 0;
+            for (j += 6; j < n && k + 1 < sizeof tmp && p[j] != ' ' && p[j] != '\n'; j++)
+                tmp[k++] = p[j];
+            tmp[k] = '\0';
+            *wall = strtoll(tmp, NULL, 10);
+            break;
+        }
 }
 
-static int cmd_run(int argc, char **argv) {
-    const char *name = NULL, *clock = NULL, *trace = NULL;
-    bool no_trace = false;
-    double timeout = 0;
-    fmt format = FMT_TEXT;
-    char **program = NULL;
+/* Whether an event line is a run_end (always the loop's: task "-"). */
+static bool is_run_end(const char *p, size_t n) {
+    const char *want[] = {NULL, "-", "run_end"};
+    size_t i = 0;
+    for (int col = 0; col < 3; col++) {
+        while (i < n && p[i] == ' ')
+            i++;
+        size_t b = i;
+        while (i < n && p[i] != ' ' && p[i] != '\n')
+            i++;
+        if (want[col] && (i - b != strlen(want[col]) || memcmp(p + b, want[col], i - b) != 0))
+            return false;
+    }
+    return true;
+}
+
+/* The program's own run_end (written as it exited without closing its loop)
+ * cannot know the exit status: passes it on with code=N added. */
+static void emit_run_end_with_code(tsink *s, const child *c) {
+    const char *how = NULL;
+    for (size_t j = 0; j + 5 <= s->lastlen && !how; j++)
+        if (memcmp(s->last + j, " how=", 5) == 0)
+            how = s->last + j;
+    bool has_code = false;
+    for (size_t j = 0; j + 6 <= s->lastlen; j++)
+        has_code |= memcmp(s->last + j, " code=", 6) == 0;
+    if (!how || has_code || c->term_signal || c->status == 0) {
+        emit_last(s);
+        return;
+    }
+    const char *cut = how + 5;
+    while (cut < s->last + s->lastlen && *cut != ' ' && *cut != '\n')
+        cut++;
+    char code[32];
+    int k = snprintf(code, sizeof code, " code=%lld", (long long)c->status);
+    emit(s, s->last, (size_t)(cut - s->last));
+    emit(s, code, (size_t)k);
+    emit(s, cut, (size_t)(s->last + s->lastlen - cut));
+    s->have_last = false;
+}
+
+/* Ends the trace: the held-back line, a run_end saying how the run ended
+ * unless the program wrote one, and the @end line.  Returns the number of
+ * events. */
+static size_t finish_trace(tsink *s, const child *c, const char *detail, bool wall) {
+    s->over_cap = false; /* these few lines go in even past the cap */
+    s->cap = SIZE_MAX;
+    int64_t t = 0, w = 0;
+    if (s->have_last) {
+        line_times(s->last, s->lastlen, &t, &w);
+        if (is_run_end(s->last, s->lastlen)) {
+            emit_run_end_with_code(s, c);
+            goto end;
+        }
+        emit_last(s);
+    }
+    ll__recorder r;
+    ll__rec_init(&r, true);
+    ll_trace_event *e = ll__rec_next(&r);
+    ll__tw tw;
+    if (e && ll__tw_begin(&tw, -1, NULL, NULL, wall) == 0) {
+        memset(e, 0, sizeof *e);
+        e->t = t;
+        e->wall = w;
+        e->kind = LL_EV_RUN_END;
+        e->sub = c->timed_out ? 3 : c->term_signal ? 2 : s->ended ? 0 : 1;
+        e->val = c->term_signal ? c->term_signal : c->status;
+        e->str = ll__rec_str(&r, detail, strlen(detail));
+        size_t len;
+        const char *line = ll__tw_format(&tw, &r, e, &len);
+        emit(s, line, len);
+        emit(s, "\n", 1);
+        s->events++;
+        ll__tw_free(&tw);
+    }
+    ll__rec_free(&r);
+end:;
+    char endl[64];
+    int k = snprintf(endl, sizeof endl, "@end events=%zu\n", s->events);
+    emit(s, endl, (size_t)k);
+    return s->events;
+}
+
+/* The default home of a run's trace: ${TMPDIR:-/tmp}/looplab-UID/NAME.EXT,
+ * in a directory only this user can write (made if needed).  Opens it into
+ * *out; returns 0, or -1 after saying why. */
+static int open_default_trace(const char *name, fmt format, char *path, size_t len, FILE **out) {
+    const char *tmp = getenv("TMPDIR");
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s/looplab-%u", tmp && *tmp ? tmp : "/tmp", (unsigned)getuid());
+    struct stat sb;
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+        fprintf(stderr, "%s run: cannot make %s for the trace: %s (give it a place with --trace "
+                        "FILE)\n", prog, dir, strerror(errno));
+        return -1;
+    }
+    if (lstat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode) || sb.st_uid != getuid()) {
+        fprintf(stderr, "%s run: %s is not a directory of yours; give the trace a place with "
+                        "--trace FILE\n", prog, dir);
+        return -1;
+    }
+    const char *base = strrchr(name, '/');
+    static const char *const ext[] = {"trace", "jsonl", "json"};
+    snprintf(path, len, "%s/%s.%s", dir, base ? base + 1 : name, ext[format]);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+    *out = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (!*out) {
+        fprintf(stderr, "%s run: cannot write the trace to %s: %s\n", prog, path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    return 0;
+}
+
+/* The options of `looplab run`, as parsed from its arguments. */
+typedef struct run_opts {
+    const char *name;    /* the lesson, or NULL */
+    char **program;      /* argv after "--", or NULL */
+    const char *clock;   /* --clock, or NULL */
+    const char *trace;   /* --trace FILE ("-": standard output), or NULL */
+    bool no_trace;       /* --no-trace */
+    double timeout;      /* --timeout seconds, 0 for none */
+    fmt format;          /* --format */
+    size_t max_held;     /* --max-held, in bytes */
+    bool help;           /* --help was asked for */
+} run_opts;
+
+/* Parses `looplab run`'s arguments.  Returns 0, or 2 after saying what is
+ * wrong (a usage error). */
+static int run_parse(int argc, char **argv, run_opts *o) {
+    memset(o, 0, sizeof *o);
+    o->format = FMT_TEXT;
+    o->max_held = (size_t)RUN_MAX_HELD_MB << 20;
     for (int i = 0; i < argc; i++) {
+        bool has = i + 1 < argc;
         if (strcmp(argv[i], "--") == 0) {
-            program = argv + i + 1;
-            if (!*program) {
+            o->program = argv + i + 1;
+            if (!*o->program) {
                 fprintf(stderr, "%s run: which program after '--'?\n", prog);
                 return 2;
             }
             break;
-        } else if (strcmp(argv[i], "--clock") == 0 && i + 1 < argc) {
-            clock = argv[++i];
-        } else if (strcmp(argv[i], "--trace") == 0 && i + 1 < argc) {
-            trace = argv[++i];
-        } else if (strcmp(argv[i], "--format") == 0 && i + 1 < argc) {
-            if (parse_format("run", argv[++i], &format) != 0)
+        } else if (strcmp(argv[i], "--clock") == 0 && has) {
+            o->clock = argv[++i];
+        } else if (strcmp(argv[i], "--trace") == 0 && has) {
+            o->trace = argv[++i];
+        } else if (strcmp(argv[i], "--format") == 0 && has) {
+            if (parse_format("run", argv[++i], &o->format) != 0)
                 return 2;
-        } else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc) {
+        } else if (strcmp(argv[i], "--timeout") == 0 && has) {
             char *end;
-            timeout = strtod(argv[++i], &end);
-            if (*end || !(timeout > 0) || timeout > 1e6) {
+            o->timeout = strtod(argv[++i], &end);
+            if (end == argv[i] || *end || !(o->timeout > 0) || o->timeout > 1e6) {
                 fprintf(stderr, "%s run: --timeout needs a number of seconds, not '%s'\n", prog,
                         argv[i]);
                 return 2;
             }
+        } else if (strcmp(argv[i], "--max-held") == 0 && has) {
+            char *end;
+            errno = 0;
+            unsigned long long mb = strtoull(argv[++i], &end, 10);
+            if (end == argv[i] || *end || errno || mb < 1 || mb > (SIZE_MAX >> 21)) {
+                fprintf(stderr, "%s run: --max-held needs a number of megabytes, not '%s'\n",
+                        prog, argv[i]);
+                return 2;
+            }
+            o->max_held = (size_t)mb << 20;
         } else if (strcmp(argv[i], "--no-trace") == 0) {
-            no_trace = true;
+            o->no_trace = true;
         } else if (is_help(argv[i])) {
-            usage_run(stdout);
+            o->help = true;
             return 0;
         } else if (argv[i][0] == '-') {
             fprintf(stderr, "%s run: unknown option '%s' (see '%s run --help')\n", prog, argv[i],
                     prog);
             return 2;
-        } else if (!name) {
-            name = argv[i];
+        } else if (!o->name) {
+            o->name = argv[i];
         } else {
-            fprintf(stderr, "%s run: one lesson at a time (got '%s' and '%s')\n", prog, name,
+            fprintf(stderr, "%s run: one lesson at a time (got '%s' and '%s')\n", prog, o->name,
                     argv[i]);
             return 2;
         }
     }
-    if (!name && !program) {
+    if (!o->name && !o->program) {
         fprintf(stderr, "%s run: which lesson? (see '%s list'), or '-- PROGRAM'\n", prog, prog);
         return 2;
     }
-    if (name && program) {
+    if (o->name && o->program) {
         fprintf(stderr, "%s run: a lesson or '-- PROGRAM', not both\n", prog);
         return 2;
     }
-    if (clock && strcmp(clock, "virtual") != 0 && strcmp(clock, "real") != 0) {
-        fprintf(stderr, "%s run: --clock must be 'virtual' or 'real', not '%s'\n", prog, clock);
+    if (o->clock && strcmp(o->clock, "virtual") != 0 && strcmp(o->clock, "real") != 0) {
+        fprintf(stderr, "%s run: --clock must be 'virtual' or 'real', not '%s'\n", prog, o->clock);
         return 2;
+    }
+    if (o->no_trace && o->trace) {
+        fprintf(stderr, "%s run: --trace or --no-trace, not both\n", prog);
+        return 2;
+    }
+    return 0;
+}
+
+/* Converts held text (the JSON formats) and writes it out; the count of
+ * events, or 0 when the text did not parse (said). */
+static size_t convert_held(tsink *s, fmt format) {
+    ll_trace t;
+    char err[512] = "";
+    size_t n = 0;
+    if (ll_trace_parse(&t, "trace", s->held, s->heldlen, err, sizeof err) != 0) {
+        fprintf(stderr, "%s: the trace that came back is damaged: %s\n", prog, err);
+    } else {
+        n = t.rec.n;
+        if (write_format(s->out, &t, format) != 0 && !s->write_failed) {
+            s->write_failed = true;
+            s->write_errno = errno;
+        }
+    }
+    ll_trace_free(&t);
+    return n;
+}
+
+static int cmd_run(int argc, char **argv) {
+    run_opts o;
+    int prc = run_parse(argc, argv, &o);
+    if (prc != 0)
+        return prc;
+    if (o.help) {
+        usage_run(stdout);
+        return 0;
     }
     char bin[512];
     char what[600];
     char lesson_env[300] = "LOOPLAB_LESSON=";
     char *lesson_argv[2] = {bin, NULL};
-    char **child_argv = program;
-    if (name) {
+    char **child_argv = o.program;
+    const char *base = NULL;
+    if (o.name) {
         lesson ls[128];
         size_t n = find_lessons(ls, 128);
-        const lesson *l = resolve(name, ls, n);
+        const lesson *l = resolve(o.name, ls, n);
         if (!l) {
-            fprintf(stderr, "%s run: no lesson '%s' (see '%s list')\n", prog, name, prog);
+            fprintf(stderr, "%s run: no lesson '%s' (see '%s list')\n", prog, o.name, prog);
             return 2;
         }
         snprintf(bin, sizeof bin, "%s/lesson-%s", LESSON_BIN_DIR, l->slug);
@@ -490,63 +821,108 @@ static int cmd_run(int argc, char **argv) {
         snprintf(what, sizeof what, "lesson %s", l->slug);
         snprintf(lesson_env, sizeof lesson_env, "LOOPLAB_LESSON=%s", l->slug);
         child_argv = lesson_argv;
+        base = lesson_env + strlen("LOOPLAB_LESSON=");
     } else {
-        snprintf(what, sizeof what, "%s", program[0]);
+        snprintf(what, sizeof what, "%s", o.program[0]);
+        base = o.program[0];
+    }
+    /* Where the trace goes: a file, standard output, or the default file. */
+    tsink sink = {.cap = o.max_held, .hold = o.format != FMT_TEXT};
+    char path[1024] = "";
+    bool to_stdout = o.trace && strcmp(o.trace, "-") == 0;
+    if (to_stdout) {
+        sink.out = stdout;
+        sink.name = "standard output";
+    } else if (o.trace) {
+        sink.out = fopen(o.trace, "we");
+        if (!sink.out) {
+            fprintf(stderr, "%s run: cannot write the trace to %s: %s\n", prog, o.trace,
+                    strerror(errno));
+            return 1;
+        }
+        sink.name = o.trace;
+    } else if (!o.no_trace) {
+        if (open_default_trace(base, o.format, path, sizeof path, &sink.out) != 0)
+            return 1;
+        sink.name = path;
     }
     char clock_env[64];
-    snprintf(clock_env, sizeof clock_env, "LOOPLAB_CLOCK=%s", clock ? clock : "virtual");
+    snprintf(clock_env, sizeof clock_env, "LOOPLAB_CLOCK=%s", o.clock ? o.clock : "virtual");
     char trace_env[] = "LOOPLAB_TRACE=fd:3";
     char *extra[] = {trace_env, clock_env, lesson_env};
     char **env = make_env(extra, 3);
     child c = {0};
-    int rc = env ? run_child(child_argv, env, timeout, &c) : -1;
+    c.sink = &sink;
+    /* With the trace on standard output, the program's output goes to
+     * standard error, so that the two do not mix. */
+    int rc = env ? run_child(child_argv, env, o.timeout, to_stdout ? 2 : 1, &c) : -1;
+    if (!env)
+        fprintf(stderr, "%s run: out of memory for the environment\n", prog);
     free(env);
-    if (rc != 0) {
-        free(c.buf);
-        return 1;
-    }
-    /* Read back what came through the pipe, say how it ended, save it. */
-    ll_trace t;
-    char err[512] = "";
-    int prc = c.len ? ll_trace_parse(&t, "trace", c.buf, c.len, err, sizeof err) : -1;
-    bool have = c.len > 0;
-    char detail[256];
-    if (c.timed_out)
-        snprintf(detail, sizeof detail, "stopped after --timeout %g s (%s)", timeout,
-                 sig_name(c.term_signal));
-    else if (c.term_signal)
-        snprintf(detail, sizeof detail, "killed by %s", sig_name(c.term_signal));
-    else if (have && !t.truncated)
-        snprintf(detail, sizeof detail, "exited with status %lld", (long long)c.status);
-    else
-        snprintf(detail, sizeof detail, "exited with status %lld without closing its loop",
-                 (long long)c.status);
     int out_rc = 0;
-    if (have && prc != 0)
-        fprintf(stderr, "%s: the trace that came back is damaged: %s\n", prog, err);
-    if (have) {
-        add_run_end(&t, &c, detail);
-        if (trace) {
-            FILE *f = fopen(trace, "w");
-            if (!f || write_format(f, &t, format) != 0 || fclose(f) != 0) {
-                fprintf(stderr, "%s: cannot write the trace to %s: %s\n", prog, trace,
-                        strerror(errno));
-                out_rc = 1;
-            }
-        } else if (!no_trace) {
-            printf("\n--- trace of %s ---\n", what);
-            write_format(stdout, &t, format);
-            fflush(stdout);
-        }
-        ll_trace_free(&t);
-    } else if (!no_trace) {
+    if (rc == 0 && sink.lines == 0 && !o.no_trace) {
         fprintf(stderr, "%s: %s recorded no trace (is it built with the library?)\n", prog, what);
+    } else if (rc == 0 && sink.out) {
+        char detail[256];
+        if (c.timed_out)
+            snprintf(detail, sizeof detail, "stopped after --timeout %g s (%s)", o.timeout,
+                     sig_name(c.term_signal));
+        else if (c.term_signal)
+            snprintf(detail, sizeof detail, "killed by %s", sig_name(c.term_signal));
+        else if (sink.ended)
+            snprintf(detail, sizeof detail, "exited with status %lld", (long long)c.status);
+        else
+            snprintf(detail, sizeof detail, "exited with status %lld without closing its loop",
+                     (long long)c.status);
+        bool cut = sink.over_cap;
+        if (sink.bad)
+            fprintf(stderr, "%s: the trace that came back is damaged: %s (line %zu)%s\n", prog,
+                    sink.bad, sink.lines, sink.lines > 1 ? "; kept up to the line before" : "");
+        if (cut)
+            fprintf(stderr, "%s run: the trace is over the %zu MB this command holds in memory "
+                            "to write it as %s: kept the part before; raise the cap with "
+                            "--max-held MB, or save it as text (streamed, no cap) and convert "
+                            "it with '%s export'\n",
+                    prog, o.max_held >> 20, o.format == FMT_JSONL ? "jsonl" : "chrome", prog);
+        size_t events = 0;
+        if (sink.lines > 1 || !sink.bad) {
+            events = finish_trace(&sink, &c, detail, sink.wall);
+            if (sink.hold)
+                events = convert_held(&sink, o.format);
+        }
+        if (fflush(sink.out) != 0 && !sink.write_failed) {
+            sink.write_failed = true;
+            sink.write_errno = errno;
+        }
+        if (ferror(sink.out) && !sink.write_failed) {
+            sink.write_failed = true;
+            sink.write_errno = EIO;
+        }
+        if (!to_stdout && fclose(sink.out) != 0 && !sink.write_failed) {
+            sink.write_failed = true;
+            sink.write_errno = errno;
+        }
+        if (sink.write_failed) {
+            fprintf(stderr, "%s run: cannot write the trace to %s: %s\n", prog, sink.name,
+                    strerror(sink.write_errno));
+            out_rc = 1;
+        } else if (!to_stdout) {
+            fprintf(stderr, "trace: %zu events -> %s\n", events, sink.name);
+        }
+        if (sink.bad || cut)
+            out_rc = 1;
+    } else if (sink.out && !to_stdout) {
+        fclose(sink.out);
     }
-    free(c.buf);
+    free(sink.held);
+    free(sink.part);
+    free(sink.last);
+    if (rc != 0)
+        return 1;
     if (c.timed_out) {
         fprintf(stderr, "%s: %s did not finish within %g s: stopped with %s; its trace is kept up "
                         "to that moment\n",
-                prog, what, timeout, sig_name(c.term_signal));
+                prog, what, o.timeout, sig_name(c.term_signal));
         return 124;
     }
     if (c.term_signal) {
@@ -555,7 +931,7 @@ static int cmd_run(int argc, char **argv) {
                 prog, what, sig_name(c.term_signal), strsignal(c.term_signal));
         return 128 + c.term_signal;
     }
-    if (have && t.truncated && c.status == 0)
+    if (sink.lines && !sink.ended && c.status == 0)
         fprintf(stderr, "%s: %s exited without closing its event loop\n", prog, what);
     if (c.status != 0)
         fprintf(stderr, "%s: %s exited with status %lld\n", prog, what, (long long)c.status);
@@ -1000,6 +1376,9 @@ static int cmd_serve(int argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
+    /* Closed standard descriptors would be taken by our own pipes and files
+     * (and libuv asserts against that): hold them with /dev/null. */
+    ll__std_fds_guard();
     if (argc < 2) {
         usage(stderr);
         return 2;

@@ -400,6 +400,11 @@ ll_future *ll__ensure_future(ll_loop *loop, void *aw, const char *file, int line
 const char *ll__task_state_name(const ll_task *t);
 
 /* ---- realclock.c ---- */
+/* Opens /dev/null on whichever of descriptors 0-2 are closed, so that no
+ * later open (libuv's own, a trace file) lands on them: libuv asserts that
+ * its descriptors are above 2, and a trace on "stdout" would mix with
+ * prints.  Cheap and idempotent; `looplab` calls it first thing too. */
+void ll__std_fds_guard(void);
 int ll__uv_init(ll_loop *loop);
 void ll__uv_poll(ll_loop *loop, int64_t timeout_ns);
 int64_t ll__uv_now(ll_loop *loop);

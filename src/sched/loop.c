@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <unistd.h>
@@ -1000,6 +1001,40 @@ void ll__fatal_unwatch(ll_loop *loop) {
     }
 }
 
+/* LOOPLAB_TRACE=fd:N: a copy of inherited descriptor N (3 or above), or -1
+ * after saying what is wrong.  Both the copy and N itself are closed on exec,
+ * so a grandchild the program starts does not hold `looplab run`'s pipe open
+ * after the program has gone (N stays open for a forked child that does not
+ * exec, which the runner stops waiting for when the program exits). */
+static int trace_fd_inherited(const char *spec) {
+    const char *num = spec + 3;
+    char *end;
+    errno = 0;
+    long n = strtol(num, &end, 10);
+    if (end == num || *end || errno || n < 0 || n > INT_MAX) {
+        fprintf(stderr, "looplab: LOOPLAB_TRACE=%s: expected fd: and a descriptor number\n",
+                spec);
+        return -1;
+    }
+    if (n <= 2) {
+        fprintf(stderr, "looplab: LOOPLAB_TRACE=%s: descriptor %ld is the program's %s; give "
+                        "the trace its own descriptor (3 or above) or a file\n",
+                spec, n, n == 0 ? "standard input" : n == 1 ? "standard output" : "standard error");
+        return -1;
+    }
+    int fd = fcntl((int)n, F_DUPFD_CLOEXEC, 3);
+    if (fd < 0) {
+        fprintf(stderr, "looplab: cannot write the trace to descriptor %ld (LOOPLAB_TRACE=%s): "
+                        "%s\n",
+                n, spec, strerror(errno));
+        return -1;
+    }
+    int flags = fcntl((int)n, F_GETFD);
+    if (flags != -1)
+        fcntl((int)n, F_SETFD, flags | FD_CLOEXEC);
+    return fd;
+}
+
 /* The trace is streamed: events are formatted as text at the end of every
  * loop iteration and written out whenever the writer's buffer fills, the loop
  * is about to wait for real time, or it stops; a fatal signal writes the rest
@@ -1019,6 +1054,7 @@ static void trace_open(ll_loop *loop) {
     /* "-" is standard error; "fd:N" an inherited descriptor (looplab run's
      * pipe); anything else a file. */
     int fd;
+    ll__std_fds_guard(); /* a trace file must not become the program's stdout */
     if (strcmp(loop->trace_path, "-") == 0)
         fd = 2;
     else if (strncmp(loop->trace_path, "fd:", 3) == 0) {
@@ -1030,7 +1066,11 @@ static void trace_open(ll_loop *loop) {
                             "holds the first one only\n");
             return;
         }
-        fd = atoi(loop->trace_path + 3) > 2 ? dup(atoi(loop->trace_path + 3)) : -1;
+        fd = trace_fd_inherited(loop->trace_path);
+        if (fd < 0) {
+            loop->problems++;
+            return;
+        }
     }
     else
         fd = open(loop->trace_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -1120,6 +1160,13 @@ int ll_loop_close(ll_loop *loop) {
             e->aux = (uint32_t)loop->iterations;
     }
     trace_close(loop);
+    /* Prints are flushed as they happen and their errors stay in the stream:
+     * a program whose output was lost (`prog > /dev/full`) must not exit 0. */
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "looplab: the program's output could not all be written to standard "
+                        "output\n");
+        loop->problems++;
+    }
     int rc = loop->problems ? 1 : 0;
     loop->closed = true;
     ll__uv_close(loop);

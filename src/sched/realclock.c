@@ -9,7 +9,10 @@
  * identical run_once and differ only in how time passes. */
 #include "internal.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <uv.h>
 
 typedef struct ll__uvstate {
@@ -18,7 +21,21 @@ typedef struct ll__uvstate {
     uint64_t base;     /* uv_hrtime() when the loop started: time 0 */
 } ll__uvstate;
 
+void ll__std_fds_guard(void) {
+    for (int fd = 0; fd <= 2; fd++) {
+        if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+            continue;
+        /* open() returns the lowest free descriptor: this one. */
+        int nul = open("/dev/null", O_RDWR);
+        if (nul >= 0 && nul != fd)
+            close(nul); /* another thread took fd first: it is open now */
+    }
+}
+
 int ll__uv_init(ll_loop *loop) {
+    /* A program started with stdout closed (`prog >&-`) would otherwise
+     * have libuv's first descriptor land on 1 and abort on its assertion. */
+    ll__std_fds_guard();
     ll__uvstate *s = calloc(1, sizeof *s);
     if (!s)
         return -1;

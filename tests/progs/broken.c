@@ -1,12 +1,18 @@
 /* broken.c - a program that goes wrong on purpose, for `looplab run`'s
- * tests: `broken crash|abort|hang|exit|fail|twoloops|ok`.  Each prints a line and
- * sleeps once (so there is a trace worth keeping), then misbehaves inside a
- * task. */
+ * tests: `broken crash|abort|hang|exit|fail|twoloops|spawn|fork|ok`.  Each
+ * prints a line and sleeps once (so there is a trace worth keeping), then
+ * misbehaves inside a task.  `spawn` starts a grandchild (`sleep 30`) and
+ * `fork` a forked copy that sleeps 30 s, both left running after the
+ * program ends, as a daemon would be. */
 #include <looplab.h>
 
 #include <signal.h>
+#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+extern char **environ;
 
 static const char *mode = "ok";
 
@@ -25,6 +31,16 @@ static ll_value victim(ll_value unused) {
         }
     } else if (strcmp(mode, "exit") == 0) {
         exit(3);
+    } else if (strcmp(mode, "spawn") == 0) {
+        pid_t pid;
+        char *argv[] = {(char *)"sleep", (char *)"30", NULL};
+        if (posix_spawnp(&pid, "sleep", NULL, NULL, argv, environ) != 0)
+            return ll_raise(LL_EVALUE, "cannot start sleep");
+    } else if (strcmp(mode, "fork") == 0) {
+        if (fork() == 0) {
+            sleep(30);
+            _exit(0);
+        }
     } else if (strcmp(mode, "fail") == 0) {
         return ll_raise(LL_EVALUE, "victim failed on purpose");
     }
