@@ -6,6 +6,9 @@
 
 #include <stdarg.h>
 
+#include <dirent.h>
+#include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "trace/export.h"
@@ -95,13 +98,64 @@ static const char *end_detail(const ll_trace *t) {
 
 /* ---- normal runs ------------------------------------------------------------------ */
 
-START_TEST(run_lesson_prints_output_then_trace) {
-    result r = sh("'%s' run 1", LL_CLI);
+/* A fresh TMPDIR for a test, so the default trace file is the test's own. */
+static char tmpdir[64];
+
+static void fresh_tmpdir(void) {
+    strcpy(tmpdir, "/tmp/looplab-cli-dir-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+}
+
+static void remove_tmpdir(void) {
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+START_TEST(run_lesson_prints_output_and_where_the_trace_went) {
+    fresh_tmpdir();
+    result r = sh("TMPDIR=%s '%s' run 1", tmpdir, LL_CLI);
     ck_assert_int_eq(r.code, 0);
-    ck_assert_has(r.out, "Results: [2, 4]\n\n--- trace of lesson 01-hello-gather ---\n"
-                         "looplab-trace 1.4\n");
+    /* The program's output, and nothing of the trace. */
+    ck_assert_str_eq(r.out, "Coroutine started with delay: 1\nCoroutine started with delay: 2\n"
+                            "Coroutine finished after 1 seconds\nCoroutine finished after 2 "
+                            "seconds\nResults: [2, 4]\n");
+    snprintf(trace_path, sizeof trace_path, "%s/looplab-%u/01-hello-gather.trace", tmpdir,
+             (unsigned)getuid());
+    char want[160];
+    snprintf(want, sizeof want, "trace: 61 events -> %s\n", trace_path);
+    ck_assert_str_eq(r.err, want);
+    ll_trace t;
+    load_saved(&t);
+    ck_assert_uint_eq(t.rec.n, 61);
+    ck_assert_uint_eq(last_event(&t)->kind, LL_EV_RUN_END);
+    ll_trace_free(&t);
+    result_free(&r);
+    remove_tmpdir();
+}
+END_TEST
+
+START_TEST(run_with_trace_dash_writes_the_trace_to_stdout) {
+    /* The program's output goes to stderr, so stdout is a trace alone. */
+    result r = sh("'%s' run 1 --trace -", LL_CLI);
+    ck_assert_int_eq(r.code, 0);
+    ck_assert_msg(strncmp(r.out, "looplab-trace 1.4\n", 18) == 0, "%.80s", r.out);
     ck_assert_has(r.out, "run_end      how=closed");
-    ck_assert_str_eq(r.err, "");
+    ck_assert_has(r.out, "\n@end events=61\n");
+    ck_assert_str_eq(r.err, "Coroutine started with delay: 1\nCoroutine started with delay: 2\n"
+                            "Coroutine finished after 1 seconds\nCoroutine finished after 2 "
+                            "seconds\nResults: [2, 4]\n");
+    ll_trace t;
+    char err[256];
+    ck_assert_msg(ll_trace_parse(&t, "stdout", r.out, strlen(r.out), err, sizeof err) == 0, "%s",
+                  err);
+    ck_assert(!t.truncated);
+    ll_trace_free(&t);
+    result_free(&r);
+    /* ... and reads straight into another command. */
+    r = sh("'%s' run 1 --trace - 2>/dev/null | '%s' stats -", LL_CLI, LL_CLI);
+    ck_assert_int_eq(r.code, 0);
+    ck_assert_has(r.out, "Task-3               done             2");
     result_free(&r);
 }
 END_TEST
@@ -268,6 +322,7 @@ START_TEST(exit_without_closing_the_loop_keeps_the_trace) {
     load_saved(&t);
     ck_assert(has_print(&t, "victim: before the trouble"));
     ck_assert_uint_eq(last_event(&t)->sub, 1); /* exited */
+    ck_assert_int_eq(last_event(&t)->val, 3);  /* code=3: exit(3) */
     ck_assert_has(end_detail(&t), "without closing");
     ll_trace_free(&t);
     unlink(trace_path);
@@ -309,6 +364,180 @@ START_TEST(second_loop_of_a_program_is_left_out_with_a_word) {
 }
 END_TEST
 
+/* ---- a hostile environment ------------------------------------------------------------ */
+
+START_TEST(closed_standard_descriptors_do_not_lose_the_run) {
+    /* Each of stdin, stdout, stderr closed in turn, for the command and for
+     * a real-clock program (libuv asserted its descriptors were above 2). */
+    static const char *const closes[] = {"<&-", ">&-", "2>&-"};
+    for (size_t i = 0; i < 3; i++) {
+        fresh_trace_path();
+        result r = sh("'%s' run 1 --trace %s %s", LL_CLI, trace_path, closes[i]);
+        ck_assert_msg(r.code == 0, "run 1 %s: exit %d: %s", closes[i], r.code, r.err);
+        ll_trace t;
+        load_saved(&t);
+        ck_assert_uint_eq(t.rec.n, 61);
+        ll_trace_free(&t);
+        result_free(&r);
+        r = sh("'%s' run --clock real --trace %s -- '%s' ok %s", LL_CLI, trace_path, LL_BROKEN,
+               closes[i]);
+        ck_assert_msg(r.code == 0, "run --clock real %s: exit %d: %s", closes[i], r.code, r.err);
+        load_saved(&t);
+        ck_assert_uint_eq(last_event(&t)->kind, LL_EV_RUN_END);
+        ck_assert_uint_eq(last_event(&t)->sub, 0); /* closed its loop */
+        ll_trace_free(&t);
+        result_free(&r);
+        /* The library on its own, writing its trace to a file. */
+        r = sh("LOOPLAB_CLOCK=real LOOPLAB_TRACE=%s '%s' ok %s", trace_path, LL_BROKEN,
+               closes[i]);
+        ck_assert_msg(r.code == 0, "broken ok %s: exit %d: %s", closes[i], r.code, r.err);
+        load_saved(&t);
+        ck_assert(has_print(&t, "victim: all fine"));
+        ll_trace_free(&t);
+        result_free(&r);
+        unlink(trace_path);
+    }
+}
+END_TEST
+
+/* The pid the program printed as "grandchild PID". */
+static pid_t grandchild_of(const char *out) {
+    const char *g = strstr(out, "grandchild ");
+    ck_assert_ptr_nonnull(g);
+    return (pid_t)atoi(g + strlen("grandchild "));
+}
+
+START_TEST(a_grandchild_holding_the_pipe_does_not_hold_the_run) {
+    /* `spawn` execs a sleeper, `fork` forks one; both outlive the program
+     * by far.  The run must end with the program, grandchild still there:
+     * before, it waited for the pipe's end-of-file, i.e. for the sleeper
+     * (and this test ran into its timeout). */
+    static const char *const modes[] = {"spawn", "fork"};
+    for (size_t i = 0; i < 2; i++) {
+        fresh_trace_path();
+        result r = sh("'%s' run --trace %s -- '%s' %s", LL_CLI, trace_path, LL_BROKEN, modes[i]);
+        pid_t g = grandchild_of(r.out);
+        bool alive = kill(g, 0) == 0;
+        kill(g, SIGKILL);
+        ck_assert_msg(alive, "%s: the grandchild was already gone: nothing shown", modes[i]);
+        ck_assert_msg(r.code == 0, "%s: exit %d: %s", modes[i], r.code, r.err);
+        ll_trace t;
+        load_saved(&t);
+        ck_assert(has_print(&t, "victim: all fine"));
+        ck_assert_uint_eq(last_event(&t)->sub, 0);
+        ll_trace_free(&t);
+        unlink(trace_path);
+        result_free(&r);
+    }
+}
+END_TEST
+
+START_TEST(a_grandchild_does_not_inherit_the_trace_descriptor) {
+    /* The library's side: the exec'd sleeper must not have the pipe (fd 3,
+     * or the library's copy of it) open at all. */
+    fresh_trace_path();
+    result r = sh("'%s' run --trace %s -- '%s' spawn", LL_CLI, trace_path, LL_BROKEN);
+    pid_t g = grandchild_of(r.out);
+    char dir[64];
+    snprintf(dir, sizeof dir, "/proc/%d/fd", (int)g);
+    DIR *d = opendir(dir);
+    int pipes = 0;
+    for (struct dirent *e; d && (e = readdir(d)) != NULL;) {
+        char link[400], target[128];
+        snprintf(link, sizeof link, "%s/%s", dir, e->d_name);
+        ssize_t n = readlink(link, target, sizeof target - 1);
+        if (n > 0 && atoi(e->d_name) > 2) {
+            target[n] = '\0';
+            pipes += strncmp(target, "pipe:", 5) == 0;
+        }
+    }
+    if (d)
+        closedir(d);
+    kill(g, SIGKILL);
+    ck_assert_ptr_nonnull(d);
+    ck_assert_int_eq(pipes, 0);
+    unlink(trace_path);
+    result_free(&r);
+}
+END_TEST
+
+START_TEST(output_errors_exit_non_zero_with_a_message) {
+    /* The program's output lost: the library says so and exits 1. */
+    result r = sh("'%s' run 1 --no-trace > /dev/full", LL_CLI);
+    ck_assert_int_eq(r.code, 1);
+    ck_assert_has(r.err, "the program's output could not all be written to standard output");
+    result_free(&r);
+    /* The trace lost. */
+    r = sh("'%s' run 1 --trace - > /dev/full", LL_CLI);
+    ck_assert_int_eq(r.code, 1);
+    ck_assert_has(r.err, "cannot write the trace to standard output: No space left on device");
+    result_free(&r);
+    r = sh("'%s' run 1 --trace /dev/full", LL_CLI);
+    ck_assert_int_eq(r.code, 1);
+    ck_assert_has(r.err, "cannot write the trace to /dev/full: No space left on device");
+    result_free(&r);
+    r = sh("'%s' run 1 --format jsonl --trace /dev/full", LL_CLI);
+    ck_assert_int_eq(r.code, 1);
+    ck_assert_has(r.err, "cannot write the trace to /dev/full: No space left on device");
+    result_free(&r);
+}
+END_TEST
+
+START_TEST(a_trace_descriptor_that_cannot_be_used_is_named) {
+    static const struct {
+        const char *spec, *says;
+    } cases[] = {
+        {"fd:1", "LOOPLAB_TRACE=fd:1: descriptor 1 is the program's standard output"},
+        {"fd:0", "descriptor 0 is the program's standard input"},
+        {"fd:x", "LOOPLAB_TRACE=fd:x: expected fd: and a descriptor number"},
+        {"fd:", "LOOPLAB_TRACE=fd:: expected fd: and a descriptor number"},
+        {"fd:9", "cannot write the trace to descriptor 9 (LOOPLAB_TRACE=fd:9): Bad file "
+                 "descriptor"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        result r = sh("LOOPLAB_TRACE=%s '%s' ok 9>&-", cases[i].spec, LL_BROKEN);
+        ck_assert_msg(r.code == 1, "%s: exit %d", cases[i].spec, r.code);
+        ck_assert_msg(strstr(r.err, cases[i].says) != NULL, "%s said:\n%s", cases[i].spec,
+                      r.err);
+        ck_assert_msg(strstr(r.err, "Success") == NULL, "%s said:\n%s", cases[i].spec, r.err);
+        /* The program's output is untouched. */
+        ck_assert_str_eq(r.out, "victim: before the trouble\nvictim: all fine\n");
+        result_free(&r);
+    }
+}
+END_TEST
+
+START_TEST(text_is_streamed_and_json_is_held_up_to_a_cap) {
+    /* 20 000 prints make a trace of about 2.5 MB. */
+    fresh_trace_path();
+    result r = sh("'%s' run --max-held 1 --trace %s -- '%s' chatty 20000 >/dev/null", LL_CLI,
+                  trace_path, LL_BROKEN);
+    ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
+    struct stat sb;
+    ck_assert_int_eq(stat(trace_path, &sb), 0);
+    ck_assert_int_gt(sb.st_size, 2 << 20); /* over the 1 MB cap: text is not held */
+    ll_trace t;
+    load_saved(&t);
+    ck_assert(has_print(&t, "line 19999 of a long run"));
+    ll_trace_free(&t);
+    result_free(&r);
+    /* JSON Lines is converted from the whole text: cut at the cap, said. */
+    r = sh("'%s' run --max-held 1 --format jsonl --trace %s -- '%s' chatty 20000 >/dev/null",
+           LL_CLI, trace_path, LL_BROKEN);
+    ck_assert_int_eq(r.code, 1);
+    ck_assert_has(r.err, "over the 1 MB this command holds in memory to write it as jsonl");
+    ck_assert_has(r.err, "--max-held MB");
+    result_free(&r);
+    ck_assert_msg(have_python3(), "python3 is needed to check the JSON");
+    r = sh("python3 -c \"import json,sys; rows=[json.loads(l) for l in open('%s')]; "
+           "print(rows[-1]['kind'], len(rows) > 1000)\"",
+           trace_path);
+    ck_assert_str_eq(r.out, "run_end True\n");
+    result_free(&r);
+    unlink(trace_path);
+}
+END_TEST
+
 /* ---- bad input ------------------------------------------------------------------------- */
 
 START_TEST(bad_usage_is_refused_with_a_sentence) {
@@ -324,6 +553,10 @@ START_TEST(bad_usage_is_refused_with_a_sentence) {
         {"run 1 --format xml", "--format must be text, jsonl or chrome", 2},
         {"run 1 --timeout soon", "--timeout needs a number of seconds", 2},
         {"run --", "which program after '--'", 2},
+        {"run 1 --max-held lots", "--max-held needs a number of megabytes", 2},
+        {"run 1 --max-held 0", "--max-held needs a number of megabytes", 2},
+        {"run 1 --trace x --no-trace", "--trace or --no-trace, not both", 2},
+        {"run 1 --trace /nonexistent/dir/t.trace", "cannot write the trace to /nonexistent", 1},
         {"run -- /nonexistent/program", "cannot start /nonexistent/program", 1},
         {"export /nonexistent.trace --format text", "/nonexistent.trace: cannot open", 1},
         {"export", "usage:", 2},
@@ -379,7 +612,8 @@ int main(void) {
     Suite *s = suite_create("cli");
     TCase *tc = tcase_create("run");
     tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, run_lesson_prints_output_then_trace);
+    tcase_add_test(tc, run_lesson_prints_output_and_where_the_trace_went);
+    tcase_add_test(tc, run_with_trace_dash_writes_the_trace_to_stdout);
     tcase_add_test(tc, run_lesson_by_slug_saves_a_complete_trace);
     tcase_add_test(tc, run_on_the_real_clock_records_wall_times);
     tcase_add_test(tc, chrome_export_has_a_named_lane_per_task);
@@ -395,6 +629,15 @@ int main(void) {
     tcase_add_test(tc, second_loop_of_a_program_is_left_out_with_a_word);
     tcase_add_test(tc, bad_usage_is_refused_with_a_sentence);
     tcase_add_test(tc, damaged_trace_file_is_named_with_line_and_column);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("environment");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, closed_standard_descriptors_do_not_lose_the_run);
+    tcase_add_test(tc, a_grandchild_holding_the_pipe_does_not_hold_the_run);
+    tcase_add_test(tc, a_grandchild_does_not_inherit_the_trace_descriptor);
+    tcase_add_test(tc, output_errors_exit_non_zero_with_a_message);
+    tcase_add_test(tc, a_trace_descriptor_that_cannot_be_used_is_named);
+    tcase_add_test(tc, text_is_streamed_and_json_is_held_up_to_a_cap);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

@@ -243,6 +243,8 @@ typedef struct tsink {
     bool wall;             /* the trace carries wall times (@wall) */
     const char *bad;       /* why the text is not a trace, or NULL */
     bool over_cap;         /* more text than `cap`: the rest was dropped */
+    bool oom;              /* memory ran out below the cap (over_cap is set too) */
+    int64_t t, wall_t;     /* the times of the last event line passed on */
     bool write_failed;     /* writing to `out` failed; errno in write_errno */
     int write_errno;
 } tsink;
@@ -262,6 +264,37 @@ typedef struct child {
     tsink *sink;             /* where the lines go */
 } child;
 
+/* The loop time and wall time (ns) of an event line: its first column, and
+ * its wall= field when it has one. */
+static void line_times(const char *p, size_t n, int64_t *t, int64_t *wall) {
+    char tmp[64];
+    size_t i = 0, k = 0;
+    while (i < n && p[i] == ' ')
+        i++;
+    while (i < n && k + 1 < sizeof tmp && p[i] != ' ' && p[i] != '.')
+        tmp[k++] = p[i++];
+    tmp[k] = '\0';
+    long long sec = strtoll(tmp, NULL, 10);
+    int64_t ns = 0;
+    int digits = 0;
+    if (i < n && p[i] == '.')
+        for (i++; i < n && digits < 9 && p[i] >= '0' && p[i] <= '9'; i++, digits++)
+            ns = ns * 10 + (p[i] - '0');
+    for (; digits < 9; digits++)
+        ns *= 10;
+    *t = sec > INT64_MAX / 1000000000 - 1 ? INT64_MAX : sec * 1000000000 + (sec < 0 ? -ns : ns);
+    *wall = 0;
+    for (size_t j = 0; j + 6 <= n; j++)
+        if (memcmp(p + j, " wall=", 6) == 0) {
+            k = 0;
+            for (j += 6; j < n && k + 1 < sizeof tmp && p[j] != ' ' && p[j] != '\n'; j++)
+                tmp[k++] = p[j];
+            tmp[k] = '\0';
+            *wall = strtoll(tmp, NULL, 10);
+            break;
+        }
+}
+
 /* Grows *buf to hold `need` bytes, within the sink's cap.  False when the
  * cap (or memory) does not allow it. */
 static bool grow(tsink *s, char **buf, size_t *cap, size_t need) {
@@ -273,21 +306,24 @@ static bool grow(tsink *s, char **buf, size_t *cap, size_t need) {
     while (n < need)
         n = n > s->cap / 2 ? s->cap : n * 2;
     char *b = realloc(*buf, n);
-    if (!b)
+    if (!b) {
+        s->oom = true;
         return false;
+    }
     *buf = b;
     *cap = n;
     return true;
 }
 
-/* Passes text on: to the destination, or into the held text. */
-static void emit(tsink *s, const char *p, size_t n) {
+/* Passes text on: to the destination, or into the held text.  False when it
+ * did not fit under the cap. */
+static bool emit(tsink *s, const char *p, size_t n) {
     if (!s->out || s->over_cap)
-        return;
+        return !s->over_cap;
     if (s->hold) {
         if (!grow(s, &s->held, &s->heldcap, s->heldlen + n)) {
             s->over_cap = true;
-            return;
+            return false;
         }
         memcpy(s->held + s->heldlen, p, n);
         s->heldlen += n;
@@ -295,17 +331,22 @@ static void emit(tsink *s, const char *p, size_t n) {
         s->write_failed = true;
         s->write_errno = errno;
     }
+    return true;
 }
 
 static void emit_last(tsink *s) {
-    if (s->have_last)
-        emit(s, s->last, s->lastlen);
+    if (s->have_last) {
+        if (emit(s, s->last, s->lastlen))
+            line_times(s->last, s->lastlen, &s->t, &s->wall_t);
+        else
+            s->events--; /* cut at the cap: not in the trace */
+    }
     s->have_last = false;
 }
 
 /* One complete line (with its newline) from the program. */
 static void take_line(tsink *s, const char *p, size_t n) {
-    if (s->bad || s->over_cap)
+    if (s->bad)
         return;
     if (s->lines++ == 0) {
         if (n < 14 || memcmp(p, "looplab-trace ", 14) != 0)
@@ -319,11 +360,13 @@ static void take_line(tsink *s, const char *p, size_t n) {
     size_t i = 0;
     while (i < n && p[i] == ' ')
         i++;
+    if (p[i] == '@' && n - i >= 4 && memcmp(p + i, "@end", 4) == 0) {
+        s->ended = true; /* replaced by ours, which counts our run_end */
+        return;
+    }
+    if (s->over_cap)
+        return;
     if (p[i] == '@') {
-        if (n - i >= 4 && memcmp(p + i, "@end", 4) == 0) {
-            s->ended = true; /* replaced by ours, which counts our run_end */
-            return;
-        }
         s->wall |= n - i >= 5 && memcmp(p + i, "@wall", 5) == 0;
         emit(s, p, n);
         return;
@@ -333,6 +376,8 @@ static void take_line(tsink *s, const char *p, size_t n) {
         return;
     }
     emit_last(s);
+    if (s->over_cap)
+        return;
     if (!grow(s, &s->last, &s->lastcap, n)) {
         s->over_cap = true;
         return;
@@ -535,37 +580,6 @@ static const char *sig_name(int sig) {
     }
 }
 
-/* The loop time and wall time (ns) of an event line: its first column, and
- * its wall= field when it has one. */
-static void line_times(const char *p, size_t n, int64_t *t, int64_t *wall) {
-    char tmp[64];
-    size_t i = 0, k = 0;
-    while (i < n && p[i] == ' ')
-        i++;
-    while (i < n && k + 1 < sizeof tmp && p[i] != ' ' && p[i] != '.')
-        tmp[k++] = p[i++];
-    tmp[k] = '\0';
-    long long sec = strtoll(tmp, NULL, 10);
-    int64_t ns = 0;
-    int digits = 0;
-    if (i < n && p[i] == '.')
-        for (i++; i < n && digits < 9 && p[i] >= '0' && p[i] <= '9'; i++, digits++)
-            ns = ns * 10 + (p[i] - '0');
-    for (; digits < 9; digits++)
-        ns *= 10;
-    *t = sec > INT64_MAX / 1000000000 - 1 ? INT64_MAX : sec * 1000000000 + (sec < 0 ? -ns : ns);
-    *wall = 0;
-    for (size_t j = 0; j + 6 <= n; j++)
-        if (memcmp(p + j, " wall=", 6) == 0) {
-            k = 0;
-            for (j += 6; j < n && k + 1 < sizeof tmp && p[j] != ' ' && p[j] != '\n'; j++)
-                tmp[k++] = p[j];
-            tmp[k] = '\0';
-            *wall = strtoll(tmp, NULL, 10);
-            break;
-        }
-}
-
 /* Whether an event line is a run_end (always the loop's: task "-"). */
 static bool is_run_end(const char *p, size_t n) {
     const char *want[] = {NULL, "-", "run_end"};
@@ -613,9 +627,7 @@ static void emit_run_end_with_code(tsink *s, const child *c) {
 static size_t finish_trace(tsink *s, const child *c, const char *detail, bool wall) {
     s->over_cap = false; /* these few lines go in even past the cap */
     s->cap = SIZE_MAX;
-    int64_t t = 0, w = 0;
     if (s->have_last) {
-        line_times(s->last, s->lastlen, &t, &w);
         if (is_run_end(s->last, s->lastlen)) {
             emit_run_end_with_code(s, c);
             goto end;
@@ -628,8 +640,8 @@ static size_t finish_trace(tsink *s, const child *c, const char *detail, bool wa
     ll__tw tw;
     if (e && ll__tw_begin(&tw, -1, NULL, NULL, wall) == 0) {
         memset(e, 0, sizeof *e);
-        e->t = t;
-        e->wall = w;
+        e->t = s->t;
+        e->wall = s->wall_t;
         e->kind = LL_EV_RUN_END;
         e->sub = c->timed_out ? 3 : c->term_signal ? 2 : s->ended ? 0 : 1;
         e->val = c->term_signal ? c->term_signal : c->status;
@@ -875,10 +887,20 @@ static int cmd_run(int argc, char **argv) {
             snprintf(detail, sizeof detail, "exited with status %lld without closing its loop",
                      (long long)c.status);
         bool cut = sink.over_cap;
+        if (cut) {
+            size_t k = strlen(detail);
+            snprintf(detail + k, sizeof detail - k, "; trace cut at --max-held %zu MB",
+                     o.max_held >> 20);
+        }
         if (sink.bad)
             fprintf(stderr, "%s: the trace that came back is damaged: %s (line %zu)%s\n", prog,
                     sink.bad, sink.lines, sink.lines > 1 ? "; kept up to the line before" : "");
-        if (cut)
+        if (cut && sink.oom)
+            fprintf(stderr, "%s run: out of memory holding the trace to write it as %s: kept "
+                            "the part before; save it as text (streamed) and convert it with "
+                            "'%s export'\n",
+                    prog, o.format == FMT_JSONL ? "jsonl" : "chrome", prog);
+        else if (cut)
             fprintf(stderr, "%s run: the trace is over the %zu MB this command holds in memory "
                             "to write it as %s: kept the part before; raise the cap with "
                             "--max-held MB, or save it as text (streamed, no cap) and convert "
