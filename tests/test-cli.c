@@ -160,6 +160,40 @@ START_TEST(run_with_trace_dash_writes_the_trace_to_stdout) {
 }
 END_TEST
 
+/* The README's sample of `looplab run 1 --trace -` is real output: each of
+ * its lines (but the "..." that stand for the ones left out) is a line of
+ * the trace, in the same order. */
+START_TEST(readme_sample_trace_is_real_output) {
+    result r = sh("'%s' run 1 --trace -", LL_CLI);
+    ck_assert_int_eq(r.code, 0);
+    char *readme = read_command("cat '" LL_SOURCE_ROOT "/README.md'", &(int){0});
+    const char *intro = strstr(readme, "`--trace -` writes the trace itself");
+    ck_assert_ptr_nonnull(intro);
+    char *block = strstr(intro, "```\n");
+    ck_assert_ptr_nonnull(block);
+    block += 4;
+    char *stop = strstr(block, "```");
+    ck_assert_ptr_nonnull(stop);
+    *stop = '\0';
+    const char *at = r.out;
+    int shown = 0;
+    for (char *line = strtok(block, "\n"); line; line = strtok(NULL, "\n")) {
+        if (strcmp(line, "   ...") == 0)
+            continue;
+        char want[600];
+        snprintf(want, sizeof want, "%s\n", line);
+        const char *found = strstr(at, want);
+        ck_assert_msg(found && (found == r.out || found[-1] == '\n'),
+                      "README sample line not in the real output (in order):\n%s", line);
+        at = found + strlen(want);
+        shown++;
+    }
+    ck_assert_int_ge(shown, 10);
+    free(readme);
+    result_free(&r);
+}
+END_TEST
+
 START_TEST(run_lesson_by_slug_saves_a_complete_trace) {
     fresh_trace_path();
     result r = sh("'%s' run hello-gather --trace %s", LL_CLI, trace_path);
@@ -614,6 +648,7 @@ int main(void) {
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, run_lesson_prints_output_and_where_the_trace_went);
     tcase_add_test(tc, run_with_trace_dash_writes_the_trace_to_stdout);
+    tcase_add_test(tc, readme_sample_trace_is_real_output);
     tcase_add_test(tc, run_lesson_by_slug_saves_a_complete_trace);
     tcase_add_test(tc, run_on_the_real_clock_records_wall_times);
     tcase_add_test(tc, chrome_export_has_a_named_lane_per_task);
