@@ -801,6 +801,82 @@ static size_t convert_held(tsink *s, fmt format) {
     return n;
 }
 
+/* Opens where the trace goes: standard output (--trace -), a file, the
+ * default file, or nowhere (--no-trace).  Returns 0, or -1 after saying why. */
+static int open_sink(const run_opts *o, const char *base, tsink *s, char *path, size_t len) {
+    if (o->trace && strcmp(o->trace, "-") == 0) {
+        s->out = stdout;
+        s->name = "standard output";
+    } else if (o->trace) {
+        s->out = fopen(o->trace, "we");
+        if (!s->out) {
+            fprintf(stderr, "%s run: cannot write the trace to %s: %s\n", prog, o->trace,
+                    strerror(errno));
+            return -1;
+        }
+        s->name = o->trace;
+    } else if (!o->no_trace) {
+        if (open_default_trace(base, o->format, path, len, &s->out) != 0)
+            return -1;
+        s->name = path;
+    }
+    return 0;
+}
+
+/* After the run: says what went wrong with the trace, ends it, converts it
+ * (JSON formats) and checks that it was all written; then says where it
+ * went.  Returns 0, or 1 when the trace is not whole. */
+static int save_trace(tsink *s, const child *c, const run_opts *o, bool to_stdout) {
+    char detail[256];
+    if (c->timed_out)
+        snprintf(detail, sizeof detail, "stopped after --timeout %g s (%s)", o->timeout,
+                 sig_name(c->term_signal));
+    else if (c->term_signal)
+        snprintf(detail, sizeof detail, "killed by %s", sig_name(c->term_signal));
+    else
+        snprintf(detail, sizeof detail, "exited with status %lld%s", (long long)c->status,
+                 s->ended ? "" : " without closing its loop");
+    bool cut = s->over_cap;
+    const char *as = o->format == FMT_JSONL ? "jsonl" : "chrome";
+    if (cut) {
+        size_t k = strlen(detail);
+        snprintf(detail + k, sizeof detail - k, "; trace cut at --max-held %zu MB",
+                 o->max_held >> 20);
+    }
+    if (s->bad)
+        fprintf(stderr, "%s: the trace that came back is damaged: %s (line %zu)%s\n", prog,
+                s->bad, s->lines, s->lines > 1 ? "; kept up to the line before" : "");
+    if (cut && s->oom)
+        fprintf(stderr, "%s run: out of memory holding the trace to write it as %s: kept the "
+                        "part before; save it as text (streamed) and convert it with '%s "
+                        "export'\n",
+                prog, as, prog);
+    else if (cut)
+        fprintf(stderr, "%s run: the trace is over the %zu MB this command holds in memory to "
+                        "write it as %s: kept the part before; raise the cap with --max-held "
+                        "MB, or save it as text (streamed, no cap) and convert it with '%s "
+                        "export'\n",
+                prog, o->max_held >> 20, as, prog);
+    size_t events = 0;
+    if (s->lines > 1 || !s->bad) {
+        events = finish_trace(s, c, detail, s->wall);
+        if (s->hold)
+            events = convert_held(s, o->format);
+    }
+    if ((fflush(s->out) != 0 || ferror(s->out)) && !s->write_failed) {
+        s->write_failed = true;
+        s->write_errno = errno ? errno : EIO;
+    }
+    if (s->write_failed) {
+        fprintf(stderr, "%s run: cannot write the trace to %s: %s\n", prog, s->name,
+                strerror(s->write_errno));
+        return 1;
+    }
+    if (!to_stdout)
+        fprintf(stderr, "trace: %zu events -> %s\n", events, s->name);
+    return s->bad || cut ? 1 : 0;
+}
+
 static int cmd_run(int argc, char **argv) {
     run_opts o;
     int prc = run_parse(argc, argv, &o);
@@ -838,26 +914,11 @@ static int cmd_run(int argc, char **argv) {
         snprintf(what, sizeof what, "%s", o.program[0]);
         base = o.program[0];
     }
-    /* Where the trace goes: a file, standard output, or the default file. */
     tsink sink = {.cap = o.max_held, .hold = o.format != FMT_TEXT};
     char path[1024] = "";
     bool to_stdout = o.trace && strcmp(o.trace, "-") == 0;
-    if (to_stdout) {
-        sink.out = stdout;
-        sink.name = "standard output";
-    } else if (o.trace) {
-        sink.out = fopen(o.trace, "we");
-        if (!sink.out) {
-            fprintf(stderr, "%s run: cannot write the trace to %s: %s\n", prog, o.trace,
-                    strerror(errno));
-            return 1;
-        }
-        sink.name = o.trace;
-    } else if (!o.no_trace) {
-        if (open_default_trace(base, o.format, path, sizeof path, &sink.out) != 0)
-            return 1;
-        sink.name = path;
-    }
+    if (open_sink(&o, base, &sink, path, sizeof path) != 0)
+        return 1;
     char clock_env[64];
     snprintf(clock_env, sizeof clock_env, "LOOPLAB_CLOCK=%s", o.clock ? o.clock : "virtual");
     char trace_env[] = "LOOPLAB_TRACE=fd:3";
@@ -872,69 +933,14 @@ static int cmd_run(int argc, char **argv) {
         fprintf(stderr, "%s run: out of memory for the environment\n", prog);
     free(env);
     int out_rc = 0;
-    if (rc == 0 && sink.lines == 0 && !o.no_trace) {
+    if (rc == 0 && sink.lines == 0 && !o.no_trace)
         fprintf(stderr, "%s: %s recorded no trace (is it built with the library?)\n", prog, what);
-    } else if (rc == 0 && sink.out) {
-        char detail[256];
-        if (c.timed_out)
-            snprintf(detail, sizeof detail, "stopped after --timeout %g s (%s)", o.timeout,
-                     sig_name(c.term_signal));
-        else if (c.term_signal)
-            snprintf(detail, sizeof detail, "killed by %s", sig_name(c.term_signal));
-        else if (sink.ended)
-            snprintf(detail, sizeof detail, "exited with status %lld", (long long)c.status);
-        else
-            snprintf(detail, sizeof detail, "exited with status %lld without closing its loop",
-                     (long long)c.status);
-        bool cut = sink.over_cap;
-        if (cut) {
-            size_t k = strlen(detail);
-            snprintf(detail + k, sizeof detail - k, "; trace cut at --max-held %zu MB",
-                     o.max_held >> 20);
-        }
-        if (sink.bad)
-            fprintf(stderr, "%s: the trace that came back is damaged: %s (line %zu)%s\n", prog,
-                    sink.bad, sink.lines, sink.lines > 1 ? "; kept up to the line before" : "");
-        if (cut && sink.oom)
-            fprintf(stderr, "%s run: out of memory holding the trace to write it as %s: kept "
-                            "the part before; save it as text (streamed) and convert it with "
-                            "'%s export'\n",
-                    prog, o.format == FMT_JSONL ? "jsonl" : "chrome", prog);
-        else if (cut)
-            fprintf(stderr, "%s run: the trace is over the %zu MB this command holds in memory "
-                            "to write it as %s: kept the part before; raise the cap with "
-                            "--max-held MB, or save it as text (streamed, no cap) and convert "
-                            "it with '%s export'\n",
-                    prog, o.max_held >> 20, o.format == FMT_JSONL ? "jsonl" : "chrome", prog);
-        size_t events = 0;
-        if (sink.lines > 1 || !sink.bad) {
-            events = finish_trace(&sink, &c, detail, sink.wall);
-            if (sink.hold)
-                events = convert_held(&sink, o.format);
-        }
-        if (fflush(sink.out) != 0 && !sink.write_failed) {
-            sink.write_failed = true;
-            sink.write_errno = errno;
-        }
-        if (ferror(sink.out) && !sink.write_failed) {
-            sink.write_failed = true;
-            sink.write_errno = EIO;
-        }
-        if (!to_stdout && fclose(sink.out) != 0 && !sink.write_failed) {
-            sink.write_failed = true;
-            sink.write_errno = errno;
-        }
-        if (sink.write_failed) {
-            fprintf(stderr, "%s run: cannot write the trace to %s: %s\n", prog, sink.name,
-                    strerror(sink.write_errno));
-            out_rc = 1;
-        } else if (!to_stdout) {
-            fprintf(stderr, "trace: %zu events -> %s\n", events, sink.name);
-        }
-        if (sink.bad || cut)
-            out_rc = 1;
-    } else if (sink.out && !to_stdout) {
-        fclose(sink.out);
+    else if (rc == 0 && sink.out)
+        out_rc = save_trace(&sink, &c, &o, to_stdout);
+    if (sink.out && !to_stdout && fclose(sink.out) != 0 && !out_rc) {
+        fprintf(stderr, "%s run: cannot write the trace to %s: %s\n", prog, sink.name,
+                strerror(errno));
+        out_rc = 1;
     }
     free(sink.held);
     free(sink.part);
