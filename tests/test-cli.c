@@ -135,6 +135,22 @@ START_TEST(run_lesson_prints_output_and_where_the_trace_went) {
 }
 END_TEST
 
+START_TEST(quiet_run_says_nothing_of_the_trace) {
+    /* For the window's runs and scripts: the output alone, the trace saved. */
+    fresh_trace_path();
+    result r = sh("'%s' run 1 --quiet --trace %s", LL_CLI, trace_path);
+    ck_assert_int_eq(r.code, 0);
+    ck_assert_str_eq(r.err, "");
+    ck_assert_has(r.out, "Results: [2, 4]\n");
+    ll_trace t;
+    load_saved(&t);
+    ck_assert_uint_eq(t.rec.n, 61);
+    ll_trace_free(&t);
+    unlink(trace_path);
+    result_free(&r);
+}
+END_TEST
+
 START_TEST(run_with_trace_dash_writes_the_trace_to_stdout) {
     /* The program's output goes to stderr, so stdout is a trace alone. */
     result r = sh("'%s' run 1 --trace -", LL_CLI);
@@ -649,6 +665,7 @@ int main(void) {
     tcase_add_test(tc, run_lesson_prints_output_and_where_the_trace_went);
     tcase_add_test(tc, run_with_trace_dash_writes_the_trace_to_stdout);
     tcase_add_test(tc, readme_sample_trace_is_real_output);
+    tcase_add_test(tc, quiet_run_says_nothing_of_the_trace);
     tcase_add_test(tc, run_lesson_by_slug_saves_a_complete_trace);
     tcase_add_test(tc, run_on_the_real_clock_records_wall_times);
     tcase_add_test(tc, chrome_export_has_a_named_lane_per_task);

@@ -94,6 +94,7 @@ static void usage_run(FILE *out) {
             "  --format text|jsonl|chrome\n"
             "                         the saved trace's format (default: text)\n"
             "  --no-trace             keep no trace, print only the program's output\n"
+            "  -q, --quiet            do not say where the trace went\n"
             "  --clock virtual|real   the loop's clock (default: virtual)\n"
             "  --timeout SECONDS      stop the program after this long (real time)\n"
             "  --max-held MB          text is streamed; jsonl and chrome are converted from\n"
@@ -700,6 +701,7 @@ typedef struct run_opts {
     const char *clock;   /* --clock, or NULL */
     const char *trace;   /* --trace FILE ("-": standard output), or NULL */
     bool no_trace;       /* --no-trace */
+    bool quiet;          /* --quiet: no line saying where the trace went */
     double timeout;      /* --timeout seconds, 0 for none */
     fmt format;          /* --format */
     size_t max_held;     /* --max-held, in bytes */
@@ -748,6 +750,8 @@ static int run_parse(int argc, char **argv, run_opts *o) {
             o->max_held = (size_t)mb << 20;
         } else if (strcmp(argv[i], "--no-trace") == 0) {
             o->no_trace = true;
+        } else if (strcmp(argv[i], "--quiet") == 0 || strcmp(argv[i], "-q") == 0) {
+            o->quiet = true;
         } else if (is_help(argv[i])) {
             o->help = true;
             return 0;
@@ -872,7 +876,7 @@ static int save_trace(tsink *s, const child *c, const run_opts *o, bool to_stdou
                 strerror(s->write_errno));
         return 1;
     }
-    if (!to_stdout)
+    if (!to_stdout && !o->quiet)
         fprintf(stderr, "trace: %zu events -> %s\n", events, s->name);
     return s->bad || cut ? 1 : 0;
 }
@@ -1086,6 +1090,7 @@ static int run_for_view(void *ud, const char *slug, const char *clock, const cha
     argv[k++] = (char *)path;
     argv[k++] = (char *)"--timeout";
     argv[k++] = (char *)"120";
+    argv[k++] = (char *)"--quiet"; /* the window knows where the trace is */
     if (!slug && rc && rc->program) {
         argv[k++] = (char *)"--";
         for (char **p = rc->program; *p && k < 254; p++)
