@@ -42,6 +42,15 @@ static void json_str(FILE *out, const char *s, size_t n) {
     const unsigned char *p = (const unsigned char *)s;
     fputc('"', out);
     for (size_t i = 0; i < n;) {
+        /* Printable ASCII goes out as a run, in one call. */
+        size_t run = i;
+        while (run < n && p[run] >= 0x20 && p[run] < 0x7f && p[run] != '"' && p[run] != '\\')
+            run++;
+        if (run > i) {
+            fwrite(p + i, 1, run - i, out);
+            i = run;
+            continue;
+        }
         unsigned char c = p[i];
         if (c == '"' || c == '\\') {
             fputc('\\', out);
@@ -94,16 +103,34 @@ static uint64_t magnitude(FILE *out, int64_t ns) {
     return 0 - (uint64_t)ns;
 }
 
+/* `whole`, then `digits` decimals of `frac` when digits > 0: numbers are
+ * most of an export, and printf's parsing of its format costs more than
+ * this. */
+static void json_num(FILE *out, uint64_t whole, uint64_t frac, int digits) {
+    char buf[48];
+    char *e = buf + sizeof buf, *q = e;
+    for (int i = 0; i < digits; i++, frac /= 10)
+        *--q = (char)('0' + frac % 10);
+    if (digits)
+        *--q = '.';
+    do
+        *--q = (char)('0' + whole % 10);
+    while (whole /= 10);
+    fwrite(q, 1, (size_t)(e - q), out);
+}
+
+static void json_i64(FILE *out, int64_t v) { json_num(out, magnitude(out, v), 0, 0); }
+
 /* Loop time in seconds, exactly (nine decimals). */
 static void json_secs(FILE *out, int64_t ns) {
     uint64_t m = magnitude(out, ns);
-    fprintf(out, "%" PRIu64 ".%09" PRIu64, m / 1000000000, m % 1000000000);
+    json_num(out, m / 1000000000, m % 1000000000, 9);
 }
 
 /* Chrome wants microseconds. */
 static void json_us(FILE *out, int64_t ns) {
     uint64_t m = magnitude(out, ns);
-    fprintf(out, "%" PRIu64 ".%03" PRIu64, m / 1000, m % 1000);
+    json_num(out, m / 1000, m % 1000, 3);
 }
 
 /* Differences and sums of times a trace gives: a crafted trace can put
@@ -130,7 +157,9 @@ static void json_fields(FILE *out, const ll__recorder *r, const ll_trace_event *
     for (const fspec *sp = ll__fields_of(e->kind); sp->key; sp++) {
         int64_t v = ll__field_get(e, sp->slot);
         covered[sp->slot] = true;
-        fprintf(out, ",\"%s\":", sp->key);
+        fputs(",\"", out);
+        fputs(sp->key, out);
+        fputs("\":", out);
         switch (sp->type) {
         case T_STR: json_rstr(out, r, (uint32_t)v); break;
         case T_TIME: json_secs(out, v); break;
@@ -141,13 +170,13 @@ static void json_fields(FILE *out, const ll__recorder *r, const ll_trace_event *
                 json_secs(out, v);
             break;
         case T_U32:
-        case T_I64: fprintf(out, "%" PRId64, v); break;
+        case T_I64: json_i64(out, v); break;
         default: {
             const char *nm = ll__field_enum_name(sp->type, v);
             if (nm)
                 json_cstr(out, nm);
             else
-                fprintf(out, "%" PRId64, v);
+                json_i64(out, v);
         }
         }
     }
@@ -160,14 +189,15 @@ static void json_fields(FILE *out, const ll__recorder *r, const ll_trace_event *
         if (s == S_STR)
             json_rstr(out, r, (uint32_t)v);
         else
-            fprintf(out, "%" PRId64, v);
+            json_i64(out, v);
     }
     if (e->site) {
         const ll__site *site = ll__rec_sitep(r, e->site);
         if (site && site->file) {
             fputs(",\"file\":", out);
             json_cstr(out, site->file);
-            fprintf(out, ",\"line\":%d", site->line);
+            fputs(",\"line\":", out);
+            json_i64(out, site->line);
         }
     }
 }
@@ -268,7 +298,8 @@ static void jsonl_event(xp *x, const ll_trace_event *e, unsigned loop) {
     const ll_trace *t = x->t;
     fputs("{\"t\":", out);
     json_secs(out, e->t);
-    fprintf(out, ",\"task\":%u", e->task);
+    fputs(",\"task\":", out);
+    json_i64(out, e->task);
     const ll_trace_task *tk = e->task ? ll_trace_task_of(t, e->task) : NULL;
     if (tk && tk->name) {
         fputs(",\"task_name\":", out);
@@ -279,8 +310,10 @@ static void jsonl_event(xp *x, const ll_trace_event *e, unsigned loop) {
     if (t->nloops > 1)
         fprintf(out, ",\"loop\":%u", loop);
     json_fields(out, &t->rec, e);
-    if (t->wall)
-        fprintf(out, ",\"wall_ns\":%" PRId64, e->wall);
+    if (t->wall) {
+        fputs(",\"wall_ns\":", out);
+        json_i64(out, e->wall);
+    }
     fputs("}\n", out);
 }
 
@@ -294,7 +327,8 @@ static void jsonl_event(xp *x, const ll_trace_event *e, unsigned loop) {
 static void slice(FILE *out, uint32_t tid, const char *name, int64_t from, int64_t to,
                   const char *args_json) {
     fputs(",\n{\"ph\":\"X\",\"pid\":1,\"tid\":", out);
-    fprintf(out, "%u,\"ts\":", tid);
+    json_i64(out, tid);
+    fputs(",\"ts\":", out);
     json_us(out, from);
     fputs(",\"dur\":", out);
     json_us(out, sat_sub(to, from));
