@@ -130,6 +130,36 @@ START_TEST(whole_read_stops_at_the_memory_limit_and_says_how_to_raise_it) {
 }
 END_TEST
 
+START_TEST(a_stream_is_held_to_the_limit_too) {
+    /* A stream drops events, but keeps every distinct source site: 200 000
+     * files cost more than 4 MiB, and the message says so. */
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    fputs("looplab-trace 1.4\n   0.000000000  1:T  task_new name=\"T\"\n", f);
+    for (int i = 0; i < 200000; i++)
+        fprintf(f, "   0.000000000  1  print text=\"x\" at=dir/file%06d.c:1\n", i);
+    fclose(f);
+    char path[] = "/tmp/looplab-bounds-XXXXXX";
+    write_file(path, text, len);
+    setenv("LOOPLAB_TRACE_MEMORY_MB", "4", 1);
+    ll_trace t;
+    char err[512] = "";
+    FILE *out = fopen("/dev/null", "w");
+    ck_assert_int_eq(ll_trace_convert(out, path, LL_EXPORT_STATS, &t, err, sizeof err), -1);
+    ck_assert_has(err, "LOOPLAB_TRACE_MEMORY_MB=4");
+    ll_trace_free(&t);
+    unsetenv("LOOPLAB_TRACE_MEMORY_MB");
+    ck_assert_int_eq(ll_trace_convert(out, path, LL_EXPORT_STATS, &t, err, sizeof err), 0);
+    ck_assert(t.truncated); /* no @end */
+    ck_assert_uint_eq(t.events, 200001);
+    ll_trace_free(&t);
+    fclose(out);
+    unlink(path);
+    free(text);
+}
+END_TEST
+
 START_TEST(header_is_checked_before_reading_on) {
     /* Before: /dev/zero was read until memory ran out. */
     ll_trace t;
@@ -309,6 +339,7 @@ int main(void) {
     tcase_add_test(tc, huge_task_id_is_refused_with_the_cap_named);
     tcase_add_test(tc, tools_index_tasks_by_id_not_by_size);
     tcase_add_test(tc, whole_read_stops_at_the_memory_limit_and_says_how_to_raise_it);
+    tcase_add_test(tc, a_stream_is_held_to_the_limit_too);
     tcase_add_test(tc, header_is_checked_before_reading_on);
     tcase_add_test(tc, streamed_exports_match_whole_ones_for_every_golden_trace);
     tcase_add_test(tc, refused_stream_is_not_closed_as_if_whole);

@@ -793,6 +793,12 @@ int ll_trace_convert(FILE *out, const char *path, ll_export_fmt fmt, ll_trace *t
         ll_trace_free(t);
     }
     int rc = ll_trace_stream(t, path, each_event, &x, err, errlen);
+    if (rc == 0 && fmt == LL_EXPORT_JSONL && (t->events != x.total || t->truncated != x.truncated)) {
+        /* Still being written, or replaced: the first line would lie. */
+        snprintf(err, errlen, "%s: the file changed while it was read (%zu events, then %zu)",
+                 path, x.total, t->events);
+        rc = -1;
+    }
     if (rc < 0) {
         xp_abort(&x);
         return -1;

@@ -722,6 +722,7 @@ typedef struct rd {
     uint32_t *files;       /* hash of file names: slot -> index in t->owned + 1 */
     size_t filecap;        /* slots (a power of two), at least twice nfiles */
     size_t nfiles;
+    size_t filebytes;      /* bytes of the file names interned */
     bool ended;            /* the @end line was read */
     size_t limit;          /* bytes of events and strings a whole read may hold */
     ll_trace_each each;    /* streaming: where each event goes (NULL: keep them) */
@@ -1102,6 +1103,7 @@ static const char *intern_file(rd *r, const char *s, size_t n) {
         return NULL;
     r->files[i] = (uint32_t)t->nowned;
     r->nfiles++;
+    r->filebytes += n + 1 + sizeof(char *) + 2 * sizeof(uint32_t);
     return c;
 }
 
@@ -1121,10 +1123,14 @@ static int remember_task(rd *r, uint32_t id, uint32_t name, unsigned loop) {
     return 0;
 }
 
-/* Bytes a whole read holds for its events and strings. */
-static size_t held(const ll_trace *t) {
+/* Bytes a read holds for its events, strings, sites, file names and tasks
+ * (a stream holds all but the events). */
+static size_t held(const rd *r) {
+    const ll_trace *t = r->t;
     return t->rec.nchunks * (size_t)LL_REC_CHUNK_BYTES + t->rec.strcap +
-           t->rec.sitecap * sizeof(ll__site) + t->taskcap * sizeof(ll_trace_task) + t->loopcap;
+           t->rec.sitecap * sizeof(ll__site) + t->rec.site_hash_cap * sizeof(uint32_t) +
+           t->taskcap * sizeof(ll_trace_task) + t->taskidx.cap * 2 * sizeof(uint32_t) +
+           t->loopcap + r->filebytes;
 }
 
 /* The value of a field this reader has no name for (a newer writer's): a
@@ -1330,6 +1336,10 @@ static int parse_event(rd *r) {
     if (!slotp)
         return fail(r, at, "out of memory");
     *slotp = e;
+    if (held(r) > r->limit)
+        return fail(r, at, "the trace needs more than %zu MiB to hold (the limit is "
+                    "LOOPLAB_TRACE_MEMORY_MB=%zu; set that variable to raise it)",
+                    r->limit >> 20, r->limit >> 20);
     if (r->each) {
         /* Streaming: hand the event on, then forget it and the strings it
          * brought (a task's name stays: later lines refer to it). */
@@ -1344,10 +1354,6 @@ static int parse_event(rd *r) {
         }
         return 0;
     }
-    if (held(r->t) > r->limit)
-        return fail(r, at, "the trace needs more than %zu MiB to hold (the limit is "
-                    "LOOPLAB_TRACE_MEMORY_MB=%zu; set that variable to raise it)",
-                    r->limit >> 20, r->limit >> 20);
     return 0;
 }
 

@@ -147,8 +147,9 @@ int ll_trace_write_parsed(FILE *out, const struct ll_trace *t);
  * LL_TRACE_MAX_TASK_ID (the library numbers tasks from 1, so this is a
  * count of tasks; the text writer keeps a name per id); and a trace read
  * whole (ll_trace_load, ll_trace_parse) at most LL_TRACE_MEMORY_MB MiB of
- * events and strings, which the environment variable of that name raises
- * or lowers.  ll_trace_stream holds no events at all. */
+ * events, strings, sites and tasks, which the environment variable of that
+ * name raises or lowers.  ll_trace_stream holds no events at all, and the
+ * same limit applies to what it does hold (tasks, their names, sites). */
 #define LL_TRACE_MAX_LINE (1u << 20)
 #define LL_TRACE_MAX_TASK_ID (1u << 24)
 #define LL_TRACE_MEMORY_MB 1024
@@ -197,7 +198,8 @@ int ll_trace_load(ll_trace *t, const char *path, char *err, size_t errlen);
  * refers to are dropped once `each` returns, so memory grows with tasks, not
  * with events.  A non-zero return from `each` stops the reading, and
  * ll_trace_stream returns that value (err untouched).  Otherwise as
- * ll_trace_load; on success t->events counts the events handed on. */
+ * ll_trace_load (which is what a NULL `each` gives); t->events counts the
+ * events read. */
 typedef int (*ll_trace_each)(void *ud, const ll_trace *t, const ll_trace_event *e,
                              unsigned loop);
 int ll_trace_stream(ll_trace *t, const char *path, ll_trace_each each, void *ud, char *err,
