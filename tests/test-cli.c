@@ -658,6 +658,59 @@ START_TEST(damaged_trace_file_is_named_with_line_and_column) {
 }
 END_TEST
 
+START_TEST(stats_and_export_say_when_the_output_cannot_be_written) {
+    /* Before: both exited 0 with nothing written. */
+    fresh_trace_path();
+    result r = sh("'%s' run 1 --trace %s", LL_CLI, trace_path);
+    ck_assert_int_eq(r.code, 0);
+    result_free(&r);
+    static const char *const cmds[] = {"stats %s > /dev/full", "export %s --format text > /dev/full",
+                                       "export %s --format jsonl > /dev/full",
+                                       "export %s --format chrome -o /dev/full"};
+    for (int i = 0; i < 4; i++) {
+        char cmd[256];
+        snprintf(cmd, sizeof cmd, cmds[i], trace_path);
+        r = sh("'%s' %s", LL_CLI, cmd);
+        ck_assert_msg(r.code == 1, "%s: exit %d", cmd, r.code);
+        ck_assert_has(r.err, "cannot write the output: No space left on device");
+        result_free(&r);
+    }
+    unlink(trace_path);
+}
+END_TEST
+
+START_TEST(endless_input_is_refused_at_its_first_bytes) {
+    /* Before: read until memory ran out. */
+    result r = sh("'%s' stats /dev/zero", LL_CLI);
+    ck_assert_int_eq(r.code, 1);
+    ck_assert_has(r.err, "looplab stats: /dev/zero:1:1: expected the header 'looplab-trace 1.4'");
+    ck_assert_str_eq(r.out, "");
+    result_free(&r);
+    r = sh("yes | '%s' export - --format text", LL_CLI);
+    ck_assert_int_eq(r.code, 1);
+    ck_assert_has(r.err, "looplab export: -:1:1: expected the header");
+    ck_assert_str_eq(r.out, "");
+    result_free(&r);
+}
+END_TEST
+
+START_TEST(stats_shows_an_escape_sequence_in_a_name_as_text) {
+    char path[] = "/tmp/looplab-cli-esc-XXXXXX";
+    int fd = mkstemp(path);
+    const char *text = "looplab-trace 1.4\n"
+                       "   0.000000000  1:T  task_new name=\"\\x1b[2J\\x1b]0;hi\\x07\"\n"
+                       "@end events=1\n";
+    ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    result r = sh("'%s' stats %s", LL_CLI, path);
+    ck_assert_int_eq(r.code, 0);
+    ck_assert_ptr_null(strchr(r.out, 0x1b));
+    ck_assert_has(r.out, "\\x1b[2J\\x1b]0;hi\\x07");
+    result_free(&r);
+    unlink(path);
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("cli");
     TCase *tc = tcase_create("run");
@@ -670,6 +723,9 @@ int main(void) {
     tcase_add_test(tc, run_on_the_real_clock_records_wall_times);
     tcase_add_test(tc, chrome_export_has_a_named_lane_per_task);
     tcase_add_test(tc, export_and_stats_read_a_saved_trace);
+    tcase_add_test(tc, stats_and_export_say_when_the_output_cannot_be_written);
+    tcase_add_test(tc, endless_input_is_refused_at_its_first_bytes);
+    tcase_add_test(tc, stats_shows_an_escape_sequence_in_a_name_as_text);
     suite_add_tcase(s, tc);
     tc = tcase_create("going-wrong");
     tcase_set_timeout(tc, 60);

@@ -112,8 +112,10 @@ static void usage_export(FILE *out) {
             "\n"
             "Reads a text trace (\"-\" for standard input) and writes it as text, as\n"
             "JSON Lines (one object per event), or as Chrome Trace Event JSON, which\n"
-            "opens in https://ui.perfetto.dev and chrome://tracing: a lane per task.\n",
-            prog);
+            "opens in https://ui.perfetto.dev and chrome://tracing: a lane per task.\n"
+            "Events are written as they are read; JSON Lines from standard input holds\n"
+            "the whole trace, up to LOOPLAB_TRACE_MEMORY_MB (default %d) MiB.\n",
+            prog, LL_TRACE_MEMORY_MB);
 }
 
 static void usage_stats(FILE *out) {
@@ -123,7 +125,8 @@ static void usage_stats(FILE *out) {
             "A table per task: final state, steps, time running, ready (waiting for the\n"
             "loop) and waiting (on a timer, future or task), and the longest single step\n"
             "(the loop was blocked that long); then the loop's utilisation.  Running\n"
-            "times need a trace recorded on the real clock.\n",
+            "times need a trace recorded on the real clock.  The trace is read as a\n"
+            "stream: memory grows with its tasks, not its events.\n",
             prog);
 }
 
@@ -972,21 +975,29 @@ static int cmd_run(int argc, char **argv) {
 
 /* ---- export and stats -------------------------------------------------------- */
 
-static int load_or_say(ll_trace *t, const char *cmd, const char *path) {
+/* Reads the trace at `path` and writes it to `out` as `f` says, as it reads;
+ * says what went wrong (the trace, or writing the output: a full disk is an
+ * error, not a success) and what the trace said about itself.  Returns the
+ * exit status. */
+static int convert_or_say(FILE *out, const char *cmd, const char *path, ll_export_fmt f,
+                          const char *out_name) {
     char err[1024];
-    if (ll_trace_load(t, path, err, sizeof err) != 0) {
+    ll_trace t;
+    int rc = ll_trace_convert(out, path, f, &t, err, sizeof err);
+    if (rc == -1)
         fprintf(stderr, "%s %s: %s\n", prog, cmd, err);
-        ll_trace_free(t);
-        return -1;
-    }
-    if (t->truncated)
+    else if (rc == -2)
+        fprintf(stderr, "%s %s: %s%s%s\n", prog, cmd, out_name ? out_name : "",
+                out_name ? ": " : "", err);
+    if (rc == 0 && t.truncated)
         fprintf(stderr, "%s %s: %s: the trace is truncated (its writer stopped early); "
                         "using the %zu events before the cut\n",
-                prog, cmd, path, t->rec.n);
-    if (t->unknown)
+                prog, cmd, path, t.events);
+    if (rc == 0 && t.unknown)
         fprintf(stderr, "%s %s: %s: skipped %zu events of kinds this version does not know\n",
-                prog, cmd, path, t->unknown);
-    return 0;
+                prog, cmd, path, t.unknown);
+    ll_trace_free(&t);
+    return rc == 0 ? 0 : 1;
 }
 
 static int cmd_export(int argc, char **argv) {
@@ -1018,17 +1029,19 @@ static int cmd_export(int argc, char **argv) {
         usage_export(stderr);
         return 2;
     }
-    ll_trace t;
-    if (load_or_say(&t, "export", in) != 0)
-        return 1;
     FILE *f = out ? fopen(out, "w") : stdout;
-    int rc = 0;
-    if (!f || write_format(f, &t, format) != 0 || (out && fclose(f) != 0)) {
-        fprintf(stderr, "%s export: cannot write %s: %s\n", prog, out ? out : "the output",
-                strerror(errno));
+    if (!f) {
+        fprintf(stderr, "%s export: cannot write %s: %s\n", prog, out, strerror(errno));
+        return 1;
+    }
+    static const ll_export_fmt as[] = {[FMT_TEXT] = LL_EXPORT_TEXT,
+                                       [FMT_JSONL] = LL_EXPORT_JSONL,
+                                       [FMT_CHROME] = LL_EXPORT_CHROME};
+    int rc = convert_or_say(f, "export", in, as[format], out);
+    if (out && fclose(f) != 0 && rc == 0) {
+        fprintf(stderr, "%s export: cannot write %s: %s\n", prog, out, strerror(errno));
         rc = 1;
     }
-    ll_trace_free(&t);
     return rc;
 }
 
@@ -1053,12 +1066,7 @@ static int cmd_stats(int argc, char **argv) {
         usage_stats(stderr);
         return 2;
     }
-    ll_trace t;
-    if (load_or_say(&t, "stats", in) != 0)
-        return 1;
-    int rc = ll_trace_stats(stdout, &t) == 0 ? 0 : 1;
-    ll_trace_free(&t);
-    return rc;
+    return convert_or_say(stdout, "stats", in, LL_EXPORT_STATS, NULL);
 }
 
 

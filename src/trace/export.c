@@ -2,9 +2,11 @@
  * chrome://tracing), and as a per-task statistics table. */
 #include "export.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* ---- JSON strings ---------------------------------------------------------- */
 
@@ -40,6 +42,15 @@ static void json_str(FILE *out, const char *s, size_t n) {
     const unsigned char *p = (const unsigned char *)s;
     fputc('"', out);
     for (size_t i = 0; i < n;) {
+        /* Printable ASCII goes out as a run, in one call. */
+        size_t run = i;
+        while (run < n && p[run] >= 0x20 && p[run] < 0x7f && p[run] != '"' && p[run] != '\\')
+            run++;
+        if (run > i) {
+            fwrite(p + i, 1, run - i, out);
+            i = run;
+            continue;
+        }
         unsigned char c = p[i];
         if (c == '"' || c == '\\') {
             fputc('\\', out);
@@ -59,7 +70,12 @@ static void json_str(FILE *out, const char *s, size_t n) {
             i++;
         } else {
             size_t k = utf8_seq(p + i, n - i);
-            if (k) {
+            if (k == 2 && c == 0xc2 && p[i + 1] < 0xa0) {
+                /* U+0080..U+009F, the C1 controls: escaped like C0's, so
+                 * that a terminal showing the JSON does not act on them. */
+                fprintf(out, "\\u%04x", p[i + 1]);
+                i += 2;
+            } else if (k) {
                 fwrite(p + i, 1, k, out);
                 i += k;
             } else {
@@ -79,67 +95,61 @@ static void json_rstr(FILE *out, const ll__recorder *r, uint32_t id) {
     json_str(out, s, n);
 }
 
+/* |ns|, for any ns (INT64_MIN has no int64_t opposite). */
+static uint64_t magnitude(FILE *out, int64_t ns) {
+    if (ns >= 0)
+        return (uint64_t)ns;
+    fputc('-', out);
+    return 0 - (uint64_t)ns;
+}
+
+/* `whole`, then `digits` decimals of `frac` when digits > 0: numbers are
+ * most of an export, and printf's parsing of its format costs more than
+ * this. */
+static void json_num(FILE *out, uint64_t whole, uint64_t frac, int digits) {
+    char buf[48];
+    char *e = buf + sizeof buf, *q = e;
+    for (int i = 0; i < digits; i++, frac /= 10)
+        *--q = (char)('0' + frac % 10);
+    if (digits)
+        *--q = '.';
+    do
+        *--q = (char)('0' + whole % 10);
+    while (whole /= 10);
+    fwrite(q, 1, (size_t)(e - q), out);
+}
+
+static void json_i64(FILE *out, int64_t v) { json_num(out, magnitude(out, v), 0, 0); }
+
 /* Loop time in seconds, exactly (nine decimals). */
 static void json_secs(FILE *out, int64_t ns) {
-    if (ns < 0) {
-        fputc('-', out);
-        ns = -ns;
-    }
-    fprintf(out, "%" PRId64 ".%09" PRId64, ns / 1000000000, ns % 1000000000);
+    uint64_t m = magnitude(out, ns);
+    json_num(out, m / 1000000000, m % 1000000000, 9);
 }
 
 /* Chrome wants microseconds. */
 static void json_us(FILE *out, int64_t ns) {
-    if (ns < 0) {
-        fputc('-', out);
-        ns = -ns;
-    }
-    fprintf(out, "%" PRId64 ".%03" PRId64, ns / 1000, ns % 1000);
+    uint64_t m = magnitude(out, ns);
+    json_num(out, m / 1000, m % 1000, 3);
 }
 
-/* Task id -> name string id, from task_new events. */
-typedef struct names {
-    uint32_t *v;
-    uint8_t *loop;   /* task id -> its loop (several-loop traces) */
-    size_t n;
-} names;
-
-static void names_build(names *nm, const ll_trace *t) {
-    const ll__recorder *r = &t->rec;
-    nm->v = NULL;
-    nm->loop = NULL;
-    nm->n = 0;
-    for (size_t i = 0; i < r->n; i++) {
-        const ll_trace_event *e = ll__rec_at(r, i);
-        if (e->kind != LL_EV_TASK_NEW)
-            continue;
-        if (e->task >= nm->n) {
-            size_t cap = nm->n ? nm->n : 64;
-            while (cap <= e->task)
-                cap *= 2;
-            uint32_t *v = realloc(nm->v, cap * sizeof *v);
-            if (!v)
-                continue;
-            nm->v = v;
-            uint8_t *l = realloc(nm->loop, cap);
-            if (!l)
-                continue;
-            nm->loop = l;
-            memset(v + nm->n, 0, (cap - nm->n) * sizeof *v);
-            memset(l + nm->n, 1, cap - nm->n);
-            nm->n = cap;
-        }
-        nm->v[e->task] = e->str;
-        nm->loop[e->task] = (uint8_t)ll_trace_loop_of(t, i);
-    }
+/* Differences and sums of times a trace gives: a crafted trace can put
+ * them anywhere in int64_t, so they stop at its ends rather than wrap. */
+static int64_t sat_add(int64_t a, int64_t b) {
+    if (b > 0 && a > INT64_MAX - b)
+        return INT64_MAX;
+    if (b < 0 && a < INT64_MIN - b)
+        return INT64_MIN;
+    return a + b;
 }
 
-static void names_free(names *nm) {
-    free(nm->v);
-    free(nm->loop);
+static int64_t sat_sub(int64_t a, int64_t b) {
+    if (b < 0 && a > INT64_MAX + b)
+        return INT64_MAX;
+    if (b > 0 && a < INT64_MIN + b)
+        return INT64_MIN;
+    return a - b;
 }
-
-static uint32_t name_of(const names *nm, uint32_t task) { return task < nm->n ? nm->v[task] : 0; }
 
 /* The fields of an event as JSON members (after a leading comma). */
 static void json_fields(FILE *out, const ll__recorder *r, const ll_trace_event *e) {
@@ -147,7 +157,9 @@ static void json_fields(FILE *out, const ll__recorder *r, const ll_trace_event *
     for (const fspec *sp = ll__fields_of(e->kind); sp->key; sp++) {
         int64_t v = ll__field_get(e, sp->slot);
         covered[sp->slot] = true;
-        fprintf(out, ",\"%s\":", sp->key);
+        fputs(",\"", out);
+        fputs(sp->key, out);
+        fputs("\":", out);
         switch (sp->type) {
         case T_STR: json_rstr(out, r, (uint32_t)v); break;
         case T_TIME: json_secs(out, v); break;
@@ -158,13 +170,13 @@ static void json_fields(FILE *out, const ll__recorder *r, const ll_trace_event *
                 json_secs(out, v);
             break;
         case T_U32:
-        case T_I64: fprintf(out, "%" PRId64, v); break;
+        case T_I64: json_i64(out, v); break;
         default: {
             const char *nm = ll__field_enum_name(sp->type, v);
             if (nm)
                 json_cstr(out, nm);
             else
-                fprintf(out, "%" PRId64, v);
+                json_i64(out, v);
         }
         }
     }
@@ -177,24 +189,97 @@ static void json_fields(FILE *out, const ll__recorder *r, const ll_trace_event *
         if (s == S_STR)
             json_rstr(out, r, (uint32_t)v);
         else
-            fprintf(out, "%" PRId64, v);
+            json_i64(out, v);
     }
     if (e->site) {
         const ll__site *site = ll__rec_sitep(r, e->site);
         if (site && site->file) {
             fputs(",\"file\":", out);
             json_cstr(out, site->file);
-            fprintf(out, ",\"line\":%d", site->line);
+            fputs(",\"line\":", out);
+            json_i64(out, site->line);
         }
     }
 }
 
+/* ---- one event at a time -------------------------------------------------------
+ * Every export is a begin, one call per event and an end.  They are driven by
+ * the events of a trace read whole (ll_trace_export_*, ll_trace_stats) or by
+ * ll_trace_stream as it reads (ll_trace_convert), so that a long trace need
+ * not be held.  What an export keeps per task is found by the task's index
+ * in t->tasks, never by its id: an id says nothing about how many there are. */
+
+/* Chrome: a task's lane, and the span it is in. */
+typedef struct lane {
+    int state;       /* 0 none, 1 ready, 2 running, 3 waiting, 4 finished */
+    int64_t since;   /* loop time the state began */
+    uint16_t wait;   /* wait kind while waiting */
+    int64_t until;   /* deadline while waiting on a timer */
+    uint32_t obj;    /* what it waits on */
+} lane;
+
+/* Chrome: the last completion of a future, for the arrow to whom it woke. */
+typedef struct fdone {
+    uint32_t by; /* the task that completed it (0: the loop) */
+    int64_t t;   /* when */
+} fdone;
+
+/* Stats: a task's figures so far. */
+typedef struct tstat {
+    int state;            /* 0 pending, 1 ready, 2 running, 3 waiting, 4 done, 5 failed, 6 cancelled */
+    int64_t since, since_wall; /* loop and wall time the state began */
+    uint64_t steps;       /* times it ran */
+    int64_t running, ready, waiting, longest; /* ns in each state; longest step */
+} tstat;
+
+typedef struct xp {
+    FILE *out;
+    const ll_trace *t;
+    ll_export_fmt fmt;
+    bool begun;       /* the export's opening is written */
+    size_t total;     /* jsonl: events of the trace, known before the first */
+    bool truncated;   /* jsonl: the trace was cut */
+    ll__tw w;         /* text: the trace writer */
+    void *per;        /* chrome: a lane per task; stats: a tstat per task */
+    size_t nper;      /* entries in per */
+    ll__idmap futs;   /* chrome: future id -> its entry in done */
+    fdone *done;      /* chrome: the last completion of each future */
+    size_t ndone, donecap;
+    uint64_t flow_id; /* chrome: arrows drawn */
+    size_t nev;       /* events seen */
+    int64_t t0, w0;   /* loop and wall time of the first event */
+    int64_t t1, w1;   /* and of the last */
+    bool oom;         /* memory ran out: the output is incomplete */
+} xp;
+
+/* The per-task entry of event e's task, growing the table to the tasks the
+ * trace has so far; NULL for the loop's own events. */
+static void *per_task(xp *x, const ll_trace_event *e, size_t size) {
+    const ll_trace_task *tk = e->task ? ll_trace_task_of(x->t, e->task) : NULL;
+    if (!tk)
+        return NULL;
+    size_t i = (size_t)(tk - x->t->tasks);
+    if (i >= x->nper) {
+        size_t cap = x->nper ? x->nper : 64;
+        while (cap <= i)
+            cap *= 2;
+        char *p = realloc(x->per, cap * size);
+        if (!p) {
+            x->oom = true;
+            return NULL;
+        }
+        memset(p + x->nper * size, 0, (cap - x->nper) * size);
+        x->per = p;
+        x->nper = cap;
+    }
+    return (char *)x->per + i * size;
+}
+
 /* ---- JSON Lines ------------------------------------------------------------- */
 
-int ll_trace_export_jsonl(FILE *out, const ll_trace *t) {
-    const ll__recorder *r = &t->rec;
-    names nm;
-    names_build(&nm, t);
+static void jsonl_begin(xp *x) {
+    FILE *out = x->out;
+    const ll_trace *t = x->t;
     fputs("{\"format\":\"looplab-jsonl\",\"version\":1", out);
     const char *keys[] = {"program", "lesson", "clock", "library", "start"};
     const char *vals[] = {t->meta.program, t->meta.lesson, t->meta.clock, t->meta.library,
@@ -205,27 +290,31 @@ int ll_trace_export_jsonl(FILE *out, const ll_trace *t) {
         fprintf(out, ",\"%s\":", keys[i]);
         json_cstr(out, vals[i]);
     }
-    fprintf(out, ",\"events\":%zu,\"truncated\":%s}\n", r->n, t->truncated ? "true" : "false");
-    for (size_t i = 0; i < r->n; i++) {
-        const ll_trace_event *e = ll__rec_at(r, i);
-        fputs("{\"t\":", out);
-        json_secs(out, e->t);
-        fprintf(out, ",\"task\":%u", e->task);
-        if (e->task && name_of(&nm, e->task)) {
-            fputs(",\"task_name\":", out);
-            json_rstr(out, r, name_of(&nm, e->task));
-        }
-        fputs(",\"kind\":", out);
-        json_cstr(out, ll_event_kind_name(e->kind));
-        if (t->nloops > 1)
-            fprintf(out, ",\"loop\":%u", ll_trace_loop_of(t, i));
-        json_fields(out, r, e);
-        if (t->wall)
-            fprintf(out, ",\"wall_ns\":%" PRId64, e->wall);
-        fputs("}\n", out);
+    fprintf(out, ",\"events\":%zu,\"truncated\":%s}\n", x->total, x->truncated ? "true" : "false");
+}
+
+static void jsonl_event(xp *x, const ll_trace_event *e, unsigned loop) {
+    FILE *out = x->out;
+    const ll_trace *t = x->t;
+    fputs("{\"t\":", out);
+    json_secs(out, e->t);
+    fputs(",\"task\":", out);
+    json_i64(out, e->task);
+    const ll_trace_task *tk = e->task ? ll_trace_task_of(t, e->task) : NULL;
+    if (tk && tk->name) {
+        fputs(",\"task_name\":", out);
+        json_rstr(out, &t->rec, tk->name);
     }
-    names_free(&nm);
-    return ferror(out) ? -1 : 0;
+    fputs(",\"kind\":", out);
+    json_cstr(out, ll_event_kind_name(e->kind));
+    if (t->nloops > 1)
+        fprintf(out, ",\"loop\":%u", loop);
+    json_fields(out, &t->rec, e);
+    if (t->wall) {
+        fputs(",\"wall_ns\":", out);
+        json_i64(out, e->wall);
+    }
+    fputs("}\n", out);
 }
 
 /* ---- Chrome Trace Event format ------------------------------------------------
@@ -233,25 +322,16 @@ int ll_trace_export_jsonl(FILE *out, const ll_trace *t) {
  * loop itself; complete ("X") slices for each task's running / ready /
  * waiting spans; instant ("i") events for prints, notes and warnings; flow
  * ("s"/"f") arrows from the task (or the loop) that completed a future to the
- * task it woke. */
+ * task it woke.  A lane is named when its task_new comes. */
 
-typedef struct lane {
-    int state;       /* 0 none, 1 ready, 2 running, 3 waiting, 4 finished */
-    int64_t since;   /* loop time the state began */
-    uint16_t wait;   /* wait kind while waiting */
-    int64_t until;   /* deadline while waiting on a timer */
-    uint32_t obj;    /* what it waits on */
-} lane;
-
-static void slice(FILE *out, bool *first, uint32_t tid, const char *name, int64_t from, int64_t to,
+static void slice(FILE *out, uint32_t tid, const char *name, int64_t from, int64_t to,
                   const char *args_json) {
-    fputs(*first ? "\n" : ",\n", out);
-    *first = false;
-    fputs("{\"ph\":\"X\",\"pid\":1,\"tid\":", out);
-    fprintf(out, "%u,\"ts\":", tid);
+    fputs(",\n{\"ph\":\"X\",\"pid\":1,\"tid\":", out);
+    json_i64(out, tid);
+    fputs(",\"ts\":", out);
     json_us(out, from);
     fputs(",\"dur\":", out);
-    json_us(out, to - from);
+    json_us(out, sat_sub(to, from));
     fputs(",\"name\":", out);
     json_cstr(out, name);
     fputs(",\"cat\":\"state\"", out);
@@ -260,11 +340,11 @@ static void slice(FILE *out, bool *first, uint32_t tid, const char *name, int64_
     fputc('}', out);
 }
 
-static void end_span(FILE *out, bool *first, uint32_t tid, lane *l, int64_t now) {
+static void end_span(FILE *out, uint32_t tid, lane *l, int64_t now) {
     char args[160];
     switch (l->state) {
-    case 1: slice(out, first, tid, "ready", l->since, now, NULL); break;
-    case 2: slice(out, first, tid, "running", l->since, now, NULL); break;
+    case 1: slice(out, tid, "ready", l->since, now, NULL); break;
+    case 2: slice(out, tid, "running", l->since, now, NULL); break;
     case 3: {
         const char *w = ll__field_enum_name(T_WAIT, l->wait);
         char name[96];
@@ -275,30 +355,16 @@ static void end_span(FILE *out, bool *first, uint32_t tid, lane *l, int64_t now)
             snprintf(name, sizeof name, "waiting: %s", w ? w : "?");
         }
         snprintf(args, sizeof args, "{\"on\":\"%s\",\"obj\":%u}", w ? w : "?", l->obj);
-        slice(out, first, tid, name, l->since, now, args);
+        slice(out, tid, name, l->since, now, args);
         break;
     }
     default: break;
     }
 }
 
-int ll_trace_export_chrome(FILE *out, const ll_trace *t) {
-    const ll__recorder *r = &t->rec;
-    names nm;
-    names_build(&nm, t);
-    size_t nl = nm.n ? nm.n : 1;
-    lane *lanes = calloc(nl, sizeof *lanes);
-    /* future id -> (task that completed it, time), for flow arrows */
-    size_t nf = 0, fcap = 0;
-    struct fdone {
-        uint32_t fut, by;
-        int64_t t;
-    } *fd = NULL;
-    if (!lanes) {
-        names_free(&nm);
-        return -1;
-    }
-    bool first = true;
+static void chrome_begin(xp *x) {
+    FILE *out = x->out;
+    const ll_trace *t = x->t;
     fputs("{\"displayTimeUnit\":\"ms\",\"otherData\":{\"format\":\"looplab\"", out);
     if (t->meta.program) {
         fputs(",\"program\":", out);
@@ -309,137 +375,145 @@ int ll_trace_export_chrome(FILE *out, const ll_trace *t) {
         json_cstr(out, t->meta.clock);
     }
     fputs("},\"traceEvents\":[", out);
-    /* Lane names, in task order. */
     fputs("\n{\"ph\":\"M\",\"pid\":1,\"tid\":0,\"name\":\"process_name\",\"args\":{\"name\":", out);
     json_cstr(out, t->meta.program ? t->meta.program : "looplab");
     fputs("}},\n{\"ph\":\"M\",\"pid\":1,\"tid\":0,\"name\":\"thread_name\",\"args\":{\"name\":"
           "\"event loop\"}}",
           out);
-    first = false;
-    for (size_t i = 1; i < nm.n; i++) {
-        if (!nm.v[i])
-            continue;
-        size_t n;
-        const char *s = ll__rec_strp(r, nm.v[i], &n);
-        fprintf(out, ",\n{\"ph\":\"M\",\"pid\":1,\"tid\":%zu,\"name\":\"thread_name\",\"args\":{"
-                     "\"name\":",
-                i);
-        if (t->nloops > 1) {
-            /* Several loops: say whose task it is. */
-            char label[160];
-            snprintf(label, sizeof label, "%.*s (loop %u)", (int)(n < 120 ? n : 120), s,
-                     nm.loop[i]);
-            json_cstr(out, label);
-        } else
-            json_str(out, s, n);
-        fprintf(out, "}},\n{\"ph\":\"M\",\"pid\":1,\"tid\":%zu,\"name\":\"thread_sort_index\","
-                     "\"args\":{\"sort_index\":%zu}}",
-                i, i);
+}
+
+/* A task's lane gets its name (and, with several loops, whose task it is). */
+static void chrome_lane(xp *x, const ll_trace_event *e) {
+    FILE *out = x->out;
+    const ll_trace_task *tk = ll_trace_task_of(x->t, e->task);
+    if (!tk)
+        return;
+    size_t n;
+    const char *s = ll__rec_strp(&x->t->rec, tk->name, &n);
+    fprintf(out, ",\n{\"ph\":\"M\",\"pid\":1,\"tid\":%u,\"name\":\"thread_name\",\"args\":{"
+                 "\"name\":",
+            e->task);
+    if (x->t->nloops > 1) {
+        char label[160];
+        snprintf(label, sizeof label, "%.*s (loop %u)", (int)(n < 120 ? n : 120), s, tk->loop);
+        json_cstr(out, label);
+    } else
+        json_str(out, s, n);
+    fprintf(out, "}},\n{\"ph\":\"M\",\"pid\":1,\"tid\":%u,\"name\":\"thread_sort_index\","
+                 "\"args\":{\"sort_index\":%u}}",
+            e->task, e->task);
+}
+
+/* Who woke a task: the last completion of the future it names. */
+static void chrome_wake(xp *x, const ll_trace_event *e) {
+    const uint32_t *k = ll__idmap_get(&x->futs, e->obj);
+    if (!k)
+        return;
+    const fdone *d = &x->done[*k];
+    x->flow_id++;
+    fprintf(x->out, ",\n{\"ph\":\"s\",\"pid\":1,\"tid\":%u,\"id\":%" PRIu64
+                    ",\"name\":\"wakes\",\"cat\":\"wake\",\"ts\":",
+            d->by, x->flow_id);
+    json_us(x->out, d->t);
+    fprintf(x->out, "},\n{\"ph\":\"f\",\"bp\":\"e\",\"pid\":1,\"tid\":%u,\"id\":%" PRIu64
+                    ",\"name\":\"wakes\",\"cat\":\"wake\",\"ts\":",
+            e->task, x->flow_id);
+    json_us(x->out, e->t);
+    fputc('}', x->out);
+}
+
+static void chrome_completed(xp *x, uint32_t fut, uint32_t by, int64_t t) {
+    if (!fut)
+        return;
+    uint32_t *k = ll__idmap_get(&x->futs, fut);
+    if (k) {
+        x->done[*k] = (fdone){by, t};
+        return;
     }
-    int64_t last = 0;
-    uint64_t flow_id = 0;
-    for (size_t i = 0; i < r->n; i++) {
-        const ll_trace_event *e = ll__rec_at(r, i);
-        last = e->t;
-        lane *l = e->task < nl ? &lanes[e->task] : NULL;
-        switch (e->kind) {
-        case LL_EV_TASK_READY:
-            if (l) {
-                end_span(out, &first, e->task, l, e->t);
-                /* Who woke it: the completion of the future it waited on. */
-                for (size_t k = nf; k-- > 0;) {
-                    if (fd[k].fut != e->obj || !e->obj)
-                        continue;
-                    flow_id++;
-                    fprintf(out, ",\n{\"ph\":\"s\",\"pid\":1,\"tid\":%u,\"id\":%" PRIu64
-                                 ",\"name\":\"wakes\",\"cat\":\"wake\",\"ts\":",
-                            fd[k].by, flow_id);
-                    json_us(out, fd[k].t);
-                    fprintf(out, "},\n{\"ph\":\"f\",\"bp\":\"e\",\"pid\":1,\"tid\":%u,\"id\":%" PRIu64
-                                 ",\"name\":\"wakes\",\"cat\":\"wake\",\"ts\":",
-                            e->task, flow_id);
-                    json_us(out, e->t);
-                    fputc('}', out);
-                    break;
-                }
-                l->state = 1;
-                l->since = e->t;
-            }
-            break;
-        case LL_EV_TASK_RUN:
-            if (l) {
-                end_span(out, &first, e->task, l, e->t);
-                l->state = 2;
-                l->since = e->t;
-            }
-            break;
-        case LL_EV_TASK_WAIT:
-            if (l) {
-                end_span(out, &first, e->task, l, e->t);
-                l->state = 3;
-                l->since = e->t;
-                l->wait = e->sub;
-                l->until = e->val;
-                l->obj = e->obj;
-            }
-            break;
-        case LL_EV_TASK_DONE:
-        case LL_EV_TASK_FAILED:
-        case LL_EV_TASK_CANCELLED:
-            if (l) {
-                end_span(out, &first, e->task, l, e->t);
-                l->state = 4;
-            }
-            /* A task is a future: its completion can wake its awaiters. */
-            /* fallthrough */
-        case LL_EV_FUT_DONE:
-        case LL_EV_TIMER_FIRE: {
-            uint32_t fut = e->kind == LL_EV_FUT_DONE || e->kind == LL_EV_TIMER_FIRE ? e->obj
-                                                                                      : e->task;
-            if (nf == fcap) {
-                size_t cap = fcap ? fcap * 2 : 64;
-                struct fdone *n = realloc(fd, cap * sizeof *n);
-                if (!n)
-                    break;
-                fd = n;
-                fcap = cap;
-            }
-            /* The timer of a sleep fires on the loop's lane. */
-            uint32_t by = e->kind == LL_EV_TIMER_FIRE ? 0 : e->task;
-            if (e->kind == LL_EV_FUT_DONE)
-                by = e->task;
-            fd[nf++] = (struct fdone){fut, by, e->t};
-            break;
+    if (x->ndone == x->donecap) {
+        size_t cap = x->donecap ? x->donecap * 2 : 64;
+        fdone *n = realloc(x->done, cap * sizeof *n);
+        if (!n) {
+            x->oom = true;
+            return;
         }
-        case LL_EV_PRINT:
-        case LL_EV_NOTE:
-        case LL_EV_WARN:
-        case LL_EV_RUN_END: {
-            const char *what = e->kind == LL_EV_PRINT  ? "print"
-                               : e->kind == LL_EV_NOTE ? "note"
-                               : e->kind == LL_EV_WARN ? "warning"
-                                                       : "run end";
-            fprintf(out, ",\n{\"ph\":\"i\",\"s\":\"t\",\"pid\":1,\"tid\":%u,\"ts\":", e->task);
-            json_us(out, e->t);
-            fputs(",\"name\":", out);
-            json_cstr(out, what);
-            fputs(",\"cat\":", out);
-            json_cstr(out, what);
-            fputs(",\"args\":{\"text\":", out);
-            json_rstr(out, r, e->str);
-            fputs("}}", out);
-            break;
-        }
-        default: break;
-        }
+        x->done = n;
+        x->donecap = cap;
     }
-    for (size_t i = 1; i < nl; i++)
-        end_span(out, &first, (uint32_t)i, &lanes[i], last);
-    fputs("\n]}\n", out);
-    free(fd);
-    free(lanes);
-    names_free(&nm);
-    return ferror(out) ? -1 : 0;
+    if (ll__idmap_put(&x->futs, fut, (uint32_t)x->ndone) != 0) {
+        x->oom = true;
+        return;
+    }
+    x->done[x->ndone++] = (fdone){by, t};
+}
+
+static void chrome_instant(xp *x, const ll_trace_event *e) {
+    FILE *out = x->out;
+    const char *what = e->kind == LL_EV_PRINT  ? "print"
+                       : e->kind == LL_EV_NOTE ? "note"
+                       : e->kind == LL_EV_WARN ? "warning"
+                                               : "run end";
+    fprintf(out, ",\n{\"ph\":\"i\",\"s\":\"t\",\"pid\":1,\"tid\":%u,\"ts\":", e->task);
+    json_us(out, e->t);
+    fputs(",\"name\":", out);
+    json_cstr(out, what);
+    fputs(",\"cat\":", out);
+    json_cstr(out, what);
+    fputs(",\"args\":{\"text\":", out);
+    json_rstr(out, &x->t->rec, e->str);
+    fputs("}}", out);
+}
+
+static void chrome_event(xp *x, const ll_trace_event *e) {
+    FILE *out = x->out;
+    if (e->kind == LL_EV_TASK_NEW)
+        chrome_lane(x, e);
+    lane *l = per_task(x, e, sizeof(lane));
+    int next = -1;
+    switch (e->kind) {
+    case LL_EV_TASK_READY:
+        if (l) {
+            end_span(out, e->task, l, e->t);
+            chrome_wake(x, e);
+        }
+        next = 1;
+        break;
+    case LL_EV_TASK_RUN: next = 2; break;
+    case LL_EV_TASK_WAIT: next = 3; break;
+    case LL_EV_TASK_DONE:
+    case LL_EV_TASK_FAILED:
+    case LL_EV_TASK_CANCELLED:
+        /* A task is a future: its completion can wake its awaiters. */
+        next = 4;
+        chrome_completed(x, e->task, e->task, e->t);
+        break;
+    case LL_EV_FUT_DONE: chrome_completed(x, e->obj, e->task, e->t); break;
+    /* The timer of a sleep fires on the loop's lane. */
+    case LL_EV_TIMER_FIRE: chrome_completed(x, e->obj, 0, e->t); break;
+    case LL_EV_PRINT:
+    case LL_EV_NOTE:
+    case LL_EV_WARN:
+    case LL_EV_RUN_END: chrome_instant(x, e); break;
+    default: break;
+    }
+    if (!l || next < 0)
+        return;
+    if (e->kind != LL_EV_TASK_READY)
+        end_span(out, e->task, l, e->t);
+    l->state = next;
+    l->since = e->t;
+    if (next == 3) {
+        l->wait = e->sub;
+        l->until = e->val;
+        l->obj = e->obj;
+    }
+}
+
+static void chrome_end(xp *x) {
+    lane *lanes = x->per;
+    for (size_t i = 0; i < x->nper && i < x->t->ntasks; i++)
+        end_span(x->out, x->t->tasks[i].id, &lanes[i], x->t1);
+    fputs("\n]}\n", x->out);
 }
 
 /* ---- statistics ----------------------------------------------------------------
@@ -448,30 +522,23 @@ int ll_trace_export_chrome(FILE *out, const ll_trace *t) {
  * time is measured on the wall clock when the trace carries it (a virtual
  * clock does not move while a task runs). */
 
-typedef struct tstat {
-    int state;            /* 0 pending, 1 ready, 2 running, 3 waiting, 4 done, 5 failed, 6 cancelled */
-    int64_t since, since_wall;
-    uint64_t steps;
-    int64_t running, ready, waiting, longest;
-} tstat;
-
 static const char *const stat_state[] = {"pending", "ready",  "running",  "waiting",
                                          "done",    "failed", "cancelled"};
 
 static void stat_close(tstat *s, int64_t t, int64_t wall, bool use_wall) {
-    int64_t d = t - s->since;
+    int64_t d = sat_sub(t, s->since);
     switch (s->state) {
-    case 1: s->ready += d; break;
+    case 1: s->ready = sat_add(s->ready, d); break;
     case 2: {
-        int64_t run = use_wall ? wall - s->since_wall : d;
+        int64_t run = use_wall ? sat_sub(wall, s->since_wall) : d;
         if (run < 0)
             run = 0;
-        s->running += run;
+        s->running = sat_add(s->running, run);
         if (run > s->longest)
             s->longest = run;
         break;
     }
-    case 3: s->waiting += d; break;
+    case 3: s->waiting = sat_add(s->waiting, d); break;
     default: break;
     }
     s->since = t;
@@ -489,66 +556,77 @@ static void fmt_dur(char *buf, size_t n, int64_t ns) {
         snprintf(buf, n, "%.3fs", (double)ns / 1e9);
 }
 
-int ll_trace_stats(FILE *out, const ll_trace *t) {
-    const ll__recorder *r = &t->rec;
-    names nm;
-    names_build(&nm, t);
-    size_t n = nm.n ? nm.n : 1;
-    tstat *st = calloc(n, sizeof *st);
-    if (!st) {
-        names_free(&nm);
-        return -1;
+static void stats_event(xp *x, const ll_trace_event *e) {
+    tstat *s = per_task(x, e, sizeof(tstat));
+    if (!s)
+        return;
+    int next = -1;
+    switch (e->kind) {
+    case LL_EV_TASK_NEW: s->since = e->t; s->since_wall = e->wall; return;
+    case LL_EV_TASK_READY: next = 1; break;
+    case LL_EV_TASK_RUN: next = 2; s->steps++; break;
+    case LL_EV_TASK_WAIT: next = 3; break;
+    case LL_EV_TASK_DONE: next = 4; break;
+    case LL_EV_TASK_FAILED: next = 5; break;
+    case LL_EV_TASK_CANCELLED: next = 6; break;
+    default: return;
     }
-    bool use_wall = t->wall;
-    int64_t t0 = r->n ? ll__rec_at(r, 0)->t : 0, t1 = t0;
-    int64_t w0 = r->n ? ll__rec_at(r, 0)->wall : 0, w1 = w0;
-    for (size_t i = 0; i < r->n; i++) {
-        const ll_trace_event *e = ll__rec_at(r, i);
-        t1 = e->t;
-        w1 = e->wall;
-        if (e->task >= n)
-            continue;
-        tstat *s = &st[e->task];
-        int next = -1;
-        switch (e->kind) {
-        case LL_EV_TASK_NEW: s->since = e->t; s->since_wall = e->wall; continue;
-        case LL_EV_TASK_READY: next = 1; break;
-        case LL_EV_TASK_RUN: next = 2; s->steps++; break;
-        case LL_EV_TASK_WAIT: next = 3; break;
-        case LL_EV_TASK_DONE: next = 4; break;
-        case LL_EV_TASK_FAILED: next = 5; break;
-        case LL_EV_TASK_CANCELLED: next = 6; break;
-        default: continue;
-        }
-        stat_close(s, e->t, e->wall, use_wall);
-        s->state = next;
+    stat_close(s, e->t, e->wall, x->t->wall);
+    s->state = next;
+}
+
+static int by_task_id(const void *a, const void *b) {
+    uint32_t x = (*(const ll_trace_task *const *)a)->id, y = (*(const ll_trace_task *const *)b)->id;
+    return (x > y) - (x < y);
+}
+
+static void stats_row(xp *x, const ll_trace_task *tk, tstat *s) {
+    char a[32], b[32], c[32], d[32], name[96];
+    bool use_wall = x->t->wall;
+    if (s->state >= 1 && s->state <= 3)
+        stat_close(s, x->t1, x->w1, use_wall); /* still open at the end */
+    size_t len;
+    const char *raw = ll__rec_strp(&x->t->rec, tk->name, &len);
+    /* A name is the program's: it must not drive the terminal. */
+    ll_trace_term_safe(name, sizeof name, raw, len);
+    fmt_dur(a, sizeof a, s->running);
+    fmt_dur(b, sizeof b, s->ready);
+    fmt_dur(c, sizeof c, s->waiting);
+    fmt_dur(d, sizeof d, s->longest);
+    if (x->t->nloops > 1)
+        fprintf(x->out, "%-5u", tk->loop);
+    fprintf(x->out, "%-4u %-20.20s %-10s %7" PRIu64 " %12s %12s %12s %12s\n", tk->id, name,
+            stat_state[s->state], s->steps, a, b, c, d);
+}
+
+static void stats_end(xp *x) {
+    const ll_trace *t = x->t;
+    FILE *out = x->out;
+    bool use_wall = t->wall, multi = t->nloops > 1;
+    /* Rows in task id order, as a reader of the trace would list them. */
+    const ll_trace_task **order = malloc((t->ntasks ? t->ntasks : 1) * sizeof *order);
+    if (!order) {
+        x->oom = true;
+        return;
     }
-    char a[32], b[32], c[32], d[32];
-    bool multi = t->nloops > 1;
+    for (size_t i = 0; i < t->ntasks; i++)
+        order[i] = &t->tasks[i];
+    qsort(order, t->ntasks, sizeof *order, by_task_id);
     if (multi)
         fprintf(out, "%-5s", "loop");
     fprintf(out, "%-4s %-20s %-10s %7s %12s %12s %12s %12s\n", "id", "task", "state", "steps",
             "running", "ready", "waiting", "longest");
     int64_t busy = 0;
-    for (size_t i = 1; i < nm.n; i++) {
-        if (!nm.v[i])
-            continue;
-        tstat *s = &st[i];
-        if (s->state >= 1 && s->state <= 3)
-            stat_close(s, t1, w1, use_wall); /* still open at the end */
-        size_t len;
-        const char *name = ll__rec_strp(r, nm.v[i], &len);
-        fmt_dur(a, sizeof a, s->running);
-        fmt_dur(b, sizeof b, s->ready);
-        fmt_dur(c, sizeof c, s->waiting);
-        fmt_dur(d, sizeof d, s->longest);
-        if (multi)
-            fprintf(out, "%-5u", nm.loop[i]);
-        fprintf(out, "%-4zu %-20.20s %-10s %7" PRIu64 " %12s %12s %12s %12s\n", i, name,
-                stat_state[s->state], s->steps, a, b, c, d);
-        busy += s->running;
+    tstat none;
+    for (size_t k = 0; k < t->ntasks; k++) {
+        size_t i = (size_t)(order[k] - t->tasks);
+        tstat *s = i < x->nper ? &((tstat *)x->per)[i] : (memset(&none, 0, sizeof none), &none);
+        stats_row(x, order[k], s);
+        busy = sat_add(busy, s->running);
     }
-    int64_t span = use_wall ? w1 - w0 : t1 - t0;
+    free(order);
+    char a[32], b[32];
+    int64_t span = use_wall ? sat_sub(x->w1, x->w0) : sat_sub(x->t1, x->t0);
     fmt_dur(a, sizeof a, span);
     fmt_dur(b, sizeof b, busy);
     if (multi && use_wall && span > 0)
@@ -564,7 +642,173 @@ int ll_trace_stats(FILE *out, const ll_trace *t) {
                 "\nloop: %s of loop time (virtual clock: running time is not measured; run "
                 "with --clock real for utilisation)\n",
                 a);
-    free(st);
-    names_free(&nm);
-    return ferror(out) ? -1 : 0;
+}
+
+/* ---- the driver ------------------------------------------------------------------ */
+
+static void xp_init(xp *x, FILE *out, const ll_trace *t, ll_export_fmt fmt) {
+    memset(x, 0, sizeof *x);
+    x->out = out;
+    x->t = t;
+    x->fmt = fmt;
+}
+
+/* The opening waits for the first event: by then the metadata lines are read. */
+static void xp_begin(xp *x) {
+    if (x->begun)
+        return;
+    x->begun = true;
+    switch (x->fmt) {
+    case LL_EXPORT_TEXT:
+        if (ll__tw_begin(&x->w, -1, x->out, &x->t->meta, x->t->wall) != 0)
+            x->oom = true;
+        break;
+    case LL_EXPORT_JSONL: jsonl_begin(x); break;
+    case LL_EXPORT_CHROME: chrome_begin(x); break;
+    case LL_EXPORT_STATS: break;
+    }
+}
+
+static void xp_event(xp *x, const ll_trace_event *e, unsigned loop) {
+    xp_begin(x);
+    if (x->nev++ == 0) {
+        x->t0 = e->t;
+        x->w0 = e->wall;
+    }
+    x->t1 = e->t;
+    x->w1 = e->wall;
+    switch (x->fmt) {
+    case LL_EXPORT_TEXT:
+        /* The event is the last of the recorder (ll_trace_stream). */
+        if (x->w.buf) {
+            x->w.loop = loop;
+            x->w.next = x->t->rec.n - 1;
+            ll__tw_events(&x->w, &x->t->rec, false);
+        }
+        break;
+    case LL_EXPORT_JSONL: jsonl_event(x, e, loop); break;
+    case LL_EXPORT_CHROME: chrome_event(x, e); break;
+    case LL_EXPORT_STATS: stats_event(x, e); break;
+    }
+}
+
+/* Writes the closing, frees; 0, or -1 when writing failed or memory ran out. */
+static int xp_end(xp *x) {
+    xp_begin(x);
+    int rc = 0;
+    switch (x->fmt) {
+    case LL_EXPORT_TEXT:
+        if (x->w.buf) {
+            /* The events went through one at a time, so the recorder does
+             * not count them: the writer's buffer is flushed and the @end
+             * line (docs/trace-format.md) written here. */
+            x->w.next = x->t->rec.n;
+            ll__tw_events(&x->w, &x->t->rec, true);
+            fprintf(x->out, "@end events=%zu\n", x->nev);
+            rc = x->w.failed ? -1 : 0;
+            ll__tw_free(&x->w);
+        }
+        break;
+    case LL_EXPORT_JSONL: break;
+    case LL_EXPORT_CHROME: chrome_end(x); break;
+    case LL_EXPORT_STATS: stats_end(x); break;
+    }
+    free(x->per);
+    free(x->done);
+    ll__idmap_free(&x->futs);
+    return rc != 0 || x->oom || ferror(x->out) ? -1 : 0;
+}
+
+/* The trace was refused part way: what was written stays, but the export is
+ * not closed (no @end, no closing bracket, no table), so that nobody takes
+ * it for the whole trace. */
+static void xp_abort(xp *x) {
+    if (x->w.buf) {
+        x->w.next = x->t->rec.n;
+        ll__tw_events(&x->w, &x->t->rec, true);
+        ll__tw_free(&x->w);
+    }
+    free(x->per);
+    free(x->done);
+    ll__idmap_free(&x->futs);
+}
+
+/* An export of a trace read whole. */
+static int xp_run(FILE *out, const ll_trace *t, ll_export_fmt fmt) {
+    xp x;
+    xp_init(&x, out, t, fmt);
+    x.total = t->rec.n;
+    x.truncated = t->truncated;
+    for (size_t i = 0; i < t->rec.n; i++)
+        xp_event(&x, ll__rec_at(&t->rec, i), ll_trace_loop_of(t, i));
+    return xp_end(&x);
+}
+
+int ll_trace_export_jsonl(FILE *out, const ll_trace *t) { return xp_run(out, t, LL_EXPORT_JSONL); }
+
+int ll_trace_export_chrome(FILE *out, const ll_trace *t) {
+    return xp_run(out, t, LL_EXPORT_CHROME);
+}
+
+int ll_trace_stats(FILE *out, const ll_trace *t) { return xp_run(out, t, LL_EXPORT_STATS); }
+
+/* ---- straight from a file ------------------------------------------------------- */
+
+static int each_event(void *ud, const ll_trace *t, const ll_trace_event *e, unsigned loop) {
+    (void)t;
+    xp *x = ud;
+    xp_event(x, e, loop);
+    /* Writing failed (a full disk, a closed pipe): reading on is no use. */
+    return ferror(x->out) || x->w.failed ? 1 : 0;
+}
+
+static int count_event(void *ud, const ll_trace *t, const ll_trace_event *e, unsigned loop) {
+    (void)ud, (void)t, (void)e, (void)loop;
+    return 0;
+}
+
+static bool regular_file(const char *path) {
+    struct stat st;
+    return strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+int ll_trace_convert(FILE *out, const char *path, ll_export_fmt fmt, ll_trace *t, char *err,
+                     size_t errlen) {
+    xp x;
+    xp_init(&x, out, t, fmt);
+    if (fmt == LL_EXPORT_JSONL) {
+        /* Its first line says how many events follow and whether the trace
+         * was cut: a file is read twice, standard input is held. */
+        if (!regular_file(path)) {
+            if (ll_trace_load(t, path, err, errlen) != 0)
+                return -1;
+            if (ll_trace_export_jsonl(out, t) == 0 && fflush(out) == 0)
+                return 0;
+            goto write_failed;
+        }
+        if (ll_trace_stream(t, path, count_event, NULL, err, errlen) != 0)
+            return -1;
+        x.total = t->events;
+        x.truncated = t->truncated;
+        ll_trace_free(t);
+    }
+    int rc = ll_trace_stream(t, path, each_event, &x, err, errlen);
+    if (rc == 0 && fmt == LL_EXPORT_JSONL && (t->events != x.total || t->truncated != x.truncated)) {
+        /* Still being written, or replaced: the first line would lie. */
+        snprintf(err, errlen, "%s: the file changed while it was read (%zu events, then %zu)",
+                 path, x.total, t->events);
+        rc = -1;
+    }
+    if (rc < 0) {
+        xp_abort(&x);
+        return -1;
+    }
+    if (rc == 0 && xp_end(&x) == 0 && fflush(out) == 0)
+        return 0;
+    if (rc != 0)
+        xp_abort(&x); /* writing failed: the reading stopped there */
+write_failed:
+    snprintf(err, errlen, "cannot write the output: %s",
+             x.oom ? "out of memory" : errno ? strerror(errno) : "write error");
+    return -2;
 }

@@ -707,7 +707,7 @@ int ll_trace_write(FILE *out, const ll__recorder *r, const ll_trace_meta *meta, 
 
 /* ---- reader --------------------------------------------------------------- */
 
-#define MAX_LINE (1u << 20)
+#define MAX_LINE LL_TRACE_MAX_LINE
 
 typedef struct rd {
     ll_trace *t;
@@ -719,20 +719,62 @@ typedef struct rd {
     size_t errlen;
     char *sbuf;            /* scratch for unescaped strings */
     size_t scap;
-    uint32_t *tasks;       /* task id -> name string id (+1 so 0 = unknown) */
-    size_t ntasks;
+    uint32_t *files;       /* hash of file names: slot -> index in t->owned + 1 */
+    size_t filecap;        /* slots (a power of two), at least twice nfiles */
+    size_t nfiles;
+    size_t filebytes;      /* bytes of the file names interned */
+    bool ended;            /* the @end line was read */
+    size_t limit;          /* bytes of events and strings a whole read may hold */
+    ll_trace_each each;    /* streaming: where each event goes (NULL: keep them) */
+    void *ud;              /* for each */
+    int each_rc;           /* what each returned, when it stopped the reading */
     int64_t last_t[LL_TRACE_MAX_LOOPS + 1]; /* per loop: times only grow within one */
 } rd;
+
+char *ll_trace_term_safe(char *dst, size_t cap, const char *s, size_t n) {
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *p = (const unsigned char *)s;
+    size_t o = 0;
+    if (!cap)
+        return dst;
+    for (size_t i = 0; i < n;) {
+        size_t k = utf8_len(p + i, n - i);
+        /* U+0080..U+009F are the C1 controls (0xC2 0x80..0x9F): a terminal
+         * may act on them as it does on ESC. */
+        bool c1 = k == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0;
+        bool plain = k == 1 && p[i] >= 0x20 && p[i] != 0x7f;
+        if ((plain || (k > 1 && !c1)) && o + k < cap) {
+            memcpy(dst + o, p + i, k);
+            o += k;
+            i += k;
+            continue;
+        }
+        if (plain || (k > 1 && !c1) || o + 4 >= cap)
+            break; /* no room left */
+        dst[o++] = '\\';
+        dst[o++] = 'x';
+        dst[o++] = hex[p[i] >> 4];
+        dst[o++] = hex[p[i] & 15];
+        i++;
+    }
+    dst[o] = '\0';
+    return dst;
+}
 
 static int fail(rd *r, const char *at, const char *fmt, ...) LL_PRINTF(3, 4);
 static int fail(rd *r, const char *at, const char *fmt, ...) {
     size_t col = at && r->line0 && at >= r->line0 ? (size_t)(at - r->line0) + 1 : 1;
     int n = snprintf(r->err, r->errlen, "%s:%zu:%zu: ", r->name, r->lineno, col);
     if (n >= 0 && (size_t)n < r->errlen) {
+        /* The message quotes the input (a name, a reason): it is made safe
+         * for the terminal it will be shown on. */
+        char msg[512];
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(r->err + n, r->errlen - (size_t)n, fmt, ap);
+        int m = vsnprintf(msg, sizeof msg, fmt, ap);
         va_end(ap);
+        ll_trace_term_safe(r->err + n, r->errlen - (size_t)n, msg,
+                           m < 0 ? 0 : (size_t)m < sizeof msg ? (size_t)m : sizeof msg - 1);
     }
     return -1;
 }
@@ -1015,37 +1057,98 @@ static int read_value(rd *r, unsigned type, int64_t *out) {
     }
 }
 
-/* The one copy of a file name, so that sites intern by pointer. */
-static const char *intern_file(rd *r, const char *s, size_t n) {
-    ll_trace *t = r->t;
-    for (size_t i = t->nowned; i-- > 0;)
-        if (strlen(t->owned[i]) == n && memcmp(t->owned[i], s, n) == 0)
-            return t->owned[i];
-    return own(t, s, n);
+static size_t file_hash(const char *s, size_t n) {
+    uint64_t h = 14695981039346656037u; /* FNV-1a */
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 1099511628211u;
+    return (size_t)(h ^ (h >> 32));
 }
 
-static int task_known(rd *r, uint32_t id) { return id < r->ntasks && r->tasks[id]; }
+/* The slot of file name s in r->files: where it is, or the empty slot
+ * where it would go. */
+static size_t file_slot(const rd *r, const char *s, size_t n) {
+    size_t mask = r->filecap - 1, i = file_hash(s, n) & mask;
+    for (; r->files[i]; i = (i + 1) & mask) {
+        const char *o = r->t->owned[r->files[i] - 1];
+        if (strlen(o) == n && memcmp(o, s, n) == 0)
+            break;
+    }
+    return i;
+}
 
-static int remember_task(rd *r, uint32_t id, uint32_t name) {
-    if (id >= r->ntasks) {
-        size_t cap = r->ntasks ? r->ntasks : 64;
-        while (cap <= id)
-            cap *= 2;
-        uint32_t *n = realloc(r->tasks, cap * sizeof *n);
+/* The one copy of a file name, so that sites intern by pointer.  Found by
+ * hash: a trace can name a file per event. */
+static const char *intern_file(rd *r, const char *s, size_t n) {
+    ll_trace *t = r->t;
+    if ((r->nfiles + 1) * 2 > r->filecap) {
+        size_t cap = r->filecap ? r->filecap * 2 : 64;
+        uint32_t *old = r->files, *h = calloc(cap, sizeof *h);
+        if (!h)
+            return NULL;
+        size_t oldcap = r->filecap;
+        r->files = h;
+        r->filecap = cap;
+        for (size_t i = 0; i < oldcap; i++)
+            if (old[i]) {
+                const char *o = t->owned[old[i] - 1];
+                h[file_slot(r, o, strlen(o))] = old[i];
+            }
+        free(old);
+    }
+    size_t i = file_slot(r, s, n);
+    if (r->files[i])
+        return t->owned[r->files[i] - 1];
+    char *c = own(t, s, n);
+    if (!c)
+        return NULL;
+    r->files[i] = (uint32_t)t->nowned;
+    r->nfiles++;
+    r->filebytes += n + 1 + sizeof(char *) + 2 * sizeof(uint32_t);
+    return c;
+}
+
+static int remember_task(rd *r, uint32_t id, uint32_t name, unsigned loop) {
+    ll_trace *t = r->t;
+    if (t->ntasks == t->taskcap) {
+        size_t cap = t->taskcap ? t->taskcap * 2 : 64;
+        ll_trace_task *n = realloc(t->tasks, cap * sizeof *n);
         if (!n)
             return -1;
-        memset(n + r->ntasks, 0, (cap - r->ntasks) * sizeof *n);
-        r->tasks = n;
-        r->ntasks = cap;
+        t->tasks = n;
+        t->taskcap = cap;
     }
-    r->tasks[id] = name + 1;
+    if (ll__idmap_put(&t->taskidx, id, (uint32_t)t->ntasks) != 0)
+        return -1;
+    t->tasks[t->ntasks++] = (ll_trace_task){id, name, loop};
     return 0;
+}
+
+/* Bytes a read holds for its events, strings, sites, file names and tasks
+ * (a stream holds all but the events). */
+static size_t held(const rd *r) {
+    const ll_trace *t = r->t;
+    return t->rec.nchunks * (size_t)LL_REC_CHUNK_BYTES + t->rec.strcap +
+           t->rec.sitecap * sizeof(ll__site) + t->rec.site_hash_cap * sizeof(uint32_t) +
+           t->taskcap * sizeof(ll_trace_task) + t->taskidx.cap * 2 * sizeof(uint32_t) +
+           t->loopcap + r->filebytes;
+}
+
+/* The value of a field this reader has no name for (a newer writer's): a
+ * quoted string or a bare word, checked as strictly as any other, then
+ * dropped. */
+static int skip_value(rd *r) {
+    size_t n;
+    const char *s;
+    if (r->p < r->end && *r->p == '"')
+        return read_quoted(r, &n);
+    return read_name(r, "", &s, &n);
 }
 
 static int parse_event(rd *r) {
     ll_trace_event e;
     memset(&e, 0, sizeof e);
     const char *at = r->p;
+    size_t str_mark = r->t->rec.strlen_;
     if (read_time(r, &e.t) != 0)
         return -1;
     unsigned loop = 1;
@@ -1060,6 +1163,9 @@ static int parse_event(rd *r) {
         int64_t id;
         if (read_i64(r, &id) != 0 || id <= 0 || id > UINT32_MAX)
             return fail(r, task_at, "expected a task id (a positive number) or '-'");
+        if (id > LL_TRACE_MAX_TASK_ID)
+            return fail(r, task_at, "task id %lld is over this reader's limit of %u tasks "
+                        "(LL_TRACE_MAX_TASK_ID)", (long long)id, LL_TRACE_MAX_TASK_ID);
         e.task = (uint32_t)id;
         if (r->p < r->end && *r->p == ':') {
             r->p++;
@@ -1081,25 +1187,26 @@ static int parse_event(rd *r) {
             kind = i;
             break;
         }
-    if (kind == LL_EV__COUNT) {
-        /* A kind from a newer writer: skip it, count it. */
-        r->t->unknown++;
-        return 0;
-    }
-    (void)kind_at;
+    /* A kind from a newer writer is checked like any line, then skipped and
+     * counted; a trace of this version or older has no kind we do not know. */
+    bool unknown_kind = kind == LL_EV__COUNT;
+    if (unknown_kind && r->t->minor <= LL_TRACE_MINOR)
+        return fail(r, kind_at, "unknown event kind '%.*s' (a %u.%u trace has no such kind)",
+                    (int)kn, k, r->t->major, r->t->minor);
     e.kind = (uint16_t)kind;
     if (kind == LL_EV_TASK_NEW && e.task == 0)
         return fail(r, task_at, "task_new needs a task id");
-    if (e.task && kind != LL_EV_TASK_NEW && !task_known(r, e.task))
+    const ll_trace_task *known = e.task ? ll_trace_task_of(r->t, e.task) : NULL;
+    if (e.task && kind != LL_EV_TASK_NEW && !unknown_kind && !known)
         return fail(r, task_at, "event for task %u, which no task_new created", e.task);
-    if (e.task && kind != LL_EV_TASK_NEW && tname) {
+    if (known && kind != LL_EV_TASK_NEW && tname) {
         size_t n;
-        const char *known = ll__rec_strp(&r->t->rec, r->tasks[e.task] - 1, &n);
-        if (n != tnlen || memcmp(known, tname, n) != 0)
-            return fail(r, task_at, "task %u is called '%s', not '%.*s'", e.task, known,
+        const char *name = ll__rec_strp(&r->t->rec, known->name, &n);
+        if (n != tnlen || memcmp(name, tname, n) != 0)
+            return fail(r, task_at, "task %u is called '%s', not '%.*s'", e.task, name,
                         (int)tnlen, tname);
     }
-    const fspec *spec = ll__fields_of(kind);
+    const fspec *spec = unknown_kind ? sp_none : ll__fields_of(kind);
     bool seen[S__N] = {false};
     for (const fspec *sp = spec; sp->key; sp++)
         if (sp->type == T_TIMEOPT)
@@ -1157,6 +1264,11 @@ static int parse_event(rd *r) {
                 break;
             }
         unsigned slot, type;
+        if (unknown_kind) {
+            if (skip_value(r) != 0)
+                return -1;
+            continue;
+        }
         if (f) {
             slot = f->slot;
             type = f->type;
@@ -1167,15 +1279,9 @@ static int parse_event(rd *r) {
                     break;
             if (s == S__N) {
                 if (r->t->minor > LL_TRACE_MINOR) {
-                    /* A newer writer's field: skip its value. */
-                    if (r->p < r->end && *r->p == '"') {
-                        size_t n;
-                        if (read_quoted(r, &n) != 0)
-                            return -1;
-                    } else {
-                        while (r->p < r->end && *r->p != ' ')
-                            r->p++;
-                    }
+                    /* A newer writer's field: check its value, skip it. */
+                    if (skip_value(r) != 0)
+                        return -1;
                     continue;
                 }
                 return fail(r, key_at, "unknown field '%.*s' for a %s event", (int)klen, key_at,
@@ -1192,17 +1298,22 @@ static int parse_event(rd *r) {
             return -1;
         slot_set(&e, slot, v);
     }
-    if (kind == LL_EV_TASK_NEW) {
-        if (task_known(r, e.task))
-            return fail(r, task_at, "task %u created twice", e.task);
-        if (remember_task(r, e.task, e.str) != 0)
-            return fail(r, task_at, "out of memory");
-    }
     if (e.t < r->last_t[loop])
         return fail(r, at, "time goes backwards (%lld ns after %lld ns%s)", (long long)e.t,
                     (long long)r->last_t[loop], r->t->nloops > 1 ? " in the same loop" : "");
+    if (unknown_kind) {
+        r->t->unknown++;
+        r->last_t[loop] = e.t;
+        return 0;
+    }
+    if (kind == LL_EV_TASK_NEW) {
+        if (known)
+            return fail(r, task_at, "task %u created twice", e.task);
+        if (remember_task(r, e.task, e.str, loop) != 0)
+            return fail(r, task_at, "out of memory");
+    }
     size_t idx = r->t->rec.n;
-    if (loop > 1 || r->t->loops) {
+    if (!r->each && (loop > 1 || r->t->loops)) {
         /* Which loop each event belongs to, kept once a second loop appears. */
         if (idx >= r->t->loopcap) {
             size_t cap = r->t->loopcap ? r->t->loopcap * 2 : 4096;
@@ -1219,11 +1330,30 @@ static int parse_event(rd *r) {
     }
     if (loop > r->t->nloops)
         r->t->nloops = loop;
+    r->last_t[loop] = e.t;
+    r->t->events++;
     ll_trace_event *slotp = ll__rec_next(&r->t->rec);
     if (!slotp)
         return fail(r, at, "out of memory");
     *slotp = e;
-    r->last_t[loop] = e.t;
+    if (held(r) > r->limit)
+        return fail(r, at, "the trace needs more than %zu MiB to hold (the limit is "
+                    "LOOPLAB_TRACE_MEMORY_MB=%zu; set that variable to raise it)",
+                    r->limit >> 20, r->limit >> 20);
+    if (r->each) {
+        /* Streaming: hand the event on, then forget it and the strings it
+         * brought (a task's name stays: later lines refer to it). */
+        int rc = r->each(r->ud, r->t, slotp, loop);
+        r->t->rec.n--;
+        r->t->rec.cur--;
+        if (kind != LL_EV_TASK_NEW)
+            r->t->rec.strlen_ = str_mark;
+        if (rc != 0) {
+            r->each_rc = rc;
+            return -1;
+        }
+        return 0;
+    }
     return 0;
 }
 
@@ -1242,9 +1372,12 @@ static int parse_meta(rd *r) {
         int64_t n;
         if (read_i64(r, &n) != 0)
             return -1;
-        if ((uint64_t)n != r->t->rec.n + r->t->unknown)
+        skip_spaces(r);
+        if (r->p != r->end)
+            return fail(r, r->p, "unexpected text after '@end events=N'");
+        if ((uint64_t)n != r->t->events + r->t->unknown)
             return fail(r, at, "@end says %lld events, but %zu were read", (long long)n,
-                        r->t->rec.n + r->t->unknown);
+                        r->t->events + r->t->unknown);
         return 1;
     }
     size_t n;
@@ -1273,134 +1406,212 @@ static int parse_meta(rd *r) {
     return 0;
 }
 
-int ll_trace_parse(ll_trace *t, const char *name, const char *text, size_t len, char *err,
-                   size_t errlen) {
+static const char header[] = "looplab-trace ";
+
+static int bad_header(rd *r, const char *at) {
+    return fail(r, at, "expected the header 'looplab-trace %d.%d'", LL_TRACE_MAJOR,
+                LL_TRACE_MINOR);
+}
+
+static int parse_header(rd *r) {
+    ll_trace *t = r->t;
+    const char *q = r->p;
+    if (r->end - q < 14 || memcmp(q, header, 14) != 0)
+        return bad_header(r, q);
+    q += 14;
+    r->p = q;
+    int64_t a, b;
+    if (read_i64(r, &a) != 0 || r->p >= r->end || *r->p != '.' || (r->p++, 0) ||
+        read_i64(r, &b) != 0 || r->p != r->end || a < 0 || b < 0 || a > 1000 || b > 1000)
+        return fail(r, q, "expected a version MAJOR.MINOR after 'looplab-trace '");
+    if (a != LL_TRACE_MAJOR)
+        return fail(r, q, "trace format version %u.%u: this reader knows version %d",
+                    (unsigned)a, (unsigned)b, LL_TRACE_MAJOR);
+    t->major = (unsigned)a;
+    t->minor = (unsigned)b;
+    return 0;
+}
+
+/* One line [p, nl), without its newline.  Returns 0 or -1. */
+static int parse_line(rd *r, const char *p, const char *nl) {
+    r->lineno++;
+    r->line0 = r->p = p;
+    r->end = nl;
+    if (nl > p && nl[-1] == '\r')
+        r->end = nl - 1;
+    if (r->lineno == 1)
+        return parse_header(r);
+    skip_spaces(r); /* times are right-aligned */
+    if (r->p == r->end || *r->p == '#')
+        return 0;
+    if (r->ended)
+        return fail(r, r->p, "text after the @end line");
+    if (*r->p == '@') {
+        int m = parse_meta(r);
+        if (m == 1)
+            r->ended = true;
+        return m < 0 ? -1 : 0;
+    }
+    return parse_event(r);
+}
+
+/* A read's state before its first line.  The memory limit comes from the
+ * environment (LOOPLAB_TRACE_MEMORY_MB, in MiB), so that a user can raise it
+ * for one command. */
+static void rd_begin(rd *r, ll_trace *t, const char *name, char *err, size_t errlen) {
     memset(t, 0, sizeof *t);
     ll__rec_init(&t->rec, true);
     t->nloops = 1;
-    rd r = {.t = t, .name = name, .err = err, .errlen = errlen};
-    const char *p = text, *end = text + len;
-    if (len == 0) {
-        r.lineno = 1;
-        return fail(&r, NULL, "empty file: expected the header 'looplab-trace 1.4'");
+    memset(r, 0, sizeof *r);
+    r->t = t;
+    r->name = name;
+    r->err = err;
+    r->errlen = errlen;
+    size_t mb = LL_TRACE_MEMORY_MB;
+    const char *env = getenv("LOOPLAB_TRACE_MEMORY_MB");
+    if (env && *env) {
+        char *endp;
+        unsigned long long v = strtoull(env, &endp, 10);
+        if (*endp == '\0' && v > 0 && v < ((size_t)-1 >> 20))
+            mb = (size_t)v;
     }
-    int rc = 0;
-    bool ended = false;
-    while (p < end) {
-        r.lineno++;
-        const char *nl = memchr(p, '\n', (size_t)(end - p) < MAX_LINE + 1 ? (size_t)(end - p)
-                                                                           : MAX_LINE + 1);
-        if (!nl && (size_t)(end - p) > MAX_LINE) {
-            r.line0 = p;
-            rc = fail(&r, p + MAX_LINE, "line longer than %u bytes", MAX_LINE);
-            break;
-        }
-        if (!nl) {
-            /* The last line has no newline: the writer stopped mid-line. */
-            t->truncated = true;
-            break;
-        }
-        r.line0 = r.p = p;
-        r.end = nl;
-        if (nl > p && nl[-1] == '\r')
-            r.end = nl - 1;
-        p = nl + 1;
-        if (r.lineno == 1) {
-            unsigned maj = 0, min = 0;
-            const char *q = r.p;
-            if (r.end - q < 14 || memcmp(q, "looplab-trace ", 14) != 0) {
-                rc = fail(&r, q, "expected the header 'looplab-trace %d.%d'", LL_TRACE_MAJOR,
-                          LL_TRACE_MINOR);
-                break;
-            }
-            q += 14;
-            r.p = q;
-            int64_t a, b;
-            if (read_i64(&r, &a) != 0 || r.p >= r.end || *r.p != '.' || (r.p++, 0) ||
-                read_i64(&r, &b) != 0 || r.p != r.end || a < 0 || b < 0 || a > 1000 ||
-                b > 1000) {
-                rc = fail(&r, q, "expected a version MAJOR.MINOR after 'looplab-trace '");
-                break;
-            }
-            maj = (unsigned)a;
-            min = (unsigned)b;
-            if (maj != LL_TRACE_MAJOR) {
-                rc = fail(&r, q, "trace format version %u.%u: this reader knows version %d",
-                          maj, min, LL_TRACE_MAJOR);
-                break;
-            }
-            t->major = maj;
-            t->minor = min;
-            continue;
-        }
-        skip_spaces(&r); /* times are right-aligned */
-        if (ended) {
-            if (r.p == r.end || *r.p == '#')
-                continue;
-            rc = fail(&r, r.p, "text after the @end line");
-            break;
-        }
-        if (r.p == r.end || *r.p == '#')
-            continue;
-        if (*r.p == '@') {
-            int m = parse_meta(&r);
-            if (m < 0) {
-                rc = -1;
-                break;
-            }
-            if (m == 1)
-                ended = true;
-            continue;
-        }
-        if (parse_event(&r) != 0) {
-            rc = -1;
-            break;
-        }
-    }
-    if (!ended)
-        t->truncated = true;
-    free(r.sbuf);
-    free(r.tasks);
+    r->limit = mb << 20;
+    if (errlen)
+        err[0] = '\0';
+}
+
+static int rd_end(rd *r, int rc) {
+    if (!r->ended)
+        r->t->truncated = true;
+    free(r->sbuf);
+    free(r->files);
     return rc;
 }
 
-int ll_trace_load(ll_trace *t, const char *path, char *err, size_t errlen) {
-    memset(t, 0, sizeof *t);
+/* The first bytes of a trace, before its first line is complete: anything
+ * but the header's start is refused at once (a device of zeros or an endless
+ * `yes` is not read up to the line limit). */
+static int check_start(rd *r, const char *p, size_t n) {
+    size_t k = n < 14 ? n : 14;
+    if (r->lineno > 0 || memcmp(p, header, k) == 0)
+        return 0;
+    r->lineno = 1;
+    r->line0 = p;
+    return bad_header(r, p);
+}
+
+static int too_long(rd *r, const char *p) {
+    r->lineno++;
+    r->line0 = p;
+    return fail(r, p + MAX_LINE, "line longer than %u bytes", MAX_LINE);
+}
+
+int ll_trace_parse(ll_trace *t, const char *name, const char *text, size_t len, char *err,
+                   size_t errlen) {
+    rd r;
+    rd_begin(&r, t, name, err, errlen);
+    const char *p = text, *end = text + len;
+    if (len == 0) {
+        r.lineno = 1;
+        return rd_end(&r, fail(&r, NULL, "empty file: expected the header 'looplab-trace %d.%d'",
+                               LL_TRACE_MAJOR, LL_TRACE_MINOR));
+    }
+    if (check_start(&r, p, len) != 0)
+        return rd_end(&r, -1);
+    while (p < end) {
+        size_t left = (size_t)(end - p);
+        const char *nl = memchr(p, '\n', left < MAX_LINE + 1 ? left : MAX_LINE + 1);
+        if (!nl && left > MAX_LINE)
+            return rd_end(&r, too_long(&r, p));
+        if (!nl)
+            break; /* the last line has no newline: the writer stopped mid-line */
+        if (parse_line(&r, p, nl) != 0)
+            return rd_end(&r, -1);
+        p = nl + 1;
+    }
+    return rd_end(&r, 0);
+}
+
+/* Reads f a piece at a time into a buffer that holds at most one line and
+ * one piece, parsing each line as it is complete. */
+static int read_pieces(rd *r, FILE *f, const char *path) {
+    enum { PIECE = 1 << 16 };
+    size_t cap = MAX_LINE + 1 + PIECE, have = 0;
+    char *buf = malloc(cap);
+    if (!buf) {
+        snprintf(r->err, r->errlen, "%s: out of memory reading it", path);
+        return -1;
+    }
+    int rc = 0;
+    bool any = false;
+    for (;;) {
+        size_t k = fread(buf + have, 1, cap - have, f);
+        if (k == 0)
+            break;
+        if (!any && check_start(r, buf, have + k) != 0) {
+            rc = -1;
+            break;
+        }
+        any = true;
+        char *p = buf, *end = buf + have + k;
+        char *nl;
+        while ((nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+            if ((size_t)(nl - p) > MAX_LINE) {
+                rc = too_long(r, p);
+                break;
+            }
+            if (parse_line(r, p, nl) != 0) {
+                rc = r->each_rc ? r->each_rc : -1;
+                break;
+            }
+            p = nl + 1;
+        }
+        if (rc)
+            break;
+        have = (size_t)(end - p);
+        if (have > MAX_LINE) {
+            rc = too_long(r, p);
+            break;
+        }
+        memmove(buf, p, have);
+    }
+    if (!rc && ferror(f)) {
+        snprintf(r->err, r->errlen, "%s: read error: %s", path, strerror(errno));
+        rc = -1;
+    } else if (!rc && !any) {
+        r->lineno = 1;
+        rc = fail(r, NULL, "empty file: expected the header 'looplab-trace %d.%d'",
+                  LL_TRACE_MAJOR, LL_TRACE_MINOR);
+    }
+    /* A last line without its newline: the writer stopped mid-line. */
+    free(buf);
+    return rc;
+}
+
+static int read_file(ll_trace *t, const char *path, ll_trace_each each, void *ud, char *err,
+                     size_t errlen) {
+    rd r;
+    rd_begin(&r, t, path, err, errlen);
+    r.each = each;
+    r.ud = ud;
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
     if (!f) {
         snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-        return -1;
+        return rd_end(&r, -1);
     }
-    size_t cap = 1 << 16, len = 0;
-    char *buf = malloc(cap);
-    size_t k;
-    while (buf && (k = fread(buf + len, 1, cap - len, f)) > 0) {
-        len += k;
-        if (len == cap) {
-            char *b = realloc(buf, cap *= 2);
-            if (!b) {
-                free(buf);
-                buf = NULL;
-            } else {
-                buf = b;
-            }
-        }
-    }
-    bool rerr = ferror(f);
+    int rc = read_pieces(&r, f, path);
     if (f != stdin)
         fclose(f);
-    if (!buf) {
-        snprintf(err, errlen, "%s: out of memory reading it", path);
-        return -1;
-    }
-    if (rerr) {
-        free(buf);
-        snprintf(err, errlen, "%s: read error", path);
-        return -1;
-    }
-    int rc = ll_trace_parse(t, path, buf, len, err, errlen);
-    free(buf);
-    return rc;
+    return rd_end(&r, rc);
+}
+
+int ll_trace_load(ll_trace *t, const char *path, char *err, size_t errlen) {
+    return read_file(t, path, NULL, NULL, err, errlen);
+}
+
+int ll_trace_stream(ll_trace *t, const char *path, ll_trace_each each, void *ud, char *err,
+                    size_t errlen) {
+    return read_file(t, path, each, ud, err, errlen);
 }
 
 void ll_trace_free(ll_trace *t) {
@@ -1409,5 +1620,7 @@ void ll_trace_free(ll_trace *t) {
         free(t->owned[i]);
     free(t->owned);
     free(t->loops);
+    free(t->tasks);
+    ll__idmap_free(&t->taskidx);
     memset(t, 0, sizeof *t);
 }
