@@ -838,6 +838,23 @@ const char *ll_http_request_peer(const ll_http_request *req);
 #define ll_http_stream_start(req, status, content_type)                        \
     ll__http_stream_start((req), (status), (content_type), __FILE__, __LINE__)
 #define ll_http_send(req, data, len) ll__http_send((req), (data), (len), __FILE__, __LINE__)
+/* What a server allows its clients (0 in a field keeps its default).  A
+ * client that takes longer than header_timeout from a request's first byte
+ * to the end of its headers gets 408 and is closed (a slowloris); one that
+ * sends nothing for idle_timeout, between requests or in the middle of a
+ * body, is closed without an answer.  A body over max_body is refused with
+ * 413 from its headers, before any of it is read; so is any body sent to a
+ * path or method that has no route (404 / 405).  Past max_connections open
+ * at once, the oldest connection still waiting for its request is closed
+ * to make room.  Call before ll_http_listen. */
+typedef struct ll_http_limits {
+    double header_timeout;   /* seconds (10) */
+    double idle_timeout;     /* seconds (30) */
+    size_t max_body;         /* bytes (64 MiB, also the most it can be) */
+    size_t max_connections;  /* (the descriptor limit less 64) */
+} ll_http_limits;
+#define ll_http_server_limits(srv, ...) /* variadic: a compound literal has commas */ \
+    ll__http_server_limits((srv), (__VA_ARGS__), __FILE__, __LINE__)
 
 /* ---- The slow web ------------------------------------------------------------------
  * A small local web for lessons and tests, since Looplab has no internet:
@@ -853,9 +870,10 @@ const char *ll_http_request_peer(const ll_http_request *req);
  * printed).  ll_slow_web_stop stops it (also done at exit). */
 const char *ll_slow_web_start(int port);
 void ll_slow_web_stop(void);
-/* The page the slow web serves at `path` (NULL when none): its delay and
- * its body, for servers and checks.  The body is static. */
-bool ll_slow_web_page(const char *path, const char *query, double *delay, const char **body,
+/* The page the slow web serves at `path` (false when none): its delay and
+ * its body, for servers and checks.  The body is made for this call and is
+ * the caller's to free(); a NULL body only asks whether the page exists. */
+bool ll_slow_web_page(const char *path, const char *query, double *delay, char **body,
                       size_t *len);
 /* `looplab serve`: serves the slow web on host:port in this thread until
  * SIGINT/SIGTERM.  Returns 0, or 1 when it could not listen. */
@@ -1052,6 +1070,8 @@ ll_value ll__file_read(ll_file *f, void *buf, size_t n, const char *file, int li
 ll_value ll__file_write(ll_file *f, const void *data, size_t n, const char *file, int line);
 int ll__file_close(ll_file *f, const char *file, int line);
 ll_http_server *ll__http_server_new(void *data, const char *file, int line);
+int ll__http_server_limits(ll_http_server *srv, const ll_http_limits *limits, const char *file,
+                           int line);
 int ll__http_route(ll_http_server *srv, const char *method, const char *path, ll_coro_fn handler,
                    const char *handler_name, const char *file, int line);
 ll_value ll__http_listen(ll_http_server *srv, const char *host, int port, const char *file,

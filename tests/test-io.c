@@ -504,6 +504,277 @@ START_TEST(the_server_answers_and_survives_bad_clients) {
 }
 END_TEST
 
+/* ---- the server's limits ------------------------------------------------------------- */
+
+/* Sends raw bytes and returns all the server answers until it closes the
+ * connection, or "[no answer]" appended when it has not closed after
+ * `patience` seconds (the limit the server should have kept to). */
+static void raw_all(int port, const char *bytes, size_t n, char *out, size_t cap,
+                    double patience) {
+    out[0] = '\0';
+    ll_value c = ll_open_connection("127.0.0.1", port);
+    if (ll_failed(c)) {
+        snprintf(out, cap, "%s", ll_repr(c));
+        return;
+    }
+    ll_stream *s = c.p;
+    if (n)
+        ll_stream_write(s, bytes, n);
+    size_t len = 0;
+    ll_timeout *to = ll_timeout_enter(patience);
+    ll_value r = ll_none();
+    while (len + 1 < cap) {
+        r = ll_stream_read(s, out + len, cap - 1 - len);
+        if (ll_failed(r) || r.i == 0)
+            break;
+        len += (size_t)r.i;
+    }
+    out[len] = '\0';
+    r = ll_timeout_exit(to, r);
+    if (ll_failed(r) && ll_errcode(r) == LL_ETIMEOUT)
+        snprintf(out + len, cap - len, "[no answer]");
+    ll_stream_close(s);
+}
+
+static ll_value limits_main(ll_value arg) {
+    (void)arg;
+    ll_http_server *srv = ll_http_server_new(NULL);
+    ll_http_server_limits(srv, &(ll_http_limits){.header_timeout = 0.2, .idle_timeout = 0.3,
+                                                 .max_body = 1000});
+    ll_http_route(srv, "GET", "/hello*", hello);
+    ll_http_route(srv, "POST", "/echo", hello);
+    LL_TRY(ll_http_listen(srv, "127.0.0.1", 0));
+    int port = ll_http_server_port(srv);
+    static char got[4096];
+    /* Bodies the server will not take are refused from their headers: the
+     * client never sends them and still gets its answer. */
+    const char *early[] = {
+        "POST /hello HTTP/1.1\r\nHost: x\r\nContent-Length: 50000000\r\n\r\n",
+        "GET /hello HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n",
+        "PUT /nowhere HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n",
+    };
+    for (size_t i = 0; i < 3; i++) {
+        raw_all(port, early[i], strlen(early[i]), got, sizeof got, 5);
+        ll_print("early %zu: %s", i, got);
+    }
+    /* A body the route takes, asked for with Expect: 100-continue. */
+    const char expect[] = "POST /echo HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+                          "Content-Length: 2\r\nConnection: close\r\n\r\n";
+    raw_all(port, expect, sizeof expect - 1, got, sizeof got, 0.1);
+    ll_print("expect: %.25s", got);
+    /* A slowloris: half a request line, then nothing.  408, then closed. */
+    raw_all(port, "GET /hello HTTP/1.1\r\nHo", 23, got, sizeof got, 5);
+    ll_print("slow headers: %s", got);
+    /* A connection that never says anything is closed without a word. */
+    raw_all(port, "", 0, got, sizeof got, 5);
+    ll_print("silent: [%s]", got);
+    /* A kept-alive connection gets its answer, then is closed when idle. */
+    const char get[] = "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n";
+    raw_all(port, get, sizeof get - 1, got, sizeof got, 5);
+    ll_print("idle: %s", strstr(got, "\r\n\r\nhello /hello") && !strstr(got, "[no answer]")
+                              ? "answered, then closed" : got);
+    /* HEAD where GET is: the GET's headers, no body. */
+    const char head[] = "HEAD /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    raw_all(port, head, sizeof head - 1, got, sizeof got, 5);
+    ll_print("head: %s", got);
+    ll_http_server_close(srv);
+    return ll_none();
+}
+
+START_TEST(limits_refuse_bodies_early_and_close_slow_clients) {
+    char *out = run(limits_main, NULL, NULL);
+    ck_assert_msg(!strstr(out, "[no answer]"), "a connection was left waiting:\n%s", out);
+    ck_assert_has(out, "early 0: HTTP/1.1 405 Method Not Allowed\r\n");
+    ck_assert_has(out, "Allow: GET, HEAD\r\n");
+    ck_assert_has(out, "405 Method Not Allowed: POST /hello\n");
+    ck_assert_has(out, "early 1: HTTP/1.1 413 Payload Too Large\r\n");
+    ck_assert_has(out, "early 2: HTTP/1.1 404 Not Found\r\n");
+    ck_assert_has(out, "expect: HTTP/1.1 100 Continue\r\n");
+    ck_assert_has(out, "slow headers: HTTP/1.1 408 Request Timeout\r\n");
+    ck_assert_has(out, "silent: []\n");
+    ck_assert_has(out, "idle: answered, then closed\n");
+    ck_assert_has(out, "head: HTTP/1.1 200 OK\r\n");
+    ck_assert_msg(strstr(out, "Content-Length: 35\r\n"), "HEAD lost the GET's length:\n%s", out);
+    ck_assert_msg(!strstr(out, "(null)"), "a header printed NULL:\n%s", out);
+    ck_assert_msg(!strstr(strstr(out, "head: "), "hello /hello"), "HEAD sent a body:\n%s", out);
+    free(out);
+}
+END_TEST
+
+/* Runs curl with args against url; returns its output (headers and body). */
+static char *curl(const char *args, const char *url) {
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "curl -sS -i --max-time 10 %s '%s' 2>&1", args, url);
+    FILE *p = popen(cmd, "r");
+    ck_assert_msg(p != NULL, "cannot run curl (scripts/setup installs it)");
+    size_t cap = 1 << 20, len = 0;
+    char *buf = malloc(cap);
+    size_t k;
+    while ((k = fread(buf + len, 1, cap - 1 - len, p)) > 0)
+        len += k;
+    buf[len] = '\0';
+    int st = pclose(p);
+    ck_assert_msg(st != 127 * 256, "curl is not installed (scripts/setup installs it)");
+    return buf;
+}
+
+START_TEST(a_real_client_gets_heads_and_clear_refusals) {
+    const char *base = ll_slow_web_start(0);
+    ck_assert_ptr_nonnull(base);
+    char url[160];
+    snprintf(url, sizeof url, "%s/example", base);
+    char *get = curl("", url);
+    ck_assert_has(get, "HTTP/1.1 200 OK\r\n");
+    ck_assert_has(get, "Content-Length: 1256\r\n");
+    ck_assert_has(get, "<title>Example Domain</title>");
+    snprintf(url, sizeof url, "%s/python", base);
+    char *head = curl("-I", url);
+    ck_assert_has(head, "HTTP/1.1 200 OK\r\n");
+    ck_assert_has(head, "Content-Type: text/html; charset=utf-8\r\n");
+    ck_assert_has(head, "Content-Length: 50000\r\n");
+    ck_assert_msg(!strstr(head, "<title>"), "HEAD sent a body:\n%s", head);
+    char *unknown = curl("-X FOO", url);
+    ck_assert_has(unknown, "HTTP/1.1 501 Not Implemented\r\n");
+    char *del = curl("-X DELETE", url);
+    ck_assert_has(del, "HTTP/1.1 405 Method Not Allowed\r\n");
+    ck_assert_has(del, "Allow: GET, HEAD\r\n");
+    char *small = curl("-X GET --data-binary hello", url);
+    ck_assert_has(small, "HTTP/1.1 200 OK\r\n");
+    char *big = curl("-X GET -H 'Content-Length: 60000000' --data-binary @/dev/null", url);
+    ck_assert_has(big, "HTTP/1.1 413 Payload Too Large\r\n");
+    char *all[] = {get, head, unknown, del, small, big};
+    for (size_t i = 0; i < 6; i++) {
+        ck_assert_msg(!strstr(all[i], "(null)"), "a header printed NULL:\n%s", all[i]);
+        ck_assert_msg(strstr(all[i], "Content-Type: "), "no Content-Type:\n%s", all[i]);
+        free(all[i]);
+    }
+    ll_slow_web_stop();
+}
+END_TEST
+
+/* A slowloris at the descriptor limit: the slow web runs in a child that
+ * may open 160 descriptors; 250 clients send half a request and wait.
+ * Ordinary clients that come after them are still answered. */
+static int slow_port;
+static int nslow_open;
+
+static ll_value slowloris_main(ll_value arg) {
+    (void)arg;
+    enum { SLOW = 250 };
+    static ll_stream *slow[SLOW];
+    for (int i = 0; i < SLOW; i++) {
+        ll_value c = ll_open_connection("127.0.0.1", slow_port);
+        if (ll_failed(c))
+            break;
+        slow[i] = c.p;
+        ll_stream_write(slow[i], "GET / HTTP/1.1\r\nX-Slow:", 23);
+        nslow_open++;
+    }
+    LL_TRY(ll_sleep(0.2)); /* the server has taken them all in */
+    session = ll_session_new(&(ll_session_opts){.timeout = 10});
+    int ok = 0;
+    for (int i = 0; i < 10; i++) {
+        ll_value r = ll_session_get(session, web);
+        if (ll_failed(r)) {
+            ll_print("client %d: %s", i, ll_repr(r));
+            continue;
+        }
+        ok += ((ll_response *)r.p)->status == 200;
+        ll_response_free(r.p);
+    }
+    ll_print("answered %d of 10", ok);
+    ll_session_close(session);
+    for (int i = 0; i < nslow_open; i++)
+        ll_stream_close(slow[i]);
+    return ll_none();
+}
+
+START_TEST(a_slowloris_at_the_descriptor_limit_does_not_starve_others) {
+    int fds[2];
+    ck_assert_int_eq(pipe(fds), 0);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        close(fds[0]);
+        struct rlimit rl = {160, 160};
+        setrlimit(RLIMIT_NOFILE, &rl);
+        const char *url = ll_slow_web_start(0);
+        if (!url)
+            _exit(1);
+        dprintf(fds[1], "%s\n", url);
+        close(fds[1]);
+        for (;;)
+            pause();
+    }
+    close(fds[1]);
+    static char url[128];
+    ssize_t n = read(fds[0], url, sizeof url - 1);
+    close(fds[0]);
+    ck_assert_int_gt((int)n, 0);
+    url[n - 1] = '\0';
+    slow_port = atoi(strrchr(url, ':') + 1);
+    strcat(url, "/delay/0");
+    web = url;
+    nslow_open = 0;
+    char *out = run(slowloris_main, NULL, NULL);
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    ck_assert_msg(nslow_open == 250, "only %d slow clients connected", nslow_open);
+    ck_assert_str_eq(out, "answered 10 of 10\n");
+    free(out);
+}
+END_TEST
+
+/* The resident memory of this process, in bytes. */
+static size_t rss_bytes(void) {
+    FILE *f = fopen("/proc/self/statm", "r");
+    unsigned long pages = 0, res = 0;
+    if (f) {
+        if (fscanf(f, "%lu %lu", &pages, &res) != 2)
+            res = 0;
+        fclose(f);
+    }
+    return (size_t)res * (size_t)sysconf(_SC_PAGESIZE);
+}
+
+static ll_value big_pages_main(ll_value arg) {
+    (void)arg;
+    session = ll_session_new(NULL);
+    for (int i = 0; i < 24; i++) {
+        char path[64];
+        snprintf(path, sizeof path, "/delay/0?size=%d", 4 * 1024 * 1024 - i);
+        ll_value r = fetch(ll_str(path));
+        if (ll_failed(r))
+            ll_print("%s: %s", path, ll_repr(r));
+    }
+    ll_session_close(session);
+    return ll_none();
+}
+
+START_TEST(big_pages_are_not_kept_after_they_are_sent) {
+#if defined(__SANITIZE_ADDRESS__)
+    return; /* ASan keeps freed memory in quarantine: RSS says nothing */
+#endif
+#ifdef LL_TEST_VALGRIND
+    if (RUNNING_ON_VALGRIND)
+        return;
+#endif
+    web = ll_slow_web_start(0);
+    ck_assert_ptr_nonnull(web);
+    char *warm = run(big_pages_main, NULL, NULL); /* the first round sizes the heap */
+    size_t before = rss_bytes();
+    char *out = run(big_pages_main, NULL, NULL);
+    size_t after = rss_bytes();
+    ll_slow_web_stop();
+    ck_assert_str_eq(out, "");
+    /* 24 pages of 4 MiB each: 96 MiB if the slow web kept them. */
+    ck_assert_msg(after < before + 32 * 1024 * 1024, "RSS grew from %zu MB to %zu MB",
+                  before >> 20, after >> 20);
+    free(warm);
+    free(out);
+}
+END_TEST
+
 /* Three pieces, a tenth of a second apart. */
 static ll_value ticker_page(ll_value arg) {
     ll_http_request *req = arg.p;
@@ -730,6 +1001,10 @@ int main(void) {
     tcase_add_test(tc, the_server_answers_and_survives_bad_clients);
     tcase_add_test(tc, a_handler_streams_its_answer_piece_by_piece);
     tcase_add_test(tc, streaming_calls_out_of_turn_are_misuse);
+    tcase_add_test(tc, limits_refuse_bodies_early_and_close_slow_clients);
+    tcase_add_test(tc, a_real_client_gets_heads_and_clear_refusals);
+    tcase_add_test(tc, a_slowloris_at_the_descriptor_limit_does_not_starve_others);
+    tcase_add_test(tc, big_pages_are_not_kept_after_they_are_sent);
     tcase_add_test(tc, an_unclosed_session_is_reported);
     suite_add_tcase(s, tc);
     tc = tcase_create("load");
