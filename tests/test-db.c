@@ -244,18 +244,15 @@ static ll_value timeout_main(ll_value arg) {
     if (ll_failed(v))
         return v;
     ll_db *db = v.p;
-    double t0 = ll_time();
     ll_value r = ll_wait_for(ll_coro(heavy_forever, ll_ptr(db)), 0.05);
     say("slow query", r);
-    /* The next call waits until the cancelled job is over: quick, since
-     * the job was told to stop (Valgrind runs one thread at a time, so it
-     * gets more time). */
+    /* The next call waits until the cancelled job is over: that it comes
+     * back at all (the query alone would run for hours) shows the job was
+     * told to stop, with no stopwatch to go wrong on a loaded machine. */
     ll_value q = ll_db_query(db, "SELECT 6 * 7", NULL);
     say("next query", q);
     if (!ll_failed(q))
         ll_print("answer %s", ll_rows_get(q.p, 0, 0));
-    double limit = under_checker() ? 30.0 : 2.0;
-    ll_print("the slow query stopped: %s", ll_time() - t0 < limit ? "yes" : "no");
     ll_db_close(db);
     return ll_none();
 }
@@ -264,8 +261,7 @@ START_TEST(a_cancelled_query_stops_and_the_connection_goes_on) {
     char *out = run_clock(timeout_main, LL_CLOCK_REAL, NULL, NULL);
     ck_assert_str_eq(out, "slow query: TimeoutError: \n"
                           "next query: ok\n"
-                          "answer 42\n"
-                          "the slow query stopped: yes\n");
+                          "answer 42\n");
     free(out);
 }
 END_TEST
