@@ -682,8 +682,13 @@ typedef struct ll_agen ll_agen;
  * Calls that can wait return an ll_value: the result, or an error whose
  * message names the address and libuv's error (ConnectionRefusedError,
  * ConnectionResetError, IncompleteReadError, TimeoutError, OSError), or
- * CancelledError.  Streams and servers belong to the loop and are freed
- * when it closes; a stream's buffers are freed as soon as it is closed. */
+ * CancelledError.  A program holds a stream by a handle (an ll_stream *
+ * that is not an address).  A stream a server accepted is freed once its
+ * handler has returned and it is closed; a stream from ll_open_connection
+ * once it was closed and ll_stream_wait_closed returned; any other when
+ * the loop closes.  A handle used after that (or on another loop) is
+ * refused with a RuntimeError naming the call site, never read.  Servers
+ * belong to the loop and are freed when it closes. */
 typedef struct ll_stream ll_stream;
 typedef struct ll_server ll_server;
 

@@ -12,6 +12,7 @@
  * answered (in a second process for the server, as the fds of both ends
  * would not fit one process's limit). */
 #include "harness-internal.h"
+#include "io/io.h"
 
 #include <signal.h>
 #include <sys/resource.h>
@@ -235,6 +236,75 @@ START_TEST(writing_to_a_closed_stream_is_reported) {
     ck_assert_has(out, "write to NULL: TypeError");
     ck_assert_has(err, "test-io.c:");
     ck_assert_has(err, "after it was closed");
+    free(err);
+    free(out);
+}
+END_TEST
+
+/* A server that runs for long: every stream it accepted is freed once its
+ * handler returned and it closed, and a client's once it was closed and
+ * waited for.  A handle kept past that is refused, not read. */
+static ll_stream *kept;
+static int kept_line;
+
+static ll_value keep_and_echo(ll_value arg) {
+    kept = arg.p;
+    return echo_handler(arg);
+}
+
+static ll_value many_main(ll_value arg) {
+    (void)arg;
+    ll_value sv = ll_start_server(keep_and_echo, "127.0.0.1", 0, NULL);
+    LL_TRY(sv);
+    size_t most = 0;
+    for (int i = 0; i < 200; i++) {
+        ll_value c = ll_open_connection("127.0.0.1", ll_server_port(sv.p));
+        LL_TRY(c);
+        char buf[32];
+        ll_stream_write(c.p, "ping\n", 5);
+        LL_TRY(ll_stream_readline(c.p, buf, sizeof buf));
+        ll_stream_close(c.p);
+        LL_TRY(ll_stream_wait_closed(c.p));
+        size_t n = ll__io_streams(ll_get_running_loop());
+        most = n > most ? n : most;
+    }
+    LL_TRY(ll_sleep(0.05)); /* the last handler sees its client go */
+    ll_print("streams held: %s while 200 came and went, %zu now",
+             most <= 2 ? "at most the two ends of one" : "more", ll__io_streams(ll_get_running_loop()));
+    kept_line = __LINE__ + 1;
+    int rc = ll_stream_write(kept, "late\n", 5);
+    ll_print("a freed stream's handle: %s", ll_err_name(rc));
+    ll_server_close(sv.p);
+    return ll_none();
+}
+
+static ll_value stale_main(ll_value arg) {
+    (void)arg;
+    kept_line = __LINE__ + 1;
+    ll_stream_close(kept); /* a handle from a loop that is closed */
+    ll_print("at eof: %d, peer [%s]", ll_stream_at_eof(kept), ll_stream_peer(kept));
+    return ll_none();
+}
+
+START_TEST(streams_are_freed_when_done_and_stale_handles_refused) {
+    char *err;
+    char *out = run(many_main, &err, NULL);
+    /* Two per connection (both ends in this process) if nothing were freed. */
+    ck_assert_has(out, "streams held: at most the two ends of one while 200 came and went, 0 "
+                       "now\n");
+    ck_assert_has(out, "a freed stream's handle: RuntimeError\n");
+    char where[64];
+    snprintf(where, sizeof where, "test-io.c:%d", kept_line);
+    ck_assert_has(err, where);
+    ck_assert_has(err, "ll_stream_write() needs a stream (got a stream that was closed and "
+                       "freed, or that belongs to another loop)");
+    free(err);
+    free(out);
+    out = run(stale_main, &err, NULL);
+    ck_assert_str_eq(out, "at eof: 0, peer []\n");
+    snprintf(where, sizeof where, "test-io.c:%d", kept_line);
+    ck_assert_has(err, where);
+    ck_assert_has(err, "ll_stream_close() needs a stream (got a stream that was closed");
     free(err);
     free(out);
 }
@@ -1015,6 +1085,7 @@ int main(void) {
     tcase_add_test(tc, a_refused_connection_names_the_address);
     tcase_add_test(tc, sockets_on_the_virtual_clock_say_what_to_do);
     tcase_add_test(tc, writing_to_a_closed_stream_is_reported);
+    tcase_add_test(tc, streams_are_freed_when_done_and_stale_handles_refused);
     suite_add_tcase(s, tc);
     tc = tcase_create("http");
     tcase_set_timeout(tc, 60);

@@ -331,11 +331,17 @@ struct ll_session {
 
 enum { MAGIC_SESSION = 0x4c4c5345, MAGIC_HTTP_SERVER = 0x4c4c4853 };
 
+/* Closes a connection of the session, which nobody will use again. */
+static void drop(ll_stream *s) {
+    ll_stream_close(s);
+    ll__stream_release(s);
+}
+
 static void session_free(ll_session *ss) {
     for (host *h = ss->hosts; h;) {
         for (conn *c = h->idle; c;) {
             conn *n = c->next;
-            ll_stream_close(c->s);
+            drop(c->s);
             free(c);
             c = n;
         }
@@ -602,10 +608,10 @@ static ll_value get_body(ll_session *ss, const char *url, const char *file, int 
                 c->next = h->idle;
                 h->idle = c;
             } else {
-                ll_stream_close(s);
+                drop(s);
             }
         } else {
-            ll_stream_close(s);
+            drop(s);
         }
         if (!fresh_fail)
             break;

@@ -14,6 +14,11 @@ void ll__stream_consume(ll_stream *s, size_t n);
 /* Waits until more bytes are buffered: None (*ended set when the stream
  * ended instead), or the stream's error, or CancelledError. */
 ll_value ll__stream_more(ll_stream *s, bool *ended, const char *file, int line);
+/* The caller is done with the stream: it is freed once it is closed (for
+ * the HTTP session's connections, which nobody waits to see closed). */
+void ll__stream_release(ll_stream *s);
+/* How many streams the loop holds (open, or closed and not yet freed). */
+size_t ll__io_streams(const ll_loop *loop);
 /* Calls fn(arg) when the loop closes, before its sockets are closed.  The
  * returned handle can be passed to ll__io_forget once fn is not needed. */
 void *ll__io_at_close(ll_loop *loop, void (*fn)(void *), void *arg);
