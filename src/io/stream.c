@@ -17,9 +17,8 @@
  * Every libuv callback runs inside the loop's poll phase, on the loop's
  * thread; none of them runs task code.
  *
- * A program holds a stream by a handle, not by its address: a slot in the
- * loop's table and the stream's serial number, packed into the pointer
- * (odd, so never a real address).  A stream a server accepted is freed
+ * A program holds a stream by a handle (handles.c), not by its address.  A
+ * stream a server accepted is freed
  * once its handler has returned and it is closed, and a client stream once
  * it was closed and waited for (or its session let it go): a server that
  * runs for days holds only the connections that are open.  A handle kept
@@ -52,21 +51,13 @@ typedef struct closer {
     struct closer *prev, *next;
 } closer;
 
-/* One entry of the loop's stream table: the stream, or the next free
- * entry (index + 1, 0 for none) while it has none. */
-typedef struct io_slot {
-    ll_stream *s;
-    uint32_t next_free;
-} io_slot;
-
 typedef struct ll__io {
     closer *closers;     /* sessions and HTTP servers to clean up */
     ll_stream *streams;  /* the streams of the loop not yet freed */
     ll_stream *done;     /* finished streams a waiting task still holds */
     ll_server *servers;
-    io_slot *slots;      /* the handles' table */
-    uint32_t nslots, slotcap;
-    uint32_t free_slot;  /* first free entry + 1, or 0 */
+    ll__htab stab;       /* the streams' handles */
+    ll__htab dbs;        /* the databases' handles (db.c) */
     bool closing;        /* the loop is closing: callbacks only clean up */
 } ll__io;
 
@@ -97,8 +88,7 @@ struct ll_stream {
     ll_server *server;   /* the server that accepted it, if any */
     char addr[80];       /* the peer, "127.0.0.1:8080" */
     int connect_status;  /* connect_cb's status */
-    uint32_t serial;     /* process-wide, for the handle */
-    uint32_t slot;       /* its entry in the loop's table */
+    void *handle;        /* what the program holds (handles.c) */
     bool in_handler;     /* a server's handler has it */
     bool released;       /* the program is done with it: free once closed */
     bool on_done;        /* on io->done */
@@ -252,63 +242,25 @@ static ll_stream *check_stream(const ll_stream *h, const char *what, const char 
 
 /* ---- handles ---------------------------------------------------------------- */
 
-/* Handles: (serial << (SLOT_BITS + 1)) | (slot << 1) | 1. */
-#define SLOT_BITS (sizeof(uintptr_t) >= 8 ? 31u : 19u)
-#define SERIAL_MASK (sizeof(uintptr_t) >= 8 ? 0xffffffffu : 0xfffu)
-static atomic_uint next_serial = 1;
-
-static ll_stream *handle_of(const ll_stream *s) {
-    uintptr_t h = ((uintptr_t)s->serial << (SLOT_BITS + 1)) | ((uintptr_t)s->slot << 1) | 1u;
-    return (ll_stream *)h;
-}
+static ll_stream *handle_of(const ll_stream *s) { return s->handle; }
 
 /* The stream a handle names on this thread's loop, or NULL: *why says
  * whether it was never a stream or is one no longer. */
 static ll_stream *stream_of(const ll_stream *h, const char **why) {
-    uintptr_t v = (uintptr_t)h;
     *why = !h ? "NULL" : "something else";
-    if (!(v & 1u))
+    if (!ll__h_is_handle(h))
         return NULL;
     *why = "a stream that was closed and freed, or that belongs to another loop";
     ll_loop *loop = ll__running_loop ? ll__running_loop : ll__current_loop;
-    const ll__io *io = loop ? loop->io : NULL;
-    uint32_t at = (uint32_t)((v >> 1) & ((1u << SLOT_BITS) - 1));
-    uint32_t serial = (uint32_t)(v >> (SLOT_BITS + 1));
-    if (!io || at >= io->nslots || !io->slots[at].s)
-        return NULL;
-    ll_stream *s = io->slots[at].s;
-    return s->magic == MAGIC_STREAM && s->serial == serial ? s : NULL;
-}
-
-/* Takes an entry of the table for s; false when out of memory. */
-static bool slot_take(ll__io *io, ll_stream *s) {
-    if (!io->free_slot) {
-        if (io->nslots == io->slotcap) {
-            uint32_t cap = io->slotcap ? io->slotcap * 2 : 64;
-            if (cap > (1u << SLOT_BITS) - 1)
-                return false;
-            io_slot *ns = realloc(io->slots, cap * sizeof *ns);
-            if (!ns)
-                return false;
-            io->slots = ns;
-            io->slotcap = cap;
-        }
-        io->slots[io->nslots] = (io_slot){NULL, 0};
-        io->free_slot = ++io->nslots;
-    }
-    s->slot = io->free_slot - 1;
-    io->free_slot = io->slots[s->slot].next_free;
-    io->slots[s->slot] = (io_slot){s, 0};
-    s->serial = atomic_fetch_add(&next_serial, 1) & SERIAL_MASK;
-    return true;
+    ll_stream *s = loop && loop->io ? ll__h_get(&loop->io->stab, h) : NULL;
+    return s && s->magic == MAGIC_STREAM ? s : NULL;
 }
 
 static void buf_release(char *b, size_t cap);
 
 /* Frees a stream: its handle stops matching from here on. */
 static void stream_free(ll__io *io, ll_stream *s) {
-    io->slots[s->slot] = (io_slot){NULL, io->free_slot};
-    io->free_slot = s->slot + 1;
+    ll__h_drop(&io->stab, s->handle);
     if (s->prev)
         s->prev->next = s->next;
     else
@@ -945,7 +897,7 @@ static ll_stream *stream_new(ll_loop *loop, ll_io_role role, const char *addr) {
     s->role = (uint8_t)role;
     snprintf(s->addr, sizeof s->addr, "%s", addr);
     s->tcp.data = s;
-    if (!slot_take(io, s)) {
+    if (!(s->handle = ll__h_put(&io->stab, s))) {
         free(s);
         return NULL;
     }
@@ -1317,6 +1269,11 @@ void ll__io_describe(const ll_loop *loop, uint32_t id, char *buf, size_t n) {
     snprintf(buf, n, "socket #%u", id);
 }
 
+ll__htab *ll__io_dbs(ll_loop *loop) {
+    ll__io *io = io_of(loop);
+    return io ? &io->dbs : NULL;
+}
+
 size_t ll__io_streams(const ll_loop *loop) {
     size_t n = 0;
     for (const ll_stream *s = loop->io ? loop->io->streams : NULL; s; s = s->next)
@@ -1380,7 +1337,8 @@ void ll__io_shutdown(ll_loop *loop) {
         uv_run(ll__uv_loop(loop), UV_RUN_DEFAULT);
     while (io->streams)
         stream_free(io, io->streams);
-    free(io->slots);
+    ll__h_free(&io->stab);
+    ll__h_free(&io->dbs);
     while (io->servers) {
         ll_server *srv = io->servers;
         io->servers = srv->next;
