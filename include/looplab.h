@@ -932,8 +932,11 @@ typedef struct ll_file ll_file;
  * number of parameters, two statements in a query), sqlite3.ProgrammingError
  * (the database is closed).  Cancelling a call interrupts SQLite's work. */
 typedef struct ll_db ll_db;
-/* A query's answer, every value as text (NULL for SQL NULL).  Valid until
- * ll_rows_free or ll_db_close. */
+/* A query's answer, every value as text (NULL for SQL NULL).  The
+ * program's until ll_rows_free (it outlives ll_db_close) or the loop's end.
+ * One answer holds at most 10 000 000 rows (LOOPLAB_DB_MAX_ROWS changes
+ * that) and 1 GiB of text: a query past either fails with an
+ * OperationalError that says so, rather than running out of memory. */
 typedef struct ll_rows {
     int ncols;
     size_t nrows;
@@ -956,10 +959,13 @@ typedef struct ll_rows {
 #define ll_db_query(db, sql, params) ll__db_query((db), (sql), (params), __FILE__, __LINE__)
 /* A cell (row, column), or NULL (SQL NULL, or out of range). */
 const char *ll_rows_get(const ll_rows *rows, size_t row, int col);
-void ll_rows_free(ll_rows *rows);
-/* Closes the connection (after the calls queued before it) and frees its
- * rows; 0 or an error code.  A database never closed is reported when the
- * loop closes (ResourceWarning). */
+/* Frees an answer; freeing it again is reported (RuntimeError, at the call
+ * site) rather than done, for the last 1 024 answers freed on its database. */
+#define ll_rows_free(rows) ll__rows_free((rows), __FILE__, __LINE__)
+/* Closes the connection (after the calls queued before it); its answers
+ * stay valid.  0 or an error code.  A database never closed is reported
+ * when the loop closes (ResourceWarning).  An ll_db is a handle: one used
+ * after its loop closed, or on another loop, is refused with a message. */
 #define ll_db_close(db) ll__db_close((db), __FILE__, __LINE__)
 
 /* ---- Output and narration ---------------------------------------------------- */
@@ -1070,6 +1076,7 @@ ll_value ll__db_exec(ll_db *db, const char *sql, const char *file, int line);
 ll_value ll__db_query(ll_db *db, const char *sql, const char *const *params, const char *file,
                       int line);
 int ll__db_close(ll_db *db, const char *file, int line);
+void ll__rows_free(ll_rows *rows, const char *file, int line);
 ll_value ll__file_open(const char *path, const char *mode, const char *file, int line);
 ll_value ll__file_read(ll_file *f, void *buf, size_t n, const char *file, int line);
 ll_value ll__file_write(ll_file *f, const void *data, size_t n, const char *file, int line);
