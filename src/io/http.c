@@ -793,13 +793,13 @@ static void hc_expire(hconn *hc) {
         return;
     hc->timed_out = true;
     hc->deadline = 0;
-    if (hc->phase == HC_HEADERS) {
+    if (hc->phase == HC_HEADERS && ll__stream_writable(hc->s)) {
         static const char msg408[] = "HTTP/1.1 408 Request Timeout\r\nContent-Type: text/plain; "
                                      "charset=utf-8\r\nContent-Length: 49\r\nConnection: close"
                                      "\r\n\r\n408 Request Timeout: the headers came too slowly\n";
         ll_stream_write(hc->s, msg408, sizeof msg408 - 1);
     }
-    ll_stream_close(hc->s);
+    ll_stream_close(hc->s); /* nothing, if it is closing already */
 }
 
 static void reaper_cb(uv_timer_t *t) {

@@ -43,6 +43,8 @@ ll_value ll__stream_more(ll_stream *s, bool *ended, const char *file, int line);
 /* The caller is done with the stream: it is freed once it is closed (for
  * the HTTP session's connections, which nobody waits to see closed). */
 void ll__stream_release(ll_stream *s);
+/* Whether the stream can still be written to (not closing, not broken). */
+bool ll__stream_writable(const ll_stream *s);
 /* How many streams the loop holds (open, or closed and not yet freed). */
 size_t ll__io_streams(const ll_loop *loop);
 /* Calls fn(arg) when the loop closes, before its sockets are closed.  The

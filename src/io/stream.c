@@ -655,6 +655,10 @@ void ll__stream_consume(ll_stream *h, size_t n) {
     if (s)
         consumed(s, n);
 }
+bool ll__stream_writable(const ll_stream *h) {
+    const ll_stream *s = live(h);
+    return s && s->connected && !s->closing && !s->wrote_eof && !s->err;
+}
 void ll__stream_release(ll_stream *h) {
     ll_stream *s = live(h);
     if (s) {
