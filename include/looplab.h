@@ -682,8 +682,13 @@ typedef struct ll_agen ll_agen;
  * Calls that can wait return an ll_value: the result, or an error whose
  * message names the address and libuv's error (ConnectionRefusedError,
  * ConnectionResetError, IncompleteReadError, TimeoutError, OSError), or
- * CancelledError.  Streams and servers belong to the loop and are freed
- * when it closes; a stream's buffers are freed as soon as it is closed. */
+ * CancelledError.  A program holds a stream by a handle (an ll_stream *
+ * that is not an address).  A stream a server accepted is freed once its
+ * handler has returned and it is closed; a stream from ll_open_connection
+ * once it was closed and ll_stream_wait_closed returned; any other when
+ * the loop closes.  A handle used after that (or on another loop) is
+ * refused with a RuntimeError naming the call site, never read.  Servers
+ * belong to the loop and are freed when it closes. */
 typedef struct ll_stream ll_stream;
 typedef struct ll_server ll_server;
 
@@ -838,6 +843,23 @@ const char *ll_http_request_peer(const ll_http_request *req);
 #define ll_http_stream_start(req, status, content_type)                        \
     ll__http_stream_start((req), (status), (content_type), __FILE__, __LINE__)
 #define ll_http_send(req, data, len) ll__http_send((req), (data), (len), __FILE__, __LINE__)
+/* What a server allows its clients (0 in a field keeps its default).  A
+ * client that takes longer than header_timeout from a request's first byte
+ * to the end of its headers gets 408 and is closed (a slowloris); one that
+ * sends nothing for idle_timeout, between requests or in the middle of a
+ * body, is closed without an answer.  A body over max_body is refused with
+ * 413 from its headers, before any of it is read; so is any body sent to a
+ * path or method that has no route (404 / 405).  Past max_connections open
+ * at once, the oldest connection still waiting for its request is closed
+ * to make room.  Call before ll_http_listen. */
+typedef struct ll_http_limits {
+    double header_timeout;   /* seconds (10) */
+    double idle_timeout;     /* seconds (30) */
+    size_t max_body;         /* bytes (64 MiB, also the most it can be) */
+    size_t max_connections;  /* (the descriptor limit less 64) */
+} ll_http_limits;
+#define ll_http_server_limits(srv, ...) /* variadic: a compound literal has commas */ \
+    ll__http_server_limits((srv), (__VA_ARGS__), __FILE__, __LINE__)
 
 /* ---- The slow web ------------------------------------------------------------------
  * A small local web for lessons and tests, since Looplab has no internet:
@@ -853,9 +875,10 @@ const char *ll_http_request_peer(const ll_http_request *req);
  * printed).  ll_slow_web_stop stops it (also done at exit). */
 const char *ll_slow_web_start(int port);
 void ll_slow_web_stop(void);
-/* The page the slow web serves at `path` (NULL when none): its delay and
- * its body, for servers and checks.  The body is static. */
-bool ll_slow_web_page(const char *path, const char *query, double *delay, const char **body,
+/* The page the slow web serves at `path` (false when none): its delay and
+ * its body, for servers and checks.  The body is made for this call and is
+ * the caller's to free(); a NULL body only asks whether the page exists. */
+bool ll_slow_web_page(const char *path, const char *query, double *delay, char **body,
                       size_t *len);
 /* `looplab serve`: serves the slow web on host:port in this thread until
  * SIGINT/SIGTERM.  Returns 0, or 1 when it could not listen. */
@@ -909,8 +932,11 @@ typedef struct ll_file ll_file;
  * number of parameters, two statements in a query), sqlite3.ProgrammingError
  * (the database is closed).  Cancelling a call interrupts SQLite's work. */
 typedef struct ll_db ll_db;
-/* A query's answer, every value as text (NULL for SQL NULL).  Valid until
- * ll_rows_free or ll_db_close. */
+/* A query's answer, every value as text (NULL for SQL NULL).  The
+ * program's until ll_rows_free (it outlives ll_db_close) or the loop's end.
+ * One answer holds at most 10 000 000 rows (LOOPLAB_DB_MAX_ROWS changes
+ * that) and 1 GiB of text: a query past either fails with an
+ * OperationalError that says so, rather than running out of memory. */
 typedef struct ll_rows {
     int ncols;
     size_t nrows;
@@ -933,10 +959,13 @@ typedef struct ll_rows {
 #define ll_db_query(db, sql, params) ll__db_query((db), (sql), (params), __FILE__, __LINE__)
 /* A cell (row, column), or NULL (SQL NULL, or out of range). */
 const char *ll_rows_get(const ll_rows *rows, size_t row, int col);
-void ll_rows_free(ll_rows *rows);
-/* Closes the connection (after the calls queued before it) and frees its
- * rows; 0 or an error code.  A database never closed is reported when the
- * loop closes (ResourceWarning). */
+/* Frees an answer; freeing it again is reported (RuntimeError, at the call
+ * site) rather than done, for the last 1 024 answers freed on its database. */
+#define ll_rows_free(rows) ll__rows_free((rows), __FILE__, __LINE__)
+/* Closes the connection (after the calls queued before it); its answers
+ * stay valid.  0 or an error code.  A database never closed is reported
+ * when the loop closes (ResourceWarning).  An ll_db is a handle: one used
+ * after its loop closed, or on another loop, is refused with a message. */
 #define ll_db_close(db) ll__db_close((db), __FILE__, __LINE__)
 
 /* ---- Output and narration ---------------------------------------------------- */
@@ -1047,11 +1076,14 @@ ll_value ll__db_exec(ll_db *db, const char *sql, const char *file, int line);
 ll_value ll__db_query(ll_db *db, const char *sql, const char *const *params, const char *file,
                       int line);
 int ll__db_close(ll_db *db, const char *file, int line);
+void ll__rows_free(ll_rows *rows, const char *file, int line);
 ll_value ll__file_open(const char *path, const char *mode, const char *file, int line);
 ll_value ll__file_read(ll_file *f, void *buf, size_t n, const char *file, int line);
 ll_value ll__file_write(ll_file *f, const void *data, size_t n, const char *file, int line);
 int ll__file_close(ll_file *f, const char *file, int line);
 ll_http_server *ll__http_server_new(void *data, const char *file, int line);
+int ll__http_server_limits(ll_http_server *srv, const ll_http_limits *limits, const char *file,
+                           int line);
 int ll__http_route(ll_http_server *srv, const char *method, const char *path, ll_coro_fn handler,
                    const char *handler_name, const char *file, int line);
 ll_value ll__http_listen(ll_http_server *srv, const char *host, int port, const char *file,

@@ -1393,7 +1393,11 @@ static int cmd_serve(int argc, char **argv) {
                    "Serves Looplab's slow web until Ctrl-C: /example (0.3 s), /python (0.5 s),\n"
                    "/slow (2 s) and /delay/MS?size=N.  Lessons use it when LOOPLAB_WEB is set\n"
                    "to its address (http://HOST:PORT); otherwise they start their own.\n"
-                   "Defaults: 127.0.0.1, port 8080 (0: any free port).\n",
+                   "Defaults: 127.0.0.1, port 8080 (0: any free port).\n\n"
+                   "Built to run for days: HEAD works wherever GET does; a client gets 10 s\n"
+                   "to send its headers (then 408) and may sit idle 30 s between requests;\n"
+                   "a request body over 64 KiB is refused (413) before it is read; pages are\n"
+                   "made per request and freed once sent; no trace is recorded.\n",
                    prog);
             return 0;
         }

@@ -14,7 +14,16 @@
  * serial.c) until the job is over, and the connection's next call waits for
  * that first, so the connection never runs two jobs at once.  Every ll_db, closed or not, is
  * freed when the loop closes, after the pool has finished every job;
- * ll_db_close closes the SQLite handle and frees the rows. */
+ * ll_db_close closes the SQLite handle.
+ *
+ * The program holds a database by handle (handles.c): one from a loop that
+ * has closed, or from another loop, is refused rather than read.  Rows are
+ * the program's until ll_rows_free (they outlive ll_db_close) or the loop's
+ * end.  A freed answer's header waits in a quarantine of the last
+ * QUARANTINE freed ones, so that freeing it again is refused with the call
+ * site rather than freeing memory twice.  A query stops with an error past
+ * max_rows rows or max_bytes of text (LOOPLAB_DB_MAX_ROWS raises the first):
+ * a runaway query ends in a sentence, not in a MemoryError minutes later. */
 #include "io.h"
 
 #include <sqlite3.h>
@@ -23,14 +32,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAGIC_DB 0x6c6c6462u /* "lldb" */
+#define MAGIC_DB 0x6c6c6462u   /* "lldb" */
+#define MAGIC_ROWS 0x6c6c7277u /* "llrw" */
+#define MAGIC_ROWS_FREED 0x6c6c7246u
 
 enum { OP_OPEN, OP_EXEC, OP_QUERY, OP_CLOSE };
+enum {
+    QUARANTINE = 1024,              /* freed answers remembered, per database */
+    DEFAULT_MAX_ROWS = 10000000,    /* rows of one answer */
+};
+#define MAX_TEXT_BYTES ((size_t)1 << 30) /* text of one answer */
 
 typedef struct rows_node {
-    struct rows_node *next, *prev;
+    uint32_t magic;      /* MAGIC_ROWS; MAGIC_ROWS_FREED in quarantine */
+    struct rows_node *next, *prev;  /* the database's live answers */
     ll_db *db;
-    ll_rows r; /* the cells follow the node in the same block */
+    char *cells;         /* the pointers and the strings, one block */
+    ll_rows r;
 } rows_node;
 
 typedef struct dbreq {
@@ -41,6 +59,7 @@ typedef struct dbreq {
     rows_node *rows;     /* OP_QUERY: the answer, built on the worker */
     int64_t changes;     /* OP_EXEC */
     atomic_int stop;     /* set by the loop: its caller gave up */
+    size_t max_rows;     /* the cap on the answer's rows */
     char label[64];      /* the job's name in the trace */
 } dbreq;
 
@@ -54,7 +73,10 @@ struct ll_db {
     int line;
     void *closer;
     bool closed;
+    void *handle;        /* what the program holds */
     rows_node *rows;     /* answers not freed yet */
+    rows_node *quarantine[QUARANTINE]; /* freed answers' headers, a ring */
+    size_t nfreed;       /* answers freed so far (the ring's next slot) */
 };
 
 /* ---- the worker's side --------------------------------------------------------- */
@@ -134,6 +156,17 @@ static ll_value run_query(dbreq *r) {
             goto nomem;
     }
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (nrows >= r->max_rows || strs.len > MAX_TEXT_BYTES) {
+            sqlite3_progress_handler(h, 0, NULL, NULL);
+            sqlite3_finalize(st);
+            free(offs.p);
+            free(strs.p);
+            return ll_raise(LL_EOPERATIONAL,
+                            "the answer is over Looplab's cap of %zu rows or %zu MiB of text "
+                            "(add a LIMIT, or raise the rows with LOOPLAB_DB_MAX_ROWS) (in: "
+                            "%.120s)",
+                            r->max_rows, MAX_TEXT_BYTES >> 20, r->sql);
+        }
         for (int c = 0; c < ncols; c++) {
             size_t o = 0;
             if (sqlite3_column_type(st, c) != SQLITE_NULL) {
@@ -160,13 +193,15 @@ static ll_value run_query(dbreq *r) {
     sqlite3_finalize(st);
 
     size_t ncells = (size_t)ncols * (nrows + 1);
-    size_t head = sizeof(rows_node);
-    head = (head + _Alignof(char *) - 1) / _Alignof(char *) * _Alignof(char *);
-    rows_node *rn = malloc(head + ncells * sizeof(char *) + strs.len + 1);
-    if (!rn)
+    rows_node *rn = calloc(1, sizeof *rn);
+    char *blk = rn ? malloc(ncells * sizeof(char *) + strs.len + 1) : NULL;
+    if (!blk) {
+        free(rn);
         goto nomem_done;
-    memset(rn, 0, sizeof *rn);
-    const char **ptrs = (const char **)((char *)rn + head);
+    }
+    rn->magic = MAGIC_ROWS;
+    rn->cells = blk;
+    const char **ptrs = (const char **)blk;
     char *area = (char *)(ptrs + ncells);
     if (strs.len)
         memcpy(area, strs.p, strs.len);
@@ -243,6 +278,13 @@ static ll_value db_job(ll_value arg) {
 
 /* ---- the loop's side ----------------------------------------------------------- */
 
+static void rows_node_free(rows_node *n) {
+    if (n) {
+        free(n->cells);
+        free(n);
+    }
+}
+
 static void req_free(dbreq *r) {
     if (!r)
         return;
@@ -251,7 +293,7 @@ static void req_free(dbreq *r) {
         for (char **p = r->params; *p; p++)
             free(*p);
     free(r->params);
-    free(r->rows); /* a query's rows nobody took */
+    rows_node_free(r->rows); /* a query's rows nobody took */
     free(r);
 }
 
@@ -262,8 +304,11 @@ static void db_free(ll_db *db) {
     while (db->rows) {
         rows_node *n = db->rows;
         db->rows = n->next;
-        free(n);
+        rows_node_free(n);
     }
+    for (size_t i = 0; i < QUARANTINE; i++)
+        free(db->quarantine[i]);
+    ll__h_drop(ll__io_dbs(db->loop), db->handle);
     if (db->h)
         sqlite3_close_v2(db->h);
     free(db->path);
@@ -286,6 +331,10 @@ static dbreq *req_new(ll_db *db, int op, const char *sql, const char *const *par
         return NULL;
     r->db = db;
     r->op = op;
+    const char *cap = getenv("LOOPLAB_DB_MAX_ROWS");
+    char *end = NULL;
+    unsigned long long want = cap ? strtoull(cap, &end, 10) : 0;
+    r->max_rows = end && !*end && want > 0 ? (size_t)want : DEFAULT_MAX_ROWS;
     if (sql && !(r->sql = strdup(sql)))
         goto fail;
     if (params) {
@@ -316,20 +365,24 @@ fail:
     return NULL;
 }
 
-static bool usable(const ll_db *db, const char *what, const char *file, int line) {
-    if (!db || db->magic != MAGIC_DB) {
+/* The database a handle names, on the running loop; NULL (reported) when
+ * it names none there. */
+static ll_db *usable(const ll_db *h, const char *what, const char *file, int line) {
+    if (!ll__h_is_handle(h)) {
         ll__misuse(ll__running_loop, file, line, "ValueError: %s: not a database (%s)", what,
-                   db ? "a bad pointer" : "NULL");
-        return false;
+                   h ? "a bad pointer" : "NULL");
+        return NULL;
     }
-    if (!ll__running_loop || ll__running_loop != db->loop) {
+    ll_db *db = ll__running_loop ? ll__h_get(ll__io_dbs(ll__running_loop), h) : NULL;
+    if (!db || db->magic != MAGIC_DB) {
         ll__misuse(ll__running_loop, file, line,
                    "RuntimeError: %s must be called from a task of the loop that opened the "
-                   "database",
-                   what);
-        return false;
+                   "database (this one is %s)",
+                   what, ll__running_loop ? "from a loop that has closed, or another loop"
+                                          : "used outside any running loop");
+        return NULL;
     }
-    return true;
+    return db;
 }
 
 /* Runs one request on the pool, in turn with the connection's other
@@ -389,6 +442,12 @@ ll_value ll__db_open(const char *path, const char *file, int line) {
     db->loop = loop;
     db->file = file;
     db->line = line;
+    ll__htab *tab = ll__io_dbs(loop);
+    if (!tab || !(db->handle = ll__h_put(tab, db))) {
+        free(db->path);
+        free(db);
+        return ll_raise(LL_ENOMEM, "no memory for database %s", path);
+    }
     char name[96];
     snprintf(name, sizeof name, "db %s", path);
     int ok = ll__serial_init(&db->turn, name, req_free_any, file, line);
@@ -406,11 +465,12 @@ ll_value ll__db_open(const char *path, const char *file, int line) {
         db->closed = true; /* freed at loop close */
         return v;
     }
-    return ll_ptr(db);
+    return ll_ptr(db->handle);
 }
 
-ll_value ll__db_exec(ll_db *db, const char *sql, const char *file, int line) {
-    if (!usable(db, "ll_db_exec()", file, line))
+ll_value ll__db_exec(ll_db *h, const char *sql, const char *file, int line) {
+    ll_db *db = usable(h, "ll_db_exec()", file, line);
+    if (!db)
         return ll_raise(LL_EVALUE, "ll_db_exec: not an open database");
     if (!sql)
         return ll_raise(LL_EVALUE, "ll_db_exec: no SQL (NULL)");
@@ -420,9 +480,10 @@ ll_value ll__db_exec(ll_db *db, const char *sql, const char *file, int line) {
     return run_req(db, r, file, line);
 }
 
-ll_value ll__db_query(ll_db *db, const char *sql, const char *const *params, const char *file,
+ll_value ll__db_query(ll_db *h, const char *sql, const char *const *params, const char *file,
                       int line) {
-    if (!usable(db, "ll_db_query()", file, line))
+    ll_db *db = usable(h, "ll_db_query()", file, line);
+    if (!db)
         return ll_raise(LL_EVALUE, "ll_db_query: not an open database");
     if (!sql)
         return ll_raise(LL_EVALUE, "ll_db_query: no SQL (NULL)");
@@ -432,8 +493,9 @@ ll_value ll__db_query(ll_db *db, const char *sql, const char *const *params, con
     return run_req(db, r, file, line);
 }
 
-int ll__db_close(ll_db *db, const char *file, int line) {
-    if (!usable(db, "ll_db_close()", file, line))
+int ll__db_close(ll_db *h, const char *file, int line) {
+    ll_db *db = usable(h, "ll_db_close()", file, line);
+    if (!db)
         return LL_EVALUE;
     if (db->closed)
         return 0; /* as sqlite3's close(): twice is fine */
@@ -444,13 +506,9 @@ int ll__db_close(ll_db *db, const char *file, int line) {
     if (ll_failed(v))
         return ll_errcode(v);
     db->closed = true;
-    while (db->rows) {
-        rows_node *n = db->rows;
-        db->rows = n->next;
-        free(n);
-    }
-    /* The ll_db itself stays until the loop closes, so that a call on a
-     * closed database is a clear error rather than a use after free. */
+    /* Its answers stay the program's (until ll_rows_free or the loop's
+     * end), and so does the ll_db, so that a call on a closed database is
+     * a clear error. */
     return 0;
 }
 
@@ -460,10 +518,17 @@ const char *ll_rows_get(const ll_rows *rows, size_t row, int col) {
     return rows->cells[row * (size_t)rows->ncols + (size_t)col];
 }
 
-void ll_rows_free(ll_rows *rows) {
+void ll__rows_free(ll_rows *rows, const char *file, int line) {
     if (!rows)
         return;
     rows_node *n = (rows_node *)((char *)rows - offsetof(rows_node, r));
+    if (n->magic != MAGIC_ROWS) {
+        ll__misuse(ll__running_loop, file, line,
+                   "RuntimeError: ll_rows_free() of %s", n->magic == MAGIC_ROWS_FREED
+                                                          ? "rows that were already freed"
+                                                          : "something that is not rows");
+        return;
+    }
     ll_db *db = n->db;
     if (n->prev)
         n->prev->next = n->next;
@@ -471,5 +536,12 @@ void ll_rows_free(ll_rows *rows) {
         db->rows = n->next;
     if (n->next)
         n->next->prev = n->prev;
-    free(n);
+    free(n->cells);
+    n->cells = NULL;
+    memset(&n->r, 0, sizeof n->r);
+    n->magic = MAGIC_ROWS_FREED;
+    /* The header waits in the ring; the one it replaces goes for good. */
+    size_t at = db->nfreed++ % QUARANTINE;
+    free(db->quarantine[at]);
+    db->quarantine[at] = n;
 }

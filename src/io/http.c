@@ -14,11 +14,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
+#include <uv.h>
 
 enum {
-    MAX_HEADER_BYTES = 16 * 1024,     /* request line / status line + headers */
-    MAX_BODY_BYTES = 64 * 1024 * 1024 /* a response or request body */
+    MAX_HEADER_BYTES = 16 * 1024,      /* request line / status line + headers */
+    MAX_BODY_BYTES = 64 * 1024 * 1024, /* a response or request body */
+    LINGER_BYTES = 1024 * 1024         /* read and dropped after refusing a body */
 };
+/* A server's default limits (ll_http_limits), in seconds. */
+#define DEFAULT_HEADER_TIMEOUT 10.0
+#define DEFAULT_IDLE_TIMEOUT 30.0
+#define DEFAULT_CTYPE "text/plain; charset=utf-8"
 
 /* ---- reading one message ------------------------------------------------- */
 
@@ -34,7 +41,25 @@ typedef struct msg {
     char *body;
     size_t blen, bcap;
     bool headers_done, complete, too_big, body_too_big;
+    int refuse;           /* a server's 404 / 405, decided from the headers */
+    struct hconn *hc;     /* the server's connection reading it (NULL: a client) */
 } msg;
+
+/* A server connection, as the limits see it: where its request is, and
+ * when it runs out of time there.  It lives in its task's frame and is on
+ * its server's list while the task runs, oldest first. */
+typedef enum { HC_IDLE, HC_HEADERS, HC_BODY, HC_HANDLING } hc_phase;
+typedef struct hconn {
+    ll_http_server *srv;
+    ll_stream *s;
+    hc_phase phase;
+    uint64_t deadline;        /* uv_now() milliseconds; 0 while handling */
+    bool timed_out;           /* closed by the reaper */
+    struct hconn *prev, *next;
+} hconn;
+
+static void hc_enter(hconn *hc, hc_phase phase);
+static bool refuse_early(msg *m, http_parser *p);
 
 static int grow(char **p, size_t *cap, size_t need) {
     if (need <= *cap)
@@ -116,6 +141,10 @@ static int on_headers_complete(http_parser *p) {
     if (put(m, "", 1))
         return -1;
     m->headers_done = true;
+    if (m->hc) {
+        hc_enter(m->hc, HC_BODY);
+        return refuse_early(m, p) ? -1 : 0;
+    }
     if (p->content_length != ULLONG_MAX && p->content_length > MAX_BODY_BYTES) {
         m->body_too_big = true;
         return -1;
@@ -123,9 +152,11 @@ static int on_headers_complete(http_parser *p) {
     return 0;
 }
 
+static size_t body_limit(const msg *m);
+
 static int on_body(http_parser *p, const char *at, size_t n) {
     msg *m = p->data;
-    if (m->blen + n > MAX_BODY_BYTES) {
+    if (m->blen + n > body_limit(m)) {
         m->body_too_big = true;
         return -1;
     }
@@ -159,6 +190,7 @@ static void msg_reset(msg *m, enum http_parser_type type) {
     m->len = m->line_len = m->nh = m->header_bytes = m->blen = 0;
     m->last = 0;
     m->headers_done = m->complete = m->too_big = m->body_too_big = false;
+    m->refuse = 0;
 }
 
 static void msg_free(msg *m) {
@@ -170,7 +202,7 @@ static void msg_free(msg *m) {
 
 /* How reading a message ended. */
 typedef enum { RD_OK, RD_EOF_BEFORE, RD_EOF_HEADERS, RD_EOF_BODY, RD_BAD, RD_TOO_BIG,
-               RD_BODY_TOO_BIG, RD_FAILED } rd_status;
+               RD_BODY_TOO_BIG, RD_REFUSED, RD_FAILED } rd_status;
 
 /* Reads one message from s into m.  RD_FAILED: *err holds the stream's
  * error (or CancelledError). */
@@ -178,10 +210,16 @@ static rd_status read_msg(ll_stream *s, msg *m, enum http_parser_type type, ll_v
                           const char *file, int line) {
     msg_reset(m, type);
     bool any = false;
+    if (m->hc)
+        hc_enter(m->hc, HC_IDLE);
     for (;;) {
         size_t n;
         const char *p = ll__stream_peek(s, &n);
         if (n) {
+            if (!any && m->hc)
+                hc_enter(m->hc, HC_HEADERS);
+            else if (m->hc && m->hc->phase == HC_BODY)
+                hc_enter(m->hc, HC_BODY); /* progress: the idle time starts again */
             any = true;
             size_t used = http_parser_execute(&m->p, &settings, p, n);
             enum http_errno e = HTTP_PARSER_ERRNO(&m->p);
@@ -191,7 +229,8 @@ static rd_status read_msg(ll_stream *s, msg *m, enum http_parser_type type, ll_v
                 return RD_OK;
             }
             if (e != HPE_OK)
-                return m->too_big ? RD_TOO_BIG : m->body_too_big ? RD_BODY_TOO_BIG : RD_BAD;
+                return m->too_big ? RD_TOO_BIG : m->body_too_big ? RD_BODY_TOO_BIG
+                                               : m->refuse ? RD_REFUSED : RD_BAD;
             ll__stream_consume(s, used);
             if (m->complete)
                 return RD_OK;
@@ -292,11 +331,17 @@ struct ll_session {
 
 enum { MAGIC_SESSION = 0x4c4c5345, MAGIC_HTTP_SERVER = 0x4c4c4853 };
 
+/* Closes a connection of the session, which nobody will use again. */
+static void drop(ll_stream *s) {
+    ll_stream_close(s);
+    ll__stream_release(s);
+}
+
 static void session_free(ll_session *ss) {
     for (host *h = ss->hosts; h;) {
         for (conn *c = h->idle; c;) {
             conn *n = c->next;
-            ll_stream_close(c->s);
+            drop(c->s);
             free(c);
             c = n;
         }
@@ -484,6 +529,7 @@ static ll_value exchange_read(ll_session *ss, ll_stream *s, msg *m, const char *
     case RD_BODY_TOO_BIG:
         return ll_raise(LL_EBAD_HTTP, "the body of %s is larger than %d bytes", url,
                         MAX_BODY_BYTES);
+    case RD_REFUSED: /* only a server refuses */
     case RD_BAD: {
         enum http_errno e = HTTP_PARSER_ERRNO(&m->p);
         return ll_raise(LL_EBAD_HTTP, "malformed response from %s for %s: %s [%s]",
@@ -562,10 +608,10 @@ static ll_value get_body(ll_session *ss, const char *url, const char *file, int 
                 c->next = h->idle;
                 h->idle = c;
             } else {
-                ll_stream_close(s);
+                drop(s);
             }
         } else {
-            ll_stream_close(s);
+            drop(s);
         }
         if (!fresh_fail)
             break;
@@ -635,6 +681,10 @@ struct ll_http_server {
     const char *file;           /* where it listens: the site of its waits */
     int line;
     uint64_t served;
+    ll_http_limits lim;         /* with every default filled in */
+    hconn *conns, *conns_tail;  /* its open connections, oldest first */
+    size_t nconns;
+    uv_timer_t *reaper;         /* closes connections past their deadline */
 };
 
 typedef struct ll__http_reply {
@@ -646,10 +696,20 @@ typedef struct ll__http_reply {
     bool streaming;      /* ll_http_stream_start: chunks follow */
     ll_stream *s;        /* the connection */
     bool keep;           /* keep-alive after this response */
+    bool head;           /* a HEAD: everything but the body is sent */
 } http_reply;
+
+static void reaper_stop(ll_http_server *srv) {
+    if (srv->reaper) {
+        uv_timer_stop(srv->reaper);
+        uv_close((uv_handle_t *)srv->reaper, (uv_close_cb)free);
+        srv->reaper = NULL;
+    }
+}
 
 static void http_server_free(void *arg) {
     ll_http_server *srv = arg;
+    reaper_stop(srv);
     for (size_t i = 0; i < srv->nroutes; i++)
         free(srv->routes[i].path);
     free(srv->routes);
@@ -672,7 +732,130 @@ ll_http_server *ll__http_server_new(void *data, const char *file, int line) {
         free(srv);
         return NULL;
     }
+    ll__http_server_limits(srv, NULL, file, line);
     return srv;
+}
+
+/* The most connections a server keeps open: what the descriptor limit
+ * leaves after a margin for everything else the process opens.  Past it
+ * libuv would accept and drop connections unanswered (its EMFILE trick). */
+static size_t default_max_connections(void) {
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+        return 60000;
+    return rl.rlim_cur > 96 ? (size_t)rl.rlim_cur - 64 : 32;
+}
+
+int ll__http_server_limits(ll_http_server *srv, const ll_http_limits *lim, const char *file,
+                           int line) {
+    if (!srv || srv->magic != MAGIC_HTTP_SERVER ||
+        (lim && (!(lim->header_timeout >= 0) || !(lim->idle_timeout >= 0)))) {
+        ll__misuse(ll__running_loop, file, line,
+                   "ValueError: ll_http_server_limits() needs a server made by "
+                   "ll_http_server_new and timeouts that are 0 (the default) or more seconds");
+        return LL_EVALUE;
+    }
+    ll_http_limits d = {DEFAULT_HEADER_TIMEOUT, DEFAULT_IDLE_TIMEOUT, MAX_BODY_BYTES,
+                        default_max_connections()};
+    if (lim) {
+        if (lim->header_timeout > 0)
+            d.header_timeout = lim->header_timeout;
+        if (lim->idle_timeout > 0)
+            d.idle_timeout = lim->idle_timeout;
+        if (lim->max_body > 0)
+            d.max_body = lim->max_body < MAX_BODY_BYTES ? lim->max_body : MAX_BODY_BYTES;
+        if (lim->max_connections > 0)
+            d.max_connections = lim->max_connections;
+    }
+    srv->lim = d;
+    return 0;
+}
+
+/* ---- the server's limits in time and number ----------------------------------- */
+
+static uint64_t now_ms(const ll_http_server *srv) {
+    return uv_now((uv_loop_t *)ll__uv_loop(srv->loop));
+}
+
+/* A connection enters a phase of its request: its deadline moves with it
+ * (headers: from the first byte; idle and body: from the last progress). */
+static void hc_enter(hconn *hc, hc_phase phase) {
+    const ll_http_limits *l = &hc->srv->lim;
+    hc->phase = phase;
+    double secs = phase == HC_HEADERS ? l->header_timeout : l->idle_timeout;
+    hc->deadline = phase == HC_HANDLING ? 0 : now_ms(hc->srv) + (uint64_t)(secs * 1000.0) + 1;
+}
+
+/* Closes a connection that waited too long, or must make room: one that
+ * is half-way through its headers is told 408 first. */
+static void hc_expire(hconn *hc) {
+    if (hc->timed_out)
+        return;
+    hc->timed_out = true;
+    hc->deadline = 0;
+    if (hc->phase == HC_HEADERS && ll__stream_writable(hc->s)) {
+        static const char msg408[] = "HTTP/1.1 408 Request Timeout\r\nContent-Type: text/plain; "
+                                     "charset=utf-8\r\nContent-Length: 49\r\nConnection: close"
+                                     "\r\n\r\n408 Request Timeout: the headers came too slowly\n";
+        ll_stream_write(hc->s, msg408, sizeof msg408 - 1);
+    }
+    ll_stream_close(hc->s); /* nothing, if it is closing already */
+}
+
+static void reaper_cb(uv_timer_t *t) {
+    ll_http_server *srv = t->data;
+    uint64_t now = now_ms(srv);
+    for (hconn *hc = srv->conns; hc; hc = hc->next)
+        if (hc->deadline && hc->deadline <= now)
+            hc_expire(hc);
+}
+
+/* One timer per server looks over its connections a few times per
+ * shortest timeout: a slow client costs no timer of its own. */
+static void reaper_start(ll_http_server *srv) {
+    double shortest = srv->lim.header_timeout < srv->lim.idle_timeout ? srv->lim.header_timeout
+                                                                      : srv->lim.idle_timeout;
+    uint64_t every = (uint64_t)(shortest * 1000.0 / 4);
+    every = every < 10 ? 10 : every > 1000 ? 1000 : every;
+    srv->reaper = malloc(sizeof *srv->reaper);
+    if (!srv->reaper || uv_timer_init((uv_loop_t *)ll__uv_loop(srv->loop), srv->reaper) != 0) {
+        free(srv->reaper);
+        srv->reaper = NULL;
+        return;
+    }
+    srv->reaper->data = srv;
+    uv_timer_start(srv->reaper, reaper_cb, every, every);
+    uv_unref((uv_handle_t *)srv->reaper); /* it never keeps the loop alive */
+}
+
+/* A new connection joins the list; past the limit, the oldest one that
+ * is only waiting (for a request, or its headers) makes room. */
+static void hc_join(ll_http_server *srv, hconn *hc) {
+    hc->prev = srv->conns_tail;
+    if (srv->conns_tail)
+        srv->conns_tail->next = hc;
+    else
+        srv->conns = hc;
+    srv->conns_tail = hc;
+    if (++srv->nconns <= srv->lim.max_connections)
+        return;
+    for (hconn *o = srv->conns; o && o != hc; o = o->next)
+        if (!o->timed_out && (o->phase == HC_IDLE || o->phase == HC_HEADERS)) {
+            hc_expire(o);
+            return;
+        }
+}
+
+static void hc_leave(ll_http_server *srv, hconn *hc) {
+    if (hc->prev)
+        hc->prev->next = hc->next;
+    else
+        srv->conns = hc->next;
+    if (hc->next)
+        hc->next->prev = hc->prev;
+    else
+        srv->conns_tail = hc->prev;
+    srv->nconns--;
 }
 
 int ll__http_route(ll_http_server *srv, const char *method, const char *path, ll_coro_fn handler,
@@ -750,7 +933,7 @@ int ll__http_respond(ll_http_request *req, int status, const char *content_type,
         memcpy(rp->body, body, len);
     rp->len = len;
     rp->status = status;
-    rp->ctype = content_type ? content_type : "text/plain; charset=utf-8";
+    rp->ctype = content_type ? content_type : DEFAULT_CTYPE;
     rp->set = true;
     return 0;
 }
@@ -766,7 +949,7 @@ int ll__http_stream_start(ll_http_request *req, int status, const char *content_
                      "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nTransfer-Encoding: chunked\r\n"
                      "Server: looplab/" LL_VERSION_STRING "\r\nConnection: %s\r\n\r\n",
                      status, status_text(status),
-                     content_type ? content_type : "text/plain; charset=utf-8",
+                     content_type ? content_type : DEFAULT_CTYPE,
                      rp->keep ? "keep-alive" : "close");
     if (n < 0 || (size_t)n >= sizeof head)
         return LL_EVALUE;
@@ -787,8 +970,8 @@ int ll__http_send(ll_http_request *req, const void *data, size_t len, const char
     }
     if (!data && len)
         return LL_EVALUE;
-    if (len == 0)
-        return 0; /* an empty chunk would end the body */
+    if (len == 0 || rp->head)
+        return 0; /* an empty chunk would end the body; a HEAD has none */
     char size[32];
     int n = snprintf(size, sizeof size, "%zx\r\n", len);
     ll_stream_write(rp->s, size, (size_t)n);
@@ -810,15 +993,20 @@ const char *ll_http_request_peer(const ll_http_request *req) {
     return req && req->reply ? ll_stream_peer(req->reply->s) : "";
 }
 
-static void send_reply(ll_stream *s, int status, const char *ctype, const char *body, size_t len,
-                       bool keep) {
-    char head[512];
+/* One whole response.  `extra` is more header lines ("Allow: GET\r\n");
+ * `head_only` leaves the body out but keeps its length (a HEAD). */
+static void send_reply(ll_stream *s, int status, const char *ctype, const char *extra,
+                       const char *body, size_t len, bool keep, bool head_only) {
+    char head[768];
     int n = snprintf(head, sizeof head,
-                     "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+                     "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n%s"
                      "Server: looplab/" LL_VERSION_STRING "\r\nConnection: %s\r\n\r\n",
-                     status, status_text(status), ctype, len, keep ? "keep-alive" : "close");
+                     status, status_text(status), ctype ? ctype : DEFAULT_CTYPE, len,
+                     extra ? extra : "", keep ? "keep-alive" : "close");
     if (n < 0 || (size_t)n >= sizeof head)
         return;
+    if (head_only)
+        len = 0;
     if (len && len <= 16384) {
         /* One write for small answers: one packet, one io event. */
         char *all = malloc((size_t)n + len);
@@ -850,105 +1038,241 @@ static const route *match(const ll_http_server *srv, const char *method, const c
     return NULL;
 }
 
+/* The route of a request: HEAD is answered wherever GET is (RFC 9110
+ * 9.3.2), by the GET handler, with the body left out. */
+static const route *route_for(const ll_http_server *srv, const char *method, const char *path,
+                              bool *path_known) {
+    const route *r = match(srv, method, path, path_known);
+    if (!r && strcmp(method, "HEAD") == 0)
+        r = match(srv, "GET", path, path_known);
+    return r;
+}
+
+/* The Allow header of a 405: the methods the path has. */
+static void allowed(const ll_http_server *srv, const char *path, char *buf, size_t n) {
+    size_t at = 0;
+    bool get = false;
+    buf[0] = '\0';
+    for (size_t i = 0; i < srv->nroutes && at < n; i++) {
+        const route *r = &srv->routes[i];
+        if (r->prefix ? strncmp(path, r->path, r->plen) != 0 : strcmp(path, r->path) != 0)
+            continue;
+        get = get || strcmp(r->method, "GET") == 0;
+        at += (size_t)snprintf(buf + at, n - at, "%s%s", at ? ", " : "", r->method);
+    }
+    if (get && at < n)
+        snprintf(buf + at, n - at, ", HEAD");
+}
+
+static size_t body_limit(const msg *m) {
+    return m->hc ? m->hc->srv->lim.max_body : MAX_BODY_BYTES;
+}
+
+/* At the end of a request's headers: a body over the limit (413), or a
+ * body for a route that can only refuse (404 / 405), stops the request
+ * before any of the body is read.  A body the handler will get is asked
+ * for if the client waits to be asked (Expect: 100-continue). */
+static bool refuse_early(msg *m, http_parser *p) {
+    const ll_http_server *srv = m->hc->srv;
+    bool sized = p->content_length != ULLONG_MAX;
+    if (!(p->flags & F_CHUNKED) && !(sized && p->content_length > 0))
+        return false;
+    char path[1024];
+    size_t n = strcspn(m->buf, "?");
+    if (n >= sizeof path)
+        n = sizeof path - 1;
+    memcpy(path, m->buf, n);
+    path[n] = '\0';
+    bool known;
+    if (!route_for(srv, http_method_str((enum http_method)p->method), path, &known)) {
+        m->refuse = known ? 405 : 404;
+        return true;
+    }
+    if (sized && p->content_length > srv->lim.max_body) {
+        m->body_too_big = true;
+        return true;
+    }
+    for (size_t i = 0; i < m->nh; i++)
+        if (strcasecmp(m->buf + m->offs[2 * i], "Expect") == 0 && m->offs[2 * i + 1] &&
+            strcasecmp(m->buf + m->offs[2 * i + 1], "100-continue") == 0) {
+            static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+            ll_stream_write(m->hc->s, cont, sizeof cont - 1);
+        }
+    return false;
+}
+
+/* Whether the refused bytes (still buffered) start with a method-like
+ * word, "PURGE /x": then the method is unknown, not the request garbage. */
+static bool unknown_method(ll_stream *s) {
+    size_t n, i = 0;
+    const char *p = ll__stream_peek(s, &n);
+    while (i < n && i < 24 && ((p[i] >= 'A' && p[i] <= 'Z') || p[i] == '-' || p[i] == '_'))
+        i++;
+    return i > 0 && i < n && p[i] == ' ';
+}
+
+/* A request the server stops at its headers (too big, bad, refused): the
+ * answer, then the connection closes.  The client may still be sending
+ * the body; closing with unread bytes would reset the connection and could
+ * lose the answer, so the server stops writing and reads what comes (up
+ * to LINGER_BYTES, within the idle timeout) before it closes. */
+static void refuse(hconn *hc, msg *m, rd_status st) {
+    char why[400], extra[160] = "";
+    enum http_errno e = HTTP_PARSER_ERRNO(&m->p);
+    /* A method the parser does not know is one the server does not
+     * implement (RFC 9110 15.6.2), not a malformed request. */
+    int code = st == RD_TOO_BIG ? 431 : st == RD_BODY_TOO_BIG ? 413 : st == RD_REFUSED ? m->refuse
+               : e == HPE_INVALID_METHOD && unknown_method(hc->s) ? 501 : 400;
+    const char *text = code == 501 ? "the method is not one this server knows"
+                       : st == RD_BAD ? http_errno_description(e)
+                       : st == RD_TOO_BIG ? "the request's headers are too long"
+                       : st == RD_BODY_TOO_BIG ? "the request's body is too large"
+                                               : NULL;
+    int n;
+    if (text) {
+        n = snprintf(why, sizeof why, "%d %s: %s\n", code, status_text(code), text);
+    } else {
+        const char *meth = http_method_str((enum http_method)m->p.method);
+        size_t plen = strcspn(m->buf, "?");
+        n = snprintf(why, sizeof why, "%d %s: %s %.*s\n", code, status_text(code), meth,
+                     (int)(plen < 200 ? plen : 200), m->buf);
+        if (code == 405) {
+            char path[1024], allow[120];
+            snprintf(path, sizeof path, "%.*s", (int)plen, m->buf);
+            allowed(hc->srv, path, allow, sizeof allow);
+            snprintf(extra, sizeof extra, "Allow: %s\r\n", allow);
+        }
+    }
+    send_reply(hc->s, code, NULL, extra, why, (size_t)n, false, false);
+    if (ll_failed(ll__stream_drain(hc->s, hc->srv->file, hc->srv->line)) ||
+        ll_stream_write_eof(hc->s) != 0)
+        return;
+    hc_enter(hc, HC_BODY);
+    for (size_t drained = 0; drained < LINGER_BYTES;) {
+        size_t k;
+        ll__stream_peek(hc->s, &k);
+        ll__stream_consume(hc->s, k);
+        drained += k;
+        bool ended;
+        if (ll_failed(ll__stream_more(hc->s, &ended, hc->srv->file, hc->srv->line)) || ended)
+            break;
+    }
+}
+
+/* Runs the route's handler for req and sends its answer.  False: the task
+ * was cancelled (*cancel holds the error) and the connection must stop. */
+static bool handle(ll_http_server *srv, const route *r, ll_http_request *req, http_reply *rp,
+                   ll_value *cancel) {
+    ll_coro *c = ll__coro_new(r->fn, ll_ptr(req), r->fn_name, r->file, r->line);
+    ll_value v = c ? ll__await(c, r->file, r->line) : ll_raise(LL_ENOMEM, "no memory");
+    if (ll_is_cancelled(v)) {
+        *cancel = v;
+        return false;
+    }
+    (void)srv;
+    if (rp->streaming) {
+        /* The last chunk; a handler that failed half-way cannot say so any
+         * more: the body is cut off and the connection closed, and the
+         * client sees an incomplete response. */
+        if (ll_failed(v))
+            rp->keep = false;
+        else if (!rp->head)
+            ll_stream_write(rp->s, "0\r\n\r\n", 5);
+    } else if (ll_failed(v) && !rp->set) {
+        char m500[400];
+        int n = snprintf(m500, sizeof m500, "500 Internal Server Error: %s\n", ll_repr(v));
+        send_reply(rp->s, 500, NULL, NULL, m500, (size_t)n, rp->keep, rp->head);
+    } else if (!rp->set) {
+        static const char none[] = "500 Internal Server Error: the handler gave no response\n";
+        send_reply(rp->s, 500, NULL, NULL, none, sizeof none - 1, rp->keep, rp->head);
+    } else {
+        send_reply(rp->s, rp->status, rp->ctype, NULL, rp->body, rp->len, rp->keep, rp->head);
+    }
+    return true;
+}
+
+/* Answers one parsed request.  False: stop (cancelled, or no memory). */
+static bool answer(hconn *hc, msg *m, ll_value *cancel) {
+    ll_http_server *srv = hc->srv;
+    const char **names, **values;
+    const char *url, *body;
+    char *blk = msg_pack(m, 0, &names, &values, &url, &body);
+    if (!blk)
+        return false;
+    /* Split the target into path and query. */
+    char *q = strchr((char *)url, '?');
+    if (q)
+        *q++ = '\0';
+    http_reply rp = {.s = hc->s, .keep = http_should_keep_alive(&m->p)};
+    ll_http_request req = {
+        .method = http_method_str((enum http_method)m->p.method),
+        .path = url,
+        .query = q ? q : "",
+        .nheaders = m->nh,
+        .header_names = names,
+        .header_values = values,
+        .body = body,
+        .body_len = m->blen,
+        .data = srv->data,
+        .reply = &rp,
+    };
+    rp.head = strcmp(req.method, "HEAD") == 0;
+    bool known, go_on = true;
+    const route *r = route_for(srv, req.method, req.path, &known);
+    hc_enter(hc, HC_HANDLING);
+    if (!r) {
+        char msg404[300], extra[160] = "";
+        int n = snprintf(msg404, sizeof msg404, "%s: %s %.200s\n",
+                         known ? "405 Method Not Allowed" : "404 Not Found", req.method,
+                         req.path);
+        if (known) {
+            char allow[120];
+            allowed(srv, req.path, allow, sizeof allow);
+            snprintf(extra, sizeof extra, "Allow: %s\r\n", allow);
+        }
+        send_reply(hc->s, known ? 405 : 404, NULL, extra, msg404, (size_t)n, rp.keep, rp.head);
+    } else {
+        go_on = handle(srv, r, &req, &rp, cancel);
+    }
+    free(rp.body);
+    free(blk);
+    srv->served++;
+    if (!go_on)
+        return false;
+    ll_value d = ll__stream_drain(hc->s, srv->file, srv->line);
+    if (ll_is_cancelled(d))
+        *cancel = d;
+    return !ll_failed(d) && rp.keep;
+}
+
 /* The task of one connection: requests in turn, while the client keeps the
- * connection alive. */
+ * connection alive and within the server's limits. */
 static ll_value http_conn(ll_value arg) {
     ll_stream *s = arg.p;
     ll_http_server *srv = ll_stream_server_data(s);
-    msg m = {0};
+    hconn hc = {.srv = srv, .s = s};
+    msg m = {.hc = &hc};
+    hc_join(srv, &hc);
     ll_value result = ll_none();
     for (;;) {
         ll_value err = ll_none();
         rd_status st = read_msg(s, &m, HTTP_REQUEST, &err, srv->file, srv->line);
         if (st == RD_EOF_BEFORE || st == RD_EOF_HEADERS || st == RD_EOF_BODY)
-            break; /* the client went away */
+            break; /* the client went away, or took too long */
         if (st == RD_FAILED) {
             if (ll_is_cancelled(err))
                 result = err;
             break;
         }
-        if (st == RD_BAD || st == RD_TOO_BIG || st == RD_BODY_TOO_BIG) {
-            char why[200];
-            int code = st == RD_TOO_BIG ? 431 : st == RD_BODY_TOO_BIG ? 413 : 400;
-            enum http_errno e = HTTP_PARSER_ERRNO(&m.p);
-            int n = snprintf(why, sizeof why, "%d %s: %s\n", code, status_text(code),
-                             st == RD_BAD ? http_errno_description(e)
-                             : st == RD_TOO_BIG ? "the request's headers are too long"
-                                                : "the request's body is too large");
-            send_reply(s, code, NULL, why, (size_t)n, false);
+        if (st != RD_OK) {
+            refuse(&hc, &m, st);
             break;
         }
-        const char **names, **values;
-        const char *url, *body;
-        char *blk = msg_pack(&m, 0, &names, &values, &url, &body);
-        if (!blk)
+        if (!answer(&hc, &m, &result))
             break;
-        /* Split the target into path and query. */
-        char *q = strchr((char *)url, '?');
-        if (q)
-            *q++ = '\0';
-        bool keep = http_should_keep_alive(&m.p);
-        http_reply rp = {.s = s, .keep = keep};
-        ll_http_request req = {
-            .method = http_method_str((enum http_method)m.p.method),
-            .path = url,
-            .query = q ? q : "",
-            .nheaders = m.nh,
-            .header_names = names,
-            .header_values = values,
-            .body = body,
-            .body_len = m.blen,
-            .data = srv->data,
-            .reply = &rp,
-        };
-        bool known;
-        const route *r = match(srv, req.method, req.path, &known);
-        if (!r) {
-            char msg404[300];
-            int n = snprintf(msg404, sizeof msg404, "%s: %s %.200s\n",
-                             known ? "405 Method Not Allowed" : "404 Not Found", req.method,
-                             req.path);
-            send_reply(s, known ? 405 : 404, NULL, msg404, (size_t)n, keep);
-        } else {
-            ll_coro *c = ll__coro_new(r->fn, ll_ptr(&req), r->fn_name, r->file, r->line);
-            ll_value v = c ? ll__await(c, r->file, r->line) : ll_raise(LL_ENOMEM, "no memory");
-            if (ll_is_cancelled(v)) {
-                free(rp.body);
-                free(blk);
-                result = v;
-                break;
-            }
-            if (rp.streaming) {
-                /* The last chunk; a handler that failed half-way cannot say
-                 * so any more: the body is cut off and the connection
-                 * closed, and the client sees an incomplete response. */
-                if (ll_failed(v))
-                    keep = false;
-                else
-                    ll_stream_write(s, "0\r\n\r\n", 5);
-            } else if (ll_failed(v) && !rp.set) {
-                char m500[400];
-                int n = snprintf(m500, sizeof m500, "500 Internal Server Error: %s\n",
-                                 ll_repr(v));
-                send_reply(s, 500, NULL, m500, (size_t)n, keep);
-            } else if (!rp.set) {
-                static const char none[] = "500 Internal Server Error: the handler gave no "
-                                           "response\n";
-                send_reply(s, 500, NULL, none, sizeof none - 1, keep);
-            } else {
-                send_reply(s, rp.status, rp.ctype, rp.body, rp.len, keep);
-            }
-        }
-        free(rp.body);
-        free(blk);
-        srv->served++;
-        ll_value d = ll__stream_drain(s, srv->file, srv->line);
-        if (ll_failed(d) || !keep) {
-            if (ll_is_cancelled(d))
-                result = d;
-            break;
-        }
     }
+    hc_leave(srv, &hc);
+    m.hc = NULL;
     msg_free(&m);
     return result;
 }
@@ -966,6 +1290,8 @@ ll_value ll__http_listen(ll_http_server *srv, const char *host, int port, const 
     if (ll_failed(v))
         return v;
     srv->listener = v.p;
+    if (!srv->reaper)
+        reaper_start(srv);
     return ll_none();
 }
 
@@ -977,4 +1303,8 @@ int ll_http_server_port(const ll_http_server *srv) {
 void ll_http_server_close(ll_http_server *srv) {
     if (srv && srv->magic == MAGIC_HTTP_SERVER && srv->listener)
         ll__server_close(srv->listener, __FILE__, __LINE__);
+    /* Connections still open are the handlers' (or the loop's end) to
+     * finish: the limits stop with the listener. */
+    if (srv && srv->magic == MAGIC_HTTP_SERVER)
+        reaper_stop(srv);
 }

@@ -7,6 +7,32 @@
 
 #include <stdatomic.h>
 
+/* ---- handles (handles.c) ----
+ * A table of objects the program holds by handle: an odd pointer naming an
+ * entry and the object's serial, so that a handle kept after its object was
+ * freed (or taken to another loop) is refused rather than read. */
+typedef struct ll__hent {
+    void *obj;           /* NULL: a free entry */
+    uint32_t serial;     /* the object's, as its handle says */
+    uint32_t next_free;  /* while free: the next free entry + 1, or 0 */
+} ll__hent;
+typedef struct ll__htab {
+    ll__hent *e;
+    uint32_t n, cap;
+    uint32_t free;       /* the first free entry + 1, or 0 */
+} ll__htab;
+/* A new handle for obj, or NULL (out of memory). */
+void *ll__h_put(ll__htab *t, void *obj);
+/* The object a handle names in t, or NULL: not a handle, or a stale one. */
+void *ll__h_get(const ll__htab *t, const void *h);
+/* The object is freed: its handle stops matching. */
+void ll__h_drop(ll__htab *t, const void *h);
+void ll__h_free(ll__htab *t);
+/* Whether p looks like a handle at all (odd), stale or not. */
+bool ll__h_is_handle(const void *p);
+/* The loop's table of databases (NULL when out of memory). */
+ll__htab *ll__io_dbs(ll_loop *loop);
+
 /* The bytes buffered on a stream, without copying them out. */
 const char *ll__stream_peek(ll_stream *s, size_t *len);
 /* Drops the first n buffered bytes (they were used). */
@@ -14,6 +40,13 @@ void ll__stream_consume(ll_stream *s, size_t n);
 /* Waits until more bytes are buffered: None (*ended set when the stream
  * ended instead), or the stream's error, or CancelledError. */
 ll_value ll__stream_more(ll_stream *s, bool *ended, const char *file, int line);
+/* The caller is done with the stream: it is freed once it is closed (for
+ * the HTTP session's connections, which nobody waits to see closed). */
+void ll__stream_release(ll_stream *s);
+/* Whether the stream can still be written to (not closing, not broken). */
+bool ll__stream_writable(const ll_stream *s);
+/* How many streams the loop holds (open, or closed and not yet freed). */
+size_t ll__io_streams(const ll_loop *loop);
 /* Calls fn(arg) when the loop closes, before its sockets are closed.  The
  * returned handle can be passed to ll__io_forget once fn is not needed. */
 void *ll__io_at_close(ll_loop *loop, void (*fn)(void *), void *arg);

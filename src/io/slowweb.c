@@ -17,10 +17,11 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <uv.h>
 
 #define FILLER "<p>This page comes from Looplab's slow web, which takes its time.</p>\n"
-enum { MAX_SIZE = 16 * 1024 * 1024, DEFAULT_DELAY_SIZE = 100 };
+enum { MAX_SIZE = 16 * 1024 * 1024, DEFAULT_DELAY_SIZE = 100, MAX_REQUEST_BODY = 64 * 1024 };
 
 typedef struct page {
     const char *path;
@@ -37,60 +38,29 @@ static const page pages[] = {
 #define NPAGES (sizeof pages / sizeof pages[0])
 
 /* body(title, size): "<!doctype html>\n<title>TITLE</title>\n" + FILLER...,
- * cut to size bytes.  Made on demand into a cache of a few bodies. */
-static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
-typedef struct cached {
-    char title[64];
-    size_t size;
-    char *body;
-    struct cached *next;
-} cached;
-static cached *cache;
-static size_t ncached;
-
-static const char *make_body(const char *title, size_t size) {
-    pthread_mutex_lock(&cache_mu);
-    for (cached *c = cache; c; c = c->next)
-        if (c->size == size && strcmp(c->title, title) == 0) {
-            pthread_mutex_unlock(&cache_mu);
-            return c->body;
-        }
-    cached *c = calloc(1, sizeof *c);
+ * cut to size bytes, made afresh for each request.  (It was cached once,
+ * and 24 different sizes of 16 MiB kept 440 MB for good; making even the
+ * largest is a few milliseconds of memcpy, and a body that large is
+ * malloc'd apart from the heap, so its memory goes back when it is freed.) */
+static char *make_body(const char *title, size_t size) {
     char *b = malloc(size + 1);
-    if (!c || !b || ncached > 256) {
-        free(c);
-        free(b);
-        pthread_mutex_unlock(&cache_mu);
+    if (!b)
         return NULL;
-    }
     char head[128];
     int hn = snprintf(head, sizeof head, "<!doctype html>\n<title>%s</title>\n", title);
-    size_t at = 0, fl = strlen(FILLER);
-    for (size_t i = 0; at < size && i < (size_t)hn; i++)
-        b[at++] = head[i];
-    for (size_t i = 0; at < size; i++)
-        b[at++] = FILLER[i % fl];
-    b[size] = '\0';
-    snprintf(c->title, sizeof c->title, "%s", title);
-    c->size = size;
-    c->body = b;
-    c->next = cache;
-    cache = c;
-    ncached++;
-    pthread_mutex_unlock(&cache_mu);
-    return b;
-}
-
-static void free_cache(void) {
-    pthread_mutex_lock(&cache_mu);
-    while (cache) {
-        cached *n = cache->next;
-        free(cache->body);
-        free(cache);
-        cache = n;
+    size_t at = (size_t)hn < size ? (size_t)hn : size, fl = strlen(FILLER);
+    memcpy(b, head, at);
+    /* The filler once, then the filled part doubled until the size. */
+    size_t start = at;
+    for (size_t i = 0; at < size && i < fl; i++)
+        b[at++] = FILLER[i];
+    while (at < size) {
+        size_t k = at - start < size - at ? at - start : size - at;
+        memcpy(b + at, b + start, k);
+        at += k;
     }
-    ncached = 0;
-    pthread_mutex_unlock(&cache_mu);
+    b[size] = '\0';
+    return b;
 }
 
 static const char index_text[] =
@@ -100,22 +70,20 @@ static const char index_text[] =
     "  /slow         2.0 s   2048 bytes\n"
     "  /delay/MS?size=N   MS milliseconds, N bytes (default 100)\n";
 
-bool ll_slow_web_page(const char *path, const char *query, double *delay, const char **body,
+bool ll_slow_web_page(const char *path, const char *query, double *delay, char **body,
                       size_t *len) {
     if (!path)
         return false;
     if (strcmp(path, "/") == 0) {
         *delay = 0;
-        *body = index_text;
         *len = sizeof index_text - 1;
-        return true;
+        return !body || (*body = strdup(index_text)) != NULL;
     }
     for (size_t i = 0; i < NPAGES; i++)
         if (strcmp(path, pages[i].path) == 0) {
             *delay = pages[i].delay;
-            *body = make_body(pages[i].title, pages[i].size);
             *len = pages[i].size;
-            return *body != NULL;
+            return !body || (*body = make_body(pages[i].title, pages[i].size)) != NULL;
         }
     if (strncmp(path, "/delay/", 7) == 0) {
         char *end;
@@ -133,8 +101,7 @@ bool ll_slow_web_page(const char *path, const char *query, double *delay, const 
         snprintf(title, sizeof title, "delay %ld", ms);
         *delay = (double)ms / 1000.0;
         *len = (size_t)size;
-        *body = make_body(title, (size_t)size);
-        return *body != NULL;
+        return !body || (*body = make_body(title, (size_t)size)) != NULL;
     }
     return false;
 }
@@ -143,19 +110,24 @@ bool ll_slow_web_page(const char *path, const char *query, double *delay, const 
 static ll_value slow_page(ll_value arg) {
     ll_http_request *req = arg.p;
     double delay;
-    const char *body;
+    char *body;
     size_t len;
-    if (!ll_slow_web_page(req->path, req->query, &delay, &body, &len)) {
+    if (!ll_slow_web_page(req->path, req->query, &delay, NULL, &len)) {
         char msg[300];
         int n = snprintf(msg, sizeof msg, "404 Not Found: the slow web has no page %.200s\n",
                          req->path);
         ll_http_respond(req, 404, NULL, msg, (size_t)n);
         return ll_none();
     }
+    /* The body is made when it is sent, not held while the page takes
+     * its time. */
     if (delay > 0)
         LL_TRY(ll_sleep(delay));
+    if (!ll_slow_web_page(req->path, req->query, &delay, &body, &len))
+        return ll_raise(LL_ENOMEM, "no memory for the page %s", req->path);
     ll_http_respond(req, 200, strcmp(req->path, "/") == 0 ? NULL : "text/html; charset=utf-8",
                     body, len);
+    free(body);
     return ll_none();
 }
 
@@ -212,6 +184,9 @@ static ll_value web_main(ll_value arg) {
         announce(w, -1, "out of memory");
         return ll_raise(LL_ENOMEM, "out of memory");
     }
+    /* Its pages never read a body: one over a page of text is refused from
+     * its headers.  The timeouts are the server's defaults. */
+    ll_http_server_limits(srv, &(ll_http_limits){.max_body = MAX_REQUEST_BODY});
     ll_http_route(srv, "GET", "/*", slow_page);
     ll_value v = ll_http_listen(srv, w->host, w->port);
     if (ll_failed(v)) {
@@ -324,10 +299,16 @@ void ll_slow_web_stop(void) {
     pthread_mutex_destroy(&w->mu);
     pthread_cond_destroy(&w->cv);
     free(w);
-    free_cache();
 }
 
 int ll_slow_web_serve(const char *host, int port) {
+    /* A classroom's worth of connections (and a few slow ones) fit in the
+     * descriptors the system allows, not the 1 024 a shell starts with. */
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max < 65536 ? rl.rlim_max : 65536;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
     web w = {0};
     w.host = host ? host : "127.0.0.1";
     w.port = port;
@@ -338,7 +319,6 @@ int ll_slow_web_serve(const char *host, int port) {
     run_web(&w);
     pthread_mutex_destroy(&w.mu);
     pthread_cond_destroy(&w.cv);
-    free_cache();
     if (w.port < 0) {
         fprintf(stderr, "looplab serve: %s\n", w.error);
         return 1;

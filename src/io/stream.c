@@ -15,7 +15,15 @@
  * waits while more than the high-water mark is queued.
  *
  * Every libuv callback runs inside the loop's poll phase, on the loop's
- * thread; none of them runs task code. */
+ * thread; none of them runs task code.
+ *
+ * A program holds a stream by a handle (handles.c), not by its address.  A
+ * stream a server accepted is freed
+ * once its handler has returned and it is closed, and a client stream once
+ * it was closed and waited for (or its session let it go): a server that
+ * runs for days holds only the connections that are open.  A handle kept
+ * past that, or taken to another loop, no longer matches its slot, and
+ * every call refuses it with a message instead of reading freed memory. */
 #include "io.h"
 
 #include <pthread.h>
@@ -45,8 +53,11 @@ typedef struct closer {
 
 typedef struct ll__io {
     closer *closers;     /* sessions and HTTP servers to clean up */
-    ll_stream *streams;  /* every stream made on the loop */
+    ll_stream *streams;  /* the streams of the loop not yet freed */
+    ll_stream *done;     /* finished streams a waiting task still holds */
     ll_server *servers;
+    ll__htab stab;       /* the streams' handles */
+    ll__htab dbs;        /* the databases' handles (db.c) */
     bool closing;        /* the loop is closing: callbacks only clean up */
 } ll__io;
 
@@ -77,7 +88,12 @@ struct ll_stream {
     ll_server *server;   /* the server that accepted it, if any */
     char addr[80];       /* the peer, "127.0.0.1:8080" */
     int connect_status;  /* connect_cb's status */
-    ll_stream *next;
+    void *handle;        /* what the program holds (handles.c) */
+    bool in_handler;     /* a server's handler has it */
+    bool released;       /* the program is done with it: free once closed */
+    bool on_done;        /* on io->done */
+    ll_stream *prev, *next;  /* io->streams */
+    ll_stream *done_next;    /* io->done */
 };
 
 struct ll_server {
@@ -105,6 +121,8 @@ typedef struct write_req {
 } write_req;
 
 /* ---- helpers ------------------------------------------------------------ */
+
+static ll_stream *stream_of(const ll_stream *h, const char **why);
 
 static ll__io *io_of(ll_loop *loop) {
     if (!loop->io)
@@ -207,13 +225,94 @@ static ll_task *need_real(ll_loop **loopp, const char *what, const char *file, i
     return t;
 }
 
-static ll_stream *check_stream(ll_stream *s, const char *what, const char *file, int line) {
-    if (!s || s->magic != MAGIC_STREAM) {
-        ll__misuse(ll__running_loop, file, line, "TypeError: %s needs a stream (got %s)", what,
-                   s ? "something else" : "NULL");
-        return NULL;
-    }
+/* The error of a call given a bad handle: a stale one is a RuntimeError
+ * (the stream was real), anything else a TypeError. */
+static int bad_code(const ll_stream *h) {
+    return h && ((uintptr_t)h & 1u) ? LL_ERUNTIME : LL_ETYPE;
+}
+
+static ll_stream *check_stream(const ll_stream *h, const char *what, const char *file, int line) {
+    const char *why;
+    ll_stream *s = stream_of(h, &why);
+    if (!s)
+        ll__misuse(ll__running_loop, file, line, "%s: %s needs a stream (got %s)",
+                   bad_code(h) == LL_ERUNTIME ? "RuntimeError" : "TypeError", what, why);
     return s;
+}
+
+/* ---- handles ---------------------------------------------------------------- */
+
+static ll_stream *handle_of(const ll_stream *s) { return s->handle; }
+
+/* The stream a handle names on this thread's loop, or NULL: *why says
+ * whether it was never a stream or is one no longer. */
+static ll_stream *stream_of(const ll_stream *h, const char **why) {
+    *why = !h ? "NULL" : "something else";
+    if (!ll__h_is_handle(h))
+        return NULL;
+    *why = "a stream that was closed and freed, or that belongs to another loop";
+    ll_loop *loop = ll__running_loop ? ll__running_loop : ll__current_loop;
+    ll_stream *s = loop && loop->io ? ll__h_get(&loop->io->stab, h) : NULL;
+    return s && s->magic == MAGIC_STREAM ? s : NULL;
+}
+
+static void buf_release(char *b, size_t cap);
+
+/* Frees a stream: its handle stops matching from here on. */
+static void stream_free(ll__io *io, ll_stream *s) {
+    ll__h_drop(&io->stab, s->handle);
+    if (s->prev)
+        s->prev->next = s->next;
+    else
+        io->streams = s->next;
+    if (s->next)
+        s->next->prev = s->prev;
+    buf_release(s->buf, s->cap);
+    free((char *)s->errmsg);
+    s->magic = 0;
+    free(s);
+}
+
+/* No task is inside a call on s (a call that waits has a waiter in
+ * s->wait, and keeps it until it returns) and no wake-up is queued. */
+static bool unused(const ll_stream *s) {
+    for (int i = 0; i < 4; i++)
+        if (s->wait[i] || s->wake_q[i])
+            return false;
+    return true;
+}
+
+/* Frees s if everybody is done with it: the program (a handler that
+ * returned, a close that was waited for) and libuv (the handle closed).
+ * One that a waiting task still holds is freed on a later sweep. */
+static void maybe_free(ll_stream *s) {
+    ll__io *io = s->loop->io;
+    if (!io || io->closing || !s->released || s->in_handler || !s->closed)
+        return;
+    if (unused(s)) {
+        if (!s->on_done)
+            stream_free(io, s);
+        return;
+    }
+    if (!s->on_done) {
+        s->on_done = true;
+        s->done_next = io->done;
+        io->done = s;
+    }
+}
+
+/* Frees the finished streams no task holds any more.  Runs between steps
+ * (from libuv callbacks), when no call on a stream is half-way. */
+static void sweep(ll__io *io) {
+    for (ll_stream **p = &io->done; *p;) {
+        ll_stream *s = *p;
+        if (unused(s)) {
+            *p = s->done_next;
+            stream_free(io, s);
+        } else {
+            p = &s->done_next;
+        }
+    }
 }
 
 /* The error a broken stream gives. */
@@ -228,7 +327,7 @@ static void set_error(ll_stream *s, int uverr, const char *doing) {
     char msg[256];
     snprintf(msg, sizeof msg, "%s %s: %s [%s]", doing, peer(s), uv_strerror(uverr),
              uv_err_name(uverr));
-    s->errmsg = ll__arena_strdup(s->loop, msg);
+    s->errmsg = strdup(msg); /* freed with the stream, not kept by the loop */
     rec_io(s->loop, s->id, LL_IO_OP_ERROR, 0, msg, NULL, 0);
 }
 
@@ -426,11 +525,12 @@ static ll_value wait_data(ll_stream *s, const char *what, const char *file, int 
     return park(s, WAKE_READ, LL_IO_OP_READ, what, file, line);
 }
 
-ll_value ll__stream_read(ll_stream *s, void *buf, size_t n, int exactly, const char *file,
+ll_value ll__stream_read(ll_stream *h, void *buf, size_t n, int exactly, const char *file,
                          int line) {
     const char *what = exactly ? "ll_stream_readexactly()" : "ll_stream_read()";
-    if (!check_stream(s, what, file, line))
-        return ll_raise(LL_ETYPE, "%s needs a stream", what);
+    ll_stream *s = check_stream(h, what, file, line);
+    if (!s)
+        return ll_raise(bad_code(h), "%s needs a stream", what);
     if (!buf && n) {
         ll__misuse(s->loop, file, line, "ValueError: %s into a NULL buffer", what);
         return ll_raise(LL_EVALUE, "%s into a NULL buffer", what);
@@ -473,11 +573,12 @@ static const char *find_sep(const char *p, size_t n, const char *sep, size_t sep
     return NULL;
 }
 
-ll_value ll__stream_readuntil(ll_stream *s, void *buf, size_t cap, const char *sep,
+ll_value ll__stream_readuntil(ll_stream *h, void *buf, size_t cap, const char *sep,
                               const char *file, int line) {
     const char *what = "ll_stream_readuntil()";
-    if (!check_stream(s, what, file, line))
-        return ll_raise(LL_ETYPE, "%s needs a stream", what);
+    ll_stream *s = check_stream(h, what, file, line);
+    if (!s)
+        return ll_raise(bad_code(h), "%s needs a stream", what);
     if (!sep || !*sep) {
         ll__misuse(s->loop, file, line, "ValueError: Separator should be at least one-byte string");
         return ll_raise(LL_EVALUE, "Separator should be at least one-byte string");
@@ -520,27 +621,58 @@ ll_value ll__stream_readuntil(ll_stream *s, void *buf, size_t cap, const char *s
     }
 }
 
-bool ll_stream_at_eof(const ll_stream *s) {
-    return s && s->magic == MAGIC_STREAM && (s->eof || s->closing) && s->len == 0;
+bool ll_stream_at_eof(const ll_stream *h) {
+    const char *why;
+    const ll_stream *s = stream_of(h, &why);
+    return s && (s->eof || s->closing) && s->len == 0;
 }
 
-const char *ll_stream_peer(const ll_stream *s) {
-    return s && s->magic == MAGIC_STREAM ? peer((ll_stream *)s) : ""; /* fills a cache */
+const char *ll_stream_peer(const ll_stream *h) {
+    const char *why;
+    ll_stream *s = stream_of(h, &why);
+    return s ? peer(s) : ""; /* fills a cache */
 }
 
-void *ll_stream_server_data(const ll_stream *s) {
-    return s && s->magic == MAGIC_STREAM && s->server ? s->server->data : NULL;
+void *ll_stream_server_data(const ll_stream *h) {
+    const char *why;
+    const ll_stream *s = stream_of(h, &why);
+    return s && s->server ? s->server->data : NULL;
 }
 
-/* Internal access for the HTTP layer: the buffered bytes without copying. */
-const char *ll__stream_peek(ll_stream *s, size_t *len) {
-    *len = s->len;
-    return s->buf + s->head;
+/* Internal access for the HTTP layer (which holds handles, as a program
+ * does): the buffered bytes without copying. */
+static ll_stream *live(const ll_stream *h) {
+    const char *why;
+    return stream_of(h, &why);
 }
-void ll__stream_consume(ll_stream *s, size_t n) { consumed(s, n); }
+const char *ll__stream_peek(ll_stream *h, size_t *len) {
+    ll_stream *s = live(h);
+    *len = s ? s->len : 0;
+    return s ? s->buf + s->head : "";
+}
+void ll__stream_consume(ll_stream *h, size_t n) {
+    ll_stream *s = live(h);
+    if (s)
+        consumed(s, n);
+}
+bool ll__stream_writable(const ll_stream *h) {
+    const ll_stream *s = live(h);
+    return s && s->connected && !s->closing && !s->wrote_eof && !s->err;
+}
+void ll__stream_release(ll_stream *h) {
+    ll_stream *s = live(h);
+    if (s) {
+        s->released = true;
+        maybe_free(s);
+    }
+}
 /* Waits for more bytes: None when some arrived, or the stream ended (then
  * *ended is set), or an error. */
-ll_value ll__stream_more(ll_stream *s, bool *ended, const char *file, int line) {
+ll_value ll__stream_more(ll_stream *h, bool *ended, const char *file, int line) {
+    ll_stream *s = live(h);
+    *ended = true;
+    if (!s)
+        return ll_none();
     size_t had = s->len;
     *ended = false;
     for (;;) {
@@ -557,7 +689,10 @@ ll_value ll__stream_more(ll_stream *s, bool *ended, const char *file, int line) 
             return v;
     }
 }
-uint32_t ll__stream_id(const ll_stream *s) { return s->id; }
+uint32_t ll__stream_id(const ll_stream *h) {
+    const ll_stream *s = live(h);
+    return s ? s->id : 0;
+}
 
 /* ---- writing -------------------------------------------------------------- */
 
@@ -575,9 +710,10 @@ static void write_cb(uv_write_t *req, int status) {
         wake(s, WAKE_WRITE);
 }
 
-int ll__stream_write(ll_stream *s, const void *data, size_t n, const char *file, int line) {
-    if (!check_stream(s, "ll_stream_write()", file, line))
-        return LL_ETYPE;
+int ll__stream_write(ll_stream *h, const void *data, size_t n, const char *file, int line) {
+    ll_stream *s = check_stream(h, "ll_stream_write()", file, line);
+    if (!s)
+        return bad_code(h);
     if (s->err)
         return code_of(s->err);
     if (s->closing || s->wrote_eof || !s->connected) {
@@ -623,9 +759,10 @@ int ll__stream_write(ll_stream *s, const void *data, size_t n, const char *file,
     return 0;
 }
 
-ll_value ll__stream_drain(ll_stream *s, const char *file, int line) {
-    if (!check_stream(s, "ll_stream_drain()", file, line))
-        return ll_raise(LL_ETYPE, "ll_stream_drain() needs a stream");
+ll_value ll__stream_drain(ll_stream *h, const char *file, int line) {
+    ll_stream *s = check_stream(h, "ll_stream_drain()", file, line);
+    if (!s)
+        return ll_raise(bad_code(h), "ll_stream_drain() needs a stream");
     while (s->wpending > HIGH_WATER && !s->err && !s->closed) {
         if (s->wait[WAKE_WRITE]) {
             ll__misuse(s->loop, file, line,
@@ -646,9 +783,10 @@ static void shutdown_cb(uv_shutdown_t *req, int status) {
     free(req);
 }
 
-int ll__stream_write_eof(ll_stream *s, const char *file, int line) {
-    if (!check_stream(s, "ll_stream_write_eof()", file, line))
-        return LL_ETYPE;
+int ll__stream_write_eof(ll_stream *h, const char *file, int line) {
+    ll_stream *s = check_stream(h, "ll_stream_write_eof()", file, line);
+    if (!s)
+        return bad_code(h);
     if (s->closing || s->wrote_eof || !s->connected)
         return 0;
     uv_shutdown_t *req = malloc(sizeof *req);
@@ -680,6 +818,9 @@ static void close_cb(uv_handle_t *h) {
     wake(s, WAKE_CLOSE);
     wake(s, WAKE_READ);
     wake(s, WAKE_WRITE);
+    ll__io *io = s->loop->io;
+    maybe_free(s);
+    sweep(io);
 }
 
 static void close_after_shutdown(uv_shutdown_t *req, int status) {
@@ -715,8 +856,9 @@ static void begin_close(ll_stream *s) {
     uv_close((uv_handle_t *)&s->tcp, close_cb);
 }
 
-void ll__stream_close(ll_stream *s, const char *file, int line) {
-    if (!check_stream(s, "ll_stream_close()", file, line) || s->closing)
+void ll__stream_close(ll_stream *h, const char *file, int line) {
+    ll_stream *s = check_stream(h, "ll_stream_close()", file, line);
+    if (!s || s->closing)
         return;
     rec_io(s->loop, s->id, LL_IO_OP_CLOSE, 0, NULL, file, line);
     begin_close(s);
@@ -724,9 +866,10 @@ void ll__stream_close(ll_stream *s, const char *file, int line) {
     wake(s, WAKE_READ);
 }
 
-ll_value ll__stream_wait_closed(ll_stream *s, const char *file, int line) {
-    if (!check_stream(s, "ll_stream_wait_closed()", file, line))
-        return ll_raise(LL_ETYPE, "ll_stream_wait_closed() needs a stream");
+ll_value ll__stream_wait_closed(ll_stream *h, const char *file, int line) {
+    ll_stream *s = check_stream(h, "ll_stream_wait_closed()", file, line);
+    if (!s)
+        return ll_raise(bad_code(h), "ll_stream_wait_closed() needs a stream");
     if (!s->closing) {
         ll__misuse(s->loop, file, line,
                    "RuntimeError: wait_closed() on %s, which was never closed (call "
@@ -739,6 +882,9 @@ ll_value ll__stream_wait_closed(ll_stream *s, const char *file, int line) {
         if (ll_failed(v))
             return v;
     }
+    /* Closed and waited for: the program is done with it. */
+    s->released = true;
+    maybe_free(s);
     return ll_none();
 }
 
@@ -755,9 +901,23 @@ static ll_stream *stream_new(ll_loop *loop, ll_io_role role, const char *addr) {
     s->role = (uint8_t)role;
     snprintf(s->addr, sizeof s->addr, "%s", addr);
     s->tcp.data = s;
+    if (!(s->handle = ll__h_put(&io->stab, s))) {
+        free(s);
+        return NULL;
+    }
     s->next = io->streams;
+    if (s->next)
+        s->next->prev = s;
     io->streams = s;
     return s;
+}
+
+/* Closes a stream the program never got (a connection that failed): it is
+ * freed as soon as it is closed. */
+static void abandon(ll_stream *s) {
+    s->released = true;
+    begin_close(s);
+    maybe_free(s);
 }
 
 typedef struct resolve_req {
@@ -891,10 +1051,10 @@ ll_value ll__open_connection(const char *host, int port, const char *file, int l
     if (numeric_addr(host, port, &ss)) {
         ll_value v = connect_one(s, (struct sockaddr *)&ss, file, line);
         if (ll_failed(v)) {
-            begin_close(s);
+            abandon(s);
             return v;
         }
-        return ll_ptr(s);
+        return ll_ptr(handle_of(s));
     }
     /* A name: resolve it on libuv's pool, as asyncio does in its executor. */
     resolve_req *r = calloc(1, sizeof *r);
@@ -917,15 +1077,15 @@ ll_value ll__open_connection(const char *host, int port, const char *file, int l
         if (ll_failed(v)) {
             r->s = NULL; /* resolve_cb frees it */
             uv_cancel((uv_req_t *)&r->req);
-            begin_close(s);
+            abandon(s);
             return v;
         }
     }
     if (r->status < 0) {
         int st = r->status;
         free(r);
-        begin_close(s);
         rec_io(loop, s->id, LL_IO_OP_ERROR, 0, uv_strerror(st), file, line);
+        abandon(s);
         return ll_raise(LL_EOS, "cannot resolve %s: %s [%s]", host, uv_strerror(st),
                         uv_err_name(st));
     }
@@ -942,10 +1102,10 @@ ll_value ll__open_connection(const char *host, int port, const char *file, int l
     }
     uv_freeaddrinfo(res);
     if (ll_failed(last)) {
-        begin_close(s);
+        abandon(s);
         return last;
     }
-    return ll_ptr(s);
+    return ll_ptr(handle_of(s));
 }
 
 /* ---- servers ------------------------------------------------------------------- */
@@ -953,12 +1113,14 @@ ll_value ll__open_connection(const char *host, int port, const char *file, int l
 /* The task of one accepted connection: the handler, then the stream is
  * closed if the handler left it open. */
 static ll_value conn_main(ll_value arg) {
-    ll_stream *s = arg.p;
+    ll_stream *s = live(arg.p); /* kept while in_handler is set */
     ll_value v = s->server->handler(arg);
+    s->in_handler = false;
     if (!s->closing) {
         rec_io(s->loop, s->id, LL_IO_OP_CLOSE, 0, NULL, NULL, 0);
         begin_close(s);
     }
+    maybe_free(s);
     return v;
 }
 
@@ -974,8 +1136,13 @@ static void accept_cb(uv_stream_t *ls, int status) {
         rec_io(loop, srv->id, LL_IO_OP_ERROR, 0, uv_strerror(status), NULL, 0);
         return;
     }
+    sweep(loop->io);
     ll_stream *s = stream_new(loop, LL_IO_ROLE_SERVER, "?");
-    if (!s || uv_tcp_init(ll__uv_loop(loop), &s->tcp) < 0) {
+    if (s && uv_tcp_init(ll__uv_loop(loop), &s->tcp) < 0) {
+        stream_free(loop->io, s);
+        s = NULL;
+    }
+    if (!s) {
         /* Take the connection off the backlog and drop it. */
         uv_tcp_t *tmp = malloc(sizeof *tmp);
         if (tmp && uv_tcp_init(ll__uv_loop(loop), tmp) == 0) {
@@ -988,6 +1155,7 @@ static void accept_cb(uv_stream_t *ls, int status) {
     }
     s->inited = true;
     s->server = srv;
+    s->released = true; /* the program's part is the handler's */
     if (uv_accept(ls, (uv_stream_t *)&s->tcp) != 0) {
         begin_close(s);
         return;
@@ -1000,9 +1168,13 @@ static void accept_cb(uv_stream_t *ls, int status) {
         rec_io_new(loop, s->id, LL_IO_ROLE_SERVER, peer(s), NULL, 0);
     }
     start_reading(s);
-    ll_coro *c = ll__coro_new(conn_main, ll_ptr(s), srv->handler_name, srv->file, srv->line);
-    if (!c || !ll__create_task(c, NULL, NULL, srv->file, srv->line))
+    s->in_handler = true;
+    ll_coro *c = ll__coro_new(conn_main, ll_ptr(handle_of(s)), srv->handler_name, srv->file,
+                              srv->line);
+    if (!c || !ll__create_task(c, NULL, NULL, srv->file, srv->line)) {
+        s->in_handler = false;
         begin_close(s);
+    }
 }
 
 ll_value ll__start_server(ll_coro_fn handler, const char *handler_name, const char *host, int port,
@@ -1101,6 +1273,18 @@ void ll__io_describe(const ll_loop *loop, uint32_t id, char *buf, size_t n) {
     snprintf(buf, n, "socket #%u", id);
 }
 
+ll__htab *ll__io_dbs(ll_loop *loop) {
+    ll__io *io = io_of(loop);
+    return io ? &io->dbs : NULL;
+}
+
+size_t ll__io_streams(const ll_loop *loop) {
+    size_t n = 0;
+    for (const ll_stream *s = loop->io ? loop->io->streams : NULL; s; s = s->next)
+        n++;
+    return n;
+}
+
 void *ll__io_at_close(ll_loop *loop, void (*fn)(void *), void *arg) {
     ll__io *io = io_of(loop);
     closer *c = io ? calloc(1, sizeof *c) : NULL;
@@ -1155,13 +1339,10 @@ void ll__io_shutdown(ll_loop *loop) {
     }
     if (loop->uv)
         uv_run(ll__uv_loop(loop), UV_RUN_DEFAULT);
-    while (io->streams) {
-        ll_stream *s = io->streams;
-        io->streams = s->next;
-        buf_release(s->buf, s->cap);
-        s->magic = 0;
-        free(s);
-    }
+    while (io->streams)
+        stream_free(io, io->streams);
+    ll__h_free(&io->stab);
+    ll__h_free(&io->dbs);
     while (io->servers) {
         ll_server *srv = io->servers;
         io->servers = srv->next;
