@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "trace/textfmt.h"
+#include "view/model.h"
 
 /* ---- running a program in a child ------------------------------------------ */
 
@@ -124,6 +125,27 @@ START_TEST(long_strings_are_clipped_under_the_line_limit) {
     ck_assert_uint_eq(n, LL_TRACE_MAX_STR / 4);
     ck_assert_uint_eq(ll_trace_clipped(&t, i + 1), (uint64_t)BAD - LL_TRACE_MAX_STR / 4);
     ll_trace_free(&t);
+    unlink(trace_path);
+}
+END_TEST
+
+/* The viewer's model builds from a clipped trace and shows the clipped text
+ * as the printed output. */
+START_TEST(the_viewer_model_takes_a_clipped_trace) {
+    make_trace_path();
+    ck_assert_int_eq(WEXITSTATUS(wait_child(spawn(print_big, 0))), 0);
+    ll_trace t;
+    load_ok(&t, "a 10 MB print");
+    llv_model m;
+    char err[256];
+    ck_assert_msg(llv_model_build(&m, &t, err, sizeof err) == 0, "model: %s", err);
+    llv_model_seek(&m, m.trace.rec.n - 1);
+    size_t i;
+    const ll_trace_event *e = find_kind(&m.trace, LL_EV_PRINT, &i);
+    ck_assert_msg(e != NULL, "no print event in the model's trace");
+    ck_assert_uint_eq(ll_trace_clipped(&m.trace, i), (uint64_t)BIG - LL_TRACE_MAX_STR);
+    ck_assert_uint_eq(strlen(llv_str(&m, e->str)), LL_TRACE_MAX_STR);
+    llv_model_free(&m);
     unlink(trace_path);
 }
 END_TEST
@@ -421,6 +443,9 @@ START_TEST(every_iteration_survives_an_exit_that_runs_no_handler) {
         const ll_trace_event *end = find_kind(&t, LL_EV_RUN_END, NULL);
         ck_assert_msg((end != NULL) == (how != 1), "%s: run_end %s", names[how],
                       end ? "written" : "missing");
+        /* exit() tells its handler the status (glibc's on_exit). */
+        if (how == 3)
+            ck_assert_int_eq(end->val, 3);
         ll_trace_free(&t);
         unlink(trace_path);
     }
@@ -668,6 +693,7 @@ static Suite *writer_suite(void) {
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, long_strings_are_clipped_under_the_line_limit);
     tcase_add_test(tc, clipping_leaves_the_printed_output_whole);
+    tcase_add_test(tc, the_viewer_model_takes_a_clipped_trace);
     tcase_add_test(tc, a_huge_gather_result_is_clipped);
     tcase_add_test(tc, exporting_invalid_utf8_stays_under_the_line_limit);
     tcase_add_test(tc, clipped_is_read_kept_and_written_back);

@@ -1024,6 +1024,13 @@ static void fatal_handler(int sig) {
 }
 
 static void at_exit_flush(void) { flush_watched(1, 0, FLUSH_WAIT); }
+#ifdef __GLIBC__
+/* glibc tells an exit handler the status exit() was given: run_end keeps it. */
+static void on_exit_flush(int status, void *unused) {
+    (void)unused;
+    flush_watched(1, status, FLUSH_WAIT);
+}
+#endif
 
 static void install_fatal(void) {
     int expected = 0;
@@ -1043,8 +1050,12 @@ static void install_fatal(void) {
     }
     ll__fatal_hook = on_fatal_signal; /* SIGSEGV and SIGBUS (stack.c) */
     ll__tw_deferred_hook = flush_deferred;
+#ifdef __GLIBC__
+    on_exit(on_exit_flush, NULL);
+#else
     atexit(at_exit_flush);
-    at_quick_exit(at_exit_flush);
+#endif
+    at_quick_exit(at_exit_flush); /* no status to be had there */
 }
 
 void ll__fatal_watch(ll_loop *loop) {
