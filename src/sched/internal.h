@@ -19,6 +19,7 @@
 #include "looplab.h"
 
 #include <pthread.h>
+#include <math.h>
 #include <stdatomic.h>
 #include <stdio.h>
 
@@ -210,6 +211,11 @@ struct ll_loop {
     char *arena_cur;            /* bump pointer into the last block */
     size_t arena_left;
     ll__recorder rec;           /* the events */
+    _Atomic size_t rec_filling; /* 1 + the index of the last event ll__ev
+                                   made, until it is known whole (the next
+                                   ll__ev, the step's end: ll__ev_done); 0
+                                   then.  A fatal-signal flush leaves that
+                                   event out: its caller may be filling it */
     int64_t wall0;              /* monotonic ns at loop start */
     int64_t wall;               /* monotonic ns since start, as last read:
                                    the clock is read once per task step (at
@@ -220,6 +226,8 @@ struct ll_loop {
     const char *trace_path;     /* where the trace is streamed, or NULL */
     bool streaming;             /* trace_tw is writing to trace_fd */
     int trace_fd;               /* the trace file while streaming */
+    int64_t trace_wall;         /* loop->wall when the trace was last
+                                   written out (run_once) */
     ll__tw trace_tw;            /* the text writer */
     uint32_t sig_str[32];       /* signal names in the string table */
     uint32_t exit_str;          /* "exited without closing" in it */
@@ -280,7 +288,32 @@ uint32_t ll__family_obj_id(ll_loop *loop);
 extern _Thread_local ll_loop *ll__running_loop;
 extern _Thread_local ll_loop *ll__current_loop;
 
+/* ---- times: seconds from the API to the loop's ns, never overflowing ---- */
+/* INT64_MAX is "never": a sleep of 1e300 s, or inf, waits for it, and any
+ * later time it is added to stays there (the trace writes it as its largest
+ * time, LL_TRACE_TIME_MAX). */
+/* a + b for b >= 0, held at INT64_MAX. */
+static inline int64_t ll__ns_add(int64_t a, int64_t b) {
+    return b > 0 && a > INT64_MAX - b ? INT64_MAX : a + b;
+}
+/* A delay in seconds as ns: negatives (and NaN, which callers refuse first)
+ * are 0, anything beyond int64_t is INT64_MAX. */
+static inline int64_t ll__delay_ns(double s) {
+    if (!(s > 0))
+        return 0;
+    return s >= 9.2e9 ? INT64_MAX : (int64_t)llround(s * 1e9);
+}
+/* A moment in loop seconds (call_at) as ns, held inside int64_t. */
+static inline int64_t ll__time_ns(double s) {
+    if (s >= 9.2e9)
+        return INT64_MAX;
+    return s <= -9.2e9 ? -INT64_MAX : (int64_t)llround(s * 1e9);
+}
+
 /* ---- loop.c ---- */
+/* Within an iteration, a streaming loop writes its trace out after a step
+ * once this much wall time has passed since it last did. */
+#define LL__WRITE_EVERY_NS 1000000
 int64_t ll__wall_ns(void);
 /* Wall time since the loop started, cheap enough to read every step. */
 int64_t ll__step_wall(ll_loop *loop);
@@ -324,6 +357,11 @@ static inline ll_trace_event *ll__ev(ll_loop *loop, ll_event_kind kind, uint32_t
                                const char *file, int line) {
     if (loop->in_poll)
         ll__poll_woke(loop);
+    /* The previous event is whole (its caller moved on); this one is not
+     * until its caller has filled it in.  A plain store: the fence only
+     * keeps the compiler from moving it past the slot's. */
+    atomic_store_explicit(&loop->rec_filling, loop->rec.n + 1, memory_order_relaxed);
+    atomic_signal_fence(memory_order_seq_cst);
     ll_trace_event *e = ll__rec_next(&loop->rec);
     if (!e)
         return NULL;
@@ -338,6 +376,12 @@ static inline ll_trace_event *ll__ev(ll_loop *loop, ll_event_kind kind, uint32_t
     e->str = 0;
     e->val = 0;
     return e;
+}
+/* The events recorded so far are whole (called where no caller of ll__ev
+ * can still be filling one in). */
+static inline void ll__ev_done(ll_loop *loop) {
+    atomic_signal_fence(memory_order_seq_cst);
+    atomic_store_explicit(&loop->rec_filling, 0, memory_order_relaxed);
 }
 #define LL__REC(loop) ((loop)->rec.on)
 /* Records a `check` event: the ready queue and every task's state, as the

@@ -649,13 +649,21 @@ static void run_once(ll_loop *loop) {
             ll__check_snapshot(loop);
         ll__ready e = ll__ready_pop(&loop->ready);
         e.fn(loop, &e);
+        ll__ev_done(loop);
         /* Several loops share the trace: each step's lines go out as it
-         * ends, so that the file follows real time across the loops. */
+         * ends, so that the file follows real time across the loops.  One
+         * loop writes a step's lines out when a millisecond has passed since
+         * it last did (its clock is read once per step anyway), so that a
+         * long iteration is not lost to _exit() either. */
         if (loop->family && atomic_load_explicit(&loop->family->multi, memory_order_relaxed))
             ll__tw_events(&loop->trace_tw, &loop->rec, true);
+        else if (loop->streaming && loop->wall - loop->trace_wall >= LL__WRITE_EVERY_NS)
+            trace_flush(loop);
     }
+    /* Every iteration's lines go out as it ends: a program that leaves by
+     * _exit(), which runs no handler, keeps all but its last iteration. */
     if (loop->streaming)
-        ll__tw_events(&loop->trace_tw, &loop->rec, false);
+        trace_flush(loop);
 }
 
 /* Nothing ready, no timer, nothing real pending: no task can ever be woken. */
@@ -909,60 +917,121 @@ static const char *signal_name(int sig) {
     }
 }
 
-/* Appends a run_end event when the current chunk has room (no allocation:
- * this may run in a signal handler). */
-static void note_end(ll_loop *loop, int how, int64_t code, uint32_t detail) {
-    ll__recorder *r = &loop->rec;
-    if (!r->on || !r->cur || r->cur == r->end)
-        return;
-    ll_trace_event *e = r->cur++;
-    r->n++;
-    memset(e, 0, sizeof *e);
-    e->t = loop->now;
-    e->wall = loop->wall;
-    e->kind = LL_EV_RUN_END;
-    e->sub = (uint16_t)how;
-    e->val = code;
+/* The run_end event a fatal signal or exit() adds.  It is written after the
+ * recorded events but not stored among them: the signal may have come while
+ * the recorder was adding one. */
+static ll_trace_event end_event(const ll_loop *loop, int how, int64_t code) {
+    ll_trace_event e;
+    memset(&e, 0, sizeof e);
+    e.t = loop->now;
+    e.wall = loop->wall;
+    e.kind = LL_EV_RUN_END;
+    e.sub = (uint16_t)how;
+    e.val = code;
     /* The detail must already be in the string table (interned when the loop
      * started streaming): no allocation here. */
-    e->str = detail;
+    e.str = how == 1 ? loop->exit_str : code > 0 && code < 32 ? loop->sig_str[code] : 0;
+    return e;
 }
 
-static void flush_watched(int how, int64_t code) {
+/* Writes out one seized loop's trace: the events recorded whole, then (the
+ * first loop) the run_end.  An event being recorded when the signal came is
+ * left out: its fields may be half written (ll__ev). */
+static void flush_seized(ll_loop *loop, int how, int64_t code) {
+    size_t filling = atomic_load_explicit(&loop->rec_filling, memory_order_relaxed);
+    size_t upto = filling && filling <= loop->rec.n ? filling - 1 : loop->rec.n;
+    ll_trace_event end = end_event(loop, how, code);
+    ll__tw_emergency_upto(&loop->trace_tw, &loop->rec, upto,
+                          loop->rec.on && loop->loop_id <= 1 ? &end : NULL);
+}
+
+/* How flush_watched treats a loop whose writer is busy (in the middle of a
+ * line or a write(2)). */
+enum flush_mode {
+    FLUSH_SKIP,  /* a synchronous fault: skip it, it may be where we crashed */
+    FLUSH_DEFER, /* an asynchronous signal: have the writer do it as it leaves */
+    FLUSH_WAIT,  /* exit(): another thread's writer, wait for it a little */
+};
+
+/* Writes out every watched loop's trace and a run_end, all or nothing: when a
+ * writer is busy and the mode is FLUSH_DEFER, nothing is written now and false
+ * is returned (the busy writer calls flush_deferred when it leaves). */
+static bool flush_watched(int how, int64_t code, enum flush_mode mode) {
+    ll_loop *got[MAX_WATCHED];
+    int ngot = 0;
+    for (int i = 0; i < MAX_WATCHED; i++) {
+        ll_loop *loop = atomic_load(&watched[i]);
+        if (!loop || !loop->streaming)
+            continue;
+        int s = ll__tw_seize(&loop->trace_tw, mode == FLUSH_DEFER);
+        for (int tries = 0; s == 0 && mode == FLUSH_WAIT && tries < 1000; tries++) {
+            nanosleep(&(struct timespec){0, 1000000}, NULL);
+            s = ll__tw_seize(&loop->trace_tw, false);
+        }
+        if (s == 1) {
+            got[ngot++] = loop;
+        } else if (s == 0 && mode == FLUSH_DEFER) {
+            /* Give the others back: they are written when this one is. */
+            while (ngot)
+                ll__tw_release(&got[--ngot]->trace_tw);
+            return false;
+        }
+    }
     /* Loops that joined another's trace first: the first loop writes the
      * run_end, which must come last. */
     for (int pass = 0; pass < 2; pass++)
-    for (int i = 0; i < MAX_WATCHED; i++) {
-        ll_loop *loop = atomic_load(&watched[i]);
-        if (!loop || (pass == 0) != (loop->loop_id > 1))
-            continue;
-        loop = atomic_exchange(&watched[i], NULL);
-        if (!loop || !loop->streaming)
-            continue;
-        if (loop->loop_id > 1) {
-            ll__tw_emergency(&loop->trace_tw, &loop->rec);
-            continue;
-        }
-        uint32_t detail = how == 1 ? loop->exit_str
-                          : code > 0 && code < 32 ? loop->sig_str[code] : 0;
-        note_end(loop, how, code, detail);
-        ll__tw_emergency(&loop->trace_tw, &loop->rec);
-    }
+        for (int i = 0; i < ngot; i++)
+            if ((pass == 0) == (got[i]->loop_id > 1))
+                flush_seized(got[i], how, code);
+    return true;
 }
 
-static void on_fatal_signal(int sig) {
-    flush_watched(2, sig);
-}
+/* The fatal signal a handler put off, or 0. */
+static atomic_int deferred_sig;
 
-static void fatal_handler(int sig) {
-    on_fatal_signal(sig);
+static void die_of(int sig) {
     for (size_t i = 0; i < NELEMS_FATAL; i++)
         if (fatal_signals[i] == sig)
             sigaction(sig, &fatal_old[i], NULL);
     raise(sig);
 }
 
-static void at_exit_flush(void) { flush_watched(1, 0); }
+/* Called by a writer leaving its gate with a flush wanted: does what the
+ * signal handler could not. */
+static void flush_deferred(void) {
+    int sig = atomic_load(&deferred_sig);
+    if (sig && flush_watched(2, sig, FLUSH_DEFER))
+        die_of(sig);
+}
+
+static void on_fatal_signal(int sig) {
+    flush_watched(2, sig, FLUSH_SKIP);
+}
+
+static void fatal_handler(int sig) {
+    /* SIGTERM, SIGINT, SIGHUP and SIGQUIT come from outside, at any moment:
+     * if a writer is half way through, it finishes and then flushes.  The
+     * others come from the program itself (abort, a bad instruction). */
+    bool async = sig == SIGTERM || sig == SIGINT || sig == SIGHUP || sig == SIGQUIT;
+    if (async) {
+        int none = 0;
+        atomic_compare_exchange_strong(&deferred_sig, &none, sig);
+        if (!flush_watched(2, sig, FLUSH_DEFER))
+            return; /* put off: the writer dies of it as it leaves */
+    } else {
+        flush_watched(2, sig, FLUSH_SKIP);
+    }
+    die_of(sig);
+}
+
+static void at_exit_flush(void) { flush_watched(1, 0, FLUSH_WAIT); }
+#ifdef __GLIBC__
+/* glibc tells an exit handler the status exit() was given: run_end keeps it. */
+static void on_exit_flush(int status, void *unused) {
+    (void)unused;
+    flush_watched(1, status, FLUSH_WAIT);
+}
+#endif
 
 static void install_fatal(void) {
     int expected = 0;
@@ -981,7 +1050,13 @@ static void install_fatal(void) {
         sigaction(fatal_signals[i], &sa, NULL);
     }
     ll__fatal_hook = on_fatal_signal; /* SIGSEGV and SIGBUS (stack.c) */
+    ll__tw_deferred_hook = flush_deferred;
+#ifdef __GLIBC__
+    on_exit(on_exit_flush, NULL);
+#else
     atexit(at_exit_flush);
+#endif
+    at_quick_exit(at_exit_flush); /* no status to be had there */
 }
 
 void ll__fatal_watch(ll_loop *loop) {
@@ -1088,7 +1163,6 @@ static void trace_open(ll_loop *loop) {
     }
     loop->trace_fd = fd;
     loop->streaming = true;
-    family_start(loop);
     /* What a fatal-signal handler may want to say, interned beforehand. */
     static const int sigs[] = {SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL,
                                SIGTERM, SIGINT, SIGHUP, SIGQUIT};
@@ -1099,12 +1173,18 @@ static void trace_open(ll_loop *loop) {
     }
     const char *ex = "the program exited without closing its event loop";
     loop->exit_str = ll__rec_str(&loop->rec, ex, strlen(ex));
+    /* Watched before the header goes out: once a reader can see the trace,
+     * a signal finds it and ends it with a run_end. */
     ll__fatal_watch(loop);
+    family_start(loop);
 }
 
 static void trace_flush(ll_loop *loop) {
-    if (loop->streaming)
+    ll__ev_done(loop);
+    if (loop->streaming) {
         ll__tw_events(&loop->trace_tw, &loop->rec, true);
+        loop->trace_wall = loop->wall;
+    }
 }
 
 static void trace_close(ll_loop *loop) {
@@ -1277,8 +1357,7 @@ ll_handle *ll__call_at(ll_loop *loop, double t, int mode, ll_callback_fn fn, voi
         }
         return h;
     }
-    double when_s = mode == 1 ? (double)loop->now / 1e9 + (t > 0 ? t : 0) : t;
-    int64_t when = (int64_t)llround(when_s * 1e9);
+    int64_t when = mode == 1 ? ll__ns_add(loop->now, ll__delay_ns(t)) : ll__time_ns(t);
     ll__timer_arm(loop, &h->timer, when, file, line); /* where: what the timer is for */
     return h;
 }
@@ -1304,9 +1383,13 @@ static void record_text(ll_event_kind kind, const char *file, int line, const ch
     if (!loop || !LL__REC(loop))
         return;
     loop->wall = ll__step_wall(loop);
+    /* The text first: copying a long line takes a while, and the event is
+     * only written out once it is whole. */
+    uint32_t str = ll__rec_str(&loop->rec, text, len);
     ll_trace_event *e = ll__ev(loop, kind, ll__cur_tid(loop), file, line);
     if (e)
-        e->str = ll__rec_str(&loop->rec, text, len);
+        e->str = str;
+    ll__ev_done(loop);
 }
 
 /* Formats into a stack buffer, or the heap for long lines. */

@@ -768,8 +768,7 @@ int ll__sleep(double seconds, const char *file, int line) {
     tm->fn = sleep_timer_cb;
     tm->a = f;
     tm->b = tm;
-    double ns = seconds * 1e9;
-    int64_t when = ns >= 9.2e18 ? INT64_MAX : loop->now + (int64_t)llround(ns);
+    int64_t when = ll__ns_add(loop->now, ll__delay_ns(seconds));
     ll__timer_arm(loop, tm, when, NULL, 0); /* the wait event says where */
     ll_value v = wait_on(loop, t, f, LL_WAIT_SLEEP, when, 0, file, line);
     if (tm->heap_idx != UINT32_MAX)

@@ -202,7 +202,7 @@ void ll__job_unhide(void *job, int64_t virtual_ns) {
     cur_job = j;
     /* On the virtual clock the job lasts as long as the loop it ran. */
     if (j && !j->real)
-        j->vdur += virtual_ns;
+        j->vdur = ll__ns_add(j->vdur, virtual_ns);
 }
 
 bool ll__job_text(ll_event_kind kind, const char *file, int line, const char *text,
@@ -374,8 +374,8 @@ static int by_id(const void *a, const void *b) {
 
 static void arm_job(ll_loop *loop, ll__job *j) {
     for (ll__jmsg *m = j->msgs; m; m = m->next)
-        arm_direct(loop, &m->timer, j->vstart + m->off, vmsg_cb, m, j->owner);
-    arm_direct(loop, &j->end_timer, j->vstart + j->vdur, vend_cb, j, j->owner);
+        arm_direct(loop, &m->timer, ll__ns_add(j->vstart, m->off), vmsg_cb, m, j->owner);
+    arm_direct(loop, &j->end_timer, ll__ns_add(j->vstart, j->vdur), vend_cb, j, j->owner);
 }
 
 static void submit(ll_loop *loop, ll__job *j) {
@@ -668,13 +668,13 @@ void ll__blocking(bool busy, double seconds, const char *file, int line) {
                    what);
         return;
     }
-    int64_t ns = seconds * 1e9 >= 9.2e18 ? INT64_MAX / 4 : (int64_t)llround(seconds * 1e9);
+    int64_t ns = ll__delay_ns(seconds);
     ll__job *j = cur_job;
     if (j) {
         if (j->real)
             real_block(busy, ns);
         else
-            j->vdur += ns;
+            j->vdur = ll__ns_add(j->vdur, ns);
         return;
     }
     if (!loop) {
@@ -686,7 +686,7 @@ void ll__blocking(bool busy, double seconds, const char *file, int line) {
     loop->block_file = file;
     loop->block_line = line;
     if (loop->current)
-        loop->step_blocked += ns; /* a task's step: judged when it ends */
+        loop->step_blocked = ll__ns_add(loop->step_blocked, ns); /* judged when the step ends */
     if (LL__REC(loop)) {
         loop->wall = ll__step_wall(loop);
         ll_trace_event *e = ll__ev(loop, LL_EV_BLOCKING, ll__cur_tid(loop), file, line);
@@ -699,7 +699,7 @@ void ll__blocking(bool busy, double seconds, const char *file, int line) {
         real_block(busy, ns);
         loop->now = ll__uv_now(loop);
     } else {
-        loop->now += ns;
+        loop->now = ll__ns_add(loop->now, ns);
     }
 }
 

@@ -292,8 +292,26 @@ static void put_i64(ll__tw *w, int64_t v) {
     }
 }
 
-/* Nanoseconds as seconds with exactly nine decimals: exact both ways. */
+/* A time the reader accepts: one beyond LL_TRACE_TIME_MAX either way is
+ * written as the bound (monotonic, so times that never decrease still never
+ * do). */
+static int64_t clamp_time(int64_t ns) {
+    return ns > LL_TRACE_TIME_MAX ? LL_TRACE_TIME_MAX : ns < -LL_TRACE_TIME_MAX ? -LL_TRACE_TIME_MAX : ns;
+}
+
+/* a + b, held at the int64_t bounds instead of overflowing. */
+static int64_t add_sat(int64_t a, int64_t b) {
+    if (b > 0 && a > INT64_MAX - b)
+        return INT64_MAX;
+    if (b < 0 && a < INT64_MIN - b)
+        return INT64_MIN;
+    return a + b;
+}
+
+/* Nanoseconds as seconds with exactly nine decimals: exact both ways (within
+ * LL_TRACE_TIME_MAX, the bound it is held to). */
 static void put_time(ll__tw *w, int64_t ns) {
+    ns = clamp_time(ns);
     uint64_t a = ns < 0 ? (uint64_t)0 - (uint64_t)ns : (uint64_t)ns;
     if (ns < 0)
         putc_(w, '-');
@@ -336,11 +354,43 @@ static size_t utf8_len(const unsigned char *s, size_t n) {
     return k;
 }
 
+/* How many of the n bytes at s fit in LL_TRACE_MAX_STR bytes once escaped as
+ * put_quoted escapes them, never cutting a UTF-8 sequence apart. */
+static size_t clip_len(const char *s, size_t n) {
+    if (n <= LL_TRACE_MAX_STR / 4)
+        return n; /* no byte takes more than four once escaped */
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0, out = 0;
+    while (i < n) {
+        unsigned char c = p[i];
+        size_t k = 1, e = 1;
+        if (c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t')
+            e = 2;
+        else if (c < 0x20 || c == 0x7f)
+            e = 4;
+        else if (c >= 0x80) {
+            k = utf8_len(p + i, n - i);
+            e = k ? k : 4;
+            k = k ? k : 1;
+        }
+        if (out + e > LL_TRACE_MAX_STR)
+            break;
+        out += e;
+        i += k;
+    }
+    return i;
+}
+
 /* A string in double quotes: \" \\ \n \r \t, \xHH for other control bytes
- * and for bytes that are not valid UTF-8; valid UTF-8 as it is. */
+ * and for bytes that are not valid UTF-8; valid UTF-8 as it is.  Only what
+ * fits in LL_TRACE_MAX_STR escaped bytes is written; the bytes left out are
+ * added to w->clipped. */
 static void put_quoted(ll__tw *w, const char *s, size_t n) {
     static const char hex[] = "0123456789abcdef";
     const unsigned char *p = (const unsigned char *)s;
+    size_t keep = clip_len(s, n);
+    w->clipped += n - keep;
+    n = keep;
     putc_(w, '"');
     size_t i = 0;
     while (i < n) {
@@ -393,10 +443,14 @@ static bool bare_ok(const char *s, size_t n) {
 }
 
 static void put_name(ll__tw *w, const char *s, size_t n) {
-    if (bare_ok(s, n))
-        put(w, s, n);
-    else
+    if (bare_ok(s, n)) {
+        /* One byte each, so clipped where put_quoted would clip it. */
+        size_t keep = n < LL_TRACE_MAX_STR ? n : LL_TRACE_MAX_STR;
+        w->clipped += n - keep;
+        put(w, s, keep);
+    } else {
         put_quoted(w, s, n);
+    }
 }
 
 const char *ll__field_enum_name(unsigned type, int64_t v) {
@@ -470,26 +524,27 @@ static void put_event(ll__tw *w, const ll__recorder *r, const ll_trace_event *ev
     const ll_trace_event *e = ev;
     if (w->t_shift || w->wall_shift) {
         shifted = *ev;
-        shifted.t += w->t_shift;
-        shifted.wall += w->wall_shift;
+        shifted.t = add_sat(shifted.t, w->t_shift);
+        shifted.wall = add_sat(shifted.wall, w->wall_shift);
         if (shifted.kind == LL_EV_TASK_WAIT && shifted.val != -1)
-            shifted.val += w->t_shift; /* a deadline */
+            shifted.val = add_sat(shifted.val, w->t_shift); /* a deadline */
         if (shifted.kind == LL_EV_TIMER_ARM)
-            shifted.val += w->t_shift;
+            shifted.val = add_sat(shifted.val, w->t_shift);
         e = &shifted;
     }
     if (e->kind == LL_EV_TASK_NEW)
         learn_name(w, e->task, e->str, may_grow);
     /* Fixed columns: time (right-aligned), task, kind. */
-    uint64_t secs = (e->t < 0 ? (uint64_t)0 - (uint64_t)e->t : (uint64_t)e->t) / 1000000000u;
-    size_t tl = 10 + (e->t < 0);
+    int64_t t = clamp_time(e->t);
+    uint64_t secs = (t < 0 ? (uint64_t)0 - (uint64_t)t : (uint64_t)t) / 1000000000u;
+    size_t tl = 10 + (t < 0);
     do {
         tl++;
         secs /= 10;
     } while (secs);
     for (size_t i = tl; i < 14; i++)
         putc_(w, ' ');
-    put_time(w, e->t);
+    put_time(w, t);
     putc_(w, ' ');
     putc_(w, ' ');
     size_t col = 0;
@@ -501,7 +556,10 @@ static void put_event(ll__tw *w, const ll__recorder *r, const ll_trace_event *ev
             size_t n;
             const char *s = ll__rec_strp(r, nid, &n);
             putc_(w, ':');
+            /* Clipped like its task_new's name=, which says so. */
+            uint64_t clipped = w->clipped;
             put_name(w, s, n);
+            w->clipped = clipped;
         }
         col = w->len >= before ? w->len - before : 16;
     } else {
@@ -539,6 +597,11 @@ static void put_event(ll__tw *w, const ll__recorder *r, const ll_trace_event *ev
             put_i64(w, site->line);
         }
     }
+    if (w->clipped) {
+        puts_(w, " clipped=");
+        put_u64(w, w->clipped);
+        w->clipped = 0;
+    }
     if (w->loop > 1) {
         puts_(w, " loop=");
         put_u64(w, w->loop);
@@ -575,6 +638,7 @@ static void put_meta(ll__tw *w, const char *key, const char *v) {
     puts_(w, key);
     putc_(w, ' ');
     put_quoted(w, v, strlen(v));
+    w->clipped = 0; /* a metadata value is clipped without a word */
     putc_(w, '\n');
 }
 
@@ -615,12 +679,34 @@ int ll__tw_join(ll__tw *w, int fd, ll__sink *sink, uint32_t loop, int64_t t_shif
     return w->buf ? 0 : -1;
 }
 
-void ll__tw_events(ll__tw *w, const ll__recorder *r, bool flush) {
-    if (!w->buf)
-        return;
-    for (size_t i = w->next; i < r->n; i++)
-        put_event(w, r, ll__rec_at(r, i), true);
-    w->next = r->n;
+void (*ll__tw_deferred_hook)(void);
+
+/* Takes the gate for the writer's own thread; false when a fatal-signal
+ * flush has taken the writer (the process is ending: write nothing). */
+static bool gate_enter(ll__tw *w) {
+    int free_ = LL__TW_FREE;
+    return atomic_compare_exchange_strong(&w->gate, &free_, LL__TW_BUSY);
+}
+
+/* Gives the gate back, and does the flush a signal handler put off while the
+ * writer held it. */
+static void gate_leave(ll__tw *w) {
+    int was = atomic_exchange(&w->gate, LL__TW_FREE);
+    if ((was & LL__TW_WANTED) && ll__tw_deferred_hook)
+        ll__tw_deferred_hook();
+}
+
+/* Formats events [w->next, upto).  w->next moves past each event once its
+ * line is in the buffer, so that it always says where formatting stopped. */
+static void tw_format_upto(ll__tw *w, const ll__recorder *r, size_t upto, bool may_grow) {
+    for (size_t i = w->next; i < upto; i++) {
+        put_event(w, r, ll__rec_at(r, i), may_grow);
+        w->next = i + 1;
+    }
+}
+
+static void tw_events(ll__tw *w, const ll__recorder *r, bool flush) {
+    tw_format_upto(w, r, r->n, true);
     if (flush) {
         tw_drain(w);
         if (w->file)
@@ -628,21 +714,61 @@ void ll__tw_events(ll__tw *w, const ll__recorder *r, bool flush) {
     }
 }
 
-void ll__tw_emergency(ll__tw *w, const ll__recorder *r) {
+void ll__tw_events(ll__tw *w, const ll__recorder *r, bool flush) {
+    if (!w->buf || !gate_enter(w))
+        return;
+    tw_events(w, r, flush);
+    gate_leave(w);
+}
+
+int ll__tw_seize(ll__tw *w, bool defer) {
+    if (!w->buf || w->fd < 0)
+        return -1;
+    for (;;) {
+        int g = atomic_load(&w->gate);
+        if (g == LL__TW_FREE) {
+            if (atomic_compare_exchange_strong(&w->gate, &g, LL__TW_TAKEN))
+                return 1;
+        } else if (g == LL__TW_BUSY) {
+            /* The writer is in the middle of a line or a write(2): its
+             * buffer and w->next are not to be trusted until it leaves. */
+            if (!defer ||
+                atomic_compare_exchange_strong(&w->gate, &g, LL__TW_BUSY | LL__TW_WANTED))
+                return 0;
+        } else {
+            return g & LL__TW_WANTED ? 0 : -1;
+        }
+        /* The gate changed under us (another thread): look again. */
+    }
+}
+
+void ll__tw_release(ll__tw *w) { atomic_store(&w->gate, LL__TW_FREE); }
+
+void ll__tw_emergency_upto(ll__tw *w, const ll__recorder *r, size_t upto,
+                           const ll_trace_event *last) {
     if (!w->buf || w->fd < 0 || (w->sink && w->sink->closed))
         return;
-    /* No lock here (a signal may have come while it was held). */
+    /* No lock here (a signal may have come while it was held).  The gate was
+     * free, so the buffer holds exactly what follows the last byte written
+     * and w->next is the first event not in it. */
     w->sink = NULL;
-    for (size_t i = w->next; i < r->n; i++)
-        put_event(w, r, ll__rec_at(r, i), false);
-    w->next = r->n;
+    tw_format_upto(w, r, upto, false);
+    if (last)
+        put_event(w, r, last, false);
     tw_drain(w);
+}
+
+void ll__tw_emergency(ll__tw *w, const ll__recorder *r) {
+    if (ll__tw_seize(w, false) == 1)
+        ll__tw_emergency_upto(w, r, r->n, NULL);
 }
 
 int ll__tw_end(ll__tw *w, const ll__recorder *r) {
     if (!w->buf)
         return -1;
-    ll__tw_events(w, r, false);
+    if (!gate_enter(w))
+        return -1; /* a fatal signal's flush owns it */
+    tw_events(w, r, false);
     if (w->sink && w->loop > 1) {
         /* A further loop: its lines, and its count towards @end. */
         tw_drain(w);
@@ -675,22 +801,42 @@ int ll__tw_end(ll__tw *w, const ll__recorder *r) {
     }
     if (w->file)
         fflush(w->file);
+    /* The trace is complete: nothing is left for a signal to flush.  The
+     * gate stays shut, so that a late handler finds nothing to take. */
+    int was = atomic_exchange(&w->gate, LL__TW_TAKEN);
     free(w->buf);
     free(w->names);
     w->buf = NULL;
     w->names = NULL;
     w->nnames = 0;
+    if ((was & LL__TW_WANTED) && ll__tw_deferred_hook)
+        ll__tw_deferred_hook();
     return w->failed ? -1 : 0;
 }
 
+uint64_t ll_trace_clipped(const ll_trace *t, size_t i) {
+    size_t lo = 0, hi = t->nclips;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (t->clips[mid].event < i)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < t->nclips && t->clips[lo].event == i ? t->clips[lo].bytes : 0;
+}
+
 int ll_trace_write_parsed(FILE *out, const ll_trace *t) {
-    if (!t->loops)
+    if (!t->loops && !t->nclips)
         return ll_trace_write(out, &t->rec, &t->meta, t->wall);
     ll__tw w;
     if (ll__tw_begin(&w, -1, out, &t->meta, t->wall) != 0)
         return -1;
+    size_t c = 0; /* the next clipped event */
     for (size_t i = 0; i < t->rec.n; i++) {
         w.loop = ll_trace_loop_of(t, i);
+        /* What was left out before, plus anything clipped now. */
+        w.clipped = c < t->nclips && t->clips[c].event == i ? t->clips[c++].bytes : 0;
         put_event(&w, &t->rec, ll__rec_at(&t->rec, i), true);
     }
     w.loop = 0;
@@ -1144,6 +1290,29 @@ static int skip_value(rd *r) {
     return read_name(r, "", &s, &n);
 }
 
+/* clipped=N (the writer left N bytes of this event's strings out): kept
+ * beside the events, for the viewer and for writing the trace back. */
+static int read_clipped(rd *r, const char *key_at) {
+    ll_trace *t = r->t;
+    int64_t v;
+    if (read_i64(r, &v) != 0)
+        return -1;
+    if (v <= 0)
+        return fail(r, key_at, "clipped must be a positive number of bytes");
+    if (t->nclips && t->clips[t->nclips - 1].event == t->rec.n)
+        return fail(r, key_at, "field 'clipped' given twice");
+    if (t->nclips == t->clipcap) {
+        size_t cap = t->clipcap ? t->clipcap * 2 : 16;
+        ll_trace_clip *c = realloc(t->clips, cap * sizeof *c);
+        if (!c)
+            return fail(r, key_at, "out of memory");
+        t->clips = c;
+        t->clipcap = cap;
+    }
+    t->clips[t->nclips++] = (ll_trace_clip){t->rec.n, (uint64_t)v};
+    return 0;
+}
+
 static int parse_event(rd *r) {
     ll_trace_event e;
     memset(&e, 0, sizeof e);
@@ -1244,6 +1413,11 @@ static int parse_event(rd *r) {
         }
         if (token_is(key_at, klen, "wall")) {
             if (read_i64(r, &e.wall) != 0)
+                return -1;
+            continue;
+        }
+        if (token_is(key_at, klen, "clipped")) {
+            if (read_clipped(r, key_at) != 0)
                 return -1;
             continue;
         }
@@ -1622,5 +1796,6 @@ void ll_trace_free(ll_trace *t) {
     free(t->loops);
     free(t->tasks);
     ll__idmap_free(&t->taskidx);
+    free(t->clips);
     memset(t, 0, sizeof *t);
 }

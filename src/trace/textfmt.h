@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 
 #include "idmap.h"
@@ -28,6 +29,21 @@
 #define LL_TRACE_MINOR 4
 /* Loops one trace can hold (loop=1..this). */
 #define LL_TRACE_MAX_LOOPS 64
+/* The longest line a reader accepts, in bytes without its newline. */
+#define LL_TRACE_MAX_LINE (1u << 20)
+/* The writer keeps every line under LL_TRACE_MAX_LINE whatever the program
+ * recorded: each string (a value, a name, a file) is clipped to this many
+ * bytes of escaped text, and the event says how many bytes it left out
+ * (clipped=N).  A line holds at most four strings (task_new: its name in the
+ * task column and in name=, coro=, and at=), so 4 x 64 KiB plus the fixed
+ * fields stays far below the line limit. */
+#define LL_TRACE_MAX_STR (64u << 10)
+/* The largest time the format carries, in ns: 9223372035.999999999 s (the
+ * reader refuses more than 9223372035 whole seconds, which keeps seconds x
+ * 10^9 + decimals inside int64_t).  The writer writes a time beyond it, or
+ * below its negative, as that bound; the scheduler's "never" (INT64_MAX)
+ * becomes about 292 years. */
+#define LL_TRACE_TIME_MAX INT64_C(9223372035999999999)
 
 /* What a trace says about its run (all optional; NULL when absent). */
 typedef struct ll_trace_meta {
@@ -106,7 +122,20 @@ typedef struct ll__tw {
     int64_t t_shift;      /* added to every time and wall time written (a */
     int64_t wall_shift;   /* later loop's clock, on the first loop's scale) */
     bool dropped;         /* the sink closed before everything was written */
+    uint64_t clipped;     /* bytes of the line being formatted left out */
+    atomic_int gate;      /* LL__TW_FREE / BUSY / TAKEN, | WANTED: who may
+                             touch the buffer (see ll__tw_seize) */
 } ll__tw;
+
+/* The writer's gate.  The loop's own thread holds it (BUSY) while it formats
+ * and writes; a fatal-signal handler takes it for good (TAKEN) to write what
+ * is left.  A handler that finds it BUSY cannot wait (it may have interrupted
+ * that very writer), so it sets WANTED and returns: the writer, on leaving,
+ * calls ll__tw_deferred_hook, which does the handler's work then. */
+enum { LL__TW_FREE = 0, LL__TW_BUSY = 1, LL__TW_TAKEN = 2, LL__TW_WANTED = 4 };
+/* Set by the library; called on the writer's thread when a flush was put off
+ * while it held the gate. */
+extern void (*ll__tw_deferred_hook)(void);
 
 /* Starts a writer and writes the header and metadata.  Returns 0 or -1 (out
  * of memory). */
@@ -121,6 +150,19 @@ void ll__tw_events(ll__tw *w, const ll__recorder *r, bool flush);
 /* Async-signal-safe: writes out what the buffer holds and the events not yet
  * formatted.  For fatal-signal handlers and exit paths. */
 void ll__tw_emergency(ll__tw *w, const ll__recorder *r);
+/* Async-signal-safe: tries to take the writer for ll__tw_emergency_upto.
+ * Returns 1 when taken (for good: the normal writer writes nothing more), 0
+ * when the writer is busy -- then, when `defer`, WANTED is set and the
+ * writer calls ll__tw_deferred_hook as it leaves -- and -1 when there is
+ * nothing to take (already taken, or not writing to a descriptor). */
+int ll__tw_seize(ll__tw *w, bool defer);
+/* Gives back a writer seized by ll__tw_seize without writing. */
+void ll__tw_release(ll__tw *w);
+/* Async-signal-safe, on a seized writer: writes out the buffer, events
+ * [w->next, upto) -- events from `upto` on may be half recorded -- and then
+ * `last` when not NULL (the run_end saying how the program ended). */
+void ll__tw_emergency_upto(ll__tw *w, const ll__recorder *r, size_t upto,
+                           const ll_trace_event *last);
 /* Writes the remaining events and the `@end` line, flushes, frees.  Returns 0
  * or -1 when some write failed. */
 int ll__tw_end(ll__tw *w, const ll__recorder *r);
@@ -179,7 +221,17 @@ typedef struct ll_trace {
     ll_trace_task *tasks;   /* every task, in the order they were created */
     size_t ntasks, taskcap;
     ll__idmap taskidx;      /* task id -> its index in tasks */
+    struct ll_trace_clip *clips; /* events whose strings the writer clipped, */
+    size_t nclips, clipcap;      /* in event order (NULL when none) */
 } ll_trace;
+
+/* An event written with clipped=N: N bytes of its strings were left out. */
+typedef struct ll_trace_clip {
+    size_t event;   /* index of the event */
+    uint64_t bytes; /* the N of clipped=N */
+} ll_trace_clip;
+/* How many bytes of event i's strings the writer left out (0: none). */
+uint64_t ll_trace_clipped(const ll_trace *t, size_t i);
 
 /* Parses a trace from memory.  `name` is used in messages.  Returns 0, or -1
  * with `err` set to "NAME:LINE:COLUMN: what was expected".  On error the
