@@ -1441,7 +1441,7 @@ static code_row line_rows(const llv_ui *ui, const char *s, bool py, int avail, i
 static int tags_width(const llv_ui *ui, const code_tag *t, size_t n) {
     int w = 0;
     for (size_t i = 0; i < n; i++)
-        w += llv_text_w(ui->sans, llv_task_name(ui->m, t[i].task), (size_t)-1) + 8 + 2;
+        w += llv_text_w(ui->mono, llv_task_name(ui->m, t[i].task), (size_t)-1) + 8 + 2;
     return w;
 }
 
@@ -1552,15 +1552,15 @@ static void draw_source(llv_ui *ui, SDL_Rect c, const llv_lines *f, bool py) {
         for (size_t k = t0; k < t1 && ty + lh <= c.y + c.h; k++) {
             const llv_task *t = &m->cur.tasks[tags[k].task];
             const char *tn = llv_task_name(m, tags[k].task);
-            int tw = llv_text_w(ui->sans, tn, (size_t)-1) + 8;
+            /* in the code's own font, so that a tag is one row high */
+            int tw = llv_text_w(ui->mono, tn, (size_t)-1) + 8;
             if (tx < c.x + gut)
                 break;
             SDL_Rect q = {tx, ty, tw, lh};
             fill(ui->r, q.x, q.y, q.w, q.h, th->state[t->state]);
             if (t->state == LLV_WAITING)
                 state_pattern(ui, q, LLV_WAITING);
-            llv_text_fit(ui->sans, tx + 4, ty + (lh - ui->line) / 2, tw - 6, tn, (size_t)-1,
-                         th->state_text[t->state]);
+            llv_text_fit(ui->mono, tx + 4, ty, tw - 6, tn, (size_t)-1, th->state_text[t->state]);
             tx += tw + 2;
         }
         y += r.rows * lh;
