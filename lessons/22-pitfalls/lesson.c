@@ -63,7 +63,7 @@ static ll_value amain(ll_value unused) {
     ll_print("main: half a second later, saved = %s", saved ? "True" : "False");
 
     ll_print("Pitfall 2: a task whose error nobody retrieves");
-    ll_create_task(ll_coro(send_email, ll_none()), NULL);  /* asyncio.create_task(...) */
+    ll_create_task(ll_coro(send_email, ll_none()), "send_email"); /* create_task(...) */
     ll_print("main: started send_email in a task, and moved on");
     LL_TRY(ll_sleep(0.5));
     ll_note("The task failed at t = 0.6 s, 0.1 s after it started (its lane ends in "
