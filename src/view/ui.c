@@ -1382,8 +1382,8 @@ static size_t code_tags(const llv_ui *ui, bool py, code_tag **out) {
     return n;
 }
 
-/* Where a source line's trailing comment starts ("/\* ... *\/" after code in
- * C, "#" after code in Python), or NULL. */
+/* Where a source line's trailing comment starts (a C block comment or a
+ * Python "#" comment after code on the same line), or NULL. */
 static const char *trailing_comment(const char *s, bool py) {
     const char *c = py ? strstr(s, "  #") : strstr(s, "/*");
     if (!c)
@@ -1395,8 +1395,7 @@ static const char *trailing_comment(const char *s, bool py) {
 }
 
 /* Width of a run of monospace text (a cell per UTF-8 character). */
-static int mono_w(const llv_ui *ui, const char *s, size_t n, int cell) {
-    (void)ui;
+static int mono_w(const char *s, size_t n, int cell) {
     int w = 0;
     for (size_t i = 0; i < n && s[i]; i++)
         w += ((unsigned char)s[i] & 0xC0) != 0x80 ? cell : 0;
@@ -1415,15 +1414,14 @@ typedef struct code_row {
     int tags_row;     /* row of the tags */
 } code_row;
 
-static code_row line_rows(const llv_ui *ui, const char *s, bool py, int avail, int tagw,
-                          int cell) {
+static code_row line_rows(const char *s, bool py, int avail, int tagw, int cell) {
     const char *com = trailing_comment(s, py);
     size_t code_n = com ? (size_t)(com - s) : strlen(s);
     while (code_n && s[code_n - 1] == ' ')
         code_n--;
     int sp = tagw ? cell : 0;
-    int whole = mono_w(ui, s, (size_t)-1, cell), code = mono_w(ui, s, code_n, cell);
-    int comw = com ? mono_w(ui, com, (size_t)-1, cell) : 0;
+    int whole = mono_w(s, (size_t)-1, cell), code = mono_w(s, code_n, cell);
+    int comw = com ? mono_w(com, (size_t)-1, cell) : 0;
     if (whole + sp + tagw <= avail)
         return (code_row){1, false, 0, 0};
     if (com && code + 2 * cell + comw + sp + tagw <= avail)
@@ -1445,16 +1443,84 @@ static int tags_width(const llv_ui *ui, const code_tag *t, size_t n) {
     return w;
 }
 
-/* Rows line ln takes with its tags (tags sorted by line). */
+/* The tags of line ln: [*a, return) of the sorted tags. */
+static size_t tags_of_line(const code_tag *tags, size_t ntags, int ln, size_t *a) {
+    size_t lo = 0, hi = ntags;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (tags[mid].line < ln)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    *a = lo;
+    while (hi < ntags && tags[hi].line == ln)
+        hi++;
+    return hi > lo ? hi : lo;
+}
+
+/* Rows line ln takes with its tags. */
 static int rows_of(const llv_ui *ui, const llv_lines *f, bool py, const code_tag *tags,
                    size_t ntags, int ln, int avail, int cell) {
-    size_t a = 0;
-    while (a < ntags && tags[a].line < ln)
-        a++;
-    size_t b = a;
-    while (b < ntags && tags[b].line == ln)
-        b++;
-    return line_rows(ui, f->line[ln - 1], py, avail, tags_width(ui, tags + a, b - a), cell).rows;
+    size_t a, b = tags_of_line(tags, ntags, ln, &a);
+    return line_rows(f->line[ln - 1], py, avail, tags_width(ui, tags + a, b - a), cell).rows;
+}
+
+/* The first line to draw so that `anchor` sits mid-pane (or as low as the
+ * end of the file allows), given how many rows each line takes. */
+static int first_line(const llv_ui *ui, const llv_lines *f, bool py, const code_tag *tags,
+                      size_t ntags, int anchor, int rows, int avail, int cell) {
+    int used = rows_of(ui, f, py, tags, ntags, anchor, avail, cell), first = anchor;
+    while (first > 1) {
+        int k = rows_of(ui, f, py, tags, ntags, first - 1, avail, cell);
+        if (used + k > rows / 2 + 1)
+            break;
+        used += k;
+        first--;
+    }
+    /* at the end of the file, the rows left over show lines above */
+    int below = 0;
+    for (int ln = anchor + 1; ln <= (int)f->n && used + below < rows; ln++)
+        below += rows_of(ui, f, py, tags, ntags, ln, avail, cell);
+    while (first > 1) {
+        int k = rows_of(ui, f, py, tags, ntags, first - 1, avail, cell);
+        if (used + below + k > rows)
+            break;
+        used += k;
+        first--;
+    }
+    return first;
+}
+
+/* Draws the tags of one line from x = right - their width, front of the
+ * line first; when they are wider than the row, as many as fit and "+N". */
+static void draw_tags(llv_ui *ui, SDL_Rect c, int gut, int y, const code_tag *t, size_t n,
+                      int tagw) {
+    const llv_theme *th = llv_ui_theme(ui);
+    const llv_model *m = ui->m;
+    int lh = llv_font_h(ui->mono), x = c.x + c.w - tagw;
+    /* room kept for "+N" only when they cannot all be drawn */
+    int more_w = x < c.x + gut ? llv_text_w(ui->mono, "+000", (size_t)-1) : 0;
+    if (x < c.x + gut)
+        x = c.x + gut;
+    for (size_t k = 0; k < n; k++) {
+        const llv_task *tk = &m->cur.tasks[t[k].task];
+        const char *tn = llv_task_name(m, t[k].task);
+        /* in the code's own font, so that a tag is one row high */
+        int tw = llv_text_w(ui->mono, tn, (size_t)-1) + 8;
+        if (x + tw + (k + 1 < n ? more_w : 0) > c.x + c.w) {
+            char more[24];
+            snprintf(more, sizeof more, "+%zu", n - k);
+            llv_text(ui->mono, x, y, more, (size_t)-1, th->dim);
+            return;
+        }
+        SDL_Rect q = {x, y, tw, lh};
+        fill(ui->r, q.x, q.y, q.w, q.h, th->state[tk->state]);
+        if (tk->state == LLV_WAITING)
+            state_pattern(ui, q, LLV_WAITING);
+        llv_text_fit(ui->mono, x + 4, y, tw - 6, tn, (size_t)-1, th->state_text[tk->state]);
+        x += tw + 2;
+    }
 }
 
 /* The line to keep in view when no task's line is current: the last line
@@ -1476,7 +1542,6 @@ static int recent_line(const llv_ui *ui) {
  * highlighted and kept in view, parked tasks tagged on their lines. */
 static void draw_source(llv_ui *ui, SDL_Rect c, const llv_lines *f, bool py) {
     const llv_theme *th = llv_ui_theme(ui);
-    const llv_model *m = ui->m;
     int lh = llv_font_h(ui->mono), cell = llv_text_w(ui->mono, "0", 1);
     int c_cur = llv_ui_current_line(ui);
     int cur = py ? llv_ui_py_line(ui, c_cur) : c_cur;
@@ -1486,36 +1551,12 @@ static void draw_source(llv_ui *ui, SDL_Rect c, const llv_lines *f, bool py) {
     code_tag *tags;
     size_t ntags = code_tags(ui, py, &tags);
     int gut = cell * 5, avail = c.w - gut, rows = c.h / lh;
-    /* centre the anchor: the lines above it take half the rows */
-    int used = rows_of(ui, f, py, tags, ntags, anchor, avail, cell), first = anchor;
-    while (first > 1) {
-        int k = rows_of(ui, f, py, tags, ntags, first - 1, avail, cell);
-        if (used + k > rows / 2 + 1)
-            break;
-        used += k;
-        first--;
-    }
-    /* at the end of the file, the rows left over show lines above */
-    int below = 0;
-    for (int ln = anchor + 1; ln <= (int)f->n && used + below < rows; ln++)
-        below += rows_of(ui, f, py, tags, ntags, ln, avail, cell);
-    while (first > 1) {
-        int k = rows_of(ui, f, py, tags, ntags, first - 1, avail, cell);
-        if (used + below + k > rows)
-            break;
-        used += k;
-        first--;
-    }
-    size_t t0 = 0;
+    int first = first_line(ui, f, py, tags, ntags, anchor, rows, avail, cell);
     int y = c.y;
     for (int ln = first; ln <= (int)f->n && y + lh <= c.y + c.h; ln++) {
-        while (t0 < ntags && tags[t0].line < ln)
-            t0++;
-        size_t t1 = t0;
-        while (t1 < ntags && tags[t1].line == ln)
-            t1++;
+        size_t t0, t1 = tags_of_line(tags, ntags, ln, &t0);
         int tagw = tags_width(ui, tags + t0, t1 - t0);
-        code_row r = line_rows(ui, f->line[ln - 1], py, avail, tagw, cell);
+        code_row r = line_rows(f->line[ln - 1], py, avail, tagw, cell);
         int h = r.rows * lh;
         if (y + h > c.y + c.h)
             h = (c.y + c.h - y) / lh * lh;
@@ -1543,28 +1584,13 @@ static void draw_source(llv_ui *ui, SDL_Rect c, const llv_lines *f, bool py) {
             if (com && r.comment_row == 0)
                 llv_text(ui->mono, x + w + 2 * cell, y, com, (size_t)-1, th->dim);
             else if (com && y + 2 * lh <= c.y + c.h) /* right-aligned under the code */
-                llv_text(ui->mono, c.x + c.w - mono_w(ui, com, (size_t)-1, cell) -
+                llv_text(ui->mono, c.x + c.w - mono_w(com, (size_t)-1, cell) -
                                        (r.tags_row == 1 ? tagw + cell : 0),
                          y + lh, com, (size_t)-1, th->dim);
         }
-        /* tags, front of the line first, at the right edge of their row */
-        int ty = y + r.tags_row * lh, tx = c.x + c.w - tagw;
-        for (size_t k = t0; k < t1 && ty + lh <= c.y + c.h; k++) {
-            const llv_task *t = &m->cur.tasks[tags[k].task];
-            const char *tn = llv_task_name(m, tags[k].task);
-            /* in the code's own font, so that a tag is one row high */
-            int tw = llv_text_w(ui->mono, tn, (size_t)-1) + 8;
-            if (tx < c.x + gut)
-                break;
-            SDL_Rect q = {tx, ty, tw, lh};
-            fill(ui->r, q.x, q.y, q.w, q.h, th->state[t->state]);
-            if (t->state == LLV_WAITING)
-                state_pattern(ui, q, LLV_WAITING);
-            llv_text_fit(ui->mono, tx + 4, ty, tw - 6, tn, (size_t)-1, th->state_text[t->state]);
-            tx += tw + 2;
-        }
+        if (t1 > t0 && y + (r.tags_row + 1) * lh <= c.y + c.h)
+            draw_tags(ui, c, gut, y + r.tags_row * lh, tags + t0, t1 - t0, tagw);
         y += r.rows * lh;
-        t0 = t1;
     }
     free(tags);
 }
