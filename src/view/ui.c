@@ -1291,25 +1291,13 @@ static void draw_timeline(llv_ui *ui) {
 
 SDL_Rect llv_ui_py_band;
 
-/* The line where coroutine function `fn` is defined: in C a line at column
- * 0 naming `fn(` and returning ll_value, with no ';' (a prototype); in
- * Python `def fn(` or `async def fn(`.  0 when there is none. */
-static int def_line(const llv_lines *f, const char *fn, bool py) {
+/* The line of the C source where coroutine function `fn` is defined: a
+ * line at column 0 naming `fn(`, returning ll_value, with no ';' (not a
+ * prototype).  0 when there is none.  (Its Python line comes from the map.) */
+static int def_line(const llv_lines *f, const char *fn) {
     size_t k = strlen(fn);
-    if (!k)
-        return 0;
-    for (size_t i = 0; i < f->n; i++) {
-        const char *s = f->line[i];
-        if (py) {
-            while (*s == ' ')
-                s++;
-            if (strncmp(s, "async ", 6) == 0)
-                s += 6;
-            if (strncmp(s, "def ", 4) == 0 && strncmp(s + 4, fn, k) == 0 && s[4 + k] == '(')
-                return (int)i + 1;
-            continue;
-        }
-        const char *at = strstr(s, fn);
+    for (size_t i = 0; k && i < f->n; i++) {
+        const char *s = f->line[i], *at = strstr(s, fn);
         if (s[0] == ' ' || s[0] == '#' || s[0] == '/' || !at || at == s || at[k] != '(' ||
             (at[-1] != ' ' && at[-1] != '*') || strchr(s, ';') || !strstr(s, "ll_value"))
             continue;
@@ -1325,7 +1313,7 @@ static int task_c_line(const llv_ui *ui, uint32_t ti, uint32_t site) {
     if (ti >= m->ntasks || !ui->src.n)
         return 0;
     if (!site) /* not started: it is about to enter its coroutine */
-        return def_line(&ui->src, llv_str(m, m->info[ti].coro), false);
+        return def_line(&ui->src, llv_str(m, m->info[ti].coro));
     const ll__site *s = ll__rec_sitep(&m->trace.rec, site);
     if (!s || !s->file || strcmp(basename_of(s->file), basename_of(ui->src.path)) != 0)
         return 0;
