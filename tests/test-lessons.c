@@ -245,9 +245,111 @@ START_TEST(lesson_trace_matches_its_golden_trace) {
 }
 END_TEST
 
+/* lessons/SLUG/pymap.txt as an array: map[c] is the Python line of C line
+ * c, 0 for none.  Returns the number of C lines it can hold (the C file's
+ * lines + 1); entries past the C file fail the test. */
+static int *read_pymap(const char *slug, int nc) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/lessons/%s/pymap.txt", LL_SOURCE_ROOT, slug);
+    char *text = slurp(path);
+    ck_assert_msg(text != NULL, "lessons/%s has no pymap.txt: run scripts/pymap %s", slug, slug);
+    int *map = calloc((size_t)nc + 1, sizeof *map);
+    int at = 0;
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+        at++;
+        int c, p;
+        if (line[0] == '#')
+            continue;
+        ck_assert_msg(sscanf(line, "%d %d", &c, &p) == 2 && c >= 1 && c <= nc && p >= 1,
+                      "lessons/%s/pymap.txt:%d: `%s` is not a C line (1..%d) and a Python line",
+                      slug, at, line, nc);
+        map[c] = p;
+    }
+    free(text);
+    return map;
+}
+
+static int count_lines(const char *s) {
+    int n = 1;
+    for (; *s; s++)
+        n += *s == '\n';
+    return n;
+}
+
+/* Every line of lesson.c that the viewer can highlight (a line the trace
+ * names, or the first line of a task's coroutine) has a line in the Python
+ * twin, and the map is what scripts/pymap derives from today's sources
+ * (the check names each stale entry). */
+START_TEST(lesson_maps_every_line_it_highlights_to_its_python_twin) {
+    const char *slug = slugs[_i];
+    char path[512], tmp[] = "/tmp/looplab-pymap-XXXXXX", env[256];
+    snprintf(path, sizeof path, "%s/lessons/%s/lesson.c", LL_SOURCE_ROOT, slug);
+    char *c = slurp(path);
+    int nc = count_lines(c);
+    int *map = read_pymap(slug, nc);
+    /* the golden trace when there is one (the trace test keeps it current),
+     * else a run */
+    snprintf(path, sizeof path, "%s/tests/golden/%s.trace", LL_SOURCE_ROOT, slug);
+    char *trace = slurp(path);
+    int st;
+    if (!trace) {
+        close(mkstemp(tmp));
+        snprintf(env, sizeof env, "LOOPLAB_TRACE=%s", tmp);
+        free(run_lesson(slug, env, &st));
+        trace = slurp(tmp);
+        unlink(tmp);
+    }
+    ck_assert_msg(trace != NULL, "%s: no trace", slug);
+    char want[256];
+    snprintf(want, sizeof want, "lessons/%s/lesson.c:", slug);
+    size_t sites = 0;
+    for (const char *p = strstr(trace, want); p; p = strstr(p + 1, want)) {
+        int line = atoi(p + strlen(want));
+        ck_assert_msg(line >= 1 && line <= nc && map[line] > 0,
+                      "%s: the trace names lesson.c:%d, which has no Python line in "
+                      "pymap.txt (run scripts/pymap %s)",
+                      slug, line, slug);
+        sites++;
+    }
+    ck_assert_msg(sites > 0, "%s: the trace names no line of lesson.c", slug);
+    /* a task about to start is shown at its coroutine's definition */
+    for (const char *p = strstr(trace, " coro=\""); p; p = strstr(p + 1, " coro=\"")) {
+        char name[80], def[100];
+        if (sscanf(p + 7, "%79[A-Za-z0-9_]", name) != 1)
+            continue;
+        snprintf(def, sizeof def, " %s(", name);
+        int line = 1;
+        for (const char *q = c; *q; line++) {
+            size_t len = strcspn(q, "\n");
+            char row[512];
+            snprintf(row, sizeof row, "%.*s", (int)(len < 511 ? len : 511), q);
+            bool is_def = (strncmp(row, "static ll_value ", 16) == 0 ||
+                           strncmp(row, "ll_value ", 9) == 0) &&
+                          strstr(row, def) && !strchr(row, ';');
+            if (is_def)
+                ck_assert_msg(map[line] > 0,
+                              "%s: %s(), at lesson.c:%d, has no Python line in pymap.txt", slug,
+                              name, line);
+            q += len + (q[len] == '\n');
+        }
+    }
+    free(trace);
+    free(map);
+    free(c);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "python3 '%s/scripts/pymap' --check '%s' 2>&1", LL_SOURCE_ROOT,
+             slug);
+    char *why = read_command(cmd, &st);
+    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s: pymap.txt is stale:\n%s", slug,
+                  why);
+    free(why);
+}
+END_TEST
+
 START_TEST(lesson_folder_is_complete) {
     const char *slug = slugs[_i];
-    static const char *files[] = {"lesson.c", "lesson.py", "README.md", "expected.txt", "meta.txt"};
+    static const char *files[] = {"lesson.c",     "lesson.py", "README.md",
+                                  "expected.txt", "meta.txt",  "pymap.txt"};
     for (size_t k = 0; k < sizeof files / sizeof files[0]; k++) {
         char path[512];
         snprintf(path, sizeof path, "%s/lessons/%s/%s", LL_SOURCE_ROOT, slug, files[k]);
@@ -277,6 +379,7 @@ int main(void) {
     tcase_add_loop_test(tc, lesson_trace_is_identical_run_to_run, 0, nslugs);
     tcase_add_loop_test(tc, lesson_trace_matches_its_golden_trace, 0, nslugs);
     tcase_add_loop_test(tc, lesson_prints_the_same_on_both_clocks, 0, nslugs);
+    tcase_add_loop_test(tc, lesson_maps_every_line_it_highlights_to_its_python_twin, 0, nslugs);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

@@ -254,6 +254,97 @@ START_TEST(unretrieved_failure_and_never_awaited_coroutine_are_reported) {
 }
 END_TEST
 
+/* Lesson 22's two pitfalls, as CPython times them: the coroutine made and
+ * dropped is reported as its step ends (CPython: as the statement ends, the
+ * same loop time), the task nobody holds as it fails (CPython: when the
+ * task is freed after its last step), both long before the loop closes. */
+static ll_value mail(ll_value u) {
+    (void)u;
+    if (ll_sleep(0.1) == 0)
+        return ll_raise(LL_EVALUE, "mail server refused the message");
+    return ll_none();
+}
+
+static ll_value pitfalls_on_time(ll_value u) {
+    (void)u;
+    ll_coro(inner, ll_none()); /* no await */
+    ll_print("made inner()");
+    ll_sleep(0.5);
+    ll_print("at 0.5 s");
+    ll_create_task(ll_coro(mail, ll_none()), "mail"); /* handle dropped */
+    ll_sleep(0.5);
+    ll_print("at 1.0 s");
+    return ll_none();
+}
+
+/* The line of the trace text holding `needle`, or NULL. */
+static const char *trace_line(const char *text, const char *needle) {
+    const char *p = strstr(text, needle);
+    if (!p)
+        return NULL;
+    while (p > text && p[-1] != '\n')
+        p--;
+    return p;
+}
+
+START_TEST(never_awaited_and_never_retrieved_are_reported_at_cpythons_moments) {
+    char path[] = "/tmp/looplab-misuse-trace-XXXXXX";
+    close(mkstemp(path));
+    setenv("LOOPLAB_TRACE", path, 1);
+    outcome o = run_captured(pitfalls_on_time);
+    unsetenv("LOOPLAB_TRACE");
+    ck_assert_int_eq(o.rc, 1);
+    FILE *f = fopen(path, "r");
+    ck_assert_ptr_nonnull(f);
+    static char text[1 << 16];
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    text[n] = '\0';
+    fclose(f);
+    unlink(path);
+    const char *never = trace_line(text, "kind=never_awaited");
+    const char *lost = trace_line(text, "kind=not_retrieved");
+    const char *half = trace_line(text, "text=\"at 0.5 s\"");
+    const char *one = trace_line(text, "text=\"at 1.0 s\"");
+    const char *failed = trace_line(text, "failed ");
+    ck_assert_msg(never && lost && half && one && failed, "missing events in:\n%s", text);
+    /* never awaited: at t = 0, in main's first step, before it sleeps */
+    ck_assert_msg(strncmp(never, "   0.000000000  1:Task-1 ", 25) == 0 && never < half,
+                  "never-awaited reported at `%.60s`", never);
+    /* never retrieved: at t = 0.6, right after the task failed, before main
+     * goes on at 1.0 s */
+    ck_assert_msg(strncmp(lost, "   0.600000000  2:mail ", 23) == 0 && failed < lost && lost < one,
+                  "never-retrieved reported at `%.60s`", lost);
+    ck_assert_contains(o.err, "RuntimeWarning: coroutine 'inner' was never awaited");
+    ck_assert_contains(o.err, "Task exception was never retrieved: task 'mail' failed");
+    /* each said once */
+    ck_assert_msg(!strstr(strstr(never, "kind=") + 1, "kind=never_awaited") &&
+                      !strstr(strstr(lost, "kind=") + 1, "kind=not_retrieved"),
+                  "reported twice:\n%s", text);
+    outcome_free(&o);
+}
+END_TEST
+
+/* A task whose handle the program has used (here: asked its result too
+ * early) may still be retrieved after it failed: it is not reported at its
+ * failure, and once awaited, not at close either. */
+static ll_value late_await(ll_value u) {
+    (void)u;
+    ll_task *k = ll_create_task(ll_coro(failing, ll_none()), "kept");
+    ll_print("early: %s", ll_err_name(ll_errcode(ll_task_result(k))));
+    ll_sleep(0.1);
+    ll_value v = ll_await(k);
+    ll_print("late: %s", ll_err_name(ll_errcode(v)));
+    return ll_none();
+}
+
+START_TEST(a_task_awaited_after_it_failed_is_not_reported) {
+    outcome o = run_captured(late_await);
+    ck_assert_str_eq(o.out, "early: InvalidStateError\nlate: ValueError\n");
+    ck_assert_msg(strstr(o.err, "never retrieved") == NULL, "reported: %s", o.err);
+    outcome_free(&o);
+}
+END_TEST
+
 static ll_value handled_failure(ll_value u) {
     (void)u;
     ll_task *t = ll_create_task(ll_coro(failing, ll_none()), "handled");
@@ -294,6 +385,8 @@ static Suite *misuse_suite(void) {
     tcase_add_test(tc, deadlock_stops_the_loop_and_says_who_waits_on_what);
     tcase_add_test(tc, unretrieved_failure_and_never_awaited_coroutine_are_reported);
     tcase_add_test(tc, retrieved_failure_is_not_reported);
+    tcase_add_test(tc, never_awaited_and_never_retrieved_are_reported_at_cpythons_moments);
+    tcase_add_test(tc, a_task_awaited_after_it_failed_is_not_reported);
     tcase_add_test(tc, main_failure_is_printed_and_exit_status_is_one);
     suite_add_tcase(s, tc);
     return s;

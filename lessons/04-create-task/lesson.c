@@ -19,7 +19,7 @@ static ll_value fetch_data(ll_value unused) {
 /* async def main(): */
 static ll_value amain(ll_value unused) {
     (void)unused;
-    ll_task *task = ll_create_task(ll_coro(fetch_data, ll_none()), NULL);
+    ll_task *task = ll_create_task(ll_coro(fetch_data, ll_none()), "fetch_data");
     ll_note("The task exists and sits in the ready queue, but it has not run a "
             "single line: main still has the thread.");
     ll_print("Fetching data...");

@@ -11,7 +11,7 @@ async def fetch_data():
 
 
 async def main():
-    task = asyncio.create_task(fetch_data())
+    task = asyncio.create_task(fetch_data(), name="fetch_data")
     print("Fetching data...")
     print(f"task done yet? {task.done()}")
     result = await task

@@ -39,7 +39,7 @@ static ll_value amain(ll_value unused) {
     ll_print("main: future done? %s", ll_future_done(fut) ? "True" : "False");
     static parcel p;
     p = (parcel){fut, 42, 1};
-    ll_task *courier = ll_create_task(ll_coro(deliver, ll_ptr(&p)), NULL);
+    ll_task *courier = ll_create_task(ll_coro(deliver, ll_ptr(&p)), "courier");
     ll_note("main waits on the future; nothing in the program knows when it will be "
             "done, only the deliver task will make it so.");
     ll_value value = ll_await(fut);                      /* value = await fut */

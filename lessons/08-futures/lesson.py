@@ -21,7 +21,7 @@ async def main():
     fut = loop.create_future()
     fut.add_done_callback(on_done)
     print(f"main: future done? {fut.done()}")
-    courier = asyncio.create_task(deliver(fut, 42, 1))
+    courier = asyncio.create_task(deliver(fut, 42, 1), name="courier")
     value = await fut
     print(f"main: await gave {value} at {loop.time() - start:.1f} s")
     again = await fut

@@ -24,7 +24,7 @@ static ll_value worker(ll_value unused) {
 static ll_value amain(ll_value unused) {
     (void)unused;
     double start = ll_time();
-    ll_task *task = ll_create_task(ll_coro(worker, ll_none()), NULL);
+    ll_task *task = ll_create_task(ll_coro(worker, ll_none()), "worker");
     LL_TRY(ll_sleep(1));
     bool accepted = ll_task_cancel(task);                /* task.cancel() */
     ll_note("cancel() only asked: the worker is still asleep. Its timer is cancelled "

@@ -18,7 +18,7 @@ async def worker():
 async def main():
     loop = asyncio.get_running_loop()
     start = loop.time()
-    task = asyncio.create_task(worker())
+    task = asyncio.create_task(worker(), name="worker")
     await asyncio.sleep(1)
     print(f"main: cancel() -> {task.cancel()}")
     print(f"main: cancelled yet? {task.cancelled()}")

@@ -36,10 +36,12 @@ static ll_value amain(ll_value unused) {
     void *aws[5];
     for (int i = 0; i < 5; i++) {
         pages[i].slots = slots;
-        aws[i] = ll_coro(fetch, ll_ptr(&pages[i]));
+        /* create_task(fetch(slots, path, seconds), name=path) */
+        aws[i] = ll_create_task(ll_coro(fetch, ll_ptr(&pages[i])), pages[i].path);
     }
-    ll_note("Five tasks will ask for two slots. The first two get in; the other "
-            "three line up behind the semaphore, in the order they asked.");
+    ll_note("Five tasks, named by their pages, will ask for two slots. The first two "
+            "get in; the other three line up behind the semaphore, in the order they "
+            "asked.");
     ll_value sizes = ll_await(ll_gatherv(aws, 5, false));
     LL_TRY(sizes);
     ll_note("Never more than two fetches at once: the semaphore's counter went 2, "

@@ -20,7 +20,8 @@ async def main():
     loop = asyncio.get_running_loop()
     start = loop.time()
     slots = asyncio.Semaphore(2)
-    sizes = await asyncio.gather(*(fetch(slots, p, s) for p, s in PAGES.items()))
+    fetches = [asyncio.create_task(fetch(slots, p, s), name=p) for p, s in PAGES.items()]
+    sizes = await asyncio.gather(*fetches)
     print(f"sizes: {sizes}")
     print(f"5 pages, 2 at a time: {loop.time() - start:.1f} s")
 

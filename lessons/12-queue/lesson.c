@@ -49,8 +49,8 @@ static ll_value amain(ll_value unused) {
     static worker_args w1, w2;
     w1 = (worker_args){"w1", q, 1.0};
     w2 = (worker_args){"w2", q, 1.3};
-    ll_task *workers[2] = {ll_create_task(ll_coro(worker, ll_ptr(&w1)), NULL),
-                           ll_create_task(ll_coro(worker, ll_ptr(&w2)), NULL)};
+    ll_task *workers[2] = {ll_create_task(ll_coro(worker, ll_ptr(&w1)), "w1"),
+                           ll_create_task(ll_coro(worker, ll_ptr(&w2)), "w2")};
     LL_TRY(ll_await(ll_coro(producer, ll_ptr(q))));
     ll_print("producer: everything is queued; waiting for join()");
     ll_note("join() waits for task_done() to be called once per job put, not for "

@@ -23,8 +23,8 @@ async def main():
     loop = asyncio.get_running_loop()
     start = loop.time()
     q = asyncio.Queue(maxsize=2)
-    workers = [asyncio.create_task(worker("w1", q, 1.0)),
-               asyncio.create_task(worker("w2", q, 1.3))]
+    workers = [asyncio.create_task(worker("w1", q, 1.0), name="w1"),
+               asyncio.create_task(worker("w2", q, 1.3), name="w2")]
     await producer(q, 6)
     print("producer: everything is queued; waiting for join()")
     await q.join()

@@ -25,7 +25,7 @@ async def part(label, use_thread):
     def clock():
         return loop.time() - start
 
-    beats = asyncio.create_task(heartbeat(label, clock, 3))
+    beats = asyncio.create_task(heartbeat(label, clock, 3), name="heartbeat")
     await asyncio.sleep(0)  # let the heartbeat take its first beat
     if use_thread:
         print(f"{label}: handing slow_report to a worker thread")

@@ -40,9 +40,9 @@ static ll_value amain(ll_value unused) {
     ll_print("Everything available, with a TaskGroup:");
     double start = ll_time();
     ll_taskgroup *tg = ll_taskgroup_enter();                 /* async with TaskGroup() as tg: */
-    ll_task *f = ll_taskgroup_create_task(tg, ll_coro(book, ll_ptr((void *)&flight)), NULL);
-    ll_task *h = ll_taskgroup_create_task(tg, ll_coro(book, ll_ptr((void *)&hotel)), NULL);
-    ll_task *c = ll_taskgroup_create_task(tg, ll_coro(book, ll_ptr((void *)&car)), NULL);
+    ll_task *f = ll_taskgroup_create_task(tg, ll_coro(book, ll_ptr((void *)&flight)), "flight");
+    ll_task *h = ll_taskgroup_create_task(tg, ll_coro(book, ll_ptr((void *)&hotel)), "hotel");
+    ll_task *c = ll_taskgroup_create_task(tg, ll_coro(book, ll_ptr((void *)&car)), "car");
     ll_note("Three tasks made in the group. Leaving the group (ll_taskgroup_exit, the "
             "end of the `async with` block) waits until every one of them is done.");
     LL_TRY(ll_taskgroup_exit(tg, ll_none()));
@@ -52,9 +52,9 @@ static ll_value amain(ll_value unused) {
     ll_print("No car left, with a TaskGroup:");
     start = ll_time();
     tg = ll_taskgroup_enter();
-    ll_taskgroup_create_task(tg, ll_coro(book, ll_ptr((void *)&flight)), NULL);
-    ll_taskgroup_create_task(tg, ll_coro(book, ll_ptr((void *)&hotel)), NULL);
-    ll_taskgroup_create_task(tg, ll_coro(book, ll_ptr((void *)&no_car)), NULL);
+    ll_taskgroup_create_task(tg, ll_coro(book, ll_ptr((void *)&flight)), "flight");
+    ll_taskgroup_create_task(tg, ll_coro(book, ll_ptr((void *)&hotel)), "hotel");
+    ll_taskgroup_create_task(tg, ll_coro(book, ll_ptr((void *)&no_car)), "car");
     ll_note("This time the car fails at 1.5 s. Watch the group cancel the hotel, which "
             "is still waiting, and wait for it to finish cancelling before it reports.");
     ll_value r = ll_taskgroup_exit(tg, ll_none());
@@ -70,9 +70,10 @@ static ll_value amain(ll_value unused) {
     start = ll_time();
     ll_note("The same three bookings with gather. gather passes on the car's error at "
             "1.5 s, but nobody cancels the hotel: its task goes on, unowned.");
-    r = ll_await(ll_gather(ll_coro(book, ll_ptr((void *)&flight)),
-                           ll_coro(book, ll_ptr((void *)&hotel)),
-                           ll_coro(book, ll_ptr((void *)&no_car))));
+    ll_task *gf = ll_create_task(ll_coro(book, ll_ptr((void *)&flight)), "flight");
+    ll_task *gh = ll_create_task(ll_coro(book, ll_ptr((void *)&hotel)), "hotel");
+    ll_task *gc = ll_create_task(ll_coro(book, ll_ptr((void *)&no_car)), "car");
+    r = ll_await(ll_gather(gf, gh, gc));                     /* await gather(flight, hotel, car) */
     if (ll_errcode(r) == LL_EVALUE)                          /* except ValueError as e: */
         ll_print("at %.1f s gather raised %s", ll_time() - start, ll_repr(r));
     LL_TRY(ll_sleep(1));

@@ -24,9 +24,9 @@ async def main():
     print("Everything available, with a TaskGroup:")
     start = loop.time()
     async with asyncio.TaskGroup() as tg:
-        flight = tg.create_task(book("flight", 1))
-        hotel = tg.create_task(book("hotel", 2))
-        car = tg.create_task(book("car", 1.5))
+        flight = tg.create_task(book("flight", 1), name="flight")
+        hotel = tg.create_task(book("hotel", 2), name="hotel")
+        car = tg.create_task(book("car", 1.5), name="car")
     print(f"at {loop.time() - start:.1f} s the trip is booked: "
           f"{flight.result()}, {hotel.result()}, {car.result()}")
 
@@ -34,9 +34,9 @@ async def main():
     start = loop.time()
     try:
         async with asyncio.TaskGroup() as tg:
-            tg.create_task(book("flight", 1))
-            tg.create_task(book("hotel", 2))
-            tg.create_task(book("car", 1.5, fail=True))
+            tg.create_task(book("flight", 1), name="flight")
+            tg.create_task(book("hotel", 2), name="hotel")
+            tg.create_task(book("car", 1.5, fail=True), name="car")
     except* ValueError as eg:
         print(f"at {loop.time() - start:.1f} s the group failed: {eg}")
         for e in eg.exceptions:
@@ -44,8 +44,11 @@ async def main():
 
     print("No car left, with gather:")
     start = loop.time()
+    flight = asyncio.create_task(book("flight", 1), name="flight")
+    hotel = asyncio.create_task(book("hotel", 2), name="hotel")
+    car = asyncio.create_task(book("car", 1.5, fail=True), name="car")
     try:
-        await asyncio.gather(book("flight", 1), book("hotel", 2), book("car", 1.5, fail=True))
+        await asyncio.gather(flight, hotel, car)
     except ValueError as e:
         print(f"at {loop.time() - start:.1f} s gather raised {e!r}")
     await asyncio.sleep(1)

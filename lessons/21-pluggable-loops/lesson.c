@@ -63,8 +63,8 @@ static ll_value amain(ll_value unused) {
                 "jumps straight to the next timer, so the run takes no real time. "
                 "Press C in the visualizer (or run with --clock real) to swap loops.");
     ll_call_later(loop, 0.1, callback, NULL);
-    ll_task *tasks[2] = {ll_create_task(ll_coro(ticker, ll_none()), NULL),
-                         ll_create_task(ll_coro(timer, ll_none()), NULL)};
+    ll_task *tasks[2] = {ll_create_task(ll_coro(ticker, ll_none()), "ticker"),
+                         ll_create_task(ll_coro(timer, ll_none()), "timer")};
     ll_value result = ll_await(ll_to_thread(blocking_job, ll_none()));
     LL_TRY(result);
     ll_print("%.1f s: the worker thread returned %s", since(), ll_repr(result));

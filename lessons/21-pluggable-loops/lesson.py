@@ -39,7 +39,8 @@ async def main():
     loop = asyncio.get_running_loop()
     start = loop.time()
     loop.call_later(0.1, lambda: print(f"{since(start)} s: a call_later callback"))
-    tasks = [asyncio.create_task(ticker(start)), asyncio.create_task(timer(start))]
+    tasks = [asyncio.create_task(ticker(start), name="ticker"),
+             asyncio.create_task(timer(start), name="timer")]
     result = await asyncio.to_thread(blocking_job)
     print(f"{since(start)} s: the worker thread returned {result!r}")
     await asyncio.gather(*tasks)

@@ -4,8 +4,9 @@
  * which is what makes them dangerous: a coroutine that is never awaited, a
  * task whose error nobody retrieves, and two tasks that wait for each
  * other for ever.  Each one prints nothing unusual; Looplab reports each
- * on stderr and as a warning in the trace (the red marks on the timeline).
- * asyncio warns about the first two; the third it leaves to you. */
+ * on stderr and as a warning in the trace (the red marks on the timeline),
+ * the first two at the moments CPython does.  asyncio warns about the
+ * first two; the third it leaves to you. */
 #include <looplab.h>
 
 static bool saved;
@@ -56,18 +57,19 @@ static ll_value amain(ll_value unused) {
     ll_print("main: called save_draft() without await");
     ll_note("Calling a coroutine function only makes a coroutine object. Nothing runs "
             "until it is awaited or made into a task, so no task appears on the "
-            "timeline for it. The warning comes when the object is thrown away "
-            "(here: when the loop closes).");
+            "timeline for it. The warning comes when the object is thrown away: "
+            "here, as main's step ends at t = 0, as in CPython.");
     LL_TRY(ll_sleep(0.5));
     ll_print("main: half a second later, saved = %s", saved ? "True" : "False");
 
     ll_print("Pitfall 2: a task whose error nobody retrieves");
-    ll_create_task(ll_coro(send_email, ll_none()), NULL);  /* asyncio.create_task(...) */
+    ll_create_task(ll_coro(send_email, ll_none()), "send_email"); /* create_task(...) */
     ll_print("main: started send_email in a task, and moved on");
     LL_TRY(ll_sleep(0.5));
-    ll_note("The task failed at 0.1 s (its lane ends in red), but nobody awaits it, "
-            "so the error goes nowhere. asyncio logs 'Task exception was never "
-            "retrieved' when the task object is thrown away; Looplab, at the loop's end.");
+    ll_note("The task failed at t = 0.6 s, 0.1 s after it started (its lane ends in "
+            "the cross-hatched 'failed' colour), but nobody awaits it, so the error "
+            "goes nowhere. The 'Task exception was never retrieved' warning came at "
+            "that moment, when nothing held the task any more, as in CPython.");
     ll_print("main: carried on as if the mail had gone out");
 
     ll_print("Pitfall 3: a deadlock");
@@ -76,7 +78,7 @@ static ll_value amain(ll_value unused) {
     a = (diner){"A", fork, knife, "fork", "knife"};
     b = (diner){"B", knife, fork, "knife", "fork"};
     ll_note("A takes the fork then wants the knife; B takes the knife then wants the "
-            "fork. At 0.1 s each waits for the lock the other holds: neither can ever "
+            "fork. 0.1 s later each waits for the lock the other holds: neither can ever "
             "go on. Looplab sees the cycle the moment it closes and warns; the loop "
             "itself keeps running (wait_for's timer is still armed).");
     double start = ll_time();
@@ -86,7 +88,8 @@ static ll_value amain(ll_value unused) {
     if (ll_errcode(r) == LL_ETIMEOUT)                        /* except TimeoutError: */
         ll_print("main: gave up after %.1f s: A and B were waiting for each other",
                  ll_time() - start);
-    ll_note("Only the timeout broke the deadlock: wait_for cancelled both tasks, and "
+    ll_note("Only the timeout broke the deadlock: at t = 2.0 s wait_for cancelled both "
+            "tasks, and "
             "each let go of its lock as it unwound. The fix: take locks in one agreed "
             "order everywhere.");
     return ll_none();

@@ -35,7 +35,7 @@ async def main():
     print(f"main: half a second later, saved = {saved}")
 
     print("Pitfall 2: a task whose error nobody retrieves")
-    asyncio.create_task(send_email())  # nobody keeps or awaits the task
+    asyncio.create_task(send_email(), name="send_email")  # nobody keeps or awaits the task
     print("main: started send_email in a task, and moved on")
     await asyncio.sleep(0.5)
     print("main: carried on as if the mail had gone out")

@@ -136,6 +136,10 @@ struct ll_coro {
     int line;
     ll_coro *prev, *next;  /* this thread's list of coroutines not yet used */
     ll_loop *loop;         /* loop running when it was made (may be NULL) */
+    ll_task *maker;        /* task whose step made it (NULL: made outside any
+                            * task); if that step ends with it unused, it was
+                            * dropped: "never awaited" is reported then, as
+                            * CPython does when the object is freed */
 };
 
 struct ll_task {
@@ -146,6 +150,10 @@ struct ll_task {
     uint8_t wait_kind;     /* ll_wait_kind while waiting */
     bool started;          /* its body has begun */
     bool finished;         /* its body returned; the stack can go */
+    bool held;             /* the program used its handle (awaited it, asked
+                            * its result, cancelled it ...): a failure it
+                            * still may retrieve is reported only at close */
+    bool reported;         /* "never retrieved" already said (at its failure) */
     bool must_cancel;      /* deliver CancelledError at the next step */
     bool unguarded;        /* its stack has a canary instead of a guard page */
     ll__ctx ctx;           /* its saved machine state */

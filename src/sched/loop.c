@@ -1216,7 +1216,8 @@ int ll_loop_close(ll_loop *loop) {
     /* Failures nobody looked at: asyncio logs them when the task is
      * garbage-collected; here that moment is the loop's end. */
     for (ll_task *t = loop->tasks_head; t; t = t->next_all) {
-        if (t->fut.state == LL__FUT_FINISHED && ll_failed(t->fut.result) && !t->fut.retrieved)
+        if (t->fut.state == LL__FUT_FINISHED && ll_failed(t->fut.result) && !t->fut.retrieved &&
+            !t->reported)
             ll__warn(loop, LL_WARN_NOT_RETRIEVED, t->fut.file, t->fut.line,
                      "Task exception was never retrieved: task '%s' failed with %s: %s",
                      t->name, ll_err_name(t->fut.result.err), ll_errmsg(t->fut.result));

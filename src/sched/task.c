@@ -62,7 +62,8 @@ ll_coro *ll__coro_new(ll_coro_fn fn, ll_value arg, const char *fn_name, const ch
         return NULL;
     }
     *c = (ll_coro){LL__MAGIC_CORO, fn, arg, fn_name, file, line, NULL, unused_coros,
-                   ll__running_loop ? ll__running_loop : ll__current_loop};
+                   ll__running_loop ? ll__running_loop : ll__current_loop,
+                   ll__running_loop ? ll__running_loop->current : NULL};
     if (unused_coros)
         unused_coros->prev = c;
     unused_coros = c;
@@ -99,6 +100,24 @@ static void coro_consume(ll_loop *loop, ll_coro *c) {
 }
 
 void ll__coro_take(ll_loop *loop, ll_coro *c) { coro_consume(loop, c); }
+
+/* The step of task t has ended: coroutines it made and left unused were
+ * dropped (a C step cannot hand one to a later step except by awaiting or
+ * wrapping it), so "never awaited" is said now, at CPython's moment (the
+ * object freed as the statement ends; same loop time), not at close. */
+static void coro_sweep_step(ll_loop *loop, ll_task *t) {
+    ll_task *saved = loop->current;
+    for (ll_coro *c = unused_coros, *next; c; c = next) {
+        next = c->next;
+        if (c->maker != t)
+            continue;
+        loop->current = t;
+        ll__warn(loop, LL_WARN_NEVER_AWAITED, c->file, c->line,
+                 "RuntimeWarning: coroutine '%s' was never awaited", c->fn_name);
+        ll__coro_free(c);
+    }
+    loop->current = saved;
+}
 
 void ll__coro_sweep(ll_loop *loop) {
     ll_coro *c = unused_coros;
@@ -179,6 +198,15 @@ static void task_finish(ll_loop *loop, ll_task *t, ll_value v) {
     }
     if (LL__REC(loop))
         record_end(loop, t, kind, v);
+    /* A failed task nobody waits on, whose handle the program never used:
+     * CPython frees such a task as its last step ends and logs the error
+     * then; say it now rather than when the loop closes. */
+    if (kind == LL_EV_TASK_FAILED && !t->held && !t->fut.ncb && !t->fut.retrieved) {
+        t->reported = true;
+        ll__warn(loop, LL_WARN_NOT_RETRIEVED, t->fut.file, t->fut.line,
+                 "Task exception was never retrieved: task '%s' failed with %s: %s", t->name,
+                 ll_err_name(v.err), ll_errmsg(v));
+    }
     if (kind == LL_EV_TASK_CANCELLED)
         ll__future_complete(&t->fut, LL__FUT_CANCELLED, ll_none());
     else
@@ -251,6 +279,8 @@ static inline void step_end(ll_loop *loop, ll_task *t) {
         ll__slow_step(loop, t, d);
     if (__builtin_expect(loop->step_blocked != 0, 0))
         loop->step_blocked = 0;
+    if (__builtin_expect(unused_coros != NULL, 0))
+        coro_sweep_step(loop, t);
     if (t->unguarded && t->stack.map && !ll__stack_canary_ok(&t->stack)) {
         fprintf(stderr,
                 "looplab: stack overflow in task '%s' (id %u): its %zu KiB stack "
@@ -665,6 +695,8 @@ ll_value ll__await(void *aw, const char *file, int line) {
         return ll_raise(LL_ETYPE, "object can't be used in 'await' expression");
     }
     ll_future *f = aw;
+    if (magic == LL__MAGIC_TASK)
+        ((ll_task *)aw)->held = true;
     if (f->loop != loop) {
         ll__misuse(loop, file, line,
                    "RuntimeError: awaiting a future (created at %s:%d) that belongs to "
@@ -788,6 +820,7 @@ bool ll__task_cancel(ll_task *t, const char *file, int line) {
         ll__misuse(loop, file, line, "TypeError: ll_task_cancel() needs a task");
         return false;
     }
+    t->held = true;
     /* Like Task.cancel: asking to cancel also means "I have seen it". */
     t->fut.retrieved = true;
     bool done = t->fut.state != LL__FUT_PENDING;
@@ -827,6 +860,7 @@ uint32_t ll_task_id(const ll_task *t) { return t ? t->fut.id : 0; }
 ll_value ll_task_result(ll_task *t) {
     if (!ll__task_from(t))
         return ll_raise(LL_ETYPE, "not a task");
+    t->held = true;
     if (t->fut.state == LL__FUT_PENDING)
         return ll_raise(LL_EINVALID_STATE, "Result is not set.");
     return ll__future_outcome(&t->fut);

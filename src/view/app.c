@@ -541,6 +541,9 @@ static void doc_key(llv_session *s, SDL_Keycode k, Uint16 mod) {
         ui->show_py = !ui->show_py;
         if (ui->show_py && !ui->py.n)
             status(ui, "%s", "this trace has no Python twin to show");
+        else if (ui->show_py && !ui->py.map)
+            status(ui, "%s", "the Python twin has no pymap.txt beside it, so no line of it "
+                             "can be highlighted (scripts/pymap writes one)");
         break;
     case SDLK_t: ui->theme = (ui->theme + 1) % LLV__NTHEMES; break;
     case SDLK_r:

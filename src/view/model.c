@@ -370,7 +370,11 @@ static void apply(const llv_model *m, llv_state *s, size_t i) {
         break;
     }
     case LL_EV_SYNC_NEW:
-    case LL_EV_SYNC: apply_sync(m, s, e); break;
+    case LL_EV_SYNC:
+        apply_sync(m, s, e);
+        if (t && e->site && t->state == LLV_RUNNING) /* a release: its line */
+            t->site = e->site;
+        break;
     case LL_EV_CHECK: s->phase = LLV_PH_RUN; break;
     default:
         /* Prints, notes, futures, cancel requests: they change no state the
@@ -407,8 +411,19 @@ void llv_model_free(llv_model *m) {
     free(m->switches);
     free(m->checks);
     free(m->jobs);
+    free(m->entered);
     ll_trace_free(&m->trace);
     memset(m, 0, sizeof *m);
+}
+
+/* Before event i is applied: if it is the first line a running task runs
+ * of its own, remember when (see llv_model.entered). */
+static void note_entered(llv_model *m, size_t i) {
+    const ll_trace_event *e = llv_event(m, i);
+    uint32_t ti = e->task && e->site ? llv_task_index(m, e->task) : NONE;
+    if (ti != NONE && m->entered[ti] == NONE && e->kind != LL_EV_TASK_NEW &&
+        m->cur.tasks[ti].state == LLV_RUNNING)
+        m->entered[ti] = (uint32_t)i;
 }
 
 static int fail(llv_model *m, char *err, size_t errlen, const char *what) {
@@ -557,7 +572,12 @@ int llv_model_build(llv_model *m, ll_trace *t, char *err, size_t errlen) {
     m->ckpt = calloc(m->nckpt, sizeof *m->ckpt);
     if (!m->ckpt || state_init(m, &m->cur))
         return fail(m, err, errlen, "out of memory");
+    m->entered = malloc((m->ntasks ? m->ntasks : 1) * sizeof *m->entered);
+    if (!m->entered)
+        return fail(m, err, errlen, "out of memory");
+    memset(m->entered, 0xff, (m->ntasks ? m->ntasks : 1) * sizeof *m->entered);
     for (size_t i = 0; i < m->n; i++) {
+        note_entered(m, i);
         apply(m, &m->cur, i);
         const ll_trace_event *e = llv_event(m, i);
         uint32_t ti = e->task ? llv_task_index(m, e->task) : NONE;
@@ -693,6 +713,37 @@ size_t llv_snapshot(const llv_model *m, char *buf, size_t len) {
             OUT(" %u%c", m->info[k].id, letter[m->cur.tasks[k].state]);
 #undef OUT
     return n;
+}
+
+uint32_t llv_task_site_now(const llv_model *m, uint32_t ti) {
+    if (ti >= m->ntasks)
+        return 0;
+    return m->entered && m->entered[ti] <= m->cur.step ? m->cur.tasks[ti].site : 0;
+}
+
+llv_where llv_where_now(const llv_model *m) {
+    const llv_state *s = &m->cur;
+    const ll_trace_event *e = llv_event(m, s->step);
+    uint32_t ti = NONE, site = 0;
+    uint8_t who = LLV_WHO_NONE;
+    if (s->running != NONE) {
+        ti = s->running;
+        who = LLV_WHO_RUNNING;
+        /* The event itself may be the line (a print, a wait): newer than
+         * what the task's state kept. */
+        bool own = e->task == m->info[ti].id && e->site && m->entered[ti] <= s->step;
+        site = own ? e->site : llv_task_site_now(m, ti);
+    } else if (s->nready && !s->ready[0].is_cb && s->ready[0].task < m->ntasks) {
+        ti = s->ready[0].task;
+        who = LLV_WHO_NEXT;
+        site = llv_task_site_now(m, ti);
+    } else if (e->task && e->site && e->kind != LL_EV_TASK_NEW &&
+               (ti = llv_task_index(m, e->task)) != NONE) {
+        who = LLV_WHO_LAST;
+        site = e->site;
+    } else
+        ti = NONE;
+    return (llv_where){who, ti, site, ti != NONE ? m->info[ti].coro : 0};
 }
 
 int llv_state_copy(const llv_model *m, llv_state *dst, const llv_state *src) {

@@ -180,6 +180,11 @@ typedef struct llv_model {
     llv_state *ckpt;      /* ckpt[k]: the state after event k*every */
     size_t nckpt;
     llv_state cur;        /* the state at the cursor */
+    uint32_t *entered;    /* [ntasks]: the first event at which the task ran a
+                           * line of its own (a sited event while running),
+                           * UINT32_MAX if never: before it, the task is at
+                           * the top of its coroutine, not at the line that
+                           * created it */
 } llv_model;
 
 /* Builds the model from a parsed trace, which it takes over (the caller must
@@ -230,5 +235,36 @@ void llv_state_free(llv_state *s);
 
 /* Compares two states; true when identical. */
 bool llv_state_equal(const llv_model *m, const llv_state *a, const llv_state *b);
+
+/* Whose line the code pane highlights and the Running card names.  One
+ * answer for both, so that they cannot disagree:
+ *   - the running task, at its own line;
+ *   - else the task at the front of the ready queue, about to run (a task
+ *     that has not started yet is at the top of its coroutine);
+ *   - else the task of the event under the cursor, if that event names a
+ *     line (it has just suspended or finished there);
+ *   - else nobody: the loop itself runs a callback, or it is idle. */
+typedef enum llv_who {
+    LLV_WHO_NONE = 0, /* the loop itself: no task's line */
+    LLV_WHO_RUNNING,  /* task has the thread */
+    LLV_WHO_NEXT,     /* task is next in the ready queue */
+    LLV_WHO_LAST,     /* task has just suspended or ended, at site */
+} llv_who;
+
+typedef struct llv_where {
+    uint8_t who;    /* llv_who */
+    uint32_t task;  /* task index, UINT32_MAX for LLV_WHO_NONE */
+    uint32_t site;  /* the task's line (site id); 0 when the task has not
+                     * run a line yet: it is about to enter its coroutine */
+    uint32_t coro;  /* string id of the task's coroutine function (for site 0:
+                     * the viewer finds its definition in the source) */
+} llv_where;
+
+/* The current line at the model's cursor (m->cur), by the rules above. */
+llv_where llv_where_now(const llv_model *m);
+/* Task ti's own line at the cursor (where it runs, waits or ended), or 0
+ * while it has not run a line yet (then it is at the top of its coroutine,
+ * m->info[ti].coro). */
+uint32_t llv_task_site_now(const llv_model *m, uint32_t ti);
 
 #endif

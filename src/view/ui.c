@@ -1289,97 +1289,333 @@ static void draw_timeline(llv_ui *ui) {
 
 /* ---- code, console, log ---------------------------------------------------- */
 
-int llv_ui_current_line(const llv_ui *ui) {
-    const llv_model *m = ui->m;
-    const ll_trace_event *e = llv_event(m, ui->cursor);
-    uint32_t site = e->site;
-    if (!site && e->task) {
-        uint32_t ti = llv_task_index(m, e->task);
-        if (ti != NONE)
-            site = m->cur.tasks[ti].site;
+SDL_Rect llv_ui_py_band;
+
+/* The line of the C source where coroutine function `fn` is defined: a
+ * line at column 0 naming `fn(`, returning ll_value, with no ';' (not a
+ * prototype).  0 when there is none.  (Its Python line comes from the map.) */
+static int def_line(const llv_lines *f, const char *fn) {
+    size_t k = strlen(fn);
+    for (size_t i = 0; k && i < f->n; i++) {
+        const char *s = f->line[i], *at = strstr(s, fn);
+        if (s[0] == ' ' || s[0] == '#' || s[0] == '/' || !at || at == s || at[k] != '(' ||
+            (at[-1] != ' ' && at[-1] != '*') || strchr(s, ';') || !strstr(s, "ll_value"))
+            continue;
+        return (int)i + 1;
     }
-    const ll__site *s = site ? ll__rec_sitep(&m->trace.rec, site) : NULL;
-    if (!s || !s->file || !ui->src.n)
+    return 0;
+}
+
+/* The C line of task ti at a site (0: the top of its coroutine): 0 when it
+ * is in another file than the one shown. */
+static int task_c_line(const llv_ui *ui, uint32_t ti, uint32_t site) {
+    const llv_model *m = ui->m;
+    if (ti >= m->ntasks || !ui->src.n)
         return 0;
-    if (strcmp(basename_of(s->file), basename_of(ui->src.path)) != 0)
+    if (!site) /* not started: it is about to enter its coroutine */
+        return def_line(&ui->src, llv_str(m, m->info[ti].coro));
+    const ll__site *s = ll__rec_sitep(&m->trace.rec, site);
+    if (!s || !s->file || strcmp(basename_of(s->file), basename_of(ui->src.path)) != 0)
         return 0;
     return s->line;
 }
 
-static void draw_code(llv_ui *ui) {
+int llv_ui_current_line(const llv_ui *ui) {
+    llv_where w = llv_where_now(ui->m);
+    return w.who == LLV_WHO_NONE ? 0 : task_c_line(ui, w.task, w.site);
+}
+
+int llv_ui_py_line(const llv_ui *ui, int c_line) {
+    const llv_lines *py = &ui->py;
+    return py->map && c_line > 0 && (size_t)c_line < py->nmap ? py->map[c_line] : 0;
+}
+
+/* A task's tag in the code pane: on which line, and its place in line. */
+typedef struct code_tag {
+    int line;       /* line of the file shown */
+    uint32_t task;  /* task index */
+    uint32_t since; /* step it began to wait or became ready: FIFO order */
+    bool ready;     /* in the ready queue (else waiting) */
+} code_tag;
+
+static int tag_cmp(const void *a, const void *b) {
+    const code_tag *x = a, *y = b;
+    if (x->line != y->line)
+        return x->line < y->line ? -1 : 1;
+    if (x->ready != y->ready) /* a woken task is past the waiters */
+        return x->ready ? -1 : 1;
+    return x->since < y->since ? -1 : x->since > y->since ? 1 : x->task < y->task ? -1 : 1;
+}
+
+/* The tags of tasks parked (waiting or ready) in file f, sorted by line and,
+ * on one line, front of the line first.  Returns how many (tags freed by the
+ * caller). */
+static size_t code_tags(const llv_ui *ui, bool py, code_tag **out) {
+    const llv_model *m = ui->m;
+    size_t n = 0;
+    *out = malloc((m->ntasks ? m->ntasks : 1) * sizeof **out);
+    if (!*out)
+        return 0;
+    for (uint32_t ti = 0; ti < m->ntasks; ti++) {
+        const llv_task *t = &m->cur.tasks[ti];
+        if (t->state != LLV_WAITING && t->state != LLV_READY)
+            continue;
+        int ln = task_c_line(ui, ti, llv_task_site_now(m, ti));
+        if (py)
+            ln = llv_ui_py_line(ui, ln);
+        if (ln > 0)
+            (*out)[n++] = (code_tag){ln, ti, t->since, t->state == LLV_READY};
+    }
+    qsort(*out, n, sizeof **out, tag_cmp);
+    return n;
+}
+
+/* Where a source line's trailing comment starts (a C block comment or a
+ * Python "#" comment after code on the same line), or NULL. */
+static const char *trailing_comment(const char *s, bool py) {
+    const char *c = py ? strstr(s, "  #") : strstr(s, "/*");
+    if (!c)
+        return NULL;
+    const char *p = s;
+    while (*p == ' ')
+        p++;
+    return c > p ? c + (py ? 2 : 0) : NULL;
+}
+
+/* Width of a run of monospace text (a cell per UTF-8 character). */
+static int mono_w(const char *s, size_t n, int cell) {
+    int w = 0;
+    for (size_t i = 0; i < n && s[i]; i++)
+        w += ((unsigned char)s[i] & 0xC0) != 0x80 ? cell : 0;
+    return w;
+}
+
+/* How a line is laid out in rows: the whole line as written with its tags
+ * on one row; else the comment pulled in next to the code; else the
+ * comment on a row of its own under the code (right-aligned), and the tags
+ * after the comment or on a third row.  Comments are never cut, tags never
+ * drawn over text. */
+typedef struct code_row {
+    int rows;         /* 1 to 3 */
+    bool pulled;      /* the comment is drawn right after the code */
+    int comment_row;  /* row of the comment (0 or 1) */
+    int tags_row;     /* row of the tags */
+} code_row;
+
+static code_row line_rows(const char *s, bool py, int avail, int tagw, int cell) {
+    const char *com = trailing_comment(s, py);
+    size_t code_n = com ? (size_t)(com - s) : strlen(s);
+    while (code_n && s[code_n - 1] == ' ')
+        code_n--;
+    int sp = tagw ? cell : 0;
+    int whole = mono_w(s, (size_t)-1, cell), code = mono_w(s, code_n, cell);
+    int comw = com ? mono_w(com, (size_t)-1, cell) : 0;
+    if (whole + sp + tagw <= avail)
+        return (code_row){1, false, 0, 0};
+    if (com && code + 2 * cell + comw + sp + tagw <= avail)
+        return (code_row){1, true, 0, 0};
+    if (!com) /* code too long: it is cut; tags go under it */
+        return (code_row){tagw ? 2 : 1, false, 0, tagw ? 1 : 0};
+    if (code + sp + tagw <= avail)
+        return (code_row){2, false, 1, 0};
+    if (comw + sp + tagw <= avail)
+        return (code_row){2, false, 1, 1};
+    return (code_row){tagw ? 3 : 2, false, 1, tagw ? 2 : 0};
+}
+
+/* Total width of the tags of one line. */
+static int tags_width(const llv_ui *ui, const code_tag *t, size_t n) {
+    int w = 0;
+    for (size_t i = 0; i < n; i++)
+        w += llv_text_w(ui->mono, llv_task_name(ui->m, t[i].task), (size_t)-1) + 8 + 2;
+    return w;
+}
+
+/* The tags of line ln: [*a, return) of the sorted tags. */
+static size_t tags_of_line(const code_tag *tags, size_t ntags, int ln, size_t *a) {
+    size_t lo = 0, hi = ntags;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (tags[mid].line < ln)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    *a = lo;
+    while (hi < ntags && tags[hi].line == ln)
+        hi++;
+    return hi > lo ? hi : lo;
+}
+
+/* Rows line ln takes with its tags. */
+static int rows_of(const llv_ui *ui, const llv_lines *f, bool py, const code_tag *tags,
+                   size_t ntags, int ln, int avail, int cell) {
+    size_t a, b = tags_of_line(tags, ntags, ln, &a);
+    return line_rows(f->line[ln - 1], py, avail, tags_width(ui, tags + a, b - a), cell).rows;
+}
+
+/* The first line to draw so that `anchor` sits mid-pane (or as low as the
+ * end of the file allows), given how many rows each line takes. */
+static int first_line(const llv_ui *ui, const llv_lines *f, bool py, const code_tag *tags,
+                      size_t ntags, int anchor, int rows, int avail, int cell) {
+    int used = rows_of(ui, f, py, tags, ntags, anchor, avail, cell), first = anchor;
+    while (first > 1) {
+        int k = rows_of(ui, f, py, tags, ntags, first - 1, avail, cell);
+        if (used + k > rows / 2 + 1)
+            break;
+        used += k;
+        first--;
+    }
+    /* at the end of the file, the rows left over show lines above */
+    int below = 0;
+    for (int ln = anchor + 1; ln <= (int)f->n && used + below < rows; ln++)
+        below += rows_of(ui, f, py, tags, ntags, ln, avail, cell);
+    while (first > 1) {
+        int k = rows_of(ui, f, py, tags, ntags, first - 1, avail, cell);
+        if (used + below + k > rows)
+            break;
+        used += k;
+        first--;
+    }
+    return first;
+}
+
+/* Draws the tags of one line from x = right - their width, front of the
+ * line first; when they are wider than the row, as many as fit and "+N". */
+static void draw_tags(llv_ui *ui, SDL_Rect c, int gut, int y, const code_tag *t, size_t n,
+                      int tagw) {
     const llv_theme *th = llv_ui_theme(ui);
+    const llv_model *m = ui->m;
+    int lh = llv_font_h(ui->mono), x = c.x + c.w - tagw;
+    /* room kept for "+N" only when they cannot all be drawn */
+    int more_w = x < c.x + gut ? llv_text_w(ui->mono, "+000", (size_t)-1) : 0;
+    if (x < c.x + gut)
+        x = c.x + gut;
+    for (size_t k = 0; k < n; k++) {
+        const llv_task *tk = &m->cur.tasks[t[k].task];
+        const char *tn = llv_task_name(m, t[k].task);
+        /* in the code's own font, so that a tag is one row high */
+        int tw = llv_text_w(ui->mono, tn, (size_t)-1) + 8;
+        if (x + tw + (k + 1 < n ? more_w : 0) > c.x + c.w) {
+            char more[24];
+            snprintf(more, sizeof more, "+%zu", n - k);
+            llv_text(ui->mono, x, y, more, (size_t)-1, th->dim);
+            return;
+        }
+        SDL_Rect q = {x, y, tw, lh};
+        fill(ui->r, q.x, q.y, q.w, q.h, th->state[tk->state]);
+        if (tk->state == LLV_WAITING)
+            state_pattern(ui, q, LLV_WAITING);
+        llv_text_fit(ui->mono, x + 4, y, tw - 6, tn, (size_t)-1, th->state_text[tk->state]);
+        x += tw + 2;
+    }
+}
+
+/* The line to keep in view when no task's line is current: the last line
+ * of this file the trace named before the cursor (bounded look-back). */
+static int recent_line(const llv_ui *ui) {
+    const llv_model *m = ui->m;
+    for (size_t i = ui->cursor + 1, k = 0; i-- > 0 && k < 4096; k++) {
+        const ll_trace_event *e = llv_event(m, i);
+        if (!e->site)
+            continue;
+        const ll__site *s = ll__rec_sitep(&m->trace.rec, e->site);
+        if (s && s->file && strcmp(basename_of(s->file), basename_of(ui->src.path)) == 0)
+            return s->line;
+    }
+    return 1;
+}
+
+/* Draws one source (C or its Python twin) in box c, the current line
+ * highlighted and kept in view, parked tasks tagged on their lines. */
+static void draw_source(llv_ui *ui, SDL_Rect c, const llv_lines *f, bool py) {
+    const llv_theme *th = llv_ui_theme(ui);
+    int lh = llv_font_h(ui->mono), cell = llv_text_w(ui->mono, "0", 1);
+    int c_cur = llv_ui_current_line(ui);
+    int cur = py ? llv_ui_py_line(ui, c_cur) : c_cur;
+    int anchor = cur > 0 ? cur : py ? llv_ui_py_line(ui, recent_line(ui)) : recent_line(ui);
+    if (anchor < 1 || anchor > (int)f->n)
+        anchor = 1;
+    code_tag *tags;
+    size_t ntags = code_tags(ui, py, &tags);
+    int gut = cell * 5, avail = c.w - gut, rows = c.h / lh;
+    int first = first_line(ui, f, py, tags, ntags, anchor, rows, avail, cell);
+    int y = c.y;
+    for (int ln = first; ln <= (int)f->n && y + lh <= c.y + c.h; ln++) {
+        size_t t0, t1 = tags_of_line(tags, ntags, ln, &t0);
+        int tagw = tags_width(ui, tags + t0, t1 - t0);
+        code_row r = line_rows(f->line[ln - 1], py, avail, tagw, cell);
+        int h = r.rows * lh;
+        if (y + h > c.y + c.h)
+            h = (c.y + c.h - y) / lh * lh;
+        if (ln == cur) {
+            fill(ui->r, c.x - 2, y, c.w + 4, h, th->highlight);
+            fill(ui->r, c.x - 2, y, 4, h, th->accent);
+            SDL_Rect band = {c.x - 2, y, c.w + 4, lh};
+            if (py)
+                llv_ui_py_band = band;
+            else
+                llv_ui_line_band = band;
+        }
+        char num[16];
+        snprintf(num, sizeof num, "%4d", ln);
+        llv_text(ui->mono, c.x, y, num, (size_t)-1, th->dim);
+        const char *s = f->line[ln - 1], *com = trailing_comment(s, py);
+        size_t code_n = com ? (size_t)(com - s) : strlen(s);
+        while (code_n && s[code_n - 1] == ' ')
+            code_n--;
+        int x = c.x + gut;
+        if (r.rows == 1 && !r.pulled) {
+            llv_text_fit(ui->mono, x, y, avail, s, (size_t)-1, th->text);
+        } else {
+            int w = llv_text_fit(ui->mono, x, y, avail, s, code_n, th->text);
+            if (com && r.comment_row == 0)
+                llv_text(ui->mono, x + w + 2 * cell, y, com, (size_t)-1, th->dim);
+            else if (com && y + 2 * lh <= c.y + c.h) /* right-aligned under the code */
+                llv_text(ui->mono, c.x + c.w - mono_w(com, (size_t)-1, cell) -
+                                       (r.tags_row == 1 ? tagw + cell : 0),
+                         y + lh, com, (size_t)-1, th->dim);
+        }
+        if (t1 > t0 && y + (r.tags_row + 1) * lh <= c.y + c.h)
+            draw_tags(ui, c, gut, y + r.tags_row * lh, tags + t0, t1 - t0, tagw);
+        y += r.rows * lh;
+    }
+    free(tags);
+}
+
+static void draw_code(llv_ui *ui) {
     const llv_lines *f = ui->show_py ? &ui->py : &ui->src;
-    char title[600];
+    char title[1100];
     const char *name = f->n ? basename_of(f->path) : "source not found";
-    if (ui->show_py || ui->py.n) /* P has somewhere to go */
+    /* Side by side where the pane is wide enough for two files. */
+    bool both = ui->src.n && ui->py.n && ui->pane[P_CODE].w >= 1600;
+    if (both)
+        snprintf(title, sizeof title, "%s  \xE2\x80\x94  %s (its Python twin)",
+                 basename_of(ui->src.path), basename_of(ui->py.path));
+    else if (ui->show_py || ui->py.n) /* P has somewhere to go */
         snprintf(title, sizeof title, "%s  (P: %s)", name,
                  ui->show_py ? "back to C" : "Python twin");
     else
         snprintf(title, sizeof title, "%s", name);
     SDL_Rect c = pane_begin(ui, P_CODE, title);
     llv_ui_line_band = (SDL_Rect){0, 0, 0, 0};
-    int lh = llv_font_h(ui->mono);
-    int cur = ui->show_py ? 0 : llv_ui_current_line(ui);
-    int rows = c.h / lh;
+    llv_ui_py_band = (SDL_Rect){0, 0, 0, 0};
     if (!f->n) {
         llv_text_fit(ui->sans, c.x, c.y, c.w,
                      ui->show_py ? "(no Python twin for this trace)"
                                  : "(the program's source was not found)",
-                     (size_t)-1, th->dim);
+                     (size_t)-1, llv_ui_theme(ui)->dim);
         pane_end(ui);
         return;
     }
-    /* other tasks suspended at a line: mark it */
-    const llv_model *m = ui->m;
-    int first = cur > rows / 2 ? cur - rows / 2 : 1;
-    if (first + rows - 1 > (int)f->n)
-        first = (int)f->n - rows + 1 > 1 ? (int)f->n - rows + 1 : 1;
-    int gut = llv_text_w(ui->mono, "0000 ", (size_t)-1);
-    for (int k = 0; k < rows && first + k <= (int)f->n; k++) {
-        int ln = first + k, y = c.y + k * lh;
-        if (ln == cur) {
-            fill(ui->r, c.x - 2, y, c.w + 4, lh, th->highlight);
-            fill(ui->r, c.x - 2, y, 4, lh, th->accent);
-            llv_ui_line_band = (SDL_Rect){c.x - 2, y, c.w + 4, lh};
-        }
-        char num[16];
-        snprintf(num, sizeof num, "%4d", ln);
-        llv_text(ui->mono, c.x, y, num, (size_t)-1, th->dim);
-        const char *s = f->line[ln - 1];
-        llv_text_fit(ui->mono, c.x + gut, y, c.w - gut, s, (size_t)-1, th->text);
-    }
-    if (!ui->show_py) {
-        /* tags at the right edge: who is parked on each line */
-        for (uint32_t ti = 0; ti < m->ntasks; ti++) {
-            const llv_task *t = &m->cur.tasks[ti];
-            if ((t->state != LLV_WAITING && t->state != LLV_READY) || !t->site)
-                continue;
-            const ll__site *s = ll__rec_sitep(&m->trace.rec, t->site);
-            if (!s || !s->file || strcmp(basename_of(s->file), basename_of(f->path)) != 0)
-                continue;
-            int k = s->line - first;
-            if (k < 0 || k >= rows)
-                continue;
-            const char *tn = llv_task_name(m, ti);
-            int tw = llv_text_w(ui->sans, tn, (size_t)-1) + 8;
-            int y = c.y + k * lh;
-            /* tags of tasks parked on the same line stack leftwards */
-            int x = c.x + c.w - tw;
-            for (uint32_t o = 0; o < ti; o++) {
-                const llv_task *u = &m->cur.tasks[o];
-                if ((u->state == LLV_WAITING || u->state == LLV_READY) && u->site == t->site)
-                    x -= llv_text_w(ui->sans, llv_task_name(m, o), (size_t)-1) + 10;
-            }
-            if (x < c.x + gut)
-                continue;
-            SDL_Rect q = {x, y, tw, lh};
-            fill(ui->r, q.x, q.y, q.w, q.h, th->state[t->state]);
-            if (t->state == LLV_WAITING)
-                state_pattern(ui, q, LLV_WAITING);
-            llv_text_fit(ui->sans, x + 4, y + (lh - ui->line) / 2, tw - 6, tn, (size_t)-1,
-                         th->state_text[t->state]);
-        }
-    }
+    if (both) {
+        int gap = ui->font_px, half = (c.w - gap) / 2;
+        SDL_Rect l = {c.x, c.y, half, c.h}, r = {c.x + half + gap, c.y, c.w - half - gap, c.h};
+        fill(ui->r, c.x + half + gap / 2, c.y, 1, c.h, llv_ui_theme(ui)->border);
+        draw_source(ui, l, &ui->src, false);
+        draw_source(ui, r, &ui->py, true);
+    } else
+        draw_source(ui, c, f, ui->show_py);
     pane_end(ui);
 }
 
@@ -1579,6 +1815,7 @@ void llv_ui_seek(llv_ui *ui, size_t step) {
 static void lines_free(llv_lines *l) {
     free(l->text);
     free(l->line);
+    free(l->map);
     memset(l, 0, sizeof *l);
 }
 
@@ -1630,9 +1867,33 @@ static void lines_load(llv_lines *l, const char *path) {
     snprintf(l->path, sizeof l->path, "%s", path);
 }
 
+/* Reads pymap.txt beside the Python twin (scripts/pymap writes it) into
+ * py->map, sized for the C file's lines; entries outside either file are
+ * dropped, so a stale map can put no band outside the pane. */
+static void pymap_load(llv_lines *py, size_t c_lines) {
+    char path[600];
+    const char *slash = strrchr(py->path, '/');
+    snprintf(path, sizeof path, "%.*s%spymap.txt", slash ? (int)(slash - py->path) : 0, py->path,
+             slash ? "/" : "");
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return;
+    py->map = calloc(c_lines + 1, sizeof *py->map);
+    py->nmap = py->map ? c_lines + 1 : 0;
+    char row[128];
+    int c, p;
+    while (py->map && fgets(row, sizeof row, f))
+        if (row[0] != '#' && sscanf(row, "%d %d", &c, &p) == 2 && c > 0 &&
+            (size_t)c <= c_lines && p > 0 && (size_t)p <= py->n)
+            py->map[c] = p;
+    fclose(f);
+}
+
 void llv_ui_sources(llv_ui *ui, const char *c_path, const char *py_path) {
     lines_load(&ui->src, c_path);
     lines_load(&ui->py, py_path);
+    if (ui->py.n && ui->src.n)
+        pymap_load(&ui->py, ui->src.n);
 }
 
 int llv_ui_init(llv_ui *ui, llv_model *m, SDL_Renderer *r, const char *assets, char *err,

@@ -44,6 +44,9 @@ typedef struct llv_lines {
     char **line;   /* pointers into it */
     size_t n;
     char path[512];
+    int *map;      /* Python twin only: map[c] is the line of C line c (0: none),
+                    * from the lesson's pymap.txt; NULL without one */
+    size_t nmap;   /* entries of map (C lines + 1) */
 } llv_lines;
 
 typedef struct llv_ui {
@@ -107,6 +110,10 @@ void llv_ui_seek(llv_ui *ui, size_t step);
  * screen band of that line in the code pane after the last draw. */
 int llv_ui_current_line(const llv_ui *ui);
 extern SDL_Rect llv_ui_line_band; /* set by draw: the highlighted line */
+/* The Python twin's line for a C line (0 when the lesson has no map or no
+ * entry), and its band in the last frame that showed the twin. */
+int llv_ui_py_line(const llv_ui *ui, int c_line);
+extern SDL_Rect llv_ui_py_band;
 extern SDL_Rect llv_ui_running_card; /* set by draw: the running task's card */
 /* Timeline: the event under an x coordinate of the lanes, and zooming. */
 size_t llv_ui_event_at_x(const llv_ui *ui, int x);
