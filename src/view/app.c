@@ -564,6 +564,9 @@ static void doc_key(llv_session *s, SDL_Keycode k, Uint16 mod) {
             picker_show(s);
         break;
     case SDLK_c: rerun_other_clock(s); break;
+    case SDLK_TAB: /* the narrow layout: the next of its tabbed panes */
+        ui->tab = (ui->tab + ((mod & KMOD_SHIFT) ? 3 : 1)) % 4;
+        break;
     default: break;
     }
 }
