@@ -484,9 +484,9 @@ static void task_card3(llv_ui *ui, uint32_t ti, int x, int y, int w, int h, cons
     SDL_Color tc = th->state_text[t->state];
     llv_text_fit(ui->bold, x + pad, y + pad / 2, w - 2 * pad, llv_task_name(ui->m, ti), (size_t)-1,
                  tc);
-    if (h >= 2 * ui->line + pad && l2)
+    if (h >= 2 * ui->line + pad / 2 && l2)
         llv_text_fit(ui->sans, x + pad, y + pad / 2 + ui->line, w - 2 * pad, l2, (size_t)-1, tc);
-    if (h >= 3 * ui->line + pad && l3)
+    if (h >= 3 * ui->line + pad / 2 && l3)
         llv_text_fit(ui->sans, x + pad, y + pad / 2 + 2 * ui->line, w - 2 * pad, l3, (size_t)-1,
                      tc);
 }
@@ -783,7 +783,7 @@ static void draw_running(llv_ui *ui) {
     const llv_state *s = &m->cur;
     llv_ui_running_card = (SDL_Rect){0, 0, 0, 0};
     if (s->running != NONE) {
-        int h = c.h < 3 * ui->line + 8 ? c.h : 3 * ui->line + 8;
+        int ch = 3 * ui->line + ui->font_px / 6 + 4, h = c.h < ch ? c.h : ch;
         char l2[160], site[96];
         const llv_taskinfo *in = &m->info[s->running];
         /* the coroutine, then the line it is at on a row of its own: the
@@ -873,7 +873,7 @@ static void draw_ready(llv_ui *ui) {
         cw = w > cw ? w : cw;
     }
     cw = cw > c.w ? c.w : cw;
-    int ch = c.h < 3 * ui->line + 8 ? c.h : 3 * ui->line + 8;
+    int full = 3 * ui->line + ui->font_px / 6 + 4, ch = c.h < full ? c.h : full;
     int per_row = (c.w + gap) / (cw + gap);
     if (per_row < 1)
         per_row = 1;
@@ -1040,15 +1040,15 @@ static int chip_row(llv_ui *ui, int x, int y, int w, const char *label, const ui
     }
     if (total > n) {
         snprintf(more, sizeof more, "+%zu", total - n);
-        llv_text_fit(ui->bold, x, y + 1, end - x, more, (size_t)-1, th->accent);
+        x += llv_text_fit(ui->bold, x, y + 1, end - x, more, (size_t)-1, th->accent);
     }
     return x;
 }
 
 /* The width a row wants, and its height in rows. */
 static int wrow_need(llv_ui *ui, const wrow *r, int *lines) {
-    static const char *const heads[3] = {"on timers, by deadline", "on tasks, futures, sockets",
-                                         "on locks, events, semaphores, queues"};
+    static const char *const heads[3] = {"timers, by deadline", "tasks, futures, sockets",
+                                         "locks, queues, events"};
     const llv_model *m = ui->m;
     char buf[200];
     int em = ui->font_px;
@@ -1071,9 +1071,9 @@ static int wrow_need(llv_ui *ui, const wrow *r, int *lines) {
     default: {
         uint32_t w[8];
         size_t nw = llv_waiters(m, m->sync[r->idx].id, w, 8);
-        sync_text(ui, r->idx, buf, sizeof buf);
+        size_t held = sync_text(ui, r->idx, buf, sizeof buf);
         int need = llv_text_w(ui->bold, buf, (size_t)-1);
-        if (nw || m->cur.syncval[r->idx] != 0)
+        if (nw || held)
             *lines = 2;
         return need;
     }
@@ -1082,8 +1082,8 @@ static int wrow_need(llv_ui *ui, const wrow *r, int *lines) {
 
 /* Draws one row at x, y in a column colw wide. */
 static void wrow_draw(llv_ui *ui, const wrow *r, int x, int y, int colw) {
-    static const char *const heads[3] = {"on timers, by deadline", "on tasks, futures, sockets",
-                                         "on locks, events, semaphores, queues"};
+    static const char *const heads[3] = {"timers, by deadline", "tasks, futures, sockets",
+                                         "locks, queues, events"};
     const llv_theme *th = llv_ui_theme(ui);
     const llv_model *m = ui->m;
     const llv_state *s = &m->cur;
@@ -1127,8 +1127,8 @@ static void wrow_draw(llv_ui *ui, const wrow *r, int x, int y, int colw) {
     }
     default: {
         uint32_t w[64], h[64];
-        size_t total = s->syncwait[r->idx], want = sync_text(ui, r->idx, buf, sizeof buf);
-        size_t nw = llv_waiters(m, m->sync[r->idx].id, w, 64);
+        size_t want = sync_text(ui, r->idx, buf, sizeof buf);
+        size_t nw = llv_waiters(m, m->sync[r->idx].id, w, 64), total = nw;
         llv_text_fit(ui->bold, x, y, colw, buf, (size_t)-1, th->text);
         size_t nh = want ? sync_holders(ui, r->idx, want, h, 64) : 0;
         for (size_t a = 0, b = nh; a + 1 < b; a++, b--) { /* the first to get in first */
@@ -1228,7 +1228,10 @@ static void draw_waiting(llv_ui *ui) {
     for (; i < n; i++) {
         int lines;
         wrow_need(ui, &rows[i], &lines);
-        bool head_alone = rows[i].kind == WR_HEAD && i + 1 < n && line + 1 + 1 > per;
+        int next = 0; /* a heading goes with its first row */
+        if (rows[i].kind == WR_HEAD && i + 1 < n)
+            wrow_need(ui, &rows[i + 1], &next);
+        bool head_alone = next && line + 1 + next > per && line > 0;
         if (line + lines > per || head_alone) {
             col++;
             line = 0;
@@ -1243,16 +1246,25 @@ static void draw_waiting(llv_ui *ui) {
         for (size_t j = i; j < n; j++) {
             if (rows[j].kind == WR_SLEEPER || rows[j].kind == WR_TASK)
                 tasks++;
-            else if (rows[j].kind == WR_SYNC)
-                tasks += s->syncwait[rows[j].idx];
+            else if (rows[j].kind == WR_SYNC) {
+                uint32_t w[64];
+                tasks += llv_waiters(m, m->sync[rows[j].idx].id, w, 64);
+            }
             other += rows[j].kind == WR_TIMER || rows[j].kind == WR_SYNC;
         }
-        char more[96];
-        snprintf(more, sizeof more, "+%zu more waiting%s", tasks,
-                 other ? " (and timers, primitives)" : "");
+        /* the count first, whole; what else is left out after it if it fits */
+        char more[64];
+        if (tasks)
+            snprintf(more, sizeof more, "+%zu more", tasks);
+        else
+            snprintf(more, sizeof more, "%zu more", other);
+        const char *also = !tasks ? "timers, primitives" : other ? "and timers, primitives" : "";
         int x = c.x + (ncols - 1) * (colw + gap), y = c.y + (per - 1) * rowh;
-        if (c.h >= ui->line) /* else the title's count says it */
-            llv_text_fit(ui->bold, x, y, colw, more, (size_t)-1, th->accent);
+        if (c.h >= ui->line) { /* else the title's count says it */
+            int mw = llv_text_fit(ui->bold, x, y, colw, more, (size_t)-1, th->accent) + gap / 2;
+            if (*also && llv_text_w(ui->sans, also, (size_t)-1) <= colw - mw)
+                llv_text(ui->sans, x + mw, y, also, (size_t)-1, th->accent);
+        }
     } else if (!n)
         llv_text_fit(ui->sans, c.x, c.y, c.w, "(nobody is waiting)", (size_t)-1, th->dim);
     (void)sec;
