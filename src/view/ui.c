@@ -268,14 +268,22 @@ static void layout_stage(llv_ui *ui, int x, int y, int w, int h) {
         loopw += pad;
     }
     int sx = x + loopw, sw = w - loopw;
-    int toph = cardh < h / 2 ? (h / 2 < cardh + L ? h / 2 : cardh + L) : cardh;
-    if (toph > h - 3 * L)
-        toph = h - 3 * L > cardh / 2 ? h - 3 * L : cardh / 2;
     int runw = running_text_w(ui) + 3 * pad;
     if (runw < 14 * em)
         runw = 14 * em;
     if (runw > sw * 45 / 100)
         runw = sw * 45 / 100;
+    /* as many rows of ready cards as the queue has now (cards of about 8
+     * characters), while the waiting pane keeps four rows */
+    int card = 3 * L + em / 6 + 4, per_row = (sw - runw - 2 * pad) / (8 * em + em / 2);
+    size_t nready = ui->m->cur.nready;
+    int rows = per_row > 0 ? (int)((nready + (size_t)per_row - 1) / (size_t)per_row) : 1;
+    int toph = cardh + (rows > 1 ? (rows - 1) * (card + em / 2) : 0);
+    int wait_least = L + 2 * pad + 4 * (L + 4);
+    if (toph > h - pad - wait_least)
+        toph = h - pad - wait_least > cardh ? h - pad - wait_least : cardh;
+    if (toph > h - 3 * L)
+        toph = h - 3 * L > cardh / 2 ? h - 3 * L : cardh / 2;
     ui->pane[P_RUNNING] = (SDL_Rect){sx, y, runw, toph};
     ui->pane[P_READY] = (SDL_Rect){sx + runw + pad, y, sw - runw - pad, toph};
     ui->pane[P_WAITING] = (SDL_Rect){sx, y + toph + pad, sw, h - toph - pad};
@@ -658,11 +666,12 @@ static void draw_loop(llv_ui *ui) {
     char buf[64], t[32];
     fmt_time(t, sizeof t, s->now);
     snprintf(buf, sizeof buf, "t = %s", t);
-    int w = llv_text_w(ui->big, buf, (size_t)-1);
-    llv_text_fit(ui->big, cx - w / 2, cy - ui->line, R * 2, buf, (size_t)-1, th->text);
+    int w = llv_text_w(ui->big, buf, (size_t)-1), bx = cx - w / 2 < c.x ? c.x : cx - w / 2;
+    llv_text_fit(ui->big, bx, cy - ui->line, c.x + c.w - bx, buf, (size_t)-1, th->text);
     loop_state_text(s, buf, sizeof buf);
     w = llv_text_w(ui->sans, buf, (size_t)-1);
-    llv_text_fit(ui->sans, cx - w / 2, cy + ui->line / 3, R * 2, buf, (size_t)-1, th->dim);
+    llv_text_fit(ui->sans, cx - w / 2, cy - ui->line + llv_font_h(ui->big), R * 2, buf, (size_t)-1,
+                 th->dim);
     pane_end(ui);
 }
 
@@ -1712,8 +1721,12 @@ static void draw_timeline(llv_ui *ui) {
             int y = ti != NONE && ti >= ui->tl_first && ti < ui->tl_first + nl
                         ? L->y + (int)(ti - ui->tl_first) * lane_h
                         : L->y;
-            fill(ui->r, x - 2, y, 5, 4, mc[li]);
-            fill(ui->r, x - 1, y + 4, 3, 2, mc[li]);
+            /* a triangle pointing down, as big as a third of a line */
+            int mh = ui->line / 3 > 6 ? ui->line / 3 : 6;
+            for (int r = 0; r < mh; r++) {
+                int half = (mh - r) * 2 / 3;
+                fill(ui->r, x - half, y + r, 2 * half + 1, 1, mc[li]);
+            }
         }
     }
     /* the cursor */
@@ -1936,6 +1949,93 @@ static void draw_log(llv_ui *ui) {
     pane_end(ui);
 }
 
+/* What each pane shows, in plain words: F1 lists them, and hovering a
+ * pane's title says it. */
+static const char *const pane_help[P__N] = {
+    [P_HEADER] = "The lesson, the clock the run used, the loop's time now and the step.",
+    [P_LOOP] = "One trip round the event loop: run what is ready, poll (wait for I/O or "
+               "the next timer), move due timers to the ready queue. The lit phase is now.",
+    [P_RUNNING] = "The task that has the thread now, the coroutine it is in and the line "
+                  "it is at; or what the loop itself is doing between tasks.",
+    [P_READY] = "Tasks and callbacks due to run, front first, and why each was queued "
+                "(created, sleep_done, future_done...). The loop runs them in this order.",
+    [P_WAITING] = "Tasks that cannot run yet: on a timer (by deadline, as the loop's heap), "
+                  "on a task, future or socket, or on a lock, semaphore, queue or event "
+                  "(with who holds it and who waits, in order).",
+    [P_NARRATION] = "What the lesson says about this moment; warnings in red.",
+    [P_TIMELINE] = "Every task's life on one lane: running, ready, waiting (hatched), done; "
+                   "the cursor is now. Click to move it, wheel to zoom, A for time.",
+    [P_CODE] = "The lesson's source: the running task's line lit, waiting tasks tagged on "
+               "the line they wait at. P shows the Python twin.",
+    [P_CONSOLE] = "What the program printed, up to now.",
+    [P_LOG] = "The recorded events, one a line: time, task, kind, fields (F1 explains them).",
+    [P_FOOTER] = "The keys, or what a key just did.",
+};
+
+/* The event log's kinds and fields, in plain words. */
+static const char *const log_help[][2] = {
+    {"run", "a task gets the thread; behind = ready entries still queued after it"},
+    {"ready", "a task joins the ready queue; reason = why, pos = its place"},
+    {"wait", "a task suspends; on = what it waits for, at = the line"},
+    {"cb_queued / cb_run", "a callback (not a task) joins the ready queue / runs"},
+    {"timer_arm / timer_fire", "a timer is set for a deadline / comes due"},
+    {"fut_new / fut_done", "a future is made / gets its result, error or cancel"},
+    {"iter / poll", "a trip round the loop begins / the loop waits (timeout)"},
+    {"sync", "a lock, semaphore, queue or event operation; value after it"},
+    {"task_new / done / failed", "a task is created / ends"},
+    {"print / note / warn", "a printed line / the lesson's narration / a warning"},
+};
+
+/* A pane's title under the mouse: a box saying what the pane shows. */
+static void draw_pane_tip(llv_ui *ui) {
+    const llv_theme *th = llv_ui_theme(ui);
+    for (int p = 0; p < P__N; p++) {
+        SDL_Rect q = ui->pane[p];
+        if (q.w <= 0 || p == P_HEADER || p == P_FOOTER || ui->mx < q.x || ui->mx >= q.x + q.w ||
+            ui->my < q.y || ui->my >= q.y + ui->line + ui->font_px / 3)
+            continue;
+        int w = q.w < 40 * ui->font_px ? 40 * ui->font_px : q.w;
+        w = w > ui->w - 8 ? ui->w - 8 : w;
+        int lines = wrap_lines(ui->sans, w - ui->font_px, pane_help[p]);
+        SDL_Rect b = {q.x, q.y + ui->line + ui->font_px / 3, w, lines * ui->line + ui->font_px / 2};
+        if (b.x + b.w > ui->w - 4)
+            b.x = ui->w - 4 - b.w;
+        if (b.y + b.h > ui->h)
+            b.y = q.y - b.h;
+        SDL_RenderSetClipRect(ui->r, &b);
+        fill(ui->r, b.x, b.y, b.w, b.h, th->highlight);
+        frame(ui->r, b.x, b.y, b.w, b.h, 2, th->accent);
+        SDL_Rect c = {b.x + ui->font_px / 2, b.y + ui->font_px / 4, b.w - ui->font_px, b.h};
+        int y = c.y;
+        wrap(ui, ui->sans, c, &y, pane_help[p], th->text);
+        SDL_RenderSetClipRect(ui->r, NULL);
+        return;
+    }
+}
+
+/* The second half of F1: the panes and the event log's words, in box q. */
+static void draw_help_words(llv_ui *ui, SDL_Rect q) {
+    const llv_theme *th = llv_ui_theme(ui);
+    int y = q.y;
+    llv_text_fit(ui->bold, q.x, y, q.w, "What you see", (size_t)-1, th->accent);
+    y += ui->line;
+    static const int order[] = {P_LOOP, P_RUNNING, P_READY, P_WAITING, P_NARRATION,
+                                P_TIMELINE, P_CODE, P_CONSOLE, P_LOG};
+    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
+        char buf[400];
+        snprintf(buf, sizeof buf, "%s: %s", llv_pane_names[order[i]], pane_help[order[i]]);
+        wrap(ui, ui->sans, q, &y, buf, th->text);
+    }
+    y += ui->line / 2;
+    llv_text_fit(ui->bold, q.x, y, q.w, "The event log's words", (size_t)-1, th->accent);
+    y += ui->line;
+    for (size_t i = 0; i < sizeof log_help / sizeof log_help[0]; i++) {
+        char buf[300];
+        snprintf(buf, sizeof buf, "%s: %s", log_help[i][0], log_help[i][1]);
+        wrap(ui, ui->sans, q, &y, buf, th->text);
+    }
+}
+
 static void draw_help(llv_ui *ui) {
     const llv_theme *th = llv_ui_theme(ui);
     static const char *const keys[][2] = {
@@ -1958,6 +2058,7 @@ static void draw_help(llv_ui *ui) {
         {"L", "lesson picker (Esc comes back)"},
         {"T", "theme: dark / projector"},
         {"Ctrl+=  -  0", "bigger / smaller / normal size"},
+        {"Tab", "next pane, when they are tabs (a small window)"},
         {"F11", "fullscreen"},
         {"S", "save a PNG screenshot"},
         {"E", "export the trace (text and Chrome JSON)"},
@@ -1970,9 +2071,9 @@ static void draw_help(llv_ui *ui) {
     size_t fit = ui->h > 20 + 3 * ui->line ? (size_t)((ui->h - 20) / ui->line - 3) : 1;
     int cols = n > fit ? 2 : 1;
     size_t per = (n + (size_t)cols - 1) / (size_t)cols;
-    int w = cols == 1 ? ui->w * 2 / 3 : ui->w - 40, h = (int)(per + 3) * ui->line;
-    if (h > ui->h - 20)
-        h = ui->h - 20;
+    /* the keys on the left, what the panes and the log's words mean on the
+     * right */
+    int w = ui->w - 40, h = ui->h - 20;
     int x = (ui->w - w) / 2, y = (ui->h - h) / 2;
     SDL_Rect q = {x, y, w, h};
     SDL_RenderSetClipRect(ui->r, &q);
@@ -1980,7 +2081,10 @@ static void draw_help(llv_ui *ui) {
     frame(ui->r, x, y, w, h, 3, th->accent);
     int pad = ui->font_px;
     llv_text_fit(ui->bold, x + pad, y + ui->line / 2, w - 2 * pad, "Keys", (size_t)-1, th->accent);
-    int cw = (w - 2 * pad) / cols, kw[2] = {0, 0}; /* a column; its keys' width */
+    int keysw = w * (cols == 1 ? 45 : 58) / 100;
+    draw_help_words(ui, (SDL_Rect){x + keysw + pad, y + ui->line / 2, w - keysw - 2 * pad,
+                                   h - ui->line});
+    int cw = (keysw - pad) / cols, kw[2] = {0, 0}; /* a column; its keys' width */
     for (size_t i = 0; i < n; i++) {
         int k = llv_text_w(ui->bold, keys[i][0], (size_t)-1) + pad;
         int *c = &kw[i / per];
@@ -2066,6 +2170,8 @@ void llv_ui_draw(llv_ui *ui, int w, int h) {
         draw_predict(ui);
     if (ui->help)
         draw_help(ui);
+    else
+        draw_pane_tip(ui);
 }
 
 void llv_ui_seek(llv_ui *ui, size_t step) {
