@@ -839,6 +839,21 @@ static void draw_running(llv_ui *ui) {
             snprintf(buf, sizeof buf, "loop idle: the next timer fires %s", t);
         else if (idle)
             snprintf(buf, sizeof buf, "loop idle: nothing to wait for");
+        else if (e->kind == LL_EV_TIMER_FIRE)
+            snprintf(buf, sizeof buf, "the loop: a timer came due; its callback joins the ready "
+                                      "queue");
+        else if (e->kind == LL_EV_CB_QUEUED)
+            snprintf(buf, sizeof buf, "the loop: a callback joins the ready queue (%s)",
+                     ll_reason_name(e->sub));
+        else if (e->kind == LL_EV_TASK_READY && e->task)
+            snprintf(buf, sizeof buf, "the loop: %s joins the ready queue (%s)",
+                     llv_task_name(m, llv_task_index(m, e->task)), ll_reason_name(e->sub));
+        else if (e->kind == LL_EV_CANCEL && llv_task_index(m, e->obj) != NONE)
+            snprintf(buf, sizeof buf, "the loop: cancelling %s",
+                     llv_task_name(m, llv_task_index(m, e->obj)));
+        else if (e->kind == LL_EV_FUT_DONE)
+            snprintf(buf, sizeof buf, "the loop: future #%u is done (%s)", e->obj,
+                     e->sub == 0 ? "a result" : e->sub == 1 ? "an error" : "cancelled");
         else
             snprintf(buf, sizeof buf, "the loop (between steps)");
         nbsp(buf, sizeof buf);
@@ -907,8 +922,9 @@ static void draw_ready(llv_ui *ui) {
             snprintf(l2, sizeof l2, "#%zu  %s", i + 1, ll_reason_name(e->reason));
             /* a timer that came due in this trip round the loop: marked as
              * it lands in the queue */
-            bool fired = s->phase == LLV_PH_TIMERS &&
-                         (e->reason == LL_REASON_TIMER || e->reason == LL_REASON_SLEEP_DONE);
+            size_t it = llv_lower(m->iters, m->niters, ui->cursor + 1);
+            bool fired = (e->reason == LL_REASON_TIMER || e->reason == LL_REASON_SLEEP_DONE) &&
+                         it && s->tasks[e->task].since >= m->iters[it - 1];
             task_card3(ui, e->task, x, y, cw, ch, l2,
                        fired ? "timer fired" : llv_state_name(s->tasks[e->task].state));
             if (fired)
@@ -1054,6 +1070,32 @@ static int chip_row(llv_ui *ui, int x, int y, int w, const char *label, const ui
     return x;
 }
 
+/* The tasks that task ti made, born by the cursor (up to max): what a
+ * gather, a TaskGroup or a wait_for it awaits is made of.  Returns how
+ * many there are (all of them, even past max). */
+static size_t children_of(const llv_ui *ui, uint32_t ti, uint32_t *out, size_t max) {
+    const llv_model *m = ui->m;
+    uint32_t since = m->cur.tasks[ti].since; /* those over before the wait began are not in it */
+    size_t n = 0;
+    for (uint32_t k = 0; k < m->ntasks; k++) {
+        if (m->info[k].parent != ti || m->cur.tasks[k].state == LLV_UNBORN ||
+            (m->info[k].end != UINT32_MAX && m->info[k].end < since))
+            continue;
+        if (n < max)
+            out[n] = k;
+        n++;
+    }
+    return n;
+}
+
+/* Whether a waiting task's row lists its children: it awaits a gather or
+ * a future (a TaskGroup's, a wait_for's) while tasks it made are about. */
+static bool shows_children(const llv_ui *ui, const llv_task *t, uint32_t ti) {
+    uint32_t one;
+    return (t->wait == LL_WAIT_GATHER || t->wait == LL_WAIT_FUTURE) &&
+           children_of(ui, ti, &one, 1) > 0;
+}
+
 /* The width a row wants, and its height in rows. */
 static int wrow_need(llv_ui *ui, const wrow *r, int *lines) {
     static const char *const heads[3] = {"timers, by deadline", "tasks, futures, sockets",
@@ -1071,8 +1113,11 @@ static int wrow_need(llv_ui *ui, const wrow *r, int *lines) {
             char d[48];
             deadline_text(ui, t->until, d, sizeof d);
             snprintf(buf, sizeof buf, "sleeps, wakes %s", d);
-        } else
+        } else {
             wait_text(m, t, buf, sizeof buf);
+            if (shows_children(ui, t, r->idx))
+                *lines = 2;
+        }
         return llv_text_w(ui->sans, llv_task_name(m, r->idx), (size_t)-1) + em +
                llv_text_w(ui->sans, buf, (size_t)-1);
     }
@@ -1118,6 +1163,27 @@ static void wrow_draw(llv_ui *ui, const wrow *r, int x, int y, int colw) {
         } else
             wait_text(m, t, buf, sizeof buf);
         llv_text_fit(ui->sans, tx, y, rest, buf, (size_t)-1, th->text);
+        if (r->kind == WR_TASK && shows_children(ui, t, r->idx)) {
+            /* what it awaits is made of these: each in its state's colour,
+             * in the order they were made */
+            uint32_t kids[64];
+            size_t nk = children_of(ui, r->idx, kids, 64), shown = nk < 64 ? nk : 64;
+            int rx = x + em, ry = y + ui->line + 4, gap = em / 4 + 1, end = x + colw;
+            int lw = llv_text_w(ui->sans, "made:", (size_t)-1);
+            llv_text(ui->sans, rx, ry + 1, "made:", (size_t)-1, th->dim);
+            rx += lw + gap;
+            for (size_t i = 0; i < shown; i++) {
+                int tw = llv_text_w(ui->sans, llv_task_name(m, kids[i]), (size_t)-1) + em / 2;
+                char more[32];
+                snprintf(more, sizeof more, "+%zu", nk - i);
+                int mw = i + 1 < nk ? llv_text_w(ui->bold, more, (size_t)-1) + gap : 0;
+                if (rx + tw + mw > end) {
+                    llv_text_fit(ui->bold, rx, ry + 1, end - rx, more, (size_t)-1, th->accent);
+                    break;
+                }
+                rx += name_chip(ui, rx, ry, tw, kids[i], s->tasks[kids[i]].state) + gap;
+            }
+        }
         return;
     }
     case WR_TIMER: {
