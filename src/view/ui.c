@@ -1038,8 +1038,9 @@ static int name_chip(llv_ui *ui, int x, int y, int maxw, uint32_t ti, unsigned s
     return tw;
 }
 
-/* A row of task chips from x to x + w: `label` then the tasks; what does
- * not fit is counted "+N".  Returns the x after it. */
+/* A row of task chips from x to x + w: `label` then the tasks, in state
+ * st's colour (LLV__NSTATES: each in its own); what does not fit is
+ * counted "+N".  Returns the x after it. */
 static int chip_row(llv_ui *ui, int x, int y, int w, const char *label, const uint32_t *t,
                     size_t n, size_t total, unsigned st) {
     const llv_theme *th = llv_ui_theme(ui);
@@ -1061,13 +1062,25 @@ static int chip_row(llv_ui *ui, int x, int y, int w, const char *label, const ui
             llv_text_fit(ui->bold, x, y + 1, end - x, more, (size_t)-1, th->accent);
             return end;
         }
-        x += name_chip(ui, x, y, tw, t[i], st) + gap;
+        unsigned cst = st < LLV__NSTATES ? st : ui->m->cur.tasks[t[i]].state;
+        x += name_chip(ui, x, y, tw, t[i], cst) + gap;
     }
     if (total > n) {
         snprintf(more, sizeof more, "+%zu", total - n);
         x += llv_text_fit(ui->bold, x, y + 1, end - x, more, (size_t)-1, th->accent);
     }
     return x;
+}
+
+/* A timer no task sleeps on: where it was set (call_later, a timeout
+ * scope) and when it fires. */
+static void timer_text(const llv_ui *ui, const llv_timer *tm, char *buf, size_t n) {
+    char site[96], d[48];
+    deadline_text(ui, tm->when, d, sizeof d);
+    if (tm->site)
+        snprintf(buf, n, "timer (%s) fires %s", site_text(ui->m, tm->site, site, sizeof site), d);
+    else
+        snprintf(buf, n, "timer #%u fires %s", tm->id, d);
 }
 
 /* The tasks that task ti made, born by the cursor (up to max): what a
@@ -1121,7 +1134,9 @@ static int wrow_need(llv_ui *ui, const wrow *r, int *lines) {
         return llv_text_w(ui->sans, llv_task_name(m, r->idx), (size_t)-1) + em +
                llv_text_w(ui->sans, buf, (size_t)-1);
     }
-    case WR_TIMER: return 24 * em;
+    case WR_TIMER:
+        timer_text(ui, &m->cur.timers[r->idx], buf, sizeof buf);
+        return llv_text_w(ui->sans, buf, (size_t)-1);
     default: {
         uint32_t w[8];
         size_t nw = llv_waiters(m, m->sync[r->idx].id, w, 8);
@@ -1188,12 +1203,7 @@ static void wrow_draw(llv_ui *ui, const wrow *r, int x, int y, int colw) {
     }
     case WR_TIMER: {
         const llv_timer *tm = &s->timers[r->idx];
-        char site[96];
-        deadline_text(ui, tm->when, d, sizeof d);
-        if (tm->site)
-            snprintf(buf, sizeof buf, "timer (%s) fires %s", site_text(m, tm->site, site, sizeof site), d);
-        else
-            snprintf(buf, sizeof buf, "timer #%u fires %s", tm->id, d);
+        timer_text(ui, tm, buf, sizeof buf);
         bool now = ev->kind == LL_EV_TIMER_FIRE && ev->obj == tm->id;
         if (now)
             frame(ui->r, x - 2, y - 1, colw + 4, ui->line + 4, 2, th->accent);
@@ -1214,7 +1224,8 @@ static void wrow_draw(llv_ui *ui, const wrow *r, int x, int y, int colw) {
         int rx = x + em, ry = y + ui->line + 4;
         if (nh || want)
             rx = chip_row(ui, rx, ry, x + colw - rx, "held by", h, nh, want > nh ? want : nh,
-                          LLV_RUNNING) + em / 2;
+                          LLV__NSTATES /* each in its own state: a holder may wait too */) +
+                 em / 2;
         if (nw)
             chip_row(ui, rx, ry, x + colw - rx, nh || want ? "then" : "waiting:", w, nw,
                      total > nw ? total : nw, LLV_WAITING);
