@@ -567,6 +567,9 @@ static void doc_key(llv_session *s, SDL_Keycode k, Uint16 mod) {
             picker_show(s);
         break;
     case SDLK_c: rerun_other_clock(s); break;
+    case SDLK_TAB: /* the narrow layout: the next of its tabbed panes */
+        ui->tab = (ui->tab + ((mod & KMOD_SHIFT) ? 3 : 1)) % 4;
+        break;
     default: break;
     }
 }
@@ -735,8 +738,18 @@ int llv_view(const llv_app *a, const char *trace, const char *slug, bool program
         return 1;
     }
     SDL_SetHint(SDL_HINT_RENDER_SCALE_QUALITY, "1");
+    /* Fitted to the screen: its usable area (without the task bar), less a
+     * margin; 1440x900 when the display does not say. */
+    int ww = 1440, wh = 900;
+    SDL_Rect usable;
+    if (SDL_GetDisplayUsableBounds(0, &usable) == 0 && usable.w > 0 && usable.h > 0) {
+        ww = usable.w * 95 / 100;
+        wh = usable.h * 95 / 100;
+    }
     SDL_Window *win = SDL_CreateWindow("Looplab", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED,
-                                       1440, 900, SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI);
+                                       ww, wh, SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI);
+    if (win && ww >= 1024 && wh >= 700)
+        SDL_MaximizeWindow(win); /* the window manager knows the screen best */
     SDL_Renderer *r = win ? SDL_CreateRenderer(win, -1, SDL_RENDERER_ACCELERATED |
                                                             SDL_RENDERER_PRESENTVSYNC)
                           : NULL;

@@ -92,6 +92,17 @@ static void fmt_time(char *buf, size_t n, int64_t ns) {
     snprintf(buf, n, "%.3f s", (double)ns / 1e9);
 }
 
+/* A wait's deadline, relative to now on the real clock ("in 0.300 s"),
+ * absolute on the virtual one, where lessons speak of t = 1.000 s. */
+static void deadline_text(const llv_ui *ui, int64_t when, char *buf, size_t n) {
+    const char *clock = ui->m->trace.meta.clock;
+    int64_t left = when - ui->m->cur.now;
+    if (clock && strcmp(clock, "real") == 0)
+        snprintf(buf, n, "in %.3f s", (double)(left > 0 ? left : 0) / 1e9);
+    else
+        snprintf(buf, n, "at %.3f s", (double)when / 1e9);
+}
+
 static const char *basename_of(const char *p) {
     const char *s = strrchr(p, '/');
     return s ? s + 1 : p;
@@ -186,40 +197,218 @@ static int open_fonts(llv_ui *ui, int px) {
     return 0;
 }
 
-static int font_px_for(const llv_ui *ui, int h) {
+static int wrap_lines(llv_font *f, int w, const char *s);
+
+static int font_px_for(const llv_ui *ui, int w, int h) {
     int px = (int)lroundf((float)h / 56.0f * ui->zoom);
+    /* However far the keys go, keep room for the essentials: about 48
+     * characters across and 26 lines down. */
+    if (px > w / 48)
+        px = w / 48;
+    if (px > h / 30)
+        px = h / 30;
     return px < 10 ? 10 : px > 72 ? 72 : px;
+}
+
+/* Lines the longest note of the trace needs at width w in the big font
+ * (counted once per width and size: the narration keeps its height while
+ * the cursor moves, so the panes below it do not jump). */
+static int narration_lines(llv_ui *ui, int w) {
+    if (ui->narr_w == w && ui->narr_px == ui->font_px)
+        return ui->narr_lines;
+    const llv_model *m = ui->m;
+    int most = 1;
+    size_t step = m->nnotes > 256 ? m->nnotes / 256 : 1; /* a sample of a long trace */
+    for (size_t k = 0; k < m->nnotes; k += step) {
+        int n = wrap_lines(ui->big, w, llv_str(m, llv_event(m, m->notes[k])->str));
+        most = n > most ? n : most;
+    }
+    ui->narr_w = w;
+    ui->narr_px = ui->font_px;
+    ui->narr_lines = most;
+    return most;
+}
+
+/* The widest "coroutine()  at file.c:NNN" a running card shows, for the
+ * running pane's width. */
+static int running_text_w(llv_ui *ui) {
+    const llv_model *m = ui->m;
+    int most = llv_text_w(ui->sans, "lesson.c:000", (size_t)-1);
+    size_t n = m->ntasks < 64 ? m->ntasks : 64;
+    for (size_t k = 0; k < n; k++) {
+        int tw = llv_text_w(ui->sans, llv_str(m, m->info[k].coro), (size_t)-1) +
+                 llv_text_w(ui->sans, "()", 2);
+        most = tw > most ? tw : most;
+    }
+    return most;
+}
+
+/* The stage (loop, running, ready, waiting) inside x, y, w, h. */
+static void layout_stage(llv_ui *ui, int x, int y, int w, int h) {
+    int L = ui->line, em = ui->font_px, pad = em / 3 + 2;
+    /* The loop's cycle needs its clock in the big font and two phase labels
+     * side by side; when that leaves the other panes too little, the loop
+     * becomes a strip of its three phases above them. */
+    char clock[48];
+    snprintf(clock, sizeof clock, "t = %.3f s", (double)ui->m->t_end / 1e9);
+    int clockw = llv_text_w(ui->big, clock, (size_t)-1);
+    int labw = 2 * llv_text_w(ui->sans, "timers \xE2\x86\x92 ready", (size_t)-1) + 2 * em;
+    int loopw = (clockw > labw ? clockw : labw) + 2 * pad;
+    if (loopw < h * 3 / 4)
+        loopw = h * 3 / 4 < w / 4 ? h * 3 / 4 : w / 4 > loopw ? w / 4 : loopw;
+    int cardh = L + pad + 3 * L + 8 + pad; /* title, a card of three lines */
+    if (w - loopw - pad < 40 * em || h < cardh + 4 * L) {
+        int strip = L + 2 * pad;
+        ui->pane[P_LOOP] = (SDL_Rect){x, y, w, strip};
+        y += strip + pad;
+        h -= strip + pad;
+        loopw = 0;
+    } else {
+        ui->pane[P_LOOP] = (SDL_Rect){x, y, loopw, h};
+        loopw += pad;
+    }
+    int sx = x + loopw, sw = w - loopw;
+    int runw = running_text_w(ui) + 3 * pad;
+    if (runw < 14 * em)
+        runw = 14 * em;
+    if (runw > sw * 45 / 100)
+        runw = sw * 45 / 100;
+    /* as many rows of ready cards as the queue has now (cards of about 8
+     * characters), while the waiting pane keeps four rows */
+    int card = 3 * L + em / 6 + 4, per_row = (sw - runw - 2 * pad) / (8 * em + em / 2);
+    size_t nready = ui->m->cur.nready;
+    int rows = per_row > 0 ? (int)((nready + (size_t)per_row - 1) / (size_t)per_row) : 1;
+    int toph = cardh + (rows > 1 ? (rows - 1) * (card + em / 2) : 0);
+    int wait_least = L + 2 * pad + 4 * (L + 4);
+    if (toph > h - pad - wait_least)
+        toph = h - pad - wait_least > cardh ? h - pad - wait_least : cardh;
+    if (toph > h - 3 * L)
+        toph = h - 3 * L > cardh / 2 ? h - 3 * L : cardh / 2;
+    ui->pane[P_RUNNING] = (SDL_Rect){sx, y, runw, toph};
+    ui->pane[P_READY] = (SDL_Rect){sx + runw + pad, y, sw - runw - pad, toph};
+    ui->pane[P_WAITING] = (SDL_Rect){sx, y + toph + pad, sw, h - toph - pad};
 }
 
 void llv_ui_layout(llv_ui *ui, int w, int h) {
     ui->w = w;
     ui->h = h;
-    int px = font_px_for(ui, h);
+    int px = font_px_for(ui, w, h);
     if (px != ui->font_px)
         open_fonts(ui, px); /* keeps the old fonts when it cannot */
-    int L = ui->line, pad = ui->font_px / 3 + 2;
+    int L = ui->line, em = ui->font_px, pad = em / 3 + 2;
     int head = L + L / 2, foot = L + L / 3;
-    int by = head, bh = h - head - foot;
-    int leftw = (int)(w * 0.60);
-    int stage = (int)(bh * 0.40), narr = (int)(bh * 0.15);
-    int loopw = stage < (int)(leftw * 0.30) ? stage : (int)(leftw * 0.30);
+    int by = head + pad, bh = h - head - foot - 2 * pad;
+    memset(ui->pane, 0, sizeof ui->pane);
+    ui->tabs = (SDL_Rect){0, 0, 0, 0};
     ui->pane[P_HEADER] = (SDL_Rect){0, 0, w, head};
     ui->pane[P_FOOTER] = (SDL_Rect){0, h - foot, w, foot};
-    ui->pane[P_LOOP] = (SDL_Rect){pad, by + pad, loopw - pad, stage - pad};
-    int sx = loopw + pad, sw = leftw - sx - pad;
-    int toph = (stage - pad) * 45 / 100;
-    int runw = sw * 36 / 100;
-    ui->pane[P_RUNNING] = (SDL_Rect){sx, by + pad, runw - pad, toph};
-    ui->pane[P_READY] = (SDL_Rect){sx + runw, by + pad, sw - runw, toph};
-    ui->pane[P_WAITING] = (SDL_Rect){sx, by + pad + toph + pad, sw, stage - toph - 2 * pad};
-    ui->pane[P_NARRATION] = (SDL_Rect){pad, by + stage + pad, leftw - 2 * pad, narr - pad};
-    ui->pane[P_TIMELINE] =
-        (SDL_Rect){pad, by + stage + narr + pad, leftw - 2 * pad, bh - stage - narr - 2 * pad};
-    int rx = leftw, rw = w - leftw - pad;
-    int codeh = bh * 50 / 100, conh = bh * 22 / 100;
-    ui->pane[P_CODE] = (SDL_Rect){rx, by + pad, rw, codeh - pad};
-    ui->pane[P_CONSOLE] = (SDL_Rect){rx, by + codeh + pad, rw, conh - pad};
-    ui->pane[P_LOG] = (SDL_Rect){rx, by + codeh + conh + pad, rw, bh - codeh - conh - 2 * pad};
+    /* Two columns when the left one keeps 56 characters beside a code pane
+     * of 64; else one column, with the panes of the right one as tabs. */
+    int monow = llv_text_w(ui->mono, "0", 1);
+    int codew = 70 * monow + 2 * pad;
+    ui->narrow = w < 56 * em + codew;
+    int leftw = w - 2 * pad;
+    if (!ui->narrow) {
+        int rightw = codew > w * 40 / 100 ? codew : w * 40 / 100;
+        if (w - rightw < 56 * em)
+            rightw = w - 56 * em;
+        leftw = w - rightw - 3 * pad;
+        int rx = pad + leftw + pad, rw = w - rx - pad;
+        int conh = bh * 22 / 100 > 4 * L + pad ? bh * 22 / 100 : 4 * L + pad;
+        int logh = bh * 26 / 100 > 4 * L + pad ? bh * 26 / 100 : 4 * L + pad;
+        int codeh = bh - conh - logh - 2 * pad;
+        ui->pane[P_CODE] = (SDL_Rect){rx, by, rw, codeh};
+        ui->pane[P_CONSOLE] = (SDL_Rect){rx, by + codeh + pad, rw, conh};
+        ui->pane[P_LOG] = (SDL_Rect){rx, by + codeh + pad + conh + pad, rw, logh};
+    }
+    /* Left: the stage, the narration (as tall as the longest note needs, up
+     * to five lines), the timeline (or, narrow, the tabs). */
+    int bigL = llv_font_h(ui->big);
+    int lines = narration_lines(ui, leftw - 2 * pad);
+    lines = lines < 2 ? 2 : lines > 5 ? 5 : lines;
+    int narr = L + pad + lines * bigL + pad;
+    /* Room goes first to the stage's least (the loop, the cards, four rows
+     * of waiters), then to two lines of narration, then to the timeline's
+     * (or the tabs') least; then the stage grows to 42% of the height, the
+     * narration to its longest note, and the timeline takes the rest, as
+     * much as its lanes need, the stage what is left. */
+    int stage_least = (L + 3 * pad) + (4 * L + 3 * pad + 8) + (L + 2 * pad + 4 * (L + 4));
+    int narr_least = L + 2 * pad + 2 * L;
+    int rest_least = ui->narrow ? 6 * L : 7 * L;
+    size_t nlanes = ui->m->ntasks + ui->m->nworkers;
+    int tl_need = (int)(nlanes < 40 ? nlanes + 4 : 44) * (L + 2) + (ui->narrow ? L + 4 : 0);
+    int stage = stage_least, spare = bh - stage_least - narr_least - rest_least - 2 * pad;
+    if (spare < 0) { /* too short for all: the stage's waiting rows give way
+                      * down to two, then the timeline or tabs */
+        narr = narr_least;
+        int give = -spare < 2 * (L + 4) ? -spare : 2 * (L + 4);
+        stage -= give;
+        spare += give;
+        if (spare < 0)
+            rest_least += spare;
+        spare = 0;
+    } else {
+        int grow = bh * 42 / 100 - stage;
+        grow = grow < 0 ? 0 : grow > spare ? spare : grow;
+        stage += grow;
+        spare -= grow;
+        int more = narr - narr_least;
+        more = more < 0 ? 0 : more > spare ? spare : more;
+        narr = narr_least + more;
+        spare -= more;
+        int tl = tl_need - rest_least;
+        tl = tl < 0 ? 0 : tl > spare ? spare : tl;
+        spare -= tl;
+        stage += spare; /* what the timeline does not need */
+    }
+    layout_stage(ui, pad, by, leftw, stage);
+    ui->pane[P_NARRATION] = (SDL_Rect){pad, by + stage + pad, leftw, narr};
+    int ty = by + stage + pad + narr + pad, th = by + bh - ty;
+    if (!ui->narrow) {
+        ui->pane[P_TIMELINE] = (SDL_Rect){pad, ty, leftw, th};
+        return;
+    }
+    static const int tabbed[4] = {P_TIMELINE, P_CODE, P_CONSOLE, P_LOG};
+    int tab = ui->tab >= 0 && ui->tab < 4 ? ui->tab : 0;
+    if (leftw >= 60 * em) {
+        /* room for two: the timeline, and beside it the other three as tabs */
+        int tlw = leftw * 55 / 100;
+        ui->pane[P_TIMELINE] = (SDL_Rect){pad, ty, tlw, th};
+        ui->tabs = (SDL_Rect){pad + tlw + pad, ty, leftw - tlw - pad, L + 4};
+        ui->pane[tabbed[tab ? tab : 1]] =
+            (SDL_Rect){ui->tabs.x, ty + L + 4, ui->tabs.w, th - L - 4};
+        return;
+    }
+    ui->tabs = (SDL_Rect){pad, ty, leftw, L + 4};
+    ui->pane[tabbed[tab]] = (SDL_Rect){pad, ty + L + 4, leftw, th - L - 4};
+}
+
+/* The narrow layout's tab strip: the pane shown, the others by name. */
+static void draw_tabs(llv_ui *ui) {
+    static const int tabbed[4] = {P_TIMELINE, P_CODE, P_CONSOLE, P_LOG};
+    static const char *const names[4] = {"Timeline", "Code", "Console", "Event log"};
+    const llv_theme *th = llv_ui_theme(ui);
+    SDL_Rect q = ui->tabs;
+    if (q.w <= 0)
+        return;
+    SDL_RenderSetClipRect(ui->r, &q);
+    int x = q.x, em = ui->font_px;
+    bool beside = ui->pane[P_TIMELINE].w > 0 && ui->pane[P_TIMELINE].y == q.y;
+    for (int k = beside ? 1 : 0; k < 4; k++) {
+        bool on = ui->pane[tabbed[k]].w > 0;
+        int tw = llv_text_w(ui->bold, names[k], (size_t)-1) + em;
+        if (x + tw > q.x + q.w)
+            break;
+        fill(ui->r, x, q.y, tw, q.h, on ? th->accent : th->pane);
+        frame(ui->r, x, q.y, tw, q.h, 1, th->border);
+        llv_text(ui->bold, x + em / 2, q.y + 2, names[k], (size_t)-1, on ? th->bg : th->dim);
+        x += tw + em / 3;
+    }
+    const char *hint = "Tab: next pane";
+    int hw = llv_text_w(ui->sans, hint, (size_t)-1);
+    if (x + hw + em <= q.x + q.w)
+        llv_text(ui->sans, q.x + q.w - hw, q.y + 2, hint, (size_t)-1, th->dim);
+    SDL_RenderSetClipRect(ui->r, NULL);
 }
 
 /* Starts drawing a pane: background, border, title; returns the content box. */
@@ -288,7 +477,10 @@ static void card_pos(llv_ui *ui, uint32_t ti, int *x, int *y) {
     *y = (int)lroundf(ui->fy[ti] + (ui->cy[ti] - ui->fy[ti]) * t);
 }
 
-static void task_card(llv_ui *ui, uint32_t ti, int x, int y, int w, int h, const char *line2) {
+/* A task's card: its name, then l2 and l3 as the height allows (l3 may be
+ * NULL); the state is its colour and pattern. */
+static void task_card3(llv_ui *ui, uint32_t ti, int x, int y, int w, int h, const char *l2,
+                       const char *l3) {
     const llv_theme *th = llv_ui_theme(ui);
     const llv_task *t = &ui->m->cur.tasks[ti];
     card_pos(ui, ti, &x, &y);
@@ -300,12 +492,31 @@ static void task_card(llv_ui *ui, uint32_t ti, int x, int y, int w, int h, const
     SDL_Color tc = th->state_text[t->state];
     llv_text_fit(ui->bold, x + pad, y + pad / 2, w - 2 * pad, llv_task_name(ui->m, ti), (size_t)-1,
                  tc);
-    if (h >= 2 * ui->line + pad)
-        llv_text_fit(ui->sans, x + pad, y + pad / 2 + ui->line, w - 2 * pad,
-                     line2 ? line2 : llv_state_name(t->state), (size_t)-1, tc);
-    if (h >= 3 * ui->line + pad && line2)
-        llv_text_fit(ui->sans, x + pad, y + pad / 2 + 2 * ui->line, w - 2 * pad,
-                     llv_state_name(t->state), (size_t)-1, tc);
+    if (h >= 2 * ui->line + pad / 2 && l2)
+        llv_text_fit(ui->sans, x + pad, y + pad / 2 + ui->line, w - 2 * pad, l2, (size_t)-1, tc);
+    if (h >= 3 * ui->line + pad / 2 && l3)
+        llv_text_fit(ui->sans, x + pad, y + pad / 2 + 2 * ui->line, w - 2 * pad, l3, (size_t)-1,
+                     tc);
+}
+
+/* (kept for callers of the two-line form) */
+static inline void task_card(llv_ui *ui, uint32_t ti, int x, int y, int w, int h,
+                             const char *line2) {
+    const char *st = llv_state_name(ui->m->cur.tasks[ti].state);
+    task_card3(ui, ti, x, y, w, h, line2 ? line2 : st, line2 ? st : NULL);
+}
+
+/* Turns each DEL byte of s into a no-break space (U+00A0), which wrapping
+ * does not break at: "0.500 s" stays on one line. */
+static void nbsp(char *s, size_t cap) {
+    size_t n = strlen(s);
+    for (size_t i = 0; i < n; i++)
+        if (s[i] == '\x7f' && n + 1 < cap) {
+            memmove(s + i + 2, s + i + 1, n - i);
+            s[i] = (char)0xC2;
+            s[i + 1] = (char)0xA0;
+            n++;
+        }
 }
 
 /* ---- panes ----------------------------------------------------------------- */
@@ -353,8 +564,56 @@ static void draw_footer(llv_ui *ui) {
     pane_end(ui);
 }
 
+static const char *const loop_label[3] = {"run ready", "poll (wait)",
+                                           "timers \xE2\x86\x92 ready"};
+static const int loop_phase[3] = {LLV_PH_RUN, LLV_PH_POLL, LLV_PH_TIMERS};
+
+/* What the loop is doing under the clock: its iteration, or stopped. */
+static void loop_state_text(const llv_state *s, char *buf, size_t n) {
+    if (s->phase == LLV_PH_STOPPED)
+        snprintf(buf, n, "stopped");
+    else if (s->phase == LLV_PH_START)
+        snprintf(buf, n, "not started");
+    else
+        snprintf(buf, n, "iteration %u", s->iteration);
+}
+
+/* The loop as one row, when the stage has no room for its cycle: the three
+ * phases in turn (the current one lit), the clock, the iteration. */
+static void draw_loop_strip(llv_ui *ui) {
+    const llv_theme *th = llv_ui_theme(ui);
+    SDL_Rect q = ui->pane[P_LOOP];
+    SDL_RenderSetClipRect(ui->r, &q);
+    fill(ui->r, q.x, q.y, q.w, q.h, th->pane);
+    frame(ui->r, q.x, q.y, q.w, q.h, ui->theme == LLV_THEME_PROJECTOR ? 2 : 1, th->border);
+    const llv_state *s = &ui->m->cur;
+    int em = ui->font_px, x = q.x + em / 2, y = q.y + (q.h - ui->line) / 2;
+    char buf[96], t[32], it[32];
+    fmt_time(t, sizeof t, s->now);
+    loop_state_text(s, it, sizeof it);
+    snprintf(buf, sizeof buf, "t = %s  %s", t, it);
+    int bw = llv_text_w(ui->bold, buf, (size_t)-1);
+    llv_text(ui->bold, q.x + q.w - bw - em / 2, y, buf, (size_t)-1, th->text);
+    int right = q.x + q.w - bw - em;
+    for (int k = 0; k < 3; k++) {
+        bool on = s->phase == loop_phase[k];
+        int tw = llv_text_w(ui->sans, loop_label[k], (size_t)-1) + em / 2;
+        if (x + tw > right)
+            break; /* the clock comes first */
+        fill(ui->r, x, y - 2, tw, ui->line + 4, on ? th->accent : th->pane);
+        frame(ui->r, x, y - 2, tw, ui->line + 4, 1, on ? th->accent : th->border);
+        llv_text(ui->sans, x + em / 4, y, loop_label[k], (size_t)-1, on ? th->bg : th->text);
+        x += tw + em / 2;
+    }
+    pane_end(ui);
+}
+
 static void draw_loop(llv_ui *ui) {
     const llv_theme *th = llv_ui_theme(ui);
+    if (ui->pane[P_LOOP].h < 5 * ui->line) {
+        draw_loop_strip(ui);
+        return;
+    }
     SDL_Rect c = pane_begin(ui, P_LOOP, "Event loop");
     const llv_state *s = &ui->m->cur;
     int cx = c.x + c.w / 2, cy = c.y + c.h / 2;
@@ -369,8 +628,8 @@ static void draw_loop(llv_ui *ui) {
         pts[i] = (SDL_Point){cx + (int)lround(R * cos(a)), cy + (int)lround(R * sin(a))};
     }
     SDL_RenderDrawLines(ui->r, pts, 65);
-    static const char *const label[3] = {"run ready", "poll (wait)", "timers \xE2\x86\x92 ready"};
-    static const int phase_of[3] = {LLV_PH_RUN, LLV_PH_POLL, LLV_PH_TIMERS};
+    const char *const *label = loop_label;
+    const int *phase_of = loop_phase;
     static const double ang[3] = {-M_PI / 2, M_PI / 6, 5 * M_PI / 6};
     /* arrow heads, clockwise between the nodes */
     for (int k = 0; k < 3; k++) {
@@ -407,16 +666,12 @@ static void draw_loop(llv_ui *ui) {
     char buf[64], t[32];
     fmt_time(t, sizeof t, s->now);
     snprintf(buf, sizeof buf, "t = %s", t);
-    int w = llv_text_w(ui->big, buf, (size_t)-1);
-    llv_text_fit(ui->big, cx - w / 2, cy - ui->line, R * 2, buf, (size_t)-1, th->text);
-    if (s->phase == LLV_PH_STOPPED)
-        snprintf(buf, sizeof buf, "stopped");
-    else if (s->phase == LLV_PH_START)
-        snprintf(buf, sizeof buf, "not started");
-    else
-        snprintf(buf, sizeof buf, "iteration %u", s->iteration);
+    int w = llv_text_w(ui->big, buf, (size_t)-1), bx = cx - w / 2 < c.x ? c.x : cx - w / 2;
+    llv_text_fit(ui->big, bx, cy - ui->line, c.x + c.w - bx, buf, (size_t)-1, th->text);
+    loop_state_text(s, buf, sizeof buf);
     w = llv_text_w(ui->sans, buf, (size_t)-1);
-    llv_text_fit(ui->sans, cx - w / 2, cy + ui->line / 3, R * 2, buf, (size_t)-1, th->dim);
+    llv_text_fit(ui->sans, cx - w / 2, cy - ui->line + llv_font_h(ui->big), R * 2, buf, (size_t)-1,
+                 th->dim);
     pane_end(ui);
 }
 
@@ -537,15 +792,17 @@ static void draw_running(llv_ui *ui) {
     const llv_state *s = &m->cur;
     llv_ui_running_card = (SDL_Rect){0, 0, 0, 0};
     if (s->running != NONE) {
-        int h = c.h < 3 * ui->line + 8 ? c.h : 3 * ui->line + 8;
+        int ch = 3 * ui->line + ui->font_px / 6 + 4, h = c.h < ch ? c.h : ch;
         char l2[160], site[96];
         const llv_taskinfo *in = &m->info[s->running];
-        snprintf(l2, sizeof l2, "%s()  at %s", llv_str(m, in->coro),
-                 site_text(m, llv_event(m, ui->cursor)->site ? llv_event(m, ui->cursor)->site
-                                                              : s->tasks[s->running].site,
-                           site, sizeof site));
+        /* the coroutine, then the line it is at on a row of its own: the
+         * line number is what the code pane highlights */
+        snprintf(l2, sizeof l2, "%s()", llv_str(m, in->coro));
+        site_text(m, llv_event(m, ui->cursor)->site ? llv_event(m, ui->cursor)->site
+                                                     : s->tasks[s->running].site,
+                  site, sizeof site);
         llv_ui_running_card = (SDL_Rect){c.x, c.y, c.w, h};
-        task_card(ui, s->running, c.x, c.y, c.w, h, l2);
+        task_card3(ui, s->running, c.x, c.y, c.w, h, l2, site);
         int y = c.y + h + 4;
         if (m->nloops > 1)
             y = draw_other_loops(ui, c, y);
@@ -561,8 +818,10 @@ static void draw_running(llv_ui *ui) {
         for (uint32_t w = 1; w <= m->nworkers && !busy; w++)
             busy = llv_job_on(m, w, ui->cursor) != NULL;
         bool idle = s->phase == LLV_PH_POLL && !s->nready;
-        if (next >= 0)
-            fmt_time(t, sizeof t, next);
+        if (next >= 0) /* on one line when wrapped: no break inside the time */
+            deadline_text(ui, next, t, sizeof t);
+        for (char *sp = strrchr(t, ' '); next >= 0 && sp; sp = NULL)
+            *sp = '\x7f'; /* replaced by a no-break space below */
         char end[120];
         if (bad_end(ui, end, sizeof end, true))
             snprintf(buf, sizeof buf, "nobody: %s", end);
@@ -572,16 +831,32 @@ static void draw_running(llv_ui *ui) {
             snprintf(buf, sizeof buf, "the loop itself: running a callback (%s)",
                      ll_reason_name(e->sub));
         else if (idle && busy && next >= 0)
-            snprintf(buf, sizeof buf, "loop idle: waiting until t = %s, or for a worker to finish",
+            snprintf(buf, sizeof buf, "loop idle: the next timer fires %s, or a worker finishes",
                      t);
         else if (idle && busy)
             snprintf(buf, sizeof buf, "loop idle: waiting for a worker thread to finish");
         else if (idle && next >= 0)
-            snprintf(buf, sizeof buf, "loop idle: waiting until t = %s", t);
+            snprintf(buf, sizeof buf, "loop idle: the next timer fires %s", t);
         else if (idle)
             snprintf(buf, sizeof buf, "loop idle: nothing to wait for");
+        else if (e->kind == LL_EV_TIMER_FIRE)
+            snprintf(buf, sizeof buf, "the loop: a timer came due; its callback joins the ready "
+                                      "queue");
+        else if (e->kind == LL_EV_CB_QUEUED)
+            snprintf(buf, sizeof buf, "the loop: a callback joins the ready queue (%s)",
+                     ll_reason_name(e->sub));
+        else if (e->kind == LL_EV_TASK_READY && e->task)
+            snprintf(buf, sizeof buf, "the loop: %s joins the ready queue (%s)",
+                     llv_task_name(m, llv_task_index(m, e->task)), ll_reason_name(e->sub));
+        else if (e->kind == LL_EV_CANCEL && llv_task_index(m, e->obj) != NONE)
+            snprintf(buf, sizeof buf, "the loop: cancelling %s",
+                     llv_task_name(m, llv_task_index(m, e->obj)));
+        else if (e->kind == LL_EV_FUT_DONE)
+            snprintf(buf, sizeof buf, "the loop: future #%u is done (%s)", e->obj,
+                     e->sub == 0 ? "a result" : e->sub == 1 ? "an error" : "cancelled");
         else
             snprintf(buf, sizeof buf, "the loop (between steps)");
+        nbsp(buf, sizeof buf);
         size_t n = strlen(buf), at = 0;
         int y = c.y;
         while (at < n && y + ui->line <= c.y + c.h) {
@@ -607,8 +882,22 @@ static void draw_ready(llv_ui *ui) {
     char title[64];
     snprintf(title, sizeof title, "Ready queue (%zu)   front \xE2\x86\x90", s->nready);
     SDL_Rect c = pane_begin(ui, P_READY, title);
-    int cw = ui->font_px * 7, gap = ui->font_px / 2;
-    int ch = c.h < 3 * ui->line + 8 ? c.h : 3 * ui->line + 8;
+    /* cards as wide as their widest name or reason (of the first rows) */
+    int cw = ui->font_px * 6, gap = ui->font_px / 2;
+    for (size_t i = 0; i < s->nready && i < 64; i++) {
+        const llv_entry *e = &s->ready[i];
+        char l[96];
+        if (e->is_cb)
+            snprintf(l, sizeof l, "callback: %s", ll_reason_name(e->reason));
+        else
+            snprintf(l, sizeof l, "#%zu  %s", i + 1, ll_reason_name(e->reason));
+        int w = e->is_cb ? 0 : llv_text_w(ui->bold, llv_task_name(m, e->task), (size_t)-1);
+        int w2 = llv_text_w(ui->sans, l, (size_t)-1);
+        w = (w > w2 ? w : w2) + ui->font_px;
+        cw = w > cw ? w : cw;
+    }
+    cw = cw > c.w ? c.w : cw;
+    int full = 3 * ui->line + ui->font_px / 6 + 4, ch = c.h < full ? c.h : full;
     int per_row = (c.w + gap) / (cw + gap);
     if (per_row < 1)
         per_row = 1;
@@ -631,7 +920,15 @@ static void draw_ready(llv_ui *ui) {
         if (!e->is_cb) {
             char l2[64];
             snprintf(l2, sizeof l2, "#%zu  %s", i + 1, ll_reason_name(e->reason));
-            task_card(ui, e->task, x, y, cw, ch, l2);
+            /* a timer that came due in this trip round the loop: marked as
+             * it lands in the queue */
+            size_t it = llv_lower(m->iters, m->niters, ui->cursor + 1);
+            bool fired = (e->reason == LL_REASON_TIMER || e->reason == LL_REASON_SLEEP_DONE) &&
+                         it && s->tasks[e->task].since >= m->iters[it - 1];
+            task_card3(ui, e->task, x, y, cw, ch, l2,
+                       fired ? "timer fired" : llv_state_name(s->tasks[e->task].state));
+            if (fired)
+                frame(ui->r, x - 2, y - 2, cw + 4, ch + 4, 3, th->accent);
         } else {
             fill(ui->r, x, y + ch / 4, cw, ch / 2, th->pane);
             frame(ui->r, x, y + ch / 4, cw, ch / 2, 1, th->dim);
@@ -645,132 +942,419 @@ static void draw_ready(llv_ui *ui) {
     pane_end(ui);
 }
 
+/* ---- the waiting pane --------------------------------------------------------- */
+
+/* Kinds of row in the waiting pane. */
+enum { WR_HEAD, WR_SLEEPER, WR_TASK, WR_TIMER, WR_SYNC };
+
+typedef struct wrow {
+    int64_t key;  /* the deadline, for timers (the loop's heap order) */
+    uint32_t idx; /* task, timer or primitive index; section for a heading */
+    uint8_t kind; /* WR_* */
+} wrow;
+
+static int wrow_cmp(const void *a, const void *b) {
+    const wrow *x = a, *y = b;
+    if (x->key != y->key)
+        return x->key < y->key ? -1 : 1;
+    return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+/* Tasks holding primitive k at the cursor (a lock's holder, a semaphore's
+ * slots), found from its acquires not yet released, newest first; returns
+ * how many of `want` were found (the search looks back a bounded way). */
+static size_t sync_holders(const llv_ui *ui, uint32_t k, size_t want, uint32_t *out, size_t max) {
+    const llv_model *m = ui->m;
+    uint32_t id = m->sync[k].id, released[64];
+    size_t n = 0, nrel = 0, looked = 0;
+    for (size_t i = ui->cursor + 1; i-- > m->sync[k].born && n < want && looked < 20000; looked++) {
+        const ll_trace_event *e = llv_event(m, i);
+        if (e->kind != LL_EV_SYNC || e->obj != id)
+            continue;
+        if (e->sub == LL_SYNC_OP_RELEASE && nrel < 64) {
+            released[nrel++] = e->task;
+        } else if (e->sub == LL_SYNC_OP_ACQUIRE) {
+            size_t r = 0;
+            while (r < nrel && released[r] != e->task)
+                r++;
+            if (r < nrel) { /* released later: not held */
+                released[r] = released[--nrel];
+                continue;
+            }
+            uint32_t ti = llv_task_index(m, e->task);
+            if (ti != NONE && n < max)
+                out[n] = ti;
+            n++;
+        }
+    }
+    return n < max ? n : max;
+}
+
+/* What a primitive is at the cursor: "semaphore 'slots': 0 of 2 free".
+ * Returns how many holders it has (for the chips below it). */
+static size_t sync_text(const llv_ui *ui, uint32_t k, char *buf, size_t n) {
+    const llv_model *m = ui->m;
+    const llv_syncinfo *si = &m->sync[k];
+    const char *name = llv_str(m, si->name), *kind = ll_sync_kind_name(si->kind);
+    char who[80];
+    if (*name)
+        snprintf(who, sizeof who, "%s '%s'", kind, name);
+    else
+        snprintf(who, sizeof who, "%s #%u", kind, si->id);
+    uint32_t v = ui->m->cur.syncval[k], init = llv_event(m, si->born)->aux;
+    switch (si->kind) {
+    case LL_SYNC_LOCK:
+        snprintf(buf, n, "%s: %s", who, v ? "locked" : "free");
+        return v ? 1 : 0;
+    case LL_SYNC_SEMAPHORE:
+    case LL_SYNC_BOUNDED_SEMAPHORE:
+        snprintf(buf, n, "%s: %u of %u free", who, v, init);
+        return init > v ? init - v : 0;
+    case LL_SYNC_EVENT: snprintf(buf, n, "%s: %s", who, v ? "set" : "not set"); return 0;
+    case LL_SYNC_QUEUE:
+    case LL_SYNC_PRIORITY_QUEUE:
+    case LL_SYNC_LIFO_QUEUE:
+        if (init)
+            snprintf(buf, n, "%s: %u of maxsize %u", who, v, init);
+        else
+            snprintf(buf, n, "%s: %u item%s (no maxsize)", who, v, v == 1 ? "" : "s");
+        return 0;
+    default: snprintf(buf, n, "%s: %u", who, v); return 0;
+    }
+}
+
+/* A task's name in a chip of its state's colour; returns the width used. */
+static int name_chip(llv_ui *ui, int x, int y, int maxw, uint32_t ti, unsigned st) {
+    const llv_theme *th = llv_ui_theme(ui);
+    const char *tn = llv_task_name(ui->m, ti);
+    int tw = llv_text_w(ui->sans, tn, (size_t)-1) + ui->font_px / 2;
+    if (tw > maxw)
+        tw = maxw;
+    SDL_Rect q = {x, y, tw, ui->line + 2};
+    fill(ui->r, q.x, q.y, q.w, q.h, th->state[st]);
+    state_pattern(ui, q, st);
+    llv_text_fit(ui->sans, x + ui->font_px / 4, y + 1, tw - ui->font_px / 4, tn, (size_t)-1,
+                 th->state_text[st]);
+    return tw;
+}
+
+/* A row of task chips from x to x + w: `label` then the tasks, in state
+ * st's colour (LLV__NSTATES: each in its own); what does not fit is
+ * counted "+N".  Returns the x after it. */
+static int chip_row(llv_ui *ui, int x, int y, int w, const char *label, const uint32_t *t,
+                    size_t n, size_t total, unsigned st) {
+    const llv_theme *th = llv_ui_theme(ui);
+    int end = x + w, gap = ui->font_px / 4 + 1;
+    if (label) {
+        int lw = llv_text_w(ui->sans, label, (size_t)-1);
+        if (x + lw <= end)
+            llv_text(ui->sans, x, y + 1, label, (size_t)-1, th->dim);
+        x += lw + gap;
+    }
+    char more[32];
+    snprintf(more, sizeof more, "+%zu", total);
+    int morew = llv_text_w(ui->bold, more, (size_t)-1) + gap;
+    for (size_t i = 0; i < n; i++) {
+        int tw = llv_text_w(ui->sans, llv_task_name(ui->m, t[i]), (size_t)-1) + ui->font_px / 2;
+        bool last = i + 1 == total;
+        if (x + tw + (last ? 0 : morew) > end) {
+            snprintf(more, sizeof more, "+%zu", total - i);
+            llv_text_fit(ui->bold, x, y + 1, end - x, more, (size_t)-1, th->accent);
+            return end;
+        }
+        unsigned cst = st < LLV__NSTATES ? st : ui->m->cur.tasks[t[i]].state;
+        x += name_chip(ui, x, y, tw, t[i], cst) + gap;
+    }
+    if (total > n) {
+        snprintf(more, sizeof more, "+%zu", total - n);
+        x += llv_text_fit(ui->bold, x, y + 1, end - x, more, (size_t)-1, th->accent);
+    }
+    return x;
+}
+
+/* A timer no task sleeps on: where it was set (call_later, a timeout
+ * scope) and when it fires. */
+static void timer_text(const llv_ui *ui, const llv_timer *tm, char *buf, size_t n) {
+    char site[96], d[48];
+    deadline_text(ui, tm->when, d, sizeof d);
+    if (tm->site)
+        snprintf(buf, n, "timer (%s) fires %s", site_text(ui->m, tm->site, site, sizeof site), d);
+    else
+        snprintf(buf, n, "timer #%u fires %s", tm->id, d);
+}
+
+/* The tasks that task ti made, born by the cursor (up to max): what a
+ * gather, a TaskGroup or a wait_for it awaits is made of.  Returns how
+ * many there are (all of them, even past max). */
+static size_t children_of(const llv_ui *ui, uint32_t ti, uint32_t *out, size_t max) {
+    const llv_model *m = ui->m;
+    uint32_t since = m->cur.tasks[ti].since; /* those over before the wait began are not in it */
+    size_t n = 0;
+    for (uint32_t k = 0; k < m->ntasks; k++) {
+        if (m->info[k].parent != ti || m->cur.tasks[k].state == LLV_UNBORN ||
+            (m->info[k].end != UINT32_MAX && m->info[k].end < since))
+            continue;
+        if (n < max)
+            out[n] = k;
+        n++;
+    }
+    return n;
+}
+
+/* Whether a waiting task's row lists its children: it awaits a gather or
+ * a future (a TaskGroup's, a wait_for's) while tasks it made are about. */
+static bool shows_children(const llv_ui *ui, const llv_task *t, uint32_t ti) {
+    uint32_t one;
+    return (t->wait == LL_WAIT_GATHER || t->wait == LL_WAIT_FUTURE) &&
+           children_of(ui, ti, &one, 1) > 0;
+}
+
+/* The width a row wants, and its height in rows. */
+static int wrow_need(llv_ui *ui, const wrow *r, int *lines) {
+    static const char *const heads[3] = {"timers, by deadline", "tasks, futures, sockets",
+                                         "locks, queues, events"};
+    const llv_model *m = ui->m;
+    char buf[200];
+    int em = ui->font_px;
+    *lines = 1;
+    switch (r->kind) {
+    case WR_HEAD: return llv_text_w(ui->sans, heads[r->idx], (size_t)-1);
+    case WR_SLEEPER:
+    case WR_TASK: {
+        const llv_task *t = &m->cur.tasks[r->idx];
+        if (r->kind == WR_SLEEPER) {
+            char d[48];
+            deadline_text(ui, t->until, d, sizeof d);
+            snprintf(buf, sizeof buf, "sleeps, wakes %s", d);
+        } else {
+            wait_text(m, t, buf, sizeof buf);
+            if (shows_children(ui, t, r->idx))
+                *lines = 2;
+        }
+        return llv_text_w(ui->sans, llv_task_name(m, r->idx), (size_t)-1) + em +
+               llv_text_w(ui->sans, buf, (size_t)-1);
+    }
+    case WR_TIMER:
+        timer_text(ui, &m->cur.timers[r->idx], buf, sizeof buf);
+        return llv_text_w(ui->sans, buf, (size_t)-1);
+    default: {
+        uint32_t w[8];
+        size_t nw = llv_waiters(m, m->sync[r->idx].id, w, 8);
+        size_t held = sync_text(ui, r->idx, buf, sizeof buf);
+        int need = llv_text_w(ui->bold, buf, (size_t)-1);
+        if (nw || held)
+            *lines = 2;
+        return need;
+    }
+    }
+}
+
+/* Draws one row at x, y in a column colw wide. */
+static void wrow_draw(llv_ui *ui, const wrow *r, int x, int y, int colw) {
+    static const char *const heads[3] = {"timers, by deadline", "tasks, futures, sockets",
+                                         "locks, queues, events"};
+    const llv_theme *th = llv_ui_theme(ui);
+    const llv_model *m = ui->m;
+    const llv_state *s = &m->cur;
+    const ll_trace_event *ev = llv_event(m, ui->cursor);
+    int em = ui->font_px;
+    char buf[200], d[48];
+    switch (r->kind) {
+    case WR_HEAD: llv_text_fit(ui->sans, x, y, colw, heads[r->idx], (size_t)-1, th->dim); return;
+    case WR_SLEEPER:
+    case WR_TASK: {
+        const llv_task *t = &s->tasks[r->idx];
+        int cx = x, cy = y;
+        card_pos(ui, r->idx, &cx, &cy);
+        int nw = name_chip(ui, cx, cy, colw / 2, r->idx, LLV_WAITING);
+        int tx = x + nw + em / 2, rest = x + colw - tx;
+        if (r->kind == WR_SLEEPER) {
+            deadline_text(ui, t->until, d, sizeof d);
+            snprintf(buf, sizeof buf, "sleeps, wakes %s", d);
+            /* countdown bar: how much of the sleep is left */
+            int64_t t0 = llv_event(m, t->since)->t;
+            double frac = t->until > t0 ? (double)(t->until - s->now) / (double)(t->until - t0) : 0;
+            fill(ui->r, tx, y + ui->line, (int)(rest * (frac < 0 ? 0 : frac)), 3, th->accent);
+        } else
+            wait_text(m, t, buf, sizeof buf);
+        llv_text_fit(ui->sans, tx, y, rest, buf, (size_t)-1, th->text);
+        if (r->kind == WR_TASK && shows_children(ui, t, r->idx)) {
+            /* what it awaits is made of these: each in its state's colour,
+             * in the order they were made */
+            uint32_t kids[64];
+            size_t nk = children_of(ui, r->idx, kids, 64), shown = nk < 64 ? nk : 64;
+            int rx = x + em, ry = y + ui->line + 4, gap = em / 4 + 1, end = x + colw;
+            int lw = llv_text_w(ui->sans, "made:", (size_t)-1);
+            llv_text(ui->sans, rx, ry + 1, "made:", (size_t)-1, th->dim);
+            rx += lw + gap;
+            for (size_t i = 0; i < shown; i++) {
+                int tw = llv_text_w(ui->sans, llv_task_name(m, kids[i]), (size_t)-1) + em / 2;
+                char more[32];
+                snprintf(more, sizeof more, "+%zu", nk - i);
+                int mw = i + 1 < nk ? llv_text_w(ui->bold, more, (size_t)-1) + gap : 0;
+                if (rx + tw + mw > end) {
+                    llv_text_fit(ui->bold, rx, ry + 1, end - rx, more, (size_t)-1, th->accent);
+                    break;
+                }
+                rx += name_chip(ui, rx, ry, tw, kids[i], s->tasks[kids[i]].state) + gap;
+            }
+        }
+        return;
+    }
+    case WR_TIMER: {
+        const llv_timer *tm = &s->timers[r->idx];
+        timer_text(ui, tm, buf, sizeof buf);
+        bool now = ev->kind == LL_EV_TIMER_FIRE && ev->obj == tm->id;
+        if (now)
+            frame(ui->r, x - 2, y - 1, colw + 4, ui->line + 4, 2, th->accent);
+        llv_text_fit(ui->sans, x, y, colw, buf, (size_t)-1, th->dim);
+        return;
+    }
+    default: {
+        uint32_t w[64], h[64];
+        size_t want = sync_text(ui, r->idx, buf, sizeof buf);
+        size_t nw = llv_waiters(m, m->sync[r->idx].id, w, 64), total = nw;
+        llv_text_fit(ui->bold, x, y, colw, buf, (size_t)-1, th->text);
+        size_t nh = want ? sync_holders(ui, r->idx, want, h, 64) : 0;
+        for (size_t a = 0, b = nh; a + 1 < b; a++, b--) { /* the first to get in first */
+            uint32_t tmp = h[a];
+            h[a] = h[b - 1];
+            h[b - 1] = tmp;
+        }
+        int rx = x + em, ry = y + ui->line + 4;
+        if (nh || want)
+            rx = chip_row(ui, rx, ry, x + colw - rx, "held by", h, nh, want > nh ? want : nh,
+                          LLV__NSTATES /* each in its own state: a holder may wait too */) +
+                 em / 2;
+        if (nw)
+            chip_row(ui, rx, ry, x + colw - rx, nh || want ? "then" : "waiting:", w, nw,
+                     total > nw ? total : nw, LLV_WAITING);
+        return;
+    }
+    }
+}
+
 static void draw_waiting(llv_ui *ui) {
     const llv_theme *th = llv_ui_theme(ui);
     const llv_model *m = ui->m;
     const llv_state *s = &m->cur;
-    SDL_Rect c = pane_begin(ui, P_WAITING, "Waiting");
-    int cols = 3, gap = ui->font_px;
-    int colw = (c.w - (cols - 1) * gap) / cols;
-    static const char *const heads[3] = {"on timers", "on tasks, futures, sockets, workers",
-                                         "on locks, events, semaphores, queues"};
-    int rowh = ui->line + 4;
-    for (int col = 0; col < cols; col++) {
-        int x = c.x + col * (colw + gap), y = c.y;
-        llv_text_fit(ui->sans, x, y, colw, heads[col], (size_t)-1, th->dim);
-        y += ui->line + 2;
-        int shown = 0, hidden = 0;
-        if (col == 2) {
-            for (size_t k = 0; k < m->nsync; k++) {
-                if (m->sync[k].born > ui->cursor)
-                    continue;
-                if (y + rowh > c.y + c.h) {
-                    hidden++;
-                    continue;
-                }
-                uint32_t w[64];
-                size_t nw = llv_waiters(m, m->sync[k].id, w, 64);
-                char head[160];
-                const char *name = llv_str(m, m->sync[k].name);
-                const char *kind = ll_sync_kind_name(m->sync[k].kind);
-                if (*name)
-                    snprintf(head, sizeof head, "%s %s  value %u", kind, name, s->syncval[k]);
-                else
-                    snprintf(head, sizeof head, "%s #%u  value %u", kind, m->sync[k].id,
-                             s->syncval[k]);
-                llv_text_fit(ui->bold, x, y, colw, head, (size_t)-1, th->text);
-                int tx = x + ui->font_px;
-                if (nw && y + 2 * rowh <= c.y + c.h)
-                    y += rowh; /* the waiters, in order, on the row below */
-                else
-                    nw = 0;
-                for (size_t i = 0; i < nw && tx < x + colw; i++) {
-                    const char *tn = llv_task_name(m, w[i]);
-                    int tw = llv_text_w(ui->sans, tn, (size_t)-1) + 6;
-                    if (tx + tw > x + colw)
-                        tw = x + colw - tx;
-                    SDL_Rect q = {tx, y, tw, ui->line + 2};
-                    fill(ui->r, q.x, q.y, q.w, q.h, th->state[LLV_WAITING]);
-                    state_pattern(ui, q, LLV_WAITING);
-                    llv_text_fit(ui->sans, tx + 3, y + 1, tw - 4, tn, (size_t)-1,
-                                 th->state_text[LLV_WAITING]);
-                    tx += tw + 3;
-                }
-                y += rowh;
-                shown++;
+    size_t waiting = 0;
+    for (uint32_t ti = 0; ti < m->ntasks; ti++)
+        waiting += s->tasks[ti].state == LLV_WAITING;
+    char title[64];
+    snprintf(title, sizeof title, "Waiting (%zu task%s)", waiting, waiting == 1 ? "" : "s");
+    SDL_Rect c = pane_begin(ui, P_WAITING, title);
+    size_t cap = m->ntasks + s->ntimers + m->nsync + 3;
+    wrow *rows = malloc(cap * sizeof *rows);
+    if (!rows) {
+        pane_end(ui);
+        return;
+    }
+    /* Three sections: timers (sleeping tasks and bare timers, by deadline
+     * as the loop's heap has them), other waits, the primitives. */
+    size_t n = 0, sec[4];
+    for (int part = 0; part < 3; part++) {
+        sec[part] = n;
+        rows[n++] = (wrow){0, (uint32_t)part, WR_HEAD};
+        size_t first = n;
+        if (part == 0)
+            for (size_t i = 0; i < s->ntimers; i++) {
+                const llv_timer *tm = &s->timers[i];
+                if (tm->owner != NONE && s->tasks[tm->owner].state == LLV_WAITING &&
+                    s->tasks[tm->owner].wait == LL_WAIT_SLEEP)
+                    continue; /* shown as the sleeping task */
+                rows[n++] = (wrow){tm->when, (uint32_t)i, WR_TIMER};
             }
-        } else {
+        if (part < 2)
             for (uint32_t ti = 0; ti < m->ntasks; ti++) {
                 const llv_task *t = &s->tasks[ti];
                 if (t->state != LLV_WAITING)
                     continue;
                 bool timer = t->wait == LL_WAIT_SLEEP;
-                bool fut = t->wait == LL_WAIT_TASK || t->wait == LL_WAIT_FUTURE ||
-                           t->wait == LL_WAIT_GATHER || t->wait == LL_WAIT_JOB ||
-                           t->wait == LL_WAIT_IO;
-                if ((col == 0 && !timer) || (col == 1 && !fut))
-                    continue;
-                if (y + rowh > c.y + c.h) {
-                    hidden++;
-                    continue;
-                }
-                char what[160];
-                wait_text(m, t, what, sizeof what);
-                int bw = colw * 45 / 100;
-                SDL_Rect q = {x, y, bw, ui->line + 2};
-                int cx = q.x, cy = q.y;
-                card_pos(ui, ti, &cx, &cy);
-                q.x = cx;
-                q.y = cy;
-                fill(ui->r, q.x, q.y, q.w, q.h, th->state[LLV_WAITING]);
-                state_pattern(ui, q, LLV_WAITING);
-                llv_text_fit(ui->sans, q.x + 3, q.y + 1, bw - 6, llv_task_name(m, ti), (size_t)-1,
-                             th->state_text[LLV_WAITING]);
-                int rest = colw - bw - 4;
-                if (timer && t->until >= 0) {
-                    /* countdown bar: how much of the sleep is left */
-                    int64_t t0 = llv_event(m, t->since)->t;
-                    double frac = t->until > t0 ? (double)(t->until - s->now) / (double)(t->until - t0) : 0;
-                    if (frac < 0)
-                        frac = 0;
-                    int barw = (int)(rest * frac);
-                    fill(ui->r, x + bw + 4, y + ui->line - 3, barw, 4, th->accent);
-                }
-                llv_text_fit(ui->sans, x + bw + 4, y, rest, what, (size_t)-1, th->text);
-                y += rowh;
-                shown++;
+                bool other = t->wait == LL_WAIT_TASK || t->wait == LL_WAIT_FUTURE ||
+                             t->wait == LL_WAIT_GATHER || t->wait == LL_WAIT_JOB ||
+                             t->wait == LL_WAIT_IO || t->wait == LL_WAIT_NONE;
+                if (part == 0 && timer)
+                    rows[n++] = (wrow){t->until, ti, WR_SLEEPER};
+                else if (part == 1 && other)
+                    rows[n++] = (wrow){0, ti, WR_TASK};
             }
-            if (col == 0)
-                for (size_t i = 0; i < s->ntimers; i++) {
-                    const llv_timer *tm = &s->timers[i];
-                    if (tm->owner != NONE && s->tasks[tm->owner].state == LLV_WAITING &&
-                        s->tasks[tm->owner].wait == LL_WAIT_SLEEP)
-                        continue; /* shown as the sleeping task */
-                    if (y + rowh > c.y + c.h) {
-                        hidden++;
-                        continue;
-                    }
-                    char buf[160], t[32], site[96];
-                    fmt_time(t, sizeof t, tm->when);
-                    /* Under "on timers": where it was set (call_later, a
-                     * timeout scope) and when it is due. */
-                    if (tm->site)
-                        snprintf(buf, sizeof buf, "%s \u2192 %s",
-                                 site_text(m, tm->site, site, sizeof site), t);
-                    else
-                        snprintf(buf, sizeof buf, "timer #%u \u2192 %s", tm->id, t);
-                    llv_text_fit(ui->sans, x, y, colw, buf, (size_t)-1, th->dim);
-                    y += rowh;
-                    shown++;
-                }
-        }
-        if (hidden) {
-            char more[32];
-            snprintf(more, sizeof more, "+%d more", hidden);
-            llv_text_fit(ui->sans, x, c.y + c.h - ui->line, colw, more, (size_t)-1, th->accent);
-        } else if (!shown)
-            llv_text_fit(ui->sans, x, y, colw, "(none)", (size_t)-1, th->dim);
+        if (part == 2)
+            for (uint32_t k = 0; k < m->nsync; k++)
+                if (m->sync[k].born <= ui->cursor)
+                    rows[n++] = (wrow){0, k, WR_SYNC};
+        if (part == 0)
+            qsort(rows + first, n - first, sizeof *rows, wrow_cmp);
+        if (n == first)
+            n--; /* an empty section shows no heading */
     }
+    sec[3] = n;
+    /* Columns as wide as the widest row (of the first few hundred), as many
+     * as fit; rows flow down them in order.  What has no room is counted on
+     * the last line: "+N more". */
+    int gap = ui->font_px, rowh = ui->line + 4, colw = 0;
+    for (size_t i = 0; i < n && i < 300; i++) {
+        int lines, w = wrow_need(ui, &rows[i], &lines);
+        colw = w > colw ? w : colw;
+    }
+    colw = colw > c.w ? c.w : colw;
+    int ncols = colw > 0 ? (c.w + gap) / (colw + gap) : 1;
+    ncols = ncols < 1 ? 1 : ncols;
+    int per = c.h / rowh > 0 ? c.h / rowh : 1, total = 0;
+    for (size_t i = 0; i < n; i++) {
+        int lines;
+        wrow_need(ui, &rows[i], &lines);
+        total += lines;
+    }
+    int used = (total + per - 1) / per;
+    ncols = used < ncols ? (used ? used : 1) : ncols;
+    colw = (c.w - (ncols - 1) * gap) / ncols;
+    int col = 0, line = 0, last = ncols * per - (total > ncols * per ? 1 : 0);
+    size_t i = 0;
+    for (; i < n; i++) {
+        int lines;
+        wrow_need(ui, &rows[i], &lines);
+        int next = 0; /* a heading goes with its first row */
+        if (rows[i].kind == WR_HEAD && i + 1 < n)
+            wrow_need(ui, &rows[i + 1], &next);
+        bool head_alone = next && line + 1 + next > per && line > 0;
+        if (line + lines > per || head_alone) {
+            col++;
+            line = 0;
+        }
+        if (col * per + line + lines > last)
+            break;
+        wrow_draw(ui, &rows[i], c.x + col * (colw + gap), c.y + line * rowh, colw);
+        line += lines;
+    }
+    if (i < n) { /* count the tasks (and timers) left out */
+        size_t tasks = 0, other = 0;
+        for (size_t j = i; j < n; j++) {
+            if (rows[j].kind == WR_SLEEPER || rows[j].kind == WR_TASK)
+                tasks++;
+            else if (rows[j].kind == WR_SYNC) {
+                uint32_t w[64];
+                tasks += llv_waiters(m, m->sync[rows[j].idx].id, w, 64);
+            }
+            other += rows[j].kind == WR_TIMER || rows[j].kind == WR_SYNC;
+        }
+        /* the count first, whole; what else is left out after it if it fits */
+        char more[64];
+        if (tasks)
+            snprintf(more, sizeof more, "+%zu more", tasks);
+        else
+            snprintf(more, sizeof more, "%zu more", other);
+        const char *also = !tasks ? "timers, primitives" : other ? "and timers, primitives" : "";
+        int x = c.x + (ncols - 1) * (colw + gap), y = c.y + (per - 1) * rowh;
+        if (c.h >= ui->line) { /* else the title's count says it */
+            int mw = llv_text_fit(ui->bold, x, y, colw, more, (size_t)-1, th->accent) + gap / 2;
+            if (*also && llv_text_w(ui->sans, also, (size_t)-1) <= colw - mw)
+                llv_text(ui->sans, x + mw, y, also, (size_t)-1, th->accent);
+        }
+    } else if (!n)
+        llv_text_fit(ui->sans, c.x, c.y, c.w, "(nobody is waiting)", (size_t)-1, th->dim);
+    (void)sec;
+    free(rows);
     pane_end(ui);
 }
 
@@ -1214,8 +1798,12 @@ static void draw_timeline(llv_ui *ui) {
             int y = ti != NONE && ti >= ui->tl_first && ti < ui->tl_first + nl
                         ? L->y + (int)(ti - ui->tl_first) * lane_h
                         : L->y;
-            fill(ui->r, x - 2, y, 5, 4, mc[li]);
-            fill(ui->r, x - 1, y + 4, 3, 2, mc[li]);
+            /* a triangle pointing down, as big as a third of a line */
+            int mh = ui->line / 3 > 6 ? ui->line / 3 : 6;
+            for (int r = 0; r < mh; r++) {
+                int half = (mh - r) * 2 / 3;
+                fill(ui->r, x - half, y + r, 2 * half + 1, 1, mc[li]);
+            }
         }
     }
     /* the cursor */
@@ -1674,6 +2262,93 @@ static void draw_log(llv_ui *ui) {
     pane_end(ui);
 }
 
+/* What each pane shows, in plain words: F1 lists them, and hovering a
+ * pane's title says it. */
+static const char *const pane_help[P__N] = {
+    [P_HEADER] = "The lesson, the clock the run used, the loop's time now and the step.",
+    [P_LOOP] = "One trip round the event loop: run what is ready, poll (wait for I/O or "
+               "the next timer), move due timers to the ready queue. The lit phase is now.",
+    [P_RUNNING] = "The task that has the thread now, the coroutine it is in and the line "
+                  "it is at; or what the loop itself is doing between tasks.",
+    [P_READY] = "Tasks and callbacks due to run, front first, and why each was queued "
+                "(created, sleep_done, future_done...). The loop runs them in this order.",
+    [P_WAITING] = "Tasks that cannot run yet: on a timer (by deadline, as the loop's heap), "
+                  "on a task, future or socket, or on a lock, semaphore, queue or event "
+                  "(with who holds it and who waits, in order).",
+    [P_NARRATION] = "What the lesson says about this moment; warnings in red.",
+    [P_TIMELINE] = "Every task's life on one lane: running, ready, waiting (hatched), done; "
+                   "the cursor is now. Click to move it, wheel to zoom, A for time.",
+    [P_CODE] = "The lesson's source: the running task's line lit, waiting tasks tagged on "
+               "the line they wait at. P shows the Python twin.",
+    [P_CONSOLE] = "What the program printed, up to now.",
+    [P_LOG] = "The recorded events, one a line: time, task, kind, fields (F1 explains them).",
+    [P_FOOTER] = "The keys, or what a key just did.",
+};
+
+/* The event log's kinds and fields, in plain words. */
+static const char *const log_help[][2] = {
+    {"run", "a task gets the thread; behind = ready entries still queued after it"},
+    {"ready", "a task joins the ready queue; reason = why, pos = its place"},
+    {"wait", "a task suspends; on = what it waits for, at = the line"},
+    {"cb_queued / cb_run", "a callback (not a task) joins the ready queue / runs"},
+    {"timer_arm / timer_fire", "a timer is set for a deadline / comes due"},
+    {"fut_new / fut_done", "a future is made / gets its result, error or cancel"},
+    {"iter / poll", "a trip round the loop begins / the loop waits (timeout)"},
+    {"sync", "a lock, semaphore, queue or event operation; value after it"},
+    {"task_new / done / failed", "a task is created / ends"},
+    {"print / note / warn", "a printed line / the lesson's narration / a warning"},
+};
+
+/* A pane's title under the mouse: a box saying what the pane shows. */
+static void draw_pane_tip(llv_ui *ui) {
+    const llv_theme *th = llv_ui_theme(ui);
+    for (int p = 0; p < P__N; p++) {
+        SDL_Rect q = ui->pane[p];
+        if (q.w <= 0 || p == P_HEADER || p == P_FOOTER || ui->mx < q.x || ui->mx >= q.x + q.w ||
+            ui->my < q.y || ui->my >= q.y + ui->line + ui->font_px / 3)
+            continue;
+        int w = q.w < 40 * ui->font_px ? 40 * ui->font_px : q.w;
+        w = w > ui->w - 8 ? ui->w - 8 : w;
+        int lines = wrap_lines(ui->sans, w - ui->font_px, pane_help[p]);
+        SDL_Rect b = {q.x, q.y + ui->line + ui->font_px / 3, w, lines * ui->line + ui->font_px / 2};
+        if (b.x + b.w > ui->w - 4)
+            b.x = ui->w - 4 - b.w;
+        if (b.y + b.h > ui->h)
+            b.y = q.y - b.h;
+        SDL_RenderSetClipRect(ui->r, &b);
+        fill(ui->r, b.x, b.y, b.w, b.h, th->highlight);
+        frame(ui->r, b.x, b.y, b.w, b.h, 2, th->accent);
+        SDL_Rect c = {b.x + ui->font_px / 2, b.y + ui->font_px / 4, b.w - ui->font_px, b.h};
+        int y = c.y;
+        wrap(ui, ui->sans, c, &y, pane_help[p], th->text);
+        SDL_RenderSetClipRect(ui->r, NULL);
+        return;
+    }
+}
+
+/* The second half of F1: the panes and the event log's words, in box q. */
+static void draw_help_words(llv_ui *ui, SDL_Rect q) {
+    const llv_theme *th = llv_ui_theme(ui);
+    int y = q.y;
+    llv_text_fit(ui->bold, q.x, y, q.w, "What you see", (size_t)-1, th->accent);
+    y += ui->line;
+    static const int order[] = {P_LOOP, P_RUNNING, P_READY, P_WAITING, P_NARRATION,
+                                P_TIMELINE, P_CODE, P_CONSOLE, P_LOG};
+    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
+        char buf[400];
+        snprintf(buf, sizeof buf, "%s: %s", llv_pane_names[order[i]], pane_help[order[i]]);
+        wrap(ui, ui->sans, q, &y, buf, th->text);
+    }
+    y += ui->line / 2;
+    llv_text_fit(ui->bold, q.x, y, q.w, "The event log's words", (size_t)-1, th->accent);
+    y += ui->line;
+    for (size_t i = 0; i < sizeof log_help / sizeof log_help[0]; i++) {
+        char buf[300];
+        snprintf(buf, sizeof buf, "%s: %s", log_help[i][0], log_help[i][1]);
+        wrap(ui, ui->sans, q, &y, buf, th->text);
+    }
+}
+
 static void draw_help(llv_ui *ui) {
     const llv_theme *th = llv_ui_theme(ui);
     static const char *const keys[][2] = {
@@ -1696,6 +2371,7 @@ static void draw_help(llv_ui *ui) {
         {"L", "lesson picker (Esc comes back)"},
         {"T", "theme: dark / projector"},
         {"Ctrl+=  -  0", "bigger / smaller / normal size"},
+        {"Tab", "next pane, when they are tabs (a small window)"},
         {"F11", "fullscreen"},
         {"S", "save a PNG screenshot"},
         {"E", "export the trace (text and Chrome JSON)"},
@@ -1708,9 +2384,9 @@ static void draw_help(llv_ui *ui) {
     size_t fit = ui->h > 20 + 3 * ui->line ? (size_t)((ui->h - 20) / ui->line - 3) : 1;
     int cols = n > fit ? 2 : 1;
     size_t per = (n + (size_t)cols - 1) / (size_t)cols;
-    int w = cols == 1 ? ui->w * 2 / 3 : ui->w - 40, h = (int)(per + 3) * ui->line;
-    if (h > ui->h - 20)
-        h = ui->h - 20;
+    /* the keys on the left, what the panes and the log's words mean on the
+     * right */
+    int w = ui->w - 40, h = ui->h - 20;
     int x = (ui->w - w) / 2, y = (ui->h - h) / 2;
     SDL_Rect q = {x, y, w, h};
     SDL_RenderSetClipRect(ui->r, &q);
@@ -1718,7 +2394,10 @@ static void draw_help(llv_ui *ui) {
     frame(ui->r, x, y, w, h, 3, th->accent);
     int pad = ui->font_px;
     llv_text_fit(ui->bold, x + pad, y + ui->line / 2, w - 2 * pad, "Keys", (size_t)-1, th->accent);
-    int cw = (w - 2 * pad) / cols, kw[2] = {0, 0}; /* a column; its keys' width */
+    int keysw = w * (cols == 1 ? 45 : 58) / 100;
+    draw_help_words(ui, (SDL_Rect){x + keysw + pad, y + ui->line / 2, w - keysw - 2 * pad,
+                                   h - ui->line});
+    int cw = (keysw - pad) / cols, kw[2] = {0, 0}; /* a column; its keys' width */
     for (size_t i = 0; i < n; i++) {
         int k = llv_text_w(ui->bold, keys[i][0], (size_t)-1) + pad;
         int *c = &kw[i / per];
@@ -1785,15 +2464,27 @@ void llv_ui_draw(llv_ui *ui, int w, int h) {
     draw_ready(ui);
     draw_running(ui);
     draw_narration(ui);
-    draw_timeline(ui);
-    draw_code(ui);
-    draw_console(ui);
-    draw_log(ui);
+    /* In the narrow layout only one of these is shown; the others are
+     * tabs, and must not be hit by the mouse or tested as drawn. */
+    llv_ui_line_band = (SDL_Rect){0, 0, 0, 0};
+    if (ui->pane[P_TIMELINE].w > 0)
+        draw_timeline(ui);
+    else
+        ui->tl_lanes = (SDL_Rect){0, 0, 0, 0};
+    if (ui->pane[P_CODE].w > 0)
+        draw_code(ui);
+    if (ui->pane[P_CONSOLE].w > 0)
+        draw_console(ui);
+    if (ui->pane[P_LOG].w > 0)
+        draw_log(ui);
+    draw_tabs(ui);
     draw_footer(ui);
     if (ui->predict)
         draw_predict(ui);
     if (ui->help)
         draw_help(ui);
+    else
+        draw_pane_tip(ui);
 }
 
 void llv_ui_seek(llv_ui *ui, size_t step) {

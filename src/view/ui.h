@@ -59,7 +59,12 @@ typedef struct llv_ui {
     llv_font *sans, *bold, *mono, *big;
     int font_px;             /* size the fonts were opened at */
     int line;                /* line height of sans */
-    SDL_Rect pane[P__N];
+    SDL_Rect pane[P__N];     /* an empty rect: the pane is not shown (a tab behind) */
+    bool narrow;             /* one column: timeline, code, console and log are tabs */
+    int tab;                 /* the pane shown in the narrow layout's tab area */
+    SDL_Rect tabs;           /* the tab strip (narrow layout), else empty */
+    int narr_lines;          /* lines the longest note needs at the last layout */
+    int narr_w, narr_px;     /* the width and font size narr_lines was counted for */
     size_t cursor;
     /* timeline */
     bool axis_time;          /* x is loop time (else event number) */
