@@ -817,6 +817,7 @@ static void draw_narration(llv_ui *ui) {
     size_t k = llv_lower(m->notes, m->nnotes, ui->cursor + 1);
     size_t wk = llv_lower(m->warns, m->nwarns, ui->cursor + 1);
     bool fresh = k && m->notes[k - 1] == ui->cursor;
+    bool gone = k && llv_note_until(m, k - 1) < ui->cursor; /* the picture has moved on */
     SDL_Rect c = pane_begin(ui, P_NARRATION, fresh ? "Narration \xE2\x80\x94 now" : "Narration");
     if (fresh)
         frame(ui->r, ui->pane[P_NARRATION].x, ui->pane[P_NARRATION].y, ui->pane[P_NARRATION].w,
@@ -853,7 +854,7 @@ static void draw_narration(llv_ui *ui) {
         buf[n < (int)sizeof buf ? n : (int)sizeof buf - 1] = '\0';
         wrap(ui, ui->bold, c, &y, buf, th->warn);
     }
-    if (k) {
+    if (k && !gone) {
         /* Large when it fits; when a warning took the room, the whole note
          * in the normal size rather than its first line alone. */
         const char *note = llv_str(m, llv_event(m, m->notes[k - 1])->str);
@@ -862,8 +863,14 @@ static void draw_narration(llv_ui *ui) {
             f = ui->sans;
         wrap(ui, f, c, &y, note, fresh ? th->text : th->dim);
     }
-    else if (!wk)
+    else if (!wk && !gone)
         wrap(ui, ui->sans, c, &y, "(no narration yet)", th->dim);
+    else if (!wk) {
+        char was[96];
+        snprintf(was, sizeof was, "(no note for this moment: the last was about step %u)",
+                 m->notes[k - 1] + 1);
+        wrap(ui, ui->sans, c, &y, was, th->dim);
+    }
     pane_end(ui);
 }
 
@@ -972,6 +979,24 @@ static double span_b(const llv_ui *ui, const llv_span *sp, size_t hz, bool *cut)
     return ui->axis_time ? (double)sp->t1 : (double)sp->ev1;
 }
 
+/* Notes that a bar of state `st` was drawn in colour `c` (for tests that
+ * check the words against the picture: "its lane ends in red"). */
+static void drawn_state(llv_ui *ui, unsigned st, SDL_Color c) {
+    ui->tl_drawn_states |= 1u << st;
+    ui->tl_drawn_color[st] = c;
+}
+
+/* A label inside a bar: whole when it fits, else its last words that fit
+ * ("sleep until 1.000 s", "until 1.000 s", "1.000 s"), else nothing: never
+ * a number cut short ("1.0…") that reads as another number. */
+static void span_label(llv_ui *ui, int x, int y, int maxw, const char *s, SDL_Color c) {
+    for (const char *p = s; p && strlen(p) > 2; p = strchr(p, ' ') ? strchr(p, ' ') + 1 : NULL)
+        if (llv_text_w(ui->mono, p, (size_t)-1) <= maxw) {
+            llv_text(ui->mono, x, y, p, (size_t)-1, c);
+            return;
+        }
+}
+
 /* Counts a drawn span or marker whose last event shown is `last`. */
 static void drawn(llv_ui *ui, size_t last) {
     ui->tl_drawn_n++;
@@ -1027,14 +1052,15 @@ static void draw_lane(llv_ui *ui, uint32_t ti, int y, int h) {
                 }
                 fill(ui->r, q.x, q.y, q.w, q.h, col);
                 drawn(ui, cut ? hz : sp[k].ev1 - 1);
+                drawn_state(ui, sp[k].state, col);
                 if (q.w >= 6)
                     state_pattern(ui, q, sp[k].state);
                 if (q.w > ui->font_px * 4 && sp[k].state == LLV_WAITING) {
                     char what[96];
                     llv_task tmp = {.state = LLV_WAITING, .wait = sp[k].wait, .op = sp[k].op, .obj = sp[k].obj, .until = sp[k].until};
                     wait_text(m, &tmp, what, sizeof what);
-                    llv_text_fit(ui->mono, q.x + 2, y + (h - llv_font_h(ui->mono)) / 2, q.w - 4,
-                                 what, (size_t)-1, th->state_text[LLV_WAITING]);
+                    span_label(ui, q.x + 2, y + (h - llv_font_h(ui->mono)) / 2, q.w - 4, what,
+                               th->state_text[LLV_WAITING]);
                 }
             }
             k++;
@@ -1068,6 +1094,8 @@ static void draw_lane(llv_ui *ui, uint32_t ti, int y, int h) {
             c = mix(c, th->pane, 0.55f);
         fill(ui->r, col, y, 1, h, c);
         drawn(ui, sp[j - 1].ev0); /* the column shows where the spans began */
+        if (best != (size_t)-1)
+            drawn_state(ui, sp[best].state, c);
         xmin = col + 1;
         /* the last of them may go on well past this column: draw the rest */
         double endj = span_b(ui, &sp[j - 1], hz, NULL);
@@ -1109,9 +1137,8 @@ static void draw_worker_lane(llv_ui *ui, uint32_t lane, int y, int h) {
         if (q.w >= 6)
             state_pattern(ui, q, outcome == 1 ? LLV_FAILED : LLV_RUNNING);
         if (q.w > ui->font_px * 3)
-            llv_text_fit(ui->mono, q.x + 2, y + (h - llv_font_h(ui->mono)) / 2, q.w - 4,
-                         llv_str(m, j->fn), (size_t)-1,
-                         th->state_text[outcome == 1 ? LLV_FAILED : LLV_RUNNING]);
+            span_label(ui, q.x + 2, y + (h - llv_font_h(ui->mono)) / 2, q.w - 4, llv_str(m, j->fn),
+                       th->state_text[outcome == 1 ? LLV_FAILED : LLV_RUNNING]);
     }
 }
 
@@ -1155,6 +1182,7 @@ static void draw_timeline(llv_ui *ui) {
     size_t hz = llv_ui_horizon(ui);
     ui->tl_drawn_last = SIZE_MAX;
     ui->tl_drawn_n = 0;
+    ui->tl_drawn_states = 0;
     char title[160], workers[40] = "";
     if (m->nworkers)
         snprintf(workers, sizeof workers, ", %u worker thread%s", m->nworkers,

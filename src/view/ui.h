@@ -83,6 +83,8 @@ typedef struct llv_ui {
      * many spans and markers were drawn.  SIZE_MAX / 0 when none. */
     size_t tl_drawn_last;
     size_t tl_drawn_n;
+    uint32_t tl_drawn_states;           /* bit s: a bar of state s was drawn */
+    SDL_Color tl_drawn_color[LLV__NSTATES]; /* the colour it was drawn in */
     /* hover */
     int mx, my;
     /* animation of task cards: where each was drawn last, and since when */
