@@ -1160,10 +1160,14 @@ static void worker_tip(const llv_ui *ui, uint32_t lane, size_t ev, char *tip, si
 }
 
 /* A marker for a print, a note or a warning: a triangle pointing down at
- * x, `size` pixels wide, so that it stays visible at every UI scale. */
+ * x, `size` pixels wide, so that it stays visible at every UI scale.  Drawn
+ * in three steps, not row by row: a busy trace has a marker per column. */
 static void marker(llv_ui *ui, int x, int y, int size, SDL_Color c) {
-    for (int r = 0; r < (size + 1) / 2; r++)
-        fill(ui->r, x - size / 2 + r, y + r, size - 2 * r, 1, c);
+    int h = (size + 1) / 2, t = h / 3 > 1 ? h / 3 : 1;
+    int w1 = size, w2 = size * 2 / 3 | 1, w3 = size / 3 | 1; /* odd: centred on x */
+    fill(ui->r, x - w1 / 2, y, w1, t, c);
+    fill(ui->r, x - w2 / 2, y + t, w2, t, c);
+    fill(ui->r, x - w3 / 2, y + 2 * t, w3, h - 2 * t, c);
 }
 
 /* Tasks the timeline may name: in predict mode, those born by the horizon. */
