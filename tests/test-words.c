@@ -418,6 +418,60 @@ START_TEST(print_markers_grow_with_the_ui_scale) {
 }
 END_TEST
 
+/* Strings the timeline drew inside its lanes that were cut ("…"). */
+static SDL_Rect lanes_now;
+static size_t cut_in_lanes;
+
+static void on_lane_text(const SDL_Rect *box, const char *str, size_t len, void *ud) {
+    (void)ud;
+    /* a cut string comes as one run: its visible part, then the ellipsis */
+    if (SDL_HasIntersection(box, &lanes_now) && len >= 3 &&
+        memcmp(str + len - 3, "\xE2\x80\xA6", 3) == 0)
+        cut_in_lanes++;
+}
+
+/* Labels in bars lose leading words ("until 1.000 s", "1.000 s") or go,
+ * never end in "…" with a number cut short ("sleep until 1.0…"). */
+START_TEST(bar_labels_shorten_by_words_not_mid_number) {
+    static const char *const some[] = {"01-hello-gather", "03-sequential-vs-concurrent",
+                                       "14-blocking-the-loop", "20-taskgroup", "22-pitfalls"};
+    ck_assert_int_eq(TTF_Init(), 0);
+    SDL_Surface *s = SDL_CreateRGBSurfaceWithFormat(0, 1280, 720, 32, SDL_PIXELFORMAT_ARGB8888);
+    SDL_Renderer *r = SDL_CreateSoftwareRenderer(s);
+    ck_assert_ptr_nonnull(r);
+    for (size_t l = 0; l < sizeof some / sizeof some[0]; l++) {
+        llv_model m;
+        lesson_model(some[l], "", &m);
+        llv_ui ui;
+        char err[256];
+        ck_assert_msg(llv_ui_init(&ui, &m, r, LL_SOURCE_ROOT "/assets", err, sizeof err) == 0,
+                      "%s", err);
+        for (int z = 0; z < 3; z++) {
+            ui.zoom = 1.0f + 0.5f * (float)z;
+            for (int axis = 0; axis < 2; axis++) {
+                ui.axis_time = axis;
+                llv_ui_fit_timeline(&ui);
+                llv_ui_seek(&ui, m.n - 1);
+                llv_ui_draw(&ui, 1280, 720); /* lays out the lanes */
+                lanes_now = ui.tl_lanes;
+                cut_in_lanes = 0;
+                llv_text_hook = on_lane_text;
+                llv_ui_draw(&ui, 1280, 720);
+                llv_text_hook = NULL;
+                ck_assert_msg(cut_in_lanes == 0, "%s at scale %.1f, %s axis: %zu bar labels cut "
+                              "with \"\xE2\x80\xA6\"", some[l], (double)ui.zoom,
+                              axis ? "time" : "event", cut_in_lanes);
+            }
+        }
+        llv_ui_free(&ui);
+        llv_model_free(&m);
+    }
+    SDL_DestroyRenderer(r);
+    SDL_FreeSurface(s);
+    TTF_Quit();
+}
+END_TEST
+
 int main(void) {
     nslugs = find_lessons(slugs, 128);
     Suite *s = suite_create("words");
@@ -431,6 +485,7 @@ int main(void) {
     tcase_add_test(tc, a_cancelled_task_is_queued_for_its_cancellation);
     tcase_add_test(tc, a_timer_callback_runs_for_its_timer);
     tcase_add_test(tc, print_markers_grow_with_the_ui_scale);
+    tcase_add_test(tc, bar_labels_shorten_by_words_not_mid_number);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
