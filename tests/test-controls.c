@@ -275,6 +275,33 @@ static void check_stepping(fixture *f, const char *slug) {
     ck_assert_uint_eq(CUR, n / 2 - 1);
 }
 
+/* The rule predict mode asks by, restated: a print, or a task switch with
+ * two tasks or more in the ready queue just before it. */
+static bool asks_about(llv_model *m, size_t i) {
+    const ll_trace_event *e = llv_event(m, i);
+    if (e->kind == LL_EV_PRINT)
+        return true;
+    if (e->kind != LL_EV_TASK_RUN || i == 0)
+        return false;
+    llv_model_seek(m, i - 1);
+    size_t tasks = 0;
+    uint32_t first = UINT32_MAX;
+    for (size_t k = 0; k < m->cur.nready; k++)
+        if (!m->cur.ready[k].is_cb && m->cur.ready[k].task != first) {
+            if (first == UINT32_MAX)
+                first = m->cur.ready[k].task;
+            tasks++;
+        }
+    return tasks >= 2;
+}
+
+static size_t next_question(llv_model *m, size_t from) {
+    for (size_t i = from + 1; i < m->n; i++)
+        if (asks_about(m, i))
+            return i;
+    return SIZE_MAX;
+}
+
 /* Space plays at the chosen speed (+ and - change it) and stops at the end;
  * predict mode (R) stops before a switch or a print and then reveals it. */
 static void check_playing(fixture *f) {
@@ -313,7 +340,8 @@ static void check_playing(fixture *f) {
     /* predict */
     key(f, SDLK_r, 0);
     ck_assert(ui->predict);
-    size_t q = next_kind(m, 0, LL_EV_TASK_RUN, LL_EV_PRINT);
+    size_t q = next_question(f->s.d.ui.m, 0);
+    llv_model_seek(f->s.d.ui.m, CUR);
     ck_assert(q != SIZE_MAX);
     key(f, SDLK_END, 0);
     ck_assert_msg(CUR == q - 1 && ui->predict_at == q && !ui->predict_shown,
@@ -326,7 +354,8 @@ static void check_playing(fixture *f) {
     ck_assert_uint_eq(CUR, q);
     ck_assert(ui->predict_shown);
     ck_assert_on_screen(f, "Answer: ");
-    size_t q2 = next_kind(m, q, LL_EV_TASK_RUN, LL_EV_PRINT);
+    size_t q2 = next_question(f->s.d.ui.m, q);
+    llv_model_seek(f->s.d.ui.m, CUR);
     key(f, SDLK_SPACE, 0); /* playing stops at the next question too */
     for (int i = 0; i < 100 && ui->playing; i++)
         frame(f, 1000);
@@ -338,6 +367,97 @@ static void check_playing(fixture *f) {
     ck_assert(!ui->predict);
     key(f, SDLK_END, 0);
     ck_assert_uint_eq(CUR, m->n - 1);
+}
+
+/* Whether a line of the screen is the visible part of event-log row i (its
+ * text cut to the pane, or whole). */
+static bool shows_row(llv_ui *ui, const char *line, size_t len, size_t i) {
+    size_t rl;
+    const char *row = ll__tw_format(&ui->fmt, &ui->m->trace.rec, llv_event(ui->m, i), &rl);
+    while (rl && *row == ' ') {
+        row++;
+        rl--;
+    }
+    return len >= 24 && len <= rl && memcmp(row, line, len) == 0;
+}
+
+/* At a predict stop, nothing after the cursor is on screen: no event-log
+ * row of a later event (unless an earlier one reads the same), no console
+ * line not printed yet, no timeline span or marker past the cursor. */
+static void check_hidden(fixture *f, const char *slug) {
+    llv_ui *ui = &f->s.d.ui;
+    llv_model *m = ui->m;
+    size_t cur = CUR, q = ui->predict_at;
+    char *scr = strdup(screen_of(f));
+    ck_assert_msg(ui->tl_drawn_n > 0, "%s step %zu: the timeline drew nothing", slug, cur + 1);
+    ck_assert_msg(ui->tl_drawn_last == SIZE_MAX || ui->tl_drawn_last <= cur,
+                  "%s: asking about event %zu at step %zu, the timeline drew up to event %zu",
+                  slug, q, cur, ui->tl_drawn_last);
+    for (char *line = scr, *nl; *line; line = nl + 1) {
+        nl = strchr(line, '\n');
+        size_t len = (size_t)(nl - line);
+        if (llv_event(m, q)->kind == LL_EV_PRINT) { /* the answer, as a console line */
+            const char *text = llv_str(m, llv_event(m, q)->str);
+            bool before = false;
+            for (size_t k = 0; k < m->nprints && m->prints[k] <= cur; k++)
+                before |= strcmp(llv_str(m, llv_event(m, m->prints[k])->str), text) == 0;
+            ck_assert_msg(before || len != strlen(text) || memcmp(line, text, len) != 0,
+                          "%s step %zu: the console already shows \"%s\"", slug, cur + 1, text);
+        }
+        for (size_t i = cur + 1; i < m->n && i <= cur + 80; i++) {
+            if (!shows_row(ui, line, len, i))
+                continue;
+            bool past = false;
+            for (size_t j = cur > 100 ? cur - 100 : 0; j <= cur && !past; j++)
+                past = shows_row(ui, line, len, j);
+            ck_assert_msg(past, "%s step %zu: the event log shows event %zu: %.*s", slug,
+                          cur + 1, i + 1, (int)len, line);
+        }
+    }
+    free(scr);
+    if (llv_event(m, q)->kind == LL_EV_TASK_RUN) {
+        ck_assert_msg(asks_about(m, q), "%s: asked which task runs at %zu with no choice", slug,
+                      q + 1);
+        llv_model_seek(m, cur);
+    }
+}
+
+/* R, then → to the end: at every question the future is hidden, every
+ * question has a choice, and the next key reveals the answer. */
+static void check_predict_hides(fixture *f, const char *slug) {
+    llv_ui *ui = &f->s.d.ui;
+    llv_model *m = ui->m;
+    key(f, SDLK_HOME, 0);
+    key(f, SDLK_RIGHT, 0);
+    frame(f, 16);
+    ck_assert_msg(ui->tl_drawn_last > CUR, "%s: out of predict mode the timeline shows the "
+                  "whole run (drew up to %zu at step %zu)", slug, ui->tl_drawn_last, CUR);
+    key(f, SDLK_HOME, 0);
+    key(f, SDLK_r, 0);
+    size_t asked = 0, runs = 0;
+    for (size_t guard = 0; CUR + 1 < m->n && guard < 3 * m->n; guard++) {
+        size_t want = next_question(m, CUR);
+        llv_model_seek(m, CUR);
+        key(f, SDLK_RIGHT, 0);
+        if (ui->predict_shown || ui->predict_at == SIZE_MAX || CUR + 1 != ui->predict_at) {
+            ck_assert_msg(CUR < want, "%s: predict mode went on to %zu past the question at %zu",
+                          slug, CUR, want);
+            continue;
+        }
+        ck_assert_msg(ui->predict_at == want, "%s: predict mode asks about %zu at %zu, not "
+                      "about %zu", slug, ui->predict_at, CUR, want);
+        check_hidden(f, slug);
+        asked++;
+        runs += llv_event(m, want)->kind == LL_EV_TASK_RUN;
+        key(f, SDLK_RIGHT, 0); /* the answer */
+        ck_assert_uint_eq(CUR, want);
+        ck_assert(ui->predict_shown);
+    }
+    ck_assert_uint_eq(CUR, m->n - 1);
+    ck_assert_msg(asked > 0, "%s: predict mode asked nothing", slug);
+    if (strcmp(slug, "05-three-counters") == 0)
+        ck_assert_msg(runs > 0, "lesson 5 has three tasks in the queue: worth a question");
+    key(f, SDLK_r, 0);
 }
 
 /* Views: the axis, the twin, the theme, the scale, help, fullscreen. */
@@ -487,6 +607,7 @@ START_TEST(every_control_does_what_help_says_on_every_lesson) {
     frame(f, 16);
     check_stepping(f, slug);
     check_playing(f);
+    check_predict_hides(f, slug);
     check_views(f, slug);
     check_mouse(f, slug);
     check_exports(f, slug);
@@ -525,6 +646,102 @@ START_TEST(c_reruns_the_lesson_on_the_other_clock_at_the_same_step) {
     frame(f, 16);
     key(f, SDLK_c, 0);
     ck_assert_str_eq(f->s.d.clock, "virtual");
+    fixture_close(f);
+}
+END_TEST
+
+/* A lesson about durations opens on the time axis (its meta.txt says
+ * "axis: time"); the others on event numbers. */
+START_TEST(a_lessons_meta_chooses_the_timeline_axis_and_c_keeps_it) {
+    fixture fx, *f = &fx;
+    fixture_open(f);
+    ck_assert_int_eq(llv_session_start(&f->s, NULL, "01-hello-gather", false), 0);
+    ck_assert(!f->s.d.ui.axis_time);
+    ck_assert_int_eq(llv_session_start(&f->s, NULL, "03-sequential-vs-concurrent", false), 0);
+    ck_assert_msg(f->s.d.ui.axis_time, "lesson 3 is about 3 s against 2 s: it opens on time");
+    ck_assert_double_eq(f->s.d.ui.tl_x0, 0);
+    ck_assert_double_ge(f->s.d.ui.tl_x1, (double)f->s.d.m.t_end);
+    frame(f, 16);
+    /* the class switches to events, zooms into the first half, and re-runs
+     * on the real clock: the axis, the zoom, the step and the mode stay */
+    key(f, SDLK_a, 0);
+    ck_assert(!f->s.d.ui.axis_time);
+    f->s.d.ui.tl_x1 = (double)f->s.d.m.n / 2;
+    type_step(f, 20);
+    key(f, SDLK_r, 0);
+    double share = f->s.d.ui.tl_x1 / (double)f->s.d.m.n;
+    key(f, SDLK_c, 0);
+    ck_assert_str_eq(f->s.d.clock, "real");
+    ck_assert(!f->s.d.ui.axis_time);
+    ck_assert(f->s.d.ui.predict);
+    ck_assert_uint_eq(CUR, 19);
+    ck_assert_double_eq_tol(f->s.d.ui.tl_x1 / (double)f->s.d.m.n, share, 1e-9);
+    key(f, SDLK_a, 0); /* and back on time, on the other clock */
+    key(f, SDLK_c, 0);
+    ck_assert_str_eq(f->s.d.clock, "virtual");
+    ck_assert(f->s.d.ui.axis_time);
+    fixture_close(f);
+}
+END_TEST
+
+/* A meta.txt axis line that is neither is named with its file and line,
+ * and the lesson opens on the default axis. */
+START_TEST(a_bad_axis_line_is_reported_with_its_place) {
+    fixture fx, *f = &fx;
+    fixture_open(f);
+    char dir[1200], path[1300];
+    snprintf(dir, sizeof dir, "%s/lessons/01-hello-gather", f->dir);
+    int st;
+    char cmd[1400];
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s'", dir);
+    free(read_command(cmd, &st));
+    snprintf(path, sizeof path, "%s/meta.txt", dir);
+    FILE *m = fopen(path, "w");
+    ck_assert_ptr_nonnull(m);
+    fputs("title: Hello\naxis: sideways\n", m);
+    fclose(m);
+    snprintf(dir, sizeof dir, "%s/lessons", f->dir);
+    f->app.lessons_dir = dir;
+    capture cap;
+    capture_begin(&cap, 2);
+    int rc = llv_session_start(&f->s, NULL, "01-hello-gather", false);
+    char *err = capture_end(&cap);
+    ck_assert_int_eq(rc, 0);
+    ck_assert_msg(strstr(err, "01-hello-gather/meta.txt:2: axis is 'events' or 'time', not "
+                              "'sideways'") != NULL, "stderr: %s", err);
+    free(err);
+    ck_assert(!f->s.d.ui.axis_time);
+    fixture_close(f);
+}
+END_TEST
+
+/* "lanes 1-9 of 10" is said below the lanes, never over a task's bar, at
+ * the size and scale a projector in a small room gets. */
+static SDL_Rect lanes_box;
+
+static void find_lanes(const SDL_Rect *box, const char *str, size_t len, void *ud) {
+    (void)ud;
+    if (len > 6 && memcmp(str, "lanes ", 6) == 0)
+        lanes_box = *box;
+}
+
+START_TEST(the_lane_count_is_not_drawn_over_a_lane) {
+    fixture fx, *f = &fx;
+    fixture_open(f);
+    ck_assert_int_eq(llv_session_start(&f->s, NULL, "20-taskgroup", false), 0);
+    key(f, SDLK_t, 0);
+    f->s.d.ui.zoom = 1.3f;
+    type_step(f, 121);
+    lanes_box = (SDL_Rect){0, 0, 0, 0};
+    llv_text_hook = find_lanes;
+    frame(f, 16);
+    llv_text_hook = NULL;
+    const SDL_Rect *L = &f->s.d.ui.tl_lanes;
+    ck_assert_msg(lanes_box.w > 0, "the lane count is not drawn (%zu lanes, %d px for them)",
+                  f->s.d.m.ntasks, L->h);
+    ck_assert_msg(!SDL_HasIntersection(&lanes_box, L), "the lane count at (%d,%d %dx%d) is drawn "
+                  "over the lanes (%d,%d %dx%d)", lanes_box.x, lanes_box.y, lanes_box.w,
+                  lanes_box.h, L->x, L->y, L->w, L->h);
     fixture_close(f);
 }
 END_TEST
@@ -666,6 +883,9 @@ int main(void) {
     tcase_set_timeout(tc, 300);
     tcase_add_loop_test(tc, every_control_does_what_help_says_on_every_lesson, 0, nslugs);
     tcase_add_test(tc, c_reruns_the_lesson_on_the_other_clock_at_the_same_step);
+    tcase_add_test(tc, a_lessons_meta_chooses_the_timeline_axis_and_c_keeps_it);
+    tcase_add_test(tc, a_bad_axis_line_is_reported_with_its_place);
+    tcase_add_test(tc, the_lane_count_is_not_drawn_over_a_lane);
     tcase_add_test(tc, the_picker_opens_lessons_by_key_click_and_wheel);
     tcase_add_test(tc, a_dropped_trace_opens_and_a_bad_one_is_refused);
     tcase_add_test(tc, a_programs_run_shows_its_source_its_crash_and_reruns);

@@ -1253,7 +1253,8 @@ static int cmd_render(int argc, char **argv) {
                    "  --all-steps DIR   one frame per event: DIR/000001.png ...\n"
                    "  --theme dark|projector\n"
                    "  --scale F         UI scale (default 1)\n"
-                   "  --axis events|time   the timeline's x axis (default: events)\n"
+                   "  --axis events|time   the timeline's x axis (default: the lesson's meta.txt\n"
+                   "                       says, else events; time for several loops)\n"
                    "  --clock virtual|real   for a lesson: which clock to run it on\n",
                    prog);
             return 0;

@@ -124,6 +124,7 @@ struct ll_handle {
     void *arg;
     bool cancelled;        /* handle.cancel() was called */
     bool ran;              /* the callback has run */
+    bool timed;            /* call_later / call_at: it runs because a timer came due */
     ll_handle *next_owned; /* the loop's list of handles */
 };
 

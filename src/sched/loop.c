@@ -1309,7 +1309,9 @@ static void run_handle(ll_loop *loop, const ll__ready *e) {
         ll_trace_event *ev = ll__ev(loop, LL_EV_CB_RUN, 0, NULL, 0);
         if (ev) {
             ev->obj = h->timer.id;
-            ev->sub = LL_REASON_CALL_SOON;
+            /* the reason it was queued for: a call_later / call_at
+             * callback runs because its timer came due, not a call_soon */
+            ev->sub = h->timed ? LL_REASON_TIMER : LL_REASON_CALL_SOON;
         }
     }
     h->ran = true;
@@ -1358,6 +1360,7 @@ ll_handle *ll__call_at(ll_loop *loop, double t, int mode, ll_callback_fn fn, voi
         }
         return h;
     }
+    h->timed = true;
     int64_t when = mode == 1 ? ll__ns_add(loop->now, ll__delay_ns(t)) : ll__time_ns(t);
     ll__timer_arm(loop, &h->timer, when, file, line); /* where: what the timer is for */
     return h;

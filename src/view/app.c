@@ -92,6 +92,34 @@ static void find_sources(const llv_app *a, doc *d, const char *trace_path) {
     llv_ui_sources(&d->ui, c[0] ? c : NULL, py[0] && file_exists(py) ? py : NULL);
 }
 
+/* The timeline axis lesson `lesson` asks for in its meta.txt: 1 for
+ * "axis: time" (where durations are what the lesson is about), 0 for
+ * "axis: events", -1 when it says nothing or cannot be read.  A value that
+ * is neither is reported with the file and line, and ignored. */
+static int lesson_axis(const llv_app *a, const char *lesson) {
+    if (!lesson || !a->lessons_dir)
+        return -1;
+    char path[1024], line[512];
+    snprintf(path, sizeof path, "%s/%s/meta.txt", a->lessons_dir, lesson);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    int axis = -1;
+    for (int no = 1; fgets(line, sizeof line, f); no++) {
+        if (strncmp(line, "axis:", 5) != 0)
+            continue;
+        char *v = line + 5;
+        v += strspn(v, " \t");
+        v[strcspn(v, " \t\r\n")] = '\0';
+        if (strcmp(v, "time") == 0 || strcmp(v, "events") == 0)
+            axis = strcmp(v, "time") == 0;
+        else
+            fprintf(stderr, "looplab: %s:%d: axis is 'events' or 'time', not '%s'\n", path, no, v);
+    }
+    fclose(f);
+    return axis;
+}
+
 /* Opens a trace file: `slug` is the lesson it is a run of (or NULL), and
  * `program` says it is a run of the CLI's program. */
 static int doc_open(const llv_app *a, doc *d, SDL_Renderer *r, const char *path, const char *slug,
@@ -143,8 +171,10 @@ static int doc_open(const llv_app *a, doc *d, SDL_Renderer *r, const char *path,
     if (title)
         snprintf(d->ui.title, sizeof d->ui.title, "%.100s  \xE2\x80\x94  %.140s", lesson, title);
     find_sources(a, d, path);
-    /* Several loops run at the same time: only a time axis shows it. */
-    if (d->m.nloops > 1) {
+    /* Several loops run at the same time: only a time axis shows it.  A
+     * lesson about durations asks for it in its meta.txt. */
+    int axis = lesson_axis(a, lesson);
+    if (axis == 1 || (axis < 0 && d->m.nloops > 1)) {
         d->ui.axis_time = true;
         llv_ui_fit_timeline(&d->ui); /* the whole run, in time, not in events */
     }
@@ -215,21 +245,37 @@ static size_t prev_story(const llv_model *m, size_t cur) {
     return p > q ? p : q;
 }
 
+/* Whether event i is worth a question in predict mode: a print, or a task
+ * switch when more than one task could have been chosen (two tasks or more
+ * in the ready queue just before it).  A lone ready task is no question. */
+static bool worth_asking(llv_model *m, size_t i) {
+    const ll_trace_event *e = llv_event(m, i);
+    if (e->kind == LL_EV_PRINT)
+        return true;
+    if (e->kind != LL_EV_TASK_RUN || e->aux == 0 || i == 0)
+        return false; /* aux: entries left behind it in the queue */
+    llv_model_seek(m, i - 1);
+    const llv_state *s = &m->cur;
+    for (size_t k = 0; k < s->nready; k++)
+        if (!s->ready[k].is_cb && s->ready[k].task != s->ready[0].task)
+            return true;
+    return false;
+}
+
 /* Moves forward to `to`, unless predict mode wants to ask first. */
 static void forward(llv_ui *ui, size_t to) {
-    const llv_model *m = ui->m;
+    llv_model *m = ui->m;
     if (to >= m->n)
         to = m->n - 1;
     if (ui->predict) {
         size_t q = SIZE_MAX;
         for (size_t i = ui->cursor + 1; i <= to && i < m->n; i++) {
-            unsigned k = llv_event(m, i)->kind;
-            if ((k == LL_EV_TASK_RUN || k == LL_EV_PRINT) &&
-                (ui->predict_done == SIZE_MAX || i > ui->predict_done)) {
+            if ((ui->predict_done == SIZE_MAX || i > ui->predict_done) && worth_asking(m, i)) {
                 q = i;
                 break;
             }
         }
+        llv_model_seek(m, ui->cursor); /* worth_asking moved the model */
         if (q != SIZE_MAX) {
             if (ui->predict_at != q || ui->predict_shown) {
                 ui->predict_at = q; /* ask */
@@ -434,8 +480,22 @@ static void rerun_other_clock(llv_session *s) {
      * have a different number of events: polls that wait, or do not) */
     size_t keep = d->ui.cursor;
     bool at_end = keep + 1 >= d->m.n;
+    /* The timeline stays on its axis, showing the same part of the run
+     * (as a share of the whole: the other clock's times differ). */
+    bool axis = d->ui.axis_time, predict = d->ui.predict;
+    double whole = axis ? (double)d->m.t_end : (double)d->m.n;
+    double f0 = whole > 0 ? d->ui.tl_x0 / whole : 0, f1 = whole > 0 ? d->ui.tl_x1 / whole : 1;
     if (run_and_open(s->a, d, s->r, slug[0] ? slug : NULL, other) == 0) {
+        d->ui.axis_time = axis;
+        whole = axis ? (double)d->m.t_end : (double)d->m.n;
+        llv_ui_fit_timeline(&d->ui);
+        if (whole > 0 && f1 > f0) {
+            d->ui.tl_x0 = f0 * whole;
+            d->ui.tl_x1 = f1 * whole;
+        }
         llv_ui_seek(&d->ui, at_end ? d->m.n - 1 : keep);
+        d->ui.predict = predict; /* asking from here on, as before */
+        d->ui.predict_done = d->ui.cursor;
         status(&d->ui, "re-ran on the %s clock: same order, different times", other);
     } else {
         status(&d->ui, "could not re-run it on the %s clock (see the terminal)", other);
@@ -550,7 +610,7 @@ static void doc_key(llv_session *s, SDL_Keycode k, Uint16 mod) {
         ui->predict = !ui->predict;
         ui->predict_at = SIZE_MAX;
         ui->predict_done = ui->cursor;
-        status(ui, "%s", ui->predict ? "predict mode: I will ask before each task switch and print"
+        status(ui, "%s", ui->predict ? "predict mode: I will ask before each print, and each task switch with a choice"
                                      : "predict mode off");
         break;
     case SDLK_F11:
@@ -838,7 +898,7 @@ int llv_render(const llv_app *a, const char *trace, const llv_render_opts *o) {
         d.ui.theme = o->theme && strcmp(o->theme, "projector") == 0 ? LLV_THEME_PROJECTOR
                                                                     : LLV_THEME_DARK;
         d.ui.zoom = o->zoom > 0 ? o->zoom : 1;
-        if (o->axis_given || d.m.nloops == 1)
+        if (o->axis_given) /* else the lesson's (doc_open) */
             d.ui.axis_time = o->axis_time;
         llv_ui_fit_timeline(&d.ui);
         if (o->all_dir) {

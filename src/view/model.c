@@ -195,6 +195,7 @@ bool llv_state_equal(const llv_model *m, const llv_state *a, const llv_state *b)
 static void set_task(llv_task *t, llv_tstate st, uint32_t step, uint32_t site) {
     t->state = (uint8_t)st;
     t->since = step;
+    t->cancelling = 0; /* a cancel is news until the task next moves */
     if (site)
         t->site = site;
     if (st != LLV_WAITING) {
@@ -234,6 +235,18 @@ static bool pop_entry(llv_state *s, llv_entry *out) {
     s->nready--;
     s->ready = s->nready ? s->ready + 1 : s->rbase;
     return true;
+}
+
+/* Keeps the timers in the order the loop fires them: by deadline, and in
+ * arming order among equal deadlines (the loop's heap breaks ties by a
+ * sequence number).  Room for one more was made by the caller. */
+static void timer_insert(llv_state *s, llv_timer tm) {
+    size_t at = s->ntimers;
+    while (at > 0 && s->timers[at - 1].when > tm.when)
+        at--;
+    memmove(s->timers + at + 1, s->timers + at, (s->ntimers - at) * sizeof *s->timers);
+    s->timers[at] = tm;
+    s->ntimers++;
 }
 
 static void timer_remove(llv_state *s, uint32_t id) {
@@ -319,7 +332,7 @@ static void apply(const llv_model *m, llv_state *s, size_t i) {
         break;
     case LL_EV_TIMER_ARM:
         if (!grow((void **)&s->timers, &s->timercap, s->ntimers + 1, sizeof *s->timers))
-            s->timers[s->ntimers++] = (llv_timer){e->obj, ti, e->val, e->site, 0};
+            timer_insert(s, (llv_timer){e->obj, ti, e->val, e->site, 0});
         break;
     case LL_EV_TIMER_FIRE:
         s->phase = LLV_PH_TIMERS;
@@ -332,12 +345,22 @@ static void apply(const llv_model *m, llv_state *s, size_t i) {
         break;
     case LL_EV_TASK_READY:
         if (t) {
+            /* woken by a cancel: say so, whatever woke it on the way */
+            unsigned why = t->cancelling ? LL_REASON_CANCELLED : e->sub;
             apply_task(m, s, e, t);
             if (s->running == ti) /* it yielded */
                 s->running = NONE;
-            push_entry(s, ti, e->obj, false, e->sub, e->aux);
+            push_entry(s, ti, e->obj, false, why, e->aux);
         }
         break;
+    case LL_EV_CANCEL: {
+        uint32_t target = llv_task_index(m, e->obj);
+        if (e->aux && target != NONE && s->tasks[target].state == LLV_WAITING)
+            s->tasks[target].cancelling = 1;
+        if (t && e->site && t->state == LLV_RUNNING) /* as for any other event */
+            t->site = e->site;
+        break;
+    }
     case LL_EV_TASK_RUN: {
         s->phase = LLV_PH_RUN;
         llv_entry x;
@@ -406,6 +429,7 @@ void llv_model_free(llv_model *m) {
     free(m->socks);
     free(m->prints);
     free(m->notes);
+    free(m->note_until);
     free(m->warns);
     free(m->iters);
     free(m->switches);
@@ -430,6 +454,47 @@ static int fail(llv_model *m, char *err, size_t errlen, const char *what) {
     snprintf(err, errlen, "%s", what);
     llv_model_free(m);
     return -1;
+}
+
+/* Fills m->note_until (see llv_note_until).  One pass from the end finds,
+ * for every event, the scheduler's next move: a timer that fires, a task
+ * or callback queued, a task run. */
+static int notes_hold(llv_model *m) {
+    if (!m->nnotes)
+        return 0;
+    m->note_until = malloc(m->nnotes * sizeof *m->note_until);
+    uint32_t *next = malloc(m->n * sizeof *next);
+    if (!m->note_until || !next) {
+        free(next);
+        return -1;
+    }
+    uint32_t at = NONE;
+    for (size_t i = m->n; i-- > 0;) {
+        next[i] = at;
+        const ll_trace_event *e = llv_event(m, i);
+        unsigned k = e->kind;
+        if (k == LL_EV_TASK_READY || k == LL_EV_TASK_RUN || k == LL_EV_TIMER_FIRE ||
+            (k == LL_EV_CB_QUEUED && e->sub != LL_REASON_STOP)) /* stopping is no news */
+            at = (uint32_t)i;
+    }
+    for (size_t k = 0; k < m->nnotes; k++) {
+        size_t said = m->notes[k], from = said;
+        const ll_trace_event *e = llv_event(m, said);
+        uint32_t ti = e->task ? llv_task_index(m, e->task) : NONE;
+        const llv_span *sp = ti != NONE ? llv_span_at(m, ti, said) : NULL;
+        if (sp && sp->state == LLV_RUNNING && sp->ev1 < m->n)
+            from = sp->ev1; /* the event its task gave the thread back at */
+        else if (sp && sp->state == LLV_RUNNING)
+            from = m->n - 1;
+        uint32_t move = next[from];
+        m->note_until[k] = move == NONE ? (uint32_t)m->n - 1 : move - 1;
+    }
+    free(next);
+    return 0;
+}
+
+size_t llv_note_until(const llv_model *m, size_t k) {
+    return k < m->nnotes && m->note_until ? m->note_until[k] : m->n - 1;
 }
 
 int llv_model_build(llv_model *m, ll_trace *t, char *err, size_t errlen) {
@@ -603,6 +668,8 @@ int llv_model_build(llv_model *m, ll_trace *t, char *err, size_t errlen) {
         if (i % m->every == 0 && state_copy(m, &m->ckpt[i / m->every], &m->cur))
             return fail(m, err, errlen, "out of memory");
     }
+    if (notes_hold(m) != 0)
+        return fail(m, err, errlen, "out of memory");
     llv_model_seek(m, 0);
     return 0;
 }

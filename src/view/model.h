@@ -44,7 +44,9 @@ typedef struct llv_task {
     uint8_t state;  /* llv_tstate */
     uint8_t wait;   /* ll_wait_kind while waiting */
     uint8_t op;     /* for a wait on a socket: the ll_io_op */
-    uint8_t _pad;
+    uint8_t cancelling; /* a cancel() was accepted while it waited: its next
+                         * wake-up is the cancellation, whatever the trace's
+                         * ready event names (the sleep it was in, say) */
     uint32_t obj;   /* what it waits on (future / timer / primitive id) */
     uint32_t site;  /* where it waits, or where it last did something */
     uint32_t since; /* event index at which it entered this state */
@@ -149,7 +151,8 @@ typedef struct llv_state {
     size_t nready;
     llv_entry *rbase;     /* its storage: popping moves `ready` up, no copying */
     size_t readycap;
-    llv_timer *timers;    /* armed timers, in arming order */
+    llv_timer *timers;    /* armed timers in the order they fire: by deadline,
+                           * equal deadlines in arming order (the loop's heap) */
     size_t ntimers, timercap;
     uint32_t *syncval;    /* [model->nsync]: value after the last op */
     uint32_t *syncwait;   /* [model->nsync]: waiters after the last op */
@@ -174,6 +177,7 @@ typedef struct llv_model {
     uint32_t nworkers;    /* the highest worker lane used */
     uint32_t *prints, *notes, *warns, *iters, *switches, *checks;
     size_t nprints, nnotes, nwarns, niters, nswitches, nchecks;
+    uint32_t *note_until; /* [nnotes]: the last event each note still holds at */
     int64_t t_end;        /* loop time of the last event */
     unsigned nloops;      /* loops in the trace (1 unless threads ran loops) */
     size_t every;         /* checkpoint interval, in events */
@@ -214,6 +218,15 @@ const char *llv_task_name(const llv_model *m, uint32_t index);
 const llv_span *llv_span_at(const llv_model *m, uint32_t ti, size_t step);
 /* First index k in the sorted list a[0..n) with a[k] >= v (n when none). */
 size_t llv_lower(const uint32_t *a, size_t n, size_t v);
+
+/* How long note k (an index into m->notes) holds: the last event at which
+ * it still describes the picture.  A note speaks of the moment it is said
+ * in, so it holds while its task keeps the thread and then until the
+ * scheduler's next move: a timer firing, a task or callback queued, a task
+ * switched to.  ("Nothing is ready, so the loop waits for the earliest
+ * timer" stops holding when that timer fires.)
+ * A note said outside any task holds until that next move too. */
+size_t llv_note_until(const llv_model *m, size_t k);
 
 /* Index of a job id in m->jobs, or UINT32_MAX. */
 uint32_t llv_job_index(const llv_model *m, uint32_t id);

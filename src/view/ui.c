@@ -1401,6 +1401,7 @@ static void draw_narration(llv_ui *ui) {
     size_t k = llv_lower(m->notes, m->nnotes, ui->cursor + 1);
     size_t wk = llv_lower(m->warns, m->nwarns, ui->cursor + 1);
     bool fresh = k && m->notes[k - 1] == ui->cursor;
+    bool gone = k && llv_note_until(m, k - 1) < ui->cursor; /* the picture has moved on */
     SDL_Rect c = pane_begin(ui, P_NARRATION, fresh ? "Narration \xE2\x80\x94 now" : "Narration");
     if (fresh)
         frame(ui->r, ui->pane[P_NARRATION].x, ui->pane[P_NARRATION].y, ui->pane[P_NARRATION].w,
@@ -1437,7 +1438,7 @@ static void draw_narration(llv_ui *ui) {
         buf[n < (int)sizeof buf ? n : (int)sizeof buf - 1] = '\0';
         wrap(ui, ui->bold, c, &y, buf, th->warn);
     }
-    if (k) {
+    if (k && !gone) {
         /* Large when it fits; when a warning took the room, the whole note
          * in the normal size rather than its first line alone. */
         const char *note = llv_str(m, llv_event(m, m->notes[k - 1])->str);
@@ -1446,8 +1447,14 @@ static void draw_narration(llv_ui *ui) {
             f = ui->sans;
         wrap(ui, f, c, &y, note, fresh ? th->text : th->dim);
     }
-    else if (!wk)
+    else if (!wk && !gone)
         wrap(ui, ui->sans, c, &y, "(no narration yet)", th->dim);
+    else if (!wk) {
+        char was[96];
+        snprintf(was, sizeof was, "(no note for this moment: the last was about step %u)",
+                 m->notes[k - 1] + 1);
+        wrap(ui, ui->sans, c, &y, was, th->dim);
+    }
     pane_end(ui);
 }
 
@@ -1540,28 +1547,72 @@ static int to_px(const llv_ui *ui, double v) {
 
 static const int prio[LLV__NSTATES] = {0, 1, 4, 6, 2, 1, 5, 3};
 
-/* Draws one lane, merging what is narrower than a pixel. */
+/* Where a span starts and ends on the x axis.  Its end is cut at the
+ * predict horizon (`hz`, an event): what the task did next is not known
+ * yet.  `cut` says it was. */
+static double span_a(const llv_ui *ui, const llv_span *sp) {
+    return ui->axis_time ? (double)sp->t0 : (double)sp->ev0;
+}
+
+static double span_b(const llv_ui *ui, const llv_span *sp, size_t hz, bool *cut) {
+    bool c = hz != SIZE_MAX && sp->ev1 > hz + 1;
+    if (cut)
+        *cut = c;
+    if (c)
+        return ui->axis_time ? (double)llv_event(ui->m, hz)->t : (double)hz + 1;
+    return ui->axis_time ? (double)sp->t1 : (double)sp->ev1;
+}
+
+/* Notes that a bar of state `st` was drawn in colour `c` (for tests that
+ * check the words against the picture: "its lane ends in red"). */
+static void drawn_state(llv_ui *ui, unsigned st, SDL_Color c) {
+    ui->tl_drawn_states |= 1u << st;
+    ui->tl_drawn_color[st] = c;
+}
+
+/* A label inside a bar: whole when it fits, else its last words that fit
+ * ("sleep until 1.000 s", "until 1.000 s", "1.000 s"), else nothing: never
+ * a number cut short ("1.0…") that reads as another number. */
+static void span_label(llv_ui *ui, int x, int y, int maxw, const char *s, SDL_Color c) {
+    for (const char *p = s; p && strlen(p) > 2; p = strchr(p, ' ') ? strchr(p, ' ') + 1 : NULL)
+        if (llv_text_w(ui->mono, p, (size_t)-1) <= maxw) {
+            llv_text(ui->mono, x, y, p, (size_t)-1, c);
+            return;
+        }
+}
+
+/* Counts a drawn span or marker whose last event shown is `last`. */
+static void drawn(llv_ui *ui, size_t last) {
+    ui->tl_drawn_n++;
+    if (ui->tl_drawn_last == SIZE_MAX || last > ui->tl_drawn_last)
+        ui->tl_drawn_last = last;
+}
+
+/* Draws one lane, merging what is narrower than a pixel, up to the predict
+ * horizon. */
 static void draw_lane(llv_ui *ui, uint32_t ti, int y, int h) {
     const llv_theme *th = llv_ui_theme(ui);
     const llv_model *m = ui->m;
     const llv_taskinfo *in = &m->info[ti];
     const llv_span *sp = m->spans + in->span0;
-    size_t n = in->nspans;
+    size_t n = in->nspans, hz = llv_ui_horizon(ui);
     const SDL_Rect *L = &ui->tl_lanes;
+    if (hz != SIZE_MAX) /* spans that begin after the horizon are the future */
+        while (n && sp[n - 1].ev0 > hz)
+            n--;
     /* first span that ends after the left edge */
     size_t lo = 0, hi = n;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        double end = ui->axis_time ? (double)sp[mid].t1 : (double)sp[mid].ev1;
-        if (end < ui->tl_x0)
+        if (span_b(ui, &sp[mid], hz, NULL) < ui->tl_x0)
             lo = mid + 1;
         else
             hi = mid;
     }
     int xmin = L->x; /* columns left of this are drawn already */
     for (size_t k = lo; k < n;) {
-        double a = ui->axis_time ? (double)sp[k].t0 : (double)sp[k].ev0;
-        double b = ui->axis_time ? (double)sp[k].t1 : (double)sp[k].ev1;
+        bool cut;
+        double a = span_a(ui, &sp[k]), b = span_b(ui, &sp[k], hz, &cut);
         if (a > ui->tl_x1)
             break;
         int x0 = to_px(ui, a), x1 = to_px(ui, b);
@@ -1569,23 +1620,31 @@ static void draw_lane(llv_ui *ui, uint32_t ti, int y, int h) {
             x0 = xmin;
         if (x1 > L->x + L->w)
             x1 = L->x + L->w;
-        if (x1 - x0 >= 2 || (x1 - x0 >= 1 && k + 1 < n && to_px(ui, ui->axis_time ? (double)sp[k + 1].t1 : (double)sp[k + 1].ev1) > x1)) {
+        if (x1 - x0 >= 2 || (x1 - x0 >= 1 && k + 1 < n && to_px(ui, span_b(ui, &sp[k + 1], hz, NULL)) > x1)) {
             if (sp[k].state < LLV_DONE || x0 == to_px(ui, a)) {
                 SDL_Rect q = {x0, y, x1 - x0, h};
                 SDL_Color col = th->state[sp[k].state];
                 if (sp[k].state >= LLV_DONE) {
-                    col = mix(col, th->pane, 0.55f);
-                    q.w = x1 - x0 < h ? x1 - x0 : h; /* a short end marker, not a bar */
+                    /* A short end marker, not a bar.  Done and cancelled
+                     * ends are quiet; a failure keeps its full colour
+                     * (notes say "its lane ends in red"). */
+                    if (sp[k].state != LLV_FAILED)
+                        col = mix(col, th->pane, 0.55f);
+                    q.w = x1 - x0 < h ? x1 - x0 : h;
+                    if (q.w < h / 2)
+                        q.w = h / 2;
                 }
                 fill(ui->r, q.x, q.y, q.w, q.h, col);
+                drawn(ui, cut ? hz : sp[k].ev1 - 1);
+                drawn_state(ui, sp[k].state, col);
                 if (q.w >= 6)
                     state_pattern(ui, q, sp[k].state);
                 if (q.w > ui->font_px * 4 && sp[k].state == LLV_WAITING) {
                     char what[96];
                     llv_task tmp = {.state = LLV_WAITING, .wait = sp[k].wait, .op = sp[k].op, .obj = sp[k].obj, .until = sp[k].until};
                     wait_text(m, &tmp, what, sizeof what);
-                    llv_text_fit(ui->mono, q.x + 2, y + (h - llv_font_h(ui->mono)) / 2, q.w - 4,
-                                 what, (size_t)-1, th->state_text[LLV_WAITING]);
+                    span_label(ui, q.x + 2, y + (h - llv_font_h(ui->mono)) / 2, q.w - 4, what,
+                               th->state_text[LLV_WAITING]);
                 }
             }
             k++;
@@ -1601,8 +1660,7 @@ static void draw_lane(llv_ui *ui, uint32_t ti, int y, int h) {
             size_t l2 = k;
             while (l2 < hi2) {
                 size_t mid = (l2 + hi2) / 2;
-                double st = ui->axis_time ? (double)sp[mid].t0 : (double)sp[mid].ev0;
-                if (st < next)
+                if (span_a(ui, &sp[mid]) < next)
                     l2 = mid + 1;
                 else
                     hi2 = mid;
@@ -1616,12 +1674,15 @@ static void draw_lane(llv_ui *ui, uint32_t ti, int y, int h) {
         } else
             best = (size_t)-1; /* very busy: draw as running */
         SDL_Color c = best == (size_t)-1 ? th->state[LLV_RUNNING] : th->state[sp[best].state];
-        if (best != (size_t)-1 && sp[best].state >= LLV_DONE)
+        if (best != (size_t)-1 && sp[best].state >= LLV_DONE && sp[best].state != LLV_FAILED)
             c = mix(c, th->pane, 0.55f);
         fill(ui->r, col, y, 1, h, c);
+        drawn(ui, sp[j - 1].ev0); /* the column shows where the spans began */
+        if (best != (size_t)-1)
+            drawn_state(ui, sp[best].state, c);
         xmin = col + 1;
         /* the last of them may go on well past this column: draw the rest */
-        double endj = ui->axis_time ? (double)sp[j - 1].t1 : (double)sp[j - 1].ev1;
+        double endj = span_b(ui, &sp[j - 1], hz, NULL);
         k = j - 1 > k && to_px(ui, endj) > col + 1 ? j - 1 : j;
     }
 }
@@ -1631,12 +1692,17 @@ static void draw_worker_lane(llv_ui *ui, uint32_t lane, int y, int h) {
     const llv_theme *th = llv_ui_theme(ui);
     const llv_model *m = ui->m;
     const SDL_Rect *L = &ui->tl_lanes;
+    size_t hz = llv_ui_horizon(ui);
     for (size_t k = 0; k < m->njobs; k++) {
         const llv_job *j = &m->jobs[k];
-        if (j->worker != lane || j->ev_start == NONE)
+        if (j->worker != lane || j->ev_start == NONE || (hz != SIZE_MAX && j->ev_start > hz))
             continue;
+        /* past the horizon, a job still runs: how it ends is not known */
+        size_t end = hz != SIZE_MAX && (j->ev_end == NONE || j->ev_end > hz) ? hz + 1 : j->ev_end;
+        unsigned outcome = end == j->ev_end ? j->outcome : 0;
         double a = ui->axis_time ? (double)j->t_start : (double)j->ev_start;
-        double b = j->ev_end == NONE ? (ui->axis_time ? (double)m->t_end : (double)m->n)
+        double b = end == NONE     ? (ui->axis_time ? (double)m->t_end : (double)m->n)
+                   : end != j->ev_end ? (ui->axis_time ? (double)llv_event(m, hz)->t : (double)end)
                    : ui->axis_time  ? (double)j->t_end
                                     : (double)j->ev_end;
         if (b < ui->tl_x0 || a > ui->tl_x1)
@@ -1649,14 +1715,14 @@ static void draw_worker_lane(llv_ui *ui, uint32_t lane, int y, int h) {
         if (x1 <= x0)
             x1 = x0 + 1;
         SDL_Rect q = {x0, y, x1 - x0, h};
-        SDL_Color col = j->outcome == 1 ? th->state[LLV_FAILED] : th->state[LLV_RUNNING];
+        SDL_Color col = outcome == 1 ? th->state[LLV_FAILED] : th->state[LLV_RUNNING];
         fill(ui->r, q.x, q.y, q.w, q.h, col);
+        drawn(ui, end == NONE ? m->n - 1 : end - 1);
         if (q.w >= 6)
-            state_pattern(ui, q, j->outcome == 1 ? LLV_FAILED : LLV_RUNNING);
+            state_pattern(ui, q, outcome == 1 ? LLV_FAILED : LLV_RUNNING);
         if (q.w > ui->font_px * 3)
-            llv_text_fit(ui->mono, q.x + 2, y + (h - llv_font_h(ui->mono)) / 2, q.w - 4,
-                         llv_str(m, j->fn), (size_t)-1,
-                         th->state_text[j->outcome == 1 ? LLV_FAILED : LLV_RUNNING]);
+            span_label(ui, q.x + 2, y + (h - llv_font_h(ui->mono)) / 2, q.w - 4, llv_str(m, j->fn),
+                       th->state_text[outcome == 1 ? LLV_FAILED : LLV_RUNNING]);
     }
 }
 
@@ -1677,15 +1743,40 @@ static void worker_tip(const llv_ui *ui, uint32_t lane, size_t ev, char *tip, si
              site_text(m, j->site, site, sizeof site), a, b);
 }
 
+/* A marker for a print, a note or a warning: a triangle pointing down at
+ * x, `size` pixels wide, so that it stays visible at every UI scale.  Drawn
+ * in three steps, not row by row: a busy trace has a marker per column. */
+static void marker(llv_ui *ui, int x, int y, int size, SDL_Color c) {
+    int h = (size + 1) / 2, t = h / 3 > 1 ? h / 3 : 1;
+    int w1 = size, w2 = size * 2 / 3 | 1, w3 = size / 3 | 1; /* odd: centred on x */
+    fill(ui->r, x - w1 / 2, y, w1, t, c);
+    fill(ui->r, x - w2 / 2, y + t, w2, t, c);
+    fill(ui->r, x - w3 / 2, y + 2 * t, w3, h - 2 * t, c);
+}
+
+/* Tasks the timeline may name: in predict mode, those born by the horizon. */
+static size_t tasks_known(const llv_ui *ui) {
+    size_t hz = llv_ui_horizon(ui), n = 0;
+    if (hz == SIZE_MAX)
+        return ui->m->ntasks;
+    for (size_t i = 0; i < ui->m->ntasks; i++)
+        n += ui->m->info[i].born <= hz;
+    return n;
+}
+
 static void draw_timeline(llv_ui *ui) {
     const llv_theme *th = llv_ui_theme(ui);
     const llv_model *m = ui->m;
+    size_t hz = llv_ui_horizon(ui);
+    ui->tl_drawn_last = SIZE_MAX;
+    ui->tl_drawn_n = 0;
+    ui->tl_drawn_states = 0;
     char title[160], workers[40] = "";
     if (m->nworkers)
         snprintf(workers, sizeof workers, ", %u worker thread%s", m->nworkers,
                  m->nworkers == 1 ? "" : "s");
     snprintf(title, sizeof title, "Timeline \xE2\x80\x94 %zu tasks%s, x: %s (A to switch)",
-             m->ntasks, workers, ui->axis_time ? "loop time" : "event number");
+             tasks_known(ui), workers, ui->axis_time ? "loop time" : "event number");
     SDL_Rect c = pane_begin(ui, P_TIMELINE, title);
     int labw = ui->font_px * 7;
     int axis_h = ui->line + 2;
@@ -1761,6 +1852,8 @@ static void draw_timeline(llv_ui *ui) {
         }
         const llv_task *t = &m->cur.tasks[ti];
         bool run = t->state == LLV_RUNNING;
+        if (hz != SIZE_MAX && t->state == LLV_UNBORN)
+            continue; /* predict mode: a task not made yet is not named */
         char lab[96];
         if (m->nloops > 1) /* whose task: the loop's number first, so lanes line up */
             snprintf(lab, sizeof lab, "L%u %s", m->info[ti].loop, llv_task_name(m, ti));
@@ -1776,6 +1869,11 @@ static void draw_timeline(llv_ui *ui) {
     /* markers: printed lines, notes and warnings in view */
     size_t e0 = ui->axis_time ? first_event_at(m, ui->tl_x0) : (size_t)(ui->tl_x0 > 0 ? ui->tl_x0 : 0);
     size_t e1 = ui->axis_time ? first_event_at(m, ui->tl_x1 + 1) : (size_t)ui->tl_x1 + 1;
+    if (hz != SIZE_MAX && e1 > hz + 1)
+        e1 = hz + 1; /* predict mode: nothing said after the cursor */
+    int msize = ui->font_px * 2 / 3 > 5 ? ui->font_px * 2 / 3 : 5;
+    if (msize > lane_h - 2)
+        msize = lane_h - 2;
     const uint32_t *lists[3] = {m->prints, m->notes, m->warns};
     size_t counts[3] = {m->nprints, m->nnotes, m->nwarns};
     SDL_Color mc[3] = {th->text, th->note, th->warn};
@@ -1798,30 +1896,13 @@ static void draw_timeline(llv_ui *ui) {
             int y = ti != NONE && ti >= ui->tl_first && ti < ui->tl_first + nl
                         ? L->y + (int)(ti - ui->tl_first) * lane_h
                         : L->y;
-            /* a triangle pointing down, as big as a third of a line */
-            int mh = ui->line / 3 > 6 ? ui->line / 3 : 6;
-            for (int r = 0; r < mh; r++) {
-                int half = (mh - r) * 2 / 3;
-                fill(ui->r, x - half, y + r, 2 * half + 1, 1, mc[li]);
-            }
+            marker(ui, x, y, msize, mc[li]);
+            drawn(ui, lists[li][q]);
         }
     }
     /* the cursor */
     int cx = to_px(ui, ev_x(ui, ui->cursor) + (ui->axis_time ? 0 : 0.5));
     fill(ui->r, cx - 1, L->y - 3, 2, L->h + 3, th->cursor);
-    if (nrows > nl && nl > 0) {
-        /* Not every lane fits: say which are shown, and how to see more. */
-        char more[80];
-        size_t last = ui->tl_first + nl < nrows ? ui->tl_first + nl : nrows;
-        snprintf(more, sizeof more, "lanes %zu\xE2\x80\x93%zu of %zu (Ctrl+wheel)",
-                 ui->tl_first + 1, last, nrows);
-        int w = llv_text_w(ui->sans, more, strlen(more));
-        if (w < L->w) {
-            int ty = L->y + L->h - llv_font_h(ui->sans);
-            fill(ui->r, L->x + L->w - w - 6, ty, w + 6, llv_font_h(ui->sans), th->pane);
-            llv_text(ui->sans, L->x + L->w - w - 3, ty, more, strlen(more), th->dim);
-        }
-    }
     SDL_RenderSetClipRect(ui->r, &ui->pane[P_TIMELINE]);
     /* legend, or what the mouse is over */
     int ly = c.y + c.h - ui->line;
@@ -1829,9 +1910,12 @@ static void draw_timeline(llv_ui *ui) {
     if (ui->mx >= L->x && ui->mx < L->x + L->w && ui->my >= L->y && ui->my < L->y + L->h) {
         size_t lane = ui->tl_first + (size_t)((ui->my - L->y) / lane_h);
         size_t ev = llv_ui_event_at_x(ui, ui->mx);
-        const llv_span *s = lane < m->ntasks ? llv_span_at(m, (uint32_t)lane, ev) : NULL;
-        if (lane >= m->ntasks && lane < nrows)
+        bool future = hz != SIZE_MAX && ev > hz; /* predict mode: not yet known */
+        const llv_span *s = lane < m->ntasks && !future ? llv_span_at(m, (uint32_t)lane, ev) : NULL;
+        if (lane >= m->ntasks && lane < nrows && !future)
             worker_tip(ui, (uint32_t)(lane - m->ntasks + 1), ev, tip, sizeof tip);
+        if (future)
+            snprintf(tip, sizeof tip, "%s", "not yet: predict mode hides what comes next");
         if (s) {
             char what[128] = "", site[96], a[32], b[32];
             if (s->state == LLV_WAITING) {
@@ -1840,15 +1924,40 @@ static void draw_timeline(llv_ui *ui) {
             }
             fmt_time(a, sizeof a, s->t0);
             fmt_time(b, sizeof b, s->t1);
+            unsigned last = s->ev1 - 1;
+            if (hz != SIZE_MAX && s->ev1 > hz + 1) { /* how long it lasts is the future */
+                snprintf(b, sizeof b, "%s", "\xE2\x80\xA6");
+                last = (unsigned)hz;
+            }
             snprintf(tip, sizeof tip, "%s: %s%s%s from %s, %s \xE2\x86\x92 %s (events %u\xE2\x80\x93%u)",
                      llv_task_name(m, (uint32_t)lane), llv_state_name(s->state), *what ? " on " : "",
-                     what, site_text(m, s->site, site, sizeof site), a, b, s->ev0, s->ev1 - 1);
+                     what, site_text(m, s->site, site, sizeof site), a, b, s->ev0, last);
+        }
+    }
+    int legend_right = c.x + c.w;
+    if (nrows > nl && nl > 0 && !tip[0]) {
+        /* Not every lane fits: say which are shown, and how to see more, on
+         * the legend's row (below the lanes, never over a bar), unless what the
+         * mouse is over takes the row. */
+        char more[80];
+        size_t last = ui->tl_first + nl < nrows ? ui->tl_first + nl : nrows;
+        snprintf(more, sizeof more, "lanes %zu\xE2\x80\x93%zu of %zu (Ctrl+wheel)",
+                 ui->tl_first + 1, last, nrows);
+        int w = llv_text_w(ui->sans, more, strlen(more));
+        if (w > c.w / 2) { /* a narrow pane: the numbers alone */
+            snprintf(more, sizeof more, "lanes %zu\xE2\x80\x93%zu of %zu", ui->tl_first + 1,
+                     last, nrows);
+            w = llv_text_w(ui->sans, more, strlen(more));
+        }
+        if (w < c.w) {
+            legend_right = c.x + c.w - w - ui->font_px;
+            llv_text(ui->sans, c.x + c.w - w, ly, more, strlen(more), th->dim);
         }
     }
     if (tip[0])
-        llv_text_fit(ui->sans, c.x, ly, c.w, tip, (size_t)-1, th->accent);
+        llv_text_fit(ui->sans, c.x, ly, legend_right - c.x, tip, (size_t)-1, th->accent);
     else {
-        int x = c.x, right = c.x + c.w;
+        int x = c.x, right = legend_right;
         static const unsigned order[] = {LLV_RUNNING, LLV_READY, LLV_WAITING, LLV_DONE, LLV_FAILED,
                                          LLV_CANCELLED};
         for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
@@ -2238,10 +2347,14 @@ static void draw_log(llv_ui *ui) {
         pane_end(ui);
         return;
     }
-    size_t from = ui->cursor > rows / 2 ? ui->cursor - rows / 2 : 0;
+    /* The cursor's row in the middle; in predict mode at the bottom, with
+     * no row after it: the next row is the answer. */
+    size_t hz = llv_ui_horizon(ui), end = hz == SIZE_MAX ? m->n : hz + 1;
+    size_t above = hz == SIZE_MAX ? rows / 2 : rows - 1;
+    size_t from = ui->cursor > above ? ui->cursor - above : 0;
     if (from + rows > m->n)
         from = m->n > rows ? m->n - rows : 0;
-    for (size_t i = from; i < from + rows && i < m->n; i++) {
+    for (size_t i = from; i < from + rows && i < end; i++) {
         int y = c.y + (int)(i - from) * lh;
         size_t len;
         const char *s = ll__tw_format(&ui->fmt, &m->trace.rec, llv_event(m, i), &len);

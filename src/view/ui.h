@@ -85,6 +85,14 @@ typedef struct llv_ui {
     size_t predict_at;       /* event being asked about, or SIZE_MAX */
     size_t predict_done;     /* last event answered (asked only after it) */
     bool predict_shown;      /* the answer is on screen */
+    /* What the timeline drew in the last frame, for tests that check that
+     * predict mode hides the future: the latest event a drawn span reaches
+     * (its last event, not its end) or a drawn marker stands for, and how
+     * many spans and markers were drawn.  SIZE_MAX / 0 when none. */
+    size_t tl_drawn_last;
+    size_t tl_drawn_n;
+    uint32_t tl_drawn_states;           /* bit s: a bar of state s was drawn */
+    SDL_Color tl_drawn_color[LLV__NSTATES]; /* the colour it was drawn in */
     /* hover */
     int mx, my;
     /* animation of task cards: where each was drawn last, and since when */
@@ -98,6 +106,15 @@ typedef struct llv_ui {
     bool typing;
     ll__tw fmt;              /* formats event-log lines */
 } llv_ui;
+
+/* The last event any pane may show: in predict mode the cursor (what comes
+ * after it is the answer to a question), else all of them (SIZE_MAX).
+ * Every pane that draws from the trace's static lists (spans, prints,
+ * event-log rows) stops there; what is drawn from the state at the cursor
+ * (m->cur) honours it by construction. */
+static inline size_t llv_ui_horizon(const llv_ui *ui) {
+    return ui->predict ? ui->cursor : SIZE_MAX;
+}
 
 /* Sets the UI up for a model (fonts from assets/fonts); 0 or -1 with err. */
 int llv_ui_init(llv_ui *ui, llv_model *m, SDL_Renderer *r, const char *assets, char *err,
