@@ -1161,15 +1161,13 @@ static void refuse(hconn *hc, msg *m, rd_status st) {
 
 /* Runs the route's handler for req and sends its answer.  False: the task
  * was cancelled (*cancel holds the error) and the connection must stop. */
-static bool handle(ll_http_server *srv, const route *r, ll_http_request *req, http_reply *rp,
-                   ll_value *cancel) {
+static bool handle(const route *r, ll_http_request *req, http_reply *rp, ll_value *cancel) {
     ll_coro *c = ll__coro_new(r->fn, ll_ptr(req), r->fn_name, r->file, r->line);
     ll_value v = c ? ll__await(c, r->file, r->line) : ll_raise(LL_ENOMEM, "no memory");
     if (ll_is_cancelled(v)) {
         *cancel = v;
         return false;
     }
-    (void)srv;
     if (rp->streaming) {
         /* The last chunk; a handler that failed half-way cannot say so any
          * more: the body is cut off and the connection closed, and the
@@ -1232,7 +1230,7 @@ static bool answer(hconn *hc, msg *m, ll_value *cancel) {
         }
         send_reply(hc->s, known ? 405 : 404, NULL, extra, msg404, (size_t)n, rp.keep, rp.head);
     } else {
-        go_on = handle(srv, r, &req, &rp, cancel);
+        go_on = handle(r, &req, &rp, cancel);
     }
     free(rp.body);
     free(blk);
