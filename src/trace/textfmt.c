@@ -724,7 +724,7 @@ typedef struct rd {
     size_t nfiles;
     size_t filebytes;      /* bytes of the file names interned */
     bool ended;            /* the @end line was read */
-    size_t limit;          /* bytes of events and strings a whole read may hold */
+    size_t limit;          /* bytes a read may hold (see held()) */
     ll_trace_each each;    /* streaming: where each event goes (NULL: keep them) */
     void *ud;              /* for each */
     int each_rc;           /* what each returned, when it stopped the reading */
