@@ -870,7 +870,7 @@ typedef struct rd {
     size_t nfiles;
     size_t filebytes;      /* bytes of the file names interned */
     bool ended;            /* the @end line was read */
-    size_t limit;          /* bytes of events and strings a whole read may hold */
+    size_t limit;          /* bytes a read may hold (see held()) */
     ll_trace_each each;    /* streaming: where each event goes (NULL: keep them) */
     void *ud;              /* for each */
     int each_rc;           /* what each returned, when it stopped the reading */
@@ -1024,7 +1024,7 @@ static int read_name(rd *r, const char *stops, const char **s, size_t *n) {
         return 0;
     }
     const char *b = r->p;
-    while (r->p < r->end && *r->p != ' ' && !strchr(stops, *r->p)) {
+    while (r->p < r->end && *r->p != ' ' && !(*stops && strchr(stops, *r->p))) {
         unsigned char c = (unsigned char)*r->p;
         if (c < 0x20 || c >= 0x7f)
             return fail(r, r->p, "unexpected byte 0x%02x (expected a name or a quoted string)", c);
@@ -1096,8 +1096,12 @@ static int read_time(rd *r, int64_t *out) {
     return 0;
 }
 
+/* Called for every kind and key of every line against the tables: the
+ * first byte settles most comparisons without a strlen. */
 static bool token_is(const char *s, size_t n, const char *word) {
-    return strlen(word) == n && memcmp(s, word, n) == 0;
+    if (n == 0 || word[0] != s[0])
+        return n == 0 && word[0] == '\0';
+    return strnlen(word, n + 1) == n && memcmp(s, word, n) == 0;
 }
 
 static int read_enum(rd *r, unsigned type, int64_t *out) {
