@@ -861,12 +861,11 @@ static int save_trace(tsink *s, const child *c, const run_opts *o, bool to_stdou
                         "MB, or save it as text (streamed, no cap) and convert it with '%s "
                         "export'\n",
                 prog, o->max_held >> 20, as, prog);
-    size_t events = 0;
-    if (s->lines > 1 || !s->bad) {
-        events = finish_trace(s, c, detail, s->wall);
-        if (s->hold)
-            events = convert_held(s, o->format);
-    }
+    if (s->bad && s->lines <= 1)
+        return 1; /* nothing to keep, and the message above said why */
+    size_t events = finish_trace(s, c, detail, s->wall);
+    if (s->hold)
+        events = convert_held(s, o->format);
     if ((fflush(s->out) != 0 || ferror(s->out)) && !s->write_failed) {
         s->write_failed = true;
         s->write_errno = errno ? errno : EIO;
