@@ -433,7 +433,9 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b) {
 
 /* The program has gone, so everything it wrote is in the pipe: read that and
  * stop.  Waiting for end-of-file instead would wait for any grandchild that
- * inherited the pipe (a forked child, a daemon it started). */
+ * inherited the pipe (a forked child, a daemon it started).  The pipe holds
+ * at most a socket buffer (a few MB); the bound only stops a forked copy
+ * that keeps writing from keeping us here. */
 static void drain_pipe(child *c) {
     uv_handle_t *h = (uv_handle_t *)&c->trace_pipe;
     if (uv_is_closing(h))
@@ -441,9 +443,12 @@ static void drain_pipe(child *c) {
     uv_os_fd_t fd;
     if (uv_fileno(h, &fd) == 0) {
         ssize_t n;
-        while ((n = read(fd, c->rbuf, sizeof c->rbuf)) > 0 || (n < 0 && errno == EINTR))
-            if (n > 0)
+        size_t left = (size_t)64 << 20;
+        while (left && ((n = read(fd, c->rbuf, sizeof c->rbuf)) > 0 || (n < 0 && errno == EINTR)))
+            if (n > 0) {
                 take(c->sink, c->rbuf, (size_t)n);
+                left = (size_t)n < left ? left - (size_t)n : 0;
+            }
     }
     uv_close(h, NULL);
 }
@@ -864,12 +869,11 @@ static int save_trace(tsink *s, const child *c, const run_opts *o, bool to_stdou
                         "MB, or save it as text (streamed, no cap) and convert it with '%s "
                         "export'\n",
                 prog, o->max_held >> 20, as, prog);
-    size_t events = 0;
-    if (s->lines > 1 || !s->bad) {
-        events = finish_trace(s, c, detail, s->wall);
-        if (s->hold)
-            events = convert_held(s, o->format);
-    }
+    if (s->bad && s->lines <= 1)
+        return 1; /* nothing to keep, and the message above said why */
+    size_t events = finish_trace(s, c, detail, s->wall);
+    if (s->hold)
+        events = convert_held(s, o->format);
     if ((fflush(s->out) != 0 || ferror(s->out)) && !s->write_failed) {
         s->write_failed = true;
         s->write_errno = errno ? errno : EIO;
