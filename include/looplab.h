@@ -334,7 +334,9 @@ int ll_loop_thread_stop(ll_loop *loop);
 
 /* A coroutine object: Python's `f(arg)` without await.  It does nothing
  * until it is awaited (runs inline in the awaiting task) or wrapped in a
- * task.  A coroutine never awaited is reported when the loop closes. */
+ * task.  A coroutine a task step makes and leaves unused is reported ("never
+ * awaited") as that step ends; one made outside any task, when the loop
+ * closes. */
 #define ll_coro(fn, arg) ll__coro_new((fn), (arg), #fn, __FILE__, __LINE__)
 
 typedef struct ll_task_opts {
