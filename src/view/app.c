@@ -610,8 +610,10 @@ static void doc_key(llv_session *s, SDL_Keycode k, Uint16 mod) {
         ui->predict = !ui->predict;
         ui->predict_at = SIZE_MAX;
         ui->predict_done = ui->cursor;
-        status(ui, "%s", ui->predict ? "predict mode: I will ask before each print, and each task switch with a choice"
-                                     : "predict mode off");
+        status(ui, "%s",
+               ui->predict ? "predict mode: I will ask before each print, and each task switch "
+                             "with a choice"
+                           : "predict mode off");
         break;
     case SDLK_F11:
         if (s->win) {

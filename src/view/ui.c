@@ -1620,7 +1620,8 @@ static void draw_lane(llv_ui *ui, uint32_t ti, int y, int h) {
             x0 = xmin;
         if (x1 > L->x + L->w)
             x1 = L->x + L->w;
-        if (x1 - x0 >= 2 || (x1 - x0 >= 1 && k + 1 < n && to_px(ui, span_b(ui, &sp[k + 1], hz, NULL)) > x1)) {
+        if (x1 - x0 >= 2 ||
+            (x1 - x0 >= 1 && k + 1 < n && to_px(ui, span_b(ui, &sp[k + 1], hz, NULL)) > x1)) {
             if (sp[k].state < LLV_DONE || x0 == to_px(ui, a)) {
                 SDL_Rect q = {x0, y, x1 - x0, h};
                 SDL_Color col = th->state[sp[k].state];
