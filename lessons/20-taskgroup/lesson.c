@@ -55,8 +55,8 @@ static ll_value amain(ll_value unused) {
     ll_taskgroup_create_task(tg, ll_coro(book, ll_ptr((void *)&flight)), "flight");
     ll_taskgroup_create_task(tg, ll_coro(book, ll_ptr((void *)&hotel)), "hotel");
     ll_taskgroup_create_task(tg, ll_coro(book, ll_ptr((void *)&no_car)), "car");
-    ll_note("This time the car fails at 1.5 s. Watch the group cancel the hotel, which "
-            "is still waiting, and wait for it to finish cancelling before it reports.");
+    ll_note("This time the car fails 1.5 s in, at t = 3.5 s. Watch the group cancel the "
+            "hotel, still waiting, and wait for it to finish cancelling before it reports.");
     ll_value r = ll_taskgroup_exit(tg, ll_none());
     if (ll_errcode(r) == LL_EEXCEPTION_GROUP) {                /* except* ValueError as eg: */
         ll_print("at %.1f s the group failed: %s", ll_time() - start, ll_errmsg(r));
@@ -68,8 +68,8 @@ static ll_value amain(ll_value unused) {
 
     ll_print("No car left, with gather:");
     start = ll_time();
-    ll_note("The same three bookings with gather. gather passes on the car's error at "
-            "1.5 s, but nobody cancels the hotel: its task goes on, unowned.");
+    ll_note("The same three bookings with gather. gather passes on the car's error 1.5 s "
+            "in (t = 5.0 s), but nobody cancels the hotel: its task goes on, unowned.");
     ll_task *gf = ll_create_task(ll_coro(book, ll_ptr((void *)&flight)), "flight");
     ll_task *gh = ll_create_task(ll_coro(book, ll_ptr((void *)&hotel)), "hotel");
     ll_task *gc = ll_create_task(ll_coro(book, ll_ptr((void *)&no_car)), "car");
