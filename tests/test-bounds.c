@@ -332,6 +332,40 @@ START_TEST(newer_kinds_are_checked_before_they_are_skipped) {
 }
 END_TEST
 
+/* ---- the fuzz corpus's crafted cases ------------------------------------------------------ */
+
+/* Every bad input issue 18 named is kept in tests/fuzz/crafted: each is
+ * refused with a NAME:LINE:COLUMN message, except a header followed by NUL
+ * bytes, which is what a file cut short by a crash looks like and reads as
+ * a truncated trace of no events. */
+START_TEST(every_crafted_input_is_refused_where_it_goes_wrong) {
+    static const char *const names[] = {
+        "end-garbage", "end-huge-count", "extreme-times", "huge-id-max",         "huge-id",
+        "over-1mib-line", "yes",         "zero-bytes",    "unknown-kind-garbage",
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        char path[512], err[512] = "";
+        snprintf(path, sizeof path, "%s/tests/fuzz/crafted/%s.trace", LL_SOURCE_ROOT, names[i]);
+        ll_trace t;
+        ck_assert_msg(ll_trace_load(&t, path, err, sizeof err) == -1, "%s was accepted", names[i]);
+        /* PATH:LINE:COLUMN: what was wrong */
+        size_t n = strlen(path);
+        unsigned line = 0, col = 0;
+        ck_assert_msg(strncmp(err, path, n) == 0 &&
+                          sscanf(err + n, ":%u:%u: ", &line, &col) == 2 && line > 0 && col > 0,
+                      "%s: the message does not say where: %s", names[i], err);
+        ll_trace_free(&t);
+    }
+    char path[512], err[512] = "";
+    snprintf(path, sizeof path, "%s/tests/fuzz/crafted/header-then-zeros.trace", LL_SOURCE_ROOT);
+    ll_trace t;
+    ck_assert_msg(ll_trace_load(&t, path, err, sizeof err) == 0, "%s", err);
+    ck_assert(t.truncated);
+    ck_assert_uint_eq(t.rec.n, 0);
+    ll_trace_free(&t);
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("bounds");
     TCase *tc = tcase_create("reader");
@@ -346,6 +380,7 @@ int main(void) {
     tcase_add_test(tc, extreme_times_saturate_instead_of_overflowing);
     tcase_add_test(tc, names_reach_a_terminal_escaped);
     tcase_add_test(tc, newer_kinds_are_checked_before_they_are_skipped);
+    tcase_add_test(tc, every_crafted_input_is_refused_where_it_goes_wrong);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
