@@ -226,9 +226,9 @@ START_TEST(every_lesson_keeps_its_essentials_at_every_size_and_scale) {
     char c_path[512], py_path[512];
     snprintf(c_path, sizeof c_path, "%s/lessons/%s/lesson.c", LL_SOURCE_ROOT, slug);
     snprintf(py_path, sizeof py_path, "%s/lessons/%s/lesson.py", LL_SOURCE_ROOT, slug);
-    /* a dense sample of steps: some 60 of each lesson (6 under a
+    /* a dense sample of steps: some 40 of each lesson (6 under a
      * checker); the largest size gets a third of them */
-    size_t want = light ? 6 : 60;
+    size_t want = light ? 6 : 40;
     size_t frames = 0;
     for (int si = 0; si < NSIZES; si++) {
         int w = sizes[si][0], h = sizes[si][1];
