@@ -1179,6 +1179,8 @@ static void wrow_draw(llv_ui *ui, const wrow *r, int x, int y, int colw) {
             int64_t t0 = llv_event(m, t->since)->t;
             double frac = t->until > t0 ? (double)(t->until - s->now) / (double)(t->until - t0) : 0;
             fill(ui->r, tx, y + ui->line, (int)(rest * (frac < 0 ? 0 : frac)), 3, th->accent);
+            if (ev->kind == LL_EV_TIMER_FIRE && ev->obj == t->obj) /* its timer fires now */
+                frame(ui->r, x - 2, y - 1, colw + 4, ui->line + 6, 2, th->accent);
         } else
             wait_text(m, t, buf, sizeof buf);
         llv_text_fit(ui->sans, tx, y, rest, buf, (size_t)-1, th->text);
