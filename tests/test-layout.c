@@ -226,9 +226,9 @@ START_TEST(every_lesson_keeps_its_essentials_at_every_size_and_scale) {
     char c_path[512], py_path[512];
     snprintf(c_path, sizeof c_path, "%s/lessons/%s/lesson.c", LL_SOURCE_ROOT, slug);
     snprintf(py_path, sizeof py_path, "%s/lessons/%s/lesson.py", LL_SOURCE_ROOT, slug);
-    /* a dense sample of steps: some 60 of each lesson (6 under a
+    /* a dense sample of steps: some 40 of each lesson (6 under a
      * checker); the largest size gets a third of them */
-    size_t want = light ? 6 : 60;
+    size_t want = light ? 6 : 40;
     size_t frames = 0;
     for (int si = 0; si < NSIZES; si++) {
         int w = sizes[si][0], h = sizes[si][1];
@@ -326,6 +326,45 @@ START_TEST(lesson_11_semaphore_shows_its_slots_holders_and_waiters) {
 }
 END_TEST
 
+/* A window too narrow for two columns (1280x720 at 2x): the timeline, code,
+ * console and log become tabs, one shown at a time, each reachable; the
+ * state panes stay. */
+START_TEST(a_narrow_window_shows_the_right_column_as_tabs) {
+    ck_assert_int_eq(TTF_Init(), 0);
+    llv_model m;
+    lesson_model("05-three-counters", "", &m);
+    SDL_Surface *surf = SDL_CreateRGBSurfaceWithFormat(0, 1280, 720, 32, SDL_PIXELFORMAT_ARGB8888);
+    SDL_Renderer *r = SDL_CreateSoftwareRenderer(surf);
+    llv_ui ui;
+    char err[256];
+    ck_assert_msg(llv_ui_init(&ui, &m, r, LL_SOURCE_ROOT "/assets", err, sizeof err) == 0, "%s", err);
+    ui.zoom = 2.0f;
+    static const int tabbed[4] = {P_TIMELINE, P_CODE, P_CONSOLE, P_LOG};
+    for (int tab = 0; tab < 4; tab++) {
+        ui.tab = tab;
+        llv_ui_draw(&ui, 1280, 720);
+        ck_assert(ui.narrow && ui.tabs.w > 0);
+        int shown = 0;
+        for (int k = 0; k < 4; k++)
+            shown += ui.pane[tabbed[k]].w > 0;
+        ck_assert_int_eq(shown, 1);
+        ck_assert_msg(ui.pane[tabbed[tab]].w > 0, "tab %d does not show its pane", tab);
+        ck_assert(ui.pane[P_RUNNING].w > 0 && ui.pane[P_READY].w > 0 && ui.pane[P_WAITING].w > 0);
+    }
+    /* wide enough again: two columns, every pane shown */
+    ui.zoom = 1.0f;
+    llv_ui_draw(&ui, 1920, 1080);
+    ck_assert(!ui.narrow && ui.tabs.w == 0);
+    for (int k = 0; k < 4; k++)
+        ck_assert(ui.pane[tabbed[k]].w > 0);
+    llv_ui_free(&ui);
+    SDL_DestroyRenderer(r);
+    SDL_FreeSurface(surf);
+    llv_model_free(&m);
+    TTF_Quit();
+}
+END_TEST
+
 int main(void) {
     nslugs = find_lessons(slugs, 128);
     if (nslugs == 0) {
@@ -336,6 +375,7 @@ int main(void) {
     TCase *tc = tcase_create("layout");
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, lesson_11_semaphore_shows_its_slots_holders_and_waiters);
+    tcase_add_test(tc, a_narrow_window_shows_the_right_column_as_tabs);
     tcase_add_loop_test(tc, every_lesson_keeps_its_essentials_at_every_size_and_scale, 0, nslugs);
     suite_add_tcase(s, tc);
     return run_suite(s);

@@ -629,9 +629,17 @@ static void doc_key(llv_session *s, SDL_Keycode k, Uint16 mod) {
             picker_show(s);
         break;
     case SDLK_c: rerun_other_clock(s); break;
-    case SDLK_TAB: /* the narrow layout: the next of its tabbed panes */
-        ui->tab = (ui->tab + ((mod & KMOD_SHIFT) ? 3 : 1)) % 4;
+    case SDLK_TAB: { /* the narrow layout: the next of its tabbed panes */
+        /* with the timeline beside the tabs, they are code, console, log */
+        bool beside = ui->tabs.w > 0 && ui->pane[P_TIMELINE].w > 0;
+        int step = shift ? 3 : 1;
+        if (beside && ui->tab == 0)
+            ui->tab = 1; /* what is shown */
+        ui->tab = (ui->tab + step) % 4;
+        if (beside && ui->tab == 0)
+            ui->tab = (ui->tab + step) % 4;
         break;
+    }
     default: break;
     }
 }

@@ -951,6 +951,7 @@ typedef struct wrow {
     int64_t key;  /* the deadline, for timers (the loop's heap order) */
     uint32_t idx; /* task, timer or primitive index; section for a heading */
     uint8_t kind; /* WR_* */
+    uint8_t kids; /* a task's row may list the tasks it made, room allowing */
 } wrow;
 
 static int wrow_cmp(const void *a, const void *b) {
@@ -1115,7 +1116,10 @@ static int wrow_need(llv_ui *ui, const wrow *r, int *lines) {
                                          "locks, queues, events"};
     const llv_model *m = ui->m;
     char buf[200];
-    int em = ui->font_px;
+    int em = ui->font_px, dummy;
+    if (!lines) /* the width alone: no search for children or waiters */
+        lines = &dummy;
+    bool count = lines != &dummy;
     *lines = 1;
     switch (r->kind) {
     case WR_HEAD: return llv_text_w(ui->sans, heads[r->idx], (size_t)-1);
@@ -1128,7 +1132,7 @@ static int wrow_need(llv_ui *ui, const wrow *r, int *lines) {
             snprintf(buf, sizeof buf, "sleeps, wakes %s", d);
         } else {
             wait_text(m, t, buf, sizeof buf);
-            if (shows_children(ui, t, r->idx))
+            if (count && r->kids && shows_children(ui, t, r->idx))
                 *lines = 2;
         }
         return llv_text_w(ui->sans, llv_task_name(m, r->idx), (size_t)-1) + em +
@@ -1139,7 +1143,7 @@ static int wrow_need(llv_ui *ui, const wrow *r, int *lines) {
         return llv_text_w(ui->sans, buf, (size_t)-1);
     default: {
         uint32_t w[8];
-        size_t nw = llv_waiters(m, m->sync[r->idx].id, w, 8);
+        size_t nw = count ? llv_waiters(m, m->sync[r->idx].id, w, 8) : 0;
         size_t held = sync_text(ui, r->idx, buf, sizeof buf);
         int need = llv_text_w(ui->bold, buf, (size_t)-1);
         if (nw || held)
@@ -1175,10 +1179,12 @@ static void wrow_draw(llv_ui *ui, const wrow *r, int x, int y, int colw) {
             int64_t t0 = llv_event(m, t->since)->t;
             double frac = t->until > t0 ? (double)(t->until - s->now) / (double)(t->until - t0) : 0;
             fill(ui->r, tx, y + ui->line, (int)(rest * (frac < 0 ? 0 : frac)), 3, th->accent);
+            if (ev->kind == LL_EV_TIMER_FIRE && ev->obj == t->obj) /* its timer fires now */
+                frame(ui->r, x - 2, y - 1, colw + 4, ui->line + 6, 2, th->accent);
         } else
             wait_text(m, t, buf, sizeof buf);
         llv_text_fit(ui->sans, tx, y, rest, buf, (size_t)-1, th->text);
-        if (r->kind == WR_TASK && shows_children(ui, t, r->idx)) {
+        if (r->kind == WR_TASK && r->kids && shows_children(ui, t, r->idx)) {
             /* what it awaits is made of these: each in its state's colour,
              * in the order they were made */
             uint32_t kids[64];
@@ -1255,7 +1261,7 @@ static void draw_waiting(llv_ui *ui) {
     size_t n = 0, sec[4];
     for (int part = 0; part < 3; part++) {
         sec[part] = n;
-        rows[n++] = (wrow){0, (uint32_t)part, WR_HEAD};
+        rows[n++] = (wrow){0, (uint32_t)part, WR_HEAD, 0};
         size_t first = n;
         if (part == 0)
             for (size_t i = 0; i < s->ntimers; i++) {
@@ -1263,7 +1269,7 @@ static void draw_waiting(llv_ui *ui) {
                 if (tm->owner != NONE && s->tasks[tm->owner].state == LLV_WAITING &&
                     s->tasks[tm->owner].wait == LL_WAIT_SLEEP)
                     continue; /* shown as the sleeping task */
-                rows[n++] = (wrow){tm->when, (uint32_t)i, WR_TIMER};
+                rows[n++] = (wrow){tm->when, (uint32_t)i, WR_TIMER, 0};
             }
         if (part < 2)
             for (uint32_t ti = 0; ti < m->ntasks; ti++) {
@@ -1275,14 +1281,14 @@ static void draw_waiting(llv_ui *ui) {
                              t->wait == LL_WAIT_GATHER || t->wait == LL_WAIT_JOB ||
                              t->wait == LL_WAIT_IO || t->wait == LL_WAIT_NONE;
                 if (part == 0 && timer)
-                    rows[n++] = (wrow){t->until, ti, WR_SLEEPER};
+                    rows[n++] = (wrow){t->until, ti, WR_SLEEPER, 0};
                 else if (part == 1 && other)
-                    rows[n++] = (wrow){0, ti, WR_TASK};
+                    rows[n++] = (wrow){0, ti, WR_TASK, 1};
             }
         if (part == 2)
             for (uint32_t k = 0; k < m->nsync; k++)
                 if (m->sync[k].born <= ui->cursor)
-                    rows[n++] = (wrow){0, k, WR_SYNC};
+                    rows[n++] = (wrow){0, k, WR_SYNC, 0};
         if (part == 0)
             qsort(rows + first, n - first, sizeof *rows, wrow_cmp);
         if (n == first)
@@ -1294,14 +1300,14 @@ static void draw_waiting(llv_ui *ui) {
      * the last line: "+N more". */
     int gap = ui->font_px, rowh = ui->line + 4, colw = 0;
     for (size_t i = 0; i < n && i < 300; i++) {
-        int lines, w = wrow_need(ui, &rows[i], &lines);
+        int w = wrow_need(ui, &rows[i], NULL);
         colw = w > colw ? w : colw;
     }
     colw = colw > c.w ? c.w : colw;
     int ncols = colw > 0 ? (c.w + gap) / (colw + gap) : 1;
     ncols = ncols < 1 ? 1 : ncols;
     int per = c.h / rowh > 0 ? c.h / rowh : 1, total = 0;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n && total <= ncols * per; i++) { /* past the room: enough */
         int lines;
         wrow_need(ui, &rows[i], &lines);
         total += lines;
@@ -1309,35 +1315,54 @@ static void draw_waiting(llv_ui *ui) {
     int used = (total + per - 1) / per;
     ncols = used < ncols ? (used ? used : 1) : ncols;
     colw = (c.w - (ncols - 1) * gap) / ncols;
-    int col = 0, line = 0, last = ncols * per - (total > ncols * per ? 1 : 0);
-    size_t i = 0;
-    for (; i < n; i++) {
-        int lines;
-        wrow_need(ui, &rows[i], &lines);
-        int next = 0; /* a heading goes with its first row */
-        if (rows[i].kind == WR_HEAD && i + 1 < n)
-            wrow_need(ui, &rows[i + 1], &next);
-        bool head_alone = next && line + 1 + next > per && line > 0;
-        if (line + lines > per || head_alone) {
-            col++;
-            line = 0;
+    /* Placed twice when it may not all fit: first without drawing, to see
+     * whether everything fits; if not, again with the last line kept for
+     * the count of what is left out. */
+    size_t i = 0, sync_shown = 0;
+    bool left_out = false;
+    for (int pass = 0; pass < 3; pass++) {
+        bool draw = pass == 2;
+        if (pass == 1 && left_out) { /* the children's lines are the first to go */
+            for (size_t k = 0; k < n; k++)
+                rows[k].kids = 0;
+            left_out = false;
         }
-        if (col * per + line + lines > last)
-            break;
-        wrow_draw(ui, &rows[i], c.x + col * (colw + gap), c.y + line * rowh, colw);
-        line += lines;
+        int col = 0, line = 0, last = ncols * per - (left_out ? 1 : 0);
+        for (i = 0; i < n; i++) {
+            int lines;
+            wrow_need(ui, &rows[i], &lines);
+            int next = 0; /* a heading goes with its first row */
+            if (rows[i].kind == WR_HEAD && i + 1 < n)
+                wrow_need(ui, &rows[i + 1], &next);
+            bool head_alone = next && line + 1 + next > per && line > 0;
+            if (line + lines > per || head_alone) {
+                col++;
+                line = 0;
+            }
+            if (col * per + line + lines > last)
+                break;
+            if (draw) {
+                wrow_draw(ui, &rows[i], c.x + col * (colw + gap), c.y + line * rowh, colw);
+                if (rows[i].kind == WR_SYNC) {
+                    uint32_t w[64];
+                    sync_shown += llv_waiters(m, m->sync[rows[i].idx].id, w, 64);
+                }
+            }
+            line += lines;
+        }
+        left_out = i < n;
     }
     if (i < n) { /* count the tasks (and timers) left out */
-        size_t tasks = 0, other = 0;
+        size_t tasks = 0, other = 0, on_sync = 0;
         for (size_t j = i; j < n; j++) {
-            if (rows[j].kind == WR_SLEEPER || rows[j].kind == WR_TASK)
-                tasks++;
-            else if (rows[j].kind == WR_SYNC) {
-                uint32_t w[64];
-                tasks += llv_waiters(m, m->sync[rows[j].idx].id, w, 64);
-            }
+            tasks += rows[j].kind == WR_SLEEPER || rows[j].kind == WR_TASK;
             other += rows[j].kind == WR_TIMER || rows[j].kind == WR_SYNC;
         }
+        /* the waiters of the primitives left out: all of them, less those
+         * of the rows drawn (one pass, however many primitives) */
+        for (uint32_t ti = 0; ti < m->ntasks; ti++)
+            on_sync += s->tasks[ti].state == LLV_WAITING && s->tasks[ti].wait >= LL_WAIT_LOCK;
+        tasks += on_sync > sync_shown ? on_sync - sync_shown : 0;
         /* the count first, whole; what else is left out after it if it fits */
         char more[64];
         if (tasks)
