@@ -177,6 +177,7 @@ START_TEST(the_highlighted_line_stays_in_view_at_every_scale) {
             for (size_t i = 0; i < f.m.n; i += stride) {
                 f.ui.zoom = scales[k];
                 f.ui.show_py = py;
+                f.ui.tab = 1; /* where code is a tab (the 2nd), the class has chosen it */
                 llv_ui_seek(&f.ui, i);
                 draw(&f, &d, 1280, 720);
                 int line = llv_ui_current_line(&f.ui);
