@@ -159,6 +159,43 @@ START_TEST(the_highlight_follows_the_task_the_model_names) {
 }
 END_TEST
 
+/* The Running card names the line the code pane highlights (lesson 5 step
+ * 16 once read lesson.c:23, main's gather, while line 9 was lit). */
+static void on_card_text(const SDL_Rect *box, const char *s, size_t len, void *ud) {
+    char *line = ud;
+    SDL_Point p = {box->x, box->y};
+    if (SDL_PointInRect(&p, &llv_ui_running_card) && len > 9 && strncmp(s, "lesson.c:", 9) == 0)
+        snprintf(line, 32, "%.*s", (int)(len < 31 ? len : 31), s);
+}
+
+START_TEST(the_running_card_names_the_highlighted_line) {
+    static const char *const slugs[] = {"05-three-counters", "11-semaphore", "20-taskgroup"};
+    const char *slug = slugs[_i];
+    fixture f;
+    fixture_open(&f, slug, 1920, 1080);
+    size_t stride = under_checker() ? 7 : 1, compared = 0;
+    for (size_t i = 0; i < f.m.n; i += stride) {
+        llv_ui_seek(&f.ui, i);
+        if (f.m.cur.running == UINT32_MAX)
+            continue;
+        char card[32] = "";
+        llv_ui_layout(&f.ui, 1920, 1080);
+        llv_text_hook = on_card_text;
+        llv_text_hook_ud = card;
+        llv_ui_draw(&f.ui, 1920, 1080);
+        llv_text_hook = NULL;
+        int lit = llv_ui_current_line(&f.ui);
+        if (!card[0])
+            continue; /* entering its coroutine: no line of its own yet */
+        ck_assert_msg(lit == atoi(card + 9), "%s step %zu: the card reads %s, line %d is lit", slug,
+                      i + 1, card, lit);
+        compared++;
+    }
+    ck_assert_uint_gt(compared, 5);
+    fixture_close(&f);
+}
+END_TEST
+
 /* At projector scales the highlighted line stays inside the code pane, in
  * C and in the Python twin (at 1.5x the pane once showed lines 1-13 while
  * the action was at 18-20). */
@@ -311,6 +348,7 @@ int main(void) {
     tcase_set_timeout(tc, 240);
     tcase_add_test(tc, the_current_line_is_the_line_of_the_task_about_to_run);
     tcase_add_loop_test(tc, the_highlight_follows_the_task_the_model_names, 0, 3);
+    tcase_add_loop_test(tc, the_running_card_names_the_highlighted_line, 0, 3);
     tcase_add_loop_test(tc, the_highlighted_line_stays_in_view_at_every_scale, 0, 4);
     tcase_add_test(tc, tags_on_a_line_list_the_front_of_the_line_first);
     tcase_add_loop_test(tc, comments_are_whole_and_tags_cover_no_code, 0, 5);

@@ -798,9 +798,12 @@ static void draw_running(llv_ui *ui) {
         /* the coroutine, then the line it is at on a row of its own: the
          * line number is what the code pane highlights */
         snprintf(l2, sizeof l2, "%s()", llv_str(m, in->coro));
-        site_text(m, llv_event(m, ui->cursor)->site ? llv_event(m, ui->cursor)->site
-                                                     : s->tasks[s->running].site,
-                  site, sizeof site);
+        /* the same line the code pane highlights (llv_where_now) */
+        llv_where w = llv_where_now(m);
+        if (w.site)
+            site_text(m, w.site, site, sizeof site);
+        else
+            snprintf(site, sizeof site, "entering %s()", llv_str(m, in->coro));
         llv_ui_running_card = (SDL_Rect){c.x, c.y, c.w, h};
         task_card3(ui, s->running, c.x, c.y, c.w, h, l2, site);
         int y = c.y + h + 4;
