@@ -334,8 +334,9 @@ void llv_ui_layout(llv_ui *ui, int w, int h) {
      * much as its lanes need, the stage what is left. */
     int stage_least = (L + 3 * pad) + (4 * L + 3 * pad + 8) + (L + 2 * pad + 4 * (L + 4));
     int narr_least = L + 2 * pad + 2 * L;
-    int rest_least = ui->narrow ? 6 * L : 7 * L;
     size_t nlanes = ui->m->ntasks + ui->m->nworkers;
+    /* the timeline's least shows three lanes (one when there is one) */
+    int rest_least = (ui->narrow ? 6 * L : 7 * L) + (nlanes > 3 ? 2 : nlanes > 1 ? (int)nlanes - 1 : 0) * (L + 2);
     int tl_need = (int)(nlanes < 40 ? nlanes + 4 : 44) * (L + 2) + (ui->narrow ? L + 4 : 0);
     int stage = stage_least, spare = bh - stage_least - narr_least - rest_least - 2 * pad;
     if (spare < 0) { /* too short for all: the stage's waiting rows give way
@@ -348,6 +349,12 @@ void llv_ui_layout(llv_ui *ui, int w, int h) {
             rest_least += spare;
         spare = 0;
     } else {
+        /* the timeline's first eight lanes come before the stage grows: a
+         * lesson of three tasks shows all three at every scale */
+        size_t few = nlanes < 8 ? nlanes : 8;
+        int first = (int)(few + 4) * (L + 2) + (ui->narrow ? L + 4 : 0) - rest_least;
+        first = first < 0 ? 0 : first > spare ? spare : first;
+        spare -= first;
         int grow = bh * 42 / 100 - stage;
         grow = grow < 0 ? 0 : grow > spare ? spare : grow;
         stage += grow;
@@ -356,7 +363,7 @@ void llv_ui_layout(llv_ui *ui, int w, int h) {
         more = more < 0 ? 0 : more > spare ? spare : more;
         narr = narr_least + more;
         spare -= more;
-        int tl = tl_need - rest_least;
+        int tl = tl_need - rest_least - first;
         tl = tl < 0 ? 0 : tl > spare ? spare : tl;
         spare -= tl;
         stage += spare; /* what the timeline does not need */
@@ -1478,9 +1485,11 @@ static void draw_narration(llv_ui *ui) {
     else if (!wk && !gone)
         wrap(ui, ui->sans, c, &y, "(no narration yet)", th->dim);
     else if (!wk) {
-        char was[96];
-        snprintf(was, sizeof was, "(no note for this moment: the last was about step %u)",
-                 m->notes[k - 1] + 1);
+        /* The picture has moved on: the last note stays readable, small and
+         * dim, marked as what it was about, so a class keeps its thread. */
+        char was[1200];
+        snprintf(was, sizeof was, "Earlier (step %u): %s", m->notes[k - 1] + 1,
+                 llv_str(m, llv_event(m, m->notes[k - 1])->str));
         wrap(ui, ui->sans, c, &y, was, th->dim);
     }
     pane_end(ui);
