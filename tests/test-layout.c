@@ -328,6 +328,49 @@ START_TEST(lesson_11_semaphore_shows_its_slots_holders_and_waiters) {
 }
 END_TEST
 
+/* Lesson 20 (TaskGroup) and 13 (wait_for): a task waiting at the end of
+ * a TaskGroup's block, or in wait_for, is shown as that, not as "future #5"
+ * (trace 1.5's wait kinds taskgroup and wait_for). */
+static void shows_wait_as(const char *slug, uint8_t kind, const char *says) {
+    ck_assert_int_eq(TTF_Init(), 0);
+    llv_model m;
+    lesson_model(slug, "", &m);
+    SDL_Surface *surf = SDL_CreateRGBSurfaceWithFormat(0, 1920, 1080, 32, SDL_PIXELFORMAT_ARGB8888);
+    SDL_Renderer *r = SDL_CreateSoftwareRenderer(surf);
+    llv_ui ui;
+    char err[256];
+    ck_assert_msg(llv_ui_init(&ui, &m, r, LL_SOURCE_ROOT "/assets", err, sizeof err) == 0, "%s", err);
+    frame_log f = {&ui, r, NULL, 0, 0};
+    size_t at = SIZE_MAX;
+    for (size_t i = 0; i < m.n && at == SIZE_MAX; i++) {
+        llv_ui_seek(&ui, i);
+        for (size_t k = 0; k < m.ntasks; k++)
+            if (m.cur.tasks[k].state == LLV_WAITING && m.cur.tasks[k].wait == kind)
+                at = i;
+    }
+    ck_assert_msg(at != SIZE_MAX, "%s: no task ever waits on %s", slug, ll_wait_kind_name(kind));
+    llv_text_hook = on_text;
+    llv_text_hook_ud = &f;
+    llv_ui_draw(&ui, 1920, 1080);
+    llv_text_hook = NULL;
+    ck_assert_msg(find(&f, P_WAITING, says, true), "%s step %zu: the waiting pane has no '%s'", slug,
+                  at + 1, says);
+    ck_assert_msg(!find(&f, P_WAITING, "future #", false), "%s step %zu: still 'future #N'", slug,
+                  at + 1);
+    free(f.d);
+    llv_ui_free(&ui);
+    SDL_DestroyRenderer(r);
+    SDL_FreeSurface(surf);
+    llv_model_free(&m);
+    TTF_Quit();
+}
+
+START_TEST(taskgroup_and_wait_for_are_drawn_as_what_they_are) {
+    shows_wait_as("20-taskgroup", LL_WAIT_TASKGROUP, "TaskGroup: its tasks to end");
+    shows_wait_as("13-timeouts", LL_WAIT_WAIT_FOR, "wait_for: the result or the timeout");
+}
+END_TEST
+
 /* A window too narrow for two columns (1280x720 at 2x): the timeline, code,
  * console and log become tabs, one shown at a time, each reachable; the
  * state panes stay. */
@@ -377,6 +420,7 @@ int main(void) {
     TCase *tc = tcase_create("layout");
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, lesson_11_semaphore_shows_its_slots_holders_and_waiters);
+    tcase_add_test(tc, taskgroup_and_wait_for_are_drawn_as_what_they_are);
     tcase_add_test(tc, a_narrow_window_shows_the_right_column_as_tabs);
     tcase_add_loop_test(tc, every_lesson_keeps_its_essentials_at_every_size_and_scale, 0, nslugs);
     suite_add_tcase(s, tc);

@@ -244,7 +244,7 @@ START_TEST(trace_is_streamed_while_the_loop_runs) {
     size_t n = loop->rec.n;
     ck_assert_int_eq(ll_loop_close(loop), 0);
     char *full = slurp(path);
-    ck_assert_msg(strncmp(full, "looplab-trace 1.4\n", 18) == 0, "%s", full);
+    ck_assert_msg(strncmp(full, "looplab-trace 1.5\n", 18) == 0, "%s", full);
     char endline[64];
     snprintf(endline, sizeof endline, "@end events=%zu\n", n + 1); /* + loop_stop */
     ck_assert_msg(strstr(full, endline) != NULL, "want %s in:\n%s", endline, full);

@@ -37,7 +37,7 @@ static ll_value cancel_and_wait(ll_loop *loop, ll_future *fut, const char *file,
     waiter_init(loop, &w, file, line);
     ll_future_add_done_callback(fut, release_on_done, &w);
     ll__cancel_any(fut, file, line);
-    ll_value v = ll__wait_future(&w, LL_WAIT_FUTURE, "ll_wait_for()", file, line);
+    ll_value v = ll__wait_future(&w, LL_WAIT_WAIT_FOR, "ll_wait_for()", file, line);
     ll_future_remove_done_callback(fut, release_on_done, &w);
     waiter_done(&w);
     return v;
@@ -76,7 +76,7 @@ ll_value ll__wait_for(void *aw, double timeout, const char *file, int line) {
     waiter_init(loop, &w, file, line);
     ll_handle *h = ll__call_at(loop, timeout, 1, release_on_timer, &w, file, line);
     ll_future_add_done_callback(fut, release_on_done, &w);
-    ll_value v = ll__wait_future(&w, LL_WAIT_FUTURE, "ll_wait_for()", file, line);
+    ll_value v = ll__wait_future(&w, LL_WAIT_WAIT_FOR, "ll_wait_for()", file, line);
     ll_value result;
     if (ll_is_cancelled(v)) {
         /* This task was cancelled while it waited. */
@@ -374,7 +374,7 @@ ll_value ll__taskgroup_exit(ll_taskgroup *g, ll_value body, const char *file, in
         ll__future_init(&w, g->loop, LL__MAGIC_FUTURE, LL__FK_PLAIN, ll__obj_id(g->loop), file,
                         line);
         g->on_completed = &w;
-        ll_value v = ll__wait_future(&w, LL_WAIT_FUTURE, "ll_taskgroup_exit()", file, line);
+        ll_value v = ll__wait_future(&w, LL_WAIT_TASKGROUP, "ll_taskgroup_exit()", file, line);
         g->on_completed = NULL;
         ll__future_free_cbs(&w);
         w.magic = 0;
@@ -466,7 +466,7 @@ int ll__wait(void *const *aws, size_t n, double timeout, int return_when, bool *
                                 file, line);
     for (size_t i = 0; i < n; i++)
         ll_future_add_done_callback(aws[i], wait_on_completion, &w);
-    ll_value v = ll__wait_future(&w.waiter, LL_WAIT_FUTURE, "ll_wait()", file, line);
+    ll_value v = ll__wait_future(&w.waiter, LL_WAIT_WAIT, "ll_wait()", file, line);
     if (w.timeout)
         ll_handle_cancel(w.timeout);
     for (size_t i = 0; i < n; i++)

@@ -101,6 +101,9 @@ typedef enum ll_reason {
     X(GATHER, "gather")     /* a gather of several awaitables */         \
     X(JOB, "job")           /* to_thread: a job on the thread pool */  \
     X(IO, "io")             /* a socket: obj is the socket, aux the operation */ \
+    X(TASKGROUP, "taskgroup") /* a TaskGroup's exit, for its tasks (1.5) */    \
+    X(WAIT_FOR, "wait_for") /* wait_for: the awaitable or its timer (1.5) */   \
+    X(WAIT, "wait")         /* asyncio.wait: its futures or timeout (1.5) */   \
     X(LOCK, "lock")         /* Lock.acquire: obj is the lock */              \
     X(EVENT, "event")       /* Event.wait */                                 \
     X(SEMAPHORE, "semaphore") /* Semaphore.acquire */                        \

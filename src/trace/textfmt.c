@@ -651,8 +651,8 @@ int ll__tw_begin(ll__tw *w, int fd, FILE *file, const ll_trace_meta *meta, bool 
     w->buf = malloc(w->cap);
     if (!w->buf)
         return -1;
-    _Static_assert(LL_TRACE_MAJOR == 1 && LL_TRACE_MINOR == 4, "the header below says 1.4");
-    puts_(w, "looplab-trace 1.4\n");
+    _Static_assert(LL_TRACE_MAJOR == 1 && LL_TRACE_MINOR == 5, "the header below says 1.5");
+    puts_(w, "looplab-trace 1.5\n");
     if (meta) {
         put_meta(w, "program", meta->program);
         put_meta(w, "lesson", meta->lesson);

@@ -26,7 +26,7 @@
 #include "recorder.h"
 
 #define LL_TRACE_MAJOR 1
-#define LL_TRACE_MINOR 4
+#define LL_TRACE_MINOR 5
 /* Loops one trace can hold (loop=1..this). */
 #define LL_TRACE_MAX_LOOPS 64
 /* The longest line a reader accepts, in bytes without its newline. */

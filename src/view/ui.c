@@ -143,6 +143,9 @@ static void wait_text(const llv_model *m, const llv_task *t, char *buf, size_t n
         break;
     }
     case LL_WAIT_FUTURE: snprintf(buf, n, "future #%u", t->obj); break;
+    case LL_WAIT_TASKGROUP: snprintf(buf, n, "TaskGroup: its tasks to end"); break;
+    case LL_WAIT_WAIT_FOR: snprintf(buf, n, "wait_for: the result or the timeout"); break;
+    case LL_WAIT_WAIT: snprintf(buf, n, "asyncio.wait: its futures or timeout"); break;
     case LL_WAIT_JOB: {
         uint32_t k = llv_job_index(m, t->obj);
         const llv_job *j = k != NONE ? &m->jobs[k] : NULL;
@@ -1116,7 +1119,9 @@ static size_t children_of(const llv_ui *ui, uint32_t ti, uint32_t *out, size_t m
  * a future (a TaskGroup's, a wait_for's) while tasks it made are about. */
 static bool shows_children(const llv_ui *ui, const llv_task *t, uint32_t ti) {
     uint32_t one;
-    return (t->wait == LL_WAIT_GATHER || t->wait == LL_WAIT_FUTURE) &&
+    return (t->wait == LL_WAIT_GATHER || t->wait == LL_WAIT_FUTURE ||
+            t->wait == LL_WAIT_TASKGROUP || t->wait == LL_WAIT_WAIT_FOR ||
+            t->wait == LL_WAIT_WAIT) &&
            children_of(ui, ti, &one, 1) > 0;
 }
 
@@ -1288,6 +1293,8 @@ static void draw_waiting(llv_ui *ui) {
                     continue;
                 bool timer = t->wait == LL_WAIT_SLEEP;
                 bool other = t->wait == LL_WAIT_TASK || t->wait == LL_WAIT_FUTURE ||
+                             t->wait == LL_WAIT_TASKGROUP || t->wait == LL_WAIT_WAIT_FOR ||
+                             t->wait == LL_WAIT_WAIT ||
                              t->wait == LL_WAIT_GATHER || t->wait == LL_WAIT_JOB ||
                              t->wait == LL_WAIT_IO || t->wait == LL_WAIT_NONE;
                 if (part == 0 && timer)
