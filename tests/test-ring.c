@@ -63,7 +63,7 @@ static size_t run_streamed(int64_t requests) {
     char err[256];
     ck_assert_msg(ll_trace_load(&t, path, err, sizeof err) == 0, "reader refused: %s", err);
     ck_assert(!t.truncated);
-    ck_assert_uint_eq(t.dropped, 0);
+    ck_assert_uint_eq(t.meta.dropped, 0);
     ck_assert_uint_ge(t.rec.n, recorded); /* + loop_stop and run_end at close */
     int64_t served = 0, sum = 0;
     for (size_t i = 0; i < t.rec.n; i++) {
@@ -127,7 +127,7 @@ START_TEST(ring_keeps_the_last_n_events_and_says_how_many_went) {
     char err[256];
     ck_assert_msg(ll_trace_parse(&t, "ring", text, strlen(text), err, sizeof err) == 0,
                   "reader refused: %s", err);
-    ck_assert_uint_eq(t.dropped, n - 1000);
+    ck_assert_uint_eq(t.meta.dropped, n - 1000);
     ck_assert_uint_eq(t.rec.n, 1000);
     ck_assert_ptr_nonnull(strstr(text, "\n@dropped \""));
     /* The last line printed is the last print kept, its text intact. */
@@ -137,6 +137,22 @@ START_TEST(ring_keeps_the_last_n_events_and_says_how_many_went) {
             last = ll__rec_strp(&t.rec, ll__rec_at(&t.rec, i)->str, NULL);
     ck_assert_ptr_nonnull(last);
     ck_assert_str_eq(last, "line 59999 of a program that talks for a long time");
+
+    /* Written again (as `looplab export --format text` does), it still says
+     * so, and is read back the same. */
+    char *again = NULL;
+    size_t alen = 0;
+    FILE *f = open_memstream(&again, &alen);
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(ll_trace_write_parsed(f, &t), 0);
+    fclose(f);
+    ll_trace t2;
+    ck_assert_msg(ll_trace_parse(&t2, "again", again, alen, err, sizeof err) == 0,
+                  "reader refused the re-written trace: %s", err);
+    ck_assert_uint_eq(t2.meta.dropped, n - 1000);
+    ck_assert_uint_eq(t2.rec.n, 1000);
+    ll_trace_free(&t2);
+    free(again);
     ll_trace_free(&t);
     free(text);
     ll_loop_close(loop);

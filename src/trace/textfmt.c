@@ -659,6 +659,12 @@ int ll__tw_begin(ll__tw *w, int fd, FILE *file, const ll_trace_meta *meta, bool 
         put_meta(w, "clock", meta->clock);
         put_meta(w, "library", meta->library);
         put_meta(w, "start", meta->start);
+        if (meta->dropped) {
+            /* Re-writing a ring's trace: it still starts part way. */
+            puts_(w, "@dropped \"");
+            put_u64(w, meta->dropped);
+            puts_(w, "\"\n");
+        }
     }
     if (wall)
         puts_(w, "@wall \"ns\"\n");
@@ -1385,7 +1391,7 @@ static int parse_event(rd *r) {
     const ll_trace_task *known = e.task ? ll_trace_task_of(r->t, e.task) : NULL;
     /* After `@dropped`, a task's task_new may be among the events dropped. */
     bool before_ring = e.task && kind != LL_EV_TASK_NEW && !unknown_kind && !known &&
-                       r->t->dropped;
+                       r->t->meta.dropped;
     if (e.task && kind != LL_EV_TASK_NEW && !unknown_kind && !known && !before_ring)
         return fail(r, task_at, "event for task %u, which no task_new created", e.task);
     if (known && kind != LL_EV_TASK_NEW && tname) {
@@ -1608,7 +1614,7 @@ static int parse_meta(rd *r) {
         }
         if (n == 0)
             return fail(r, at, "expected '@dropped \"N\"' with N a count of events");
-        r->t->dropped = d;
+        r->t->meta.dropped = d;
     }
     /* other keys: metadata from a newer writer, kept out of the way */
     skip_spaces(r);

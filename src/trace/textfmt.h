@@ -52,6 +52,8 @@ typedef struct ll_trace_meta {
     const char *clock;    /* "virtual" or "real" */
     const char *library;  /* library version that wrote it */
     const char *start;    /* wall-clock start, ISO 8601 (real clock only) */
+    uint64_t dropped;     /* events a ring dropped before the first one
+                             (`@dropped "N"`; 0: the trace starts at the start) */
 } ll_trace_meta;
 
 /* ---- the field table ------------------------------------------------------
@@ -217,8 +219,6 @@ typedef struct ll_trace {
     size_t unknown;         /* events of kinds this reader does not know */
     size_t events;          /* event lines read, of known kinds (rec.n, or
                                what ll_trace_stream handed on) */
-    uint64_t dropped;       /* events a ring dropped before the first one
-                               (`@dropped "N"`; 0: the trace starts at the start) */
     uint8_t *loops;         /* loop of each event (1..), NULL when all are 1 */
     size_t loopcap;
     unsigned nloops;        /* the highest loop number seen (1 at least) */
