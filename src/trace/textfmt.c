@@ -707,7 +707,8 @@ static void gate_leave(ll__tw *w) {
 static void tw_format_upto(ll__tw *w, const ll__recorder *r, size_t upto, bool may_grow) {
     size_t first = ll__rec_first(r);
     if (w->next < first && first <= upto) {
-        /* A ring let these go: say how many, once, before the rest. */
+        /* A ring (or a spill, for a dump of a streamed loop) let these go:
+         * say how many, once, before the rest. */
         w->skipped += first - w->next;
         w->next = first;
         puts_(w, "@dropped \"");
@@ -1511,7 +1512,8 @@ static int parse_event(rd *r) {
             return fail(r, task_at, "task %u created twice", e.task);
         if (remember_task(r, e.task, e.str, loop) != 0)
             return fail(r, task_at, "out of memory");
-    }    if (before_ring) {
+    }
+    if (before_ring) {
         /* Known from here on by the name its lines carry. */
         uint32_t name = tname ? ll__rec_str(&r->t->rec, tname, tnlen) : 0;
         if (remember_task(r, e.task, name, loop) != 0)
