@@ -223,6 +223,7 @@ static bool family_join(ll_loop *loop) {
     }
     loop->trace_fd = -1;
     loop->streaming = true;
+    loop->rec.ring = 0; /* the trace is spilled as it is written, not ringed */
     return true;
 }
 
@@ -474,6 +475,9 @@ ll_loop *ll_loop_new(const ll_loop_opts *opts) {
         record = !(r && strcmp(r, "0") == 0);
     }
     ll__rec_init(&loop->rec, record);
+    /* In-memory recording keeps every event unless a ring is asked for; a
+     * streamed trace spills instead (trace_open turns the ring off). */
+    loop->rec.ring = env_size("LOOPLAB_TRACE_RING", 0);
     const char *chk = getenv("LOOPLAB_CHECK");
     loop->check = record && chk && strcmp(chk, "1") == 0;
     loop->trace_path = o.trace_path ? o.trace_path : getenv("LOOPLAB_TRACE");
@@ -656,7 +660,7 @@ static void run_once(ll_loop *loop) {
          * it last did (its clock is read once per step anyway), so that a
          * long iteration is not lost to _exit() either. */
         if (loop->family && atomic_load_explicit(&loop->family->multi, memory_order_relaxed))
-            ll__tw_events(&loop->trace_tw, &loop->rec, true);
+            ll__tw_spill(&loop->trace_tw, &loop->rec);
         else if (loop->streaming && loop->wall - loop->trace_wall >= LL__WRITE_EVERY_NS)
             trace_flush(loop);
     }
@@ -1163,6 +1167,7 @@ static void trace_open(ll_loop *loop) {
     }
     loop->trace_fd = fd;
     loop->streaming = true;
+    loop->rec.ring = 0; /* the trace is spilled as it is written, not ringed */
     /* What a fatal-signal handler may want to say, interned beforehand. */
     static const int sigs[] = {SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL,
                                SIGTERM, SIGINT, SIGHUP, SIGQUIT};
@@ -1173,6 +1178,7 @@ static void trace_open(ll_loop *loop) {
     }
     const char *ex = "the program exited without closing its event loop";
     loop->exit_str = ll__rec_str(&loop->rec, ex, strlen(ex));
+    loop->rec.str_pin = loop->rec.strlen_; /* the two above outlive any spill */
     /* Watched before the header goes out: once a reader can see the trace,
      * a signal finds it and ends it with a run_end. */
     ll__fatal_watch(loop);
@@ -1182,7 +1188,8 @@ static void trace_open(ll_loop *loop) {
 static void trace_flush(ll_loop *loop) {
     ll__ev_done(loop);
     if (loop->streaming) {
-        ll__tw_events(&loop->trace_tw, &loop->rec, true);
+        /* Written out, the events need not be held (recorder.h: spilled). */
+        ll__tw_spill(&loop->trace_tw, &loop->rec);
         loop->trace_wall = loop->wall;
     }
 }

@@ -85,6 +85,7 @@ void ll__rec_init(ll__recorder *r, bool on) {
 void ll__rec_free(ll__recorder *r) {
     for (size_t i = 0; i < r->nchunks; i++)
         free(r->chunks[i]);
+    free(r->spare);
     free(r->chunks);
     free(r->strs);
     free(r->sites);
@@ -92,7 +93,30 @@ void ll__rec_free(ll__recorder *r) {
     memset(r, 0, sizeof *r);
 }
 
+/* Lets the first k chunks go: one is kept as the spare, the rest freed. */
+static void drop_front(ll__recorder *r, size_t k) {
+    for (size_t i = 0; i < k; i++) {
+        if (!r->spare)
+            r->spare = r->chunks[i];
+        else
+            free(r->chunks[i]);
+    }
+    memmove(r->chunks, r->chunks + k, (r->nchunks - k) * sizeof *r->chunks);
+    r->nchunks -= k;
+    r->chunk0 += k;
+    if (r->base < r->chunk0 * LL_REC_CHUNK)
+        r->base = r->chunk0 * LL_REC_CHUNK;
+}
+
+static void ring_strings(ll__recorder *r);
+
 ll_trace_event *ll__rec_grow(ll__recorder *r) {
+    /* Ring mode: the oldest chunk is reused once the others hold `ring`. */
+    if (r->ring && r->nchunks > 1 && (r->nchunks - 1) * LL_REC_CHUNK >= r->ring) {
+        drop_front(r, 1);
+        if (r->strlen_ - r->str_mark > LL_REC_STR_SPILL)
+            ring_strings(r);
+    }
     if (r->nchunks == r->chunkcap) {
         size_t cap = r->chunkcap ? r->chunkcap * 2 : 16;
         ll_trace_event **c = realloc(r->chunks, cap * sizeof *c);
@@ -104,12 +128,15 @@ ll_trace_event *ll__rec_grow(ll__recorder *r) {
     /* A chunk is one 2 MiB block, aligned so that the kernel can back it with
      * a huge page: one page fault per 43 690 events instead of one per 85.
      * Untouched, it costs address space only. */
-    void *mem = NULL;
-    if (posix_memalign(&mem, LL_REC_CHUNK_BYTES, LL_REC_CHUNK_BYTES) != 0)
-        goto oom;
+    void *mem = r->spare;
+    r->spare = NULL;
+    if (!mem) {
+        if (posix_memalign(&mem, LL_REC_CHUNK_BYTES, LL_REC_CHUNK_BYTES) != 0)
+            goto oom;
 #if defined(MADV_HUGEPAGE)
-    madvise(mem, LL_REC_CHUNK_BYTES, MADV_HUGEPAGE);
+        madvise(mem, LL_REC_CHUNK_BYTES, MADV_HUGEPAGE);
 #endif
+    }
     ll_trace_event *chunk = mem;
     r->chunks[r->nchunks++] = chunk;
     r->cur = chunk + 1;
@@ -151,6 +178,110 @@ uint32_t ll__rec_str(ll__recorder *r, const char *s, size_t len) {
     r->strs[id + len] = '\0';
     r->strlen_ = id + len + 1;
     return id;
+}
+
+/* A new string table being built from the old one's live strings.  It is
+ * sized first (str_need), so that the copy itself cannot fail half way. */
+typedef struct str_copy {
+    char *p;        /* the new table */
+    size_t len;     /* bytes used */
+} str_copy;
+
+/* Bytes a new table needs for string id (0 when it stays or is empty). */
+static size_t str_need(const ll__recorder *r, uint32_t id) {
+    if (id < r->str_pin || id >= r->strlen_)
+        return 0;
+    size_t n;
+    ll__rec_strp(r, id, &n);
+    return 4 + n + 1;
+}
+
+/* Starts a new table of `need` bytes more than the old one's first str_pin
+ * bytes, which it holds; false when memory ran out. */
+static bool copy_begin(const ll__recorder *r, str_copy *c, size_t need) {
+    size_t keep = r->str_pin ? r->str_pin : 1; /* offset 0 holds nothing */
+    c->p = malloc(keep + need);
+    if (!c->p)
+        return false;
+    memcpy(c->p, r->strs ? r->strs : "", keep);
+    c->len = keep;
+    return true;
+}
+
+/* Copies string *id (unless pinned) and rewrites *id to its new place. */
+static void copy_str(const ll__recorder *r, str_copy *c, uint32_t *id) {
+    if (*id < r->str_pin || *id >= r->strlen_)
+        return;
+    size_t n;
+    const char *s = ll__rec_strp(r, *id, &n);
+    uint32_t n32 = (uint32_t)n;
+    memcpy(c->p + c->len, &n32, 4);
+    memcpy(c->p + c->len + 4, s, n + 1);
+    *id = (uint32_t)(c->len + 4);
+    c->len += 4 + n + 1;
+}
+
+/* Puts the new table in place of the old. */
+static void copy_end(ll__recorder *r, str_copy *c) {
+    free(r->strs);
+    r->strs = c->p;
+    r->strlen_ = c->len;
+    r->strcap = c->len;
+    r->str_mark = c->len;
+}
+
+/* Ring mode: keeps only the strings the held events refer to. */
+static void ring_strings(ll__recorder *r) {
+    size_t need = 0;
+    for (size_t i = r->base; i < r->n; i++) {
+        const ll_trace_event *e = ll__rec_at(r, i);
+        need += str_need(r, e->str);
+        if (e->kind == LL_EV_TASK_NEW)
+            need += str_need(r, e->aux);
+    }
+    str_copy c;
+    if (!copy_begin(r, &c, need)) {
+        r->str_mark = r->strlen_; /* out of memory: try again later */
+        return;
+    }
+    for (size_t i = r->base; i < r->n; i++) {
+        ll_trace_event *e = &r->chunks[i / LL_REC_CHUNK - r->chunk0][i % LL_REC_CHUNK];
+        copy_str(r, &c, &e->str);
+        if (e->kind == LL_EV_TASK_NEW)
+            copy_str(r, &c, &e->aux); /* its coroutine's name */
+    }
+    copy_end(r, &c);
+}
+
+bool ll__rec_spill(ll__recorder *r, size_t written, uint32_t *ids, size_t nids) {
+    if (written < r->n || r->n == r->base)
+        return false;
+    if (r->nchunks < 2 && r->strlen_ - r->str_mark <= LL_REC_STR_SPILL)
+        return false;
+    /* No event is left to refer to a string: only the pinned ones and ids[]
+     * stay. */
+    size_t need = 0;
+    for (size_t i = 0; i < nids; i++)
+        need += str_need(r, ids[i]);
+    str_copy c;
+    if (!copy_begin(r, &c, need))
+        return false;
+    for (size_t i = 0; i < nids; i++)
+        copy_str(r, &c, &ids[i]);
+    copy_end(r, &c);
+    /* The chunk the next event goes into stays (n's; none when it is full). */
+    size_t keep = r->n / LL_REC_CHUNK - r->chunk0;
+    drop_front(r, keep < r->nchunks ? keep : r->nchunks);
+    if (r->nchunks == 0)
+        r->cur = r->end = NULL;
+    r->base = r->n;
+    return true;
+}
+
+size_t ll__rec_held_bytes(const ll__recorder *r) {
+    return (r->nchunks + (r->spare != NULL)) * (size_t)LL_REC_CHUNK_BYTES +
+           r->chunkcap * sizeof *r->chunks + r->strcap + r->sitecap * sizeof *r->sites +
+           r->site_hash_cap * sizeof *r->site_hash;
 }
 
 const char *ll__rec_strp(const ll__recorder *r, uint32_t id, size_t *len) {

@@ -659,6 +659,12 @@ int ll__tw_begin(ll__tw *w, int fd, FILE *file, const ll_trace_meta *meta, bool 
         put_meta(w, "clock", meta->clock);
         put_meta(w, "library", meta->library);
         put_meta(w, "start", meta->start);
+        if (meta->dropped) {
+            /* Re-writing a ring's trace: it still starts part way. */
+            puts_(w, "@dropped \"");
+            put_u64(w, meta->dropped);
+            puts_(w, "\"\n");
+        }
     }
     if (wall)
         puts_(w, "@wall \"ns\"\n");
@@ -699,6 +705,16 @@ static void gate_leave(ll__tw *w) {
 /* Formats events [w->next, upto).  w->next moves past each event once its
  * line is in the buffer, so that it always says where formatting stopped. */
 static void tw_format_upto(ll__tw *w, const ll__recorder *r, size_t upto, bool may_grow) {
+    size_t first = ll__rec_first(r);
+    if (w->next < first && first <= upto) {
+        /* A ring (or a spill, for a dump of a streamed loop) let these go:
+         * say how many, once, before the rest. */
+        w->skipped += first - w->next;
+        w->next = first;
+        puts_(w, "@dropped \"");
+        put_u64(w, w->skipped);
+        puts_(w, "\"\n");
+    }
     for (size_t i = w->next; i < upto; i++) {
         put_event(w, r, ll__rec_at(r, i), may_grow);
         w->next = i + 1;
@@ -718,6 +734,14 @@ void ll__tw_events(ll__tw *w, const ll__recorder *r, bool flush) {
     if (!w->buf || !gate_enter(w))
         return;
     tw_events(w, r, flush);
+    gate_leave(w);
+}
+
+void ll__tw_spill(ll__tw *w, ll__recorder *r) {
+    if (!w->buf || !gate_enter(w))
+        return;
+    tw_events(w, r, true);
+    ll__rec_spill(r, w->next, w->names, w->nnames);
     gate_leave(w);
 }
 
@@ -777,7 +801,7 @@ int ll__tw_end(ll__tw *w, const ll__recorder *r) {
             w->dropped = true;
         else {
             tw_write(w, w->buf, w->len);
-            w->sink->others += w->next;
+            w->sink->others += w->next - w->skipped;
         }
         pthread_mutex_unlock(&w->sink->mu);
         w->len = 0;
@@ -787,7 +811,7 @@ int ll__tw_end(ll__tw *w, const ll__recorder *r) {
         tw_drain(w);
         pthread_mutex_lock(&w->sink->mu);
         puts_(w, "@end events=");
-        put_u64(w, w->next + w->sink->others);
+        put_u64(w, w->next - w->skipped + w->sink->others);
         putc_(w, '\n');
         tw_write(w, w->buf, w->len);
         w->sink->closed = true;
@@ -795,7 +819,7 @@ int ll__tw_end(ll__tw *w, const ll__recorder *r) {
         w->len = 0;
     } else {
         puts_(w, "@end events=");
-        put_u64(w, w->next);
+        put_u64(w, w->next - w->skipped);
         putc_(w, '\n');
         tw_drain(w);
     }
@@ -1370,7 +1394,10 @@ static int parse_event(rd *r) {
     if (kind == LL_EV_TASK_NEW && e.task == 0)
         return fail(r, task_at, "task_new needs a task id");
     const ll_trace_task *known = e.task ? ll_trace_task_of(r->t, e.task) : NULL;
-    if (e.task && kind != LL_EV_TASK_NEW && !unknown_kind && !known)
+    /* After `@dropped`, a task's task_new may be among the events dropped. */
+    bool before_ring = e.task && kind != LL_EV_TASK_NEW && !unknown_kind && !known &&
+                       r->t->meta.dropped;
+    if (e.task && kind != LL_EV_TASK_NEW && !unknown_kind && !known && !before_ring)
         return fail(r, task_at, "event for task %u, which no task_new created", e.task);
     if (known && kind != LL_EV_TASK_NEW && tname) {
         size_t n;
@@ -1490,6 +1517,12 @@ static int parse_event(rd *r) {
         if (remember_task(r, e.task, e.str, loop) != 0)
             return fail(r, task_at, "out of memory");
     }
+    if (before_ring) {
+        /* Known from here on by the name its lines carry. */
+        uint32_t name = tname ? ll__rec_str(&r->t->rec, tname, tnlen) : 0;
+        if (remember_task(r, e.task, name, loop) != 0)
+            return fail(r, task_at, "out of memory");
+    }
     size_t idx = r->t->rec.n;
     if (!r->each && (loop > 1 || r->t->loops)) {
         /* Which loop each event belongs to, kept once a second loop appears. */
@@ -1577,6 +1610,18 @@ static int parse_meta(rd *r) {
         m->start = v;
     else if (token_is(k, kn, "wall"))
         r->t->wall = true;
+    else if (token_is(k, kn, "dropped")) {
+        /* A ring's count of the events before the first: digits only. */
+        uint64_t d = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (v[i] < '0' || v[i] > '9' || d > (UINT64_MAX - 9) / 10)
+                return fail(r, at, "expected '@dropped \"N\"' with N a count of events");
+            d = d * 10 + (uint64_t)(v[i] - '0');
+        }
+        if (n == 0)
+            return fail(r, at, "expected '@dropped \"N\"' with N a count of events");
+        r->t->meta.dropped = d;
+    }
     /* other keys: metadata from a newer writer, kept out of the way */
     skip_spaces(r);
     if (r->p != r->end)

@@ -52,6 +52,8 @@ typedef struct ll_trace_meta {
     const char *clock;    /* "virtual" or "real" */
     const char *library;  /* library version that wrote it */
     const char *start;    /* wall-clock start, ISO 8601 (real clock only) */
+    uint64_t dropped;     /* events a ring dropped before the first one
+                             (`@dropped "N"`; 0: the trace starts at the start) */
 } ll_trace_meta;
 
 /* ---- the field table ------------------------------------------------------
@@ -113,6 +115,7 @@ typedef struct ll__tw {
     bool failed;          /* a write failed; later writes are skipped */
     bool clip;            /* formatting one line (ll__tw_format): stop at cap */
     size_t next;          /* first event of the recorder not written yet */
+    size_t skipped;       /* events before `next` a ring dropped unwritten */
     uint32_t *names;      /* task id -> name string id, learned from task_new */
     size_t nnames;
     char *buf;            /* output buffer */
@@ -147,6 +150,9 @@ int ll__tw_join(ll__tw *w, int fd, ll__sink *sink, uint32_t loop, int64_t t_shif
 /* Formats events [w->next, r->n) into the buffer, writing it out when it
  * fills, and writes everything out when `flush`. */
 void ll__tw_events(ll__tw *w, const ll__recorder *r, bool flush);
+/* ll__tw_events with `flush`, and then, while no signal handler can take the
+ * writer, lets the recorder spill what was written (ll__rec_spill). */
+void ll__tw_spill(ll__tw *w, ll__recorder *r);
 /* Async-signal-safe: writes out what the buffer holds and the events not yet
  * formatted.  For fatal-signal handlers and exit paths. */
 void ll__tw_emergency(ll__tw *w, const ll__recorder *r);
