@@ -366,8 +366,8 @@ static void shows_wait_as(const char *slug, uint8_t kind, const char *says) {
 }
 
 START_TEST(taskgroup_and_wait_for_are_drawn_as_what_they_are) {
-    shows_wait_as("20-taskgroup", LL_WAIT_TASKGROUP, "TaskGroup: its tasks to end");
-    shows_wait_as("13-timeouts", LL_WAIT_WAIT_FOR, "wait_for: the result or the timeout");
+    shows_wait_as("20-taskgroup", LL_WAIT_TASKGROUP, "leaving its TaskGroup");
+    shows_wait_as("13-timeouts", LL_WAIT_WAIT_FOR, "result or timeout in wait_for");
 }
 END_TEST
 

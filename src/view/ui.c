@@ -143,9 +143,11 @@ static void wait_text(const llv_model *m, const llv_task *t, char *buf, size_t n
         break;
     }
     case LL_WAIT_FUTURE: snprintf(buf, n, "future #%u", t->obj); break;
-    case LL_WAIT_TASKGROUP: snprintf(buf, n, "TaskGroup: its tasks to end"); break;
-    case LL_WAIT_WAIT_FOR: snprintf(buf, n, "wait_for: the result or the timeout"); break;
-    case LL_WAIT_WAIT: snprintf(buf, n, "asyncio.wait: its futures or timeout"); break;
+    /* Said so that the last words still say it when a bar's label keeps
+     * only those ("its TaskGroup", "wait_for"). */
+    case LL_WAIT_TASKGROUP: snprintf(buf, n, "leaving its TaskGroup"); break;
+    case LL_WAIT_WAIT_FOR: snprintf(buf, n, "result or timeout in wait_for"); break;
+    case LL_WAIT_WAIT: snprintf(buf, n, "futures or timeout in asyncio.wait"); break;
     case LL_WAIT_JOB: {
         uint32_t k = llv_job_index(m, t->obj);
         const llv_job *j = k != NONE ? &m->jobs[k] : NULL;
