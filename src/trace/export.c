@@ -135,14 +135,6 @@ static void json_us(FILE *out, int64_t ns) {
 
 /* Differences and sums of times a trace gives: a crafted trace can put
  * them anywhere in int64_t, so they stop at its ends rather than wrap. */
-static int64_t sat_add(int64_t a, int64_t b) {
-    if (b > 0 && a > INT64_MAX - b)
-        return INT64_MAX;
-    if (b < 0 && a < INT64_MIN - b)
-        return INT64_MIN;
-    return a + b;
-}
-
 static int64_t sat_sub(int64_t a, int64_t b) {
     if (b < 0 && a > INT64_MAX + b)
         return INT64_MAX;
@@ -528,17 +520,17 @@ static const char *const stat_state[] = {"pending", "ready",  "running",  "waiti
 static void stat_close(tstat *s, int64_t t, int64_t wall, bool use_wall) {
     int64_t d = sat_sub(t, s->since);
     switch (s->state) {
-    case 1: s->ready = sat_add(s->ready, d); break;
+    case 1: s->ready = ll__i64_add_sat(s->ready, d); break;
     case 2: {
         int64_t run = use_wall ? sat_sub(wall, s->since_wall) : d;
         if (run < 0)
             run = 0;
-        s->running = sat_add(s->running, run);
+        s->running = ll__i64_add_sat(s->running, run);
         if (run > s->longest)
             s->longest = run;
         break;
     }
-    case 3: s->waiting = sat_add(s->waiting, d); break;
+    case 3: s->waiting = ll__i64_add_sat(s->waiting, d); break;
     default: break;
     }
     s->since = t;
@@ -622,7 +614,7 @@ static void stats_end(xp *x) {
         size_t i = (size_t)(order[k] - t->tasks);
         tstat *s = i < x->nper ? &((tstat *)x->per)[i] : (memset(&none, 0, sizeof none), &none);
         stats_row(x, order[k], s);
-        busy = sat_add(busy, s->running);
+        busy = ll__i64_add_sat(busy, s->running);
     }
     free(order);
     char a[32], b[32];

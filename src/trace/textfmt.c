@@ -299,15 +299,6 @@ static int64_t clamp_time(int64_t ns) {
     return ns > LL_TRACE_TIME_MAX ? LL_TRACE_TIME_MAX : ns < -LL_TRACE_TIME_MAX ? -LL_TRACE_TIME_MAX : ns;
 }
 
-/* a + b, held at the int64_t bounds instead of overflowing. */
-static int64_t add_sat(int64_t a, int64_t b) {
-    if (b > 0 && a > INT64_MAX - b)
-        return INT64_MAX;
-    if (b < 0 && a < INT64_MIN - b)
-        return INT64_MIN;
-    return a + b;
-}
-
 /* Nanoseconds as seconds with exactly nine decimals: exact both ways (within
  * LL_TRACE_TIME_MAX, the bound it is held to). */
 static void put_time(ll__tw *w, int64_t ns) {
@@ -524,12 +515,12 @@ static void put_event(ll__tw *w, const ll__recorder *r, const ll_trace_event *ev
     const ll_trace_event *e = ev;
     if (w->t_shift || w->wall_shift) {
         shifted = *ev;
-        shifted.t = add_sat(shifted.t, w->t_shift);
-        shifted.wall = add_sat(shifted.wall, w->wall_shift);
+        shifted.t = ll__i64_add_sat(shifted.t, w->t_shift);
+        shifted.wall = ll__i64_add_sat(shifted.wall, w->wall_shift);
         if (shifted.kind == LL_EV_TASK_WAIT && shifted.val != -1)
-            shifted.val = add_sat(shifted.val, w->t_shift); /* a deadline */
+            shifted.val = ll__i64_add_sat(shifted.val, w->t_shift); /* a deadline */
         if (shifted.kind == LL_EV_TIMER_ARM)
-            shifted.val = add_sat(shifted.val, w->t_shift);
+            shifted.val = ll__i64_add_sat(shifted.val, w->t_shift);
         e = &shifted;
     }
     if (e->kind == LL_EV_TASK_NEW)

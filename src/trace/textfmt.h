@@ -45,6 +45,16 @@
  * becomes about 292 years. */
 #define LL_TRACE_TIME_MAX INT64_C(9223372035999999999)
 
+/* a + b held at the int64_t bounds instead of overflowing: a crafted trace
+ * can put times anywhere in int64_t (the writer's shifts, the tools' sums). */
+static inline int64_t ll__i64_add_sat(int64_t a, int64_t b) {
+    if (b > 0 && a > INT64_MAX - b)
+        return INT64_MAX;
+    if (b < 0 && a < INT64_MIN - b)
+        return INT64_MIN;
+    return a + b;
+}
+
 /* What a trace says about its run (all optional; NULL when absent). */
 typedef struct ll_trace_meta {
     const char *program;  /* the program's name */
