@@ -191,7 +191,7 @@ START_TEST(the_running_card_names_the_highlighted_line) {
                       i + 1, card, lit);
         compared++;
     }
-    ck_assert_uint_gt(compared, 5);
+    ck_assert_uint_gt(compared, under_checker() ? 1 : 5); /* a seventh of the steps */
     fixture_close(&f);
 }
 END_TEST

@@ -785,6 +785,8 @@ static ll_value slowloris_main(ll_value arg) {
 }
 
 START_TEST(a_slowloris_at_the_descriptor_limit_does_not_starve_others) {
+    if (under_checker())
+        return; /* a load test: under TSan or Valgrind the half-open clients' timing is not ours */
     int fds[2];
     ck_assert_int_eq(pipe(fds), 0);
     pid_t pid = fork();
