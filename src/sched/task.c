@@ -218,6 +218,11 @@ static void task_entry(void *p) {
     ll_task *t = p;
     ll_loop *loop = t->fut.loop;
     ll_value v = t->fn(t->arg);
+    /* Still on the task's stack: an `async with` the body left open is
+     * reported and closed before anyone learns the task is done. */
+    if (__builtin_expect(t->nscopes > 0, 0))
+        ll__scopes_leaked(t, 0, t->coro_name, v);
+    t->try_file = NULL;
     task_finish(loop, t, v);
     t->finished = true;
     ll__ctx_switch_final(&t->ctx, &loop->sched_ctx);
@@ -655,7 +660,13 @@ static ll_value await_coro(ll_loop *loop, ll_task *t, ll_coro *c) {
         if (e)
             e->str = ll__rec_str(&loop->rec, name, strlen(name));
     }
+    uint32_t base = t->scope_base;
+    t->scope_base = t->nscopes;
     ll_value v = fn(arg);
+    if (__builtin_expect(t->nscopes > t->scope_base, 0))
+        ll__scopes_leaked(t, t->scope_base, name, v);
+    t->scope_base = base;
+    t->try_file = NULL;
     if (LL__REC(loop)) {
         ll_trace_event *e = ll__ev(loop, LL_EV_CORO_EXIT, t->fut.id, NULL, 0);
         if (e)
@@ -812,6 +823,16 @@ int ll__sleep(double seconds, const char *file, int line) {
     return ll_failed(v) ? v.err : 0;
 }
 
+ll_value ll__try_fail(ll_value v, const char *file, int line) {
+    ll_task *t = ll_current_task();
+    if (t) {
+        t->try_file = file;
+        t->try_line = line;
+        t->try_v = v;
+    }
+    return v;
+}
+
 /* ---- cancellation ------------------------------------------------------------------ */
 
 bool ll__task_cancel(ll_task *t, const char *file, int line) {
@@ -889,5 +910,7 @@ void ll__task_free(ll_loop *loop, ll_task *t) {
     if (t->stack.map)
         ll__stack_free(loop->stacks, &t->stack);
     ll__future_free_cbs(&t->fut);
+    free(t->scopes);
+    t->scopes = NULL;
     /* The memory goes back with its slab (ll__task_slabs_free). */
 }
