@@ -175,6 +175,10 @@ struct ll_task {
      * coroutine's own begin (the ones below belong to its callers). */
     struct ll__scope *scopes;
     uint32_t nscopes, scopecap, scope_base;
+    /* Cancel requests a TaskGroup made and, as Python 3.11 does, left
+     * standing (a child failed while the group's exit waited): not the
+     * program's to withdraw, so they are no swallowed cancellation. */
+    uint32_t cancels_kept;
     /* Where the last LL_TRY that passed an error on returned from, and that
      * error: a scope left open is reported at that line when the coroutine
      * returns this very error. */
@@ -492,6 +496,9 @@ void ll__thread_release(void);
 /* Marks a coroutine object as used by this thread's loop (its function and
  * argument are about to run elsewhere). */
 void ll__coro_take(ll_loop *loop, ll_coro *c);
+/* A body-taking call (ll_with_lock ...) holds aw while it waits to enter
+ * its scope: a coroutine is not "never awaited" when that step ends. */
+void ll__coro_keep(void *aw);
 /* Gives a coroutine object's memory back for reuse. */
 void ll__coro_release(ll_coro *c);
 /* Frees the memory of every task of the loop (after ll__task_free). */

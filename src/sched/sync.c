@@ -755,6 +755,7 @@ void ll__sync_scope_close(const ll__scope *sc, const char *file, int line) {
 
 static ll_value scope_with(ll__scope_kind kind, void *obj, void *aw, const char *file,
                            int line) {
+    ll__coro_keep(aw);
     ll_value e = scope_enter(kind, obj, file, line);
     if (ll_failed(e)) {
         ll__coro_free(aw); /* never started: Python would not have made it */

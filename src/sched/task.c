@@ -101,6 +101,12 @@ static void coro_consume(ll_loop *loop, ll_coro *c) {
 
 void ll__coro_take(ll_loop *loop, ll_coro *c) { coro_consume(loop, c); }
 
+void ll__coro_keep(void *aw) {
+    ll_coro *c = aw;
+    if (c && c->magic == LL__MAGIC_CORO)
+        c->maker = NULL;
+}
+
 /* The step of task t has ended: coroutines it made and left unused were
  * dropped (a C step cannot hand one to a later step except by awaiting or
  * wrapping it), so "never awaited" is said now, at CPython's moment (the
@@ -186,7 +192,7 @@ static void task_finish(ll_loop *loop, ll_task *t, ll_value v) {
         /* Asked to cancel, told so at an await, and still returned a
          * result: whoever cancelled it believes it stopped.  (A scope that
          * cancels on purpose, like timeout(), calls uncancel().) */
-        if (t->num_cancels > 0 && loop->swallowed++ < LL__SWALLOWED_REPORTS)
+        if (t->num_cancels > t->cancels_kept && loop->swallowed++ < LL__SWALLOWED_REPORTS)
             ll__warn(loop, LL_WARN_SWALLOWED_CANCEL, t->fut.file, t->fut.line,
                      "task '%s' was cancelled but returned a result instead of ending "
                      "cancelled: its CancelledError was caught and not passed on (return it, "
@@ -870,6 +876,8 @@ uint32_t ll_task_uncancel(ll_task *t) {
         return 0;
     if (t->num_cancels > 0)
         t->num_cancels--;
+    if (t->cancels_kept > t->num_cancels)
+        t->cancels_kept = t->num_cancels;
     return t->num_cancels;
 }
 
