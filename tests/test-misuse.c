@@ -669,6 +669,54 @@ START_TEST(a_scope_left_by_another_task_is_refused) {
 }
 END_TEST
 
+/* An async generator's scopes are its own: one held across a yield does not
+ * count against the consumer's scopes, and one the generator leaves open
+ * is reported as the generator ends. */
+static int agen_enter_line;
+
+static ll_value held_across_yields(ll_value unused) {
+    (void)unused;
+    ll_lock *l = ll_lock_new("gen");
+    LL_TRY(ll_lock_enter(l));
+    for (int i = 0; i < 2; i++)
+        if (ll_yield(ll_int(i)))
+            return ll_lock_exit(l, ll_raise(LL_ECANCELLED, "%s", ""));
+    LL_TRY(ll_lock_exit(l, ll_none()));
+    agen_enter_line = __LINE__ + 1;
+    ll_timeout *to = ll_timeout_enter(10);
+    (void)to;
+    return ll_none(); /* leaves it open */
+}
+
+static ll_value agen_consumer(ll_value unused) {
+    (void)unused;
+    ll_agen *g = ll_agen(held_across_yields, ll_none());
+    ll_value v;
+    while (ll_anext(g, &v)) {
+        ll_timeout *to = ll_timeout_enter(5); /* the consumer's own, inside */
+        ll_value r = ll_timeout_exit(to, ll_none());
+        ll_print("got %s, own scope gave %s", ll_repr(v), ll_repr(r));
+    }
+    ll_print("generator ended with %s; later sleep %d", ll_repr(v), ll_sleep(20));
+    return ll_none();
+}
+
+START_TEST(an_async_generators_scopes_are_its_own) {
+    outcome o = run_captured(agen_consumer);
+    ck_assert_int_eq(o.rc, 1);
+    ck_assert_str_eq(o.out, "got 0, own scope gave None\ngot 1, own scope gave None\n"
+                            "generator ended with None; later sleep 0\n");
+    char want[256];
+    snprintf(want, sizeof want, "coroutine 'held_across_yields' returned (by a plain return) "
+             "with the asyncio.timeout entered at ");
+    ck_assert_contains(o.err, want);
+    snprintf(want, sizeof want, "test-misuse.c:%d still open", agen_enter_line);
+    ck_assert_contains(o.err, want);
+    ck_assert_ptr_null(strstr(o.err, "leaves the"));
+    outcome_free(&o);
+}
+END_TEST
+
 static Suite *misuse_suite(void) {
     Suite *s = suite_create("misuse");
     TCase *tc = tcase_create("misuse");
@@ -694,6 +742,7 @@ static Suite *misuse_suite(void) {
     tcase_add_loop_test(tc, scopes_left_out_of_order_are_reported, 0, K_NKINDS);
     tcase_add_test(tc, a_plain_return_is_reported_at_the_entering_line);
     tcase_add_test(tc, a_scope_left_by_another_task_is_refused);
+    tcase_add_test(tc, an_async_generators_scopes_are_its_own);
     suite_add_tcase(s, tc);
     return s;
 }

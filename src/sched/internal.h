@@ -450,6 +450,9 @@ typedef enum ll__scope_kind {
 typedef struct ll__scope {
     ll__scope_kind kind;
     void *obj;          /* the ll_timeout, ll_taskgroup, ll_lock ... */
+    void *owner;        /* the async generator it was entered in (its own
+                           frames, which the task leaves at each yield), or
+                           NULL for the task's coroutines */
     const char *file;   /* where it was entered */
     int line;
 } ll__scope;

@@ -140,8 +140,19 @@ bool ll__scope_push(ll_task *t, ll__scope_kind kind, void *obj, const char *file
         t->scopes = s;
         t->scopecap = cap;
     }
-    t->scopes[t->nscopes++] = (ll__scope){kind, obj, file, line};
+    t->scopes[t->nscopes++] = (ll__scope){kind, obj, (void *)t->agen, file, line};
     return true;
+}
+
+/* An async generator suspended inside a scope leaves it on the task's
+ * stack while the consumer goes on: each only sees its own scopes. */
+static inline bool mine(const ll_task *t, const ll__scope *sc) {
+    return sc->owner == (void *)t->agen;
+}
+
+static void scope_remove(ll_task *t, uint32_t i) {
+    memmove(&t->scopes[i], &t->scopes[i + 1], (t->nscopes - i - 1) * sizeof *t->scopes);
+    t->nscopes--;
 }
 
 bool ll__scope_open(const ll_task *t, const void *obj) {
@@ -155,24 +166,27 @@ bool ll__scope_pop(ll_task *t, ll__scope_kind kind, void *obj, const char *what,
                    const char *file, int line) {
     (void)kind;
     uint32_t i = t->nscopes;
-    while (i > 0 && t->scopes[i - 1].obj != obj)
+    while (i > 0 && !(t->scopes[i - 1].obj == obj && mine(t, &t->scopes[i - 1])))
         i--;
     if (i == 0)
         return false;
-    const ll__scope *outer = &t->scopes[i - 1];
+    ll__scope outer = t->scopes[i - 1];
     /* Scopes nest: the ones entered inside this one must have been left
      * first.  Say so, and close them now, innermost first. */
-    while (t->nscopes > i) {
-        ll__scope in = t->scopes[--t->nscopes];
+    for (uint32_t j = t->nscopes; j-- > i;) {
+        if (!mine(t, &t->scopes[j]))
+            continue;
+        ll__scope in = t->scopes[j];
+        scope_remove(t, j);
         ll__warn(t->fut.loop, LL_WARN_MISUSE, file, line,
                  "RuntimeError: %s() leaves the %s entered at %s:%d while the %s entered at "
                  "%s:%d inside it is still open: scopes are left in the reverse order they "
                  "were entered (call %s first)",
-                 what, scope_info[outer->kind].what, outer->file, outer->line,
+                 what, scope_info[outer.kind].what, outer.file, outer.line,
                  scope_info[in.kind].what, in.file, in.line, scope_info[in.kind].exit);
         ll__scope_close(t, &in, file, line);
     }
-    t->nscopes--;
+    scope_remove(t, i - 1);
     return true;
 }
 
@@ -180,8 +194,11 @@ void ll__scopes_leaked(ll_task *t, uint32_t base, const char *coro_name, ll_valu
     /* The return site is known when the coroutine left through LL_TRY with
      * the error it returns. */
     bool known = t->try_file && ll_failed(v) && v.err == t->try_v.err && v.s == t->try_v.s;
-    while (t->nscopes > base) {
-        ll__scope sc = t->scopes[--t->nscopes];
+    for (uint32_t j = t->nscopes; j-- > base;) {
+        if (j >= t->nscopes || !mine(t, &t->scopes[j]))
+            continue;
+        ll__scope sc = t->scopes[j];
+        scope_remove(t, j);
         const char *file = known ? t->try_file : sc.file;
         int line = known ? t->try_line : sc.line;
         ll__warn(t->fut.loop, LL_WARN_MISUSE, file, line,
@@ -459,7 +476,7 @@ static void taskgroup_close(ll_taskgroup *g) {
 ll_taskgroup *ll_taskgroup_current(void) {
     ll_task *t = ll_current_task();
     for (uint32_t i = t ? t->nscopes : 0; i-- > 0;)
-        if (t->scopes[i].kind == LL__SCOPE_TASKGROUP)
+        if (t->scopes[i].kind == LL__SCOPE_TASKGROUP && mine(t, &t->scopes[i]))
             return t->scopes[i].obj;
     return NULL;
 }
