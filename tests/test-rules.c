@@ -634,6 +634,7 @@ static ll_value r15_late_main(ll_value unused) {
     if (ll_errcode(r) == LL_EEXCEPTION_GROUP)
         ll_print("group failed at %.1f: %s", since(start), ll_errmsg(r));
     ll_print("cancelling() = %u", (unsigned)ll_task_cancelling(me));
+    start = ll_time();
     LL_TRY(ll_sleep(S(1)));
     ll_print("slept on to %.1f", since(start));
     r = ll_timeout(S(0.5), ll_coro(sleep_for, ll_float(S(1))));
@@ -739,18 +740,23 @@ static ll_value scopes_main(ll_value unused) {
     LL_TRY(r);
     print_list(r);
     sc_cond = ll_condition_new(NULL, NULL);
+    start = ll_time(); /* each part timed from its own start */
     LL_TRY(ll_await(
         ll_gather(ll_coro(cond_waiter, ll_none()), ll_coro(cond_notifier, ll_none()))));
     ll_print("conditions done at %.1f", since(start));
+    start = ll_time();
     r = ll_timeout(S(1), ll_coro(slow_named, ll_str("late")));
     if (ll_errcode(r) == LL_ETIMEOUT)
         ll_print("timeout at %.1f", since(start));
+    start = ll_time();
     r = ll_timeout(S(3), ll_coro(slow_named, ll_str("in time")));
     LL_TRY(r);
     ll_print("%s at %.1f", r.s, since(start));
+    start = ll_time();
     r = ll_timeout_at(ll_time() + S(0.5), ll_coro(slow_named, ll_str("deadline")));
     if (ll_errcode(r) == LL_ETIMEOUT)
         ll_print("timeout_at at %.1f", since(start));
+    start = ll_time();
     LL_TRY(ll_taskgroup(ll_coro(group_body, ll_none())));
     ll_print("group done at %.1f: %s, %s", since(start), ll_task_result(sc_p).s,
              ll_task_result(sc_q).s);
@@ -908,14 +914,14 @@ static const scenario scenarios[] = {
     {"rule_r15_taskgroup_late", r15_late_main,
      "body: done\nquick: done\nlate: failing\nslow: cancelled\n"
      "group failed at 2.0: unhandled errors in a TaskGroup (1 sub-exception)\n"
-     "cancelling() = 1\nslept on to 3.0\ntimeout at 3.5 still raises TimeoutError\n"
+     "cancelling() = 1\nslept on to 1.0\ntimeout at 1.5 still raises TimeoutError\n"
      "cancelling() = 1\n"},
     {"rule_scopes_async_with", scopes_main,
      "a: in\na: out\nb: in\nb: out\n['a', 'b']\nx: in\ny: in\nx: out\ny: out\nz: in\n"
      "z: out\n['x', 'y', 'z']\nwaiter: waits\nnotifier: notifies\nnotifier: leaves\n"
-     "waiter: notified\nconditions done at 4.5\nlate: cancelled\ntimeout at 5.5\n"
-     "in time at 7.5\ndeadline: cancelled\ntimeout_at at 8.0\ngroup body: done\np: in\n"
-     "q: in\nq: out\np: out\ngroup done at 9.0: p, q\n"},
+     "waiter: notified\nconditions done at 0.5\nlate: cancelled\ntimeout at 1.0\n"
+     "in time at 2.0\ndeadline: cancelled\ntimeout_at at 0.5\ngroup body: done\np: in\n"
+     "q: in\nq: out\np: out\ngroup done at 1.0: p, q\n"},
     {"rule_wait_as_completed", wait_main,
      "first completed at 1.0: ['b'], 2 pending\ntimeout at 1.5: 1 done, 2 pending\n"
      "all completed at 3.0: ['a', 'b', 'c']\nfirst exception at 3.5: 1 done, 2 pending\n"

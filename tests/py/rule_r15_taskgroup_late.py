@@ -32,6 +32,7 @@ async def main():
     except* ValueError as eg:
         print(f"group failed at {loop.time() - start:.1f}: {eg}")
     print(f"cancelling() = {me.cancelling()}")
+    start = loop.time()
     await asyncio.sleep(1)
     print(f"slept on to {loop.time() - start:.1f}")
     try:

@@ -55,21 +55,26 @@ async def main():
     sem = asyncio.Semaphore(2)
     print(await asyncio.gather(*(with_semaphore(sem, n) for n in "xyz")))
     cond = asyncio.Condition()
+    start = loop.time()  # each part timed from its own start
     await asyncio.gather(waiter(cond), notifier(cond))
     print(f"conditions done at {loop.time() - start:.1f}")
+    start = loop.time()
     try:
         async with asyncio.timeout(1):
             await slow("late")
     except TimeoutError:
         print(f"timeout at {loop.time() - start:.1f}")
+    start = loop.time()
     async with asyncio.timeout(3):
         r = await slow("in time")
     print(f"{r} at {loop.time() - start:.1f}")
+    start = loop.time()
     try:
         async with asyncio.timeout_at(loop.time() + 0.5):
             await slow("deadline")
     except TimeoutError:
         print(f"timeout_at at {loop.time() - start:.1f}")
+    start = loop.time()
     async with asyncio.TaskGroup() as tg:
         t1 = tg.create_task(hold("p", 1))
         t2 = tg.create_task(hold("q", 0.5))
