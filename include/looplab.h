@@ -186,12 +186,15 @@ static inline ll_value ll__status_value(int rc) {
     return rc ? ll_raise(rc, "%s", "") : ll_none();
 }
 static inline ll_value ll__same_value(ll_value v) { return v; }
+/* Notes where LL_TRY left the coroutine (for the report of a scope left
+ * open) and gives v back. */
+ll_value ll__try_fail(ll_value v, const char *file, int line);
 #define ll__as_value(x) _Generic((x), int: ll__status_value, default: ll__same_value)(x)
 #define LL_TRY(x)                                                              \
     do {                                                                       \
         ll_value ll__try_v = ll__as_value(x);                                  \
         if (ll_failed(ll__try_v))                                              \
-            return ll__try_v;                                                  \
+            return ll__try_fail(ll__try_v, __FILE__, __LINE__);                \
     } while (0)
 
 /* Items of a list value (from gather); out-of-range or non-list gives None. */
@@ -440,14 +443,28 @@ bool ll_handle_cancelled(const ll_handle *h);
  * timeout of INFINITY (math.h) is Python's None: no limit.  */
 #define ll_wait_for(aw, timeout) ll__wait_for((aw), (double)(timeout), __FILE__, __LINE__)
 
-/* `async with asyncio.timeout(delay):` as a pair of calls around the body:
+/* `async with asyncio.timeout(delay): return await body(x)` in one call:
+ *     ll_value r = ll_timeout(1.5, ll_coro(body, x));  (TimeoutError if it expired)
+ * When the deadline passes, the task is cancelled; the body sees
+ * LL_ECANCELLED at its await and passes it on, and the scope turns that
+ * cancellation into LL_ETIMEOUT.  The result is the body's (any awaitable:
+ * a coroutine runs inline, as `await` does), its error, or TimeoutError.
+ * ll_timeout_at(when, aw) takes an absolute loop time (asyncio.timeout_at).
+ * These cannot be left open: prefer them. */
+#define ll_timeout(delay, aw) ll__timeout_run((double)(delay), false, (aw), __FILE__, __LINE__)
+#define ll_timeout_at(when, aw) ll__timeout_run((double)(when), true, (aw), __FILE__, __LINE__)
+
+/* The same scope as a pair of calls around inline code, when the body needs
+ * the scope (ll_timeout_reschedule moves the deadline):
  *     ll_timeout *to = ll_timeout_enter(1.5);
  *     ll_value r = ll_await(ll_coro(work, x));        (the body)
  *     r = ll_timeout_exit(to, r);                      (TimeoutError if it expired)
- * When the deadline passes, the task is cancelled; the body sees
- * LL_ECANCELLED at its await and passes it on; ll_timeout_exit turns that
- * cancellation into LL_ETIMEOUT.  ll_timeout_at_enter takes an absolute loop
- * time (asyncio.timeout_at); ll_timeout_reschedule moves the deadline. */
+ * Every path of the coroutine must reach the exit, as `async with` does: a
+ * coroutine that returns (an LL_TRY, say) with a scope it entered still open
+ * is reported at once, naming the line that entered it, the program exits
+ * non-zero, and the scope is closed then (its deadline disarmed).  Scopes
+ * of every kind (timeouts, TaskGroups, ll_lock_enter ...) nest: leaving an
+ * outer one while an inner one is open is reported too. */
 typedef struct ll_timeout ll_timeout;
 #define ll_timeout_enter(delay) ll__timeout_enter((double)(delay), false, __FILE__, __LINE__)
 #define ll_timeout_at_enter(when) ll__timeout_enter((double)(when), true, __FILE__, __LINE__)
@@ -467,16 +484,31 @@ double ll_timeout_when(const ll_timeout *to);
 uint32_t ll_task_cancelling(const ll_task *task);
 uint32_t ll_task_uncancel(ll_task *task);
 
-/* `async with asyncio.TaskGroup() as tg:` (Python 3.11), as calls around the
- * body:
+/* `async with asyncio.TaskGroup() as tg:` (Python 3.11) with the block in a
+ * coroutine of its own, which finds its group with ll_taskgroup_current():
+ *     static ll_value body(ll_value x) {
+ *         ll_taskgroup *tg = ll_taskgroup_current();
+ *         ll_taskgroup_create_task(tg, ll_coro(child, x), "name");  ...
+ *         return ll_none();
+ *     }
+ *     ll_value r = ll_taskgroup(ll_coro(body, x));
+ * The scope waits for every task of the group.  The first child that fails
+ * cancels the others and the body (which sees LL_ECANCELLED at its await
+ * and passes it on); the result is then an ExceptionGroup error value
+ * (LL_EEXCEPTION_GROUP) whose failures ll_taskgroup_error(tg, i) gives (the
+ * group stays readable until the loop closes).  Otherwise it is the body's
+ * result or error.  This form cannot be left open: prefer it.
+ *
+ * As a pair of calls around inline code (every path must reach the exit;
+ * one left open is reported and its children cancelled, as for timeouts):
  *     ll_taskgroup *tg = ll_taskgroup_enter();
  *     ll_taskgroup_create_task(tg, ll_coro(child, x), "name");  ...
- *     ll_value r = ll_taskgroup_exit(tg, body_result);
- * exit waits for every task of the group.  The first child that fails
- * cancels the others and the body (which sees LL_ECANCELLED at its await
- * and passes it on); exit then returns an ExceptionGroup error value
- * (LL_EEXCEPTION_GROUP) whose failures ll_taskgroup_error(tg, i) gives. */
+ *     ll_value r = ll_taskgroup_exit(tg, body_result); */
 typedef struct ll_taskgroup ll_taskgroup;
+#define ll_taskgroup(aw) ll__taskgroup_run((aw), __FILE__, __LINE__)
+/* The innermost TaskGroup open in the running task (its body's `tg`), or
+ * NULL. */
+ll_taskgroup *ll_taskgroup_current(void);
 #define ll_taskgroup_enter() ll__taskgroup_enter(__FILE__, __LINE__)
 #define ll_taskgroup_create_task(tg, coro, name)                               \
     ll__taskgroup_create_task((tg), (coro), (name), __FILE__, __LINE__)
@@ -521,6 +553,18 @@ typedef struct ll_queue ll_queue;
 /* lock.release(): LL_ERUNTIME ("Lock is not acquired") on an unlocked lock. */
 #define ll_lock_release(lock) ll__lock_release((lock), __FILE__, __LINE__)
 bool ll_lock_locked(const ll_lock *lock);
+/* `async with lock: return await body(x)`: acquires, awaits aw, releases;
+ * the result is the body's (or CancelledError while acquiring: the body
+ * never runs then). */
+#define ll_with_lock(lock, aw) ll__with_lock((lock), (aw), __FILE__, __LINE__)
+/* `async with lock:` around inline code: ll_lock_enter acquires (None, or a
+ * CancelledError value: then the block must not run) and ll_lock_exit
+ * releases and passes body on.  A scope as for ll_timeout_enter: every path
+ * must reach the exit, in the reverse order of entering; one left open is
+ * reported, and released, when its coroutine returns.  Plain
+ * acquire/release are not scopes (another task may release). */
+#define ll_lock_enter(lock) ll__lock_enter((lock), __FILE__, __LINE__)
+#define ll_lock_exit(lock, body) ll__lock_exit((lock), (body), __FILE__, __LINE__)
 
 /* asyncio.Event(): wait() suspends until set(); set() wakes every waiter,
  * in the order they began waiting. */
@@ -539,6 +583,11 @@ bool ll_event_is_set(const ll_event *ev);
 #define ll_semaphore_release(sem) ll__semaphore_release((sem), __FILE__, __LINE__)
 bool ll_semaphore_locked(const ll_semaphore *sem);
 int ll_semaphore_value(const ll_semaphore *sem);
+/* `async with sem:`, as for locks: the body form, and the enter/exit pair
+ * (a scope: left open, it is reported and released). */
+#define ll_with_semaphore(sem, aw) ll__with_semaphore((sem), (aw), __FILE__, __LINE__)
+#define ll_semaphore_enter(sem) ll__semaphore_enter((sem), __FILE__, __LINE__)
+#define ll_semaphore_exit(sem, body) ll__semaphore_exit((sem), (body), __FILE__, __LINE__)
 
 /* asyncio.Condition(lock=None): a lock (the one given, or a new one) and a
  * list of tasks waiting to be notified.  wait() needs the lock held: it
@@ -560,6 +609,12 @@ typedef struct ll_condition ll_condition;
 #define ll_condition_notify_all(c) ll__condition_notify((c), -1, __FILE__, __LINE__)
 ll_lock *ll_condition_lock(const ll_condition *c);
 bool ll_condition_locked(const ll_condition *c);
+/* `async with cond:` (takes and gives back its lock), as for locks: the
+ * body form, and the enter/exit pair (a scope: left open, it is reported
+ * and its lock released). */
+#define ll_with_condition(c, aw) ll__with_condition((c), (aw), __FILE__, __LINE__)
+#define ll_condition_enter(c) ll__condition_enter((c), __FILE__, __LINE__)
+#define ll_condition_exit(c, body) ll__condition_exit((c), (body), __FILE__, __LINE__)
 
 /* asyncio.Barrier(parties) (Python 3.11): wait() blocks until `parties`
  * tasks are waiting, then lets them all go; it returns each one's arrival
@@ -1007,6 +1062,8 @@ ll_value ll__wait_for(void *aw, double timeout, const char *file, int line);
 ll_timeout *ll__timeout_enter(double when, bool absolute, const char *file, int line);
 int ll__timeout_reschedule(ll_timeout *to, double when, const char *file, int line);
 ll_value ll__timeout_exit(ll_timeout *to, ll_value body, const char *file, int line);
+ll_value ll__timeout_run(double when, bool absolute, void *aw, const char *file, int line);
+ll_value ll__taskgroup_run(void *aw, const char *file, int line);
 ll_future *ll__shield(void *aw, const char *file, int line);
 ll_taskgroup *ll__taskgroup_enter(const char *file, int line);
 int ll__wait(void *const *aws, size_t n, double timeout, int return_when, bool *done,
@@ -1029,6 +1086,15 @@ ll_semaphore *ll__semaphore_new(int value, bool bounded, const char *name, const
 int ll__semaphore_acquire(ll_semaphore *sem, const char *file, int line);
 int ll__semaphore_release(ll_semaphore *sem, const char *file, int line);
 ll_condition *ll__condition_new(ll_lock *lock, const char *name, const char *file, int line);
+ll_value ll__lock_enter(ll_lock *lock, const char *file, int line);
+ll_value ll__lock_exit(ll_lock *lock, ll_value body, const char *file, int line);
+ll_value ll__with_lock(ll_lock *lock, void *aw, const char *file, int line);
+ll_value ll__semaphore_enter(ll_semaphore *sem, const char *file, int line);
+ll_value ll__semaphore_exit(ll_semaphore *sem, ll_value body, const char *file, int line);
+ll_value ll__with_semaphore(ll_semaphore *sem, void *aw, const char *file, int line);
+ll_value ll__condition_enter(ll_condition *c, const char *file, int line);
+ll_value ll__condition_exit(ll_condition *c, ll_value body, const char *file, int line);
+ll_value ll__with_condition(ll_condition *c, void *aw, const char *file, int line);
 int ll__condition_wait(ll_condition *c, const char *file, int line);
 int ll__condition_wait_for(ll_condition *c, bool (*pred)(void *), void *arg, const char *file,
                            int line);

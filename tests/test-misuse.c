@@ -370,6 +370,353 @@ START_TEST(main_failure_is_printed_and_exit_status_is_one) {
 }
 END_TEST
 
+/* ---- `async with` scopes left open ------------------------------------------------------
+ * A coroutine that returns (here by LL_TRY) with a scope it entered still
+ * open is reported at once, naming the line that entered it; the program
+ * fails; and the scope is closed then, so nothing it holds fires later
+ * into unrelated code (the bug: a timeout left armed cancelled a later
+ * sleep of the same task).  Every kind of scope, one loop iteration each. */
+
+enum { K_TIMEOUT, K_TIMEOUT_AT, K_TASKGROUP, K_LOCK, K_SEMAPHORE, K_CONDITION, K_NKINDS };
+
+static const struct {
+    const char *what, *exit;
+} scope_kinds[K_NKINDS] = {
+    [K_TIMEOUT] = {"asyncio.timeout", "ll_timeout_exit"},
+    [K_TIMEOUT_AT] = {"asyncio.timeout_at", "ll_timeout_exit"},
+    [K_TASKGROUP] = {"asyncio.TaskGroup", "ll_taskgroup_exit"},
+    [K_LOCK] = {"`async with` of a Lock", "ll_lock_exit"},
+    [K_SEMAPHORE] = {"`async with` of a Semaphore", "ll_semaphore_exit"},
+    [K_CONDITION] = {"`async with` of a Condition", "ll_condition_exit"},
+};
+
+static int scope_kind, inner_kind, enter_line, inner_line, try_line, exit_line;
+static ll_lock *s_lock;
+static ll_semaphore *s_sem;
+static ll_condition *s_cond;
+
+static ll_value fails_at_once(ll_value unused) {
+    (void)unused;
+    return ll_raise(LL_EVALUE, "boom");
+}
+
+/* A group's child that would fail after the body has gone: if the group
+ * stayed open, its failure would cancel the parent's later sleep. */
+static ll_value fails_later(ll_value unused) {
+    (void)unused;
+    if (ll_sleep(2) == LL_ECANCELLED) {
+        ll_print("child cancelled");
+        return ll_raise(LL_ECANCELLED, "%s", "");
+    }
+    ll_print("child failing");
+    return ll_raise(LL_EVALUE, "late");
+}
+
+typedef struct open_scope {
+    int kind;
+    ll_timeout *to;
+    ll_taskgroup *tg;
+} open_scope;
+
+/* Enters a scope of kind k, noting the line in line_var: __LINE__ and the
+ * enter calls' own __LINE__ are all the line where ENTER is used. */
+#define ENTER(sc, k, line_var)                                                 \
+    do {                                                                       \
+        (sc).kind = (k);                                                       \
+        line_var = __LINE__;                                                   \
+        switch (k) {                                                           \
+        case K_TIMEOUT:                                                        \
+            (sc).to = ll_timeout_enter(1.0);                                   \
+            break;                                                             \
+        case K_TIMEOUT_AT:                                                     \
+            (sc).to = ll_timeout_at_enter(ll_time() + 1.0);                    \
+            break;                                                             \
+        case K_TASKGROUP:                                                      \
+            (sc).tg = ll_taskgroup_enter();                                    \
+            ll_taskgroup_create_task((sc).tg, ll_coro(fails_later, ll_none()), \
+                                     "child");                                 \
+            break;                                                             \
+        case K_LOCK:                                                           \
+            LL_TRY(ll_lock_enter(s_lock));                                     \
+            break;                                                             \
+        case K_SEMAPHORE:                                                      \
+            LL_TRY(ll_semaphore_enter(s_sem));                                 \
+            break;                                                             \
+        default:                                                               \
+            LL_TRY(ll_condition_enter(s_cond));                                \
+            break;                                                             \
+        }                                                                      \
+    } while (0)
+
+/* The matching exit, on the line where LEAVE is used. */
+#define LEAVE(sc, body)                                                        \
+    ((sc).kind == K_TIMEOUT || (sc).kind == K_TIMEOUT_AT                       \
+         ? ll_timeout_exit((sc).to, (body))                                    \
+     : (sc).kind == K_TASKGROUP ? ll_taskgroup_exit((sc).tg, (body))           \
+     : (sc).kind == K_LOCK      ? ll_lock_exit(s_lock, (body))                 \
+     : (sc).kind == K_SEMAPHORE ? ll_semaphore_exit(s_sem, (body))             \
+                                : ll_condition_exit(s_cond, (body)))
+
+static ll_value leaks(ll_value unused) {
+    (void)unused;
+    open_scope sc = {0};
+    ENTER(sc, scope_kind, enter_line);
+    LL_TRY(ll_sleep(0)); /* lets a group's child start */
+    try_line = __LINE__ + 1;
+    LL_TRY(ll_await(ll_coro(fails_at_once, ll_none()))); /* returns early: no exit */
+    return LEAVE(sc, ll_none());
+}
+
+static void make_primitives(void) {
+    s_lock = ll_lock_new("door");
+    s_sem = ll_semaphore_new(1, "pool");
+    s_cond = ll_condition_new(NULL, "cv");
+}
+
+static void print_primitives(void) {
+    ll_print("lock held %d, semaphore %d, condition held %d", ll_lock_locked(s_lock),
+             ll_semaphore_value(s_sem), ll_condition_locked(s_cond));
+}
+
+static ll_value leak_main(ll_value unused) {
+    (void)unused;
+    make_primitives();
+    ll_value r = ll_await(ll_coro(leaks, ll_none()));
+    ll_print("leaks gave %s", ll_repr(r));
+    print_primitives();
+    int rc = ll_sleep(5); /* unrelated: nothing may cancel it */
+    ll_print("the later sleep gave %d, cancelling() = %u", rc,
+             (unsigned)ll_task_cancelling(ll_current_task()));
+    return ll_none();
+}
+
+static void assert_reported(const char *err, const char *coro, int ret_line, const char *what,
+                            int entered, const char *exit) {
+    char want[512];
+    snprintf(want, sizeof want, "test-misuse.c:%d: in task 'Task-1': coroutine '%s' returned "
+             "with the %s entered at ", ret_line, coro, what);
+    ck_assert_contains(err, want);
+    snprintf(want, sizeof want, "test-misuse.c:%d still open: every path must reach %s, or use ",
+             entered, exit);
+    ck_assert_contains(err, want);
+}
+
+START_TEST(a_scope_left_open_is_reported_at_once_and_closed) {
+    scope_kind = _i;
+    outcome o = run_captured(leak_main);
+    ck_assert_int_eq(o.rc, 1);
+    assert_reported(o.err, "leaks", try_line, scope_kinds[_i].what, enter_line,
+                    scope_kinds[_i].exit);
+    /* Closed at once: the child cancelled, the primitives given back, and
+     * the later sleep of the same task left alone. */
+    ck_assert_str_eq(o.out, _i == K_TASKGROUP
+                                ? "leaks gave ValueError('boom')\n"
+                                  "lock held 0, semaphore 1, condition held 0\n"
+                                  "child cancelled\n"
+                                  "the later sleep gave 0, cancelling() = 0\n"
+                                : "leaks gave ValueError('boom')\n"
+                                  "lock held 0, semaphore 1, condition held 0\n"
+                                  "the later sleep gave 0, cancelling() = 0\n");
+    /* Said once, when the coroutine returned, and nothing else. */
+    ck_assert_ptr_null(strstr(strstr(o.err, "still open") + 1, "still open"));
+    ck_assert_ptr_null(strstr(o.err, "was cancelled but returned"));
+    outcome_free(&o);
+}
+END_TEST
+
+/* A task's own body left the scope open: reported as the task ends. */
+static ll_value leaks_then_sleeps(ll_value unused) {
+    (void)unused;
+    ll_task *t = ll_create_task(ll_coro(leaks, ll_none()), "leaky");
+    ll_value r = ll_await(t);
+    ll_print("the task gave %s", ll_repr(r));
+    print_primitives();
+    int rc = ll_sleep(5);
+    ll_print("the later sleep gave %d", rc);
+    return ll_none();
+}
+
+static ll_value task_main(ll_value unused) {
+    (void)unused;
+    make_primitives();
+    return ll_await(ll_coro(leaks_then_sleeps, ll_none()));
+}
+
+START_TEST(a_task_body_that_leaves_a_scope_open_is_reported) {
+    scope_kind = _i;
+    outcome o = run_captured(task_main);
+    ck_assert_int_eq(o.rc, 1);
+    char want[256];
+    snprintf(want, sizeof want, "test-misuse.c:%d: in task 'leaky': coroutine 'leaks' returned",
+             try_line);
+    ck_assert_contains(o.err, want);
+    snprintf(want, sizeof want, "entered at %s", "");
+    ck_assert_contains(o.out, "the task gave ValueError('boom')\n"
+                              "lock held 0, semaphore 1, condition held 0\n");
+    ck_assert_contains(o.out, "the later sleep gave 0\n");
+    outcome_free(&o);
+}
+END_TEST
+
+/* A plain `return` (not LL_TRY) cannot say its line: the report is at the
+ * line that entered the scope. */
+static ll_value returns_plainly(ll_value unused) {
+    (void)unused;
+    enter_line = __LINE__ + 1;
+    ll_timeout *to = ll_timeout_enter(1.0);
+    ll_value r = ll_await(ll_coro(fails_at_once, ll_none()));
+    if (ll_failed(r))
+        return r;
+    return ll_timeout_exit(to, r);
+}
+
+static ll_value plain_main(ll_value unused) {
+    (void)unused;
+    ll_value r = ll_await(ll_coro(returns_plainly, ll_none()));
+    ll_print("gave %s; later sleep %d", ll_repr(r), ll_sleep(3));
+    return ll_none();
+}
+
+START_TEST(a_plain_return_is_reported_at_the_entering_line) {
+    outcome o = run_captured(plain_main);
+    ck_assert_int_eq(o.rc, 1);
+    char want[256];
+    snprintf(want, sizeof want, "test-misuse.c:%d: in task 'Task-1': coroutine "
+             "'returns_plainly' returned (by a plain return) with the asyncio.timeout entered "
+             "at ", enter_line);
+    ck_assert_contains(o.err, want);
+    snprintf(want, sizeof want, "test-misuse.c:%d still open", enter_line);
+    ck_assert_contains(o.err, want);
+    ck_assert_str_eq(o.out, "gave ValueError('boom'); later sleep 0\n");
+    outcome_free(&o);
+}
+END_TEST
+
+/* Scopes nest: leaving the outer one while an inner one is open is misuse;
+ * the inner one is closed first (and its exit, reached later, says so). */
+static ll_value out_of_order(ll_value unused) {
+    (void)unused;
+    open_scope outer = {0}, inner = {0};
+    ENTER(outer, scope_kind, enter_line);
+    ENTER(inner, inner_kind, inner_line);
+    exit_line = __LINE__ + 1;
+    ll_value r = LEAVE(outer, ll_none());
+    ll_print("outer left: %s", ll_repr(r));
+    print_primitives();
+    r = LEAVE(inner, ll_none());
+    ll_print("inner left: %s", ll_repr(r));
+    return ll_none();
+}
+
+static ll_value order_main(ll_value unused) {
+    (void)unused;
+    make_primitives();
+    LL_TRY(ll_await(ll_coro(out_of_order, ll_none())));
+    int rc = ll_sleep(5);
+    ll_print("the later sleep gave %d", rc);
+    return ll_none();
+}
+
+START_TEST(scopes_left_out_of_order_are_reported) {
+    scope_kind = _i;
+    inner_kind = _i == K_SEMAPHORE ? K_TIMEOUT : K_SEMAPHORE;
+    outcome o = run_captured(order_main);
+    ck_assert_int_eq(o.rc, 1);
+    char want[512];
+    snprintf(want, sizeof want,
+             "test-misuse.c:%d: in task 'Task-1': RuntimeError: %s() leaves the %s entered at ",
+             exit_line, scope_kinds[_i].exit, scope_kinds[_i].what);
+    ck_assert_contains(o.err, want);
+    snprintf(want, sizeof want, "test-misuse.c:%d while the %s entered at ", enter_line,
+             scope_kinds[inner_kind].what);
+    ck_assert_contains(o.err, want);
+    snprintf(want, sizeof want, "test-misuse.c:%d inside it is still open", inner_line);
+    ck_assert_contains(o.err, want);
+    /* The inner scope was closed: its semaphore is back, its deadline off. */
+    ck_assert_contains(o.out, "lock held 0, semaphore 1, condition held 0\n");
+    ck_assert_contains(o.out, "the later sleep gave 0\n");
+    outcome_free(&o);
+}
+END_TEST
+
+/* A scope is left by the task that entered it. */
+static ll_timeout *foreign_to;
+
+static ll_value exits_anothers(ll_value unused) {
+    (void)unused;
+    exit_line = __LINE__ + 1;
+    ll_value r = ll_timeout_exit(foreign_to, ll_none());
+    ll_print("exit from another task gave %s", ll_repr(r));
+    return ll_none();
+}
+
+static ll_value foreign_main(ll_value unused) {
+    (void)unused;
+    foreign_to = ll_timeout_enter(10);
+    LL_TRY(ll_await(ll_create_task(ll_coro(exits_anothers, ll_none()), "other")));
+    return ll_timeout_exit(foreign_to, ll_none());
+}
+
+START_TEST(a_scope_left_by_another_task_is_refused) {
+    outcome o = run_captured(foreign_main);
+    char want[160];
+    snprintf(want, sizeof want, "test-misuse.c:%d: in task 'other': RuntimeError: "
+             "ll_timeout_exit() in task 'other' for the timeout entered in task 'Task-1'",
+             exit_line);
+    ck_assert_contains(o.err, want);
+    ck_assert_str_eq(o.out, "exit from another task gave None\n");
+    outcome_free(&o);
+}
+END_TEST
+
+/* An async generator's scopes are its own: one held across a yield does not
+ * count against the consumer's scopes, and one the generator leaves open
+ * is reported as the generator ends. */
+static int agen_enter_line;
+
+static ll_value held_across_yields(ll_value unused) {
+    (void)unused;
+    ll_lock *l = ll_lock_new("gen");
+    LL_TRY(ll_lock_enter(l));
+    for (int i = 0; i < 2; i++)
+        if (ll_yield(ll_int(i)))
+            return ll_lock_exit(l, ll_raise(LL_ECANCELLED, "%s", ""));
+    LL_TRY(ll_lock_exit(l, ll_none()));
+    agen_enter_line = __LINE__ + 1;
+    ll_timeout *to = ll_timeout_enter(10);
+    (void)to;
+    return ll_none(); /* leaves it open */
+}
+
+static ll_value agen_consumer(ll_value unused) {
+    (void)unused;
+    ll_agen *g = ll_agen(held_across_yields, ll_none());
+    ll_value v;
+    while (ll_anext(g, &v)) {
+        ll_timeout *to = ll_timeout_enter(5); /* the consumer's own, inside */
+        ll_value r = ll_timeout_exit(to, ll_none());
+        ll_print("got %s, own scope gave %s", ll_repr(v), ll_repr(r));
+    }
+    ll_print("generator ended with %s; later sleep %d", ll_repr(v), ll_sleep(20));
+    return ll_none();
+}
+
+START_TEST(an_async_generators_scopes_are_its_own) {
+    outcome o = run_captured(agen_consumer);
+    ck_assert_int_eq(o.rc, 1);
+    ck_assert_str_eq(o.out, "got 0, own scope gave None\ngot 1, own scope gave None\n"
+                            "generator ended with None; later sleep 0\n");
+    char want[256];
+    snprintf(want, sizeof want, "coroutine 'held_across_yields' returned (by a plain return) "
+             "with the asyncio.timeout entered at ");
+    ck_assert_contains(o.err, want);
+    snprintf(want, sizeof want, "test-misuse.c:%d still open", agen_enter_line);
+    ck_assert_contains(o.err, want);
+    ck_assert_ptr_null(strstr(o.err, "leaves the"));
+    outcome_free(&o);
+}
+END_TEST
+
 static Suite *misuse_suite(void) {
     Suite *s = suite_create("misuse");
     TCase *tc = tcase_create("misuse");
@@ -388,6 +735,14 @@ static Suite *misuse_suite(void) {
     tcase_add_test(tc, never_awaited_and_never_retrieved_are_reported_at_cpythons_moments);
     tcase_add_test(tc, a_task_awaited_after_it_failed_is_not_reported);
     tcase_add_test(tc, main_failure_is_printed_and_exit_status_is_one);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("scopes");
+    tcase_add_loop_test(tc, a_scope_left_open_is_reported_at_once_and_closed, 0, K_NKINDS);
+    tcase_add_loop_test(tc, a_task_body_that_leaves_a_scope_open_is_reported, 0, K_NKINDS);
+    tcase_add_loop_test(tc, scopes_left_out_of_order_are_reported, 0, K_NKINDS);
+    tcase_add_test(tc, a_plain_return_is_reported_at_the_entering_line);
+    tcase_add_test(tc, a_scope_left_by_another_task_is_refused);
+    tcase_add_test(tc, an_async_generators_scopes_are_its_own);
     suite_add_tcase(s, tc);
     return s;
 }

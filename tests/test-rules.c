@@ -594,6 +594,175 @@ static ll_value r15_main(ll_value unused) {
     return ll_none();
 }
 
+/* ---- R15, 3.11: a late failure leaves cancelling() at 1 (rule_r15_taskgroup_late.py) - */
+
+static ll_value late_child(ll_value arg) {
+    const gjob *j = arg.p;
+    if (ll_sleep(S(j->seconds)) == LL_ECANCELLED) {
+        ll_print("%s: cancelled", j->name);
+        return ll_raise(LL_ECANCELLED, "%s", "");
+    }
+    if (j->fail) {
+        ll_print("%s: failing", j->name);
+        return ll_raise(LL_EVALUE, "%s broke", j->name);
+    }
+    ll_print("%s: done", j->name);
+    return ll_none();
+}
+
+static ll_value late_body(ll_value unused) {
+    (void)unused;
+    static gjob quick = {"quick", 1, false}, late = {"late", 2, true}, slow = {"slow", 3, false};
+    ll_taskgroup *tg = ll_taskgroup_current();
+    ll_taskgroup_create_task(tg, ll_coro(late_child, ll_ptr(&quick)), NULL);
+    ll_taskgroup_create_task(tg, ll_coro(late_child, ll_ptr(&late)), NULL);
+    ll_taskgroup_create_task(tg, ll_coro(late_child, ll_ptr(&slow)), NULL);
+    ll_print("body: done");
+    return ll_none();
+}
+
+static ll_value sleep_for(ll_value seconds) {
+    LL_TRY(ll_sleep(seconds.f));
+    return ll_none();
+}
+
+static ll_value r15_late_main(ll_value unused) {
+    (void)unused;
+    double start = ll_time();
+    ll_task *me = ll_current_task();
+    ll_value r = ll_taskgroup(ll_coro(late_body, ll_none()));
+    if (ll_errcode(r) == LL_EEXCEPTION_GROUP)
+        ll_print("group failed at %.1f: %s", since(start), ll_errmsg(r));
+    ll_print("cancelling() = %u", (unsigned)ll_task_cancelling(me));
+    start = ll_time();
+    LL_TRY(ll_sleep(S(1)));
+    ll_print("slept on to %.1f", since(start));
+    r = ll_timeout(S(0.5), ll_coro(sleep_for, ll_float(S(1))));
+    if (ll_errcode(r) == LL_ETIMEOUT)
+        ll_print("timeout at %.1f still raises TimeoutError", since(start));
+    ll_print("cancelling() = %u", (unsigned)ll_task_cancelling(me));
+    return ll_none();
+}
+
+/* ---- `async with` as body-taking calls (rule_scopes_async_with.py) ------------------- */
+
+static ll_lock *sc_lock;
+static ll_semaphore *sc_sem;
+static ll_condition *sc_cond;
+static ll_task *sc_p, *sc_q;
+
+typedef struct hjob {
+    const char *name;
+    double seconds;
+} hjob;
+
+static ll_value hold(ll_value arg) {
+    const hjob *j = arg.p;
+    ll_print("%s: in", j->name);
+    LL_TRY(ll_sleep(S(j->seconds)));
+    ll_print("%s: out", j->name);
+    return ll_str(j->name);
+}
+
+static ll_value with_lock(ll_value arg) { return ll_with_lock(sc_lock, ll_coro(hold, arg)); }
+static ll_value with_semaphore(ll_value arg) {
+    return ll_with_semaphore(sc_sem, ll_coro(hold, arg));
+}
+
+static ll_value waiter_block(ll_value unused) {
+    (void)unused;
+    ll_print("waiter: waits");
+    int rc = ll_condition_wait(sc_cond);
+    if (rc)
+        return ll_raise(rc, "%s", "");
+    ll_print("waiter: notified");
+    return ll_none();
+}
+
+static ll_value notifier_block(ll_value unused) {
+    (void)unused;
+    ll_print("notifier: notifies");
+    ll_condition_notify(sc_cond, 1);
+    LL_TRY(ll_sleep(S(0.5)));
+    ll_print("notifier: leaves");
+    return ll_none();
+}
+
+static ll_value cond_waiter(ll_value unused) {
+    (void)unused;
+    return ll_with_condition(sc_cond, ll_coro(waiter_block, ll_none()));
+}
+
+static ll_value cond_notifier(ll_value unused) {
+    (void)unused;
+    return ll_with_condition(sc_cond, ll_coro(notifier_block, ll_none()));
+}
+
+static ll_value slow_named(ll_value name) {
+    if (ll_sleep(S(2)) == LL_ECANCELLED) {
+        ll_print("%s: cancelled", name.s);
+        return ll_raise(LL_ECANCELLED, "%s", "");
+    }
+    return name;
+}
+
+static ll_value group_body(ll_value unused) {
+    (void)unused;
+    static hjob p = {"p", 1}, q = {"q", 0.5};
+    ll_taskgroup *tg = ll_taskgroup_current();
+    sc_p = ll_taskgroup_create_task(tg, ll_coro(hold, ll_ptr(&p)), NULL);
+    sc_q = ll_taskgroup_create_task(tg, ll_coro(hold, ll_ptr(&q)), NULL);
+    ll_print("group body: done");
+    return ll_none();
+}
+
+static void print_list(ll_value v) {
+    char buf[128] = "[";
+    for (size_t i = 0; i < ll_list_len(v); i++)
+        snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s%s", i ? ", " : "",
+                 ll_repr(ll_list_at(v, i)));
+    ll_print("%s]", buf);
+}
+
+static ll_value scopes_main(ll_value unused) {
+    (void)unused;
+    double start = ll_time();
+    static hjob a = {"a", 1}, b = {"b", 1}, x = {"x", 1}, y = {"y", 1}, z = {"z", 1};
+    sc_lock = ll_lock_new(NULL);
+    ll_value r =
+        ll_await(ll_gather(ll_coro(with_lock, ll_ptr(&a)), ll_coro(with_lock, ll_ptr(&b))));
+    LL_TRY(r);
+    print_list(r);
+    sc_sem = ll_semaphore_new(2, NULL);
+    r = ll_await(ll_gather(ll_coro(with_semaphore, ll_ptr(&x)),
+                           ll_coro(with_semaphore, ll_ptr(&y)),
+                           ll_coro(with_semaphore, ll_ptr(&z))));
+    LL_TRY(r);
+    print_list(r);
+    sc_cond = ll_condition_new(NULL, NULL);
+    start = ll_time(); /* each part timed from its own start */
+    LL_TRY(ll_await(
+        ll_gather(ll_coro(cond_waiter, ll_none()), ll_coro(cond_notifier, ll_none()))));
+    ll_print("conditions done at %.1f", since(start));
+    start = ll_time();
+    r = ll_timeout(S(1), ll_coro(slow_named, ll_str("late")));
+    if (ll_errcode(r) == LL_ETIMEOUT)
+        ll_print("timeout at %.1f", since(start));
+    start = ll_time();
+    r = ll_timeout(S(3), ll_coro(slow_named, ll_str("in time")));
+    LL_TRY(r);
+    ll_print("%s at %.1f", r.s, since(start));
+    start = ll_time();
+    r = ll_timeout_at(ll_time() + S(0.5), ll_coro(slow_named, ll_str("deadline")));
+    if (ll_errcode(r) == LL_ETIMEOUT)
+        ll_print("timeout_at at %.1f", since(start));
+    start = ll_time();
+    LL_TRY(ll_taskgroup(ll_coro(group_body, ll_none())));
+    ll_print("group done at %.1f: %s, %s", since(start), ll_task_result(sc_p).s,
+             ll_task_result(sc_q).s);
+    return ll_none();
+}
+
 /* ---- wait and as_completed (rule_wait_as_completed.py) ----------------------------- */
 
 typedef struct wjob {
@@ -742,6 +911,17 @@ static const scenario scenarios[] = {
      "body: cancelled by the group\n"
      "group 2 failed at 3.0: unhandled errors in a TaskGroup (1 sub-exception)\n"
      "failures: ValueError('bad broke')\n"},
+    {"rule_r15_taskgroup_late", r15_late_main,
+     "body: done\nquick: done\nlate: failing\nslow: cancelled\n"
+     "group failed at 2.0: unhandled errors in a TaskGroup (1 sub-exception)\n"
+     "cancelling() = 1\nslept on to 1.0\ntimeout at 1.5 still raises TimeoutError\n"
+     "cancelling() = 1\n"},
+    {"rule_scopes_async_with", scopes_main,
+     "a: in\na: out\nb: in\nb: out\n['a', 'b']\nx: in\ny: in\nx: out\ny: out\nz: in\n"
+     "z: out\n['x', 'y', 'z']\nwaiter: waits\nnotifier: notifies\nnotifier: leaves\n"
+     "waiter: notified\nconditions done at 0.5\nlate: cancelled\ntimeout at 1.0\n"
+     "in time at 2.0\ndeadline: cancelled\ntimeout_at at 0.5\ngroup body: done\np: in\n"
+     "q: in\nq: out\np: out\ngroup done at 1.0: p, q\n"},
     {"rule_wait_as_completed", wait_main,
      "first completed at 1.0: ['b'], 2 pending\ntimeout at 1.5: 1 done, 2 pending\n"
      "all completed at 3.0: ['a', 'b', 'c']\nfirst exception at 3.5: 1 done, 2 pending\n"

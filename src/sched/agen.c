@@ -91,6 +91,9 @@ ll_agen *ll__agen_new(ll_coro_fn fn, ll_value arg, const char *fn_name, const ch
 static void agen_entry(void *p) {
     ll_agen *g = p;
     g->result = g->fn(g->arg);
+    /* A scope the generator's own code left open (timeouts.c) */
+    if (g->task && g->task->nscopes)
+        ll__scopes_leaked(g->task, 0, g->name, g->result);
     g->state = AG_DONE;
     ll__ctx_switch_final(&g->ctx, &g->caller);
 }

@@ -170,6 +170,21 @@ struct ll_task {
     ll_task *parent;       /* the task that created it, or NULL */
     struct ll_agen *agen;  /* the async generator it is running inside, if any */
     ll_task *next_all;     /* the loop's list of all tasks, creation order */
+    /* The `async with` scopes its coroutines have entered and not yet left
+     * (timeouts.c), innermost last; scope_base is where the running
+     * coroutine's own begin (the ones below belong to its callers). */
+    struct ll__scope *scopes;
+    uint32_t nscopes, scopecap, scope_base;
+    /* Cancel requests a TaskGroup made and, as Python 3.11 does, left
+     * standing (a child failed while the group's exit waited): not the
+     * program's to withdraw, so they are no swallowed cancellation. */
+    uint32_t cancels_kept;
+    /* Where the last LL_TRY that passed an error on returned from, and that
+     * error: a scope left open is reported at that line when the coroutine
+     * returns this very error. */
+    const char *try_file;
+    int try_line;
+    ll_value try_v;
 };
 
 /* The ready queue: a ring of entries, capacity a power of two. */
@@ -417,6 +432,49 @@ void ll__future_free_cbs(ll_future *f);
 bool ll__cancel_any(ll_future *f, const char *file, int line);
 bool ll__gather_cancel(ll_future *f, const char *file, int line);
 
+/* ---- scopes (timeouts.c) ----
+ * Every `async with` a coroutine enters in C (a timeout, a TaskGroup, a
+ * lock, semaphore or condition held by ll_*_enter) is pushed on its task's
+ * scope stack, and popped by the matching exit, which must be the
+ * innermost open one.  A coroutine that returns with a scope of its own
+ * still open is reported, and the scope closed: its timer disarmed, its
+ * group's children cancelled, its lock released. */
+typedef enum ll__scope_kind {
+    LL__SCOPE_TIMEOUT,
+    LL__SCOPE_TIMEOUT_AT,
+    LL__SCOPE_TASKGROUP,
+    LL__SCOPE_LOCK,
+    LL__SCOPE_SEMAPHORE,
+    LL__SCOPE_CONDITION
+} ll__scope_kind;
+typedef struct ll__scope {
+    ll__scope_kind kind;
+    void *obj;          /* the ll_timeout, ll_taskgroup, ll_lock ... */
+    void *owner;        /* the async generator it was entered in (its own
+                           frames, which the task leaves at each yield), or
+                           NULL for the task's coroutines */
+    const char *file;   /* where it was entered */
+    int line;
+} ll__scope;
+/* Pushes a scope entered by the running task t.  false when out of memory
+ * (reported). */
+bool ll__scope_push(ll_task *t, ll__scope_kind kind, void *obj, const char *file, int line);
+/* The exit of obj at file:line: pops it, reporting (and first closing) any
+ * scope entered inside it and still open.  false, after a report, when obj
+ * is not open in t (`what` names the exit call). */
+bool ll__scope_pop(ll_task *t, ll__scope_kind kind, void *obj, const char *what,
+                   const char *file, int line);
+/* Whether obj is on some scope stack of t (open). */
+bool ll__scope_open(const ll_task *t, const void *obj);
+/* A coroutine (coro_name) of t returned v; every scope from `base` up is
+ * still open: report and close each.  Called by task.c as a task's body or
+ * an inline-awaited coroutine returns. */
+void ll__scopes_leaked(ll_task *t, uint32_t base, const char *coro_name, ll_value v);
+/* Closes an open scope without its exit (the leak and out-of-order paths). */
+void ll__scope_close(ll_task *t, const ll__scope *sc, const char *file, int line);
+/* sync.c: closes a lock/semaphore/condition scope (releases what it holds). */
+void ll__sync_scope_close(const ll__scope *sc, const char *file, int line);
+
 /* ---- task.c ---- */
 ll_task *ll__task_from(void *aw);
 void ll__task_free(ll_loop *loop, ll_task *t);
@@ -441,6 +499,9 @@ void ll__thread_release(void);
 /* Marks a coroutine object as used by this thread's loop (its function and
  * argument are about to run elsewhere). */
 void ll__coro_take(ll_loop *loop, ll_coro *c);
+/* A body-taking call (ll_with_lock ...) holds aw while it waits to enter
+ * its scope: a coroutine is not "never awaited" when that step ends. */
+void ll__coro_keep(void *aw);
 /* Gives a coroutine object's memory back for reuse. */
 void ll__coro_release(ll_coro *c);
 /* Frees the memory of every task of the loop (after ll__task_free). */

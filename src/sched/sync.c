@@ -660,6 +660,138 @@ int ll__condition_notify(ll_condition *c, int n, const char *file, int line) {
     return 0;
 }
 
+/* ---- `async with` of a lock, semaphore or condition ----------------------------------
+ * The enter/exit pairs are scopes of the running task (timeouts.c): left
+ * in the reverse order they were entered, and closed (released) when the
+ * coroutine that entered one returns without leaving it.  Plain
+ * acquire/release stay unscoped: asyncio lets another task release. */
+
+static const char *const scope_enter_name[] = {
+    [LL__SCOPE_LOCK] = "ll_lock_enter()",
+    [LL__SCOPE_SEMAPHORE] = "ll_semaphore_enter()",
+    [LL__SCOPE_CONDITION] = "ll_condition_enter()",
+};
+static const char *const scope_exit_name[] = {
+    [LL__SCOPE_LOCK] = "ll_lock_exit",
+    [LL__SCOPE_SEMAPHORE] = "ll_semaphore_exit",
+    [LL__SCOPE_CONDITION] = "ll_condition_exit",
+};
+
+static int scope_acquire(ll__scope_kind kind, void *obj, const char *file, int line) {
+    switch (kind) {
+    case LL__SCOPE_LOCK:
+        return ll__lock_acquire(obj, file, line);
+    case LL__SCOPE_SEMAPHORE:
+        return ll__semaphore_acquire(obj, file, line);
+    default:
+        if (!check(obj, MAGIC_COND, "ll_condition_enter()", file, line))
+            return LL_ETYPE;
+        return ll__lock_acquire(((ll_condition *)obj)->lock, file, line);
+    }
+}
+
+static int scope_release(ll__scope_kind kind, void *obj, const char *file, int line) {
+    switch (kind) {
+    case LL__SCOPE_LOCK:
+        return ll__lock_release(obj, file, line);
+    case LL__SCOPE_SEMAPHORE:
+        return ll__semaphore_release(obj, file, line);
+    default:
+        return ll__lock_release(((ll_condition *)obj)->lock, file, line);
+    }
+}
+
+static ll_value scope_enter(ll__scope_kind kind, void *obj, const char *file, int line) {
+    ll_task *t = ll_current_task();
+    if (!t) {
+        ll__misuse(ll__current_loop, file, line,
+                   "RuntimeError: %s outside a task: `async with` needs a coroutine running "
+                   "under ll_run() (or a task)",
+                   scope_enter_name[kind]);
+        return ll_raise(LL_ERUNTIME, "%s outside a task", scope_enter_name[kind]);
+    }
+    int rc = scope_acquire(kind, obj, file, line);
+    if (rc)
+        return ll_raise(rc, "%s", "");
+    if (!ll__scope_push(t, kind, obj, file, line)) {
+        scope_release(kind, obj, file, line);
+        return ll_raise(LL_ENOMEM, "no memory to enter a scope");
+    }
+    return ll_none();
+}
+
+static ll_value scope_exit(ll__scope_kind kind, void *obj, ll_value body, const char *file,
+                           int line) {
+    ll_task *t = ll_current_task();
+    if (!t || !ll__scope_pop(t, kind, obj, scope_exit_name[kind], file, line)) {
+        ll__misuse(t ? t->fut.loop : ll__current_loop, file, line,
+                   "RuntimeError: %s() without a matching %s open in this task (left already, "
+                   "closed when its coroutine returned, or entered by another task)",
+                   scope_exit_name[kind], scope_enter_name[kind]);
+        return body;
+    }
+    int rc = scope_release(kind, obj, file, line);
+    /* An error in __aexit__ replaces the body's outcome, as in Python. */
+    return rc ? ll_raise(rc, "%s", "") : body;
+}
+
+void ll__sync_scope_close(const ll__scope *sc, const char *file, int line) {
+    switch (sc->kind) {
+    case LL__SCOPE_LOCK:
+        if (ll_lock_locked(sc->obj))
+            ll__lock_release(sc->obj, file, line);
+        break;
+    case LL__SCOPE_SEMAPHORE:
+        ll__semaphore_release(sc->obj, file, line);
+        break;
+    case LL__SCOPE_CONDITION:
+        if (ll_condition_locked(sc->obj))
+            ll__lock_release(((ll_condition *)sc->obj)->lock, file, line);
+        break;
+    default:
+        break;
+    }
+}
+
+static ll_value scope_with(ll__scope_kind kind, void *obj, void *aw, const char *file,
+                           int line) {
+    ll__coro_keep(aw);
+    ll_value e = scope_enter(kind, obj, file, line);
+    if (ll_failed(e)) {
+        ll__coro_free(aw); /* never started: Python would not have made it */
+        return e;
+    }
+    return scope_exit(kind, obj, ll__await(aw, file, line), file, line);
+}
+
+ll_value ll__lock_enter(ll_lock *l, const char *file, int line) {
+    return scope_enter(LL__SCOPE_LOCK, l, file, line);
+}
+ll_value ll__lock_exit(ll_lock *l, ll_value body, const char *file, int line) {
+    return scope_exit(LL__SCOPE_LOCK, l, body, file, line);
+}
+ll_value ll__with_lock(ll_lock *l, void *aw, const char *file, int line) {
+    return scope_with(LL__SCOPE_LOCK, l, aw, file, line);
+}
+ll_value ll__semaphore_enter(ll_semaphore *s, const char *file, int line) {
+    return scope_enter(LL__SCOPE_SEMAPHORE, s, file, line);
+}
+ll_value ll__semaphore_exit(ll_semaphore *s, ll_value body, const char *file, int line) {
+    return scope_exit(LL__SCOPE_SEMAPHORE, s, body, file, line);
+}
+ll_value ll__with_semaphore(ll_semaphore *s, void *aw, const char *file, int line) {
+    return scope_with(LL__SCOPE_SEMAPHORE, s, aw, file, line);
+}
+ll_value ll__condition_enter(ll_condition *c, const char *file, int line) {
+    return scope_enter(LL__SCOPE_CONDITION, c, file, line);
+}
+ll_value ll__condition_exit(ll_condition *c, ll_value body, const char *file, int line) {
+    return scope_exit(LL__SCOPE_CONDITION, c, body, file, line);
+}
+ll_value ll__with_condition(ll_condition *c, void *aw, const char *file, int line) {
+    return scope_with(LL__SCOPE_CONDITION, c, aw, file, line);
+}
+
 /* ---- Barrier ---------------------------------------------------------------------
  * CPython's Barrier is a Condition and a state machine; so is this one.  Its
  * condition's header is the barrier's own, so the trace shows tasks waiting

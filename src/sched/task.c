@@ -101,6 +101,12 @@ static void coro_consume(ll_loop *loop, ll_coro *c) {
 
 void ll__coro_take(ll_loop *loop, ll_coro *c) { coro_consume(loop, c); }
 
+void ll__coro_keep(void *aw) {
+    ll_coro *c = aw;
+    if (c && c->magic == LL__MAGIC_CORO)
+        c->maker = NULL;
+}
+
 /* The step of task t has ended: coroutines it made and left unused were
  * dropped (a C step cannot hand one to a later step except by awaiting or
  * wrapping it), so "never awaited" is said now, at CPython's moment (the
@@ -186,7 +192,7 @@ static void task_finish(ll_loop *loop, ll_task *t, ll_value v) {
         /* Asked to cancel, told so at an await, and still returned a
          * result: whoever cancelled it believes it stopped.  (A scope that
          * cancels on purpose, like timeout(), calls uncancel().) */
-        if (t->num_cancels > 0 && loop->swallowed++ < LL__SWALLOWED_REPORTS)
+        if (t->num_cancels > t->cancels_kept && loop->swallowed++ < LL__SWALLOWED_REPORTS)
             ll__warn(loop, LL_WARN_SWALLOWED_CANCEL, t->fut.file, t->fut.line,
                      "task '%s' was cancelled but returned a result instead of ending "
                      "cancelled: its CancelledError was caught and not passed on (return it, "
@@ -218,6 +224,11 @@ static void task_entry(void *p) {
     ll_task *t = p;
     ll_loop *loop = t->fut.loop;
     ll_value v = t->fn(t->arg);
+    /* Still on the task's stack: an `async with` the body left open is
+     * reported and closed before anyone learns the task is done. */
+    if (__builtin_expect(t->nscopes > 0, 0))
+        ll__scopes_leaked(t, 0, t->coro_name, v);
+    t->try_file = NULL;
     task_finish(loop, t, v);
     t->finished = true;
     ll__ctx_switch_final(&t->ctx, &loop->sched_ctx);
@@ -655,7 +666,13 @@ static ll_value await_coro(ll_loop *loop, ll_task *t, ll_coro *c) {
         if (e)
             e->str = ll__rec_str(&loop->rec, name, strlen(name));
     }
+    uint32_t base = t->scope_base;
+    t->scope_base = t->nscopes;
     ll_value v = fn(arg);
+    if (__builtin_expect(t->nscopes > t->scope_base, 0))
+        ll__scopes_leaked(t, t->scope_base, name, v);
+    t->scope_base = base;
+    t->try_file = NULL;
     if (LL__REC(loop)) {
         ll_trace_event *e = ll__ev(loop, LL_EV_CORO_EXIT, t->fut.id, NULL, 0);
         if (e)
@@ -812,6 +829,16 @@ int ll__sleep(double seconds, const char *file, int line) {
     return ll_failed(v) ? v.err : 0;
 }
 
+ll_value ll__try_fail(ll_value v, const char *file, int line) {
+    ll_task *t = ll_current_task();
+    if (t) {
+        t->try_file = file;
+        t->try_line = line;
+        t->try_v = v;
+    }
+    return v;
+}
+
 /* ---- cancellation ------------------------------------------------------------------ */
 
 bool ll__task_cancel(ll_task *t, const char *file, int line) {
@@ -849,6 +876,8 @@ uint32_t ll_task_uncancel(ll_task *t) {
         return 0;
     if (t->num_cancels > 0)
         t->num_cancels--;
+    if (t->cancels_kept > t->num_cancels)
+        t->cancels_kept = t->num_cancels;
     return t->num_cancels;
 }
 
@@ -889,5 +918,7 @@ void ll__task_free(ll_loop *loop, ll_task *t) {
     if (t->stack.map)
         ll__stack_free(loop->stacks, &t->stack);
     ll__future_free_cbs(&t->fut);
+    free(t->scopes);
+    t->scopes = NULL;
     /* The memory goes back with its slab (ll__task_slabs_free). */
 }

@@ -106,15 +106,140 @@ ll_value ll__wait_for(void *aw, double timeout, const char *file, int line) {
     return result;
 }
 
+/* ---- scope stacks ---------------------------------------------------------------------
+ * Python's `async with` cannot be left without its __aexit__; the C pairs
+ * (ll_timeout_enter / ll_timeout_exit ...) can, by an early return.  Each
+ * task keeps the scopes its coroutines entered, so that one left open is
+ * reported the moment its coroutine returns, and closed then, instead of
+ * firing later into unrelated code. */
+
+static const struct {
+    const char *what; /* for the messages */
+    const char *exit; /* the call that leaves it */
+    const char *form; /* the body-taking form that cannot leak */
+} scope_info[] = {
+    [LL__SCOPE_TIMEOUT] = {"asyncio.timeout", "ll_timeout_exit", "ll_timeout(delay, coro)"},
+    [LL__SCOPE_TIMEOUT_AT] = {"asyncio.timeout_at", "ll_timeout_exit",
+                              "ll_timeout_at(when, coro)"},
+    [LL__SCOPE_TASKGROUP] = {"asyncio.TaskGroup", "ll_taskgroup_exit", "ll_taskgroup(coro)"},
+    [LL__SCOPE_LOCK] = {"`async with` of a Lock", "ll_lock_exit", "ll_with_lock(lock, coro)"},
+    [LL__SCOPE_SEMAPHORE] = {"`async with` of a Semaphore", "ll_semaphore_exit",
+                             "ll_with_semaphore(sem, coro)"},
+    [LL__SCOPE_CONDITION] = {"`async with` of a Condition", "ll_condition_exit",
+                             "ll_with_condition(cond, coro)"},
+};
+
+bool ll__scope_push(ll_task *t, ll__scope_kind kind, void *obj, const char *file, int line) {
+    if (t->nscopes == t->scopecap) {
+        uint32_t cap = t->scopecap ? t->scopecap * 2 : 4;
+        ll__scope *s = realloc(t->scopes, cap * sizeof *s);
+        if (!s) {
+            ll__misuse(t->fut.loop, file, line, "MemoryError: no memory to enter a scope");
+            return false;
+        }
+        t->scopes = s;
+        t->scopecap = cap;
+    }
+    t->scopes[t->nscopes++] = (ll__scope){kind, obj, (void *)t->agen, file, line};
+    return true;
+}
+
+/* An async generator suspended inside a scope leaves it on the task's
+ * stack while the consumer goes on: each only sees its own scopes. */
+static inline bool mine(const ll_task *t, const ll__scope *sc) {
+    return sc->owner == (void *)t->agen;
+}
+
+static void scope_remove(ll_task *t, uint32_t i) {
+    memmove(&t->scopes[i], &t->scopes[i + 1], (t->nscopes - i - 1) * sizeof *t->scopes);
+    t->nscopes--;
+}
+
+bool ll__scope_open(const ll_task *t, const void *obj) {
+    for (uint32_t i = t ? t->nscopes : 0; i-- > 0;)
+        if (t->scopes[i].obj == obj)
+            return true;
+    return false;
+}
+
+bool ll__scope_pop(ll_task *t, ll__scope_kind kind, void *obj, const char *what,
+                   const char *file, int line) {
+    (void)kind;
+    uint32_t i = t->nscopes;
+    while (i > 0 && !(t->scopes[i - 1].obj == obj && mine(t, &t->scopes[i - 1])))
+        i--;
+    if (i == 0)
+        return false;
+    ll__scope outer = t->scopes[i - 1];
+    /* Scopes nest: the ones entered inside this one must have been left
+     * first.  Say so, and close them now, innermost first. */
+    for (uint32_t j = t->nscopes; j-- > i;) {
+        if (!mine(t, &t->scopes[j]))
+            continue;
+        ll__scope in = t->scopes[j];
+        scope_remove(t, j);
+        ll__warn(t->fut.loop, LL_WARN_MISUSE, file, line,
+                 "RuntimeError: %s() leaves the %s entered at %s:%d while the %s entered at "
+                 "%s:%d inside it is still open: scopes are left in the reverse order they "
+                 "were entered (call %s first)",
+                 what, scope_info[outer.kind].what, outer.file, outer.line,
+                 scope_info[in.kind].what, in.file, in.line, scope_info[in.kind].exit);
+        ll__scope_close(t, &in, file, line);
+    }
+    scope_remove(t, i - 1);
+    return true;
+}
+
+void ll__scopes_leaked(ll_task *t, uint32_t base, const char *coro_name, ll_value v) {
+    /* The return site is known when the coroutine left through LL_TRY with
+     * the error it returns. */
+    bool known = t->try_file && ll_failed(v) && v.err == t->try_v.err && v.s == t->try_v.s;
+    for (uint32_t j = t->nscopes; j-- > base;) {
+        if (j >= t->nscopes || !mine(t, &t->scopes[j]))
+            continue;
+        ll__scope sc = t->scopes[j];
+        scope_remove(t, j);
+        const char *file = known ? t->try_file : sc.file;
+        int line = known ? t->try_line : sc.line;
+        ll__warn(t->fut.loop, LL_WARN_MISUSE, file, line,
+                 "coroutine '%s' returned%s with the %s entered at %s:%d still open: every "
+                 "path must reach %s, or use %s",
+                 coro_name, known ? "" : " (by a plain return)", scope_info[sc.kind].what,
+                 sc.file, sc.line, scope_info[sc.kind].exit, scope_info[sc.kind].form);
+        ll__scope_close(t, &sc, file, line);
+    }
+}
+
+static void timeout_close(ll_timeout *to);
+static void taskgroup_close(ll_taskgroup *g);
+
+void ll__scope_close(ll_task *t, const ll__scope *sc, const char *file, int line) {
+    (void)t;
+    switch (sc->kind) {
+    case LL__SCOPE_TIMEOUT:
+    case LL__SCOPE_TIMEOUT_AT:
+        timeout_close(sc->obj);
+        break;
+    case LL__SCOPE_TASKGROUP:
+        taskgroup_close(sc->obj);
+        break;
+    default:
+        ll__sync_scope_close(sc, file, line);
+        break;
+    }
+}
+
 /* ---- timeout scopes ---------------------------------------------------------------- */
 
-enum { T_CREATED, T_ENTERED, T_EXPIRING, T_EXPIRED, T_EXITED };
+enum { T_CREATED, T_ENTERED, T_EXPIRING, T_EXPIRED, T_EXITED, T_CLOSED };
 
 struct ll_timeout {
     int state;
     ll_task *task;
     uint32_t cancelling;
     ll_handle *handle;
+    const char *file; /* where it was entered */
+    int line;
 };
 
 static void on_timeout(void *arg) {
@@ -152,18 +277,37 @@ ll_timeout *ll__timeout_enter(double when, bool absolute, const char *file, int 
     if (!to)
         return NULL;
     memset(to, 0, sizeof *to);
+    if (!ll__scope_push(t, absolute ? LL__SCOPE_TIMEOUT_AT : LL__SCOPE_TIMEOUT, to, file, line))
+        return NULL;
     to->state = T_ENTERED;
     to->task = t;
     to->cancelling = t->num_cancels;
+    to->file = file;
+    to->line = line;
     reschedule(to, absolute ? when : ll_loop_time(t->fut.loop) + when, file, line);
     return to;
+}
+
+/* The coroutine that entered it returned without leaving it: disarm it, and
+ * take back the cancellation it made, if it made one. */
+static void timeout_close(ll_timeout *to) {
+    if (to->handle) {
+        ll_handle_cancel(to->handle);
+        to->handle = NULL;
+    }
+    if (to->state == T_EXPIRING)
+        ll_task_uncancel(to->task);
+    to->state = T_CLOSED;
 }
 
 int ll__timeout_reschedule(ll_timeout *to, double when, const char *file, int line) {
     if (!to || to->state != T_ENTERED) {
         ll__misuse(ll__running_loop, file, line,
                    "RuntimeError: Cannot change state of %s Timeout",
-                   !to ? "a NULL" : to->state == T_CREATED ? "an unentered" : "an expiring or finished");
+                   !to                       ? "a NULL"
+                   : to->state == T_CREATED  ? "an unentered"
+                   : to->state == T_CLOSED   ? "a closed (left open)"
+                                             : "an expiring or finished");
         return LL_ERUNTIME;
     }
     reschedule(to, when, file, line);
@@ -181,11 +325,29 @@ double ll_timeout_when(const ll_timeout *to) {
 }
 
 ll_value ll__timeout_exit(ll_timeout *to, ll_value body, const char *file, int line) {
+    if (to && to->state == T_CLOSED) {
+        ll__misuse(ll__running_loop, file, line,
+                   "RuntimeError: ll_timeout_exit() on the timeout entered at %s:%d, which was "
+                   "closed already (left open when its coroutine returned, or when a scope "
+                   "around it was left)",
+                   to->file, to->line);
+        return body;
+    }
     if (!to || (to->state != T_ENTERED && to->state != T_EXPIRING)) {
         ll__misuse(ll__running_loop, file, line,
                    "RuntimeError: ll_timeout_exit() on a timeout that is not entered");
         return body;
     }
+    ll_task *t = ll_current_task();
+    if (t != to->task) {
+        ll__misuse(ll__running_loop, file, line,
+                   "RuntimeError: ll_timeout_exit() in %s%s%s for the timeout entered in task "
+                   "'%s' at %s:%d: a scope is left by the task that entered it",
+                   t ? "task '" : "no task", t ? t->name : "", t ? "'" : "", to->task->name,
+                   to->file, to->line);
+        return body;
+    }
+    ll__scope_pop(t, LL__SCOPE_TIMEOUT, to, "ll_timeout_exit", file, line);
     if (to->handle) {
         ll_handle_cancel(to->handle);
         to->handle = NULL;
@@ -198,6 +360,20 @@ ll_value ll__timeout_exit(ll_timeout *to, ll_value body, const char *file, int l
         to->state = T_EXITED;
     }
     return body;
+}
+
+/* `async with asyncio.timeout(delay): await aw` in one call: the scope is
+ * left whatever aw does. */
+ll_value ll__timeout_run(double when, bool absolute, void *aw, const char *file, int line) {
+    ll__coro_keep(aw);
+    ll_timeout *to = ll__timeout_enter(when, absolute, file, line);
+    if (!to) {
+        ll__coro_free(aw); /* never started: Python would not have made it */
+        return ll_raise(isnan(when) ? LL_EVALUE : LL_ERUNTIME, "%s",
+                        isnan(when) ? "timeout is NaN" : "Timeout should be used inside a task");
+    }
+    ll_value v = ll__await(aw, file, line);
+    return ll__timeout_exit(to, v, file, line);
 }
 
 /* ---- shield ------------------------------------------------------------------------ */
@@ -253,6 +429,9 @@ struct ll_taskgroup {
     ll_value *errors;     /* failures of the children, in the order they came */
     size_t nerrors, errcap;
     ll_future *on_completed; /* exit's waiter while it waits */
+    const char *file;     /* where it was entered */
+    int line;
+    bool closed;          /* left open by its coroutine, closed then */
 };
 
 ll_taskgroup *ll__taskgroup_enter(const char *file, int line) {
@@ -267,8 +446,12 @@ ll_taskgroup *ll__taskgroup_enter(const char *file, int line) {
     if (!g)
         return NULL;
     memset(g, 0, sizeof *g);
+    if (!ll__scope_push(t, LL__SCOPE_TASKGROUP, g, file, line))
+        return NULL;
     g->loop = t->fut.loop;
     g->parent = t;
+    g->file = file;
+    g->line = line;
     return g;
 }
 
@@ -277,6 +460,25 @@ static void group_abort(ll_taskgroup *g) {
     for (size_t i = 0; i < g->ntasks; i++)
         if (g->alive[i] && !ll_task_done(g->tasks[i]))
             ll__task_cancel(g->tasks[i], NULL, 0);
+}
+
+/* Its coroutine returned without leaving it: the children are cancelled
+ * (nobody will wait for them), and a failing child no longer cancels the
+ * parent, which has moved on. */
+static void taskgroup_close(ll_taskgroup *g) {
+    group_abort(g);
+    if (g->parent_cancel_requested)
+        ll_task_uncancel(g->parent);
+    g->exiting = true;
+    g->closed = true;
+}
+
+ll_taskgroup *ll_taskgroup_current(void) {
+    ll_task *t = ll_current_task();
+    for (uint32_t i = t ? t->nscopes : 0; i-- > 0;)
+        if (t->scopes[i].kind == LL__SCOPE_TASKGROUP && mine(t, &t->scopes[i]))
+            return t->scopes[i].obj;
+    return NULL;
 }
 
 static void group_task_done(ll_future *f, void *arg) {
@@ -323,6 +525,7 @@ static void group_task_done(ll_future *f, void *arg) {
 ll_task *ll__taskgroup_create_task(ll_taskgroup *g, ll_coro *coro, const char *name,
                                    const char *file, int line) {
     const char *why = !g                          ? "a NULL TaskGroup"
+                      : g->closed                 ? "a TaskGroup closed after it was left open"
                       : g->exiting && !g->nalive  ? "a finished TaskGroup"
                       : g->aborting               ? "a TaskGroup that is shutting down"
                                                   : NULL;
@@ -361,10 +564,29 @@ ll_value ll__taskgroup_exit(ll_taskgroup *g, ll_value body, const char *file, in
         ll__misuse(ll__running_loop, file, line, "RuntimeError: ll_taskgroup_exit(NULL)");
         return body;
     }
+    ll_task *t = ll_current_task();
+    if (g->closed || (g->exiting && !ll__scope_open(t, g))) {
+        ll__misuse(g->loop, file, line,
+                   "RuntimeError: ll_taskgroup_exit() on the TaskGroup entered at %s:%d, %s",
+                   g->file, g->line,
+                   g->closed ? "which was closed already (left open when its coroutine "
+                               "returned, or when a scope around it was left)"
+                             : "which was already left");
+        return body;
+    }
+    if (t != g->parent) {
+        ll__misuse(g->loop, file, line,
+                   "RuntimeError: ll_taskgroup_exit() in %s%s%s for the TaskGroup entered in "
+                   "task '%s' at %s:%d: a scope is left by the task that entered it",
+                   t ? "task '" : "no task", t ? t->name : "", t ? "'" : "", g->parent->name,
+                   g->file, g->line);
+        return body;
+    }
+    ll__scope_pop(t, LL__SCOPE_TASKGROUP, g, "ll_taskgroup_exit", file, line);
     g->exiting = true;
     bool body_failed = ll_failed(body), body_cancelled = ll_is_cancelled(body);
     bool propagate_cancel = body_cancelled;
-    bool uncancelled = g->parent_cancel_requested;
+    bool requested_before = g->parent_cancel_requested;
     if (g->parent_cancel_requested && ll_task_uncancel(g->parent) == 0)
         propagate_cancel = false;
     if (body_failed && !g->aborting)
@@ -383,12 +605,12 @@ ll_value ll__taskgroup_exit(ll_taskgroup *g, ll_value body, const char *file, in
             group_abort(g);
         }
     }
-    /* A child that failed while we waited cancelled us too: take that
-     * request back now.  Python 3.11 uncancels only before the wait and
-     * leaves cancelling() at 1 in this case; later CPythons uncancel after
-     * the wait, as here. */
-    if (g->parent_cancel_requested && !uncancelled)
-        ll_task_uncancel(g->parent);
+    /* A child that failed while we waited cancelled the parent too, and
+     * that request stays: Python 3.11 uncancels only before the wait, so
+     * cancelling() is left at 1 (3.12 takes it back here; the oracle is
+     * 3.11). */
+    if (g->parent_cancel_requested && !requested_before)
+        g->parent->cancels_kept++;
     if (propagate_cancel && !g->nerrors)
         return ll_raise(LL_ECANCELLED, "%s", "");
     if (body_failed && !body_cancelled) {
@@ -409,6 +631,19 @@ ll_value ll__taskgroup_exit(ll_taskgroup *g, ll_value body, const char *file, in
         return ll_raise(LL_EEXCEPTION_GROUP, "unhandled errors in a TaskGroup (%zu sub-exception%s)",
                         g->nerrors, g->nerrors == 1 ? "" : "s");
     return body;
+}
+
+/* `async with asyncio.TaskGroup() as tg: await body` in one call; the body
+ * finds its group with ll_taskgroup_current(). */
+ll_value ll__taskgroup_run(void *aw, const char *file, int line) {
+    ll__coro_keep(aw);
+    ll_taskgroup *g = ll__taskgroup_enter(file, line);
+    if (!g) {
+        ll__coro_free(aw);
+        return ll_raise(LL_ERUNTIME, "TaskGroup cannot determine the parent task");
+    }
+    ll_value v = ll__await(aw, file, line);
+    return ll__taskgroup_exit(g, v, file, line);
 }
 
 size_t ll_taskgroup_nerrors(const ll_taskgroup *g) { return g ? g->nerrors : 0; }
