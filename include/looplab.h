@@ -138,7 +138,7 @@ typedef struct ll_value {
     ll_kind kind; /* which member of the union is meaningful */
     int err;      /* for LL_ERROR: the negative error code */
     union {
-        int64_t i;
+        long long i; /* long long, so that "%lld" prints it without a cast */
         double f;
         const char *s;
         void *p;
@@ -152,7 +152,7 @@ typedef struct ll_list {
 } ll_list;
 
 static inline ll_value ll_none(void) { ll_value v = {LL_NONE, 0, {.i = 0}}; return v; }
-static inline ll_value ll_int(int64_t i) { ll_value v = {LL_INT, 0, {.i = i}}; return v; }
+static inline ll_value ll_int(long long i) { ll_value v = {LL_INT, 0, {.i = i}}; return v; }
 static inline ll_value ll_float(double f) { ll_value v = {LL_FLOAT, 0, {.f = f}}; return v; }
 static inline ll_value ll_bool(bool b) { ll_value v = {LL_BOOL, 0, {.i = b}}; return v; }
 static inline ll_value ll_str(const char *s) { ll_value v = {LL_STR, 0, {.s = s}}; return v; }
