@@ -88,6 +88,21 @@ ll_agen *ll__agen_new(ll_coro_fn fn, ll_value arg, const char *fn_name, const ch
     return g;
 }
 
+ll_agen *ll__agen_newv(ll_coro_fn fn, const char *fn_name, size_t n, const ll_value *args,
+                       const char *file, int line) {
+    /* A generator needs a loop, so its arguments live in the loop's arena. */
+    ll_loop *loop = ll__running_loop ? ll__running_loop : ll__current_loop;
+    ll_value arg = ll_none();
+    void *owned;
+    if (loop && !ll__args_pack(loop, fn_name, n, args, &arg, &owned)) {
+        ll__misuse(loop, file, line, "MemoryError: no memory for the arguments of '%s'", fn_name);
+        return NULL;
+    }
+    return ll__agen_new(fn, arg, fn_name, file, line);
+}
+
+const char *ll__agen_name(const ll_agen *g) { return g->name; }
+
 static void agen_entry(void *p) {
     ll_agen *g = p;
     g->result = g->fn(g->arg);
