@@ -776,6 +776,27 @@ int ll_thread_pool_size(void);
  * generator that yields again instead of returning is an error
  * (RuntimeError, as in Python).  Generators left unfinished when ll_run's
  * main coroutine returns are closed the same way (shutdown_asyncgens). */
+/* `async for` left early.  Python closes a generator whose loop was left by
+ * break (or return) when its last reference goes: the loop's asyncgen hook
+ * queues a callback that makes a task (Task-N, numbered then) running
+ * aclose(), so the generator's cleanup runs after what was already ready,
+ * not at the break.  LL_ASYNC_FOR does that when its loop is left by any
+ * way at all (break, return, goto; nothing when the generator ran to its
+ * end):
+ *     ll_value v;
+ *     LL_ASYNC_FOR(v, ll_agen(ticks, 3)) {             // async for v in ticks(3):
+ *         if (v.i == 1)
+ *             break;                                   //     if v == 1: break
+ *     }
+ *     if (ll_failed(v)) return v;                      // an error in the generator
+ * ll_agen_drop(g) says the same of a generator held in a variable, where
+ * Python drops it (`del g`, or the end of the coroutine that held it).  A
+ * generator dropped this way must not be used again. */
+#define LL_ASYNC_FOR(v, gen)                                                   \
+    for (ll_agen *LL__CAT(ll__afor_, __LINE__)                                 \
+             __attribute__((cleanup(ll__agen_drop_at_exit))) = (gen);          \
+         ll_anext(LL__CAT(ll__afor_, __LINE__), &(v));)
+#define ll_agen_drop(gen) ll__agen_drop((gen), __FILE__, __LINE__)
 typedef struct ll_agen ll_agen;
 #define ll_agen(...) ll__agen_newv(LL__FN_ARGS(__VA_ARGS__), __FILE__, __LINE__)
 #define ll_anext(gen, out) ll__anext((gen), (out), __FILE__, __LINE__)
@@ -1173,6 +1194,8 @@ ll_agen *ll__agen_new(ll_coro_fn fn, ll_value arg, const char *fn_name, const ch
 ll_agen *ll__agen_newv(ll_coro_fn fn, const char *fn_name, size_t n, const ll_value *args,
                        const char *file, int line);
 bool ll__anext(ll_agen *gen, ll_value *out, const char *file, int line);
+void ll__agen_drop(ll_agen *gen, const char *file, int line);
+void ll__agen_drop_at_exit(ll_agen **gen);
 int ll__yield(ll_value v, const char *file, int line);
 int ll__aclose(ll_agen *gen, const char *file, int line);
 ll_value ll__open_connection(const char *host, int port, const char *file, int line);
