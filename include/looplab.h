@@ -7,19 +7,20 @@
  * (docs/asyncio-mapping.md) and records every state change as an event, which
  * Looplab's tools turn into traces, statistics and animations.
  *
- *     static ll_value my_coroutine(ll_value delay) {       // async def
- *         ll_print("started with delay: %lld", delay.i);
- *         ll_sleep(delay.i);                               // await asyncio.sleep
- *         return ll_int(delay.i * 2);
+ *     static ll_value my_coroutine(ll_args args) {        // async def my_coroutine(name, delay):
+ *         long long delay = ll_arg_int(args, 1);
+ *         ll_print("%s started with delay: %lld", ll_arg_str(args, 0), delay);
+ *         ll_sleep(delay);                                 // await asyncio.sleep(delay)
+ *         return ll_int(delay * 2);
  *     }
- *     static ll_value amain(ll_value arg) {
- *         ll_task *t1 = ll_create_task(ll_coro(my_coroutine, ll_int(1)), NULL);
- *         ll_task *t2 = ll_create_task(ll_coro(my_coroutine, ll_int(2)), NULL);
+ *     static ll_value amain(LL_NOARGS) {                   // async def amain():
+ *         ll_task *t1 = ll_create_task(ll_coro(my_coroutine, "a", 1), NULL);
+ *         ll_task *t2 = ll_create_task(ll_coro(my_coroutine, "b", 2), NULL);
  *         ll_value results = ll_await(ll_gather(t1, t2));
  *         ll_print("Results: %s", ll_repr(results));       // Results: [2, 4]
  *         return ll_none();
  *     }
- *     int main(void) { return ll_run(ll_coro(amain, ll_none())); }
+ *     int main(void) { return ll_run(ll_coro(amain)); }   // asyncio.run(amain())
  *
  * Naming: public names start with `ll_`; asyncio's word is kept for asyncio's
  * idea (task, future, gather, sleep, cancel).  Calls that can suspend or that
@@ -792,10 +793,12 @@ int ll_thread_pool_size(void);
  * ll_agen_drop(g) says the same of a generator held in a variable, where
  * Python drops it (`del g`, or the end of the coroutine that held it).  A
  * generator dropped this way must not be used again. */
+#if defined(__GNUC__) /* the cleanup attribute: GCC and Clang */
 #define LL_ASYNC_FOR(v, gen)                                                   \
     for (ll_agen *LL__CAT(ll__afor_, __LINE__)                                 \
              __attribute__((cleanup(ll__agen_drop_at_exit))) = (gen);          \
          ll_anext(LL__CAT(ll__afor_, __LINE__), &(v));)
+#endif
 #define ll_agen_drop(gen) ll__agen_drop((gen), __FILE__, __LINE__)
 typedef struct ll_agen ll_agen;
 #define ll_agen(...) ll__agen_newv(LL__FN_ARGS(__VA_ARGS__), __FILE__, __LINE__)

@@ -261,6 +261,32 @@ START_TEST(a_dropped_generator_is_closed_by_a_task_and_not_used_again) {
 }
 END_TEST
 
+/* The documented departure (docs/asyncio-mapping.md): main returns right
+ * after the break, so the aclose task is cancelled before its first step;
+ * CPython 3.11 throws that cancellation into the generator (its finally
+ * runs up to its first await), Looplab closes it at shutdown_asyncgens. */
+static ll_value break_then_return_main(LL_NOARGS) {
+    ll_value v;
+    LL_ASYNC_FOR(v, ll_agen(brk_ticks, 5)) {
+        ll_print("got %lld", v.i);
+        break;
+    }
+    ll_print("main ends");
+    return ll_none();
+}
+
+START_TEST(a_generator_dropped_as_main_returns_is_closed_at_shutdown) {
+    int rc;
+    char *err;
+    char *out = run_main(break_then_return_main, &err, &rc);
+    ck_assert_int_eq(rc, 0);
+    ck_assert_str_eq(err, "");
+    ck_assert_str_eq(out, "got 0\nmain ends\nticks finally in Task-3\nticks cleaned up\n");
+    free(out);
+    free(err);
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("agen");
     TCase *tc = tcase_create("agen");
@@ -270,6 +296,7 @@ int main(void) {
     tcase_add_test(tc, misuse_is_reported_with_the_line);
     tcase_add_test(tc, async_for_left_by_break_closes_in_a_task_as_python_does);
     tcase_add_test(tc, a_dropped_generator_is_closed_by_a_task_and_not_used_again);
+    tcase_add_test(tc, a_generator_dropped_as_main_returns_is_closed_at_shutdown);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
