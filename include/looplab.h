@@ -217,7 +217,8 @@ static inline const char *ll_pybool(bool b) { return b ? "True" : "False"; }
 /* ---- Arguments and tuples ------------------------------------------------------
  * Python's `book("flight", 1)` is ll_coro(book, "flight", 1): up to six
  * arguments after the function, each boxed by its C type (_Generic):
- *     any integer type        LL_INT (a bool: LL_BOOL)
+ *     any integer type        LL_INT (a bool-typed value: LL_BOOL; C's
+ *                             true and false are ints, so they are 1 and 0)
  *     float, double           LL_FLOAT
  *     char *, const char *    LL_STR, COPIED: the coroutine reads the text
  *                             as it was at the call, whatever happens to the
@@ -234,8 +235,10 @@ static inline const char *ll_pybool(bool b) { return b ? "True" : "False"; }
  *     ll_run(ll_coro(amain));                           // asyncio.run(amain())
  * An argument of the wrong kind, or a position the call did not give, is
  * reported (TypeError, with the ll_arg line and the coroutine's name) and
- * reads as 0, 0.0, "" or NULL.  ll_arg_float takes an int too, ll_arg_int a
- * bool, as Python's arithmetic does.  With exactly one argument the
+ * reads as 0, 0.0, "" or NULL (and ll_run returns 1).  ll_arg_float takes
+ * an int too, ll_arg_int a bool and ll_arg_bool an int, as Python's
+ * arithmetic and truth do; ll_arg_str and ll_arg_ptr read None as NULL.
+ * ll_arg gives the value whatever its kind.  With exactly one argument the
  * coroutine gets that value itself, so `arg.i` and ll_arg_int(arg, 0) both
  * read it (and one argument that is a list, or a tuple, stays one argument:
  * ll_arg(args, 0) is the whole list).  ll_agen, ll_to_thread and
@@ -323,8 +326,9 @@ typedef struct ll_task ll_task;
 typedef struct ll_coro ll_coro;
 typedef struct ll_handle ll_handle;
 
-/* A coroutine function: Python's `async def f(arg)`. */
-typedef ll_value (*ll_coro_fn)(ll_value arg);
+/* A coroutine function: Python's `async def f(a, b)`, written
+ * `static ll_value f(ll_args args)` (or `f(LL_NOARGS)`). */
+typedef ll_value (*ll_coro_fn)(ll_args args);
 /* A plain callback for call_soon / call_later / call_at. */
 typedef void (*ll_callback_fn)(void *arg);
 /* A future's done callback (add_done_callback). */
@@ -714,7 +718,7 @@ bool ll_queue_full(const ll_queue *q);
 int ll_queue_maxsize(const ll_queue *q);
 
 /* ---- Blocking work and the thread pool -----------------------------------------
- * asyncio.to_thread(fn, arg): fn(arg) runs on a worker thread of libuv's
+ * asyncio.to_thread(fn, a, b): fn(args) runs on a worker thread of libuv's
  * pool (ll_thread_pool_size() threads) while the loop goes on
  * running other tasks.  As in Python, ll_to_thread makes a coroutine: the
  * job is handed to the pool when the coroutine runs (`ll_await(ll_to_thread
@@ -730,7 +734,7 @@ int ll_queue_maxsize(const ll_queue *q);
  * ll_blocking_sleep and ll_busy (other computation counts as instant), its
  * prints appear at the virtual moment they were made, and the result is
  * the same on every run.  On the real clock everything takes real time. */
-typedef ll_value (*ll_blocking_fn)(ll_value arg);
+typedef ll_value (*ll_blocking_fn)(ll_args args);
 /* How many worker threads the pool has: UV_THREADPOOL_SIZE when set, else
  * the size of Python's default executor, min(32, cores + 4). */
 int ll_thread_pool_size(void);
@@ -755,15 +759,15 @@ int ll_thread_pool_size(void);
  * whichever task consumes it, so an await in the generator suspends that
  * task.
  *
- *     static ll_value ticks(ll_value n) {              // async def ticks(n):
- *         for (int i = 0; i < n.i; i++) {
+ *     static ll_value ticks(ll_args args) {            // async def ticks(n):
+ *         for (long long i = 0; i < ll_arg_int(args, 0); i++) {
  *             LL_TRY(ll_sleep(0.5));                   //     await asyncio.sleep(0.5)
  *             if (ll_yield(ll_int(i)))                 //     yield i
  *                 break;                               // (closed early: clean up)
  *         }
  *         return ll_none();
  *     }
- *     ll_agen *g = ll_agen(ticks, ll_int(3));
+ *     ll_agen *g = ll_agen(ticks, 3);
  *     ll_value v;
  *     while (ll_anext(g, &v))                          // async for v in ticks(3):
  *         ll_print("%lld", v.i);
