@@ -7,19 +7,20 @@
  * (docs/asyncio-mapping.md) and records every state change as an event, which
  * Looplab's tools turn into traces, statistics and animations.
  *
- *     static ll_value my_coroutine(ll_value delay) {       // async def
- *         ll_print("started with delay: %lld", delay.i);
- *         ll_sleep(delay.i);                               // await asyncio.sleep
- *         return ll_int(delay.i * 2);
+ *     static ll_value my_coroutine(ll_args args) {        // async def my_coroutine(name, delay):
+ *         long long delay = ll_arg_int(args, 1);
+ *         ll_print("%s started with delay: %lld", ll_arg_str(args, 0), delay);
+ *         ll_sleep(delay);                                 // await asyncio.sleep(delay)
+ *         return ll_int(delay * 2);
  *     }
- *     static ll_value amain(ll_value arg) {
- *         ll_task *t1 = ll_create_task(ll_coro(my_coroutine, ll_int(1)), NULL);
- *         ll_task *t2 = ll_create_task(ll_coro(my_coroutine, ll_int(2)), NULL);
+ *     static ll_value amain(LL_NOARGS) {                   // async def amain():
+ *         ll_task *t1 = ll_create_task(ll_coro(my_coroutine, "a", 1), NULL);
+ *         ll_task *t2 = ll_create_task(ll_coro(my_coroutine, "b", 2), NULL);
  *         ll_value results = ll_await(ll_gather(t1, t2));
  *         ll_print("Results: %s", ll_repr(results));       // Results: [2, 4]
  *         return ll_none();
  *     }
- *     int main(void) { return ll_run(ll_coro(amain, ll_none())); }
+ *     int main(void) { return ll_run(ll_coro(amain)); }   // asyncio.run(amain())
  *
  * Naming: public names start with `ll_`; asyncio's word is kept for asyncio's
  * idea (task, future, gather, sleep, cancel).  Calls that can suspend or that
@@ -129,7 +130,10 @@ typedef enum ll_kind {
     LL_STR,      /* .s, a NUL-terminated string */
     LL_PTR,      /* .p, any pointer the program wants to pass along */
     LL_LIST,     /* .list, made by gather: results in argument order */
-    LL_ERROR     /* .err is the code, .s the message (may be "") */
+    LL_ERROR,    /* .err is the code, .s the message (may be "") */
+    LL_TUPLE,    /* .list, made by ll_tuple: Python's tuple */
+    LL_ARGS      /* a coroutine's arguments, made by ll_coro(fn, a, b, ...):
+                    read them with ll_arg_* (see "Arguments" below) */
 } ll_kind;
 
 struct ll_list;
@@ -138,7 +142,7 @@ typedef struct ll_value {
     ll_kind kind; /* which member of the union is meaningful */
     int err;      /* for LL_ERROR: the negative error code */
     union {
-        int64_t i;
+        long long i; /* long long, so that "%lld" prints it without a cast */
         double f;
         const char *s;
         void *p;
@@ -152,7 +156,7 @@ typedef struct ll_list {
 } ll_list;
 
 static inline ll_value ll_none(void) { ll_value v = {LL_NONE, 0, {.i = 0}}; return v; }
-static inline ll_value ll_int(int64_t i) { ll_value v = {LL_INT, 0, {.i = i}}; return v; }
+static inline ll_value ll_int(long long i) { ll_value v = {LL_INT, 0, {.i = i}}; return v; }
 static inline ll_value ll_float(double f) { ll_value v = {LL_FLOAT, 0, {.f = f}}; return v; }
 static inline ll_value ll_bool(bool b) { ll_value v = {LL_BOOL, 0, {.i = b}}; return v; }
 static inline ll_value ll_str(const char *s) { ll_value v = {LL_STR, 0, {.s = s}}; return v; }
@@ -197,14 +201,123 @@ ll_value ll__try_fail(ll_value v, const char *file, int line);
             return ll__try_fail(ll__try_v, __FILE__, __LINE__);                \
     } while (0)
 
-/* Items of a list value (from gather); out-of-range or non-list gives None. */
+/* Items of a list value (from gather) or of a tuple; out of range, or any
+ * other kind, gives None. */
 size_t ll_list_len(ll_value v);
 ll_value ll_list_at(ll_value v, size_t i);
 
 /* Python's repr() of a value: None, 42, 2.5, True, 'text', [2, 4],
- * ValueError('bad'), CancelledError().  The string lives in the running
- * loop's arena (a small rotating static buffer outside a loop). */
+ * (1, 'job'), ValueError('bad'), CancelledError().  The string lives in the
+ * running loop's arena (a small rotating static buffer outside a loop). */
 const char *ll_repr(ll_value v);
+/* Python's str(), what print() and an f-string's {v} show: a string without
+ * its quotes, an error's message (str(ValueError('bad')) is bad), anything
+ * else as ll_repr.  Same lifetime as ll_repr's. */
+const char *ll_pystr(ll_value v);
+/* Python's text for a bool: "True" or "False". */
+static inline const char *ll_pybool(bool b) { return b ? "True" : "False"; }
+
+/* ---- Arguments and tuples ------------------------------------------------------
+ * Python's `book("flight", 1)` is ll_coro(book, "flight", 1): up to six
+ * arguments after the function, each boxed by its C type (_Generic):
+ *     any integer type        LL_INT (a bool-typed value: LL_BOOL; C's
+ *                             true and false are ints, so they are 1 and 0)
+ *     float, double           LL_FLOAT
+ *     char *, const char *    LL_STR, COPIED: the coroutine reads the text
+ *                             as it was at the call, whatever happens to the
+ *                             buffer later (a NULL string is None)
+ *     ll_value                kept as it is (borrowed, as values are)
+ *     any other pointer       LL_PTR
+ * The coroutine reads them back by position (0 is the first):
+ *     static ll_value book(ll_args args) {             // async def book(what, n):
+ *         const char *what = ll_arg_str(args, 0);
+ *         long long n = ll_arg_int(args, 1);
+ *         ...
+ *     }
+ *     static ll_value amain(LL_NOARGS) { ... }         // async def amain():
+ *     ll_run(ll_coro(amain));                           // asyncio.run(amain())
+ * An argument of the wrong kind, or a position the call did not give, is
+ * reported (TypeError, with the ll_arg line and the coroutine's name) and
+ * reads as 0, 0.0, "" or NULL (and ll_run returns 1).  ll_arg_float takes
+ * an int too, ll_arg_int a bool and ll_arg_bool an int, as Python's
+ * arithmetic and truth do; ll_arg_str and ll_arg_ptr read None as NULL.
+ * ll_arg gives the value whatever its kind.  With exactly one argument the
+ * coroutine gets that value itself, so `arg.i` and ll_arg_int(arg, 0) both
+ * read it (and one argument that is a list, or a tuple, stays one argument:
+ * ll_arg(args, 0) is the whole list).  ll_agen, ll_to_thread and
+ * ll_run_in_executor take arguments the same way. */
+typedef ll_value ll_args;
+#if defined(__GNUC__)
+#define LL__UNUSED __attribute__((unused))
+#else
+#define LL__UNUSED
+#endif
+/* The parameter list of a coroutine that takes no arguments. */
+#define LL_NOARGS ll_args ll__no_args LL__UNUSED
+
+#define ll_arg(args, pos) ll__arg((args), (pos), -1, __FILE__, __LINE__)
+#define ll_arg_int(args, pos) (ll__arg((args), (pos), LL_INT, __FILE__, __LINE__).i)
+#define ll_arg_float(args, pos) (ll__arg((args), (pos), LL_FLOAT, __FILE__, __LINE__).f)
+#define ll_arg_bool(args, pos) ((bool)ll__arg((args), (pos), LL_BOOL, __FILE__, __LINE__).i)
+#define ll_arg_str(args, pos) (ll__arg((args), (pos), LL_STR, __FILE__, __LINE__).s)
+#define ll_arg_ptr(args, pos) (ll__arg((args), (pos), LL_PTR, __FILE__, __LINE__).p)
+/* How many arguments the coroutine was given. */
+size_t ll_nargs(ll_args args);
+
+/* Python's tuple, `(prio, "job")`: ll_tuple(prio, "job"), one to six items
+ * boxed as ll_coro boxes arguments (strings copied).  It lives as long as
+ * the running loop (outside a loop, in a small rotating buffer, as
+ * ll_format's text).  Tuples compare as Python's do, item by item, so a
+ * PriorityQueue of (priority, item) tuples gives them out in Python's
+ * order.  ll_list_len and ll_list_at read their items. */
+#define ll_tuple(...) ll__tuple(LL__FN_ARGS(0, __VA_ARGS__))
+/* Python's `a < b` and `a == b` for numbers, strings, None, bools, tuples
+ * and lists (values Python would refuse to order compare by kind). */
+bool ll_less(ll_value a, ll_value b);
+bool ll_equal(ll_value a, ll_value b);
+
+/* Behind the macros: boxing by type.  A string to copy is marked in .err
+ * until the library has copied it. */
+enum { LL__ARG_COPY = 0x59504f43 };
+static inline ll_value ll__box_i(long long i) { return ll_int(i); }
+static inline ll_value ll__box_u(unsigned long long u) { return ll_int((long long)u); }
+static inline ll_value ll__box_b(bool b) { return ll_bool(b); }
+static inline ll_value ll__box_f(double f) { return ll_float(f); }
+static inline ll_value ll__box_p(const void *p) { return ll_ptr((void *)(uintptr_t)p); }
+static inline ll_value ll__box_v(ll_value v) { return v; }
+static inline ll_value ll__box_s(const char *s) {
+    ll_value v = {LL_STR, LL__ARG_COPY, {.s = s}};
+    return s ? v : ll_none();
+}
+#define ll__box(x)                                                             \
+    _Generic((x),                                                              \
+        bool: ll__box_b, char: ll__box_i, signed char: ll__box_i,              \
+        unsigned char: ll__box_u, short: ll__box_i, unsigned short: ll__box_u, \
+        int: ll__box_i, unsigned: ll__box_u, long: ll__box_i,                  \
+        unsigned long: ll__box_u, long long: ll__box_i,                        \
+        unsigned long long: ll__box_u, float: ll__box_f, double: ll__box_f,    \
+        long double: ll__box_f, char *: ll__box_s, const char *: ll__box_s,    \
+        ll_value: ll__box_v, default: ll__box_p)(x)
+/* LL__FN_ARGS(fn, a, b): `(fn), "fn", 2, (const ll_value[]){a, b}` boxed. */
+#define LL__NARG(...) LL__NARG_(__VA_ARGS__, 6, 5, 4, 3, 2, 1, 0, ~)
+#define LL__NARG_(f, a, b, c, d, e, g, n, ...) n
+#define LL__CAT(a, b) LL__CAT_(a, b)
+#define LL__CAT_(a, b) a##b
+#define LL__FN_ARGS(...) LL__CAT(LL__FN_ARGS_, LL__NARG(__VA_ARGS__))(__VA_ARGS__)
+#define LL__FN_ARGS_0(f) (f), #f, 0, (const ll_value *)0
+#define LL__FN_ARGS_1(f, a) (f), #f, 1, (const ll_value[]){ll__box(a)}
+#define LL__FN_ARGS_2(f, a, b) (f), #f, 2, (const ll_value[]){ll__box(a), ll__box(b)}
+#define LL__FN_ARGS_3(f, a, b, c)                                              \
+    (f), #f, 3, (const ll_value[]){ll__box(a), ll__box(b), ll__box(c)}
+#define LL__FN_ARGS_4(f, a, b, c, d)                                           \
+    (f), #f, 4, (const ll_value[]){ll__box(a), ll__box(b), ll__box(c), ll__box(d)}
+#define LL__FN_ARGS_5(f, a, b, c, d, e)                                        \
+    (f), #f, 5,                                                                \
+        (const ll_value[]){ll__box(a), ll__box(b), ll__box(c), ll__box(d), ll__box(e)}
+#define LL__FN_ARGS_6(f, a, b, c, d, e, g)                                     \
+    (f), #f, 6,                                                                \
+        (const ll_value[]){ll__box(a), ll__box(b), ll__box(c), ll__box(d), ll__box(e), \
+                           ll__box(g)}
 
 /* ---- Objects ----------------------------------------------------------------
  * All are opaque and owned by their loop.  Any of ll_coro*, ll_task* and
@@ -216,8 +329,9 @@ typedef struct ll_task ll_task;
 typedef struct ll_coro ll_coro;
 typedef struct ll_handle ll_handle;
 
-/* A coroutine function: Python's `async def f(arg)`. */
-typedef ll_value (*ll_coro_fn)(ll_value arg);
+/* A coroutine function: Python's `async def f(a, b)`, written
+ * `static ll_value f(ll_args args)` (or `f(LL_NOARGS)`). */
+typedef ll_value (*ll_coro_fn)(ll_args args);
 /* A plain callback for call_soon / call_later / call_at. */
 typedef void (*ll_callback_fn)(void *arg);
 /* A future's done callback (add_done_callback). */
@@ -335,12 +449,13 @@ int ll_loop_thread_stop(ll_loop *loop);
 
 /* ---- Coroutines and tasks -------------------------------------------------- */
 
-/* A coroutine object: Python's `f(arg)` without await.  It does nothing
- * until it is awaited (runs inline in the awaiting task) or wrapped in a
- * task.  A coroutine a task step makes and leaves unused is reported ("never
- * awaited") as that step ends; one made outside any task, when the loop
- * closes. */
-#define ll_coro(fn, arg) ll__coro_new((fn), (arg), #fn, __FILE__, __LINE__)
+/* A coroutine object: Python's `f(a, b)` without await: ll_coro(f, a, b),
+ * zero to six arguments (see "Arguments" above; ll_coro(f) for none).  It
+ * does nothing until it is awaited (runs inline in the awaiting task) or
+ * wrapped in a task.  A coroutine a task step makes and leaves unused is
+ * reported ("never awaited") as that step ends; one made outside any task,
+ * when the loop closes. */
+#define ll_coro(...) ll__coro_newv(LL__FN_ARGS(__VA_ARGS__), __FILE__, __LINE__)
 
 typedef struct ll_task_opts {
     const char *name;   /* NULL: "Task-N", numbered as asyncio does */
@@ -658,7 +773,7 @@ bool ll_queue_full(const ll_queue *q);
 int ll_queue_maxsize(const ll_queue *q);
 
 /* ---- Blocking work and the thread pool -----------------------------------------
- * asyncio.to_thread(fn, arg): fn(arg) runs on a worker thread of libuv's
+ * asyncio.to_thread(fn, a, b): fn(args) runs on a worker thread of libuv's
  * pool (ll_thread_pool_size() threads) while the loop goes on
  * running other tasks.  As in Python, ll_to_thread makes a coroutine: the
  * job is handed to the pool when the coroutine runs (`ll_await(ll_to_thread
@@ -674,12 +789,13 @@ int ll_queue_maxsize(const ll_queue *q);
  * ll_blocking_sleep and ll_busy (other computation counts as instant), its
  * prints appear at the virtual moment they were made, and the result is
  * the same on every run.  On the real clock everything takes real time. */
-typedef ll_value (*ll_blocking_fn)(ll_value arg);
+typedef ll_value (*ll_blocking_fn)(ll_args args);
 /* How many worker threads the pool has: UV_THREADPOOL_SIZE when set, else
  * the size of Python's default executor, min(32, cores + 4). */
 int ll_thread_pool_size(void);
-#define ll_to_thread(fn, arg) ll__to_thread((fn), (arg), #fn, __FILE__, __LINE__)
-#define ll_run_in_executor(fn, arg) ll__run_in_executor((fn), (arg), #fn, __FILE__, __LINE__)
+#define ll_to_thread(...) ll__to_threadv(LL__FN_ARGS(__VA_ARGS__), __FILE__, __LINE__)
+#define ll_run_in_executor(...)                                                \
+    ll__run_in_executorv(LL__FN_ARGS(__VA_ARGS__), __FILE__, __LINE__)
 
 /* time.sleep(seconds): blocks the calling thread.  Called in a coroutine it
  * blocks the whole loop: no other task runs, the step shows as one long run
@@ -698,15 +814,15 @@ int ll_thread_pool_size(void);
  * whichever task consumes it, so an await in the generator suspends that
  * task.
  *
- *     static ll_value ticks(ll_value n) {              // async def ticks(n):
- *         for (int i = 0; i < n.i; i++) {
+ *     static ll_value ticks(ll_args args) {            // async def ticks(n):
+ *         for (long long i = 0; i < ll_arg_int(args, 0); i++) {
  *             LL_TRY(ll_sleep(0.5));                   //     await asyncio.sleep(0.5)
  *             if (ll_yield(ll_int(i)))                 //     yield i
  *                 break;                               // (closed early: clean up)
  *         }
  *         return ll_none();
  *     }
- *     ll_agen *g = ll_agen(ticks, ll_int(3));
+ *     ll_agen *g = ll_agen(ticks, 3);
  *     ll_value v;
  *     while (ll_anext(g, &v))                          // async for v in ticks(3):
  *         ll_print("%lld", v.i);
@@ -720,8 +836,31 @@ int ll_thread_pool_size(void);
  * generator that yields again instead of returning is an error
  * (RuntimeError, as in Python).  Generators left unfinished when ll_run's
  * main coroutine returns are closed the same way (shutdown_asyncgens). */
+/* `async for` left early.  Python closes a generator whose loop was left by
+ * break (or return) when its last reference goes: the loop's asyncgen hook
+ * queues a callback that makes a task (Task-N, numbered then) running
+ * aclose(), so the generator's cleanup runs after what was already ready,
+ * not at the break.  LL_ASYNC_FOR does that when its loop is left by any
+ * way at all (break, return, goto; nothing when the generator ran to its
+ * end):
+ *     ll_value v;
+ *     LL_ASYNC_FOR(v, ll_agen(ticks, 3)) {             // async for v in ticks(3):
+ *         if (v.i == 1)
+ *             break;                                   //     if v == 1: break
+ *     }
+ *     if (ll_failed(v)) return v;                      // an error in the generator
+ * ll_agen_drop(g) says the same of a generator held in a variable, where
+ * Python drops it (`del g`, or the end of the coroutine that held it).  A
+ * generator dropped this way must not be used again. */
+#if defined(__GNUC__) /* the cleanup attribute: GCC and Clang */
+#define LL_ASYNC_FOR(v, gen)                                                   \
+    for (ll_agen *LL__CAT(ll__afor_, __LINE__)                                 \
+             __attribute__((cleanup(ll__agen_drop_at_exit))) = (gen);          \
+         ll_anext(LL__CAT(ll__afor_, __LINE__), &(v));)
+#endif
+#define ll_agen_drop(gen) ll__agen_drop((gen), __FILE__, __LINE__)
 typedef struct ll_agen ll_agen;
-#define ll_agen(fn, arg) ll__agen_new((fn), (arg), #fn, __FILE__, __LINE__)
+#define ll_agen(...) ll__agen_newv(LL__FN_ARGS(__VA_ARGS__), __FILE__, __LINE__)
 #define ll_anext(gen, out) ll__anext((gen), (out), __FILE__, __LINE__)
 #define ll_yield(v) ll__yield((v), __FILE__, __LINE__)
 #define ll_aclose(gen) ll__aclose((gen), __FILE__, __LINE__)
@@ -1043,6 +1182,10 @@ ll_future *ll__run_coroutine_threadsafe(ll_coro *c, ll_loop *loop, const char *f
 int ll__run(ll_coro *main, const ll_loop_opts *opts, const char *file, int line);
 ll_coro *ll__coro_new(ll_coro_fn fn, ll_value arg, const char *fn_name,
                       const char *file, int line);
+ll_coro *ll__coro_newv(ll_coro_fn fn, const char *fn_name, size_t n, const ll_value *args,
+                       const char *file, int line);
+ll_value ll__arg(ll_value args, size_t i, int want, const char *file, int line);
+ll_value ll__tuple(int no_fn, const char *no_name, size_t n, const ll_value *items);
 ll_task *ll__create_task(ll_coro *coro, const char *name, const ll_task_opts *opts,
                          const char *file, int line);
 ll_value ll__await(void *aw, const char *file, int line);
@@ -1114,10 +1257,18 @@ ll_coro *ll__to_thread(ll_blocking_fn fn, ll_value arg, const char *fn_name, con
                        int line);
 ll_future *ll__run_in_executor(ll_blocking_fn fn, ll_value arg, const char *fn_name,
                                const char *file, int line);
+ll_coro *ll__to_threadv(ll_blocking_fn fn, const char *fn_name, size_t n, const ll_value *args,
+                        const char *file, int line);
+ll_future *ll__run_in_executorv(ll_blocking_fn fn, const char *fn_name, size_t n,
+                                const ll_value *args, const char *file, int line);
 void ll__blocking(bool busy, double seconds, const char *file, int line);
 ll_agen *ll__agen_new(ll_coro_fn fn, ll_value arg, const char *fn_name, const char *file,
                       int line);
+ll_agen *ll__agen_newv(ll_coro_fn fn, const char *fn_name, size_t n, const ll_value *args,
+                       const char *file, int line);
 bool ll__anext(ll_agen *gen, ll_value *out, const char *file, int line);
+void ll__agen_drop(ll_agen *gen, const char *file, int line);
+void ll__agen_drop_at_exit(ll_agen **gen);
 int ll__yield(ll_value v, const char *file, int line);
 int ll__aclose(ll_agen *gen, const char *file, int line);
 ll_value ll__open_connection(const char *host, int port, const char *file, int line);

@@ -165,6 +165,128 @@ START_TEST(misuse_is_reported_with_the_line) {
 }
 END_TEST
 
+/* ---- `async for` left by break or return (tests/py/agen_break.py) ------------- */
+
+static ll_value brk_ticks(ll_args args) {
+    int rc = 0;
+    for (long long i = 0; i < ll_arg_int(args, 0); i++) {
+        if ((rc = ll_sleep(0.5)) != 0)
+            break;
+        if (ll_yield(ll_int(i)))
+            break;
+    }
+    ll_print("ticks finally in %s", ll_task_name(ll_current_task()));
+    ll_sleep(0);
+    ll_print("ticks cleaned up");
+    return rc ? ll_raise(rc, "%s", "") : ll_none();
+}
+
+static ll_value brk_other(LL_NOARGS) {
+    ll_print("other runs in %s", ll_task_name(ll_current_task()));
+    return ll_none();
+}
+
+static ll_value leave_by_return(LL_NOARGS) {
+    ll_value v;
+    LL_ASYNC_FOR(v, ll_agen(brk_ticks, 2)) {
+        ll_print("returning at %lld", v.i);
+        return v;
+    }
+    return v;
+}
+
+static ll_value break_main(LL_NOARGS) {
+    ll_value v;
+    LL_ASYNC_FOR(v, ll_agen(brk_ticks, 5)) {
+        ll_print("got %lld", v.i);
+        if (v.i == 1)
+            break;
+    }
+    ll_print("after the loop");
+    ll_task *t = ll_create_task(ll_coro(brk_other), NULL);
+    LL_TRY(ll_sleep(0));
+    ll_print("main after sleep(0)");
+    LL_TRY(ll_await(t));
+    LL_ASYNC_FOR(v, ll_agen(brk_ticks, 3)) {
+        ll_print("again %lld", v.i);
+        break;
+    }
+    ll_print("leave_by_return gave %s", ll_repr(ll_await(ll_coro(leave_by_return))));
+    LL_TRY(ll_sleep(1));
+    ll_print("main ends");
+    return ll_none();
+}
+
+START_TEST(async_for_left_by_break_closes_in_a_task_as_python_does) {
+    int rc;
+    char *err;
+    char *out = run_main(break_main, &err, &rc);
+    ck_assert_int_eq(rc, 0);
+    ck_assert_str_eq(err, "");
+    char *py = run_py("tests/py/agen_break.py");
+    ck_assert_same_output(out, py);
+    free(out);
+    free(err);
+    free(py);
+}
+END_TEST
+
+/* ll_agen_drop: `del g` of a generator held in a variable; using it again
+ * is reported. */
+static ll_value drop_main(LL_NOARGS) {
+    ll_agen *g = ll_agen(brk_ticks, 3);
+    ll_value v;
+    ck_assert(ll_anext(g, &v));
+    ll_agen_drop(g);
+    ll_print("dropped at %lld", v.i);
+    ck_assert(!ll_anext(g, &v));
+    ll_print("anext after drop: %s", ll_err_name(ll_errcode(v)));
+    LL_TRY(ll_sleep(0));
+    ll_print("main goes on");
+    ll_agen *never = ll_agen(brk_ticks, 1);
+    ll_agen_drop(never); /* never started: nothing to close */
+    return ll_none();
+}
+
+START_TEST(a_dropped_generator_is_closed_by_a_task_and_not_used_again) {
+    int rc;
+    char *err;
+    char *out = run_main(drop_main, &err, &rc);
+    ck_assert_str_eq(out, "dropped at 0\nanext after drop: RuntimeError\n"
+                          "main goes on\nticks finally in Task-2\nticks cleaned up\n");
+    ck_assert_has(err, "was dropped");
+    ck_assert_int_eq(rc, 0);
+    free(out);
+    free(err);
+}
+END_TEST
+
+/* The documented departure (docs/asyncio-mapping.md): main returns right
+ * after the break, so the aclose task is cancelled before its first step;
+ * CPython 3.11 throws that cancellation into the generator (its finally
+ * runs up to its first await), Looplab closes it at shutdown_asyncgens. */
+static ll_value break_then_return_main(LL_NOARGS) {
+    ll_value v;
+    LL_ASYNC_FOR(v, ll_agen(brk_ticks, 5)) {
+        ll_print("got %lld", v.i);
+        break;
+    }
+    ll_print("main ends");
+    return ll_none();
+}
+
+START_TEST(a_generator_dropped_as_main_returns_is_closed_at_shutdown) {
+    int rc;
+    char *err;
+    char *out = run_main(break_then_return_main, &err, &rc);
+    ck_assert_int_eq(rc, 0);
+    ck_assert_str_eq(err, "");
+    ck_assert_str_eq(out, "got 0\nmain ends\nticks finally in Task-3\nticks cleaned up\n");
+    free(out);
+    free(err);
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("agen");
     TCase *tc = tcase_create("agen");
@@ -172,6 +294,9 @@ int main(void) {
     tcase_add_test(tc, cancelling_the_consumer_cancels_the_generators_await);
     tcase_add_test(tc, the_generator_runs_inside_the_consuming_task);
     tcase_add_test(tc, misuse_is_reported_with_the_line);
+    tcase_add_test(tc, async_for_left_by_break_closes_in_a_task_as_python_does);
+    tcase_add_test(tc, a_dropped_generator_is_closed_by_a_task_and_not_used_again);
+    tcase_add_test(tc, a_generator_dropped_as_main_returns_is_closed_at_shutdown);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

@@ -24,6 +24,7 @@ struct ll_agen {
     ll_loop *loop;
     uint8_t state;         /* AG_* */
     bool closing;          /* aclose() is resuming it: ll_yield says so */
+    bool dropped;          /* ll_agen_drop: its aclose task is on its way */
     ll_coro_fn fn;
     ll_value arg;
     const char *name, *file;
@@ -87,6 +88,21 @@ ll_agen *ll__agen_new(ll_coro_fn fn, ll_value arg, const char *fn_name, const ch
     loop->agens = g;
     return g;
 }
+
+ll_agen *ll__agen_newv(ll_coro_fn fn, const char *fn_name, size_t n, const ll_value *args,
+                       const char *file, int line) {
+    /* A generator needs a loop, so its arguments live in the loop's arena. */
+    ll_loop *loop = ll__running_loop ? ll__running_loop : ll__current_loop;
+    ll_value arg = ll_none();
+    void *owned;
+    if (loop && !ll__args_pack(loop, fn_name, n, args, &arg, &owned)) {
+        ll__misuse(loop, file, line, "MemoryError: no memory for the arguments of '%s'", fn_name);
+        return NULL;
+    }
+    return ll__agen_new(fn, arg, fn_name, file, line);
+}
+
+const char *ll__agen_name(const ll_agen *g) { return g->name; }
 
 static void agen_entry(void *p) {
     ll_agen *g = p;
@@ -157,6 +173,14 @@ bool ll__anext(ll_agen *g, ll_value *out, const char *file, int line) {
     }
     if (g->state == AG_DONE) {
         *out = ll_none(); /* StopAsyncIteration, again */
+        return false;
+    }
+    if (g->dropped) {
+        ll__misuse(loop, file, line,
+                   "RuntimeError: anext(): asynchronous generator '%s' was dropped (its "
+                   "`async for` was left, or ll_agen_drop) and is being closed",
+                   g->name);
+        *out = ll_raise(LL_ERUNTIME, "anext() on a dropped asynchronous generator");
         return false;
     }
     int rc = resume(loop, t, g);
@@ -235,8 +259,55 @@ int ll__aclose(ll_agen *g, const char *file, int line) {
     return 0;
 }
 
+/* ---- dropped generators: what CPython's asyncgen hooks do ------------------
+ * A generator whose last reference goes away while it is parked at a yield
+ * (an `async for` left by break or return) is finalized by the loop's hook,
+ * base_events._asyncgen_finalizer_hook:
+ *     self.call_soon_threadsafe(self.create_task, agen.aclose())
+ * So its cleanup does not run at the break: a callback is queued behind
+ * what is ready, and that callback makes a task (numbered then, Task-N)
+ * whose first step closes the generator.  ll_agen_drop does the same. */
+static ll_value aclose_task(ll_value arg) {
+    ll_agen *g = arg.p;
+    int rc = ll__aclose(g, g->file, g->line);
+    return rc ? ll_raise(rc, "%s", "") : ll_none();
+}
+
+static void finalizer_cb(void *arg) {
+    ll_agen *g = arg;
+    if (g->state != AG_SUSPENDED || g->closing)
+        return; /* closed meanwhile (ll_aclose) */
+    ll_coro *c = ll__coro_new(aclose_task, ll_ptr(g), "aclose", g->file, g->line);
+    if (c)
+        ll__create_task(c, NULL, NULL, g->file, g->line);
+}
+
+void ll__agen_drop(ll_agen *g, const char *file, int line) {
+    ll_loop *loop = ll__running_loop;
+    if (!g)
+        return;
+    if (!check_gen(loop, g, "ll_agen_drop()", file, line))
+        return;
+    /* Never started, finished, closing, or dropped already: CPython's
+     * finalizer has nothing to do either. */
+    if (g->state != AG_SUSPENDED || g->closing || g->dropped)
+        return;
+    g->dropped = true;
+    if (!loop || loop != g->loop)
+        return; /* no loop to close it on: shutdown_asyncgens will */
+    ll__call_at(loop, -1.0, 0, finalizer_cb, g, file, line);
+}
+
+void ll__agen_drop_at_exit(ll_agen **gp) {
+    if (*gp)
+        ll__agen_drop(*gp, (*gp)->file, (*gp)->line);
+}
+
 /* asyncio.run closes the generators that were not run to the end, so that
- * their cleanup code runs (loop.shutdown_asyncgens). */
+ * their cleanup code runs (loop.shutdown_asyncgens).  A dropped one whose
+ * aclose task never got to run (cancelled as asyncio.run ended) is closed
+ * here too: CPython throws the cancellation into it instead, which also
+ * runs its cleanup. */
 static ll_value close_all(ll_value arg) {
     ll_loop *loop = arg.p;
     for (ll_agen *g = loop->agens; g; g = g->next)

@@ -141,6 +141,8 @@ struct ll_coro {
                             * task); if that step ends with it unused, it was
                             * dropped: "never awaited" is reported then, as
                             * CPython does when the object is freed */
+    void *owned_args;      /* its arguments' memory, when it was made outside
+                            * a loop (ll__args_pack); freed with it */
 };
 
 struct ll_task {
@@ -162,7 +164,8 @@ struct ll_task {
     uint32_t num_cancels;  /* cancel() requests so far (Python 3.11) */
     ll_coro_fn fn;         /* the coroutine's body */
     ll_value arg;
-    const char *coro_name;
+    const char *coro_name; /* the coroutine running in it: its own, or the one
+                            * it awaits inline while that runs */
     const char *name;      /* "Task-N" or the given name (arena copy) */
     ll__stack stack;       /* its stack, while it has one */
     size_t stack_size;     /* requested usable stack size */
@@ -362,6 +365,26 @@ static inline ll__ready ll__ready_pop(ll__ring *r) {
 void ll__timer_arm(ll_loop *loop, ll__timer *t, int64_t when, const char *file, int line);
 void ll__timer_cancel(ll_loop *loop, ll__timer *t);
 void *ll__arena_alloc(ll_loop *loop, size_t n);
+
+/* Coroutine arguments (value.c).  ll__args_pack turns what the ll_coro-like
+ * macros boxed into the value the function receives: no argument is an
+ * LL_ARGS value with .err 0 and .s the function's name; one argument is that
+ * value itself; several are an LL_ARGS value with .err the count and .p an
+ * ll__args block.  Marked strings are copied into the same block.  The
+ * memory comes from `arena`'s arena when it is given, else from malloc:
+ * then *owned is set and the caller frees it with the object that holds
+ * the arguments.  False when memory ran out. */
+typedef struct ll__args {
+    const char *fn_name;
+    size_t n;
+    ll_value items[];
+} ll__args;
+bool ll__args_pack(ll_loop *arena, const char *fn_name, size_t n, const ll_value *items,
+                   ll_value *out, void **owned);
+/* The name of the coroutine (or async generator) running in the current
+ * task, or NULL (task.c, agen.c). */
+const char *ll__running_coro_name(void);
+const char *ll__agen_name(const ll_agen *g);
 char *ll__arena_strdup(ll_loop *loop, const char *s);
 uint32_t ll__obj_id(ll_loop *loop);
 /* Prints "looplab: FILE:LINE: in task 'NAME': MESSAGE" on stderr and records

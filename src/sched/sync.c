@@ -899,22 +899,10 @@ int ll__barrier_reset(ll_barrier *b, bool abort, const char *file, int line) {
 
 /* ---- queues ------------------------------------------------------------------- */
 
-/* Python's `<` between two items: numbers by value, strings by strcmp; other
- * kinds by kind (Python would refuse to compare them). */
-static bool item_less(ll_value a, ll_value b) {
-    bool an = a.kind == LL_INT || a.kind == LL_BOOL || a.kind == LL_FLOAT;
-    bool bn = b.kind == LL_INT || b.kind == LL_BOOL || b.kind == LL_FLOAT;
-    if (an && bn) {
-        if (a.kind != LL_FLOAT && b.kind != LL_FLOAT)
-            return a.i < b.i;
-        double x = a.kind == LL_FLOAT ? a.f : (double)a.i;
-        double y = b.kind == LL_FLOAT ? b.f : (double)b.i;
-        return x < y;
-    }
-    if (a.kind == LL_STR && b.kind == LL_STR)
-        return strcmp(a.s ? a.s : "", b.s ? b.s : "") < 0;
-    return a.kind < b.kind;
-}
+/* Python's `<` between two items (value.c): numbers by value, strings by
+ * strcmp, tuples item by item; other kinds by kind (Python would refuse to
+ * compare them). */
+static bool item_less(ll_value a, ll_value b) { return ll_less(a, b); }
 
 /* heapq's _siftdown and _siftup, step for step, so that equal priorities
  * come out in the same order as in Python. */

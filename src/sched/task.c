@@ -30,6 +30,8 @@ static _Thread_local ll_coro *spare_coros;
 static _Thread_local size_t nspare_coros;
 
 void ll__coro_release(ll_coro *c) {
+    free(c->owned_args);
+    c->owned_args = NULL;
     if (nspare_coros >= 4096) {
         free(c);
         return;
@@ -63,11 +65,38 @@ ll_coro *ll__coro_new(ll_coro_fn fn, ll_value arg, const char *fn_name, const ch
     }
     *c = (ll_coro){LL__MAGIC_CORO, fn, arg, fn_name, file, line, NULL, unused_coros,
                    ll__running_loop ? ll__running_loop : ll__current_loop,
-                   ll__running_loop ? ll__running_loop->current : NULL};
+                   ll__running_loop ? ll__running_loop->current : NULL, NULL};
     if (unused_coros)
         unused_coros->prev = c;
     unused_coros = c;
     return c;
+}
+
+ll_coro *ll__coro_newv(ll_coro_fn fn, const char *fn_name, size_t n, const ll_value *args,
+                       const char *file, int line) {
+    /* The arguments belong to the coroutine, which may be made before any
+     * loop exists (ll_run(ll_coro(amain, ...))): malloc, freed with it. */
+    ll_value arg;
+    void *owned;
+    if (!ll__args_pack(NULL, fn_name, n, args, &arg, &owned)) {
+        ll__misuse(ll__running_loop, file, line,
+                   "MemoryError: no memory for the arguments of coroutine '%s'", fn_name);
+        return NULL;
+    }
+    ll_coro *c = ll__coro_new(fn, arg, fn_name, file, line);
+    if (c)
+        c->owned_args = owned;
+    else
+        free(owned);
+    return c;
+}
+
+const char *ll__running_coro_name(void) {
+    ll_loop *loop = ll__running_loop;
+    ll_task *t = loop ? loop->current : NULL;
+    if (!t)
+        return NULL;
+    return t->agen ? ll__agen_name(t->agen) : t->coro_name;
 }
 
 void ll__coro_free(ll_coro *c) {
@@ -666,6 +695,8 @@ static ll_value await_coro(ll_loop *loop, ll_task *t, ll_coro *c) {
         if (e)
             e->str = ll__rec_str(&loop->rec, name, strlen(name));
     }
+    const char *outer = t->coro_name;
+    t->coro_name = name;
     uint32_t base = t->scope_base;
     t->scope_base = t->nscopes;
     ll_value v = fn(arg);
@@ -673,6 +704,7 @@ static ll_value await_coro(ll_loop *loop, ll_task *t, ll_coro *c) {
         ll__scopes_leaked(t, t->scope_base, name, v);
     t->scope_base = base;
     t->try_file = NULL;
+    t->coro_name = outer;
     if (LL__REC(loop)) {
         ll_trace_event *e = ll__ev(loop, LL_EV_CORO_EXIT, t->fut.id, NULL, 0);
         if (e)

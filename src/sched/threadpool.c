@@ -537,6 +537,28 @@ ll_coro *ll__to_thread(ll_blocking_fn fn, ll_value arg, const char *fn_name, con
     return ll__coro_new(to_thread_body, ll_ptr(a), name, file, line);
 }
 
+/* ll_to_thread(fn, a, b, ...) and ll_run_in_executor(fn, a, b, ...): both
+ * need a loop, so the arguments live in its arena. */
+ll_coro *ll__to_threadv(ll_blocking_fn fn, const char *fn_name, size_t n, const ll_value *args,
+                        const char *file, int line) {
+    ll_loop *loop = ll__running_loop ? ll__running_loop : ll__current_loop;
+    ll_value arg = ll_none();
+    void *owned;
+    if (loop && !cur_job && !ll__args_pack(loop, fn_name, n, args, &arg, &owned))
+        return NULL;
+    return ll__to_thread(fn, arg, fn_name, file, line);
+}
+
+ll_future *ll__run_in_executorv(ll_blocking_fn fn, const char *fn_name, size_t n,
+                                const ll_value *args, const char *file, int line) {
+    ll_loop *loop = ll__running_loop;
+    ll_value arg = ll_none();
+    void *owned;
+    if (loop && !cur_job && !ll__args_pack(loop, fn_name, n, args, &arg, &owned))
+        return NULL;
+    return ll__run_in_executor(fn, arg, fn_name, file, line);
+}
+
 void ll__job_cancel(ll_future *f) {
     ll__job *j = (ll__job *)f;
     ll_loop *loop = j->loop;
