@@ -162,7 +162,7 @@ static ll_value r6_main(ll_value unused) {
     ll_future_add_done_callback(fut, r6_cb, "three");
     /* The second set_result is refused; its message goes to stderr, which
      * the scenario runner keeps apart from the printed output. */
-    if (ll_future_set_result(fut, ll_int(8)) == LL_EINVALID_STATE)
+    if (ll_except(ll_future_set_result(fut, ll_int(8)), LL_EINVALID_STATE))
         ll_print("second set_result refused");
     ll_await(w);
     ll_print("end");
@@ -185,7 +185,7 @@ static ll_value r7_never(ll_value unused) {
 static ll_value r7_sleeper(ll_value unused) {
     (void)unused;
     ll_print("sleeper: sleeping");
-    if (ll_sleep(S(10)) == LL_ECANCELLED) {
+    if (ll_except(ll_sleep(S(10)), LL_ECANCELLED)) {
         ll_print("sleeper: cleaning up");
         return ll_raise(LL_ECANCELLED, "%s", ""); /* raise */
     }
@@ -195,7 +195,7 @@ static ll_value r7_sleeper(ll_value unused) {
 
 static ll_value r7_stubborn(ll_value unused) {
     (void)unused;
-    if (ll_sleep(S(10)) == LL_ECANCELLED)
+    if (ll_except(ll_sleep(S(10)), LL_ECANCELLED))
         ll_print("stubborn: ignoring the cancel");
     ll_sleep(S(1));
     ll_print("stubborn: finished anyway");
@@ -243,7 +243,7 @@ static ll_value r7k_on_future(ll_value fut) {
 
 static ll_value r7k_inner_sleep(ll_value unused) {
     (void)unused;
-    if (ll_sleep(S(5)) == LL_ECANCELLED) {
+    if (ll_except(ll_sleep(S(5)), LL_ECANCELLED)) {
         ll_print("inner coroutine sees the cancel first");
         return ll_raise(LL_ECANCELLED, "%s", "");
     }
@@ -262,7 +262,7 @@ static ll_value r7k_on_inline(ll_value unused) {
 
 static ll_value r7k_child(ll_value unused) {
     (void)unused;
-    if (ll_sleep(S(5)) == LL_ECANCELLED) {
+    if (ll_except(ll_sleep(S(5)), LL_ECANCELLED)) {
         ll_print("child cancelled too");
         return ll_raise(LL_ECANCELLED, "%s", "");
     }
@@ -293,7 +293,7 @@ static ll_value r7k_on_gather(ll_value unused) {
 
 static ll_value r7k_on_yield(ll_value unused) {
     (void)unused;
-    if (ll_sleep(0) == LL_ECANCELLED) {
+    if (ll_except(ll_sleep(0), LL_ECANCELLED)) {
         ll_print("cancelled at a bare yield");
         return ll_raise(LL_ECANCELLED, "%s", "");
     }
@@ -304,7 +304,7 @@ static ll_value r7k_self_cancel(ll_value unused) {
     (void)unused;
     ll_print("cancel myself: %s", ll_task_cancel(ll_current_task()) ? "True" : "False");
     ll_print("still running until the next await");
-    if (ll_sleep(0) == LL_ECANCELLED)
+    if (ll_except(ll_sleep(0), LL_ECANCELLED))
         ll_print("cancelled at my next await");
     return ll_str("survived");
 }
@@ -353,7 +353,7 @@ typedef struct work_args {
 static ll_value r8_work(ll_value arg) {
     const work_args *w = arg.p;
     ll_print("%s starts", w->name);
-    if (ll_sleep(S(w->delay)) == LL_ECANCELLED)
+    if (ll_except(ll_sleep(S(w->delay)), LL_ECANCELLED))
         return ll_raise(LL_ECANCELLED, "%s", "");
     if (w->fail) {
         ll_print("%s fails", w->name);
@@ -374,7 +374,7 @@ static ll_value r8_main(ll_value unused) {
     ll_print("%s", ll_repr(r));
     r = ll_await(ll_gather(ll_coro(r8_work, ll_ptr(&a)), ll_coro(r8_work, ll_ptr(&b)),
                            ll_coro(r8_work, ll_ptr(&c))));
-    if (ll_errcode(r) == LL_EVALUE)
+    if (ll_except(r, LL_EVALUE))
         ll_print("gather raised: %s", ll_errmsg(r));
     ll_print("main goes on while c still runs");
     ll_sleep(S(2));
@@ -478,7 +478,7 @@ static double since(double start) { return floor((ll_time() - start) / g_scale *
 static ll_value t_work(ll_value arg) {
     const tjob *j = arg.p;
     ll_print("%s: start", j->name);
-    if (ll_sleep(S(j->seconds)) == LL_ECANCELLED) {
+    if (ll_except(ll_sleep(S(j->seconds)), LL_ECANCELLED)) {
         ll_print("%s: cancelled, cleaning up", j->name);
         LL_TRY(ll_sleep(S(0.5)));
         if (j->says_cleanup_done)
@@ -497,10 +497,10 @@ static ll_value r10_main(ll_value unused) {
     ll_value r = ll_wait_for(ll_coro(t_work, ll_ptr(&quick)), S(2));
     ll_print("quick -> %s at %.1f", r.s, since(start));
     r = ll_wait_for(ll_coro(t_work, ll_ptr(&slow)), S(2));
-    if (ll_errcode(r) == LL_ETIMEOUT)
+    if (ll_except(r, LL_ETIMEOUT))
         ll_print("slow timed out at %.1f", since(start));
     r = ll_wait_for(ll_coro(t_work, ll_ptr(&never)), 0);
-    if (ll_errcode(r) == LL_ETIMEOUT)
+    if (ll_except(r, LL_ETIMEOUT))
         ll_print("zero timeout at %.1f", since(start));
     return ll_none();
 }
@@ -514,7 +514,7 @@ static ll_value r9_main(ll_value unused) {
                 shielded = {"shielded", "SHIELDED", 2, false};
     ll_timeout *to = ll_timeout_enter(S(1));
     ll_value r = ll_timeout_exit(to, ll_await(ll_coro(t_work, ll_ptr(&scoped))));
-    if (ll_errcode(r) == LL_ETIMEOUT)
+    if (ll_except(r, LL_ETIMEOUT))
         ll_print("scope expired at %.1f, expired=%s", since(start),
                  ll_timeout_expired(to) ? "True" : "False");
     to = ll_timeout_enter(S(5));
@@ -524,7 +524,7 @@ static ll_value r9_main(ll_value unused) {
     to = ll_timeout_enter(INFINITY);
     ll_timeout_reschedule(to, ll_time() + S(0.5));
     r = ll_timeout_exit(to, ll_await(ll_coro(t_work, ll_ptr(&resched))));
-    if (ll_errcode(r) == LL_ETIMEOUT)
+    if (ll_except(r, LL_ETIMEOUT))
         ll_print("rescheduled scope expired at %.1f", since(start));
     ll_task *inner = ll_create_task(ll_coro(t_work, ll_ptr(&shielded)), NULL);
     ll_future *outer = ll_shield(inner);
@@ -549,7 +549,7 @@ typedef struct gjob {
 static ll_value g_child(ll_value arg) {
     const gjob *j = arg.p;
     ll_print("%s: start", j->name);
-    if (ll_sleep(S(j->seconds)) == LL_ECANCELLED) {
+    if (ll_except(ll_sleep(S(j->seconds)), LL_ECANCELLED)) {
         ll_print("%s: cancelled", j->name);
         return ll_raise(LL_ECANCELLED, "%s", "");
     }
@@ -578,12 +578,12 @@ static ll_value r15_main(ll_value unused) {
     ll_taskgroup_create_task(tg, ll_coro(g_child, ll_ptr(&bad)), NULL);
     ll_taskgroup_create_task(tg, ll_coro(g_child, ll_ptr(&slow)), NULL);
     ll_value body = ll_none();
-    if (ll_sleep(S(5)) == LL_ECANCELLED) {
+    if (ll_except(ll_sleep(S(5)), LL_ECANCELLED)) {
         ll_print("body: cancelled by the group");
         body = ll_raise(LL_ECANCELLED, "%s", "");
     }
     ll_value r = ll_taskgroup_exit(tg, body);
-    if (ll_errcode(r) == LL_EEXCEPTION_GROUP) {
+    if (ll_except(r, LL_EEXCEPTION_GROUP)) {
         ll_print("group 2 failed at %.1f: %s", since(start), ll_errmsg(r));
         char buf[256] = "";
         for (size_t i = 0; i < ll_taskgroup_nerrors(tg); i++)
@@ -658,7 +658,7 @@ static ll_value wait_main(ll_value unused) {
     ac = ll_as_completed(ts, 2, S(1));
     for (int i = 0; i < 2; i++) {
         ll_value r = ll_as_completed_next(ac);
-        if (ll_errcode(r) == LL_ETIMEOUT) {
+        if (ll_except(r, LL_ETIMEOUT)) {
             ll_print("as_completed timed out at %.1f", since(start));
             break;
         }

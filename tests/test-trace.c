@@ -362,9 +362,9 @@ static long line_with(const char *text, const char *needle, long from) {
 
 static ll_value napper(ll_value unused) {
     (void)unused;
-    int rc = ll_sleep(1.0);
-    ll_print("napper: %s", rc == LL_ECANCELLED ? "cancelled" : "woke up");
-    return ll_raise(rc, "%s", "");
+    ll_value r = ll_sleep(1.0);
+    ll_print("napper: %s", ll_except(r, LL_ECANCELLED) ? "cancelled" : "woke up");
+    return r;
 }
 
 static ll_value late_main(ll_value unused) {
