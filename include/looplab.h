@@ -617,6 +617,50 @@ bool ll_queue_empty(const ll_queue *q);
 bool ll_queue_full(const ll_queue *q);
 int ll_queue_maxsize(const ll_queue *q);
 
+/* ---- Every wait is also an awaitable ---------------------------------------------
+ * The calls above wait at once, in the calling task: ll_event_wait(ev) is
+ * `await ev.wait()`.  Python can also pass the wait without awaiting it, as
+ * a coroutine object: create_task(ev.wait()), wait_for(q.get(), 1),
+ * tg.create_task(asyncio.sleep(0)), gather(q.join(), ...),
+ * shield(lock.acquire()).  Each wait's `_coro` form is that object: an
+ * ll_coro like one from ll_coro(), taken wherever an awaitable is
+ * (ll_create_task, ll_await, ll_wait_for, ll_gather, ll_shield,
+ * ll_taskgroup_create_task...) and, like any coroutine, wrapped in a task
+ * by the calls that wrap coroutines (create_task, gather, shield and 3.11's
+ * wait_for: each takes a Task-N number, as in CPython).
+ *     ll_create_task(ll_event_wait_coro(ev), NULL);     create_task(ev.wait())
+ *     ll_wait_for(ll_queue_get_coro(q), 1);             wait_for(q.get(), 1)
+ * Its result is the direct call's, which is what CPython's coroutine
+ * returns: True for Event.wait, Lock.acquire, Semaphore.acquire and
+ * Condition.wait, the item for Queue.get, the index for Barrier.wait, None
+ * for sleep, Queue.put and Queue.join; or the error.  It is named as
+ * CPython names the coroutine ("Event.wait", "sleep", "Queue.get"), and the
+ * wait inside it is recorded at the line that made it.  Made on the running
+ * loop (else this thread's), like the primitives. */
+enum {
+    LL__AW_SLEEP, LL__AW_EVENT_WAIT, LL__AW_QUEUE_GET, LL__AW_QUEUE_PUT, LL__AW_QUEUE_JOIN,
+    LL__AW_LOCK_ACQUIRE, LL__AW_SEMAPHORE_ACQUIRE, LL__AW_CONDITION_WAIT, LL__AW_BARRIER_WAIT,
+    LL__AW_STREAM_READ, LL__AW_STREAM_READLINE, LL__AW_STREAM_DRAIN
+};
+#define ll__wait_coro_of(kind, obj, v, buf, n)                                 \
+    ll__wait_coro((kind), (obj), (v), (buf), (n), __FILE__, __LINE__)
+/* asyncio.sleep(seconds) */
+#define ll_sleep_coro(seconds)                                                 \
+    ll__wait_coro_of(LL__AW_SLEEP, NULL, ll_float((double)(seconds)), NULL, 0)
+/* ev.wait(), lock.acquire(), sem.acquire(), cond.wait(), barrier.wait() */
+#define ll_event_wait_coro(ev) ll__wait_coro_of(LL__AW_EVENT_WAIT, (ev), ll_none(), NULL, 0)
+#define ll_lock_acquire_coro(lock)                                             \
+    ll__wait_coro_of(LL__AW_LOCK_ACQUIRE, (lock), ll_none(), NULL, 0)
+#define ll_semaphore_acquire_coro(sem)                                         \
+    ll__wait_coro_of(LL__AW_SEMAPHORE_ACQUIRE, (sem), ll_none(), NULL, 0)
+#define ll_condition_wait_coro(c)                                              \
+    ll__wait_coro_of(LL__AW_CONDITION_WAIT, (c), ll_none(), NULL, 0)
+#define ll_barrier_wait_coro(b) ll__wait_coro_of(LL__AW_BARRIER_WAIT, (b), ll_none(), NULL, 0)
+/* q.get(), q.put(v), q.join() */
+#define ll_queue_get_coro(q) ll__wait_coro_of(LL__AW_QUEUE_GET, (q), ll_none(), NULL, 0)
+#define ll_queue_put_coro(q, v) ll__wait_coro_of(LL__AW_QUEUE_PUT, (q), (v), NULL, 0)
+#define ll_queue_join_coro(q) ll__wait_coro_of(LL__AW_QUEUE_JOIN, (q), ll_none(), NULL, 0)
+
 /* ---- Blocking work and the thread pool -----------------------------------------
  * asyncio.to_thread(fn, arg): fn(arg) runs on a worker thread of libuv's
  * pool (ll_thread_pool_size() threads) while the loop goes on
@@ -731,6 +775,14 @@ typedef struct ll_server ll_server;
     ll__stream_readuntil((s), (buf), (cap), (sep), __FILE__, __LINE__)
 /* `await reader.readline()`: readuntil "\n". */
 #define ll_stream_readline(s, buf, cap) ll_stream_readuntil((s), (buf), (cap), "\n")
+/* reader.read(n), reader.readline() and writer.drain() as coroutine objects
+ * (see "Every wait is also an awaitable"): wait_for(reader.readline(), 5)
+ * is ll_wait_for(ll_stream_readline_coro(s, buf, cap), 5). */
+#define ll_stream_read_coro(s, buf, n)                                         \
+    ll__wait_coro_of(LL__AW_STREAM_READ, (s), ll_none(), (buf), (n))
+#define ll_stream_readline_coro(s, buf, cap)                                   \
+    ll__wait_coro_of(LL__AW_STREAM_READLINE, (s), ll_none(), (buf), (cap))
+#define ll_stream_drain_coro(s) ll__wait_coro_of(LL__AW_STREAM_DRAIN, (s), ll_none(), NULL, 0)
 /* reader.at_eof(): the peer has closed its side and everything was read. */
 bool ll_stream_at_eof(const ll_stream *s);
 /* writer.write(data): never waits; the bytes are copied and sent as the
@@ -1006,6 +1058,8 @@ ll_future *ll__run_coroutine_threadsafe(ll_coro *c, ll_loop *loop, const char *f
 int ll__run(ll_coro *main, const ll_loop_opts *opts, const char *file, int line);
 ll_coro *ll__coro_new(ll_coro_fn fn, ll_value arg, const char *fn_name,
                       const char *file, int line);
+ll_coro *ll__wait_coro(int kind, void *obj, ll_value v, void *buf, size_t n, const char *file,
+                       int line);
 ll_task *ll__create_task(ll_coro *coro, const char *name, const ll_task_opts *opts,
                          const char *file, int line);
 ll_value ll__await(void *aw, const char *file, int line);

@@ -668,6 +668,84 @@ static ll_value wait_main(ll_value unused) {
     return ll_none();
 }
 
+/* ---- every wait is also an awaitable (awaitables.py) ------------------------------ */
+
+/* The pending tasks other than the running one, by name (Python's
+ * all_tasks() minus current_task(), sorted by number). */
+static const char *aw_names(void) {
+    ll_task *ts[32];
+    size_t n = ll_all_tasks(ts, 32);
+    char buf[256] = "";
+    for (size_t i = 0; i < n && i < 32; i++)
+        if (ts[i] != ll_current_task())
+            snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s%s", buf[0] ? ", " : "",
+                     ll_task_name(ts[i]));
+    return ll_format("%s", buf);
+}
+
+static ll_value aw_setter(ll_value ev) {
+    ll_print("setter: waiting tasks %s", aw_names());
+    LL_TRY(ll_sleep(S(1)));
+    ll_print("setter: set");
+    ll_event_set(ev.p);
+    return ll_none();
+}
+
+static double aw_start;
+
+static ll_value aw_worker(ll_value q) {
+    ll_value item = ll_queue_get(q.p);
+    LL_TRY(item);
+    LL_TRY(ll_sleep(S(0.5)));
+    ll_print("worker: %s done at %.1f", item.s, since(aw_start));
+    return ll_queue_task_done(q.p);
+}
+
+static ll_value awaitables_main(ll_value unused) {
+    (void)unused;
+    aw_start = ll_time();
+    ll_event *ev = ll_event_new(NULL);
+    ll_queue *q = ll_queue_new(0, NULL);
+    /* create_task(ev.wait()) */
+    ll_task *t = ll_create_task(ll_event_wait_coro(ev), NULL);
+    ll_task *s = ll_create_task(ll_coro(aw_setter, ll_ptr(ev)), NULL);
+    ll_print("made %s and %s", ll_task_name(t), ll_task_name(s));
+    ll_value r = ll_await(t);
+    ll_print("ev.wait() task -> %s at %.1f", ll_repr(r), since(aw_start));
+    LL_TRY(ll_await(s));
+    /* wait_for(q.get(), 1) */
+    r = ll_wait_for(ll_queue_get_coro(q), S(1));
+    if (ll_except(r, LL_ETIMEOUT))
+        ll_print("q.get() timed out at %.1f", since(aw_start));
+    LL_TRY(ll_queue_put_nowait(q, ll_str("late")));
+    ll_print("wait_for(q.get(), 1) -> %s", ll_repr(ll_wait_for(ll_queue_get_coro(q), S(1))));
+    LL_TRY(ll_queue_task_done(q));
+    /* tg.create_task(asyncio.sleep(0)) */
+    ll_taskgroup *tg = ll_taskgroup_enter();
+    ll_task *z = ll_taskgroup_create_task(tg, ll_sleep_coro(0), NULL);
+    ll_print("taskgroup made %s; tasks %s", ll_task_name(z), aw_names());
+    LL_TRY(ll_taskgroup_exit(tg, ll_none()));
+    ll_print("after the group: %s done=%s", ll_task_name(z), ll_task_done(z) ? "True" : "False");
+    /* gather(q.join(), ...) */
+    LL_TRY(ll_queue_put_nowait(q, ll_str("job")));
+    ll_create_task(ll_coro(aw_worker, ll_ptr(q)), NULL);
+    r = ll_await(ll_gather(ll_queue_join_coro(q), ll_sleep_coro(S(0.2))));
+    ll_print("gather(q.join(), sleep(0.2)) -> %s at %.1f", ll_repr(r), since(aw_start));
+    /* shield(lock.acquire()), and the lock wait as a task of its own */
+    ll_lock *lock = ll_lock_new(NULL);
+    r = ll_await(ll_shield(ll_lock_acquire_coro(lock)));
+    ll_print("shield(lock.acquire()) -> %s", ll_repr(r));
+    t = ll_create_task(ll_lock_acquire_coro(lock), NULL);
+    LL_TRY(ll_sleep(0));
+    ll_print("second acquire waits: %s", aw_names());
+    LL_TRY(ll_lock_release(lock));
+    r = ll_await(t);
+    ll_print("second acquire -> %s, locked=%s", ll_repr(r),
+             ll_lock_locked(lock) ? "True" : "False");
+    ll_print("next task is %s", ll_task_name(ll_create_task(ll_sleep_coro(0), NULL)));
+    return ll_none();
+}
+
 /* ---- the table ---------------------------------------------------------------------- */
 
 typedef struct scenario {
@@ -754,6 +832,14 @@ static const scenario scenarios[] = {
      "Coroutine finished after 1 seconds\nCoroutine finished after 2 seconds\n"
      "Results: [2, 4]\n"},
     {"seed_count", seed_count_main, "One\nOne\nOne\nTwo\nTwo\nTwo\n"},
+    {"awaitables", awaitables_main,
+     "made Task-2 and Task-3\nsetter: waiting tasks Task-1, Task-2\nsetter: set\n"
+     "ev.wait() task -> True at 1.0\nq.get() timed out at 2.0\n"
+     "wait_for(q.get(), 1) -> 'late'\ntaskgroup made Task-6; tasks Task-6\n"
+     "after the group: Task-6 done=True\nworker: job done at 2.5\n"
+     "gather(q.join(), sleep(0.2)) -> [None, None] at 2.5\nshield(lock.acquire()) -> True\n"
+     "second acquire waits: Task-11\nsecond acquire -> True, locked=True\n"
+     "next task is Task-12\n"},
     {"seed_create_task", seed_create_task_main,
      "Fetching data...\nStart fetching\nDone fetching\nResult: data\n"},
 };

@@ -635,14 +635,82 @@ START_TEST(lock_waits_and_hand_over_are_in_the_trace) {
 }
 END_TEST
 
-/* A deadlock on a lock is reported with what each task waits on. */
-static ll_value waits_forever(ll_value arg) { return ll_int(ll_errcode(ll_lock_acquire(arg.p))); }
+/* A wait's `_coro` form is a coroutine named as CPython names it, and the
+ * wait inside is recorded at the line that made it. */
+static int aw_line_event, aw_line_get;
 
+static ll_value awaitable_traced_main(ll_value unused) {
+    (void)unused;
+    ll_event *ev = ll_event_new("go");
+    ll_queue *q = ll_queue_new(0, "jobs");
+    aw_line_event = __LINE__ + 1;
+    ll_task *t = ll_create_task(ll_event_wait_coro(ev), NULL);
+    aw_line_get = __LINE__ + 1;
+    ll_value got = ll_wait_for(ll_queue_get_coro(q), 0.5);
+    ck_assert(ll_except(got, LL_ETIMEOUT));
+    ll_event_set(ev);
+    ll_value r = ll_await(t);
+    ck_assert(r.kind == LL_BOOL && r.i == 1); /* ev.wait() returns True */
+    LL_TRY(ll_await(ll_sleep_coro(0.25)));    /* awaited: runs inline, no task */
+    ll_barrier *b = ll_barrier_new(1, "one");
+    r = ll_await(ll_create_task(ll_barrier_wait_coro(b), NULL));
+    ck_assert(r.kind == LL_INT && r.i == 0); /* the arrival index */
+    return ll_none();
+}
+
+START_TEST(a_wait_as_an_awaitable_is_named_as_cpython_names_it) {
+    ll_loop_opts o = {.clock = LL_CLOCK_VIRTUAL, .record = 1, .trace_path = ""};
+    ll_loop *loop = ll_loop_new(&o);
+    ll_value r = ll_loop_run_until_complete(loop, ll_coro(awaitable_traced_main, ll_none()));
+    ck_assert(!ll_failed(r));
+    char *text = dump_of(loop);
+    ll_loop_close(loop);
+    ck_assert_has(text, "name=\"Task-2\" coro=\"Event.wait\"");
+    ck_assert_has(text, "name=\"Task-3\" coro=\"Queue.get\"");  /* wait_for wraps it */
+    ck_assert_has(text, "name=\"Task-4\" coro=\"Barrier.wait\"");
+    ck_assert_has(text, "coro=\"sleep\"");
+    char where[64];
+    snprintf(where, sizeof where, "on=event obj=");
+    ck_assert_has(text, where);
+    snprintf(where, sizeof where, "test-sync.c:%d", aw_line_event);
+    ck_assert_has(text, where);
+    snprintf(where, sizeof where, "test-sync.c:%d", aw_line_get);
+    ck_assert_has(text, where);
+    free(text);
+}
+END_TEST
+
+static ll_value null_waits_main(ll_value unused) {
+    (void)unused;
+    ll_value r = ll_await(ll_event_wait_coro(NULL));
+    ll_print("ev.wait() on NULL: %s", ll_err_name(r.err));
+    r = ll_await(ll_create_task(ll_queue_get_coro((ll_queue *)ll_lock_new("x")), NULL));
+    ll_print("a lock as a queue: %s", ll_err_name(r.err));
+    return ll_none();
+}
+
+START_TEST(a_wait_as_an_awaitable_reports_misuse_where_it_was_made) {
+    capture out, err;
+    capture_begin(&out, 1);
+    capture_begin(&err, 2);
+    int rc = ll_run(ll_coro(null_waits_main, ll_none()));
+    char *e = capture_end(&err);
+    char *o = capture_end(&out);
+    ck_assert_int_eq(rc, 0);
+    ck_assert_str_eq(o, "ev.wait() on NULL: TypeError\na lock as a queue: TypeError\n");
+    ck_assert_has(e, "TypeError: ll_event_wait() needs what");
+    ck_assert_has(e, "test-sync.c:");
+    free(o);
+    free(e);
+}
+END_TEST
+
+/* A deadlock on a lock is reported with what each task waits on. */
 static ll_value deadlock_main(ll_value unused) {
     (void)unused;
     ll_lock *lock = ll_lock_new("stuck");
     LL_TRY(ll_lock_acquire(lock));
-    ll_task *t = ll_create_task(ll_coro(waits_forever, ll_ptr(lock)), "waiter");
+    ll_task *t = ll_create_task(ll_lock_acquire_coro(lock), "waiter");
     return ll_await(t);
 }
 
@@ -921,6 +989,8 @@ int main(void) {
     tcase_add_test(tc, misuse_names_the_line_and_the_task);
     tcase_add_test(tc, errors_of_status_calls_keep_their_message_when_passed_on);
     tcase_add_test(tc, except_follows_python_s_class_tree);
+    tcase_add_test(tc, a_wait_as_an_awaitable_is_named_as_cpython_names_it);
+    tcase_add_test(tc, a_wait_as_an_awaitable_reports_misuse_where_it_was_made);
     tcase_add_test(tc, lock_waits_and_hand_over_are_in_the_trace);
     tcase_add_test(tc, deadlock_on_a_lock_is_reported);
     tcase_add_test(tc, a_cycle_of_lock_waits_is_reported_when_it_closes);

@@ -300,15 +300,9 @@ END_TEST
 
 /* ---- cancelled timers and warnings ---------------------------------------------------- */
 
-static ll_value long_sleep(ll_value unused) {
-    (void)unused;
-    LL_TRY(ll_sleep(100)); /* the cancel passes through, as in Python */
-    return ll_none();
-}
-
 static ll_value cancel_main(ll_value unused) {
     (void)unused;
-    ll_task *t = ll_create_task(ll_coro(long_sleep, ll_none()), "long");
+    ll_task *t = ll_create_task(ll_sleep_coro(100), "long"); /* create_task(sleep(100)) */
     ll_sleep(0);
     ll_task_cancel(t);
     ll_await(t);
