@@ -179,24 +179,33 @@ const char *ll_errmsg(ll_value v);
  * loop (a small rotating static buffer outside a loop). */
 const char *ll_format(const char *fmt, ...) LL_PRINTF(1, 2);
 
+/* Python's `except SomeError:` for one error code: true when v is an error
+ * value with that code.  Python's class tree is followed where Looplab has
+ * one: LL_EOS also catches the OSError subclasses (ConnectionRefusedError,
+ * ConnectionResetError, FileNotFoundError, TimeoutError), and
+ * LL_EEXCEPTION catches every error except CancelledError (a BaseException
+ * in Python).
+ *     ll_value r = ll_sleep(10);
+ *     if (ll_except(r, LL_ECANCELLED)) {...}       except CancelledError:
+ *     else if (ll_failed(r)) return r;             (anything else: raise) */
+bool ll_except(ll_value v, int code);
+
 /* Python's `await` raises when the awaited thing failed; in C the error
- * comes back as a value.  LL_TRY passes it on, leaving the coroutine at once
- * with that error, for either kind of result:
- *     LL_TRY(ll_sleep(1));             an int status (0 or an error code)
- *     LL_TRY(ll_await(task));          an ll_value (passed on if an error)
- * Use it where Python has a bare `await`; test the result yourself where
- * Python has try/except. */
-static inline ll_value ll__status_value(int rc) {
-    return rc ? ll_raise(rc, "%s", "") : ll_none();
-}
-static inline ll_value ll__same_value(ll_value v) { return v; }
+ * comes back as a value.  Every call that can suspend (and every status
+ * call Python can raise from, such as ll_lock_release) returns an
+ * ll_value, so passing an error on is always `return r;`.  LL_TRY does
+ * that, leaving the coroutine at once with the error, message and code
+ * unchanged:
+ *     LL_TRY(ll_sleep(1));                         await asyncio.sleep(1)
+ *     LL_TRY(ll_await(task));                      await task
+ * Use it where Python has a bare `await`; test the result yourself (with
+ * ll_except or ll_failed) where Python has try/except. */
 /* Notes where LL_TRY left the coroutine (for the report of a scope left
  * open) and gives v back. */
 ll_value ll__try_fail(ll_value v, const char *file, int line);
-#define ll__as_value(x) _Generic((x), int: ll__status_value, default: ll__same_value)(x)
 #define LL_TRY(x)                                                              \
     do {                                                                       \
-        ll_value ll__try_v = ll__as_value(x);                                  \
+        ll_value ll__try_v = (x);                                              \
         if (ll_failed(ll__try_v))                                              \
             return ll__try_fail(ll__try_v, __FILE__, __LINE__);                \
     } while (0)
@@ -477,7 +486,7 @@ typedef struct ll_task_opts {
 #define ll_await(aw) ll__await((aw), __FILE__, __LINE__)
 
 /* `await asyncio.sleep(seconds)`: 0 or less is a single bare yield (the task
- * goes to the back of the ready queue).  Returns 0, LL_ECANCELLED when the
+ * goes to the back of the ready queue).  Returns None, CancelledError when the
  * task was cancelled while sleeping, or LL_EVALUE for a NaN delay. */
 #define ll_sleep(seconds) ll__sleep((double)(seconds), __FILE__, __LINE__)
 
@@ -506,8 +515,8 @@ size_t ll_all_tasks(ll_task **out, size_t max);
 
 /* loop.create_future() on the running (or current) loop. */
 #define ll_future_new() ll__future_new(__FILE__, __LINE__)
-/* Mark the future done.  Return 0, or LL_EINVALID_STATE (with a message on
- * standard error naming the call site) if it was already done. */
+/* Mark the future done.  Return None, or an InvalidStateError value (with a
+ * message on standard error naming the call site) if it was already done. */
 #define ll_future_set_result(fut, value)                                       \
     ll__future_set_result((fut), (value), __FILE__, __LINE__)
 #define ll_future_set_exception(fut, err)                                      \
@@ -634,8 +643,8 @@ ll_value ll_taskgroup_error(const ll_taskgroup *tg, size_t i);
 /* asyncio.wait(aws, timeout=..., return_when=...): waits until all (or the
  * first, or the first failure) of n tasks or futures are done, or the
  * timeout (INFINITY: none) passes.  done[i] (if done is not NULL) says
- * whether aws[i] is done, Python's (done, pending) sets.  Returns 0 or
- * LL_ECANCELLED. */
+ * whether aws[i] is done, Python's (done, pending) sets.  Returns None or
+ * a CancelledError value. */
 enum { LL_ALL_COMPLETED = 0, LL_FIRST_COMPLETED = 1, LL_FIRST_EXCEPTION = 2 };
 #define ll_wait(aws, n, timeout, return_when, done)                            \
     ll__wait((aws), (n), (double)(timeout), (return_when), (done), __FILE__, __LINE__)
@@ -655,7 +664,12 @@ typedef struct ll_as_completed ll_as_completed;
  * first out, and a newcomer never overtakes a waiter.  Each is owned by the
  * loop it was made on (the running or current loop) and freed when it
  * closes.  A name (may be NULL) is shown in traces.  Calls that wait return
- * 0, or LL_ECANCELLED when the task was cancelled while waiting. */
+ * what Python's do (True from acquire and wait), or a CancelledError value
+ * when the task was cancelled while waiting.  The calls that only change
+ * state (release, notify, put_nowait, task_done, reset...) return an
+ * ll_value too: None, or the error Python would raise there (also printed,
+ * naming the call site), so that every call a coroutine makes is checked
+ * and passed on the same way. */
 typedef struct ll_lock ll_lock;
 typedef struct ll_event ll_event;
 typedef struct ll_semaphore ll_semaphore;
@@ -665,7 +679,8 @@ typedef struct ll_queue ll_queue;
 #define ll_lock_new(name) ll__lock_new((name), __FILE__, __LINE__)
 /* `await lock.acquire()` */
 #define ll_lock_acquire(lock) ll__lock_acquire((lock), __FILE__, __LINE__)
-/* lock.release(): LL_ERUNTIME ("Lock is not acquired") on an unlocked lock. */
+/* lock.release(): a RuntimeError value ("Lock is not acquired") on an
+ * unlocked lock. */
 #define ll_lock_release(lock) ll__lock_release((lock), __FILE__, __LINE__)
 bool ll_lock_locked(const ll_lock *lock);
 /* `async with lock: return await body(x)`: acquires, awaits aw, releases;
@@ -707,8 +722,8 @@ int ll_semaphore_value(const ll_semaphore *sem);
 /* asyncio.Condition(lock=None): a lock (the one given, or a new one) and a
  * list of tasks waiting to be notified.  wait() needs the lock held: it
  * releases it, waits for a notify, and takes the lock back before it
- * returns (even when cancelled: then it returns LL_ECANCELLED, holding the
- * lock).  notify(n) and notify_all() need the lock held too (LL_ERUNTIME
+ * returns (even when cancelled: then it returns CancelledError, holding the
+ * lock).  notify(n) and notify_all() need the lock held too (RuntimeError
  * otherwise) and wake waiters in the order they began waiting; a woken task
  * goes on only once the notifier releases the lock. */
 typedef struct ll_condition ll_condition;
@@ -717,7 +732,7 @@ typedef struct ll_condition ll_condition;
 #define ll_condition_release(c) ll_lock_release(ll_condition_lock(c))
 #define ll_condition_wait(c) ll__condition_wait((c), __FILE__, __LINE__)
 /* `await cond.wait_for(predicate)`: waits until pred(arg) is true (checked
- * first, then after every wake-up); 0 or LL_ECANCELLED. */
+ * first, then after every wake-up); None or CancelledError. */
 #define ll_condition_wait_for(c, pred, arg)                                    \
     ll__condition_wait_for((c), (pred), (arg), __FILE__, __LINE__)
 #define ll_condition_notify(c, n) ll__condition_notify((c), (n), __FILE__, __LINE__)
@@ -755,15 +770,15 @@ bool ll_barrier_broken(const ll_barrier *b);
 #define ll_priority_queue_new(maxsize, name)                                   \
     ll__queue_new((maxsize), 1, (name), __FILE__, __LINE__)
 #define ll_lifo_queue_new(maxsize, name) ll__queue_new((maxsize), 2, (name), __FILE__, __LINE__)
-/* `await q.put(v)`: 0 or LL_ECANCELLED. */
+/* `await q.put(v)`: None or CancelledError. */
 #define ll_queue_put(q, v) ll__queue_put((q), (v), __FILE__, __LINE__)
 /* `await q.get()`: the item, or a CancelledError value. */
 #define ll_queue_get(q) ll__queue_get((q), __FILE__, __LINE__)
-/* q.put_nowait(v): 0 or LL_EQUEUE_FULL.  q.get_nowait(): the item or a
+/* q.put_nowait(v): None or QueueFull.  q.get_nowait(): the item or a
  * QueueEmpty error value. */
 #define ll_queue_put_nowait(q, v) ll__queue_put_nowait((q), (v), __FILE__, __LINE__)
 #define ll_queue_get_nowait(q) ll__queue_get_nowait((q), __FILE__, __LINE__)
-/* q.task_done(): LL_EVALUE when called more times than items were put. */
+/* q.task_done(): ValueError when called more times than items were put. */
 #define ll_queue_task_done(q) ll__queue_task_done((q), __FILE__, __LINE__)
 /* `await q.join()`: until every item put has been marked task_done. */
 #define ll_queue_join(q) ll__queue_join((q), __FILE__, __LINE__)
@@ -771,6 +786,50 @@ size_t ll_queue_qsize(const ll_queue *q);
 bool ll_queue_empty(const ll_queue *q);
 bool ll_queue_full(const ll_queue *q);
 int ll_queue_maxsize(const ll_queue *q);
+
+/* ---- Every wait is also an awaitable ---------------------------------------------
+ * The calls above wait at once, in the calling task: ll_event_wait(ev) is
+ * `await ev.wait()`.  Python can also pass the wait without awaiting it, as
+ * a coroutine object: create_task(ev.wait()), wait_for(q.get(), 1),
+ * tg.create_task(asyncio.sleep(0)), gather(q.join(), ...),
+ * shield(lock.acquire()).  Each wait's `_coro` form is that object: an
+ * ll_coro like one from ll_coro(), taken wherever an awaitable is
+ * (ll_create_task, ll_await, ll_wait_for, ll_gather, ll_shield,
+ * ll_taskgroup_create_task...) and, like any coroutine, wrapped in a task
+ * by the calls that wrap coroutines (create_task, gather, shield and 3.11's
+ * wait_for: each takes a Task-N number, as in CPython).
+ *     ll_create_task(ll_event_wait_coro(ev), NULL);     create_task(ev.wait())
+ *     ll_wait_for(ll_queue_get_coro(q), 1);             wait_for(q.get(), 1)
+ * Its result is the direct call's, which is what CPython's coroutine
+ * returns: True for Event.wait, Lock.acquire, Semaphore.acquire and
+ * Condition.wait, the item for Queue.get, the index for Barrier.wait, None
+ * for sleep, Queue.put and Queue.join; or the error.  It is named as
+ * CPython names the coroutine ("Event.wait", "sleep", "Queue.get"), and the
+ * wait inside it is recorded at the line that made it.  Made on the running
+ * loop (else this thread's), like the primitives. */
+enum {
+    LL__AW_SLEEP, LL__AW_EVENT_WAIT, LL__AW_QUEUE_GET, LL__AW_QUEUE_PUT, LL__AW_QUEUE_JOIN,
+    LL__AW_LOCK_ACQUIRE, LL__AW_SEMAPHORE_ACQUIRE, LL__AW_CONDITION_WAIT, LL__AW_BARRIER_WAIT,
+    LL__AW_STREAM_READ, LL__AW_STREAM_READLINE, LL__AW_STREAM_DRAIN
+};
+#define ll__wait_coro_of(kind, obj, v, buf, n)                                 \
+    ll__wait_coro((kind), (obj), (v), (buf), (n), __FILE__, __LINE__)
+/* asyncio.sleep(seconds) */
+#define ll_sleep_coro(seconds)                                                 \
+    ll__wait_coro_of(LL__AW_SLEEP, NULL, ll_float((double)(seconds)), NULL, 0)
+/* ev.wait(), lock.acquire(), sem.acquire(), cond.wait(), barrier.wait() */
+#define ll_event_wait_coro(ev) ll__wait_coro_of(LL__AW_EVENT_WAIT, (ev), ll_none(), NULL, 0)
+#define ll_lock_acquire_coro(lock)                                             \
+    ll__wait_coro_of(LL__AW_LOCK_ACQUIRE, (lock), ll_none(), NULL, 0)
+#define ll_semaphore_acquire_coro(sem)                                         \
+    ll__wait_coro_of(LL__AW_SEMAPHORE_ACQUIRE, (sem), ll_none(), NULL, 0)
+#define ll_condition_wait_coro(c)                                              \
+    ll__wait_coro_of(LL__AW_CONDITION_WAIT, (c), ll_none(), NULL, 0)
+#define ll_barrier_wait_coro(b) ll__wait_coro_of(LL__AW_BARRIER_WAIT, (b), ll_none(), NULL, 0)
+/* q.get(), q.put(v), q.join() */
+#define ll_queue_get_coro(q) ll__wait_coro_of(LL__AW_QUEUE_GET, (q), ll_none(), NULL, 0)
+#define ll_queue_put_coro(q, v) ll__wait_coro_of(LL__AW_QUEUE_PUT, (q), (v), NULL, 0)
+#define ll_queue_join_coro(q) ll__wait_coro_of(LL__AW_QUEUE_JOIN, (q), ll_none(), NULL, 0)
 
 /* ---- Blocking work and the thread pool -----------------------------------------
  * asyncio.to_thread(fn, a, b): fn(args) runs on a worker thread of libuv's
@@ -817,7 +876,7 @@ int ll_thread_pool_size(void);
  *     static ll_value ticks(ll_args args) {            // async def ticks(n):
  *         for (long long i = 0; i < ll_arg_int(args, 0); i++) {
  *             LL_TRY(ll_sleep(0.5));                   //     await asyncio.sleep(0.5)
- *             if (ll_yield(ll_int(i)))                 //     yield i
+ *             if (ll_failed(ll_yield(ll_int(i))))      //     yield i
  *                 break;                               // (closed early: clean up)
  *         }
  *         return ll_none();
@@ -829,12 +888,14 @@ int ll_thread_pool_size(void);
  *     if (ll_failed(v)) return v;                      // an error in the generator
  *
  * ll_anext gives the next value and true, or false at the end: v is then
- * None, or the error the generator returned.  ll_yield returns 0, or
- * LL_EGENERATOR_EXIT when the consumer closed the generator while it was
+ * None, or the error the generator returned.  ll_yield returns None, or a
+ * GeneratorExit value when the consumer closed the generator while it was
  * parked at that yield: the generator should clean up (it may await) and
  * return.  ll_aclose(g) (`await gen.aclose()`) does that closing; a
  * generator that yields again instead of returning is an error
- * (RuntimeError, as in Python).  Generators left unfinished when ll_run's
+ * (RuntimeError, as in Python).  ll_anext is the one waiting call that does
+ * not return an ll_value: it is the test of a loop, and its value comes in
+ * *out.  Generators left unfinished when ll_run's
  * main coroutine returns are closed the same way (shutdown_asyncgens). */
 /* `async for` left early.  Python closes a generator whose loop was left by
  * break (or return) when its last reference goes: the loop's asyncgen hook
@@ -908,10 +969,18 @@ typedef struct ll_server ll_server;
     ll__stream_readuntil((s), (buf), (cap), (sep), __FILE__, __LINE__)
 /* `await reader.readline()`: readuntil "\n". */
 #define ll_stream_readline(s, buf, cap) ll_stream_readuntil((s), (buf), (cap), "\n")
+/* reader.read(n), reader.readline() and writer.drain() as coroutine objects
+ * (see "Every wait is also an awaitable"): wait_for(reader.readline(), 5)
+ * is ll_wait_for(ll_stream_readline_coro(s, buf, cap), 5). */
+#define ll_stream_read_coro(s, buf, n)                                         \
+    ll__wait_coro_of(LL__AW_STREAM_READ, (s), ll_none(), (buf), (n))
+#define ll_stream_readline_coro(s, buf, cap)                                   \
+    ll__wait_coro_of(LL__AW_STREAM_READLINE, (s), ll_none(), (buf), (cap))
+#define ll_stream_drain_coro(s) ll__wait_coro_of(LL__AW_STREAM_DRAIN, (s), ll_none(), NULL, 0)
 /* reader.at_eof(): the peer has closed its side and everything was read. */
 bool ll_stream_at_eof(const ll_stream *s);
 /* writer.write(data): never waits; the bytes are copied and sent as the
- * socket takes them.  0, or the error that already broke the stream. */
+ * socket takes them.  None, or the error that already broke the stream. */
 #define ll_stream_write(s, data, n) ll__stream_write((s), (data), (n), __FILE__, __LINE__)
 /* `await writer.drain()`: waits only while more than 64 KiB are waiting to
  * be sent (asyncio's high-water mark). */
@@ -1023,7 +1092,8 @@ int ll_http_server_port(const ll_http_server *srv);
 /* Stops accepting connections. */
 void ll_http_server_close(ll_http_server *srv);
 /* The answer to a request: status, Content-Type (NULL: text/plain) and a
- * body of len bytes (copied).  0, or LL_ERUNTIME when it already has one. */
+ * body of len bytes (copied).  None, or a RuntimeError value when it
+ * already has one. */
 #define ll_http_respond(req, status, content_type, body, len)                  \
     ll__http_respond((req), (status), (content_type), (body), (len), __FILE__, __LINE__)
 const char *ll_http_request_header(const ll_http_request *req, const char *name);
@@ -1035,7 +1105,7 @@ const char *ll_http_request_peer(const ll_http_request *req);
  * each ll_http_send sends one piece and waits until it is on its way (a
  * client that went away makes it fail); the body ends when the handler
  * returns.  A handler that fails after starting cuts the body short and
- * the connection is closed.  0, or an error code. */
+ * the connection is closed.  None, or the error. */
 #define ll_http_stream_start(req, status, content_type)                        \
     ll__http_stream_start((req), (status), (content_type), __FILE__, __LINE__)
 #define ll_http_send(req, data, len) ll__http_send((req), (data), (len), __FILE__, __LINE__)
@@ -1103,7 +1173,7 @@ typedef struct ll_file ll_file;
 #define ll_file_read(f, buf, n) ll__file_read((f), (buf), (n), __FILE__, __LINE__)
 /* Writes all n bytes: LL_INT n. */
 #define ll_file_write(f, data, n) ll__file_write((f), (data), (n), __FILE__, __LINE__)
-/* 0 or an error code.  A file never closed is reported when the loop
+/* None or the error.  A file never closed is reported when the loop
  * closes (ResourceWarning) and closed then. */
 #define ll_file_close(f) ll__file_close((f), __FILE__, __LINE__)
 
@@ -1159,7 +1229,7 @@ const char *ll_rows_get(const ll_rows *rows, size_t row, int col);
  * site) rather than done, for the last 1 024 answers freed on its database. */
 #define ll_rows_free(rows) ll__rows_free((rows), __FILE__, __LINE__)
 /* Closes the connection (after the calls queued before it); its answers
- * stay valid.  0 or an error code.  A database never closed is reported
+ * stay valid.  None or the error.  A database never closed is reported
  * when the loop closes (ResourceWarning).  An ll_db is a handle: one used
  * after its loop closed, or on another loop, is refused with a message. */
 #define ll_db_close(db) ll__db_close((db), __FILE__, __LINE__)
@@ -1186,14 +1256,16 @@ ll_coro *ll__coro_newv(ll_coro_fn fn, const char *fn_name, size_t n, const ll_va
                        const char *file, int line);
 ll_value ll__arg(ll_value args, size_t i, int want, const char *file, int line);
 ll_value ll__tuple(int no_fn, const char *no_name, size_t n, const ll_value *items);
+ll_coro *ll__wait_coro(int kind, void *obj, ll_value v, void *buf, size_t n, const char *file,
+                       int line);
 ll_task *ll__create_task(ll_coro *coro, const char *name, const ll_task_opts *opts,
                          const char *file, int line);
 ll_value ll__await(void *aw, const char *file, int line);
-int ll__sleep(double seconds, const char *file, int line);
+ll_value ll__sleep(double seconds, const char *file, int line);
 bool ll__task_cancel(ll_task *task, const char *file, int line);
 ll_future *ll__future_new(const char *file, int line);
-int ll__future_set_result(ll_future *fut, ll_value v, const char *file, int line);
-int ll__future_set_exception(ll_future *fut, ll_value err, const char *file, int line);
+ll_value ll__future_set_result(ll_future *fut, ll_value v, const char *file, int line);
+ll_value ll__future_set_exception(ll_future *fut, ll_value err, const char *file, int line);
 bool ll__future_cancel(ll_future *fut, const char *file, int line);
 ll_future *ll__gather(bool return_exceptions, const char *file, int line, ...);
 ll_future *ll__gatherv(void *const *aws, size_t n, bool return_exceptions,
@@ -1203,14 +1275,14 @@ ll_handle *ll__call_at(ll_loop *loop, double t, int mode, ll_callback_fn fn, voi
 void ll__print(const char *file, int line, const char *fmt, ...) LL_PRINTF(3, 4);
 ll_value ll__wait_for(void *aw, double timeout, const char *file, int line);
 ll_timeout *ll__timeout_enter(double when, bool absolute, const char *file, int line);
-int ll__timeout_reschedule(ll_timeout *to, double when, const char *file, int line);
+ll_value ll__timeout_reschedule(ll_timeout *to, double when, const char *file, int line);
 ll_value ll__timeout_exit(ll_timeout *to, ll_value body, const char *file, int line);
 ll_value ll__timeout_run(double when, bool absolute, void *aw, const char *file, int line);
 ll_value ll__taskgroup_run(void *aw, const char *file, int line);
 ll_future *ll__shield(void *aw, const char *file, int line);
 ll_taskgroup *ll__taskgroup_enter(const char *file, int line);
-int ll__wait(void *const *aws, size_t n, double timeout, int return_when, bool *done,
-             const char *file, int line);
+ll_value ll__wait(void *const *aws, size_t n, double timeout, int return_when, bool *done,
+                  const char *file, int line);
 ll_as_completed *ll__as_completed(void *const *aws, size_t n, double timeout, const char *file,
                                   int line);
 ll_value ll__as_completed_next(ll_as_completed *ac, const char *file, int line);
@@ -1218,16 +1290,16 @@ ll_task *ll__taskgroup_create_task(ll_taskgroup *tg, ll_coro *coro, const char *
                                    const char *file, int line);
 ll_value ll__taskgroup_exit(ll_taskgroup *tg, ll_value body, const char *file, int line);
 ll_lock *ll__lock_new(const char *name, const char *file, int line);
-int ll__lock_acquire(ll_lock *lock, const char *file, int line);
-int ll__lock_release(ll_lock *lock, const char *file, int line);
+ll_value ll__lock_acquire(ll_lock *lock, const char *file, int line);
+ll_value ll__lock_release(ll_lock *lock, const char *file, int line);
 ll_event *ll__event_new(const char *name, const char *file, int line);
-int ll__event_wait(ll_event *ev, const char *file, int line);
+ll_value ll__event_wait(ll_event *ev, const char *file, int line);
 void ll__event_set(ll_event *ev, const char *file, int line);
 void ll__event_clear(ll_event *ev, const char *file, int line);
 ll_semaphore *ll__semaphore_new(int value, bool bounded, const char *name, const char *file,
                                 int line);
-int ll__semaphore_acquire(ll_semaphore *sem, const char *file, int line);
-int ll__semaphore_release(ll_semaphore *sem, const char *file, int line);
+ll_value ll__semaphore_acquire(ll_semaphore *sem, const char *file, int line);
+ll_value ll__semaphore_release(ll_semaphore *sem, const char *file, int line);
 ll_condition *ll__condition_new(ll_lock *lock, const char *name, const char *file, int line);
 ll_value ll__lock_enter(ll_lock *lock, const char *file, int line);
 ll_value ll__lock_exit(ll_lock *lock, ll_value body, const char *file, int line);
@@ -1238,20 +1310,20 @@ ll_value ll__with_semaphore(ll_semaphore *sem, void *aw, const char *file, int l
 ll_value ll__condition_enter(ll_condition *c, const char *file, int line);
 ll_value ll__condition_exit(ll_condition *c, ll_value body, const char *file, int line);
 ll_value ll__with_condition(ll_condition *c, void *aw, const char *file, int line);
-int ll__condition_wait(ll_condition *c, const char *file, int line);
-int ll__condition_wait_for(ll_condition *c, bool (*pred)(void *), void *arg, const char *file,
-                           int line);
-int ll__condition_notify(ll_condition *c, int n, const char *file, int line);
+ll_value ll__condition_wait(ll_condition *c, const char *file, int line);
+ll_value ll__condition_wait_for(ll_condition *c, bool (*pred)(void *), void *arg,
+                                const char *file, int line);
+ll_value ll__condition_notify(ll_condition *c, int n, const char *file, int line);
 ll_barrier *ll__barrier_new(int parties, const char *name, const char *file, int line);
 ll_value ll__barrier_wait(ll_barrier *b, const char *file, int line);
-int ll__barrier_reset(ll_barrier *b, bool abort, const char *file, int line);
+ll_value ll__barrier_reset(ll_barrier *b, bool abort, const char *file, int line);
 ll_queue *ll__queue_new(int maxsize, int kind, const char *name, const char *file, int line);
-int ll__queue_put(ll_queue *q, ll_value v, const char *file, int line);
+ll_value ll__queue_put(ll_queue *q, ll_value v, const char *file, int line);
 ll_value ll__queue_get(ll_queue *q, const char *file, int line);
-int ll__queue_put_nowait(ll_queue *q, ll_value v, const char *file, int line);
+ll_value ll__queue_put_nowait(ll_queue *q, ll_value v, const char *file, int line);
 ll_value ll__queue_get_nowait(ll_queue *q, const char *file, int line);
-int ll__queue_task_done(ll_queue *q, const char *file, int line);
-int ll__queue_join(ll_queue *q, const char *file, int line);
+ll_value ll__queue_task_done(ll_queue *q, const char *file, int line);
+ll_value ll__queue_join(ll_queue *q, const char *file, int line);
 void ll__note(const char *file, int line, const char *fmt, ...) LL_PRINTF(3, 4);
 ll_coro *ll__to_thread(ll_blocking_fn fn, ll_value arg, const char *fn_name, const char *file,
                        int line);
@@ -1269,16 +1341,16 @@ ll_agen *ll__agen_newv(ll_coro_fn fn, const char *fn_name, size_t n, const ll_va
 bool ll__anext(ll_agen *gen, ll_value *out, const char *file, int line);
 void ll__agen_drop(ll_agen *gen, const char *file, int line);
 void ll__agen_drop_at_exit(ll_agen **gen);
-int ll__yield(ll_value v, const char *file, int line);
-int ll__aclose(ll_agen *gen, const char *file, int line);
+ll_value ll__yield(ll_value v, const char *file, int line);
+ll_value ll__aclose(ll_agen *gen, const char *file, int line);
 ll_value ll__open_connection(const char *host, int port, const char *file, int line);
 ll_value ll__stream_read(ll_stream *s, void *buf, size_t n, int exactly, const char *file,
                          int line);
 ll_value ll__stream_readuntil(ll_stream *s, void *buf, size_t cap, const char *sep,
                               const char *file, int line);
-int ll__stream_write(ll_stream *s, const void *data, size_t n, const char *file, int line);
+ll_value ll__stream_write(ll_stream *s, const void *data, size_t n, const char *file, int line);
 ll_value ll__stream_drain(ll_stream *s, const char *file, int line);
-int ll__stream_write_eof(ll_stream *s, const char *file, int line);
+ll_value ll__stream_write_eof(ll_stream *s, const char *file, int line);
 void ll__stream_close(ll_stream *s, const char *file, int line);
 ll_value ll__stream_wait_closed(ll_stream *s, const char *file, int line);
 ll_value ll__start_server(ll_coro_fn handler, const char *handler_name, const char *host, int port,
@@ -1287,19 +1359,20 @@ void ll__server_close(ll_server *srv, const char *file, int line);
 ll_session *ll__session_new(const ll_session_opts *opts, const char *file, int line);
 ll_value ll__session_get(ll_session *session, const char *url, const char *file, int line);
 void ll__session_close(ll_session *session, const char *file, int line);
-int ll__http_stream_start(ll_http_request *req, int status, const char *content_type,
-                          const char *file, int line);
-int ll__http_send(ll_http_request *req, const void *data, size_t len, const char *file, int line);
+ll_value ll__http_stream_start(ll_http_request *req, int status, const char *content_type,
+                               const char *file, int line);
+ll_value ll__http_send(ll_http_request *req, const void *data, size_t len, const char *file,
+                       int line);
 ll_value ll__db_open(const char *path, const char *file, int line);
 ll_value ll__db_exec(ll_db *db, const char *sql, const char *file, int line);
 ll_value ll__db_query(ll_db *db, const char *sql, const char *const *params, const char *file,
                       int line);
-int ll__db_close(ll_db *db, const char *file, int line);
+ll_value ll__db_close(ll_db *db, const char *file, int line);
 void ll__rows_free(ll_rows *rows, const char *file, int line);
 ll_value ll__file_open(const char *path, const char *mode, const char *file, int line);
 ll_value ll__file_read(ll_file *f, void *buf, size_t n, const char *file, int line);
 ll_value ll__file_write(ll_file *f, const void *data, size_t n, const char *file, int line);
-int ll__file_close(ll_file *f, const char *file, int line);
+ll_value ll__file_close(ll_file *f, const char *file, int line);
 ll_http_server *ll__http_server_new(void *data, const char *file, int line);
 int ll__http_server_limits(ll_http_server *srv, const ll_http_limits *limits, const char *file,
                            int line);
@@ -1307,8 +1380,8 @@ int ll__http_route(ll_http_server *srv, const char *method, const char *path, ll
                    const char *handler_name, const char *file, int line);
 ll_value ll__http_listen(ll_http_server *srv, const char *host, int port, const char *file,
                          int line);
-int ll__http_respond(ll_http_request *req, int status, const char *content_type, const void *body,
-                     size_t len, const char *file, int line);
+ll_value ll__http_respond(ll_http_request *req, int status, const char *content_type,
+                          const void *body, size_t len, const char *file, int line);
 
 #ifdef __cplusplus
 }

@@ -23,15 +23,15 @@ static char *run_main(ll_coro_fn fn, char **err, int *rc) {
 }
 
 static ll_value counter(ll_value n) {
-    int rc = 0;
+    ll_value r = ll_none();
     for (int64_t i = 0; i < n.i; i++) {
-        if ((rc = ll_sleep(1)) != 0)
+        if (ll_failed(r = ll_sleep(1)))
             break;
-        if (ll_yield(ll_int(i)))
+        if (ll_failed(ll_yield(ll_int(i))))
             break;
     }
-    ll_print("counter cleans up (%s)", rc ? ll_err_name(rc) : "ok");
-    return rc ? ll_raise(rc, "%s", "") : ll_none();
+    ll_print("counter cleans up (%s)", ll_failed(r) ? ll_err_name(r.err) : "ok");
+    return r;
 }
 
 /* ---- the end, again; left open; cancelled --------------------------------- */
@@ -137,13 +137,13 @@ static ll_value stubborn(ll_value unused) {
 static ll_value misuse_main(ll_value unused) {
     (void)unused;
     yield_line = __LINE__ + 1;
-    int rc = ll_yield(ll_int(1));
-    ll_print("yield outside a generator: %s", ll_err_name(rc));
+    ll_value r = ll_yield(ll_int(1));
+    ll_print("yield outside a generator: %s", ll_err_name(r.err));
     ll_value v;
     ll_print("anext(NULL): %s", ll_anext(NULL, &v) ? "a value" : ll_err_name(v.err));
     ll_agen *g = ll_agen(stubborn, ll_none());
     ck_assert(ll_anext(g, &v));
-    ll_print("aclose of a generator that yields again: %s", ll_err_name(ll_aclose(g)));
+    ll_print("aclose of a generator that yields again: %s", ll_err_name(ll_aclose(g).err));
     return ll_none();
 }
 
@@ -168,17 +168,17 @@ END_TEST
 /* ---- `async for` left by break or return (tests/py/agen_break.py) ------------- */
 
 static ll_value brk_ticks(ll_args args) {
-    int rc = 0;
+    ll_value rc = ll_none();
     for (long long i = 0; i < ll_arg_int(args, 0); i++) {
-        if ((rc = ll_sleep(0.5)) != 0)
+        if (ll_failed(rc = ll_sleep(0.5)))
             break;
-        if (ll_yield(ll_int(i)))
+        if (ll_failed(ll_yield(ll_int(i))))
             break;
     }
     ll_print("ticks finally in %s", ll_task_name(ll_current_task()));
     ll_sleep(0);
     ll_print("ticks cleaned up");
-    return rc ? ll_raise(rc, "%s", "") : ll_none();
+    return ll_failed(rc) ? rc : ll_none();
 }
 
 static ll_value brk_other(LL_NOARGS) {

@@ -263,7 +263,7 @@ END_TEST
 
 static ll_value countdown(ll_args args) { /* async def countdown(label, n) */
     for (long long i = ll_arg_int(args, 1); i > 0; i--)
-        if (ll_yield(ll_tuple(ll_arg_str(args, 0), i)))
+        if (ll_failed(ll_yield(ll_tuple(ll_arg_str(args, 0), i))))
             break;
     return ll_none();
 }

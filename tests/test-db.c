@@ -72,7 +72,7 @@ static ll_value basics_main(ll_value arg) {
         return v;
     show(v.p); /* rows kept: ll_db_close frees them */
     ll_print("out of range: %s", ll_rows_get(v.p, 5, 0) ? "value" : "NULL");
-    return ll_int(ll_db_close(db));
+    return ll_int(ll_errcode(ll_db_close(db)));
 }
 
 START_TEST(rows_columns_nulls_and_parameters) {
@@ -107,9 +107,9 @@ static ll_value errors_main(ll_value arg) {
     say("params", ll_db_query(db, "SELECT ? + ?", LL_PARAMS("1")));
     say("two", ll_db_query(db, "SELECT 1; SELECT 2", NULL));
     say("empty", ll_db_query(db, "  ", NULL));
-    say("close", ll_int(ll_db_close(db)));
+    say("close", ll_int(ll_errcode(ll_db_close(db))));
     say("closed", ll_db_query(db, "SELECT 1", NULL));
-    say("close twice", ll_int(ll_db_close(db)));
+    say("close twice", ll_int(ll_errcode(ll_db_close(db))));
     return ll_none();
 }
 

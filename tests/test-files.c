@@ -62,7 +62,7 @@ static ll_value roundtrip_main(ll_value unused) {
         return n;
     ll_print("wrote %lld", (long long)n.i);
     LL_TRY(ll_file_write(f, "second|", 7));
-    LL_TRY(ll_int(ll_file_close(f)));
+    LL_TRY(ll_file_close(f));
     v = ll_file_open(path_a, "a");
     if (ll_failed(v))
         return v;
@@ -105,10 +105,10 @@ static ll_value errors_main(ll_value unused) {
     if (ll_failed(v))
         return v;
     say("write to read-only", ll_file_write(v.p, "x", 1));
-    say("close", ll_int(ll_file_close(v.p)));
+    say("close", ll_int(ll_errcode(ll_file_close(v.p))));
     char buf[4];
     say("read after close", ll_file_read(v.p, buf, sizeof buf));
-    say("close twice", ll_int(ll_file_close(v.p)));
+    say("close twice", ll_int(ll_errcode(ll_file_close(v.p))));
     return ll_none();
 }
 
@@ -163,7 +163,7 @@ static ll_value write_big(ll_value path) {
     memset(block, 'x', sizeof block);
     for (int i = 0; i < 64; i++) /* 4 MiB */
         LL_TRY(ll_file_write(v.p, block, sizeof block));
-    return ll_int(ll_file_close(v.p));
+    return ll_int(ll_errcode(ll_file_close(v.p)));
 }
 
 static ll_value parallel_main(ll_value unused) {

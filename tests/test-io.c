@@ -221,10 +221,10 @@ static ll_value closed_write_main(ll_value arg) {
     ll_value sv = ll_start_server(echo_handler, "127.0.0.1", 0, NULL);
     ll_stream *s = ll_open_connection("127.0.0.1", ll_server_port(sv.p)).p;
     ll_stream_close(s);
-    int rc = ll_stream_write(s, "x", 1);
-    ll_print("write after close: %s", ll_err_name(rc));
-    rc = ll_stream_write(NULL, "x", 1);
-    ll_print("write to NULL: %s", ll_err_name(rc));
+    ll_value r = ll_stream_write(s, "x", 1);
+    ll_print("write after close: %s", ll_err_name(r.err));
+    r = ll_stream_write(NULL, "x", 1);
+    ll_print("write to NULL: %s", ll_err_name(r.err));
     ll_server_close(sv.p);
     return ll_none();
 }
@@ -272,8 +272,8 @@ static ll_value many_main(ll_value arg) {
     ll_print("streams held: %s while 200 came and went, %zu now",
              most <= 2 ? "at most the two ends of one" : "more", ll__io_streams(ll_get_running_loop()));
     kept_line = __LINE__ + 1;
-    int rc = ll_stream_write(kept, "late\n", 5);
-    ll_print("a freed stream's handle: %s", ll_err_name(rc));
+    ll_value r = ll_stream_write(kept, "late\n", 5);
+    ll_print("a freed stream's handle: %s", ll_err_name(r.err));
     ll_server_close(sv.p);
     return ll_none();
 }
@@ -626,7 +626,7 @@ static void raw_all(int port, const char *bytes, size_t n, char *out, size_t cap
     }
     out[len] = '\0';
     r = ll_timeout_exit(to, r);
-    if (ll_failed(r) && ll_errcode(r) == LL_ETIMEOUT)
+    if (ll_except(r, LL_ETIMEOUT))
         snprintf(out + len, cap - len, "[no answer]");
     ll_stream_close(s);
 }
@@ -884,11 +884,11 @@ END_TEST
 /* Three pieces, a tenth of a second apart. */
 static ll_value ticker_page(ll_value arg) {
     ll_http_request *req = arg.p;
-    LL_TRY(ll_int(ll_http_stream_start(req, 200, NULL)));
+    LL_TRY(ll_http_stream_start(req, 200, NULL));
     for (int i = 1; i <= 3; i++) {
         char piece[32];
         int n = snprintf(piece, sizeof piece, "part %d\n", i);
-        LL_TRY(ll_int(ll_http_send(req, piece, (size_t)n)));
+        LL_TRY(ll_http_send(req, piece, (size_t)n));
         if (i < 3)
             LL_TRY(ll_sleep(0.1));
     }
@@ -897,8 +897,8 @@ static ll_value ticker_page(ll_value arg) {
 
 static ll_value breaks_midway(ll_value arg) {
     ll_http_request *req = arg.p;
-    LL_TRY(ll_int(ll_http_stream_start(req, 200, NULL)));
-    LL_TRY(ll_int(ll_http_send(req, "half", 4)));
+    LL_TRY(ll_http_stream_start(req, 200, NULL));
+    LL_TRY(ll_http_send(req, "half", 4));
     return ll_raise(LL_EVALUE, "broke after the first piece");
 }
 
@@ -968,11 +968,11 @@ START_TEST(streaming_calls_out_of_turn_are_misuse) {
     ll_http_request fake = {.method = "GET", .path = "/"};
     capture e;
     capture_begin(&e, 2);
-    int a = ll_http_send(&fake, "x", 1);
-    int b = ll_http_stream_start(NULL, 200, NULL);
+    ll_value a = ll_http_send(&fake, "x", 1);
+    ll_value b = ll_http_stream_start(NULL, 200, NULL);
     char *err = capture_end(&e);
-    ck_assert_int_eq(a, LL_ERUNTIME);
-    ck_assert_int_eq(b, LL_ETYPE);
+    ck_assert(ll_except(a, LL_ERUNTIME));
+    ck_assert(ll_except(b, LL_ETYPE));
     ck_assert_has(err, "ll_http_send() before ll_http_stream_start()");
     ck_assert_has(err, "test-io.c:");
     free(err);

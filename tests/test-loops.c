@@ -34,12 +34,12 @@ static ll_value fail_there(ll_value unused) {
 
 static ll_value forever(ll_value unused) {
     (void)unused;
-    int rc = ll_sleep(S(10));
-    if (rc == LL_ECANCELLED) {
+    ll_value r = ll_sleep(S(10));
+    if (ll_except(r, LL_ECANCELLED)) {
         ll_sleep(S(0.05)); /* clean-up takes a moment */
         ll_print("the helper's task was cancelled");
     }
-    return ll_raise(rc, "%s", "");
+    return r;
 }
 
 static void greet(void *name) { ll_print("hello from %s's thread", (const char *)name); }
@@ -62,7 +62,7 @@ static ll_value threadsafe_main(ll_value unused) {
     LL_TRY(v);
     ll_print("and spelled %s", ll_repr(v));
     v = ll_await(ll_run_coroutine_threadsafe(ll_coro(fail_there, ll_none()), helper));
-    if (ll_errcode(v) == LL_EVALUE)
+    if (ll_except(v, LL_EVALUE))
         ll_print("the error came across: %s", ll_repr(v));
     ll_future *slow = ll_run_coroutine_threadsafe(ll_coro(forever, ll_none()), helper);
     LL_TRY(ll_sleep(S(0.1)));

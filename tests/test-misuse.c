@@ -38,9 +38,10 @@ START_TEST(await_outside_a_task_is_a_runtime_error_naming_the_line) {
     capture err;
     capture_begin(&err, 2);
     int line = __LINE__ + 1;
-    int rc = ll_sleep(1);
+    ll_value r = ll_sleep(1);
     char *e = capture_end(&err);
-    ck_assert_int_eq(rc, LL_ERUNTIME);
+    ck_assert(ll_except(r, LL_ERUNTIME));
+    ck_assert_str_eq(ll_errmsg(r), "ll_sleep() outside a task");
     char where[64];
     snprintf(where, sizeof where, "test-misuse.c:%d", line);
     ck_assert_contains(e, where);
@@ -90,10 +91,10 @@ static ll_value double_set(ll_value u) {
     (void)u;
     ll_future *f = ll_future_new();
     ll_future_set_result(f, ll_int(1));
-    int rc = ll_future_set_result(f, ll_int(2));
-    ll_print("second set_result: %s", ll_err_name(rc));
-    rc = ll_future_set_exception(f, ll_raise(LL_EVALUE, "late"));
-    ll_print("set_exception after: %s", ll_err_name(rc));
+    ll_value r = ll_future_set_result(f, ll_int(2));
+    ll_print("second set_result: %s", ll_err_name(r.err));
+    r = ll_future_set_exception(f, ll_raise(LL_EVALUE, "late"));
+    ll_print("set_exception after: %s", ll_err_name(r.err));
     ll_print("result still %s", ll_repr(ll_future_result(f)));
     return ll_none();
 }
@@ -114,21 +115,21 @@ END_TEST
 
 static ll_value nan_sleep(ll_value u) {
     (void)u;
-    int rc = ll_sleep(NAN);
-    ll_print("sleep(nan): %s", ll_err_name(rc));
+    ll_value r = ll_sleep(NAN);
+    ll_print("sleep(nan): %s", ll_repr(r));
     ll_handle *h = ll_call_later(ll_get_running_loop(), NAN, (ll_callback_fn)free, NULL);
     ll_print("call_later(nan): %s", h ? "accepted" : "refused");
     double t0 = ll_time();
-    rc = ll_sleep(-3);
-    ll_print("sleep(-3): rc=%d, time passed %.1f", rc, ll_time() - t0);
+    r = ll_sleep(-3);
+    ll_print("sleep(-3): %s, time passed %.1f", ll_repr(r), ll_time() - t0);
     return ll_none();
 }
 
 START_TEST(nan_delay_is_refused_and_negative_acts_as_zero) {
     outcome o = run_captured(nan_sleep);
     ck_assert_int_eq(o.rc, 0);
-    ck_assert_str_eq(o.out, "sleep(nan): ValueError\ncall_later(nan): refused\n"
-                            "sleep(-3): rc=0, time passed 0.0\n");
+    ck_assert_str_eq(o.out, "sleep(nan): ValueError('sleep() delay is NaN')\n"
+                            "call_later(nan): refused\nsleep(-3): None, time passed 0.0\n");
     ck_assert_contains(o.err, "ValueError: sleep() delay is NaN");
     ck_assert_contains(o.err, "ValueError: the delay is NaN");
     outcome_free(&o);
@@ -260,7 +261,7 @@ END_TEST
  * task is freed after its last step), both long before the loop closes. */
 static ll_value mail(ll_value u) {
     (void)u;
-    if (ll_sleep(0.1) == 0)
+    if (!ll_failed(ll_sleep(0.1)))
         return ll_raise(LL_EVALUE, "mail server refused the message");
     return ll_none();
 }
@@ -404,9 +405,10 @@ static ll_value fails_at_once(ll_value unused) {
  * stayed open, its failure would cancel the parent's later sleep. */
 static ll_value fails_later(ll_value unused) {
     (void)unused;
-    if (ll_sleep(2) == LL_ECANCELLED) {
+    ll_value r = ll_sleep(2);
+    if (ll_except(r, LL_ECANCELLED)) {
         ll_print("child cancelled");
-        return ll_raise(LL_ECANCELLED, "%s", "");
+        return r;
     }
     ll_print("child failing");
     return ll_raise(LL_EVALUE, "late");
@@ -484,7 +486,7 @@ static ll_value leak_main(ll_value unused) {
     ll_value r = ll_await(ll_coro(leaks, ll_none()));
     ll_print("leaks gave %s", ll_repr(r));
     print_primitives();
-    int rc = ll_sleep(5); /* unrelated: nothing may cancel it */
+    int rc = ll_errcode(ll_sleep(5)); /* unrelated: nothing may cancel it */
     ll_print("the later sleep gave %d, cancelling() = %u", rc,
              (unsigned)ll_task_cancelling(ll_current_task()));
     return ll_none();
@@ -531,7 +533,7 @@ static ll_value leaks_then_sleeps(ll_value unused) {
     ll_value r = ll_await(t);
     ll_print("the task gave %s", ll_repr(r));
     print_primitives();
-    int rc = ll_sleep(5);
+    int rc = ll_errcode(ll_sleep(5));
     ll_print("the later sleep gave %d", rc);
     return ll_none();
 }
@@ -573,7 +575,7 @@ static ll_value returns_plainly(ll_value unused) {
 static ll_value plain_main(ll_value unused) {
     (void)unused;
     ll_value r = ll_await(ll_coro(returns_plainly, ll_none()));
-    ll_print("gave %s; later sleep %d", ll_repr(r), ll_sleep(3));
+    ll_print("gave %s; later sleep %d", ll_repr(r), ll_errcode(ll_sleep(3)));
     return ll_none();
 }
 
@@ -612,7 +614,7 @@ static ll_value order_main(ll_value unused) {
     (void)unused;
     make_primitives();
     LL_TRY(ll_await(ll_coro(out_of_order, ll_none())));
-    int rc = ll_sleep(5);
+    int rc = ll_errcode(ll_sleep(5));
     ll_print("the later sleep gave %d", rc);
     return ll_none();
 }
@@ -679,7 +681,7 @@ static ll_value held_across_yields(ll_value unused) {
     ll_lock *l = ll_lock_new("gen");
     LL_TRY(ll_lock_enter(l));
     for (int i = 0; i < 2; i++)
-        if (ll_yield(ll_int(i)))
+        if (ll_failed(ll_yield(ll_int(i))))
             return ll_lock_exit(l, ll_raise(LL_ECANCELLED, "%s", ""));
     LL_TRY(ll_lock_exit(l, ll_none()));
     agen_enter_line = __LINE__ + 1;
@@ -697,7 +699,7 @@ static ll_value agen_consumer(ll_value unused) {
         ll_value r = ll_timeout_exit(to, ll_none());
         ll_print("got %s, own scope gave %s", ll_repr(v), ll_repr(r));
     }
-    ll_print("generator ended with %s; later sleep %d", ll_repr(v), ll_sleep(20));
+    ll_print("generator ended with %s; later sleep %d", ll_repr(v), ll_errcode(ll_sleep(20)));
     return ll_none();
 }
 

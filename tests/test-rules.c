@@ -162,7 +162,7 @@ static ll_value r6_main(ll_value unused) {
     ll_future_add_done_callback(fut, r6_cb, "three");
     /* The second set_result is refused; its message goes to stderr, which
      * the scenario runner keeps apart from the printed output. */
-    if (ll_future_set_result(fut, ll_int(8)) == LL_EINVALID_STATE)
+    if (ll_except(ll_future_set_result(fut, ll_int(8)), LL_EINVALID_STATE))
         ll_print("second set_result refused");
     ll_await(w);
     ll_print("end");
@@ -185,7 +185,7 @@ static ll_value r7_never(ll_value unused) {
 static ll_value r7_sleeper(ll_value unused) {
     (void)unused;
     ll_print("sleeper: sleeping");
-    if (ll_sleep(S(10)) == LL_ECANCELLED) {
+    if (ll_except(ll_sleep(S(10)), LL_ECANCELLED)) {
         ll_print("sleeper: cleaning up");
         return ll_raise(LL_ECANCELLED, "%s", ""); /* raise */
     }
@@ -195,7 +195,7 @@ static ll_value r7_sleeper(ll_value unused) {
 
 static ll_value r7_stubborn(ll_value unused) {
     (void)unused;
-    if (ll_sleep(S(10)) == LL_ECANCELLED)
+    if (ll_except(ll_sleep(S(10)), LL_ECANCELLED))
         ll_print("stubborn: ignoring the cancel");
     ll_sleep(S(1));
     ll_print("stubborn: finished anyway");
@@ -243,7 +243,7 @@ static ll_value r7k_on_future(ll_value fut) {
 
 static ll_value r7k_inner_sleep(ll_value unused) {
     (void)unused;
-    if (ll_sleep(S(5)) == LL_ECANCELLED) {
+    if (ll_except(ll_sleep(S(5)), LL_ECANCELLED)) {
         ll_print("inner coroutine sees the cancel first");
         return ll_raise(LL_ECANCELLED, "%s", "");
     }
@@ -262,7 +262,7 @@ static ll_value r7k_on_inline(ll_value unused) {
 
 static ll_value r7k_child(ll_value unused) {
     (void)unused;
-    if (ll_sleep(S(5)) == LL_ECANCELLED) {
+    if (ll_except(ll_sleep(S(5)), LL_ECANCELLED)) {
         ll_print("child cancelled too");
         return ll_raise(LL_ECANCELLED, "%s", "");
     }
@@ -293,7 +293,7 @@ static ll_value r7k_on_gather(ll_value unused) {
 
 static ll_value r7k_on_yield(ll_value unused) {
     (void)unused;
-    if (ll_sleep(0) == LL_ECANCELLED) {
+    if (ll_except(ll_sleep(0), LL_ECANCELLED)) {
         ll_print("cancelled at a bare yield");
         return ll_raise(LL_ECANCELLED, "%s", "");
     }
@@ -304,7 +304,7 @@ static ll_value r7k_self_cancel(ll_value unused) {
     (void)unused;
     ll_print("cancel myself: %s", ll_task_cancel(ll_current_task()) ? "True" : "False");
     ll_print("still running until the next await");
-    if (ll_sleep(0) == LL_ECANCELLED)
+    if (ll_except(ll_sleep(0), LL_ECANCELLED))
         ll_print("cancelled at my next await");
     return ll_str("survived");
 }
@@ -353,7 +353,7 @@ typedef struct work_args {
 static ll_value r8_work(ll_value arg) {
     const work_args *w = arg.p;
     ll_print("%s starts", w->name);
-    if (ll_sleep(S(w->delay)) == LL_ECANCELLED)
+    if (ll_except(ll_sleep(S(w->delay)), LL_ECANCELLED))
         return ll_raise(LL_ECANCELLED, "%s", "");
     if (w->fail) {
         ll_print("%s fails", w->name);
@@ -374,7 +374,7 @@ static ll_value r8_main(ll_value unused) {
     ll_print("%s", ll_repr(r));
     r = ll_await(ll_gather(ll_coro(r8_work, ll_ptr(&a)), ll_coro(r8_work, ll_ptr(&b)),
                            ll_coro(r8_work, ll_ptr(&c))));
-    if (ll_errcode(r) == LL_EVALUE)
+    if (ll_except(r, LL_EVALUE))
         ll_print("gather raised: %s", ll_errmsg(r));
     ll_print("main goes on while c still runs");
     ll_sleep(S(2));
@@ -478,7 +478,7 @@ static double since(double start) { return floor((ll_time() - start) / g_scale *
 static ll_value t_work(ll_value arg) {
     const tjob *j = arg.p;
     ll_print("%s: start", j->name);
-    if (ll_sleep(S(j->seconds)) == LL_ECANCELLED) {
+    if (ll_except(ll_sleep(S(j->seconds)), LL_ECANCELLED)) {
         ll_print("%s: cancelled, cleaning up", j->name);
         LL_TRY(ll_sleep(S(0.5)));
         if (j->says_cleanup_done)
@@ -497,10 +497,10 @@ static ll_value r10_main(ll_value unused) {
     ll_value r = ll_wait_for(ll_coro(t_work, ll_ptr(&quick)), S(2));
     ll_print("quick -> %s at %.1f", r.s, since(start));
     r = ll_wait_for(ll_coro(t_work, ll_ptr(&slow)), S(2));
-    if (ll_errcode(r) == LL_ETIMEOUT)
+    if (ll_except(r, LL_ETIMEOUT))
         ll_print("slow timed out at %.1f", since(start));
     r = ll_wait_for(ll_coro(t_work, ll_ptr(&never)), 0);
-    if (ll_errcode(r) == LL_ETIMEOUT)
+    if (ll_except(r, LL_ETIMEOUT))
         ll_print("zero timeout at %.1f", since(start));
     return ll_none();
 }
@@ -514,7 +514,7 @@ static ll_value r9_main(ll_value unused) {
                 shielded = {"shielded", "SHIELDED", 2, false};
     ll_timeout *to = ll_timeout_enter(S(1));
     ll_value r = ll_timeout_exit(to, ll_await(ll_coro(t_work, ll_ptr(&scoped))));
-    if (ll_errcode(r) == LL_ETIMEOUT)
+    if (ll_except(r, LL_ETIMEOUT))
         ll_print("scope expired at %.1f, expired=%s", since(start),
                  ll_timeout_expired(to) ? "True" : "False");
     to = ll_timeout_enter(S(5));
@@ -524,7 +524,7 @@ static ll_value r9_main(ll_value unused) {
     to = ll_timeout_enter(INFINITY);
     ll_timeout_reschedule(to, ll_time() + S(0.5));
     r = ll_timeout_exit(to, ll_await(ll_coro(t_work, ll_ptr(&resched))));
-    if (ll_errcode(r) == LL_ETIMEOUT)
+    if (ll_except(r, LL_ETIMEOUT))
         ll_print("rescheduled scope expired at %.1f", since(start));
     ll_task *inner = ll_create_task(ll_coro(t_work, ll_ptr(&shielded)), NULL);
     ll_future *outer = ll_shield(inner);
@@ -549,7 +549,7 @@ typedef struct gjob {
 static ll_value g_child(ll_value arg) {
     const gjob *j = arg.p;
     ll_print("%s: start", j->name);
-    if (ll_sleep(S(j->seconds)) == LL_ECANCELLED) {
+    if (ll_except(ll_sleep(S(j->seconds)), LL_ECANCELLED)) {
         ll_print("%s: cancelled", j->name);
         return ll_raise(LL_ECANCELLED, "%s", "");
     }
@@ -578,12 +578,12 @@ static ll_value r15_main(ll_value unused) {
     ll_taskgroup_create_task(tg, ll_coro(g_child, ll_ptr(&bad)), NULL);
     ll_taskgroup_create_task(tg, ll_coro(g_child, ll_ptr(&slow)), NULL);
     ll_value body = ll_none();
-    if (ll_sleep(S(5)) == LL_ECANCELLED) {
+    if (ll_except(ll_sleep(S(5)), LL_ECANCELLED)) {
         ll_print("body: cancelled by the group");
         body = ll_raise(LL_ECANCELLED, "%s", "");
     }
     ll_value r = ll_taskgroup_exit(tg, body);
-    if (ll_errcode(r) == LL_EEXCEPTION_GROUP) {
+    if (ll_except(r, LL_EEXCEPTION_GROUP)) {
         ll_print("group 2 failed at %.1f: %s", since(start), ll_errmsg(r));
         char buf[256] = "";
         for (size_t i = 0; i < ll_taskgroup_nerrors(tg); i++)
@@ -598,9 +598,10 @@ static ll_value r15_main(ll_value unused) {
 
 static ll_value late_child(ll_value arg) {
     const gjob *j = arg.p;
-    if (ll_sleep(S(j->seconds)) == LL_ECANCELLED) {
+    ll_value r = ll_sleep(S(j->seconds));
+    if (ll_except(r, LL_ECANCELLED)) {
         ll_print("%s: cancelled", j->name);
-        return ll_raise(LL_ECANCELLED, "%s", "");
+        return r;
     }
     if (j->fail) {
         ll_print("%s: failing", j->name);
@@ -672,9 +673,7 @@ static ll_value with_semaphore(ll_value arg) {
 static ll_value waiter_block(ll_value unused) {
     (void)unused;
     ll_print("waiter: waits");
-    int rc = ll_condition_wait(sc_cond);
-    if (rc)
-        return ll_raise(rc, "%s", "");
+    LL_TRY(ll_condition_wait(sc_cond));
     ll_print("waiter: notified");
     return ll_none();
 }
@@ -699,9 +698,10 @@ static ll_value cond_notifier(ll_value unused) {
 }
 
 static ll_value slow_named(ll_value name) {
-    if (ll_sleep(S(2)) == LL_ECANCELLED) {
+    ll_value r = ll_sleep(S(2));
+    if (ll_except(r, LL_ECANCELLED)) {
         ll_print("%s: cancelled", name.s);
-        return ll_raise(LL_ECANCELLED, "%s", "");
+        return r;
     }
     return name;
 }
@@ -827,13 +827,91 @@ static ll_value wait_main(ll_value unused) {
     ac = ll_as_completed(ts, 2, S(1));
     for (int i = 0; i < 2; i++) {
         ll_value r = ll_as_completed_next(ac);
-        if (ll_errcode(r) == LL_ETIMEOUT) {
+        if (ll_except(r, LL_ETIMEOUT)) {
             ll_print("as_completed timed out at %.1f", since(start));
             break;
         }
         ll_print("in time: %s at %.1f", r.s, since(start));
     }
     ll_task_cancel(ts[1]);
+    return ll_none();
+}
+
+/* ---- every wait is also an awaitable (awaitables.py) ------------------------------ */
+
+/* The pending tasks other than the running one, by name (Python's
+ * all_tasks() minus current_task(), sorted by number). */
+static const char *aw_names(void) {
+    ll_task *ts[32];
+    size_t n = ll_all_tasks(ts, 32);
+    char buf[256] = "";
+    for (size_t i = 0; i < n && i < 32; i++)
+        if (ts[i] != ll_current_task())
+            snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s%s", buf[0] ? ", " : "",
+                     ll_task_name(ts[i]));
+    return ll_format("%s", buf);
+}
+
+static ll_value aw_setter(ll_value ev) {
+    ll_print("setter: waiting tasks %s", aw_names());
+    LL_TRY(ll_sleep(S(1)));
+    ll_print("setter: set");
+    ll_event_set(ev.p);
+    return ll_none();
+}
+
+static double aw_start;
+
+static ll_value aw_worker(ll_value q) {
+    ll_value item = ll_queue_get(q.p);
+    LL_TRY(item);
+    LL_TRY(ll_sleep(S(0.5)));
+    ll_print("worker: %s done at %.1f", item.s, since(aw_start));
+    return ll_queue_task_done(q.p);
+}
+
+static ll_value awaitables_main(ll_value unused) {
+    (void)unused;
+    aw_start = ll_time();
+    ll_event *ev = ll_event_new(NULL);
+    ll_queue *q = ll_queue_new(0, NULL);
+    /* create_task(ev.wait()) */
+    ll_task *t = ll_create_task(ll_event_wait_coro(ev), NULL);
+    ll_task *s = ll_create_task(ll_coro(aw_setter, ll_ptr(ev)), NULL);
+    ll_print("made %s and %s", ll_task_name(t), ll_task_name(s));
+    ll_value r = ll_await(t);
+    ll_print("ev.wait() task -> %s at %.1f", ll_repr(r), since(aw_start));
+    LL_TRY(ll_await(s));
+    /* wait_for(q.get(), 1) */
+    r = ll_wait_for(ll_queue_get_coro(q), S(1));
+    if (ll_except(r, LL_ETIMEOUT))
+        ll_print("q.get() timed out at %.1f", since(aw_start));
+    LL_TRY(ll_queue_put_nowait(q, ll_str("late")));
+    ll_print("wait_for(q.get(), 1) -> %s", ll_repr(ll_wait_for(ll_queue_get_coro(q), S(1))));
+    LL_TRY(ll_queue_task_done(q));
+    /* tg.create_task(asyncio.sleep(0)) */
+    ll_taskgroup *tg = ll_taskgroup_enter();
+    ll_task *z = ll_taskgroup_create_task(tg, ll_sleep_coro(0), NULL);
+    ll_print("taskgroup made %s; tasks %s", ll_task_name(z), aw_names());
+    LL_TRY(ll_taskgroup_exit(tg, ll_none()));
+    ll_print("after the group: %s done=%s", ll_task_name(z), ll_task_done(z) ? "True" : "False");
+    /* gather(q.join(), ...) */
+    LL_TRY(ll_queue_put_nowait(q, ll_str("job")));
+    ll_create_task(ll_coro(aw_worker, ll_ptr(q)), NULL);
+    r = ll_await(ll_gather(ll_queue_join_coro(q), ll_sleep_coro(S(0.2))));
+    ll_print("gather(q.join(), sleep(0.2)) -> %s at %.1f", ll_repr(r), since(aw_start));
+    /* shield(lock.acquire()), and the lock wait as a task of its own */
+    ll_lock *lock = ll_lock_new(NULL);
+    r = ll_await(ll_shield(ll_lock_acquire_coro(lock)));
+    ll_print("shield(lock.acquire()) -> %s", ll_repr(r));
+    t = ll_create_task(ll_lock_acquire_coro(lock), NULL);
+    LL_TRY(ll_sleep(0));
+    ll_print("second acquire waits: %s", aw_names());
+    LL_TRY(ll_lock_release(lock));
+    r = ll_await(t);
+    ll_print("second acquire -> %s, locked=%s", ll_repr(r),
+             ll_lock_locked(lock) ? "True" : "False");
+    ll_print("next task is %s", ll_task_name(ll_create_task(ll_sleep_coro(0), NULL)));
     return ll_none();
 }
 
@@ -934,6 +1012,14 @@ static const scenario scenarios[] = {
      "Coroutine finished after 1 seconds\nCoroutine finished after 2 seconds\n"
      "Results: [2, 4]\n"},
     {"seed_count", seed_count_main, "One\nOne\nOne\nTwo\nTwo\nTwo\n"},
+    {"awaitables", awaitables_main,
+     "made Task-2 and Task-3\nsetter: waiting tasks Task-1, Task-2\nsetter: set\n"
+     "ev.wait() task -> True at 1.0\nq.get() timed out at 2.0\n"
+     "wait_for(q.get(), 1) -> 'late'\ntaskgroup made Task-6; tasks Task-6\n"
+     "after the group: Task-6 done=True\nworker: job done at 2.5\n"
+     "gather(q.join(), sleep(0.2)) -> [None, None] at 2.5\nshield(lock.acquire()) -> True\n"
+     "second acquire waits: Task-11\nsecond acquire -> True, locked=True\n"
+     "next task is Task-12\n"},
     {"seed_create_task", seed_create_task_main,
      "Fetching data...\nStart fetching\nDone fetching\nResult: data\n"},
 };

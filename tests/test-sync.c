@@ -20,28 +20,28 @@ typedef struct lock_job {
 static ll_value lock_worker(ll_value arg) {
     lock_job *j = arg.p;
     ll_print("%s wants the lock", j->name);
-    if (ll_lock_acquire(j->lock) == LL_ECANCELLED) {       /* async with lock: */
+    if (ll_except(ll_lock_acquire(j->lock), LL_ECANCELLED)) {       /* async with lock: */
         ll_print("%s gave up waiting", j->name);
         return ll_none();
     }
     ll_print("%s has the lock", j->name);
-    int rc = ll_sleep(S(j->hold));
-    if (rc == 0)
+    ll_value r = ll_sleep(S(j->hold));
+    if (!ll_failed(r))
         ll_print("%s releases", j->name);
     ll_lock_release(j->lock);
-    return rc ? ll_raise(rc, "%s", "") : ll_none();
+    return r;
 }
 
 static ll_value lock_greedy(ll_value arg) {
     lock_job *j = arg.p;
     LL_TRY(ll_lock_acquire(j->lock));
     ll_print("%s has the lock", j->name);
-    int rc = ll_sleep(S(j->hold));
-    if (rc == 0)
+    ll_value r = ll_sleep(S(j->hold));
+    if (!ll_failed(r))
         ll_print("%s releases", j->name);
     ll_lock_release(j->lock);
-    if (rc)
-        return ll_raise(rc, "%s", "");
+    if (ll_failed(r))
+        return r;
     /* b was handed the lock but has not run yet: no barging past it. */
     ll_print("%s wants it back at once, locked=%s", j->name,
              ll_lock_locked(j->lock) ? "True" : "False");
@@ -126,11 +126,11 @@ static ll_value sem_worker(ll_value arg) {
     snprintf(sem_log + strlen(sem_log), sizeof sem_log - strlen(sem_log), "%s'%s'",
              sem_log[1] ? ", " : "", j->name);
     ll_print("%s in (hold %g)", j->name, j->hold);
-    int rc = ll_sleep(S(j->hold));
-    if (rc == 0)
+    ll_value r = ll_sleep(S(j->hold));
+    if (!ll_failed(r))
         ll_print("%s out", j->name);
     ll_semaphore_release(j->sem);
-    return rc ? ll_raise(rc, "%s", "") : ll_none();
+    return r;
 }
 
 static ll_value sync_semaphore_main(ll_value unused) {
@@ -150,7 +150,7 @@ static ll_value sync_semaphore_main(ll_value unused) {
     ll_semaphore *b = ll_bounded_semaphore_new(1, NULL);
     LL_TRY(ll_semaphore_acquire(b));
     ll_semaphore_release(b);
-    if (ll_semaphore_release(b) == LL_EVALUE)
+    if (ll_except(ll_semaphore_release(b), LL_EVALUE))
         ll_print("over-release: BoundedSemaphore released too many times");
     return ll_none();
 }
@@ -199,7 +199,7 @@ static ll_value sync_queue_main(ll_value unused) {
         ll_task_cancel(c[i]);
     if (ll_errcode(ll_queue_get_nowait(q)) == LL_EQUEUE_EMPTY)
         ll_print("get_nowait on an empty queue: QueueEmpty");
-    if (ll_queue_task_done(q) == LL_EVALUE)
+    if (ll_except(ll_queue_task_done(q), LL_EVALUE))
         ll_print("task_done: task_done() called too many times");
     return ll_none();
 }
@@ -222,7 +222,7 @@ static ll_value sync_queue_kinds_main(ll_value unused) {
     ll_queue_put_nowait(lq, ll_str("b"));
     ll_queue_put_nowait(lq, ll_str("c"));
     ll_print("lifo full: %s", ll_queue_full(lq) ? "True" : "False");
-    if (ll_queue_put_nowait(lq, ll_str("d")) == LL_EQUEUE_FULL)
+    if (ll_except(ll_queue_put_nowait(lq, ll_str("d")), LL_EQUEUE_FULL))
         ll_print("put_nowait on a full queue: QueueFull");
     strcpy(buf, "[");
     while (!ll_queue_empty(lq))
@@ -251,8 +251,8 @@ static ll_value cond_consumer(ll_value arg) {
     cond_job *j = arg.p;
     LL_TRY(ll_condition_acquire(j->cond));                 /* async with cond: */
     ll_print("%s waits for stock", j->name);
-    int rc = ll_condition_wait_for(j->cond, have_stock, NULL);
-    if (rc == 0) {
+    ll_value r = ll_condition_wait_for(j->cond, have_stock, NULL);
+    if (!ll_failed(r)) {
         char item[8];
         memcpy(item, stock[0], sizeof item);
         memmove(stock[0], stock[1], sizeof stock - sizeof stock[0]);
@@ -261,28 +261,28 @@ static ll_value cond_consumer(ll_value arg) {
                  ll_condition_locked(j->cond) ? "True" : "False");
     }
     ll_condition_release(j->cond);
-    return rc ? ll_raise(rc, "%s", "") : ll_none();
+    return r;
 }
 
 static ll_value cond_sleeper(ll_value arg) {
     cond_job *j = arg.p;
     LL_TRY(ll_condition_acquire(j->cond));
     ll_print("%s waits", j->name);
-    int rc = ll_condition_wait(j->cond);
-    if (rc == 0)
+    ll_value r = ll_condition_wait(j->cond);
+    if (!ll_failed(r))
         ll_print("%s was notified", j->name);
     else
         ll_print("%s cancelled, holds the lock again: %s", j->name,
                  ll_condition_locked(j->cond) ? "True" : "False");
     ll_condition_release(j->cond);
-    return rc ? ll_raise(rc, "%s", "") : ll_none();
+    return r;
 }
 
 static ll_value sync_condition_main(ll_value unused) {
     (void)unused;
     nstock = 0;
     ll_condition *cond = ll_condition_new(NULL, "shelf");
-    if (ll_condition_wait(cond) == LL_ERUNTIME)
+    if (ll_except(ll_condition_wait(cond), LL_ERUNTIME))
         ll_print("wait without the lock: cannot wait on un-acquired lock");
     static cond_job c1, c2, c3, s1;
     c1 = (cond_job){"c1", cond};
@@ -316,7 +316,7 @@ static ll_value sync_condition_main(ll_value unused) {
     ll_condition_release(cond);
     if (ll_errcode(ll_await(s)) == LL_ECANCELLED)
         ll_print("s1 ended cancelled; locked=%s", ll_condition_locked(cond) ? "True" : "False");
-    if (ll_condition_notify(cond, 1) == LL_ERUNTIME)
+    if (ll_except(ll_condition_notify(cond, 1), LL_ERUNTIME))
         ll_print("notify without the lock: cannot notify on un-acquired lock");
     return ll_none();
 }
@@ -334,7 +334,7 @@ static ll_value barrier_runner(ll_value arg) {
     LL_TRY(ll_sleep(S(j->delay)));
     ll_print("%s arrives, n_waiting=%d", j->name, ll_barrier_n_waiting(j->barrier));
     ll_value index = ll_barrier_wait(j->barrier);
-    if (ll_errcode(index) == LL_EBROKEN_BARRIER) {
+    if (ll_except(index, LL_EBROKEN_BARRIER)) {
         ll_print("%s: barrier broken", j->name);
         return ll_none();
     }
@@ -378,7 +378,7 @@ static ll_value sync_barrier_main(ll_value unused) {
     ll_print("after abort: %s, broken=%s", ll_repr(got),
              ll_barrier_broken(barrier) ? "True" : "False");
     ll_value v = ll_barrier_wait(barrier);
-    if (ll_errcode(v) == LL_EBROKEN_BARRIER)
+    if (ll_except(v, LL_EBROKEN_BARRIER))
         ll_print("waiting on a broken barrier: %s", ll_errmsg(v));
     if (!ll_barrier_new(0, NULL))
         ll_print("Barrier(0): parties must be > 0");
@@ -495,12 +495,12 @@ static ll_value misuse_main(ll_value unused) {
     (void)unused;
     ll_lock *lock = ll_lock_new("door");
     misuse_line = __LINE__ + 1;
-    int rc = ll_lock_release(lock);
-    ll_print("release of an unlocked lock: %s", ll_err_name(rc));
-    rc = ll_lock_acquire(NULL);
-    ll_print("acquire of NULL: %s", ll_err_name(rc));
-    rc = ll_semaphore_release((ll_semaphore *)lock);
-    ll_print("a lock used as a semaphore: %s", ll_err_name(rc));
+    ll_value r = ll_lock_release(lock);
+    ll_print("release of an unlocked lock: %s", ll_err_name(r.err));
+    r = ll_lock_acquire(NULL);
+    ll_print("acquire of NULL: %s", ll_err_name(r.err));
+    r = ll_semaphore_release((ll_semaphore *)lock);
+    ll_print("a lock used as a semaphore: %s", ll_err_name(r.err));
     ll_print("negative semaphore: %s", ll_semaphore_new(-1, NULL) ? "made" : "refused");
     return ll_none();
 }
@@ -523,6 +523,76 @@ START_TEST(misuse_names_the_line_and_the_task) {
     ck_assert_has(e, "Semaphore initial value must be >= 0");
     free(o);
     free(e);
+}
+END_TEST
+
+/* ---- one shape for results ---------------------------------------------------------- */
+
+/* `raise` after a status call: the error goes on as it came, message and
+ * code, through `return r;` and through LL_TRY. */
+static ll_value releases_twice(ll_value arg) {
+    ll_value r = ll_lock_release(arg.p);
+    if (ll_failed(r))
+        return r;
+    return ll_none();
+}
+
+static ll_value overfills(ll_value arg) {
+    LL_TRY(ll_queue_put_nowait(arg.p, ll_int(1)));
+    LL_TRY(ll_queue_put_nowait(arg.p, ll_int(2)));
+    return ll_none();
+}
+
+static ll_value reraise_main(ll_value unused) {
+    (void)unused;
+    ll_lock *lock = ll_lock_new("door");
+    ll_value r = ll_await(ll_coro(releases_twice, ll_ptr(lock)));
+    ll_print("release: %s, RuntimeError=%d", ll_repr(r), ll_except(r, LL_ERUNTIME));
+    ll_queue *q = ll_queue_new(1, "q");
+    r = ll_await(ll_coro(overfills, ll_ptr(q)));
+    ll_print("put_nowait: %s, QueueFull=%d, Exception=%d", ll_repr(r),
+             ll_except(r, LL_EQUEUE_FULL), ll_except(r, LL_EEXCEPTION));
+    ll_print("task_done: %s", ll_repr(ll_queue_task_done(q)));
+    ll_print("task_done again: %s", ll_repr(ll_queue_task_done(q)));
+    ll_print("sleep: %s", ll_repr(ll_sleep(0)));
+    return ll_none();
+}
+
+START_TEST(errors_of_status_calls_keep_their_message_when_passed_on) {
+    capture out, err;
+    capture_begin(&out, 1);
+    capture_begin(&err, 2);
+    int rc = ll_run(ll_coro(reraise_main, ll_none()));
+    char *e = capture_end(&err);
+    char *o = capture_end(&out);
+    ck_assert_int_eq(rc, 0);
+    ck_assert_str_eq(o, "release: RuntimeError('Lock is not acquired'), RuntimeError=1\n"
+                        "put_nowait: QueueFull(), QueueFull=1, Exception=1\n"
+                        "task_done: None\n"
+                        "task_done again: ValueError('task_done() called too many times')\n"
+                        "sleep: None\n");
+    free(o);
+    free(e);
+}
+END_TEST
+
+/* except C: follows the class tree where Looplab has one. */
+START_TEST(except_follows_python_s_class_tree) {
+    ll_value refused = ll_raise(LL_ECONNECTION_REFUSED, "no");
+    ck_assert(ll_except(refused, LL_ECONNECTION_REFUSED));
+    ck_assert(ll_except(refused, LL_EOS));
+    ck_assert(ll_except(refused, LL_EEXCEPTION));
+    ck_assert(!ll_except(refused, LL_ECONNECTION_RESET));
+    ck_assert(ll_except(ll_raise(LL_ETIMEOUT, "late"), LL_EOS));
+    ck_assert(ll_except(ll_raise(LL_EFILE_NOT_FOUND, "x"), LL_EOS));
+    ck_assert(!ll_except(ll_raise(LL_EVALUE, "x"), LL_EOS));
+    ll_value cancelled = ll_raise(LL_ECANCELLED, "%s", "");
+    ck_assert(ll_except(cancelled, LL_ECANCELLED));
+    ck_assert(!ll_except(cancelled, LL_EEXCEPTION)); /* a BaseException */
+    ck_assert(!ll_except(ll_raise(LL_EGENERATOR_EXIT, "%s", ""), LL_EEXCEPTION));
+    ck_assert(ll_except(ll_raise(LL_EEXCEPTION_GROUP, "x"), LL_EEXCEPTION));
+    ck_assert(!ll_except(ll_none(), LL_EEXCEPTION)); /* not an error at all */
+    ck_assert(!ll_except(ll_int(-1001), LL_ECANCELLED));
 }
 END_TEST
 
@@ -565,14 +635,82 @@ START_TEST(lock_waits_and_hand_over_are_in_the_trace) {
 }
 END_TEST
 
-/* A deadlock on a lock is reported with what each task waits on. */
-static ll_value waits_forever(ll_value arg) { return ll_int(ll_lock_acquire(arg.p)); }
+/* A wait's `_coro` form is a coroutine named as CPython names it, and the
+ * wait inside is recorded at the line that made it. */
+static int aw_line_event, aw_line_get;
 
+static ll_value awaitable_traced_main(ll_value unused) {
+    (void)unused;
+    ll_event *ev = ll_event_new("go");
+    ll_queue *q = ll_queue_new(0, "jobs");
+    aw_line_event = __LINE__ + 1;
+    ll_task *t = ll_create_task(ll_event_wait_coro(ev), NULL);
+    aw_line_get = __LINE__ + 1;
+    ll_value got = ll_wait_for(ll_queue_get_coro(q), 0.5);
+    ck_assert(ll_except(got, LL_ETIMEOUT));
+    ll_event_set(ev);
+    ll_value r = ll_await(t);
+    ck_assert(r.kind == LL_BOOL && r.i == 1); /* ev.wait() returns True */
+    LL_TRY(ll_await(ll_sleep_coro(0.25)));    /* awaited: runs inline, no task */
+    ll_barrier *b = ll_barrier_new(1, "one");
+    r = ll_await(ll_create_task(ll_barrier_wait_coro(b), NULL));
+    ck_assert(r.kind == LL_INT && r.i == 0); /* the arrival index */
+    return ll_none();
+}
+
+START_TEST(a_wait_as_an_awaitable_is_named_as_cpython_names_it) {
+    ll_loop_opts o = {.clock = LL_CLOCK_VIRTUAL, .record = 1, .trace_path = ""};
+    ll_loop *loop = ll_loop_new(&o);
+    ll_value r = ll_loop_run_until_complete(loop, ll_coro(awaitable_traced_main, ll_none()));
+    ck_assert(!ll_failed(r));
+    char *text = dump_of(loop);
+    ll_loop_close(loop);
+    ck_assert_has(text, "name=\"Task-2\" coro=\"Event.wait\"");
+    ck_assert_has(text, "name=\"Task-3\" coro=\"Queue.get\"");  /* wait_for wraps it */
+    ck_assert_has(text, "name=\"Task-4\" coro=\"Barrier.wait\"");
+    ck_assert_has(text, "coro=\"sleep\"");
+    char where[64];
+    snprintf(where, sizeof where, "on=event obj=");
+    ck_assert_has(text, where);
+    snprintf(where, sizeof where, "test-sync.c:%d", aw_line_event);
+    ck_assert_has(text, where);
+    snprintf(where, sizeof where, "test-sync.c:%d", aw_line_get);
+    ck_assert_has(text, where);
+    free(text);
+}
+END_TEST
+
+static ll_value null_waits_main(ll_value unused) {
+    (void)unused;
+    ll_value r = ll_await(ll_event_wait_coro(NULL));
+    ll_print("ev.wait() on NULL: %s", ll_err_name(r.err));
+    r = ll_await(ll_create_task(ll_queue_get_coro((ll_queue *)ll_lock_new("x")), NULL));
+    ll_print("a lock as a queue: %s", ll_err_name(r.err));
+    return ll_none();
+}
+
+START_TEST(a_wait_as_an_awaitable_reports_misuse_where_it_was_made) {
+    capture out, err;
+    capture_begin(&out, 1);
+    capture_begin(&err, 2);
+    int rc = ll_run(ll_coro(null_waits_main, ll_none()));
+    char *e = capture_end(&err);
+    char *o = capture_end(&out);
+    ck_assert_int_eq(rc, 0);
+    ck_assert_str_eq(o, "ev.wait() on NULL: TypeError\na lock as a queue: TypeError\n");
+    ck_assert_has(e, "TypeError: ll_event_wait() needs what");
+    ck_assert_has(e, "test-sync.c:");
+    free(o);
+    free(e);
+}
+END_TEST
+
+/* A deadlock on a lock is reported with what each task waits on. */
 static ll_value deadlock_main(ll_value unused) {
     (void)unused;
     ll_lock *lock = ll_lock_new("stuck");
     LL_TRY(ll_lock_acquire(lock));
-    ll_task *t = ll_create_task(ll_coro(waits_forever, ll_ptr(lock)), "waiter");
+    ll_task *t = ll_create_task(ll_lock_acquire_coro(lock), "waiter");
     return ll_await(t);
 }
 
@@ -598,12 +736,12 @@ typedef struct diner {
 static ll_value dine(ll_value arg) {
     const diner *d = arg.p;
     LL_TRY(ll_lock_acquire(d->first));
-    int rc = ll_sleep(0.1);
-    if (rc == 0)
-        rc = ll_lock_acquire(d->second);
-    if (rc != 0) {
+    ll_value r = ll_sleep(0.1);
+    if (!ll_failed(r))
+        r = ll_lock_acquire(d->second);
+    if (ll_failed(r)) {
         ll_lock_release(d->first);
-        return ll_raise(rc, "%s", "");
+        return r;
     }
     ll_print("%s ate", d->name);
     ll_lock_release(d->second);
@@ -661,7 +799,7 @@ static ll_value join_never_main(ll_value unused) {
     ll_create_task(ll_coro(forgetful_consumer, ll_ptr(q)), "consumer");
     ll_queue_put_nowait(q, ll_int(1));
     ll_queue_put_nowait(q, ll_int(2));
-    return ll__status_value(ll_queue_join(q));
+    return ll_queue_join(q);
 }
 
 START_TEST(a_join_that_can_never_return_says_why) {
@@ -684,7 +822,7 @@ END_TEST
  * scope, which uncancels, is not. */
 static ll_value swallower(ll_value unused) {
     (void)unused;
-    if (ll_sleep(10) == LL_ECANCELLED)
+    if (ll_except(ll_sleep(10), LL_ECANCELLED))
         ll_print("caught the cancellation, going on");
     return ll_int(42);
 }
@@ -692,7 +830,7 @@ static ll_value swallower(ll_value unused) {
 static ll_value polite(ll_value unused) {
     (void)unused;
     ll_timeout *cm = ll_timeout_enter(0.5);
-    ll_value r = ll_timeout_exit(cm, ll__status_value(ll_sleep(10)));
+    ll_value r = ll_timeout_exit(cm, ll_sleep(10));
     ll_print("the timeout scope ended with %s", ll_err_name(ll_errcode(r)));
     return ll_int(7);
 }
@@ -852,8 +990,8 @@ static ll_value eq_sleep(ll_value seconds) {
 
 static ll_value eq_waits(ll_value unused) {
     (void)unused;
-    int rc = ll_condition_wait(eq_cond);
-    return rc ? ll_raise(rc, "%s", "") : ll_str("notified");
+    LL_TRY(ll_condition_wait(eq_cond));
+    return ll_str("notified");
 }
 
 static ll_value eq_notifies(ll_value unused) {
@@ -1035,6 +1173,10 @@ int main(void) {
     suite_add_tcase(s, tc);
     tc = tcase_create("misuse-and-trace");
     tcase_add_test(tc, misuse_names_the_line_and_the_task);
+    tcase_add_test(tc, errors_of_status_calls_keep_their_message_when_passed_on);
+    tcase_add_test(tc, except_follows_python_s_class_tree);
+    tcase_add_test(tc, a_wait_as_an_awaitable_is_named_as_cpython_names_it);
+    tcase_add_test(tc, a_wait_as_an_awaitable_reports_misuse_where_it_was_made);
     tcase_add_test(tc, lock_waits_and_hand_over_are_in_the_trace);
     tcase_add_test(tc, deadlock_on_a_lock_is_reported);
     tcase_add_test(tc, a_cycle_of_lock_waits_is_reported_when_it_closes);

@@ -300,15 +300,9 @@ END_TEST
 
 /* ---- cancelled timers and warnings ---------------------------------------------------- */
 
-static ll_value long_sleep(ll_value unused) {
-    (void)unused;
-    LL_TRY(ll_sleep(100)); /* the cancel passes through, as in Python */
-    return ll_none();
-}
-
 static ll_value cancel_main(ll_value unused) {
     (void)unused;
-    ll_task *t = ll_create_task(ll_coro(long_sleep, ll_none()), "long");
+    ll_task *t = ll_create_task(ll_sleep_coro(100), "long"); /* create_task(sleep(100)) */
     ll_sleep(0);
     ll_task_cancel(t);
     ll_await(t);
@@ -362,9 +356,9 @@ static long line_with(const char *text, const char *needle, long from) {
 
 static ll_value napper(ll_value unused) {
     (void)unused;
-    int rc = ll_sleep(1.0);
-    ll_print("napper: %s", rc == LL_ECANCELLED ? "cancelled" : "woke up");
-    return ll_raise(rc, "%s", "");
+    ll_value r = ll_sleep(1.0);
+    ll_print("napper: %s", ll_except(r, LL_ECANCELLED) ? "cancelled" : "woke up");
+    return r;
 }
 
 static ll_value late_main(ll_value unused) {

@@ -336,18 +336,13 @@ static void late_cb(void *arg) {
     late_calls++;
 }
 
-static ll_value sleeper(ll_value s) {
-    ll_sleep(s.f);
-    return ll_none();
-}
-
 static ll_value extreme_times_main(ll_value unused) {
     (void)unused;
     ll_loop *loop = ll_get_running_loop();
     ll_call_later(loop, 1e300, late_cb, NULL);
     ll_call_later(loop, INFINITY, late_cb, NULL);
     ll_call_at(loop, -1e300, late_cb, NULL); /* long past: due at once */
-    ll_value v = ll_wait_for(ll_coro(sleeper, ll_float(1.0)), 1e300);
+    ll_value v = ll_wait_for(ll_sleep_coro(1.0), 1e300);
     if (ll_failed(v))
         return v;
     ll_print("late callbacks before the long sleep: %d", late_calls);
@@ -568,7 +563,7 @@ static void random_op(void) {
     case 0: print_awkward(); break;
     case 1: ll_sleep(extreme_delay()); break;
     case 2: ll_call_later(loop, extreme_delay(), late_cb, NULL); break;
-    case 3: ll_wait_for(ll_coro(sleeper, ll_float(extreme_delay())), extreme_delay()); break;
+    case 3: ll_wait_for(ll_sleep_coro(extreme_delay()), extreme_delay()); break;
     case 4: ll_note("a note %u", draw(1000)); break;
     case 5: {
         size_t n = 1 + draw(under_checker() ? 50 : 3000);

@@ -18,14 +18,14 @@ static ll_value might_fail(ll_value n) {
 static ll_value amain(ll_value unused) {
     (void)unused;
     ll_value r = ll_await(ll_coro(might_fail, ll_int(2)));
-    if (ll_errcode(r) == LL_EVALUE)                      /* except ValueError as e: */
+    if (ll_except(r, LL_EVALUE))                         /* except ValueError as e: */
         ll_print("caught: %s", ll_errmsg(r));
 
     ll_note("gather starts three tasks. The second fails at t = 0.4 s: gather hands "
             "the error to main at once, while the third task is still asleep.");
     r = ll_await(ll_gather(ll_coro(might_fail, ll_int(1)), ll_coro(might_fail, ll_int(2)),
                            ll_coro(might_fail, ll_int(3))));
-    if (ll_errcode(r) == LL_EVALUE)
+    if (ll_except(r, LL_EVALUE))
         ll_print("gather raised: %s", ll_errmsg(r));
     ll_note("The third task was not cancelled: it finishes while main sleeps.");
     LL_TRY(ll_sleep(0.5));

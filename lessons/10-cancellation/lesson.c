@@ -10,7 +10,7 @@
 static ll_value worker(ll_value unused) {
     (void)unused;
     ll_print("worker: starting a long job");
-    if (ll_sleep(10) == LL_ECANCELLED) {                 /* except asyncio.CancelledError: */
+    if (ll_except(ll_sleep(10), LL_ECANCELLED)) {        /* except asyncio.CancelledError: */
         ll_note("The cancellation arrived here, at the await where the worker was "
                 "suspended. It can clean up now.");
         ll_print("worker: cancelled, cleaning up");

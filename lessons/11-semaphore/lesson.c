@@ -17,12 +17,12 @@ static ll_value fetch(ll_value arg) {
     ll_print("%s: waiting for a slot", p->path);
     LL_TRY(ll_semaphore_acquire(p->slots));              /* async with slots: */
     ll_print("%s: fetching (%s s)", p->path, ll_repr(ll_float(p->seconds)));
-    int rc = ll_sleep(p->seconds);                       /* await asyncio.sleep(seconds) */
-    if (rc == 0)
+    ll_value r = ll_sleep(p->seconds);                   /* await asyncio.sleep(seconds) */
+    if (!ll_failed(r))
         ll_print("%s: done", p->path);
     ll_semaphore_release(p->slots);                      /* (leaving the block) */
-    if (rc)
-        return ll_raise(rc, "%s", "");
+    if (ll_failed(r))
+        return r;
     return ll_int((int64_t)(p->seconds * 1000));
 }
 

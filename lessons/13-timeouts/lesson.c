@@ -16,7 +16,7 @@ typedef struct q_args {
 static ll_value query(ll_value arg) {
     const q_args *a = arg.p;
     ll_print("%s: started", a->name);
-    if (ll_sleep(a->seconds) == LL_ECANCELLED) {         /* except CancelledError: */
+    if (ll_except(ll_sleep(a->seconds), LL_ECANCELLED)) { /* except CancelledError: */
         ll_print("%s: cancelled", a->name);
         return ll_raise(LL_ECANCELLED, "%s", "");        /* raise */
     }
@@ -48,13 +48,13 @@ static ll_value amain(ll_value unused) {
     ll_note("wait_for runs the query as a task and arms a 1 s timer beside it. "
             "Whichever finishes first decides.");
     r = ll_wait_for(ll_coro(query, ll_ptr(&slow)), 1);
-    if (ll_errcode(r) == LL_ETIMEOUT)
+    if (ll_except(r, LL_ETIMEOUT))
         ll_print("wait_for gave up at %.1f s", ll_time() - start);
     ll_note("A timeout block limits everything inside it: here two steps of 1 s "
             "each, with 1.5 s for both.");
     ll_timeout *to = ll_timeout_enter(1.5);              /* async with asyncio.timeout(1.5): */
     r = ll_timeout_exit(to, ll_await(ll_coro(two_steps, ll_none())));
-    if (ll_errcode(r) == LL_ETIMEOUT)
+    if (ll_except(r, LL_ETIMEOUT))
         ll_print("the timeout block gave up at %.1f s", ll_time() - start);
     return ll_none();
 }

@@ -21,23 +21,23 @@ typedef struct sensor {
 static ll_value readings(ll_value arg) {
     sensor *s = arg.p;
     ll_print("%s: starting", s->name);
-    int rc = 0;
+    ll_value r = ll_none();
     for (int i = 0; i < s->count; i++) {
-        rc = ll_sleep(s->delay);                            /* await asyncio.sleep(delay) */
-        if (rc)
+        r = ll_sleep(s->delay);                             /* await asyncio.sleep(delay) */
+        if (ll_failed(r))
             break;                                          /* cancelled: clean up */
         snprintf(s->value, sizeof s->value, "%s reading %d", s->name, i);
-        if (ll_yield(ll_str(s->value)) == LL_EGENERATOR_EXIT)   /* yield ... */
+        if (ll_except(ll_yield(ll_str(s->value)), LL_EGENERATOR_EXIT)) /* yield ... */
             break;                                          /* aclose(): clean up */
     }
     ll_print("%s: cleaning up", s->name);                   /* finally: */
-    return rc ? ll_raise(rc, "%s", "") : ll_none();
+    return r;                                               /* (a cancellation goes on) */
 }
 
 /* async def faulty_sensor(): */
 static ll_value faulty_sensor(ll_value unused) {
     (void)unused;
-    if (ll_yield(ll_float(20.5)))                           /* yield 20.5 */
+    if (ll_failed(ll_yield(ll_float(20.5))))                /* yield 20.5 */
         return ll_none();
     LL_TRY(ll_sleep(0.2));
     return ll_raise(LL_EVALUE, "sensor unplugged");         /* raise ValueError(...) */

@@ -21,7 +21,7 @@ typedef struct booking {
 static ll_value book(ll_value arg) {
     const booking *b = arg.p;
     ll_print("%s: booking", b->what);
-    if (ll_sleep(b->seconds) == LL_ECANCELLED) {           /* except CancelledError: */
+    if (ll_except(ll_sleep(b->seconds), LL_ECANCELLED)) {  /* except CancelledError: */
         ll_print("%s: cancelled", b->what);
         return ll_raise(LL_ECANCELLED, "%s", "");          /*     raise */
     }
@@ -58,7 +58,7 @@ static ll_value amain(ll_value unused) {
     ll_note("This time the car fails 1.5 s in, at t = 3.5 s. Watch the group cancel the "
             "hotel, still waiting, and wait for it to finish cancelling before it reports.");
     ll_value r = ll_taskgroup_exit(tg, ll_none());
-    if (ll_errcode(r) == LL_EEXCEPTION_GROUP) {                /* except* ValueError as eg: */
+    if (ll_except(r, LL_EEXCEPTION_GROUP)) {                   /* except* ValueError as eg: */
         ll_print("at %.1f s the group failed: %s", ll_time() - start, ll_errmsg(r));
         for (size_t i = 0; i < ll_taskgroup_nerrors(tg); i++)  /* for e in eg.exceptions: */
             ll_print("  %s", ll_repr(ll_taskgroup_error(tg, i)));
@@ -74,7 +74,7 @@ static ll_value amain(ll_value unused) {
     ll_task *gh = ll_create_task(ll_coro(book, ll_ptr((void *)&hotel)), "hotel");
     ll_task *gc = ll_create_task(ll_coro(book, ll_ptr((void *)&no_car)), "car");
     r = ll_await(ll_gather(gf, gh, gc));                     /* await gather(flight, hotel, car) */
-    if (ll_errcode(r) == LL_EVALUE)                          /* except ValueError as e: */
+    if (ll_except(r, LL_EVALUE))                             /* except ValueError as e: */
         ll_print("at %.1f s gather raised %s", ll_time() - start, ll_repr(r));
     LL_TRY(ll_sleep(1));
     ll_print("at %.1f s: nobody cancelled the hotel", ll_time() - start);

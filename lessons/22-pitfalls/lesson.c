@@ -38,15 +38,15 @@ static ll_value dine(ll_value arg) {
     const diner *d = arg.p;
     LL_TRY(ll_lock_acquire(d->first));                      /* async with first: */
     ll_print("%s: has the %s, wants the %s", d->name, d->first_name, d->second_name);
-    int rc = ll_sleep(0.1);
-    if (rc == 0)
-        rc = ll_lock_acquire(d->second);                    /*     async with second: */
-    if (rc == 0) {
+    ll_value r = ll_sleep(0.1);
+    if (!ll_failed(r))
+        r = ll_lock_acquire(d->second);                     /*     async with second: */
+    if (!ll_failed(r)) {
         ll_print("%s: eats", d->name);
         ll_lock_release(d->second);
     }
     ll_lock_release(d->first);                              /* (leaving `async with`) */
-    return rc ? ll_raise(rc, "%s", "") : ll_none();
+    return r;
 }
 
 /* async def main(): */
@@ -85,7 +85,7 @@ static ll_value amain(ll_value unused) {
     ll_task *ta = ll_create_task(ll_coro(dine, ll_ptr(&a)), "A");   /* create_task(..., name="A") */
     ll_task *tb = ll_create_task(ll_coro(dine, ll_ptr(&b)), "B");
     ll_value r = ll_wait_for(ll_gather(ta, tb), 1.0);
-    if (ll_errcode(r) == LL_ETIMEOUT)                        /* except TimeoutError: */
+    if (ll_except(r, LL_ETIMEOUT))                           /* except TimeoutError: */
         ll_print("main: gave up after %.1f s: A and B were waiting for each other",
                  ll_time() - start);
     ll_note("Only the timeout broke the deadlock: at t = 2.0 s wait_for cancelled both "

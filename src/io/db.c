@@ -388,10 +388,10 @@ static ll_db *usable(const ll_db *h, const char *what, const char *file, int lin
 /* Runs one request on the pool, in turn with the connection's other
  * calls.  Consumes r. */
 static ll_value run_req(ll_db *db, dbreq *r, const char *file, int line) {
-    int rc = ll__serial_enter(&db->turn, file, line);
-    if (rc) {
+    ll_value turn = ll__serial_enter(&db->turn, file, line);
+    if (ll_failed(turn)) {
         req_free(r);
-        return ll_raise(rc, "%s", "");
+        return turn;
     }
     if (db->closed && r->op != OP_OPEN) {
         ll__serial_leave(&db->turn, file, line);
@@ -493,23 +493,23 @@ ll_value ll__db_query(ll_db *h, const char *sql, const char *const *params, cons
     return run_req(db, r, file, line);
 }
 
-int ll__db_close(ll_db *h, const char *file, int line) {
+ll_value ll__db_close(ll_db *h, const char *file, int line) {
     ll_db *db = usable(h, "ll_db_close()", file, line);
     if (!db)
-        return LL_EVALUE;
+        return ll_raise(LL_EVALUE, "ll_db_close() needs an open database");
     if (db->closed)
-        return 0; /* as sqlite3's close(): twice is fine */
+        return ll_none(); /* as sqlite3's close(): twice is fine */
     dbreq *r = req_new(db, OP_CLOSE, NULL, NULL);
     if (!r)
-        return LL_ENOMEM;
+        return ll_raise(LL_ENOMEM, "no memory to close the database");
     ll_value v = run_req(db, r, file, line);
     if (ll_failed(v))
-        return ll_errcode(v);
+        return v;
     db->closed = true;
     /* Its answers stay the program's (until ll_rows_free or the loop's
      * end), and so does the ll_db, so that a call on a closed database is
      * a clear error. */
-    return 0;
+    return ll_none();
 }
 
 const char *ll_rows_get(const ll_rows *rows, size_t row, int col) {

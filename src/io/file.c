@@ -160,9 +160,9 @@ static const char *base_name(const char *path) {
  * still the caller's unless *kept. */
 static ll_value run(ll_file *f, freq *q, bool *kept, const char *file, int line) {
     *kept = false;
-    int rc = ll__serial_enter(&f->turn, file, line);
-    if (rc)
-        return ll_raise(rc, "%s", "");
+    ll_value turn = ll__serial_enter(&f->turn, file, line);
+    if (ll_failed(turn))
+        return turn;
     if (f->closed && q->op != FOP_OPEN) {
         ll__serial_leave(&f->turn, file, line);
         return ll_raise(LL_EVALUE, "I/O operation on closed file '%s'", f->path);
@@ -296,22 +296,22 @@ ll_value ll__file_write(ll_file *f, const void *data, size_t n, const char *file
     return v;
 }
 
-int ll__file_close(ll_file *f, const char *file, int line) {
+ll_value ll__file_close(ll_file *f, const char *file, int line) {
     if (!usable(f, "ll_file_close()", file, line))
-        return LL_EVALUE;
+        return ll_raise(LL_EVALUE, "ll_file_close() needs an open file");
     if (f->closed)
-        return 0; /* as Python's close(): twice is fine */
+        return ll_none(); /* as Python's close(): twice is fine */
     freq *q = freq_new(f, FOP_CLOSE, 0);
     if (!q)
-        return LL_ENOMEM;
+        return ll_raise(LL_ENOMEM, "no memory to close the file");
     bool kept;
     ll_value v = run(f, q, &kept, file, line);
     if (!kept)
         freq_free(q);
     else
         f->closed = true; /* its job closes the descriptor */
-    if (ll_failed(v) && ll_errcode(v) == LL_ECANCELLED)
-        return LL_ECANCELLED;
+    if (ll_except(v, LL_ECANCELLED))
+        return v;
     f->closed = true; /* even on an error, the descriptor is gone */
-    return ll_failed(v) ? ll_errcode(v) : 0;
+    return ll_failed(v) ? v : ll_none();
 }

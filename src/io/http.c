@@ -489,10 +489,10 @@ static ll_value exchange(ll_session *ss, host *h, ll_stream *s, const char *url,
                      path, h->key);
     if (n < 0 || (size_t)n >= sizeof req)
         return ll_raise(LL_EVALUE, "the URL %s is too long", url);
-    int rc = ll__stream_write(s, req, (size_t)n, file, line);
-    if (rc) {
+    ll_value w = ll__stream_write(s, req, (size_t)n, file, line);
+    if (ll_failed(w)) {
         *fresh_fail = reused;
-        return ll_raise(rc, "sending the request for %s failed", url);
+        return ll_raise(w.err, "sending the request for %s failed", url);
     }
     msg mm = {0}, *m = &mm;
     ll_value v = exchange_read(ss, s, m, url, reused, fresh_fail, keep, file, line);
@@ -574,12 +574,12 @@ static ll_value get_body(ll_session *ss, const char *url, const char *file, int 
     host *h = host_of(ss, name, port, file, line);
     if (!h)
         return ll_raise(LL_ENOMEM, "no memory");
-    int rc = ll__semaphore_acquire(ss->sem, file, line);
-    if (rc)
-        return ll_raise(rc, "%s", "");
-    if (h->sem && (rc = ll__semaphore_acquire(h->sem, file, line)) != 0) {
+    ll_value r = ll__semaphore_acquire(ss->sem, file, line);
+    if (ll_failed(r))
+        return r;
+    if (h->sem && ll_failed(r = ll__semaphore_acquire(h->sem, file, line))) {
         ll__semaphore_release(ss->sem, file, line);
-        return ll_raise(rc, "%s", "");
+        return r;
     }
     ll_value v = ll_none();
     for (int attempt = 0; attempt < 2; attempt++) {
@@ -920,30 +920,38 @@ static int new_reply(ll_http_request *req, int status, const char *what, const c
     return 0;
 }
 
-int ll__http_respond(ll_http_request *req, int status, const char *content_type, const void *body,
-                     size_t len, const char *file, int line) {
+/* The error value for what new_reply refused. */
+static ll_value reply_refused(int rc, const char *what) {
+    return ll_raise(rc, "%s: %s", what,
+                    rc == LL_ETYPE      ? "not the request its handler was given"
+                    : rc == LL_ERUNTIME ? "a second response to one request"
+                                        : "an HTTP status is 100..999");
+}
+
+ll_value ll__http_respond(ll_http_request *req, int status, const char *content_type,
+                          const void *body, size_t len, const char *file, int line) {
     http_reply *rp;
     int rc = new_reply(req, status, "ll_http_respond()", file, line, &rp);
     if (rc)
-        return rc;
+        return reply_refused(rc, "ll_http_respond()");
     rp->body = malloc(len + 1);
     if (!rp->body)
-        return LL_ENOMEM;
+        return ll_raise(LL_ENOMEM, "no memory for the response");
     if (len)
         memcpy(rp->body, body, len);
     rp->len = len;
     rp->status = status;
     rp->ctype = content_type ? content_type : DEFAULT_CTYPE;
     rp->set = true;
-    return 0;
+    return ll_none();
 }
 
-int ll__http_stream_start(ll_http_request *req, int status, const char *content_type,
-                          const char *file, int line) {
+ll_value ll__http_stream_start(ll_http_request *req, int status, const char *content_type,
+                               const char *file, int line) {
     http_reply *rp;
     int rc = new_reply(req, status, "ll_http_stream_start()", file, line, &rp);
     if (rc)
-        return rc;
+        return reply_refused(rc, "ll_http_stream_start()");
     char head[512];
     int n = snprintf(head, sizeof head,
                      "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nTransfer-Encoding: chunked\r\n"
@@ -952,26 +960,26 @@ int ll__http_stream_start(ll_http_request *req, int status, const char *content_
                      content_type ? content_type : DEFAULT_CTYPE,
                      rp->keep ? "keep-alive" : "close");
     if (n < 0 || (size_t)n >= sizeof head)
-        return LL_EVALUE;
+        return ll_raise(LL_EVALUE, "the Content-Type %s is too long", content_type);
     rp->set = rp->streaming = true;
     rp->status = status;
     ll_stream_write(rp->s, head, (size_t)n);
-    return 0;
+    return ll_none();
 }
 
-int ll__http_send(ll_http_request *req, const void *data, size_t len, const char *file,
-                  int line) {
+ll_value ll__http_send(ll_http_request *req, const void *data, size_t len, const char *file,
+                       int line) {
     http_reply *rp = req ? req->reply : NULL;
     if (!rp || !rp->streaming) {
         ll__misuse(ll__running_loop, file, line,
                    "RuntimeError: ll_http_send() before ll_http_stream_start() (or on a "
                    "request that is not this handler's)");
-        return LL_ERUNTIME;
+        return ll_raise(LL_ERUNTIME, "ll_http_send() before ll_http_stream_start()");
     }
     if (!data && len)
-        return LL_EVALUE;
+        return ll_raise(LL_EVALUE, "ll_http_send() of a NULL buffer");
     if (len == 0 || rp->head)
-        return 0; /* an empty chunk would end the body; a HEAD has none */
+        return ll_none(); /* an empty chunk would end the body; a HEAD has none */
     char size[32];
     int n = snprintf(size, sizeof size, "%zx\r\n", len);
     ll_stream_write(rp->s, size, (size_t)n);
@@ -979,8 +987,7 @@ int ll__http_send(ll_http_request *req, const void *data, size_t len, const char
     ll_stream_write(rp->s, "\r\n", 2);
     /* Send it now: a client reading the stream sees each piece as it comes
      * (and a client that went away is an error here). */
-    ll_value d = ll__stream_drain(rp->s, file, line);
-    return ll_failed(d) ? ll_errcode(d) : 0;
+    return ll__stream_drain(rp->s, file, line);
 }
 
 const char *ll_http_request_header(const ll_http_request *req, const char *name) {
@@ -1145,7 +1152,7 @@ static void refuse(hconn *hc, msg *m, rd_status st) {
     }
     send_reply(hc->s, code, NULL, extra, why, (size_t)n, false, false);
     if (ll_failed(ll__stream_drain(hc->s, hc->srv->file, hc->srv->line)) ||
-        ll_stream_write_eof(hc->s) != 0)
+        ll_failed(ll_stream_write_eof(hc->s)))
         return;
     hc_enter(hc, HC_BODY);
     for (size_t drained = 0; drained < LINGER_BYTES;) {

@@ -68,8 +68,8 @@ typedef struct ll__serial {
 /* Makes the lock; 0, or LL_ENOMEM. */
 int ll__serial_init(ll__serial *s, const char *name, void (*free_req)(void *),
                     const char *file, int line);
-/* Waits for this call's turn: 0, or an error code (cancelled). */
-int ll__serial_enter(ll__serial *s, const char *file, int line);
+/* Waits for this call's turn: None, or the error (cancelled). */
+ll_value ll__serial_enter(ll__serial *s, const char *file, int line);
 /* Gives the turn back without running anything. */
 void ll__serial_leave(ll__serial *s, const char *file, int line);
 /* In its turn: runs fn(req) on the pool and gives the turn back.  Returns

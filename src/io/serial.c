@@ -12,21 +12,21 @@ int ll__serial_init(ll__serial *s, const char *name, void (*free_req)(void *),
     return s->lock ? 0 : LL_ENOMEM;
 }
 
-int ll__serial_enter(ll__serial *s, const char *file, int line) {
-    int rc = ll__lock_acquire(s->lock, file, line);
-    if (rc || !s->pend)
-        return rc;
+ll_value ll__serial_enter(ll__serial *s, const char *file, int line) {
+    ll_value r = ll__lock_acquire(s->lock, file, line);
+    if (ll_failed(r) || !s->pend)
+        return r;
     /* A cancelled call's job may still be running: wait until it is over. */
     ll_future *over = ll__job_over(s->pend, file, line);
     if (over) {
         ll_value w = ll__await(over, file, line);
         if (ll_failed(w)) {
             ll__lock_release(s->lock, file, line);
-            return ll_errcode(w);
+            return w;
         }
     }
     ll__serial_drop(s);
-    return 0;
+    return ll_none();
 }
 
 void ll__serial_leave(ll__serial *s, const char *file, int line) {
@@ -43,7 +43,7 @@ ll_value ll__serial_run(ll__serial *s, ll_blocking_fn fn, void *req, atomic_int 
     }
     ll_value v = ll__await(f, file, line);
     ll__lock_release(s->lock, file, line);
-    if (ll_failed(v) && ll_errcode(v) == LL_ECANCELLED && ll__job_over(f, file, line)) {
+    if (ll_except(v, LL_ECANCELLED) && ll__job_over(f, file, line)) {
         atomic_store(stop, 1);
         s->pend = f;
         s->pend_req = req;

@@ -205,7 +205,7 @@ static ll_value web_main(ll_value arg) {
         }
     }
     announce(w, ll_http_server_port(srv), NULL);
-    ll_value r = ll__status_value(ll_event_wait(w->stop));
+    ll_value r = ll_event_wait(w->stop);
     ll_http_server_close(srv);
     uv_close((uv_handle_t *)&w->async, NULL);
     for (int i = 0; i < nsig; i++)

@@ -710,22 +710,24 @@ static void write_cb(uv_write_t *req, int status) {
         wake(s, WAKE_WRITE);
 }
 
-int ll__stream_write(ll_stream *h, const void *data, size_t n, const char *file, int line) {
+ll_value ll__stream_write(ll_stream *h, const void *data, size_t n, const char *file, int line) {
     ll_stream *s = check_stream(h, "ll_stream_write()", file, line);
     if (!s)
-        return bad_code(h);
+        return ll_raise(bad_code(h), "ll_stream_write() needs a stream");
     if (s->err)
-        return code_of(s->err);
+        return stream_error(s);
     if (s->closing || s->wrote_eof || !s->connected) {
-        ll__misuse(s->loop, file, line, "RuntimeError: write to %s after it was %s", peer(s),
-                   s->closing ? "closed" : s->wrote_eof ? "shut for writing" : "never connected");
-        return LL_ERUNTIME;
+        const char *why = s->closing     ? "closed"
+                          : s->wrote_eof ? "shut for writing"
+                                         : "never connected";
+        ll__misuse(s->loop, file, line, "RuntimeError: write to %s after it was %s", peer(s), why);
+        return ll_raise(LL_ERUNTIME, "write to %s after it was %s", peer(s), why);
     }
     if (n == 0)
-        return 0;
+        return ll_none();
     if (!data) {
         ll__misuse(s->loop, file, line, "ValueError: ll_stream_write() of a NULL buffer");
-        return LL_EVALUE;
+        return ll_raise(LL_EVALUE, "ll_stream_write() of a NULL buffer");
     }
     size_t done = 0;
     if (s->wpending == 0) {
@@ -735,14 +737,14 @@ int ll__stream_write(ll_stream *h, const void *data, size_t n, const char *file,
             done = (size_t)r;
         else if (r < 0 && r != UV_EAGAIN && r != UV_ENOSYS) {
             set_error(s, r, "writing to");
-            return code_of(r);
+            return stream_error(s);
         }
     }
     if (done < n) {
         size_t rest = n - done;
         write_req *w = malloc(sizeof *w + rest);
         if (!w)
-            return LL_ENOMEM;
+            return ll_raise(LL_ENOMEM, "no memory to write to %s", peer(s));
         w->s = s;
         w->n = rest;
         memcpy(w->data, (const char *)data + done, rest);
@@ -751,12 +753,12 @@ int ll__stream_write(ll_stream *h, const void *data, size_t n, const char *file,
         if (r < 0) {
             free(w);
             set_error(s, r, "writing to");
-            return code_of(r);
+            return stream_error(s);
         }
         s->wpending += rest;
     }
     rec_io(s->loop, s->id, LL_IO_OP_WRITE, (int64_t)n, NULL, file, line);
-    return 0;
+    return ll_none();
 }
 
 ll_value ll__stream_drain(ll_stream *h, const char *file, int line) {
@@ -783,24 +785,24 @@ static void shutdown_cb(uv_shutdown_t *req, int status) {
     free(req);
 }
 
-int ll__stream_write_eof(ll_stream *h, const char *file, int line) {
+ll_value ll__stream_write_eof(ll_stream *h, const char *file, int line) {
     ll_stream *s = check_stream(h, "ll_stream_write_eof()", file, line);
     if (!s)
-        return bad_code(h);
+        return ll_raise(bad_code(h), "ll_stream_write_eof() needs a stream");
     if (s->closing || s->wrote_eof || !s->connected)
-        return 0;
+        return ll_none();
     uv_shutdown_t *req = malloc(sizeof *req);
     if (!req)
-        return LL_ENOMEM;
+        return ll_raise(LL_ENOMEM, "no memory to shut %s down", peer(s));
     int r = uv_shutdown(req, (uv_stream_t *)&s->tcp, shutdown_cb);
     if (r < 0) {
         free(req);
         set_error(s, r, "shutting down");
-        return code_of(r);
+        return stream_error(s);
     }
     s->wrote_eof = true;
     rec_io(s->loop, s->id, LL_IO_OP_SHUTDOWN, 0, NULL, file, line);
-    return 0;
+    return ll_none();
 }
 
 /* ---- closing -------------------------------------------------------------- */

@@ -197,17 +197,17 @@ bool ll__anext(ll_agen *g, ll_value *out, const char *file, int line) {
     return false;
 }
 
-int ll__yield(ll_value v, const char *file, int line) {
+ll_value ll__yield(ll_value v, const char *file, int line) {
     ll_loop *loop = ll__running_loop;
     ll_task *t = need_task(loop, "ll_yield()", file, line);
     if (!t)
-        return LL_ERUNTIME;
+        return ll_raise(LL_ERUNTIME, "ll_yield() outside a task");
     ll_agen *g = t->agen;
     if (!g) {
         ll__misuse(loop, file, line,
                    "RuntimeError: ll_yield() outside an async generator (start it with "
                    "ll_agen() and drive it with ll_anext())");
-        return LL_ERUNTIME;
+        return ll_raise(LL_ERUNTIME, "ll_yield() outside an async generator");
     }
     if (g->closing) {
         /* Python: "async generator ignored GeneratorExit". */
@@ -228,35 +228,35 @@ int ll__yield(ll_value v, const char *file, int line) {
     }
     ll__ctx_switch(&g->ctx, &g->caller);
     /* Resumed by ll_anext or ll_aclose (possibly from another task). */
-    return g->closing ? LL_EGENERATOR_EXIT : 0;
+    return g->closing ? (ll_value){LL_ERROR, LL_EGENERATOR_EXIT, {.s = ""}} : ll_none();
 }
 
-int ll__aclose(ll_agen *g, const char *file, int line) {
+ll_value ll__aclose(ll_agen *g, const char *file, int line) {
     ll_loop *loop = ll__running_loop;
     ll_task *t = need_task(loop, "ll_aclose()", file, line);
     if (!t)
-        return LL_ERUNTIME;
+        return ll_raise(LL_ERUNTIME, "ll_aclose() outside a task");
     if (!check_gen(loop, g, "ll_aclose()", file, line))
-        return LL_ETYPE;
+        return ll_raise(LL_ETYPE, "ll_aclose() needs a generator made by ll_agen()");
     if (g->state == AG_CREATED || g->state == AG_DONE) {
         g->state = AG_DONE; /* never started: nothing to clean up */
-        return 0;
+        return ll_none();
     }
     if (g->state == AG_RUNNING) {
         ll__misuse(loop, file, line,
                    "RuntimeError: aclose(): asynchronous generator '%s' is already running",
                    g->name);
-        return LL_ERUNTIME;
+        return ll_raise(LL_ERUNTIME, "aclose(): asynchronous generator is already running");
     }
     g->closing = true;
     int rc = resume(loop, t, g);
     if (rc)
-        return rc;
-    if (g->state == AG_SUSPENDED)
-        return LL_ERUNTIME; /* it yielded again: reported by ll_yield */
+        return ll_raise(rc, "no memory for the generator's stack");
+    if (g->state == AG_SUSPENDED) /* it yielded again: reported by ll_yield */
+        return ll_raise(LL_ERUNTIME, "async generator ignored GeneratorExit");
     if (ll_failed(g->result) && g->result.err != LL_EGENERATOR_EXIT)
-        return g->result.err;
-    return 0;
+        return g->result;
+    return ll_none();
 }
 
 /* ---- dropped generators: what CPython's asyncgen hooks do ------------------
@@ -269,8 +269,7 @@ int ll__aclose(ll_agen *g, const char *file, int line) {
  * whose first step closes the generator.  ll_agen_drop does the same. */
 static ll_value aclose_task(ll_value arg) {
     ll_agen *g = arg.p;
-    int rc = ll__aclose(g, g->file, g->line);
-    return rc ? ll_raise(rc, "%s", "") : ll_none();
+    return ll__aclose(g, g->file, g->line);
 }
 
 static void finalizer_cb(void *arg) {

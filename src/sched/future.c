@@ -157,14 +157,15 @@ ll_future *ll__future_new(const char *file, int line) {
     return f;
 }
 
-static int set_common(ll_future *f, const char *what, const char *file, int line) {
+static ll_value set_common(ll_future *f, const char *what, const char *file, int line) {
     if (!check_future(f, what, file, line))
-        return LL_ETYPE;
+        return ll_raise(LL_ETYPE, "%s() needs a future", what);
     if (f->magic == LL__MAGIC_TASK || f->kind == LL__FK_GATHER) {
         ll__misuse(f->loop, file, line,
                    "RuntimeError: %s() on a %s: only its own coroutine finishes it", what,
                    f->magic == LL__MAGIC_TASK ? "task" : "gather");
-        return LL_ERUNTIME;
+        return ll_raise(LL_ERUNTIME, "%s() on a %s", what,
+                        f->magic == LL__MAGIC_TASK ? "task" : "gather");
     }
     if (f->state != LL__FUT_PENDING) {
         ll__misuse(f->loop, file, line,
@@ -172,35 +173,35 @@ static int set_common(ll_future *f, const char *what, const char *file, int line
                    "already %s",
                    what, f->id, f->file ? f->file : "?", f->line,
                    f->state == LL__FUT_CANCELLED ? "cancelled" : "done");
-        return LL_EINVALID_STATE;
+        return ll_raise(LL_EINVALID_STATE, "invalid state");
     }
-    return 0;
+    return ll_none();
 }
 
-int ll__future_set_result(ll_future *f, ll_value v, const char *file, int line) {
-    int rc = set_common(f, "set_result", file, line);
-    if (rc)
-        return rc;
+ll_value ll__future_set_result(ll_future *f, ll_value v, const char *file, int line) {
+    ll_value r = set_common(f, "set_result", file, line);
+    if (ll_failed(r))
+        return r;
     if (ll_failed(v)) {
         ll__misuse(f->loop, file, line,
                    "TypeError: set_result() was given an error value; use set_exception()");
-        return LL_ETYPE;
+        return ll_raise(LL_ETYPE, "set_result() was given an error value");
     }
     ll__future_complete(f, LL__FUT_FINISHED, v);
-    return 0;
+    return ll_none();
 }
 
-int ll__future_set_exception(ll_future *f, ll_value err, const char *file, int line) {
-    int rc = set_common(f, "set_exception", file, line);
-    if (rc)
-        return rc;
+ll_value ll__future_set_exception(ll_future *f, ll_value err, const char *file, int line) {
+    ll_value r = set_common(f, "set_exception", file, line);
+    if (ll_failed(r))
+        return r;
     if (!ll_failed(err)) {
         ll__misuse(f->loop, file, line,
                    "TypeError: set_exception() needs an error value made by ll_raise()");
-        return LL_ETYPE;
+        return ll_raise(LL_ETYPE, "set_exception() needs an error value");
     }
     ll__future_complete(f, LL__FUT_FINISHED, err);
-    return 0;
+    return ll_none();
 }
 
 bool ll__cancel_any(ll_future *f, const char *file, int line) {

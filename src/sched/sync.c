@@ -207,6 +207,20 @@ __attribute__((noinline)) static bool check_failed(const void *p, uint32_t magic
     return false;
 }
 
+/* The error value for a call that check() refused (it has said so already). */
+static ll_value refused(const void *p, uint32_t magic, const char *what) {
+    const ll__sync *h = p;
+    if (h && h->magic == magic)
+        return ll_raise(LL_ERUNTIME, "%s on a primitive whose loop is closed", what);
+    return ll_raise(LL_ETYPE, "%s needs what %s_new() made, not %s", what, what,
+                    h ? "another object" : "NULL");
+}
+
+static const ll_value ok = {LL_NONE, 0, {.i = 0}};
+/* What Python's Lock.acquire, Event.wait, Semaphore.acquire and
+ * Condition.wait return. */
+static const ll_value yes = {LL_BOOL, 0, {.i = 1}};
+
 static void waiter_init(waiter *w, const ll__sync *h, const char *file, int line) {
     memset(w, 0, sizeof *w);
     w->sync = h;
@@ -327,45 +341,46 @@ static void check_lock_cycle(ll_lock *l, const char *file, int line) {
     }
 }
 
-static int lock_acquire_slow(ll_lock *l, const char *file, int line);
-static int lock_release_slow(ll_lock *l, const char *file, int line);
+static ll_value lock_acquire_slow(ll_lock *l, const char *file, int line);
+static ll_value lock_release_slow(ll_lock *l, const char *file, int line);
 
 /* The common case is a free lock nobody waits for: a few loads and two
  * stores, with no stack frame.  Everything else (waiting, recording, bad
  * arguments) is in the slow paths, out of line. */
-int ll__lock_acquire(ll_lock *l, const char *file, int line) {
+ll_value ll__lock_acquire(ll_lock *l, const char *file, int line) {
     if (__builtin_expect(l && l->h.magic == MAGIC_LOCK && !l->locked && !l->waiters.head, 1)) {
         ll_loop *loop = l->h.loop;
         if (__builtin_expect(!loop->closed && !LL__REC(loop), 1)) {
             l->locked = true;
             l->holder = loop->current;
-            return 0;
+            return yes;
         }
     }
     return lock_acquire_slow(l, file, line);
 }
 
-int ll__lock_release(ll_lock *l, const char *file, int line) {
+ll_value ll__lock_release(ll_lock *l, const char *file, int line) {
     if (__builtin_expect(l && l->h.magic == MAGIC_LOCK && l->locked && !l->waiters.head, 1)) {
         ll_loop *loop = l->h.loop;
         if (__builtin_expect(!loop->closed && !LL__REC(loop), 1)) {
             l->locked = false;
             l->holder = NULL;
-            return 0;
+            return ok;
         }
     }
     return lock_release_slow(l, file, line);
 }
 
-__attribute__((noinline)) static int lock_acquire_slow(ll_lock *l, const char *file, int line) {
+__attribute__((noinline)) static ll_value lock_acquire_slow(ll_lock *l, const char *file,
+                                                            int line) {
     if (l && l->h.magic == MAGIC_LOCK && !l->locked && !l->waiters.head && !l->h.loop->closed) {
         l->locked = true;
         l->holder = l->h.loop->current;
         rec_op(&l->h, LL_SYNC_OP_ACQUIRE, 1, 0, file, line);
-        return 0;
+        return yes;
     }
     if (!check(l, MAGIC_LOCK, "ll_lock_acquire()", file, line))
-        return LL_ETYPE;
+        return refused(l, MAGIC_LOCK, "ll_lock_acquire()");
     bool all_cancelled = true;
     for (waiter *w = l->waiters.head; w; w = w->next)
         all_cancelled &= w->fut.state == LL__FUT_CANCELLED;
@@ -373,7 +388,7 @@ __attribute__((noinline)) static int lock_acquire_slow(ll_lock *l, const char *f
         l->locked = true;
         l->holder = l->h.loop->current;
         rec_op(&l->h, LL_SYNC_OP_ACQUIRE, 1, l->waiters.n, file, line);
-        return 0;
+        return yes;
     }
     waiter w;
     waiter_init(&w, &l->h, file, line);
@@ -386,33 +401,34 @@ __attribute__((noinline)) static int lock_acquire_slow(ll_lock *l, const char *f
         rec_op(&l->h, LL_SYNC_OP_GIVE_UP, l->locked, l->waiters.n, file, line);
         if (!l->locked)
             lock_wake_first(l, file, line);
-        return ll_errcode(v);
+        return v;
     }
     l->locked = true;
     l->holder = l->h.loop->current;
     rec_op(&l->h, LL_SYNC_OP_ACQUIRE, 1, l->waiters.n, file, line);
-    return 0;
+    return yes;
 }
 
-__attribute__((noinline)) static int lock_release_slow(ll_lock *l, const char *file, int line) {
+__attribute__((noinline)) static ll_value lock_release_slow(ll_lock *l, const char *file,
+                                                            int line) {
     if (l && l->h.magic == MAGIC_LOCK && l->locked && !l->waiters.head && !l->h.loop->closed) {
         l->locked = false;
         l->holder = NULL;
         rec_op(&l->h, LL_SYNC_OP_RELEASE, 0, 0, file, line);
-        return 0;
+        return ok;
     }
     if (!check(l, MAGIC_LOCK, "ll_lock_release()", file, line))
-        return LL_ETYPE;
+        return refused(l, MAGIC_LOCK, "ll_lock_release()");
     if (!l->locked) {
         ll__misuse(l->h.loop, file, line, "RuntimeError: Lock is not acquired (lock %s%s%u)",
                    l->h.name ? l->h.name : "", l->h.name ? " #" : "#", l->h.id);
-        return LL_ERUNTIME;
+        return ll_raise(LL_ERUNTIME, "Lock is not acquired");
     }
     l->locked = false;
     l->holder = NULL;
     rec_op(&l->h, LL_SYNC_OP_RELEASE, 0, l->waiters.n, file, line);
     lock_wake_first(l, file, line);
-    return 0;
+    return ok;
 }
 
 /* ---- Event ----------------------------------------------------------------- */
@@ -425,17 +441,17 @@ bool ll_event_is_set(const ll_event *ev) {
     return ev && ev->h.magic == MAGIC_EVENT && ev->value;
 }
 
-int ll__event_wait(ll_event *ev, const char *file, int line) {
+ll_value ll__event_wait(ll_event *ev, const char *file, int line) {
     if (!check(ev, MAGIC_EVENT, "ll_event_wait()", file, line))
-        return LL_ETYPE;
+        return refused(ev, MAGIC_EVENT, "ll_event_wait()");
     if (ev->value)
-        return 0;
+        return yes;
     waiter w;
     waiter_init(&w, &ev->h, file, line);
     wl_append(&ev->waiters, &w);
     rec_op(&ev->h, LL_SYNC_OP_BLOCK, 0, ev->waiters.n, file, line);
     ll_value v = waiter_wait(&w, &ev->waiters, LL_WAIT_EVENT, "ll_event_wait()", file, line);
-    return ll_errcode(v);
+    return ll_failed(v) ? v : yes;
 }
 
 void ll__event_set(ll_event *ev, const char *file, int line) {
@@ -500,13 +516,13 @@ static void sem_wake_next(ll_semaphore *s, const char *file, int line) {
     }
 }
 
-int ll__semaphore_acquire(ll_semaphore *s, const char *file, int line) {
+ll_value ll__semaphore_acquire(ll_semaphore *s, const char *file, int line) {
     if (!check(s, MAGIC_SEM, "ll_semaphore_acquire()", file, line))
-        return LL_ETYPE;
+        return refused(s, MAGIC_SEM, "ll_semaphore_acquire()");
     if (!ll_semaphore_locked(s)) {
         s->value--;
         rec_op(&s->h, LL_SYNC_OP_ACQUIRE, (uint32_t)s->value, s->waiters.n, file, line);
-        return 0;
+        return yes;
     }
     waiter w;
     waiter_init(&w, &s->h, file, line);
@@ -521,28 +537,28 @@ int ll__semaphore_acquire(ll_semaphore *s, const char *file, int line) {
             s->value++;
             sem_wake_next(s, file, line);
         }
-        return ll_errcode(v);
+        return v;
     }
     if (s->value > 0)
         sem_wake_next(s, file, line);
     rec_op(&s->h, LL_SYNC_OP_ACQUIRE, (uint32_t)s->value, s->waiters.n, file, line);
-    return 0;
+    return yes;
 }
 
-int ll__semaphore_release(ll_semaphore *s, const char *file, int line) {
+ll_value ll__semaphore_release(ll_semaphore *s, const char *file, int line) {
     if (!check(s, MAGIC_SEM, "ll_semaphore_release()", file, line))
-        return LL_ETYPE;
+        return refused(s, MAGIC_SEM, "ll_semaphore_release()");
     if (s->bounded && s->value >= s->bound) {
         ll__misuse(s->h.loop, file, line,
                    "ValueError: BoundedSemaphore released too many times (its value is "
                    "already %d, the value it started with)",
                    s->bound);
-        return LL_EVALUE;
+        return ll_raise(LL_EVALUE, "BoundedSemaphore released too many times");
     }
     s->value++;
     rec_op(&s->h, LL_SYNC_OP_RELEASE, (uint32_t)s->value, s->waiters.n, file, line);
     sem_wake_next(s, file, line);
-    return 0;
+    return ok;
 }
 
 /* ---- Condition ------------------------------------------------------------------ */
@@ -586,53 +602,55 @@ bool ll_condition_locked(const ll_condition *c) { return cond_ok(c) && c->lock->
 /* Condition.wait without the checks: release, wait to be notified, take the
  * lock back whatever happens (a cancellation while taking it back is kept
  * for after). */
-static int cond_wait(ll_condition *c, const char *file, int line) {
+static ll_value cond_wait(ll_condition *c, const char *file, int line) {
     ll__lock_release(c->lock, file, line);
     waiter w;
     waiter_init(&w, &c->h, file, line);
     wl_append(&c->waiters, &w);
     rec_op(&c->h, LL_SYNC_OP_BLOCK, 0, c->waiters.n, file, line);
     ll_value v = waiter_wait(&w, &c->waiters, c->shown_as, "ll_condition_wait()", file, line);
-    bool cancelled = ll_failed(v);
-    if (cancelled)
+    ll_value err = ll_failed(v) ? v : ok;
+    if (ll_failed(v))
         rec_op(&c->h, LL_SYNC_OP_GIVE_UP, 0, c->waiters.n, file, line);
     for (;;) {
-        int rc = ll__lock_acquire(c->lock, file, line);
-        if (rc == 0)
+        ll_value r = ll__lock_acquire(c->lock, file, line);
+        if (!ll_failed(r))
             break;
-        if (rc != LL_ECANCELLED)
-            return rc;
-        cancelled = true;
+        if (r.err != LL_ECANCELLED)
+            return r;
+        if (!ll_failed(err))
+            err = r;
     }
-    return cancelled ? LL_ECANCELLED : 0;
+    return err;
 }
 
-int ll__condition_wait(ll_condition *c, const char *file, int line) {
+ll_value ll__condition_wait(ll_condition *c, const char *file, int line) {
     if (!check(c, MAGIC_COND, "ll_condition_wait()", file, line))
-        return LL_ETYPE;
+        return refused(c, MAGIC_COND, "ll_condition_wait()");
     if (!c->lock->locked) {
         ll__misuse(c->h.loop, file, line,
                    "RuntimeError: cannot wait on un-acquired lock (call "
                    "ll_condition_acquire() first)");
-        return LL_ERUNTIME;
+        return ll_raise(LL_ERUNTIME, "cannot wait on un-acquired lock");
     }
-    return cond_wait(c, file, line);
+    ll_value r = cond_wait(c, file, line);
+    return ll_failed(r) ? r : yes;
 }
 
-int ll__condition_wait_for(ll_condition *c, bool (*pred)(void *), void *arg, const char *file,
-                           int line) {
+ll_value ll__condition_wait_for(ll_condition *c, bool (*pred)(void *), void *arg,
+                                const char *file, int line) {
     if (!check(c, MAGIC_COND, "ll_condition_wait_for()", file, line))
-        return LL_ETYPE;
+        return refused(c, MAGIC_COND, "ll_condition_wait_for()");
     if (!pred) {
         ll__misuse(c->h.loop, file, line, "TypeError: ll_condition_wait_for() needs a predicate");
-        return LL_ETYPE;
+        return ll_raise(LL_ETYPE, "ll_condition_wait_for() needs a predicate");
     }
     while (!pred(arg)) {
-        int rc = ll__condition_wait(c, file, line);
-        if (rc)
-            return rc;
+        ll_value r = ll__condition_wait(c, file, line);
+        if (ll_failed(r))
+            return r;
     }
-    return 0;
+    return yes;
 }
 
 /* Wakes up to n waiters (n < 0: all) in order. */
@@ -646,18 +664,18 @@ static void cond_notify(ll_condition *c, int n, const char *file, int line) {
     rec_op(&c->h, LL_SYNC_OP_NOTIFY, (uint32_t)woken, c->waiters.n, file, line);
 }
 
-int ll__condition_notify(ll_condition *c, int n, const char *file, int line) {
-    if (!check(c, MAGIC_COND, n < 0 ? "ll_condition_notify_all()" : "ll_condition_notify()",
-               file, line))
-        return LL_ETYPE;
+ll_value ll__condition_notify(ll_condition *c, int n, const char *file, int line) {
+    const char *what = n < 0 ? "ll_condition_notify_all()" : "ll_condition_notify()";
+    if (!check(c, MAGIC_COND, what, file, line))
+        return refused(c, MAGIC_COND, what);
     if (!c->lock->locked) {
         ll__misuse(c->h.loop, file, line,
                    "RuntimeError: cannot notify on un-acquired lock (call "
                    "ll_condition_acquire() first)");
-        return LL_ERUNTIME;
+        return ll_raise(LL_ERUNTIME, "cannot notify on un-acquired lock");
     }
     cond_notify(c, n, file, line);
-    return 0;
+    return ok;
 }
 
 /* ---- `async with` of a lock, semaphore or condition ----------------------------------
@@ -677,7 +695,7 @@ static const char *const scope_exit_name[] = {
     [LL__SCOPE_CONDITION] = "ll_condition_exit",
 };
 
-static int scope_acquire(ll__scope_kind kind, void *obj, const char *file, int line) {
+static ll_value scope_acquire(ll__scope_kind kind, void *obj, const char *file, int line) {
     switch (kind) {
     case LL__SCOPE_LOCK:
         return ll__lock_acquire(obj, file, line);
@@ -685,12 +703,12 @@ static int scope_acquire(ll__scope_kind kind, void *obj, const char *file, int l
         return ll__semaphore_acquire(obj, file, line);
     default:
         if (!check(obj, MAGIC_COND, "ll_condition_enter()", file, line))
-            return LL_ETYPE;
+            return refused(obj, MAGIC_COND, "ll_condition_enter()");
         return ll__lock_acquire(((ll_condition *)obj)->lock, file, line);
     }
 }
 
-static int scope_release(ll__scope_kind kind, void *obj, const char *file, int line) {
+static ll_value scope_release(ll__scope_kind kind, void *obj, const char *file, int line) {
     switch (kind) {
     case LL__SCOPE_LOCK:
         return ll__lock_release(obj, file, line);
@@ -710,9 +728,9 @@ static ll_value scope_enter(ll__scope_kind kind, void *obj, const char *file, in
                    scope_enter_name[kind]);
         return ll_raise(LL_ERUNTIME, "%s outside a task", scope_enter_name[kind]);
     }
-    int rc = scope_acquire(kind, obj, file, line);
-    if (rc)
-        return ll_raise(rc, "%s", "");
+    ll_value rc = scope_acquire(kind, obj, file, line);
+    if (ll_failed(rc))
+        return rc;
     if (!ll__scope_push(t, kind, obj, file, line)) {
         scope_release(kind, obj, file, line);
         return ll_raise(LL_ENOMEM, "no memory to enter a scope");
@@ -730,9 +748,9 @@ static ll_value scope_exit(ll__scope_kind kind, void *obj, ll_value body, const 
                    scope_exit_name[kind], scope_enter_name[kind]);
         return body;
     }
-    int rc = scope_release(kind, obj, file, line);
+    ll_value rc = scope_release(kind, obj, file, line);
     /* An error in __aexit__ replaces the body's outcome, as in Python. */
-    return rc ? ll_raise(rc, "%s", "") : body;
+    return ll_failed(rc) ? rc : body;
 }
 
 void ll__sync_scope_close(const ll__scope *sc, const char *file, int line) {
@@ -833,19 +851,16 @@ static void b_exit(ll_barrier *b, const char *file, int line) {
 
 ll_value ll__barrier_wait(ll_barrier *b, const char *file, int line) {
     if (!check(b, MAGIC_BARRIER, "ll_barrier_wait()", file, line))
-        return ll_raise(LL_ETYPE, "not a barrier");
+        return refused(b, MAGIC_BARRIER, "ll_barrier_wait()");
     ll_condition *c = &b->cond;
-    int rc = ll__lock_acquire(c->lock, file, line); /* async with self._cond: */
-    if (rc)
-        return ll_raise(rc, "%s", "");
-    ll_value out;
+    ll_value out = ll__lock_acquire(c->lock, file, line); /* async with self._cond: */
+    if (ll_failed(out))
+        return out;
     /* _block(): wait while the last round drains or resets. */
     while (b->state == B_DRAINING || b->state == B_RESETTING) {
-        rc = cond_wait(c, file, line);
-        if (rc) {
-            out = ll_raise(rc, "%s", "");
+        out = cond_wait(c, file, line);
+        if (ll_failed(out))
             goto unlock;
-        }
     }
     if (b->state == B_BROKEN) {
         out = ll_raise(LL_EBROKEN_BARRIER, "Barrier aborted");
@@ -859,15 +874,13 @@ ll_value ll__barrier_wait(ll_barrier *b, const char *file, int line) {
         cond_notify(c, -1, file, line);
         out = ll_int(index);
     } else {
-        rc = 0;
-        while (b->state == B_FILLING && rc == 0) /* _wait() */
-            rc = cond_wait(c, file, line);
-        if (rc)
-            out = ll_raise(rc, "%s", "");
-        else if (b->state == B_BROKEN || b->state == B_RESETTING)
-            out = ll_raise(LL_EBROKEN_BARRIER, "Abort or reset of barrier");
-        else
-            out = ll_int(index);
+        out = ok;
+        while (b->state == B_FILLING && !ll_failed(out)) /* _wait() */
+            out = cond_wait(c, file, line);
+        if (!ll_failed(out))
+            out = b->state == B_BROKEN || b->state == B_RESETTING
+                      ? ll_raise(LL_EBROKEN_BARRIER, "Abort or reset of barrier")
+                      : ll_int(index);
     }
     b->count--;
     b_exit(b, file, line);
@@ -876,14 +889,14 @@ unlock:
     return out;
 }
 
-int ll__barrier_reset(ll_barrier *b, bool abort, const char *file, int line) {
-    if (!check(b, MAGIC_BARRIER, abort ? "ll_barrier_abort()" : "ll_barrier_reset()", file,
-               line))
-        return LL_ETYPE;
+ll_value ll__barrier_reset(ll_barrier *b, bool abort, const char *file, int line) {
+    const char *what = abort ? "ll_barrier_abort()" : "ll_barrier_reset()";
+    if (!check(b, MAGIC_BARRIER, what, file, line))
+        return refused(b, MAGIC_BARRIER, what);
     ll_condition *c = &b->cond;
-    int rc = ll__lock_acquire(c->lock, file, line);
-    if (rc)
-        return rc;
+    ll_value r = ll__lock_acquire(c->lock, file, line);
+    if (ll_failed(r))
+        return r;
     if (abort)
         b->state = B_BROKEN;
     else if (b->count > 0)
@@ -894,7 +907,7 @@ int ll__barrier_reset(ll_barrier *b, bool abort, const char *file, int line) {
            c->waiters.n, file, line);
     cond_notify(c, -1, file, line);
     ll__lock_release(c->lock, file, line);
-    return 0;
+    return ok;
 }
 
 /* ---- queues ------------------------------------------------------------------- */
@@ -1014,23 +1027,23 @@ static void q_wakeup_next(ll_queue *q, wlist *l, const char *file, int line) {
     }
 }
 
-int ll__queue_put_nowait(ll_queue *q, ll_value v, const char *file, int line) {
+ll_value ll__queue_put_nowait(ll_queue *q, ll_value v, const char *file, int line) {
     if (!check(q, MAGIC_QUEUE, "ll_queue_put_nowait()", file, line))
-        return LL_ETYPE;
+        return refused(q, MAGIC_QUEUE, "ll_queue_put_nowait()");
     if (ll_queue_full(q))
-        return LL_EQUEUE_FULL;
+        return ll_raise(LL_EQUEUE_FULL, "%s", "");
     int rc = q_push(q, v);
     if (rc)
-        return rc;
+        return ll_raise(rc, "no memory for the item");
     q->unfinished++;
     rec_op(&q->h, LL_SYNC_OP_PUT, (uint32_t)q->n, q->getters.n + q->putters.n, file, line);
     q_wakeup_next(q, &q->getters, file, line);
-    return 0;
+    return ok;
 }
 
 ll_value ll__queue_get_nowait(ll_queue *q, const char *file, int line) {
     if (!check(q, MAGIC_QUEUE, "ll_queue_get_nowait()", file, line))
-        return ll_raise(LL_ETYPE, "not a queue");
+        return refused(q, MAGIC_QUEUE, "ll_queue_get_nowait()");
     if (q->n == 0)
         return ll_raise(LL_EQUEUE_EMPTY, "%s", "");
     ll_value v = q_pop(q);
@@ -1040,8 +1053,8 @@ ll_value ll__queue_get_nowait(ll_queue *q, const char *file, int line) {
 }
 
 /* The waiting half of put and get (CPython's `while full/empty:` loop). */
-static int q_wait(ll_queue *q, wlist *l, ll_wait_kind kind, const char *what, const char *file,
-                  int line) {
+static ll_value q_wait(ll_queue *q, wlist *l, ll_wait_kind kind, const char *what,
+                       const char *file, int line) {
     waiter w;
     waiter_init(&w, &q->h, file, line);
     wl_append(l, &w);
@@ -1053,41 +1066,41 @@ static int q_wait(ll_queue *q, wlist *l, ll_wait_kind kind, const char *what, co
         bool can = kind == LL_WAIT_QUEUE_PUT ? !ll_queue_full(q) : q->n > 0;
         if (can && w.fut.state != LL__FUT_CANCELLED)
             q_wakeup_next(q, l, file, line); /* our turn goes to the next waiter */
-        return ll_errcode(v);
+        return v;
     }
-    return 0;
+    return ok;
 }
 
-int ll__queue_put(ll_queue *q, ll_value v, const char *file, int line) {
+ll_value ll__queue_put(ll_queue *q, ll_value v, const char *file, int line) {
     if (!check(q, MAGIC_QUEUE, "ll_queue_put()", file, line))
-        return LL_ETYPE;
+        return refused(q, MAGIC_QUEUE, "ll_queue_put()");
     while (ll_queue_full(q)) {
-        int rc = q_wait(q, &q->putters, LL_WAIT_QUEUE_PUT, "ll_queue_put()", file, line);
-        if (rc)
-            return rc;
+        ll_value r = q_wait(q, &q->putters, LL_WAIT_QUEUE_PUT, "ll_queue_put()", file, line);
+        if (ll_failed(r))
+            return r;
     }
     return ll__queue_put_nowait(q, v, file, line);
 }
 
 ll_value ll__queue_get(ll_queue *q, const char *file, int line) {
     if (!check(q, MAGIC_QUEUE, "ll_queue_get()", file, line))
-        return ll_raise(LL_ETYPE, "not a queue");
+        return refused(q, MAGIC_QUEUE, "ll_queue_get()");
     while (q->n == 0) {
-        int rc = q_wait(q, &q->getters, LL_WAIT_QUEUE_GET, "ll_queue_get()", file, line);
-        if (rc)
-            return ll_raise(rc, "%s", "");
+        ll_value r = q_wait(q, &q->getters, LL_WAIT_QUEUE_GET, "ll_queue_get()", file, line);
+        if (ll_failed(r))
+            return r;
     }
     return ll__queue_get_nowait(q, file, line);
 }
 
-int ll__queue_task_done(ll_queue *q, const char *file, int line) {
+ll_value ll__queue_task_done(ll_queue *q, const char *file, int line) {
     if (!check(q, MAGIC_QUEUE, "ll_queue_task_done()", file, line))
-        return LL_ETYPE;
+        return refused(q, MAGIC_QUEUE, "ll_queue_task_done()");
     if (q->unfinished == 0) {
         ll__misuse(q->h.loop, file, line,
                    "ValueError: task_done() called too many times (every item put has "
                    "already been marked done)");
-        return LL_EVALUE;
+        return ll_raise(LL_EVALUE, "task_done() called too many times");
     }
     q->unfinished--;
     rec_op(&q->h, LL_SYNC_OP_TASK_DONE, (uint32_t)q->unfinished, q->joiners.n, file, line);
@@ -1095,12 +1108,12 @@ int ll__queue_task_done(ll_queue *q, const char *file, int line) {
         for (waiter *w = q->joiners.head; w; w = w->next)
             if (!fut_done(&w->fut))
                 wake(w);
-    return 0;
+    return ok;
 }
 
-int ll__queue_join(ll_queue *q, const char *file, int line) {
+ll_value ll__queue_join(ll_queue *q, const char *file, int line) {
     if (!check(q, MAGIC_QUEUE, "ll_queue_join()", file, line))
-        return LL_ETYPE;
+        return refused(q, MAGIC_QUEUE, "ll_queue_join()");
     if (q->unfinished > 0) {
         waiter w;
         waiter_init(&w, &q->h, file, line);
@@ -1109,8 +1122,8 @@ int ll__queue_join(ll_queue *q, const char *file, int line) {
         ll_value v =
             waiter_wait(&w, &q->joiners, LL_WAIT_QUEUE_JOIN, "ll_queue_join()", file, line);
         if (ll_failed(v))
-            return ll_errcode(v);
+            return v;
     }
     rec_op(&q->h, LL_SYNC_OP_JOIN, 0, q->joiners.n, file, line);
-    return 0;
+    return ok;
 }

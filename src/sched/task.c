@@ -810,14 +810,14 @@ static void sleep_timer_orphan(ll_loop *loop, ll__timer *tm) {
     }
 }
 
-int ll__sleep(double seconds, const char *file, int line) {
+ll_value ll__sleep(double seconds, const char *file, int line) {
     ll_task *t = need_task("ll_sleep()", file, line);
     if (!t)
-        return LL_ERUNTIME;
+        return ll_raise(LL_ERUNTIME, "ll_sleep() outside a task");
     ll_loop *loop = t->fut.loop;
     if (isnan(seconds)) {
         ll__misuse(loop, file, line, "ValueError: sleep() delay is NaN");
-        return LL_EVALUE;
+        return ll_raise(LL_EVALUE, "sleep() delay is NaN");
     }
     if (seconds <= 0) {
         /* A bare yield: back of the queue, nothing to wait for (R11). */
@@ -833,9 +833,9 @@ int ll__sleep(double seconds, const char *file, int line) {
         suspend(loop, t);
         if (t->must_cancel) {
             t->must_cancel = false;
-            return LL_ECANCELLED;
+            return (ll_value){LL_ERROR, LL_ECANCELLED, {.s = ""}};
         }
-        return 0;
+        return ll_none();
     }
     /* The sleep's future and timer live in this frame: they exist exactly
      * as long as the sleep, and keep the task record small. */
@@ -858,7 +858,7 @@ int ll__sleep(double seconds, const char *file, int line) {
         sleep_timer_orphan(loop, tm);
     ll__future_free_cbs(f);
     f->magic = 0; /* not a future any more */
-    return ll_failed(v) ? v.err : 0;
+    return ll_failed(v) ? v : ll_none();
 }
 
 ll_value ll__try_fail(ll_value v, const char *file, int line) {

@@ -300,7 +300,7 @@ static void timeout_close(ll_timeout *to) {
     to->state = T_CLOSED;
 }
 
-int ll__timeout_reschedule(ll_timeout *to, double when, const char *file, int line) {
+ll_value ll__timeout_reschedule(ll_timeout *to, double when, const char *file, int line) {
     if (!to || to->state != T_ENTERED) {
         ll__misuse(ll__running_loop, file, line,
                    "RuntimeError: Cannot change state of %s Timeout",
@@ -308,10 +308,10 @@ int ll__timeout_reschedule(ll_timeout *to, double when, const char *file, int li
                    : to->state == T_CREATED  ? "an unentered"
                    : to->state == T_CLOSED   ? "a closed (left open)"
                                              : "an expiring or finished");
-        return LL_ERUNTIME;
+        return ll_raise(LL_ERUNTIME, "Cannot change state of Timeout");
     }
     reschedule(to, when, file, line);
-    return 0;
+    return ll_none();
 }
 
 bool ll_timeout_expired(const ll_timeout *to) {
@@ -673,16 +673,16 @@ static void wait_on_completion(ll_future *f, void *arg) {
     }
 }
 
-int ll__wait(void *const *aws, size_t n, double timeout, int return_when, bool *done,
-             const char *file, int line) {
+ll_value ll__wait(void *const *aws, size_t n, double timeout, int return_when, bool *done,
+                  const char *file, int line) {
     ll_loop *loop = ll_get_running_loop();
     if (!loop || !ll_current_task()) {
         ll__misuse(ll__current_loop, file, line, "RuntimeError: ll_wait() outside a task");
-        return LL_ERUNTIME;
+        return ll_raise(LL_ERUNTIME, "ll_wait() outside a task");
     }
     if (n == 0) {
         ll__misuse(loop, file, line, "ValueError: Set of Tasks/Futures is empty.");
-        return LL_EVALUE;
+        return ll_raise(LL_EVALUE, "Set of Tasks/Futures is empty.");
     }
     for (size_t i = 0; i < n; i++) {
         uint32_t magic = aws[i] ? *(const uint32_t *)aws[i] : 0;
@@ -691,7 +691,7 @@ int ll__wait(void *const *aws, size_t n, double timeout, int return_when, bool *
                        "TypeError: ll_wait() takes tasks and futures (argument %zu is %s); "
                        "wrap coroutines in tasks first",
                        i, magic == LL__MAGIC_CORO ? "a coroutine" : "something else");
-            return LL_ETYPE;
+            return ll_raise(LL_ETYPE, "ll_wait() takes tasks and futures");
         }
     }
     wait_state w = {.counter = n, .return_when = return_when};
@@ -709,7 +709,7 @@ int ll__wait(void *const *aws, size_t n, double timeout, int return_when, bool *
     waiter_done(&w.waiter);
     for (size_t i = 0; done && i < n; i++)
         done[i] = ((ll_future *)aws[i])->state != LL__FUT_PENDING;
-    return ll_errcode(v);
+    return ll_failed(v) ? v : ll_none();
 }
 
 /* ---- as_completed (3.11) ------------------------------------------------------------ */

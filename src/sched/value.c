@@ -33,6 +33,24 @@ const char *ll_strerror(int code) {
     }
 }
 
+/* Python's `except C:` tests the class tree; Looplab's codes are flat, so
+ * the two base classes lessons catch are spelled out here. */
+bool ll_except(ll_value v, int code) {
+    if (v.kind != LL_ERROR)
+        return false;
+    if (v.err == code)
+        return true;
+    switch (code) {
+    case LL_EOS: /* OSError and its subclasses */
+        return v.err == LL_ECONNECTION_REFUSED || v.err == LL_ECONNECTION_RESET ||
+               v.err == LL_EFILE_NOT_FOUND || v.err == LL_ETIMEOUT;
+    case LL_EEXCEPTION: /* Exception: all but the BaseExceptions */
+        return v.err != LL_ECANCELLED && v.err != LL_EGENERATOR_EXIT;
+    default:
+        return false;
+    }
+}
+
 /* Where strings made outside any loop go: a few rotating static buffers, so
  * that several results can be used in one printf. */
 static char *scratch(size_t need, size_t *cap) {
