@@ -63,7 +63,7 @@ static ll_value run_many(ll_value arg) {
     t_first = now();
     ll_task **t = malloc((size_t)nclients * sizeof *t);
     for (int i = 0; i < nclients; i++)
-        t[i] = ll_create_task_opts(ll__coro_new(client_fn, ll_none(), "client", __FILE__, __LINE__),
+        t[i] = ll_create_task_opts(ll_coro(client_fn),
                                    (&(ll_task_opts){.stack_size = 64 * 1024}));
     ll_wait((void *const *)t, (size_t)nclients, INFINITY, LL_ALL_COMPLETED, NULL);
     t_last = now();

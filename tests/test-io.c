@@ -1022,8 +1022,7 @@ static ll_value load_main(ll_value arg) {
     for (int i = 0; i < nconns; i++)
         tasks[i] = ll_create_task_opts(ll_coro(one_client, ll_none()),
                                        (&(ll_task_opts){.stack_size = 32 * 1024}));
-    ll__wait((void *const *)tasks, (size_t)nconns, INFINITY, LL_ALL_COMPLETED, NULL, __FILE__,
-             __LINE__);
+    ll_wait((void *const *)tasks, (size_t)nconns, INFINITY, LL_ALL_COMPLETED, NULL);
     free(tasks);
     ll_session_close(session);
     return ll_none();
