@@ -188,8 +188,8 @@ const char *ll_format(const char *fmt, ...) LL_PRINTF(1, 2);
  * value with that code.  Python's class tree is followed where Looplab has
  * one: LL_EOS also catches the OSError subclasses (ConnectionRefusedError,
  * ConnectionResetError, FileNotFoundError, TimeoutError), and
- * LL_EEXCEPTION catches every error except CancelledError (a BaseException
- * in Python).
+ * LL_EEXCEPTION catches every error except CancelledError and GeneratorExit
+ * (BaseExceptions in Python).
  *     ll_value r = ll_sleep(10);
  *     if (ll_except(r, LL_ECANCELLED)) {...}       except CancelledError:
  *     else if (ll_failed(r)) return r;             (anything else: raise) */

@@ -6,7 +6,8 @@
   include/looplab/detail.h (not API), or in src/;
 - docs/asyncio-mapping.md is the complete table: every public name of the
   headers appears in it, and every `ll_`/`LL_` name it (or README.md, or
-  another page of docs/) mentions is declared in include/.
+  another page of docs/) mentions is declared in include/ (or, for the
+  pages about the inside, architecture.md and trace-format.md, in src/).
 
 Run by `meson test` (suite api), which passes the C and C++ compilers in
 LL_CC and LL_CXX; stdlib only."""
@@ -62,10 +63,22 @@ def declared_names():
     return names
 
 
-def mentioned(path):
-    """(names, prefixes) a document mentions."""
+def internal_names():
+    """The names src/'s headers hold: the pages about Looplab's inside
+    (architecture, the trace format) may name them."""
+    names = set()
+    for path in glob.glob(os.path.join(ROOT, "src", "**", "*.h"), recursive=True):
+        names |= {m.group(1) for m in NAME.finditer(code_of(path))}
+    return names
+
+
+def mentioned(path, without_gone=False):
+    """(names, prefixes) a document mentions; without_gone leaves out the
+    "Migrating from 0.1" section, which names what 0.2 removed."""
     with open(path, encoding="utf-8") as f:
         text = f.read()
+    if without_gone:
+        text = re.sub(r"^## Migrating from 0\.1\n.*?(?=^## |\Z)", "", text, flags=re.M | re.S)
     names, prefixes = set(), set()
     for m in NAME.finditer(text):
         # ll_arg_*, LL_E… and a bare ll_ stand for the names they begin
@@ -111,6 +124,37 @@ class Headers(unittest.TestCase):
 
     def test_the_headers_compile_as_cplusplus(self):
         self.compile("LL_CXX", "c++", "api_cxx.cpp", ["-std=c++11"])
+
+
+class Mapping(unittest.TestCase):
+    def test_every_public_name_is_in_the_mapping(self):
+        names, _ = mentioned(MAPPING)
+        missing = sorted(declared_names() - names)
+        self.assertEqual(missing, [], "docs/asyncio-mapping.md does not mention these "
+                         "public names of include/: " + ", ".join(missing))
+
+    def check_declared(self, path, inside=False):
+        declared = declared_names() | (internal_names() if inside else set())
+        names, prefixes = mentioned(path, without_gone=True)
+        unknown = sorted(n for n in names if n not in declared)
+        self.assertEqual(unknown, [], "%s names what include/ does not declare: %s"
+                         % (os.path.relpath(path, ROOT), ", ".join(unknown)))
+        for p in sorted(prefixes):
+            self.assertTrue(any(n.startswith(p) for n in declared),
+                            "%s: no public name begins %s" % (os.path.relpath(path, ROOT), p))
+
+    def test_every_name_the_mapping_mentions_is_declared(self):
+        self.check_declared(MAPPING)
+
+    def test_every_name_the_readme_and_docs_mention_is_declared(self):
+        pages = [os.path.join(ROOT, "README.md")] + sorted(
+            p for p in glob.glob(os.path.join(ROOT, "docs", "*.md"))
+            if os.path.basename(p) != "asyncio-mapping.md")
+        for path in pages:
+            # these two describe src/ too (the recorder, the scheduler)
+            inside = os.path.basename(path) in ("architecture.md", "trace-format.md")
+            with self.subTest(page=os.path.relpath(path, ROOT)):
+                self.check_declared(path, inside)
 
 
 if __name__ == "__main__":
