@@ -40,8 +40,7 @@ static ll_value crunch(ll_value n) {
     return ll_int(n.i * 10);
 }
 
-static ll_value ticker(ll_value unused) {
-    (void)unused;
+static ll_value ticker(LL_NOARGS) {
     for (int i = 0; i < 4; i++) {
         ll_print("tick %d", i);
         LL_TRY(ll_sleep(unit * 1.25));
@@ -49,9 +48,8 @@ static ll_value ticker(ll_value unused) {
     return ll_none();
 }
 
-static ll_value overlap_main(ll_value unused) {
-    (void)unused;
-    ll_task *t = ll_create_task(ll_coro(ticker, ll_none()), "ticker");
+static ll_value overlap_main(LL_NOARGS) {
+    ll_task *t = ll_create_task(ll_coro(ticker), "ticker");
     ll_print("handing two jobs to the pool");
     ll_value r = ll_await(ll_gather(ll_to_thread(crunch, ll_int(3)), ll_to_thread(crunch, ll_int(2))));
     ll_print("results %s", ll_repr(r));
@@ -195,8 +193,7 @@ static ll_value one_unit(ll_value n) {
     return n;
 }
 
-static ll_value six_main(ll_value unused) {
-    (void)unused;
+static ll_value six_main(LL_NOARGS) {
     void *aws[6];
     for (int i = 0; i < 6; i++)
         aws[i] = ll_to_thread(one_unit, ll_int(i));
@@ -245,8 +242,7 @@ static ll_value fails(ll_value n) {
     return ll_raise(LL_EVALUE, "bad input %lld", (long long)n.i);
 }
 
-static ll_value error_main(ll_value unused) {
-    (void)unused;
+static ll_value error_main(LL_NOARGS) {
     ll_value r = ll_await(ll_to_thread(fails, ll_int(7)));
     ll_print("awaiting it gave %s: %s", ll_err_name(r.err), ll_errmsg(r));
     ll_future *f = ll_run_in_executor(fails, ll_int(8));
@@ -285,8 +281,7 @@ static ll_value awaits_job(ll_value n) {
     return r;
 }
 
-static ll_value cancel_main(ll_value unused) {
-    (void)unused;
+static ll_value cancel_main(LL_NOARGS) {
     ll_task *t[5];
     for (int i = 0; i < 5; i++)
         t[i] = ll_create_task(ll_coro(awaits_job, ll_int(i)), NULL);
@@ -319,8 +314,7 @@ END_TEST
 
 /* On the real clock a cancelled task whose job is still running: the loop
  * waits for the worker before it closes (asyncio.run does the same). */
-static ll_value abandon_main(ll_value unused) {
-    (void)unused;
+static ll_value abandon_main(LL_NOARGS) {
     ll_task *t = ll_create_task(ll_coro(awaits_job, ll_int(9)), NULL);
     LL_TRY(ll_sleep(unit / 4));
     ll_task_cancel(t);
@@ -348,8 +342,7 @@ END_TEST
 
 static int block_line;
 
-static ll_value polite(ll_value unused) {
-    (void)unused;
+static ll_value polite(LL_NOARGS) {
     for (int i = 0; i < 3; i++) {
         ll_print("polite %d at %.2f", i, ll_time());
         LL_TRY(ll_sleep(0.1));
@@ -357,8 +350,7 @@ static ll_value polite(ll_value unused) {
     return ll_none();
 }
 
-static ll_value rude(ll_value unused) {
-    (void)unused;
+static ll_value rude(LL_NOARGS) {
     ll_print("rude blocks");
     block_line = __LINE__ + 1;
     ll_blocking_sleep(0.35);                                /* time.sleep(0.35) */
@@ -366,9 +358,8 @@ static ll_value rude(ll_value unused) {
     return ll_none();
 }
 
-static ll_value block_main(ll_value unused) {
-    (void)unused;
-    LL_TRY(ll_await(ll_gather(ll_coro(polite, ll_none()), ll_coro(rude, ll_none()))));
+static ll_value block_main(LL_NOARGS) {
+    LL_TRY(ll_await(ll_gather(ll_coro(polite), ll_coro(rude))));
     return ll_none();
 }
 
@@ -443,8 +434,7 @@ static ll_value spin(ll_value n) {
     return n;
 }
 
-static ll_value busy_main(ll_value unused) {
-    (void)unused;
+static ll_value busy_main(LL_NOARGS) {
     double t0 = ll_time();
     LL_TRY(ll_await(ll_gather(ll_to_thread(spin, ll_int(1)), ll_to_thread(spin, ll_int(2)))));
     ll_print("%.3f", ll_time() - t0);
@@ -483,20 +473,18 @@ END_TEST
 
 static int misuse_line;
 
-static ll_value nested(ll_value unused) {
-    (void)unused;
+static ll_value nested(LL_NOARGS) {
     ll_future *f = ll_run_in_executor(one_unit, ll_int(0));
     return ll_bool(f == NULL);
 }
 
-static ll_value misuse_main(ll_value unused) {
-    (void)unused;
+static ll_value misuse_main(LL_NOARGS) {
     misuse_line = __LINE__ + 1;
-    ll_future *f = ll_run_in_executor(NULL, ll_none());
+    ll_future *f = ll_run_in_executor(NULL);
     ll_print("NULL function: %s", f ? "accepted" : "refused");
     ll_blocking_sleep(-1);
     ll_blocking_sleep(NAN);
-    ll_value r = ll_await(ll_to_thread(nested, ll_none()));
+    ll_value r = ll_await(ll_to_thread(nested));
     ll_print("a job starting a job: %s", r.i ? "refused" : "accepted");
     return ll_none();
 }

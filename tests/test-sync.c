@@ -51,8 +51,7 @@ static ll_value lock_greedy(ll_value arg) {
     return ll_none();
 }
 
-static ll_value sync_lock_main(ll_value unused) {
-    (void)unused;
+static ll_value sync_lock_main(LL_NOARGS) {
     ll_lock *lock = ll_lock_new("the lock");
     static lock_job a, b, c, d;
     a = (lock_job){"a", lock, 1};
@@ -85,8 +84,7 @@ static ll_value ev_waiter(ll_value arg) {
     return ll_none();
 }
 
-static ll_value sync_event_main(ll_value unused) {
-    (void)unused;
+static ll_value sync_event_main(LL_NOARGS) {
     ll_event *ev = ll_event_new(NULL);
     static ev_job w[4];
     const char *names[] = {"w1", "w2", "w3", "w4"};
@@ -133,8 +131,7 @@ static ll_value sem_worker(ll_value arg) {
     return r;
 }
 
-static ll_value sync_semaphore_main(ll_value unused) {
-    (void)unused;
+static ll_value sync_semaphore_main(LL_NOARGS) {
     ll_semaphore *sem = ll_semaphore_new(2, "pool");
     static sem_job jobs[5];
     const char *names[] = {"j1", "j2", "j3", "j4", "j5"};
@@ -184,8 +181,7 @@ static ll_value q_consume(ll_value arg) {
     }
 }
 
-static ll_value sync_queue_main(ll_value unused) {
-    (void)unused;
+static ll_value sync_queue_main(LL_NOARGS) {
     ll_queue *q = ll_queue_new(2, "jobs");
     static q_consumer fast, slow;
     fast = (q_consumer){"fast", q, 0.5};
@@ -206,8 +202,7 @@ static ll_value sync_queue_main(ll_value unused) {
 
 /* ---- sync_queue_kinds.py ------------------------------------------------------ */
 
-static ll_value sync_queue_kinds_main(ll_value unused) {
-    (void)unused;
+static ll_value sync_queue_kinds_main(LL_NOARGS) {
     ll_queue *pq = ll_priority_queue_new(0, NULL);
     int xs[] = {5, 1, 4, 1, 3, 9, 2, 6};
     for (int i = 0; i < 8; i++)
@@ -278,8 +273,7 @@ static ll_value cond_sleeper(ll_value arg) {
     return r;
 }
 
-static ll_value sync_condition_main(ll_value unused) {
-    (void)unused;
+static ll_value sync_condition_main(LL_NOARGS) {
     nstock = 0;
     ll_condition *cond = ll_condition_new(NULL, "shelf");
     if (ll_except(ll_condition_wait(cond), LL_ERUNTIME))
@@ -343,8 +337,7 @@ static ll_value barrier_runner(ll_value arg) {
     return index;
 }
 
-static ll_value sync_barrier_main(ll_value unused) {
-    (void)unused;
+static ll_value sync_barrier_main(LL_NOARGS) {
     ll_barrier *barrier = ll_barrier_new(3, "gate");
     static barrier_job r[6], x[2], y1;
     static const char *const names[] = {"r1", "r2", "r3", "r4", "r5", "r6"};
@@ -491,8 +484,7 @@ END_TEST
 
 static int misuse_line;
 
-static ll_value misuse_main(ll_value unused) {
-    (void)unused;
+static ll_value misuse_main(LL_NOARGS) {
     ll_lock *lock = ll_lock_new("door");
     misuse_line = __LINE__ + 1;
     ll_value r = ll_lock_release(lock);
@@ -509,7 +501,7 @@ START_TEST(misuse_names_the_line_and_the_task) {
     capture out, err;
     capture_begin(&out, 1);
     capture_begin(&err, 2);
-    int rc = ll_run(ll_coro(misuse_main, ll_none()));
+    int rc = ll_run(ll_coro(misuse_main));
     char *e = capture_end(&err);
     char *o = capture_end(&out);
     ck_assert_int_eq(rc, 0); /* reported, returned as errors, handled: not a failure */
@@ -543,8 +535,7 @@ static ll_value overfills(ll_value arg) {
     return ll_none();
 }
 
-static ll_value reraise_main(ll_value unused) {
-    (void)unused;
+static ll_value reraise_main(LL_NOARGS) {
     ll_lock *lock = ll_lock_new("door");
     ll_value r = ll_await(ll_coro(releases_twice, ll_ptr(lock)));
     ll_print("release: %s, RuntimeError=%d", ll_repr(r), ll_except(r, LL_ERUNTIME));
@@ -562,7 +553,7 @@ START_TEST(errors_of_status_calls_keep_their_message_when_passed_on) {
     capture out, err;
     capture_begin(&out, 1);
     capture_begin(&err, 2);
-    int rc = ll_run(ll_coro(reraise_main, ll_none()));
+    int rc = ll_run(ll_coro(reraise_main));
     char *e = capture_end(&err);
     char *o = capture_end(&out);
     ck_assert_int_eq(rc, 0);
@@ -606,8 +597,7 @@ static ll_value holder(ll_value arg) {
     return ll_none();
 }
 
-static ll_value traced_main(ll_value unused) {
-    (void)unused;
+static ll_value traced_main(LL_NOARGS) {
     ll_lock *lock = ll_lock_new("door");
     LL_TRY(ll_await(ll_gather(ll_coro(holder, ll_ptr(lock)), ll_coro(holder, ll_ptr(lock)))));
     return ll_none();
@@ -616,7 +606,7 @@ static ll_value traced_main(ll_value unused) {
 START_TEST(lock_waits_and_hand_over_are_in_the_trace) {
     ll_loop_opts o = {.clock = LL_CLOCK_VIRTUAL, .record = 1, .trace_path = ""};
     ll_loop *loop = ll_loop_new(&o);
-    ll_loop_run_until_complete(loop, ll_coro(traced_main, ll_none()));
+    ll_loop_run_until_complete(loop, ll_coro(traced_main));
     char *text = dump_of(loop);
     size_t len = strlen(text);
     ll_loop_close(loop);
@@ -639,8 +629,7 @@ END_TEST
  * wait inside is recorded at the line that made it. */
 static int aw_line_event, aw_line_get;
 
-static ll_value awaitable_traced_main(ll_value unused) {
-    (void)unused;
+static ll_value awaitable_traced_main(LL_NOARGS) {
     ll_event *ev = ll_event_new("go");
     ll_queue *q = ll_queue_new(0, "jobs");
     aw_line_event = __LINE__ + 1;
@@ -661,7 +650,7 @@ static ll_value awaitable_traced_main(ll_value unused) {
 START_TEST(a_wait_as_an_awaitable_is_named_as_cpython_names_it) {
     ll_loop_opts o = {.clock = LL_CLOCK_VIRTUAL, .record = 1, .trace_path = ""};
     ll_loop *loop = ll_loop_new(&o);
-    ll_value r = ll_loop_run_until_complete(loop, ll_coro(awaitable_traced_main, ll_none()));
+    ll_value r = ll_loop_run_until_complete(loop, ll_coro(awaitable_traced_main));
     ck_assert(!ll_failed(r));
     char *text = dump_of(loop);
     ll_loop_close(loop);
@@ -680,8 +669,7 @@ START_TEST(a_wait_as_an_awaitable_is_named_as_cpython_names_it) {
 }
 END_TEST
 
-static ll_value null_waits_main(ll_value unused) {
-    (void)unused;
+static ll_value null_waits_main(LL_NOARGS) {
     ll_value r = ll_await(ll_event_wait_coro(NULL));
     ll_print("ev.wait() on NULL: %s", ll_err_name(r.err));
     r = ll_await(ll_create_task(ll_queue_get_coro((ll_queue *)ll_lock_new("x")), NULL));
@@ -693,7 +681,7 @@ START_TEST(a_wait_as_an_awaitable_reports_misuse_where_it_was_made) {
     capture out, err;
     capture_begin(&out, 1);
     capture_begin(&err, 2);
-    int rc = ll_run(ll_coro(null_waits_main, ll_none()));
+    int rc = ll_run(ll_coro(null_waits_main));
     char *e = capture_end(&err);
     char *o = capture_end(&out);
     ck_assert_int_eq(rc, 0);
@@ -706,8 +694,7 @@ START_TEST(a_wait_as_an_awaitable_reports_misuse_where_it_was_made) {
 END_TEST
 
 /* A deadlock on a lock is reported with what each task waits on. */
-static ll_value deadlock_main(ll_value unused) {
-    (void)unused;
+static ll_value deadlock_main(LL_NOARGS) {
     ll_lock *lock = ll_lock_new("stuck");
     LL_TRY(ll_lock_acquire(lock));
     ll_task *t = ll_create_task(ll_lock_acquire_coro(lock), "waiter");
@@ -717,7 +704,7 @@ static ll_value deadlock_main(ll_value unused) {
 START_TEST(deadlock_on_a_lock_is_reported) {
     capture err;
     capture_begin(&err, 2);
-    int rc = ll_run(ll_coro(deadlock_main, ll_none()));
+    int rc = ll_run(ll_coro(deadlock_main));
     char *e = capture_end(&err);
     ck_assert_int_eq(rc, 1);
     ck_assert_has(e, "deadlock");
@@ -763,8 +750,7 @@ static bool warned_at(const char *trace, const char *t) {
 }
 
 static int ndiners;
-static ll_value cycle_main(ll_value unused) {
-    (void)unused;
+static ll_value cycle_main(LL_NOARGS) {
     ll_lock *l[3] = {ll_lock_new("fork"), ll_lock_new("knife"), ll_lock_new("spoon")};
     static diner d[3];
     void *aws[3];
@@ -793,8 +779,7 @@ static ll_value forgetful_consumer(ll_value q) {
     }
 }
 
-static ll_value join_never_main(ll_value unused) {
-    (void)unused;
+static ll_value join_never_main(LL_NOARGS) {
     ll_queue *q = ll_queue_new(0, "jobs");
     ll_create_task(ll_coro(forgetful_consumer, ll_ptr(q)), "consumer");
     ll_queue_put_nowait(q, ll_int(1));
@@ -820,23 +805,20 @@ END_TEST
 /* A task that catches its cancellation and returns a result: whoever
  * cancelled it is told it stopped.  Reported (not a failure); a timeout
  * scope, which uncancels, is not. */
-static ll_value swallower(ll_value unused) {
-    (void)unused;
+static ll_value swallower(LL_NOARGS) {
     if (ll_except(ll_sleep(10), LL_ECANCELLED))
         ll_print("caught the cancellation, going on");
     return ll_int(42);
 }
 
-static ll_value polite(ll_value unused) {
-    (void)unused;
+static ll_value polite(LL_NOARGS) {
     ll_timeout *cm = ll_timeout_enter(0.5);
     ll_value r = ll_timeout_exit(cm, ll_sleep(10));
     ll_print("the timeout scope ended with %s", ll_err_name(ll_errcode(r)));
     return ll_int(7);
 }
 
-static ll_value fails_soon(ll_value unused) {
-    (void)unused;
+static ll_value fails_soon(LL_NOARGS) {
     LL_TRY(ll_sleep(0.1));
     return ll_raise(LL_EVALUE, "child failed");
 }
@@ -845,10 +827,9 @@ static ll_value fails_soon(ll_value unused) {
  * cancels the body's task and, as Python 3.11 does, does not take that
  * back (cancelling() stays 1; 3.12 would print 0).  Going on is still no
  * swallowed cancellation: the request was the group's, not the program's. */
-static ll_value grouped(ll_value unused) {
-    (void)unused;
+static ll_value grouped(LL_NOARGS) {
     ll_taskgroup *tg = ll_taskgroup_enter();
-    ll_taskgroup_create_task(tg, ll_coro(fails_soon, ll_none()), NULL);
+    ll_taskgroup_create_task(tg, ll_coro(fails_soon), NULL);
     ll_value r = ll_taskgroup_exit(tg, ll_none());
     ll_print("the group ended with %s; cancelling() = %u", ll_err_name(ll_errcode(r)),
              (unsigned)ll_task_cancelling(ll_current_task()));
@@ -857,12 +838,11 @@ static ll_value grouped(ll_value unused) {
 
 static int swallow_line;
 
-static ll_value swallow_main(ll_value unused) {
-    (void)unused;
+static ll_value swallow_main(LL_NOARGS) {
     swallow_line = __LINE__ + 1;
-    ll_task *t = ll_create_task(ll_coro(swallower, ll_none()), "stubborn");
-    ll_task *p = ll_create_task(ll_coro(polite, ll_none()), "polite");
-    ll_task *g = ll_create_task(ll_coro(grouped, ll_none()), "grouped");
+    ll_task *t = ll_create_task(ll_coro(swallower), "stubborn");
+    ll_task *p = ll_create_task(ll_coro(polite), "polite");
+    ll_task *g = ll_create_task(ll_coro(grouped), "grouped");
     LL_TRY(ll_sleep(1));
     ll_task_cancel(t);
     ll_value v = ll_await(t);
@@ -898,11 +878,10 @@ START_TEST(a_swallowed_cancellation_is_reported) {
 }
 END_TEST
 
-static ll_value many_swallowers_main(ll_value unused) {
-    (void)unused;
+static ll_value many_swallowers_main(LL_NOARGS) {
     ll_task *ts[12];
     for (int i = 0; i < 12; i++)
-        ts[i] = ll_create_task(ll_coro(swallower, ll_none()), NULL);
+        ts[i] = ll_create_task(ll_coro(swallower), NULL);
     LL_TRY(ll_sleep(1));
     for (int i = 0; i < 12; i++)
         ll_task_cancel(ts[i]);
@@ -932,7 +911,7 @@ START_TEST(a_cycle_of_lock_waits_is_reported_when_it_closes) {
         capture_begin(&err, 2);
         ll_loop_opts o = {.clock = LL_CLOCK_VIRTUAL, .record = 1, .trace_path = ""};
         ll_loop *loop = ll_loop_new(&o);
-        ll_loop_run_until_complete(loop, ll_coro(cycle_main, ll_none()));
+        ll_loop_run_until_complete(loop, ll_coro(cycle_main));
         char *trace = dump_of(loop);
         ll_loop_close(loop);
         char *e = capture_end(&err);
@@ -963,7 +942,7 @@ START_TEST(a_cycle_of_lock_waits_is_reported_when_it_closes) {
     capture out, err;
     capture_begin(&out, 1);
     capture_begin(&err, 2);
-    ll_run(ll_coro(cycle_main, ll_none()));
+    ll_run(ll_coro(cycle_main));
     char *e = capture_end(&err);
     char *o = capture_end(&out);
     ck_assert_str_eq(o, "TimeoutError at 1.0 s\n");
@@ -988,14 +967,12 @@ static ll_value eq_sleep(ll_value seconds) {
     return ll_str("slept");
 }
 
-static ll_value eq_waits(ll_value unused) {
-    (void)unused;
+static ll_value eq_waits(LL_NOARGS) {
     LL_TRY(ll_condition_wait(eq_cond));
     return ll_str("notified");
 }
 
-static ll_value eq_notifies(ll_value unused) {
-    (void)unused;
+static ll_value eq_notifies(LL_NOARGS) {
     ll_condition_notify_all(eq_cond);
     return ll_none();
 }
@@ -1028,11 +1005,11 @@ static ll_value eq_sem_user(ll_value seconds) {
 static ll_value eq_cond_user(ll_value notify) {
     ll_coro_fn fn = notify.i ? eq_notifies : eq_waits;
     if (use_forms)
-        return ll_with_condition(eq_cond, ll_coro(fn, ll_none()));
+        return ll_with_condition(eq_cond, ll_coro(fn));
     ll_value r = ll_condition_enter(eq_cond);
     if (ll_failed(r))
         return r;
-    r = ll_await(ll_coro(fn, ll_none()));
+    r = ll_await(ll_coro(fn));
     return ll_condition_exit(eq_cond, r);
 }
 
@@ -1051,8 +1028,7 @@ static ll_value eq_group(double work) {
     return ll_taskgroup_exit(tg, ll_await(ll_coro(eq_group_body, ll_float(work))));
 }
 
-static ll_value eq_main(ll_value unused) {
-    (void)unused;
+static ll_value eq_main(LL_NOARGS) {
     eq_lock = ll_lock_new("door");
     eq_sem = ll_semaphore_new(2, "pool");
     eq_cond = ll_condition_new(NULL, "cv");
@@ -1113,22 +1089,19 @@ END_TEST
 
 /* Cancelled while waiting to enter: the body never runs, and its coroutine
  * is not reported as never awaited (Python would not have made it). */
-static ll_value never_runs(ll_value unused) {
-    (void)unused;
+static ll_value never_runs(LL_NOARGS) {
     ll_print("the body ran");
     return ll_none();
 }
 
-static ll_value waits_to_enter(ll_value unused) {
-    (void)unused;
-    return ll_with_lock(eq_lock, ll_coro(never_runs, ll_none()));
+static ll_value waits_to_enter(LL_NOARGS) {
+    return ll_with_lock(eq_lock, ll_coro(never_runs));
 }
 
-static ll_value cancel_enter_main(ll_value unused) {
-    (void)unused;
+static ll_value cancel_enter_main(LL_NOARGS) {
     eq_lock = ll_lock_new("door");
     LL_TRY(ll_lock_enter(eq_lock));
-    ll_task *t = ll_create_task(ll_coro(waits_to_enter, ll_none()), "waiter");
+    ll_task *t = ll_create_task(ll_coro(waits_to_enter), "waiter");
     LL_TRY(ll_sleep(1));
     ll_task_cancel(t);
     ll_value r = ll_await(t);
