@@ -81,7 +81,7 @@ static ll_value spawn_main(LL_NOARGS) {
     ll_task **ts = malloc(SPAWN_TASKS * sizeof *ts);
     double t0 = now_s();
     for (int i = 0; i < SPAWN_TASKS; i++)
-        ts[i] = ll_create_task(ll_coro(returns_at_once, ll_int(i)), NULL);
+        ts[i] = ll_create_task(ll_coro(returns_at_once, i), NULL);
     for (int i = 0; i < SPAWN_TASKS; i++)
         ll_await(ts[i]);
     spawn_elapsed = now_s() - t0;

@@ -191,7 +191,7 @@ START_TEST(deep_recursion_within_the_stack_works) {
     capture out;
     capture_begin(&out, 1);
     /* ~200 KiB of frames on a 256 KiB stack. */
-    int rc = ll_run(ll_coro(deep_main, ll_int(200)));
+    int rc = ll_run(ll_coro(deep_main, 200));
     char *s = capture_end(&out);
     ck_assert_int_eq(rc, 0);
     ck_assert_str_eq(s, "deep returned 20100\n");
@@ -201,7 +201,7 @@ END_TEST
 
 static ll_value overflow_main(LL_NOARGS) {
     ll_task_opts o = {.name = "runaway", .stack_size = 32 * 1024};
-    ll_task *t = ll_create_task_opts(ll_coro(deep_task, ll_int(1000)), &o);
+    ll_task *t = ll_create_task_opts(ll_coro(deep_task, 1000), &o);
     ll_await(t);
     return ll_none();
 }
@@ -293,7 +293,7 @@ static ll_value sleeper(ll_value i) {
 static ll_value many_main(ll_value n) {
     ll_task **ts = malloc((size_t)n.i * sizeof *ts);
     for (int64_t i = 0; i < n.i; i++)
-        ts[i] = ll_create_task(ll_coro(sleeper, ll_int(i)), NULL);
+        ts[i] = ll_create_task(ll_coro(sleeper, i), NULL);
     ll_sleep(0.5);
     ll_print("alive: %zu", ll_all_tasks(NULL, 0));
     int64_t sum = 0;
@@ -309,7 +309,7 @@ START_TEST(a_hundred_thousand_live_tasks) {
     capture out;
     capture_begin(&out, 1);
     ll_loop_opts o = {.stack_size = 16 * 1024};
-    int rc = ll_run_opts(ll_coro(many_main, ll_int(n)), &o);
+    int rc = ll_run_opts(ll_coro(many_main, n), &o);
     char *s = capture_end(&out);
     ck_assert_int_eq(rc, 0);
     char want[128];

@@ -238,7 +238,7 @@ static ll_value timeout_main(LL_NOARGS) {
     if (ll_failed(v))
         return v;
     ll_db *db = v.p;
-    ll_value r = ll_wait_for(ll_coro(heavy_forever, ll_ptr(db)), 0.05);
+    ll_value r = ll_wait_for(ll_coro(heavy_forever, db), 0.05);
     say("slow query", r);
     /* The next call waits until the cancelled job is over: that it comes
      * back at all (the query alone would run for hours) shows the job was
@@ -340,7 +340,7 @@ static ll_value runaway_main(LL_NOARGS) {
     ll_value v = ll_db_open(":memory:");
     LL_TRY(v);
     ll_db *db = v.p;
-    v = ll_wait_for(ll_coro(many_rows, ll_ptr(db)), 3);
+    v = ll_wait_for(ll_coro(many_rows, db), 3);
     ll_print("%s", ll_repr(v));
     ll_db_close(db);
     return ll_none();

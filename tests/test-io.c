@@ -322,9 +322,9 @@ static ll_value gather_main(LL_NOARGS) {
     web = ll_slow_web_start(0);
     ck_assert_ptr_nonnull(web);
     session = ll_session_new(NULL);
-    ll_value r = ll_await(ll_gather(ll_coro(fetch, ll_str("/delay/200?size=10")),
-                                    ll_coro(fetch, ll_str("/delay/250?size=20")),
-                                    ll_coro(fetch, ll_str("/example"))));
+    ll_value r = ll_await(ll_gather(ll_coro(fetch, "/delay/200?size=10"),
+                                    ll_coro(fetch, "/delay/250?size=20"),
+                                    ll_coro(fetch, "/example")));
     ll_print("%s", ll_repr(r));
     ll_session_close(session);
     return ll_none();
@@ -369,10 +369,10 @@ END_TEST
 static ll_value limit_main(LL_NOARGS) {
     web = ll_slow_web_start(0);
     session = ll_session_new(&(ll_session_opts){.limit = 2});
-    ll_value r = ll_await(ll_gather(ll_coro(fetch, ll_str("/delay/150")),
-                                    ll_coro(fetch, ll_str("/delay/150")),
-                                    ll_coro(fetch, ll_str("/delay/150")),
-                                    ll_coro(fetch, ll_str("/delay/150"))));
+    ll_value r = ll_await(ll_gather(ll_coro(fetch, "/delay/150"),
+                                    ll_coro(fetch, "/delay/150"),
+                                    ll_coro(fetch, "/delay/150"),
+                                    ll_coro(fetch, "/delay/150")));
     ll_print("%s", ll_repr(r));
     ll_session_close(session);
     return ll_none();

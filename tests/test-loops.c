@@ -50,12 +50,12 @@ static ll_value threadsafe_main(LL_NOARGS) {
     ck_assert_ptr_nonnull(helper);
     ll_call_soon_threadsafe(helper, greet, "the helper loop");
     LL_TRY(ll_sleep(S(0.1)));
-    ll_future *fut = ll_run_coroutine_threadsafe(ll_coro(lookup, ll_str("asyncio")), helper);
+    ll_future *fut = ll_run_coroutine_threadsafe(ll_coro(lookup, "asyncio"), helper);
     ll_print("main goes on while the helper looks the word up");
     ll_value v = ll_await(fut);
     LL_TRY(v);
     ll_print("the helper answered %lld", (long long)v.i);
-    v = ll_await(ll_run_coroutine_threadsafe(ll_coro(spell, ll_str("loop")), helper));
+    v = ll_await(ll_run_coroutine_threadsafe(ll_coro(spell, "loop"), helper));
     LL_TRY(v);
     ll_print("and spelled %s", ll_repr(v));
     v = ll_await(ll_run_coroutine_threadsafe(ll_coro(fail_there), helper));
@@ -164,7 +164,7 @@ static ll_value misuse_main(LL_NOARGS) {
     misuse_line = __LINE__ + 1;
     int rc = ll_call_soon_threadsafe(helper, nothing, NULL);
     ll_print("call_soon_threadsafe on a closed loop: %s", ll_err_name(rc));
-    ll_value v = ll_await(ll_run_coroutine_threadsafe(ll_coro(lookup, ll_str("x")), helper));
+    ll_value v = ll_await(ll_run_coroutine_threadsafe(ll_coro(lookup, "x"), helper));
     ll_print("run_coroutine_threadsafe to a closed loop: %s", ll_repr(v));
     ll_print("stopping it twice: %d", ll_loop_thread_stop(helper));
     ll_print("no function: %s", ll_err_name(ll_call_soon_threadsafe(ll_get_running_loop(), NULL,
@@ -247,7 +247,7 @@ static char g_trace_path[256];
 
 static ll_value traced_main(LL_NOARGS) {
     ll_loop *helper = ll_loop_thread_start(&(ll_loop_opts){.clock = LL_CLOCK_REAL});
-    ll_value v = ll_await(ll_run_coroutine_threadsafe(ll_coro(lookup, ll_str("abc")), helper));
+    ll_value v = ll_await(ll_run_coroutine_threadsafe(ll_coro(lookup, "abc"), helper));
     LL_TRY(v);
     ll_value r = ll_await(ll_gather(ll_to_thread(run_worker, ll_str("east")),
                                     ll_to_thread(run_worker, ll_str("west"))));

@@ -203,7 +203,7 @@ static ll_value wait_forever(ll_value fut) {
 
 static ll_value deadlock_main(LL_NOARGS) {
     ll_future *f = ll_future_new();
-    ll_task *t = ll_create_task(ll_coro(wait_forever, ll_ptr(f)), "waiter");
+    ll_task *t = ll_create_task(ll_coro(wait_forever, f), "waiter");
     ll_value v = ll_await(t);
     ll_print("main woke: %s", ll_repr(v));
     return ll_none();

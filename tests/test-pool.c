@@ -284,7 +284,7 @@ static ll_value awaits_job(ll_value n) {
 static ll_value cancel_main(LL_NOARGS) {
     ll_task *t[5];
     for (int i = 0; i < 5; i++)
-        t[i] = ll_create_task(ll_coro(awaits_job, ll_int(i)), NULL);
+        t[i] = ll_create_task(ll_coro(awaits_job, i), NULL);
     LL_TRY(ll_sleep(unit / 2));
     ll_task_cancel(t[0]); /* running: it runs to the end, its result is dropped */
     ll_task_cancel(t[4]); /* still waiting for a worker: it never starts */
@@ -315,7 +315,7 @@ END_TEST
 /* On the real clock a cancelled task whose job is still running: the loop
  * waits for the worker before it closes (asyncio.run does the same). */
 static ll_value abandon_main(LL_NOARGS) {
-    ll_task *t = ll_create_task(ll_coro(awaits_job, ll_int(9)), NULL);
+    ll_task *t = ll_create_task(ll_coro(awaits_job, 9), NULL);
     LL_TRY(ll_sleep(unit / 4));
     ll_task_cancel(t);
     ll_value r = ll_await(t);
