@@ -15,9 +15,9 @@ static ll_value fetch(ll_args args) {
     const char *path = ll_arg_str(args, 1);
     double seconds = ll_arg_float(args, 2);
     ll_print("%s: waiting for a slot", path);
-    LL_TRY(ll_semaphore_enter(slots));                          /* async with slots: */
+    LL_TRY(ll_semaphore_enter(slots));                      /* async with slots: */
     ll_print("%s: fetching (%s s)", path, ll_pystr(ll_float(seconds)));
-    ll_value r = ll_sleep(seconds);                             /* await asyncio.sleep(seconds) */
+    ll_value r = ll_sleep(seconds);                         /* await asyncio.sleep(seconds) */
     if (!ll_failed(r))
         ll_print("%s: done", path);
     /* return int(seconds * 1000), leaving the block (or the error, through it) */
@@ -26,10 +26,10 @@ static ll_value fetch(ll_args args) {
 
 /* async def main(): */
 static ll_value amain(LL_NOARGS) {
-    double start = ll_time();                                   /* start = loop.time() */
-    ll_semaphore *slots = ll_semaphore_new(2, "slots");         /* slots = asyncio.Semaphore(2) */
+    double start = ll_time();                               /* start = loop.time() */
+    ll_semaphore *slots = ll_semaphore_new(2, "slots");     /* slots = asyncio.Semaphore(2) */
     void *fetches[5];
-    for (int i = 0; i < 5; i++)                                 /* for p, s in PAGES.items() */
+    for (int i = 0; i < 5; i++)                             /* for p, s in PAGES.items() */
         fetches[i] = ll_create_task(ll_coro(fetch, slots, PATHS[i], SECONDS[i]), PATHS[i]);
     ll_note("Five tasks, named by their pages, will ask for two slots. The first two "
             "get in; the other three line up behind the semaphore, in the order they "
