@@ -655,9 +655,11 @@ static int agen_enter_line;
 static ll_value held_across_yields(LL_NOARGS) {
     ll_lock *l = ll_lock_new("gen");
     LL_TRY(ll_lock_enter(l));
-    for (int i = 0; i < 2; i++)
-        if (ll_failed(ll_yield(ll_int(i))))
-            return ll_lock_exit(l, ll_raise(LL_ECANCELLED, "%s", ""));
+    for (int i = 0; i < 2; i++) {
+        ll_value r = ll_yield(ll_int(i));
+        if (ll_failed(r)) /* closed early: the exit runs, GeneratorExit goes on */
+            return ll_lock_exit(l, r);
+    }
     LL_TRY(ll_lock_exit(l, ll_none()));
     agen_enter_line = __LINE__ + 1;
     ll_timeout *to = ll_timeout_enter(10);
