@@ -14,6 +14,7 @@
 #include "harness-internal.h"
 #include "io/io.h"
 
+#include <ctype.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -125,6 +126,60 @@ START_TEST(bytes_go_both_ways_and_every_wait_is_recorded) {
     /* The server's task ends when the client goes: nothing left pending. */
     ck_assert_has(trace, "op=eof");
     free(trace);
+    free(out);
+}
+END_TEST
+
+/* A server that reads until the client's write_eof, then answers in
+ * capitals: the half-close, the server's data, and reader.read() /
+ * writer.drain() as coroutine objects. */
+static ll_value shout_handler(ll_args args) {
+    ll_stream *s = ll_arg_ptr(args, 0);
+    char got[64];
+    size_t len = 0;
+    while (!ll_stream_at_eof(s) && len < sizeof got) {
+        ll_value n = ll_wait_for(ll_stream_read_coro(s, got + len, sizeof got - len), 5);
+        LL_TRY(n);
+        len += (size_t)n.i;
+    }
+    const char *prefix = ll_stream_server_data(s);
+    ll_stream_write(s, prefix, strlen(prefix));
+    for (size_t i = 0; i < len; i++)
+        got[i] = (char)toupper((unsigned char)got[i]);
+    ll_stream_write(s, got, len);
+    return ll_await(ll_stream_drain_coro(s));
+}
+
+static ll_value half_close_main(LL_NOARGS) {
+    ll_value sv = ll_start_server(shout_handler, "127.0.0.1", 0, "you said: ");
+    LL_TRY(sv);
+    ll_value c = ll_open_connection("127.0.0.1", ll_server_port(sv.p));
+    LL_TRY(c);
+    ll_stream *s = c.p;
+    LL_TRY(ll_stream_write(s, "hello ", 6));
+    LL_TRY(ll_stream_write(s, "there", 5));
+    LL_TRY(ll_stream_write_eof(s)); /* the server reads the end */
+    ll_print("write after eof: %s", ll_err_name(ll_errcode(ll_stream_write(s, "!", 1))));
+    char buf[64];
+    size_t len = 0;
+    while (!ll_stream_at_eof(s)) {
+        ll_value n = ll_stream_read(s, buf + len, sizeof buf - 1 - len);
+        LL_TRY(n);
+        len += (size_t)n.i;
+    }
+    buf[len] = '\0';
+    ll_print("%s (from %s)", buf, strncmp(ll_stream_peer(s), "127.0.0.1:", 10) ? "?" : "127.0.0.1");
+    ll_stream_close(s);
+    LL_TRY(ll_stream_wait_closed(s));
+    ll_server_close(sv.p);
+    return ll_none();
+}
+
+START_TEST(a_half_closed_stream_is_read_to_its_end) {
+    char *err;
+    char *out = run(half_close_main, &err, NULL);
+    ck_assert_str_eq(out, "write after eof: RuntimeError\nyou said: HELLO THERE (from 127.0.0.1)\n");
+    free(err);
     free(out);
 }
 END_TEST
@@ -315,7 +370,14 @@ static ll_value fetch(ll_value path) {
     if (ll_failed(r))
         return r;
     ll_response *resp = r.p;
-    return ll_int(resp->status * 1000000 + (int64_t)resp->body_len);
+    /* resp.headers[...]: any case, and the body's length as sent */
+    const char *clen = ll_response_header(resp, "content-length");
+    ck_assert_ptr_nonnull(clen);
+    ck_assert_uint_eq(strtoull(clen, NULL, 10), resp->body_len);
+    ck_assert_ptr_null(ll_response_header(resp, "X-Not-Sent"));
+    ll_value v = ll_int(resp->status * 1000000 + (int64_t)resp->body_len);
+    ll_response_free(resp);
+    return v;
 }
 
 static ll_value gather_main(LL_NOARGS) {
@@ -1075,6 +1137,7 @@ int main(void) {
     TCase *tc = tcase_create("streams");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, bytes_go_both_ways_and_every_wait_is_recorded);
+    tcase_add_test(tc, a_half_closed_stream_is_read_to_its_end);
     tcase_add_test(tc, reading_past_the_end_and_over_the_limit);
     tcase_add_test(tc, a_refused_connection_names_the_address);
     tcase_add_test(tc, sockets_on_the_virtual_clock_say_what_to_do);
