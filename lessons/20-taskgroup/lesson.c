@@ -30,7 +30,7 @@ static ll_value book(ll_args args) {
 static ll_value amain(LL_NOARGS) {
     ll_print("Everything available, with a TaskGroup:");
     double start = ll_time();
-    ll_taskgroup *tg = ll_taskgroup_enter();               /* async with asyncio.TaskGroup() as tg: */
+    ll_taskgroup *tg = ll_taskgroup_enter();               /* async with TaskGroup() as tg: */
     ll_task *flight = ll_taskgroup_create_task(tg, ll_coro(book, "flight", 1), "flight");
     ll_task *hotel = ll_taskgroup_create_task(tg, ll_coro(book, "hotel", 2), "hotel");
     ll_task *car = ll_taskgroup_create_task(tg, ll_coro(book, "car", 1.5), "car");
@@ -42,7 +42,7 @@ static ll_value amain(LL_NOARGS) {
 
     ll_print("No car left, with a TaskGroup:");
     start = ll_time();
-    tg = ll_taskgroup_enter();                             /* try: async with asyncio.TaskGroup() as tg: */
+    tg = ll_taskgroup_enter();                             /* try: async with TaskGroup() as tg: */
     ll_taskgroup_create_task(tg, ll_coro(book, "flight", 1), "flight");
     ll_taskgroup_create_task(tg, ll_coro(book, "hotel", 2), "hotel");
     ll_taskgroup_create_task(tg, ll_coro(book, "car", 1.5, true), "car");
