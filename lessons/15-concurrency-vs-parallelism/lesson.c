@@ -43,8 +43,12 @@ static ll_value amain(LL_NOARGS) {
     start = ll_time();                                      /* start = loop.time() */
     ll_note("The same two computations on two worker threads: two lanes busy at the same "
             "time, on two cores. That is parallelism; the loop itself only waits.");
-    /* loop.run_in_executor(pool, crunch, "A"), twice */
-    done = ll_await(ll_gather(ll_run_in_executor(crunch, "A"), ll_run_in_executor(crunch, "B")));
+    /* Each run_in_executor hands its job over at once: one statement each, so
+     * that A goes first as in Python (C leaves the order in which a call's
+     * arguments are evaluated to the compiler). */
+    ll_future *a = ll_run_in_executor(crunch, "A");         /* loop.run_in_executor(pool, ...) */
+    ll_future *b = ll_run_in_executor(crunch, "B");
+    done = ll_await(ll_gather(a, b));                       /* await asyncio.gather(...) */
     LL_TRY(done);
     ll_print("computing, in parallel on two cores: %s took %.0f s", ll_repr(done),
              ll_time() - start);

@@ -57,8 +57,9 @@ static ll_value amain(LL_NOARGS) {
                 "jumps straight to the next timer, so the run takes no real time. "
                 "Press C in the visualizer (or run with --clock real) to swap loops.");
     ll_call_later(loop, 0.1, callback, &start);             /* loop.call_later(0.1, lambda: ...) */
-    ll_task *tasks[2] = {ll_create_task(ll_coro(ticker, start), "ticker"),
-                         ll_create_task(ll_coro(timer, start), "timer")};
+    ll_task *tasks[2];                                      /* (made one by one: in order) */
+    tasks[0] = ll_create_task(ll_coro(ticker, start), "ticker");
+    tasks[1] = ll_create_task(ll_coro(timer, start), "timer");
     ll_value result = ll_await(ll_to_thread(blocking_job)); /* await asyncio.to_thread(...) */
     LL_TRY(result);
     ll_print("%.1f s: the worker thread returned %s", since(start), ll_repr(result));
