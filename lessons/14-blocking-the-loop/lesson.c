@@ -9,9 +9,9 @@
 #include <looplab.h>
 
 /* def slow_report(name): an ordinary blocking function, like a library
- * with no async support.  (On a worker thread ll_format's text sits in
- * that thread's few rotating buffers, not the loop's memory: fine for a
- * result the awaiting task reads at once, as here.) */
+ * with no async support.  (ll_format's text may be returned from a
+ * worker thread: a str result is copied into the loop's memory when the
+ * job ends.) */
 static ll_value slow_report(ll_args args) {
     ll_blocking_sleep(1.0);                                 /* time.sleep(1.0) */
     return ll_str(ll_format("report %s", ll_arg_str(args, 0))); /* return f"report {name}" */
