@@ -235,6 +235,38 @@ START_TEST(the_default_pool_is_pythons_size) {
 }
 END_TEST
 
+/* ---- a string made on a worker ---------------------------------------------------- */
+
+/* ll_format off the loop writes to the worker thread's few rotating
+ * buffers; a job's str result must still read as it was when the job
+ * returned, after that thread has run more jobs (lesson 14's slow_report). */
+static ll_value page_name(ll_args args) {
+    return ll_str(ll_format("page %lld", ll_arg_int(args, 0)));
+}
+
+enum { N_PAGES = 133 }; /* more than 4 jobs per thread on a pool of up to 32 */
+
+static ll_value pages_main(LL_NOARGS) {
+    void *aws[N_PAGES];
+    for (int i = 0; i < N_PAGES; i++)
+        aws[i] = ll_to_thread(page_name, i);
+    ll_value r = ll_await(ll_gatherv(aws, N_PAGES, false));
+    LL_TRY(r);
+    for (int i = 0; i < N_PAGES; i++)
+        ll_print("%s", ll_list_at(r, (size_t)i).s);
+    return ll_none();
+}
+
+START_TEST(a_str_made_on_a_worker_outlives_its_next_jobs) {
+    char *out = run(pages_main, LL_CLOCK_VIRTUAL, 0, NULL, NULL, NULL);
+    char want[N_PAGES * 12], *w = want;
+    for (int i = 0; i < N_PAGES; i++)
+        w += sprintf(w, "page %d\n", i);
+    ck_assert_str_eq(out, want);
+    free(out);
+}
+END_TEST
+
 /* ---- errors and cancellation ---------------------------------------------------- */
 
 static ll_value fails(ll_value n) {
@@ -526,6 +558,7 @@ int main(void) {
     tcase_add_test(tc, virtual_runs_are_repeatable);
     tcase_add_test(tc, the_pool_has_four_workers_and_queues_the_rest);
     tcase_add_test(tc, the_default_pool_is_pythons_size);
+    tcase_add_test(tc, a_str_made_on_a_worker_outlives_its_next_jobs);
     suite_add_tcase(s, tc);
     tc = tcase_create("errors");
     tcase_set_timeout(tc, 60);
