@@ -230,7 +230,8 @@ static inline const char *ll_pybool(bool b) { return b ? "True" : "False"; }
 
 /* ---- Arguments and tuples ------------------------------------------------------
  * Python's `book("flight", 1)` is ll_coro(book, "flight", 1): up to six
- * arguments after the function, each boxed by its C type (_Generic):
+ * arguments after the function, each boxed by its C type (by _Generic; by
+ * overloads in C++):
  *     any integer type        LL_INT (a bool-typed value: LL_BOOL; C's
  *                             true and false are ints, so they are 1 and 0)
  *     float, double           LL_FLOAT

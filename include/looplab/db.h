@@ -47,7 +47,11 @@ typedef struct ll_rows {
     int64_t last_rowid;                /* cursor.lastrowid */
 } ll_rows;
 /* A NULL-terminated list of parameters for the ?s of a query. */
+#ifndef __cplusplus
 #define LL_PARAMS(...) ((const char *const[]){__VA_ARGS__, NULL})
+#else /* no compound literals in C++: an array that lives as long as the call */
+#define LL_PARAMS(...) (ll__params{{__VA_ARGS__, NULL}}.v)
+#endif
 
 /* Opens (creating it if needed) the database file at path (":memory:" for
  * one in memory): the value's .p is the ll_db. */

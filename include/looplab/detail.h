@@ -23,19 +23,23 @@ extern "C" {
 #endif
 
 /* ---- Arguments: boxing by type (ll_coro, ll_agen, ll_to_thread, ll_tuple) ----
- * A string to copy is marked in .err until the library has copied it. */
+ * Each argument becomes an ll_value by its C type: with _Generic in C, with
+ * overloads in C++.  A string to copy is marked in .err until the library
+ * has copied it.  LL__VALUES(n, ...) is an array of n values that lives
+ * until the end of the call: a compound literal in C, a temporary in C++. */
 enum { LL__ARG_COPY = 0x59504f43 };
+static inline ll_value ll__box_s(const char *s) {
+    ll_value v = ll_str(s);
+    v.err = LL__ARG_COPY;
+    return s ? v : ll_none();
+}
+#ifndef __cplusplus
 static inline ll_value ll__box_i(long long i) { return ll_int(i); }
 static inline ll_value ll__box_u(unsigned long long u) { return ll_int((long long)u); }
 static inline ll_value ll__box_b(bool b) { return ll_bool(b); }
 static inline ll_value ll__box_f(double f) { return ll_float(f); }
 static inline ll_value ll__box_p(const void *p) { return ll_ptr((void *)(uintptr_t)p); }
 static inline ll_value ll__box_v(ll_value v) { return v; }
-static inline ll_value ll__box_s(const char *s) {
-    ll_value v = ll_str(s);
-    v.err = LL__ARG_COPY;
-    return s ? v : ll_none();
-}
 #define ll__box(x)                                                             \
     _Generic((x),                                                              \
         bool: ll__box_b, char: ll__box_i, signed char: ll__box_i,              \
@@ -45,26 +49,53 @@ static inline ll_value ll__box_s(const char *s) {
         unsigned long long: ll__box_u, float: ll__box_f, double: ll__box_f,    \
         long double: ll__box_f, char *: ll__box_s, const char *: ll__box_s,    \
         ll_value: ll__box_v, default: ll__box_p)(x)
-/* LL__FN_ARGS(fn, a, b): `(fn), "fn", 2, (const ll_value[]){a, b}` boxed. */
+#define LL__VALUES(n, ...) ((const ll_value[]){__VA_ARGS__})
+#else
+} /* extern "C": the overloads and the template are C++ */
+inline ll_value ll__box(bool b) { return ll_bool(b); }
+inline ll_value ll__box(char i) { return ll_int(i); }
+inline ll_value ll__box(signed char i) { return ll_int(i); }
+inline ll_value ll__box(unsigned char i) { return ll_int(i); }
+inline ll_value ll__box(short i) { return ll_int(i); }
+inline ll_value ll__box(unsigned short i) { return ll_int(i); }
+inline ll_value ll__box(int i) { return ll_int(i); }
+inline ll_value ll__box(unsigned i) { return ll_int(i); }
+inline ll_value ll__box(long i) { return ll_int(i); }
+inline ll_value ll__box(unsigned long i) { return ll_int((long long)i); }
+inline ll_value ll__box(long long i) { return ll_int(i); }
+inline ll_value ll__box(unsigned long long i) { return ll_int((long long)i); }
+inline ll_value ll__box(float f) { return ll_float(f); }
+inline ll_value ll__box(double f) { return ll_float(f); }
+inline ll_value ll__box(long double f) { return ll_float((double)f); }
+inline ll_value ll__box(const char *s) { return ll__box_s(s); }
+inline ll_value ll__box(char *s) { return ll__box_s(s); }
+inline ll_value ll__box(ll_value v) { return v; }
+template <class T> inline ll_value ll__box(T *p) { return ll_ptr((void *)p); }
+template <class T> inline ll_value ll__box(const T *p) { return ll_ptr((void *)p); }
+template <unsigned N> struct ll__values { ll_value v[N]; };
+/* LL_PARAMS's list in C++: at most 63 parameters, NULL after the last. */
+struct ll__params { const char *v[64]; };
+#define LL__VALUES(n, ...) (ll__values<n>{{__VA_ARGS__}}.v)
+extern "C" {
+#endif
+/* LL__FN_ARGS(fn, a, b): `(fn), "fn", 2, {a, b}` boxed. */
 #define LL__NARG(...) LL__NARG_(__VA_ARGS__, 6, 5, 4, 3, 2, 1, 0, ~)
 #define LL__NARG_(f, a, b, c, d, e, g, n, ...) n
 #define LL__CAT(a, b) LL__CAT_(a, b)
 #define LL__CAT_(a, b) a##b
 #define LL__FN_ARGS(...) LL__CAT(LL__FN_ARGS_, LL__NARG(__VA_ARGS__))(__VA_ARGS__)
 #define LL__FN_ARGS_0(f) (f), #f, 0, (const ll_value *)0
-#define LL__FN_ARGS_1(f, a) (f), #f, 1, (const ll_value[]){ll__box(a)}
-#define LL__FN_ARGS_2(f, a, b) (f), #f, 2, (const ll_value[]){ll__box(a), ll__box(b)}
+#define LL__FN_ARGS_1(f, a) (f), #f, 1, LL__VALUES(1, ll__box(a))
+#define LL__FN_ARGS_2(f, a, b) (f), #f, 2, LL__VALUES(2, ll__box(a), ll__box(b))
 #define LL__FN_ARGS_3(f, a, b, c)                                              \
-    (f), #f, 3, (const ll_value[]){ll__box(a), ll__box(b), ll__box(c)}
+    (f), #f, 3, LL__VALUES(3, ll__box(a), ll__box(b), ll__box(c))
 #define LL__FN_ARGS_4(f, a, b, c, d)                                           \
-    (f), #f, 4, (const ll_value[]){ll__box(a), ll__box(b), ll__box(c), ll__box(d)}
+    (f), #f, 4, LL__VALUES(4, ll__box(a), ll__box(b), ll__box(c), ll__box(d))
 #define LL__FN_ARGS_5(f, a, b, c, d, e)                                        \
-    (f), #f, 5,                                                                \
-        (const ll_value[]){ll__box(a), ll__box(b), ll__box(c), ll__box(d), ll__box(e)}
+    (f), #f, 5, LL__VALUES(5, ll__box(a), ll__box(b), ll__box(c), ll__box(d), ll__box(e))
 #define LL__FN_ARGS_6(f, a, b, c, d, e, g)                                     \
     (f), #f, 6,                                                                \
-        (const ll_value[]){ll__box(a), ll__box(b), ll__box(c), ll__box(d), ll__box(e), \
-                           ll__box(g)}
+        LL__VALUES(6, ll__box(a), ll__box(b), ll__box(c), ll__box(d), ll__box(e), ll__box(g))
 
 /* The coroutine objects of the `_coro` forms (ll_sleep_coro ...): which
  * wait each one makes. */
