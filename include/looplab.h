@@ -181,7 +181,9 @@ static inline int ll_errcode(ll_value v) { return v.kind == LL_ERROR ? v.err : 0
 /* The message of an error value ("" when it has none, or for non-errors). */
 const char *ll_errmsg(ll_value v);
 /* Python's f-string: a formatted string that lives as long as the running
- * loop (a small rotating static buffer outside a loop). */
+ * loop (a small rotating static buffer outside a loop, or on a worker
+ * thread: a job's str result is copied into the loop's memory when it
+ * ends, so `return ll_str(ll_format(...))` is safe there too). */
 const char *ll_format(const char *fmt, ...) LL_PRINTF(1, 2);
 
 /* Python's `except SomeError:` for one error code: true when v is an error
