@@ -263,6 +263,10 @@ static inline const char *ll_pybool(bool b) { return b ? "True" : "False"; }
 typedef ll_value ll_args;
 /* The parameter list of a coroutine that takes no arguments. */
 #define LL_NOARGS ll_args ll__no_args LL__UNUSED
+/* Marks a plain C callback's parameter that Python's version has no use
+ * for (a done callback's arg): `static void on_done(ll_future *fut,
+ * void *arg LL_UNUSED)`, instead of a `(void)arg;` line. */
+#define LL_UNUSED LL__UNUSED
 
 #define ll_arg(args, pos) ll__arg((args), (pos), -1, __FILE__, __LINE__)
 #define ll_arg_int(args, pos) (ll__arg((args), (pos), LL_INT, __FILE__, __LINE__).i)
