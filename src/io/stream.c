@@ -141,26 +141,16 @@ static void rec_io(ll_loop *loop, uint32_t id, ll_io_op op, int64_t bytes, const
                    const char *file, int line) {
     if (!LL__REC(loop))
         return;
-    ll_trace_event *e = ll__ev(loop, LL_EV_IO, ll__cur_tid(loop), file, line);
-    if (!e)
-        return;
-    e->obj = id;
-    e->sub = (uint16_t)op;
-    e->val = bytes;
-    if (detail)
-        e->str = ll__rec_str(&loop->rec, detail, strlen(detail));
+    LL__EV(loop, IO, ll__cur_tid(loop), .obj = id, .sub = (uint16_t)op, .val = bytes,
+           .str = detail ? ll__str(loop, detail) : 0, .file = file, .line = line);
 }
 
 static void rec_io_new(ll_loop *loop, uint32_t id, ll_io_role role, const char *addr,
                        const char *file, int line) {
     if (!LL__REC(loop))
         return;
-    ll_trace_event *e = ll__ev(loop, LL_EV_IO_NEW, ll__cur_tid(loop), file, line);
-    if (!e)
-        return;
-    e->obj = id;
-    e->sub = (uint16_t)role;
-    e->str = ll__rec_str(&loop->rec, addr, strlen(addr));
+    LL__EV(loop, IO_NEW, ll__cur_tid(loop), .obj = id, .sub = (uint16_t)role,
+           .str = ll__str(loop, addr), .file = file, .line = line);
 }
 
 /* The error code a libuv error becomes at the await point. */
@@ -336,13 +326,7 @@ static void set_error(ll_stream *s, int uverr, const char *doing) {
 static void io_ready_cb(ll_loop *loop, const ll__ready *e) {
     ll_stream *s = e->a;
     int which = (int)(intptr_t)e->b;
-    if (LL__REC(loop)) {
-        ll_trace_event *ev = ll__ev(loop, LL_EV_CB_RUN, e->tid, NULL, 0);
-        if (ev) {
-            ev->obj = e->oid;
-            ev->sub = LL_REASON_IO;
-        }
-    }
+    LL__REC_EV(loop, CB_RUN, e->tid, .obj = e->oid, .sub = LL_REASON_IO);
     s->wake_q[which] = false;
     ll_future *f = s->wait[which];
     if (f && f->state == LL__FUT_PENDING)
@@ -360,14 +344,8 @@ static void wake(ll_stream *s, int which) {
      * callback is for. */
     uint32_t tid = s->wait_tid[which];
     ll__ready_push(loop, &(ll__ready){io_ready_cb, s, (void *)(intptr_t)which, NULL, tid, s->id});
-    if (LL__REC(loop)) {
-        ll_trace_event *e = ll__ev(loop, LL_EV_CB_QUEUED, tid, NULL, 0);
-        if (e) {
-            e->obj = s->id;
-            e->sub = LL_REASON_IO;
-            e->aux = (uint32_t)loop->ready.len - 1;
-        }
-    }
+    LL__REC_EV(loop, CB_QUEUED, tid, .obj = s->id, .sub = LL_REASON_IO,
+               .aux = (uint32_t)loop->ready.len - 1);
 }
 
 /* Parks the running task until the waiter in slot `which` is completed. */

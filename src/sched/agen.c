@@ -117,9 +117,7 @@ static void agen_entry(void *p) {
 static void rec_coro(ll_loop *loop, ll_event_kind kind, ll_task *t, const ll_agen *g) {
     if (!LL__REC(loop))
         return;
-    ll_trace_event *e = ll__ev(loop, kind, t->fut.id, NULL, 0);
-    if (e)
-        e->str = ll__rec_str(&loop->rec, g->name, strlen(g->name));
+    ll__ev_put(loop, kind, (ll__ev_fields){.task = t->fut.id, .str = ll__str(loop, g->name)});
 }
 
 /* Runs the generator until it yields or returns.  0, or an error code. */
@@ -218,14 +216,8 @@ ll_value ll__yield(ll_value v, const char *file, int line) {
     }
     g->value = v;
     g->state = AG_SUSPENDED;
-    if (LL__REC(loop)) {
-        ll_trace_event *e = ll__ev(loop, LL_EV_AGEN_YIELD, t->fut.id, file, line);
-        if (e) {
-            e->obj = g->id;
-            const char *r = ll_repr(v);
-            e->str = ll__rec_str(&loop->rec, r, strlen(r));
-        }
-    }
+    LL__REC_EV(loop, AGEN_YIELD, t->fut.id, .obj = g->id, .str = ll__str(loop, ll_repr(v)),
+               .file = file, .line = line);
     ll__ctx_switch(&g->ctx, &g->caller);
     /* Resumed by ll_anext or ll_aclose (possibly from another task). */
     return g->closing ? (ll_value){LL_ERROR, LL_EGENERATOR_EXIT, {.s = ""}} : ll_none();

@@ -28,33 +28,33 @@ void ll__future_free_cbs(ll_future *f) {
     f->ncb = f->cbcap = 0;
 }
 
+/* Why a task awaiting f is ready again, as its TASK_READY event says. */
+static uint16_t wake_reason(const ll_future *f) {
+    return f->kind == LL__FK_SLEEP                                 ? LL_REASON_SLEEP_DONE
+           : f->kind == LL__FK_IO && f->state != LL__FUT_CANCELLED ? LL_REASON_IO
+           : f->state == LL__FUT_CANCELLED                         ? LL_REASON_CANCELLED
+           : f->magic == LL__MAGIC_TASK                            ? LL_REASON_TASK_DONE
+                                                                   : LL_REASON_FUTURE_DONE;
+}
+
+/* Why any other done callback was queued. */
+static uint16_t queue_reason(const ll__donecb *cb) {
+    return cb->user                ? LL_REASON_DONE_CALLBACK
+           : cb->fn == ll__stop_cb ? LL_REASON_STOP
+                                   : LL_REASON_GATHER;
+}
+
 static void queue_cb(ll_future *f, const ll__donecb *cb) {
     ll_loop *loop = f->loop;
     ll__ready_push(loop, &(ll__ready){cb->fn, f, cb->arg, cb->user, cb->tid, f->id});
     if (cb->fn == ll__task_wakeup) {
         ll_task *t = cb->arg;
         t->state = LL__TASK_READY;
-        if (LL__REC(loop)) {
-            ll_trace_event *e = ll__ev(loop, LL_EV_TASK_READY, t->fut.id, NULL, 0);
-            if (e) {
-                e->sub = f->kind == LL__FK_SLEEP          ? LL_REASON_SLEEP_DONE
-                         : f->kind == LL__FK_IO && f->state != LL__FUT_CANCELLED ? LL_REASON_IO
-                         : f->state == LL__FUT_CANCELLED ? LL_REASON_CANCELLED
-                         : f->magic == LL__MAGIC_TASK     ? LL_REASON_TASK_DONE
-                                                          : LL_REASON_FUTURE_DONE;
-                e->obj = f->id;
-                e->aux = (uint32_t)loop->ready.len - 1;
-            }
-        }
-    } else if (LL__REC(loop)) {
-        ll_trace_event *e = ll__ev(loop, LL_EV_CB_QUEUED, cb->tid, NULL, 0);
-        if (e) {
-            e->obj = f->id;
-            e->sub = cb->user                 ? LL_REASON_DONE_CALLBACK
-                     : cb->fn == ll__stop_cb ? LL_REASON_STOP
-                                             : LL_REASON_GATHER;
-            e->aux = (uint32_t)loop->ready.len - 1;
-        }
+        LL__REC_EV(loop, TASK_READY, t->fut.id, .sub = wake_reason(f), .obj = f->id,
+                   .aux = (uint32_t)loop->ready.len - 1);
+    } else {
+        LL__REC_EV(loop, CB_QUEUED, cb->tid, .obj = f->id, .sub = queue_reason(cb),
+                   .aux = (uint32_t)loop->ready.len - 1);
     }
 }
 
@@ -62,15 +62,13 @@ void ll__future_complete(ll_future *f, ll__fut_state state, ll_value v) {
     ll_loop *loop = f->loop;
     f->state = (uint8_t)state;
     f->result = v;
-    if (LL__REC(loop) && f->kind != LL__FK_TASK && f->kind != LL__FK_SLEEP &&
-        f->kind != LL__FK_IO) {
-        ll_trace_event *e = ll__ev(loop, LL_EV_FUT_DONE, ll__cur_tid(loop), NULL, 0);
-        if (e) {
-            e->obj = f->id;
-            e->sub = state == LL__FUT_CANCELLED ? 2 : ll_failed(v) ? 1 : 0;
-            const char *r = ll_repr(state == LL__FUT_CANCELLED ? ll_raise(LL_ECANCELLED, "%s", "") : v);
-            e->str = ll__rec_str(&loop->rec, r, strlen(r));
-        }
+    if (f->kind != LL__FK_TASK && f->kind != LL__FK_SLEEP && f->kind != LL__FK_IO) {
+        ll_value shown = state == LL__FUT_CANCELLED ? ll_raise(LL_ECANCELLED, "%s", "") : v;
+        LL__REC_EV(loop, FUT_DONE, ll__cur_tid(loop), .obj = f->id,
+                   .sub = state == LL__FUT_CANCELLED ? 2
+                          : ll_failed(v)             ? 1
+                                                     : 0,
+                   .str = ll__str(loop, ll_repr(shown)));
     }
     if (f->ncb == 0)
         return;
@@ -147,13 +145,8 @@ ll_future *ll__future_new(const char *file, int line) {
     ll__future_init(f, loop, LL__MAGIC_FUTURE, LL__FK_PLAIN, ll__obj_id(loop), file, line);
     f->next_owned = loop->owned_futs;
     loop->owned_futs = f;
-    if (LL__REC(loop)) {
-        ll_trace_event *e = ll__ev(loop, LL_EV_FUT_NEW, ll__cur_tid(loop), file, line);
-        if (e) {
-            e->obj = f->id;
-            e->sub = LL__FK_PLAIN;
-        }
-    }
+    LL__REC_EV(loop, FUT_NEW, ll__cur_tid(loop), .obj = f->id, .sub = LL__FK_PLAIN, .file = file,
+               .line = line);
     return f;
 }
 
@@ -236,13 +229,7 @@ ll_value ll_future_result(ll_future *f) {
 
 /* A user's done callback, called through the ready queue. */
 static void run_user_cb(ll_loop *loop, const ll__ready *e) {
-    if (LL__REC(loop)) {
-        ll_trace_event *ev = ll__ev(loop, LL_EV_CB_RUN, e->tid, NULL, 0);
-        if (ev) {
-            ev->obj = e->oid;
-            ev->sub = LL_REASON_DONE_CALLBACK;
-        }
-    }
+    LL__REC_EV(loop, CB_RUN, e->tid, .obj = e->oid, .sub = LL_REASON_DONE_CALLBACK);
     e->user((ll_future *)e->a, e->b);
 }
 

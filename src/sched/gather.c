@@ -30,13 +30,7 @@ static void child_done(ll_loop *loop, const ll__ready *e) {
     ll_future *child = e->a;
     gather_fut *g = e->b;
     ll_future *outer = &g->fut;
-    if (LL__REC(loop)) {
-        ll_trace_event *ev = ll__ev(loop, LL_EV_CB_RUN, e->tid, NULL, 0);
-        if (ev) {
-            ev->obj = outer->id;
-            ev->sub = LL_REASON_GATHER;
-        }
-    }
+    LL__REC_EV(loop, CB_RUN, e->tid, .obj = outer->id, .sub = LL_REASON_GATHER);
     g->nfinished++;
     if (outer->state != LL__FUT_PENDING) {
         /* Too late to matter: mark the error as seen so it is not reported. */
@@ -96,14 +90,8 @@ static gather_fut *gather_new(ll_loop *loop, size_t n, bool retexc, const char *
     g->return_exceptions = retexc;
     g->fut.next_owned = loop->owned_futs;
     loop->owned_futs = &g->fut;
-    if (LL__REC(loop)) {
-        ll_trace_event *e = ll__ev(loop, LL_EV_FUT_NEW, ll__cur_tid(loop), file, line);
-        if (e) {
-            e->obj = g->fut.id;
-            e->sub = LL__FK_GATHER;
-            e->aux = (uint32_t)n;
-        }
-    }
+    LL__REC_EV(loop, FUT_NEW, ll__cur_tid(loop), .obj = g->fut.id, .sub = LL__FK_GATHER,
+               .aux = (uint32_t)n, .file = file, .line = line);
     return g;
 }
 

@@ -22,6 +22,7 @@
 #include <math.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "../core/ctx.h"
 #include "../core/stack.h"
@@ -257,9 +258,9 @@ struct ll_loop {
     char *arena_cur;            /* bump pointer into the last block */
     size_t arena_left;
     ll__recorder rec;           /* the events */
-    _Atomic size_t rec_filling; /* 1 + the index of the last event ll__ev
+    _Atomic size_t rec_filling; /* 1 + the index of the last event ll__ev_put
                                    made, until it is known whole (the next
-                                   ll__ev, the step's end: ll__ev_done); 0
+                                   event, the step's end: ll__ev_done); 0
                                    then.  A fatal-signal flush leaves that
                                    event out: its caller may be filling it */
     int64_t wall0;              /* monotonic ns at loop start */
@@ -418,38 +419,72 @@ void ll__warn(ll_loop *loop, ll_warn_kind kind, const char *file, int line,
  * record carries the time they ran at. */
 void ll__poll_woke(ll_loop *loop);
 
-/* Recording helpers: every event goes through ll__ev(). */
-static inline ll_trace_event *ll__ev(ll_loop *loop, ll_event_kind kind, uint32_t task,
-                               const char *file, int line) {
+/* Recording.  An event is one line at its call site,
+ *
+ *     LL__REC_EV(loop, TIMER_FIRE, t->tid, .obj = t->id);
+ *
+ * the kind without its LL_EV_ prefix, the task, then the fields it carries as
+ * designated initialisers (the rest are 0; `.file`/`.line` give its source
+ * site).  The fields are evaluated before the event is reserved, so that a
+ * string copied into the table (.str = ll__rec_str(...)) is not copied while
+ * a fatal-signal flush could be waiting for the event to be whole.  Like
+ * Lua's hooks, the whole recording is one guarded call: when recording is
+ * off nothing else is evaluated. */
+typedef struct ll__ev_fields {
+    uint32_t task; /* ll_trace_event's fields, as events.h describes them */
+    uint16_t sub;
+    uint32_t obj;
+    uint32_t aux;
+    uint32_t str;
+    int64_t val;
+    const char *file; /* the source site (NULL: unknown) */
+    int line;
+} ll__ev_fields;
+
+/* Reserves the next event and fills it in.  A recorder that ran out of
+ * memory hands out a throwaway slot, so there is nothing to check; callers
+ * check LL__REC first. */
+static inline void ll__ev_put(ll_loop *loop, ll_event_kind kind, ll__ev_fields f) {
     if (loop->in_poll)
         ll__poll_woke(loop);
     /* The previous event is whole (its caller moved on); this one is not
-     * until its caller has filled it in.  A plain store: the fence only
-     * keeps the compiler from moving it past the slot's. */
+     * until it has been filled in.  A plain store: the fence only keeps the
+     * compiler from moving it past the slot's. */
     atomic_store_explicit(&loop->rec_filling, loop->rec.n + 1, memory_order_relaxed);
     atomic_signal_fence(memory_order_seq_cst);
-    ll_trace_event *e = ll__rec_next(&loop->rec);
-    if (!e)
-        return NULL;
+    ll_trace_event *e = ll__rec_slot(&loop->rec);
     e->t = loop->now;
     e->wall = loop->wall;
     e->kind = (uint16_t)kind;
-    e->sub = 0;
-    e->task = task;
-    e->site = file ? ll__rec_site(&loop->rec, file, line) : 0;
-    e->obj = 0;
-    e->aux = 0;
-    e->str = 0;
-    e->val = 0;
-    return e;
+    e->sub = f.sub;
+    e->task = f.task;
+    e->site = f.file ? ll__rec_site(&loop->rec, f.file, f.line) : 0;
+    e->obj = f.obj;
+    e->aux = f.aux;
+    e->str = f.str;
+    e->val = f.val;
 }
+#define LL__REC(loop) ((loop)->rec.on)
+/* A NUL-terminated string's id in the loop's string table (for .str). */
+static inline uint32_t ll__str(ll_loop *loop, const char *s) {
+    return ll__rec_str(&loop->rec, s, strlen(s));
+}
+/* One event, when recording is on.  The third argument onwards is the task
+ * and then the designated initialisers: they form one initialiser list. */
+#define LL__REC_EV(loop, KIND, ...)                                                                \
+    do {                                                                                           \
+        if (LL__REC(loop))                                                                         \
+            ll__ev_put((loop), LL_EV_##KIND, (ll__ev_fields){.task = __VA_ARGS__});                \
+    } while (0)
+/* The same without the guard, for helpers whose callers checked LL__REC. */
+#define LL__EV(loop, KIND, ...)                                                                    \
+    ll__ev_put((loop), LL_EV_##KIND, (ll__ev_fields){.task = __VA_ARGS__})
 /* The events recorded so far are whole (called where no caller of ll__ev
  * can still be filling one in). */
 static inline void ll__ev_done(ll_loop *loop) {
     atomic_signal_fence(memory_order_seq_cst);
     atomic_store_explicit(&loop->rec_filling, 0, memory_order_relaxed);
 }
-#define LL__REC(loop) ((loop)->rec.on)
 /* Records a `check` event: the ready queue and every task's state, as the
  * scheduler has them between two steps (for the viewer model's tests). */
 void ll__check_snapshot(ll_loop *loop);

@@ -349,24 +349,16 @@ void ll__timer_arm(ll_loop *loop, ll__timer *t, int64_t when, const char *file, 
     heap_up(loop, loop->nheap - 1);
     /* A worker's replayed events are not timers of the program: the trace
      * shows them as the job's own events. */
-    if (LL__REC(loop) && !t->direct) {
-        ll_trace_event *e = ll__ev(loop, LL_EV_TIMER_ARM, t->tid, file, line);
-        if (e) {
-            e->obj = t->id;
-            e->val = when;
-        }
-    }
+    if (!t->direct)
+        LL__REC_EV(loop, TIMER_ARM, t->tid, .obj = t->id, .val = when, .file = file, .line = line);
 }
 
 void ll__timer_cancel(ll_loop *loop, ll__timer *t) {
     if (t->heap_idx == UINT32_MAX)
         return;
     heap_remove_at(loop, t->heap_idx);
-    if (LL__REC(loop) && !t->direct) {
-        ll_trace_event *e = ll__ev(loop, LL_EV_TIMER_CANCEL, t->tid, NULL, 0);
-        if (e)
-            e->obj = t->id;
-    }
+    if (!t->direct)
+        LL__REC_EV(loop, TIMER_CANCEL, t->tid, .obj = t->id);
 }
 
 /* ---- messages ------------------------------------------------------------ */
@@ -384,13 +376,9 @@ static void vreport(ll_loop *loop, ll_warn_kind kind, const char *file, int line
     else
         fprintf(stderr, "looplab: %s%s\n", where, msg);
     fflush(stderr);
-    if (loop && LL__REC(loop)) {
-        ll_trace_event *e = ll__ev(loop, LL_EV_WARN, ll__cur_tid(loop), file, line);
-        if (e) {
-            e->sub = (uint16_t)kind;
-            e->str = ll__rec_str(&loop->rec, msg, strlen(msg));
-        }
-    }
+    if (loop)
+        LL__REC_EV(loop, WARN, ll__cur_tid(loop), .sub = (uint16_t)kind, .str = ll__str(loop, msg),
+                   .file = file, .line = line);
 }
 
 void ll__misuse(ll_loop *loop, const char *file, int line, const char *fmt, ...) {
@@ -509,13 +497,7 @@ ll_loop *ll_loop_new(const ll_loop_opts *opts) {
     ll__overflow_install();
     loop->prev_current = ll__current_loop;
     ll__current_loop = loop;
-    if (LL__REC(loop)) {
-        ll_trace_event *e = ll__ev(loop, LL_EV_LOOP_START, 0, NULL, 0);
-        if (e) {
-            const char *c = loop->real ? "real" : "virtual";
-            e->str = ll__rec_str(&loop->rec, c, strlen(c));
-        }
-    }
+    LL__REC_EV(loop, LOOP_START, 0, .str = ll__str(loop, loop->real ? "real" : "virtual"));
     trace_open(loop);
     return loop;
 }
@@ -590,13 +572,8 @@ static void poll_phase(ll_loop *loop) {
         return;
     }
     step_clock_sync(loop);
-    if (timeout != 0 || loop->real) {
-        ll_trace_event *e = ll__ev(loop, LL_EV_POLL, 0, NULL, 0);
-        if (e) {
-            e->val = timeout;
-            e->aux = jumped;
-        }
-    }
+    if (timeout != 0 || loop->real)
+        LL__EV(loop, POLL, 0, .val = timeout, .aux = jumped);
     if (loop->real)
         ll__inbox_drain(loop, false);
 }
@@ -605,20 +582,12 @@ void ll__poll_woke(ll_loop *loop) {
     loop->in_poll = false;
     loop->now = ll__uv_now(loop);
     step_clock_sync(loop);
-    ll_trace_event *e = ll__ev(loop, LL_EV_POLL, 0, NULL, 0);
-    if (e)
-        e->val = loop->poll_timeout;
+    LL__EV(loop, POLL, 0, .val = loop->poll_timeout);
 }
 
 static void run_once(ll_loop *loop) {
     loop->iterations++;
-    if (LL__REC(loop)) {
-        ll_trace_event *e = ll__ev(loop, LL_EV_ITER, 0, NULL, 0);
-        if (e) {
-            e->val = (int64_t)loop->iterations;
-            e->aux = (uint32_t)loop->ready.len;
-        }
-    }
+    LL__REC_EV(loop, ITER, 0, .val = (int64_t)loop->iterations, .aux = (uint32_t)loop->ready.len);
     poll_phase(loop);
     while (loop->nheap && loop->heap[0]->when <= loop->now) {
         ll__timer *t = loop->heap[0];
@@ -628,20 +597,10 @@ static void run_once(ll_loop *loop) {
             t->fn(loop, &(ll__ready){t->fn, t->a, t->b, NULL, t->tid, t->id});
             continue;
         }
-        if (LL__REC(loop)) {
-            ll_trace_event *e = ll__ev(loop, LL_EV_TIMER_FIRE, t->tid, NULL, 0);
-            if (e)
-                e->obj = t->id;
-        }
+        LL__REC_EV(loop, TIMER_FIRE, t->tid, .obj = t->id);
         ll__ready_push(loop, &(ll__ready){t->fn, t->a, t->b, NULL, t->tid, t->id});
-        if (LL__REC(loop)) {
-            ll_trace_event *e = ll__ev(loop, LL_EV_CB_QUEUED, t->tid, NULL, 0);
-            if (e) {
-                e->obj = t->id;
-                e->sub = LL_REASON_TIMER;
-                e->aux = (uint32_t)loop->ready.len - 1;
-            }
-        }
+        LL__REC_EV(loop, CB_QUEUED, t->tid, .obj = t->id, .sub = LL_REASON_TIMER,
+                   .aux = (uint32_t)loop->ready.len - 1);
     }
     /* Only what is ready now runs in this pass (R2). */
     /* A task that suspends may switch straight to the next task of this
@@ -714,13 +673,7 @@ static void report_deadlock(ll_loop *loop) {
 /* run_until_complete's done callback (asyncio's _run_until_complete_cb):
  * the loop stops after this pass over the ready queue. */
 void ll__stop_cb(ll_loop *loop, const ll__ready *e) {
-    if (LL__REC(loop)) {
-        ll_trace_event *ev = ll__ev(loop, LL_EV_CB_RUN, e->tid, NULL, 0);
-        if (ev) {
-            ev->obj = e->oid;
-            ev->sub = LL_REASON_STOP;
-        }
-    }
+    LL__REC_EV(loop, CB_RUN, e->tid, .obj = e->oid, .sub = LL_REASON_STOP);
     loop->stopping = true;
 }
 
@@ -1174,10 +1127,10 @@ static void trace_open(ll_loop *loop) {
     for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
         const char *nm = signal_name(sigs[i]);
         if (sigs[i] < 32)
-            loop->sig_str[sigs[i]] = ll__rec_str(&loop->rec, nm, strlen(nm));
+            loop->sig_str[sigs[i]] = ll__str(loop, nm);
     }
     const char *ex = "the program exited without closing its event loop";
-    loop->exit_str = ll__rec_str(&loop->rec, ex, strlen(ex));
+    loop->exit_str = ll__str(loop, ex);
     loop->rec.str_pin = loop->rec.strlen_; /* the two above outlive any spill */
     /* Watched before the header goes out: once a reader can see the trace,
      * a signal finds it and ends it with a run_end. */
@@ -1242,11 +1195,7 @@ int ll_loop_close(ll_loop *loop) {
     ll__inbox_close(loop);
     ll__pool_shutdown(loop);
     ll__io_shutdown(loop);
-    if (LL__REC(loop)) {
-        ll_trace_event *e = ll__ev(loop, LL_EV_LOOP_STOP, 0, NULL, 0);
-        if (e)
-            e->aux = (uint32_t)loop->iterations;
-    }
+    LL__REC_EV(loop, LOOP_STOP, 0, .aux = (uint32_t)loop->iterations);
     trace_close(loop);
     /* Prints are flushed as they happen and their errors stay in the stream:
      * a program whose output was lost (`prog > /dev/full`) must not exit 0. */
@@ -1312,15 +1261,10 @@ static void run_handle(ll_loop *loop, const ll__ready *e) {
     ll_handle *h = e->a;
     if (h->cancelled)
         return;
-    if (LL__REC(loop)) {
-        ll_trace_event *ev = ll__ev(loop, LL_EV_CB_RUN, 0, NULL, 0);
-        if (ev) {
-            ev->obj = h->timer.id;
-            /* the reason it was queued for: a call_later / call_at
-             * callback runs because its timer came due, not a call_soon */
-            ev->sub = h->timed ? LL_REASON_TIMER : LL_REASON_CALL_SOON;
-        }
-    }
+    /* The reason it was queued for: a call_later / call_at callback runs
+     * because its timer came due, not a call_soon. */
+    LL__REC_EV(loop, CB_RUN, 0, .obj = h->timer.id,
+               .sub = h->timed ? LL_REASON_TIMER : LL_REASON_CALL_SOON);
     h->ran = true;
     h->fn(h->arg);
 }
@@ -1357,14 +1301,9 @@ ll_handle *ll__call_at(ll_loop *loop, double t, int mode, ll_callback_fn fn, voi
     loop->owned_handles = h;
     if (mode == 0) {
         ll__ready_push(loop, &(ll__ready){run_handle, h, NULL, NULL, 0, h->timer.id});
-        if (LL__REC(loop)) {
-            ll_trace_event *e = ll__ev(loop, LL_EV_CB_QUEUED, ll__cur_tid(loop), file, line);
-            if (e) {
-                e->obj = h->timer.id;
-                e->sub = LL_REASON_CALL_SOON;
-                e->aux = (uint32_t)loop->ready.len - 1;
-            }
-        }
+        LL__REC_EV(loop, CB_QUEUED, ll__cur_tid(loop), .obj = h->timer.id,
+                   .sub = LL_REASON_CALL_SOON, .aux = (uint32_t)loop->ready.len - 1, .file = file,
+                   .line = line);
         return h;
     }
     h->timed = true;
@@ -1397,9 +1336,8 @@ static void record_text(ll_event_kind kind, const char *file, int line, const ch
     /* The text first: copying a long line takes a while, and the event is
      * only written out once it is whole. */
     uint32_t str = ll__rec_str(&loop->rec, text, len);
-    ll_trace_event *e = ll__ev(loop, kind, ll__cur_tid(loop), file, line);
-    if (e)
-        e->str = str;
+    ll__ev_put(loop, kind,
+               (ll__ev_fields){.task = ll__cur_tid(loop), .str = str, .file = file, .line = line});
     ll__ev_done(loop);
 }
 

@@ -99,13 +99,8 @@ static int post(ll_loop *loop, remote_fn fn, ll_callback_fn user, void *arg, con
 /* A request's turn in the ready queue. */
 static void run_remote(ll_loop *loop, const ll__ready *e) {
     ll__remote *m = e->a;
-    if (LL__REC(loop)) {
-        ll_trace_event *ev = ll__ev(loop, LL_EV_CB_RUN, 0, m->file, m->line);
-        if (ev) {
-            ev->obj = e->oid;
-            ev->sub = LL_REASON_THREADSAFE;
-        }
-    }
+    LL__REC_EV(loop, CB_RUN, 0, .obj = e->oid, .sub = LL_REASON_THREADSAFE, .file = m->file,
+               .line = m->line);
     if (m->fn)
         m->fn(loop, m->arg);
     else
@@ -131,14 +126,8 @@ void ll__inbox_drain(ll_loop *loop, bool wait) {
     for (; m; m = m->next) {
         uint32_t id = ll__obj_id(loop);
         ll__ready_push(loop, &(ll__ready){run_remote, m, NULL, NULL, 0, id});
-        if (LL__REC(loop)) {
-            ll_trace_event *e = ll__ev(loop, LL_EV_CB_QUEUED, 0, m->file, m->line);
-            if (e) {
-                e->obj = id;
-                e->sub = LL_REASON_THREADSAFE;
-                e->aux = (uint32_t)loop->ready.len - 1;
-            }
-        }
+        LL__REC_EV(loop, CB_QUEUED, 0, .obj = id, .sub = LL_REASON_THREADSAFE,
+                   .aux = (uint32_t)loop->ready.len - 1, .file = m->file, .line = m->line);
     }
 }
 

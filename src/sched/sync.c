@@ -149,16 +149,8 @@ static void *sync_new(size_t size, uint32_t magic, ll_sync_kind kind, uint32_t v
     h->name = name ? ll__arena_strdup(loop, name) : NULL;
     h->next_owned = loop->owned_sync;
     loop->owned_sync = h;
-    if (LL__REC(loop)) {
-        ll_trace_event *e = ll__ev(loop, LL_EV_SYNC_NEW, ll__cur_tid(loop), file, line);
-        if (e) {
-            e->obj = h->id;
-            e->sub = (uint16_t)kind;
-            e->aux = value;
-            if (h->name)
-                e->str = ll__rec_str(&loop->rec, h->name, strlen(h->name));
-        }
-    }
+    LL__REC_EV(loop, SYNC_NEW, ll__cur_tid(loop), .obj = h->id, .sub = (uint16_t)kind, .aux = value,
+               .str = h->name ? ll__str(loop, h->name) : 0, .file = file, .line = line);
     return h;
 }
 
@@ -166,13 +158,8 @@ __attribute__((noinline)) static void rec_op_now(const ll__sync *h, ll_sync_op o
                                                  uint32_t value, size_t waiters,
                                                  const char *file, int line) {
     ll_loop *loop = h->loop;
-    ll_trace_event *e = ll__ev(loop, LL_EV_SYNC, ll__cur_tid(loop), file, line);
-    if (e) {
-        e->obj = h->id;
-        e->sub = (uint16_t)op;
-        e->aux = value;
-        e->val = (int64_t)waiters;
-    }
+    LL__EV(loop, SYNC, ll__cur_tid(loop), .obj = h->id, .sub = (uint16_t)op, .aux = value,
+           .val = (int64_t)waiters, .file = file, .line = line);
 }
 
 /* Records an operation on a primitive, when the loop records. */

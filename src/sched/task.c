@@ -191,17 +191,14 @@ static void task_step(ll_loop *loop, const ll__ready *e);
 enum { LL__SWALLOWED_REPORTS = 10 };
 
 static void record_end(ll_loop *loop, ll_task *t, ll_event_kind kind, ll_value v) {
-    ll_trace_event *e = ll__ev(loop, kind, t->fut.id, NULL, 0);
-    if (!e)
-        return;
+    ll__ev_fields f = {.task = t->fut.id};
     if (kind == LL_EV_TASK_DONE) {
-        const char *r = ll_repr(v);
-        e->str = ll__rec_str(&loop->rec, r, strlen(r));
+        f.str = ll__str(loop, ll_repr(v));
     } else if (kind == LL_EV_TASK_FAILED) {
-        e->aux = (uint32_t)-v.err;
-        const char *m = ll_errmsg(v);
-        e->str = ll__rec_str(&loop->rec, m, strlen(m));
+        f.aux = (uint32_t)-v.err;
+        f.str = ll__str(loop, ll_errmsg(v));
     }
+    ll__ev_put(loop, kind, f);
 }
 
 /* The coroutine returned v: complete the task's future (Task.__step's
@@ -334,9 +331,7 @@ static inline void step_end(ll_loop *loop, ll_task *t) {
 static inline void record_run(ll_loop *loop, ll_task *t) {
     if (LL__REC(loop)) {
         loop->step_w0 = loop->wall;
-        ll_trace_event *e = ll__ev(loop, LL_EV_TASK_RUN, t->fut.id, NULL, 0);
-        if (e)
-            e->aux = (uint32_t)loop->ready.len;
+        LL__EV(loop, TASK_RUN, t->fut.id, .aux = (uint32_t)loop->ready.len);
     }
 }
 
@@ -405,9 +400,7 @@ void ll__check_snapshot(ll_loop *loop) {
     for (const ll_task *t = loop->tasks_head; t; t = t->next_all)
         n += (size_t)snprintf(buf + n, cap - n, " %u%c", t->fut.id,
                               letter[t->state]);
-    ll_trace_event *ev = ll__ev(loop, LL_EV_CHECK, 0, NULL, 0);
-    if (ev)
-        ev->str = ll__rec_str(&loop->rec, buf, n);
+    LL__EV(loop, CHECK, 0, .str = ll__rec_str(&loop->rec, buf, n));
     free(buf);
 }
 
@@ -536,26 +529,15 @@ static ll_task *create_task(ll_loop *loop, ll_coro *c, const char *name,
         loop->tasks_head = t;
     loop->tasks_tail = t;
     loop->ntasks++;
-    if (LL__REC(loop)) {
-        ll_trace_event *e = ll__ev(loop, LL_EV_TASK_NEW, id, file, line);
-        if (e) {
-            e->obj = t->parent ? t->parent->fut.id : 0;
-            e->str = ll__rec_str(&loop->rec, t->name, strlen(t->name));
-            e->aux = ll__rec_str(&loop->rec, t->coro_name, strlen(t->coro_name));
-            e->val = (int64_t)t->stack_size;
-        }
-    }
+    LL__REC_EV(loop, TASK_NEW, id, .obj = t->parent ? t->parent->fut.id : 0,
+               .str = ll__str(loop, t->name), .aux = ll__str(loop, t->coro_name),
+               .val = (int64_t)t->stack_size, .file = file, .line = line);
     /* The first step goes to the back of the ready queue: creating a task
      * never runs it (R4). */
     t->state = LL__TASK_READY;
     ll__ready_push(loop, &(ll__ready){task_step, t, NULL, NULL, id, id});
-    if (LL__REC(loop)) {
-        ll_trace_event *e = ll__ev(loop, LL_EV_TASK_READY, id, NULL, 0);
-        if (e) {
-            e->sub = LL_REASON_CREATED;
-            e->aux = (uint32_t)loop->ready.len - 1;
-        }
-    }
+    LL__REC_EV(loop, TASK_READY, id, .sub = LL_REASON_CREATED,
+               .aux = (uint32_t)loop->ready.len - 1);
     return t;
 }
 
@@ -662,15 +644,8 @@ static ll_value wait_on(ll_loop *loop, ll_task *t, ll_future *f, ll_wait_kind ki
     t->waiter = f;
     t->state = LL__TASK_WAITING;
     t->wait_kind = (uint8_t)kind;
-    if (LL__REC(loop)) {
-        ll_trace_event *e = ll__ev(loop, LL_EV_TASK_WAIT, t->fut.id, file, line);
-        if (e) {
-            e->sub = (uint16_t)kind;
-            e->obj = f->id;
-            e->val = deadline;
-            e->aux = op;
-        }
-    }
+    LL__REC_EV(loop, TASK_WAIT, t->fut.id, .sub = (uint16_t)kind, .obj = f->id, .val = deadline,
+               .aux = op, .file = file, .line = line);
     /* A task that cancelled itself while running cancels what it now awaits
      * (Task.__step does the same). */
     if (t->must_cancel && ll__cancel_any(f, file, line))
@@ -690,11 +665,7 @@ static ll_value await_coro(ll_loop *loop, ll_task *t, ll_coro *c) {
     ll_value arg = c->arg;
     const char *name = c->fn_name;
     coro_consume(loop, c);
-    if (LL__REC(loop)) {
-        ll_trace_event *e = ll__ev(loop, LL_EV_CORO_ENTER, t->fut.id, NULL, 0);
-        if (e)
-            e->str = ll__rec_str(&loop->rec, name, strlen(name));
-    }
+    LL__REC_EV(loop, CORO_ENTER, t->fut.id, .str = ll__str(loop, name));
     const char *outer = t->coro_name;
     t->coro_name = name;
     uint32_t base = t->scope_base;
@@ -705,11 +676,7 @@ static ll_value await_coro(ll_loop *loop, ll_task *t, ll_coro *c) {
     t->scope_base = base;
     t->try_file = NULL;
     t->coro_name = outer;
-    if (LL__REC(loop)) {
-        ll_trace_event *e = ll__ev(loop, LL_EV_CORO_EXIT, t->fut.id, NULL, 0);
-        if (e)
-            e->str = ll__rec_str(&loop->rec, name, strlen(name));
-    }
+    LL__REC_EV(loop, CORO_EXIT, t->fut.id, .str = ll__str(loop, name));
     return v;
 }
 
@@ -769,13 +736,7 @@ ll_value ll__await(void *aw, const char *file, int line) {
 
 static void sleep_timer_cb(ll_loop *loop, const ll__ready *e) {
     ll_future *f = e->a;
-    if (LL__REC(loop)) {
-        ll_trace_event *ev = ll__ev(loop, LL_EV_CB_RUN, e->tid, NULL, 0);
-        if (ev) {
-            ev->obj = e->oid;
-            ev->sub = LL_REASON_TIMER;
-        }
-    }
+    LL__REC_EV(loop, CB_RUN, e->tid, .obj = e->oid, .sub = LL_REASON_TIMER);
     ((ll__timer *)e->b)->a = NULL; /* tells ll__sleep the callback has run */
     /* futures._set_result_unless_cancelled */
     if (f->state == LL__FUT_PENDING)
@@ -785,13 +746,7 @@ static void sleep_timer_cb(ll_loop *loop, const ll__ready *e) {
 /* A sleep's timer that fired after its sleep was over: the sleep was
  * cancelled (asyncio's handle runs and finds its future cancelled). */
 static void sleep_timer_late(ll_loop *loop, const ll__ready *e) {
-    if (LL__REC(loop)) {
-        ll_trace_event *ev = ll__ev(loop, LL_EV_CB_RUN, e->tid, NULL, 0);
-        if (ev) {
-            ev->obj = e->oid;
-            ev->sub = LL_REASON_TIMER;
-        }
-    }
+    LL__REC_EV(loop, CB_RUN, e->tid, .obj = e->oid, .sub = LL_REASON_TIMER);
 }
 
 /* The sleep's future and timer live in the sleeping task's frame.  When the
@@ -823,13 +778,8 @@ ll_value ll__sleep(double seconds, const char *file, int line) {
         /* A bare yield: back of the queue, nothing to wait for (R11). */
         t->state = LL__TASK_READY;
         ll__ready_push(loop, &(ll__ready){task_step, t, NULL, NULL, t->fut.id, t->fut.id});
-        if (LL__REC(loop)) {
-            ll_trace_event *e = ll__ev(loop, LL_EV_TASK_READY, t->fut.id, file, line);
-            if (e) {
-                e->sub = LL_REASON_YIELD;
-                e->aux = (uint32_t)loop->ready.len - 1;
-            }
-        }
+        LL__REC_EV(loop, TASK_READY, t->fut.id, .sub = LL_REASON_YIELD,
+                   .aux = (uint32_t)loop->ready.len - 1, .file = file, .line = line);
         suspend(loop, t);
         if (t->must_cancel) {
             t->must_cancel = false;
@@ -883,13 +833,8 @@ bool ll__task_cancel(ll_task *t, const char *file, int line) {
     /* Like Task.cancel: asking to cancel also means "I have seen it". */
     t->fut.retrieved = true;
     bool done = t->fut.state != LL__FUT_PENDING;
-    if (LL__REC(loop)) {
-        ll_trace_event *e = ll__ev(loop, LL_EV_CANCEL, ll__cur_tid(loop), file, line);
-        if (e) {
-            e->obj = t->fut.id;
-            e->aux = !done;
-        }
-    }
+    LL__REC_EV(loop, CANCEL, ll__cur_tid(loop), .obj = t->fut.id, .aux = !done, .file = file,
+               .line = line);
     if (done)
         return false;
     t->num_cancels++;

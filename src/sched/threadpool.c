@@ -130,15 +130,24 @@ static void pool_size_for_libuv(void) {
     pthread_once(&once, set_libuv_size);
 }
 
-static ll_trace_event *rec_job(ll_loop *loop, ll_event_kind kind, const ll__job *j) {
+/* A job's start or end; `sub` for an end: 0 a result, 1 an error,
+ * 2 cancelled (docs/trace-format.md). */
+static void rec_job(ll_loop *loop, ll_event_kind kind, const ll__job *j, uint16_t sub) {
     if (!LL__REC(loop))
-        return NULL;
-    ll_trace_event *e = ll__ev(loop, kind, j->owner, NULL, 0);
-    if (e) {
-        e->obj = j->fut.id;
-        e->aux = (uint32_t)j->worker;
+        return;
+    uint32_t str = 0;
+    if (kind == LL_EV_JOB_END && sub < 2) {
+        ll_value res = j->result;
+        if (res.kind == LL_STR && res.s)
+            res.s = j->text ? j->text : "";
+        str = ll__str(loop, res.kind == LL_ERROR ? (j->text ? j->text : "") : ll_repr(res));
     }
-    return e;
+    ll__ev_put(loop, kind,
+               (ll__ev_fields){.task = j->owner,
+                               .obj = j->fut.id,
+                               .aux = (uint32_t)j->worker,
+                               .sub = sub,
+                               .str = str});
 }
 
 /* ---- the worker's side ------------------------------------------------------ */
@@ -237,16 +246,16 @@ static void record_msg(ll_loop *loop, ll__jmsg *m) {
     if (!LL__REC(loop))
         return;
     if (m->kind == LL_EV_JOB_START) {
-        rec_job(loop, LL_EV_JOB_START, m->job);
+        rec_job(loop, LL_EV_JOB_START, m->job, 0);
         return;
     }
     loop->wall = ll__step_wall(loop);
-    ll_trace_event *e = ll__ev(loop, (ll_event_kind)m->kind, 0, m->file, m->line);
-    if (e) {
-        e->obj = m->job->fut.id;
-        e->aux = (uint32_t)m->worker;
-        e->str = ll__rec_str(&loop->rec, m->text, m->len);
-    }
+    ll__ev_put(loop, (ll_event_kind)m->kind,
+               (ll__ev_fields){.obj = m->job->fut.id,
+                               .aux = (uint32_t)m->worker,
+                               .str = ll__rec_str(&loop->rec, m->text, m->len),
+                               .file = m->file,
+                               .line = m->line});
 }
 
 /* Real clock: records what the workers posted, in the order they did. */
@@ -279,13 +288,7 @@ static void mark_over(ll__job *j) {
 static void job_done_cb(ll_loop *loop, const ll__ready *e) {
     ll__job *j = e->a;
     mark_over(j);
-    if (LL__REC(loop)) {
-        ll_trace_event *ev = ll__ev(loop, LL_EV_CB_RUN, j->owner, NULL, 0);
-        if (ev) {
-            ev->obj = j->fut.id;
-            ev->sub = LL_REASON_JOB_DONE;
-        }
-    }
+    LL__REC_EV(loop, CB_RUN, j->owner, .obj = j->fut.id, .sub = LL_REASON_JOB_DONE);
     loop->pool->inflight--;
     if (j->fut.state != LL__FUT_PENDING)
         return; /* cancelled while it ran: the result is dropped */
@@ -298,24 +301,10 @@ static void job_done_cb(ll_loop *loop, const ll__ready *e) {
 /* The job is over (as the loop sees it): record its end, queue job_done. */
 static void job_end(ll_loop *loop, ll__job *j) {
     j->phase = JOB_ENDED;
-    ll_trace_event *e = rec_job(loop, LL_EV_JOB_END, j);
-    if (e) {
-        e->sub = j->result.kind == LL_ERROR ? 1 : 0;
-        ll_value res = j->result;
-        if (res.kind == LL_STR && res.s)
-            res.s = j->text ? j->text : "";
-        const char *r = res.kind == LL_ERROR ? (j->text ? j->text : "") : ll_repr(res);
-        e->str = ll__rec_str(&loop->rec, r, strlen(r));
-    }
+    rec_job(loop, LL_EV_JOB_END, j, j->result.kind == LL_ERROR ? 1 : 0);
     ll__ready_push(loop, &(ll__ready){job_done_cb, j, NULL, NULL, j->owner, j->fut.id});
-    if (LL__REC(loop)) {
-        ll_trace_event *q = ll__ev(loop, LL_EV_CB_QUEUED, j->owner, NULL, 0);
-        if (q) {
-            q->obj = j->fut.id;
-            q->sub = LL_REASON_JOB_DONE;
-            q->aux = (uint32_t)loop->ready.len - 1;
-        }
-    }
+    LL__REC_EV(loop, CB_QUEUED, j->owner, .obj = j->fut.id, .sub = LL_REASON_JOB_DONE,
+               .aux = (uint32_t)loop->ready.len - 1);
 }
 
 static void dispatch(ll_loop *loop);
@@ -355,9 +344,7 @@ static void after_work_cb(uv_work_t *req, int status) {
         j->worker = 0;
         p->inflight--;
         mark_over(j);
-        ll_trace_event *e = rec_job(loop, LL_EV_JOB_END, j);
-        if (e)
-            e->sub = 2;
+        rec_job(loop, LL_EV_JOB_END, j, 2);
         return;
     }
     if (loop->real) {
@@ -417,7 +404,7 @@ static void dispatch(ll_loop *loop) {
         p->busy[lane] = true;
         j->worker = lane + 1;
         j->vstart = loop->now;
-        rec_job(loop, LL_EV_JOB_START, j);
+        rec_job(loop, LL_EV_JOB_START, j, 0);
         submit(loop, j);
     }
 }
@@ -487,13 +474,8 @@ ll_future *ll__run_in_executor(ll_blocking_fn fn, ll_value arg, const char *fn_n
     j->next_all = p->jobs;
     p->jobs = j;
     p->inflight++;
-    if (LL__REC(loop)) {
-        ll_trace_event *e = ll__ev(loop, LL_EV_JOB_SUBMIT, j->owner, file, line);
-        if (e) {
-            e->obj = j->fut.id;
-            e->str = ll__rec_str(&loop->rec, fn_name, strlen(fn_name));
-        }
-    }
+    LL__REC_EV(loop, JOB_SUBMIT, j->owner, .obj = j->fut.id, .str = ll__str(loop, fn_name),
+               .file = file, .line = line);
     if (loop->real) {
         submit(loop, j);
     } else {
@@ -592,9 +574,7 @@ void ll__job_cancel(ll_future *f) {
     j->phase = JOB_ENDED;
     p->inflight--;
     mark_over(j);
-    ll_trace_event *e = rec_job(loop, LL_EV_JOB_END, j);
-    if (e)
-        e->sub = 2;
+    rec_job(loop, LL_EV_JOB_END, j, 2);
 }
 
 ll_future *ll__job_over(ll_future *f, const char *file, int line) {
@@ -718,11 +698,8 @@ void ll__blocking(bool busy, double seconds, const char *file, int line) {
         loop->step_blocked = ll__ns_add(loop->step_blocked, ns); /* judged when the step ends */
     if (LL__REC(loop)) {
         loop->wall = ll__step_wall(loop);
-        ll_trace_event *e = ll__ev(loop, LL_EV_BLOCKING, ll__cur_tid(loop), file, line);
-        if (e) {
-            e->val = ns;
-            e->aux = busy;
-        }
+        LL__EV(loop, BLOCKING, ll__cur_tid(loop), .val = ns, .aux = busy, .file = file,
+               .line = line);
     }
     if (loop->real) {
         real_block(busy, ns);

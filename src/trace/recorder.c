@@ -149,6 +149,11 @@ oom:
     return NULL;
 }
 
+ll_trace_event *ll__rec_grow_slot(ll__recorder *r) {
+    ll_trace_event *e = ll__rec_grow(r);
+    return e ? e : &r->sink;
+}
+
 /* Strings are stored as a 4-byte length, the bytes and a NUL; the id is the
  * offset of the first byte, so it is never 0 (offset 0 holds nothing). */
 uint32_t ll__rec_str(ll__recorder *r, const char *s, size_t len) {

@@ -52,6 +52,8 @@ typedef struct ll__recorder {
     size_t nsites, sitecap;
     uint32_t *site_hash;     /* open addressing: slot -> site id (0 empty) */
     size_t site_hash_cap;    /* power of two */
+    ll_trace_event sink;     /* handed out by ll__rec_slot once memory ran
+                                out: written, never read */
 } ll__recorder;
 
 void ll__rec_init(ll__recorder *r, bool on);
@@ -60,12 +62,25 @@ void ll__rec_free(ll__recorder *r);
 /* Reserves the next event slot (growing by a chunk when needed); NULL when
  * memory ran out, in which case recording switches itself off. */
 ll_trace_event *ll__rec_grow(ll__recorder *r);
+/* The same, but `sink` instead of NULL (for ll__rec_slot). */
+ll_trace_event *ll__rec_grow_slot(ll__recorder *r);
 static inline ll_trace_event *ll__rec_next(ll__recorder *r) {
     if (r->cur != r->end) {
         r->n++;
         return r->cur++;
     }
     return ll__rec_grow(r);
+}
+
+/* ll__rec_next for a caller that fills the event in and moves on: never
+ * NULL.  Once memory has run out (recording is then off) it hands out `sink`,
+ * a slot nobody reads, so that the caller needs no check of its own. */
+static inline ll_trace_event *ll__rec_slot(ll__recorder *r) {
+    if (r->cur != r->end) {
+        r->n++;
+        return r->cur++;
+    }
+    return ll__rec_grow_slot(r);
 }
 
 /* Event i (0-based, r->base <= i < r->n). */
