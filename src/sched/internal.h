@@ -384,6 +384,9 @@ static inline ll__ready ll__ready_pop(ll__ring *r) {
  * a timeout scope): what the viewer shows for a timer no task sleeps on. */
 void ll__timer_arm(ll_loop *loop, ll__timer *t, int64_t when, const char *file, int line);
 void ll__timer_cancel(ll_loop *loop, ll__timer *t);
+/* Moves every timer that is due (when <= now) into the ready queue, earliest
+ * first: run_once's second phase. */
+void ll__run_timers(ll_loop *loop);
 void *ll__arena_alloc(ll_loop *loop, size_t n);
 
 /* Coroutine arguments (value.c).  ll__args_pack turns what the ll_coro-like

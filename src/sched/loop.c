@@ -1,4 +1,5 @@
-/* loop.c - the event loop: ready queue, timers, one iteration, run and close.
+/* loop.c - the event loop: one iteration, run and close.  The ready queue
+ * is in ready.c, the timer heap in timer.c.
  *
  * One iteration (run_once) is CPython's BaseEventLoop._run_once, phase by
  * phase (asyncio-semantics.md R2):
@@ -255,112 +256,6 @@ static void family_start(ll_loop *loop) {
     pthread_mutex_unlock(&fam_mu);
 }
 
-/* ---- the ready queue: a ring that doubles when full ---------------------- */
-
-static int ring_grow(ll__ring *r) {
-    size_t cap = r->cap ? r->cap * 2 : 256;
-    ll__ready *buf = malloc(cap * sizeof *buf);
-    if (!buf)
-        return -1;
-    /* Unwrap the old contents so that order is kept. */
-    for (size_t i = 0; i < r->len; i++)
-        buf[i] = r->buf[(r->head + i) & (r->cap - 1)];
-    free(r->buf);
-    r->buf = buf;
-    r->cap = cap;
-    r->head = 0;
-    return 0;
-}
-
-void ll__ready_grow(ll_loop *loop) {
-    if (ring_grow(&loop->ready) != 0) {
-        fputs("looplab: out of memory growing the ready queue\n", stderr);
-        abort();
-    }
-}
-
-/* ---- the timer heap: a binary min-heap on (when, seq) -------------------- */
-
-static inline bool timer_less(const ll__timer *a, const ll__timer *b) {
-    return a->when < b->when || (a->when == b->when && a->seq < b->seq);
-}
-
-static void heap_set(ll_loop *loop, size_t i, ll__timer *t) {
-    loop->heap[i] = t;
-    t->heap_idx = (uint32_t)i;
-}
-
-static void heap_up(ll_loop *loop, size_t i) {
-    ll__timer *t = loop->heap[i];
-    while (i > 0) {
-        size_t p = (i - 1) / 2;
-        if (!timer_less(t, loop->heap[p]))
-            break;
-        heap_set(loop, i, loop->heap[p]);
-        i = p;
-    }
-    heap_set(loop, i, t);
-}
-
-static void heap_down(ll_loop *loop, size_t i) {
-    ll__timer *t = loop->heap[i];
-    for (;;) {
-        size_t c = 2 * i + 1;
-        if (c >= loop->nheap)
-            break;
-        if (c + 1 < loop->nheap && timer_less(loop->heap[c + 1], loop->heap[c]))
-            c++;
-        if (!timer_less(loop->heap[c], t))
-            break;
-        heap_set(loop, i, loop->heap[c]);
-        i = c;
-    }
-    heap_set(loop, i, t);
-}
-
-static void heap_remove_at(ll_loop *loop, size_t i) {
-    ll__timer *gone = loop->heap[i];
-    gone->heap_idx = UINT32_MAX;
-    loop->nheap--;
-    if (i == loop->nheap)
-        return;
-    ll__timer *moved = loop->heap[loop->nheap];
-    heap_set(loop, i, moved);
-    heap_up(loop, i);
-    heap_down(loop, moved->heap_idx);
-}
-
-void ll__timer_arm(ll_loop *loop, ll__timer *t, int64_t when, const char *file, int line) {
-    if (loop->nheap == loop->heapcap) {
-        size_t cap = loop->heapcap ? loop->heapcap * 2 : 64;
-        ll__timer **h = realloc(loop->heap, cap * sizeof *h);
-        if (!h) {
-            fputs("looplab: out of memory growing the timer heap\n", stderr);
-            abort();
-        }
-        loop->heap = h;
-        loop->heapcap = cap;
-    }
-    t->when = when;
-    t->seq = loop->timer_seq++;
-    loop->heap[loop->nheap] = t;
-    t->heap_idx = (uint32_t)loop->nheap;
-    loop->nheap++;
-    heap_up(loop, loop->nheap - 1);
-    /* A worker's replayed events are not timers of the program: the trace
-     * shows them as the job's own events. */
-    if (!t->direct)
-        LL__REC_EV(loop, TIMER_ARM, t->tid, .obj = t->id, .val = when, .file = file, .line = line);
-}
-
-void ll__timer_cancel(ll_loop *loop, ll__timer *t) {
-    if (t->heap_idx == UINT32_MAX)
-        return;
-    heap_remove_at(loop, t->heap_idx);
-    if (!t->direct)
-        LL__REC_EV(loop, TIMER_CANCEL, t->tid, .obj = t->id);
-}
-
 /* ---- messages ------------------------------------------------------------ */
 
 static void vreport(ll_loop *loop, ll_warn_kind kind, const char *file, int line,
@@ -589,19 +484,7 @@ static void run_once(ll_loop *loop) {
     loop->iterations++;
     LL__REC_EV(loop, ITER, 0, .val = (int64_t)loop->iterations, .aux = (uint32_t)loop->ready.len);
     poll_phase(loop);
-    while (loop->nheap && loop->heap[0]->when <= loop->now) {
-        ll__timer *t = loop->heap[0];
-        heap_remove_at(loop, 0);
-        if (t->direct) {
-            /* A worker's event replayed at its virtual moment (threadpool.c). */
-            t->fn(loop, &(ll__ready){t->fn, t->a, t->b, NULL, t->tid, t->id});
-            continue;
-        }
-        LL__REC_EV(loop, TIMER_FIRE, t->tid, .obj = t->id);
-        ll__ready_push(loop, &(ll__ready){t->fn, t->a, t->b, NULL, t->tid, t->id});
-        LL__REC_EV(loop, CB_QUEUED, t->tid, .obj = t->id, .sub = LL_REASON_TIMER,
-                   .aux = (uint32_t)loop->ready.len - 1);
-    }
+    ll__run_timers(loop);
     /* Only what is ready now runs in this pass (R2). */
     /* A task that suspends may switch straight to the next task of this
      * pass (task.c), which takes its entry off the queue and counts it. */
