@@ -6,6 +6,7 @@
 #include "harness.h"
 
 #include "sched/internal.h"
+#include "trace/reader.h" /* tests read back what they recorded */
 
 /* The loop's events as a text trace (malloc'd), before it is closed. */
 static inline char *dump_of(ll_loop *loop) {

@@ -27,7 +27,7 @@
 #include "../core/ctx.h"
 #include "../core/stack.h"
 #include "../trace/recorder.h"
-#include "../trace/textfmt.h"
+#include "../trace/writer.h"
 
 /* A list or tuple value's items (LL_LIST, LL_TUPLE): opaque in the public
  * header, where ll_list_len and ll_list_at read it. */

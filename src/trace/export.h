@@ -5,7 +5,7 @@
 
 #include <stdio.h>
 
-#include "textfmt.h"
+#include "reader.h"
 
 /* One JSON object per line: first the run's metadata, then each event with
  * its loop time in seconds, task id and name, kind and named fields.  Bytes
