@@ -504,38 +504,49 @@ static int read_clipped(rd *r, const char *key_at) {
     return 0;
 }
 
-static int parse_event(rd *r) {
+/* One event line as parse_event reads it, part by part. */
+typedef struct evline {
     ll_trace_event e;
-    memset(&e, 0, sizeof e);
-    const char *at = r->p;
-    size_t str_mark = r->t->rec.strlen_;
-    if (read_time(r, &e.t) != 0)
-        return -1;
-    unsigned loop = 1;
-    skip_spaces(r);
-    /* task column */
-    const char *task_at = r->p;
-    const char *tname = NULL;
-    size_t tnlen = 0;
+    const char *at;        /* the line's start, for messages */
+    size_t str_mark;       /* the string table before the line */
+    unsigned loop;         /* loop=, 1 by default */
+    const char *task_at;   /* the task column */
+    const char *tname;     /* the name after "id:", or NULL */
+    size_t tnlen;
+    unsigned kind;         /* LL_EV__COUNT: a newer writer's kind */
+    bool unknown_kind;
+    const ll_trace_task *known; /* the task, when a task_new created it */
+    bool before_ring;      /* a task whose task_new `@dropped` took away */
+    const fspec *spec;     /* the kind's fields */
+    bool seen[S__N];       /* slots given so far */
+} evline;
+
+/* The task column: `-` or `id` or `id:name`. */
+static int read_task_column(rd *r, evline *l) {
+    l->task_at = r->p;
     if (r->p < r->end && *r->p == '-') {
         r->p++;
     } else {
         int64_t id;
         if (read_i64(r, &id) != 0 || id <= 0 || id > UINT32_MAX)
-            return fail(r, task_at, "expected a task id (a positive number) or '-'");
+            return fail(r, l->task_at, "expected a task id (a positive number) or '-'");
         if (id > LL_TRACE_MAX_TASK_ID)
-            return fail(r, task_at, "task id %lld is over this reader's limit of %u tasks "
+            return fail(r, l->task_at, "task id %lld is over this reader's limit of %u tasks "
                         "(LL_TRACE_MAX_TASK_ID)", (long long)id, LL_TRACE_MAX_TASK_ID);
-        e.task = (uint32_t)id;
+        l->e.task = (uint32_t)id;
         if (r->p < r->end && *r->p == ':') {
             r->p++;
-            if (read_name(r, "", &tname, &tnlen) != 0)
+            if (read_name(r, "", &l->tname, &l->tnlen) != 0)
                 return -1;
         }
     }
     if (r->p < r->end && *r->p != ' ')
         return fail(r, r->p, "expected a space after the task");
-    skip_spaces(r);
+    return 0;
+}
+
+/* The kind column, and whether the task column fits it. */
+static int read_kind(rd *r, evline *l) {
     const char *kind_at = r->p;
     const char *k;
     size_t kn;
@@ -549,31 +560,116 @@ static int parse_event(rd *r) {
         }
     /* A kind from a newer writer is checked like any line, then skipped and
      * counted; a trace of this version or older has no kind we do not know. */
-    bool unknown_kind = kind == LL_EV__COUNT;
-    if (unknown_kind && r->t->minor <= LL_TRACE_MINOR)
+    l->kind = kind;
+    l->unknown_kind = kind == LL_EV__COUNT;
+    if (l->unknown_kind && r->t->minor <= LL_TRACE_MINOR)
         return fail(r, kind_at, "unknown event kind '%.*s' (a %u.%u trace has no such kind)",
                     (int)kn, k, r->t->major, r->t->minor);
-    e.kind = (uint16_t)kind;
-    if (kind == LL_EV_TASK_NEW && e.task == 0)
-        return fail(r, task_at, "task_new needs a task id");
-    const ll_trace_task *known = e.task ? ll_trace_task_of(r->t, e.task) : NULL;
+    l->e.kind = (uint16_t)kind;
+    uint32_t task = l->e.task;
+    if (kind == LL_EV_TASK_NEW && task == 0)
+        return fail(r, l->task_at, "task_new needs a task id");
+    l->known = task ? ll_trace_task_of(r->t, task) : NULL;
     /* After `@dropped`, a task's task_new may be among the events dropped. */
-    bool before_ring = e.task && kind != LL_EV_TASK_NEW && !unknown_kind && !known &&
-                       r->t->meta.dropped;
-    if (e.task && kind != LL_EV_TASK_NEW && !unknown_kind && !known && !before_ring)
-        return fail(r, task_at, "event for task %u, which no task_new created", e.task);
-    if (known && kind != LL_EV_TASK_NEW && tname) {
+    bool unexplained = task && kind != LL_EV_TASK_NEW && !l->unknown_kind && !l->known;
+    l->before_ring = unexplained && r->t->meta.dropped;
+    if (unexplained && !l->before_ring)
+        return fail(r, l->task_at, "event for task %u, which no task_new created", task);
+    if (l->known && kind != LL_EV_TASK_NEW && l->tname) {
         size_t n;
-        const char *name = ll__rec_strp(&r->t->rec, known->name, &n);
-        if (n != tnlen || memcmp(name, tname, n) != 0)
-            return fail(r, task_at, "task %u is called '%s', not '%.*s'", e.task, name,
-                        (int)tnlen, tname);
+        const char *name = ll__rec_strp(&r->t->rec, l->known->name, &n);
+        if (n != l->tnlen || memcmp(name, l->tname, n) != 0)
+            return fail(r, l->task_at, "task %u is called '%s', not '%.*s'", task, name,
+                        (int)l->tnlen, l->tname);
     }
-    const fspec *spec = ll__fields_of(kind); /* no fields for an unknown kind */
-    bool seen[S__N] = {false};
-    for (const fspec *sp = spec; sp->key; sp++)
+    return 0;
+}
+
+/* at=FILE:LINE */
+static int read_site(rd *r, evline *l, const char *key_at) {
+    const char *fs;
+    size_t fn;
+    if (read_name(r, ":", &fs, &fn) != 0)
+        return -1;
+    if (r->p >= r->end || *r->p != ':')
+        return fail(r, r->p, "expected ':LINE' after the file name");
+    r->p++;
+    const char *file = intern_file(r, fs, fn);
+    int64_t line;
+    if (!file)
+        return fail(r, key_at, "out of memory");
+    if (read_i64(r, &line) != 0 || line < 0 || line > INT32_MAX)
+        return fail(r, r->p, "expected a line number");
+    l->e.site = ll__rec_site(&r->t->rec, file, (int)line);
+    return 0;
+}
+
+/* The fields every kind may carry (at, wall, clipped, loop): 1 when the key
+ * was one of them and its value has been read, 0 when it was not. */
+static int read_common_field(rd *r, evline *l, const char *key_at, size_t klen) {
+    if (token_is(key_at, klen, "at"))
+        return read_site(r, l, key_at) != 0 ? -1 : 1;
+    if (token_is(key_at, klen, "wall"))
+        return read_i64(r, &l->e.wall) != 0 ? -1 : 1;
+    if (token_is(key_at, klen, "clipped"))
+        return read_clipped(r, key_at) != 0 ? -1 : 1;
+    if (token_is(key_at, klen, "loop") && r->t->minor >= 4) {
+        int64_t v;
+        if (read_i64(r, &v) != 0)
+            return -1;
+        if (v < 1 || v > LL_TRACE_MAX_LOOPS)
+            return fail(r, key_at, "loop must be 1 to %d, not %lld", LL_TRACE_MAX_LOOPS,
+                        (long long)v);
+        l->loop = (unsigned)v;
+        return 1;
+    }
+    return 0;
+}
+
+/* One of the kind's fields, or a slot under its raw name (_sub, ...). */
+static int read_kind_field(rd *r, evline *l, const char *key_at, size_t klen) {
+    const fspec *f = NULL;
+    for (const fspec *sp = l->spec; sp->key; sp++)
+        if (token_is(key_at, klen, sp->key)) {
+            f = sp;
+            break;
+        }
+    if (l->unknown_kind)
+        return skip_value(r);
+    unsigned slot, type;
+    if (f) {
+        slot = f->slot;
+        type = f->type;
+    } else {
+        unsigned s;
+        for (s = 0; s < S__N; s++)
+            if (token_is(key_at, klen, ll__raw_keys[s]))
+                break;
+        if (s == S__N) {
+            if (r->t->minor > LL_TRACE_MINOR)
+                return skip_value(r); /* a newer writer's field: check its value, skip it */
+            return fail(r, key_at, "unknown field '%.*s' for a %s event", (int)klen, key_at,
+                        ll_event_kind_name(l->kind));
+        }
+        slot = s;
+        type = s == S_STR ? T_STR : T_I64;
+    }
+    if (l->seen[slot])
+        return fail(r, key_at, "field '%.*s' given twice", (int)klen, key_at);
+    l->seen[slot] = true;
+    int64_t v;
+    if (read_value(r, type, &v) != 0)
+        return -1;
+    slot_set(&l->e, slot, v);
+    return 0;
+}
+
+/* key=value ... to the end of the line. */
+static int read_fields(rd *r, evline *l) {
+    l->spec = ll__fields_of(l->kind); /* no fields for an unknown kind */
+    for (const fspec *sp = l->spec; sp->key; sp++)
         if (sp->type == T_TIMEOPT)
-            slot_set(&e, sp->slot, -1);
+            slot_set(&l->e, sp->slot, -1);
     while (r->p < r->end) {
         if (*r->p != ' ')
             return fail(r, r->p, "expected a space before the next field");
@@ -588,147 +684,104 @@ static int parse_event(rd *r) {
             return fail(r, key_at, "expected key=value");
         size_t klen = (size_t)(eq - r->p);
         r->p = eq + 1;
-        if (token_is(key_at, klen, "at")) {
-            const char *fs;
-            size_t fn;
-            if (read_name(r, ":", &fs, &fn) != 0)
-                return -1;
-            if (r->p >= r->end || *r->p != ':')
-                return fail(r, r->p, "expected ':LINE' after the file name");
-            r->p++;
-            const char *file = intern_file(r, fs, fn);
-            int64_t line;
-            if (!file)
-                return fail(r, key_at, "out of memory");
-            if (read_i64(r, &line) != 0 || line < 0 || line > INT32_MAX)
-                return fail(r, r->p, "expected a line number");
-            e.site = ll__rec_site(&r->t->rec, file, (int)line);
-            continue;
-        }
-        if (token_is(key_at, klen, "wall")) {
-            if (read_i64(r, &e.wall) != 0)
-                return -1;
-            continue;
-        }
-        if (token_is(key_at, klen, "clipped")) {
-            if (read_clipped(r, key_at) != 0)
-                return -1;
-            continue;
-        }
-        if (token_is(key_at, klen, "loop") && r->t->minor >= 4) {
-            int64_t v;
-            if (read_i64(r, &v) != 0)
-                return -1;
-            if (v < 1 || v > LL_TRACE_MAX_LOOPS)
-                return fail(r, key_at, "loop must be 1 to %d, not %lld", LL_TRACE_MAX_LOOPS,
-                            (long long)v);
-            loop = (unsigned)v;
-            continue;
-        }
-        const fspec *f = NULL;
-        for (const fspec *sp = spec; sp->key; sp++)
-            if (token_is(key_at, klen, sp->key)) {
-                f = sp;
-                break;
-            }
-        unsigned slot, type;
-        if (unknown_kind) {
-            if (skip_value(r) != 0)
-                return -1;
-            continue;
-        }
-        if (f) {
-            slot = f->slot;
-            type = f->type;
-        } else {
-            unsigned s;
-            for (s = 0; s < S__N; s++)
-                if (token_is(key_at, klen, ll__raw_keys[s]))
-                    break;
-            if (s == S__N) {
-                if (r->t->minor > LL_TRACE_MINOR) {
-                    /* A newer writer's field: check its value, skip it. */
-                    if (skip_value(r) != 0)
-                        return -1;
-                    continue;
-                }
-                return fail(r, key_at, "unknown field '%.*s' for a %s event", (int)klen, key_at,
-                            ll_event_kind_name(kind));
-            }
-            slot = s;
-            type = s == S_STR ? T_STR : T_I64;
-        }
-        if (seen[slot])
-            return fail(r, key_at, "field '%.*s' given twice", (int)klen, key_at);
-        seen[slot] = true;
-        int64_t v;
-        if (read_value(r, type, &v) != 0)
+        int common = read_common_field(r, l, key_at, klen);
+        if (common < 0)
             return -1;
-        slot_set(&e, slot, v);
+        if (!common && read_kind_field(r, l, key_at, klen) != 0)
+            return -1;
     }
-    if (e.t < r->last_t[loop])
-        return fail(r, at, "time goes backwards (%lld ns after %lld ns%s)", (long long)e.t,
-                    (long long)r->last_t[loop], r->t->nloops > 1 ? " in the same loop" : "");
-    if (unknown_kind) {
-        r->t->unknown++;
-        r->last_t[loop] = e.t;
-        return 0;
+    return 0;
+}
+
+/* Which loop event idx belongs to, kept once a second loop appears. */
+static int note_loop(rd *r, const evline *l, size_t idx) {
+    if (idx >= r->t->loopcap) {
+        size_t cap = r->t->loopcap ? r->t->loopcap * 2 : 4096;
+        while (cap <= idx)
+            cap *= 2;
+        uint8_t *nl = realloc(r->t->loops, cap);
+        if (!nl)
+            return fail(r, l->at, "out of memory");
+        memset(nl + r->t->loopcap, 1, cap - r->t->loopcap);
+        r->t->loops = nl;
+        r->t->loopcap = cap;
     }
-    if (kind == LL_EV_TASK_NEW) {
-        if (known)
-            return fail(r, task_at, "task %u created twice", e.task);
-        if (remember_task(r, e.task, e.str, loop) != 0)
-            return fail(r, task_at, "out of memory");
+    r->t->loops[idx] = (uint8_t)l->loop;
+    return 0;
+}
+
+/* Learns the tasks the line names for the first time. */
+static int learn_task(rd *r, const evline *l) {
+    if (l->kind == LL_EV_TASK_NEW) {
+        if (l->known)
+            return fail(r, l->task_at, "task %u created twice", l->e.task);
+        if (remember_task(r, l->e.task, l->e.str, l->loop) != 0)
+            return fail(r, l->task_at, "out of memory");
     }
-    if (before_ring) {
+    if (l->before_ring) {
         /* Known from here on by the name its lines carry. */
-        uint32_t name = tname ? ll__rec_str(&r->t->rec, tname, tnlen) : 0;
-        if (remember_task(r, e.task, name, loop) != 0)
-            return fail(r, task_at, "out of memory");
+        uint32_t name = l->tname ? ll__rec_str(&r->t->rec, l->tname, l->tnlen) : 0;
+        if (remember_task(r, l->e.task, name, l->loop) != 0)
+            return fail(r, l->task_at, "out of memory");
     }
+    return 0;
+}
+
+/* Keeps the event read (or, streaming, hands it on and forgets it). */
+static int store_event(rd *r, const evline *l) {
     size_t idx = r->t->rec.n;
-    if (!r->each && (loop > 1 || r->t->loops)) {
-        /* Which loop each event belongs to, kept once a second loop appears. */
-        if (idx >= r->t->loopcap) {
-            size_t cap = r->t->loopcap ? r->t->loopcap * 2 : 4096;
-            while (cap <= idx)
-                cap *= 2;
-            uint8_t *nl = realloc(r->t->loops, cap);
-            if (!nl)
-                return fail(r, at, "out of memory");
-            memset(nl + r->t->loopcap, 1, cap - r->t->loopcap);
-            r->t->loops = nl;
-            r->t->loopcap = cap;
-        }
-        r->t->loops[idx] = (uint8_t)loop;
-    }
-    if (loop > r->t->nloops)
-        r->t->nloops = loop;
-    r->last_t[loop] = e.t;
+    if (!r->each && (l->loop > 1 || r->t->loops) && note_loop(r, l, idx) != 0)
+        return -1;
+    if (l->loop > r->t->nloops)
+        r->t->nloops = l->loop;
+    r->last_t[l->loop] = l->e.t;
     r->t->events++;
     ll_trace_event *slotp = ll__rec_next(&r->t->rec);
     if (!slotp)
-        return fail(r, at, "out of memory");
-    *slotp = e;
+        return fail(r, l->at, "out of memory");
+    *slotp = l->e;
     if (held(r) > r->limit)
-        return fail(r, at, "the trace needs more than %zu MiB to hold (the limit is "
+        return fail(r, l->at, "the trace needs more than %zu MiB to hold (the limit is "
                     "LOOPLAB_TRACE_MEMORY_MB=%zu; set that variable to raise it)",
                     r->limit >> 20, r->limit >> 20);
     if (r->each) {
         /* Streaming: hand the event on, then forget it and the strings it
          * brought (a task's name stays: later lines refer to it). */
-        int rc = r->each(r->ud, r->t, slotp, loop);
+        int rc = r->each(r->ud, r->t, slotp, l->loop);
         r->t->rec.n--;
         r->t->rec.cur--;
-        if (kind != LL_EV_TASK_NEW)
-            r->t->rec.strlen_ = str_mark;
+        if (l->kind != LL_EV_TASK_NEW)
+            r->t->rec.strlen_ = l->str_mark;
         if (rc != 0) {
             r->each_rc = rc;
             return -1;
         }
-        return 0;
     }
     return 0;
+}
+
+/* An event line: time, task, kind, fields. */
+static int parse_event(rd *r) {
+    evline l = {.at = r->p, .str_mark = r->t->rec.strlen_, .loop = 1};
+    if (read_time(r, &l.e.t) != 0)
+        return -1;
+    skip_spaces(r);
+    if (read_task_column(r, &l) != 0)
+        return -1;
+    skip_spaces(r);
+    if (read_kind(r, &l) != 0 || read_fields(r, &l) != 0)
+        return -1;
+    if (l.e.t < r->last_t[l.loop])
+        return fail(r, l.at, "time goes backwards (%lld ns after %lld ns%s)", (long long)l.e.t,
+                    (long long)r->last_t[l.loop], r->t->nloops > 1 ? " in the same loop" : "");
+    if (l.unknown_kind) {
+        r->t->unknown++;
+        r->last_t[l.loop] = l.e.t;
+        return 0;
+    }
+    if (learn_task(r, &l) != 0)
+        return -1;
+    return store_event(r, &l);
 }
 
 static int parse_meta(rd *r) {
