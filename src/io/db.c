@@ -115,11 +115,13 @@ static int gb_put(growbuf *g, const void *s, size_t n) {
 /* SQLite's progress handler: non-zero interrupts the statement. */
 static int should_stop(void *arg) { return atomic_load(&((dbreq *)arg)->stop); }
 
-/* Each cell is stored as an offset into the string area (+1; 0 = NULL). */
-static ll_value run_query(dbreq *r) {
+/* Prepares the one statement of r->sql and binds its parameters (*out is
+ * NULL when it fails, with the error returned). */
+static ll_value prepare_one(dbreq *r, sqlite3_stmt **out) {
     sqlite3 *h = r->db->h;
     sqlite3_stmt *st = NULL;
     const char *tail = NULL;
+    *out = NULL;
     int rc = sqlite3_prepare_v2(h, r->sql, -1, &st, &tail);
     if (rc != SQLITE_OK)
         return sql_error(h, rc, r->sql);
@@ -144,69 +146,71 @@ static ll_value run_query(dbreq *r) {
     }
     for (int i = 0; i < np; i++)
         sqlite3_bind_text(st, i + 1, r->params[i], -1, SQLITE_STATIC);
-    sqlite3_progress_handler(h, 10000, should_stop, r);
+    *out = st;
+    return ll_none();
+}
 
-    int ncols = sqlite3_column_count(st);
-    growbuf offs = {0}, strs = {0};
-    size_t nrows = 0;
+static ll_value no_memory(const dbreq *r) {
+    return ll_raise(LL_ENOMEM, "no memory for the rows of: %.120s", r->sql);
+}
+
+/* Steps the statement to its end, the column names and then every row's
+ * cells going into offs (an offset into strs + 1 each; 0 = NULL). */
+static ll_value fetch_rows(dbreq *r, sqlite3_stmt *st, int ncols, growbuf *offs, growbuf *strs,
+                           size_t *nrows) {
     for (int c = 0; c < ncols; c++) {
         const char *name = sqlite3_column_name(st, c);
-        size_t o = strs.len + 1;
-        if (gb_put(&offs, &o, sizeof o) || gb_put(&strs, name, strlen(name) + 1))
-            goto nomem;
+        size_t o = strs->len + 1;
+        if (gb_put(offs, &o, sizeof o) || gb_put(strs, name, strlen(name) + 1))
+            return no_memory(r);
     }
+    int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (nrows >= r->max_rows || strs.len > MAX_TEXT_BYTES) {
-            sqlite3_progress_handler(h, 0, NULL, NULL);
-            sqlite3_finalize(st);
-            free(offs.p);
-            free(strs.p);
+        if (*nrows >= r->max_rows || strs->len > MAX_TEXT_BYTES)
             return ll_raise(LL_EOPERATIONAL,
                             "the answer is over Looplab's cap of %zu rows or %zu MiB of text "
                             "(add a LIMIT, or raise the rows with LOOPLAB_DB_MAX_ROWS) (in: "
                             "%.120s)",
                             r->max_rows, MAX_TEXT_BYTES >> 20, r->sql);
-        }
         for (int c = 0; c < ncols; c++) {
             size_t o = 0;
             if (sqlite3_column_type(st, c) != SQLITE_NULL) {
                 const unsigned char *t = sqlite3_column_text(st, c);
                 int n = sqlite3_column_bytes(st, c);
-                o = strs.len + 1;
+                o = strs->len + 1;
                 char z = '\0';
-                if (gb_put(&strs, t ? (const char *)t : "", (size_t)n) || gb_put(&strs, &z, 1))
-                    goto nomem;
+                if (gb_put(strs, t ? (const char *)t : "", (size_t)n) || gb_put(strs, &z, 1))
+                    return no_memory(r);
             }
-            if (gb_put(&offs, &o, sizeof o))
-                goto nomem;
+            if (gb_put(offs, &o, sizeof o))
+                return no_memory(r);
         }
-        nrows++;
+        (*nrows)++;
     }
-    sqlite3_progress_handler(h, 0, NULL, NULL);
-    if (rc != SQLITE_DONE) {
-        ll_value e = sql_error(h, rc, r->sql);
-        sqlite3_finalize(st);
-        free(offs.p);
-        free(strs.p);
-        return e;
-    }
-    sqlite3_finalize(st);
+    /* The error is read before the statement is finalized. */
+    return rc == SQLITE_DONE ? ll_none() : sql_error(r->db->h, rc, r->sql);
+}
 
+/* The rows as one block: the cell pointers, then the strings they point
+ * into, so that ll_db_rows_free frees one thing. */
+static ll_value pack_rows(dbreq *r, int ncols, size_t nrows, const growbuf *offs,
+                          const growbuf *strs) {
+    sqlite3 *h = r->db->h;
     size_t ncells = (size_t)ncols * (nrows + 1);
     rows_node *rn = calloc(1, sizeof *rn);
-    char *blk = rn ? malloc(ncells * sizeof(char *) + strs.len + 1) : NULL;
+    char *blk = rn ? malloc(ncells * sizeof(char *) + strs->len + 1) : NULL;
     if (!blk) {
         free(rn);
-        goto nomem_done;
+        return no_memory(r);
     }
     rn->magic = MAGIC_ROWS;
     rn->cells = blk;
     const char **ptrs = (const char **)blk;
     char *area = (char *)(ptrs + ncells);
-    if (strs.len)
-        memcpy(area, strs.p, strs.len);
-    area[strs.len] = '\0';
-    const size_t *o = (const size_t *)offs.p;
+    if (strs->len)
+        memcpy(area, strs->p, strs->len);
+    area[strs->len] = '\0';
+    const size_t *o = (const size_t *)offs->p;
     for (size_t i = 0; i < ncells; i++)
         ptrs[i] = o[i] ? area + o[i] - 1 : NULL;
     rn->r.ncols = ncols;
@@ -215,18 +219,29 @@ static ll_value run_query(dbreq *r) {
     rn->r.cells = ptrs + ncols;
     rn->r.changes = sqlite3_changes64(h);
     rn->r.last_rowid = sqlite3_last_insert_rowid(h);
-    free(offs.p);
-    free(strs.p);
     r->rows = rn;
     return ll_none();
+}
 
-nomem:
+/* Each cell is stored as an offset into the string area (+1; 0 = NULL). */
+static ll_value run_query(dbreq *r) {
+    sqlite3 *h = r->db->h;
+    sqlite3_stmt *st;
+    ll_value v = prepare_one(r, &st);
+    if (!st)
+        return v;
+    sqlite3_progress_handler(h, 10000, should_stop, r);
+    int ncols = sqlite3_column_count(st);
+    growbuf offs = {0}, strs = {0};
+    size_t nrows = 0;
+    v = fetch_rows(r, st, ncols, &offs, &strs, &nrows);
     sqlite3_progress_handler(h, 0, NULL, NULL);
     sqlite3_finalize(st);
-nomem_done:
+    if (!ll_failed(v))
+        v = pack_rows(r, ncols, nrows, &offs, &strs);
     free(offs.p);
     free(strs.p);
-    return ll_raise(LL_ENOMEM, "no memory for the rows of: %.120s", r->sql);
+    return v;
 }
 
 static ll_value db_job(ll_value arg) {
