@@ -1,5 +1,6 @@
 /* stack.c - task stacks and the stack-overflow report.  See stack.h. */
 #include "stack.h"
+#include "grow.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -222,16 +223,7 @@ void ll__stack_free(ll__stack_pool *pool, ll__stack *st) {
     if (!st->map)
         return;
     if (pool->nfree < pool->keep) {
-        if (pool->nfree == pool->cap) {
-            size_t cap = pool->cap ? pool->cap * 2 : 16;
-            ll__stack *n = realloc(pool->free, cap * sizeof *n);
-            if (!n) {
-                stack_unmap(st);
-                return;
-            }
-            pool->free = n;
-            pool->cap = cap;
-        }
+        LL__GROW(pool->free, pool->cap, pool->nfree + 1, 16, stack_unmap(st); return);
         stack_park(st);
         pool->free[pool->nfree++] = *st;
         memset(st, 0, sizeof *st);

@@ -25,6 +25,7 @@
  * max_rows rows or max_bytes of text (LOOPLAB_DB_MAX_ROWS raises the first):
  * a runaway query ends in a sentence, not in a MemoryError minutes later. */
 #include "io.h"
+#include "../core/grow.h"
 
 #include <sqlite3.h>
 #include <stdarg.h>
@@ -97,16 +98,7 @@ typedef struct growbuf {
 } growbuf;
 
 static int gb_put(growbuf *g, const void *s, size_t n) {
-    if (g->len + n > g->cap) {
-        size_t cap = g->cap ? g->cap : 256;
-        while (cap < g->len + n)
-            cap *= 2;
-        char *p = realloc(g->p, cap);
-        if (!p)
-            return -1;
-        g->p = p;
-        g->cap = cap;
-    }
+    LL__GROW(g->p, g->cap, g->len + n, 256, return -1);
     memcpy(g->p + g->len, s, n);
     g->len += n;
     return 0;

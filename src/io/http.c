@@ -7,6 +7,7 @@
  * buffer for the next round.  Both sides read whole messages into one
  * growable buffer: headers as "name\0value\0" pairs, then the body. */
 #include "io.h"
+#include "../core/grow.h"
 
 #include <http_parser.h>
 #include <limits.h>
@@ -62,16 +63,7 @@ static void hc_enter(hconn *hc, hc_phase phase);
 static bool refuse_early(msg *m, http_parser *p);
 
 static int grow(char **p, size_t *cap, size_t need) {
-    if (need <= *cap)
-        return 0;
-    size_t c = *cap ? *cap : 256;
-    while (c < need)
-        c *= 2;
-    char *n = realloc(*p, c);
-    if (!n)
-        return -1;
-    *p = n;
-    *cap = c;
+    LL__GROW(*p, *cap, need, 256, return -1);
     return 0;
 }
 
@@ -107,13 +99,11 @@ static int on_field(http_parser *p, const char *at, size_t n) {
     if (m->last != 1) {
         if (put(m, "", 1)) /* ends the line or the previous value */
             return -1;
-        if (m->nh == m->ncap) {
-            size_t nc = m->ncap ? m->ncap * 2 : 16;
-            size_t *no = realloc(m->offs, nc * 2 * sizeof *no);
+        if (m->nh == m->ncap) { /* two offsets a header: its name's and its value's */
+            size_t *no = ll__grow(m->offs, m->ncap, m->nh + 1, 2 * sizeof *no, 16, &m->ncap);
             if (!no)
                 return -1;
             m->offs = no;
-            m->ncap = nc;
         }
         m->offs[2 * m->nh] = m->len;
         m->offs[2 * m->nh + 1] = 0;

@@ -3,6 +3,7 @@
  * queued on the ready queue in registration order (R6), which is why a task
  * awaiting a future resumes one trip through the queue after completion. */
 #include "internal.h"
+#include "../core/grow.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -93,14 +94,7 @@ int ll__future_add_cb(ll_future *f, ll__ready_fn fn, void *arg, ll_done_fn user,
         f->ncb = 1;
         return 0;
     }
-    if (f->ncb - 1 == f->cbcap) {
-        uint32_t cap = f->cbcap ? f->cbcap * 2 : 4;
-        ll__donecb *c = realloc(f->cbs, cap * sizeof *c);
-        if (!c)
-            return LL_ENOMEM;
-        f->cbs = c;
-        f->cbcap = cap;
-    }
+    LL__GROW(f->cbs, f->cbcap, f->ncb, 4, return LL_ENOMEM);
     f->cbs[f->ncb - 1] = cb;
     f->ncb++;
     return 0;

@@ -11,6 +11,7 @@
  *      queued while they run wait for the next iteration (R1, R2).
  * The loop stops after the iteration in which stop() was called. */
 #include "internal.h"
+#include "../core/grow.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -114,14 +115,7 @@ void *ll__arena_alloc(ll_loop *loop, size_t n) {
     n = (n + 15) & ~(size_t)15;
     if (n > loop->arena_left) {
         size_t bsize = n > LL__ARENA_BLOCK / 4 ? n : LL__ARENA_BLOCK;
-        if (loop->narena == loop->arenacap) {
-            size_t cap = loop->arenacap ? loop->arenacap * 2 : 16;
-            char **a = realloc(loop->arena, cap * sizeof *a);
-            if (!a)
-                return NULL;
-            loop->arena = a;
-            loop->arenacap = cap;
-        }
+        LL__GROW(loop->arena, loop->arenacap, loop->narena + 1, 16, return NULL);
         char *b = malloc(bsize);
         if (!b)
             return NULL;

@@ -99,9 +99,8 @@ const char *ll__running_coro_name(void) {
     return t->agen ? ll__agen_name(t->agen) : t->coro_name;
 }
 
-void ll__coro_free(ll_coro *c) {
-    if (!c || c->magic != LL__MAGIC_CORO)
-        return;
+/* Takes a coroutine off the list of those not used yet, and marks it used. */
+static void coro_unlink(ll_coro *c) {
     if (c->prev)
         c->prev->next = c->next;
     else
@@ -109,6 +108,12 @@ void ll__coro_free(ll_coro *c) {
     if (c->next)
         c->next->prev = c->prev;
     c->magic = LL__MAGIC_DEAD;
+}
+
+void ll__coro_free(ll_coro *c) {
+    if (!c || c->magic != LL__MAGIC_CORO)
+        return;
+    coro_unlink(c);
     ll__coro_release(c);
 }
 
@@ -116,13 +121,7 @@ void ll__coro_free(ll_coro *c) {
  * dead) until its loop closes, so that using it a second time is reported
  * instead of reading freed memory. */
 static void coro_consume(ll_loop *loop, ll_coro *c) {
-    if (c->prev)
-        c->prev->next = c->next;
-    else
-        unused_coros = c->next;
-    if (c->next)
-        c->next->prev = c->prev;
-    c->magic = LL__MAGIC_DEAD;
+    coro_unlink(c);
     c->prev = NULL;
     c->next = loop->dead_coros;
     loop->dead_coros = c;

@@ -3,6 +3,7 @@
  * asyncio/timeouts.py do them, future for future, so the order of events
  * is CPython's (rules R9 and R10). */
 #include "internal.h"
+#include "../core/grow.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -130,16 +131,9 @@ static const struct {
 };
 
 bool ll__scope_push(ll_task *t, ll__scope_kind kind, void *obj, const char *file, int line) {
-    if (t->nscopes == t->scopecap) {
-        uint32_t cap = t->scopecap ? t->scopecap * 2 : 4;
-        ll__scope *s = realloc(t->scopes, cap * sizeof *s);
-        if (!s) {
-            ll__misuse(t->fut.loop, file, line, "MemoryError: no memory to enter a scope");
-            return false;
-        }
-        t->scopes = s;
-        t->scopecap = cap;
-    }
+    LL__GROW(t->scopes, t->scopecap, t->nscopes + 1, 4,
+             ll__misuse(t->fut.loop, file, line, "MemoryError: no memory to enter a scope");
+             return false);
     t->scopes[t->nscopes++] = (ll__scope){kind, obj, (void *)t->agen, file, line};
     return true;
 }

@@ -3,6 +3,7 @@
  * libuv orders its timers the same way).  Each timer knows its index in the
  * heap, so cancelling one is O(log n). */
 #include "internal.h"
+#include "../core/grow.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,16 +58,9 @@ static void heap_remove_at(ll_loop *loop, size_t i) {
 }
 
 void ll__timer_arm(ll_loop *loop, ll__timer *t, int64_t when, const char *file, int line) {
-    if (loop->nheap == loop->heapcap) {
-        size_t cap = loop->heapcap ? loop->heapcap * 2 : 64;
-        ll__timer **h = realloc(loop->heap, cap * sizeof *h);
-        if (!h) {
-            fputs("looplab: out of memory growing the timer heap\n", stderr);
-            abort();
-        }
-        loop->heap = h;
-        loop->heapcap = cap;
-    }
+    LL__GROW(loop->heap, loop->heapcap, loop->nheap + 1, 64,
+             fputs("looplab: out of memory growing the timer heap\n", stderr);
+             abort());
     t->when = when;
     t->seq = loop->timer_seq++;
     loop->heap[loop->nheap] = t;

@@ -3,6 +3,7 @@
  * ll_repr() prints values the way Python's repr() does, so that a lesson's
  * `print(f"Results: {results}")` and its C twin print the same characters. */
 #include "internal.h"
+#include "../core/grow.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -415,18 +416,7 @@ typedef struct sbuf {
 static void sb_put(sbuf *b, const char *s, size_t n) {
     if (b->oom)
         return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 128;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (!p) {
-            b->oom = true;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
+    LL__GROW(b->p, b->cap, b->len + n + 1, 128, b->oom = true; return);
     memcpy(b->p + b->len, s, n);
     b->len += n;
 }

@@ -1,6 +1,7 @@
 /* export.c - a trace as JSON Lines, as Chrome Trace Event JSON (Perfetto,
  * chrome://tracing), and as a per-task statistics table. */
 #include "export.h"
+#include "../core/grow.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -9,33 +10,6 @@
 #include <sys/stat.h>
 
 /* ---- JSON strings ---------------------------------------------------------- */
-
-static size_t utf8_seq(const unsigned char *s, size_t n) {
-    unsigned c = s[0];
-    size_t k;
-    unsigned min;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xc2 && c <= 0xdf)
-        k = 2, min = 0x80;
-    else if (c >= 0xe0 && c <= 0xef)
-        k = 3, min = 0x800;
-    else if (c >= 0xf0 && c <= 0xf4)
-        k = 4, min = 0x10000;
-    else
-        return 0;
-    if (n < k)
-        return 0;
-    unsigned cp = c & (0x7f >> k);
-    for (size_t i = 1; i < k; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        cp = cp << 6 | (s[i] & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return k;
-}
 
 /* A JSON string.  Bytes that are not valid UTF-8 become U+FFFD. */
 static void json_str(FILE *out, const char *s, size_t n) {
@@ -69,7 +43,7 @@ static void json_str(FILE *out, const char *s, size_t n) {
             fputc(c, out);
             i++;
         } else {
-            size_t k = utf8_seq(p + i, n - i);
+            size_t k = ll__utf8_len(p + i, n - i);
             if (k == 2 && c == 0xc2 && p[i + 1] < 0xa0) {
                 /* U+0080..U+009F, the C1 controls: escaped like C0's, so
                  * that a terminal showing the JSON does not act on them. */
@@ -252,10 +226,8 @@ static void *per_task(xp *x, const ll_trace_event *e, size_t size) {
         return NULL;
     size_t i = (size_t)(tk - x->t->tasks);
     if (i >= x->nper) {
-        size_t cap = x->nper ? x->nper : 64;
-        while (cap <= i)
-            cap *= 2;
-        char *p = realloc(x->per, cap * size);
+        size_t cap;
+        char *p = ll__grow(x->per, x->nper, i + 1, size, 64, &cap);
         if (!p) {
             x->oom = true;
             return NULL;
@@ -422,16 +394,7 @@ static void chrome_completed(xp *x, uint32_t fut, uint32_t by, int64_t t) {
         x->done[*k] = (fdone){by, t};
         return;
     }
-    if (x->ndone == x->donecap) {
-        size_t cap = x->donecap ? x->donecap * 2 : 64;
-        fdone *n = realloc(x->done, cap * sizeof *n);
-        if (!n) {
-            x->oom = true;
-            return;
-        }
-        x->done = n;
-        x->donecap = cap;
-    }
+    LL__GROW(x->done, x->donecap, x->ndone + 1, 64, x->oom = true; return);
     if (ll__idmap_put(&x->futs, fut, (uint32_t)x->ndone) != 0) {
         x->oom = true;
         return;

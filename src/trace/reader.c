@@ -4,6 +4,7 @@
  * input says.  It belongs to the tools (looplab, the viewer), not to the
  * library a lesson links. */
 #include "reader.h"
+#include "../core/grow.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -139,14 +140,7 @@ static int fail(rd *r, const char *at, const char *fmt, ...) {
 }
 
 static char *own(ll_trace *t, const char *s, size_t n) {
-    if (t->nowned == t->ownedcap) {
-        size_t cap = t->ownedcap ? t->ownedcap * 2 : 16;
-        char **o = realloc(t->owned, cap * sizeof *o);
-        if (!o)
-            return NULL;
-        t->owned = o;
-        t->ownedcap = cap;
-    }
+    LL__GROW(t->owned, t->ownedcap, t->nowned + 1, 16, return NULL);
     char *c = malloc(n + 1);
     if (!c)
         return NULL;
@@ -181,14 +175,7 @@ static int read_quoted(rd *r, size_t *len) {
     for (;;) {
         if (q >= r->end)
             return fail(r, q, "string not closed: expected '\"' before the end of the line");
-        if (n + 4 > r->scap) {
-            size_t cap = r->scap ? r->scap * 2 : 256;
-            char *b = realloc(r->sbuf, cap);
-            if (!b)
-                return fail(r, q, "out of memory");
-            r->sbuf = b;
-            r->scap = cap;
-        }
+        LL__GROW(r->sbuf, r->scap, n + 4, 256, return fail(r, q, "out of memory"));
         unsigned char c = (unsigned char)*q;
         if (c == '"') {
             q++;
@@ -446,14 +433,7 @@ static const char *intern_file(rd *r, const char *s, size_t n) {
 
 static int remember_task(rd *r, uint32_t id, uint32_t name, unsigned loop) {
     ll_trace *t = r->t;
-    if (t->ntasks == t->taskcap) {
-        size_t cap = t->taskcap ? t->taskcap * 2 : 64;
-        ll_trace_task *n = realloc(t->tasks, cap * sizeof *n);
-        if (!n)
-            return -1;
-        t->tasks = n;
-        t->taskcap = cap;
-    }
+    LL__GROW(t->tasks, t->taskcap, t->ntasks + 1, 64, return -1);
     if (ll__idmap_put(&t->taskidx, id, (uint32_t)t->ntasks) != 0)
         return -1;
     t->tasks[t->ntasks++] = (ll_trace_task){id, name, loop};
@@ -492,14 +472,7 @@ static int read_clipped(rd *r, const char *key_at) {
         return fail(r, key_at, "clipped must be a positive number of bytes");
     if (t->nclips && t->clips[t->nclips - 1].event == t->rec.n)
         return fail(r, key_at, "field 'clipped' given twice");
-    if (t->nclips == t->clipcap) {
-        size_t cap = t->clipcap ? t->clipcap * 2 : 16;
-        ll_trace_clip *c = realloc(t->clips, cap * sizeof *c);
-        if (!c)
-            return fail(r, key_at, "out of memory");
-        t->clips = c;
-        t->clipcap = cap;
-    }
+    LL__GROW(t->clips, t->clipcap, t->nclips + 1, 16, return fail(r, key_at, "out of memory"));
     t->clips[t->nclips++] = (ll_trace_clip){t->rec.n, (uint64_t)v};
     return 0;
 }
@@ -695,17 +668,10 @@ static int read_fields(rd *r, evline *l) {
 
 /* Which loop event idx belongs to, kept once a second loop appears. */
 static int note_loop(rd *r, const evline *l, size_t idx) {
-    if (idx >= r->t->loopcap) {
-        size_t cap = r->t->loopcap ? r->t->loopcap * 2 : 4096;
-        while (cap <= idx)
-            cap *= 2;
-        uint8_t *nl = realloc(r->t->loops, cap);
-        if (!nl)
-            return fail(r, l->at, "out of memory");
-        memset(nl + r->t->loopcap, 1, cap - r->t->loopcap);
-        r->t->loops = nl;
-        r->t->loopcap = cap;
-    }
+    size_t old = r->t->loopcap;
+    LL__GROW(r->t->loops, r->t->loopcap, idx + 1, 4096, return fail(r, l->at, "out of memory"));
+    if (r->t->loopcap > old) /* events before the second loop were the first's */
+        memset(r->t->loops + old, 1, r->t->loopcap - old);
     r->t->loops[idx] = (uint8_t)l->loop;
     return 0;
 }

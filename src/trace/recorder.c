@@ -1,81 +1,31 @@
 /* recorder.c - the append-only event store (see recorder.h). */
 #include "recorder.h"
+#include "../core/grow.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
-const char *ll_event_kind_name(unsigned kind) {
-    static const char *const names[] = {
-#define LL__EV_NAME(name, str, doc) str,
-        LL_EVENT_MAP(LL__EV_NAME)
-#undef LL__EV_NAME
-    };
-    return kind < LL_EV__COUNT ? names[kind] : "unknown";
-}
-
-const char *ll_reason_name(unsigned reason) {
-    static const char *const names[] = {
-#define LL__REASON_NAME(name, str) str,
-        LL_REASON_MAP(LL__REASON_NAME)
-#undef LL__REASON_NAME
-    };
-    return reason < LL_REASON__COUNT ? names[reason] : "unknown";
-}
-
-const char *ll_wait_kind_name(unsigned wait) {
-    static const char *const names[] = {
-#define LL__WAIT_NAME(name, str) str,
-        LL_WAIT_MAP(LL__WAIT_NAME)
-#undef LL__WAIT_NAME
-    };
-    return wait < LL_WAIT__COUNT ? names[wait] : "unknown";
-}
-
-const char *ll_warn_kind_name(unsigned warn) {
-    static const char *const names[] = {
-#define LL__WARN_NAME(name, str) str,
-        LL_WARN_MAP(LL__WARN_NAME)
-#undef LL__WARN_NAME
-    };
-    return warn < LL_WARN__COUNT ? names[warn] : "unknown";
-}
-
-const char *ll_sync_kind_name(unsigned kind) {
-    static const char *const names[] = {
-#define LL__SYNC_KIND_NAME(name, str) str,
-        LL_SYNC_KIND_MAP(LL__SYNC_KIND_NAME)
-#undef LL__SYNC_KIND_NAME
-    };
-    return kind < LL_SYNC__COUNT ? names[kind] : "unknown";
-}
-
-const char *ll_sync_op_name(unsigned op) {
-    static const char *const names[] = {
-#define LL__SYNC_OP_NAME(name, str) str,
-        LL_SYNC_OP_MAP(LL__SYNC_OP_NAME)
-#undef LL__SYNC_OP_NAME
-    };
-    return op < LL_SYNC_OP__COUNT ? names[op] : "unknown";
-}
-
-const char *ll_io_role_name(unsigned role) {
-    static const char *const names[] = {
-#define LL__IO_ROLE_NAME(name, str) str,
-        LL_IO_ROLE_MAP(LL__IO_ROLE_NAME)
-#undef LL__IO_ROLE_NAME
-    };
-    return role < LL_IO_ROLE__COUNT ? names[role] : "unknown";
-}
-
-const char *ll_io_op_name(unsigned op) {
-    static const char *const names[] = {
-#define LL__IO_OP_NAME(name, str) str,
-        LL_IO_OP_MAP(LL__IO_OP_NAME)
-#undef LL__IO_OP_NAME
-    };
-    return op < LL_IO_OP__COUNT ? names[op] : "unknown";
-}
+/* The names of each X-macro table's values (events.h), in enum order, and
+ * "unknown" past its end.  LL_EVENT_MAP's entries carry a description too. */
+#define LL__NAME_OF(name, str) str,
+#define LL__NAME_OF_DOCUMENTED(name, str, doc) str,
+#define LL__NAME_FN(fn, map, name_of, count)                                                       \
+    const char *fn(unsigned v) {                                                                   \
+        static const char *const names[] = {map(name_of)};                                         \
+        return v < (count) ? names[v] : "unknown";                                                 \
+    }
+LL__NAME_FN(ll_event_kind_name, LL_EVENT_MAP, LL__NAME_OF_DOCUMENTED, LL_EV__COUNT)
+LL__NAME_FN(ll_reason_name, LL_REASON_MAP, LL__NAME_OF, LL_REASON__COUNT)
+LL__NAME_FN(ll_wait_kind_name, LL_WAIT_MAP, LL__NAME_OF, LL_WAIT__COUNT)
+LL__NAME_FN(ll_warn_kind_name, LL_WARN_MAP, LL__NAME_OF, LL_WARN__COUNT)
+LL__NAME_FN(ll_sync_kind_name, LL_SYNC_KIND_MAP, LL__NAME_OF, LL_SYNC__COUNT)
+LL__NAME_FN(ll_sync_op_name, LL_SYNC_OP_MAP, LL__NAME_OF, LL_SYNC_OP__COUNT)
+LL__NAME_FN(ll_io_role_name, LL_IO_ROLE_MAP, LL__NAME_OF, LL_IO_ROLE__COUNT)
+LL__NAME_FN(ll_io_op_name, LL_IO_OP_MAP, LL__NAME_OF, LL_IO_OP__COUNT)
+#undef LL__NAME_FN
+#undef LL__NAME_OF_DOCUMENTED
+#undef LL__NAME_OF
 
 void ll__rec_init(ll__recorder *r, bool on) {
     memset(r, 0, sizeof *r);
@@ -117,14 +67,7 @@ ll_trace_event *ll__rec_grow(ll__recorder *r) {
         if (r->strlen_ - r->str_mark > LL_REC_STR_SPILL)
             ring_strings(r);
     }
-    if (r->nchunks == r->chunkcap) {
-        size_t cap = r->chunkcap ? r->chunkcap * 2 : 16;
-        ll_trace_event **c = realloc(r->chunks, cap * sizeof *c);
-        if (!c)
-            goto oom;
-        r->chunks = c;
-        r->chunkcap = cap;
-    }
+    LL__GROW(r->chunks, r->chunkcap, r->nchunks + 1, 16, goto oom);
     /* A chunk is one 2 MiB block, aligned so that the kernel can back it with
      * a huge page: one page fault per 43 690 events instead of one per 85.
      * Untouched, it costs address space only. */
@@ -345,13 +288,7 @@ uint32_t ll__rec_site(ll__recorder *r, const char *file, int line) {
         if (s->line == line && (s->file == file || strcmp(s->file, file) == 0))
             return r->site_hash[i];
     }
-    if (r->nsites == r->sitecap) {
-        ll__site *s = realloc(r->sites, r->sitecap * 2 * sizeof *s);
-        if (!s)
-            return 0;
-        r->sites = s;
-        r->sitecap *= 2;
-    }
+    LL__GROW(r->sites, r->sitecap, r->nsites + 1, 64, return 0);
     uint32_t id = (uint32_t)r->nsites++;
     r->sites[id] = (ll__site){file, line};
     r->site_hash[i] = id;

@@ -4,6 +4,7 @@
  * recorded from a fatal-signal handler; the loops of one program share the
  * file through a sink (ll__sink) and take turns, a whole line at a time. */
 #include "writer.h"
+#include "../core/grow.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -268,10 +269,8 @@ static void learn_name(ll__tw *w, uint32_t task, uint32_t str, bool may_grow) {
     if (task >= w->nnames) {
         if (!may_grow)
             return;
-        size_t cap = w->nnames ? w->nnames : 64;
-        while (cap <= task)
-            cap *= 2;
-        uint32_t *n = realloc(w->names, cap * sizeof *n);
+        size_t cap;
+        uint32_t *n = ll__grow(w->names, w->nnames, (size_t)task + 1, sizeof *n, 64, &cap);
         if (!n)
             return;
         memset(n + w->nnames, 0, (cap - w->nnames) * sizeof *n);
