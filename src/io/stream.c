@@ -124,9 +124,16 @@ typedef struct write_req {
 
 static ll_stream *stream_of(const ll_stream *h, const char **why);
 
+static void io_shutdown(ll_loop *loop);
+static void io_describe(const ll_loop *loop, uint32_t id, char *buf, size_t n);
+static const ll__layer_hooks io_hooks = {io_shutdown, io_describe};
+
+/* The loop's I/O state, made (and its hooks registered) on first use. */
 static ll__io *io_of(ll_loop *loop) {
-    if (!loop->io)
+    if (!loop->io) {
         loop->io = calloc(1, sizeof(ll__io));
+        loop->io_hooks = loop->io ? &io_hooks : NULL;
+    }
     return loop->io;
 }
 
@@ -1243,7 +1250,7 @@ void ll__server_close(ll_server *srv, const char *file, int line) {
 
 /* ---- the loop's end ---------------------------------------------------------- */
 
-void ll__io_describe(const ll_loop *loop, uint32_t id, char *buf, size_t n) {
+static void io_describe(const ll_loop *loop, uint32_t id, char *buf, size_t n) {
     const ll__io *io = loop->io;
     for (const ll_stream *s = io ? io->streams : NULL; s; s = s->next)
         if (s->id == id) {
@@ -1293,7 +1300,7 @@ void ll__io_forget(ll_loop *loop, void *handle) {
     free(c);
 }
 
-void ll__io_shutdown(ll_loop *loop) {
+static void io_shutdown(ll_loop *loop) {
     ll__io *io = loop->io;
     if (!io)
         return;
@@ -1331,4 +1338,5 @@ void ll__io_shutdown(ll_loop *loop) {
     }
     free(io);
     loop->io = NULL;
+    loop->io_hooks = NULL;
 }

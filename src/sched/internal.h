@@ -210,6 +210,18 @@ struct ll_task {
     ll_value try_v;
 };
 
+/* What a layer above the scheduler that keeps state on a loop (src/io)
+ * registers with it, so that the scheduler calls it without knowing it (as
+ * Redis's ae.c only ever sees callbacks). */
+typedef struct ll__layer_hooks {
+    /* At loop close, after the thread pool: closes what is still open (every
+     * socket, server, session, database) and frees the layer's state. */
+    void (*shutdown)(ll_loop *loop);
+    /* What object `id` is, for a deadlock report on a task waiting for I/O:
+     * "socket #7 (127.0.0.1:8080)". */
+    void (*describe)(const ll_loop *loop, uint32_t id, char *buf, size_t n);
+} ll__layer_hooks;
+
 /* The ready queue: a ring of entries, capacity a power of two. */
 typedef struct ll__ring {
     ll__ready *buf;
@@ -292,6 +304,8 @@ struct ll_loop {
     ll__pool *pool;             /* thread-pool jobs, made at the first one */
     struct ll_agen *agens;      /* async generators made on this loop */
     struct ll__io *io;          /* sockets, servers and sessions (src/io) */
+    const ll__layer_hooks *io_hooks; /* what src/io registered with its state:
+                                   the loop knows the I/O layer only by them */
     void *uv;                   /* uv_loop_t* for the real clock */
     void *uv_timer;             /* uv_timer_t* used to wake the poll */
     ll_loop *prev_current;      /* the thread's current loop before this one */
@@ -641,12 +655,6 @@ void ll__slow_step(ll_loop *loop, ll_task *t, int64_t ns);
 void ll__agen_shutdown(ll_loop *loop, const char *file, int line);
 /* Frees every generator's memory at loop close. */
 void ll__agen_free_all(ll_loop *loop);
-
-/* ---- src/io/stream.c ---- */
-/* At loop close: closes every socket and server still open, frees them. */
-void ll__io_shutdown(ll_loop *loop);
-/* "socket #7 (127.0.0.1:8080)" for a deadlock report. */
-void ll__io_describe(const ll_loop *loop, uint32_t id, char *buf, size_t n);
 
 /* ---- dump.c ---- */
 void ll__trace_dump(const ll_loop *loop, FILE *out);

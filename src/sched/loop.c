@@ -528,8 +528,8 @@ static void report_deadlock(ll_loop *loop) {
             snprintf(what, sizeof what, "nothing (not started)");
         else if (w->magic == LL__MAGIC_TASK)
             snprintf(what, sizeof what, "task '%s'", ((const ll_task *)w)->name);
-        else if (t->wait_kind == LL_WAIT_IO)
-            ll__io_describe(loop, w->id, what, sizeof what);
+        else if (t->wait_kind == LL_WAIT_IO && loop->io_hooks)
+            loop->io_hooks->describe(loop, w->id, what, sizeof what);
         else if (t->wait_kind >= LL_WAIT_LOCK)
             ll__sync_describe(loop, w->id, (ll_wait_kind)t->wait_kind, w->file, w->line, what,
                               sizeof what);
@@ -1071,7 +1071,8 @@ int ll_loop_close(ll_loop *loop) {
     ll__coro_sweep(loop);
     ll__inbox_close(loop);
     ll__pool_shutdown(loop);
-    ll__io_shutdown(loop);
+    if (loop->io_hooks)
+        loop->io_hooks->shutdown(loop);
     LL__REC_EV(loop, LOOP_STOP, 0, .aux = (uint32_t)loop->iterations);
     trace_close(loop);
     /* Prints are flushed as they happen and their errors stay in the stream:
