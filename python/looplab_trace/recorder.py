@@ -828,6 +828,7 @@ class Recorder:
         self.real_t0 = time.monotonic()
         self.last_flush = time.monotonic()
         self.lanes = {}
+        self.loops_seen = 0
         self.ended = False
         self.write_failed = False
         self.streams = []
@@ -859,6 +860,7 @@ class Recorder:
                 n = 64  # the format's limit: later loops share the last number
             self.loops[n] = loop
             self.last_loop = loop
+            self.loops_seen += 1
             return n
 
     def loop_closed(self, loop):
@@ -884,15 +886,42 @@ class Recorder:
 
     def flush(self):
         with self.lock:
-            buf = self.buf
-            n = len(buf)
-            if not n:
-                return
-            data = "".join(buf[:n])
-            del buf[:n]
-            self.events += n
-            self._write(data)
-            self.last_flush = time.monotonic()
+            self.lock_owner = threading.get_ident()
+            try:
+                buf = self.buf
+                n = len(buf)
+                if n:
+                    data = "".join(buf[:n])
+                    del buf[:n]
+                    self.events += n
+                    self._write(data)
+                self.last_flush = time.monotonic()
+            finally:
+                self.lock_owner = None
+        if self.pending_signal is not None:
+            self.pending_signal()
+
+    lock_owner = None     # the thread in flush(), if any
+    pending_signal = None  # a signal's ending, put off until flush() is done
+
+    def end_by_signal(self, signum, detail, finish):
+        """A fatal signal: the lines so far, run_end how=signal, then
+        finish() (which lets the signal do what it would have done).  A
+        signal that comes while this thread is writing waits for the write
+        to end, so no line is written twice or cut."""
+        if self.lock_owner == threading.get_ident():
+            self.pending_signal = lambda: self.end_by_signal(signum, detail, finish)
+            return
+        self.pending_signal = None
+        if not self.ended:
+            self.flush()
+            self.ended = True
+            loop = self.last_loop
+            t = loop._ll_tcol() if loop is not None else fmt_time(self.last_ns).rjust(14)
+            sfx = loop._ll_sfx if loop is not None else ""
+            self._write("%s  -                run_end      how=signal code=%d detail=%s%s\n" % (
+                t, signum, quote(detail)[0], sfx))
+        finish()
 
     def iteration_done(self):
         if len(self.buf) >= FLUSH_LINES or time.monotonic() - self.last_flush >= FLUSH_SECONDS:
@@ -906,6 +935,14 @@ class Recorder:
             if s._ll_part:
                 self.line(s, s._ll_part, "")
                 s._ll_part = ""
+        if self.loops or not self.loops_seen:
+            # As the C library does when a program exits with its loop open.
+            detail = ("the program exited without closing its event loop" if self.loops
+                      else "the program ended before running an event loop")
+            loop = self.last_loop
+            t = loop._ll_tcol() if loop is not None else fmt_time(self.last_ns).rjust(14)
+            self.buf.append("%s  -                run_end      how=exited detail=%s\n" % (
+                t, quote(detail)[0]))
         self.flush()
         self.ended = True
         self._write("@end events=%d\n" % self.events)

@@ -65,7 +65,8 @@ def _loose(rec, kind, fields):
 
 _TASK_CODES = set()
 for _f in (recorder.RecordingTask._Task__step, recorder._base_step, recorder._base_wakeup,
-           getattr(recorder._PyTask, "_Task__step_run_and_handle_result", None)):
+           getattr(recorder._PyTask, "_Task__step_run_and_handle_result", None),
+           recorder._PyFuture.result, recorder._PyFuture.__await__):
     if _f is not None:
         _TASK_CODES.add(_f.__code__)
 
@@ -130,14 +131,10 @@ def install(rec):
     os._exit = _exit
 
     def on_signal(signum, frame):
-        rec.flush()
-        if not rec.ended:
-            _loose(rec, "run_end", " how=signal code=%d detail=%s" % (
-                signum, quote(_SIGNALS.get(signum, str(signum)))[0]))
-            rec.flush()
-            rec.ended = True
-        signal.signal(signum, signal.SIG_DFL)
-        os.kill(os.getpid(), signum)
+        def die():
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+        rec.end_by_signal(signum, _SIGNALS.get(signum, str(signum)), die)
 
     for sig in _SIGNALS:
         if signal.getsignal(sig) == signal.SIG_DFL:
