@@ -39,6 +39,8 @@ import threading
 import time
 import weakref
 
+from asyncio.events import Handle as _Handle
+
 from . import writer
 from .kinds import errname
 from .writer import fmt_time, kind_col, quote, task_col
@@ -389,7 +391,7 @@ class RecordingLoop(asyncio.SelectorEventLoop):
         return self._ll_base + int(round((t - self._ll_t0) * 1e9))
 
     def _ll_tcol(self):
-        t = self.time()
+        t = self._vtime if self._ll_virtual else time.monotonic()
         if t == self._ll_tlast:
             return self._ll_tstr
         ns = self._ll_ns(t)
@@ -598,6 +600,24 @@ class RecordingLoop(asyncio.SelectorEventLoop):
         else:
             q = quote(_safe_repr(fut.result()))[0]
             self._ll_emit(None, "fut_done", " fut=%d outcome=result value=%s" % (obj, q))
+
+    def call_soon(self, callback, *args, context=None):
+        # BaseEventLoop.call_soon without its second layer (_call_soon), and
+        # a task's bare-yield step recorded inline: the common case, kept cheap.
+        if self._debug:
+            return super().call_soon(callback, *args, context=context)
+        if self._closed:
+            raise RuntimeError("Event loop is closed")
+        handle = _Handle(callback, args, self, context)
+        ready = self._ready
+        ready.append(handle)
+        task = getattr(callback, "__self__", None)
+        if task.__class__ is RecordingTask and task._ll_id and callback.__func__ is _STEP:
+            self._ll_rec.buf.append("%s  %sready        reason=yield pos=%d%s\n" % (
+                self._ll_tcol(), task._ll_col, len(ready) - 1, self._ll_sfx))
+        else:
+            self._ll_queued(handle, callback, args, None)
+        return handle
 
     def _call_soon(self, callback, args, context):
         handle = super()._call_soon(callback, args, context)
