@@ -29,6 +29,8 @@ import asyncio.locks as locks
 import asyncio.queues as queues
 import asyncio.streams as streams
 import asyncio.tasks as tasks
+import collections
+import concurrent.futures
 import functools
 import heapq
 import os
@@ -209,8 +211,26 @@ _base_schedule = _PyFuture._Future__schedule_callbacks
 _base_cancel = _PyTask.cancel
 
 
-class RecordingTask(_PyTask):
-    """asyncio's pure-Python Task, with each step and its end recorded."""
+def _strip_task_frames(exc):
+    """Drops the pure-Python Task's own frames from the head of a traceback.
+    The C Task that runs a program without the recorder adds none, so
+    tracebacks print as they would; and the __step frame holds the task, so
+    keeping it would make a cycle that delays the task's __del__ (and its
+    "exception was never retrieved") until the cyclic collector runs."""
+    if exc is None:
+        return None
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_frame.f_code in TASK_CODES:
+        tb = tb.tb_next
+    exc.__traceback__ = tb
+    return tb
+
+
+class Task(_PyTask):
+    """asyncio's pure-Python Task, with each step and its end recorded.
+
+    Named Task so that asyncio's messages name it as they name the C Task
+    ("Task exception was never retrieved", reprs)."""
 
     _ll_id = 0          # the trace's task id, given when its first step is queued
     _ll_col = ""        # its task column, padded
@@ -233,6 +253,10 @@ class RecordingTask(_PyTask):
     def _Future__schedule_callbacks(self):
         # Called by set_result, set_exception and cancel once the state has
         # changed, before the callbacks are queued: the task's end goes first.
+        if self._exception is not None:
+            self._exception_tb = _strip_task_frames(self._exception)
+        if getattr(self, "_cancelled_exc", None) is not None:
+            _strip_task_frames(self._cancelled_exc)
         if not self._ll_ended and self._ll_id:
             self._ll_ended = True
             self._loop._ll_task_end(self)
@@ -247,7 +271,16 @@ class RecordingTask(_PyTask):
         return accepted
 
 
+RecordingTask = Task
 _STEP = RecordingTask._Task__step
+
+# The pure-Python Task's and Future's own frames, which the C ones do not have.
+TASK_CODES = set()
+for _f in (_STEP, _base_step, _base_wakeup,
+           getattr(_PyTask, "_Task__step_run_and_handle_result", None),
+           _PyFuture.result, _PyFuture.__await__):
+    if _f is not None:
+        TASK_CODES.add(_f.__code__)
 _WAKEUP = _PyTask._Task__wakeup
 
 
@@ -331,20 +364,19 @@ class _Job:
         loop = self.loop
         rec = loop._ll_rec
         worker = rec.worker_lane()
-        col = self.owner._ll_col if self.owner is not None else task_col(0, "")
-        rec.buf.append("%s  %sjob_start    job=%d worker=%d%s\n" % (
-            loop._ll_tcol(), col, self.job, worker, loop._ll_sfx))
+        owner = self.owner
+        loop._ll_emit(owner, "job_start", " job=%d worker=%d" % (self.job, worker))
         rec.local.job = (loop, self.job, worker)
         try:
             r = self.fn(*args)
         except BaseException as e:
-            rec.buf.append("%s  %sjob_end      job=%d worker=%d outcome=error value=%s%s\n" % (
-                loop._ll_tcol(), col, self.job, worker, quote(str(e))[0], loop._ll_sfx))
+            loop._ll_emit(owner, "job_end", " job=%d worker=%d outcome=error value=%s" % (
+                self.job, worker, quote(str(e))[0]))
             raise
         finally:
             rec.local.job = None
-        rec.buf.append("%s  %sjob_end      job=%d worker=%d outcome=result value=%s%s\n" % (
-            loop._ll_tcol(), col, self.job, worker, quote(_safe_repr(r))[0], loop._ll_sfx))
+        loop._ll_emit(owner, "job_end", " job=%d worker=%d outcome=result value=%s" % (
+            self.job, worker, quote(_safe_repr(r))[0]))
         return r
 
 
@@ -360,6 +392,7 @@ class RecordingLoop(asyncio.SelectorEventLoop):
         if selector is not None:
             selector.loop = self
         self._ll_cur = None      # the task whose step is running, or None
+        self._ll_pending = collections.deque()  # lines from other threads
         self._ll_iter = 0        # iterations so far
         self._ll_cbs = {}        # id(handle) -> (obj, reason, owner) of queued callbacks
         self._ll_timers = {}     # id(timer handle) -> (timer id, owner)
@@ -405,10 +438,29 @@ class RecordingLoop(asyncio.SelectorEventLoop):
     # -- writing --
 
     def _ll_emit(self, task, kind, fields, site=""):
-        """One event line: task is a RecordingTask or None for the loop."""
+        """One event line: task is a RecordingTask or None for the loop.
+        From another thread than the loop's, the line waits in _ll_pending
+        for the loop's thread, which gives it its time (so that one loop's
+        times never go backwards)."""
         col = task._ll_col if task is not None and task._ll_id else "-                "
-        self._ll_rec.buf.append("%s  %s%s%s%s%s\n" % (
-            self._ll_tcol(), col, kind_col(kind), fields, site, self._ll_sfx))
+        self._ll_put("  %s%s%s%s%s\n" % (col, kind_col(kind), fields, site, self._ll_sfx))
+
+    def _ll_put(self, rest):
+        """A line without its time column, from any thread."""
+        tid = self._thread_id
+        if tid is not None and tid != threading.get_ident():
+            self._ll_pending.append(rest)
+            return
+        if self._ll_pending:
+            self._ll_drain()
+        self._ll_rec.buf.append(self._ll_tcol() + rest)
+
+    def _ll_drain(self):
+        pending = self._ll_pending
+        buf = self._ll_rec.buf
+        t = self._ll_tcol()
+        while pending:
+            buf.append(t + pending.popleft())
 
     def _ll_obj(self):
         return self._ll_rec.new_obj()
@@ -546,8 +598,8 @@ class RecordingLoop(asyncio.SelectorEventLoop):
                     reason = "created"
                 else:
                     reason = "yield"
-                self._ll_rec.buf.append("%s  %sready        reason=%s pos=%d%s\n" % (
-                    self._ll_tcol(), task._ll_col, reason, pos, self._ll_sfx))
+                self._ll_put("  %sready        reason=%s pos=%d%s\n" % (
+                    task._ll_col, reason, pos, self._ll_sfx))
                 return
             if func is _WAKEUP and args:
                 fut = args[0]
@@ -568,8 +620,8 @@ class RecordingLoop(asyncio.SelectorEventLoop):
                         self._ll_fut_done(fut, obj)
                 if reason == "cancelled":
                     obj = self._ll_fut_id(fut) if not isinstance(fut, RecordingTask) else fut._ll_id
-                self._ll_rec.buf.append("%s  %sready        reason=%s pos=%d obj=%d%s\n" % (
-                    self._ll_tcol(), task._ll_col, reason, pos, obj, self._ll_sfx))
+                self._ll_put("  %sready        reason=%s pos=%d obj=%d%s\n" % (
+                    task._ll_col, reason, pos, obj, self._ll_sfx))
                 return
         owner = self._ll_cur
         if reason is None:
@@ -671,7 +723,11 @@ class RecordingLoop(asyncio.SelectorEventLoop):
         owner = self._ll_cur
         self._ll_emit(owner, "job_submit", " job=%d fn=%s" % (job, quote(_fn_name(func))[0]),
                       caller_site())
-        fut = super().run_in_executor(executor, _Job(self, job, owner, func), *args)
+        if executor is None or isinstance(executor, concurrent.futures.ThreadPoolExecutor):
+            func = _Job(self, job, owner, func)
+        # A process pool pickles the function: it goes as it is, and only
+        # its submission and its future are seen.
+        fut = super().run_in_executor(executor, func, *args)
         self._ll_futs[fut] = [job, "job", None]
         return fut
 
@@ -709,6 +765,8 @@ class RecordingLoop(asyncio.SelectorEventLoop):
                 handle = heapq.heappop(self._scheduled)
                 handle._scheduled = False
 
+        if self._ll_pending:
+            self._ll_drain()
         self._ll_iter += 1
         ready = self._ready
         rec.buf.append("%s  -                iter         n=%d ready=%d%s\n" % (
@@ -776,12 +834,16 @@ class RecordingLoop(asyncio.SelectorEventLoop):
             else:
                 handle._run()
         handle = None
+        if self._ll_pending:
+            self._ll_drain()
         rec.iteration_done()
 
     # -- the end --
 
     def close(self):
         if not self.is_closed() and not self.is_running():
+            if self._ll_pending:
+                self._ll_drain()
             self._ll_emit(None, "loop_stop", " iterations=%d" % self._ll_iter)
             self._ll_rec.loop_closed(self)
         super().close()
@@ -852,6 +914,16 @@ class Recorder:
         self.ended = False
         self.write_failed = False
         self.streams = []
+        self.pid = os.getpid()
+        # A forked child (multiprocessing) inherits the descriptor and the
+        # lines not yet written: it writes nothing.
+        os.register_at_fork(after_in_child=self._forked)
+
+    def _forked(self):
+        if os.getpid() != self.pid:
+            self.write_failed = True
+            self.ended = True
+            del self.buf[:]
 
     # -- ids --
 
@@ -987,8 +1059,7 @@ class Recorder:
         job = getattr(self.local, "job", None)
         if job is not None:
             loop, jid, worker = job
-            self.buf.append("%s  -                print        text=%s job=%d worker=%d%s%s\n" % (
-                loop._ll_tcol(), q, jid, worker, site, loop._ll_sfx))
+            loop._ll_emit(None, "print", " text=%s job=%d worker=%d" % (q, jid, worker), site)
             return
         loop = asyncio._get_running_loop()
         if not isinstance(loop, RecordingLoop):

@@ -60,15 +60,7 @@ def _loose(rec, kind, fields):
         rec.buf.append("%s  -                %s%s\n" % (
             fmt_time(rec.last_ns).rjust(14), kind.ljust(12), fields))
     else:
-        loop._ll_emit(None, kind, fields)
-
-
-_TASK_CODES = set()
-for _f in (recorder.RecordingTask._Task__step, recorder._base_step, recorder._base_wakeup,
-           getattr(recorder._PyTask, "_Task__step_run_and_handle_result", None),
-           recorder._PyFuture.result, recorder._PyFuture.__await__):
-    if _f is not None:
-        _TASK_CODES.add(_f.__code__)
+        loop._ll_emit(loop._ll_cur, kind, fields)
 
 
 def clean_traceback(exc):
@@ -85,7 +77,7 @@ def clean_traceback(exc):
             code = tb.tb_frame.f_code
             if leading and is_lib(code.co_filename):
                 pass
-            elif code in _TASK_CODES:
+            elif code in recorder.TASK_CODES:
                 pass
             else:
                 leading = False
@@ -109,18 +101,21 @@ def install(rec):
             rec.streams.append(tee)
             setattr(sys, name, tee)
 
-    show = warnings.showwarning
+    # warnings' own last step (what the C code of "never awaited" calls
+    # too): wrapped rather than showwarning, so that the message keeps its
+    # source and prints exactly as it would.
+    show = warnings._showwarnmsg
 
-    def showwarning(message, category, filename, lineno, file=None, line=None):
-        text = str(message)
+    def showwarnmsg(msg):
+        text = str(msg.message)
         kind = "never_awaited" if "was never awaited" in text else "misuse"
         try:
             _loose(rec, "warn", " kind=%s text=%s" % (kind, quote(text)[0]))
         except Exception:
             pass
-        return show(message, category, filename, lineno, file, line)
+        return show(msg)
 
-    warnings.showwarning = showwarning
+    warnings._showwarnmsg = showwarnmsg
 
     real_exit = os._exit
 
