@@ -245,10 +245,15 @@ class Task(_PyTask):
         loop._ll_cur = self
         try:
             _base_step(self, exc)
+            if self._state == "PENDING" and self._fut_waiter is not None:
+                loop._ll_wait(self)
         finally:
             loop._ll_cur = prev
-        if self._state == "PENDING" and self._fut_waiter is not None:
-            loop._ll_wait(self)
+            # This frame can outlive the step (a traceback holds the frame
+            # of __step, whose f_back it is): it must not hold the task, or
+            # a failed task waits for the cyclic collector to say "exception
+            # was never retrieved" (CPython's __step drops `self` likewise).
+            self = prev = exc = None
 
     def _Future__schedule_callbacks(self):
         # Called by set_result, set_exception and cancel once the state has
@@ -548,7 +553,11 @@ class RecordingLoop(asyncio.SelectorEventLoop):
                 user = f
                 kind = None
             elif kind is None:
-                k = _CODE_KIND.get(f.f_code)
+                code = f.f_code
+                k = _CODE_KIND.get(code)
+                if k is None and code.co_name == "_wait_for_one" and \
+                        code.co_filename == tasks.__file__:
+                    k = "wait"  # as_completed's nested helper
                 if k is not None:
                     kind = k
                     holder = f
@@ -788,8 +797,9 @@ class RecordingLoop(asyncio.SelectorEventLoop):
         event_list = self._selector.select(timeout)
         if timeout != 0:
             jumped = " jumped=1" if self._ll_virtual and self.time() != before else ""
-            t = "none" if timeout is None else fmt_time(int(round(timeout * 1e9)))
-            self._ll_emit(None, "poll", " timeout=%s%s" % (t, jumped))
+            # No timeout (wait for ever) is the field's default: left out.
+            t = "" if timeout is None else " timeout=" + fmt_time(int(round(timeout * 1e9)))
+            self._ll_emit(None, "poll", t + jumped)
         self._process_events(event_list)
         event_list = None
 
