@@ -168,6 +168,16 @@ if hasattr(locks, "Barrier"):
     _SYNC_KIND.append((locks.Barrier, "barrier"))
 
 
+def kind_of_sync(obj):
+    """(sync kind, value for sync_new) of a primitive."""
+    kind = "lock"
+    for cls, k in _SYNC_KIND:
+        if isinstance(obj, cls):
+            kind = k
+            break
+    return kind, _sync_value(obj, kind)
+
+
 def _sync_value(obj, kind):
     if kind in ("semaphore", "bounded_semaphore"):
         return getattr(obj, "_value", 0)
@@ -402,7 +412,6 @@ class RecordingLoop(asyncio.SelectorEventLoop):
         self._ll_cbs = {}        # id(handle) -> (obj, reason, owner) of queued callbacks
         self._ll_timers = {}     # id(timer handle) -> (timer id, owner)
         self._ll_futs = weakref.WeakKeyDictionary()  # future -> [id, kind, until]
-        self._ll_syncs = weakref.WeakKeyDictionary()  # primitive -> id
         self._ll_tlast = None
         self._ll_tstr = ""
         self._ll_num = rec.loop_opened(self)
@@ -525,21 +534,8 @@ class RecordingLoop(asyncio.SelectorEventLoop):
             self._ll_emit(task, "done", " result=%s%s" % (q, " clipped=%d" % c if c else ""))
 
     def _ll_sync_id(self, obj):
-        sid = self._ll_syncs.get(obj)
-        if sid is None:
-            sid = self._ll_obj()
-            try:
-                self._ll_syncs[obj] = sid
-            except TypeError:
-                return sid
-            kind = "lock"
-            for cls, k in _SYNC_KIND:
-                if isinstance(obj, cls):
-                    kind = k
-                    break
-            self._ll_emit(self._ll_cur, "sync_new", " obj=%d kind=%s value=%d" % (
-                sid, kind, _sync_value(obj, kind)))
-        return sid
+        from .sync import sync_id
+        return sync_id(obj, self, "")
 
     def _ll_wait(self, task):
         """The `wait` line of a task that has just suspended on a future."""
@@ -1048,6 +1044,17 @@ class Recorder:
         self.flush()
         self.ended = True
         self._write("@end events=%d\n" % self.events)
+
+    def loose(self, kind, fields):
+        """An event of no task: on the running loop, else the last one made."""
+        loop = asyncio._get_running_loop()
+        if not isinstance(loop, RecordingLoop):
+            loop = self.last_loop
+        if loop is None:
+            self.buf.append("%s  -                %s%s\n" % (
+                fmt_time(self.last_ns).rjust(14), kind_col(kind), fields))
+        else:
+            loop._ll_emit(loop._ll_cur, kind, fields)
 
     # -- printed text --
 

@@ -19,7 +19,7 @@ import sys
 import traceback
 import warnings
 
-from . import recorder
+from . import recorder, sync
 from .recorder import Recorder, RecordingPolicy, TeeStream, is_lib
 from .writer import fmt_time, quote
 
@@ -49,18 +49,6 @@ def lesson_of(path):
     if len(parts) >= 3 and parts[-3] == "lessons" and parts[-1] == "lesson.py":
         return parts[-2]
     return None
-
-
-def _loose(rec, kind, fields):
-    """An event of no particular task: on the running loop, else the last one."""
-    loop = asyncio._get_running_loop()
-    if not isinstance(loop, recorder.RecordingLoop):
-        loop = rec.last_loop
-    if loop is None:
-        rec.buf.append("%s  -                %s%s\n" % (
-            fmt_time(rec.last_ns).rjust(14), kind.ljust(12), fields))
-    else:
-        loop._ll_emit(loop._ll_cur, kind, fields)
 
 
 def clean_traceback(exc):
@@ -94,6 +82,7 @@ def clean_traceback(exc):
 def install(rec):
     """Everything around the program: policy, streams, warnings, exits."""
     asyncio.set_event_loop_policy(RecordingPolicy(rec))
+    sync.install(rec)
     for name in ("stdout", "stderr"):
         real = getattr(sys, name)
         if real is not None:
@@ -110,7 +99,7 @@ def install(rec):
         text = str(msg.message)
         kind = "never_awaited" if "was never awaited" in text else "misuse"
         try:
-            _loose(rec, "warn", " kind=%s text=%s" % (kind, quote(text)[0]))
+            rec.loose("warn", " kind=%s text=%s" % (kind, quote(text)[0]))
         except Exception:
             pass
         return show(msg)
@@ -176,7 +165,7 @@ def run(program, clock, trace):
         clean_traceback(e)
         last = traceback.format_exception_only(type(e), e)[-1].strip()
         try:
-            _loose(rec, "warn", " kind=main_failed text=%s" % quote(last)[0])
+            rec.loose("warn", " kind=main_failed text=%s" % quote(last)[0])
         except Exception:
             pass
         traceback.print_exception(type(e), e, e.__traceback__)

@@ -229,6 +229,24 @@ class WhatIsRecorded(unittest.TestCase):
                                                    "barrier", "queue_get", "queue_put"):
                         self.assertIn(f["obj"], syncs)
 
+    def test_primitives_are_made_known_and_their_operations_recorded(self):
+        _, _, _, trace = record("lessons/11-semaphore/lesson.py")
+        ev = events(trace)
+        new = [f for _, _, k, f in ev if k == "sync_new"]
+        self.assertEqual(new, [{"obj": "1", "kind": "semaphore", "value": "2",
+                                "at": "lessons/11-semaphore/lesson.py:22"}])
+        ops = [(t, f["op"], f["waiters"]) for _, t, k, f in ev if k == "sync"]
+        # Two tasks get a slot at once, the next three queue up, and each
+        # release hands the slot to the first in line.
+        self.assertEqual(ops[:5], [("2:Task-2", "acquire", "0"), ("3:Task-3", "acquire", "0"),
+                                   ("4:Task-4", "block", "1"), ("5:Task-5", "block", "2"),
+                                   ("6:Task-6", "block", "3")])
+        self.assertEqual(ops[5:8], [("3:Task-3", "release", "3"), ("3:Task-3", "wake", "3"),
+                                    ("4:Task-4", "acquire", "2")])
+        _, _, _, trace = record("tests/py/sync_queue.py")
+        qops = {f["op"] for _, _, k, f in events(trace) if k == "sync"}
+        self.assertTrue({"put", "get", "block", "task_done"} <= qops, qops)
+
     def test_cancellation_and_failure(self):
         _, _, _, trace = record("lessons/10-cancellation/lesson.py")
         ev = events(trace)
