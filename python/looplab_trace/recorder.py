@@ -408,6 +408,7 @@ class RecordingLoop(asyncio.SelectorEventLoop):
             selector.loop = self
         self._ll_cur = None      # the task whose step is running, or None
         self._ll_pending = collections.deque()  # lines from other threads
+        self._ll_transports = weakref.WeakKeyDictionary()  # transport -> socket id
         self._ll_iter = 0        # iterations so far
         self._ll_cbs = {}        # id(handle) -> (obj, reason, owner) of queued callbacks
         self._ll_timers = {}     # id(timer handle) -> (timer id, owner)
@@ -582,7 +583,11 @@ class RecordingLoop(asyncio.SelectorEventLoop):
             obj = self._ll_sync_id(prim) if prim is not None else self._ll_fut_id(fut)
         elif kind is not None and kind.startswith("io:"):
             kind, op = "io", " op=" + kind[3:]
-            obj = self._ll_fut_id(fut)
+            stream = holder.f_locals.get("self")
+            tr = getattr(stream, "_transport", None)
+            obj = self._ll_transports.get(tr) if tr is not None else None
+            if obj is None:
+                obj = self._ll_fut_id(fut)
         else:
             if kind in (None, "sleep"):
                 kind = "future"
@@ -719,6 +724,41 @@ class RecordingLoop(asyncio.SelectorEventLoop):
         info = self._ll_timers.pop(id(handle), None)
         if info is not None:
             self._ll_emit(info[1], "timer_cancel", " timer=%d" % info[0])
+
+    # -- sockets --
+
+    def _ll_sock(self, sock, role, addr):
+        """io_new for a socket the loop starts serving; its id."""
+        sid = self._ll_obj()
+        try:
+            if isinstance(addr, tuple) and len(addr) >= 2:
+                addr = "%s:%s" % (addr[0], addr[1])
+        except Exception:
+            addr = ""
+        self._ll_emit(self._ll_cur, "io_new", " sock=%d role=%s addr=%s" % (
+            sid, role, quote(str(addr or ""))[0]), caller_site())
+        return sid
+
+    def _make_socket_transport(self, sock, protocol, waiter=None, *, extra=None, server=None):
+        t = super()._make_socket_transport(sock, protocol, waiter, extra=extra, server=server)
+        try:
+            peer = sock.getpeername()
+        except OSError:
+            peer = ""
+        sid = self._ll_sock(sock, "server" if server is not None else "client", peer)
+        try:
+            self._ll_transports[t] = sid
+        except TypeError:
+            pass
+        return t
+
+    def _start_serving(self, protocol_factory, sock, *args, **kwargs):
+        try:
+            name = sock.getsockname()
+        except OSError:
+            name = ""
+        self._ll_sock(sock, "listener", name)
+        return super()._start_serving(protocol_factory, sock, *args, **kwargs)
 
     # -- thread pool --
 
