@@ -169,6 +169,25 @@ class CReaderTakesPythonTraces(unittest.TestCase):
                 self.assertIn("Task-1", names)
 
 
+    def test_the_viewer_draws_python_traces(self):
+        have = subprocess.run([CLI, "render", "--help"], capture_output=True)
+        if have.returncode != 0:
+            self.skipTest("looplab is built without the viewer (-Dgui=false)")
+        for prog in ("lessons/03-sequential-vs-concurrent/lesson.py",
+                     "lessons/12-queue/lesson.py", "tests/py/awaitables.py"):
+            with self.subTest(program=prog), tempfile.TemporaryDirectory() as d:
+                _, _, _, trace = record(prog)
+                path = os.path.join(d, "t.trace")
+                with open(path, "w", encoding="utf-8") as f:
+                    f.write(trace)
+                png = os.path.join(d, "f.png")
+                r = subprocess.run([CLI, "render", path, "--step", "30", "--size", "960x540",
+                                    "-o", png], capture_output=True, text=True)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                with open(png, "rb") as f:
+                    self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n")
+
+
 class WhatIsRecorded(unittest.TestCase):
     def test_lesson_3_sleeps_then_gathers(self):
         rc, out, _, trace = record("lessons/03-sequential-vs-concurrent/lesson.py")
