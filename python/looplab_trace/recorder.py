@@ -87,10 +87,24 @@ def is_lib(filename):
     return r
 
 
+_CWD = os.getcwd() + os.sep
+_shown = {}
+
+
+def _shown_name(filename):
+    """A file as at= shows it: relative to where the program was started
+    when it is below it (as the user named it), else as it is."""
+    r = _shown.get(filename)
+    if r is None:
+        r = filename[len(_CWD):] if filename.startswith(_CWD) else filename
+        r = _shown[filename] = writer.name(r)
+    return r
+
+
 def _site(frame):
     if frame is None:
         return ""
-    return " at=%s:%d" % (writer.name(frame.f_code.co_filename), frame.f_lineno)
+    return " at=%s:%d" % (_shown_name(frame.f_code.co_filename), frame.f_lineno)
 
 
 def caller_site(depth=2):
@@ -393,6 +407,15 @@ class _Job:
         loop._ll_emit(owner, "job_end", " job=%d worker=%d outcome=result value=%s" % (
             self.job, worker, quote(_safe_repr(r))[0]))
         return r
+
+
+def _format_handle(handle):
+    """base_events._format_handle, which names a step by its task when the
+    task is a C Task: ours are named alike."""
+    task = getattr(handle._callback, "__self__", None)
+    if isinstance(task, _PyTask):
+        return repr(task)
+    return base_events._format_handle(handle)
 
 
 class RecordingLoop(asyncio.SelectorEventLoop):
@@ -870,11 +893,10 @@ class RecordingLoop(asyncio.SelectorEventLoop):
                     handle._run()
                     dt = self.time() - t0
                     if dt >= self.slow_callback_duration:
-                        base_events.logger.warning('Executing %s took %.3f seconds',
-                                                   base_events._format_handle(handle), dt)
+                        what = _format_handle(handle)
+                        base_events.logger.warning('Executing %s took %.3f seconds', what, dt)
                         self._ll_emit(None, "warn", " kind=slow_step text=%s" % quote(
-                            "Executing %s took %.3f seconds" % (
-                                base_events._format_handle(handle), dt))[0])
+                            "Executing %s took %.3f seconds" % (what, dt))[0])
                 finally:
                     self._current_handle = None
             else:

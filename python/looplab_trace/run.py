@@ -158,7 +158,9 @@ def run(program, clock, trace):
     sys.argv = list(program)
     sys.path[0] = os.path.dirname(os.path.abspath(path))
     try:
-        runpy.run_path(path, run_name="__main__")
+        # Absolute, as `python3 PROGRAM.py` makes __file__ and co_filename
+        # since 3.9 (tracebacks print it); the trace shows it relative.
+        runpy.run_path(os.path.abspath(path), run_name="__main__")
     except SystemExit:
         raise
     except BaseException as e:  # noqa: B036 - the program's, reported as Python would

@@ -330,7 +330,7 @@ class WhatIsRecorded(unittest.TestCase):
 class LooplabRunPython(unittest.TestCase):
     """`looplab run X.py`: bad programs keep their trace and say what happened."""
 
-    def run_cli(self, body, *opts, timeout=60):
+    def run_cli(self, body, *opts, timeout=60, plain=None):
         with tempfile.TemporaryDirectory() as d:
             prog = os.path.join(d, "prog.py")
             with open(prog, "w") as f:
@@ -342,6 +342,9 @@ class LooplabRunPython(unittest.TestCase):
                 text = f.read()
             st = subprocess.run([CLI, "stats", trace], capture_output=True, text=True)
             self.assertEqual(st.returncode, 0, st.stderr)
+            if plain is not None:  # the same program without the recorder
+                plain.append(subprocess.run([sys.executable, prog], capture_output=True,
+                                            text=True, cwd=ROOT, timeout=timeout))
             return p, text
 
     def test_a_lesson_twin_runs_with_its_output_and_trace(self):
@@ -376,12 +379,17 @@ class LooplabRunPython(unittest.TestCase):
         self.assertRegex(trace, r'warn +kind=main_failed text="ValueError: at import"')
 
     def test_exception_in_a_task_prints_as_python_prints_it(self):
+        plain = []
         p, trace = self.run_cli("import asyncio\n"
                                 "async def boom():\n"
                                 "    await asyncio.sleep(1)\n"
                                 "    raise KeyError('k')\n"
-                                "asyncio.run(boom())\n")
+                                "asyncio.run(boom())\n", plain=plain)
         self.assertEqual(p.returncode, 1)
+        self.assertEqual(plain[0].returncode, 1)
+        # Python's own traceback, line for line, then looplab's words.
+        self.assertTrue(p.stderr.startswith(plain[0].stderr),
+                        f"under the recorder:\n{p.stderr}\nplain:\n{plain[0].stderr}")
         self.assertNotIn("looplab_trace", p.stderr)
         self.assertNotIn("in __step", p.stderr)
         self.assertIn("line 4, in boom", p.stderr)

@@ -72,7 +72,11 @@ class TwinsPrintTheSame(unittest.TestCase):
             else:
                 a = run([python, VLOOP, path])
                 b = run(rec + [path])
-                self.assertEqual(b, a)
+                # vloop.py runs the file by the name it was given, Python
+                # itself (and the recorder) by its absolute path: tracebacks
+                # and reprs name it so.
+                absolute = os.path.join(ROOT, path)
+                self.assertEqual((b[0], b[1], b[2].replace(absolute, path)), a)
             if os.access(CLI, os.X_OK):
                 st = subprocess.run([CLI, "stats", trace], capture_output=True, text=True)
                 self.assertEqual(st.returncode, 0, f"{path}: {st.stderr}")
