@@ -907,11 +907,35 @@ static int save_trace(tsink *s, const child *c, const run_opts *o, bool to_stdou
     return s->bad || cut ? 1 : 0;
 }
 
+/* Whether a lesson twin's meta.txt (beside PROGRAM.py) has this exact line:
+ * "twin: real" (threads or sockets: the real clock by default) or "python:
+ * system" (it needs Debian's python3 and its packages, aiohttp). */
+static bool twin_meta_says(const char *program, const char *want) {
+    const char *slash = strrchr(program, '/');
+    const char *file = slash ? slash + 1 : program;
+    if (strcmp(file, "lesson.py") != 0)
+        return false;
+    char path[1024];
+    snprintf(path, sizeof path, "%.*smeta.txt", (int)(file - program), program);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return false;
+    char line[256];
+    bool found = false;
+    while (!found && fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = '\0';
+        found = strcmp(line, want) == 0;
+    }
+    fclose(f);
+    return found;
+}
+
 /* The command line that runs PROGRAM.py [ARGS] under the Python recorder
  * (python/looplab_trace), its trace on descriptor 3 like a C program's:
  *   PYTHON -m looplab_trace --clock CLOCK --trace fd:3 PROGRAM.py ARGS...
- * The interpreter is --python, else $LOOPLAB_PYTHON, else python3.  NULL
- * when out of memory. */
+ * The interpreter is --python, else $LOOPLAB_PYTHON, else /usr/bin/python3
+ * for a twin whose meta.txt says "python: system", else python3.  NULL when
+ * out of memory. */
 static char **python_argv(const run_opts *o, char **program, const char *clock) {
     size_t n = 0;
     while (program[n])
@@ -921,7 +945,9 @@ static char **python_argv(const run_opts *o, char **program, const char *clock) 
         return NULL;
     const char *py = o->python ? o->python : getenv("LOOPLAB_PYTHON");
     size_t k = 0;
-    argv[k++] = (char *)(py && *py ? py : "python3");
+    if (!py || !*py)
+        py = twin_meta_says(program[0], "python: system") ? "/usr/bin/python3" : "python3";
+    argv[k++] = (char *)py;
     argv[k++] = (char *)"-m";
     argv[k++] = (char *)"looplab_trace";
     argv[k++] = (char *)"--clock";
@@ -970,6 +996,9 @@ static int cmd_run(int argc, char **argv) {
     bool is_python = false;
     const char *clock = o.clock ? o.clock : "virtual";
     if (o.program && is_py(o.program[0])) {
+        /* A twin with threads or sockets runs on the real clock unless told. */
+        if (!o.clock && twin_meta_says(o.program[0], "twin: real"))
+            clock = "real";
         py_argv = python_argv(&o, o.program, clock);
         if (!py_argv) {
             fprintf(stderr, "%s run: out of memory\n", prog);

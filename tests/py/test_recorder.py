@@ -361,6 +361,17 @@ class LooplabRunPython(unittest.TestCase):
         self.assertIn('@lesson "01-hello-gather"', text)
         self.assertRegex(text, r'run_end +how=closed detail="exited with status 0"\n@end')
 
+    def test_a_twin_with_threads_runs_on_the_real_clock_unless_told(self):
+        with tempfile.TemporaryDirectory() as d:
+            trace = os.path.join(d, "t.trace")
+            for opts, clock in (([], "real"), (["--clock", "virtual"], "virtual")):
+                p = subprocess.run([CLI, "run", "--trace", trace, *opts,
+                                    "lessons/14-blocking-the-loop/lesson.py"],
+                                   capture_output=True, text=True, cwd=ROOT, timeout=120)
+                self.assertEqual(p.returncode, 0, p.stderr)
+                with open(trace) as f:
+                    self.assertIn('@clock "%s"' % clock, f.read())
+
     def test_syntax_error(self):
         p, trace = self.run_cli("import asyncio\nasync def main(:\n    pass\n")
         self.assertEqual(p.returncode, 1)
