@@ -33,6 +33,7 @@ import collections
 import concurrent.futures
 import functools
 import heapq
+import itertools
 import os
 import selectors
 import sys
@@ -661,6 +662,7 @@ class RecordingLoop(asyncio.SelectorEventLoop):
             fut = args[0] if len(args) == 1 else None
             if callback is base_events._run_until_complete_cb:
                 reason = "stop"
+                owner = None  # the loop's own, as in the C trace
             elif getattr(callback, "__qualname__", "") == "gather.<locals>._done_callback":
                 reason = "gather"
             elif isinstance(fut, (futures.Future, _PyFuture)) and fut.done():
@@ -970,8 +972,8 @@ class Recorder:
         self.lock = threading.Lock()
         self.local = threading.local()
         self.events = 0
-        self.task_count = 0
-        self.obj_count = 0
+        self._task_ids = itertools.count(1)
+        self._obj_ids = itertools.count(1)
         self.loops = {}          # loop number -> open loop
         self.last_loop = None
         self.last_ns = 0
@@ -995,13 +997,13 @@ class Recorder:
 
     # -- ids --
 
+    # itertools.count's next() is one C call: ids stay unique when loops in
+    # several threads make tasks at once.
     def new_task(self):
-        self.task_count += 1
-        return self.task_count
+        return next(self._task_ids)
 
     def new_obj(self):
-        self.obj_count += 1
-        return self.obj_count
+        return next(self._obj_ids)
 
     def worker_lane(self):
         ident = threading.get_ident()
