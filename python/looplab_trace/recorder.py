@@ -775,7 +775,35 @@ class RecordingLoop(asyncio.SelectorEventLoop):
             self._ll_transports[t] = sid
         except TypeError:
             pass
+        self._ll_watch_io(t, protocol, sid)
         return t
+
+    def _ll_watch_io(self, transport, protocol, sid):
+        """io events for the bytes a connection moves: the transport's write
+        and close, and its protocol's data_received and eof_received, each
+        wrapped on the instance (a class with __slots__ is left unwatched)."""
+        loop = self
+
+        def io(op, n=0, who=None):
+            loop._ll_emit(who, "io", " sock=%d op=%s%s" % (sid, op, " bytes=%d" % n if n else ""))
+
+        def wrap(obj, name, before):
+            orig = getattr(obj, name, None)
+            if orig is None:
+                return
+            def wrapper(*args):
+                before(*args)
+                return orig(*args)
+            try:
+                setattr(obj, name, wrapper)
+            except (AttributeError, TypeError):
+                pass
+
+        wrap(transport, "write", lambda data: io("write", len(data), loop._ll_cur))
+        wrap(transport, "write_eof", lambda: io("shutdown", 0, loop._ll_cur))
+        wrap(transport, "close", lambda: io("close", 0, loop._ll_cur))
+        wrap(protocol, "data_received", lambda data: io("read", len(data)))
+        wrap(protocol, "eof_received", lambda: io("eof"))
 
     def _start_serving(self, protocol_factory, sock, *args, **kwargs):
         try:

@@ -16,6 +16,7 @@ import re
 import runpy
 import signal
 import sys
+import time
 import traceback
 import warnings
 
@@ -105,6 +106,23 @@ def install(rec):
         return show(msg)
 
     warnings._showwarnmsg = showwarnmsg
+
+    # time.sleep in a task's step blocks the loop: `blocking` as it begins.
+    real_sleep = time.sleep
+
+    def sleep(secs):
+        loop = asyncio._get_running_loop()
+        if isinstance(loop, recorder.RecordingLoop) and loop._ll_cur is not None:
+            try:
+                ns = int(secs * 1e9)
+            except (TypeError, ValueError, OverflowError):
+                ns = None
+            if ns is not None and ns >= 0:
+                loop._ll_emit(loop._ll_cur, "blocking", " for=" + fmt_time(ns),
+                              recorder.caller_site())
+        return real_sleep(secs)
+
+    time.sleep = sleep
 
     real_exit = os._exit
 

@@ -297,6 +297,39 @@ class WhatIsRecorded(unittest.TestCase):
             self.assertEqual([k for k, jj in jobs if jj == j],
                              ["job_submit", "job_start", "job_end"])
 
+    def test_blocking_sleep_and_socket_bytes(self):
+        _, _, _, trace = record("lessons/14-blocking-the-loop/lesson.py", clock="real")
+        blocking = [(t, f["for"], f["at"]) for _, t, k, f in events(trace) if k == "blocking"]
+        self.assertEqual(blocking, [("1:Task-1", "1.000000000",
+                                     "lessons/14-blocking-the-loop/lesson.py:11")])
+        with tempfile.TemporaryDirectory() as d:
+            prog = os.path.join(d, "echo.py")
+            with open(prog, "w") as f:
+                f.write("import asyncio\n"
+                        "async def serve(r, w):\n"
+                        "    w.write(await r.readline())\n"
+                        "    await w.drain()\n"
+                        "    w.close()\n"
+                        "async def main():\n"
+                        "    srv = await asyncio.start_server(serve, '127.0.0.1', 0)\n"
+                        "    port = srv.sockets[0].getsockname()[1]\n"
+                        "    r, w = await asyncio.open_connection('127.0.0.1', port)\n"
+                        "    w.write(b'hello\\n')\n"
+                        "    print((await r.readline()).decode().strip())\n"
+                        "    w.close()\n"
+                        "    srv.close()\n"
+                        "asyncio.run(main())\n")
+            rc, out, _, trace = record(prog, clock="real")
+        self.assertEqual((rc, out), (0, "hello\n"))
+        ev = events(trace)
+        roles = sorted(f["role"] for _, _, k, f in ev if k == "io_new")
+        self.assertEqual(roles, ["client", "listener", "server"])
+        moved = [(f["op"], f.get("bytes")) for _, _, k, f in ev if k == "io"]
+        self.assertEqual(moved.count(("write", "6")), 2)
+        self.assertEqual(moved.count(("read", "6")), 2)
+        reads = [f for _, _, k, f in ev if k == "wait" and f["on"] == "io"]
+        self.assertTrue(any(f.get("op") == "read" for f in reads))
+
     def test_time_never_goes_backwards_within_a_loop(self):
         _, _, _, trace = record("lessons/23-several-loops/lesson.py", clock="real")
         last = {}
