@@ -422,6 +422,8 @@ def _format_handle(handle):
 class RecordingLoop(asyncio.SelectorEventLoop):
     """A selector event loop that writes what it does to the recorder."""
 
+    _ll_wall = False  # lines carry wall= (RealRecordingLoop)
+
     def __init__(self, rec):
         self._ll_rec = rec
         self._ll_virtual = rec.virtual
@@ -440,7 +442,9 @@ class RecordingLoop(asyncio.SelectorEventLoop):
         self._ll_tlast = None
         self._ll_tstr = ""
         self._ll_num = rec.loop_opened(self)
-        self._ll_sfx = " loop=%d" % self._ll_num if self._ll_num > 1 else ""
+        self._ll_sfx0 = " loop=%d" % self._ll_num if self._ll_num > 1 else ""
+        if not self._ll_wall:
+            self._ll_sfx = self._ll_sfx0
         self._ll_base = rec.last_ns if rec.virtual else 0
         self._ll_t0 = 0.0 if rec.virtual else rec.real_t0
         self._ll_emit(None, "loop_start", " clock=" + quote(rec.clock)[0])
@@ -947,6 +951,17 @@ class RecordingLoop(asyncio.SelectorEventLoop):
         super().close()
 
 
+class RealRecordingLoop(RecordingLoop):
+    """On the real clock every line also carries wall=NS (the trace has
+    `@wall "ns"`), so that `looplab stats` measures how busy the loop was."""
+
+    _ll_wall = True
+
+    @property
+    def _ll_sfx(self):
+        return "%s wall=%d" % (self._ll_sfx0, int((time.monotonic() - self._ll_rec.real_t0) * 1e9))
+
+
 class RecordingPolicy(asyncio.DefaultEventLoopPolicy):
     """Makes asyncio.run and new_event_loop use a RecordingLoop."""
 
@@ -955,7 +970,9 @@ class RecordingPolicy(asyncio.DefaultEventLoopPolicy):
         self._ll_rec = rec
 
     def new_event_loop(self):
-        return RecordingLoop(self._ll_rec)
+        if self._ll_rec.virtual:
+            return RecordingLoop(self._ll_rec)
+        return RealRecordingLoop(self._ll_rec)
 
 
 # ---- Standard output and error ------------------------------------------------

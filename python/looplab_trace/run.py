@@ -171,6 +171,7 @@ def run(program, clock, trace):
         ("library", "looplab_trace %s (Python %d.%d.%d)" % ((VERSION,) + sys.version_info[:3])),
         ("language", "python"),
         ("source", os.path.abspath(path)),
+        ("wall", None if clock == "virtual" else "ns"),
     ])
     install(rec)
     sys.argv = list(program)
