@@ -1039,6 +1039,48 @@ static size_t sync_text(const llv_ui *ui, uint32_t k, char *buf, size_t n) {
     }
 }
 
+/* Whether primitive k's row lists items (a queue holding some, in a trace
+ * that names them). */
+static bool shows_items(const llv_ui *ui, uint32_t k) {
+    const llv_model *m = ui->m;
+    const llv_qitem *one;
+    return m->queue_items && ui->m->cur.syncval[k] && llv_queue_items(m, k, &one, 1) > 0;
+}
+
+/* A queue's items from x to x + w, front first, each in a box ("..." where
+ * the trace clipped its repr); what does not fit is counted "+N more". */
+static void item_row(llv_ui *ui, uint32_t k, int x, int y, int w) {
+    const llv_theme *th = llv_ui_theme(ui);
+    const llv_model *m = ui->m;
+    const llv_qitem *it[64];
+    size_t n = llv_queue_items(m, k, it, 64), size = m->cur.syncval[k];
+    int end = x + w, gap = ui->font_px / 4 + 1, pad = ui->font_px / 4;
+    const char *label = "front:";
+    int lw = llv_text_w(ui->sans, label, (size_t)-1);
+    llv_text(ui->sans, x, y + 1, label, (size_t)-1, th->dim);
+    x += lw + gap;
+    for (size_t i = 0; i < n; i++) {
+        char text[64], more[32];
+        snprintf(text, sizeof text, "%s%s", llv_str(m, it[i]->str),
+                 it[i]->clipped ? "\xE2\x80\xA6" : "");
+        snprintf(more, sizeof more, "+%zu more", size - i);
+        int tw = llv_text_w(ui->sans, text, (size_t)-1) + 2 * pad;
+        int mw = i + 1 < size ? llv_text_w(ui->bold, more, (size_t)-1) + gap : 0;
+        if (x + tw + mw > end) {
+            llv_text_fit(ui->bold, x, y + 1, end - x, more, (size_t)-1, th->accent);
+            return;
+        }
+        frame(ui->r, x, y, tw, ui->line + 2, 1, th->text);
+        llv_text(ui->sans, x + pad, y + 1, text, (size_t)-1, th->text);
+        x += tw + gap;
+    }
+    if (size > n) { /* items the trace does not name */
+        char more[32];
+        snprintf(more, sizeof more, "+%zu more", size - n);
+        llv_text_fit(ui->bold, x, y + 1, end - x, more, (size_t)-1, th->accent);
+    }
+}
+
 /* A task's name in a chip of its state's colour; returns the width used. */
 static int name_chip(llv_ui *ui, int x, int y, int maxw, uint32_t ti, unsigned st) {
     const llv_theme *th = llv_ui_theme(ui);
@@ -1163,8 +1205,7 @@ static int wrow_need(llv_ui *ui, const wrow *r, int *lines) {
         size_t nw = count ? llv_waiters(m, m->sync[r->idx].id, w, 8) : 0;
         size_t held = sync_text(ui, r->idx, buf, sizeof buf);
         int need = llv_text_w(ui->bold, buf, (size_t)-1);
-        if (nw || held)
-            *lines = 2;
+        *lines = 1 + (nw || held) + (count && shows_items(ui, r->idx));
         return need;
     }
     }
@@ -1245,6 +1286,10 @@ static void wrow_draw(llv_ui *ui, const wrow *r, int x, int y, int colw) {
             h[b - 1] = tmp;
         }
         int rx = x + em, ry = y + ui->line + 4;
+        if (shows_items(ui, r->idx)) {
+            item_row(ui, r->idx, rx, ry, x + colw - rx);
+            ry += ui->line + 4;
+        }
         if (nh || want)
             rx = chip_row(ui, rx, ry, x + colw - rx, "held by", h, nh, want > nh ? want : nh,
                           LLV__NSTATES /* each in its own state: a holder may wait too */) +
