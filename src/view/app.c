@@ -598,8 +598,8 @@ static void doc_key(llv_session *s, SDL_Keycode k, Uint16 mod) {
         llv_ui_fit_timeline(ui);
         break;
     case SDLK_p:
-        ui->show_py = !ui->show_py;
-        if (ui->show_py && !ui->py.n)
+        llv_ui_next_code_view(ui);
+        if ((ui->show_py || ui->pair_fits) && !ui->py.n)
             status(ui, "%s", "this trace has no Python twin to show");
         else if (ui->show_py && !ui->py.map)
             status(ui, "%s", "the Python twin has no pymap.txt beside it, so no line of it "

@@ -176,11 +176,14 @@ static void wait_text(const llv_model *m, const llv_task *t, char *buf, size_t n
 
 static int open_fonts(llv_ui *ui, int px) {
     char path[1024];
-    llv_font *f[4] = {NULL, NULL, NULL, NULL};
-    static const char *const files[4] = {"DejaVuSans.ttf", "DejaVuSans-Bold.ttf",
-                                         "DejaVuSansMono.ttf", "DejaVuSans.ttf"};
-    const int sizes[4] = {px, px, px * 9 / 10 < 9 ? 9 : px * 9 / 10, px * 13 / 10};
-    for (int i = 0; i < 4; i++) {
+    llv_font *f[5] = {NULL, NULL, NULL, NULL, NULL};
+    static const char *const files[5] = {"DejaVuSans.ttf", "DejaVuSans-Bold.ttf",
+                                         "DejaVuSansMono.ttf", "DejaVuSans.ttf",
+                                         "DejaVuSansMono.ttf"};
+    /* the last: the code's font when C and Python are side by side */
+    const int sizes[5] = {px, px, px * 9 / 10 < 9 ? 9 : px * 9 / 10, px * 13 / 10,
+                          px * 3 / 4 < 9 ? 9 : px * 3 / 4};
+    for (int i = 0; i < 5; i++) {
         snprintf(path, sizeof path, "%s/fonts/%s", ui->assets, files[i]);
         f[i] = llv_font_open(ui->r, path, sizes[i]);
         if (!f[i]) {
@@ -193,10 +196,13 @@ static int open_fonts(llv_ui *ui, int px) {
     llv_font_close(ui->bold);
     llv_font_close(ui->mono);
     llv_font_close(ui->big);
+    llv_font_close(ui->mono_pair);
     ui->sans = f[0];
     ui->bold = f[1];
     ui->mono = f[2];
     ui->big = f[3];
+    ui->mono_pair = f[4];
+    ui->cmono = ui->mono;
     ui->font_px = px;
     ui->line = llv_font_h(ui->sans);
     return 0;
@@ -312,10 +318,20 @@ void llv_ui_layout(llv_ui *ui, int w, int h) {
     int monow = llv_text_w(ui->mono, "0", 1);
     int codew = 70 * monow + 2 * pad;
     ui->narrow = w < 56 * em + codew;
+    /* C and its Python twin side by side (in the smaller code font) where
+     * the window is 1600 px wide or more at this scale and the pair keeps
+     * 40 columns of code each beside a left column of 48 characters */
+    int pairc = llv_text_w(ui->mono_pair, "0", 1);
+    int pair_most = (5 + 66 + 5 + 50) * pairc + em + 2 * pad, pair_least = 2 * 45 * pairc + em + 2 * pad;
+    ui->pair_fits = !ui->narrow && ui->src.n && ui->py.n && (float)w / ui->zoom >= 1600.0f &&
+                    w - 48 * em - 3 * pad >= pair_least;
+    ui->pair = ui->pair_fits && !ui->code_single;
     int leftw = w - 2 * pad;
     if (!ui->narrow) {
         int rightw = codew > w * 40 / 100 ? codew : w * 40 / 100;
-        if (w - rightw < 56 * em)
+        if (ui->pair)
+            rightw = pair_most < w - 48 * em - 3 * pad ? pair_most : w - 48 * em - 3 * pad;
+        else if (w - rightw < 56 * em)
             rightw = w - 56 * em;
         leftw = w - rightw - 3 * pad;
         int rx = pad + leftw + pad, rw = w - rx - pad;
@@ -416,7 +432,7 @@ static void draw_tabs(llv_ui *ui) {
         llv_text(ui->bold, x + em / 2, q.y + 2, names[k], (size_t)-1, on ? th->bg : th->dim);
         x += tw + em / 3;
     }
-    const char *hint = "Tab: next pane";
+    const char *hint = "Tab / Shift+Tab: next / previous pane";
     int hw = llv_text_w(ui->sans, hint, (size_t)-1);
     if (x + hw + em <= q.x + q.w)
         llv_text(ui->sans, q.x + q.w - hw, q.y + 2, hint, (size_t)-1, th->dim);
@@ -2216,7 +2232,7 @@ static code_row line_rows(const char *s, bool py, int avail, int tagw, int cell)
 static int tags_width(const llv_ui *ui, const code_tag *t, size_t n) {
     int w = 0;
     for (size_t i = 0; i < n; i++)
-        w += llv_text_w(ui->mono, llv_task_name(ui->m, t[i].task), (size_t)-1) + 8 + 2;
+        w += llv_text_w(ui->cmono, llv_task_name(ui->m, t[i].task), (size_t)-1) + 8 + 2;
     return w;
 }
 
@@ -2275,27 +2291,27 @@ static void draw_tags(llv_ui *ui, SDL_Rect c, int gut, int y, const code_tag *t,
                       int tagw) {
     const llv_theme *th = llv_ui_theme(ui);
     const llv_model *m = ui->m;
-    int lh = llv_font_h(ui->mono), x = c.x + c.w - tagw;
+    int lh = llv_font_h(ui->cmono), x = c.x + c.w - tagw;
     /* room kept for "+N" only when they cannot all be drawn */
-    int more_w = x < c.x + gut ? llv_text_w(ui->mono, "+000", (size_t)-1) : 0;
+    int more_w = x < c.x + gut ? llv_text_w(ui->cmono, "+000", (size_t)-1) : 0;
     if (x < c.x + gut)
         x = c.x + gut;
     for (size_t k = 0; k < n; k++) {
         const llv_task *tk = &m->cur.tasks[t[k].task];
         const char *tn = llv_task_name(m, t[k].task);
         /* in the code's own font, so that a tag is one row high */
-        int tw = llv_text_w(ui->mono, tn, (size_t)-1) + 8;
+        int tw = llv_text_w(ui->cmono, tn, (size_t)-1) + 8;
         if (x + tw + (k + 1 < n ? more_w : 0) > c.x + c.w) {
             char more[24];
             snprintf(more, sizeof more, "+%zu", n - k);
-            llv_text(ui->mono, x, y, more, (size_t)-1, th->dim);
+            llv_text(ui->cmono, x, y, more, (size_t)-1, th->dim);
             return;
         }
         SDL_Rect q = {x, y, tw, lh};
         fill(ui->r, q.x, q.y, q.w, q.h, th->state[tk->state]);
         if (tk->state == LLV_WAITING)
             state_pattern(ui, q, LLV_WAITING);
-        llv_text_fit(ui->mono, x + 4, y, tw - 6, tn, (size_t)-1, th->state_text[tk->state]);
+        llv_text_fit(ui->cmono, x + 4, y, tw - 6, tn, (size_t)-1, th->state_text[tk->state]);
         x += tw + 2;
     }
 }
@@ -2319,7 +2335,7 @@ static int recent_line(const llv_ui *ui) {
  * highlighted and kept in view, parked tasks tagged on their lines. */
 static void draw_source(llv_ui *ui, SDL_Rect c, const llv_lines *f, bool py) {
     const llv_theme *th = llv_ui_theme(ui);
-    int lh = llv_font_h(ui->mono), cell = llv_text_w(ui->mono, "0", 1);
+    int lh = llv_font_h(ui->cmono), cell = llv_text_w(ui->cmono, "0", 1);
     int c_cur = llv_ui_current_line(ui);
     int cur = py ? llv_ui_py_line(ui, c_cur) : c_cur;
     int anchor = cur > 0 ? cur : py ? llv_ui_py_line(ui, recent_line(ui)) : recent_line(ui);
@@ -2348,20 +2364,20 @@ static void draw_source(llv_ui *ui, SDL_Rect c, const llv_lines *f, bool py) {
         }
         char num[16];
         snprintf(num, sizeof num, "%4d", ln);
-        llv_text(ui->mono, c.x, y, num, (size_t)-1, th->dim);
+        llv_text(ui->cmono, c.x, y, num, (size_t)-1, th->dim);
         const char *s = f->line[ln - 1], *com = trailing_comment(s, py);
         size_t code_n = com ? (size_t)(com - s) : strlen(s);
         while (code_n && s[code_n - 1] == ' ')
             code_n--;
         int x = c.x + gut;
         if (r.rows == 1 && !r.pulled) {
-            llv_text_fit(ui->mono, x, y, avail, s, (size_t)-1, th->text);
+            llv_text_fit(ui->cmono, x, y, avail, s, (size_t)-1, th->text);
         } else {
-            int w = llv_text_fit(ui->mono, x, y, avail, s, code_n, th->text);
+            int w = llv_text_fit(ui->cmono, x, y, avail, s, code_n, th->text);
             if (com && r.comment_row == 0)
-                llv_text(ui->mono, x + w + 2 * cell, y, com, (size_t)-1, th->dim);
+                llv_text(ui->cmono, x + w + 2 * cell, y, com, (size_t)-1, th->dim);
             else if (com && y + 2 * lh <= c.y + c.h) /* right-aligned under the code */
-                llv_text(ui->mono, c.x + c.w - mono_w(com, (size_t)-1, cell) -
+                llv_text(ui->cmono, c.x + c.w - mono_w(com, (size_t)-1, cell) -
                                        (r.tags_row == 1 ? tagw + cell : 0),
                          y + lh, com, (size_t)-1, th->dim);
         }
@@ -2372,15 +2388,31 @@ static void draw_source(llv_ui *ui, SDL_Rect c, const llv_lines *f, bool py) {
     free(tags);
 }
 
+/* The widest line of a file, in characters, leaving out a trailing
+ * comment (drawn on a row of its own when it does not fit). */
+static size_t code_chars(const llv_lines *f, bool py) {
+    size_t most = 0;
+    for (size_t i = 0; i < f->n; i++) {
+        const char *s = f->line[i], *com = trailing_comment(s, py);
+        size_t n = com ? (size_t)(com - s) : strlen(s);
+        most = n > most ? n : most;
+    }
+    return most;
+}
+
 static void draw_code(llv_ui *ui) {
-    const llv_lines *f = ui->show_py ? &ui->py : &ui->src;
+    bool both = ui->pair;
+    const llv_lines *f = ui->show_py && !both ? &ui->py : &ui->src;
     char title[1100];
     const char *name = f->n ? basename_of(f->path) : "source not found";
-    /* Side by side where the pane is wide enough for two files. */
-    bool both = ui->src.n && ui->py.n && ui->pane[P_CODE].w >= 1600;
+    /* P cycles C and Python side by side, C, Python where the pair fits;
+     * C and Python elsewhere.  The title says what P does next. */
     if (both)
-        snprintf(title, sizeof title, "%s  \xE2\x80\x94  %s (its Python twin)",
+        snprintf(title, sizeof title, "%s  |  %s  (its Python twin)   P: C only",
                  basename_of(ui->src.path), basename_of(ui->py.path));
+    else if (ui->pair_fits)
+        snprintf(title, sizeof title, "%s  (P: %s)", name,
+                 ui->show_py ? "C and Python side by side" : "Python twin");
     else if (ui->show_py || ui->py.n) /* P has somewhere to go */
         snprintf(title, sizeof title, "%s  (P: %s)", name,
                  ui->show_py ? "back to C" : "Python twin");
@@ -2398,14 +2430,37 @@ static void draw_code(llv_ui *ui) {
         return;
     }
     if (both) {
-        int gap = ui->font_px, half = (c.w - gap) / 2;
-        SDL_Rect l = {c.x, c.y, half, c.h}, r = {c.x + half + gap, c.y, c.w - half - gap, c.h};
-        fill(ui->r, c.x + half + gap / 2, c.y, 1, c.h, llv_ui_theme(ui)->border);
+        /* each file as wide as its longest line of code asks, within
+         * 40-65% of the pane */
+        size_t cc = code_chars(&ui->src, false) + 5, pc = code_chars(&ui->py, true) + 5;
+        int gap = ui->font_px, share = (int)(cc * 100 / (cc + pc));
+        share = share < 40 ? 40 : share > 65 ? 65 : share;
+        int left = (c.w - gap) * share / 100;
+        SDL_Rect l = {c.x, c.y, left, c.h}, r = {c.x + left + gap, c.y, c.w - left - gap, c.h};
+        fill(ui->r, c.x + left + gap / 2, c.y, 1, c.h, llv_ui_theme(ui)->border);
+        ui->cmono = ui->mono_pair;
         draw_source(ui, l, &ui->src, false);
         draw_source(ui, r, &ui->py, true);
+        ui->cmono = ui->mono;
     } else
         draw_source(ui, c, f, ui->show_py);
     pane_end(ui);
+}
+
+void llv_ui_next_code_view(llv_ui *ui) {
+    if (!ui->pair_fits) {
+        ui->show_py = !ui->show_py;
+        return;
+    }
+    if (!ui->code_single) { /* the pair, then C */
+        ui->code_single = true;
+        ui->show_py = false;
+    } else if (!ui->show_py) { /* C, then Python */
+        ui->show_py = true;
+    } else { /* Python, then the pair again */
+        ui->code_single = false;
+        ui->show_py = false;
+    }
 }
 
 static void draw_console(llv_ui *ui) {
@@ -2576,7 +2631,7 @@ static void draw_help(llv_ui *ui) {
         {"L", "lesson picker (Esc comes back)"},
         {"T", "theme: dark / projector"},
         {"Ctrl+=  -  0", "bigger / smaller / normal size"},
-        {"Tab", "next pane, when they are tabs (a small window)"},
+        {"Tab  Shift+Tab", "next / previous pane, when they are tabs (a small window)"},
         {"F11", "fullscreen"},
         {"S", "save a PNG screenshot"},
         {"E", "export the trace (text and Chrome JSON)"},
@@ -2834,6 +2889,7 @@ void llv_ui_free(llv_ui *ui) {
     llv_font_close(ui->bold);
     llv_font_close(ui->mono);
     llv_font_close(ui->big);
+    llv_font_close(ui->mono_pair);
     free(ui->cx);
     free(ui->cy);
     free(ui->fx);
