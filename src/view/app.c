@@ -631,7 +631,8 @@ static void doc_key(llv_session *s, SDL_Keycode k, Uint16 mod) {
     case SDLK_c: rerun_other_clock(s); break;
     case SDLK_TAB: { /* the narrow layout: the next of its tabbed panes */
         /* with the timeline beside the tabs, they are code, console, log */
-        bool beside = ui->tabs.w > 0 && ui->pane[P_TIMELINE].w > 0;
+        bool beside = ui->tabs.w > 0 && ui->pane[P_TIMELINE].w > 0 &&
+                      ui->pane[P_TIMELINE].y == ui->tabs.y; /* not: the timeline is the tab shown */
         int step = shift ? 3 : 1;
         if (beside && ui->tab == 0)
             ui->tab = 1; /* what is shown */

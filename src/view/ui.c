@@ -2631,7 +2631,7 @@ static void draw_help(llv_ui *ui) {
         {"L", "lesson picker (Esc comes back)"},
         {"T", "theme: dark / projector"},
         {"Ctrl+=  -  0", "bigger / smaller / normal size"},
-        {"Tab  Shift+Tab", "next / previous pane, when they are tabs (a small window)"},
+        {"Tab  Shift+Tab", "next / previous tabbed pane (a small window)"},
         {"F11", "fullscreen"},
         {"S", "save a PNG screenshot"},
         {"E", "export the trace (text and Chrome JSON)"},
