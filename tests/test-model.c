@@ -153,14 +153,15 @@ END_TEST
 /* The items of lesson 12's queue at every step are those a FIFO replay of
  * the trace's puts and gets holds, front first, as many as the queue's
  * size; when the producer first waits on the full queue, they are job2
- * and job3 (job0 and job1 went to the workers). */
+ * and job3 (job0 and job1 went to the workers).  The items not yet done
+ * are the puts less the task_done calls. */
 START_TEST(a_queues_items_follow_its_puts_and_gets_at_every_step) {
     llv_model m;
     lesson_model("12-queue", "", &m);
     ck_assert(m.queue_items);
     ck_assert_uint_eq(m.nsync, 1);
     const char *fifo[16];
-    size_t head = 0, tail = 0, blocks = 0;
+    size_t head = 0, tail = 0, blocks = 0, done = 0;
     bool checked = false;
     for (size_t i = 0; i < m.n; i++) {
         const ll_trace_event *e = llv_event(&m, i);
@@ -171,8 +172,13 @@ START_TEST(a_queues_items_follow_its_puts_and_gets_at_every_step) {
             ck_assert_uint_lt(head, tail);
             ck_assert_str_eq(llv_str(&m, e->str), fifo[head]); /* the front was taken */
             head++;
+        } else if (e->kind == LL_EV_SYNC && e->sub == LL_SYNC_OP_TASK_DONE) {
+            done++;
+            ck_assert_uint_eq(e->aux, tail - done); /* the scheduler's count */
         }
         llv_model_seek(&m, i);
+        /* what join() waits for: put, not yet task_done */
+        ck_assert_int_eq(llv_queue_unfinished(&m, 0), (long)(tail - done));
         const llv_qitem *it[16];
         size_t n = llv_queue_items(&m, 0, it, 16);
         ck_assert_msg(n == tail - head && n == m.cur.syncval[0],

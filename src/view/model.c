@@ -442,6 +442,7 @@ void llv_model_free(llv_model *m) {
     free(m->sync);
     free(m->socks);
     free(m->qitems);
+    free(m->qdone);
     free(m->prints);
     free(m->notes);
     free(m->note_until);
@@ -600,17 +601,38 @@ static int queue_items_build(llv_model *m) {
         return 0;
     for (size_t i = 0; i < m->n; i++) {
         const ll_trace_event *e = llv_event(m, i);
-        if (e->kind == LL_EV_SYNC && e->sub == LL_SYNC_OP_PUT) {
+        if (e->kind == LL_EV_SYNC &&
+            (e->sub == LL_SYNC_OP_PUT || e->sub == LL_SYNC_OP_TASK_DONE)) {
             uint32_t k = llv_sync_index(m, e->obj);
-            if (k != NONE && is_queue(m->sync[k].kind))
-                m->sync[k].nitems++;
+            if (k != NONE && is_queue(m->sync[k].kind)) {
+                if (e->sub == LL_SYNC_OP_PUT)
+                    m->sync[k].nitems++;
+                else
+                    m->sync[k].ndone++;
+            }
         }
     }
-    size_t at = 0;
+    size_t at = 0, dn = 0;
     for (size_t k = 0; k < m->nsync; k++) {
         m->sync[k].item0 = (uint32_t)at;
         at += m->sync[k].nitems;
         m->sync[k].nitems = 0;
+        m->sync[k].done0 = (uint32_t)dn;
+        dn += m->sync[k].ndone;
+        m->sync[k].ndone = 0;
+    }
+    if (dn) {
+        m->qdone = malloc(dn * sizeof *m->qdone);
+        if (!m->qdone)
+            return -1;
+        for (size_t i = 0; i < m->n; i++) {
+            const ll_trace_event *e = llv_event(m, i);
+            uint32_t k = e->kind == LL_EV_SYNC && e->sub == LL_SYNC_OP_TASK_DONE
+                             ? llv_sync_index(m, e->obj)
+                             : NONE;
+            if (k != NONE && is_queue(m->sync[k].kind))
+                m->qdone[m->sync[k].done0 + m->sync[k].ndone++] = (uint32_t)i;
+        }
     }
     if (!at)
         return 0;
@@ -696,7 +718,7 @@ int llv_model_build(llv_model *m, ll_trace *t, char *err, size_t errlen) {
             if (grow((void **)&m->sync, &cap_sync, m->nsync + 1, sizeof *m->sync))
                 return fail(m, err, errlen, "out of memory");
             m->sync[m->nsync++] = (llv_syncinfo){e->obj, (uint8_t)e->sub, e->str, e->site,
-                                                 (uint32_t)i, 0, 0};
+                                                 (uint32_t)i, 0, 0, 0, 0};
             break;
         case LL_EV_IO_NEW:
             if (grow((void **)&m->socks, &cap_socks, m->nsocks + 1, sizeof *m->socks))
@@ -988,6 +1010,23 @@ size_t llv_queue_items(const llv_model *m, uint32_t k, const llv_qitem **out, si
         out[at] = &it[j];
     }
     return n;
+}
+
+long llv_queue_unfinished(const llv_model *m, uint32_t k) {
+    if (k >= m->nsync || !m->queue_items || m->trace.meta.dropped || !is_queue(m->sync[k].kind))
+        return -1;
+    const llv_syncinfo *q = &m->sync[k];
+    size_t step = m->cur.step, lo = 0, hi = q->nitems;
+    while (lo < hi) { /* puts by the cursor */
+        size_t mid = (lo + hi) / 2;
+        if (m->qitems[q->item0 + mid].put <= step)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    size_t puts = lo;
+    size_t dones = q->ndone ? llv_lower(m->qdone + q->done0, q->ndone, step + 1) : 0;
+    return puts >= dones ? (long)(puts - dones) : -1;
 }
 
 size_t llv_snapshot(const llv_model *m, char *buf, size_t len) {

@@ -111,6 +111,7 @@ typedef struct llv_syncinfo {
     uint32_t born;  /* event index */
     uint32_t item0, nitems; /* a queue's items: m->qitems[item0 .. +nitems),
                              * in the order they were put */
+    uint32_t done0, ndone;  /* its task_done events: m->qdone[done0 .. +ndone) */
 } llv_syncinfo;
 
 /* An item put on a queue (trace 1.6 records each put's and get's item):
@@ -183,6 +184,7 @@ typedef struct llv_model {
     size_t nsync;
     llv_qitem *qitems;    /* every queue's items, each queue's together (by put) */
     size_t nqitems;
+    uint32_t *qdone;      /* every queue's task_done event indices, each queue's together */
     bool queue_items;     /* the trace records items (1.6 or later) */
     llv_sockinfo *socks;  /* sockets, sorted by id */
     size_t nsocks;
@@ -259,6 +261,11 @@ size_t llv_waiters(const llv_model *m, uint32_t sync_id, uint32_t *out, size_t m
  * than 1.6, or one that starts part way) are not listed: the queue's size
  * (m->cur.syncval[k]) still counts them. */
 size_t llv_queue_items(const llv_model *m, uint32_t k, const llv_qitem **out, size_t max);
+
+/* Queue k's items put and not yet marked task_done at the cursor (what
+ * join() waits for), or -1 when the trace cannot say (older than 1.6, or
+ * starting part way). */
+long llv_queue_unfinished(const llv_model *m, uint32_t k);
 
 /* The first loop's state as the scheduler's `check` events write it:
  * "ready 2 3 cb | tasks 1W 2R 3R".  Returns the length (snprintf-style). */

@@ -1146,6 +1146,48 @@ static int chip_row(llv_ui *ui, int x, int y, int w, const char *label, const ui
     return x;
 }
 
+/* A queue's waiters by what they wait for, in order within each: "to
+ * get: w1  join, 2 not done: Task-1" (join waits for task_done, not for
+ * the queue to empty).  Draws them from x when all of them fit in w and
+ * returns true; else draws nothing and returns false. */
+static bool queue_waiters(llv_ui *ui, uint32_t k, const uint32_t *w, size_t nw, int x, int y,
+                          int width) {
+    const llv_model *m = ui->m;
+    unsigned kind = m->sync[k].kind;
+    if (kind != LL_SYNC_QUEUE && kind != LL_SYNC_PRIORITY_QUEUE && kind != LL_SYNC_LIFO_QUEUE)
+        return false;
+    static const uint8_t waits[3] = {LL_WAIT_QUEUE_GET, LL_WAIT_QUEUE_PUT, LL_WAIT_QUEUE_JOIN};
+    uint32_t g[3][64];
+    size_t ng[3] = {0, 0, 0};
+    char label[3][64];
+    int need = 0, em = ui->font_px, gap = em / 4 + 1;
+    for (size_t i = 0; i < nw && i < 64; i++)
+        for (int j = 0; j < 3; j++)
+            if (m->cur.tasks[w[i]].wait == waits[j])
+                g[j][ng[j]++] = w[i];
+    long undone = llv_queue_unfinished(m, k);
+    for (int j = 0; j < 3; j++) {
+        if (!ng[j])
+            continue;
+        if (j < 2)
+            snprintf(label[j], sizeof label[j], "%s", j ? "to put:" : "to get:");
+        else if (undone >= 0)
+            snprintf(label[j], sizeof label[j], "join, %ld not done:", undone);
+        else
+            snprintf(label[j], sizeof label[j], "join:");
+        need += llv_text_w(ui->sans, label[j], (size_t)-1) + gap + em / 2;
+        for (size_t i = 0; i < ng[j]; i++)
+            need += llv_text_w(ui->sans, llv_task_name(m, g[j][i]), (size_t)-1) + em / 2 + gap;
+    }
+    if (need > width || ng[0] + ng[1] + ng[2] != nw)
+        return false;
+    int end = x + width;
+    for (int j = 0; j < 3; j++)
+        if (ng[j])
+            x = chip_row(ui, x, y, end - x, label[j], g[j], ng[j], ng[j], LLV_WAITING) + em / 2;
+    return true;
+}
+
 /* A timer no task sleeps on: where it was set (call_later, a timeout
  * scope) and when it fires. */
 static void timer_text(const llv_ui *ui, const llv_timer *tm, char *buf, size_t n) {
@@ -1310,7 +1352,7 @@ static void wrow_draw(llv_ui *ui, const wrow *r, int x, int y, int colw) {
             rx = chip_row(ui, rx, ry, x + colw - rx, "held by", h, nh, want > nh ? want : nh,
                           LLV__NSTATES /* each in its own state: a holder may wait too */) +
                  em / 2;
-        if (nw)
+        if (nw && !queue_waiters(ui, r->idx, w, nw, rx, ry, x + colw - rx))
             chip_row(ui, rx, ry, x + colw - rx, nh || want ? "then" : "waiting:", w, nw,
                      total > nw ? total : nw, LLV_WAITING);
         return;
