@@ -2581,7 +2581,8 @@ static const char *const pane_help[P__N] = {
     [P_TIMELINE] = "Every task's life on one lane: running, ready, waiting (hatched), done; "
                    "the cursor is now. Click to move it, wheel to zoom, A for time.",
     [P_CODE] = "The lesson's source: the running task's line lit, waiting tasks tagged on "
-               "the line they wait at. P shows the Python twin.",
+               "the line they wait at; in a wide window its Python twin beside it, as alive. "
+               "P switches between the pair, C and Python.",
     [P_CONSOLE] = "What the program printed, up to now.",
     [P_LOG] = "The recorded events, one a line: time, task, kind, fields (F1 explains them).",
     [P_FOOTER] = "The keys, or what a key just did.",
@@ -2668,7 +2669,7 @@ static void draw_help(llv_ui *ui) {
         {"wheel, drag, click", "zoom, pan, put the cursor (timeline)"},
         {"Ctrl+wheel", "scroll the task lanes (timeline)"},
         {"drop a trace file", "open it (onto the window)"},
-        {"P", "the Python twin / the C source"},
+        {"P", "C beside Python / C / Python (one or the other when narrow)"},
         {"C", "re-run on the other clock (virtual / real)"},
         {"L", "lesson picker (Esc comes back)"},
         {"T", "theme: dark / projector"},
