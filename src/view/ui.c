@@ -982,7 +982,8 @@ typedef struct wrow {
     int64_t key;  /* the deadline, for timers (the loop's heap order) */
     uint32_t idx; /* task, timer or primitive index; section for a heading */
     uint8_t kind; /* WR_* */
-    uint8_t kids; /* a task's row may list the tasks it made, room allowing */
+    uint8_t kids; /* a task's row may list the tasks it made, a queue's its
+                   * items, room allowing */
 } wrow;
 
 static int wrow_cmp(const void *a, const void *b) {
@@ -1263,7 +1264,7 @@ static int wrow_need(llv_ui *ui, const wrow *r, int *lines) {
         size_t nw = count ? llv_waiters(m, m->sync[r->idx].id, w, 8) : 0;
         size_t held = sync_text(ui, r->idx, buf, sizeof buf);
         int need = llv_text_w(ui->bold, buf, (size_t)-1);
-        *lines = 1 + (nw || held) + (count && shows_items(ui, r->idx));
+        *lines = 1 + (nw || held) + (count && r->kids && shows_items(ui, r->idx));
         return need;
     }
     }
@@ -1344,7 +1345,7 @@ static void wrow_draw(llv_ui *ui, const wrow *r, int x, int y, int colw) {
             h[b - 1] = tmp;
         }
         int rx = x + em, ry = y + ui->line + 4;
-        if (shows_items(ui, r->idx)) {
+        if (r->kids && shows_items(ui, r->idx)) {
             item_row(ui, r->idx, rx, ry, x + colw - rx);
             ry += ui->line + 4;
         }
@@ -1410,7 +1411,7 @@ static void draw_waiting(llv_ui *ui) {
         if (part == 2)
             for (uint32_t k = 0; k < m->nsync; k++)
                 if (m->sync[k].born <= ui->cursor)
-                    rows[n++] = (wrow){0, k, WR_SYNC, 0};
+                    rows[n++] = (wrow){0, k, WR_SYNC, 1};
         if (part == 0)
             qsort(rows + first, n - first, sizeof *rows, wrow_cmp);
         if (n == first)
@@ -1444,7 +1445,7 @@ static void draw_waiting(llv_ui *ui) {
     bool left_out = false;
     for (int pass = 0; pass < 3; pass++) {
         bool draw = pass == 2;
-        if (pass == 1 && left_out) { /* the children's lines are the first to go */
+        if (pass == 1 && left_out) { /* the children's and items' lines are the first to go */
             for (size_t k = 0; k < n; k++)
                 rows[k].kids = 0;
             left_out = false;
