@@ -36,18 +36,16 @@ static double median(double *v, int n) {
 /* ---- task_step ---- */
 enum { STEP_TASKS = 1000, STEP_ROUNDS = 1000 };
 
-static ll_value stepper(ll_value unused) {
-    (void)unused;
+static ll_value stepper(LL_NOARGS) {
     for (int i = 0; i < STEP_ROUNDS; i++)
         ll_sleep(0);
     return ll_none();
 }
 
-static ll_value step_main(ll_value unused) {
-    (void)unused;
+static ll_value step_main(LL_NOARGS) {
     void **aws = malloc(STEP_TASKS * sizeof *aws);
     for (int i = 0; i < STEP_TASKS; i++)
-        aws[i] = ll_create_task(ll_coro(stepper, ll_none()), NULL);
+        aws[i] = ll_create_task(ll_coro(stepper), NULL);
     ll_await(ll_gatherv(aws, STEP_TASKS, false));
     free(aws);
     return ll_none();
@@ -58,7 +56,7 @@ static ll_value step_main(ll_value unused) {
 static void run_fresh(ll_coro_fn fn, ll_clock clock) {
     ll_loop_opts o = {.clock = clock, .record = -1};
     ll_loop *loop = ll_loop_new(&o);
-    ll_loop_run_until_complete(loop, ll_coro(fn, ll_none()));
+    ll_loop_run_until_complete(loop, ll_coro(fn));
     ll_loop_close(loop);
 }
 
@@ -66,7 +64,7 @@ static double bench_step(int record) {
     ll_loop_opts o = {.clock = LL_CLOCK_VIRTUAL, .record = record ? 1 : -1};
     ll_loop *loop = ll_loop_new(&o);
     double t0 = now_s();
-    ll_loop_run_until_complete(loop, ll_coro(step_main, ll_none()));
+    ll_loop_run_until_complete(loop, ll_coro(step_main));
     double t = now_s() - t0;
     ll_loop_close(loop);
     return t / ((double)STEP_TASKS * STEP_ROUNDS) * 1e9;
@@ -79,12 +77,11 @@ static ll_value returns_at_once(ll_value v) { return v; }
 
 static double spawn_elapsed;
 
-static ll_value spawn_main(ll_value unused) {
-    (void)unused;
+static ll_value spawn_main(LL_NOARGS) {
     ll_task **ts = malloc(SPAWN_TASKS * sizeof *ts);
     double t0 = now_s();
     for (int i = 0; i < SPAWN_TASKS; i++)
-        ts[i] = ll_create_task(ll_coro(returns_at_once, ll_int(i)), NULL);
+        ts[i] = ll_create_task(ll_coro(returns_at_once, i), NULL);
     for (int i = 0; i < SPAWN_TASKS; i++)
         ll_await(ts[i]);
     spawn_elapsed = now_s() - t0;
@@ -113,20 +110,18 @@ static long rss_bytes(void) {
     return kb * 1024;
 }
 
-static ll_value long_sleeper(ll_value unused) {
-    (void)unused;
+static ll_value long_sleeper(LL_NOARGS) {
     LL_TRY(ll_sleep(3600)); /* cancelled at the end: pass that on */
     return ll_none();
 }
 
 static double mem_per_task;
 
-static ll_value mem_main(ll_value unused) {
-    (void)unused;
+static ll_value mem_main(LL_NOARGS) {
     ll_task **ts = malloc(MEM_TASKS * sizeof *ts);
     long before = rss_bytes();
     for (int i = 0; i < MEM_TASKS; i++)
-        ts[i] = ll_create_task(ll_coro(long_sleeper, ll_none()), NULL);
+        ts[i] = ll_create_task(ll_coro(long_sleeper), NULL);
     ll_sleep(0);
     ll_sleep(0);
     long after = rss_bytes();
@@ -153,8 +148,7 @@ static ll_value noop_job(ll_value v) { return v; }
 
 static double jobs_elapsed;
 
-static ll_value jobs_main(ll_value unused) {
-    (void)unused;
+static ll_value jobs_main(LL_NOARGS) {
     static void *aws[JOB_BATCH];
     double t0 = now_s();
     for (int b = 0; b < JOB_BATCHES; b++) {
@@ -179,8 +173,7 @@ enum { LOCK_OPS = 5000000, PING_ROUNDS = 100000 };
 
 static double lock_elapsed;
 
-static ll_value lock_main(ll_value unused) {
-    (void)unused;
+static ll_value lock_main(LL_NOARGS) {
     ll_lock *l = ll_lock_new(NULL);
     double t0 = now_s();
     for (int i = 0; i < LOCK_OPS; i++) {
@@ -201,8 +194,7 @@ static double bench_lock(void) {
 static ll_queue *ping_q, *pong_q;
 static double ping_elapsed;
 
-static ll_value ponger(ll_value unused) {
-    (void)unused;
+static ll_value ponger(LL_NOARGS) {
     for (int i = 0; i < PING_ROUNDS; i++) {
         ll_value v = ll_queue_get(ping_q);
         if (ll_failed(v))
@@ -212,11 +204,10 @@ static ll_value ponger(ll_value unused) {
     return ll_none();
 }
 
-static ll_value ping_main(ll_value unused) {
-    (void)unused;
+static ll_value ping_main(LL_NOARGS) {
     ping_q = ll_queue_new(0, NULL);
     pong_q = ll_queue_new(0, NULL);
-    ll_task *t = ll_create_task(ll_coro(ponger, ll_none()), NULL);
+    ll_task *t = ll_create_task(ll_coro(ponger), NULL);
     double t0 = now_s();
     for (int i = 0; i < PING_ROUNDS; i++) {
         ll_queue_put(ping_q, ll_int(i));

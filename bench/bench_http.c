@@ -25,8 +25,7 @@ static char url[128];
 static int left;      /* requests still to send (http_rps) */
 static int failures;
 
-static ll_value one(ll_value arg) {
-    (void)arg;
+static ll_value one(LL_NOARGS) {
     ll_value r = ll_session_get(session, url);
     if (ll_failed(r)) {
         failures++;
@@ -36,8 +35,7 @@ static ll_value one(ll_value arg) {
     return ll_none();
 }
 
-static ll_value looper(ll_value arg) {
-    (void)arg;
+static ll_value looper(LL_NOARGS) {
     while (left > 0) {
         left--;
         ll_value r = ll_session_get(session, url);
@@ -56,14 +54,13 @@ static ll_coro_fn client_fn;
 static double now(void);
 static double t_first, t_last; /* the gather: first task made, last answer in */
 
-static ll_value run_many(ll_value arg) {
-    (void)arg;
+static ll_value run_many(LL_NOARGS) {
     ll_session_opts o = {.limit = nclients, .timeout = 60};
     session = ll_session_new(&o);
     t_first = now();
     ll_task **t = malloc((size_t)nclients * sizeof *t);
     for (int i = 0; i < nclients; i++)
-        t[i] = ll_create_task_opts(ll__coro_new(client_fn, ll_none(), "client", __FILE__, __LINE__),
+        t[i] = ll_create_task_opts(ll_coro(client_fn),
                                    (&(ll_task_opts){.stack_size = 64 * 1024}));
     ll_wait((void *const *)t, (size_t)nclients, INFINITY, LL_ALL_COMPLETED, NULL);
     t_last = now();
@@ -88,7 +85,7 @@ static double run_once(const char *base, const char *path, int clients, int tota
     ll_loop_opts o = {.clock = LL_CLOCK_REAL, .record = -1, .slow_step = -1};
     double t0 = now();
     client_fn = fn;
-    ll_run_opts(ll_coro(run_many, ll_none()), &o);
+    ll_run_opts(ll_coro(run_many), &o);
     *whole = now() - t0;
     if (failures) {
         fprintf(stderr, "bench_http: %d requests failed\n", failures);

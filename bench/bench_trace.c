@@ -62,7 +62,7 @@ static ll_value record_main(ll_value tasks) {
     int n = (int)tasks.i;
     void **aws = malloc((size_t)n * sizeof *aws);
     for (int i = 0; i < n; i++)
-        aws[i] = ll_create_task(ll_coro(worker, ll_int(i)), NULL);
+        aws[i] = ll_create_task(ll_coro(worker, i), NULL);
     ll_await(ll_gatherv(aws, (size_t)n, false));
     free(aws);
     return ll_none();
@@ -77,7 +77,7 @@ static ll_loop *record(int tasks) {
     fflush(stdout);
     int saved = dup(1);
     dup2(fileno(devnull), 1);
-    ll_loop_run_until_complete(loop, ll_coro(record_main, ll_int(tasks)));
+    ll_loop_run_until_complete(loop, ll_coro(record_main, tasks));
     fflush(stdout);
     dup2(saved, 1);
     close(saved);

@@ -1,7 +1,13 @@
 /* looplab.h - Looplab's coroutine library: Python's asyncio, in C, recorded.
  *
- * This is the one public header.  A Looplab program reads like its Python
- * twin: coroutines are plain C functions that run on their own stacks, so
+ * The header a program includes.  This file is the asyncio core a lesson
+ * needs; input and output have headers of their own under looplab/ (io.h:
+ * TCP streams; http.h: an HTTP client session, a server and the slow web;
+ * files.h; db.h: SQLite), which this one includes at its end, so
+ * `#include <looplab.h>` is all a program writes.  looplab/detail.h holds
+ * what the macros expand to (`ll__` names): it is not API.
+ *
+ * A Looplab program reads like its Python twin: coroutines are plain C functions that run on their own stacks, so
  * `await` is an ordinary call (ll_await) and a coroutine can await from any
  * depth.  The scheduler behind it reproduces asyncio's ordering rules
  * (docs/asyncio-mapping.md) and records every state change as an event, which
@@ -51,9 +57,9 @@ extern "C" {
 #endif
 
 #define LL_VERSION_MAJOR 0
-#define LL_VERSION_MINOR 1
+#define LL_VERSION_MINOR 2
 #define LL_VERSION_PATCH 0
-#define LL_VERSION_STRING "0.1.0"
+#define LL_VERSION_STRING "0.2.0"
 
 #if defined(__GNUC__)
 #define LL_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
@@ -150,17 +156,16 @@ typedef struct ll_value {
     };
 } ll_value;
 
-typedef struct ll_list {
-    size_t len;        /* number of items */
-    ll_value items[];  /* the items */
-} ll_list;
+typedef struct ll_list ll_list; /* opaque: read with ll_list_len and ll_list_at */
 
-static inline ll_value ll_none(void) { ll_value v = {LL_NONE, 0, {.i = 0}}; return v; }
-static inline ll_value ll_int(long long i) { ll_value v = {LL_INT, 0, {.i = i}}; return v; }
-static inline ll_value ll_float(double f) { ll_value v = {LL_FLOAT, 0, {.f = f}}; return v; }
-static inline ll_value ll_bool(bool b) { ll_value v = {LL_BOOL, 0, {.i = b}}; return v; }
-static inline ll_value ll_str(const char *s) { ll_value v = {LL_STR, 0, {.s = s}}; return v; }
-static inline ll_value ll_ptr(void *p) { ll_value v = {LL_PTR, 0, {.p = p}}; return v; }
+/* The constructors.  (Initialised without designators, so that the header
+ * is valid C++ too.) */
+static inline ll_value ll_none(void) { ll_value v = {LL_NONE, 0, {0}}; return v; }
+static inline ll_value ll_int(long long i) { ll_value v = {LL_INT, 0, {i}}; return v; }
+static inline ll_value ll_float(double f) { ll_value v = {LL_FLOAT, 0, {0}}; v.f = f; return v; }
+static inline ll_value ll_bool(bool b) { ll_value v = {LL_BOOL, 0, {b}}; return v; }
+static inline ll_value ll_str(const char *s) { ll_value v = {LL_STR, 0, {0}}; v.s = s; return v; }
+static inline ll_value ll_ptr(void *p) { ll_value v = {LL_PTR, 0, {0}}; v.p = p; return v; }
 
 /* An error value with a formatted message: `return ll_raise(LL_EVALUE, ...)`
  * is Python's `raise ValueError(...)`.  The message is copied into the
@@ -183,8 +188,8 @@ const char *ll_format(const char *fmt, ...) LL_PRINTF(1, 2);
  * value with that code.  Python's class tree is followed where Looplab has
  * one: LL_EOS also catches the OSError subclasses (ConnectionRefusedError,
  * ConnectionResetError, FileNotFoundError, TimeoutError), and
- * LL_EEXCEPTION catches every error except CancelledError (a BaseException
- * in Python).
+ * LL_EEXCEPTION catches every error except CancelledError and GeneratorExit
+ * (BaseExceptions in Python).
  *     ll_value r = ll_sleep(10);
  *     if (ll_except(r, LL_ECANCELLED)) {...}       except CancelledError:
  *     else if (ll_failed(r)) return r;             (anything else: raise) */
@@ -200,9 +205,6 @@ bool ll_except(ll_value v, int code);
  *     LL_TRY(ll_await(task));                      await task
  * Use it where Python has a bare `await`; test the result yourself (with
  * ll_except or ll_failed) where Python has try/except. */
-/* Notes where LL_TRY left the coroutine (for the report of a scope left
- * open) and gives v back. */
-ll_value ll__try_fail(ll_value v, const char *file, int line);
 #define LL_TRY(x)                                                              \
     do {                                                                       \
         ll_value ll__try_v = (x);                                              \
@@ -228,7 +230,8 @@ static inline const char *ll_pybool(bool b) { return b ? "True" : "False"; }
 
 /* ---- Arguments and tuples ------------------------------------------------------
  * Python's `book("flight", 1)` is ll_coro(book, "flight", 1): up to six
- * arguments after the function, each boxed by its C type (_Generic):
+ * arguments after the function, each boxed by its C type (by _Generic; by
+ * overloads in C++):
  *     any integer type        LL_INT (a bool-typed value: LL_BOOL; C's
  *                             true and false are ints, so they are 1 and 0)
  *     float, double           LL_FLOAT
@@ -256,11 +259,6 @@ static inline const char *ll_pybool(bool b) { return b ? "True" : "False"; }
  * ll_arg(args, 0) is the whole list).  ll_agen, ll_to_thread and
  * ll_run_in_executor take arguments the same way. */
 typedef ll_value ll_args;
-#if defined(__GNUC__)
-#define LL__UNUSED __attribute__((unused))
-#else
-#define LL__UNUSED
-#endif
 /* The parameter list of a coroutine that takes no arguments. */
 #define LL_NOARGS ll_args ll__no_args LL__UNUSED
 
@@ -285,48 +283,6 @@ size_t ll_nargs(ll_args args);
 bool ll_less(ll_value a, ll_value b);
 bool ll_equal(ll_value a, ll_value b);
 
-/* Behind the macros: boxing by type.  A string to copy is marked in .err
- * until the library has copied it. */
-enum { LL__ARG_COPY = 0x59504f43 };
-static inline ll_value ll__box_i(long long i) { return ll_int(i); }
-static inline ll_value ll__box_u(unsigned long long u) { return ll_int((long long)u); }
-static inline ll_value ll__box_b(bool b) { return ll_bool(b); }
-static inline ll_value ll__box_f(double f) { return ll_float(f); }
-static inline ll_value ll__box_p(const void *p) { return ll_ptr((void *)(uintptr_t)p); }
-static inline ll_value ll__box_v(ll_value v) { return v; }
-static inline ll_value ll__box_s(const char *s) {
-    ll_value v = {LL_STR, LL__ARG_COPY, {.s = s}};
-    return s ? v : ll_none();
-}
-#define ll__box(x)                                                             \
-    _Generic((x),                                                              \
-        bool: ll__box_b, char: ll__box_i, signed char: ll__box_i,              \
-        unsigned char: ll__box_u, short: ll__box_i, unsigned short: ll__box_u, \
-        int: ll__box_i, unsigned: ll__box_u, long: ll__box_i,                  \
-        unsigned long: ll__box_u, long long: ll__box_i,                        \
-        unsigned long long: ll__box_u, float: ll__box_f, double: ll__box_f,    \
-        long double: ll__box_f, char *: ll__box_s, const char *: ll__box_s,    \
-        ll_value: ll__box_v, default: ll__box_p)(x)
-/* LL__FN_ARGS(fn, a, b): `(fn), "fn", 2, (const ll_value[]){a, b}` boxed. */
-#define LL__NARG(...) LL__NARG_(__VA_ARGS__, 6, 5, 4, 3, 2, 1, 0, ~)
-#define LL__NARG_(f, a, b, c, d, e, g, n, ...) n
-#define LL__CAT(a, b) LL__CAT_(a, b)
-#define LL__CAT_(a, b) a##b
-#define LL__FN_ARGS(...) LL__CAT(LL__FN_ARGS_, LL__NARG(__VA_ARGS__))(__VA_ARGS__)
-#define LL__FN_ARGS_0(f) (f), #f, 0, (const ll_value *)0
-#define LL__FN_ARGS_1(f, a) (f), #f, 1, (const ll_value[]){ll__box(a)}
-#define LL__FN_ARGS_2(f, a, b) (f), #f, 2, (const ll_value[]){ll__box(a), ll__box(b)}
-#define LL__FN_ARGS_3(f, a, b, c)                                              \
-    (f), #f, 3, (const ll_value[]){ll__box(a), ll__box(b), ll__box(c)}
-#define LL__FN_ARGS_4(f, a, b, c, d)                                           \
-    (f), #f, 4, (const ll_value[]){ll__box(a), ll__box(b), ll__box(c), ll__box(d)}
-#define LL__FN_ARGS_5(f, a, b, c, d, e)                                        \
-    (f), #f, 5,                                                                \
-        (const ll_value[]){ll__box(a), ll__box(b), ll__box(c), ll__box(d), ll__box(e)}
-#define LL__FN_ARGS_6(f, a, b, c, d, e, g)                                     \
-    (f), #f, 6,                                                                \
-        (const ll_value[]){ll__box(a), ll__box(b), ll__box(c), ll__box(d), ll__box(e), \
-                           ll__box(g)}
 
 /* ---- Objects ----------------------------------------------------------------
  * All are opaque and owned by their loop.  Any of ll_coro*, ll_task* and
@@ -807,13 +763,6 @@ int ll_queue_maxsize(const ll_queue *q);
  * CPython names the coroutine ("Event.wait", "sleep", "Queue.get"), and the
  * wait inside it is recorded at the line that made it.  Made on the running
  * loop (else this thread's), like the primitives. */
-enum {
-    LL__AW_SLEEP, LL__AW_EVENT_WAIT, LL__AW_QUEUE_GET, LL__AW_QUEUE_PUT, LL__AW_QUEUE_JOIN,
-    LL__AW_LOCK_ACQUIRE, LL__AW_SEMAPHORE_ACQUIRE, LL__AW_CONDITION_WAIT, LL__AW_BARRIER_WAIT,
-    LL__AW_STREAM_READ, LL__AW_STREAM_READLINE, LL__AW_STREAM_DRAIN
-};
-#define ll__wait_coro_of(kind, obj, v, buf, n)                                 \
-    ll__wait_coro((kind), (obj), (v), (buf), (n), __FILE__, __LINE__)
 /* asyncio.sleep(seconds) */
 #define ll_sleep_coro(seconds)                                                 \
     ll__wait_coro_of(LL__AW_SLEEP, NULL, ll_float((double)(seconds)), NULL, 0)
@@ -926,314 +875,6 @@ typedef struct ll_agen ll_agen;
 #define ll_yield(v) ll__yield((v), __FILE__, __LINE__)
 #define ll_aclose(gen) ll__aclose((gen), __FILE__, __LINE__)
 
-
-/* ---- Sockets: TCP streams ------------------------------------------------------
- * asyncio's streams (open_connection / start_server) on libuv.  One ll_stream
- * is one TCP connection, Python's reader and writer in one object.  Sockets
- * need the real clock (ll_loop_opts.clock = LL_CLOCK_REAL, or
- * LOOPLAB_CLOCK=real): on the virtual clock the calls fail with a
- * RuntimeError that says so.  Every wait on a socket is recorded as a wait
- * on `io` with the operation (connect, read, drain...) and the socket's
- * address, and every byte count that moves is recorded too.
- *
- * Calls that can wait return an ll_value: the result, or an error whose
- * message names the address and libuv's error (ConnectionRefusedError,
- * ConnectionResetError, IncompleteReadError, TimeoutError, OSError), or
- * CancelledError.  A program holds a stream by a handle (an ll_stream *
- * that is not an address).  A stream a server accepted is freed once its
- * handler has returned and it is closed; a stream from ll_open_connection
- * once it was closed and ll_stream_wait_closed returned; any other when
- * the loop closes.  A handle used after that (or on another loop) is
- * refused with a RuntimeError naming the call site, never read.  Servers
- * belong to the loop and are freed when it closes. */
-typedef struct ll_stream ll_stream;
-typedef struct ll_server ll_server;
-
-/* `reader, writer = await asyncio.open_connection(host, port)`: host is a
- * name ("localhost", resolved with getaddrinfo, every address tried in turn)
- * or a numeric address.  The value's .p is the ll_stream. */
-#define ll_open_connection(host, port)                                         \
-    ll__open_connection((host), (port), __FILE__, __LINE__)
-/* `await reader.read(n)`: waits until at least one byte (or the end) is
- * there, copies up to n bytes into buf; the value is the count as an
- * LL_INT, 0 at the end of the stream. */
-#define ll_stream_read(s, buf, n) ll__stream_read((s), (buf), (n), 0, __FILE__, __LINE__)
-/* `await reader.readexactly(n)`: n bytes or IncompleteReadError (the bytes
- * that did arrive are in buf; the message says how many). */
-#define ll_stream_readexactly(s, buf, n) ll__stream_read((s), (buf), (n), 1, __FILE__, __LINE__)
-/* `await reader.readuntil(sep)`: the bytes up to and including sep, into buf
- * of `cap` bytes (a NUL is added when there is room); the value is the
- * length.  LimitOverrunError when sep is not within cap bytes (the data
- * stays in the stream), IncompleteReadError when the stream ends first. */
-#define ll_stream_readuntil(s, buf, cap, sep)                                  \
-    ll__stream_readuntil((s), (buf), (cap), (sep), __FILE__, __LINE__)
-/* `await reader.readline()`: readuntil "\n". */
-#define ll_stream_readline(s, buf, cap) ll_stream_readuntil((s), (buf), (cap), "\n")
-/* reader.read(n), reader.readline() and writer.drain() as coroutine objects
- * (see "Every wait is also an awaitable"): wait_for(reader.readline(), 5)
- * is ll_wait_for(ll_stream_readline_coro(s, buf, cap), 5). */
-#define ll_stream_read_coro(s, buf, n)                                         \
-    ll__wait_coro_of(LL__AW_STREAM_READ, (s), ll_none(), (buf), (n))
-#define ll_stream_readline_coro(s, buf, cap)                                   \
-    ll__wait_coro_of(LL__AW_STREAM_READLINE, (s), ll_none(), (buf), (cap))
-#define ll_stream_drain_coro(s) ll__wait_coro_of(LL__AW_STREAM_DRAIN, (s), ll_none(), NULL, 0)
-/* reader.at_eof(): the peer has closed its side and everything was read. */
-bool ll_stream_at_eof(const ll_stream *s);
-/* writer.write(data): never waits; the bytes are copied and sent as the
- * socket takes them.  None, or the error that already broke the stream. */
-#define ll_stream_write(s, data, n) ll__stream_write((s), (data), (n), __FILE__, __LINE__)
-/* `await writer.drain()`: waits only while more than 64 KiB are waiting to
- * be sent (asyncio's high-water mark). */
-#define ll_stream_drain(s) ll__stream_drain((s), __FILE__, __LINE__)
-/* writer.write_eof(): no more writes; the peer reads the end of the stream
- * once what was written has gone. */
-#define ll_stream_write_eof(s) ll__stream_write_eof((s), __FILE__, __LINE__)
-/* writer.close(): sends what is still buffered, then closes.  A task
- * waiting to read from the stream sees the end of the stream. */
-#define ll_stream_close(s) ll__stream_close((s), __FILE__, __LINE__)
-/* `await writer.wait_closed()` */
-#define ll_stream_wait_closed(s) ll__stream_wait_closed((s), __FILE__, __LINE__)
-/* The peer's address, "127.0.0.1:8080" (writer.get_extra_info('peername')). */
-const char *ll_stream_peer(const ll_stream *s);
-/* For a stream a server accepted: the `data` given to ll_start_server. */
-void *ll_stream_server_data(const ll_stream *s);
-
-/* `server = await asyncio.start_server(handler, host, port)`: listens on
- * host:port (port 0: the system picks one; ll_server_port says which).
- * Every connection runs handler(ll_ptr(stream)) as a new task; the stream
- * is closed when the handler returns.  The value's .p is the ll_server. */
-#define ll_start_server(handler, host, port, data)                             \
-    ll__start_server((handler), #handler, (host), (port), (data), __FILE__, __LINE__)
-int ll_server_port(const ll_server *srv);
-/* server.close(): stops accepting; connections already accepted go on. */
-#define ll_server_close(srv) ll__server_close((srv), __FILE__, __LINE__)
-
-/* ---- HTTP/1.1: a client session and a server ------------------------------------
- * What aiohttp gives Python programs, on Looplab's streams (so: the real
- * clock).  Messages are parsed by http-parser.  Plain http:// only: the web
- * Looplab talks to is local (see the slow web below).
- *
- * The client: a session keeps connections open between requests
- * (keep-alive) and reuses them, with at most `limit` connections at once
- * (aiohttp's TCPConnector: 100), `limit_per_host` per host (0: no limit);
- * a request waiting for a free connection waits on a semaphore that shows
- * in the trace.  Each request has a timeout (TimeoutError).
- *
- *     ll_session *session = ll_session_new(NULL);         // aiohttp.ClientSession()
- *     ll_value r = ll_session_get(session, url);          // session.get(url)
- *     if (ll_failed(r)) return r;
- *     ll_response *resp = r.p;                            // resp.status, await resp.text()
- *     ll_print("%d: %zu characters", resp->status, resp->body_len);
- *     ll_session_close(session);
- */
-typedef struct ll_session ll_session;
-typedef struct ll_session_opts {
-    int limit;          /* connections open at once (0: 100) */
-    int limit_per_host; /* per host:port (0: no limit) */
-    double timeout;     /* seconds for each request (0: 300, aiohttp's total) */
-} ll_session_opts;
-
-/* A response, read in full.  Everything stays valid until ll_response_free
- * or until the session is closed. */
-typedef struct ll_response {
-    int status;                        /* 200 */
-    const char *reason;                /* "OK" */
-    const char *url;                   /* what was asked for */
-    size_t nheaders;
-    const char *const *header_names;   /* as the server sent them */
-    const char *const *header_values;
-    const char *body;                  /* body_len bytes, then a NUL */
-    size_t body_len;
-} ll_response;
-
-#define ll_session_new(opts) ll__session_new((opts), __FILE__, __LINE__)
-/* `await session.get(url)` and the body read: the value's .p is the
- * ll_response.  Errors: ConnectionRefusedError, TimeoutError,
- * ServerDisconnectedError (closed before the response was complete),
- * BadHttpMessage (malformed), ClientPayloadError (body cut short),
- * ValueError (a bad URL), each naming the URL. */
-#define ll_session_get(session, url) ll__session_get((session), (url), __FILE__, __LINE__)
-/* A header's value by name (any case), or NULL. */
-const char *ll_response_header(const ll_response *r, const char *name);
-void ll_response_free(ll_response *r);
-/* `await session.close()`: closes its connections and frees its
- * responses.  A session never closed is reported (aiohttp's "Unclosed
- * client session") and freed when the loop closes. */
-#define ll_session_close(session) ll__session_close((session), __FILE__, __LINE__)
-
-/* The server: routes map a method and a path to a handler, a coroutine
- * that gets ll_ptr(request) and answers with ll_http_respond.  Each
- * connection is its own task and handlers run inline in it (so a handler
- * that sleeps shows as that connection's task sleeping).  A path ending in
- * '*' matches every path that starts with what comes before it.  No route:
- * 404.  A handler that fails: 500 with the error.  A request that cannot be
- * parsed: 400, and the connection is closed; headers over 16 KiB: 431. */
-typedef struct ll_http_server ll_http_server;
-typedef struct ll_http_request {
-    const char *method;                /* "GET" */
-    const char *path;                  /* "/delay/50" (no query) */
-    const char *query;                 /* "size=10" or "" */
-    size_t nheaders;
-    const char *const *header_names;
-    const char *const *header_values;
-    const char *body;                  /* body_len bytes, then a NUL */
-    size_t body_len;
-    void *data;                        /* the server's data */
-    struct ll__http_reply *reply;      /* (internal) */
-} ll_http_request;
-
-#define ll_http_server_new(data) ll__http_server_new((data), __FILE__, __LINE__)
-#define ll_http_route(srv, method, path, handler)                              \
-    ll__http_route((srv), (method), (path), (handler), #handler, __FILE__, __LINE__)
-/* Starts listening (port 0: the system picks; ll_http_server_port says
- * which).  None, or the error (address in use...). */
-#define ll_http_listen(srv, host, port) ll__http_listen((srv), (host), (port), __FILE__, __LINE__)
-int ll_http_server_port(const ll_http_server *srv);
-/* Stops accepting connections. */
-void ll_http_server_close(ll_http_server *srv);
-/* The answer to a request: status, Content-Type (NULL: text/plain) and a
- * body of len bytes (copied).  None, or a RuntimeError value when it
- * already has one. */
-#define ll_http_respond(req, status, content_type, body, len)                  \
-    ll__http_respond((req), (status), (content_type), (body), (len), __FILE__, __LINE__)
-const char *ll_http_request_header(const ll_http_request *req, const char *name);
-/* The client's address, "127.0.0.1:50312" (aiohttp's request.remote); asked
- * of the socket the first time it is wanted. */
-const char *ll_http_request_peer(const ll_http_request *req);
-/* A streamed response (aiohttp's StreamResponse): ll_http_stream_start
- * sends the status and headers at once, with chunked transfer encoding;
- * each ll_http_send sends one piece and waits until it is on its way (a
- * client that went away makes it fail); the body ends when the handler
- * returns.  A handler that fails after starting cuts the body short and
- * the connection is closed.  None, or the error. */
-#define ll_http_stream_start(req, status, content_type)                        \
-    ll__http_stream_start((req), (status), (content_type), __FILE__, __LINE__)
-#define ll_http_send(req, data, len) ll__http_send((req), (data), (len), __FILE__, __LINE__)
-/* What a server allows its clients (0 in a field keeps its default).  A
- * client that takes longer than header_timeout from a request's first byte
- * to the end of its headers gets 408 and is closed (a slowloris); one that
- * sends nothing for idle_timeout, between requests or in the middle of a
- * body, is closed without an answer.  A body over max_body is refused with
- * 413 from its headers, before any of it is read; so is any body sent to a
- * path or method that has no route (404 / 405).  Past max_connections open
- * at once, the oldest connection still waiting for its request is closed
- * to make room.  Call before ll_http_listen. */
-typedef struct ll_http_limits {
-    double header_timeout;   /* seconds (10) */
-    double idle_timeout;     /* seconds (30) */
-    size_t max_body;         /* bytes (64 MiB, also the most it can be) */
-    size_t max_connections;  /* (the descriptor limit less 64) */
-} ll_http_limits;
-#define ll_http_server_limits(srv, ...) /* variadic: a compound literal has commas */ \
-    ll__http_server_limits((srv), (__VA_ARGS__), __FILE__, __LINE__)
-
-/* ---- The slow web ------------------------------------------------------------------
- * A small local web for lessons and tests, since Looplab has no internet:
- * pages that answer after a chosen delay, served by the HTTP server above.
- *     /example  0.3 s, 1256 bytes        /python  0.5 s, 50000 bytes
- *     /slow     2 s,   2048 bytes        /        0 s, the list of pages
- *     /delay/MS?size=N   MS milliseconds, N bytes (default 100)
- * ll_slow_web_start runs it in this process, on a loop of its own in a
- * background thread (not recorded), and returns its base URL
- * ("http://127.0.0.1:PORT"); port 0 lets the system pick.  If
- * LOOPLAB_WEB is set (say to a `looplab serve` in a classroom), that URL is
- * returned instead and nothing is started.  NULL on failure (the reason is
- * printed).  ll_slow_web_stop stops it (also done at exit). */
-const char *ll_slow_web_start(int port);
-void ll_slow_web_stop(void);
-/* The page the slow web serves at `path` (false when none): its delay and
- * its body, for servers and checks.  The body is made for this call and is
- * the caller's to free(); a NULL body only asks whether the page exists. */
-bool ll_slow_web_page(const char *path, const char *query, double *delay, char **body,
-                      size_t *len);
-/* `looplab serve`: serves the slow web on host:port in this thread until
- * SIGINT/SIGTERM.  Returns 0, or 1 when it could not listen. */
-int ll_slow_web_serve(const char *host, int port);
-
-/* ---- Files: libuv's fs requests on the thread pool ---------------------------------
- * A disk never says "ready" to an event loop, so file calls run on the
- * thread pool (as libuv's uv_fs_* do, and Python's aiofiles): each call is
- * a job with a lane in the trace ("fs read notes.txt"), and the awaiting
- * task waits on it.  A file's calls take turns on its lock ("file NAME").
- *
- *     ll_value v = ll_file_open("notes.txt", "w");         // aiofiles.open(...)
- *     if (ll_failed(v)) return v;
- *     ll_file *f = v.p;
- *     LL_TRY(ll_file_write(f, "hello\n", 6));             // await f.write(...)
- *     ll_file_close(f);
- *
- * Errors: FileNotFoundError, OSError ("[Errno 13] permission denied..."),
- * ValueError (a bad mode, a closed file), each naming the path. */
-typedef struct ll_file ll_file;
-/* mode: "r", "w" (create or truncate), "a" (create, append), "r+"; a "b"
- * is accepted and changes nothing.  The value's .p is the ll_file. */
-#define ll_file_open(path, mode) ll__file_open((path), (mode), __FILE__, __LINE__)
-/* Reads up to n bytes at the file's position: LL_INT, the bytes read (0 at
- * the end of the file). */
-#define ll_file_read(f, buf, n) ll__file_read((f), (buf), (n), __FILE__, __LINE__)
-/* Writes all n bytes: LL_INT n. */
-#define ll_file_write(f, data, n) ll__file_write((f), (data), (n), __FILE__, __LINE__)
-/* None or the error.  A file never closed is reported when the loop
- * closes (ResourceWarning) and closed then. */
-#define ll_file_close(f) ll__file_close((f), __FILE__, __LINE__)
-
-/* ---- Databases: SQLite through the thread pool ------------------------------------
- * SQLite's calls block, so each runs as a thread-pool job (what
- * `await asyncio.to_thread(conn.execute, sql)` does in Python, or
- * aiosqlite); the awaiting task waits on the job and the loop goes on.  A
- * connection answers one call at a time: further calls wait on its lock
- * ("db PATH" in the trace).  Open two connections to read side by side.
- *
- *     ll_value v = ll_db_open("shop.db");                  // sqlite3.connect
- *     if (ll_failed(v)) return v;
- *     ll_db *db = v.p;
- *     LL_TRY(ll_db_exec(db, "CREATE TABLE t(name TEXT)")); // executescript
- *     v = ll_db_query(db, "SELECT name FROM t WHERE name = ?", LL_PARAMS("ada"));
- *     ll_rows *rows = v.p;                                 // .fetchall()
- *     for (size_t i = 0; i < rows->nrows; i++) ll_print("%s", ll_rows_get(rows, i, 0));
- *     ll_db_close(db);
- *
- * Errors name the SQL: sqlite3.OperationalError (bad SQL, no such table,
- * unopenable file), sqlite3.IntegrityError (a constraint), ValueError (wrong
- * number of parameters, two statements in a query), sqlite3.ProgrammingError
- * (the database is closed).  Cancelling a call interrupts SQLite's work. */
-typedef struct ll_db ll_db;
-/* A query's answer, every value as text (NULL for SQL NULL).  The
- * program's until ll_rows_free (it outlives ll_db_close) or the loop's end.
- * One answer holds at most 10 000 000 rows (LOOPLAB_DB_MAX_ROWS changes
- * that) and 1 GiB of text: a query past either fails with an
- * OperationalError that says so, rather than running out of memory. */
-typedef struct ll_rows {
-    int ncols;
-    size_t nrows;
-    const char *const *columns;        /* ncols names */
-    const char *const *cells;          /* nrows * ncols, row by row */
-    int64_t changes;                   /* rows changed by an INSERT/UPDATE/DELETE */
-    int64_t last_rowid;                /* cursor.lastrowid */
-} ll_rows;
-/* A NULL-terminated list of parameters for the ?s of a query. */
-#define LL_PARAMS(...) ((const char *const[]){__VA_ARGS__, NULL})
-
-/* Opens (creating it if needed) the database file at path (":memory:" for
- * one in memory): the value's .p is the ll_db. */
-#define ll_db_open(path) ll__db_open((path), __FILE__, __LINE__)
-/* Runs a script of one or more statements; the value is LL_INT, the rows
- * it changed. */
-#define ll_db_exec(db, sql) ll__db_exec((db), (sql), __FILE__, __LINE__)
-/* Runs one statement with params (LL_PARAMS(...) or NULL) bound to its ?s;
- * the value's .p is the ll_rows. */
-#define ll_db_query(db, sql, params) ll__db_query((db), (sql), (params), __FILE__, __LINE__)
-/* A cell (row, column), or NULL (SQL NULL, or out of range). */
-const char *ll_rows_get(const ll_rows *rows, size_t row, int col);
-/* Frees an answer; freeing it again is reported (RuntimeError, at the call
- * site) rather than done, for the last 1 024 answers freed on its database. */
-#define ll_rows_free(rows) ll__rows_free((rows), __FILE__, __LINE__)
-/* Closes the connection (after the calls queued before it); its answers
- * stay valid.  None or the error.  A database never closed is reported
- * when the loop closes (ResourceWarning).  An ll_db is a handle: one used
- * after its loop closed, or on another loop, is refused with a message. */
-#define ll_db_close(db) ll__db_close((db), __FILE__, __LINE__)
-
 /* ---- Output and narration ---------------------------------------------------- */
 
 /* print(): writes one line (a newline is added) to standard output and
@@ -1243,147 +884,17 @@ const char *ll_rows_get(const ll_rows *rows, size_t row, int col);
  * show.  Not printed. */
 #define ll_note(...) ll__note(__FILE__, __LINE__, __VA_ARGS__)
 
-/* ---- Behind the macros (call the macros, not these) ---------------------------- */
-ll_value ll__loop_run_until_complete(ll_loop *loop, void *aw, const char *file, int line);
-int ll__loop_run_forever(ll_loop *loop, const char *file, int line);
-int ll__call_soon_threadsafe(ll_loop *loop, ll_callback_fn fn, void *arg, const char *file,
-                             int line);
-ll_future *ll__run_coroutine_threadsafe(ll_coro *c, ll_loop *loop, const char *file, int line);
-int ll__run(ll_coro *main, const ll_loop_opts *opts, const char *file, int line);
-ll_coro *ll__coro_new(ll_coro_fn fn, ll_value arg, const char *fn_name,
-                      const char *file, int line);
-ll_coro *ll__coro_newv(ll_coro_fn fn, const char *fn_name, size_t n, const ll_value *args,
-                       const char *file, int line);
-ll_value ll__arg(ll_value args, size_t i, int want, const char *file, int line);
-ll_value ll__tuple(int no_fn, const char *no_name, size_t n, const ll_value *items);
-ll_coro *ll__wait_coro(int kind, void *obj, ll_value v, void *buf, size_t n, const char *file,
-                       int line);
-ll_task *ll__create_task(ll_coro *coro, const char *name, const ll_task_opts *opts,
-                         const char *file, int line);
-ll_value ll__await(void *aw, const char *file, int line);
-ll_value ll__sleep(double seconds, const char *file, int line);
-bool ll__task_cancel(ll_task *task, const char *file, int line);
-ll_future *ll__future_new(const char *file, int line);
-ll_value ll__future_set_result(ll_future *fut, ll_value v, const char *file, int line);
-ll_value ll__future_set_exception(ll_future *fut, ll_value err, const char *file, int line);
-bool ll__future_cancel(ll_future *fut, const char *file, int line);
-ll_future *ll__gather(bool return_exceptions, const char *file, int line, ...);
-ll_future *ll__gatherv(void *const *aws, size_t n, bool return_exceptions,
-                       const char *file, int line);
-ll_handle *ll__call_at(ll_loop *loop, double t, int mode, ll_callback_fn fn, void *arg,
-                       const char *file, int line);
-void ll__print(const char *file, int line, const char *fmt, ...) LL_PRINTF(3, 4);
-ll_value ll__wait_for(void *aw, double timeout, const char *file, int line);
-ll_timeout *ll__timeout_enter(double when, bool absolute, const char *file, int line);
-ll_value ll__timeout_reschedule(ll_timeout *to, double when, const char *file, int line);
-ll_value ll__timeout_exit(ll_timeout *to, ll_value body, const char *file, int line);
-ll_value ll__timeout_run(double when, bool absolute, void *aw, const char *file, int line);
-ll_value ll__taskgroup_run(void *aw, const char *file, int line);
-ll_future *ll__shield(void *aw, const char *file, int line);
-ll_taskgroup *ll__taskgroup_enter(const char *file, int line);
-ll_value ll__wait(void *const *aws, size_t n, double timeout, int return_when, bool *done,
-                  const char *file, int line);
-ll_as_completed *ll__as_completed(void *const *aws, size_t n, double timeout, const char *file,
-                                  int line);
-ll_value ll__as_completed_next(ll_as_completed *ac, const char *file, int line);
-ll_task *ll__taskgroup_create_task(ll_taskgroup *tg, ll_coro *coro, const char *name,
-                                   const char *file, int line);
-ll_value ll__taskgroup_exit(ll_taskgroup *tg, ll_value body, const char *file, int line);
-ll_lock *ll__lock_new(const char *name, const char *file, int line);
-ll_value ll__lock_acquire(ll_lock *lock, const char *file, int line);
-ll_value ll__lock_release(ll_lock *lock, const char *file, int line);
-ll_event *ll__event_new(const char *name, const char *file, int line);
-ll_value ll__event_wait(ll_event *ev, const char *file, int line);
-void ll__event_set(ll_event *ev, const char *file, int line);
-void ll__event_clear(ll_event *ev, const char *file, int line);
-ll_semaphore *ll__semaphore_new(int value, bool bounded, const char *name, const char *file,
-                                int line);
-ll_value ll__semaphore_acquire(ll_semaphore *sem, const char *file, int line);
-ll_value ll__semaphore_release(ll_semaphore *sem, const char *file, int line);
-ll_condition *ll__condition_new(ll_lock *lock, const char *name, const char *file, int line);
-ll_value ll__lock_enter(ll_lock *lock, const char *file, int line);
-ll_value ll__lock_exit(ll_lock *lock, ll_value body, const char *file, int line);
-ll_value ll__with_lock(ll_lock *lock, void *aw, const char *file, int line);
-ll_value ll__semaphore_enter(ll_semaphore *sem, const char *file, int line);
-ll_value ll__semaphore_exit(ll_semaphore *sem, ll_value body, const char *file, int line);
-ll_value ll__with_semaphore(ll_semaphore *sem, void *aw, const char *file, int line);
-ll_value ll__condition_enter(ll_condition *c, const char *file, int line);
-ll_value ll__condition_exit(ll_condition *c, ll_value body, const char *file, int line);
-ll_value ll__with_condition(ll_condition *c, void *aw, const char *file, int line);
-ll_value ll__condition_wait(ll_condition *c, const char *file, int line);
-ll_value ll__condition_wait_for(ll_condition *c, bool (*pred)(void *), void *arg,
-                                const char *file, int line);
-ll_value ll__condition_notify(ll_condition *c, int n, const char *file, int line);
-ll_barrier *ll__barrier_new(int parties, const char *name, const char *file, int line);
-ll_value ll__barrier_wait(ll_barrier *b, const char *file, int line);
-ll_value ll__barrier_reset(ll_barrier *b, bool abort, const char *file, int line);
-ll_queue *ll__queue_new(int maxsize, int kind, const char *name, const char *file, int line);
-ll_value ll__queue_put(ll_queue *q, ll_value v, const char *file, int line);
-ll_value ll__queue_get(ll_queue *q, const char *file, int line);
-ll_value ll__queue_put_nowait(ll_queue *q, ll_value v, const char *file, int line);
-ll_value ll__queue_get_nowait(ll_queue *q, const char *file, int line);
-ll_value ll__queue_task_done(ll_queue *q, const char *file, int line);
-ll_value ll__queue_join(ll_queue *q, const char *file, int line);
-void ll__note(const char *file, int line, const char *fmt, ...) LL_PRINTF(3, 4);
-ll_coro *ll__to_thread(ll_blocking_fn fn, ll_value arg, const char *fn_name, const char *file,
-                       int line);
-ll_future *ll__run_in_executor(ll_blocking_fn fn, ll_value arg, const char *fn_name,
-                               const char *file, int line);
-ll_coro *ll__to_threadv(ll_blocking_fn fn, const char *fn_name, size_t n, const ll_value *args,
-                        const char *file, int line);
-ll_future *ll__run_in_executorv(ll_blocking_fn fn, const char *fn_name, size_t n,
-                                const ll_value *args, const char *file, int line);
-void ll__blocking(bool busy, double seconds, const char *file, int line);
-ll_agen *ll__agen_new(ll_coro_fn fn, ll_value arg, const char *fn_name, const char *file,
-                      int line);
-ll_agen *ll__agen_newv(ll_coro_fn fn, const char *fn_name, size_t n, const ll_value *args,
-                       const char *file, int line);
-bool ll__anext(ll_agen *gen, ll_value *out, const char *file, int line);
-void ll__agen_drop(ll_agen *gen, const char *file, int line);
-void ll__agen_drop_at_exit(ll_agen **gen);
-ll_value ll__yield(ll_value v, const char *file, int line);
-ll_value ll__aclose(ll_agen *gen, const char *file, int line);
-ll_value ll__open_connection(const char *host, int port, const char *file, int line);
-ll_value ll__stream_read(ll_stream *s, void *buf, size_t n, int exactly, const char *file,
-                         int line);
-ll_value ll__stream_readuntil(ll_stream *s, void *buf, size_t cap, const char *sep,
-                              const char *file, int line);
-ll_value ll__stream_write(ll_stream *s, const void *data, size_t n, const char *file, int line);
-ll_value ll__stream_drain(ll_stream *s, const char *file, int line);
-ll_value ll__stream_write_eof(ll_stream *s, const char *file, int line);
-void ll__stream_close(ll_stream *s, const char *file, int line);
-ll_value ll__stream_wait_closed(ll_stream *s, const char *file, int line);
-ll_value ll__start_server(ll_coro_fn handler, const char *handler_name, const char *host, int port,
-                          void *data, const char *file, int line);
-void ll__server_close(ll_server *srv, const char *file, int line);
-ll_session *ll__session_new(const ll_session_opts *opts, const char *file, int line);
-ll_value ll__session_get(ll_session *session, const char *url, const char *file, int line);
-void ll__session_close(ll_session *session, const char *file, int line);
-ll_value ll__http_stream_start(ll_http_request *req, int status, const char *content_type,
-                               const char *file, int line);
-ll_value ll__http_send(ll_http_request *req, const void *data, size_t len, const char *file,
-                       int line);
-ll_value ll__db_open(const char *path, const char *file, int line);
-ll_value ll__db_exec(ll_db *db, const char *sql, const char *file, int line);
-ll_value ll__db_query(ll_db *db, const char *sql, const char *const *params, const char *file,
-                      int line);
-ll_value ll__db_close(ll_db *db, const char *file, int line);
-void ll__rows_free(ll_rows *rows, const char *file, int line);
-ll_value ll__file_open(const char *path, const char *mode, const char *file, int line);
-ll_value ll__file_read(ll_file *f, void *buf, size_t n, const char *file, int line);
-ll_value ll__file_write(ll_file *f, const void *data, size_t n, const char *file, int line);
-ll_value ll__file_close(ll_file *f, const char *file, int line);
-ll_http_server *ll__http_server_new(void *data, const char *file, int line);
-int ll__http_server_limits(ll_http_server *srv, const ll_http_limits *limits, const char *file,
-                           int line);
-int ll__http_route(ll_http_server *srv, const char *method, const char *path, ll_coro_fn handler,
-                   const char *handler_name, const char *file, int line);
-ll_value ll__http_listen(ll_http_server *srv, const char *host, int port, const char *file,
-                         int line);
-ll_value ll__http_respond(ll_http_request *req, int status, const char *content_type,
-                          const void *body, size_t len, const char *file, int line);
-
 #ifdef __cplusplus
 }
 #endif
+
+/* Input and output, each in a header of its own (all reachable from here):
+ * TCP streams and servers, HTTP (a client session, a server, the slow web),
+ * files, SQLite.  Then what the macros expand to (not API). */
+#include "looplab/io.h"
+#include "looplab/http.h"
+#include "looplab/files.h"
+#include "looplab/db.h"
+#include "looplab/detail.h"
+
 #endif

@@ -31,7 +31,7 @@ static inline char *run_loop(ll_coro_fn main, ll_clock clock, double slow_step, 
     capture_begin(&e, 2);
     ll_loop_opts o = {.clock = clock, .record = 1, .trace_path = "", .slow_step = slow_step};
     ll_loop *loop = ll_loop_new(&o);
-    ll_value v = ll_loop_run_until_complete(loop, ll_coro(main, ll_none()));
+    ll_value v = ll_loop_run_until_complete(loop, ll_coro(main));
     if (trace) {
         *trace = dump_of(loop);
         FILE *f = keep ? fopen(keep, "w") : NULL;

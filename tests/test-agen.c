@@ -10,7 +10,7 @@ static char *run_main(ll_coro_fn fn, char **err, int *rc) {
     capture out, e;
     capture_begin(&out, 1);
     capture_begin(&e, 2);
-    int r = ll_run(ll_coro(fn, ll_none()));
+    int r = ll_run(ll_coro(fn));
     char *es = capture_end(&e);
     char *os = capture_end(&out);
     if (rc)
@@ -36,8 +36,7 @@ static ll_value counter(ll_value n) {
 
 /* ---- the end, again; left open; cancelled --------------------------------- */
 
-static ll_value left_open_main(ll_value unused) {
-    (void)unused;
+static ll_value left_open_main(LL_NOARGS) {
     ll_agen *g = ll_agen(counter, ll_int(5));
     ll_value v;
     ck_assert(ll_anext(g, &v));
@@ -54,8 +53,7 @@ START_TEST(asyncio_run_closes_generators_left_open) {
 }
 END_TEST
 
-static ll_value consumer(ll_value unused) {
-    (void)unused;
+static ll_value consumer(LL_NOARGS) {
     ll_agen *g = ll_agen(counter, ll_int(5));
     ll_value v;
     while (ll_anext(g, &v))
@@ -68,9 +66,8 @@ static ll_value consumer(ll_value unused) {
     return ll_failed(v) ? v : ll_none();
 }
 
-static ll_value cancel_main(ll_value unused) {
-    (void)unused;
-    ll_task *t = ll_create_task(ll_coro(consumer, ll_none()), "consumer");
+static ll_value cancel_main(LL_NOARGS) {
+    ll_task *t = ll_create_task(ll_coro(consumer), "consumer");
     LL_TRY(ll_sleep(2.5));
     ll_task_cancel(t);
     ll_value r = ll_await(t);
@@ -90,8 +87,7 @@ END_TEST
 
 /* ---- trace ---------------------------------------------------------------------- */
 
-static ll_value short_main(ll_value unused) {
-    (void)unused;
+static ll_value short_main(LL_NOARGS) {
     ll_agen *g = ll_agen(counter, ll_int(2));
     ll_value v;
     while (ll_anext(g, &v)) {
@@ -104,7 +100,7 @@ START_TEST(the_generator_runs_inside_the_consuming_task) {
     ll_loop *loop = ll_loop_new(&o);
     capture out;
     capture_begin(&out, 1);
-    ll_loop_run_until_complete(loop, ll_coro(short_main, ll_none()));
+    ll_loop_run_until_complete(loop, ll_coro(short_main));
     free(capture_end(&out));
     char *text = dump_of(loop);
     size_t len = strlen(text);
@@ -126,22 +122,20 @@ END_TEST
 
 static int yield_line, stubborn_line;
 
-static ll_value stubborn(ll_value unused) {
-    (void)unused;
+static ll_value stubborn(LL_NOARGS) {
     ll_yield(ll_int(1));
     stubborn_line = __LINE__ + 1;
     ll_yield(ll_int(2)); /* ignores GeneratorExit */
     return ll_none();
 }
 
-static ll_value misuse_main(ll_value unused) {
-    (void)unused;
+static ll_value misuse_main(LL_NOARGS) {
     yield_line = __LINE__ + 1;
     ll_value r = ll_yield(ll_int(1));
     ll_print("yield outside a generator: %s", ll_err_name(r.err));
     ll_value v;
     ll_print("anext(NULL): %s", ll_anext(NULL, &v) ? "a value" : ll_err_name(v.err));
-    ll_agen *g = ll_agen(stubborn, ll_none());
+    ll_agen *g = ll_agen(stubborn);
     ck_assert(ll_anext(g, &v));
     ll_print("aclose of a generator that yields again: %s", ll_err_name(ll_aclose(g).err));
     return ll_none();

@@ -665,7 +665,7 @@ START_TEST(bad_usage_is_refused_with_a_sentence) {
         result_free(&r);
     }
     result r = sh("'%s' --version", LL_CLI);
-    ck_assert_has(r.out, "looplab 0.1.0 (trace format 1.6)");
+    ck_assert_has(r.out, "looplab " LL_VERSION_STRING " (trace format 1.6)");
     result_free(&r);
     static const char *const subs[] = {"run", "export", "stats", "list"};
     for (size_t i = 0; i < 4; i++) {

@@ -191,7 +191,7 @@ START_TEST(deep_recursion_within_the_stack_works) {
     capture out;
     capture_begin(&out, 1);
     /* ~200 KiB of frames on a 256 KiB stack. */
-    int rc = ll_run(ll_coro(deep_main, ll_int(200)));
+    int rc = ll_run(ll_coro(deep_main, 200));
     char *s = capture_end(&out);
     ck_assert_int_eq(rc, 0);
     ck_assert_str_eq(s, "deep returned 20100\n");
@@ -199,10 +199,9 @@ START_TEST(deep_recursion_within_the_stack_works) {
 }
 END_TEST
 
-static ll_value overflow_main(ll_value u) {
-    (void)u;
+static ll_value overflow_main(LL_NOARGS) {
     ll_task_opts o = {.name = "runaway", .stack_size = 32 * 1024};
-    ll_task *t = ll_create_task_opts(ll_coro(deep_task, ll_int(1000)), &o);
+    ll_task *t = ll_create_task_opts(ll_coro(deep_task, 1000), &o);
     ll_await(t);
     return ll_none();
 }
@@ -216,7 +215,7 @@ START_TEST(stack_overflow_is_reported_by_task_name_size_and_site) {
     if (pid == 0) {
         dup2(fds[1], 2);
         close(fds[0]);
-        ll_run(ll_coro(overflow_main, ll_none()));
+        ll_run(ll_coro(overflow_main));
         _exit(0); /* not reached: the overflow kills the child */
     }
     close(fds[1]);
@@ -241,8 +240,7 @@ END_TEST
  * stack is a canary checked at every switch. */
 #include "sched/internal.h"
 
-static ll_value scribbler(ll_value unused) {
-    (void)unused;
+static ll_value scribbler(LL_NOARGS) {
     ll_task *t = ll_current_task();
     ck_assert(t->unguarded);
     ((volatile char *)t->stack.lo)[8] = 42; /* as a runaway recursion would */
@@ -250,10 +248,9 @@ static ll_value scribbler(ll_value unused) {
     return ll_none();
 }
 
-static ll_value scribble_main(ll_value unused) {
-    (void)unused;
+static ll_value scribble_main(LL_NOARGS) {
     ll_task_opts o = {.name = "scribbler", .stack_size = 36 * 1024};
-    ll_await(ll_create_task_opts(ll_coro(scribbler, ll_none()), &o));
+    ll_await(ll_create_task_opts(ll_coro(scribbler), &o));
     return ll_none();
 }
 
@@ -267,7 +264,7 @@ START_TEST(overrun_of_an_unguarded_stack_is_caught_at_the_next_switch) {
         dup2(fds[1], 2);
         close(fds[0]);
         ll__stack_guard_mode(false, 0);
-        ll_run(ll_coro(scribble_main, ll_none()));
+        ll_run(ll_coro(scribble_main));
         _exit(0);
     }
     close(fds[1]);
@@ -296,7 +293,7 @@ static ll_value sleeper(ll_value i) {
 static ll_value many_main(ll_value n) {
     ll_task **ts = malloc((size_t)n.i * sizeof *ts);
     for (int64_t i = 0; i < n.i; i++)
-        ts[i] = ll_create_task(ll_coro(sleeper, ll_int(i)), NULL);
+        ts[i] = ll_create_task(ll_coro(sleeper, i), NULL);
     ll_sleep(0.5);
     ll_print("alive: %zu", ll_all_tasks(NULL, 0));
     int64_t sum = 0;
@@ -312,7 +309,7 @@ START_TEST(a_hundred_thousand_live_tasks) {
     capture out;
     capture_begin(&out, 1);
     ll_loop_opts o = {.stack_size = 16 * 1024};
-    int rc = ll_run_opts(ll_coro(many_main, ll_int(n)), &o);
+    int rc = ll_run_opts(ll_coro(many_main, n), &o);
     char *s = capture_end(&out);
     ck_assert_int_eq(rc, 0);
     char want[128];

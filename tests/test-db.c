@@ -44,8 +44,7 @@ static void show(const ll_rows *rows) {
 
 /* ---- answers ------------------------------------------------------------------ */
 
-static ll_value basics_main(ll_value arg) {
-    (void)arg;
+static ll_value basics_main(LL_NOARGS) {
     ll_value v = ll_db_open(":memory:");
     if (ll_failed(v))
         return v;
@@ -92,8 +91,7 @@ END_TEST
 
 /* ---- errors ------------------------------------------------------------------- */
 
-static ll_value errors_main(ll_value arg) {
-    (void)arg;
+static ll_value errors_main(LL_NOARGS) {
     say("open", ll_db_open("/nonexistent-dir/x/y.db"));
     ll_value v = ll_db_open(":memory:");
     if (ll_failed(v))
@@ -134,8 +132,7 @@ START_TEST(bad_sql_and_bad_calls_name_what_was_wrong) {
 }
 END_TEST
 
-static ll_value unclosed_main(ll_value arg) {
-    (void)arg;
+static ll_value unclosed_main(LL_NOARGS) {
     ll_value v = ll_db_open(":memory:");
     if (ll_failed(v))
         return v;
@@ -162,8 +159,7 @@ END_TEST
     "SELECT sum(x) FROM c"
 
 static int ticks;
-static ll_value ticker(ll_value arg) {
-    (void)arg;
+static ll_value ticker(LL_NOARGS) {
     for (;;) {
         LL_TRY(ll_sleep(0.01));
         ticks++;
@@ -180,12 +176,11 @@ static ll_value heavy(ll_value arg) {
     return ll_none();
 }
 
-static ll_value pool_main(ll_value arg) {
-    (void)arg;
+static ll_value pool_main(LL_NOARGS) {
     ll_value a = ll_db_open(file_db), b = ll_db_open(file_db);
     if (ll_failed(a) || ll_failed(b))
         return ll_failed(a) ? a : b;
-    ll_task *tick = ll_create_task(ll_coro(ticker, ll_none()), "ticker");
+    ll_task *tick = ll_create_task(ll_coro(ticker), "ticker");
     /* Two connections: side by side.  Then two queries on one: in turn. */
     LL_TRY(ll_await(ll_gather(ll_coro(heavy, a), ll_coro(heavy, b))));
     int during = ticks;
@@ -238,13 +233,12 @@ static ll_value heavy_forever(ll_value arg) {
     return ll_db_query(arg.p, HEAVY, LL_PARAMS("100000000000"));
 }
 
-static ll_value timeout_main(ll_value arg) {
-    (void)arg;
+static ll_value timeout_main(LL_NOARGS) {
     ll_value v = ll_db_open(":memory:");
     if (ll_failed(v))
         return v;
     ll_db *db = v.p;
-    ll_value r = ll_wait_for(ll_coro(heavy_forever, ll_ptr(db)), 0.05);
+    ll_value r = ll_wait_for(ll_coro(heavy_forever, db), 0.05);
     say("slow query", r);
     /* The next call waits until the cancelled job is over: that it comes
      * back at all (the query alone would run for hours) shows the job was
@@ -271,8 +265,7 @@ END_TEST
 static int free_line;
 
 /* Rows outlive their database; a second free is refused, not done. */
-static ll_value lifetimes_main(ll_value arg) {
-    (void)arg;
+static ll_value lifetimes_main(LL_NOARGS) {
     ll_value v = ll_db_open(":memory:");
     LL_TRY(v);
     ll_db *db = v.p;
@@ -304,8 +297,7 @@ END_TEST
 static ll_db *stale_db;
 static int stale_line;
 
-static ll_value keep_db_main(ll_value arg) {
-    (void)arg;
+static ll_value keep_db_main(LL_NOARGS) {
     ll_value v = ll_db_open(":memory:");
     LL_TRY(v);
     stale_db = v.p;
@@ -313,8 +305,7 @@ static ll_value keep_db_main(ll_value arg) {
     return ll_none();
 }
 
-static ll_value stale_db_main(ll_value arg) {
-    (void)arg;
+static ll_value stale_db_main(LL_NOARGS) {
     stale_line = __LINE__ + 1;
     ll_value v = ll_db_query(stale_db, "SELECT 1", NULL);
     ll_print("stale: %s", ll_failed(v) ? ll_err_name(ll_errcode(v)) : "answered");
@@ -345,12 +336,11 @@ static ll_value many_rows(ll_value arg) {
                               "WHERE i < 200000000) SELECT i FROM n", NULL);
 }
 
-static ll_value runaway_main(ll_value arg) {
-    (void)arg;
+static ll_value runaway_main(LL_NOARGS) {
     ll_value v = ll_db_open(":memory:");
     LL_TRY(v);
     ll_db *db = v.p;
-    v = ll_wait_for(ll_coro(many_rows, ll_ptr(db)), 3);
+    v = ll_wait_for(ll_coro(many_rows, db), 3);
     ll_print("%s", ll_repr(v));
     ll_db_close(db);
     return ll_none();

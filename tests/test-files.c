@@ -51,8 +51,7 @@ static ll_value read_all(ll_value path) {
     return ll_none();
 }
 
-static ll_value roundtrip_main(ll_value unused) {
-    (void)unused;
+static ll_value roundtrip_main(LL_NOARGS) {
     ll_value v = ll_file_open(path_a, "w");
     if (ll_failed(v))
         return v;
@@ -91,8 +90,7 @@ START_TEST(what_is_written_reads_back_on_both_clocks) {
 }
 END_TEST
 
-static ll_value errors_main(ll_value unused) {
-    (void)unused;
+static ll_value errors_main(LL_NOARGS) {
     say("missing", ll_file_open("/nonexistent-dir/notes.txt", "r"));
     say("mode", ll_file_open(path_a, "x"));
     ll_value v = ll_file_open(path_a, "w");
@@ -128,8 +126,7 @@ START_TEST(bad_paths_modes_and_calls_say_what_was_wrong) {
 }
 END_TEST
 
-static ll_value unclosed_main(ll_value unused) {
-    (void)unused;
+static ll_value unclosed_main(LL_NOARGS) {
     ll_value v = ll_file_open(path_a, "w");
     return ll_failed(v) ? v : ll_none();
 }
@@ -147,8 +144,7 @@ START_TEST(an_unclosed_file_is_reported_at_loop_close) {
 END_TEST
 
 static int ticks;
-static ll_value ticker(ll_value unused) {
-    (void)unused;
+static ll_value ticker(LL_NOARGS) {
     for (;;) {
         LL_TRY(ll_sleep(0.001));
         ticks++;
@@ -166,11 +162,10 @@ static ll_value write_big(ll_value path) {
     return ll_int(ll_errcode(ll_file_close(v.p)));
 }
 
-static ll_value parallel_main(ll_value unused) {
-    (void)unused;
-    ll_task *t = ll_create_task(ll_coro(ticker, ll_none()), "ticker");
-    LL_TRY(ll_await(ll_gather(ll_coro(write_big, ll_str(path_a)),
-                              ll_coro(write_big, ll_str(path_b)))));
+static ll_value parallel_main(LL_NOARGS) {
+    ll_task *t = ll_create_task(ll_coro(ticker), "ticker");
+    LL_TRY(ll_await(ll_gather(ll_coro(write_big, path_a),
+                              ll_coro(write_big, path_b))));
     ll_task_cancel(t);
     ll_print("both written; the ticker ran: %s", ticks > 0 ? "yes" : "no");
     return ll_none();

@@ -14,6 +14,7 @@
 #include "harness-internal.h"
 #include "io/io.h"
 
+#include <ctype.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -83,8 +84,7 @@ static ll_value echo_handler(ll_value arg) {
     }
 }
 
-static ll_value echo_main(ll_value arg) {
-    (void)arg;
+static ll_value echo_main(LL_NOARGS) {
     ll_value sv = ll_start_server(echo_handler, "127.0.0.1", 0, NULL);
     if (ll_failed(sv))
         return sv;
@@ -130,14 +130,67 @@ START_TEST(bytes_go_both_ways_and_every_wait_is_recorded) {
 }
 END_TEST
 
+/* A server that reads until the client's write_eof, then answers in
+ * capitals: the half-close, the server's data, and reader.read() /
+ * writer.drain() as coroutine objects. */
+static ll_value shout_handler(ll_args args) {
+    ll_stream *s = ll_arg_ptr(args, 0);
+    char got[64];
+    size_t len = 0;
+    while (!ll_stream_at_eof(s) && len < sizeof got) {
+        ll_value n = ll_wait_for(ll_stream_read_coro(s, got + len, sizeof got - len), 5);
+        LL_TRY(n);
+        len += (size_t)n.i;
+    }
+    const char *prefix = ll_stream_server_data(s);
+    ll_stream_write(s, prefix, strlen(prefix));
+    for (size_t i = 0; i < len; i++)
+        got[i] = (char)toupper((unsigned char)got[i]);
+    ll_stream_write(s, got, len);
+    return ll_await(ll_stream_drain_coro(s));
+}
+
+static ll_value half_close_main(LL_NOARGS) {
+    ll_value sv = ll_start_server(shout_handler, "127.0.0.1", 0, "you said: ");
+    LL_TRY(sv);
+    ll_value c = ll_open_connection("127.0.0.1", ll_server_port(sv.p));
+    LL_TRY(c);
+    ll_stream *s = c.p;
+    LL_TRY(ll_stream_write(s, "hello ", 6));
+    LL_TRY(ll_stream_write(s, "there", 5));
+    LL_TRY(ll_stream_write_eof(s)); /* the server reads the end */
+    ll_print("write after eof: %s", ll_err_name(ll_errcode(ll_stream_write(s, "!", 1))));
+    char buf[64];
+    size_t len = 0;
+    while (!ll_stream_at_eof(s)) {
+        ll_value n = ll_stream_read(s, buf + len, sizeof buf - 1 - len);
+        LL_TRY(n);
+        len += (size_t)n.i;
+    }
+    buf[len] = '\0';
+    ll_print("%s (from %s)", buf, strncmp(ll_stream_peer(s), "127.0.0.1:", 10) ? "?" : "127.0.0.1");
+    ll_stream_close(s);
+    LL_TRY(ll_stream_wait_closed(s));
+    ll_server_close(sv.p);
+    return ll_none();
+}
+
+START_TEST(a_half_closed_stream_is_read_to_its_end) {
+    char *err;
+    char *out = run(half_close_main, &err, NULL);
+    ck_assert_str_eq(out, "write after eof: RuntimeError\nyou said: HELLO THERE (from 127.0.0.1)\n");
+    free(err);
+    free(out);
+}
+END_TEST
+
 static ll_value short_handler(ll_value arg) {
     ll_stream *s = arg.p;
     ll_stream_write(s, "abcdef\nxyz", 10);
     return ll_none(); /* the stream is closed when the handler returns */
 }
 
-static ll_value short_main(ll_value arg) {
-    (void)arg;
+static ll_value short_main(LL_NOARGS) {
     ll_value sv = ll_start_server(short_handler, "127.0.0.1", 0, NULL);
     if (ll_failed(sv))
         return sv;
@@ -167,8 +220,7 @@ START_TEST(reading_past_the_end_and_over_the_limit) {
 }
 END_TEST
 
-static ll_value refused_main(ll_value arg) {
-    (void)arg;
+static ll_value refused_main(LL_NOARGS) {
     /* A port that was just free: listen, note it, close. */
     ll_value sv = ll_start_server(echo_handler, "127.0.0.1", 0, NULL);
     int port = ll_server_port(sv.p);
@@ -197,8 +249,7 @@ START_TEST(a_refused_connection_names_the_address) {
 }
 END_TEST
 
-static ll_value virtual_main(ll_value arg) {
-    (void)arg;
+static ll_value virtual_main(LL_NOARGS) {
     ll_value r = ll_open_connection("127.0.0.1", 80);
     ll_print("%s", ll_err_name(ll_errcode(r)));
     return ll_none();
@@ -216,8 +267,7 @@ START_TEST(sockets_on_the_virtual_clock_say_what_to_do) {
 }
 END_TEST
 
-static ll_value closed_write_main(ll_value arg) {
-    (void)arg;
+static ll_value closed_write_main(LL_NOARGS) {
     ll_value sv = ll_start_server(echo_handler, "127.0.0.1", 0, NULL);
     ll_stream *s = ll_open_connection("127.0.0.1", ll_server_port(sv.p)).p;
     ll_stream_close(s);
@@ -252,8 +302,7 @@ static ll_value keep_and_echo(ll_value arg) {
     return echo_handler(arg);
 }
 
-static ll_value many_main(ll_value arg) {
-    (void)arg;
+static ll_value many_main(LL_NOARGS) {
     ll_value sv = ll_start_server(keep_and_echo, "127.0.0.1", 0, NULL);
     LL_TRY(sv);
     size_t most = 0;
@@ -278,8 +327,7 @@ static ll_value many_main(ll_value arg) {
     return ll_none();
 }
 
-static ll_value stale_main(ll_value arg) {
-    (void)arg;
+static ll_value stale_main(LL_NOARGS) {
     kept_line = __LINE__ + 1;
     ll_stream_close(kept); /* a handle from a loop that is closed */
     ll_print("at eof: %d, peer [%s]", ll_stream_at_eof(kept), ll_stream_peer(kept));
@@ -322,17 +370,23 @@ static ll_value fetch(ll_value path) {
     if (ll_failed(r))
         return r;
     ll_response *resp = r.p;
-    return ll_int(resp->status * 1000000 + (int64_t)resp->body_len);
+    /* resp.headers[...]: any case, and the body's length as sent */
+    const char *clen = ll_response_header(resp, "content-length");
+    ck_assert_ptr_nonnull(clen);
+    ck_assert_uint_eq(strtoull(clen, NULL, 10), resp->body_len);
+    ck_assert_ptr_null(ll_response_header(resp, "X-Not-Sent"));
+    ll_value v = ll_int(resp->status * 1000000 + (int64_t)resp->body_len);
+    ll_response_free(resp);
+    return v;
 }
 
-static ll_value gather_main(ll_value arg) {
-    (void)arg;
+static ll_value gather_main(LL_NOARGS) {
     web = ll_slow_web_start(0);
     ck_assert_ptr_nonnull(web);
     session = ll_session_new(NULL);
-    ll_value r = ll_await(ll_gather(ll_coro(fetch, ll_str("/delay/200?size=10")),
-                                    ll_coro(fetch, ll_str("/delay/250?size=20")),
-                                    ll_coro(fetch, ll_str("/example"))));
+    ll_value r = ll_await(ll_gather(ll_coro(fetch, "/delay/200?size=10"),
+                                    ll_coro(fetch, "/delay/250?size=20"),
+                                    ll_coro(fetch, "/example")));
     ll_print("%s", ll_repr(r));
     ll_session_close(session);
     return ll_none();
@@ -353,8 +407,7 @@ START_TEST(concurrent_gets_overlap) {
 }
 END_TEST
 
-static ll_value reuse_main(ll_value arg) {
-    (void)arg;
+static ll_value reuse_main(LL_NOARGS) {
     web = ll_slow_web_start(0);
     session = ll_session_new(NULL);
     for (int i = 0; i < 5; i++) {
@@ -375,14 +428,13 @@ START_TEST(a_session_reuses_its_connection) {
 }
 END_TEST
 
-static ll_value limit_main(ll_value arg) {
-    (void)arg;
+static ll_value limit_main(LL_NOARGS) {
     web = ll_slow_web_start(0);
     session = ll_session_new(&(ll_session_opts){.limit = 2});
-    ll_value r = ll_await(ll_gather(ll_coro(fetch, ll_str("/delay/150")),
-                                    ll_coro(fetch, ll_str("/delay/150")),
-                                    ll_coro(fetch, ll_str("/delay/150")),
-                                    ll_coro(fetch, ll_str("/delay/150"))));
+    ll_value r = ll_await(ll_gather(ll_coro(fetch, "/delay/150"),
+                                    ll_coro(fetch, "/delay/150"),
+                                    ll_coro(fetch, "/delay/150"),
+                                    ll_coro(fetch, "/delay/150")));
     ll_print("%s", ll_repr(r));
     ll_session_close(session);
     return ll_none();
@@ -401,8 +453,7 @@ START_TEST(the_session_limit_queues_requests) {
 }
 END_TEST
 
-static ll_value timeout_main(ll_value arg) {
-    (void)arg;
+static ll_value timeout_main(LL_NOARGS) {
     web = ll_slow_web_start(0);
     session = ll_session_new(&(ll_session_opts){.timeout = 0.1});
     ll_value r = fetch(ll_str("/delay/2000"));
@@ -455,8 +506,7 @@ static ll_value bad_server(ll_value arg) {
     return ll_none();
 }
 
-static ll_value bad_main(ll_value arg) {
-    (void)arg;
+static ll_value bad_main(LL_NOARGS) {
     ll_value sv = ll_start_server(bad_server, "127.0.0.1", 0, NULL);
     static char base[64];
     snprintf(base, sizeof base, "http://127.0.0.1:%d", ll_server_port(sv.p));
@@ -510,13 +560,11 @@ static ll_value hello(ll_value arg) {
     return ll_none();
 }
 
-static ll_value broken(ll_value arg) {
-    (void)arg;
+static ll_value broken(LL_NOARGS) {
     return ll_raise(LL_EVALUE, "the handler broke");
 }
 
-static ll_value silent(ll_value arg) {
-    (void)arg;
+static ll_value silent(LL_NOARGS) {
     return ll_none();
 }
 
@@ -532,8 +580,7 @@ static ll_value raw(int port, const char *bytes, size_t n, char *line, size_t ca
     return r;
 }
 
-static ll_value server_main(ll_value arg) {
-    (void)arg;
+static ll_value server_main(LL_NOARGS) {
     ll_http_server *srv = ll_http_server_new(NULL);
     ll_http_route(srv, "GET", "/hello*", hello);
     ll_http_route(srv, "GET", "/broken", broken);
@@ -631,8 +678,7 @@ static void raw_all(int port, const char *bytes, size_t n, char *out, size_t cap
     ll_stream_close(s);
 }
 
-static ll_value limits_main(ll_value arg) {
-    (void)arg;
+static ll_value limits_main(LL_NOARGS) {
     ll_http_server *srv = ll_http_server_new(NULL);
     ll_http_server_limits(srv, &(ll_http_limits){.header_timeout = 0.2, .idle_timeout = 0.3,
                                                  .max_body = 1000});
@@ -753,8 +799,7 @@ END_TEST
 static int slow_port;
 static int nslow_open;
 
-static ll_value slowloris_main(ll_value arg) {
-    (void)arg;
+static ll_value slowloris_main(LL_NOARGS) {
     enum { SLOW = 250 };
     static ll_stream *slow[SLOW];
     for (int i = 0; i < SLOW; i++) {
@@ -850,8 +895,7 @@ static ll_value big_pages_main(ll_value arg) {
 }
 
 static int round_no;
-static ll_value big_pages_round(ll_value arg) {
-    (void)arg;
+static ll_value big_pages_round(LL_NOARGS) {
     return big_pages_main(ll_int(round_no));
 }
 
@@ -902,8 +946,7 @@ static ll_value breaks_midway(ll_value arg) {
     return ll_raise(LL_EVALUE, "broke after the first piece");
 }
 
-static ll_value streaming_main(ll_value arg) {
-    (void)arg;
+static ll_value streaming_main(LL_NOARGS) {
     ll_http_server *srv = ll_http_server_new(NULL);
     ll_http_route(srv, "GET", "/ticker", ticker_page);
     ll_http_route(srv, "GET", "/breaks", breaks_midway);
@@ -979,8 +1022,7 @@ START_TEST(streaming_calls_out_of_turn_are_misuse) {
 }
 END_TEST
 
-static ll_value unclosed_main(ll_value arg) {
-    (void)arg;
+static ll_value unclosed_main(LL_NOARGS) {
     ll_session_new(NULL);
     return ll_none();
 }
@@ -1000,8 +1042,7 @@ END_TEST
 static int nconns;
 static int nanswered;
 
-static ll_value one_client(ll_value arg) {
-    (void)arg;
+static ll_value one_client(LL_NOARGS) {
     ll_value r = ll_session_get(session, web);
     if (ll_failed(r)) {
         ll_print("failed: %s", ll_repr(r));
@@ -1014,16 +1055,14 @@ static ll_value one_client(ll_value arg) {
     return ll_none();
 }
 
-static ll_value load_main(ll_value arg) {
-    (void)arg;
+static ll_value load_main(LL_NOARGS) {
     ll_session_opts so = {.limit = nconns, .timeout = 60};
     session = ll_session_new(&so);
     ll_task **tasks = malloc((size_t)nconns * sizeof *tasks);
     for (int i = 0; i < nconns; i++)
-        tasks[i] = ll_create_task_opts(ll_coro(one_client, ll_none()),
+        tasks[i] = ll_create_task_opts(ll_coro(one_client),
                                        (&(ll_task_opts){.stack_size = 32 * 1024}));
-    ll__wait((void *const *)tasks, (size_t)nconns, INFINITY, LL_ALL_COMPLETED, NULL, __FILE__,
-             __LINE__);
+    ll_wait((void *const *)tasks, (size_t)nconns, INFINITY, LL_ALL_COMPLETED, NULL);
     free(tasks);
     ll_session_close(session);
     return ll_none();
@@ -1098,6 +1137,7 @@ int main(void) {
     TCase *tc = tcase_create("streams");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, bytes_go_both_ways_and_every_wait_is_recorded);
+    tcase_add_test(tc, a_half_closed_stream_is_read_to_its_end);
     tcase_add_test(tc, reading_past_the_end_and_over_the_limit);
     tcase_add_test(tc, a_refused_connection_names_the_address);
     tcase_add_test(tc, sockets_on_the_virtual_clock_say_what_to_do);

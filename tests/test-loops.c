@@ -26,14 +26,12 @@ static ll_value spell(ll_value word) {
     return ll_str(ll_format("%s", buf));
 }
 
-static ll_value fail_there(ll_value unused) {
-    (void)unused;
+static ll_value fail_there(LL_NOARGS) {
     LL_TRY(ll_sleep(S(0.1)));
     return ll_raise(LL_EVALUE, "no such word");
 }
 
-static ll_value forever(ll_value unused) {
-    (void)unused;
+static ll_value forever(LL_NOARGS) {
     ll_value r = ll_sleep(S(10));
     if (ll_except(r, LL_ECANCELLED)) {
         ll_sleep(S(0.05)); /* clean-up takes a moment */
@@ -46,25 +44,24 @@ static void greet(void *name) { ll_print("hello from %s's thread", (const char *
 
 static ll_clock g_helper_clock = LL_CLOCK_REAL;
 
-static ll_value threadsafe_main(ll_value unused) {
-    (void)unused;
+static ll_value threadsafe_main(LL_NOARGS) {
     ll_loop_opts ho = {.clock = g_helper_clock};
     ll_loop *helper = ll_loop_thread_start(&ho);
     ck_assert_ptr_nonnull(helper);
     ll_call_soon_threadsafe(helper, greet, "the helper loop");
     LL_TRY(ll_sleep(S(0.1)));
-    ll_future *fut = ll_run_coroutine_threadsafe(ll_coro(lookup, ll_str("asyncio")), helper);
+    ll_future *fut = ll_run_coroutine_threadsafe(ll_coro(lookup, "asyncio"), helper);
     ll_print("main goes on while the helper looks the word up");
     ll_value v = ll_await(fut);
     LL_TRY(v);
     ll_print("the helper answered %lld", (long long)v.i);
-    v = ll_await(ll_run_coroutine_threadsafe(ll_coro(spell, ll_str("loop")), helper));
+    v = ll_await(ll_run_coroutine_threadsafe(ll_coro(spell, "loop"), helper));
     LL_TRY(v);
     ll_print("and spelled %s", ll_repr(v));
-    v = ll_await(ll_run_coroutine_threadsafe(ll_coro(fail_there, ll_none()), helper));
+    v = ll_await(ll_run_coroutine_threadsafe(ll_coro(fail_there), helper));
     if (ll_except(v, LL_EVALUE))
         ll_print("the error came across: %s", ll_repr(v));
-    ll_future *slow = ll_run_coroutine_threadsafe(ll_coro(forever, ll_none()), helper);
+    ll_future *slow = ll_run_coroutine_threadsafe(ll_coro(forever), helper);
     LL_TRY(ll_sleep(S(0.1)));
     ll_future_cancel(slow);
     if (ll_is_cancelled(ll_await(slow)))
@@ -127,16 +124,14 @@ START_TEST(a_virtual_main_loop_waits_for_the_other_loop) {
 }
 END_TEST
 
-static ll_value sleeps_long(ll_value unused) {
-    (void)unused;
+static ll_value sleeps_long(LL_NOARGS) {
     LL_TRY(ll_sleep(10));
     return ll_none();
 }
 
-static ll_value closed_under_main(ll_value unused) {
-    (void)unused;
+static ll_value closed_under_main(LL_NOARGS) {
     ll_loop *helper = ll_loop_thread_start(&(ll_loop_opts){.clock = LL_CLOCK_REAL});
-    ll_future *f = ll_run_coroutine_threadsafe(ll_coro(sleeps_long, ll_none()), helper);
+    ll_future *f = ll_run_coroutine_threadsafe(ll_coro(sleeps_long), helper);
     LL_TRY(ll_sleep(0.1));
     int rc = ll_loop_thread_stop(helper); /* its task is still asleep */
     ll_print("the helper closed with %d", rc);
@@ -163,14 +158,13 @@ static void nothing(void *arg) { (void)arg; }
 
 static int misuse_line;
 
-static ll_value misuse_main(ll_value unused) {
-    (void)unused;
+static ll_value misuse_main(LL_NOARGS) {
     ll_loop *helper = ll_loop_thread_start(NULL);
     ck_assert_int_eq(ll_loop_thread_stop(helper), 0);
     misuse_line = __LINE__ + 1;
     int rc = ll_call_soon_threadsafe(helper, nothing, NULL);
     ll_print("call_soon_threadsafe on a closed loop: %s", ll_err_name(rc));
-    ll_value v = ll_await(ll_run_coroutine_threadsafe(ll_coro(lookup, ll_str("x")), helper));
+    ll_value v = ll_await(ll_run_coroutine_threadsafe(ll_coro(lookup, "x"), helper));
     ll_print("run_coroutine_threadsafe to a closed loop: %s", ll_repr(v));
     ll_print("stopping it twice: %d", ll_loop_thread_stop(helper));
     ll_print("no function: %s", ll_err_name(ll_call_soon_threadsafe(ll_get_running_loop(), NULL,
@@ -220,8 +214,7 @@ static ll_value run_worker(ll_value name) {
     return v;
 }
 
-static ll_value pool_main(ll_value unused) {
-    (void)unused;
+static ll_value pool_main(LL_NOARGS) {
     double t0 = ll_time();
     ll_value r = ll_await(ll_gather(ll_to_thread(run_worker, ll_str("east")),
                                     ll_to_thread(run_worker, ll_str("west"))));
@@ -252,10 +245,9 @@ END_TEST
 
 static char g_trace_path[256];
 
-static ll_value traced_main(ll_value unused) {
-    (void)unused;
+static ll_value traced_main(LL_NOARGS) {
     ll_loop *helper = ll_loop_thread_start(&(ll_loop_opts){.clock = LL_CLOCK_REAL});
-    ll_value v = ll_await(ll_run_coroutine_threadsafe(ll_coro(lookup, ll_str("abc")), helper));
+    ll_value v = ll_await(ll_run_coroutine_threadsafe(ll_coro(lookup, "abc"), helper));
     LL_TRY(v);
     ll_value r = ll_await(ll_gather(ll_to_thread(run_worker, ll_str("east")),
                                     ll_to_thread(run_worker, ll_str("west"))));
@@ -272,7 +264,7 @@ START_TEST(every_loop_lands_in_one_trace) {
     capture_begin(&out, 1);
     capture_begin(&e, 2);
     ll_loop_opts o = {.clock = LL_CLOCK_REAL, .trace_path = g_trace_path};
-    int rc = ll_run_opts(ll_coro(traced_main, ll_none()), &o);
+    int rc = ll_run_opts(ll_coro(traced_main), &o);
     char *es = capture_end(&e);
     char *os = capture_end(&out);
     ck_assert_msg(rc == 0, "rc %d:\n%s", rc, es);

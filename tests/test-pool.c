@@ -40,8 +40,7 @@ static ll_value crunch(ll_value n) {
     return ll_int(n.i * 10);
 }
 
-static ll_value ticker(ll_value unused) {
-    (void)unused;
+static ll_value ticker(LL_NOARGS) {
     for (int i = 0; i < 4; i++) {
         ll_print("tick %d", i);
         LL_TRY(ll_sleep(unit * 1.25));
@@ -49,9 +48,8 @@ static ll_value ticker(ll_value unused) {
     return ll_none();
 }
 
-static ll_value overlap_main(ll_value unused) {
-    (void)unused;
-    ll_task *t = ll_create_task(ll_coro(ticker, ll_none()), "ticker");
+static ll_value overlap_main(LL_NOARGS) {
+    ll_task *t = ll_create_task(ll_coro(ticker), "ticker");
     ll_print("handing two jobs to the pool");
     ll_value r = ll_await(ll_gather(ll_to_thread(crunch, ll_int(3)), ll_to_thread(crunch, ll_int(2))));
     ll_print("results %s", ll_repr(r));
@@ -195,8 +193,7 @@ static ll_value one_unit(ll_value n) {
     return n;
 }
 
-static ll_value six_main(ll_value unused) {
-    (void)unused;
+static ll_value six_main(LL_NOARGS) {
     void *aws[6];
     for (int i = 0; i < 6; i++)
         aws[i] = ll_to_thread(one_unit, ll_int(i));
@@ -238,6 +235,38 @@ START_TEST(the_default_pool_is_pythons_size) {
 }
 END_TEST
 
+/* ---- a string made on a worker ---------------------------------------------------- */
+
+/* ll_format off the loop writes to the worker thread's few rotating
+ * buffers; a job's str result must still read as it was when the job
+ * returned, after that thread has run more jobs (lesson 14's slow_report). */
+static ll_value page_name(ll_args args) {
+    return ll_str(ll_format("page %lld", ll_arg_int(args, 0)));
+}
+
+enum { N_PAGES = 133 }; /* more than 4 jobs per thread on a pool of up to 32 */
+
+static ll_value pages_main(LL_NOARGS) {
+    void *aws[N_PAGES];
+    for (int i = 0; i < N_PAGES; i++)
+        aws[i] = ll_to_thread(page_name, i);
+    ll_value r = ll_await(ll_gatherv(aws, N_PAGES, false));
+    LL_TRY(r);
+    for (int i = 0; i < N_PAGES; i++)
+        ll_print("%s", ll_list_at(r, (size_t)i).s);
+    return ll_none();
+}
+
+START_TEST(a_str_made_on_a_worker_outlives_its_next_jobs) {
+    char *out = run(pages_main, LL_CLOCK_VIRTUAL, 0, NULL, NULL, NULL);
+    char want[N_PAGES * 12], *w = want;
+    for (int i = 0; i < N_PAGES; i++)
+        w += sprintf(w, "page %d\n", i);
+    ck_assert_str_eq(out, want);
+    free(out);
+}
+END_TEST
+
 /* ---- errors and cancellation ---------------------------------------------------- */
 
 static ll_value fails(ll_value n) {
@@ -245,8 +274,7 @@ static ll_value fails(ll_value n) {
     return ll_raise(LL_EVALUE, "bad input %lld", (long long)n.i);
 }
 
-static ll_value error_main(ll_value unused) {
-    (void)unused;
+static ll_value error_main(LL_NOARGS) {
     ll_value r = ll_await(ll_to_thread(fails, ll_int(7)));
     ll_print("awaiting it gave %s: %s", ll_err_name(r.err), ll_errmsg(r));
     ll_future *f = ll_run_in_executor(fails, ll_int(8));
@@ -285,11 +313,10 @@ static ll_value awaits_job(ll_value n) {
     return r;
 }
 
-static ll_value cancel_main(ll_value unused) {
-    (void)unused;
+static ll_value cancel_main(LL_NOARGS) {
     ll_task *t[5];
     for (int i = 0; i < 5; i++)
-        t[i] = ll_create_task(ll_coro(awaits_job, ll_int(i)), NULL);
+        t[i] = ll_create_task(ll_coro(awaits_job, i), NULL);
     LL_TRY(ll_sleep(unit / 2));
     ll_task_cancel(t[0]); /* running: it runs to the end, its result is dropped */
     ll_task_cancel(t[4]); /* still waiting for a worker: it never starts */
@@ -319,9 +346,8 @@ END_TEST
 
 /* On the real clock a cancelled task whose job is still running: the loop
  * waits for the worker before it closes (asyncio.run does the same). */
-static ll_value abandon_main(ll_value unused) {
-    (void)unused;
-    ll_task *t = ll_create_task(ll_coro(awaits_job, ll_int(9)), NULL);
+static ll_value abandon_main(LL_NOARGS) {
+    ll_task *t = ll_create_task(ll_coro(awaits_job, 9), NULL);
     LL_TRY(ll_sleep(unit / 4));
     ll_task_cancel(t);
     ll_value r = ll_await(t);
@@ -348,8 +374,7 @@ END_TEST
 
 static int block_line;
 
-static ll_value polite(ll_value unused) {
-    (void)unused;
+static ll_value polite(LL_NOARGS) {
     for (int i = 0; i < 3; i++) {
         ll_print("polite %d at %.2f", i, ll_time());
         LL_TRY(ll_sleep(0.1));
@@ -357,8 +382,7 @@ static ll_value polite(ll_value unused) {
     return ll_none();
 }
 
-static ll_value rude(ll_value unused) {
-    (void)unused;
+static ll_value rude(LL_NOARGS) {
     ll_print("rude blocks");
     block_line = __LINE__ + 1;
     ll_blocking_sleep(0.35);                                /* time.sleep(0.35) */
@@ -366,9 +390,8 @@ static ll_value rude(ll_value unused) {
     return ll_none();
 }
 
-static ll_value block_main(ll_value unused) {
-    (void)unused;
-    LL_TRY(ll_await(ll_gather(ll_coro(polite, ll_none()), ll_coro(rude, ll_none()))));
+static ll_value block_main(LL_NOARGS) {
+    LL_TRY(ll_await(ll_gather(ll_coro(polite), ll_coro(rude))));
     return ll_none();
 }
 
@@ -443,8 +466,7 @@ static ll_value spin(ll_value n) {
     return n;
 }
 
-static ll_value busy_main(ll_value unused) {
-    (void)unused;
+static ll_value busy_main(LL_NOARGS) {
     double t0 = ll_time();
     LL_TRY(ll_await(ll_gather(ll_to_thread(spin, ll_int(1)), ll_to_thread(spin, ll_int(2)))));
     ll_print("%.3f", ll_time() - t0);
@@ -483,20 +505,18 @@ END_TEST
 
 static int misuse_line;
 
-static ll_value nested(ll_value unused) {
-    (void)unused;
+static ll_value nested(LL_NOARGS) {
     ll_future *f = ll_run_in_executor(one_unit, ll_int(0));
     return ll_bool(f == NULL);
 }
 
-static ll_value misuse_main(ll_value unused) {
-    (void)unused;
+static ll_value misuse_main(LL_NOARGS) {
     misuse_line = __LINE__ + 1;
-    ll_future *f = ll_run_in_executor(NULL, ll_none());
+    ll_future *f = ll_run_in_executor(NULL);
     ll_print("NULL function: %s", f ? "accepted" : "refused");
     ll_blocking_sleep(-1);
     ll_blocking_sleep(NAN);
-    ll_value r = ll_await(ll_to_thread(nested, ll_none()));
+    ll_value r = ll_await(ll_to_thread(nested));
     ll_print("a job starting a job: %s", r.i ? "refused" : "accepted");
     return ll_none();
 }
@@ -538,6 +558,7 @@ int main(void) {
     tcase_add_test(tc, virtual_runs_are_repeatable);
     tcase_add_test(tc, the_pool_has_four_workers_and_queues_the_rest);
     tcase_add_test(tc, the_default_pool_is_pythons_size);
+    tcase_add_test(tc, a_str_made_on_a_worker_outlives_its_next_jobs);
     suite_add_tcase(s, tc);
     tc = tcase_create("errors");
     tcase_set_timeout(tc, 60);

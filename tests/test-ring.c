@@ -33,7 +33,7 @@ static ll_value serve(ll_value arg) {
     for (int64_t b = 0; b < arg.i / 100; b++) {
         ll_task *t[100];
         for (int i = 0; i < 100; i++)
-            t[i] = ll_create_task(ll_coro(handle, ll_int(b * 100 + i)), NULL);
+            t[i] = ll_create_task(ll_coro(handle, b * 100 + i), NULL);
         for (int i = 0; i < 100; i++)
             ll_await(t[i]);
         size_t held = ll__rec_held_bytes(&ll__current_loop->rec);
@@ -54,7 +54,7 @@ static size_t run_streamed(int64_t requests) {
                       .slow_step = -1};
     ll_loop *loop = ll_loop_new(&o);
     ck_assert_ptr_nonnull(loop);
-    ll_loop_run_until_complete(loop, ll_coro(serve, ll_int(requests)));
+    ll_loop_run_until_complete(loop, ll_coro(serve, requests));
     size_t recorded = loop->rec.n;
     ck_assert_msg(loop->rec.base > 0, "nothing was spilled after %zu events", recorded);
     ck_assert_int_eq(ll_loop_close(loop), 0);
@@ -115,7 +115,7 @@ START_TEST(ring_keeps_the_last_n_events_and_says_how_many_went) {
     ck_assert_ptr_nonnull(loop);
     ck_assert_uint_eq(loop->rec.ring, 1000);
     const int64_t lines = 60000; /* ~4 events a line: 5 chunks and more */
-    ll_loop_run_until_complete(loop, ll_coro(chatter, ll_int(lines)));
+    ll_loop_run_until_complete(loop, ll_coro(chatter, lines));
     size_t n = loop->rec.n;
     ck_assert_uint_gt(n, 4 * LL_REC_CHUNK);
     ck_assert_uint_eq(ll__rec_first(&loop->rec), n - 1000);

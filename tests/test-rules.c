@@ -19,25 +19,18 @@ static double g_end_time; /* loop time at the end of main */
 
 /* ---- R1/R11: sleep(0) round-robin (tests/py/rule_r1_fifo.py) -------------- */
 
-typedef struct named_count {
-    const char *name;
-    int n;
-} named_count;
-
-static ll_value r1_worker(ll_value arg) {
-    const named_count *w = arg.p;
-    for (int i = 0; i < w->n; i++) {
-        ll_print("%s%d", w->name, i);
+/* async def worker(name, n): */
+static ll_value r1_worker(ll_args args) {
+    for (long long i = 0; i < ll_arg_int(args, 1); i++) {
+        ll_print("%s%lld", ll_arg_str(args, 0), i);
         ll_sleep(0);
     }
     return ll_none();
 }
 
-static ll_value r1_main(ll_value unused) {
-    (void)unused;
-    static named_count a = {"a", 3}, b = {"b", 2}, c = {"c", 1};
-    ll_await(ll_gather(ll_coro(r1_worker, ll_ptr(&a)), ll_coro(r1_worker, ll_ptr(&b)),
-                       ll_coro(r1_worker, ll_ptr(&c))));
+static ll_value r1_main(LL_NOARGS) {
+    ll_await(ll_gather(ll_coro(r1_worker, "a", 3), ll_coro(r1_worker, "b", 2),
+                       ll_coro(r1_worker, "c", 1)));
     return ll_none();
 }
 
@@ -49,19 +42,17 @@ static void r2_cb(void *name) {
     ll_call_soon(ll_get_running_loop(), r2_cb2, name);
 }
 
-static ll_value r2_worker(ll_value unused) {
-    (void)unused;
+static ll_value r2_worker(LL_NOARGS) {
     ll_print("worker step 1");
     ll_sleep(0);
     ll_print("worker step 2");
     return ll_none();
 }
 
-static ll_value r2_main(ll_value unused) {
-    (void)unused;
+static ll_value r2_main(LL_NOARGS) {
     ll_loop *loop = ll_get_running_loop();
     ll_call_soon(loop, r2_cb, "a");
-    ll_task *t = ll_create_task(ll_coro(r2_worker, ll_none()), NULL);
+    ll_task *t = ll_create_task(ll_coro(r2_worker), NULL);
     ll_call_soon(loop, r2_cb, "b");
     ll_print("main yields");
     ll_sleep(0);
@@ -75,11 +66,11 @@ static ll_value r2_main(ll_value unused) {
 
 static double r3_t0;
 
-static ll_value r3_sleeper(ll_value arg) {
-    const char *name = ((const char **)arg.p)[0];
-    double delay = atof(((const char **)arg.p)[1]);
-    ll_print("%s sleeps %s", name, ((const char **)arg.p)[1]);
-    ll_sleep(S(delay));
+/* async def sleeper(name, delay): */
+static ll_value r3_sleeper(ll_args args) {
+    const char *name = ll_arg_str(args, 0);
+    ll_print("%s sleeps %s", name, ll_pystr(ll_arg(args, 1)));
+    ll_sleep(S(ll_arg_float(args, 1)));
     /* To the nearest half second: on the real clock a wake-up is a little
      * late, never early. */
     ll_print("%s woke at %.1f", name, floor((ll_time() - r3_t0) / g_scale * 2) / 2);
@@ -88,15 +79,16 @@ static ll_value r3_sleeper(ll_value arg) {
 
 static void r3_cb(void *name) { ll_print("callback %s", (const char *)name); }
 
-static ll_value r3_main(ll_value unused) {
-    (void)unused;
+static ll_value r3_main(LL_NOARGS) {
     ll_loop *loop = ll_get_running_loop();
     r3_t0 = ll_time();
     ll_call_later(loop, S(1), r3_cb, "x");
-    static const char *args[4][2] = {{"p", "2"}, {"q", "1"}, {"r", "1"}, {"s", "0.5"}};
-    void *tasks[4];
-    for (int i = 0; i < 4; i++)
-        tasks[i] = ll_create_task(ll_coro(r3_sleeper, ll_ptr(args[i])), NULL);
+    void *tasks[4] = {
+        ll_create_task(ll_coro(r3_sleeper, "p", 2), NULL),
+        ll_create_task(ll_coro(r3_sleeper, "q", 1), NULL),
+        ll_create_task(ll_coro(r3_sleeper, "r", 1), NULL),
+        ll_create_task(ll_coro(r3_sleeper, "s", 0.5), NULL),
+    };
     ll_call_later(loop, S(1), r3_cb, "y");
     ll_await(ll_gatherv(tasks, 4, false));
     return ll_none();
@@ -104,29 +96,28 @@ static ll_value r3_main(ll_value unused) {
 
 /* ---- R5: what suspends and what does not (rule_r5_await.py) -------------------- */
 
-static ll_value r5_other(ll_value unused) {
-    (void)unused;
+static ll_value r5_other(LL_NOARGS) {
     ll_print("other runs");
     return ll_none();
 }
 
-static ll_value r5_inline(ll_value n) {
-    ll_print("inline %lld", (long long)n.i);
-    return ll_int(n.i * 10);
+static ll_value r5_inline(ll_args args) {
+    long long n = ll_arg_int(args, 0);
+    ll_print("inline %lld", n);
+    return ll_int(n * 10);
 }
 
 static void r5_set_later(void *fut) { ll_future_set_result(fut, ll_str("later")); }
 
-static ll_value r5_main(ll_value unused) {
-    (void)unused;
-    ll_task *t = ll_create_task(ll_coro(r5_other, ll_none()), NULL);
+static ll_value r5_main(LL_NOARGS) {
+    ll_task *t = ll_create_task(ll_coro(r5_other), NULL);
     ll_future *done = ll_future_new();
     ll_future_set_result(done, ll_str("ready"));
     ll_print("awaiting a done future");
     ll_value r = ll_await(done);
     ll_print("got %s without suspending", r.s);
-    ll_value v = ll_await(ll_coro(r5_inline, ll_int(4)));
-    ll_print("inline returned %lld", (long long)v.i);
+    ll_value v = ll_await(ll_coro(r5_inline, 4));
+    ll_print("inline returned %lld", v.i);
     ll_future *pending = ll_future_new();
     ll_call_soon(ll_get_running_loop(), r5_set_later, pending);
     ll_print("awaiting a pending future");
@@ -142,18 +133,17 @@ static void r6_cb(ll_future *f, void *name) {
     ll_print("callback %s sees %lld", (const char *)name, (long long)ll_future_result(f).i);
 }
 
-static ll_value r6_waiter(ll_value fut) {
+static ll_value r6_waiter(ll_args args) {
     ll_print("waiter waits");
-    ll_value r = ll_await(fut.p);
-    ll_print("waiter resumed with %lld", (long long)r.i);
+    ll_value r = ll_await(ll_arg_ptr(args, 0));
+    ll_print("waiter resumed with %lld", r.i);
     return ll_none();
 }
 
-static ll_value r6_main(ll_value unused) {
-    (void)unused;
+static ll_value r6_main(LL_NOARGS) {
     ll_future *fut = ll_future_new();
     ll_future_add_done_callback(fut, r6_cb, "one");
-    ll_task *w = ll_create_task(ll_coro(r6_waiter, ll_ptr(fut)), NULL);
+    ll_task *w = ll_create_task(ll_coro(r6_waiter, fut), NULL);
     ll_sleep(0);
     ll_future_add_done_callback(fut, r6_cb, "two");
     ll_print("setting result");
@@ -171,30 +161,27 @@ static ll_value r6_main(ll_value unused) {
 
 /* ---- R7: cancellation (rule_r7_cancel.py) -------------------------------------- */
 
-static ll_value r7_quick(ll_value unused) {
-    (void)unused;
+static ll_value r7_quick(LL_NOARGS) {
     return ll_int(1);
 }
 
-static ll_value r7_never(ll_value unused) {
-    (void)unused;
+static ll_value r7_never(LL_NOARGS) {
     ll_print("never: this must not print");
     return ll_none();
 }
 
-static ll_value r7_sleeper(ll_value unused) {
-    (void)unused;
+static ll_value r7_sleeper(LL_NOARGS) {
     ll_print("sleeper: sleeping");
-    if (ll_except(ll_sleep(S(10)), LL_ECANCELLED)) {
+    ll_value r = ll_sleep(S(10));
+    if (ll_except(r, LL_ECANCELLED)) {
         ll_print("sleeper: cleaning up");
-        return ll_raise(LL_ECANCELLED, "%s", ""); /* raise */
+        return r; /* raise */
     }
     ll_print("sleeper: this must not print");
     return ll_none();
 }
 
-static ll_value r7_stubborn(ll_value unused) {
-    (void)unused;
+static ll_value r7_stubborn(LL_NOARGS) {
     if (ll_except(ll_sleep(S(10)), LL_ECANCELLED))
         ll_print("stubborn: ignoring the cancel");
     ll_sleep(S(1));
@@ -202,24 +189,23 @@ static ll_value r7_stubborn(ll_value unused) {
     return ll_str("stubborn result");
 }
 
-static ll_value r7_main(ll_value unused) {
-    (void)unused;
-    ll_task *q = ll_create_task(ll_coro(r7_quick, ll_none()), NULL);
+static ll_value r7_main(LL_NOARGS) {
+    ll_task *q = ll_create_task(ll_coro(r7_quick), NULL);
     ll_await(q);
-    ll_print("cancel finished task: %s", ll_task_cancel(q) ? "True" : "False");
-    ll_task *n = ll_create_task(ll_coro(r7_never, ll_none()), NULL);
-    ll_print("cancel unstarted task: %s", ll_task_cancel(n) ? "True" : "False");
-    ll_task *s = ll_create_task(ll_coro(r7_sleeper, ll_none()), NULL);
-    ll_task *b = ll_create_task(ll_coro(r7_stubborn, ll_none()), NULL);
+    ll_print("cancel finished task: %s", ll_pybool(ll_task_cancel(q)));
+    ll_task *n = ll_create_task(ll_coro(r7_never), NULL);
+    ll_print("cancel unstarted task: %s", ll_pybool(ll_task_cancel(n)));
+    ll_task *s = ll_create_task(ll_coro(r7_sleeper), NULL);
+    ll_task *b = ll_create_task(ll_coro(r7_stubborn), NULL);
     ll_sleep(0);
-    ll_print("cancel sleeper: %s", ll_task_cancel(s) ? "True" : "False");
-    ll_print("cancel stubborn: %s", ll_task_cancel(b) ? "True" : "False");
+    ll_print("cancel sleeper: %s", ll_pybool(ll_task_cancel(s)));
+    ll_print("cancel stubborn: %s", ll_pybool(ll_task_cancel(b)));
     ll_task *all[] = {n, s, b};
     for (int i = 0; i < 3; i++) {
         ll_value r = ll_await(all[i]);
         if (ll_is_cancelled(r))
             ll_print("%s was cancelled: %s", ll_task_name(all[i]),
-                     ll_task_cancelled(all[i]) ? "True" : "False");
+                     ll_pybool(ll_task_cancelled(all[i])));
         else
             ll_print("%s returned %s", ll_task_name(all[i]), ll_repr(r));
     }
@@ -228,81 +214,75 @@ static ll_value r7_main(ll_value unused) {
 
 /* ---- R7 at every kind of await (rule_r7_await_kinds.py) --------------------------- */
 
-/* `except CancelledError: ...; raise` in C: pass the error on. */
-#define RERAISE(v) return (v)
-
-static ll_value r7k_on_future(ll_value fut) {
-    ll_value r = ll_await(fut.p);
+static ll_value r7k_on_future(ll_args args) {
+    ll_future *fut = ll_arg_ptr(args, 0);
+    ll_value r = ll_await(fut);
     if (ll_is_cancelled(r)) {
         ll_print("future waiter cancelled; future cancelled: %s",
-                 ll_future_cancelled(fut.p) ? "True" : "False");
-        RERAISE(r);
+                 ll_pybool(ll_future_cancelled(fut)));
+        return r; /* raise */
     }
     return ll_none();
 }
 
-static ll_value r7k_inner_sleep(ll_value unused) {
-    (void)unused;
-    if (ll_except(ll_sleep(S(5)), LL_ECANCELLED)) {
+static ll_value r7k_inner_sleep(LL_NOARGS) {
+    ll_value r = ll_sleep(S(5));
+    if (ll_except(r, LL_ECANCELLED)) {
         ll_print("inner coroutine sees the cancel first");
-        return ll_raise(LL_ECANCELLED, "%s", "");
+        return r;
     }
     return ll_none();
 }
 
-static ll_value r7k_on_inline(ll_value unused) {
-    (void)unused;
-    ll_value r = ll_await(ll_coro(r7k_inner_sleep, ll_none()));
+static ll_value r7k_on_inline(LL_NOARGS) {
+    ll_value r = ll_await(ll_coro(r7k_inner_sleep));
     if (ll_is_cancelled(r)) {
         ll_print("outer coroutine sees it next");
-        RERAISE(r);
+        return r; /* raise */
     }
     return ll_none();
 }
 
-static ll_value r7k_child(ll_value unused) {
-    (void)unused;
-    if (ll_except(ll_sleep(S(5)), LL_ECANCELLED)) {
+static ll_value r7k_child(LL_NOARGS) {
+    ll_value r = ll_sleep(S(5));
+    if (ll_except(r, LL_ECANCELLED)) {
         ll_print("child cancelled too");
-        return ll_raise(LL_ECANCELLED, "%s", "");
+        return r;
     }
     return ll_none();
 }
 
-static ll_value r7k_on_task(ll_value unused) {
-    (void)unused;
-    ll_task *c = ll_create_task(ll_coro(r7k_child, ll_none()), "child");
+static ll_value r7k_on_task(LL_NOARGS) {
+    ll_task *c = ll_create_task(ll_coro(r7k_child), "child");
     ll_value r = ll_await(c);
     if (ll_is_cancelled(r)) {
         ll_print("task waiter cancelled; child cancelled: %s",
-                 ll_task_cancelled(c) ? "True" : "False");
-        RERAISE(r);
+                 ll_pybool(ll_task_cancelled(c)));
+        return r; /* raise */
     }
     return ll_none();
 }
 
-static ll_value r7k_on_gather(ll_value unused) {
-    (void)unused;
-    ll_value r = ll_await(ll_gather(ll_coro(r7k_child, ll_none()), ll_coro(r7k_child, ll_none())));
+static ll_value r7k_on_gather(LL_NOARGS) {
+    ll_value r = ll_await(ll_gather(ll_coro(r7k_child), ll_coro(r7k_child)));
     if (ll_is_cancelled(r)) {
         ll_print("gather waiter cancelled");
-        RERAISE(r);
+        return r; /* raise */
     }
     return ll_none();
 }
 
-static ll_value r7k_on_yield(ll_value unused) {
-    (void)unused;
-    if (ll_except(ll_sleep(0), LL_ECANCELLED)) {
+static ll_value r7k_on_yield(LL_NOARGS) {
+    ll_value r = ll_sleep(0);
+    if (ll_except(r, LL_ECANCELLED)) {
         ll_print("cancelled at a bare yield");
-        return ll_raise(LL_ECANCELLED, "%s", "");
+        return r;
     }
     return ll_none();
 }
 
-static ll_value r7k_self_cancel(ll_value unused) {
-    (void)unused;
-    ll_print("cancel myself: %s", ll_task_cancel(ll_current_task()) ? "True" : "False");
+static ll_value r7k_self_cancel(LL_NOARGS) {
+    ll_print("cancel myself: %s", ll_pybool(ll_task_cancel(ll_current_task())));
     ll_print("still running until the next await");
     if (ll_except(ll_sleep(0), LL_ECANCELLED))
         ll_print("cancelled at my next await");
@@ -314,76 +294,66 @@ static void r7k_run(const char *name, ll_coro *coro) {
     ll_sleep(0);
     ll_sleep(0);
     bool first = ll_task_cancel(t), again = ll_task_cancel(t);
-    ll_print("%s: cancel -> %s, again -> %s", name, first ? "True" : "False",
-             again ? "True" : "False");
+    ll_print("%s: cancel -> %s, again -> %s", name, ll_pybool(first), ll_pybool(again));
     if (ll_is_cancelled(ll_await(t)))
         ll_print("%s: awaiter got CancelledError, cancelled() = %s", name,
-                 ll_task_cancelled(t) ? "True" : "False");
+                 ll_pybool(ll_task_cancelled(t)));
 }
 
-static ll_value r7k_main(ll_value unused) {
-    (void)unused;
+static ll_value r7k_main(LL_NOARGS) {
     double start = ll_time();
     ll_future *fut = ll_future_new();
-    r7k_run("future", ll_coro(r7k_on_future, ll_ptr(fut)));
-    r7k_run("inline", ll_coro(r7k_on_inline, ll_none()));
-    r7k_run("task", ll_coro(r7k_on_task, ll_none()));
-    r7k_run("gather", ll_coro(r7k_on_gather, ll_none()));
-    ll_task *t = ll_create_task(ll_coro(r7k_on_yield, ll_none()), "yield");
+    r7k_run("future", ll_coro(r7k_on_future, fut));
+    r7k_run("inline", ll_coro(r7k_on_inline));
+    r7k_run("task", ll_coro(r7k_on_task));
+    r7k_run("gather", ll_coro(r7k_on_gather));
+    ll_task *t = ll_create_task(ll_coro(r7k_on_yield), "yield");
     ll_sleep(0);
-    ll_print("yield: cancel while ready -> %s", ll_task_cancel(t) ? "True" : "False");
+    ll_print("yield: cancel while ready -> %s", ll_pybool(ll_task_cancel(t)));
     if (ll_is_cancelled(ll_await(t)))
-        ll_print("yield: cancelled() = %s", ll_task_cancelled(t) ? "True" : "False");
-    ll_task *s = ll_create_task(ll_coro(r7k_self_cancel, ll_none()), "self");
+        ll_print("yield: cancelled() = %s", ll_pybool(ll_task_cancelled(t)));
+    ll_task *s = ll_create_task(ll_coro(r7k_self_cancel), "self");
     ll_value r = ll_await(s);
     ll_print("self: result %s, cancelled() = %s", ll_repr(r),
-             ll_task_cancelled(s) ? "True" : "False");
+             ll_pybool(ll_task_cancelled(s)));
     ll_print("time %.1f", ll_time() - start);
     return ll_none();
 }
 
 /* ---- R8: gather (rule_r8_gather.py) --------------------------------------------- */
 
-typedef struct work_args {
-    const char *name, *upper;
-    double delay;
-    bool fail;
-} work_args;
-
-static ll_value r8_work(ll_value arg) {
-    const work_args *w = arg.p;
-    ll_print("%s starts", w->name);
-    if (ll_except(ll_sleep(S(w->delay)), LL_ECANCELLED))
-        return ll_raise(LL_ECANCELLED, "%s", "");
-    if (w->fail) {
-        ll_print("%s fails", w->name);
-        return ll_raise(LL_EVALUE, "%s broke", w->name);
+/* async def work(name, upper, delay, fail): */
+static ll_value r8_work(ll_args args) {
+    const char *name = ll_arg_str(args, 0);
+    ll_print("%s starts", name);
+    ll_value r = ll_sleep(S(ll_arg_float(args, 2)));
+    if (ll_except(r, LL_ECANCELLED))
+        return r;
+    if (ll_arg_bool(args, 3)) {
+        ll_print("%s fails", name);
+        return ll_raise(LL_EVALUE, "%s broke", name);
     }
-    ll_print("%s ends", w->name);
-    return ll_str(w->upper);
+    ll_print("%s ends", name);
+    return ll_arg(args, 1);
 }
 
-static ll_value r8_main(ll_value unused) {
-    (void)unused;
-    static work_args slow = {"slow", "SLOW", 2, false}, fast = {"fast", "FAST", 1, false},
-                     a = {"a", "A", 1, false}, b = {"b", "B", 2, true}, c = {"c", "C", 3, false},
-                     d = {"d", "D", 1, true}, e = {"e", "E", 1, false}, x = {"x", "X", 5, false},
-                     y = {"y", "Y", 5, false};
+static ll_value r8_main(LL_NOARGS) {
     ll_print("%s", ll_repr(ll_await(ll_gatherv(NULL, 0, false))));
-    ll_value r = ll_await(ll_gather(ll_coro(r8_work, ll_ptr(&slow)), ll_coro(r8_work, ll_ptr(&fast))));
+    ll_value r = ll_await(ll_gather(ll_coro(r8_work, "slow", "SLOW", 2, false),
+                                    ll_coro(r8_work, "fast", "FAST", 1, false)));
     ll_print("%s", ll_repr(r));
-    r = ll_await(ll_gather(ll_coro(r8_work, ll_ptr(&a)), ll_coro(r8_work, ll_ptr(&b)),
-                           ll_coro(r8_work, ll_ptr(&c))));
+    r = ll_await(ll_gather(ll_coro(r8_work, "a", "A", 1, false), ll_coro(r8_work, "b", "B", 2, true),
+                           ll_coro(r8_work, "c", "C", 3, false)));
     if (ll_except(r, LL_EVALUE))
         ll_print("gather raised: %s", ll_errmsg(r));
     ll_print("main goes on while c still runs");
     ll_sleep(S(2));
-    r = ll_await(ll_gather_return_exceptions(ll_coro(r8_work, ll_ptr(&d)),
-                                             ll_coro(r8_work, ll_ptr(&e))));
+    r = ll_await(ll_gather_return_exceptions(ll_coro(r8_work, "d", "D", 1, true),
+                                             ll_coro(r8_work, "e", "E", 1, false)));
     ll_print("%s", ll_repr(r));
-    ll_future *g = ll_gather(ll_coro(r8_work, ll_ptr(&x)), ll_coro(r8_work, ll_ptr(&y)));
+    ll_future *g = ll_gather(ll_coro(r8_work, "x", "X", 5, false), ll_coro(r8_work, "y", "Y", 5, false));
     ll_sleep(S(1));
-    ll_print("cancel gather: %s", ll_future_cancel(g) ? "True" : "False");
+    ll_print("cancel gather: %s", ll_pybool(ll_future_cancel(g)));
     r = ll_await(g);
     if (ll_is_cancelled(r))
         ll_print("gather was cancelled");
@@ -392,71 +362,65 @@ static ll_value r8_main(ll_value unused) {
 
 /* ---- R11: sleep(0), negative and tiny delays (rule_r11_sleep.py) ------------------ */
 
-static ll_value r11_w(ll_value arg) {
-    const work_args *w = arg.p;
+/* async def w(name, delay): */
+static ll_value r11_w(ll_args args) {
+    double delay = ll_arg_float(args, 1);
     for (int i = 0; i < 2; i++) {
-        ll_print("%s%d", w->name, i);
-        ll_sleep(w->delay > 0 ? S(w->delay) : w->delay);
+        ll_print("%s%d", ll_arg_str(args, 0), i);
+        ll_sleep(delay > 0 ? S(delay) : delay);
     }
     return ll_none();
 }
 
-static ll_value r11_main(ll_value unused) {
-    (void)unused;
-    static work_args zero = {"zero", 0, 0, 0}, neg = {"neg", 0, -5, 0}, tiny = {"tiny", 0, 0.001, 0},
-                     z2 = {"z2", 0, 0, 0};
-    ll_await(ll_gather(ll_coro(r11_w, ll_ptr(&zero)), ll_coro(r11_w, ll_ptr(&neg)),
-                       ll_coro(r11_w, ll_ptr(&tiny)), ll_coro(r11_w, ll_ptr(&z2))));
+static ll_value r11_main(LL_NOARGS) {
+    ll_await(ll_gather(ll_coro(r11_w, "zero", 0), ll_coro(r11_w, "neg", -5),
+                       ll_coro(r11_w, "tiny", 0.001), ll_coro(r11_w, "z2", 0)));
     ll_print("done");
     return ll_none();
 }
 
 /* ---- the seed articles' examples ------------------------------------------------- */
 
-static ll_value seed_my_coroutine(ll_value delay) {
-    ll_print("Coroutine started with delay: %lld", (long long)delay.i);
-    ll_sleep(S(delay.i));
-    ll_print("Coroutine finished after %lld seconds", (long long)delay.i);
-    return ll_int(delay.i * 2);
+static ll_value seed_my_coroutine(ll_args args) {
+    long long delay = ll_arg_int(args, 0);
+    ll_print("Coroutine started with delay: %lld", delay);
+    ll_sleep(S(delay));
+    ll_print("Coroutine finished after %lld seconds", delay);
+    return ll_int(delay * 2);
 }
 
-static ll_value seed_gather_main(ll_value unused) {
-    (void)unused;
-    ll_task *t1 = ll_create_task(ll_coro(seed_my_coroutine, ll_int(1)), NULL);
-    ll_task *t2 = ll_create_task(ll_coro(seed_my_coroutine, ll_int(2)), NULL);
+static ll_value seed_gather_main(LL_NOARGS) {
+    ll_task *t1 = ll_create_task(ll_coro(seed_my_coroutine, 1), NULL);
+    ll_task *t2 = ll_create_task(ll_coro(seed_my_coroutine, 2), NULL);
     ll_value results = ll_await(ll_gather(t1, t2));
     ll_print("Results: %s", ll_repr(results));
     g_end_time = ll_time();
     return ll_none();
 }
 
-static ll_value seed_count(ll_value unused) {
-    (void)unused;
+static ll_value seed_count(LL_NOARGS) {
     ll_print("One");
     ll_sleep(S(1));
     ll_print("Two");
     return ll_none();
 }
 
-static ll_value seed_count_main(ll_value unused) {
-    (void)unused;
-    ll_await(ll_gather(ll_coro(seed_count, ll_none()), ll_coro(seed_count, ll_none()),
-                       ll_coro(seed_count, ll_none())));
+static ll_value seed_count_main(LL_NOARGS) {
+    ll_await(ll_gather(ll_coro(seed_count), ll_coro(seed_count),
+                       ll_coro(seed_count)));
     g_end_time = ll_time();
     return ll_none();
 }
 
-static ll_value seed_fetch_data(ll_value unused) {
-    (void)unused;
+static ll_value seed_fetch_data(LL_NOARGS) {
     ll_print("Start fetching");
     ll_sleep(S(2));
     ll_print("Done fetching");
     return ll_str("data");
 }
 
-static ll_value seed_create_task_main(ll_value unused) {
-    (void)unused;
-    ll_task *t = ll_create_task(ll_coro(seed_fetch_data, ll_none()), NULL);
+static ll_value seed_create_task_main(LL_NOARGS) {
+    ll_task *t = ll_create_task(ll_coro(seed_fetch_data), NULL);
     ll_print("Fetching data...");
     ll_value r = ll_await(t);
     ll_print("Result: %s", r.s);
@@ -465,123 +429,102 @@ static ll_value seed_create_task_main(ll_value unused) {
 
 /* ---- R9 and R10: timeouts (rule_r9_timeout.py, rule_r10_wait_for.py) ---------- */
 
-typedef struct tjob {
-    const char *name, *upper;
-    double seconds;
-    bool says_cleanup_done;
-} tjob;
-
 /* Elapsed scenario seconds, to the half second below: on the real clock a
  * wake-up is a little late, never early. */
 static double since(double start) { return floor((ll_time() - start) / g_scale * 2) / 2; }
 
-static ll_value t_work(ll_value arg) {
-    const tjob *j = arg.p;
-    ll_print("%s: start", j->name);
-    if (ll_except(ll_sleep(S(j->seconds)), LL_ECANCELLED)) {
-        ll_print("%s: cancelled, cleaning up", j->name);
+/* async def work(name, upper, seconds, says_cleanup_done): */
+static ll_value t_work(ll_args args) {
+    const char *name = ll_arg_str(args, 0);
+    ll_print("%s: start", name);
+    ll_value r = ll_sleep(S(ll_arg_float(args, 2)));
+    if (ll_except(r, LL_ECANCELLED)) {
+        ll_print("%s: cancelled, cleaning up", name);
         LL_TRY(ll_sleep(S(0.5)));
-        if (j->says_cleanup_done)
-            ll_print("%s: cleanup done", j->name);
-        return ll_raise(LL_ECANCELLED, "%s", "");
+        if (ll_arg_bool(args, 3))
+            ll_print("%s: cleanup done", name);
+        return r;
     }
-    ll_print("%s: done", j->name);
-    return ll_str(j->upper);
+    ll_print("%s: done", name);
+    return ll_arg(args, 1);
 }
 
-static ll_value r10_main(ll_value unused) {
-    (void)unused;
+static ll_value r10_main(LL_NOARGS) {
     double start = ll_time();
-    static tjob quick = {"quick", "QUICK", 1, true}, slow = {"slow", "SLOW", 5, true},
-                never = {"never", "NEVER", 1, true};
-    ll_value r = ll_wait_for(ll_coro(t_work, ll_ptr(&quick)), S(2));
+    ll_value r = ll_wait_for(ll_coro(t_work, "quick", "QUICK", 1, true), S(2));
     ll_print("quick -> %s at %.1f", r.s, since(start));
-    r = ll_wait_for(ll_coro(t_work, ll_ptr(&slow)), S(2));
+    r = ll_wait_for(ll_coro(t_work, "slow", "SLOW", 5, true), S(2));
     if (ll_except(r, LL_ETIMEOUT))
         ll_print("slow timed out at %.1f", since(start));
-    r = ll_wait_for(ll_coro(t_work, ll_ptr(&never)), 0);
+    r = ll_wait_for(ll_coro(t_work, "never", "NEVER", 1, true), 0);
     if (ll_except(r, LL_ETIMEOUT))
         ll_print("zero timeout at %.1f", since(start));
     return ll_none();
 }
 
-static ll_value r9_main(ll_value unused) {
-    (void)unused;
+static ll_value r9_main(LL_NOARGS) {
     double start = ll_time();
-    static tjob scoped = {"scoped", "SCOPED", 3, false},
-                in_time = {"in time", "IN TIME", 1, false},
-                resched = {"rescheduled", "RESCHEDULED", 2, false},
-                shielded = {"shielded", "SHIELDED", 2, false};
     ll_timeout *to = ll_timeout_enter(S(1));
-    ll_value r = ll_timeout_exit(to, ll_await(ll_coro(t_work, ll_ptr(&scoped))));
+    ll_value r = ll_timeout_exit(to, ll_await(ll_coro(t_work, "scoped", "SCOPED", 3, false)));
     if (ll_except(r, LL_ETIMEOUT))
         ll_print("scope expired at %.1f, expired=%s", since(start),
-                 ll_timeout_expired(to) ? "True" : "False");
+                 ll_pybool(ll_timeout_expired(to)));
     to = ll_timeout_enter(S(5));
-    r = ll_timeout_exit(to, ll_await(ll_coro(t_work, ll_ptr(&in_time))));
+    r = ll_timeout_exit(to, ll_await(ll_coro(t_work, "in time", "IN TIME", 1, false)));
     ll_print("%s at %.1f, expired=%s", r.s, since(start),
-             ll_timeout_expired(to) ? "True" : "False");
+             ll_pybool(ll_timeout_expired(to)));
     to = ll_timeout_enter(INFINITY);
     ll_timeout_reschedule(to, ll_time() + S(0.5));
-    r = ll_timeout_exit(to, ll_await(ll_coro(t_work, ll_ptr(&resched))));
+    r = ll_timeout_exit(to, ll_await(ll_coro(t_work, "rescheduled", "RESCHEDULED", 2, false)));
     if (ll_except(r, LL_ETIMEOUT))
         ll_print("rescheduled scope expired at %.1f", since(start));
-    ll_task *inner = ll_create_task(ll_coro(t_work, ll_ptr(&shielded)), NULL);
+    ll_task *inner = ll_create_task(ll_coro(t_work, "shielded", "SHIELDED", 2, false), NULL);
     ll_future *outer = ll_shield(inner);
     LL_TRY(ll_sleep(S(1)));
-    ll_print("cancel the shield: %s", ll_future_cancel(outer) ? "True" : "False");
+    ll_print("cancel the shield: %s", ll_pybool(ll_future_cancel(outer)));
     if (ll_is_cancelled(ll_await(outer)))
         ll_print("the shield was cancelled");
     r = ll_await(inner);
     ll_print("inner survived: %s at %.1f, cancelled=%s", r.s, since(start),
-             ll_task_cancelled(inner) ? "True" : "False");
+             ll_pybool(ll_task_cancelled(inner)));
     return ll_none();
 }
 
 /* ---- R15: TaskGroup (rule_r15_taskgroup.py) --------------------------------------- */
 
-typedef struct gjob {
-    const char *name;
-    double seconds;
-    bool fail;
-} gjob;
-
-static ll_value g_child(ll_value arg) {
-    const gjob *j = arg.p;
-    ll_print("%s: start", j->name);
-    if (ll_except(ll_sleep(S(j->seconds)), LL_ECANCELLED)) {
-        ll_print("%s: cancelled", j->name);
-        return ll_raise(LL_ECANCELLED, "%s", "");
+/* async def child(name, seconds, fail): */
+static ll_value g_child(ll_args args) {
+    const char *name = ll_arg_str(args, 0);
+    ll_print("%s: start", name);
+    ll_value r = ll_sleep(S(ll_arg_float(args, 1)));
+    if (ll_except(r, LL_ECANCELLED)) {
+        ll_print("%s: cancelled", name);
+        return r;
     }
-    if (j->fail) {
-        ll_print("%s: failing", j->name);
-        return ll_raise(LL_EVALUE, "%s broke", j->name);
+    if (ll_arg_bool(args, 2)) {
+        ll_print("%s: failing", name);
+        return ll_raise(LL_EVALUE, "%s broke", name);
     }
-    ll_print("%s: done", j->name);
-    return ll_str(j->name);
+    ll_print("%s: done", name);
+    return ll_arg(args, 0);
 }
 
-static ll_value r15_main(ll_value unused) {
-    (void)unused;
+static ll_value r15_main(LL_NOARGS) {
     double start = ll_time();
-    static gjob a = {"a", 1, false}, b = {"b", 2, false}, ok = {"ok", 0.5, false},
-                bad = {"bad", 1, true}, slow = {"slow", 3, false};
     ll_taskgroup *tg = ll_taskgroup_enter();
-    ll_task *ta = ll_taskgroup_create_task(tg, ll_coro(g_child, ll_ptr(&a)), NULL);
-    ll_task *tb = ll_taskgroup_create_task(tg, ll_coro(g_child, ll_ptr(&b)), NULL);
+    ll_task *ta = ll_taskgroup_create_task(tg, ll_coro(g_child, "a", 1, false), NULL);
+    ll_task *tb = ll_taskgroup_create_task(tg, ll_coro(g_child, "b", 2, false), NULL);
     ll_print("body: tasks made");
     LL_TRY(ll_taskgroup_exit(tg, ll_none()));
     ll_print("group 1 done at %.1f: %s, %s", since(start), ll_task_result(ta).s,
              ll_task_result(tb).s);
     tg = ll_taskgroup_enter();
-    ll_taskgroup_create_task(tg, ll_coro(g_child, ll_ptr(&ok)), NULL);
-    ll_taskgroup_create_task(tg, ll_coro(g_child, ll_ptr(&bad)), NULL);
-    ll_taskgroup_create_task(tg, ll_coro(g_child, ll_ptr(&slow)), NULL);
-    ll_value body = ll_none();
-    if (ll_except(ll_sleep(S(5)), LL_ECANCELLED)) {
+    ll_taskgroup_create_task(tg, ll_coro(g_child, "ok", 0.5, false), NULL);
+    ll_taskgroup_create_task(tg, ll_coro(g_child, "bad", 1, true), NULL);
+    ll_taskgroup_create_task(tg, ll_coro(g_child, "slow", 3, false), NULL);
+    ll_value body = ll_sleep(S(5));
+    if (ll_except(body, LL_ECANCELLED))
         ll_print("body: cancelled by the group");
-        body = ll_raise(LL_ECANCELLED, "%s", "");
-    }
     ll_value r = ll_taskgroup_exit(tg, body);
     if (ll_except(r, LL_EEXCEPTION_GROUP)) {
         ll_print("group 2 failed at %.1f: %s", since(start), ll_errmsg(r));
@@ -596,50 +539,44 @@ static ll_value r15_main(ll_value unused) {
 
 /* ---- R15, 3.11: a late failure leaves cancelling() at 1 (rule_r15_taskgroup_late.py) - */
 
-static ll_value late_child(ll_value arg) {
-    const gjob *j = arg.p;
-    ll_value r = ll_sleep(S(j->seconds));
+/* async def child(name, seconds, fail): */
+static ll_value late_child(ll_args args) {
+    const char *name = ll_arg_str(args, 0);
+    ll_value r = ll_sleep(S(ll_arg_float(args, 1)));
     if (ll_except(r, LL_ECANCELLED)) {
-        ll_print("%s: cancelled", j->name);
+        ll_print("%s: cancelled", name);
         return r;
     }
-    if (j->fail) {
-        ll_print("%s: failing", j->name);
-        return ll_raise(LL_EVALUE, "%s broke", j->name);
+    if (ll_arg_bool(args, 2)) {
+        ll_print("%s: failing", name);
+        return ll_raise(LL_EVALUE, "%s broke", name);
     }
-    ll_print("%s: done", j->name);
+    ll_print("%s: done", name);
     return ll_none();
 }
 
-static ll_value late_body(ll_value unused) {
-    (void)unused;
-    static gjob quick = {"quick", 1, false}, late = {"late", 2, true}, slow = {"slow", 3, false};
+static ll_value late_body(LL_NOARGS) {
     ll_taskgroup *tg = ll_taskgroup_current();
-    ll_taskgroup_create_task(tg, ll_coro(late_child, ll_ptr(&quick)), NULL);
-    ll_taskgroup_create_task(tg, ll_coro(late_child, ll_ptr(&late)), NULL);
-    ll_taskgroup_create_task(tg, ll_coro(late_child, ll_ptr(&slow)), NULL);
+    ll_taskgroup_create_task(tg, ll_coro(late_child, "quick", 1, false), NULL);
+    ll_taskgroup_create_task(tg, ll_coro(late_child, "late", 2, true), NULL);
+    ll_taskgroup_create_task(tg, ll_coro(late_child, "slow", 3, false), NULL);
     ll_print("body: done");
     return ll_none();
 }
 
-static ll_value sleep_for(ll_value seconds) {
-    LL_TRY(ll_sleep(seconds.f));
-    return ll_none();
-}
 
-static ll_value r15_late_main(ll_value unused) {
-    (void)unused;
+static ll_value r15_late_main(LL_NOARGS) {
     double start = ll_time();
     ll_task *me = ll_current_task();
-    ll_value r = ll_taskgroup(ll_coro(late_body, ll_none()));
-    if (ll_errcode(r) == LL_EEXCEPTION_GROUP)
+    ll_value r = ll_taskgroup(ll_coro(late_body));
+    if (ll_except(r, LL_EEXCEPTION_GROUP))
         ll_print("group failed at %.1f: %s", since(start), ll_errmsg(r));
     ll_print("cancelling() = %u", (unsigned)ll_task_cancelling(me));
     start = ll_time();
     LL_TRY(ll_sleep(S(1)));
     ll_print("slept on to %.1f", since(start));
-    r = ll_timeout(S(0.5), ll_coro(sleep_for, ll_float(S(1))));
-    if (ll_errcode(r) == LL_ETIMEOUT)
+    r = ll_timeout(S(0.5), ll_sleep_coro(S(1)));
+    if (ll_except(r, LL_ETIMEOUT))
         ll_print("timeout at %.1f still raises TimeoutError", since(start));
     ll_print("cancelling() = %u", (unsigned)ll_task_cancelling(me));
     return ll_none();
@@ -652,34 +589,31 @@ static ll_semaphore *sc_sem;
 static ll_condition *sc_cond;
 static ll_task *sc_p, *sc_q;
 
-typedef struct hjob {
-    const char *name;
-    double seconds;
-} hjob;
-
-static ll_value hold(ll_value arg) {
-    const hjob *j = arg.p;
-    ll_print("%s: in", j->name);
-    LL_TRY(ll_sleep(S(j->seconds)));
-    ll_print("%s: out", j->name);
-    return ll_str(j->name);
+/* async def hold(name, seconds): */
+static ll_value hold(ll_args args) {
+    const char *name = ll_arg_str(args, 0);
+    ll_print("%s: in", name);
+    LL_TRY(ll_sleep(S(ll_arg_float(args, 1))));
+    ll_print("%s: out", name);
+    return ll_arg(args, 0);
 }
 
-static ll_value with_lock(ll_value arg) { return ll_with_lock(sc_lock, ll_coro(hold, arg)); }
-static ll_value with_semaphore(ll_value arg) {
-    return ll_with_semaphore(sc_sem, ll_coro(hold, arg));
+/* async def with_lock(name, seconds): async with lock: return await hold(name, seconds) */
+static ll_value with_lock(ll_args args) {
+    return ll_with_lock(sc_lock, ll_coro(hold, ll_arg(args, 0), ll_arg(args, 1)));
+}
+static ll_value with_semaphore(ll_args args) {
+    return ll_with_semaphore(sc_sem, ll_coro(hold, ll_arg(args, 0), ll_arg(args, 1)));
 }
 
-static ll_value waiter_block(ll_value unused) {
-    (void)unused;
+static ll_value waiter_block(LL_NOARGS) {
     ll_print("waiter: waits");
     LL_TRY(ll_condition_wait(sc_cond));
     ll_print("waiter: notified");
     return ll_none();
 }
 
-static ll_value notifier_block(ll_value unused) {
-    (void)unused;
+static ll_value notifier_block(LL_NOARGS) {
     ll_print("notifier: notifies");
     ll_condition_notify(sc_cond, 1);
     LL_TRY(ll_sleep(S(0.5)));
@@ -687,31 +621,28 @@ static ll_value notifier_block(ll_value unused) {
     return ll_none();
 }
 
-static ll_value cond_waiter(ll_value unused) {
-    (void)unused;
-    return ll_with_condition(sc_cond, ll_coro(waiter_block, ll_none()));
+static ll_value cond_waiter(LL_NOARGS) {
+    return ll_with_condition(sc_cond, ll_coro(waiter_block));
 }
 
-static ll_value cond_notifier(ll_value unused) {
-    (void)unused;
-    return ll_with_condition(sc_cond, ll_coro(notifier_block, ll_none()));
+static ll_value cond_notifier(LL_NOARGS) {
+    return ll_with_condition(sc_cond, ll_coro(notifier_block));
 }
 
-static ll_value slow_named(ll_value name) {
+/* async def slow_named(name): */
+static ll_value slow_named(ll_args args) {
     ll_value r = ll_sleep(S(2));
     if (ll_except(r, LL_ECANCELLED)) {
-        ll_print("%s: cancelled", name.s);
+        ll_print("%s: cancelled", ll_arg_str(args, 0));
         return r;
     }
-    return name;
+    return ll_arg(args, 0);
 }
 
-static ll_value group_body(ll_value unused) {
-    (void)unused;
-    static hjob p = {"p", 1}, q = {"q", 0.5};
+static ll_value group_body(LL_NOARGS) {
     ll_taskgroup *tg = ll_taskgroup_current();
-    sc_p = ll_taskgroup_create_task(tg, ll_coro(hold, ll_ptr(&p)), NULL);
-    sc_q = ll_taskgroup_create_task(tg, ll_coro(hold, ll_ptr(&q)), NULL);
+    sc_p = ll_taskgroup_create_task(tg, ll_coro(hold, "p", 1), NULL);
+    sc_q = ll_taskgroup_create_task(tg, ll_coro(hold, "q", 0.5), NULL);
     ll_print("group body: done");
     return ll_none();
 }
@@ -724,40 +655,35 @@ static void print_list(ll_value v) {
     ll_print("%s]", buf);
 }
 
-static ll_value scopes_main(ll_value unused) {
-    (void)unused;
+static ll_value scopes_main(LL_NOARGS) {
     double start = ll_time();
-    static hjob a = {"a", 1}, b = {"b", 1}, x = {"x", 1}, y = {"y", 1}, z = {"z", 1};
     sc_lock = ll_lock_new(NULL);
-    ll_value r =
-        ll_await(ll_gather(ll_coro(with_lock, ll_ptr(&a)), ll_coro(with_lock, ll_ptr(&b))));
+    ll_value r = ll_await(ll_gather(ll_coro(with_lock, "a", 1), ll_coro(with_lock, "b", 1)));
     LL_TRY(r);
     print_list(r);
     sc_sem = ll_semaphore_new(2, NULL);
-    r = ll_await(ll_gather(ll_coro(with_semaphore, ll_ptr(&x)),
-                           ll_coro(with_semaphore, ll_ptr(&y)),
-                           ll_coro(with_semaphore, ll_ptr(&z))));
+    r = ll_await(ll_gather(ll_coro(with_semaphore, "x", 1), ll_coro(with_semaphore, "y", 1),
+                           ll_coro(with_semaphore, "z", 1)));
     LL_TRY(r);
     print_list(r);
     sc_cond = ll_condition_new(NULL, NULL);
     start = ll_time(); /* each part timed from its own start */
-    LL_TRY(ll_await(
-        ll_gather(ll_coro(cond_waiter, ll_none()), ll_coro(cond_notifier, ll_none()))));
+    LL_TRY(ll_await(ll_gather(ll_coro(cond_waiter), ll_coro(cond_notifier))));
     ll_print("conditions done at %.1f", since(start));
     start = ll_time();
-    r = ll_timeout(S(1), ll_coro(slow_named, ll_str("late")));
-    if (ll_errcode(r) == LL_ETIMEOUT)
+    r = ll_timeout(S(1), ll_coro(slow_named, "late"));
+    if (ll_except(r, LL_ETIMEOUT))
         ll_print("timeout at %.1f", since(start));
     start = ll_time();
-    r = ll_timeout(S(3), ll_coro(slow_named, ll_str("in time")));
+    r = ll_timeout(S(3), ll_coro(slow_named, "in time"));
     LL_TRY(r);
     ll_print("%s at %.1f", r.s, since(start));
     start = ll_time();
-    r = ll_timeout_at(ll_time() + S(0.5), ll_coro(slow_named, ll_str("deadline")));
-    if (ll_errcode(r) == LL_ETIMEOUT)
+    r = ll_timeout_at(ll_time() + S(0.5), ll_coro(slow_named, "deadline"));
+    if (ll_except(r, LL_ETIMEOUT))
         ll_print("timeout_at at %.1f", since(start));
     start = ll_time();
-    LL_TRY(ll_taskgroup(ll_coro(group_body, ll_none())));
+    LL_TRY(ll_taskgroup(ll_coro(group_body)));
     ll_print("group done at %.1f: %s, %s", since(start), ll_task_result(sc_p).s,
              ll_task_result(sc_q).s);
     return ll_none();
@@ -765,27 +691,27 @@ static ll_value scopes_main(ll_value unused) {
 
 /* ---- wait and as_completed (rule_wait_as_completed.py) ----------------------------- */
 
+/* async def job(name, seconds, fail): */
+static ll_value w_job(ll_args args) {
+    LL_TRY(ll_sleep(S(ll_arg_float(args, 1))));
+    if (ll_arg_bool(args, 2))
+        return ll_raise(LL_EVALUE, "%s failed", ll_arg_str(args, 0));
+    return ll_arg(args, 0);
+}
+
+/* A scenario's jobs: [create_task(job(name, seconds, fail)) for ...] */
 typedef struct wjob {
     const char *name;
     double seconds;
     bool fail;
 } wjob;
 
-static ll_value w_job(ll_value arg) {
-    const wjob *j = arg.p;
-    LL_TRY(ll_sleep(S(j->seconds)));
-    if (j->fail)
-        return ll_raise(LL_EVALUE, "%s failed", j->name);
-    return ll_str(j->name);
-}
-
-static void make_jobs(void **ts, wjob *jobs, size_t n) {
+static void make_jobs(void **ts, const wjob *jobs, size_t n) {
     for (size_t i = 0; i < n; i++)
-        ts[i] = ll_create_task(ll_coro(w_job, ll_ptr(&jobs[i])), NULL);
+        ts[i] = ll_create_task(ll_coro(w_job, jobs[i].name, jobs[i].seconds, jobs[i].fail), NULL);
 }
 
-static ll_value wait_main(ll_value unused) {
-    (void)unused;
+static ll_value wait_main(LL_NOARGS) {
     double start = ll_time();
     static wjob abc[] = {{"a", 3, false}, {"b", 1, false}, {"c", 2, false}};
     static wjob xyz[] = {{"x", 2, false}, {"y", 0.5, true}, {"z", 1, false}};
@@ -852,32 +778,32 @@ static const char *aw_names(void) {
     return ll_format("%s", buf);
 }
 
-static ll_value aw_setter(ll_value ev) {
+static ll_value aw_setter(ll_args args) {
     ll_print("setter: waiting tasks %s", aw_names());
     LL_TRY(ll_sleep(S(1)));
     ll_print("setter: set");
-    ll_event_set(ev.p);
+    ll_event_set(ll_arg_ptr(args, 0));
     return ll_none();
 }
 
 static double aw_start;
 
-static ll_value aw_worker(ll_value q) {
-    ll_value item = ll_queue_get(q.p);
+static ll_value aw_worker(ll_args args) {
+    ll_queue *q = ll_arg_ptr(args, 0);
+    ll_value item = ll_queue_get(q);
     LL_TRY(item);
     LL_TRY(ll_sleep(S(0.5)));
     ll_print("worker: %s done at %.1f", item.s, since(aw_start));
-    return ll_queue_task_done(q.p);
+    return ll_queue_task_done(q);
 }
 
-static ll_value awaitables_main(ll_value unused) {
-    (void)unused;
+static ll_value awaitables_main(LL_NOARGS) {
     aw_start = ll_time();
     ll_event *ev = ll_event_new(NULL);
     ll_queue *q = ll_queue_new(0, NULL);
     /* create_task(ev.wait()) */
     ll_task *t = ll_create_task(ll_event_wait_coro(ev), NULL);
-    ll_task *s = ll_create_task(ll_coro(aw_setter, ll_ptr(ev)), NULL);
+    ll_task *s = ll_create_task(ll_coro(aw_setter, ev), NULL);
     ll_print("made %s and %s", ll_task_name(t), ll_task_name(s));
     ll_value r = ll_await(t);
     ll_print("ev.wait() task -> %s at %.1f", ll_repr(r), since(aw_start));
@@ -894,10 +820,10 @@ static ll_value awaitables_main(ll_value unused) {
     ll_task *z = ll_taskgroup_create_task(tg, ll_sleep_coro(0), NULL);
     ll_print("taskgroup made %s; tasks %s", ll_task_name(z), aw_names());
     LL_TRY(ll_taskgroup_exit(tg, ll_none()));
-    ll_print("after the group: %s done=%s", ll_task_name(z), ll_task_done(z) ? "True" : "False");
+    ll_print("after the group: %s done=%s", ll_task_name(z), ll_pybool(ll_task_done(z)));
     /* gather(q.join(), ...) */
     LL_TRY(ll_queue_put_nowait(q, ll_str("job")));
-    ll_create_task(ll_coro(aw_worker, ll_ptr(q)), NULL);
+    ll_create_task(ll_coro(aw_worker, q), NULL);
     r = ll_await(ll_gather(ll_queue_join_coro(q), ll_sleep_coro(S(0.2))));
     ll_print("gather(q.join(), sleep(0.2)) -> %s at %.1f", ll_repr(r), since(aw_start));
     /* shield(lock.acquire()), and the lock wait as a task of its own */
@@ -910,7 +836,7 @@ static ll_value awaitables_main(ll_value unused) {
     LL_TRY(ll_lock_release(lock));
     r = ll_await(t);
     ll_print("second acquire -> %s, locked=%s", ll_repr(r),
-             ll_lock_locked(lock) ? "True" : "False");
+             ll_pybool(ll_lock_locked(lock)));
     ll_print("next task is %s", ll_task_name(ll_create_task(ll_sleep_coro(0), NULL)));
     return ll_none();
 }

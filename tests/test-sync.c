@@ -11,99 +11,86 @@ static double g_scale = 1.0;
 
 /* ---- sync_lock.py ------------------------------------------------------------- */
 
-typedef struct lock_job {
-    const char *name;
-    ll_lock *lock;
-    double hold;
-} lock_job;
-
-static ll_value lock_worker(ll_value arg) {
-    lock_job *j = arg.p;
-    ll_print("%s wants the lock", j->name);
-    if (ll_except(ll_lock_acquire(j->lock), LL_ECANCELLED)) {       /* async with lock: */
-        ll_print("%s gave up waiting", j->name);
+/* async def worker(name, lock, hold): */
+static ll_value lock_worker(ll_args args) {
+    const char *name = ll_arg_str(args, 0);
+    ll_lock *lock = ll_arg_ptr(args, 1);
+    double hold = ll_arg_float(args, 2);
+    ll_print("%s wants the lock", name);
+    if (ll_except(ll_lock_acquire(lock), LL_ECANCELLED)) {       /* async with lock: */
+        ll_print("%s gave up waiting", name);
         return ll_none();
     }
-    ll_print("%s has the lock", j->name);
-    ll_value r = ll_sleep(S(j->hold));
+    ll_print("%s has the lock", name);
+    ll_value r = ll_sleep(S(hold));
     if (!ll_failed(r))
-        ll_print("%s releases", j->name);
-    ll_lock_release(j->lock);
+        ll_print("%s releases", name);
+    ll_lock_release(lock);
     return r;
 }
 
-static ll_value lock_greedy(ll_value arg) {
-    lock_job *j = arg.p;
-    LL_TRY(ll_lock_acquire(j->lock));
-    ll_print("%s has the lock", j->name);
-    ll_value r = ll_sleep(S(j->hold));
+/* async def greedy(name, lock, hold): */
+static ll_value lock_greedy(ll_args args) {
+    const char *name = ll_arg_str(args, 0);
+    ll_lock *lock = ll_arg_ptr(args, 1);
+    double hold = ll_arg_float(args, 2);
+    LL_TRY(ll_lock_acquire(lock));
+    ll_print("%s has the lock", name);
+    ll_value r = ll_sleep(S(hold));
     if (!ll_failed(r))
-        ll_print("%s releases", j->name);
-    ll_lock_release(j->lock);
+        ll_print("%s releases", name);
+    ll_lock_release(lock);
     if (ll_failed(r))
         return r;
     /* b was handed the lock but has not run yet: no barging past it. */
-    ll_print("%s wants it back at once, locked=%s", j->name,
-             ll_lock_locked(j->lock) ? "True" : "False");
-    LL_TRY(ll_lock_acquire(j->lock));
-    ll_print("%s has it again", j->name);
-    ll_lock_release(j->lock);
+    ll_print("%s wants it back at once, locked=%s", name,
+             ll_pybool(ll_lock_locked(lock)));
+    LL_TRY(ll_lock_acquire(lock));
+    ll_print("%s has it again", name);
+    ll_lock_release(lock);
     return ll_none();
 }
 
-static ll_value sync_lock_main(ll_value unused) {
-    (void)unused;
+static ll_value sync_lock_main(LL_NOARGS) {
     ll_lock *lock = ll_lock_new("the lock");
-    static lock_job a, b, c, d;
-    a = (lock_job){"a", lock, 1};
-    b = (lock_job){"b", lock, 1};
-    c = (lock_job){"c", lock, 0.5};
-    d = (lock_job){"d", lock, 0.5};
-    ll_task *ta = ll_create_task(ll_coro(lock_greedy, ll_ptr(&a)), NULL);
-    ll_task *tb = ll_create_task(ll_coro(lock_worker, ll_ptr(&b)), NULL);
-    ll_task *tc = ll_create_task(ll_coro(lock_worker, ll_ptr(&c)), NULL);
-    ll_task *td = ll_create_task(ll_coro(lock_worker, ll_ptr(&d)), NULL);
+    ll_task *ta = ll_create_task(ll_coro(lock_greedy, "a", lock, 1), NULL);
+    ll_task *tb = ll_create_task(ll_coro(lock_worker, "b", lock, 1), NULL);
+    ll_task *tc = ll_create_task(ll_coro(lock_worker, "c", lock, 0.5), NULL);
+    ll_task *td = ll_create_task(ll_coro(lock_worker, "d", lock, 0.5), NULL);
     LL_TRY(ll_sleep(S(0.5)));
     ll_task_cancel(td);
     LL_TRY(ll_await(ll_gather(ta, tb, tc, td)));
-    ll_print("locked at the end: %s", ll_lock_locked(lock) ? "True" : "False");
+    ll_print("locked at the end: %s", ll_pybool(ll_lock_locked(lock)));
     return ll_none();
 }
 
 /* ---- sync_event.py ------------------------------------------------------------ */
 
-typedef struct ev_job {
-    const char *name;
-    ll_event *ev;
-} ev_job;
-
-static ll_value ev_waiter(ll_value arg) {
-    ev_job *j = arg.p;
-    ll_print("%s waits", j->name);
-    LL_TRY(ll_event_wait(j->ev));
-    ll_print("%s woke", j->name);
+/* async def waiter(name, ev): */
+static ll_value ev_waiter(ll_args args) {
+    const char *name = ll_arg_str(args, 0);
+    ll_event *ev = ll_arg_ptr(args, 1);
+    ll_print("%s waits", name);
+    LL_TRY(ll_event_wait(ev));
+    ll_print("%s woke", name);
     return ll_none();
 }
 
-static ll_value sync_event_main(ll_value unused) {
-    (void)unused;
+static ll_value sync_event_main(LL_NOARGS) {
     ll_event *ev = ll_event_new(NULL);
-    static ev_job w[4];
     const char *names[] = {"w1", "w2", "w3", "w4"};
-    for (int i = 0; i < 4; i++)
-        w[i] = (ev_job){names[i], ev};
     ll_task *t[3];
     for (int i = 0; i < 3; i++)
-        t[i] = ll_create_task(ll_coro(ev_waiter, ll_ptr(&w[i])), NULL);
+        t[i] = ll_create_task(ll_coro(ev_waiter, names[i], ev), NULL);
     LL_TRY(ll_sleep(S(1)));
-    ll_print("setting, is_set=%s", ll_event_is_set(ev) ? "True" : "False");
+    ll_print("setting, is_set=%s", ll_pybool(ll_event_is_set(ev)));
     ll_event_set(ev);
     ll_print("set returned");
     LL_TRY(ll_await(ll_gather(t[0], t[1], t[2])));
     LL_TRY(ll_event_wait(ev));
     ll_print("waiting on a set event did not suspend");
     ll_event_clear(ev);
-    ll_task *late = ll_create_task(ll_coro(ev_waiter, ll_ptr(&w[3])), NULL);
+    ll_task *late = ll_create_task(ll_coro(ev_waiter, names[3], ev), NULL);
     LL_TRY(ll_sleep(S(0.5)));
     ll_event_set(ev);
     LL_TRY(ll_await(late));
@@ -114,37 +101,30 @@ static ll_value sync_event_main(ll_value unused) {
 
 static char sem_log[128];
 
-typedef struct sem_job {
-    const char *name;
-    ll_semaphore *sem;
-    double hold;
-} sem_job;
-
-static ll_value sem_worker(ll_value arg) {
-    sem_job *j = arg.p;
-    LL_TRY(ll_semaphore_acquire(j->sem));                  /* async with sem: */
+/* async def worker(name, sem, hold): */
+static ll_value sem_worker(ll_args args) {
+    const char *name = ll_arg_str(args, 0);
+    ll_semaphore *sem = ll_arg_ptr(args, 1);
+    double hold = ll_arg_float(args, 2);
+    LL_TRY(ll_semaphore_acquire(sem));                  /* async with sem: */
     snprintf(sem_log + strlen(sem_log), sizeof sem_log - strlen(sem_log), "%s'%s'",
-             sem_log[1] ? ", " : "", j->name);
-    ll_print("%s in (hold %g)", j->name, j->hold);
-    ll_value r = ll_sleep(S(j->hold));
+             sem_log[1] ? ", " : "", name);
+    ll_print("%s in (hold %g)", name, hold);
+    ll_value r = ll_sleep(S(hold));
     if (!ll_failed(r))
-        ll_print("%s out", j->name);
-    ll_semaphore_release(j->sem);
+        ll_print("%s out", name);
+    ll_semaphore_release(sem);
     return r;
 }
 
-static ll_value sync_semaphore_main(ll_value unused) {
-    (void)unused;
+static ll_value sync_semaphore_main(LL_NOARGS) {
     ll_semaphore *sem = ll_semaphore_new(2, "pool");
-    static sem_job jobs[5];
     const char *names[] = {"j1", "j2", "j3", "j4", "j5"};
     double holds[] = {3, 1, 2.5, 1, 1};
     void *aws[5];
     strcpy(sem_log, "[");
-    for (int i = 0; i < 5; i++) {
-        jobs[i] = (sem_job){names[i], sem, holds[i]};
-        aws[i] = ll_coro(sem_worker, ll_ptr(&jobs[i]));
-    }
+    for (int i = 0; i < 5; i++)
+        aws[i] = ll_coro(sem_worker, names[i], sem, holds[i]);
     LL_TRY(ll_await(ll_gatherv(aws, 5, false)));
     ll_print("admitted: %s]", sem_log);
     ll_semaphore *b = ll_bounded_semaphore_new(1, NULL);
@@ -157,14 +137,9 @@ static ll_value sync_semaphore_main(ll_value unused) {
 
 /* ---- sync_queue.py ------------------------------------------------------------- */
 
-typedef struct q_consumer {
-    const char *name;
-    ll_queue *q;
-    double pace;
-} q_consumer;
-
-static ll_value q_producer(ll_value arg) {
-    ll_queue *q = arg.p;
+/* async def producer(q): */
+static ll_value q_producer(ll_args args) {
+    ll_queue *q = ll_arg_ptr(args, 0);
     for (int i = 0; i < 6; i++) {
         ll_print("put %d (size %zu)", i, ll_queue_qsize(q));
         LL_TRY(ll_queue_put(q, ll_int(i)));
@@ -173,31 +148,30 @@ static ll_value q_producer(ll_value arg) {
     return ll_none();
 }
 
-static ll_value q_consume(ll_value arg) {
-    q_consumer *c = arg.p;
+/* async def consume(name, q, pace): */
+static ll_value q_consume(ll_args args) {
+    const char *name = ll_arg_str(args, 0);
+    ll_queue *q = ll_arg_ptr(args, 1);
+    double pace = ll_arg_float(args, 2);
     for (;;) {
-        ll_value item = ll_queue_get(c->q);
+        ll_value item = ll_queue_get(q);
         LL_TRY(item);
-        ll_print("%s got %lld", c->name, (long long)item.i);
-        LL_TRY(ll_sleep(S(c->pace)));
-        ll_queue_task_done(c->q);
+        ll_print("%s got %lld", name, item.i);
+        LL_TRY(ll_sleep(S(pace)));
+        ll_queue_task_done(q);
     }
 }
 
-static ll_value sync_queue_main(ll_value unused) {
-    (void)unused;
+static ll_value sync_queue_main(LL_NOARGS) {
     ll_queue *q = ll_queue_new(2, "jobs");
-    static q_consumer fast, slow;
-    fast = (q_consumer){"fast", q, 0.5};
-    slow = (q_consumer){"slow", q, 1.3};
-    ll_task *c[2] = {ll_create_task(ll_coro(q_consume, ll_ptr(&fast)), NULL),
-                     ll_create_task(ll_coro(q_consume, ll_ptr(&slow)), NULL)};
-    LL_TRY(ll_await(ll_coro(q_producer, ll_ptr(q))));
+    ll_task *c[2] = {ll_create_task(ll_coro(q_consume, "fast", q, 0.5), NULL),
+                     ll_create_task(ll_coro(q_consume, "slow", q, 1.3), NULL)};
+    LL_TRY(ll_await(ll_coro(q_producer, q)));
     LL_TRY(ll_queue_join(q));
     ll_print("all done, size %zu", ll_queue_qsize(q));
     for (int i = 0; i < 2; i++)
         ll_task_cancel(c[i]);
-    if (ll_errcode(ll_queue_get_nowait(q)) == LL_EQUEUE_EMPTY)
+    if (ll_except(ll_queue_get_nowait(q), LL_EQUEUE_EMPTY))
         ll_print("get_nowait on an empty queue: QueueEmpty");
     if (ll_except(ll_queue_task_done(q), LL_EVALUE))
         ll_print("task_done: task_done() called too many times");
@@ -206,8 +180,7 @@ static ll_value sync_queue_main(ll_value unused) {
 
 /* ---- sync_queue_kinds.py ------------------------------------------------------ */
 
-static ll_value sync_queue_kinds_main(ll_value unused) {
-    (void)unused;
+static ll_value sync_queue_kinds_main(LL_NOARGS) {
     ll_queue *pq = ll_priority_queue_new(0, NULL);
     int xs[] = {5, 1, 4, 1, 3, 9, 2, 6};
     for (int i = 0; i < 8; i++)
@@ -215,13 +188,13 @@ static ll_value sync_queue_kinds_main(ll_value unused) {
     char buf[128] = "[";
     while (!ll_queue_empty(pq))
         snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s%lld", buf[1] ? ", " : "",
-                 (long long)ll_queue_get_nowait(pq).i);
+                 ll_queue_get_nowait(pq).i);
     ll_print("priority: %s]", buf);
     ll_queue *lq = ll_lifo_queue_new(3, NULL);
     ll_queue_put_nowait(lq, ll_str("a"));
     ll_queue_put_nowait(lq, ll_str("b"));
     ll_queue_put_nowait(lq, ll_str("c"));
-    ll_print("lifo full: %s", ll_queue_full(lq) ? "True" : "False");
+    ll_print("lifo full: %s", ll_pybool(ll_queue_full(lq)));
     if (ll_except(ll_queue_put_nowait(lq, ll_str("d")), LL_EQUEUE_FULL))
         ll_print("put_nowait on a full queue: QueueFull");
     strcpy(buf, "[");
@@ -242,56 +215,49 @@ static bool have_stock(void *unused) {
     return nstock > 0;
 }
 
-typedef struct cond_job {
-    const char *name;
-    ll_condition *cond;
-} cond_job;
-
-static ll_value cond_consumer(ll_value arg) {
-    cond_job *j = arg.p;
-    LL_TRY(ll_condition_acquire(j->cond));                 /* async with cond: */
-    ll_print("%s waits for stock", j->name);
-    ll_value r = ll_condition_wait_for(j->cond, have_stock, NULL);
+/* async def consumer(name, cond): */
+static ll_value cond_consumer(ll_args args) {
+    const char *name = ll_arg_str(args, 0);
+    ll_condition *cond = ll_arg_ptr(args, 1);
+    LL_TRY(ll_condition_acquire(cond));                 /* async with cond: */
+    ll_print("%s waits for stock", name);
+    ll_value r = ll_condition_wait_for(cond, have_stock, NULL);
     if (!ll_failed(r)) {
         char item[8];
         memcpy(item, stock[0], sizeof item);
         memmove(stock[0], stock[1], sizeof stock - sizeof stock[0]);
         nstock--;
-        ll_print("%s takes %s, locked=%s", j->name, item,
-                 ll_condition_locked(j->cond) ? "True" : "False");
+        ll_print("%s takes %s, locked=%s", name, item,
+                 ll_pybool(ll_condition_locked(cond)));
     }
-    ll_condition_release(j->cond);
+    ll_condition_release(cond);
     return r;
 }
 
-static ll_value cond_sleeper(ll_value arg) {
-    cond_job *j = arg.p;
-    LL_TRY(ll_condition_acquire(j->cond));
-    ll_print("%s waits", j->name);
-    ll_value r = ll_condition_wait(j->cond);
+/* async def sleeper(name, cond): */
+static ll_value cond_sleeper(ll_args args) {
+    const char *name = ll_arg_str(args, 0);
+    ll_condition *cond = ll_arg_ptr(args, 1);
+    LL_TRY(ll_condition_acquire(cond));
+    ll_print("%s waits", name);
+    ll_value r = ll_condition_wait(cond);
     if (!ll_failed(r))
-        ll_print("%s was notified", j->name);
+        ll_print("%s was notified", name);
     else
-        ll_print("%s cancelled, holds the lock again: %s", j->name,
-                 ll_condition_locked(j->cond) ? "True" : "False");
-    ll_condition_release(j->cond);
+        ll_print("%s cancelled, holds the lock again: %s", name,
+                 ll_pybool(ll_condition_locked(cond)));
+    ll_condition_release(cond);
     return r;
 }
 
-static ll_value sync_condition_main(ll_value unused) {
-    (void)unused;
+static ll_value sync_condition_main(LL_NOARGS) {
     nstock = 0;
     ll_condition *cond = ll_condition_new(NULL, "shelf");
     if (ll_except(ll_condition_wait(cond), LL_ERUNTIME))
         ll_print("wait without the lock: cannot wait on un-acquired lock");
-    static cond_job c1, c2, c3, s1;
-    c1 = (cond_job){"c1", cond};
-    c2 = (cond_job){"c2", cond};
-    c3 = (cond_job){"c3", cond};
-    s1 = (cond_job){"s1", cond};
-    ll_task *t1 = ll_create_task(ll_coro(cond_consumer, ll_ptr(&c1)), NULL);
-    ll_task *t2 = ll_create_task(ll_coro(cond_consumer, ll_ptr(&c2)), NULL);
-    ll_task *t3 = ll_create_task(ll_coro(cond_consumer, ll_ptr(&c3)), NULL);
+    ll_task *t1 = ll_create_task(ll_coro(cond_consumer, "c1", cond), NULL);
+    ll_task *t2 = ll_create_task(ll_coro(cond_consumer, "c2", cond), NULL);
+    ll_task *t3 = ll_create_task(ll_coro(cond_consumer, "c3", cond), NULL);
     LL_TRY(ll_sleep(S(1)));
     LL_TRY(ll_condition_acquire(cond));
     strcpy(stock[nstock++], "apple");
@@ -307,15 +273,15 @@ static ll_value sync_condition_main(ll_value unused) {
     ll_condition_notify_all(cond);
     ll_condition_release(cond);
     LL_TRY(ll_await(ll_gather(t1, t2, t3)));
-    ll_task *s = ll_create_task(ll_coro(cond_sleeper, ll_ptr(&s1)), NULL);
+    ll_task *s = ll_create_task(ll_coro(cond_sleeper, "s1", cond), NULL);
     LL_TRY(ll_sleep(S(0.5)));
     LL_TRY(ll_condition_acquire(cond));
     ll_task_cancel(s);
     LL_TRY(ll_sleep(S(0.5)));
     ll_print("main still holds the lock");
     ll_condition_release(cond);
-    if (ll_errcode(ll_await(s)) == LL_ECANCELLED)
-        ll_print("s1 ended cancelled; locked=%s", ll_condition_locked(cond) ? "True" : "False");
+    if (ll_except(ll_await(s), LL_ECANCELLED))
+        ll_print("s1 ended cancelled; locked=%s", ll_pybool(ll_condition_locked(cond)));
     if (ll_except(ll_condition_notify(cond, 1), LL_ERUNTIME))
         ll_print("notify without the lock: cannot notify on un-acquired lock");
     return ll_none();
@@ -323,60 +289,50 @@ static ll_value sync_condition_main(ll_value unused) {
 
 /* ---- sync_barrier.py ----------------------------------------------------------- */
 
-typedef struct barrier_job {
-    const char *name;
-    ll_barrier *barrier;
-    double delay;
-} barrier_job;
-
-static ll_value barrier_runner(ll_value arg) {
-    barrier_job *j = arg.p;
-    LL_TRY(ll_sleep(S(j->delay)));
-    ll_print("%s arrives, n_waiting=%d", j->name, ll_barrier_n_waiting(j->barrier));
-    ll_value index = ll_barrier_wait(j->barrier);
+/* async def runner(name, barrier, delay): */
+static ll_value barrier_runner(ll_args args) {
+    const char *name = ll_arg_str(args, 0);
+    ll_barrier *barrier = ll_arg_ptr(args, 1);
+    double delay = ll_arg_float(args, 2);
+    LL_TRY(ll_sleep(S(delay)));
+    ll_print("%s arrives, n_waiting=%d", name, ll_barrier_n_waiting(barrier));
+    ll_value index = ll_barrier_wait(barrier);
     if (ll_except(index, LL_EBROKEN_BARRIER)) {
-        ll_print("%s: barrier broken", j->name);
+        ll_print("%s: barrier broken", name);
         return ll_none();
     }
     LL_TRY(index);
-    ll_print("%s passes with index %lld", j->name, (long long)index.i);
+    ll_print("%s passes with index %lld", name, index.i);
     return index;
 }
 
-static ll_value sync_barrier_main(ll_value unused) {
-    (void)unused;
+static ll_value sync_barrier_main(LL_NOARGS) {
     ll_barrier *barrier = ll_barrier_new(3, "gate");
-    static barrier_job r[6], x[2], y1;
     static const char *const names[] = {"r1", "r2", "r3", "r4", "r5", "r6"};
     ll_task *tasks[6];
-    for (int i = 0; i < 6; i++) {
-        r[i] = (barrier_job){names[i], barrier, 0.5 * (i + 1)};
-        tasks[i] = ll_create_task(ll_coro(barrier_runner, ll_ptr(&r[i])), NULL);
-    }
+    for (int i = 0; i < 6; i++)
+        tasks[i] = ll_create_task(ll_coro(barrier_runner, names[i], barrier, 0.5 * (i + 1)), NULL);
     ll_value got = ll_await(ll_gather(tasks[0], tasks[1], tasks[2], tasks[3], tasks[4],
                                       tasks[5]));
     LL_TRY(got);
     ll_print("indexes: %s, broken=%s", ll_repr(got),
-             ll_barrier_broken(barrier) ? "True" : "False");
+             ll_pybool(ll_barrier_broken(barrier)));
 
-    x[0] = (barrier_job){"x1", barrier, 0};
-    x[1] = (barrier_job){"x2", barrier, 0};
-    ll_task *l1 = ll_create_task(ll_coro(barrier_runner, ll_ptr(&x[0])), NULL);
-    ll_task *l2 = ll_create_task(ll_coro(barrier_runner, ll_ptr(&x[1])), NULL);
+    ll_task *l1 = ll_create_task(ll_coro(barrier_runner, "x1", barrier, 0), NULL);
+    ll_task *l2 = ll_create_task(ll_coro(barrier_runner, "x2", barrier, 0), NULL);
     LL_TRY(ll_sleep(S(0.5)));
     LL_TRY(ll_barrier_reset(barrier));
     got = ll_await(ll_gather(l1, l2));
     LL_TRY(got);
     ll_print("after reset: %s, n_waiting=%d", ll_repr(got), ll_barrier_n_waiting(barrier));
 
-    y1 = (barrier_job){"y1", barrier, 0};
-    ll_task *l3 = ll_create_task(ll_coro(barrier_runner, ll_ptr(&y1)), NULL);
+    ll_task *l3 = ll_create_task(ll_coro(barrier_runner, "y1", barrier, 0), NULL);
     LL_TRY(ll_sleep(S(0.5)));
     LL_TRY(ll_barrier_abort(barrier));
     got = ll_await(ll_gather(l3));
     LL_TRY(got);
     ll_print("after abort: %s, broken=%s", ll_repr(got),
-             ll_barrier_broken(barrier) ? "True" : "False");
+             ll_pybool(ll_barrier_broken(barrier)));
     ll_value v = ll_barrier_wait(barrier);
     if (ll_except(v, LL_EBROKEN_BARRIER))
         ll_print("waiting on a broken barrier: %s", ll_errmsg(v));
@@ -491,8 +447,7 @@ END_TEST
 
 static int misuse_line;
 
-static ll_value misuse_main(ll_value unused) {
-    (void)unused;
+static ll_value misuse_main(LL_NOARGS) {
     ll_lock *lock = ll_lock_new("door");
     misuse_line = __LINE__ + 1;
     ll_value r = ll_lock_release(lock);
@@ -509,7 +464,7 @@ START_TEST(misuse_names_the_line_and_the_task) {
     capture out, err;
     capture_begin(&out, 1);
     capture_begin(&err, 2);
-    int rc = ll_run(ll_coro(misuse_main, ll_none()));
+    int rc = ll_run(ll_coro(misuse_main));
     char *e = capture_end(&err);
     char *o = capture_end(&out);
     ck_assert_int_eq(rc, 0); /* reported, returned as errors, handled: not a failure */
@@ -530,26 +485,26 @@ END_TEST
 
 /* `raise` after a status call: the error goes on as it came, message and
  * code, through `return r;` and through LL_TRY. */
-static ll_value releases_twice(ll_value arg) {
-    ll_value r = ll_lock_release(arg.p);
+static ll_value releases_twice(ll_args args) {
+    ll_value r = ll_lock_release(ll_arg_ptr(args, 0));
     if (ll_failed(r))
         return r;
     return ll_none();
 }
 
-static ll_value overfills(ll_value arg) {
-    LL_TRY(ll_queue_put_nowait(arg.p, ll_int(1)));
-    LL_TRY(ll_queue_put_nowait(arg.p, ll_int(2)));
+static ll_value overfills(ll_args args) {
+    ll_queue *q = ll_arg_ptr(args, 0);
+    LL_TRY(ll_queue_put_nowait(q, ll_int(1)));
+    LL_TRY(ll_queue_put_nowait(q, ll_int(2)));
     return ll_none();
 }
 
-static ll_value reraise_main(ll_value unused) {
-    (void)unused;
+static ll_value reraise_main(LL_NOARGS) {
     ll_lock *lock = ll_lock_new("door");
-    ll_value r = ll_await(ll_coro(releases_twice, ll_ptr(lock)));
+    ll_value r = ll_await(ll_coro(releases_twice, lock));
     ll_print("release: %s, RuntimeError=%d", ll_repr(r), ll_except(r, LL_ERUNTIME));
     ll_queue *q = ll_queue_new(1, "q");
-    r = ll_await(ll_coro(overfills, ll_ptr(q)));
+    r = ll_await(ll_coro(overfills, q));
     ll_print("put_nowait: %s, QueueFull=%d, Exception=%d", ll_repr(r),
              ll_except(r, LL_EQUEUE_FULL), ll_except(r, LL_EEXCEPTION));
     ll_print("task_done: %s", ll_repr(ll_queue_task_done(q)));
@@ -562,7 +517,7 @@ START_TEST(errors_of_status_calls_keep_their_message_when_passed_on) {
     capture out, err;
     capture_begin(&out, 1);
     capture_begin(&err, 2);
-    int rc = ll_run(ll_coro(reraise_main, ll_none()));
+    int rc = ll_run(ll_coro(reraise_main));
     char *e = capture_end(&err);
     char *o = capture_end(&out);
     ck_assert_int_eq(rc, 0);
@@ -598,25 +553,24 @@ END_TEST
 
 /* ---- waits are traced with what they wait on --------------------------------------- */
 
-static ll_value holder(ll_value arg) {
-    ll_lock *lock = arg.p;
+static ll_value holder(ll_args args) {
+    ll_lock *lock = ll_arg_ptr(args, 0);
     LL_TRY(ll_lock_acquire(lock));
     LL_TRY(ll_sleep(1));
     ll_lock_release(lock);
     return ll_none();
 }
 
-static ll_value traced_main(ll_value unused) {
-    (void)unused;
+static ll_value traced_main(LL_NOARGS) {
     ll_lock *lock = ll_lock_new("door");
-    LL_TRY(ll_await(ll_gather(ll_coro(holder, ll_ptr(lock)), ll_coro(holder, ll_ptr(lock)))));
+    LL_TRY(ll_await(ll_gather(ll_coro(holder, lock), ll_coro(holder, lock))));
     return ll_none();
 }
 
 START_TEST(lock_waits_and_hand_over_are_in_the_trace) {
     ll_loop_opts o = {.clock = LL_CLOCK_VIRTUAL, .record = 1, .trace_path = ""};
     ll_loop *loop = ll_loop_new(&o);
-    ll_loop_run_until_complete(loop, ll_coro(traced_main, ll_none()));
+    ll_loop_run_until_complete(loop, ll_coro(traced_main));
     char *text = dump_of(loop);
     size_t len = strlen(text);
     ll_loop_close(loop);
@@ -639,8 +593,7 @@ END_TEST
  * wait inside is recorded at the line that made it. */
 static int aw_line_event, aw_line_get;
 
-static ll_value awaitable_traced_main(ll_value unused) {
-    (void)unused;
+static ll_value awaitable_traced_main(LL_NOARGS) {
     ll_event *ev = ll_event_new("go");
     ll_queue *q = ll_queue_new(0, "jobs");
     aw_line_event = __LINE__ + 1;
@@ -661,7 +614,7 @@ static ll_value awaitable_traced_main(ll_value unused) {
 START_TEST(a_wait_as_an_awaitable_is_named_as_cpython_names_it) {
     ll_loop_opts o = {.clock = LL_CLOCK_VIRTUAL, .record = 1, .trace_path = ""};
     ll_loop *loop = ll_loop_new(&o);
-    ll_value r = ll_loop_run_until_complete(loop, ll_coro(awaitable_traced_main, ll_none()));
+    ll_value r = ll_loop_run_until_complete(loop, ll_coro(awaitable_traced_main));
     ck_assert(!ll_failed(r));
     char *text = dump_of(loop);
     ll_loop_close(loop);
@@ -680,8 +633,7 @@ START_TEST(a_wait_as_an_awaitable_is_named_as_cpython_names_it) {
 }
 END_TEST
 
-static ll_value null_waits_main(ll_value unused) {
-    (void)unused;
+static ll_value null_waits_main(LL_NOARGS) {
     ll_value r = ll_await(ll_event_wait_coro(NULL));
     ll_print("ev.wait() on NULL: %s", ll_err_name(r.err));
     r = ll_await(ll_create_task(ll_queue_get_coro((ll_queue *)ll_lock_new("x")), NULL));
@@ -693,7 +645,7 @@ START_TEST(a_wait_as_an_awaitable_reports_misuse_where_it_was_made) {
     capture out, err;
     capture_begin(&out, 1);
     capture_begin(&err, 2);
-    int rc = ll_run(ll_coro(null_waits_main, ll_none()));
+    int rc = ll_run(ll_coro(null_waits_main));
     char *e = capture_end(&err);
     char *o = capture_end(&out);
     ck_assert_int_eq(rc, 0);
@@ -706,8 +658,7 @@ START_TEST(a_wait_as_an_awaitable_reports_misuse_where_it_was_made) {
 END_TEST
 
 /* A deadlock on a lock is reported with what each task waits on. */
-static ll_value deadlock_main(ll_value unused) {
-    (void)unused;
+static ll_value deadlock_main(LL_NOARGS) {
     ll_lock *lock = ll_lock_new("stuck");
     LL_TRY(ll_lock_acquire(lock));
     ll_task *t = ll_create_task(ll_lock_acquire_coro(lock), "waiter");
@@ -717,7 +668,7 @@ static ll_value deadlock_main(ll_value unused) {
 START_TEST(deadlock_on_a_lock_is_reported) {
     capture err;
     capture_begin(&err, 2);
-    int rc = ll_run(ll_coro(deadlock_main, ll_none()));
+    int rc = ll_run(ll_coro(deadlock_main));
     char *e = capture_end(&err);
     ck_assert_int_eq(rc, 1);
     ck_assert_has(e, "deadlock");
@@ -727,25 +678,21 @@ START_TEST(deadlock_on_a_lock_is_reported) {
 }
 END_TEST
 
-/* Tasks that take two locks each, in an order that closes a cycle. */
-typedef struct diner {
-    const char *name;
-    ll_lock *first, *second;
-} diner;
-
-static ll_value dine(ll_value arg) {
-    const diner *d = arg.p;
-    LL_TRY(ll_lock_acquire(d->first));
+/* Tasks that take two locks each, in an order that closes a cycle:
+ * async def dine(name, first, second). */
+static ll_value dine(ll_args args) {
+    ll_lock *first = ll_arg_ptr(args, 1), *second = ll_arg_ptr(args, 2);
+    LL_TRY(ll_lock_acquire(first));
     ll_value r = ll_sleep(0.1);
     if (!ll_failed(r))
-        r = ll_lock_acquire(d->second);
+        r = ll_lock_acquire(second);
     if (ll_failed(r)) {
-        ll_lock_release(d->first);
+        ll_lock_release(first);
         return r;
     }
-    ll_print("%s ate", d->name);
-    ll_lock_release(d->second);
-    ll_lock_release(d->first);
+    ll_print("%s ate", ll_arg_str(args, 0));
+    ll_lock_release(second);
+    ll_lock_release(first);
     return ll_none();
 }
 
@@ -763,17 +710,12 @@ static bool warned_at(const char *trace, const char *t) {
 }
 
 static int ndiners;
-static ll_value cycle_main(ll_value unused) {
-    (void)unused;
+static ll_value cycle_main(LL_NOARGS) {
     ll_lock *l[3] = {ll_lock_new("fork"), ll_lock_new("knife"), ll_lock_new("spoon")};
-    static diner d[3];
     void *aws[3];
     static const char *const names[] = {"A", "B", "C"};
-    for (int i = 0; i < ndiners; i++) {
-        /* A cycle: each takes its own lock, then its neighbour's. */
-        d[i] = (diner){names[i], l[i], l[(i + 1) % ndiners]};
-        aws[i] = ll_coro(dine, ll_ptr(&d[i]));
-    }
+    for (int i = 0; i < ndiners; i++) /* each takes its own lock, then its neighbour's */
+        aws[i] = ll_coro(dine, names[i], l[i], l[(i + 1) % ndiners]);
     ll_value r = ll_wait_for(ll_gatherv(aws, (size_t)ndiners, false), 1.0);
     ll_print("%s at %.1f s", ll_failed(r) ? ll_err_name(ll_errcode(r)) : "done", ll_time());
     return ll_none();
@@ -784,19 +726,18 @@ static ll_value cycle_main(ll_value unused) {
  * is still armed; the timeout then cancels them. */
 /* A consumer that forgets task_done(): the join can never return.  The
  * deadlock report says why, not only that the main task waits. */
-static ll_value forgetful_consumer(ll_value q) {
+static ll_value forgetful_consumer(ll_args args) {
     for (;;) {
-        ll_value v = ll_queue_get(q.p);
+        ll_value v = ll_queue_get(ll_arg_ptr(args, 0));
         if (ll_failed(v))
             return v;
-        ll_print("got %lld", (long long)v.i); /* no ll_queue_task_done() */
+        ll_print("got %lld", v.i); /* no ll_queue_task_done() */
     }
 }
 
-static ll_value join_never_main(ll_value unused) {
-    (void)unused;
+static ll_value join_never_main(LL_NOARGS) {
     ll_queue *q = ll_queue_new(0, "jobs");
-    ll_create_task(ll_coro(forgetful_consumer, ll_ptr(q)), "consumer");
+    ll_create_task(ll_coro(forgetful_consumer, q), "consumer");
     ll_queue_put_nowait(q, ll_int(1));
     ll_queue_put_nowait(q, ll_int(2));
     return ll_queue_join(q);
@@ -820,23 +761,20 @@ END_TEST
 /* A task that catches its cancellation and returns a result: whoever
  * cancelled it is told it stopped.  Reported (not a failure); a timeout
  * scope, which uncancels, is not. */
-static ll_value swallower(ll_value unused) {
-    (void)unused;
+static ll_value swallower(LL_NOARGS) {
     if (ll_except(ll_sleep(10), LL_ECANCELLED))
         ll_print("caught the cancellation, going on");
     return ll_int(42);
 }
 
-static ll_value polite(ll_value unused) {
-    (void)unused;
+static ll_value polite(LL_NOARGS) {
     ll_timeout *cm = ll_timeout_enter(0.5);
     ll_value r = ll_timeout_exit(cm, ll_sleep(10));
     ll_print("the timeout scope ended with %s", ll_err_name(ll_errcode(r)));
     return ll_int(7);
 }
 
-static ll_value fails_soon(ll_value unused) {
-    (void)unused;
+static ll_value fails_soon(LL_NOARGS) {
     LL_TRY(ll_sleep(0.1));
     return ll_raise(LL_EVALUE, "child failed");
 }
@@ -845,10 +783,9 @@ static ll_value fails_soon(ll_value unused) {
  * cancels the body's task and, as Python 3.11 does, does not take that
  * back (cancelling() stays 1; 3.12 would print 0).  Going on is still no
  * swallowed cancellation: the request was the group's, not the program's. */
-static ll_value grouped(ll_value unused) {
-    (void)unused;
+static ll_value grouped(LL_NOARGS) {
     ll_taskgroup *tg = ll_taskgroup_enter();
-    ll_taskgroup_create_task(tg, ll_coro(fails_soon, ll_none()), NULL);
+    ll_taskgroup_create_task(tg, ll_coro(fails_soon), NULL);
     ll_value r = ll_taskgroup_exit(tg, ll_none());
     ll_print("the group ended with %s; cancelling() = %u", ll_err_name(ll_errcode(r)),
              (unsigned)ll_task_cancelling(ll_current_task()));
@@ -857,12 +794,11 @@ static ll_value grouped(ll_value unused) {
 
 static int swallow_line;
 
-static ll_value swallow_main(ll_value unused) {
-    (void)unused;
+static ll_value swallow_main(LL_NOARGS) {
     swallow_line = __LINE__ + 1;
-    ll_task *t = ll_create_task(ll_coro(swallower, ll_none()), "stubborn");
-    ll_task *p = ll_create_task(ll_coro(polite, ll_none()), "polite");
-    ll_task *g = ll_create_task(ll_coro(grouped, ll_none()), "grouped");
+    ll_task *t = ll_create_task(ll_coro(swallower), "stubborn");
+    ll_task *p = ll_create_task(ll_coro(polite), "polite");
+    ll_task *g = ll_create_task(ll_coro(grouped), "grouped");
     LL_TRY(ll_sleep(1));
     ll_task_cancel(t);
     ll_value v = ll_await(t);
@@ -898,11 +834,10 @@ START_TEST(a_swallowed_cancellation_is_reported) {
 }
 END_TEST
 
-static ll_value many_swallowers_main(ll_value unused) {
-    (void)unused;
+static ll_value many_swallowers_main(LL_NOARGS) {
     ll_task *ts[12];
     for (int i = 0; i < 12; i++)
-        ts[i] = ll_create_task(ll_coro(swallower, ll_none()), NULL);
+        ts[i] = ll_create_task(ll_coro(swallower), NULL);
     LL_TRY(ll_sleep(1));
     for (int i = 0; i < 12; i++)
         ll_task_cancel(ts[i]);
@@ -932,7 +867,7 @@ START_TEST(a_cycle_of_lock_waits_is_reported_when_it_closes) {
         capture_begin(&err, 2);
         ll_loop_opts o = {.clock = LL_CLOCK_VIRTUAL, .record = 1, .trace_path = ""};
         ll_loop *loop = ll_loop_new(&o);
-        ll_loop_run_until_complete(loop, ll_coro(cycle_main, ll_none()));
+        ll_loop_run_until_complete(loop, ll_coro(cycle_main));
         char *trace = dump_of(loop);
         ll_loop_close(loop);
         char *e = capture_end(&err);
@@ -963,7 +898,7 @@ START_TEST(a_cycle_of_lock_waits_is_reported_when_it_closes) {
     capture out, err;
     capture_begin(&out, 1);
     capture_begin(&err, 2);
-    ll_run(ll_coro(cycle_main, ll_none()));
+    ll_run(ll_coro(cycle_main));
     char *e = capture_end(&err);
     char *o = capture_end(&out);
     ck_assert_str_eq(o, "TimeoutError at 1.0 s\n");
@@ -983,86 +918,83 @@ static ll_lock *eq_lock;
 static ll_semaphore *eq_sem;
 static ll_condition *eq_cond;
 
-static ll_value eq_sleep(ll_value seconds) {
-    LL_TRY(ll_sleep(seconds.f));
+static ll_value eq_sleep(ll_args args) {
+    LL_TRY(ll_sleep(ll_arg_float(args, 0)));
     return ll_str("slept");
 }
 
-static ll_value eq_waits(ll_value unused) {
-    (void)unused;
+static ll_value eq_waits(LL_NOARGS) {
     LL_TRY(ll_condition_wait(eq_cond));
     return ll_str("notified");
 }
 
-static ll_value eq_notifies(ll_value unused) {
-    (void)unused;
+static ll_value eq_notifies(LL_NOARGS) {
     ll_condition_notify_all(eq_cond);
     return ll_none();
 }
 
-static ll_value eq_group_body(ll_value seconds) {
-    ll_taskgroup_create_task(ll_taskgroup_current(), ll_coro(eq_sleep, seconds), NULL);
+static ll_value eq_group_body(ll_args args) {
+    ll_taskgroup_create_task(ll_taskgroup_current(), ll_coro(eq_sleep, ll_arg(args, 0)), NULL);
     return ll_none();
 }
 
-static ll_value eq_lock_user(ll_value seconds) {
+static ll_value eq_lock_user(ll_args args) {
     if (use_forms)
-        return ll_with_lock(eq_lock, ll_coro(eq_sleep, seconds));
+        return ll_with_lock(eq_lock, ll_coro(eq_sleep, ll_arg(args, 0)));
     ll_value r = ll_lock_enter(eq_lock);
     if (ll_failed(r))
         return r;
-    r = ll_await(ll_coro(eq_sleep, seconds));
+    r = ll_await(ll_coro(eq_sleep, ll_arg(args, 0)));
     return ll_lock_exit(eq_lock, r);
 }
 
-static ll_value eq_sem_user(ll_value seconds) {
+static ll_value eq_sem_user(ll_args args) {
     if (use_forms)
-        return ll_with_semaphore(eq_sem, ll_coro(eq_sleep, seconds));
+        return ll_with_semaphore(eq_sem, ll_coro(eq_sleep, ll_arg(args, 0)));
     ll_value r = ll_semaphore_enter(eq_sem);
     if (ll_failed(r))
         return r;
-    r = ll_await(ll_coro(eq_sleep, seconds));
+    r = ll_await(ll_coro(eq_sleep, ll_arg(args, 0)));
     return ll_semaphore_exit(eq_sem, r);
 }
 
-static ll_value eq_cond_user(ll_value notify) {
-    ll_coro_fn fn = notify.i ? eq_notifies : eq_waits;
+static ll_value eq_cond_user(ll_args args) {
+    ll_coro_fn fn = ll_arg_bool(args, 0) ? eq_notifies : eq_waits;
     if (use_forms)
-        return ll_with_condition(eq_cond, ll_coro(fn, ll_none()));
+        return ll_with_condition(eq_cond, ll_coro(fn));
     ll_value r = ll_condition_enter(eq_cond);
     if (ll_failed(r))
         return r;
-    r = ll_await(ll_coro(fn, ll_none()));
+    r = ll_await(ll_coro(fn));
     return ll_condition_exit(eq_cond, r);
 }
 
 static ll_value eq_timeout(double delay, bool absolute, double work) {
     if (use_forms)
-        return absolute ? ll_timeout_at(delay, ll_coro(eq_sleep, ll_float(work)))
-                        : ll_timeout(delay, ll_coro(eq_sleep, ll_float(work)));
+        return absolute ? ll_timeout_at(delay, ll_coro(eq_sleep, work))
+                        : ll_timeout(delay, ll_coro(eq_sleep, work));
     ll_timeout *to = absolute ? ll_timeout_at_enter(delay) : ll_timeout_enter(delay);
-    return ll_timeout_exit(to, ll_await(ll_coro(eq_sleep, ll_float(work))));
+    return ll_timeout_exit(to, ll_await(ll_coro(eq_sleep, work)));
 }
 
 static ll_value eq_group(double work) {
     if (use_forms)
-        return ll_taskgroup(ll_coro(eq_group_body, ll_float(work)));
+        return ll_taskgroup(ll_coro(eq_group_body, work));
     ll_taskgroup *tg = ll_taskgroup_enter();
-    return ll_taskgroup_exit(tg, ll_await(ll_coro(eq_group_body, ll_float(work))));
+    return ll_taskgroup_exit(tg, ll_await(ll_coro(eq_group_body, work)));
 }
 
-static ll_value eq_main(ll_value unused) {
-    (void)unused;
+static ll_value eq_main(LL_NOARGS) {
     eq_lock = ll_lock_new("door");
     eq_sem = ll_semaphore_new(2, "pool");
     eq_cond = ll_condition_new(NULL, "cv");
-    ll_print("%s", ll_repr(ll_await(ll_gather(ll_coro(eq_lock_user, ll_float(1)),
-                                              ll_coro(eq_lock_user, ll_float(0.5))))));
-    ll_print("%s", ll_repr(ll_await(ll_gather(ll_coro(eq_sem_user, ll_float(1)),
-                                              ll_coro(eq_sem_user, ll_float(0.5)),
-                                              ll_coro(eq_sem_user, ll_float(0.25))))));
-    ll_print("%s", ll_repr(ll_await(ll_gather(ll_coro(eq_cond_user, ll_int(0)),
-                                              ll_coro(eq_cond_user, ll_int(1))))));
+    ll_print("%s", ll_repr(ll_await(ll_gather(ll_coro(eq_lock_user, 1.0),
+                                              ll_coro(eq_lock_user, 0.5)))));
+    ll_print("%s", ll_repr(ll_await(ll_gather(ll_coro(eq_sem_user, 1.0),
+                                              ll_coro(eq_sem_user, 0.5),
+                                              ll_coro(eq_sem_user, 0.25)))));
+    ll_print("%s", ll_repr(ll_await(ll_gather(ll_coro(eq_cond_user, false),
+                                              ll_coro(eq_cond_user, true)))));
     ll_print("%s", ll_repr(eq_timeout(1, false, 2)));
     ll_print("%s", ll_repr(eq_timeout(1, false, 0.5)));
     ll_print("%s", ll_repr(eq_timeout(ll_time() + 0.5, true, 2)));
@@ -1113,22 +1045,19 @@ END_TEST
 
 /* Cancelled while waiting to enter: the body never runs, and its coroutine
  * is not reported as never awaited (Python would not have made it). */
-static ll_value never_runs(ll_value unused) {
-    (void)unused;
+static ll_value never_runs(LL_NOARGS) {
     ll_print("the body ran");
     return ll_none();
 }
 
-static ll_value waits_to_enter(ll_value unused) {
-    (void)unused;
-    return ll_with_lock(eq_lock, ll_coro(never_runs, ll_none()));
+static ll_value waits_to_enter(LL_NOARGS) {
+    return ll_with_lock(eq_lock, ll_coro(never_runs));
 }
 
-static ll_value cancel_enter_main(ll_value unused) {
-    (void)unused;
+static ll_value cancel_enter_main(LL_NOARGS) {
     eq_lock = ll_lock_new("door");
     LL_TRY(ll_lock_enter(eq_lock));
-    ll_task *t = ll_create_task(ll_coro(waits_to_enter, ll_none()), "waiter");
+    ll_task *t = ll_create_task(ll_coro(waits_to_enter), "waiter");
     LL_TRY(ll_sleep(1));
     ll_task_cancel(t);
     ll_value r = ll_await(t);

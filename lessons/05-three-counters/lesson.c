@@ -6,22 +6,20 @@
 #include <looplab.h>
 
 /* async def count(): */
-static ll_value count(ll_value unused) {
-    (void)unused;
+static ll_value count(LL_NOARGS) {
     ll_print("One");
-    LL_TRY(ll_sleep(1));                                 /* await asyncio.sleep(1) */
+    LL_TRY(ll_sleep(1));                                    /* await asyncio.sleep(1) */
     ll_print("Two");
     return ll_none();
 }
 
 /* async def main(): */
-static ll_value amain(ll_value unused) {
-    (void)unused;
-    double start = ll_time();
+static ll_value amain(LL_NOARGS) {
+    double start = ll_time();                               /* start = loop.time() */
     ll_note("gather turns each count() into a task, in argument order. Watch them "
             "line up in the ready queue.");
-    LL_TRY(ll_await(ll_gather(ll_coro(count, ll_none()), ll_coro(count, ll_none()),
-                              ll_coro(count, ll_none()))));
+    /* await asyncio.gather(count(), count(), count()) */
+    LL_TRY(ll_await(ll_gather(ll_coro(count), ll_coro(count), ll_coro(count))));
     ll_note("Three timers, all due at t = 1 s: they fired in the order they were "
             "armed, so the tasks woke in the order they slept.");
     ll_print("Three counters took %.1f s", ll_time() - start);
@@ -29,5 +27,5 @@ static ll_value amain(ll_value unused) {
 }
 
 int main(void) {
-    return ll_run(ll_coro(amain, ll_none()));
+    return ll_run(ll_coro(amain)); /* asyncio.run(main()) */
 }

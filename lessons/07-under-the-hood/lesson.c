@@ -14,8 +14,7 @@ static void callback(void *name) {
 }
 
 /* async def main(): */
-static ll_value amain(ll_value unused) {
-    (void)unused;
+static ll_value amain(LL_NOARGS) {
     ll_loop *loop = ll_get_running_loop();
     start = ll_time();
     ll_call_later(loop, 0.5, callback, "later(0.5)");
@@ -34,8 +33,8 @@ static ll_value amain(ll_value unused) {
 }
 
 int main(void) {
-    ll_loop *loop = ll_get_event_loop();                 /* loop = asyncio.new_event_loop() */
-    ll_value result = ll_loop_run_until_complete(loop, ll_coro(amain, ll_none()));
-    ll_print("run_until_complete returned: %s", ll_failed(result) ? ll_errmsg(result) : result.s);
-    return ll_loop_close(loop);                          /* loop.close() */
+    ll_loop *loop = ll_get_event_loop();                    /* loop = asyncio.new_event_loop() */
+    ll_value result = ll_loop_run_until_complete(loop, ll_coro(amain));
+    ll_print("run_until_complete returned: %s", ll_pystr(result));
+    return ll_loop_close(loop);                             /* loop.close() */
 }

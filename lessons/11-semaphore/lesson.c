@@ -1,48 +1,40 @@
 /* Lesson 11: a semaphore limits concurrency.
  *
  * Python twin: lesson.py.  Five fetches, two slots.  A fetch takes a slot
- * (ll_semaphore_acquire, Python's `async with slots:`), holds it while it
- * works, and gives it back; whoever waited longest gets it next. */
+ * (`async with slots:` is ll_semaphore_enter ... ll_semaphore_exit), holds it
+ * while it works, and gives it back; whoever waited longest gets it next. */
 #include <looplab.h>
 
-typedef struct page {
-    const char *path;
-    double seconds;
-    ll_semaphore *slots;
-} page;
+/* PAGES = {"/a": 1.0, "/b": 0.5, "/c": 1.5, "/d": 0.5, "/e": 1.0} */
+static const char *PATHS[] = {"/a", "/b", "/c", "/d", "/e"};
+static const double SECONDS[] = {1.0, 0.5, 1.5, 0.5, 1.0};
 
 /* async def fetch(slots, path, seconds): */
-static ll_value fetch(ll_value arg) {
-    const page *p = arg.p;
-    ll_print("%s: waiting for a slot", p->path);
-    LL_TRY(ll_semaphore_acquire(p->slots));              /* async with slots: */
-    ll_print("%s: fetching (%s s)", p->path, ll_repr(ll_float(p->seconds)));
-    ll_value r = ll_sleep(p->seconds);                   /* await asyncio.sleep(seconds) */
+static ll_value fetch(ll_args args) {
+    ll_semaphore *slots = ll_arg_ptr(args, 0);
+    const char *path = ll_arg_str(args, 1);
+    double seconds = ll_arg_float(args, 2);
+    ll_print("%s: waiting for a slot", path);
+    LL_TRY(ll_semaphore_enter(slots));                      /* async with slots: */
+    ll_print("%s: fetching (%s s)", path, ll_pystr(ll_float(seconds)));
+    ll_value r = ll_sleep(seconds);                         /* await asyncio.sleep(seconds) */
     if (!ll_failed(r))
-        ll_print("%s: done", p->path);
-    ll_semaphore_release(p->slots);                      /* (leaving the block) */
-    if (ll_failed(r))
-        return r;
-    return ll_int((int64_t)(p->seconds * 1000));
+        ll_print("%s: done", path);
+    /* return int(seconds * 1000), leaving the block (or the error, through it) */
+    return ll_semaphore_exit(slots, ll_failed(r) ? r : ll_int((long long)(seconds * 1000)));
 }
 
 /* async def main(): */
-static ll_value amain(ll_value unused) {
-    (void)unused;
-    double start = ll_time();
-    ll_semaphore *slots = ll_semaphore_new(2, "slots");  /* asyncio.Semaphore(2) */
-    static page pages[] = {{"/a", 1.0, NULL}, {"/b", 0.5, NULL}, {"/c", 1.5, NULL},
-                           {"/d", 0.5, NULL}, {"/e", 1.0, NULL}};
-    void *aws[5];
-    for (int i = 0; i < 5; i++) {
-        pages[i].slots = slots;
-        /* create_task(fetch(slots, path, seconds), name=path) */
-        aws[i] = ll_create_task(ll_coro(fetch, ll_ptr(&pages[i])), pages[i].path);
-    }
+static ll_value amain(LL_NOARGS) {
+    double start = ll_time();                               /* start = loop.time() */
+    ll_semaphore *slots = ll_semaphore_new(2, "slots");     /* slots = asyncio.Semaphore(2) */
+    void *fetches[5];
+    for (int i = 0; i < 5; i++)                             /* for p, s in PAGES.items() */
+        fetches[i] = ll_create_task(ll_coro(fetch, slots, PATHS[i], SECONDS[i]), PATHS[i]);
     ll_note("Five tasks, named by their pages, will ask for two slots. The first two "
             "get in; the other three line up behind the semaphore, in the order they "
             "asked.");
-    ll_value sizes = ll_await(ll_gatherv(aws, 5, false));
+    ll_value sizes = ll_await(ll_gatherv(fetches, 5, false)); /* await asyncio.gather(*fetches) */
     LL_TRY(sizes);
     ll_note("Never more than two fetches at once: the semaphore's counter went 2, "
             "1, 0 and back, and every waiter was let in first come, first served.");
@@ -52,5 +44,5 @@ static ll_value amain(ll_value unused) {
 }
 
 int main(void) {
-    return ll_run(ll_coro(amain, ll_none()));
+    return ll_run(ll_coro(amain)); /* asyncio.run(main()) */
 }

@@ -8,45 +8,40 @@
  * heartbeat keeps time. */
 #include <looplab.h>
 
-#include <stdbool.h>
-
-/* def slow_report(name): */
-static ll_value slow_report(ll_value name) {
+/* def slow_report(name): an ordinary blocking function, like a library
+ * with no async support.  (ll_format's text may be returned from a
+ * worker thread: a str result is copied into the loop's memory when the
+ * job ends.) */
+static ll_value slow_report(ll_args args) {
     ll_blocking_sleep(1.0);                                 /* time.sleep(1.0) */
-    return ll_str(name.s[0] == 'A' ? "report A" : "report B");
+    return ll_str(ll_format("report %s", ll_arg_str(args, 0))); /* return f"report {name}" */
 }
 
-typedef struct part_args {
-    const char *label;
-    double start;
-    bool use_thread;
-} part_args;
-
-/* async def heartbeat(label, clock, beats): */
-static ll_value heartbeat(ll_value arg) {
-    const part_args *p = arg.p;
-    for (int i = 0; i < 3; i++) {
-        ll_print("%s: beat %d at %.1f s", p->label, i, ll_time() - p->start);
+/* async def heartbeat(label, clock, beats): (the clock is `loop.time() - start`) */
+static ll_value heartbeat(ll_args args) {
+    const char *label = ll_arg_str(args, 0);
+    for (long long i = 0; i < ll_arg_int(args, 2); i++) {  /* for i in range(beats): */
+        ll_print("%s: beat %lld at %.1f s", label, i, ll_time() - ll_arg_float(args, 1));
         LL_TRY(ll_sleep(0.4));                              /* await asyncio.sleep(0.4) */
     }
     return ll_none();
 }
 
 /* async def part(label, use_thread): */
-static ll_value part(ll_value arg) {
-    part_args *p = arg.p;
-    p->start = ll_time();
-    ll_task *beats = ll_create_task(ll_coro(heartbeat, arg), "heartbeat");
+static ll_value part(ll_args args) {
+    const char *label = ll_arg_str(args, 0);
+    double start = ll_time();                               /* start = loop.time() */
+    ll_task *beats = ll_create_task(ll_coro(heartbeat, label, start, 3), "heartbeat");
     LL_TRY(ll_sleep(0));                                    /* let it take its first beat */
     ll_value report;
-    if (p->use_thread) {
-        ll_print("%s: handing slow_report to a worker thread", p->label);
+    if (ll_arg_bool(args, 1)) {                             /* if use_thread: */
+        ll_print("%s: handing slow_report to a worker thread", label);
         ll_note("to_thread hands slow_report to a worker thread and this task waits on it "
                 "like on any future. The loop is free: watch the heartbeat keep its 0.4 s "
                 "rhythm while the worker lane below the tasks is busy.");
-        report = ll_await(ll_to_thread(slow_report, ll_str("B")));
+        report = ll_await(ll_to_thread(slow_report, "B"));  /* await asyncio.to_thread(...) */
     } else {
-        ll_print("%s: calling slow_report directly", p->label);
+        ll_print("%s: calling slow_report directly", label);
         ll_note("slow_report sleeps with time.sleep, not await: this step keeps the thread "
                 "for a whole second. The heartbeat's timer comes due at 0.4 s, but nothing "
                 "can run it until this step ends. The slow-step warning will say so.");
@@ -55,17 +50,15 @@ static ll_value part(ll_value arg) {
                 "every other task, timer and socket was frozen just the same.");
     }
     LL_TRY(report);
-    ll_print("%s: got %s at %.1f s", p->label, report.s, ll_time() - p->start);
-    return ll_await(beats);
+    ll_print("%s: got %s at %.1f s", label, report.s, ll_time() - start);
+    return ll_await(beats);                                 /* await beats */
 }
 
 /* async def main(): */
-static ll_value amain(ll_value unused) {
-    (void)unused;
-    static part_args blocking = {"blocking", 0, false}, threaded = {"to_thread", 0, true};
-    LL_TRY(ll_await(ll_coro(part, ll_ptr(&blocking))));
+static ll_value amain(LL_NOARGS) {
+    LL_TRY(ll_await(ll_coro(part, "blocking", false)));     /* await part("blocking", ...) */
     ll_note("Same program, one change: slow_report now runs on a worker thread.");
-    return ll_await(ll_coro(part, ll_ptr(&threaded)));
+    return ll_await(ll_coro(part, "to_thread", true));      /* await part("to_thread", ...) */
 }
 
-int main(void) { return ll_run(ll_coro(amain, ll_none())); }
+int main(void) { return ll_run(ll_coro(amain)); }

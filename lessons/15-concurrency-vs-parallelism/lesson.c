@@ -9,50 +9,50 @@
 #include <looplab.h>
 
 /* def crunch(name): CPU-bound, about a second on one core. */
-static ll_value crunch(ll_value name) {
+static ll_value crunch(ll_args name) {
     ll_busy(1.0);
     return name;
 }
 
 /* async def wait_a_second(name): */
-static ll_value wait_a_second(ll_value name) {
+static ll_value wait_a_second(ll_args name) {
     LL_TRY(ll_sleep(1.0));                                  /* await asyncio.sleep(1.0) */
     return name;
 }
 
 /* async def crunch_here(name): no await inside, so the loop cannot switch. */
-static ll_value crunch_here(ll_value name) { return crunch(name); }
+static ll_value crunch_here(ll_args name) { return crunch(name); }
 
 /* async def main(): */
-static ll_value amain(ll_value unused) {
-    (void)unused;
+static ll_value amain(LL_NOARGS) {
     double start = ll_time();
     ll_note("Two tasks that wait: both sleeps are armed at once, so the loop waits for "
             "both together.");
-    ll_value done = ll_await(ll_gather(ll_coro(wait_a_second, ll_str("A")),
-                                       ll_coro(wait_a_second, ll_str("B"))));
+    ll_value done = ll_await(ll_gather(ll_coro(wait_a_second, "A"), ll_coro(wait_a_second, "B")));
     LL_TRY(done);
     ll_print("waiting, concurrently: %s took %.0f s", ll_repr(done), ll_time() - start);
 
-    start = ll_time();
+    start = ll_time();                                      /* start = loop.time() */
     ll_note("Two tasks that compute: each keeps the thread for its whole second, so B "
             "cannot start until A is finished. Taking turns does not make computing faster.");
-    done = ll_await(ll_gather(ll_coro(crunch_here, ll_str("A")),
-                              ll_coro(crunch_here, ll_str("B"))));
+    done = ll_await(ll_gather(ll_coro(crunch_here, "A"), ll_coro(crunch_here, "B")));
     LL_TRY(done);
     ll_print("computing, concurrently on one thread: %s took %.0f s", ll_repr(done),
              ll_time() - start);
 
-    start = ll_time();
+    start = ll_time();                                      /* start = loop.time() */
     ll_note("The same two computations on two worker threads: two lanes busy at the same "
             "time, on two cores. That is parallelism; the loop itself only waits.");
-    /* loop.run_in_executor(pool, crunch, "A"), twice */
-    done = ll_await(ll_gather(ll_run_in_executor(crunch, ll_str("A")),
-                              ll_run_in_executor(crunch, ll_str("B"))));
+    /* Each run_in_executor hands its job over at once: one statement each, so
+     * that A goes first as in Python (C leaves the order in which a call's
+     * arguments are evaluated to the compiler). */
+    ll_future *a = ll_run_in_executor(crunch, "A");         /* loop.run_in_executor(pool, ...) */
+    ll_future *b = ll_run_in_executor(crunch, "B");
+    done = ll_await(ll_gather(a, b));                       /* await asyncio.gather(...) */
     LL_TRY(done);
     ll_print("computing, in parallel on two cores: %s took %.0f s", ll_repr(done),
              ll_time() - start);
     return ll_none();
 }
 
-int main(void) { return ll_run(ll_coro(amain, ll_none())); }
+int main(void) { return ll_run(ll_coro(amain)); }

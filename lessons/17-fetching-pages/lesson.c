@@ -12,49 +12,39 @@
 #include <looplab.h>
 
 #include <math.h>
-#include <stdio.h>
+#include <string.h>
 
-static const char *const pages[] = {
-    "/example",            "/python",             "/delay/700?size=3000",
-    "/delay/100?size=100", "/delay/200?size=200", "/delay/300?size=300",
-    "/delay/400?size=400", "/delay/500?size=500", "/delay/600?size=600",
-    "/delay/650?size=650"};
-enum { NPAGES = 10 };
-
-static const char *web;      /* the slow web's address */
-static ll_session *session;  /* aiohttp.ClientSession() */
+static const char *const PAGES[] = {"/example", "/python", "/delay/700?size=3000",
+    "/delay/100?size=100", "/delay/200?size=200", "/delay/300?size=300", "/delay/400?size=400",
+    "/delay/500?size=500", "/delay/600?size=600", "/delay/650?size=650"};
+enum { NPAGES = sizeof PAGES / sizeof PAGES[0] };
 
 static double tenths(double seconds) { return floor(seconds * 10) / 10; }
 
 /* async def fetch(session, url): */
-static ll_value fetch(ll_value path) {
-    char url[256];
-    snprintf(url, sizeof url, "%s%s", web, path.s);
-    ll_value r = ll_session_get(session, url);  /* async with session.get(url) as response: */
-    if (ll_failed(r))
-        return r;
-    ll_response *response = r.p;
-    return ll_int((int64_t)response->body_len); /* len(await response.text()) */
+static ll_value fetch(ll_args args) {
+    ll_value response = ll_session_get(ll_arg_ptr(args, 0), ll_arg_str(args, 1));
+    LL_TRY(response);                              /* async with session.get(url) as response: */
+    return ll_str(((ll_response *)response.p)->body); /* return await response.text() */
 }
 
 /* async def main(): */
-static ll_value amain(ll_value arg) {
-    (void)arg;
-    web = ll_slow_web_start(0);
+static ll_value amain(LL_NOARGS) {
+    const char *web = ll_slow_web_start(0);        /* web = slowweb.start() */
     if (!web)
         return ll_raise(LL_EOS, "the slow web did not start");
-    session = ll_session_new(NULL);
-
+    ll_session *session = ll_session_new(NULL);    /* async with aiohttp.ClientSession() */
+    ll_value r = ll_none();
     ll_print("One after the other:");
     ll_note("Part 1: one page at a time. Each ll_session_get sends a request and parks "
             "the main task on its socket (a wait on io, op=read) until the answer "
             "arrives. Nothing else is ready, so the loop just waits.");
-    double start = ll_time();
-    for (int i = 0; i < 3; i++) {
-        ll_value n = ll_await(ll_coro(fetch, ll_str(pages[i])));  /* await fetch(...) */
-        if (ll_failed(n))
-            return n;
-        ll_print("  %s: %lld characters", pages[i], (long long)n.i);
+    double start = ll_time();                      /* start = time.perf_counter() */
+    for (int i = 0; i < 3; i++) {                  /* for path in PAGES[:3]: */
+        ll_value text = ll_await(ll_coro(fetch, session, ll_format("%s%s", web, PAGES[i])));
+        if (ll_failed(r = text))                   /* (an error leaves the block) */
+            goto out;
+        ll_print("  %s: %zu characters", PAGES[i], strlen(text.s));
     }
     ll_print("  took %.1f s", tenths(ll_time() - start));
     ll_note("0.3 + 0.5 + 0.7 seconds of waiting, one after the other: about 1.5 s. "
@@ -65,25 +55,25 @@ static ll_value amain(ll_value arg) {
     ll_note("Part 2: gather ten fetches. Each becomes a task; each sends its request "
             "and parks on its own socket. Ten tasks wait at the same time, and the "
             "loop wakes each one as its answer arrives.");
-    start = ll_time();
+    start = ll_time();                             /* start = time.perf_counter() */
     void *fetches[NPAGES];
-    for (int i = 0; i < NPAGES; i++)
-        fetches[i] = ll_coro(fetch, ll_str(pages[i]));
-    ll_value sizes = ll_await(ll_gatherv(fetches, NPAGES, false));  /* await asyncio.gather(...) */
-    if (ll_failed(sizes))
-        return sizes;
-    for (int i = 0; i < NPAGES; i++)
-        ll_print("  %s: %lld characters", pages[i], (long long)ll_list_at(sizes, (size_t)i).i);
+    for (int i = 0; i < NPAGES; i++)               /* *(fetch(session, web + p) for p in PAGES) */
+        fetches[i] = ll_coro(fetch, session, ll_format("%s%s", web, PAGES[i]));
+    ll_value texts = ll_await(ll_gatherv(fetches, NPAGES, false)); /* asyncio.gather(...) */
+    if (ll_failed(r = texts))
+        goto out;
+    for (int i = 0; i < NPAGES; i++)               /* for path, text in zip(PAGES, texts): */
+        ll_print("  %s: %zu characters", PAGES[i], strlen(ll_list_at(texts, i).s));
     ll_print("  took %.1f s", tenths(ll_time() - start));
     ll_note("The whole batch took as long as its slowest page (0.7 s), not the sum "
             "of all ten delays (4.5 s): the waiting overlapped. Results are still in "
             "the order the fetches were given to gather.");
-
-    ll_session_close(session);
-    return ll_none();
+out:
+    ll_session_close(session);                     /* (leaving `async with`: even on error) */
+    return r;
 }
 
 int main(void) {
     ll_loop_opts opts = {.clock = LL_CLOCK_REAL};  /* sockets need real time */
-    return ll_run_opts(ll_coro(amain, ll_none()), &opts);
+    return ll_run_opts(ll_coro(amain), &opts);
 }

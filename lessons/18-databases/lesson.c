@@ -33,10 +33,9 @@ static const char *const REPORT =
 static const char *const LOOKUP = "SELECT customer, amount FROM orders WHERE id = ?";
 
 /* async def report(db): */
-static ll_value report(ll_value db) {
-    ll_value v = ll_db_query(db.p, REPORT, NULL);  /* await db.fetchall(REPORT) */
-    if (ll_failed(v))
-        return v;
+static ll_value report(ll_args args) {
+    ll_value v = ll_db_query(ll_arg_ptr(args, 0), REPORT, NULL); /* await db.fetchall(REPORT) */
+    LL_TRY(v);
     ll_rows *rows = v.p;
     ll_print("report: top customers");
     for (size_t i = 0; i < rows->nrows; i++)
@@ -46,53 +45,48 @@ static ll_value report(ll_value db) {
     return ll_none();
 }
 
-/* async def lookup(db, order_id): */
-static ll_value lookup(ll_value db) {
-    ll_value v = ll_db_query(db.p, LOOKUP, LL_PARAMS("4242"));  /* await db.fetchall(...) */
-    if (ll_failed(v))
-        return v;
+/* async def lookup(db): */
+static ll_value lookup(ll_args args) {
+    ll_value v = ll_db_query(ll_arg_ptr(args, 0), LOOKUP, LL_PARAMS("4242")); /* db.fetchall( */
+    LL_TRY(v);
     ll_print("lookup: order 4242 is %s's, amount %s", ll_rows_get(v.p, 0, 0),
              ll_rows_get(v.p, 0, 1));
     ll_rows_free(v.p);
     return ll_none();
 }
 
-/* async def main(): */
-static ll_value amain(ll_value arg) {
-    const char *path = arg.s;
+/* async def main(path): */
+static ll_value amain(ll_args args) {
+    const char *path = ll_arg_str(args, 0);
     ll_value v = ll_db_open(path);                   /* first = await Db.open(path) */
-    if (ll_failed(v))
-        return v;
+    LL_TRY(v);
     ll_db *first = v.p;
     ll_note("Opening the database ran on a worker thread: see the job lane. The main "
             "task waited on that job, and the loop was free meanwhile.");
     v = ll_db_exec(first, SCHEMA);                   /* await first.executescript(SCHEMA) */
-    if (ll_failed(v))
-        return v;
-    ll_print("loaded %lld orders", (long long)v.i);
+    LL_TRY(v);
+    ll_print("loaded %lld orders", v.i);
 
     ll_print("One connection:");
     ll_note("Part 1: the report and the lookup share one connection. The report asked "
             "first, so the lookup waits on the connection's lock until the report is "
             "done, though it needs only a moment.");
-    LL_TRY(ll_await(ll_gather(ll_coro(report, ll_ptr(first)), ll_coro(lookup, ll_ptr(first)))));
+    LL_TRY(ll_await(ll_gather(ll_coro(report, first), ll_coro(lookup, first))));
 
     v = ll_db_open(path);                            /* second = await Db.open(path) */
-    if (ll_failed(v))
-        return v;
+    LL_TRY(v);
     ll_db *second = v.p;
     ll_print("Two connections:");
     ll_note("Part 2: the same two queries on two connections. Two workers run at once: "
             "the lookup answers while the report is still reading, so it prints first, "
             "although it was given to gather second.");
-    LL_TRY(ll_await(ll_gather(ll_coro(report, ll_ptr(first)), ll_coro(lookup, ll_ptr(second)))));
+    LL_TRY(ll_await(ll_gather(ll_coro(report, first), ll_coro(lookup, second))));
     ll_note("Only the loop's thread runs tasks; the workers only run SQLite. Waiting "
             "for a database is like waiting for a socket: the task is parked, the loop "
             "goes on.");
 
-    ll_db_close(first);
-    ll_db_close(second);
-    return ll_none();
+    LL_TRY(ll_db_close(first));                      /* await first.close() */
+    return ll_db_close(second);                      /* await second.close() */
 }
 
 int main(void) {
@@ -102,7 +96,7 @@ int main(void) {
              (int)getpid());
     unlink(path);
     ll_loop_opts opts = {.clock = LL_CLOCK_REAL};  /* real threads, real time */
-    int rc = ll_run_opts(ll_coro(amain, ll_str(path)), &opts);
+    int rc = ll_run_opts(ll_coro(amain, path), &opts);
     unlink(path);
     return rc;
 }

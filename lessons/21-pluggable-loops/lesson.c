@@ -13,47 +13,41 @@
 #include <looplab.h>
 
 #include <math.h>
-#include <stdio.h>
 
-static double start;
-
-static double since(void) { return floor((ll_time() - start) * 10) / 10; }
+/* def since(start): */
+static double since(double start) { return floor((ll_time() - start) * 10) / 10; }
 
 /* async def ticker(start): */
-static ll_value ticker(ll_value unused) {
-    (void)unused;
-    for (int n = 1; n <= 3; n++) {
+static ll_value ticker(ll_args start) {
+    for (int n = 1; n <= 3; n++) {                          /* for n in range(1, 4): */
         LL_TRY(ll_sleep(0.3));
-        ll_print("%.1f s: tick %d", since(), n);
+        ll_print("%.1f s: tick %d", since(start.f), n);
     }
     return ll_none();
 }
 
 /* async def timer(start): */
-static ll_value timer(ll_value unused) {
-    (void)unused;
+static ll_value timer(ll_args start) {
     LL_TRY(ll_sleep(0.45));
-    ll_print("%.1f s: the timer task woke up", since());
+    ll_print("%.1f s: the timer task woke up", since(start.f));
     return ll_none();
 }
 
 /* def blocking_job(): runs on a worker thread */
-static ll_value blocking_job(ll_value unused) {
-    (void)unused;
+static ll_value blocking_job(LL_NOARGS) {
     ll_blocking_sleep(0.75);                                /* time.sleep(0.75) */
     return ll_str("the job's result");
 }
 
-static void callback(void *unused) {
-    (void)unused;
-    ll_print("%.1f s: a call_later callback", since());
+/* The twin's lambda: print(f"{since(start)} s: a call_later callback") */
+static void callback(void *start) {
+    ll_print("%.1f s: a call_later callback", since(*(double *)start));
 }
 
 /* async def main(): */
-static ll_value amain(ll_value unused) {
-    (void)unused;
+static ll_value amain(LL_NOARGS) {
     ll_loop *loop = ll_get_running_loop();
-    start = ll_time();
+    double start = ll_time();                               /* start = loop.time() */
     if (ll_loop_is_real(loop))
         ll_note("This run's loop is the real one: it waits in libuv (epoll) for "
                 "timers, sockets and the thread pool, as uvloop does. Loop time is "
@@ -62,14 +56,15 @@ static ll_value amain(ll_value unused) {
         ll_note("This run's loop is the virtual one: whenever nothing is ready it "
                 "jumps straight to the next timer, so the run takes no real time. "
                 "Press C in the visualizer (or run with --clock real) to swap loops.");
-    ll_call_later(loop, 0.1, callback, NULL);
-    ll_task *tasks[2] = {ll_create_task(ll_coro(ticker, ll_none()), "ticker"),
-                         ll_create_task(ll_coro(timer, ll_none()), "timer")};
-    ll_value result = ll_await(ll_to_thread(blocking_job, ll_none()));
+    ll_call_later(loop, 0.1, callback, &start);             /* loop.call_later(0.1, lambda: ...) */
+    ll_task *tasks[2];                                      /* (made one by one: in order) */
+    tasks[0] = ll_create_task(ll_coro(ticker, start), "ticker");
+    tasks[1] = ll_create_task(ll_coro(timer, start), "timer");
+    ll_value result = ll_await(ll_to_thread(blocking_job)); /* await asyncio.to_thread(...) */
     LL_TRY(result);
-    ll_print("%.1f s: the worker thread returned %s", since(), ll_repr(result));
-    LL_TRY(ll_await(ll_gather(tasks[0], tasks[1])));
-    ll_print("%.1f s: all done", since());
+    ll_print("%.1f s: the worker thread returned %s", since(start), ll_repr(result));
+    LL_TRY(ll_await(ll_gather(tasks[0], tasks[1])));        /* await asyncio.gather(*tasks) */
+    ll_print("%.1f s: all done", since(start));
     ll_note("Same lines, same order, same loop times on either loop: the rules of "
             "the loop (timers by deadline, the ready queue in order) do not depend "
             "on how it waits.");
@@ -81,7 +76,7 @@ int main(void) {
      * run --clock), else the virtual clock.  LL_CLOCK_REAL or
      * LL_CLOCK_VIRTUAL would fix it here, as a loop_factory does. */
     ll_loop *loop = ll_loop_new(&(ll_loop_opts){.clock = LL_CLOCK_DEFAULT});
-    ll_value r = ll_loop_run_until_complete(loop, ll_coro(amain, ll_none()));
+    ll_value r = ll_loop_run_until_complete(loop, ll_coro(amain));
     int rc = ll_loop_close(loop);
     return ll_failed(r) ? 1 : rc;
 }

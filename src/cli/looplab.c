@@ -15,6 +15,7 @@
  * the saved trace ends with a run_end event saying how the run ended. */
 #include <looplab.h>
 
+#include "io/slowweb.h"
 #include "sched/internal.h"
 #include "trace/export.h"
 

@@ -699,6 +699,34 @@ typedef struct ll__http_reply {
     bool head;           /* a HEAD: everything but the body is sent */
 } http_reply;
 
+/* A request being answered: what its handler is given, and its reply.  The
+ * requests being answered on this thread (a server runs on its loop's
+ * thread) are listed, so that a call given an ll_http_request * finds the
+ * reply of one the server made, and tells any other pointer apart without
+ * reading past it. */
+typedef struct http_req {
+    ll_http_request pub;
+    http_reply *reply;
+    const ll_http_server *srv; /* the server answering it */
+    struct http_req *next;
+} http_req;
+static _Thread_local http_req *answering;
+
+static http_reply *reply_of(const ll_http_request *req) {
+    for (http_req *r = answering; req && r; r = r->next)
+        if (&r->pub == req)
+            return r->reply;
+    return NULL;
+}
+
+static void answering_drop(http_req *hr) {
+    for (http_req **p = &answering; *p; p = &(*p)->next)
+        if (*p == hr) {
+            *p = hr->next;
+            return;
+        }
+}
+
 static void reaper_stop(ll_http_server *srv) {
     if (srv->reaper) {
         uv_timer_stop(srv->reaper);
@@ -710,6 +738,12 @@ static void reaper_stop(ll_http_server *srv) {
 static void http_server_free(void *arg) {
     ll_http_server *srv = arg;
     reaper_stop(srv);
+    /* A request its server leaves unanswered is no request any more. */
+    for (http_req **p = &answering; *p;)
+        if ((*p)->srv == srv)
+            *p = (*p)->next;
+        else
+            p = &(*p)->next;
     for (size_t i = 0; i < srv->nroutes; i++)
         free(srv->routes[i].path);
     free(srv->routes);
@@ -899,12 +933,12 @@ static const char *status_text(int status) {
  * the error code (the misuse is reported). */
 static int new_reply(ll_http_request *req, int status, const char *what, const char *file,
                      int line, http_reply **out) {
-    if (!req || !req->reply) {
+    http_reply *rp = reply_of(req);
+    if (!rp) {
         ll__misuse(ll__running_loop, file, line,
                    "TypeError: %s needs the request its handler was given", what);
         return LL_ETYPE;
     }
-    http_reply *rp = req->reply;
     if (rp->set) {
         ll__misuse(ll__running_loop, file, line,
                    "RuntimeError: a second response to %s %s (a request gets one response)",
@@ -969,7 +1003,7 @@ ll_value ll__http_stream_start(ll_http_request *req, int status, const char *con
 
 ll_value ll__http_send(ll_http_request *req, const void *data, size_t len, const char *file,
                        int line) {
-    http_reply *rp = req ? req->reply : NULL;
+    http_reply *rp = reply_of(req);
     if (!rp || !rp->streaming) {
         ll__misuse(ll__running_loop, file, line,
                    "RuntimeError: ll_http_send() before ll_http_stream_start() (or on a "
@@ -997,7 +1031,8 @@ const char *ll_http_request_header(const ll_http_request *req, const char *name)
 }
 
 const char *ll_http_request_peer(const ll_http_request *req) {
-    return req && req->reply ? ll_stream_peer(req->reply->s) : "";
+    http_reply *rp = reply_of(req);
+    return rp ? ll_stream_peer(rp->s) : "";
 }
 
 /* One whole response.  `extra` is more header lines ("Allow: GET\r\n");
@@ -1209,36 +1244,43 @@ static bool answer(hconn *hc, msg *m, ll_value *cancel) {
     if (q)
         *q++ = '\0';
     http_reply rp = {.s = hc->s, .keep = http_should_keep_alive(&m->p)};
-    ll_http_request req = {
-        .method = http_method_str((enum http_method)m->p.method),
-        .path = url,
-        .query = q ? q : "",
-        .nheaders = m->nh,
-        .header_names = names,
-        .header_values = values,
-        .body = body,
-        .body_len = m->blen,
-        .data = srv->data,
+    http_req hr = {
+        .pub = {
+            .method = http_method_str((enum http_method)m->p.method),
+            .path = url,
+            .query = q ? q : "",
+            .nheaders = m->nh,
+            .header_names = names,
+            .header_values = values,
+            .body = body,
+            .body_len = m->blen,
+            .data = srv->data,
+        },
         .reply = &rp,
+        .srv = srv,
+        .next = answering,
     };
-    rp.head = strcmp(req.method, "HEAD") == 0;
+    ll_http_request *req = &hr.pub;
+    answering = &hr;
+    rp.head = strcmp(req->method, "HEAD") == 0;
     bool known, go_on = true;
-    const route *r = route_for(srv, req.method, req.path, &known);
+    const route *r = route_for(srv, req->method, req->path, &known);
     hc_enter(hc, HC_HANDLING);
     if (!r) {
         char msg404[300], extra[160] = "";
         int n = snprintf(msg404, sizeof msg404, "%s: %s %.200s\n",
-                         known ? "405 Method Not Allowed" : "404 Not Found", req.method,
-                         req.path);
+                         known ? "405 Method Not Allowed" : "404 Not Found", req->method,
+                         req->path);
         if (known) {
             char allow[120];
-            allowed(srv, req.path, allow, sizeof allow);
+            allowed(srv, req->path, allow, sizeof allow);
             snprintf(extra, sizeof extra, "Allow: %s\r\n", allow);
         }
         send_reply(hc->s, known ? 405 : 404, NULL, extra, msg404, (size_t)n, rp.keep, rp.head);
     } else {
-        go_on = handle(r, &req, &rp, cancel);
+        go_on = handle(r, req, &rp, cancel);
     }
+    answering_drop(&hr);
     free(rp.body);
     free(blk);
     srv->served++;

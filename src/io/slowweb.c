@@ -12,6 +12,7 @@
  * the program's own loop never sees it (its trace shows only the client's
  * side).  `looplab serve` runs it in the foreground. */
 #include "io.h"
+#include "slowweb.h"
 
 #include <pthread.h>
 #include <signal.h>

@@ -28,6 +28,25 @@
 #include "../trace/recorder.h"
 #include "../trace/textfmt.h"
 
+/* A list or tuple value's items (LL_LIST, LL_TUPLE): opaque in the public
+ * header, where ll_list_len and ll_list_at read it. */
+struct ll_list {
+    size_t len;        /* number of items */
+    ll_value items[];  /* the items */
+};
+
+/* The one-value forms behind the library's own coroutines, generators and
+ * thread-pool jobs (the public macros box their arguments with the ...v
+ * forms): arg is given to fn as it is. */
+ll_coro *ll__coro_new(ll_coro_fn fn, ll_value arg, const char *fn_name,
+                      const char *file, int line);
+ll_agen *ll__agen_new(ll_coro_fn fn, ll_value arg, const char *fn_name, const char *file,
+                      int line);
+ll_coro *ll__to_thread(ll_blocking_fn fn, ll_value arg, const char *fn_name, const char *file,
+                       int line);
+ll_future *ll__run_in_executor(ll_blocking_fn fn, ll_value arg, const char *fn_name,
+                               const char *file, int line);
+
 /* Magic numbers at the start of every object, so that a pointer passed as an
  * awaitable can be checked before it is used. */
 enum {

@@ -65,7 +65,9 @@ struct ll__job {
     ll_blocking_fn fn;
     ll_value arg;
     ll_value result;
-    char *errmsg;             /* an error's message, copied on the worker */
+    char *text;               /* an error's message or a str result, copied on
+                                 the worker: ll_format off the loop writes to
+                                 the thread's rotating scratch buffers */
     const char *fn_name;
     uint32_t owner;           /* the submitting task's id */
     int worker;               /* lane 1..; 0 until it starts */
@@ -180,9 +182,12 @@ static void work_cb(uv_work_t *req) {
         post(j, LL_EV_JOB_START, NULL, 0, NULL, 0);
     }
     ll_value v = j->fn(j->arg);
-    /* An error's message may sit in this thread's scratch buffers. */
+    /* An error's message or a string may sit in this thread's scratch
+     * buffers, which its next jobs overwrite: the loop gets a copy. */
     if (v.kind == LL_ERROR)
-        j->errmsg = strdup(ll_errmsg(v));
+        j->text = strdup(ll_errmsg(v));
+    else if (v.kind == LL_STR && v.s)
+        j->text = strdup(v.s);
     j->result = v;
     cur_job = NULL;
 }
@@ -285,8 +290,8 @@ static void job_done_cb(ll_loop *loop, const ll__ready *e) {
     if (j->fut.state != LL__FUT_PENDING)
         return; /* cancelled while it ran: the result is dropped */
     ll_value v = j->result;
-    if (v.kind == LL_ERROR)
-        v.s = ll__arena_strdup(loop, j->errmsg ? j->errmsg : "");
+    if (v.kind == LL_ERROR || (v.kind == LL_STR && v.s))
+        v.s = ll__arena_strdup(loop, j->text ? j->text : "");
     ll__future_complete(&j->fut, LL__FUT_FINISHED, v);
 }
 
@@ -296,8 +301,10 @@ static void job_end(ll_loop *loop, ll__job *j) {
     ll_trace_event *e = rec_job(loop, LL_EV_JOB_END, j);
     if (e) {
         e->sub = j->result.kind == LL_ERROR ? 1 : 0;
-        const char *r =
-            j->result.kind == LL_ERROR ? (j->errmsg ? j->errmsg : "") : ll_repr(j->result);
+        ll_value res = j->result;
+        if (res.kind == LL_STR && res.s)
+            res.s = j->text ? j->text : "";
+        const char *r = res.kind == LL_ERROR ? (j->text ? j->text : "") : ll_repr(res);
         e->str = ll__rec_str(&loop->rec, r, strlen(r));
     }
     ll__ready_push(loop, &(ll__ready){job_done_cb, j, NULL, NULL, j->owner, j->fut.id});
@@ -386,7 +393,7 @@ static void submit(ll_loop *loop, ll__job *j) {
         /* Cannot happen with a valid loop and callbacks; do not hang. */
         loop->pool->unresolved--;
         j->result = ll_raise(LL_EOS, "uv_queue_work failed");
-        j->errmsg = strdup("uv_queue_work failed");
+        j->text = strdup("uv_queue_work failed");
         job_end(loop, j);
     }
 }
@@ -649,7 +656,7 @@ void ll__pool_shutdown(ll_loop *loop) {
             free(m);
         }
         ll__future_free_cbs(&j->fut);
-        free(j->errmsg);
+        free(j->text);
         free(j);
     }
     pthread_mutex_destroy(&p->mu);

@@ -19,8 +19,7 @@ extern char **environ;
 static const char *mode = "ok";
 static long count = 1000; /* lines printed by `chatty` */
 
-static ll_value victim(ll_value unused) {
-    (void)unused;
+static ll_value victim(LL_NOARGS) {
     ll_print("victim: before the trouble");
     LL_TRY(ll_sleep(0.01));
     ll_note("about to %s", mode);
@@ -67,9 +66,8 @@ static ll_value victim(ll_value unused) {
     return ll_none();
 }
 
-static ll_value amain(ll_value unused) {
-    (void)unused;
-    ll_task *t = ll_create_task(ll_coro(victim, ll_none()), "victim");
+static ll_value amain(LL_NOARGS) {
+    ll_task *t = ll_create_task(ll_coro(victim), "victim");
     return ll_await(t);
 }
 
@@ -81,8 +79,8 @@ int main(int argc, char **argv) {
     if (strcmp(mode, "twoloops") == 0) {
         /* Two asyncio.run() calls one after the other. */
         mode = "ok";
-        int rc = ll_run(ll_coro(amain, ll_none()));
-        return rc | ll_run(ll_coro(amain, ll_none()));
+        int rc = ll_run(ll_coro(amain));
+        return rc | ll_run(ll_coro(amain));
     }
-    return ll_run(ll_coro(amain, ll_none()));
+    return ll_run(ll_coro(amain));
 }
