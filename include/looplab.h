@@ -181,7 +181,9 @@ static inline int ll_errcode(ll_value v) { return v.kind == LL_ERROR ? v.err : 0
 /* The message of an error value ("" when it has none, or for non-errors). */
 const char *ll_errmsg(ll_value v);
 /* Python's f-string: a formatted string that lives as long as the running
- * loop (a small rotating static buffer outside a loop). */
+ * loop (a small rotating static buffer outside a loop, or on a worker
+ * thread: a job's str result is copied into the loop's memory when it
+ * ends, so `return ll_str(ll_format(...))` is safe there too). */
 const char *ll_format(const char *fmt, ...) LL_PRINTF(1, 2);
 
 /* Python's `except SomeError:` for one error code: true when v is an error
@@ -261,6 +263,10 @@ static inline const char *ll_pybool(bool b) { return b ? "True" : "False"; }
 typedef ll_value ll_args;
 /* The parameter list of a coroutine that takes no arguments. */
 #define LL_NOARGS ll_args ll__no_args LL__UNUSED
+/* Marks a plain C callback's parameter that Python's version has no use
+ * for (a done callback's arg): `static void on_done(ll_future *fut,
+ * void *arg LL_UNUSED)`, instead of a `(void)arg;` line. */
+#define LL_UNUSED LL__UNUSED
 
 #define ll_arg(args, pos) ll__arg((args), (pos), -1, __FILE__, __LINE__)
 #define ll_arg_int(args, pos) (ll__arg((args), (pos), LL_INT, __FILE__, __LINE__).i)

@@ -210,8 +210,7 @@ static ll_value sync_queue_kinds_main(LL_NOARGS) {
 static char stock[4][8];
 static int nstock;
 
-static bool have_stock(void *unused) {
-    (void)unused;
+static bool have_stock(void *arg LL_UNUSED) {
     return nstock > 0;
 }
 

@@ -21,8 +21,7 @@ static ll_value deliver(ll_args args) {
 }
 
 /* def on_done(fut): */
-static void on_done(ll_future *fut, void *unused) {
-    (void)unused;
+static void on_done(ll_future *fut, void *arg LL_UNUSED) {
     ll_print("callback: the future is done with %s", ll_pystr(ll_future_result(fut)));
 }
 
