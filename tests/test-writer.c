@@ -289,6 +289,79 @@ START_TEST(clipped_is_read_kept_and_written_back) {
 }
 END_TEST
 
+/* ---- a queue's items (trace 1.6) ------------------------------------------ */
+
+/* Puts four items on a queue and takes them off again: a number, a short
+ * string, a 100-character string and one with a two-byte character (é)
+ * across the 40th byte, so the writer must cut before it. */
+static ll_value queue_items_main(ll_value unused) {
+    (void)unused;
+    ll_queue *q = ll_queue_new(0, "q");
+    char longs[101], accents[64];
+    memset(longs, 'x', 100);
+    longs[100] = '\0';
+    /* "'" + 38 'a' + "é...": the é's two bytes are the repr's 40th and 41st */
+    memset(accents, 'a', 38);
+    snprintf(accents + 38, sizeof accents - 38, "\xC3\xA9\xC3\xA9tail");
+    LL_TRY(ll_queue_put(q, ll_int(7)));
+    LL_TRY(ll_queue_put(q, ll_str("job0")));
+    LL_TRY(ll_queue_put(q, ll_str(longs)));
+    LL_TRY(ll_queue_put(q, ll_str(accents)));
+    for (int i = 0; i < 4; i++)
+        LL_TRY(ll_queue_get(q));
+    return ll_none();
+}
+
+/* Each put and get says which item, its repr clipped to 40 bytes, and the
+ * event counts what was left out in clipped=N. */
+START_TEST(queue_puts_and_gets_record_their_item_clipped_to_40_bytes) {
+    make_trace_path();
+    ck_assert_int_eq(WEXITSTATUS(wait_child(spawn(queue_items_main, 0))), 0);
+    ll_trace t;
+    load_ok(&t, "queue items");
+    ck_assert_uint_eq(t.minor, 6);
+    /* the repr written, and the bytes of it left out */
+    static const struct {
+        const char *item;
+        uint64_t clipped;
+    } want[] = {
+        {"7", 0},
+        {"'job0'", 0},
+        {"'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", 102 - 40},
+        /* 39 bytes: the é would end at byte 41, so it and the rest go */
+        {"'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 2 + 2 + 4 + 1},
+    };
+    size_t puts = 0, gets = 0;
+    for (size_t i = 0; i < t.rec.n; i++) {
+        const ll_trace_event *e = ll__rec_at(&t.rec, i);
+        if (e->kind != LL_EV_SYNC || (e->sub != LL_SYNC_OP_PUT && e->sub != LL_SYNC_OP_GET))
+            continue;
+        size_t *k = e->sub == LL_SYNC_OP_PUT ? &puts : &gets;
+        ck_assert_uint_lt(*k, 4);
+        const char *item = ll__rec_strp(&t.rec, e->str, NULL);
+        ck_assert_msg(strcmp(item, want[*k].item) == 0, "%s %zu: item '%s', expected '%s'",
+                      ll_sync_op_name(e->sub), *k, item, want[*k].item);
+        ck_assert_msg(ll_trace_clipped(&t, i) == want[*k].clipped,
+                      "%s %zu: clipped=%llu, expected %llu", ll_sync_op_name(e->sub), *k,
+                      (unsigned long long)ll_trace_clipped(&t, i),
+                      (unsigned long long)want[*k].clipped);
+        (*k)++;
+    }
+    ck_assert_uint_eq(puts, 4);
+    ck_assert_uint_eq(gets, 4);
+    /* written back as read: the same items, the same counts */
+    size_t len;
+    char *out = write_back(&t, &len);
+    ck_assert_msg(strstr(out, "op=put value=2 waiters=0 item=\"'job0'\"") != NULL, "%s", out);
+    ck_assert_msg(strstr(out, "item=\"'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\" at=") != NULL &&
+                      strstr(out, " clipped=62") != NULL,
+                  "%s", out);
+    free(out);
+    ll_trace_free(&t);
+    unlink(trace_path);
+}
+END_TEST
+
 static ll_value named_task_main(ll_value unused) {
     (void)unused;
     size_t n = 300000;
@@ -711,6 +784,7 @@ static Suite *writer_suite(void) {
     tcase_add_test(tc, exporting_invalid_utf8_stays_under_the_line_limit);
     tcase_add_test(tc, clipped_is_read_kept_and_written_back);
     tcase_add_test(tc, a_huge_task_name_is_clipped_alike_everywhere);
+    tcase_add_test(tc, queue_puts_and_gets_record_their_item_clipped_to_40_bytes);
     suite_add_tcase(s, tc);
     tc = tcase_create("times");
     tcase_set_timeout(tc, 120);
