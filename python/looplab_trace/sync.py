@@ -15,9 +15,11 @@ import asyncio.queues as queues
 import weakref
 
 from .recorder import RecordingLoop, caller_site, kind_of_sync, quote
+from .writer import ITEM_MAX
 
 _ids = weakref.WeakKeyDictionary()  # primitive -> its object id
 _rec = None
+_NO_ITEM = object()  # _emit's item when the operation moves none
 
 
 def _loop():
@@ -47,13 +49,23 @@ def sync_id(obj, loop=None, site=None):
     return sid
 
 
-def _emit(obj, op, value, waiters):
+def _emit(obj, op, value, waiters, item=_NO_ITEM):
     loop = _loop()
     if loop is None:
         return
     sid = sync_id(obj, loop)
-    loop._ll_emit(loop._ll_cur, "sync", " obj=%d op=%s value=%d waiters=%d" % (
-        sid, op, value, waiters), caller_site(3))
+    fields = " obj=%d op=%s value=%d waiters=%d" % (sid, op, value, waiters)
+    site = caller_site(3)
+    if item is not _NO_ITEM:  # a queue's put and get (format 1.6)
+        try:
+            text = repr(item)
+        except Exception:  # a broken __repr__ must not break the program
+            text = object.__repr__(item)
+        q, clipped = quote(text, ITEM_MAX)
+        fields += " item=" + q
+        if clipped:
+            site += " clipped=%d" % clipped
+    loop._ll_emit(loop._ll_cur, "sync", fields, site)
 
 
 def _nwait(obj, attr="_waiters"):
@@ -147,12 +159,12 @@ def _wrap_queue():
 
     def put_nowait(self, item):
         r = pn(self, item)
-        _emit(self, "put", self.qsize(), _nwait(self, "_putters"))
+        _emit(self, "put", self.qsize(), _nwait(self, "_putters"), item)
         return r
 
     def get_nowait(self):
         r = gn(self)
-        _emit(self, "get", self.qsize(), _nwait(self, "_getters"))
+        _emit(self, "get", self.qsize(), _nwait(self, "_getters"), r)
         return r
 
     def task_done(self):

@@ -8,6 +8,7 @@ text with `clipped=N`, so that the C reader takes every line.
 """
 
 MAX_STR = 64 << 10  # LL_TRACE_MAX_STR
+ITEM_MAX = 40  # LL_TRACE_ITEM_MAX: a queue item's repr (format 1.6)
 TIME_MAX = 9223372035999999999  # LL_TRACE_TIME_MAX in nanoseconds
 
 # Escapes for str.translate: the short ones, then \xHH for the other
@@ -34,10 +35,10 @@ def _fix_surrogates(s):
     return "".join(out)
 
 
-def _clip(e):
-    """Cuts escaped text to MAX_STR bytes of UTF-8, between characters and
+def _clip(e, limit=MAX_STR):
+    """Cuts escaped text to limit bytes of UTF-8, between characters and
     never inside an escape.  Returns (text, bytes of the original left out)."""
-    if len(e) * 4 <= MAX_STR or len(e.encode("utf-8")) <= MAX_STR:
+    if len(e) * 4 <= limit or len(e.encode("utf-8")) <= limit:
         return e, 0
     kept, size, i = [], 0, 0
     while i < len(e):
@@ -46,7 +47,7 @@ def _clip(e):
         else:
             tok = e[i]
         n = len(tok.encode("utf-8"))
-        if size + n > MAX_STR:
+        if size + n > limit:
             break
         kept.append(tok)
         size += n
@@ -65,16 +66,17 @@ def _clip(e):
     return "".join(kept), left
 
 
-def quote(s):
-    """A quoted trace string; (text, clipped bytes)."""
+def quote(s, limit=MAX_STR):
+    """A quoted trace string, its escaped text cut at limit bytes; (text,
+    clipped bytes)."""
     e = s.translate(_ESC)
     if not e.isascii():
         try:
             e.encode("utf-8")
         except UnicodeEncodeError:
             e = _fix_surrogates(e)
-    if len(e) * 4 > MAX_STR:
-        e, left = _clip(e)
+    if len(e) * 4 > limit:
+        e, left = _clip(e, limit)
         return '"' + e + '"', left
     return '"' + e + '"', 0
 
@@ -128,7 +130,7 @@ def kind_col(kind):
 
 def header(meta):
     """The header and metadata lines: meta is a list of (key, value)."""
-    lines = ["looplab-trace 1.5\n"]
+    lines = ["looplab-trace 1.6\n"]
     for key, value in meta:
         if value is not None:
             lines.append("@%s %s\n" % (key, quote(value)[0]))

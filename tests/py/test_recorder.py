@@ -297,6 +297,33 @@ class WhatIsRecorded(unittest.TestCase):
             self.assertEqual([k for k, jj in jobs if jj == j],
                              ["job_submit", "job_start", "job_end"])
 
+    def test_queue_items_are_recorded_as_the_c_side_records_them(self):
+        # Format 1.6: put and get carry the item's repr.  The twin of lesson 12
+        # moves the same items, in the same order, as the C lesson's golden.
+        _, _, _, trace = record("lessons/12-queue/lesson.py")
+        py = [(f["op"], f["item"]) for _, _, k, f in events(trace)
+              if k == "sync" and f["op"] in ("put", "get")]
+        with open(os.path.join(ROOT, "tests", "golden", "12-queue.trace"), encoding="utf-8") as g:
+            c = [(f["op"], f["item"]) for _, _, k, f in events(g.read())
+                 if k == "sync" and f["op"] in ("put", "get")]
+        self.assertTrue(py, "no put or get recorded")
+        self.assertEqual(py, c)
+        with tempfile.TemporaryDirectory() as d:
+            prog = os.path.join(d, "long_item.py")
+            with open(prog, "w") as f:
+                f.write("import asyncio\n"
+                        "async def main():\n"
+                        "    q = asyncio.Queue()\n"
+                        "    q.put_nowait('x' * 100)\n"
+                        "    print(len(await q.get()))\n"
+                        "asyncio.run(main())\n")
+            rc, out, _, trace = record(prog)
+        self.assertEqual((rc, out), (0, "100\n"))
+        puts = [f for _, _, k, f in events(trace) if k == "sync" and f["op"] == "put"]
+        # 'xxx...' is 102 bytes of repr: 40 kept, 62 left out, as the C writer clips.
+        self.assertEqual(puts[0]["item"], '"' + "'" + "x" * 39 + '"')
+        self.assertEqual(puts[0]["clipped"], "62")
+
     def test_blocking_sleep_and_socket_bytes(self):
         _, _, _, trace = record("lessons/14-blocking-the-loop/lesson.py", clock="real")
         blocking = [(t, f["for"], f["at"]) for _, t, k, f in events(trace) if k == "blocking"]
