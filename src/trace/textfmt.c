@@ -895,6 +895,7 @@ typedef struct rd {
     ll_trace_each each;    /* streaming: where each event goes (NULL: keep them) */
     void *ud;              /* for each */
     int each_rc;           /* what each returned, when it stopped the reading */
+    bool line_clipped;     /* this line gave clipped= already */
     int64_t last_t[LL_TRACE_MAX_LOOPS + 1]; /* per loop: times only grow within one */
 } rd;
 
@@ -1324,8 +1325,9 @@ static int read_clipped(rd *r, const char *key_at) {
         return -1;
     if (v <= 0)
         return fail(r, key_at, "clipped must be a positive number of bytes");
-    if (t->nclips && t->clips[t->nclips - 1].event == t->rec.n)
+    if (r->line_clipped)
         return fail(r, key_at, "field 'clipped' given twice");
+    r->line_clipped = true;
     if (t->nclips == t->clipcap) {
         size_t cap = t->clipcap ? t->clipcap * 2 : 16;
         ll_trace_clip *c = realloc(t->clips, cap * sizeof *c);
@@ -1341,6 +1343,7 @@ static int read_clipped(rd *r, const char *key_at) {
 static int parse_event(rd *r) {
     ll_trace_event e;
     memset(&e, 0, sizeof e);
+    r->line_clipped = false;
     const char *at = r->p;
     size_t str_mark = r->t->rec.strlen_;
     if (read_time(r, &e.t) != 0)
@@ -1505,6 +1508,8 @@ static int parse_event(rd *r) {
                     (long long)r->last_t[loop], r->t->nloops > 1 ? " in the same loop" : "");
     if (unknown_kind) {
         r->t->unknown++;
+        if (r->line_clipped)
+            r->t->nclips--; /* the event is skipped, and what it left out with it */
         r->last_t[loop] = e.t;
         return 0;
     }
@@ -1552,6 +1557,10 @@ static int parse_event(rd *r) {
         /* Streaming: hand the event on, then forget it and the strings it
          * brought (a task's name stays: later lines refer to it). */
         int rc = r->each(r->ud, r->t, slotp, loop);
+        /* Its clipped= went with it (each sees it at ll_trace_clipped(t,
+         * t->rec.n - 1)); every streamed event has that same index. */
+        if (r->t->nclips && r->t->clips[r->t->nclips - 1].event == idx)
+            r->t->nclips--;
         r->t->rec.n--;
         r->t->rec.cur--;
         if (kind != LL_EV_TASK_NEW)
