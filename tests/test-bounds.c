@@ -165,7 +165,7 @@ START_TEST(header_is_checked_before_reading_on) {
     ll_trace t;
     char err[512] = "";
     ck_assert_int_eq(ll_trace_load(&t, "/dev/zero", err, sizeof err), -1);
-    ck_assert_has(err, "/dev/zero:1:1: expected the header 'looplab-trace 1.5'");
+    ck_assert_has(err, "/dev/zero:1:1: expected the header 'looplab-trace 1.6'");
     ll_trace_free(&t);
     ck_assert_int_eq(ll_trace_stream(&t, "/dev/urandom", NULL, NULL, err, sizeof err), -1);
     ck_assert_has(err, "/dev/urandom:1:1: expected the header");

@@ -155,7 +155,7 @@ START_TEST(run_with_trace_dash_writes_the_trace_to_stdout) {
     /* The program's output goes to stderr, so stdout is a trace alone. */
     result r = sh("'%s' run 1 --trace -", LL_CLI);
     ck_assert_int_eq(r.code, 0);
-    ck_assert_msg(strncmp(r.out, "looplab-trace 1.5\n", 18) == 0, "%.80s", r.out);
+    ck_assert_msg(strncmp(r.out, "looplab-trace 1.6\n", 18) == 0, "%.80s", r.out);
     ck_assert_has(r.out, "run_end      how=closed");
     ck_assert_has(r.out, "\n@end events=61\n");
     ck_assert_str_eq(r.err, "Coroutine started with delay: 1\nCoroutine started with delay: 2\n"
@@ -665,7 +665,7 @@ START_TEST(bad_usage_is_refused_with_a_sentence) {
         result_free(&r);
     }
     result r = sh("'%s' --version", LL_CLI);
-    ck_assert_has(r.out, "looplab " LL_VERSION_STRING " (trace format 1.5)");
+    ck_assert_has(r.out, "looplab " LL_VERSION_STRING " (trace format 1.6)");
     result_free(&r);
     static const char *const subs[] = {"run", "export", "stats", "list"};
     for (size_t i = 0; i < 4; i++) {
@@ -718,7 +718,7 @@ START_TEST(endless_input_is_refused_at_its_first_bytes) {
     /* Before: read until memory ran out. */
     result r = sh("'%s' stats /dev/zero", LL_CLI);
     ck_assert_int_eq(r.code, 1);
-    ck_assert_has(r.err, "looplab stats: /dev/zero:1:1: expected the header 'looplab-trace 1.5'");
+    ck_assert_has(r.err, "looplab stats: /dev/zero:1:1: expected the header 'looplab-trace 1.6'");
     ck_assert_str_eq(r.out, "");
     result_free(&r);
     r = sh("yes | '%s' export - --format text", LL_CLI);

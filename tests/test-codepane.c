@@ -3,7 +3,7 @@
  * scale, lists the tasks parked on a line front of the line first, never
  * cuts a comment or draws a tag over code, and shows the Python twin as
  * alive as the C (the same moment's line, through lessons/SLUG/pymap.txt),
- * side by side when the pane is wide.
+ * side by side where the window is wide.
  *
  * Built only with -Dgui=true. */
 #include <SDL.h>
@@ -314,30 +314,105 @@ START_TEST(comments_are_whole_and_tags_cover_no_code) {
 }
 END_TEST
 
-/* A code pane of 1600 px or more shows C and Python side by side, each
- * with its highlighted line. */
-START_TEST(a_wide_pane_shows_c_and_python_side_by_side) {
-    fixture f;
-    fixture_open(&f, "11-semaphore", 4400, 1400);
-    size_t both = 0;
-    for (size_t i = 0; i < f.m.n; i += 7) {
-        llv_ui_seek(&f.ui, i);
-        drawn d;
-        draw(&f, &d, 4400, 1400);
-        ck_assert_int_ge(d.code.w, 1600);
-        int line = llv_ui_current_line(&f.ui);
-        if (line <= 0 || llv_ui_py_line(&f.ui, line) <= 0)
-            continue;
-        ck_assert(contains(d.code, llv_ui_line_band) && contains(d.code, llv_ui_py_band));
-        ck_assert_int_lt(llv_ui_line_band.x + llv_ui_line_band.w, llv_ui_py_band.x + 1);
-        both++;
+/* Where the window is 1600 px wide or more at its scale (window px /
+ * scale), C and Python are side by side, each alive: the same moment's
+ * line lit in both, C's left of Python's, each inside the code pane and
+ * its line number drawn whole.  At 1280x720, or 1920x1080 at 1.5x (1280
+ * px at that scale), one file.  P cycles the pair, C, Python. */
+START_TEST(c_and_python_side_by_side_where_the_window_is_wide) {
+    static const char *const slugs[] = {"05-three-counters", "11-semaphore"};
+    static const struct {
+        int w, h;
+        float zoom;
+        bool pair;
+    } sizes[] = {{1920, 1080, 1.0f, true},
+                 {3840, 2160, 1.0f, true},
+                 {1280, 720, 1.0f, false},
+                 {1920, 1080, 1.5f, false}};
+    for (size_t z = 0; z < sizeof sizes / sizeof sizes[0]; z++) {
+        int w = sizes[z].w, h = sizes[z].h;
+        fixture f;
+        fixture_open(&f, slugs[_i], w, h);
+        f.ui.zoom = sizes[z].zoom;
+        size_t both = 0;
+        for (size_t i = 0; i < f.m.n; i += 3) {
+            llv_ui_seek(&f.ui, i);
+            drawn d;
+            draw(&f, &d, w, h);
+            ck_assert_msg(f.ui.pair == sizes[z].pair, "%s at %dx%d scale %.1f: pair %d",
+                          slugs[_i], w, h, (double)sizes[z].zoom, f.ui.pair);
+            int line = llv_ui_current_line(&f.ui), py = llv_ui_py_line(&f.ui, line);
+            if (!sizes[z].pair) {
+                ck_assert_int_eq(llv_ui_py_band.h, 0);
+                continue;
+            }
+            if (line <= 0 || py <= 0)
+                continue;
+            ck_assert_msg(contains(d.code, llv_ui_line_band) && contains(d.code, llv_ui_py_band),
+                          "%s step %zu: a highlighted line is outside the code pane", slugs[_i],
+                          i + 1);
+            ck_assert_int_lt(llv_ui_line_band.x + llv_ui_line_band.w, llv_ui_py_band.x + 1);
+            /* each band's line number, whole, at its left */
+            char num[2][16];
+            snprintf(num[0], sizeof num[0], "%4d", line);
+            snprintf(num[1], sizeof num[1], "%4d", py);
+            SDL_Rect band[2] = {llv_ui_line_band, llv_ui_py_band};
+            for (int k = 0; k < 2; k++) {
+                bool found = false;
+                for (size_t s = 0; s < d.n && !found; s++)
+                    found = strcmp(d.text[s], num[k]) == 0 && d.box[s].y >= band[k].y &&
+                            d.box[s].y < band[k].y + band[k].h && d.box[s].x >= band[k].x &&
+                            d.box[s].x < band[k].x + band[k].w;
+                ck_assert_msg(found, "%s step %zu: line %s of the %s is not numbered in its band",
+                              slugs[_i], i + 1, num[k], k ? "Python" : "C");
+                ck_assert_msg(*text_in_band(&d, band[k]), "%s step %zu: the %s's band is empty",
+                              slugs[_i], i + 1, k ? "Python" : "C");
+            }
+            both++;
+        }
+        if (sizes[z].pair)
+            ck_assert_msg(both > 5, "%s at %dx%d: only %zu steps lit a line in both", slugs[_i],
+                          w, h, both);
+        fixture_close(&f);
     }
-    ck_assert_uint_gt(both, 5);
-    /* a narrower pane shows one file */
+}
+END_TEST
+
+/* P where the pair fits: C and Python, then C only, then Python only, then
+ * the pair again; in a window where it does not fit, C and Python. */
+START_TEST(p_cycles_the_pair_c_and_python) {
+    fixture f;
+    fixture_open(&f, "05-three-counters", 1920, 1080);
+    llv_ui *ui = &f.ui;
     drawn d;
+    llv_ui_seek(ui, 20);
     draw(&f, &d, 1920, 1080);
-    ck_assert_int_lt(d.code.w, 1600);
-    ck_assert_int_eq(llv_ui_py_band.h, 0);
+    ck_assert(ui->pair_fits && ui->pair && !ui->show_py);
+    static const struct {
+        bool pair, py;
+    } cycle[] = {{false, false}, {false, true}, {true, false}};
+    for (size_t k = 0; k < 3; k++) {
+        llv_ui_next_code_view(ui);
+        draw(&f, &d, 1920, 1080);
+        ck_assert_msg(ui->pair == cycle[k].pair && (ui->pair || ui->show_py == cycle[k].py),
+                      "P %zu: pair %d, python %d", k + 1, ui->pair, ui->show_py);
+        /* the title says what is shown */
+        bool py_title = false, c_title = false;
+        for (size_t s = 0; s < d.n; s++) {
+            py_title |= strncmp(d.text[s], "lesson.py", 9) == 0;
+            c_title |= strncmp(d.text[s], "lesson.c", 8) == 0;
+        }
+        ck_assert_msg(cycle[k].pair ? c_title : cycle[k].py ? py_title && !c_title : c_title,
+                      "P %zu: the title names the wrong file", k + 1);
+    }
+    /* a small window: P toggles the one file shown */
+    draw(&f, &d, 1280, 720);
+    ck_assert(!ui->pair_fits && !ui->pair);
+    bool py = ui->show_py;
+    llv_ui_next_code_view(ui);
+    ck_assert(ui->show_py != py);
+    llv_ui_next_code_view(ui);
+    ck_assert(ui->show_py == py);
     fixture_close(&f);
 }
 END_TEST
@@ -352,7 +427,8 @@ int main(void) {
     tcase_add_loop_test(tc, the_highlighted_line_stays_in_view_at_every_scale, 0, 4);
     tcase_add_test(tc, tags_on_a_line_list_the_front_of_the_line_first);
     tcase_add_loop_test(tc, comments_are_whole_and_tags_cover_no_code, 0, 5);
-    tcase_add_test(tc, a_wide_pane_shows_c_and_python_side_by_side);
+    tcase_add_loop_test(tc, c_and_python_side_by_side_where_the_window_is_wide, 0, 2);
+    tcase_add_test(tc, p_cycles_the_pair_c_and_python);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

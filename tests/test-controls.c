@@ -746,6 +746,69 @@ START_TEST(the_lane_count_is_not_drawn_over_a_lane) {
 }
 END_TEST
 
+/* The one pane of code, console and log the tabs show (or timeline, when
+ * it is a tab too): its index in tabbed[], -1 when none or several. */
+static const int tabbed[4] = {P_TIMELINE, P_CODE, P_CONSOLE, P_LOG};
+
+static int shown_tab(const llv_ui *ui, int from) {
+    int shown = -1;
+    for (int k = from; k < 4; k++)
+        if (ui->pane[tabbed[k]].w > 0) {
+            if (shown >= 0)
+                return -1;
+            shown = k;
+        }
+    return shown;
+}
+
+/* F1 says: "Tab  Shift+Tab  next / previous tabbed pane (a small
+ * window)", the whole of it on screen.  In a window too small for the right column, Tab shows
+ * the next tabbed pane and Shift+Tab the one before, round and round, the
+ * pane's own title on screen; with the timeline beside the tabs (code,
+ * console, log), and with the timeline a tab too (a bigger scale). */
+START_TEST(tab_and_shift_tab_do_what_f1_says) {
+    fixture fx, *f = &fx;
+    fixture_open(f);
+    ck_assert_int_eq(llv_session_start(&f->s, NULL, "05-three-counters", false), 0);
+    llv_ui *ui = &f->s.d.ui;
+    type_step(f, 20);
+    key(f, SDLK_F1, 0);
+    ck_assert_on_screen(f, "Tab  Shift+Tab");
+    ck_assert_on_screen(f, "\nnext / previous tabbed pane (a small window)\n");
+    key(f, SDLK_F1, 0);
+    static const char *const titles[4] = {"Timeline", "lesson.c", "Console (", "Event log ("};
+    for (int zoomed = 0; zoomed < 2; zoomed++) {
+        frame(f, 16);
+        ck_assert_msg(ui->narrow && ui->tabs.w > 0, "%dx%d at scale %.2f is not tabbed", W, H,
+                      (double)ui->zoom);
+        /* beside: the timeline stays, the tabs are code, console, log */
+        bool beside = ui->pane[P_TIMELINE].w > 0 && ui->pane[P_TIMELINE].y == ui->tabs.y;
+        ck_assert_msg(beside == !zoomed, "scale %.2f: timeline beside the tabs %d",
+                      (double)ui->zoom, beside);
+        int first = beside ? 1 : 0, n = 4 - first, at = shown_tab(ui, first);
+        ck_assert_msg(at >= first, "scale %.2f: not one tabbed pane shown", (double)ui->zoom);
+        for (int press = 0; press < 2 * n; press++) {
+            bool back = press >= n;
+            key(f, SDLK_TAB, back ? KMOD_LSHIFT : KMOD_NONE);
+            int want = first + ((at - first + (back ? n - 1 : 1)) % n);
+            const char *scr = screen_of(f);
+            int now = shown_tab(ui, first);
+            ck_assert_msg(now == want, "scale %.2f: %s went from tab %d to %d, not %d",
+                          (double)ui->zoom, back ? "Shift+Tab" : "Tab", at, now, want);
+            ck_assert_msg(strstr(scr, titles[now]) != NULL, "'%s' is not on screen:\n%.2000s",
+                          titles[now], scr);
+            if (beside)
+                ck_assert(ui->pane[P_TIMELINE].w > 0);
+            at = now;
+        }
+        /* a bigger scale: no room for the timeline beside them */
+        for (int k = 0; k < 4; k++)
+            key(f, SDLK_EQUALS, KMOD_LCTRL);
+    }
+    fixture_close(f);
+}
+END_TEST
+
 START_TEST(the_picker_opens_lessons_by_key_click_and_wheel) {
     fixture fx, *f = &fx;
     fixture_open(f);
@@ -886,6 +949,7 @@ int main(void) {
     tcase_add_test(tc, a_lessons_meta_chooses_the_timeline_axis_and_c_keeps_it);
     tcase_add_test(tc, a_bad_axis_line_is_reported_with_its_place);
     tcase_add_test(tc, the_lane_count_is_not_drawn_over_a_lane);
+    tcase_add_test(tc, tab_and_shift_tab_do_what_f1_says);
     tcase_add_test(tc, the_picker_opens_lessons_by_key_click_and_wheel);
     tcase_add_test(tc, a_dropped_trace_opens_and_a_bad_one_is_refused);
     tcase_add_test(tc, a_programs_run_shows_its_source_its_crash_and_reruns);

@@ -205,6 +205,29 @@ static void check_frame(const llv_ui *ui, const frame_log *f, where at) {
                       AT "the semaphore's '%s' is neither shown whole nor counted", AT_ARGS(at),
                       buf);
     }
+    /* a queue's size and maxsize, unless the pane counts the queue among
+     * those left out; where its items are listed (its row's first detail
+     * to go when the pane is short), the front one whole or "+N more" */
+    for (uint32_t k = 0; k < m->nsync; k++) {
+        unsigned kind = m->sync[k].kind, max = llv_event(m, m->sync[k].born)->aux;
+        if (m->sync[k].born > ui->cursor ||
+            (kind != LL_SYNC_QUEUE && kind != LL_SYNC_LIFO_QUEUE && kind != LL_SYNC_PRIORITY_QUEUE))
+            continue;
+        if (max)
+            snprintf(buf, sizeof buf, "%u of maxsize %u", s->syncval[k], max);
+        else
+            snprintf(buf, sizeof buf, "%u item", s->syncval[k]);
+        bool shown = find(f, P_WAITING, buf, false) != NULL;
+        ck_assert_msg(shown || find(f, P_WAITING, " more", false),
+                      AT "the queue's '%s' is neither shown whole nor counted", AT_ARGS(at), buf);
+        const llv_qitem *front;
+        if (shown && find(f, P_WAITING, "front:", true) && llv_queue_items(m, k, &front, 1)) {
+            const char *item = llv_str(m, front->str);
+            ck_assert_msg(find(f, P_WAITING, item, false) || find(f, P_WAITING, " more", false),
+                          AT "the queue's front item %s is neither shown whole nor counted",
+                          AT_ARGS(at), item);
+        }
+    }
     /* the highlighted line, when the code pane is shown */
     int line = llv_ui_current_line(ui);
     if (line > 0 && ui->pane[P_CODE].w > 0 && ui->pane[P_CODE].h > 3 * ui->line) {

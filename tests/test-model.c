@@ -150,6 +150,123 @@ START_TEST(a_queue_that_disagrees_is_counted_not_trusted) {
 }
 END_TEST
 
+/* The items of lesson 12's queue at every step are those a FIFO replay of
+ * the trace's puts and gets holds, front first, as many as the queue's
+ * size; when the producer first waits on the full queue, they are job2
+ * and job3 (job0 and job1 went to the workers).  The items not yet done
+ * are the puts less the task_done calls. */
+START_TEST(a_queues_items_follow_its_puts_and_gets_at_every_step) {
+    llv_model m;
+    lesson_model("12-queue", "", &m);
+    ck_assert(m.queue_items);
+    ck_assert_uint_eq(m.nsync, 1);
+    const char *fifo[16];
+    size_t head = 0, tail = 0, blocks = 0, done = 0;
+    bool checked = false;
+    for (size_t i = 0; i < m.n; i++) {
+        const ll_trace_event *e = llv_event(&m, i);
+        if (e->kind == LL_EV_SYNC && e->sub == LL_SYNC_OP_PUT) {
+            ck_assert_uint_lt(tail, 16);
+            fifo[tail++] = llv_str(&m, e->str);
+        } else if (e->kind == LL_EV_SYNC && e->sub == LL_SYNC_OP_GET) {
+            ck_assert_uint_lt(head, tail);
+            ck_assert_str_eq(llv_str(&m, e->str), fifo[head]); /* the front was taken */
+            head++;
+        } else if (e->kind == LL_EV_SYNC && e->sub == LL_SYNC_OP_TASK_DONE) {
+            done++;
+            ck_assert_uint_eq(e->aux, tail - done); /* the scheduler's count */
+        }
+        llv_model_seek(&m, i);
+        /* what join() waits for: put, not yet task_done */
+        ck_assert_int_eq(llv_queue_unfinished(&m, 0), (long)(tail - done));
+        const llv_qitem *it[16];
+        size_t n = llv_queue_items(&m, 0, it, 16);
+        ck_assert_msg(n == tail - head && n == m.cur.syncval[0],
+                      "event %zu: %zu items listed, %zu in the replay, size %u", i, n,
+                      tail - head, m.cur.syncval[0]);
+        for (size_t k = 0; k < n; k++)
+            ck_assert_msg(strcmp(llv_str(&m, it[k]->str), fifo[head + k]) == 0,
+                          "event %zu, item %zu: %s, expected %s", i, k, llv_str(&m, it[k]->str),
+                          fifo[head + k]);
+        /* asked for fewer, the front ones */
+        if (n > 1)
+            ck_assert_uint_eq(llv_queue_items(&m, 0, it, 1), 1);
+        if (e->kind == LL_EV_SYNC && e->sub == LL_SYNC_OP_BLOCK && e->task == 1 && ++blocks == 2) {
+            ck_assert_uint_eq(n, 2);
+            ck_assert_str_eq(llv_str(&m, it[0]->str), "'job2'");
+            ck_assert_str_eq(llv_str(&m, it[1]->str), "'job3'");
+            checked = true;
+        }
+    }
+    ck_assert_msg(checked, "the producer never waited on the full queue a second time");
+    llv_model_free(&m);
+}
+END_TEST
+
+#define HEAD16 "looplab-trace 1.6\n@clock \"virtual\"\n"
+
+/* A LifoQueue's front is its newest item; a PriorityQueue's the smallest,
+ * by Python's ordering (10 after 2, tuples item by item), whatever the
+ * order they were put in.  Gets take them off. */
+START_TEST(lifo_and_priority_queues_list_the_next_get_first) {
+    const char *text = HEAD16 EV("0.000000000", "-", "sync_new obj=1 kind=lifo_queue value=0")
+        EV("0.000000000", "-", "sync_new obj=2 kind=priority_queue value=0")
+        EV("0.000000000", "-", "sync obj=1 op=put value=1 waiters=0 item=\"'a'\"")
+        EV("0.000000000", "-", "sync obj=1 op=put value=2 waiters=0 item=\"'b'\"")
+        EV("0.000000000", "-", "sync obj=1 op=put value=3 waiters=0 item=\"'c'\"")
+        EV("0.000000000", "-", "sync obj=2 op=put value=1 waiters=0 item=\"(3, 'c')\"")
+        EV("0.000000000", "-", "sync obj=2 op=put value=2 waiters=0 item=\"(10, 'z')\"")
+        EV("0.000000000", "-", "sync obj=2 op=put value=3 waiters=0 item=\"(2, 'b')\"")
+        EV("0.000000000", "-", "sync obj=2 op=put value=4 waiters=0 item=\"(2, 'a')\"")
+        EV("0.000000000", "-", "sync obj=1 op=get value=2 waiters=0 item=\"'c'\"")
+        EV("0.000000000", "-", "sync obj=2 op=get value=3 waiters=0 item=\"(2, 'a')\"")
+        "@end events=11\n";
+    llv_model m;
+    char err[256];
+    ck_assert_msg(model_of_text(text, &m, err, sizeof err), "%s", err);
+    static const struct {
+        size_t step;
+        uint32_t queue;
+        const char *want; /* front first */
+    } cases[] = {
+        {4, 0, "'c' 'b' 'a'"},
+        {8, 1, "(2, 'a') (2, 'b') (3, 'c') (10, 'z')"},
+        {9, 0, "'b' 'a'"},
+        {10, 1, "(2, 'b') (3, 'c') (10, 'z')"},
+        {10, 0, "'b' 'a'"},
+        {1, 1, ""},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        llv_model_seek(&m, cases[c].step);
+        const llv_qitem *it[8];
+        size_t n = llv_queue_items(&m, cases[c].queue, it, 8);
+        char got[256] = "";
+        for (size_t k = 0; k < n; k++)
+            snprintf(got + strlen(got), sizeof got - strlen(got), "%s%s", k ? " " : "",
+                     llv_str(&m, it[k]->str));
+        ck_assert_msg(strcmp(got, cases[c].want) == 0, "step %zu, queue %u: [%s], expected [%s]",
+                      cases[c].step, cases[c].queue, got, cases[c].want);
+    }
+    /* the two smallest only, when asked for two */
+    llv_model_seek(&m, 8);
+    const llv_qitem *two[2];
+    ck_assert_uint_eq(llv_queue_items(&m, 1, two, 2), 2);
+    ck_assert_str_eq(llv_str(&m, two[0]->str), "(2, 'a')");
+    ck_assert_str_eq(llv_str(&m, two[1]->str), "(2, 'b')");
+    llv_model_free(&m);
+    /* a 1.5 trace names no items: none are listed, the size still counts */
+    const char *old = "looplab-trace 1.5\n"
+        EV("0.000000000", "-", "sync_new obj=1 kind=queue value=0")
+        EV("0.000000000", "-", "sync obj=1 op=put value=1 waiters=0");
+    ck_assert_msg(model_of_text(old, &m, err, sizeof err), "%s", err);
+    llv_model_seek(&m, 1);
+    ck_assert(!m.queue_items);
+    ck_assert_uint_eq(llv_queue_items(&m, 0, two, 2), 0);
+    ck_assert_uint_eq(m.cur.syncval[0], 1);
+    llv_model_free(&m);
+}
+END_TEST
+
 /* A wait on a socket knows the socket's peer (from its io_new, even one far
  * behind the cursor) and what the task waits for: each operation its own
  * span. */
@@ -244,6 +361,8 @@ int main(void) {
     tcase_set_timeout(unit, 120);
     tcase_add_test(unit, waiters_come_in_the_order_they_began_to_wait);
     tcase_add_test(unit, a_queue_that_disagrees_is_counted_not_trusted);
+    tcase_add_test(unit, a_queues_items_follow_its_puts_and_gets_at_every_step);
+    tcase_add_test(unit, lifo_and_priority_queues_list_the_next_get_first);
     tcase_add_test(unit, socket_waits_know_their_peer_and_operation);
     tcase_add_test(unit, an_empty_trace_is_refused);
     tcase_add_test(unit, long_traces_seek_exactly);

@@ -6,6 +6,46 @@
 
 _Static_assert(sizeof(ll_trace_event) == 48, "events are fixed-size 48-byte records");
 
+/* Trace 1.6 added item= to a queue's put and get.  A reader of 1.6 takes
+ * every version from 1.0 up; in a trace that says 1.5 or older, item= is a
+ * field that version did not have, and is refused like any unknown one. */
+START_TEST(item_is_a_field_of_1_6_and_refused_in_older_traces) {
+    static const char *const body =
+        "   0.000000000  -                sync_new     obj=1 kind=queue value=0\n"
+        "   0.000000000  -                sync         obj=1 op=put value=1 waiters=0 "
+        "item=\"'job0'\"\n"
+        "@end events=2\n";
+    for (unsigned minor = 0; minor <= 7; minor++) {
+        char text[512], err[256];
+        snprintf(text, sizeof text, "looplab-trace 1.%u\n%s", minor, body);
+        ll_trace t;
+        int rc = ll_trace_parse(&t, "mem", text, strlen(text), err, sizeof err);
+        if (minor >= 6) { /* 1.6, and a newer minor's reader would take it too */
+            ck_assert_msg(rc == 0, "1.%u: %s", minor, err);
+            ck_assert_uint_eq(t.rec.n, 2);
+            const ll_trace_event *e = ll__rec_at(&t.rec, 1);
+            ck_assert_str_eq(ll__rec_strp(&t.rec, e->str, NULL), "'job0'");
+        } else {
+            ck_assert_msg(rc != 0, "1.%u took item=", minor);
+            ck_assert_msg(strstr(err, "mem:3:") && strstr(err, "unknown field 'item'"),
+                          "1.%u: %s", minor, err);
+        }
+        ll_trace_free(&t);
+        /* without it, every version reads the same two events */
+        snprintf(text, sizeof text,
+                 "looplab-trace 1.%u\n"
+                 "   0.000000000  -                sync_new     obj=1 kind=queue value=0\n"
+                 "   0.000000000  -                sync         obj=1 op=put value=1 "
+                 "waiters=0\n@end events=2\n",
+                 minor);
+        ck_assert_msg(ll_trace_parse(&t, "mem", text, strlen(text), err, sizeof err) == 0,
+                      "1.%u: %s", minor, err);
+        ck_assert_uint_eq(t.rec.n, 2);
+        ll_trace_free(&t);
+    }
+}
+END_TEST
+
 START_TEST(every_kind_has_one_unique_name) {
     for (unsigned i = 0; i < LL_EV__COUNT; i++) {
         const char *a = ll_event_kind_name(i);
@@ -244,7 +284,7 @@ START_TEST(trace_is_streamed_while_the_loop_runs) {
     size_t n = loop->rec.n;
     ck_assert_int_eq(ll_loop_close(loop), 0);
     char *full = slurp(path);
-    ck_assert_msg(strncmp(full, "looplab-trace 1.5\n", 18) == 0, "%s", full);
+    ck_assert_msg(strncmp(full, "looplab-trace 1.6\n", 18) == 0, "%s", full);
     char endline[64];
     snprintf(endline, sizeof endline, "@end events=%zu\n", n + 1); /* + loop_stop */
     ck_assert_msg(strstr(full, endline) != NULL, "want %s in:\n%s", endline, full);
@@ -407,6 +447,7 @@ int main(void) {
     tcase_add_test(tc, dump_escapes_awkward_text);
     tcase_add_test(tc, trace_is_streamed_while_the_loop_runs);
     tcase_add_test(tc, unwritable_trace_path_is_reported_not_fatal);
+    tcase_add_test(tc, item_is_a_field_of_1_6_and_refused_in_older_traces);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

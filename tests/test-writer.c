@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "trace/export.h"
 #include "trace/textfmt.h"
 #include "view/model.h"
 
@@ -39,8 +40,7 @@ static void make_trace_path(void) {
  * ends there, before LeakSanitizer's handler (registered first of all) would
  * report the test runner's memory, which a child that leaves by exit()
  * never frees. */
-static void end_child(int status, void *unused) {
-    (void)unused;
+static void end_child(int status, void *arg LL_UNUSED) {
     _exit(status);
 }
 
@@ -109,8 +109,7 @@ static const ll_trace_event *find_kind(const ll_trace *t, unsigned kind, size_t 
 
 enum { BIG = 10 << 20, BAD = 400000 };
 
-static ll_value print_big(ll_value unused) {
-    (void)unused;
+static ll_value print_big(LL_NOARGS) {
     char *s = xmalloc(BIG + 1);
     memset(s, 'a', BIG);
     s[BIG] = '\0';
@@ -289,8 +288,125 @@ START_TEST(clipped_is_read_kept_and_written_back) {
 }
 END_TEST
 
-static ll_value named_task_main(ll_value unused) {
-    (void)unused;
+/* Several clipped events, one after another and one on a line of a kind
+ * this reader does not know: whole or streamed (as `looplab export` and
+ * `stats` read), each event keeps its own count.  The streamed reader used
+ * to refuse the second clipped= of a trace as 'given twice'. */
+START_TEST(every_clipped_event_keeps_its_count_whole_or_streamed) {
+    const char *text = "looplab-trace 1.7\n" /* a later minor: unknown kinds are skipped */
+                       "   0.000000000  -                note         text=\"abc\" clipped=5\n"
+                       "   0.000000000  -                note         text=\"de\" clipped=7\n"
+                       "   0.000000000  -                from_a_later_version x=\"y\" clipped=9\n"
+                       "   0.000000000  -                note         text=\"f\"\n"
+                       "   0.000000000  -                note         text=\"gh\" clipped=11\n"
+                       "@end events=5\n";
+    ll_trace t;
+    parse_ok(&t, text, strlen(text));
+    uint64_t want[] = {5, 7, 0, 11};
+    ck_assert_uint_eq(t.rec.n, 4);
+    for (size_t i = 0; i < 4; i++)
+        ck_assert_uint_eq(ll_trace_clipped(&t, i), want[i]);
+    size_t wl;
+    char *whole = write_back(&t, &wl);
+    ll_trace_free(&t);
+    char path[] = "/tmp/looplab-test-clips-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    char *streamed = NULL, err[256] = "";
+    size_t sl = 0;
+    FILE *f = open_memstream(&streamed, &sl);
+    ck_assert_msg(ll_trace_convert(f, path, LL_EXPORT_TEXT, &t, err, sizeof err) == 0, "%s", err);
+    fclose(f);
+    ll_trace_free(&t);
+    ck_assert_str_eq(streamed, whole);
+    ck_assert_msg(strstr(whole, "text=\"de\" clipped=7\n") && strstr(whole, "text=\"gh\" clipped=11\n") &&
+                      strstr(whole, "text=\"f\"\n"),
+                  "written back as:\n%s", whole);
+    f = open_memstream(&streamed, &sl);
+    ck_assert_msg(ll_trace_convert(f, path, LL_EXPORT_STATS, &t, err, sizeof err) == 0, "%s", err);
+    fclose(f);
+    ll_trace_free(&t);
+    unlink(path);
+    free(streamed);
+    free(whole);
+}
+END_TEST
+
+/* ---- a queue's items (trace 1.6) ------------------------------------------ */
+
+/* Puts four items on a queue and takes them off again: a number, a short
+ * string, a 100-character string and one with a two-byte character (é)
+ * across the 40th byte, so the writer must cut before it. */
+static ll_value queue_items_main(LL_NOARGS) {
+    ll_queue *q = ll_queue_new(0, "q");
+    char longs[101], accents[64];
+    memset(longs, 'x', 100);
+    longs[100] = '\0';
+    /* "'" + 38 'a' + "é...": the é's two bytes are the repr's 40th and 41st */
+    memset(accents, 'a', 38);
+    snprintf(accents + 38, sizeof accents - 38, "\xC3\xA9\xC3\xA9tail");
+    LL_TRY(ll_queue_put(q, ll_int(7)));
+    LL_TRY(ll_queue_put(q, ll_str("job0")));
+    LL_TRY(ll_queue_put(q, ll_str(longs)));
+    LL_TRY(ll_queue_put(q, ll_str(accents)));
+    for (int i = 0; i < 4; i++)
+        LL_TRY(ll_queue_get(q));
+    return ll_none();
+}
+
+/* Each put and get says which item, its repr clipped to 40 bytes, and the
+ * event counts what was left out in clipped=N. */
+START_TEST(queue_puts_and_gets_record_their_item_clipped_to_40_bytes) {
+    make_trace_path();
+    ck_assert_int_eq(WEXITSTATUS(wait_child(spawn(queue_items_main, 0))), 0);
+    ll_trace t;
+    load_ok(&t, "queue items");
+    ck_assert_uint_eq(t.minor, 6);
+    /* the repr written, and the bytes of it left out */
+    static const struct {
+        const char *item;
+        uint64_t clipped;
+    } want[] = {
+        {"7", 0},
+        {"'job0'", 0},
+        {"'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", 102 - 40},
+        /* 39 bytes: the é would end at byte 41, so it and the rest go */
+        {"'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 2 + 2 + 4 + 1},
+    };
+    size_t puts = 0, gets = 0;
+    for (size_t i = 0; i < t.rec.n; i++) {
+        const ll_trace_event *e = ll__rec_at(&t.rec, i);
+        if (e->kind != LL_EV_SYNC || (e->sub != LL_SYNC_OP_PUT && e->sub != LL_SYNC_OP_GET))
+            continue;
+        size_t *k = e->sub == LL_SYNC_OP_PUT ? &puts : &gets;
+        ck_assert_uint_lt(*k, 4);
+        const char *item = ll__rec_strp(&t.rec, e->str, NULL);
+        ck_assert_msg(strcmp(item, want[*k].item) == 0, "%s %zu: item '%s', expected '%s'",
+                      ll_sync_op_name(e->sub), *k, item, want[*k].item);
+        ck_assert_msg(ll_trace_clipped(&t, i) == want[*k].clipped,
+                      "%s %zu: clipped=%llu, expected %llu", ll_sync_op_name(e->sub), *k,
+                      (unsigned long long)ll_trace_clipped(&t, i),
+                      (unsigned long long)want[*k].clipped);
+        (*k)++;
+    }
+    ck_assert_uint_eq(puts, 4);
+    ck_assert_uint_eq(gets, 4);
+    /* written back as read: the same items, the same counts */
+    size_t len;
+    char *out = write_back(&t, &len);
+    ck_assert_msg(strstr(out, "op=put value=2 waiters=0 item=\"'job0'\"") != NULL, "%s", out);
+    ck_assert_msg(strstr(out, "item=\"'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\" at=") != NULL &&
+                      strstr(out, " clipped=62") != NULL,
+                  "%s", out);
+    free(out);
+    ll_trace_free(&t);
+    unlink(trace_path);
+}
+END_TEST
+
+static ll_value named_task_main(LL_NOARGS) {
     size_t n = 300000;
     char *name = xmalloc(n + 1);
     for (size_t i = 0; i < n; i++)
@@ -336,8 +452,7 @@ static void late_cb(void *arg) {
     late_calls++;
 }
 
-static ll_value extreme_times_main(ll_value unused) {
-    (void)unused;
+static ll_value extreme_times_main(LL_NOARGS) {
     ll_loop *loop = ll_get_running_loop();
     ll_call_later(loop, 1e300, late_cb, NULL);
     ll_call_later(loop, INFINITY, late_cb, NULL);
@@ -473,22 +588,19 @@ static void spin_ms(int ms) {
     while ((b.tv_sec - a.tv_sec) * 1000000000L + (b.tv_nsec - a.tv_nsec) < ms * 1000000L);
 }
 
-static ll_value slow_step(ll_value unused) {
-    (void)unused;
+static ll_value slow_step(LL_NOARGS) {
     ll_print("a slow step");
     spin_ms(5); /* wall time, not loop time: the loop does not see it */
     return ll_none();
 }
 
-static ll_value exits_at_once(ll_value unused) {
-    (void)unused;
+static ll_value exits_at_once(LL_NOARGS) {
     _exit(4);
 }
 
-static ll_value two_steps_main(ll_value unused) {
-    (void)unused;
-    ll_task *a = ll_create_task(ll_coro(slow_step, ll_none()), "slow");
-    ll_task *b = ll_create_task(ll_coro(exits_at_once, ll_none()), "exits");
+static ll_value two_steps_main(LL_NOARGS) {
+    ll_task *a = ll_create_task(ll_coro(slow_step), "slow");
+    ll_task *b = ll_create_task(ll_coro(exits_at_once), "exits");
     ll_await(a);
     ll_await(b);
     return ll_none();
@@ -666,8 +778,7 @@ START_TEST(any_program_leaves_a_trace_the_reader_accepts) {
 END_TEST
 
 /* The --timeout race: SIGTERM while the loop formats or writes its lines. */
-static ll_value prints_forever(ll_value unused) {
-    (void)unused;
+static ll_value prints_forever(LL_NOARGS) {
     for (int i = 0;; i++) {
         ll_print("#%d tick", i);
         if (i % 3 == 0)
@@ -710,7 +821,9 @@ static Suite *writer_suite(void) {
     tcase_add_test(tc, a_huge_gather_result_is_clipped);
     tcase_add_test(tc, exporting_invalid_utf8_stays_under_the_line_limit);
     tcase_add_test(tc, clipped_is_read_kept_and_written_back);
+    tcase_add_test(tc, every_clipped_event_keeps_its_count_whole_or_streamed);
     tcase_add_test(tc, a_huge_task_name_is_clipped_alike_everywhere);
+    tcase_add_test(tc, queue_puts_and_gets_record_their_item_clipped_to_40_bytes);
     suite_add_tcase(s, tc);
     tc = tcase_create("times");
     tcase_set_timeout(tc, 120);

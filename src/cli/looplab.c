@@ -57,6 +57,8 @@ static void usage(FILE *out) {
             "                             where its trace was saved (--trace - prints it)\n"
             "  run [options] -- PROGRAM [ARGS...]\n"
             "                             the same for any program built with the library\n"
+            "  run [options] PROGRAM.py [ARGS...]\n"
+            "                             a Python asyncio program, under the recorder\n"
             "  export TRACE --format F    convert a trace: text, jsonl or chrome\n"
             "  stats TRACE                a table per task: steps, time running, ready,\n"
             "                             waiting, the longest step; loop utilisation\n"
@@ -79,11 +81,14 @@ static void usage_run(FILE *out) {
     fprintf(out,
             "usage: %s run LESSON [options]\n"
             "       %s run [options] -- PROGRAM [ARGS...]\n"
+            "       %s run [options] [--] PROGRAM.py [ARGS...]\n"
             "\n"
             "Runs a lesson (by number or slug) or a program linked with the library as a\n"
             "child process.  Its output appears as it runs; its trace comes back through a\n"
             "pipe, is saved as it arrives, and ends with how the run ended (even after a\n"
-            "crash or a timeout).  A last line on standard error says where it went:\n"
+            "crash or a timeout).  A Python program (a name ending in .py) runs under the\n"
+            "recorder, python/looplab_trace (docs/python.md).  A last line on standard\n"
+            "error says where it went:\n"
             "\n"
             "    trace: 61 events -> /tmp/looplab-1000/01-hello-gather.trace\n"
             "\n"
@@ -98,13 +103,16 @@ static void usage_run(FILE *out) {
             "  -q, --quiet            do not say where the trace went\n"
             "  --clock virtual|real   the loop's clock (default: virtual)\n"
             "  --timeout SECONDS      stop the program after this long (real time)\n"
+            "  --python PATH          the interpreter for a PROGRAM.py (default:\n"
+            "                         $LOOPLAB_PYTHON, else python3; /usr/bin/python3 for\n"
+            "                         a lesson twin whose meta.txt says 'python: system')\n"
             "  --max-held MB          text is streamed; jsonl and chrome are converted from\n"
             "                         the whole trace, held in memory up to MB megabytes\n"
             "                         (default %d); a bigger trace is cut there, with a word\n"
             "\n"
             "exit status: the program's; 128+N when killed by signal N; 124 after a\n"
             "timeout; 2 for a usage error; 1 when the trace could not be written whole.\n",
-            prog, prog, RUN_MAX_HELD_MB);
+            prog, prog, prog, RUN_MAX_HELD_MB);
 }
 
 static void usage_export(FILE *out) {
@@ -703,6 +711,12 @@ static int open_default_trace(const char *name, fmt format, char *path, size_t l
     return 0;
 }
 
+/* Whether a program is a Python file, run under the recorder. */
+static bool is_py(const char *p) {
+    size_t n = strlen(p);
+    return n > 3 && strcmp(p + n - 3, ".py") == 0;
+}
+
 /* The options of `looplab run`, as parsed from its arguments. */
 typedef struct run_opts {
     const char *name;    /* the lesson, or NULL */
@@ -714,6 +728,7 @@ typedef struct run_opts {
     double timeout;      /* --timeout seconds, 0 for none */
     fmt format;          /* --format */
     size_t max_held;     /* --max-held, in bytes */
+    const char *python;  /* --python: the interpreter for a PROGRAM.py, or NULL */
     bool help;           /* --help was asked for */
 } run_opts;
 
@@ -736,6 +751,8 @@ static int run_parse(int argc, char **argv, run_opts *o) {
             o->clock = argv[++i];
         } else if (strcmp(argv[i], "--trace") == 0 && has) {
             o->trace = argv[++i];
+        } else if (strcmp(argv[i], "--python") == 0 && has) {
+            o->python = argv[++i];
         } else if (strcmp(argv[i], "--format") == 0 && has) {
             if (parse_format("run", argv[++i], &o->format) != 0)
                 return 2;
@@ -768,6 +785,9 @@ static int run_parse(int argc, char **argv, run_opts *o) {
             fprintf(stderr, "%s run: unknown option '%s' (see '%s run --help')\n", prog, argv[i],
                     prog);
             return 2;
+        } else if (!o->name && is_py(argv[i])) {
+            o->program = argv + i; /* PROGRAM.py ARGS...: the rest is its own */
+            break;
         } else if (!o->name) {
             o->name = argv[i];
         } else {
@@ -889,6 +909,75 @@ static int save_trace(tsink *s, const child *c, const run_opts *o, bool to_stdou
     return s->bad || cut ? 1 : 0;
 }
 
+/* Whether a lesson twin's meta.txt (beside PROGRAM.py) has this exact line:
+ * "twin: real" (threads or sockets: the real clock by default) or "python:
+ * system" (it needs Debian's python3 and its packages, aiohttp). */
+static bool twin_meta_says(const char *program, const char *want) {
+    const char *slash = strrchr(program, '/');
+    const char *file = slash ? slash + 1 : program;
+    if (strcmp(file, "lesson.py") != 0)
+        return false;
+    char path[1024];
+    snprintf(path, sizeof path, "%.*smeta.txt", (int)(file - program), program);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return false;
+    char line[256];
+    bool found = false;
+    while (!found && fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = '\0';
+        found = strcmp(line, want) == 0;
+    }
+    fclose(f);
+    return found;
+}
+
+/* The command line that runs PROGRAM.py [ARGS] under the Python recorder
+ * (python/looplab_trace), its trace on descriptor 3 like a C program's:
+ *   PYTHON -m looplab_trace --clock CLOCK --trace fd:3 PROGRAM.py ARGS...
+ * The interpreter is --python, else $LOOPLAB_PYTHON, else /usr/bin/python3
+ * for a twin whose meta.txt says "python: system", else python3.  NULL when
+ * out of memory. */
+static char **python_argv(const run_opts *o, char **program, const char *clock) {
+    size_t n = 0;
+    while (program[n])
+        n++;
+    char **argv = calloc(n + 8, sizeof *argv);
+    if (!argv)
+        return NULL;
+    const char *py = o->python ? o->python : getenv("LOOPLAB_PYTHON");
+    size_t k = 0;
+    if (!py || !*py)
+        py = twin_meta_says(program[0], "python: system") ? "/usr/bin/python3" : "python3";
+    argv[k++] = (char *)py;
+    argv[k++] = (char *)"-m";
+    argv[k++] = (char *)"looplab_trace";
+    argv[k++] = (char *)"--clock";
+    argv[k++] = (char *)clock;
+    argv[k++] = (char *)"--trace";
+    argv[k++] = (char *)"fd:3";
+    for (size_t i = 0; i < n; i++)
+        argv[k++] = program[i];
+    return argv;
+}
+
+/* The default trace name of a Python program: a lesson's twin
+ * (lessons/NN-slug/lesson.py) is NN-slug.py, any other its file name. */
+static const char *python_base(const char *path, char *buf, size_t len) {
+    const char *slash = strrchr(path, '/');
+    const char *file = slash ? slash + 1 : path;
+    if (slash && strcmp(file, "lesson.py") == 0) {
+        const char *dir = slash;
+        while (dir > path && dir[-1] != '/')
+            dir--;
+        if (dir < slash) {
+            snprintf(buf, len, "%.*s.py", (int)(slash - dir), dir);
+            return buf;
+        }
+    }
+    return file;
+}
+
 static int cmd_run(int argc, char **argv) {
     run_opts o;
     int prc = run_parse(argc, argv, &o);
@@ -904,7 +993,24 @@ static int cmd_run(int argc, char **argv) {
     char *lesson_argv[2] = {bin, NULL};
     char **child_argv = o.program;
     const char *base = NULL;
-    if (o.name) {
+    char py_base[300];
+    char **py_argv = NULL;
+    bool is_python = false;
+    const char *clock = o.clock ? o.clock : "virtual";
+    if (o.program && is_py(o.program[0])) {
+        /* A twin with threads or sockets runs on the real clock unless told. */
+        if (!o.clock && twin_meta_says(o.program[0], "twin: real"))
+            clock = "real";
+        py_argv = python_argv(&o, o.program, clock);
+        if (!py_argv) {
+            fprintf(stderr, "%s run: out of memory\n", prog);
+            return 1;
+        }
+        child_argv = py_argv;
+        is_python = true;
+        snprintf(what, sizeof what, "%s", o.program[0]);
+        base = python_base(o.program[0], py_base, sizeof py_base);
+    } else if (o.name) {
         lesson ls[128];
         size_t n = find_lessons(ls, 128);
         const lesson *l = resolve(o.name, ls, n);
@@ -926,16 +1032,27 @@ static int cmd_run(int argc, char **argv) {
         snprintf(what, sizeof what, "%s", o.program[0]);
         base = o.program[0];
     }
+    if (o.python && !py_argv) {
+        fprintf(stderr, "%s run: --python is for a PROGRAM.py\n", prog);
+        return 2;
+    }
     tsink sink = {.cap = o.max_held, .hold = o.format != FMT_TEXT};
     char path[1024] = "";
     bool to_stdout = o.trace && strcmp(o.trace, "-") == 0;
-    if (open_sink(&o, base, &sink, path, sizeof path) != 0)
+    if (open_sink(&o, base, &sink, path, sizeof path) != 0) {
+        free(py_argv);
         return 1;
+    }
     char clock_env[64];
-    snprintf(clock_env, sizeof clock_env, "LOOPLAB_CLOCK=%s", o.clock ? o.clock : "virtual");
+    snprintf(clock_env, sizeof clock_env, "LOOPLAB_CLOCK=%s", clock);
     char trace_env[] = "LOOPLAB_TRACE=fd:3";
-    char *extra[] = {trace_env, clock_env, lesson_env};
-    char **env = make_env(extra, 3);
+    /* The recorder is imported from the source tree's python/. */
+    const char *old_pp = getenv("PYTHONPATH");
+    char pp_env[4096];
+    snprintf(pp_env, sizeof pp_env, "PYTHONPATH=%s/python%s%s", LL_SOURCE_ROOT,
+             old_pp && *old_pp ? ":" : "", old_pp ? old_pp : "");
+    char *extra[] = {trace_env, clock_env, lesson_env, pp_env};
+    char **env = make_env(extra, py_argv ? 4 : 3);
     child c = {0};
     c.sink = &sink;
     /* With the trace on standard output, the program's output goes to
@@ -944,9 +1061,12 @@ static int cmd_run(int argc, char **argv) {
     if (!env)
         fprintf(stderr, "%s run: out of memory for the environment\n", prog);
     free(env);
+    free(py_argv);
     int out_rc = 0;
     if (rc == 0 && sink.lines == 0 && !o.no_trace)
-        fprintf(stderr, "%s: %s recorded no trace (is it built with the library?)\n", prog, what);
+        fprintf(stderr, "%s: %s recorded no trace (%s)\n", prog, what,
+                is_python ? "did the Python recorder start? see the lines above"
+                        : "is it built with the library?");
     else if (rc == 0 && sink.out)
         out_rc = save_trace(&sink, &c, &o, to_stdout);
     if (sink.out && !to_stdout && fclose(sink.out) != 0 && !out_rc) {
@@ -1167,8 +1287,10 @@ static int cmd_view(int argc, char **argv) {
                "       %s view LESSON          run a lesson (number or slug) and watch it\n"
                "       %s view TRACE           open a saved trace\n"
                "       %s view -- PROGRAM ...  run a program built with the library\n"
+               "       %s view PROGRAM.py ...  run a Python asyncio program under the recorder\n"
+               "                               (the interpreter: $LOOPLAB_PYTHON, else python3)\n"
                "\nIn the window, F1 lists the keys.\n",
-               prog, prog, prog, prog);
+               prog, prog, prog, prog, prog);
         return 0;
     }
     if (argc == 0)
@@ -1180,6 +1302,11 @@ static int cmd_view(int argc, char **argv) {
         }
         rc.program = argv + 1;
         a.program = argv[1];
+        return llv_view(&a, NULL, NULL, true);
+    }
+    if (is_py(argv[0]) && is_file(argv[0])) {
+        rc.program = argv; /* run through `looplab run -- X.py ARGS` */
+        a.program = argv[0];
         return llv_view(&a, NULL, NULL, true);
     }
     if (argc > 1) {
@@ -1347,7 +1474,9 @@ static int cmd_bench_render(int argc, char **argv) {
                    "\nRenders frames headless (software renderer) for every lesson and for a\n"
                    "synthetic trace (10 000 tasks, 1 000 000 events by default) while moving\n"
                    "the cursor, zooming and panning; prints the time to open each trace and\n"
-                   "the median and 95th percentile frame time in ms.\n", prog);
+                   "the median and 95th percentile frame time in ms, by the wall clock, and\n"
+                   "the 95th percentile of the CPU time a frame took (cpu p95: what it\n"
+                   "costs on a machine shared with other programs).\n", prog);
             return 0;
         } else if (strcmp(argv[i], "--size") == 0 && v) {
             if (parse_size(v, &w, &h) != 0)
@@ -1372,8 +1501,8 @@ static int cmd_bench_render(int argc, char **argv) {
         return 2;
     }
     printf("frames %dx%d, software renderer, %d frames each\n", w, h, frames);
-    printf("%-28s %9s %6s %9s %9s %9s\n", "trace", "events", "tasks", "open ms", "median ms",
-           "p95 ms");
+    printf("%-28s %9s %6s %9s %9s %9s %9s\n", "trace", "events", "tasks", "open ms", "median ms",
+           "p95 ms", "cpu p95");
     int rcode = 0;
     for (size_t i = 0; i < a.nlessons; i++) {
         char tmp[64];

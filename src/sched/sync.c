@@ -162,6 +162,19 @@ __attribute__((noinline)) static void rec_op_now(const ll__sync *h, ll_sync_op o
            .val = (int64_t)waiters, .file = file, .line = line);
 }
 
+/* A queue's put or get, with the item's repr (trace 1.6: the viewer's
+ * queue card lists the items, front first).  The writer clips the repr to
+ * LL_TRACE_ITEM_MAX bytes; the recorder keeps it whole, as it does a task's
+ * result. */
+__attribute__((noinline)) static void rec_item_now(const ll__sync *h, ll_sync_op op,
+                                                   uint32_t value, size_t waiters,
+                                                   ll_value item, const char *file, int line) {
+    ll_loop *loop = h->loop;
+    LL__EV(loop, SYNC, ll__cur_tid(loop), .obj = h->id, .sub = (uint16_t)op, .aux = value,
+           .val = (int64_t)waiters, .str = ll__str(loop, ll_repr(item)), .file = file,
+           .line = line);
+}
+
 /* Records an operation on a primitive, when the loop records. */
 static inline void rec_op(const ll__sync *h, ll_sync_op op, uint32_t value, size_t waiters,
                           const char *file, int line) {
@@ -1023,7 +1036,9 @@ ll_value ll__queue_put_nowait(ll_queue *q, ll_value v, const char *file, int lin
     if (rc)
         return ll_raise(rc, "no memory for the item");
     q->unfinished++;
-    rec_op(&q->h, LL_SYNC_OP_PUT, (uint32_t)q->n, q->getters.n + q->putters.n, file, line);
+    if (LL__REC(q->h.loop))
+        rec_item_now(&q->h, LL_SYNC_OP_PUT, (uint32_t)q->n, q->getters.n + q->putters.n, v,
+                     file, line);
     q_wakeup_next(q, &q->getters, file, line);
     return ok;
 }
@@ -1034,7 +1049,9 @@ ll_value ll__queue_get_nowait(ll_queue *q, const char *file, int line) {
     if (q->n == 0)
         return ll_raise(LL_EQUEUE_EMPTY, "%s", "");
     ll_value v = q_pop(q);
-    rec_op(&q->h, LL_SYNC_OP_GET, (uint32_t)q->n, q->getters.n + q->putters.n, file, line);
+    if (LL__REC(q->h.loop))
+        rec_item_now(&q->h, LL_SYNC_OP_GET, (uint32_t)q->n, q->getters.n + q->putters.n, v,
+                     file, line);
     q_wakeup_next(q, &q->putters, file, line);
     return v;
 }

@@ -638,6 +638,7 @@ static void xp_event(xp *x, const ll_trace_event *e, unsigned loop) {
         if (x->w.buf) {
             x->w.loop = loop;
             x->w.next = x->t->rec.n - 1;
+            x->w.clipped = ll_trace_clipped(x->t, x->t->rec.n - 1);
             ll__tw_events(&x->w, &x->t->rec, false);
         }
         break;

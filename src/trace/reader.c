@@ -88,6 +88,7 @@ typedef struct rd {
     ll_trace_each each;    /* streaming: where each event goes (NULL: keep them) */
     void *ud;              /* for each */
     int each_rc;           /* what each returned, when it stopped the reading */
+    bool line_clipped;     /* this line gave clipped= already */
     int64_t last_t[LL_TRACE_MAX_LOOPS + 1]; /* per loop: times only grow within one */
 } rd;
 
@@ -470,8 +471,9 @@ static int read_clipped(rd *r, const char *key_at) {
         return -1;
     if (v <= 0)
         return fail(r, key_at, "clipped must be a positive number of bytes");
-    if (t->nclips && t->clips[t->nclips - 1].event == t->rec.n)
+    if (r->line_clipped)
         return fail(r, key_at, "field 'clipped' given twice");
+    r->line_clipped = true;
     LL__GROW(t->clips, t->clipcap, t->nclips + 1, 16, return fail(r, key_at, "out of memory"));
     t->clips[t->nclips++] = (ll_trace_clip){t->rec.n, (uint64_t)v};
     return 0;
@@ -603,8 +605,8 @@ static int read_common_field(rd *r, evline *l, const char *key_at, size_t klen) 
 static int read_kind_field(rd *r, evline *l, const char *key_at, size_t klen) {
     const fspec *f = NULL;
     for (const fspec *sp = l->spec; sp->key; sp++)
-        if (token_is(key_at, klen, sp->key)) {
-            f = sp;
+        if (token_is(key_at, klen, sp->key) && r->t->minor >= SINCE_OF(sp->flags)) {
+            f = sp; /* a field newer than the trace is unknown in it */
             break;
         }
     if (l->unknown_kind)
@@ -714,6 +716,10 @@ static int store_event(rd *r, const evline *l) {
         /* Streaming: hand the event on, then forget it and the strings it
          * brought (a task's name stays: later lines refer to it). */
         int rc = r->each(r->ud, r->t, slotp, l->loop);
+        /* Its clipped= went with it (each sees it at ll_trace_clipped(t,
+         * t->rec.n - 1)); every streamed event has that same index. */
+        if (r->t->nclips && r->t->clips[r->t->nclips - 1].event == idx)
+            r->t->nclips--;
         r->t->rec.n--;
         r->t->rec.cur--;
         if (l->kind != LL_EV_TASK_NEW)
@@ -729,6 +735,7 @@ static int store_event(rd *r, const evline *l) {
 /* An event line: time, task, kind, fields. */
 static int parse_event(rd *r) {
     evline l = {.at = r->p, .str_mark = r->t->rec.strlen_, .loop = 1};
+    r->line_clipped = false;
     if (read_time(r, &l.e.t) != 0)
         return -1;
     skip_spaces(r);
@@ -742,6 +749,8 @@ static int parse_event(rd *r) {
                     (long long)r->last_t[l.loop], r->t->nloops > 1 ? " in the same loop" : "");
     if (l.unknown_kind) {
         r->t->unknown++;
+        if (r->line_clipped)
+            r->t->nclips--; /* the event is skipped, and what it left out with it */
         r->last_t[l.loop] = l.e.t;
         return 0;
     }

@@ -76,6 +76,8 @@ static const fspec sp_sync[] = {{"obj", S_OBJ, T_U32, ALWAYS},
                                 {"op", S_SUB, T_SYNCOP, ALWAYS},
                                 {"value", S_AUX, T_U32, ALWAYS},
                                 {"waiters", S_VAL, T_I64, ALWAYS},
+                                /* a queue's put and get: the item's repr (1.6) */
+                                {"item", S_STR, T_STR, CLIP_ITEM | SINCE(6)},
                                 END_SPEC};
 static const fspec sp_check[] = {{"state", S_STR, T_STR, ALWAYS}, END_SPEC};
 static const fspec sp_job_submit[] = {{"job", S_OBJ, T_U32, ALWAYS},

@@ -134,10 +134,10 @@ static void put_time(ll__tw *w, int64_t ns) {
     put(w, frac, 10);
 }
 
-/* How many of the n bytes at s fit in LL_TRACE_MAX_STR bytes once escaped as
+/* How many of the n bytes at s fit in `max` bytes once escaped as
  * put_quoted escapes them, never cutting a UTF-8 sequence apart. */
-static size_t clip_len(const char *s, size_t n) {
-    if (n <= LL_TRACE_MAX_STR / 4)
+static size_t clip_len(const char *s, size_t n, size_t max) {
+    if (n <= max / 4)
         return n; /* no byte takes more than four once escaped */
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0, out = 0;
@@ -153,7 +153,7 @@ static size_t clip_len(const char *s, size_t n) {
             e = k ? k : 4;
             k = k ? k : 1;
         }
-        if (out + e > LL_TRACE_MAX_STR)
+        if (out + e > max)
             break;
         out += e;
         i += k;
@@ -163,12 +163,12 @@ static size_t clip_len(const char *s, size_t n) {
 
 /* A string in double quotes: \" \\ \n \r \t, \xHH for other control bytes
  * and for bytes that are not valid UTF-8; valid UTF-8 as it is.  Only what
- * fits in LL_TRACE_MAX_STR escaped bytes is written; the bytes left out are
- * added to w->clipped. */
-static void put_quoted(ll__tw *w, const char *s, size_t n) {
+ * fits in `max` escaped bytes is written; the bytes left out are added to
+ * w->clipped. */
+static void put_quoted_max(ll__tw *w, const char *s, size_t n, size_t max) {
     static const char hex[] = "0123456789abcdef";
     const unsigned char *p = (const unsigned char *)s;
-    size_t keep = clip_len(s, n);
+    size_t keep = clip_len(s, n, max);
     w->clipped += n - keep;
     n = keep;
     putc_(w, '"');
@@ -209,6 +209,10 @@ static void put_quoted(ll__tw *w, const char *s, size_t n) {
     putc_(w, '"');
 }
 
+static void put_quoted(ll__tw *w, const char *s, size_t n) {
+    put_quoted_max(w, s, n, LL_TRACE_MAX_STR);
+}
+
 /* A token that needs no quotes: non-empty, printable ASCII, no space, quote,
  * backslash, colon or equals sign. */
 static bool bare_ok(const char *s, size_t n) {
@@ -241,7 +245,7 @@ static void put_enum(ll__tw *w, const char *name, int64_t v) {
 }
 
 static void put_field(ll__tw *w, const ll__recorder *r, const char *key, unsigned type,
-                      int64_t v) {
+                      int64_t v, unsigned flags) {
     putc_(w, ' ');
     puts_(w, key);
     putc_(w, '=');
@@ -258,7 +262,7 @@ static void put_field(ll__tw *w, const ll__recorder *r, const char *key, unsigne
     case T_STR: {
         size_t n;
         const char *s = ll__rec_strp(r, (uint32_t)v, &n);
-        put_quoted(w, s, n);
+        put_quoted_max(w, s, n, flags & CLIP_ITEM ? LL_TRACE_ITEM_MAX : LL_TRACE_MAX_STR);
         break;
     }
     default: put_enum(w, ll__field_enum_name(type, v), v); break;
@@ -342,12 +346,12 @@ static void put_event(ll__tw *w, const ll__recorder *r, const ll_trace_event *ev
         bool dflt = sp->type == T_TIMEOPT ? v == -1 : v == 0;
         if (dflt && !(sp->flags & ALWAYS))
             continue;
-        put_field(w, r, sp->key, sp->type, v);
+        put_field(w, r, sp->key, sp->type, v, sp->flags);
     }
     for (unsigned s = 0; s < S__N; s++) {
         int64_t v = ll__field_get(e, s);
         if (!covered[s] && v != 0)
-            put_field(w, r, ll__raw_keys[s], s == S_STR ? T_STR : T_I64, v);
+            put_field(w, r, ll__raw_keys[s], s == S_STR ? T_STR : T_I64, v, 0);
     }
     if (e->site) {
         const ll__site *site = ll__rec_sitep(r, e->site);
@@ -416,8 +420,8 @@ int ll__tw_begin(ll__tw *w, int fd, FILE *file, const ll_trace_meta *meta, bool 
     w->buf = malloc(w->cap);
     if (!w->buf)
         return -1;
-    _Static_assert(LL_TRACE_MAJOR == 1 && LL_TRACE_MINOR == 5, "the header below says 1.5");
-    puts_(w, "looplab-trace 1.5\n");
+    _Static_assert(LL_TRACE_MAJOR == 1 && LL_TRACE_MINOR == 6, "the header below says 1.6");
+    puts_(w, "looplab-trace 1.6\n");
     if (meta) {
         put_meta(w, "program", meta->program);
         put_meta(w, "lesson", meta->lesson);

@@ -27,7 +27,7 @@
 #include "recorder.h"
 
 #define LL_TRACE_MAJOR 1
-#define LL_TRACE_MINOR 5
+#define LL_TRACE_MINOR 6
 /* Loops one trace can hold (loop=1..this). */
 #define LL_TRACE_MAX_LOOPS 64
 /* The longest line a reader accepts, in bytes without its newline. */
@@ -91,7 +91,19 @@ enum ftype {
     T_IOROLE,  /* LL_IO_ROLE_MAP name */
     T_IOOP,    /* LL_IO_OP_MAP name */
 };
-#define ALWAYS 1 /* written even when zero */
+#define ALWAYS 1    /* written even when zero */
+#define CLIP_ITEM 2 /* a string clipped to LL_TRACE_ITEM_MAX, not LL_TRACE_MAX_STR */
+
+/* A queue item's repr (item= on a queue's put and get) is written up to this
+ * many bytes of escaped text: enough to tell items apart on the viewer's
+ * queue card, short enough that a queue of big lists does not make every
+ * put a long line.  What is left out is counted in clipped=N. */
+#define LL_TRACE_ITEM_MAX 40u
+
+/* The minor version that added a field (0: 1.0), in the flags' high bits: a
+ * trace of an older version may not carry it. */
+#define SINCE(minor) ((minor) << 4)
+#define SINCE_OF(flags) ((unsigned)(flags) >> 4)
 
 typedef struct fspec {
     const char *key;

@@ -285,10 +285,24 @@ static bool apply_task(const llv_model *m, llv_state *s, const ll_trace_event *e
     }
 }
 
+static bool is_queue(unsigned kind) {
+    return kind == LL_SYNC_QUEUE || kind == LL_SYNC_PRIORITY_QUEUE || kind == LL_SYNC_LIFO_QUEUE;
+}
+
 static void apply_sync(const llv_model *m, llv_state *s, const ll_trace_event *e) {
     uint32_t k = llv_sync_index(m, e->obj);
     if (k != NONE) {
-        s->syncval[k] = e->aux;
+        /* sync_new's value is a semaphore's counter, but a queue's maxsize
+         * and a barrier's parties: those start empty */
+        unsigned kind = m->sync[k].kind;
+        bool counter = kind == LL_SYNC_SEMAPHORE || kind == LL_SYNC_BOUNDED_SEMAPHORE;
+        /* a queue's size changes with a put or a get; its task_done and
+         * join (and join's block) carry the count of items not yet done */
+        bool size = e->sub == LL_SYNC_OP_PUT || e->sub == LL_SYNC_OP_GET || !is_queue(kind);
+        if (e->kind == LL_EV_SYNC_NEW)
+            s->syncval[k] = counter ? e->aux : 0;
+        else if (size)
+            s->syncval[k] = e->aux;
         s->syncwait[k] = e->kind == LL_EV_SYNC ? (uint32_t)e->val : 0;
     }
 }
@@ -427,6 +441,8 @@ void llv_model_free(llv_model *m) {
     free(m->spans);
     free(m->sync);
     free(m->socks);
+    free(m->qitems);
+    free(m->qdone);
     free(m->prints);
     free(m->notes);
     free(m->note_until);
@@ -497,6 +513,184 @@ size_t llv_note_until(const llv_model *m, size_t k) {
     return k < m->nnotes && m->note_until ? m->note_until[k] : m->n - 1;
 }
 
+/* ---- a queue's items ------------------------------------------------------ */
+
+/* Python's ordering of two reprs, for a PriorityQueue's front: numbers by
+ * value, strings by their text, tuples item by item (a shorter prefix
+ * first).  Anything else -- and a number against a string, which Python
+ * would refuse to compare -- by the text of the repr.  Advances *a and *b
+ * past what they compared. */
+static int py_cmp(const char **a, const char **b);
+
+static void skip_sp(const char **p) {
+    while (**p == ' ')
+        (*p)++;
+}
+
+/* One repr item, ending at a ',' or ')' of its own level (or the end). */
+static const char *item_end(const char *p) {
+    int depth = 0;
+    char q = 0;
+    for (; *p; p++) {
+        if (q) {
+            if (*p == '\\' && p[1])
+                p++;
+            else if (*p == q)
+                q = 0;
+        } else if (*p == '\'' || *p == '"')
+            q = *p;
+        else if (*p == '(' || *p == '[')
+            depth++;
+        else if ((*p == ')' || *p == ']') && depth-- == 0)
+            return p;
+        else if (*p == ',' && depth == 0)
+            return p;
+    }
+    return p;
+}
+
+static int py_cmp(const char **a, const char **b) {
+    skip_sp(a);
+    skip_sp(b);
+    if (**a == '(' && **b == '(') {
+        (*a)++;
+        (*b)++;
+        for (;;) {
+            skip_sp(a);
+            skip_sp(b);
+            bool ea = **a == ')' || !**a, eb = **b == ')' || !**b;
+            if (ea || eb)
+                return ea && eb ? 0 : ea ? -1 : 1;
+            int c = py_cmp(a, b);
+            if (c)
+                return c;
+            if (**a == ',')
+                (*a)++;
+            if (**b == ',')
+                (*b)++;
+        }
+    }
+    const char *ea = item_end(*a), *eb = item_end(*b);
+    char *xa, *xb;
+    double da = strtod(*a, &xa), db = strtod(*b, &xb);
+    int c;
+    if (xa == ea && xb == eb && xa != *a && xb != *b)
+        c = da < db ? -1 : da > db;
+    else {
+        size_t na = (size_t)(ea - *a), nb = (size_t)(eb - *b);
+        c = memcmp(*a, *b, na < nb ? na : nb);
+        c = c ? c : na < nb ? -1 : na > nb;
+    }
+    *a = ea;
+    *b = eb;
+    return c;
+}
+
+static int repr_cmp(const llv_model *m, uint32_t x, uint32_t y) {
+    const char *a = llv_str(m, x), *b = llv_str(m, y);
+    return py_cmp(&a, &b);
+}
+
+/* Fills m->qitems: each queue's puts, and for each the get that took it
+ * off.  A get takes the front item (see llv_queue_items); one that takes
+ * an item the trace never saw put (a trace that starts part way) is
+ * matched to none. */
+static int queue_items_build(llv_model *m) {
+    m->queue_items = m->trace.minor >= 6;
+    if (!m->queue_items)
+        return 0;
+    for (size_t i = 0; i < m->n; i++) {
+        const ll_trace_event *e = llv_event(m, i);
+        if (e->kind == LL_EV_SYNC &&
+            (e->sub == LL_SYNC_OP_PUT || e->sub == LL_SYNC_OP_TASK_DONE)) {
+            uint32_t k = llv_sync_index(m, e->obj);
+            if (k != NONE && is_queue(m->sync[k].kind)) {
+                if (e->sub == LL_SYNC_OP_PUT)
+                    m->sync[k].nitems++;
+                else
+                    m->sync[k].ndone++;
+            }
+        }
+    }
+    size_t at = 0, dn = 0;
+    for (size_t k = 0; k < m->nsync; k++) {
+        m->sync[k].item0 = (uint32_t)at;
+        at += m->sync[k].nitems;
+        m->sync[k].nitems = 0;
+        m->sync[k].done0 = (uint32_t)dn;
+        dn += m->sync[k].ndone;
+        m->sync[k].ndone = 0;
+    }
+    if (dn) {
+        m->qdone = malloc(dn * sizeof *m->qdone);
+        if (!m->qdone)
+            return -1;
+        for (size_t i = 0; i < m->n; i++) {
+            const ll_trace_event *e = llv_event(m, i);
+            uint32_t k = e->kind == LL_EV_SYNC && e->sub == LL_SYNC_OP_TASK_DONE
+                             ? llv_sync_index(m, e->obj)
+                             : NONE;
+            if (k != NONE && is_queue(m->sync[k].kind))
+                m->qdone[m->sync[k].done0 + m->sync[k].ndone++] = (uint32_t)i;
+        }
+    }
+    if (!at)
+        return 0;
+    m->qitems = malloc(at * sizeof *m->qitems);
+    /* the items in each queue as the events go: their indices, front first
+     * for a Queue from head[k], in put order for the other kinds */
+    uint32_t *in = malloc(at * sizeof *in), *head = calloc(m->nsync, sizeof *head),
+             *nin = calloc(m->nsync, sizeof *nin);
+    if (!m->qitems || !in || !head || !nin) {
+        free(in);
+        free(head);
+        free(nin);
+        return -1;
+    }
+    for (size_t i = 0; i < m->n; i++) {
+        const ll_trace_event *e = llv_event(m, i);
+        if (e->kind != LL_EV_SYNC || (e->sub != LL_SYNC_OP_PUT && e->sub != LL_SYNC_OP_GET))
+            continue;
+        uint32_t k = llv_sync_index(m, e->obj);
+        if (k == NONE || !is_queue(m->sync[k].kind))
+            continue;
+        llv_syncinfo *q = &m->sync[k];
+        uint32_t *list = in + q->item0;
+        if (e->sub == LL_SYNC_OP_PUT) {
+            uint32_t x = q->item0 + q->nitems++;
+            m->qitems[x] = (llv_qitem){(uint32_t)i, NONE, e->str, ll_trace_clipped(&m->trace, i) > 0};
+            list[nin[k]++] = x;
+            continue;
+        }
+        /* a get: the items the trace saw put, and the queue's size before */
+        uint32_t known = nin[k] - head[k], size = e->aux + 1;
+        if (!known || (q->kind == LL_SYNC_QUEUE && size > known))
+            continue; /* it took one put before the trace began */
+        uint32_t x;
+        if (q->kind == LL_SYNC_QUEUE)
+            x = list[head[k]++];
+        else if (q->kind == LL_SYNC_LIFO_QUEUE)
+            x = list[--nin[k]];
+        else { /* the one whose repr the get names */
+            uint32_t j = 0;
+            while (j < nin[k] &&
+                   strcmp(llv_str(m, m->qitems[list[j]].str), llv_str(m, e->str)) != 0)
+                j++;
+            if (j == nin[k])
+                continue;
+            x = list[j];
+            memmove(list + j, list + j + 1, (nin[k] - j - 1) * sizeof *list);
+            nin[k]--;
+        }
+        m->qitems[x].got = (uint32_t)i;
+    }
+    m->nqitems = at;
+    free(in);
+    free(head);
+    free(nin);
+    return 0;
+}
+
 int llv_model_build(llv_model *m, ll_trace *t, char *err, size_t errlen) {
     memset(m, 0, sizeof *m);
     m->trace = *t;
@@ -524,7 +718,7 @@ int llv_model_build(llv_model *m, ll_trace *t, char *err, size_t errlen) {
             if (grow((void **)&m->sync, &cap_sync, m->nsync + 1, sizeof *m->sync))
                 return fail(m, err, errlen, "out of memory");
             m->sync[m->nsync++] = (llv_syncinfo){e->obj, (uint8_t)e->sub, e->str, e->site,
-                                                 (uint32_t)i};
+                                                 (uint32_t)i, 0, 0, 0, 0};
             break;
         case LL_EV_IO_NEW:
             if (grow((void **)&m->socks, &cap_socks, m->nsocks + 1, sizeof *m->socks))
@@ -590,6 +784,8 @@ int llv_model_build(llv_model *m, ll_trace *t, char *err, size_t errlen) {
     m->t_end = llv_event(m, m->n - 1)->t;
     sort_by_id(m->sync, m->nsync, sizeof *m->sync);
     sort_by_id(m->socks, m->nsocks, sizeof *m->socks);
+    if (queue_items_build(m) != 0)
+        return fail(m, err, errlen, "out of memory");
     m->idcap = 16;
     while (m->idcap < m->ntasks * 2)
         m->idcap *= 2;
@@ -755,6 +951,82 @@ size_t llv_waiters(const llv_model *m, uint32_t sync_id, uint32_t *out, size_t m
             n++;
     }
     return n;
+}
+
+/* Whether item x is in its queue after event `step`. */
+static bool item_in(const llv_qitem *x, size_t step) {
+    return x->put <= step && (x->got == NONE || x->got > step);
+}
+
+size_t llv_queue_items(const llv_model *m, uint32_t k, const llv_qitem **out, size_t max) {
+    if (k >= m->nsync || !m->queue_items || !max)
+        return 0;
+    const llv_syncinfo *q = &m->sync[k];
+    const llv_qitem *it = m->qitems ? m->qitems + q->item0 : NULL;
+    size_t step = m->cur.step, n = 0;
+    /* items put by the cursor: [0, p) */
+    size_t lo = 0, hi = q->nitems;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (it[mid].put <= step)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    size_t p = lo;
+    if (q->kind == LL_SYNC_QUEUE) {
+        /* taken in put order: those taken by the cursor are a prefix */
+        lo = 0;
+        hi = p;
+        while (lo < hi) {
+            size_t mid = (lo + hi) / 2;
+            if (it[mid].got != NONE && it[mid].got <= step)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        for (size_t j = lo; j < p && n < max; j++)
+            out[n++] = &it[j];
+        return n;
+    }
+    if (q->kind == LL_SYNC_LIFO_QUEUE) {
+        for (size_t j = p; j-- > 0 && n < max;)
+            if (item_in(&it[j], step))
+                out[n++] = &it[j];
+        return n;
+    }
+    /* a PriorityQueue: the max smallest, by insertion into out */
+    for (size_t j = 0; j < p; j++) {
+        if (!item_in(&it[j], step))
+            continue;
+        size_t at = n < max ? n : max;
+        while (at > 0 && repr_cmp(m, it[j].str, out[at - 1]->str) < 0)
+            at--;
+        if (at == max)
+            continue;
+        if (n < max)
+            n++;
+        memmove(out + at + 1, out + at, (n - 1 - at) * sizeof *out);
+        out[at] = &it[j];
+    }
+    return n;
+}
+
+long llv_queue_unfinished(const llv_model *m, uint32_t k) {
+    if (k >= m->nsync || !m->queue_items || m->trace.meta.dropped || !is_queue(m->sync[k].kind))
+        return -1;
+    const llv_syncinfo *q = &m->sync[k];
+    size_t step = m->cur.step, lo = 0, hi = q->nitems;
+    while (lo < hi) { /* puts by the cursor */
+        size_t mid = (lo + hi) / 2;
+        if (m->qitems[q->item0 + mid].put <= step)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    size_t puts = lo;
+    size_t dones = q->ndone ? llv_lower(m->qdone + q->done0, q->ndone, step + 1) : 0;
+    return puts >= dones ? (long)(puts - dones) : -1;
 }
 
 size_t llv_snapshot(const llv_model *m, char *buf, size_t len) {

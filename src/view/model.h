@@ -109,7 +109,19 @@ typedef struct llv_syncinfo {
     uint32_t name;  /* string id */
     uint32_t site;
     uint32_t born;  /* event index */
+    uint32_t item0, nitems; /* a queue's items: m->qitems[item0 .. +nitems),
+                             * in the order they were put */
+    uint32_t done0, ndone;  /* its task_done events: m->qdone[done0 .. +ndone) */
 } llv_syncinfo;
+
+/* An item put on a queue (trace 1.6 records each put's and get's item):
+ * there from event `put` until event `got`. */
+typedef struct llv_qitem {
+    uint32_t put;  /* the put's event index */
+    uint32_t got;  /* the get that took it off, UINT32_MAX: never (in the trace) */
+    uint32_t str;  /* its repr (string id), clipped by the writer to 40 bytes */
+    uint32_t clipped; /* 1: the writer left part of the repr out */
+} llv_qitem;
 
 /* A job handed to the thread pool (ll_to_thread): static, from its events.
  * Whether it is queued, running or over at a step follows from the three
@@ -170,6 +182,10 @@ typedef struct llv_model {
     size_t nspans;
     llv_syncinfo *sync;
     size_t nsync;
+    llv_qitem *qitems;    /* every queue's items, each queue's together (by put) */
+    size_t nqitems;
+    uint32_t *qdone;      /* every queue's task_done event indices, each queue's together */
+    bool queue_items;     /* the trace records items (1.6 or later) */
     llv_sockinfo *socks;  /* sockets, sorted by id */
     size_t nsocks;
     llv_job *jobs;        /* thread-pool jobs, in submission order */
@@ -236,6 +252,20 @@ const llv_job *llv_job_on(const llv_model *m, uint32_t lane, size_t step);
 /* The waiters of a primitive at the cursor, in the order they began to
  * wait; returns how many were written (up to max). */
 size_t llv_waiters(const llv_model *m, uint32_t sync_id, uint32_t *out, size_t max);
+
+/* The items in queue k (an index into m->sync) at the cursor, front first
+ * -- the next get's item first: the oldest for a Queue, the newest for a
+ * LifoQueue, the smallest (by Python's ordering of the reprs: numbers,
+ * strings, tuples of them) for a PriorityQueue.  Writes up to max and
+ * returns how many it wrote.  Items the trace does not name (a trace older
+ * than 1.6, or one that starts part way) are not listed: the queue's size
+ * (m->cur.syncval[k]) still counts them. */
+size_t llv_queue_items(const llv_model *m, uint32_t k, const llv_qitem **out, size_t max);
+
+/* Queue k's items put and not yet marked task_done at the cursor (what
+ * join() waits for), or -1 when the trace cannot say (older than 1.6, or
+ * starting part way). */
+long llv_queue_unfinished(const llv_model *m, uint32_t k);
 
 /* The first loop's state as the scheduler's `check` events write it:
  * "ready 2 3 cb | tasks 1W 2R 3R".  Returns the length (snprintf-style). */

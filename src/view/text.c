@@ -15,16 +15,31 @@ typedef struct glyph {
     int16_t adv;
 } glyph;
 
+/* Glyphs of one colour.  Each colour a font draws in has its glyphs
+ * rendered in that colour, so that drawing copies them with plain alpha
+ * blending: a colour- or alpha-modulated copy takes SDL's generic blitter
+ * in the software renderer, several times slower per pixel (at 4K it was
+ * most of a frame).  Table 0 is white, for measuring, and for drawing in
+ * colours past the last table, with colour modulation as before. */
+typedef struct gtab {
+    SDL_Color c;
+    glyph *tab;        /* open addressing by code point */
+    size_t cap, used;
+    glyph ascii[128];  /* fast path */
+} gtab;
+
+#define NCOLOURS 24
+
 struct llv_font {
     SDL_Renderer *r;
     TTF_Font *ttf;
     int h;
     SDL_Texture **atlas;
+    SDL_Color *atlas_mod; /* each atlas's current colour and alpha mod */
     size_t natlas;
     int sx, sy, shelf; /* shelf packer in the last atlas */
-    glyph *tab;        /* open addressing by code point */
-    size_t cap, used;
-    glyph ascii[128];  /* fast path */
+    gtab col[NCOLOURS];
+    size_t ncol;
     int ellipsis_w;
 };
 
@@ -45,12 +60,8 @@ llv_font *llv_font_open(SDL_Renderer *r, const char *path, int px) {
     }
     TTF_SetFontHinting(f->ttf, TTF_HINTING_LIGHT);
     f->h = TTF_FontHeight(f->ttf);
-    f->cap = 256;
-    f->tab = calloc(f->cap, sizeof *f->tab);
-    if (!f->tab) {
-        llv_font_close(f);
-        return NULL;
-    }
+    f->col[0].c = (SDL_Color){255, 255, 255, 255};
+    f->ncol = 1;
     f->ellipsis_w = -1;
     return f;
 }
@@ -61,7 +72,9 @@ void llv_font_close(llv_font *f) {
     for (size_t i = 0; i < f->natlas; i++)
         SDL_DestroyTexture(f->atlas[i]);
     free(f->atlas);
-    free(f->tab);
+    free(f->atlas_mod);
+    for (size_t i = 0; i < f->ncol; i++)
+        free(f->col[i].tab);
     if (f->ttf)
         TTF_CloseFont(f->ttf);
     free(f);
@@ -81,25 +94,29 @@ static int new_atlas(llv_font *f) {
         free(clear);
     }
     SDL_Texture **a = realloc(f->atlas, (f->natlas + 1) * sizeof *a);
-    if (!a) {
+    if (a)
+        f->atlas = a;
+    SDL_Color *m = a ? realloc(f->atlas_mod, (f->natlas + 1) * sizeof *m) : NULL;
+    if (!m) {
         SDL_DestroyTexture(t);
         return -1;
     }
-    f->atlas = a;
+    f->atlas_mod = m;
+    f->atlas_mod[f->natlas] = (SDL_Color){255, 255, 255, 255};
     f->atlas[f->natlas++] = t;
     f->sx = f->sy = f->shelf = 0;
     return 0;
 }
 
 /* Renders a glyph into the atlas. */
-static int make_glyph(llv_font *f, uint32_t cp, glyph *g) {
+static int make_glyph(llv_font *f, uint32_t cp, glyph *g, SDL_Color colour) {
     memset(g, 0, sizeof *g);
     g->cp = cp + 1;
     int minx, maxx, miny, maxy, adv;
     if (!TTF_GlyphIsProvided32(f->ttf, cp) || TTF_GlyphMetrics32(f->ttf, cp, &minx, &maxx, &miny,
                                                                 &maxy, &adv) != 0) {
         if (cp != 0xFFFD && cp != '?')
-            return make_glyph(f, TTF_GlyphIsProvided32(f->ttf, 0xFFFD) ? 0xFFFD : '?', g) == 0
+            return make_glyph(f, TTF_GlyphIsProvided32(f->ttf, 0xFFFD) ? 0xFFFD : '?', g, colour) == 0
                        ? (g->cp = cp + 1, 0)
                        : -1;
         return -1;
@@ -107,8 +124,7 @@ static int make_glyph(llv_font *f, uint32_t cp, glyph *g) {
     g->adv = (int16_t)adv;
     if (cp == ' ')
         return 0;
-    SDL_Color white = {255, 255, 255, 255};
-    SDL_Surface *s = TTF_RenderGlyph32_Blended(f->ttf, cp, white);
+    SDL_Surface *s = TTF_RenderGlyph32_Blended(f->ttf, cp, colour);
     if (!s)
         return 0; /* nothing to draw; keep the advance */
     SDL_Surface *c = SDL_ConvertSurfaceFormat(s, SDL_PIXELFORMAT_ARGB8888, 0);
@@ -144,39 +160,68 @@ static int make_glyph(llv_font *f, uint32_t cp, glyph *g) {
     return 0;
 }
 
-static const glyph *get_glyph(llv_font *f, uint32_t cp) {
+static const glyph *get_glyph_in(llv_font *f, gtab *t, uint32_t cp) {
     if (cp < 128) {
-        glyph *g = &f->ascii[cp];
-        if (!g->cp && make_glyph(f, cp, g) != 0)
+        glyph *g = &t->ascii[cp];
+        if (!g->cp && make_glyph(f, cp, g, t->c) != 0)
             g->cp = cp + 1;
         return g;
     }
-    if (f->used * 2 >= f->cap) {
-        size_t cap = f->cap * 2;
-        glyph *t = calloc(cap, sizeof *t);
-        if (!t)
-            return &f->ascii['?'];
-        for (size_t i = 0; i < f->cap; i++)
-            if (f->tab[i].cp) {
-                size_t h = (f->tab[i].cp * 2654435761u) & (cap - 1);
-                while (t[h].cp)
+    if (t->used * 2 >= t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 256;
+        glyph *n = calloc(cap, sizeof *n);
+        if (!n)
+            return &t->ascii['?'];
+        for (size_t i = 0; i < t->cap; i++)
+            if (t->tab[i].cp) {
+                size_t h = (t->tab[i].cp * 2654435761u) & (cap - 1);
+                while (n[h].cp)
                     h = (h + 1) & (cap - 1);
-                t[h] = f->tab[i];
+                n[h] = t->tab[i];
             }
-        free(f->tab);
-        f->tab = t;
-        f->cap = cap;
+        free(t->tab);
+        t->tab = n;
+        t->cap = cap;
     }
-    size_t h = ((cp + 1) * 2654435761u) & (f->cap - 1);
-    while (f->tab[h].cp) {
-        if (f->tab[h].cp == cp + 1)
-            return &f->tab[h];
-        h = (h + 1) & (f->cap - 1);
+    size_t h = ((cp + 1) * 2654435761u) & (t->cap - 1);
+    while (t->tab[h].cp) {
+        if (t->tab[h].cp == cp + 1)
+            return &t->tab[h];
+        h = (h + 1) & (t->cap - 1);
     }
-    if (make_glyph(f, cp, &f->tab[h]) != 0)
-        f->tab[h].cp = cp + 1;
-    f->used++;
-    return &f->tab[h];
+    if (make_glyph(f, cp, &t->tab[h], t->c) != 0)
+        t->tab[h].cp = cp + 1;
+    t->used++;
+    return &t->tab[h];
+}
+
+/* Measuring: advances do not depend on the colour. */
+static const glyph *get_glyph(llv_font *f, uint32_t cp) { return get_glyph_in(f, &f->col[0], cp); }
+
+/* The glyph table of colour c; NULL when every table is taken (the caller
+ * then modulates white glyphs). */
+static gtab *colour_table(llv_font *f, SDL_Color c) {
+    for (size_t i = 0; i < f->ncol; i++)
+        if (f->col[i].c.r == c.r && f->col[i].c.g == c.g && f->col[i].c.b == c.b &&
+            f->col[i].c.a == c.a)
+            return &f->col[i];
+    if (f->ncol == NCOLOURS)
+        return NULL;
+    gtab *t = &f->col[f->ncol++];
+    t->c = c;
+    return t;
+}
+
+static void set_mod(llv_font *f, int atlas, SDL_Color m) {
+    SDL_Color *cur = &f->atlas_mod[atlas];
+    if (cur->r != m.r || cur->g != m.g || cur->b != m.b) {
+        SDL_SetTextureColorMod(f->atlas[atlas], m.r, m.g, m.b);
+        cur->r = m.r, cur->g = m.g, cur->b = m.b;
+    }
+    if (cur->a != m.a) {
+        SDL_SetTextureAlphaMod(f->atlas[atlas], m.a);
+        cur->a = m.a;
+    }
 }
 
 /* Decodes one UTF-8 sequence; invalid bytes give U+FFFD and advance 1. */
@@ -237,13 +282,16 @@ size_t llv_text_fits(llv_font *f, const char *s, size_t n, int maxw, int words) 
 static int draw_run(llv_font *f, int x, int y, const char *s, size_t n, SDL_Color c) {
     int x0 = x;
     int cur = -1;
+    gtab *t = colour_table(f, c);
+    SDL_Color mod = t ? (SDL_Color){255, 255, 255, 255} : c;
+    if (!t)
+        t = &f->col[0];
     for (size_t i = 0; i < n;) {
-        const glyph *g = get_glyph(f, next_cp((const unsigned char *)s, n, &i));
+        const glyph *g = get_glyph_in(f, t, next_cp((const unsigned char *)s, n, &i));
         if (g->w) {
             if (cur != g->atlas) {
                 cur = g->atlas;
-                SDL_SetTextureColorMod(f->atlas[cur], c.r, c.g, c.b);
-                SDL_SetTextureAlphaMod(f->atlas[cur], c.a);
+                set_mod(f, cur, mod);
             }
             SDL_Rect src = {g->x, g->y, g->w, g->h}, dst = {x, y, g->w, g->h};
             SDL_RenderCopy(f->r, f->atlas[cur], &src, &dst);

@@ -176,11 +176,14 @@ static void wait_text(const llv_model *m, const llv_task *t, char *buf, size_t n
 
 static int open_fonts(llv_ui *ui, int px) {
     char path[1024];
-    llv_font *f[4] = {NULL, NULL, NULL, NULL};
-    static const char *const files[4] = {"DejaVuSans.ttf", "DejaVuSans-Bold.ttf",
-                                         "DejaVuSansMono.ttf", "DejaVuSans.ttf"};
-    const int sizes[4] = {px, px, px * 9 / 10 < 9 ? 9 : px * 9 / 10, px * 13 / 10};
-    for (int i = 0; i < 4; i++) {
+    llv_font *f[5] = {NULL, NULL, NULL, NULL, NULL};
+    static const char *const files[5] = {"DejaVuSans.ttf", "DejaVuSans-Bold.ttf",
+                                         "DejaVuSansMono.ttf", "DejaVuSans.ttf",
+                                         "DejaVuSansMono.ttf"};
+    /* the last: the code's font when C and Python are side by side */
+    const int sizes[5] = {px, px, px * 9 / 10 < 9 ? 9 : px * 9 / 10, px * 13 / 10,
+                          px * 3 / 4 < 9 ? 9 : px * 3 / 4};
+    for (int i = 0; i < 5; i++) {
         snprintf(path, sizeof path, "%s/fonts/%s", ui->assets, files[i]);
         f[i] = llv_font_open(ui->r, path, sizes[i]);
         if (!f[i]) {
@@ -193,10 +196,13 @@ static int open_fonts(llv_ui *ui, int px) {
     llv_font_close(ui->bold);
     llv_font_close(ui->mono);
     llv_font_close(ui->big);
+    llv_font_close(ui->mono_pair);
     ui->sans = f[0];
     ui->bold = f[1];
     ui->mono = f[2];
     ui->big = f[3];
+    ui->mono_pair = f[4];
+    ui->cmono = ui->mono;
     ui->font_px = px;
     ui->line = llv_font_h(ui->sans);
     return 0;
@@ -312,10 +318,20 @@ void llv_ui_layout(llv_ui *ui, int w, int h) {
     int monow = llv_text_w(ui->mono, "0", 1);
     int codew = 70 * monow + 2 * pad;
     ui->narrow = w < 56 * em + codew;
+    /* C and its Python twin side by side (in the smaller code font) where
+     * the window is 1600 px wide or more at this scale and the pair keeps
+     * 40 columns of code each beside a left column of 48 characters */
+    int pairc = llv_text_w(ui->mono_pair, "0", 1);
+    int pair_most = (5 + 66 + 5 + 50) * pairc + em + 2 * pad, pair_least = 2 * 45 * pairc + em + 2 * pad;
+    ui->pair_fits = !ui->narrow && ui->src.n && ui->py.n && (float)w / ui->zoom >= 1600.0f &&
+                    w - 48 * em - 3 * pad >= pair_least;
+    ui->pair = ui->pair_fits && !ui->code_single;
     int leftw = w - 2 * pad;
     if (!ui->narrow) {
         int rightw = codew > w * 40 / 100 ? codew : w * 40 / 100;
-        if (w - rightw < 56 * em)
+        if (ui->pair)
+            rightw = pair_most < w - 48 * em - 3 * pad ? pair_most : w - 48 * em - 3 * pad;
+        else if (w - rightw < 56 * em)
             rightw = w - 56 * em;
         leftw = w - rightw - 3 * pad;
         int rx = pad + leftw + pad, rw = w - rx - pad;
@@ -416,7 +432,7 @@ static void draw_tabs(llv_ui *ui) {
         llv_text(ui->bold, x + em / 2, q.y + 2, names[k], (size_t)-1, on ? th->bg : th->dim);
         x += tw + em / 3;
     }
-    const char *hint = "Tab: next pane";
+    const char *hint = "Tab / Shift+Tab: next / previous pane";
     int hw = llv_text_w(ui->sans, hint, (size_t)-1);
     if (x + hw + em <= q.x + q.w)
         llv_text(ui->sans, q.x + q.w - hw, q.y + 2, hint, (size_t)-1, th->dim);
@@ -966,7 +982,8 @@ typedef struct wrow {
     int64_t key;  /* the deadline, for timers (the loop's heap order) */
     uint32_t idx; /* task, timer or primitive index; section for a heading */
     uint8_t kind; /* WR_* */
-    uint8_t kids; /* a task's row may list the tasks it made, room allowing */
+    uint8_t kids; /* a task's row may list the tasks it made, a queue's its
+                   * items, room allowing */
 } wrow;
 
 static int wrow_cmp(const void *a, const void *b) {
@@ -1039,6 +1056,48 @@ static size_t sync_text(const llv_ui *ui, uint32_t k, char *buf, size_t n) {
     }
 }
 
+/* Whether primitive k's row lists items (a queue holding some, in a trace
+ * that names them). */
+static bool shows_items(const llv_ui *ui, uint32_t k) {
+    const llv_model *m = ui->m;
+    const llv_qitem *one;
+    return m->queue_items && ui->m->cur.syncval[k] && llv_queue_items(m, k, &one, 1) > 0;
+}
+
+/* A queue's items from x to x + w, front first, each in a box ("..." where
+ * the trace clipped its repr); what does not fit is counted "+N more". */
+static void item_row(llv_ui *ui, uint32_t k, int x, int y, int w) {
+    const llv_theme *th = llv_ui_theme(ui);
+    const llv_model *m = ui->m;
+    const llv_qitem *it[64];
+    size_t n = llv_queue_items(m, k, it, 64), size = m->cur.syncval[k];
+    int end = x + w, gap = ui->font_px / 4 + 1, pad = ui->font_px / 4;
+    const char *label = "front:";
+    int lw = llv_text_w(ui->sans, label, (size_t)-1);
+    llv_text(ui->sans, x, y + 1, label, (size_t)-1, th->dim);
+    x += lw + gap;
+    for (size_t i = 0; i < n; i++) {
+        char text[64], more[32];
+        snprintf(text, sizeof text, "%s%s", llv_str(m, it[i]->str),
+                 it[i]->clipped ? "\xE2\x80\xA6" : "");
+        snprintf(more, sizeof more, "+%zu more", size - i);
+        int tw = llv_text_w(ui->sans, text, (size_t)-1) + 2 * pad;
+        int mw = i + 1 < size ? llv_text_w(ui->bold, more, (size_t)-1) + gap : 0;
+        if (x + tw + mw > end) {
+            llv_text_fit(ui->bold, x, y + 1, end - x, more, (size_t)-1, th->accent);
+            return;
+        }
+        frame(ui->r, x, y, tw, ui->line + 2, 1, th->text);
+        llv_text(ui->sans, x + pad, y + 1, text, (size_t)-1, th->text);
+        x += tw + gap;
+    }
+    if (size > n) { /* items the trace does not name */
+        char more[32];
+        snprintf(more, sizeof more, "+%zu more", size - n);
+        llv_text_fit(ui->bold, x, y + 1, end - x, more, (size_t)-1, th->accent);
+    }
+}
+
 /* A task's name in a chip of its state's colour; returns the width used. */
 static int name_chip(llv_ui *ui, int x, int y, int maxw, uint32_t ti, unsigned st) {
     const llv_theme *th = llv_ui_theme(ui);
@@ -1086,6 +1145,48 @@ static int chip_row(llv_ui *ui, int x, int y, int w, const char *label, const ui
         x += llv_text_fit(ui->bold, x, y + 1, end - x, more, (size_t)-1, th->accent);
     }
     return x;
+}
+
+/* A queue's waiters by what they wait for, in order within each: "to
+ * get: w1  join, 2 not done: Task-1" (join waits for task_done, not for
+ * the queue to empty).  Draws them from x when all of them fit in w and
+ * returns true; else draws nothing and returns false. */
+static bool queue_waiters(llv_ui *ui, uint32_t k, const uint32_t *w, size_t nw, int x, int y,
+                          int width) {
+    const llv_model *m = ui->m;
+    unsigned kind = m->sync[k].kind;
+    if (kind != LL_SYNC_QUEUE && kind != LL_SYNC_PRIORITY_QUEUE && kind != LL_SYNC_LIFO_QUEUE)
+        return false;
+    static const uint8_t waits[3] = {LL_WAIT_QUEUE_GET, LL_WAIT_QUEUE_PUT, LL_WAIT_QUEUE_JOIN};
+    uint32_t g[3][64];
+    size_t ng[3] = {0, 0, 0};
+    char label[3][64];
+    int need = 0, em = ui->font_px, gap = em / 4 + 1;
+    for (size_t i = 0; i < nw && i < 64; i++)
+        for (int j = 0; j < 3; j++)
+            if (m->cur.tasks[w[i]].wait == waits[j])
+                g[j][ng[j]++] = w[i];
+    long undone = llv_queue_unfinished(m, k);
+    for (int j = 0; j < 3; j++) {
+        if (!ng[j])
+            continue;
+        if (j < 2)
+            snprintf(label[j], sizeof label[j], "%s", j ? "to put:" : "to get:");
+        else if (undone >= 0)
+            snprintf(label[j], sizeof label[j], "join, %ld not done:", undone);
+        else
+            snprintf(label[j], sizeof label[j], "join:");
+        need += llv_text_w(ui->sans, label[j], (size_t)-1) + gap + em / 2;
+        for (size_t i = 0; i < ng[j]; i++)
+            need += llv_text_w(ui->sans, llv_task_name(m, g[j][i]), (size_t)-1) + em / 2 + gap;
+    }
+    if (need > width || ng[0] + ng[1] + ng[2] != nw)
+        return false;
+    int end = x + width;
+    for (int j = 0; j < 3; j++)
+        if (ng[j])
+            x = chip_row(ui, x, y, end - x, label[j], g[j], ng[j], ng[j], LLV_WAITING) + em / 2;
+    return true;
 }
 
 /* A timer no task sleeps on: where it was set (call_later, a timeout
@@ -1163,8 +1264,7 @@ static int wrow_need(llv_ui *ui, const wrow *r, int *lines) {
         size_t nw = count ? llv_waiters(m, m->sync[r->idx].id, w, 8) : 0;
         size_t held = sync_text(ui, r->idx, buf, sizeof buf);
         int need = llv_text_w(ui->bold, buf, (size_t)-1);
-        if (nw || held)
-            *lines = 2;
+        *lines = 1 + (nw || held) + (count && r->kids && shows_items(ui, r->idx));
         return need;
     }
     }
@@ -1245,11 +1345,15 @@ static void wrow_draw(llv_ui *ui, const wrow *r, int x, int y, int colw) {
             h[b - 1] = tmp;
         }
         int rx = x + em, ry = y + ui->line + 4;
+        if (r->kids && shows_items(ui, r->idx)) {
+            item_row(ui, r->idx, rx, ry, x + colw - rx);
+            ry += ui->line + 4;
+        }
         if (nh || want)
             rx = chip_row(ui, rx, ry, x + colw - rx, "held by", h, nh, want > nh ? want : nh,
                           LLV__NSTATES /* each in its own state: a holder may wait too */) +
                  em / 2;
-        if (nw)
+        if (nw && !queue_waiters(ui, r->idx, w, nw, rx, ry, x + colw - rx))
             chip_row(ui, rx, ry, x + colw - rx, nh || want ? "then" : "waiting:", w, nw,
                      total > nw ? total : nw, LLV_WAITING);
         return;
@@ -1307,7 +1411,7 @@ static void draw_waiting(llv_ui *ui) {
         if (part == 2)
             for (uint32_t k = 0; k < m->nsync; k++)
                 if (m->sync[k].born <= ui->cursor)
-                    rows[n++] = (wrow){0, k, WR_SYNC, 0};
+                    rows[n++] = (wrow){0, k, WR_SYNC, 1};
         if (part == 0)
             qsort(rows + first, n - first, sizeof *rows, wrow_cmp);
         if (n == first)
@@ -1341,7 +1445,7 @@ static void draw_waiting(llv_ui *ui) {
     bool left_out = false;
     for (int pass = 0; pass < 3; pass++) {
         bool draw = pass == 2;
-        if (pass == 1 && left_out) { /* the children's lines are the first to go */
+        if (pass == 1 && left_out) { /* the children's and items' lines are the first to go */
             for (size_t k = 0; k < n; k++)
                 rows[k].kids = 0;
             left_out = false;
@@ -2171,7 +2275,7 @@ static code_row line_rows(const char *s, bool py, int avail, int tagw, int cell)
 static int tags_width(const llv_ui *ui, const code_tag *t, size_t n) {
     int w = 0;
     for (size_t i = 0; i < n; i++)
-        w += llv_text_w(ui->mono, llv_task_name(ui->m, t[i].task), (size_t)-1) + 8 + 2;
+        w += llv_text_w(ui->cmono, llv_task_name(ui->m, t[i].task), (size_t)-1) + 8 + 2;
     return w;
 }
 
@@ -2230,27 +2334,27 @@ static void draw_tags(llv_ui *ui, SDL_Rect c, int gut, int y, const code_tag *t,
                       int tagw) {
     const llv_theme *th = llv_ui_theme(ui);
     const llv_model *m = ui->m;
-    int lh = llv_font_h(ui->mono), x = c.x + c.w - tagw;
+    int lh = llv_font_h(ui->cmono), x = c.x + c.w - tagw;
     /* room kept for "+N" only when they cannot all be drawn */
-    int more_w = x < c.x + gut ? llv_text_w(ui->mono, "+000", (size_t)-1) : 0;
+    int more_w = x < c.x + gut ? llv_text_w(ui->cmono, "+000", (size_t)-1) : 0;
     if (x < c.x + gut)
         x = c.x + gut;
     for (size_t k = 0; k < n; k++) {
         const llv_task *tk = &m->cur.tasks[t[k].task];
         const char *tn = llv_task_name(m, t[k].task);
         /* in the code's own font, so that a tag is one row high */
-        int tw = llv_text_w(ui->mono, tn, (size_t)-1) + 8;
+        int tw = llv_text_w(ui->cmono, tn, (size_t)-1) + 8;
         if (x + tw + (k + 1 < n ? more_w : 0) > c.x + c.w) {
             char more[24];
             snprintf(more, sizeof more, "+%zu", n - k);
-            llv_text(ui->mono, x, y, more, (size_t)-1, th->dim);
+            llv_text(ui->cmono, x, y, more, (size_t)-1, th->dim);
             return;
         }
         SDL_Rect q = {x, y, tw, lh};
         fill(ui->r, q.x, q.y, q.w, q.h, th->state[tk->state]);
         if (tk->state == LLV_WAITING)
             state_pattern(ui, q, LLV_WAITING);
-        llv_text_fit(ui->mono, x + 4, y, tw - 6, tn, (size_t)-1, th->state_text[tk->state]);
+        llv_text_fit(ui->cmono, x + 4, y, tw - 6, tn, (size_t)-1, th->state_text[tk->state]);
         x += tw + 2;
     }
 }
@@ -2274,7 +2378,7 @@ static int recent_line(const llv_ui *ui) {
  * highlighted and kept in view, parked tasks tagged on their lines. */
 static void draw_source(llv_ui *ui, SDL_Rect c, const llv_lines *f, bool py) {
     const llv_theme *th = llv_ui_theme(ui);
-    int lh = llv_font_h(ui->mono), cell = llv_text_w(ui->mono, "0", 1);
+    int lh = llv_font_h(ui->cmono), cell = llv_text_w(ui->cmono, "0", 1);
     int c_cur = llv_ui_current_line(ui);
     int cur = py ? llv_ui_py_line(ui, c_cur) : c_cur;
     int anchor = cur > 0 ? cur : py ? llv_ui_py_line(ui, recent_line(ui)) : recent_line(ui);
@@ -2303,20 +2407,20 @@ static void draw_source(llv_ui *ui, SDL_Rect c, const llv_lines *f, bool py) {
         }
         char num[16];
         snprintf(num, sizeof num, "%4d", ln);
-        llv_text(ui->mono, c.x, y, num, (size_t)-1, th->dim);
+        llv_text(ui->cmono, c.x, y, num, (size_t)-1, th->dim);
         const char *s = f->line[ln - 1], *com = trailing_comment(s, py);
         size_t code_n = com ? (size_t)(com - s) : strlen(s);
         while (code_n && s[code_n - 1] == ' ')
             code_n--;
         int x = c.x + gut;
         if (r.rows == 1 && !r.pulled) {
-            llv_text_fit(ui->mono, x, y, avail, s, (size_t)-1, th->text);
+            llv_text_fit(ui->cmono, x, y, avail, s, (size_t)-1, th->text);
         } else {
-            int w = llv_text_fit(ui->mono, x, y, avail, s, code_n, th->text);
+            int w = llv_text_fit(ui->cmono, x, y, avail, s, code_n, th->text);
             if (com && r.comment_row == 0)
-                llv_text(ui->mono, x + w + 2 * cell, y, com, (size_t)-1, th->dim);
+                llv_text(ui->cmono, x + w + 2 * cell, y, com, (size_t)-1, th->dim);
             else if (com && y + 2 * lh <= c.y + c.h) /* right-aligned under the code */
-                llv_text(ui->mono, c.x + c.w - mono_w(com, (size_t)-1, cell) -
+                llv_text(ui->cmono, c.x + c.w - mono_w(com, (size_t)-1, cell) -
                                        (r.tags_row == 1 ? tagw + cell : 0),
                          y + lh, com, (size_t)-1, th->dim);
         }
@@ -2327,15 +2431,31 @@ static void draw_source(llv_ui *ui, SDL_Rect c, const llv_lines *f, bool py) {
     free(tags);
 }
 
+/* The widest line of a file, in characters, leaving out a trailing
+ * comment (drawn on a row of its own when it does not fit). */
+static size_t code_chars(const llv_lines *f, bool py) {
+    size_t most = 0;
+    for (size_t i = 0; i < f->n; i++) {
+        const char *s = f->line[i], *com = trailing_comment(s, py);
+        size_t n = com ? (size_t)(com - s) : strlen(s);
+        most = n > most ? n : most;
+    }
+    return most;
+}
+
 static void draw_code(llv_ui *ui) {
-    const llv_lines *f = ui->show_py ? &ui->py : &ui->src;
+    bool both = ui->pair;
+    const llv_lines *f = ui->show_py && !both ? &ui->py : &ui->src;
     char title[1100];
     const char *name = f->n ? basename_of(f->path) : "source not found";
-    /* Side by side where the pane is wide enough for two files. */
-    bool both = ui->src.n && ui->py.n && ui->pane[P_CODE].w >= 1600;
+    /* P cycles C and Python side by side, C, Python where the pair fits;
+     * C and Python elsewhere.  The title says what P does next. */
     if (both)
-        snprintf(title, sizeof title, "%s  \xE2\x80\x94  %s (its Python twin)",
+        snprintf(title, sizeof title, "%s  |  %s  (its Python twin)   P: C only",
                  basename_of(ui->src.path), basename_of(ui->py.path));
+    else if (ui->pair_fits)
+        snprintf(title, sizeof title, "%s  (P: %s)", name,
+                 ui->show_py ? "C and Python side by side" : "Python twin");
     else if (ui->show_py || ui->py.n) /* P has somewhere to go */
         snprintf(title, sizeof title, "%s  (P: %s)", name,
                  ui->show_py ? "back to C" : "Python twin");
@@ -2353,14 +2473,37 @@ static void draw_code(llv_ui *ui) {
         return;
     }
     if (both) {
-        int gap = ui->font_px, half = (c.w - gap) / 2;
-        SDL_Rect l = {c.x, c.y, half, c.h}, r = {c.x + half + gap, c.y, c.w - half - gap, c.h};
-        fill(ui->r, c.x + half + gap / 2, c.y, 1, c.h, llv_ui_theme(ui)->border);
+        /* each file as wide as its longest line of code asks, within
+         * 40-65% of the pane */
+        size_t cc = code_chars(&ui->src, false) + 5, pc = code_chars(&ui->py, true) + 5;
+        int gap = ui->font_px, share = (int)(cc * 100 / (cc + pc));
+        share = share < 40 ? 40 : share > 65 ? 65 : share;
+        int left = (c.w - gap) * share / 100;
+        SDL_Rect l = {c.x, c.y, left, c.h}, r = {c.x + left + gap, c.y, c.w - left - gap, c.h};
+        fill(ui->r, c.x + left + gap / 2, c.y, 1, c.h, llv_ui_theme(ui)->border);
+        ui->cmono = ui->mono_pair;
         draw_source(ui, l, &ui->src, false);
         draw_source(ui, r, &ui->py, true);
+        ui->cmono = ui->mono;
     } else
         draw_source(ui, c, f, ui->show_py);
     pane_end(ui);
+}
+
+void llv_ui_next_code_view(llv_ui *ui) {
+    if (!ui->pair_fits) {
+        ui->show_py = !ui->show_py;
+        return;
+    }
+    if (!ui->code_single) { /* the pair, then C */
+        ui->code_single = true;
+        ui->show_py = false;
+    } else if (!ui->show_py) { /* C, then Python */
+        ui->show_py = true;
+    } else { /* Python, then the pair again */
+        ui->code_single = false;
+        ui->show_py = false;
+    }
 }
 
 static void draw_console(llv_ui *ui) {
@@ -2439,7 +2582,8 @@ static const char *const pane_help[P__N] = {
     [P_TIMELINE] = "Every task's life on one lane: running, ready, waiting (hatched), done; "
                    "the cursor is now. Click to move it, wheel to zoom, A for time.",
     [P_CODE] = "The lesson's source: the running task's line lit, waiting tasks tagged on "
-               "the line they wait at. P shows the Python twin.",
+               "the line they wait at; in a wide window its Python twin beside it, as alive. "
+               "P switches between the pair, C and Python.",
     [P_CONSOLE] = "What the program printed, up to now.",
     [P_LOG] = "The recorded events, one a line: time, task, kind, fields (F1 explains them).",
     [P_FOOTER] = "The keys, or what a key just did.",
@@ -2526,12 +2670,12 @@ static void draw_help(llv_ui *ui) {
         {"wheel, drag, click", "zoom, pan, put the cursor (timeline)"},
         {"Ctrl+wheel", "scroll the task lanes (timeline)"},
         {"drop a trace file", "open it (onto the window)"},
-        {"P", "the Python twin / the C source"},
+        {"P", "C beside Python / C / Python (one or the other when narrow)"},
         {"C", "re-run on the other clock (virtual / real)"},
         {"L", "lesson picker (Esc comes back)"},
         {"T", "theme: dark / projector"},
         {"Ctrl+=  -  0", "bigger / smaller / normal size"},
-        {"Tab", "next pane, when they are tabs (a small window)"},
+        {"Tab  Shift+Tab", "next / previous tabbed pane (a small window)"},
         {"F11", "fullscreen"},
         {"S", "save a PNG screenshot"},
         {"E", "export the trace (text and Chrome JSON)"},
@@ -2789,6 +2933,7 @@ void llv_ui_free(llv_ui *ui) {
     llv_font_close(ui->bold);
     llv_font_close(ui->mono);
     llv_font_close(ui->big);
+    llv_font_close(ui->mono_pair);
     free(ui->cx);
     free(ui->cy);
     free(ui->fx);

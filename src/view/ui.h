@@ -57,6 +57,8 @@ typedef struct llv_ui {
     int theme;
     const char *assets;      /* folder with fonts/ */
     llv_font *sans, *bold, *mono, *big;
+    llv_font *mono_pair;     /* the code's font when C and Python are side by side */
+    llv_font *cmono;         /* the code pane's font in the frame being drawn */
     int font_px;             /* size the fonts were opened at */
     int line;                /* line height of sans */
     SDL_Rect pane[P__N];     /* an empty rect: the pane is not shown (a tab behind) */
@@ -75,7 +77,12 @@ typedef struct llv_ui {
     int tl_lane_h;
     /* source */
     llv_lines src, py;
-    bool show_py;
+    bool show_py;            /* one file shown: the Python twin (else C) */
+    bool pair_fits;          /* the window has room for C and Python side by side:
+                              * 1600 px or more at this scale (w / zoom), and 45
+                              * columns of code each beside the left column */
+    bool code_single;        /* the class chose one file where the pair fits */
+    bool pair;               /* the last layout shows the pair */
     char title[256];
     /* playing */
     bool playing;
@@ -120,6 +127,9 @@ static inline size_t llv_ui_horizon(const llv_ui *ui) {
 int llv_ui_init(llv_ui *ui, llv_model *m, SDL_Renderer *r, const char *assets, char *err,
                 size_t errlen);
 void llv_ui_free(llv_ui *ui);
+/* What P does: where the pair fits, C and Python side by side, then C
+ * only, then Python only, then the pair again; elsewhere C, Python. */
+void llv_ui_next_code_view(llv_ui *ui);
 /* Loads the lesson's C source and Python twin (paths may be NULL). */
 void llv_ui_sources(llv_ui *ui, const char *c_path, const char *py_path);
 /* Draws a frame for a w x h output. */
