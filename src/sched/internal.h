@@ -656,6 +656,22 @@ void ll__agen_shutdown(ll_loop *loop, const char *file, int line);
 /* Frees every generator's memory at loop close. */
 void ll__agen_free_all(ll_loop *loop);
 
+/* ---- tracefile.c ---- */
+/* Opens the loop's trace stream (when LOOPLAB_TRACE or trace_path asks for
+ * one) and writes its header; joins the family of a loop already streaming
+ * to the same place. */
+void ll__trace_open(ll_loop *loop);
+/* Writes out what has been recorded so far and lets the recorder spill it. */
+void ll__trace_flush(ll_loop *loop);
+/* Writes the @end line and closes the stream (a no-op when not streaming). */
+void ll__trace_close(ll_loop *loop);
+/* After a step of a loop that streams or belongs to a family: the step's
+ * lines go out when several loops share the file, or a millisecond after
+ * they last did. */
+void ll__trace_step_end(ll_loop *loop);
+/* The first loop of a family publishes its time, for virtual loops joining. */
+void ll__family_set_now(ll_loop *loop);
+
 /* ---- dump.c ---- */
 void ll__trace_dump(const ll_loop *loop, FILE *out);
 /* Fatal signals and exit() write out the trace of watched loops. */
