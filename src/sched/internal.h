@@ -669,6 +669,9 @@ void ll__trace_close(ll_loop *loop);
  * lines go out when several loops share the file, or a millisecond after
  * they last did. */
 void ll__trace_step_end(ll_loop *loop);
+/* "SIGSEGV", "SIGHUP", ... for the fatal signals (and SIGKILL), else "a
+ * signal": the one table of their names (the trace's run_end detail). */
+const char *ll__signal_name(int sig);
 /* The first loop of a family publishes its time, for virtual loops joining. */
 void ll__family_set_now(ll_loop *loop);
 

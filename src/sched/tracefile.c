@@ -138,7 +138,7 @@ static const int fatal_signals[] = {SIGABRT, SIGFPE, SIGILL, SIGTERM, SIGINT, SI
 #define NELEMS_FATAL (sizeof fatal_signals / sizeof fatal_signals[0])
 static struct sigaction fatal_old[NELEMS_FATAL];
 
-static const char *signal_name(int sig) {
+const char *ll__signal_name(int sig) {
     switch (sig) {
     case SIGSEGV: return "SIGSEGV";
     case SIGBUS: return "SIGBUS";
@@ -149,6 +149,7 @@ static const char *signal_name(int sig) {
     case SIGINT: return "SIGINT";
     case SIGHUP: return "SIGHUP";
     case SIGQUIT: return "SIGQUIT";
+    case SIGKILL: return "SIGKILL"; /* never caught here; `looplab run` reports it */
     default: return "a signal";
     }
 }
@@ -404,7 +405,7 @@ void ll__trace_open(ll_loop *loop) {
     static const int sigs[] = {SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL,
                                SIGTERM, SIGINT, SIGHUP, SIGQUIT};
     for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
-        const char *nm = signal_name(sigs[i]);
+        const char *nm = ll__signal_name(sigs[i]);
         if (sigs[i] < 32)
             loop->sig_str[sigs[i]] = ll__str(loop, nm);
     }
