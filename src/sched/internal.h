@@ -496,7 +496,7 @@ static inline uint32_t ll__str(ll_loop *loop, const char *s) {
 /* The same without the guard, for helpers whose callers checked LL__REC. */
 #define LL__EV(loop, KIND, ...)                                                                    \
     ll__ev_put((loop), LL_EV_##KIND, (ll__ev_fields){.task = __VA_ARGS__})
-/* The events recorded so far are whole (called where no caller of ll__ev
+/* The events recorded so far are whole (called where no caller of ll__ev_put
  * can still be filling one in). */
 static inline void ll__ev_done(ll_loop *loop) {
     atomic_signal_fence(memory_order_seq_cst);

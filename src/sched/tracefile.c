@@ -173,7 +173,7 @@ static ll_trace_event end_event(const ll_loop *loop, int how, int64_t code) {
 
 /* Writes out one seized loop's trace: the events recorded whole, then (the
  * first loop) the run_end.  An event being recorded when the signal came is
- * left out: its fields may be half written (ll__ev). */
+ * left out: its fields may be half written (ll__ev_put). */
 static void flush_seized(ll_loop *loop, int how, int64_t code) {
     size_t filling = atomic_load_explicit(&loop->rec_filling, memory_order_relaxed);
     size_t upto = filling && filling <= loop->rec.n ? filling - 1 : loop->rec.n;
