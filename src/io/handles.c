@@ -8,6 +8,7 @@
  * NULL instead of reading freed memory.  Entries are reused, serials are
  * not (until 2^32 objects, or 2^12 on a 32-bit machine, have been made). */
 #include "io.h"
+#include "../core/grow.h"
 
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -21,16 +22,10 @@ bool ll__h_is_handle(const void *h) { return h && ((uintptr_t)h & 1u); }
 
 void *ll__h_put(ll__htab *t, void *obj) {
     if (!t->free) {
-        if (t->n == t->cap) {
-            uint32_t cap = t->cap ? t->cap * 2 : 64;
-            if (cap > (1u << SLOT_BITS) - 1)
-                return NULL;
-            ll__hent *ne = realloc(t->e, cap * sizeof *ne);
-            if (!ne)
-                return NULL;
-            t->e = ne;
-            t->cap = cap;
-        }
+        /* A slot number must fit in SLOT_BITS. */
+        if (t->n == t->cap && (t->cap ? t->cap * 2 : 64) > (1u << SLOT_BITS) - 1)
+            return NULL;
+        LL__GROW(t->e, t->cap, t->n + 1, 64, return NULL);
         t->e[t->n] = (ll__hent){NULL, 0, 0};
         t->free = ++t->n;
     }
