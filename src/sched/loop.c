@@ -369,11 +369,11 @@ void ll__poll_woke(ll_loop *loop) {
 static void run_once(ll_loop *loop) {
     loop->iterations++;
     LL__REC_EV(loop, ITER, 0, .val = (int64_t)loop->iterations, .aux = (uint32_t)loop->ready.len);
-    poll_phase(loop);
-    ll__run_timers(loop);
-    /* Only what is ready now runs in this pass (R2). */
-    /* A task that suspends may switch straight to the next task of this
-     * pass (task.c), which takes its entry off the queue and counts it. */
+    poll_phase(loop);     /* 1. wait for what is due (or jump the virtual clock) */
+    ll__run_timers(loop); /* 2. due timers' callbacks to the ready queue */
+    /* 3. Only what is ready now runs in this pass (R2).  A task that
+     * suspends may switch straight to the next task of this pass (task.c),
+     * which takes its entry off the queue and counts it. */
     loop->pass_left = loop->ready.len;
     while (loop->pass_left) {
         loop->pass_left--;
@@ -382,13 +382,8 @@ static void run_once(ll_loop *loop) {
         ll__ready e = ll__ready_pop(&loop->ready);
         e.fn(loop, &e);
         ll__ev_done(loop);
-        /* Several loops share the trace: each step's lines go out as it
-         * ends, so that the file follows real time across the loops.  One
-         * loop writes a step's lines out when a millisecond has passed since
-         * it last did (its clock is read once per step anyway), so that a
-         * long iteration is not lost to _exit() either. */
         if (loop->family || loop->streaming)
-            ll__trace_step_end(loop);
+            ll__trace_step_end(loop); /* the step's lines, when they are due */
     }
     /* Every iteration's lines go out as it ends: a program that leaves by
      * _exit(), which runs no handler, keeps all but its last iteration. */

@@ -450,6 +450,11 @@ void ll__family_set_now(ll_loop *loop) {
     atomic_store_explicit(&loop->family->now, loop->now, memory_order_relaxed);
 }
 
+/* Several loops share the trace: each step's lines go out as it ends, so
+ * that the file follows real time across the loops.  One loop writes a
+ * step's lines out when a millisecond has passed since it last did (its
+ * clock is read once per step anyway), so that a long iteration is not lost
+ * to _exit() either. */
 void ll__trace_step_end(ll_loop *loop) {
     if (loop->family && atomic_load_explicit(&loop->family->multi, memory_order_relaxed))
         ll__tw_spill(&loop->trace_tw, &loop->rec);
