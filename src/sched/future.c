@@ -63,13 +63,15 @@ void ll__future_complete(ll_future *f, ll__fut_state state, ll_value v) {
     ll_loop *loop = f->loop;
     f->state = (uint8_t)state;
     f->result = v;
-    if (f->kind != LL__FK_TASK && f->kind != LL__FK_SLEEP && f->kind != LL__FK_IO) {
+    if (LL__REC(loop) && f->kind != LL__FK_TASK && f->kind != LL__FK_SLEEP &&
+        f->kind != LL__FK_IO) {
+        /* Only when recording: making the CancelledError costs a message. */
         ll_value shown = state == LL__FUT_CANCELLED ? ll_raise(LL_ECANCELLED, "%s", "") : v;
-        LL__REC_EV(loop, FUT_DONE, ll__cur_tid(loop), .obj = f->id,
-                   .sub = state == LL__FUT_CANCELLED ? 2
-                          : ll_failed(v)             ? 1
-                                                     : 0,
-                   .str = ll__str(loop, ll_repr(shown)));
+        LL__EV(loop, FUT_DONE, ll__cur_tid(loop), .obj = f->id,
+               .sub = state == LL__FUT_CANCELLED ? 2
+                      : ll_failed(v)             ? 1
+                                                 : 0,
+               .str = ll__str(loop, ll_repr(shown)));
     }
     if (f->ncb == 0)
         return;
