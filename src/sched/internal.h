@@ -210,6 +210,12 @@ struct ll_task {
     ll_value try_v;
 };
 
+/* A block that tasks are carved from (task.c). */
+typedef struct ll__slab {
+    void *mem;    /* calloc'd, or mmap'd when it is 2 MiB */
+    size_t bytes; /* its size, which says which of the two */
+} ll__slab;
+
 /* What a layer above the scheduler that keeps state on a loop (src/io)
  * registers with it, so that the scheduler calls it without knowing it (as
  * Redis's ae.c only ever sees callbacks). */
@@ -260,8 +266,7 @@ struct ll_loop {
     ll_handle *owned_handles;   /* call_soon/later handles to free */
     ll_coro *dead_coros;        /* coroutines already used, freed at close */
     ll__sync *owned_sync;       /* locks, events, semaphores, queues */
-    void **task_slabs;          /* blocks that tasks are carved from */
-    size_t *task_slab_sizes;    /* bytes of each block (how to free it) */
+    ll__slab *task_slabs;       /* blocks that tasks are carved from */
     size_t ntask_slabs, task_slabcap;
     char *task_cur;             /* next free task in the last block */
     size_t task_left;           /* tasks left in it */

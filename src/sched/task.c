@@ -7,6 +7,7 @@
  * returns (its future completes).  This is CPython's Task.__step, with the
  * coroutine's own stack standing in for the generator frame. */
 #include "internal.h"
+#include "../core/grow.h"
 
 #include <sys/mman.h>
 
@@ -424,18 +425,7 @@ static void *task_slab_new(ll_loop *loop) {
     size_t ntasks = loop->ntask_slabs >= 7 ? (2u << 20) / sizeof(ll_task)
                                            : (size_t)32 << loop->ntask_slabs;
     size_t bytes = loop->ntask_slabs >= 7 ? (2u << 20) : ntasks * sizeof(ll_task);
-    if (loop->ntask_slabs == loop->task_slabcap) {
-        size_t cap = loop->task_slabcap ? loop->task_slabcap * 2 : 16;
-        void **s = realloc(loop->task_slabs, cap * sizeof *s);
-        if (!s)
-            return NULL;
-        loop->task_slabs = s;
-        size_t *z = realloc(loop->task_slab_sizes, cap * sizeof *z);
-        if (!z)
-            return NULL;
-        loop->task_slab_sizes = z;
-        loop->task_slabcap = cap;
-    }
+    LL__GROW(loop->task_slabs, loop->task_slabcap, loop->ntask_slabs + 1, 16, return NULL);
     void *block;
     if (bytes >= (2u << 20)) {
         block = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -449,8 +439,7 @@ static void *task_slab_new(ll_loop *loop) {
         if (!block)
             return NULL;
     }
-    loop->task_slabs[loop->ntask_slabs] = block;
-    loop->task_slab_sizes[loop->ntask_slabs++] = bytes;
+    loop->task_slabs[loop->ntask_slabs++] = (ll__slab){block, bytes};
     loop->task_cur = block;
     loop->task_left = ntasks;
     return block;
@@ -467,15 +456,14 @@ static ll_task *task_alloc(ll_loop *loop) {
 
 void ll__task_slabs_free(ll_loop *loop) {
     for (size_t i = 0; i < loop->ntask_slabs; i++) {
-        if (loop->task_slab_sizes[i] >= (2u << 20))
-            munmap(loop->task_slabs[i], loop->task_slab_sizes[i]);
+        const ll__slab *s = &loop->task_slabs[i];
+        if (s->bytes >= (2u << 20))
+            munmap(s->mem, s->bytes);
         else
-            free(loop->task_slabs[i]);
+            free(s->mem);
     }
     free(loop->task_slabs);
-    free(loop->task_slab_sizes);
     loop->task_slabs = NULL;
-    loop->task_slab_sizes = NULL;
     loop->ntask_slabs = loop->task_slabcap = loop->task_left = 0;
 }
 
