@@ -324,6 +324,8 @@ START_TEST(every_clipped_event_keeps_its_count_whole_or_streamed) {
     ck_assert_msg(strstr(whole, "text=\"de\" clipped=7\n") && strstr(whole, "text=\"gh\" clipped=11\n") &&
                       strstr(whole, "text=\"f\"\n"),
                   "written back as:\n%s", whole);
+    free(streamed);
+    streamed = NULL;
     f = open_memstream(&streamed, &sl);
     ck_assert_msg(ll_trace_convert(f, path, LL_EXPORT_STATS, &t, err, sizeof err) == 0, "%s", err);
     fclose(f);

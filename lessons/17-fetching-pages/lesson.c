@@ -70,7 +70,7 @@ static ll_value amain(LL_NOARGS) {
             "the order the fetches were given to gather.");
 out:
     ll_session_close(session);                     /* (leaving `async with`: even on error) */
-    return r;
+    return ll_failed(r) ? r : ll_none();           /* (the texts went with the session) */
 }
 
 int main(void) {
