@@ -77,8 +77,7 @@ static ll_value worker(ll_value delay) {
     return ll_int(delay.i * 2);
 }
 
-static ll_value gather_main(ll_value unused) {
-    (void)unused;
+static ll_value gather_main(LL_NOARGS) {
     ll_task *a = ll_create_task(ll_coro(worker, ll_int(1)), "one");
     ll_task *b = ll_create_task(ll_coro(worker, ll_int(2)), "two");
     ll_await(ll_gather(a, b));
@@ -92,7 +91,7 @@ static ll_loop *run_open(ll_coro_fn fn, ll_clock clock, int record) {
     ck_assert_ptr_nonnull(loop);
     capture out;
     capture_begin(&out, 1);
-    ll_loop_run_until_complete(loop, ll_coro(fn, ll_none()));
+    ll_loop_run_until_complete(loop, ll_coro(fn));
     free(capture_end(&out));
     return loop;
 }
@@ -225,8 +224,7 @@ START_TEST(virtual_clock_dumps_are_identical_run_to_run) {
 }
 END_TEST
 
-static ll_value awkward_main(ll_value unused) {
-    (void)unused;
+static ll_value awkward_main(LL_NOARGS) {
     ll_print("tab\there \"quoted\" back\\slash bell\a caf\xc3\xa9");
     ll_note("two\nlines");
     return ll_none();
@@ -275,7 +273,7 @@ START_TEST(trace_is_streamed_while_the_loop_runs) {
     ll_loop *loop = ll_loop_new(&o);
     capture out;
     capture_begin(&out, 1);
-    ll_loop_run_until_complete(loop, ll_coro(gather_main, ll_none()));
+    ll_loop_run_until_complete(loop, ll_coro(gather_main));
     free(capture_end(&out));
     /* Before close: everything up to the last iteration is already there. */
     char *mid = slurp(path);
@@ -299,7 +297,7 @@ START_TEST(unwritable_trace_path_is_reported_not_fatal) {
     capture err, out;
     capture_begin(&err, 2);
     capture_begin(&out, 1);
-    int rc = ll_run_opts(ll_coro(gather_main, ll_none()), &o);
+    int rc = ll_run_opts(ll_coro(gather_main), &o);
     char *so = capture_end(&out);
     char *se = capture_end(&err);
     ck_assert_str_eq(so, "start 1\nstart 2\nend 1\nend 2\n"); /* the program still ran */
@@ -313,8 +311,7 @@ END_TEST
 
 /* ---- the real clock ------------------------------------------------------------------ */
 
-static ll_value short_main(ll_value unused) {
-    (void)unused;
+static ll_value short_main(LL_NOARGS) {
     ll_sleep(0.03);
     ll_print("woke");
     return ll_none();
@@ -340,8 +337,7 @@ END_TEST
 
 /* ---- cancelled timers and warnings ---------------------------------------------------- */
 
-static ll_value cancel_main(ll_value unused) {
-    (void)unused;
+static ll_value cancel_main(LL_NOARGS) {
     ll_task *t = ll_create_task(ll_sleep_coro(100), "long"); /* create_task(sleep(100)) */
     ll_sleep(0);
     ll_task_cancel(t);
@@ -394,23 +390,21 @@ static long line_with(const char *text, const char *needle, long from) {
     return -1;
 }
 
-static ll_value napper(ll_value unused) {
-    (void)unused;
+static ll_value napper(LL_NOARGS) {
     ll_value r = ll_sleep(1.0);
     ll_print("napper: %s", ll_except(r, LL_ECANCELLED) ? "cancelled" : "woke up");
     return r;
 }
 
-static ll_value late_main(ll_value unused) {
-    (void)unused;
-    ll_task *t = ll_create_task(ll_coro(napper, ll_none()), "napper");
+static ll_value late_main(LL_NOARGS) {
+    ll_task *t = ll_create_task(ll_coro(napper), "napper");
     ll_sleep(0);              /* the napper starts its sleep */
     ll_blocking_sleep(2.0);   /* time.sleep(2): the loop's clock passes the timer */
     ll_task_cancel(t);        /* the napper's wake-up is queued now ... */
     ll_value v = ll_await(t); /* ... the timer is moved to the queue after it */
     ll_print("main: napper %s", ll_is_cancelled(v) ? "cancelled" : "not cancelled");
     /* More tasks on the reused stack, while the late callback is still due. */
-    ll_await(ll_gather(ll_coro(napper, ll_none())));
+    ll_await(ll_gather(ll_coro(napper)));
     return ll_none();
 }
 
