@@ -14,7 +14,7 @@
  *
  * Checkpoints are taken every `every` events, chosen so that they stay under
  * a fixed memory budget; seeking anywhere replays fewer than `every` events.
- * The GUI (src/view/draw.c) only reads this. */
+ * The GUI (src/view/ui.c, which draws the panes) only reads this. */
 #ifndef LLV_MODEL_H
 #define LLV_MODEL_H
 

@@ -36,10 +36,7 @@ RUNTIME_TRACE = {"src/trace/events.h", "src/trace/idmap.h", "src/trace/recorder.
                  "src/trace/textfmt.c"}
 
 # Paths a file names that do not exist yet, each with the reason it may.
-KNOWN_MISSING = {
-    ("src/view/model.h", "src/view/draw.c"):
-        "src/view is the viewer's (issue 22 §5 has it corrected there)",
-}
+KNOWN_MISSING = {}  # (file, path it names): why the path may be missing
 
 INCLUDE_RE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 
