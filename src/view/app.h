@@ -1,5 +1,5 @@
 /* app.h - the visualizer's entry points: a window (view), headless frames
- * (render) and the rendering benchmark.  The CLI (src/cli/looplab.c) calls
+ * (render) and the rendering benchmark.  The CLI (src/cli/main.c) calls
  * these; they call back into it to run a lesson or program, so every run
  * goes through the same child-process runner as `looplab run`. */
 #ifndef LLV_APP_H

@@ -11,7 +11,7 @@
  * least a megabyte) or refuses with exit status 2 and a sentence that starts
  * "looplab run"; parse_format likewise. */
 #define main looplab_cli_main
-#include "../../src/cli/looplab.c"
+#include "../../src/cli/main.c"
 #undef main
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);

@@ -1,4 +1,4 @@
-/* looplab.c - the `looplab` command, git-style subcommands:
+/* main.c - the `looplab` command, git-style subcommands:
  *
  *   looplab list                      the lessons
  *   looplab run LESSON | -- PROGRAM   run as a child process, trace streamed
@@ -16,8 +16,12 @@
 #include <looplab.h>
 
 #include "io/slowweb.h"
+/* Of the scheduler's internals, only ll__signal_name (the one table of
+ * signal names, shared with the trace file's fatal-signal handler) and
+ * ll__std_fds_guard; both are declared nowhere else. */
 #include "sched/internal.h"
 #include "trace/export.h"
+#include "trace/writer.h" /* ll__tw_format: the run_end line this command adds */
 
 #include <dirent.h>
 #include <limits.h>
@@ -584,20 +588,6 @@ static int write_format(FILE *out, const ll_trace *t, fmt f) {
     }
 }
 
-static const char *sig_name(int sig) {
-    switch (sig) {
-    case SIGSEGV: return "SIGSEGV";
-    case SIGBUS: return "SIGBUS";
-    case SIGABRT: return "SIGABRT";
-    case SIGFPE: return "SIGFPE";
-    case SIGILL: return "SIGILL";
-    case SIGTERM: return "SIGTERM";
-    case SIGKILL: return "SIGKILL";
-    case SIGINT: return "SIGINT";
-    default: return "a signal";
-    }
-}
-
 /* Whether an event line is a run_end (always the loop's: task "-"). */
 static bool is_run_end(const char *p, size_t n) {
     const char *want[] = {NULL, "-", "run_end"};
@@ -863,9 +853,9 @@ static int save_trace(tsink *s, const child *c, const run_opts *o, bool to_stdou
     char detail[256];
     if (c->timed_out)
         snprintf(detail, sizeof detail, "stopped after --timeout %g s (%s)", o->timeout,
-                 sig_name(c->term_signal));
+                 ll__signal_name(c->term_signal));
     else if (c->term_signal)
-        snprintf(detail, sizeof detail, "killed by %s", sig_name(c->term_signal));
+        snprintf(detail, sizeof detail, "killed by %s", ll__signal_name(c->term_signal));
     else
         snprintf(detail, sizeof detail, "exited with status %lld%s", (long long)c->status,
                  s->ended ? "" : " without closing its loop");
@@ -978,95 +968,148 @@ static const char *python_base(const char *path, char *buf, size_t len) {
     return file;
 }
 
-static int cmd_run(int argc, char **argv) {
-    run_opts o;
-    int prc = run_parse(argc, argv, &o);
-    if (prc != 0)
-        return prc;
-    if (o.help) {
-        usage_run(stdout);
-        return 0;
-    }
-    char bin[512];
-    char what[600];
-    char lesson_env[300] = "LOOPLAB_LESSON=";
-    char *lesson_argv[2] = {bin, NULL};
-    char **child_argv = o.program;
-    const char *base = NULL;
+/* What `looplab run` starts: the child's argv and what to call it. */
+typedef struct run_target {
+    char bin[512];         /* a lesson: its executable */
+    char what[600];        /* for messages: "lesson 01-hello" or the program */
+    char lesson_env[300];  /* LOOPLAB_LESSON=slug (empty slug for a program) */
+    char *lesson_argv[2];  /* a lesson: {bin, NULL} */
+    char **argv;           /* the child's argv */
+    const char *base;      /* names the default trace file */
     char py_base[300];
-    char **py_argv = NULL;
-    bool is_python = false;
-    const char *clock = o.clock ? o.clock : "virtual";
-    if (o.program && is_py(o.program[0])) {
+    char **py_argv;        /* a Python program: the interpreter's argv (owned) */
+    bool is_python;
+    const char *clock;     /* LOOPLAB_CLOCK */
+} run_target;
+
+/* Finds what `looplab run` starts: a Python program under the recorder, a
+ * lesson by number or slug, or a program given after "--".  Returns 0, or
+ * the command's exit status after saying what is wrong. */
+static int run_find(const run_opts *o, run_target *t) {
+    memset(t, 0, sizeof *t);
+    snprintf(t->lesson_env, sizeof t->lesson_env, "LOOPLAB_LESSON=");
+    t->lesson_argv[0] = t->bin;
+    t->argv = o->program;
+    t->clock = o->clock ? o->clock : "virtual";
+    if (o->program && is_py(o->program[0])) {
         /* A twin with threads or sockets runs on the real clock unless told. */
-        if (!o.clock && twin_meta_says(o.program[0], "twin: real"))
-            clock = "real";
-        py_argv = python_argv(&o, o.program, clock);
-        if (!py_argv) {
+        if (!o->clock && twin_meta_says(o->program[0], "twin: real"))
+            t->clock = "real";
+        t->py_argv = python_argv(o, o->program, t->clock);
+        if (!t->py_argv) {
             fprintf(stderr, "%s run: out of memory\n", prog);
             return 1;
         }
-        child_argv = py_argv;
-        is_python = true;
-        snprintf(what, sizeof what, "%s", o.program[0]);
-        base = python_base(o.program[0], py_base, sizeof py_base);
-    } else if (o.name) {
+        t->argv = t->py_argv;
+        t->is_python = true;
+        snprintf(t->what, sizeof t->what, "%s", o->program[0]);
+        t->base = python_base(o->program[0], t->py_base, sizeof t->py_base);
+    } else if (o->name) {
         lesson ls[128];
         size_t n = find_lessons(ls, 128);
-        const lesson *l = resolve(o.name, ls, n);
+        const lesson *l = resolve(o->name, ls, n);
         if (!l) {
-            fprintf(stderr, "%s run: no lesson '%s' (see '%s list')\n", prog, o.name, prog);
+            fprintf(stderr, "%s run: no lesson '%s' (see '%s list')\n", prog, o->name, prog);
             return 2;
         }
-        snprintf(bin, sizeof bin, "%s/lesson-%s", LESSON_BIN_DIR, l->slug);
-        if (access(bin, X_OK) != 0) {
+        snprintf(t->bin, sizeof t->bin, "%s/lesson-%s", LESSON_BIN_DIR, l->slug);
+        if (access(t->bin, X_OK) != 0) {
             fprintf(stderr, "%s run: lesson '%s' is not built (%s): run 'meson compile -C build'\n",
-                    prog, l->slug, bin);
+                    prog, l->slug, t->bin);
             return 1;
         }
-        snprintf(what, sizeof what, "lesson %s", l->slug);
-        snprintf(lesson_env, sizeof lesson_env, "LOOPLAB_LESSON=%s", l->slug);
-        child_argv = lesson_argv;
-        base = lesson_env + strlen("LOOPLAB_LESSON=");
+        snprintf(t->what, sizeof t->what, "lesson %s", l->slug);
+        snprintf(t->lesson_env, sizeof t->lesson_env, "LOOPLAB_LESSON=%s", l->slug);
+        t->argv = t->lesson_argv;
+        t->base = t->lesson_env + strlen("LOOPLAB_LESSON=");
     } else {
-        snprintf(what, sizeof what, "%s", o.program[0]);
-        base = o.program[0];
+        snprintf(t->what, sizeof t->what, "%s", o->program[0]);
+        t->base = o->program[0];
     }
-    if (o.python && !py_argv) {
+    if (o->python && !t->py_argv) {
         fprintf(stderr, "%s run: --python is for a PROGRAM.py\n", prog);
         return 2;
     }
-    tsink sink = {.cap = o.max_held, .hold = o.format != FMT_TEXT};
-    char path[1024] = "";
-    bool to_stdout = o.trace && strcmp(o.trace, "-") == 0;
-    if (open_sink(&o, base, &sink, path, sizeof path) != 0) {
-        free(py_argv);
-        return 1;
-    }
+    return 0;
+}
+
+/* Starts the target with the trace pipe on fd 3 and waits for it, the
+ * trace going to `sink`.  Returns 0, or -1 when it could not be run (said). */
+static int run_spawn(run_target *t, const run_opts *o, bool to_stdout, tsink *sink, child *c) {
     char clock_env[64];
-    snprintf(clock_env, sizeof clock_env, "LOOPLAB_CLOCK=%s", clock);
+    snprintf(clock_env, sizeof clock_env, "LOOPLAB_CLOCK=%s", t->clock);
     char trace_env[] = "LOOPLAB_TRACE=fd:3";
     /* The recorder is imported from the source tree's python/. */
     const char *old_pp = getenv("PYTHONPATH");
     char pp_env[4096];
     snprintf(pp_env, sizeof pp_env, "PYTHONPATH=%s/python%s%s", LL_SOURCE_ROOT,
              old_pp && *old_pp ? ":" : "", old_pp ? old_pp : "");
-    char *extra[] = {trace_env, clock_env, lesson_env, pp_env};
-    char **env = make_env(extra, py_argv ? 4 : 3);
-    child c = {0};
-    c.sink = &sink;
+    char *extra[] = {trace_env, clock_env, t->lesson_env, pp_env};
+    char **env = make_env(extra, t->py_argv ? 4 : 3);
+    memset(c, 0, sizeof *c);
+    c->sink = sink;
     /* With the trace on standard output, the program's output goes to
      * standard error, so that the two do not mix. */
-    int rc = env ? run_child(child_argv, env, o.timeout, to_stdout ? 2 : 1, &c) : -1;
+    int rc = env ? run_child(t->argv, env, o->timeout, to_stdout ? 2 : 1, c) : -1;
     if (!env)
         fprintf(stderr, "%s run: out of memory for the environment\n", prog);
     free(env);
-    free(py_argv);
+    return rc;
+}
+
+/* Says how the run ended and returns the command's exit status: 124 after
+ * a timeout, 128+N after signal N, else the program's status (or `out_rc`
+ * when the trace could not be written whole). */
+static int run_report(const run_target *t, const run_opts *o, const tsink *sink, const child *c,
+                      int out_rc) {
+    if (c->timed_out) {
+        fprintf(stderr, "%s: %s did not finish within %g s: stopped with %s; its trace is kept up "
+                        "to that moment\n",
+                prog, t->what, o->timeout, ll__signal_name(c->term_signal));
+        return 124;
+    }
+    if (c->term_signal) {
+        fprintf(stderr, "%s: %s crashed: killed by %s (%s); its trace is kept up to that "
+                        "moment\n",
+                prog, t->what, ll__signal_name(c->term_signal), strsignal(c->term_signal));
+        return 128 + c->term_signal;
+    }
+    if (sink->lines && !sink->ended && c->status == 0)
+        fprintf(stderr, "%s: %s exited without closing its event loop\n", prog, t->what);
+    if (c->status != 0)
+        fprintf(stderr, "%s: %s exited with status %lld\n", prog, t->what, (long long)c->status);
+    return c->status ? (int)c->status : out_rc;
+}
+
+static int cmd_run(int argc, char **argv) {
+    run_opts o;
+    int rc = run_parse(argc, argv, &o);
+    if (rc != 0)
+        return rc;
+    if (o.help) {
+        usage_run(stdout);
+        return 0;
+    }
+    run_target t;
+    rc = run_find(&o, &t);
+    if (rc != 0)
+        return rc;
+    tsink sink = {.cap = o.max_held, .hold = o.format != FMT_TEXT};
+    char path[1024] = "";
+    bool to_stdout = o.trace && strcmp(o.trace, "-") == 0;
+    if (open_sink(&o, t.base, &sink, path, sizeof path) != 0) {
+        free(t.py_argv);
+        return 1;
+    }
+    child c;
+    rc = run_spawn(&t, &o, to_stdout, &sink, &c);
+    free(t.py_argv);
+    t.py_argv = NULL;
     int out_rc = 0;
     if (rc == 0 && sink.lines == 0 && !o.no_trace)
-        fprintf(stderr, "%s: %s recorded no trace (%s)\n", prog, what,
-                is_python ? "did the Python recorder start? see the lines above"
-                        : "is it built with the library?");
+        fprintf(stderr, "%s: %s recorded no trace (%s)\n", prog, t.what,
+                t.is_python ? "did the Python recorder start? see the lines above"
+                            : "is it built with the library?");
     else if (rc == 0 && sink.out)
         out_rc = save_trace(&sink, &c, &o, to_stdout);
     if (sink.out && !to_stdout && fclose(sink.out) != 0 && !out_rc) {
@@ -1079,23 +1122,7 @@ static int cmd_run(int argc, char **argv) {
     free(sink.last);
     if (rc != 0)
         return 1;
-    if (c.timed_out) {
-        fprintf(stderr, "%s: %s did not finish within %g s: stopped with %s; its trace is kept up "
-                        "to that moment\n",
-                prog, what, o.timeout, sig_name(c.term_signal));
-        return 124;
-    }
-    if (c.term_signal) {
-        fprintf(stderr, "%s: %s crashed: killed by %s (%s); its trace is kept up to that "
-                        "moment\n",
-                prog, what, sig_name(c.term_signal), strsignal(c.term_signal));
-        return 128 + c.term_signal;
-    }
-    if (sink.lines && !sink.ended && c.status == 0)
-        fprintf(stderr, "%s: %s exited without closing its event loop\n", prog, what);
-    if (c.status != 0)
-        fprintf(stderr, "%s: %s exited with status %lld\n", prog, what, (long long)c.status);
-    return c.status ? (int)c.status : out_rc;
+    return run_report(&t, &o, &sink, &c, out_rc);
 }
 
 /* ---- export and stats -------------------------------------------------------- */
