@@ -516,25 +516,13 @@ static void screenshot(llv_session *s) {
         status(ui, "could not save the screenshot: %s", SDL_GetError());
 }
 
-static void doc_key(llv_session *s, SDL_Keycode k, Uint16 mod) {
+/* The keys that move the cursor (and play).  Returns whether `k` is one. */
+static bool doc_key_move(llv_session *s, SDL_Keycode k, Uint16 mod) {
     llv_ui *ui = &s->d.ui;
     const llv_model *m = ui->m;
     bool ctrl = mod & KMOD_CTRL, shift = mod & KMOD_SHIFT;
     size_t c = ui->cursor, to;
     switch (k) {
-    case SDLK_ESCAPE:
-        if (ui->help)
-            ui->help = false;
-        else
-            s->quit = true;
-        break;
-    case SDLK_q: s->quit = true; break;
-    case SDLK_F1: ui->help = !ui->help; break;
-    case SDLK_SLASH:
-    case SDLK_QUESTION:
-        if (shift || k == SDLK_QUESTION)
-            ui->help = !ui->help;
-        break;
     case SDLK_RIGHT:
     case SDLK_PAGEDOWN:
     case SDLK_n:
@@ -573,6 +561,18 @@ static void doc_key(llv_session *s, SDL_Keycode k, Uint16 mod) {
             back(ui, 0);
         s->play_acc = 0;
         break;
+    default: return false;
+    }
+    return true;
+}
+
+/* The keys that change what is shown and how: zoom, speed, the axis, the
+ * code view, the theme, predict mode, the narrow layout's tabs.  Returns
+ * whether `k` is one. */
+static bool doc_key_view(llv_session *s, SDL_Keycode k, Uint16 mod) {
+    llv_ui *ui = &s->d.ui;
+    bool ctrl = mod & KMOD_CTRL, shift = mod & KMOD_SHIFT;
+    switch (k) {
     case SDLK_EQUALS:
     case SDLK_PLUS:
     case SDLK_KP_PLUS:
@@ -615,6 +615,42 @@ static void doc_key(llv_session *s, SDL_Keycode k, Uint16 mod) {
                              "with a choice"
                            : "predict mode off");
         break;
+    case SDLK_TAB: { /* the narrow layout: the next of its tabbed panes */
+        /* with the timeline beside the tabs, they are code, console, log */
+        bool beside = ui->tabs.w > 0 && ui->pane[P_TIMELINE].w > 0 &&
+                      ui->pane[P_TIMELINE].y == ui->tabs.y; /* not: the timeline is the tab shown */
+        int step = shift ? 3 : 1;
+        if (beside && ui->tab == 0)
+            ui->tab = 1; /* what is shown */
+        ui->tab = (ui->tab + step) % 4;
+        if (beside && ui->tab == 0)
+            ui->tab = (ui->tab + step) % 4;
+        break;
+    }
+    default: return false;
+    }
+    return true;
+}
+
+static void doc_key(llv_session *s, SDL_Keycode k, Uint16 mod) {
+    if (doc_key_move(s, k, mod) || doc_key_view(s, k, mod))
+        return;
+    llv_ui *ui = &s->d.ui;
+    bool shift = mod & KMOD_SHIFT;
+    switch (k) {
+    case SDLK_ESCAPE:
+        if (ui->help)
+            ui->help = false;
+        else
+            s->quit = true;
+        break;
+    case SDLK_q: s->quit = true; break;
+    case SDLK_F1: ui->help = !ui->help; break;
+    case SDLK_SLASH:
+    case SDLK_QUESTION:
+        if (shift || k == SDLK_QUESTION)
+            ui->help = !ui->help;
+        break;
     case SDLK_F11:
         if (s->win) {
             bool fs = SDL_GetWindowFlags(s->win) & SDL_WINDOW_FULLSCREEN_DESKTOP;
@@ -629,18 +665,6 @@ static void doc_key(llv_session *s, SDL_Keycode k, Uint16 mod) {
             picker_show(s);
         break;
     case SDLK_c: rerun_other_clock(s); break;
-    case SDLK_TAB: { /* the narrow layout: the next of its tabbed panes */
-        /* with the timeline beside the tabs, they are code, console, log */
-        bool beside = ui->tabs.w > 0 && ui->pane[P_TIMELINE].w > 0 &&
-                      ui->pane[P_TIMELINE].y == ui->tabs.y; /* not: the timeline is the tab shown */
-        int step = shift ? 3 : 1;
-        if (beside && ui->tab == 0)
-            ui->tab = 1; /* what is shown */
-        ui->tab = (ui->tab + step) % 4;
-        if (beside && ui->tab == 0)
-            ui->tab = (ui->tab + step) % 4;
-        break;
-    }
     default: break;
     }
 }

@@ -318,45 +318,11 @@ static void apply_other_loop(const llv_model *m, llv_state *s, const ll_trace_ev
 }
 
 /* Applies event i to s. */
-static void apply(const llv_model *m, llv_state *s, size_t i) {
-    const ll_trace_event *e = llv_event(m, i);
-    uint32_t step = (uint32_t)i;
-    uint32_t ti = e->task ? llv_task_index(m, e->task) : NONE;
-    llv_task *t = ti != NONE ? &s->tasks[ti] : NULL;
-    s->step = step;
-    s->now = e->t;
-    if (m->nloops > 1 && ll_trace_loop_of(&m->trace, i) > 1) {
-        apply_other_loop(m, s, e, t);
-        return;
-    }
+/* The events of a task's life after its birth: ready, cancel, run, wait
+ * and the three ends.  `t` is the event's task (index `ti`), or NULL. */
+static void apply_task_event(const llv_model *m, llv_state *s, const ll_trace_event *e,
+                             uint32_t ti, llv_task *t) {
     switch ((ll_event_kind)e->kind) {
-    case LL_EV_LOOP_START: s->phase = LLV_PH_START; break;
-    case LL_EV_LOOP_STOP:
-    case LL_EV_RUN_END:
-        s->phase = LLV_PH_STOPPED;
-        s->running = NONE;
-        break;
-    case LL_EV_ITER:
-        s->iteration = (uint32_t)e->val;
-        s->phase = LLV_PH_POLL;
-        break;
-    case LL_EV_POLL:
-        s->phase = LLV_PH_POLL;
-        s->poll_timeout = e->val;
-        break;
-    case LL_EV_TIMER_ARM:
-        if (!grow((void **)&s->timers, &s->timercap, s->ntimers + 1, sizeof *s->timers))
-            timer_insert(s, (llv_timer){e->obj, ti, e->val, e->site, 0});
-        break;
-    case LL_EV_TIMER_FIRE:
-        s->phase = LLV_PH_TIMERS;
-        timer_remove(s, e->obj);
-        break;
-    case LL_EV_TIMER_CANCEL: timer_remove(s, e->obj); break;
-    case LL_EV_TASK_NEW:
-        if (t)
-            apply_task(m, s, e, t);
-        break;
     case LL_EV_TASK_READY:
         if (t) {
             /* woken by a cancel: say so, whatever woke it on the way */
@@ -398,6 +364,56 @@ static void apply(const llv_model *m, llv_state *s, size_t i) {
                 s->running = NONE;
         }
         break;
+    default: break;
+    }
+}
+
+static void apply(const llv_model *m, llv_state *s, size_t i) {
+    const ll_trace_event *e = llv_event(m, i);
+    uint32_t step = (uint32_t)i;
+    uint32_t ti = e->task ? llv_task_index(m, e->task) : NONE;
+    llv_task *t = ti != NONE ? &s->tasks[ti] : NULL;
+    s->step = step;
+    s->now = e->t;
+    if (m->nloops > 1 && ll_trace_loop_of(&m->trace, i) > 1) {
+        apply_other_loop(m, s, e, t);
+        return;
+    }
+    switch ((ll_event_kind)e->kind) {
+    case LL_EV_LOOP_START: s->phase = LLV_PH_START; break;
+    case LL_EV_LOOP_STOP:
+    case LL_EV_RUN_END:
+        s->phase = LLV_PH_STOPPED;
+        s->running = NONE;
+        break;
+    case LL_EV_ITER:
+        s->iteration = (uint32_t)e->val;
+        s->phase = LLV_PH_POLL;
+        break;
+    case LL_EV_POLL:
+        s->phase = LLV_PH_POLL;
+        s->poll_timeout = e->val;
+        break;
+    case LL_EV_TIMER_ARM:
+        if (!grow((void **)&s->timers, &s->timercap, s->ntimers + 1, sizeof *s->timers))
+            timer_insert(s, (llv_timer){e->obj, ti, e->val, e->site, 0});
+        break;
+    case LL_EV_TIMER_FIRE:
+        s->phase = LLV_PH_TIMERS;
+        timer_remove(s, e->obj);
+        break;
+    case LL_EV_TIMER_CANCEL: timer_remove(s, e->obj); break;
+    case LL_EV_TASK_NEW:
+        if (t)
+            apply_task(m, s, e, t);
+        break;
+    case LL_EV_TASK_READY:
+    case LL_EV_CANCEL:
+    case LL_EV_TASK_RUN:
+    case LL_EV_TASK_WAIT:
+    case LL_EV_TASK_DONE:
+    case LL_EV_TASK_FAILED:
+    case LL_EV_TASK_CANCELLED: apply_task_event(m, s, e, ti, t); break;
     case LL_EV_CB_QUEUED: push_entry(s, ti, e->obj, true, e->sub, e->aux); break;
     case LL_EV_CB_RUN: {
         s->phase = LLV_PH_RUN;
@@ -691,107 +707,103 @@ static int queue_items_build(llv_model *m) {
     return 0;
 }
 
-int llv_model_build(llv_model *m, ll_trace *t, char *err, size_t errlen) {
-    memset(m, 0, sizeof *m);
-    m->trace = *t;
-    memset(t, 0, sizeof *t);
-    m->n = m->trace.rec.n;
-    m->nloops = m->trace.nloops ? m->trace.nloops : 1;
-    if (m->n == 0)
-        return fail(m, err, errlen, "the trace has no events");
-    if (m->n >= UINT32_MAX)
-        return fail(m, err, errlen, "the trace has more than 4 billion events");
+/* A job's start or end (a worker thread took it up, or it finished). */
+static void job_event(llv_model *m, const ll_trace_event *e, size_t i) {
+    uint32_t k = llv_job_index(m, e->obj);
+    if (k == NONE)
+        return; /* an end without a submit: a damaged trace; ignore */
+    llv_job *j = &m->jobs[k];
+    if (e->kind == LL_EV_JOB_START) {
+        j->ev_start = (uint32_t)i;
+        j->t_start = e->t;
+        j->worker = e->aux;
+        if (e->aux > m->nworkers && e->aux < 4096)
+            m->nworkers = e->aux;
+    } else {
+        j->ev_end = (uint32_t)i;
+        j->t_end = e->t;
+        j->outcome = (uint8_t)e->sub;
+    }
+}
 
-    /* Pass 1: tasks, primitives, and the lists of interesting events. */
+/* Pass 1: tasks, primitives, sockets, jobs, and the lists of interesting
+ * events.  Returns 0, or -1 when memory ran out. */
+static int model_scan(llv_model *m) {
     size_t cap_info = 0, cap_sync = 0, cap_jobs = 0, cap_socks = 0, cp = 0, cn = 0, cw = 0, ci = 0, cs = 0, cc = 0;
     for (size_t i = 0; i < m->n; i++) {
         const ll_trace_event *e = llv_event(m, i);
         switch (e->kind) {
         case LL_EV_TASK_NEW:
             if (grow((void **)&m->info, &cap_info, m->ntasks + 1, sizeof *m->info))
-                return fail(m, err, errlen, "out of memory");
+                return -1;
             m->info[m->ntasks++] = (llv_taskinfo){e->task, e->obj, e->str, e->aux, e->site,
                                                   (uint32_t)i, NONE, 0, 0,
                                                   ll_trace_loop_of(&m->trace, i)};
             break;
         case LL_EV_SYNC_NEW:
             if (grow((void **)&m->sync, &cap_sync, m->nsync + 1, sizeof *m->sync))
-                return fail(m, err, errlen, "out of memory");
+                return -1;
             m->sync[m->nsync++] = (llv_syncinfo){e->obj, (uint8_t)e->sub, e->str, e->site,
                                                  (uint32_t)i, 0, 0, 0, 0};
             break;
         case LL_EV_IO_NEW:
             if (grow((void **)&m->socks, &cap_socks, m->nsocks + 1, sizeof *m->socks))
-                return fail(m, err, errlen, "out of memory");
+                return -1;
             m->socks[m->nsocks++] = (llv_sockinfo){e->obj, e->str};
             break;
         case LL_EV_PRINT:
             if (push_u32(&m->prints, &m->nprints, &cp, (uint32_t)i))
-                return fail(m, err, errlen, "out of memory");
+                return -1;
             break;
         case LL_EV_NOTE:
             if (push_u32(&m->notes, &m->nnotes, &cn, (uint32_t)i))
-                return fail(m, err, errlen, "out of memory");
+                return -1;
             break;
         case LL_EV_WARN:
             if (push_u32(&m->warns, &m->nwarns, &cw, (uint32_t)i))
-                return fail(m, err, errlen, "out of memory");
+                return -1;
             break;
         case LL_EV_ITER:
             if (ll_trace_loop_of(&m->trace, i) > 1)
                 break; /* stepping by iteration follows the first loop */
             if (push_u32(&m->iters, &m->niters, &ci, (uint32_t)i))
-                return fail(m, err, errlen, "out of memory");
+                return -1;
             break;
         case LL_EV_TASK_RUN:
             if (push_u32(&m->switches, &m->nswitches, &cs, (uint32_t)i))
-                return fail(m, err, errlen, "out of memory");
+                return -1;
             break;
         case LL_EV_CHECK:
             if (ll_trace_loop_of(&m->trace, i) > 1)
                 break; /* another loop's own view of itself */
             if (push_u32(&m->checks, &m->nchecks, &cc, (uint32_t)i))
-                return fail(m, err, errlen, "out of memory");
+                return -1;
             break;
         case LL_EV_JOB_SUBMIT:
             if (grow((void **)&m->jobs, &cap_jobs, m->njobs + 1, sizeof *m->jobs))
-                return fail(m, err, errlen, "out of memory");
+                return -1;
             m->jobs[m->njobs++] = (llv_job){e->obj, e->task, e->str, e->site, 0, (uint32_t)i,
                                             NONE, NONE, -1, -1, 0};
             break;
         case LL_EV_JOB_START:
-        case LL_EV_JOB_END: {
-            uint32_t k = llv_job_index(m, e->obj);
-            if (k == NONE)
-                break; /* an end without a submit: a damaged trace; ignore */
-            llv_job *j = &m->jobs[k];
-            if (e->kind == LL_EV_JOB_START) {
-                j->ev_start = (uint32_t)i;
-                j->t_start = e->t;
-                j->worker = e->aux;
-                if (e->aux > m->nworkers && e->aux < 4096)
-                    m->nworkers = e->aux;
-            } else {
-                j->ev_end = (uint32_t)i;
-                j->t_end = e->t;
-                j->outcome = (uint8_t)e->sub;
-            }
+        case LL_EV_JOB_END:
+            job_event(m, e, i);
             break;
-        }
         default: break;
         }
     }
-    m->t_end = llv_event(m, m->n - 1)->t;
-    sort_by_id(m->sync, m->nsync, sizeof *m->sync);
-    sort_by_id(m->socks, m->nsocks, sizeof *m->socks);
-    if (queue_items_build(m) != 0)
-        return fail(m, err, errlen, "out of memory");
+    return 0;
+}
+
+/* The task-id hash, and parents and job owners as task indexes.  Returns 0,
+ * or -1 when memory ran out. */
+static int model_index(llv_model *m) {
     m->idcap = 16;
     while (m->idcap < m->ntasks * 2)
         m->idcap *= 2;
     m->idmap = calloc(m->idcap, sizeof *m->idmap);
     if (!m->idmap)
-        return fail(m, err, errlen, "out of memory");
+        return -1;
     for (size_t k = 0; k < m->ntasks; k++) {
         size_t h = hash_id(m->info[k].id, m->idcap);
         while (m->idmap[h])
@@ -802,11 +814,14 @@ int llv_model_build(llv_model *m, ll_trace *t, char *err, size_t errlen) {
         m->info[k].parent = m->info[k].parent ? llv_task_index(m, m->info[k].parent) : NONE;
     for (size_t k = 0; k < m->njobs; k++)
         m->jobs[k].owner = m->jobs[k].owner ? llv_task_index(m, m->jobs[k].owner) : NONE;
+    return 0;
+}
 
-    /* Each task's spans go straight into its own stretch of one array: a
-     * task has at most one span per event of its own, so count those first.
-     * The stretches are sized generously but only the used part is ever
-     * touched, so the unused rest costs address space, not memory. */
+/* Each task's spans go straight into its own stretch of one array: a
+ * task has at most one span per event of its own, so count those first.
+ * The stretches are sized generously but only the used part is ever
+ * touched, so the unused rest costs address space, not memory. */
+static int model_span_room(llv_model *m) {
     for (size_t i = 0; i < m->n; i++) {
         const ll_trace_event *e = llv_event(m, i);
         uint32_t ti = e->task ? llv_task_index(m, e->task) : NONE;
@@ -821,10 +836,13 @@ int llv_model_build(llv_model *m, ll_trace *t, char *err, size_t errlen) {
     }
     m->spans = malloc((at ? at : 1) * sizeof *m->spans);
     if (!m->spans)
-        return fail(m, err, errlen, "out of memory");
+        return -1;
+    return 0;
+}
 
-    /* Pass 2: replay everything once, cutting each task's life into spans
-     * and taking checkpoints. */
+/* Pass 2: replays everything once, cutting each task's life into spans
+ * and taking checkpoints.  Returns 0, or -1 when memory ran out. */
+static int model_replay(llv_model *m) {
     size_t state_bytes = m->ntasks * sizeof(llv_task) + m->nsync * 8 + 256;
     m->every = CKPT_MIN_EVERY;
     while (m->every < m->n && (m->n / m->every + 1) * state_bytes > CKPT_BUDGET)
@@ -832,10 +850,10 @@ int llv_model_build(llv_model *m, ll_trace *t, char *err, size_t errlen) {
     m->nckpt = (m->n - 1) / m->every + 1;
     m->ckpt = calloc(m->nckpt, sizeof *m->ckpt);
     if (!m->ckpt || state_init(m, &m->cur))
-        return fail(m, err, errlen, "out of memory");
+        return -1;
     m->entered = malloc((m->ntasks ? m->ntasks : 1) * sizeof *m->entered);
     if (!m->entered)
-        return fail(m, err, errlen, "out of memory");
+        return -1;
     memset(m->entered, 0xff, (m->ntasks ? m->ntasks : 1) * sizeof *m->entered);
     for (size_t i = 0; i < m->n; i++) {
         note_entered(m, i);
@@ -862,9 +880,28 @@ int llv_model_build(llv_model *m, ll_trace *t, char *err, size_t errlen) {
             }
         }
         if (i % m->every == 0 && state_copy(m, &m->ckpt[i / m->every], &m->cur))
-            return fail(m, err, errlen, "out of memory");
+            return -1;
     }
-    if (notes_hold(m) != 0)
+    return 0;
+}
+
+int llv_model_build(llv_model *m, ll_trace *t, char *err, size_t errlen) {
+    memset(m, 0, sizeof *m);
+    m->trace = *t;
+    memset(t, 0, sizeof *t);
+    m->n = m->trace.rec.n;
+    m->nloops = m->trace.nloops ? m->trace.nloops : 1;
+    if (m->n == 0)
+        return fail(m, err, errlen, "the trace has no events");
+    if (m->n >= UINT32_MAX)
+        return fail(m, err, errlen, "the trace has more than 4 billion events");
+    if (model_scan(m) != 0)
+        return fail(m, err, errlen, "out of memory");
+    m->t_end = llv_event(m, m->n - 1)->t;
+    sort_by_id(m->sync, m->nsync, sizeof *m->sync);
+    sort_by_id(m->socks, m->nsocks, sizeof *m->socks);
+    if (queue_items_build(m) != 0 || model_index(m) != 0 || model_span_room(m) != 0 ||
+        model_replay(m) != 0 || notes_hold(m) != 0)
         return fail(m, err, errlen, "out of memory");
     llv_model_seek(m, 0);
     return 0;

@@ -300,6 +300,76 @@ static void layout_stage(llv_ui *ui, int x, int y, int w, int h) {
     ui->pane[P_WAITING] = (SDL_Rect){sx, y + toph + pad, sw, h - toph - pad};
 }
 
+/* Shares the left column's height `bh` between the stage, the narration
+ * (*narr: the height it would like, then the height it gets) and the
+ * timeline or tabs.  Returns the stage's height. */
+static int split_heights(const llv_ui *ui, int bh, int pad, int *narr_io) {
+    int L = ui->line, narr = *narr_io;
+    /* Room goes first to the stage's least (the loop, the cards, four rows
+     * of waiters), then to two lines of narration, then to the timeline's
+     * (or the tabs') least; then the stage grows to 42% of the height, the
+     * narration to its longest note, and the timeline takes the rest, as
+     * much as its lanes need, the stage what is left. */
+    int stage_least = (L + 3 * pad) + (4 * L + 3 * pad + 8) + (L + 2 * pad + 4 * (L + 4));
+    int narr_least = L + 2 * pad + 2 * L;
+    size_t nlanes = ui->m->ntasks + ui->m->nworkers;
+    /* the timeline's least shows three lanes (one when there is one) */
+    int rest_least = (ui->narrow ? 6 * L : 7 * L) + (nlanes > 3 ? 2 : nlanes > 1 ? (int)nlanes - 1 : 0) * (L + 2);
+    int tl_need = (int)(nlanes < 40 ? nlanes + 4 : 44) * (L + 2) + (ui->narrow ? L + 4 : 0);
+    int stage = stage_least, spare = bh - stage_least - narr_least - rest_least - 2 * pad;
+    if (spare < 0) { /* too short for all: the stage's waiting rows give way
+                      * down to two, then the timeline or tabs */
+        narr = narr_least;
+        int give = -spare < 2 * (L + 4) ? -spare : 2 * (L + 4);
+        stage -= give;
+        spare += give;
+        if (spare < 0)
+            rest_least += spare;
+        spare = 0;
+    } else {
+        /* the timeline's first eight lanes come before the stage grows: a
+         * lesson of three tasks shows all three at every scale */
+        size_t few = nlanes < 8 ? nlanes : 8;
+        int first = (int)(few + 4) * (L + 2) + (ui->narrow ? L + 4 : 0) - rest_least;
+        first = first < 0 ? 0 : first > spare ? spare : first;
+        spare -= first;
+        int grow = bh * 42 / 100 - stage;
+        grow = grow < 0 ? 0 : grow > spare ? spare : grow;
+        stage += grow;
+        spare -= grow;
+        int more = narr - narr_least;
+        more = more < 0 ? 0 : more > spare ? spare : more;
+        narr = narr_least + more;
+        spare -= more;
+        int tl = tl_need - rest_least - first;
+        tl = tl < 0 ? 0 : tl > spare ? spare : tl;
+        spare -= tl;
+        stage += spare; /* what the timeline does not need */
+    }
+    *narr_io = narr;
+    return stage;
+}
+
+/* The narrow layout's bottom, from `ty` down (`th` high): the timeline
+ * beside the other panes as tabs when there is room for two, else all four
+ * as tabs. */
+static void layout_tabs(llv_ui *ui, int pad, int ty, int leftw, int th) {
+    int L = ui->line, em = ui->font_px;
+    static const int tabbed[4] = {P_TIMELINE, P_CODE, P_CONSOLE, P_LOG};
+    int tab = ui->tab >= 0 && ui->tab < 4 ? ui->tab : 0;
+    if (leftw >= 60 * em) {
+        /* room for two: the timeline, and beside it the other three as tabs */
+        int tlw = leftw * 55 / 100;
+        ui->pane[P_TIMELINE] = (SDL_Rect){pad, ty, tlw, th};
+        ui->tabs = (SDL_Rect){pad + tlw + pad, ty, leftw - tlw - pad, L + 4};
+        ui->pane[tabbed[tab ? tab : 1]] =
+            (SDL_Rect){ui->tabs.x, ty + L + 4, ui->tabs.w, th - L - 4};
+        return;
+    }
+    ui->tabs = (SDL_Rect){pad, ty, leftw, L + 4};
+    ui->pane[tabbed[tab]] = (SDL_Rect){pad, ty + L + 4, leftw, th - L - 4};
+}
+
 void llv_ui_layout(llv_ui *ui, int w, int h) {
     ui->w = w;
     ui->h = h;
@@ -348,47 +418,7 @@ void llv_ui_layout(llv_ui *ui, int w, int h) {
     int lines = narration_lines(ui, leftw - 2 * pad);
     lines = lines < 2 ? 2 : lines > 5 ? 5 : lines;
     int narr = L + pad + lines * bigL + pad;
-    /* Room goes first to the stage's least (the loop, the cards, four rows
-     * of waiters), then to two lines of narration, then to the timeline's
-     * (or the tabs') least; then the stage grows to 42% of the height, the
-     * narration to its longest note, and the timeline takes the rest, as
-     * much as its lanes need, the stage what is left. */
-    int stage_least = (L + 3 * pad) + (4 * L + 3 * pad + 8) + (L + 2 * pad + 4 * (L + 4));
-    int narr_least = L + 2 * pad + 2 * L;
-    size_t nlanes = ui->m->ntasks + ui->m->nworkers;
-    /* the timeline's least shows three lanes (one when there is one) */
-    int rest_least = (ui->narrow ? 6 * L : 7 * L) + (nlanes > 3 ? 2 : nlanes > 1 ? (int)nlanes - 1 : 0) * (L + 2);
-    int tl_need = (int)(nlanes < 40 ? nlanes + 4 : 44) * (L + 2) + (ui->narrow ? L + 4 : 0);
-    int stage = stage_least, spare = bh - stage_least - narr_least - rest_least - 2 * pad;
-    if (spare < 0) { /* too short for all: the stage's waiting rows give way
-                      * down to two, then the timeline or tabs */
-        narr = narr_least;
-        int give = -spare < 2 * (L + 4) ? -spare : 2 * (L + 4);
-        stage -= give;
-        spare += give;
-        if (spare < 0)
-            rest_least += spare;
-        spare = 0;
-    } else {
-        /* the timeline's first eight lanes come before the stage grows: a
-         * lesson of three tasks shows all three at every scale */
-        size_t few = nlanes < 8 ? nlanes : 8;
-        int first = (int)(few + 4) * (L + 2) + (ui->narrow ? L + 4 : 0) - rest_least;
-        first = first < 0 ? 0 : first > spare ? spare : first;
-        spare -= first;
-        int grow = bh * 42 / 100 - stage;
-        grow = grow < 0 ? 0 : grow > spare ? spare : grow;
-        stage += grow;
-        spare -= grow;
-        int more = narr - narr_least;
-        more = more < 0 ? 0 : more > spare ? spare : more;
-        narr = narr_least + more;
-        spare -= more;
-        int tl = tl_need - rest_least - first;
-        tl = tl < 0 ? 0 : tl > spare ? spare : tl;
-        spare -= tl;
-        stage += spare; /* what the timeline does not need */
-    }
+    int stage = split_heights(ui, bh, pad, &narr);
     layout_stage(ui, pad, by, leftw, stage);
     ui->pane[P_NARRATION] = (SDL_Rect){pad, by + stage + pad, leftw, narr};
     int ty = by + stage + pad + narr + pad, th = by + bh - ty;
@@ -396,19 +426,7 @@ void llv_ui_layout(llv_ui *ui, int w, int h) {
         ui->pane[P_TIMELINE] = (SDL_Rect){pad, ty, leftw, th};
         return;
     }
-    static const int tabbed[4] = {P_TIMELINE, P_CODE, P_CONSOLE, P_LOG};
-    int tab = ui->tab >= 0 && ui->tab < 4 ? ui->tab : 0;
-    if (leftw >= 60 * em) {
-        /* room for two: the timeline, and beside it the other three as tabs */
-        int tlw = leftw * 55 / 100;
-        ui->pane[P_TIMELINE] = (SDL_Rect){pad, ty, tlw, th};
-        ui->tabs = (SDL_Rect){pad + tlw + pad, ty, leftw - tlw - pad, L + 4};
-        ui->pane[tabbed[tab ? tab : 1]] =
-            (SDL_Rect){ui->tabs.x, ty + L + 4, ui->tabs.w, th - L - 4};
-        return;
-    }
-    ui->tabs = (SDL_Rect){pad, ty, leftw, L + 4};
-    ui->pane[tabbed[tab]] = (SDL_Rect){pad, ty + L + 4, leftw, th - L - 4};
+    layout_tabs(ui, pad, ty, leftw, th);
 }
 
 /* The narrow layout's tab strip: the pane shown, the others by name. */
@@ -1361,27 +1379,16 @@ static void wrow_draw(llv_ui *ui, const wrow *r, int x, int y, int colw) {
     }
 }
 
-static void draw_waiting(llv_ui *ui) {
-    const llv_theme *th = llv_ui_theme(ui);
+/* The waiting pane's rows, in three sections: timers (sleeping tasks and
+ * bare timers, by deadline as the loop's heap has them), other waits, the
+ * primitives; each under a heading, an empty one left out.  `rows` has room
+ * for every task, timer and primitive and the three headings.  Returns the
+ * number of rows. */
+static size_t waiting_rows(const llv_ui *ui, wrow *rows) {
     const llv_model *m = ui->m;
     const llv_state *s = &m->cur;
-    size_t waiting = 0;
-    for (uint32_t ti = 0; ti < m->ntasks; ti++)
-        waiting += s->tasks[ti].state == LLV_WAITING;
-    char title[64];
-    snprintf(title, sizeof title, "Waiting (%zu task%s)", waiting, waiting == 1 ? "" : "s");
-    SDL_Rect c = pane_begin(ui, P_WAITING, title);
-    size_t cap = m->ntasks + s->ntimers + m->nsync + 3;
-    wrow *rows = malloc(cap * sizeof *rows);
-    if (!rows) {
-        pane_end(ui);
-        return;
-    }
-    /* Three sections: timers (sleeping tasks and bare timers, by deadline
-     * as the loop's heap has them), other waits, the primitives. */
-    size_t n = 0, sec[4];
+    size_t n = 0;
     for (int part = 0; part < 3; part++) {
-        sec[part] = n;
         rows[n++] = (wrow){0, (uint32_t)part, WR_HEAD, 0};
         size_t first = n;
         if (part == 0)
@@ -1417,31 +1424,48 @@ static void draw_waiting(llv_ui *ui) {
         if (n == first)
             n--; /* an empty section shows no heading */
     }
-    sec[3] = n;
-    /* Columns as wide as the widest row (of the first few hundred), as many
-     * as fit; rows flow down them in order.  What has no room is counted on
-     * the last line: "+N more". */
-    int gap = ui->font_px, rowh = ui->line + 4, colw = 0;
+    return n;
+}
+
+/* How the waiting pane's rows are laid out: `ncols` columns `colw` wide,
+ * `gap` apart, of `per` lines `rowh` high. */
+typedef struct wgrid {
+    int gap, rowh, colw, ncols, per;
+} wgrid;
+
+/* Columns as wide as the widest row (of the first few hundred), as many as
+ * fit and are needed; rows flow down them in order. */
+static wgrid waiting_grid(llv_ui *ui, wrow *rows, size_t n, SDL_Rect c) {
+    wgrid g = {.gap = ui->font_px, .rowh = ui->line + 4, .colw = 0};
     for (size_t i = 0; i < n && i < 300; i++) {
         int w = wrow_need(ui, &rows[i], NULL);
-        colw = w > colw ? w : colw;
+        g.colw = w > g.colw ? w : g.colw;
     }
-    colw = colw > c.w ? c.w : colw;
-    int ncols = colw > 0 ? (c.w + gap) / (colw + gap) : 1;
-    ncols = ncols < 1 ? 1 : ncols;
-    int per = c.h / rowh > 0 ? c.h / rowh : 1, total = 0;
-    for (size_t i = 0; i < n && total <= ncols * per; i++) { /* past the room: enough */
+    g.colw = g.colw > c.w ? c.w : g.colw;
+    g.ncols = g.colw > 0 ? (c.w + g.gap) / (g.colw + g.gap) : 1;
+    g.ncols = g.ncols < 1 ? 1 : g.ncols;
+    g.per = c.h / g.rowh > 0 ? c.h / g.rowh : 1;
+    int total = 0;
+    for (size_t i = 0; i < n && total <= g.ncols * g.per; i++) { /* past the room: enough */
         int lines;
         wrow_need(ui, &rows[i], &lines);
         total += lines;
     }
-    int used = (total + per - 1) / per;
-    ncols = used < ncols ? (used ? used : 1) : ncols;
-    colw = (c.w - (ncols - 1) * gap) / ncols;
-    /* Placed twice when it may not all fit: first without drawing, to see
-     * whether everything fits; if not, again with the last line kept for
-     * the count of what is left out. */
-    size_t i = 0, sync_shown = 0;
+    int used = (total + g.per - 1) / g.per;
+    g.ncols = used < g.ncols ? (used ? used : 1) : g.ncols;
+    g.colw = (c.w - (g.ncols - 1) * g.gap) / g.ncols;
+    return g;
+}
+
+/* Places the rows on the grid and draws them.  Placed twice when they may
+ * not all fit: first without drawing, to see whether everything fits; if
+ * not, again with the last line kept for the count of what is left out.
+ * Returns the number of rows drawn; adds the waiters of the primitives
+ * drawn to *sync_shown. */
+static size_t waiting_place(llv_ui *ui, wrow *rows, size_t n, SDL_Rect c, wgrid g,
+                            size_t *sync_shown) {
+    const llv_model *m = ui->m;
+    size_t i = 0;
     bool left_out = false;
     for (int pass = 0; pass < 3; pass++) {
         bool draw = pass == 2;
@@ -1450,58 +1474,91 @@ static void draw_waiting(llv_ui *ui) {
                 rows[k].kids = 0;
             left_out = false;
         }
-        int col = 0, line = 0, last = ncols * per - (left_out ? 1 : 0);
+        int col = 0, line = 0, last = g.ncols * g.per - (left_out ? 1 : 0);
         for (i = 0; i < n; i++) {
             int lines;
             wrow_need(ui, &rows[i], &lines);
             int next = 0; /* a heading goes with its first row */
             if (rows[i].kind == WR_HEAD && i + 1 < n)
                 wrow_need(ui, &rows[i + 1], &next);
-            bool head_alone = next && line + 1 + next > per && line > 0;
-            if (line + lines > per || head_alone) {
+            bool head_alone = next && line + 1 + next > g.per && line > 0;
+            if (line + lines > g.per || head_alone) {
                 col++;
                 line = 0;
             }
-            if (col * per + line + lines > last)
+            if (col * g.per + line + lines > last)
                 break;
             if (draw) {
-                wrow_draw(ui, &rows[i], c.x + col * (colw + gap), c.y + line * rowh, colw);
+                wrow_draw(ui, &rows[i], c.x + col * (g.colw + g.gap), c.y + line * g.rowh, g.colw);
                 if (rows[i].kind == WR_SYNC) {
                     uint32_t w[64];
-                    sync_shown += llv_waiters(m, m->sync[rows[i].idx].id, w, 64);
+                    *sync_shown += llv_waiters(m, m->sync[rows[i].idx].id, w, 64);
                 }
             }
             line += lines;
         }
         left_out = i < n;
     }
-    if (i < n) { /* count the tasks (and timers) left out */
-        size_t tasks = 0, other = 0, on_sync = 0;
-        for (size_t j = i; j < n; j++) {
-            tasks += rows[j].kind == WR_SLEEPER || rows[j].kind == WR_TASK;
-            other += rows[j].kind == WR_TIMER || rows[j].kind == WR_SYNC;
-        }
-        /* the waiters of the primitives left out: all of them, less those
-         * of the rows drawn (one pass, however many primitives) */
-        for (uint32_t ti = 0; ti < m->ntasks; ti++)
-            on_sync += s->tasks[ti].state == LLV_WAITING && s->tasks[ti].wait >= LL_WAIT_LOCK;
-        tasks += on_sync > sync_shown ? on_sync - sync_shown : 0;
-        /* the count first, whole; what else is left out after it if it fits */
-        char more[64];
-        if (tasks)
-            snprintf(more, sizeof more, "+%zu more", tasks);
-        else
-            snprintf(more, sizeof more, "%zu more", other);
-        const char *also = !tasks ? "timers, primitives" : other ? "and timers, primitives" : "";
-        int x = c.x + (ncols - 1) * (colw + gap), y = c.y + (per - 1) * rowh;
-        if (c.h >= ui->line) { /* else the title's count says it */
-            int mw = llv_text_fit(ui->bold, x, y, colw, more, (size_t)-1, th->accent) + gap / 2;
-            if (*also && llv_text_w(ui->sans, also, (size_t)-1) <= colw - mw)
-                llv_text(ui->sans, x + mw, y, also, (size_t)-1, th->accent);
-        }
-    } else if (!n)
+    return i;
+}
+
+/* The last line when rows from `i` on were left out: "+N more" counting
+ * the tasks (and timers) not shown, then what else if it fits. */
+static void waiting_more(llv_ui *ui, const wrow *rows, size_t i, size_t n, SDL_Rect c, wgrid g,
+                         size_t sync_shown) {
+    const llv_theme *th = llv_ui_theme(ui);
+    const llv_model *m = ui->m;
+    const llv_state *s = &m->cur;
+    size_t tasks = 0, other = 0, on_sync = 0;
+    for (size_t j = i; j < n; j++) {
+        tasks += rows[j].kind == WR_SLEEPER || rows[j].kind == WR_TASK;
+        other += rows[j].kind == WR_TIMER || rows[j].kind == WR_SYNC;
+    }
+    /* the waiters of the primitives left out: all of them, less those
+     * of the rows drawn (one pass, however many primitives) */
+    for (uint32_t ti = 0; ti < m->ntasks; ti++)
+        on_sync += s->tasks[ti].state == LLV_WAITING && s->tasks[ti].wait >= LL_WAIT_LOCK;
+    tasks += on_sync > sync_shown ? on_sync - sync_shown : 0;
+    /* the count first, whole; what else is left out after it if it fits */
+    char more[64];
+    if (tasks)
+        snprintf(more, sizeof more, "+%zu more", tasks);
+    else
+        snprintf(more, sizeof more, "%zu more", other);
+    const char *also = !tasks ? "timers, primitives" : other ? "and timers, primitives" : "";
+    int x = c.x + (g.ncols - 1) * (g.colw + g.gap), y = c.y + (g.per - 1) * g.rowh;
+    if (c.h >= ui->line) { /* else the title's count says it */
+        int mw = llv_text_fit(ui->bold, x, y, g.colw, more, (size_t)-1, th->accent) + g.gap / 2;
+        if (*also && llv_text_w(ui->sans, also, (size_t)-1) <= g.colw - mw)
+            llv_text(ui->sans, x + mw, y, also, (size_t)-1, th->accent);
+    }
+}
+
+static void draw_waiting(llv_ui *ui) {
+    const llv_theme *th = llv_ui_theme(ui);
+    const llv_model *m = ui->m;
+    const llv_state *s = &m->cur;
+    size_t waiting = 0;
+    for (uint32_t ti = 0; ti < m->ntasks; ti++)
+        waiting += s->tasks[ti].state == LLV_WAITING;
+    char title[64];
+    snprintf(title, sizeof title, "Waiting (%zu task%s)", waiting, waiting == 1 ? "" : "s");
+    SDL_Rect c = pane_begin(ui, P_WAITING, title);
+    size_t cap = m->ntasks + s->ntimers + m->nsync + 3;
+    wrow *rows = malloc(cap * sizeof *rows);
+    if (!rows) {
+        pane_end(ui);
+        return;
+    }
+    size_t n = waiting_rows(ui, rows);
+    /* What has no room is counted on the last line: "+N more". */
+    wgrid g = waiting_grid(ui, rows, n, c);
+    size_t sync_shown = 0;
+    size_t i = waiting_place(ui, rows, n, c, g, &sync_shown);
+    if (i < n)
+        waiting_more(ui, rows, i, n, c, g, sync_shown);
+    else if (!n)
         llv_text_fit(ui->sans, c.x, c.y, c.w, "(nobody is waiting)", (size_t)-1, th->dim);
-    (void)sec;
     free(rows);
     pane_end(ui);
 }
@@ -1915,33 +1972,10 @@ static size_t tasks_known(const llv_ui *ui) {
     return n;
 }
 
-static void draw_timeline(llv_ui *ui) {
+/* The timeline's axis: ticks at a round step, each labelled. */
+static void tl_axis(llv_ui *ui, SDL_Rect c) {
     const llv_theme *th = llv_ui_theme(ui);
-    const llv_model *m = ui->m;
-    size_t hz = llv_ui_horizon(ui);
-    ui->tl_drawn_last = SIZE_MAX;
-    ui->tl_drawn_n = 0;
-    ui->tl_drawn_states = 0;
-    char title[160], workers[40] = "";
-    if (m->nworkers)
-        snprintf(workers, sizeof workers, ", %u worker thread%s", m->nworkers,
-                 m->nworkers == 1 ? "" : "s");
-    snprintf(title, sizeof title, "Timeline \xE2\x80\x94 %zu tasks%s, x: %s (A to switch)",
-             tasks_known(ui), workers, ui->axis_time ? "loop time" : "event number");
-    SDL_Rect c = pane_begin(ui, P_TIMELINE, title);
-    int labw = ui->font_px * 7;
-    int axis_h = ui->line + 2;
-    int lane_h = ui->line + 2;
-    ui->tl_lane_h = lane_h;
-    ui->tl_lanes = (SDL_Rect){c.x + labw, c.y + axis_h, c.w - labw, c.h - axis_h - ui->line};
     const SDL_Rect *L = &ui->tl_lanes;
-    if (L->w < 10 || L->h < lane_h) {
-        pane_end(ui);
-        return;
-    }
-    if (ui->tl_x1 <= ui->tl_x0)
-        llv_ui_fit_timeline(ui);
-    /* axis: ticks at a round step */
     double span = ui->tl_x1 - ui->tl_x0;
     double unit = ui->axis_time ? 1e9 : 1.0;
     double raw = span / unit / (L->w / (ui->font_px * 6.0));
@@ -1970,12 +2004,14 @@ static void draw_timeline(llv_ui *ui) {
         int lx = x + 2 + lw <= right ? x + 2 : x - 2 - lw;
         llv_text_fit(ui->sans, lx, c.y, ui->font_px * 6, lab, (size_t)-1, th->dim);
     }
-    /* lanes */
-    size_t nl = (size_t)(L->h / lane_h);
-    size_t nrows = m->ntasks + m->nworkers; /* task lanes, then worker lanes */
+}
+
+/* Scrolls the lanes so that the task the cursor is on is in view, when the
+ * cursor has moved (Ctrl+wheel scrolls freely until the next move), and
+ * keeps the last lane at the bottom. */
+static void tl_follow(llv_ui *ui, size_t nl, size_t nrows) {
+    const llv_model *m = ui->m;
     if (ui->cursor != ui->tl_followed) {
-        /* The cursor moved: bring the lane of the task it is on into view
-         * (Ctrl+wheel scrolls freely until the next move). */
         ui->tl_followed = ui->cursor;
         const ll_trace_event *ce = llv_event(m, ui->cursor);
         uint32_t ti = ce->task ? llv_task_index(m, ce->task) : NONE;
@@ -1984,7 +2020,15 @@ static void draw_timeline(llv_ui *ui) {
     }
     if (ui->tl_first + nl > nrows)
         ui->tl_first = nrows > nl ? nrows - nl : 0;
-    SDL_RenderSetClipRect(ui->r, &ui->pane[P_TIMELINE]);
+}
+
+/* The lanes in view, each with its label: tasks first, then worker threads. */
+static void tl_lanes(llv_ui *ui, SDL_Rect c, int labw, size_t nl, size_t nrows) {
+    const llv_theme *th = llv_ui_theme(ui);
+    const llv_model *m = ui->m;
+    const SDL_Rect *L = &ui->tl_lanes;
+    int lane_h = ui->tl_lane_h;
+    size_t hz = llv_ui_horizon(ui);
     for (size_t k = 0; k < nl && ui->tl_first + k < nrows; k++) {
         uint32_t ti = (uint32_t)(ui->tl_first + k);
         int y = L->y + (int)k * lane_h;
@@ -2017,7 +2061,16 @@ static void draw_timeline(llv_ui *ui) {
         draw_lane(ui, ti, y + 2, lane_h - 4);
         SDL_RenderSetClipRect(ui->r, &ui->pane[P_TIMELINE]);
     }
-    /* markers: printed lines, notes and warnings in view */
+}
+
+/* Markers for the printed lines, notes and warnings in view, each on the
+ * lane of the task (or worker) that said it. */
+static void tl_markers(llv_ui *ui, size_t nl) {
+    const llv_theme *th = llv_ui_theme(ui);
+    const llv_model *m = ui->m;
+    const SDL_Rect *L = &ui->tl_lanes;
+    int lane_h = ui->tl_lane_h;
+    size_t hz = llv_ui_horizon(ui);
     size_t e0 = ui->axis_time ? first_event_at(m, ui->tl_x0) : (size_t)(ui->tl_x0 > 0 ? ui->tl_x0 : 0);
     size_t e1 = ui->axis_time ? first_event_at(m, ui->tl_x1 + 1) : (size_t)ui->tl_x1 + 1;
     if (hz != SIZE_MAX && e1 > hz + 1)
@@ -2051,87 +2104,139 @@ static void draw_timeline(llv_ui *ui) {
             drawn(ui, lists[li][q]);
         }
     }
+}
+
+/* What the mouse is over in the lanes, into `tip` (left empty elsewhere). */
+static void tl_tip(llv_ui *ui, size_t nrows, char *tip, size_t cap) {
+    const llv_model *m = ui->m;
+    const SDL_Rect *L = &ui->tl_lanes;
+    size_t hz = llv_ui_horizon(ui);
+    if (!(ui->mx >= L->x && ui->mx < L->x + L->w && ui->my >= L->y && ui->my < L->y + L->h))
+        return;
+    size_t lane = ui->tl_first + (size_t)((ui->my - L->y) / ui->tl_lane_h);
+    size_t ev = llv_ui_event_at_x(ui, ui->mx);
+    bool future = hz != SIZE_MAX && ev > hz; /* predict mode: not yet known */
+    const llv_span *s = lane < m->ntasks && !future ? llv_span_at(m, (uint32_t)lane, ev) : NULL;
+    if (lane >= m->ntasks && lane < nrows && !future)
+        worker_tip(ui, (uint32_t)(lane - m->ntasks + 1), ev, tip, cap);
+    if (future)
+        snprintf(tip, cap, "%s", "not yet: predict mode hides what comes next");
+    if (s) {
+        char what[128] = "", site[96], a[32], b[32];
+        if (s->state == LLV_WAITING) {
+            llv_task tmp = {.state = LLV_WAITING, .wait = s->wait, .op = s->op, .obj = s->obj, .until = s->until};
+            wait_text(m, &tmp, what, sizeof what);
+        }
+        fmt_time(a, sizeof a, s->t0);
+        fmt_time(b, sizeof b, s->t1);
+        unsigned last = s->ev1 - 1;
+        if (hz != SIZE_MAX && s->ev1 > hz + 1) { /* how long it lasts is the future */
+            snprintf(b, sizeof b, "%s", "\xE2\x80\xA6");
+            last = (unsigned)hz;
+        }
+        snprintf(tip, cap, "%s: %s%s%s from %s, %s \xE2\x86\x92 %s (events %u\xE2\x80\x93%u)",
+                 llv_task_name(m, (uint32_t)lane), llv_state_name(s->state), *what ? " on " : "",
+                 what, site_text(m, s->site, site, sizeof site), a, b, s->ev0, last);
+    }
+}
+
+/* Not every lane fits: says which are shown, and how to see more, at the
+ * right of the legend's row (below the lanes, never over a bar).  Returns
+ * where the legend must stop. */
+static int tl_lanes_shown(llv_ui *ui, SDL_Rect c, int ly, size_t nl, size_t nrows) {
+    const llv_theme *th = llv_ui_theme(ui);
+    char more[80];
+    size_t last = ui->tl_first + nl < nrows ? ui->tl_first + nl : nrows;
+    snprintf(more, sizeof more, "lanes %zu\xE2\x80\x93%zu of %zu (Ctrl+wheel)",
+             ui->tl_first + 1, last, nrows);
+    int w = llv_text_w(ui->sans, more, strlen(more));
+    if (w > c.w / 2) { /* a narrow pane: the numbers alone */
+        snprintf(more, sizeof more, "lanes %zu\xE2\x80\x93%zu of %zu", ui->tl_first + 1,
+                 last, nrows);
+        w = llv_text_w(ui->sans, more, strlen(more));
+    }
+    if (w >= c.w)
+        return c.x + c.w;
+    llv_text(ui->sans, c.x + c.w - w, ly, more, strlen(more), th->dim);
+    return c.x + c.w - w - ui->font_px;
+}
+
+/* The legend: a swatch per state, then the three markers, as many as fit
+ * between c.x and `right`. */
+static void tl_legend(llv_ui *ui, SDL_Rect c, int ly, int right) {
+    const llv_theme *th = llv_ui_theme(ui);
+    int x = c.x;
+    static const unsigned order[] = {LLV_RUNNING, LLV_READY, LLV_WAITING, LLV_DONE, LLV_FAILED,
+                                     LLV_CANCELLED};
+    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
+        const char *name = llv_state_name(order[i]);
+        int need = ui->line + 3 + llv_text_w(ui->sans, name, (size_t)-1);
+        if (x + need > right)
+            break;
+        SDL_Rect q = {x, ly + 3, ui->line, ui->line - 6};
+        fill(ui->r, q.x, q.y, q.w, q.h, th->state[order[i]]);
+        state_pattern(ui, q, order[i]);
+        x += ui->line + 3;
+        x += llv_text(ui->sans, x, ly, name, (size_t)-1, th->dim) + ui->font_px;
+    }
+    static const char *const marks[3] = {"\xE2\x96\xBC print", "\xE2\x96\xBC note",
+                                          "\xE2\x96\xBC warning"};
+    SDL_Color mcol[3] = {th->text, th->note, th->warn};
+    for (int i = 0; i < 3; i++) {
+        int need = llv_text_w(ui->sans, marks[i], (size_t)-1);
+        if (x + need > right)
+            break;
+        x += llv_text(ui->sans, x, ly, marks[i], (size_t)-1, mcol[i]) + ui->font_px / 2;
+    }
+}
+
+static void draw_timeline(llv_ui *ui) {
+    const llv_theme *th = llv_ui_theme(ui);
+    const llv_model *m = ui->m;
+    ui->tl_drawn_last = SIZE_MAX;
+    ui->tl_drawn_n = 0;
+    ui->tl_drawn_states = 0;
+    char title[160], workers[40] = "";
+    if (m->nworkers)
+        snprintf(workers, sizeof workers, ", %u worker thread%s", m->nworkers,
+                 m->nworkers == 1 ? "" : "s");
+    snprintf(title, sizeof title, "Timeline \xE2\x80\x94 %zu tasks%s, x: %s (A to switch)",
+             tasks_known(ui), workers, ui->axis_time ? "loop time" : "event number");
+    SDL_Rect c = pane_begin(ui, P_TIMELINE, title);
+    int labw = ui->font_px * 7;
+    int axis_h = ui->line + 2;
+    int lane_h = ui->line + 2;
+    ui->tl_lane_h = lane_h;
+    ui->tl_lanes = (SDL_Rect){c.x + labw, c.y + axis_h, c.w - labw, c.h - axis_h - ui->line};
+    const SDL_Rect *L = &ui->tl_lanes;
+    if (L->w < 10 || L->h < lane_h) {
+        pane_end(ui);
+        return;
+    }
+    if (ui->tl_x1 <= ui->tl_x0)
+        llv_ui_fit_timeline(ui);
+    tl_axis(ui, c);
+    size_t nl = (size_t)(L->h / lane_h);
+    size_t nrows = m->ntasks + m->nworkers; /* task lanes, then worker lanes */
+    tl_follow(ui, nl, nrows);
+    SDL_RenderSetClipRect(ui->r, &ui->pane[P_TIMELINE]);
+    tl_lanes(ui, c, labw, nl, nrows);
+    tl_markers(ui, nl);
     /* the cursor */
     int cx = to_px(ui, ev_x(ui, ui->cursor) + (ui->axis_time ? 0 : 0.5));
     fill(ui->r, cx - 1, L->y - 3, 2, L->h + 3, th->cursor);
     SDL_RenderSetClipRect(ui->r, &ui->pane[P_TIMELINE]);
-    /* legend, or what the mouse is over */
+    /* the legend, or what the mouse is over */
     int ly = c.y + c.h - ui->line;
     char tip[400] = "";
-    if (ui->mx >= L->x && ui->mx < L->x + L->w && ui->my >= L->y && ui->my < L->y + L->h) {
-        size_t lane = ui->tl_first + (size_t)((ui->my - L->y) / lane_h);
-        size_t ev = llv_ui_event_at_x(ui, ui->mx);
-        bool future = hz != SIZE_MAX && ev > hz; /* predict mode: not yet known */
-        const llv_span *s = lane < m->ntasks && !future ? llv_span_at(m, (uint32_t)lane, ev) : NULL;
-        if (lane >= m->ntasks && lane < nrows && !future)
-            worker_tip(ui, (uint32_t)(lane - m->ntasks + 1), ev, tip, sizeof tip);
-        if (future)
-            snprintf(tip, sizeof tip, "%s", "not yet: predict mode hides what comes next");
-        if (s) {
-            char what[128] = "", site[96], a[32], b[32];
-            if (s->state == LLV_WAITING) {
-                llv_task tmp = {.state = LLV_WAITING, .wait = s->wait, .op = s->op, .obj = s->obj, .until = s->until};
-                wait_text(m, &tmp, what, sizeof what);
-            }
-            fmt_time(a, sizeof a, s->t0);
-            fmt_time(b, sizeof b, s->t1);
-            unsigned last = s->ev1 - 1;
-            if (hz != SIZE_MAX && s->ev1 > hz + 1) { /* how long it lasts is the future */
-                snprintf(b, sizeof b, "%s", "\xE2\x80\xA6");
-                last = (unsigned)hz;
-            }
-            snprintf(tip, sizeof tip, "%s: %s%s%s from %s, %s \xE2\x86\x92 %s (events %u\xE2\x80\x93%u)",
-                     llv_task_name(m, (uint32_t)lane), llv_state_name(s->state), *what ? " on " : "",
-                     what, site_text(m, s->site, site, sizeof site), a, b, s->ev0, last);
-        }
-    }
+    tl_tip(ui, nrows, tip, sizeof tip);
     int legend_right = c.x + c.w;
-    if (nrows > nl && nl > 0 && !tip[0]) {
-        /* Not every lane fits: say which are shown, and how to see more, on
-         * the legend's row (below the lanes, never over a bar), unless what the
-         * mouse is over takes the row. */
-        char more[80];
-        size_t last = ui->tl_first + nl < nrows ? ui->tl_first + nl : nrows;
-        snprintf(more, sizeof more, "lanes %zu\xE2\x80\x93%zu of %zu (Ctrl+wheel)",
-                 ui->tl_first + 1, last, nrows);
-        int w = llv_text_w(ui->sans, more, strlen(more));
-        if (w > c.w / 2) { /* a narrow pane: the numbers alone */
-            snprintf(more, sizeof more, "lanes %zu\xE2\x80\x93%zu of %zu", ui->tl_first + 1,
-                     last, nrows);
-            w = llv_text_w(ui->sans, more, strlen(more));
-        }
-        if (w < c.w) {
-            legend_right = c.x + c.w - w - ui->font_px;
-            llv_text(ui->sans, c.x + c.w - w, ly, more, strlen(more), th->dim);
-        }
-    }
+    if (nrows > nl && nl > 0 && !tip[0])
+        legend_right = tl_lanes_shown(ui, c, ly, nl, nrows);
     if (tip[0])
         llv_text_fit(ui->sans, c.x, ly, legend_right - c.x, tip, (size_t)-1, th->accent);
-    else {
-        int x = c.x, right = legend_right;
-        static const unsigned order[] = {LLV_RUNNING, LLV_READY, LLV_WAITING, LLV_DONE, LLV_FAILED,
-                                         LLV_CANCELLED};
-        for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
-            const char *name = llv_state_name(order[i]);
-            int need = ui->line + 3 + llv_text_w(ui->sans, name, (size_t)-1);
-            if (x + need > right)
-                break;
-            SDL_Rect q = {x, ly + 3, ui->line, ui->line - 6};
-            fill(ui->r, q.x, q.y, q.w, q.h, th->state[order[i]]);
-            state_pattern(ui, q, order[i]);
-            x += ui->line + 3;
-            x += llv_text(ui->sans, x, ly, name, (size_t)-1, th->dim) + ui->font_px;
-        }
-        static const char *const marks[3] = {"\xE2\x96\xBC print", "\xE2\x96\xBC note",
-                                              "\xE2\x96\xBC warning"};
-        SDL_Color mcol[3] = {th->text, th->note, th->warn};
-        for (int i = 0; i < 3; i++) {
-            int need = llv_text_w(ui->sans, marks[i], (size_t)-1);
-            if (x + need > right)
-                break;
-            x += llv_text(ui->sans, x, ly, marks[i], (size_t)-1, mcol[i]) + ui->font_px / 2;
-        }
-    }
+    else
+        tl_legend(ui, c, ly, legend_right);
     pane_end(ui);
 }
 
