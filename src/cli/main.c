@@ -150,7 +150,7 @@ static bool is_help(const char *a) {
 /* ---- lessons on disk ------------------------------------------------------ */
 
 typedef struct lesson {
-    char slug[128];   /* folder name, e.g. 01-hello-gather */
+    char slug[128]; /* folder name, e.g. 01-hello-gather */
     int number;
     char title[256];
     char summary[512];
@@ -243,26 +243,26 @@ static const lesson *resolve(const char *name, lesson *ls, size_t n) {
  * formats are converted from the whole text at the end, so that text is
  * held, up to `cap` bytes. */
 typedef struct tsink {
-    FILE *out;             /* the destination, or NULL with --no-trace */
-    const char *name;      /* the destination, for messages */
-    bool hold;             /* jsonl/chrome: keep the text to convert at the end */
-    size_t cap;            /* the most text held in memory (bytes) */
-    char *held;            /* hold: the lines kept so far */
+    FILE *out;        /* the destination, or NULL with --no-trace */
+    const char *name; /* the destination, for messages */
+    bool hold;        /* jsonl/chrome: keep the text to convert at the end */
+    size_t cap;       /* the most text held in memory (bytes) */
+    char *held;       /* hold: the lines kept so far */
     size_t heldlen, heldcap;
-    char *part;            /* the line being received, not yet complete */
+    char *part; /* the line being received, not yet complete */
     size_t partlen, partcap;
-    char *last;            /* the last event line, not yet passed on */
+    char *last; /* the last event line, not yet passed on */
     size_t lastlen, lastcap;
     bool have_last;
-    size_t lines;          /* lines received */
-    size_t events;         /* event lines passed on or held back */
-    bool ended;            /* the program wrote its @end line */
-    bool wall;             /* the trace carries wall times (@wall) */
-    const char *bad;       /* why the text is not a trace, or NULL */
-    bool over_cap;         /* more text than `cap`: the rest was dropped */
-    bool oom;              /* memory ran out below the cap (over_cap is set too) */
-    int64_t t, wall_t;     /* the times of the last event line passed on */
-    bool write_failed;     /* writing to `out` failed; errno in write_errno */
+    size_t lines;      /* lines received */
+    size_t events;     /* event lines passed on or held back */
+    bool ended;        /* the program wrote its @end line */
+    bool wall;         /* the trace carries wall times (@wall) */
+    const char *bad;   /* why the text is not a trace, or NULL */
+    bool over_cap;     /* more text than `cap`: the rest was dropped */
+    bool oom;          /* memory ran out below the cap (over_cap is set too) */
+    int64_t t, wall_t; /* the times of the last event line passed on */
+    bool write_failed; /* writing to `out` failed; errno in write_errno */
     int write_errno;
 } tsink;
 
@@ -277,8 +277,8 @@ typedef struct child {
     bool exited;
     bool timed_out;
     bool killed;
-    char rbuf[65536];        /* what one read of the pipe brings */
-    tsink *sink;             /* where the lines go */
+    char rbuf[65536]; /* what one read of the pipe brings */
+    tsink *sink;      /* where the lines go */
 } child;
 
 /* The loop time and wall time (ns) of an event line: its first column, and
@@ -678,13 +678,17 @@ static int open_default_trace(const char *name, fmt format, char *path, size_t l
     snprintf(dir, sizeof dir, "%s/looplab-%u", tmp && *tmp ? tmp : "/tmp", (unsigned)getuid());
     struct stat sb;
     if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-        fprintf(stderr, "%s run: cannot make %s for the trace: %s (give it a place with --trace "
-                        "FILE)\n", prog, dir, strerror(errno));
+        fprintf(stderr,
+                "%s run: cannot make %s for the trace: %s (give it a place with --trace "
+                "FILE)\n",
+                prog, dir, strerror(errno));
         return -1;
     }
     if (lstat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode) || sb.st_uid != getuid()) {
-        fprintf(stderr, "%s run: %s is not a directory of yours; give the trace a place with "
-                        "--trace FILE\n", prog, dir);
+        fprintf(stderr,
+                "%s run: %s is not a directory of yours; give the trace a place with "
+                "--trace FILE\n",
+                prog, dir);
         return -1;
     }
     const char *base = strrchr(name, '/');
@@ -709,17 +713,17 @@ static bool is_py(const char *p) {
 
 /* The options of `looplab run`, as parsed from its arguments. */
 typedef struct run_opts {
-    const char *name;    /* the lesson, or NULL */
-    char **program;      /* argv after "--", or NULL */
-    const char *clock;   /* --clock, or NULL */
-    const char *trace;   /* --trace FILE ("-": standard output), or NULL */
-    bool no_trace;       /* --no-trace */
-    bool quiet;          /* --quiet: no line saying where the trace went */
-    double timeout;      /* --timeout seconds, 0 for none */
-    fmt format;          /* --format */
-    size_t max_held;     /* --max-held, in bytes */
-    const char *python;  /* --python: the interpreter for a PROGRAM.py, or NULL */
-    bool help;           /* --help was asked for */
+    const char *name;   /* the lesson, or NULL */
+    char **program;     /* argv after "--", or NULL */
+    const char *clock;  /* --clock, or NULL */
+    const char *trace;  /* --trace FILE ("-": standard output), or NULL */
+    bool no_trace;      /* --no-trace */
+    bool quiet;         /* --quiet: no line saying where the trace went */
+    double timeout;     /* --timeout seconds, 0 for none */
+    fmt format;         /* --format */
+    size_t max_held;    /* --max-held, in bytes */
+    const char *python; /* --python: the interpreter for a PROGRAM.py, or NULL */
+    bool help;          /* --help was asked for */
 } run_opts;
 
 /* Parses `looplab run`'s arguments.  Returns 0, or 2 after saying what is
@@ -759,8 +763,8 @@ static int run_parse(int argc, char **argv, run_opts *o) {
             errno = 0;
             unsigned long long mb = strtoull(argv[++i], &end, 10);
             if (end == argv[i] || *end || errno || mb < 1 || mb > (SIZE_MAX >> 21)) {
-                fprintf(stderr, "%s run: --max-held needs a number of megabytes, not '%s'\n",
-                        prog, argv[i]);
+                fprintf(stderr, "%s run: --max-held needs a number of megabytes, not '%s'\n", prog,
+                        argv[i]);
                 return 2;
             }
             o->max_held = (size_t)mb << 20;
@@ -867,18 +871,20 @@ static int save_trace(tsink *s, const child *c, const run_opts *o, bool to_stdou
                  o->max_held >> 20);
     }
     if (s->bad)
-        fprintf(stderr, "%s: the trace that came back is damaged: %s (line %zu)%s\n", prog,
-                s->bad, s->lines, s->lines > 1 ? "; kept up to the line before" : "");
+        fprintf(stderr, "%s: the trace that came back is damaged: %s (line %zu)%s\n", prog, s->bad,
+                s->lines, s->lines > 1 ? "; kept up to the line before" : "");
     if (cut && s->oom)
-        fprintf(stderr, "%s run: out of memory holding the trace to write it as %s: kept the "
-                        "part before; save it as text (streamed) and convert it with '%s "
-                        "export'\n",
+        fprintf(stderr,
+                "%s run: out of memory holding the trace to write it as %s: kept the "
+                "part before; save it as text (streamed) and convert it with '%s "
+                "export'\n",
                 prog, as, prog);
     else if (cut)
-        fprintf(stderr, "%s run: the trace is over the %zu MB this command holds in memory to "
-                        "write it as %s: kept the part before; raise the cap with --max-held "
-                        "MB, or save it as text (streamed, no cap) and convert it with '%s "
-                        "export'\n",
+        fprintf(stderr,
+                "%s run: the trace is over the %zu MB this command holds in memory to "
+                "write it as %s: kept the part before; raise the cap with --max-held "
+                "MB, or save it as text (streamed, no cap) and convert it with '%s "
+                "export'\n",
                 prog, o->max_held >> 20, as, prog);
     if (s->bad && s->lines <= 1)
         return 1; /* nothing to keep, and the message above said why */
@@ -970,16 +976,16 @@ static const char *python_base(const char *path, char *buf, size_t len) {
 
 /* What `looplab run` starts: the child's argv and what to call it. */
 typedef struct run_target {
-    char bin[512];         /* a lesson: its executable */
-    char what[600];        /* for messages: "lesson 01-hello" or the program */
-    char lesson_env[300];  /* LOOPLAB_LESSON=slug (empty slug for a program) */
-    char *lesson_argv[2];  /* a lesson: {bin, NULL} */
-    char **argv;           /* the child's argv */
-    const char *base;      /* names the default trace file */
+    char bin[512];        /* a lesson: its executable */
+    char what[600];       /* for messages: "lesson 01-hello" or the program */
+    char lesson_env[300]; /* LOOPLAB_LESSON=slug (empty slug for a program) */
+    char *lesson_argv[2]; /* a lesson: {bin, NULL} */
+    char **argv;          /* the child's argv */
+    const char *base;     /* names the default trace file */
     char py_base[300];
-    char **py_argv;        /* a Python program: the interpreter's argv (owned) */
+    char **py_argv; /* a Python program: the interpreter's argv (owned) */
     bool is_python;
-    const char *clock;     /* LOOPLAB_CLOCK */
+    const char *clock; /* LOOPLAB_CLOCK */
 } run_target;
 
 /* Finds what `looplab run` starts: a Python program under the recorder, a
@@ -1063,14 +1069,16 @@ static int run_spawn(run_target *t, const run_opts *o, bool to_stdout, tsink *si
 static int run_report(const run_target *t, const run_opts *o, const tsink *sink, const child *c,
                       int out_rc) {
     if (c->timed_out) {
-        fprintf(stderr, "%s: %s did not finish within %g s: stopped with %s; its trace is kept up "
-                        "to that moment\n",
+        fprintf(stderr,
+                "%s: %s did not finish within %g s: stopped with %s; its trace is kept up "
+                "to that moment\n",
                 prog, t->what, o->timeout, ll__signal_name(c->term_signal));
         return 124;
     }
     if (c->term_signal) {
-        fprintf(stderr, "%s: %s crashed: killed by %s (%s); its trace is kept up to that "
-                        "moment\n",
+        fprintf(stderr,
+                "%s: %s crashed: killed by %s (%s); its trace is kept up to that "
+                "moment\n",
                 prog, t->what, ll__signal_name(c->term_signal), strsignal(c->term_signal));
         return 128 + c->term_signal;
     }
@@ -1142,12 +1150,13 @@ static int convert_or_say(FILE *out, const char *cmd, const char *path, ll_expor
         fprintf(stderr, "%s %s: %s%s%s\n", prog, cmd, out_name ? out_name : "",
                 out_name ? ": " : "", err);
     if (rc == 0 && t.truncated)
-        fprintf(stderr, "%s %s: %s: the trace is truncated (its writer stopped early); "
-                        "using the %zu events before the cut\n",
+        fprintf(stderr,
+                "%s %s: %s: the trace is truncated (its writer stopped early); "
+                "using the %zu events before the cut\n",
                 prog, cmd, path, t.events);
     if (rc == 0 && t.unknown)
-        fprintf(stderr, "%s %s: %s: skipped %zu events of kinds this version does not know\n",
-                prog, cmd, path, t.unknown);
+        fprintf(stderr, "%s %s: %s: skipped %zu events of kinds this version does not know\n", prog,
+                cmd, path, t.unknown);
     ll_trace_free(&t);
     return rc == 0 ? 0 : 1;
 }
@@ -1220,7 +1229,6 @@ static int cmd_stats(int argc, char **argv) {
     }
     return convert_or_say(stdout, "stats", in, LL_EXPORT_STATS, NULL);
 }
-
 
 /* ---- the visualizer ------------------------------------------------------------ */
 
@@ -1365,8 +1373,8 @@ static int parse_size(const char *s, int *w, int *h) {
 
 /* A lesson name or a trace path -> a trace file (a temporary one for a
  * lesson, which *tmp then names). */
-static int trace_of(llv_app *a, const char *cmd, const char *what, const char *clock,
-                    char *tmp, size_t tmplen, const char **path) {
+static int trace_of(llv_app *a, const char *cmd, const char *what, const char *clock, char *tmp,
+                    size_t tmplen, const char **path) {
     lesson ls[128];
     size_t n = find_lessons(ls, 128);
     const lesson *l = is_file(what) ? NULL : resolve(what, ls, n);
@@ -1403,25 +1411,27 @@ static int cmd_render(int argc, char **argv) {
     for (int i = 0; i < argc; i++) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (is_help(argv[i])) {
-            printf("usage: %s render LESSON|TRACE [options]\n"
-                   "\nDraws the visualizer's window into PNG files, with no display (SDL's\n"
-                   "software renderer).\n\noptions:\n"
-                   "  --step N          the frame after event N (1 = the first; default: the last)\n"
-                   "  --size WxH        frame size (default 1920x1080)\n"
-                   "  -o FILE           where to write it (default frame.png)\n"
-                   "  --all-steps DIR   one frame per event: DIR/000001.png ...\n"
-                   "  --theme dark|projector\n"
-                   "  --scale F         UI scale (default 1)\n"
-                   "  --axis events|time   the timeline's x axis (default: the lesson's meta.txt\n"
-                   "                       says, else events; time for several loops)\n"
-                   "  --clock virtual|real   for a lesson: which clock to run it on\n",
-                   prog);
+            printf(
+                "usage: %s render LESSON|TRACE [options]\n"
+                "\nDraws the visualizer's window into PNG files, with no display (SDL's\n"
+                "software renderer).\n\noptions:\n"
+                "  --step N          the frame after event N (1 = the first; default: the last)\n"
+                "  --size WxH        frame size (default 1920x1080)\n"
+                "  -o FILE           where to write it (default frame.png)\n"
+                "  --all-steps DIR   one frame per event: DIR/000001.png ...\n"
+                "  --theme dark|projector\n"
+                "  --scale F         UI scale (default 1)\n"
+                "  --axis events|time   the timeline's x axis (default: the lesson's meta.txt\n"
+                "                       says, else events; time for several loops)\n"
+                "  --clock virtual|real   for a lesson: which clock to run it on\n",
+                prog);
             return 0;
         } else if (strcmp(argv[i], "--step") == 0 && v) {
             char *end;
             long s = strtol(v, &end, 10);
             if (*end || s < 1) {
-                fprintf(stderr, "%s render: --step wants an event number from 1, not '%s'\n", prog, v);
+                fprintf(stderr, "%s render: --step wants an event number from 1, not '%s'\n", prog,
+                        v);
                 return 2;
             }
             o.step = s - 1;
@@ -1503,7 +1513,8 @@ static int cmd_bench_render(int argc, char **argv) {
                    "the cursor, zooming and panning; prints the time to open each trace and\n"
                    "the median and 95th percentile frame time in ms, by the wall clock, and\n"
                    "the 95th percentile of the CPU time a frame took (cpu p95: what it\n"
-                   "costs on a machine shared with other programs).\n", prog);
+                   "costs on a machine shared with other programs).\n",
+                   prog);
             return 0;
         } else if (strcmp(argv[i], "--size") == 0 && v) {
             if (parse_size(v, &w, &h) != 0)

@@ -20,7 +20,9 @@
 
 typedef llv_doc doc;
 
-static bool file_exists(const char *p) { return access(p, R_OK) == 0; }
+static bool file_exists(const char *p) {
+    return access(p, R_OK) == 0;
+}
 
 /* The lesson the trace came from: the one asked for, the trace's @lesson
  * (`looplab run`), or a lesson program run by itself (@program
@@ -319,9 +321,10 @@ static int save_frame(SDL_Renderer *r, int w, int h, const char *path) {
 
 static void export_trace(doc *d) {
     char base[200], path[260];
-    snprintf(base, sizeof base, "looplab-%s", d->m.trace.meta.lesson ? d->m.trace.meta.lesson
-                                              : d->m.trace.meta.program ? d->m.trace.meta.program
-                                                                         : "trace");
+    snprintf(base, sizeof base, "looplab-%s",
+             d->m.trace.meta.lesson    ? d->m.trace.meta.lesson
+             : d->m.trace.meta.program ? d->m.trace.meta.program
+                                       : "trace");
     snprintf(path, sizeof path, "%s.trace", base);
     FILE *f = fopen(path, "w");
     int ok = f && ll_trace_write_parsed(f, &d->m.trace) == 0;
@@ -602,8 +605,9 @@ static bool doc_key_view(llv_session *s, SDL_Keycode k, Uint16 mod) {
         if ((ui->show_py || ui->pair_fits) && !ui->py.n)
             status(ui, "%s", "this trace has no Python twin to show");
         else if (ui->show_py && !ui->py.map)
-            status(ui, "%s", "the Python twin has no pymap.txt beside it, so no line of it "
-                             "can be highlighted (scripts/pymap writes one)");
+            status(ui, "%s",
+                   "the Python twin has no pymap.txt beside it, so no line of it "
+                   "can be highlighted (scripts/pymap writes one)");
         break;
     case SDLK_t: ui->theme = (ui->theme + 1) % LLV__NTHEMES; break;
     case SDLK_r:
@@ -811,7 +815,8 @@ void llv_session_close(llv_session *s) {
 }
 
 static bool no_display(void) {
-    const char *d = getenv("DISPLAY"), *w = getenv("WAYLAND_DISPLAY"), *v = getenv("SDL_VIDEODRIVER");
+    const char *d = getenv("DISPLAY"), *w = getenv("WAYLAND_DISPLAY"),
+               *v = getenv("SDL_VIDEODRIVER");
     return !(d && *d) && !(w && *w) && !(v && *v);
 }
 
@@ -822,8 +827,9 @@ int llv_view(const llv_app *a, const char *trace, const char *slug, bool program
         return 1;
     }
     if (SDL_Init(SDL_INIT_VIDEO) != 0) {
-        fprintf(stderr, "looplab view: cannot open a window: %s\n(no display? use 'looplab render' "
-                        "for PNG frames without one)\n",
+        fprintf(stderr,
+                "looplab view: cannot open a window: %s\n(no display? use 'looplab render' "
+                "for PNG frames without one)\n",
                 SDL_GetError());
         return 1;
     }
@@ -845,9 +851,9 @@ int llv_view(const llv_app *a, const char *trace, const char *slug, bool program
                                        ww, wh, SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI);
     if (win && ww >= 1024 && wh >= 700)
         SDL_MaximizeWindow(win); /* the window manager knows the screen best */
-    SDL_Renderer *r = win ? SDL_CreateRenderer(win, -1, SDL_RENDERER_ACCELERATED |
-                                                            SDL_RENDERER_PRESENTVSYNC)
-                          : NULL;
+    SDL_Renderer *r =
+        win ? SDL_CreateRenderer(win, -1, SDL_RENDERER_ACCELERATED | SDL_RENDERER_PRESENTVSYNC)
+            : NULL;
     if (win && !r)
         r = SDL_CreateRenderer(win, -1, SDL_RENDERER_SOFTWARE);
     if (!r) {
@@ -930,15 +936,16 @@ int llv_render(const llv_app *a, const char *trace, const llv_render_opts *o) {
     if (doc_open(a, &d, off.r, trace, NULL, false) != 0)
         rc = 1;
     if (!rc) {
-        d.ui.theme = o->theme && strcmp(o->theme, "projector") == 0 ? LLV_THEME_PROJECTOR
-                                                                    : LLV_THEME_DARK;
+        d.ui.theme =
+            o->theme && strcmp(o->theme, "projector") == 0 ? LLV_THEME_PROJECTOR : LLV_THEME_DARK;
         d.ui.zoom = o->zoom > 0 ? o->zoom : 1;
         if (o->axis_given) /* else the lesson's (doc_open) */
             d.ui.axis_time = o->axis_time;
         llv_ui_fit_timeline(&d.ui);
         if (o->all_dir) {
             if (mkdir(o->all_dir, 0777) != 0 && errno != EEXIST) {
-                fprintf(stderr, "looplab render: cannot make %s: %s\n", o->all_dir, strerror(errno));
+                fprintf(stderr, "looplab render: cannot make %s: %s\n", o->all_dir,
+                        strerror(errno));
                 rc = 1;
             }
             for (size_t i = 0; !rc && i < d.m.n; i++) {
@@ -956,15 +963,17 @@ int llv_render(const llv_app *a, const char *trace, const llv_render_opts *o) {
         } else {
             long step = o->step < 0 ? (long)d.m.n - 1 : o->step;
             if ((size_t)step >= d.m.n) {
-                fprintf(stderr, "looplab render: --step %ld is past the end: the trace has %zu "
-                                "events (steps 1..%zu)\n",
+                fprintf(stderr,
+                        "looplab render: --step %ld is past the end: the trace has %zu "
+                        "events (steps 1..%zu)\n",
                         step + 1, d.m.n, d.m.n);
                 rc = 2;
             } else {
                 llv_ui_seek(&d.ui, (size_t)step);
                 llv_ui_draw(&d.ui, o->w, o->h);
                 if (llv_png_write(o->out, off.s->pixels, o->w, o->h, off.s->pitch) != 0) {
-                    fprintf(stderr, "looplab render: cannot write %s: %s\n", o->out, strerror(errno));
+                    fprintf(stderr, "looplab render: cannot write %s: %s\n", o->out,
+                            strerror(errno));
                     rc = 1;
                 }
             }
@@ -1007,7 +1016,8 @@ static char *synthetic(size_t tasks, size_t events, size_t *len) {
         return NULL;
     size_t n = 0, nev = 0;
 #define W(...) (n += (size_t)snprintf(s + n, cap - n, __VA_ARGS__), nev++)
-    n += (size_t)snprintf(s + n, cap - n, "looplab-trace 1.1\n@program \"synthetic\"\n@clock \"virtual\"\n");
+    n += (size_t)snprintf(s + n, cap - n,
+                          "looplab-trace 1.1\n@program \"synthetic\"\n@clock \"virtual\"\n");
     W("   0.000000000  -  loop_start clock=\"virtual\"\n");
     for (size_t k = 1; k <= tasks; k++) {
         W("   0.000000000  %zu:t%zu  task_new name=\"t%zu\" coro=\"worker\"\n", k, k, k);
@@ -1016,15 +1026,21 @@ static char *synthetic(size_t tasks, size_t events, size_t *len) {
     size_t round = 0;
     int64_t t = 0;
     while (nev + 4 * tasks + 8 < events) {
-        W("%4lld.%09lld  -  iter n=%zu ready=%zu\n", (long long)(t / 1000000000), (long long)(t % 1000000000), round + 1, tasks);
+        W("%4lld.%09lld  -  iter n=%zu ready=%zu\n", (long long)(t / 1000000000),
+          (long long)(t % 1000000000), round + 1, tasks);
         for (size_t k = 1; k <= tasks; k++) {
-            W("%4lld.%09lld  %zu:t%zu  run behind=%zu\n", (long long)(t / 1000000000), (long long)(t % 1000000000), k, k, tasks - k);
-            W("%4lld.%09lld  %zu:t%zu  wait on=sleep obj=%zu until=%lld.%09lld\n", (long long)(t / 1000000000), (long long)(t % 1000000000), k, k, k, (long long)((t + 1000000) / 1000000000), (long long)((t + 1000000) % 1000000000));
+            W("%4lld.%09lld  %zu:t%zu  run behind=%zu\n", (long long)(t / 1000000000),
+              (long long)(t % 1000000000), k, k, tasks - k);
+            W("%4lld.%09lld  %zu:t%zu  wait on=sleep obj=%zu until=%lld.%09lld\n",
+              (long long)(t / 1000000000), (long long)(t % 1000000000), k, k, k,
+              (long long)((t + 1000000) / 1000000000), (long long)((t + 1000000) % 1000000000));
         }
         t += 1000000;
-        W("%4lld.%09lld  -  poll timeout=0.001000000 jumped=1\n", (long long)(t / 1000000000), (long long)(t % 1000000000));
+        W("%4lld.%09lld  -  poll timeout=0.001000000 jumped=1\n", (long long)(t / 1000000000),
+          (long long)(t % 1000000000));
         for (size_t k = 1; k <= tasks; k++)
-            W("%4lld.%09lld  %zu:t%zu  ready reason=sleep_done pos=%zu obj=%zu\n", (long long)(t / 1000000000), (long long)(t % 1000000000), k, k, k - 1, k);
+            W("%4lld.%09lld  %zu:t%zu  ready reason=sleep_done pos=%zu obj=%zu\n",
+              (long long)(t / 1000000000), (long long)(t % 1000000000), k, k, k - 1, k);
         round++;
     }
     n += (size_t)snprintf(s + n, cap - n, "@end events=%zu\n", nev);
@@ -1033,8 +1049,8 @@ static char *synthetic(size_t tasks, size_t events, size_t *len) {
     return s;
 }
 
-int llv_bench_render(const llv_app *a, const char *trace, int w, int h, size_t tasks,
-                     size_t events, int frames) {
+int llv_bench_render(const llv_app *a, const char *trace, int w, int h, size_t tasks, size_t events,
+                     int frames) {
     if (TTF_Init() != 0)
         return 1;
     offscreen off;
@@ -1092,7 +1108,9 @@ int llv_bench_render(const llv_app *a, const char *trace, int w, int h, size_t t
     qsort(ft, (size_t)frames, sizeof *ft, cmp_d);
     qsort(ct, (size_t)frames, sizeof *ct, cmp_d);
     printf("%-28s %9zu %6zu %9.1f %9.2f %9.2f %9.2f\n",
-           d.m.trace.meta.lesson ? d.m.trace.meta.lesson : d.m.trace.meta.program ? d.m.trace.meta.program : "?",
+           d.m.trace.meta.lesson    ? d.m.trace.meta.lesson
+           : d.m.trace.meta.program ? d.m.trace.meta.program
+                                    : "?",
            d.m.n, d.m.ntasks, open_s * 1e3, ft[frames / 2] * 1e3, ft[(size_t)(frames * 0.95)] * 1e3,
            ct[(size_t)(frames * 0.95)] * 1e3);
     free(ft);

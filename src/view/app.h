@@ -33,7 +33,7 @@ typedef struct llv_app {
 int llv_view(const llv_app *a, const char *trace, const char *slug, bool program);
 
 typedef struct llv_render_opts {
-    long step;           /* event to show (0-based); -1: the last */
+    long step; /* event to show (0-based); -1: the last */
     int w, h;
     const char *out;     /* PNG file for one frame */
     const char *all_dir; /* or: a folder for every step, 000000.png ... */
@@ -48,8 +48,8 @@ int llv_render(const llv_app *a, const char *trace, const llv_render_opts *o);
 
 /* Renders frames of a trace and prints the frame-time median and p95.
  * With trace NULL it builds the synthetic trace (tasks, events). */
-int llv_bench_render(const llv_app *a, const char *trace, int w, int h, size_t tasks,
-                     size_t events, int frames);
+int llv_bench_render(const llv_app *a, const char *trace, int w, int h, size_t tasks, size_t events,
+                     int frames);
 
 /* Writes a 32-bit ARGB8888 pixel buffer as an 8-bit RGB PNG; 0 or -1. */
 int llv_png_write(const char *path, const void *pixels, int w, int h, int pitch);

@@ -12,10 +12,12 @@
 #define CKPT_BUDGET ((size_t)32 << 20)
 #define CKPT_MIN_EVERY 256
 
-static const char *const state_names[LLV__NSTATES] = {
-    "unborn", "pending", "ready", "running", "waiting", "done", "failed", "cancelled"};
+static const char *const state_names[LLV__NSTATES] = {"unborn",  "pending", "ready",  "running",
+                                                      "waiting", "done",    "failed", "cancelled"};
 
-const char *llv_state_name(unsigned s) { return s < LLV__NSTATES ? state_names[s] : "?"; }
+const char *llv_state_name(unsigned s) {
+    return s < LLV__NSTATES ? state_names[s] : "?";
+}
 
 const ll_trace_event *llv_event(const llv_model *m, size_t i) {
     return ll__rec_at(&m->trace.rec, i);
@@ -88,7 +90,9 @@ const char *llv_socket_addr(const llv_model *m, uint32_t id) {
     return k != NONE ? llv_str(m, m->socks[k].addr) : NULL;
 }
 
-unsigned llv_event_loop(const llv_model *m, size_t i) { return ll_trace_loop_of(&m->trace, i); }
+unsigned llv_event_loop(const llv_model *m, size_t i) {
+    return ll_trace_loop_of(&m->trace, i);
+}
 
 const char *llv_task_name(const llv_model *m, uint32_t index) {
     if (index >= m->ntasks)
@@ -182,9 +186,8 @@ static int state_copy(const llv_model *m, llv_state *dst, const llv_state *src) 
 
 bool llv_state_equal(const llv_model *m, const llv_state *a, const llv_state *b) {
     return a->step == b->step && a->now == b->now && a->iteration == b->iteration &&
-           a->phase == b->phase && a->running == b->running &&
-           a->poll_timeout == b->poll_timeout && a->bad == b->bad &&
-           a->nready == b->nready && a->ntimers == b->ntimers &&
+           a->phase == b->phase && a->running == b->running && a->poll_timeout == b->poll_timeout &&
+           a->bad == b->bad && a->nready == b->nready && a->ntimers == b->ntimers &&
            memcmp(a->tasks, b->tasks, m->ntasks * sizeof *a->tasks) == 0 &&
            memcmp(a->syncval, b->syncval, m->nsync * sizeof *a->syncval) == 0 &&
            memcmp(a->syncwait, b->syncwait, m->nsync * sizeof *a->syncwait) == 0 &&
@@ -212,8 +215,7 @@ static void push_entry(llv_state *s, uint32_t task, uint32_t obj, bool cb, unsig
         if (head && head >= s->nready) { /* at least half free: slide down */
             memmove(s->rbase, s->ready, s->nready * sizeof *s->ready);
             head = 0;
-        } else if (grow((void **)&s->rbase, &s->readycap, head + s->nready + 1,
-                        sizeof *s->rbase)) {
+        } else if (grow((void **)&s->rbase, &s->readycap, head + s->nready + 1, sizeof *s->rbase)) {
             s->bad++;
             return;
         }
@@ -320,8 +322,8 @@ static void apply_other_loop(const llv_model *m, llv_state *s, const ll_trace_ev
 /* Applies event i to s. */
 /* The events of a task's life after its birth: ready, cancel, run, wait
  * and the three ends.  `t` is the event's task (index `ti`), or NULL. */
-static void apply_task_event(const llv_model *m, llv_state *s, const ll_trace_event *e,
-                             uint32_t ti, llv_task *t) {
+static void apply_task_event(const llv_model *m, llv_state *s, const ll_trace_event *e, uint32_t ti,
+                             llv_task *t) {
     switch ((ll_event_kind)e->kind) {
     case LL_EV_TASK_READY:
         if (t) {
@@ -617,8 +619,7 @@ static int queue_items_build(llv_model *m) {
         return 0;
     for (size_t i = 0; i < m->n; i++) {
         const ll_trace_event *e = llv_event(m, i);
-        if (e->kind == LL_EV_SYNC &&
-            (e->sub == LL_SYNC_OP_PUT || e->sub == LL_SYNC_OP_TASK_DONE)) {
+        if (e->kind == LL_EV_SYNC && (e->sub == LL_SYNC_OP_PUT || e->sub == LL_SYNC_OP_TASK_DONE)) {
             uint32_t k = llv_sync_index(m, e->obj);
             if (k != NONE && is_queue(m->sync[k].kind)) {
                 if (e->sub == LL_SYNC_OP_PUT)
@@ -674,7 +675,8 @@ static int queue_items_build(llv_model *m) {
         uint32_t *list = in + q->item0;
         if (e->sub == LL_SYNC_OP_PUT) {
             uint32_t x = q->item0 + q->nitems++;
-            m->qitems[x] = (llv_qitem){(uint32_t)i, NONE, e->str, ll_trace_clipped(&m->trace, i) > 0};
+            m->qitems[x] =
+                (llv_qitem){(uint32_t)i, NONE, e->str, ll_trace_clipped(&m->trace, i) > 0};
             list[nin[k]++] = x;
             continue;
         }
@@ -729,22 +731,23 @@ static void job_event(llv_model *m, const ll_trace_event *e, size_t i) {
 /* Pass 1: tasks, primitives, sockets, jobs, and the lists of interesting
  * events.  Returns 0, or -1 when memory ran out. */
 static int model_scan(llv_model *m) {
-    size_t cap_info = 0, cap_sync = 0, cap_jobs = 0, cap_socks = 0, cp = 0, cn = 0, cw = 0, ci = 0, cs = 0, cc = 0;
+    size_t cap_info = 0, cap_sync = 0, cap_jobs = 0, cap_socks = 0, cp = 0, cn = 0, cw = 0, ci = 0,
+           cs = 0, cc = 0;
     for (size_t i = 0; i < m->n; i++) {
         const ll_trace_event *e = llv_event(m, i);
         switch (e->kind) {
         case LL_EV_TASK_NEW:
             if (grow((void **)&m->info, &cap_info, m->ntasks + 1, sizeof *m->info))
                 return -1;
-            m->info[m->ntasks++] = (llv_taskinfo){e->task, e->obj, e->str, e->aux, e->site,
-                                                  (uint32_t)i, NONE, 0, 0,
-                                                  ll_trace_loop_of(&m->trace, i)};
+            m->info[m->ntasks++] =
+                (llv_taskinfo){e->task,     e->obj, e->str, e->aux, e->site,
+                               (uint32_t)i, NONE,   0,      0,      ll_trace_loop_of(&m->trace, i)};
             break;
         case LL_EV_SYNC_NEW:
             if (grow((void **)&m->sync, &cap_sync, m->nsync + 1, sizeof *m->sync))
                 return -1;
-            m->sync[m->nsync++] = (llv_syncinfo){e->obj, (uint8_t)e->sub, e->str, e->site,
-                                                 (uint32_t)i, 0, 0, 0, 0};
+            m->sync[m->nsync++] =
+                (llv_syncinfo){e->obj, (uint8_t)e->sub, e->str, e->site, (uint32_t)i, 0, 0, 0, 0};
             break;
         case LL_EV_IO_NEW:
             if (grow((void **)&m->socks, &cap_socks, m->nsocks + 1, sizeof *m->socks))
@@ -782,13 +785,11 @@ static int model_scan(llv_model *m) {
         case LL_EV_JOB_SUBMIT:
             if (grow((void **)&m->jobs, &cap_jobs, m->njobs + 1, sizeof *m->jobs))
                 return -1;
-            m->jobs[m->njobs++] = (llv_job){e->obj, e->task, e->str, e->site, 0, (uint32_t)i,
-                                            NONE, NONE, -1, -1, 0};
+            m->jobs[m->njobs++] =
+                (llv_job){e->obj, e->task, e->str, e->site, 0, (uint32_t)i, NONE, NONE, -1, -1, 0};
             break;
         case LL_EV_JOB_START:
-        case LL_EV_JOB_END:
-            job_event(m, e, i);
-            break;
+        case LL_EV_JOB_END: job_event(m, e, i); break;
         default: break;
         }
     }
@@ -870,10 +871,9 @@ static int model_replay(llv_model *m) {
                     o->ev1 = (uint32_t)i;
                     o->t1 = e->t;
                 }
-                m->spans[in->span0 + in->nspans++] =
-                    (llv_span){(uint32_t)i, (uint32_t)m->n, e->t,    m->t_end, ts->state,
-                               ts->wait,    ts->op,         0,       ts->site, ts->obj,
-                               ts->until};
+                m->spans[in->span0 + in->nspans++] = (llv_span){
+                    (uint32_t)i, (uint32_t)m->n, e->t,    m->t_end, ts->state, ts->wait, ts->op,
+                    0,           ts->site,       ts->obj, ts->until};
                 m->nspans++;
                 if (ts->state >= LLV_DONE)
                     in->end = (uint32_t)i;
@@ -1069,11 +1069,11 @@ long llv_queue_unfinished(const llv_model *m, uint32_t k) {
 size_t llv_snapshot(const llv_model *m, char *buf, size_t len) {
     static const char letter[LLV__NSTATES] = {'?', 'P', 'R', 'X', 'W', 'D', 'F', 'C'};
     size_t n = 0;
-#define OUT(...)                                                                   \
-    do {                                                                           \
-        int w_ = snprintf(buf + (n < len ? n : len), n < len ? len - n : 0, __VA_ARGS__); \
-        if (w_ > 0)                                                                \
-            n += (size_t)w_;                                                       \
+#define OUT(...)                                                                                   \
+    do {                                                                                           \
+        int w_ = snprintf(buf + (n < len ? n : len), n < len ? len - n : 0, __VA_ARGS__);          \
+        if (w_ > 0)                                                                                \
+            n += (size_t)w_;                                                                       \
     } while (0)
     OUT("ready");
     for (size_t i = 0; i < m->cur.nready; i++) {
@@ -1126,4 +1126,6 @@ int llv_state_copy(const llv_model *m, llv_state *dst, const llv_state *src) {
     return state_copy(m, dst, src);
 }
 
-void llv_state_free(llv_state *s) { state_free(s); }
+void llv_state_free(llv_state *s) {
+    state_free(s);
+}

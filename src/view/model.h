@@ -41,29 +41,29 @@ const char *llv_state_name(unsigned s);
 
 /* What a task was doing at a step (dynamic). */
 typedef struct llv_task {
-    uint8_t state;  /* llv_tstate */
-    uint8_t wait;   /* ll_wait_kind while waiting */
-    uint8_t op;     /* for a wait on a socket: the ll_io_op */
+    uint8_t state;      /* llv_tstate */
+    uint8_t wait;       /* ll_wait_kind while waiting */
+    uint8_t op;         /* for a wait on a socket: the ll_io_op */
     uint8_t cancelling; /* a cancel() was accepted while it waited: its next
                          * wake-up is the cancellation, whatever the trace's
                          * ready event names (the sleep it was in, say) */
-    uint32_t obj;   /* what it waits on (future / timer / primitive id) */
-    uint32_t site;  /* where it waits, or where it last did something */
-    uint32_t since; /* event index at which it entered this state */
-    int64_t until;  /* deadline of a timed wait, -1 when none */
+    uint32_t obj;       /* what it waits on (future / timer / primitive id) */
+    uint32_t site;      /* where it waits, or where it last did something */
+    uint32_t since;     /* event index at which it entered this state */
+    int64_t until;      /* deadline of a timed wait, -1 when none */
 } llv_task;
 
 /* What never changes: who the task is. */
 typedef struct llv_taskinfo {
-    uint32_t id;       /* task id in the trace */
-    uint32_t parent;   /* index of the creating task, UINT32_MAX for none */
-    uint32_t name;     /* string id */
-    uint32_t coro;     /* string id of the coroutine function */
-    uint32_t site;     /* where it was created */
-    uint32_t born;     /* event index of task_new */
-    uint32_t end;      /* event index of its end, UINT32_MAX while alive */
+    uint32_t id;            /* task id in the trace */
+    uint32_t parent;        /* index of the creating task, UINT32_MAX for none */
+    uint32_t name;          /* string id */
+    uint32_t coro;          /* string id of the coroutine function */
+    uint32_t site;          /* where it was created */
+    uint32_t born;          /* event index of task_new */
+    uint32_t end;           /* event index of its end, UINT32_MAX while alive */
     uint32_t span0, nspans; /* its spans in llv_model.spans */
-    uint32_t loop;     /* the loop it belongs to (1.., several-loop traces) */
+    uint32_t loop;          /* the loop it belongs to (1.., several-loop traces) */
 } llv_taskinfo;
 
 /* One stretch of a task's life in one state. */
@@ -74,17 +74,17 @@ typedef struct llv_span {
     uint8_t wait;      /* wait kind when waiting */
     uint8_t op;        /* for a wait on a socket: the ll_io_op */
     uint8_t _pad;
-    uint32_t site;     /* the line that put it in this state */
-    uint32_t obj;      /* what it waited on */
-    int64_t until;     /* deadline of a timed wait, -1 */
+    uint32_t site; /* the line that put it in this state */
+    uint32_t obj;  /* what it waited on */
+    int64_t until; /* deadline of a timed wait, -1 */
 } llv_span;
 
 /* An entry of the ready queue: a task's step or a callback. */
 typedef struct llv_entry {
-    uint32_t task;   /* task index for a step; owner index (or UINT32_MAX) for a callback */
-    uint32_t obj;    /* callback: handle / future id */
-    uint8_t is_cb;   /* 1: a callback, not a task step */
-    uint8_t reason;  /* ll_reason it was queued for */
+    uint32_t task;  /* task index for a step; owner index (or UINT32_MAX) for a callback */
+    uint32_t obj;   /* callback: handle / future id */
+    uint8_t is_cb;  /* 1: a callback, not a task step */
+    uint8_t reason; /* ll_reason it was queued for */
     uint16_t _pad;
 } llv_entry;
 
@@ -92,8 +92,8 @@ typedef struct llv_timer {
     uint32_t id;
     uint32_t owner; /* task index or UINT32_MAX */
     int64_t when;
-    uint32_t site;  /* where it was set (call_later, a timeout scope), or 0 */
-    uint32_t _pad;  /* states are compared with memcmp: no unnamed padding */
+    uint32_t site; /* where it was set (call_later, a timeout scope), or 0 */
+    uint32_t _pad; /* states are compared with memcmp: no unnamed padding */
 } llv_timer;
 
 /* A socket (static part): its id and its peer's address. */
@@ -105,10 +105,10 @@ typedef struct llv_sockinfo {
 /* A lock, event, semaphore or queue (static part). */
 typedef struct llv_syncinfo {
     uint32_t id;
-    uint8_t kind;   /* ll_sync_kind */
-    uint32_t name;  /* string id */
+    uint8_t kind;  /* ll_sync_kind */
+    uint32_t name; /* string id */
     uint32_t site;
-    uint32_t born;  /* event index */
+    uint32_t born;          /* event index */
     uint32_t item0, nitems; /* a queue's items: m->qitems[item0 .. +nitems),
                              * in the order they were put */
     uint32_t done0, ndone;  /* its task_done events: m->qdone[done0 .. +ndone) */
@@ -117,9 +117,9 @@ typedef struct llv_syncinfo {
 /* An item put on a queue (trace 1.6 records each put's and get's item):
  * there from event `put` until event `got`. */
 typedef struct llv_qitem {
-    uint32_t put;  /* the put's event index */
-    uint32_t got;  /* the get that took it off, UINT32_MAX: never (in the trace) */
-    uint32_t str;  /* its repr (string id), clipped by the writer to 40 bytes */
+    uint32_t put;     /* the put's event index */
+    uint32_t got;     /* the get that took it off, UINT32_MAX: never (in the trace) */
+    uint32_t str;     /* its repr (string id), clipped by the writer to 40 bytes */
     uint32_t clipped; /* 1: the writer left part of the repr out */
 } llv_qitem;
 
@@ -127,14 +127,14 @@ typedef struct llv_qitem {
  * Whether it is queued, running or over at a step follows from the three
  * event indices. */
 typedef struct llv_job {
-    uint32_t id;       /* the job's future id */
-    uint32_t owner;    /* index of the submitting task, or UINT32_MAX */
-    uint32_t fn;       /* string id of the function's name */
-    uint32_t site;     /* where it was submitted */
-    uint32_t worker;   /* lane 1.., 0 when it never started */
+    uint32_t id;                          /* the job's future id */
+    uint32_t owner;                       /* index of the submitting task, or UINT32_MAX */
+    uint32_t fn;                          /* string id of the function's name */
+    uint32_t site;                        /* where it was submitted */
+    uint32_t worker;                      /* lane 1.., 0 when it never started */
     uint32_t ev_submit, ev_start, ev_end; /* UINT32_MAX: not (yet) */
     int64_t t_start, t_end;
-    uint8_t outcome;   /* 0 result, 1 error, 2 cancelled */
+    uint8_t outcome; /* 0 result, 1 error, 2 cancelled */
 } llv_job;
 
 /* Phases of one trip round the loop, for the cycle drawing. */
@@ -161,36 +161,36 @@ typedef struct llv_state {
     llv_task *tasks;      /* [model->ntasks] */
     llv_entry *ready;     /* the ready queue, front first (points into rbase) */
     size_t nready;
-    llv_entry *rbase;     /* its storage: popping moves `ready` up, no copying */
+    llv_entry *rbase; /* its storage: popping moves `ready` up, no copying */
     size_t readycap;
-    llv_timer *timers;    /* armed timers in the order they fire: by deadline,
-                           * equal deadlines in arming order (the loop's heap) */
+    llv_timer *timers; /* armed timers in the order they fire: by deadline,
+                        * equal deadlines in arming order (the loop's heap) */
     size_t ntimers, timercap;
-    uint32_t *syncval;    /* [model->nsync]: value after the last op */
-    uint32_t *syncwait;   /* [model->nsync]: waiters after the last op */
-    uint32_t bad;         /* events the model could not square with its state */
+    uint32_t *syncval;  /* [model->nsync]: value after the last op */
+    uint32_t *syncwait; /* [model->nsync]: waiters after the last op */
+    uint32_t bad;       /* events the model could not square with its state */
 } llv_state;
 
 typedef struct llv_model {
-    ll_trace trace;       /* the events (owned) */
-    size_t n;             /* events */
-    llv_taskinfo *info;   /* tasks, in creation order */
+    ll_trace trace;     /* the events (owned) */
+    size_t n;           /* events */
+    llv_taskinfo *info; /* tasks, in creation order */
     size_t ntasks;
-    uint32_t *idmap;      /* open addressing: task id -> index + 1 */
+    uint32_t *idmap; /* open addressing: task id -> index + 1 */
     size_t idcap;
-    llv_span *spans;      /* per task, contiguous */
+    llv_span *spans; /* per task, contiguous */
     size_t nspans;
     llv_syncinfo *sync;
     size_t nsync;
-    llv_qitem *qitems;    /* every queue's items, each queue's together (by put) */
+    llv_qitem *qitems; /* every queue's items, each queue's together (by put) */
     size_t nqitems;
-    uint32_t *qdone;      /* every queue's task_done event indices, each queue's together */
-    bool queue_items;     /* the trace records items (1.6 or later) */
-    llv_sockinfo *socks;  /* sockets, sorted by id */
+    uint32_t *qdone;     /* every queue's task_done event indices, each queue's together */
+    bool queue_items;    /* the trace records items (1.6 or later) */
+    llv_sockinfo *socks; /* sockets, sorted by id */
     size_t nsocks;
-    llv_job *jobs;        /* thread-pool jobs, in submission order */
+    llv_job *jobs; /* thread-pool jobs, in submission order */
     size_t njobs;
-    uint32_t nworkers;    /* the highest worker lane used */
+    uint32_t nworkers; /* the highest worker lane used */
     uint32_t *prints, *notes, *warns, *iters, *switches, *checks;
     size_t nprints, nnotes, nwarns, niters, nswitches, nchecks;
     uint32_t *note_until; /* [nnotes]: the last event each note still holds at */
@@ -199,12 +199,12 @@ typedef struct llv_model {
     size_t every;         /* checkpoint interval, in events */
     llv_state *ckpt;      /* ckpt[k]: the state after event k*every */
     size_t nckpt;
-    llv_state cur;        /* the state at the cursor */
-    uint32_t *entered;    /* [ntasks]: the first event at which the task ran a
-                           * line of its own (a sited event while running),
-                           * UINT32_MAX if never: before it, the task is at
-                           * the top of its coroutine, not at the line that
-                           * created it */
+    llv_state cur;     /* the state at the cursor */
+    uint32_t *entered; /* [ntasks]: the first event at which the task ran a
+                        * line of its own (a sited event while running),
+                        * UINT32_MAX if never: before it, the task is at
+                        * the top of its coroutine, not at the line that
+                        * created it */
 } llv_model;
 
 /* Builds the model from a parsed trace, which it takes over (the caller must
@@ -295,12 +295,12 @@ typedef enum llv_who {
 } llv_who;
 
 typedef struct llv_where {
-    uint8_t who;    /* llv_who */
-    uint32_t task;  /* task index, UINT32_MAX for LLV_WHO_NONE */
-    uint32_t site;  /* the task's line (site id); 0 when the task has not
-                     * run a line yet: it is about to enter its coroutine */
-    uint32_t coro;  /* string id of the task's coroutine function (for site 0:
-                     * the viewer finds its definition in the source) */
+    uint8_t who;   /* llv_who */
+    uint32_t task; /* task index, UINT32_MAX for LLV_WHO_NONE */
+    uint32_t site; /* the task's line (site id); 0 when the task has not
+                    * run a line yet: it is about to enter its coroutine */
+    uint32_t coro; /* string id of the task's coroutine function (for site 0:
+                    * the viewer finds its definition in the source) */
 } llv_where;
 
 /* The current line at the model's cursor (m->cur), by the rules above. */

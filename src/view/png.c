@@ -37,7 +37,8 @@ int llv_png_write(const char *path, const void *pixels, int w, int h, int pitch)
                  PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
     png_write_info(png, info);
     for (int y = 0; y < h; y++) {
-        const uint32_t *src = (const uint32_t *)((const uint8_t *)pixels + (size_t)y * (size_t)pitch);
+        const uint32_t *src =
+            (const uint32_t *)((const uint8_t *)pixels + (size_t)y * (size_t)pitch);
         for (int x = 0; x < w; x++) {
             uint32_t p = src[x]; /* ARGB8888 */
             row[3 * x] = (uint8_t)(p >> 16);

@@ -20,33 +20,33 @@ typedef struct llv_doc {
     llv_model m;
     llv_ui ui;
     bool open;
-    char slug[128];   /* the lesson shown, "" for a trace or a program */
-    bool program;     /* it is the run of the CLI's program (re-runnable) */
-    char clock[16];   /* the clock it ran on: "virtual" or "real" */
+    char slug[128]; /* the lesson shown, "" for a trace or a program */
+    bool program;   /* it is the run of the CLI's program (re-runnable) */
+    char clock[16]; /* the clock it ran on: "virtual" or "real" */
 } llv_doc;
 
 /* The lesson picker (what `looplab view` opens on, and L). */
 typedef struct llv_picker {
     llv_font *title, *sans, *bold;
-    int px;           /* font size the fonts were opened at */
-    size_t sel;       /* the highlighted lesson */
-    size_t first;     /* the first row shown */
-    size_t rows;      /* rows that fit, after the last draw */
-    int top, rowh;    /* y of the first row and the row height (for clicks) */
+    int px;        /* font size the fonts were opened at */
+    size_t sel;    /* the highlighted lesson */
+    size_t first;  /* the first row shown */
+    size_t rows;   /* rows that fit, after the last draw */
+    int top, rowh; /* y of the first row and the row height (for clicks) */
 } llv_picker;
 
 typedef struct llv_session {
     const llv_app *a;
     SDL_Renderer *r;
-    SDL_Window *win;  /* the window (F11), or NULL when drawing offscreen */
+    SDL_Window *win; /* the window (F11), or NULL when drawing offscreen */
     llv_doc d;
     llv_picker pk;
-    bool picking;     /* the picker is on screen (over the open doc, if any) */
-    bool quit;        /* Esc or Q asked to close the window */
-    bool dragging;    /* the left button went down on the timeline's lanes */
-    int drag_x;       /* where the drag is now */
-    int drag_moved;   /* pixels moved since the button went down */
-    double play_acc;  /* steps owed to playback, carried between frames */
+    bool picking;    /* the picker is on screen (over the open doc, if any) */
+    bool quit;       /* Esc or Q asked to close the window */
+    bool dragging;   /* the left button went down on the timeline's lanes */
+    int drag_x;      /* where the drag is now */
+    int drag_moved;  /* pixels moved since the button went down */
+    double play_acc; /* steps owed to playback, carried between frames */
 } llv_session;
 
 void llv_session_init(llv_session *s, const llv_app *a, SDL_Renderer *r, SDL_Window *win);

@@ -9,8 +9,8 @@
 #define ATLAS 1024
 
 typedef struct glyph {
-    uint32_t cp;       /* code point + 1 (0: empty slot) */
-    uint16_t atlas;    /* which atlas texture */
+    uint32_t cp;    /* code point + 1 (0: empty slot) */
+    uint16_t atlas; /* which atlas texture */
     uint16_t x, y, w, h;
     int16_t adv;
 } glyph;
@@ -23,9 +23,9 @@ typedef struct glyph {
  * colours past the last table, with colour modulation as before. */
 typedef struct gtab {
     SDL_Color c;
-    glyph *tab;        /* open addressing by code point */
+    glyph *tab; /* open addressing by code point */
     size_t cap, used;
-    glyph ascii[128];  /* fast path */
+    glyph ascii[128]; /* fast path */
 } gtab;
 
 #define NCOLOURS 24
@@ -80,11 +80,13 @@ void llv_font_close(llv_font *f) {
     free(f);
 }
 
-int llv_font_h(const llv_font *f) { return f->h; }
+int llv_font_h(const llv_font *f) {
+    return f->h;
+}
 
 static int new_atlas(llv_font *f) {
-    SDL_Texture *t = SDL_CreateTexture(f->r, SDL_PIXELFORMAT_ARGB8888, SDL_TEXTUREACCESS_STATIC,
-                                       ATLAS, ATLAS);
+    SDL_Texture *t =
+        SDL_CreateTexture(f->r, SDL_PIXELFORMAT_ARGB8888, SDL_TEXTUREACCESS_STATIC, ATLAS, ATLAS);
     if (!t)
         return -1;
     SDL_SetTextureBlendMode(t, SDL_BLENDMODE_BLEND);
@@ -113,10 +115,11 @@ static int make_glyph(llv_font *f, uint32_t cp, glyph *g, SDL_Color colour) {
     memset(g, 0, sizeof *g);
     g->cp = cp + 1;
     int minx, maxx, miny, maxy, adv;
-    if (!TTF_GlyphIsProvided32(f->ttf, cp) || TTF_GlyphMetrics32(f->ttf, cp, &minx, &maxx, &miny,
-                                                                &maxy, &adv) != 0) {
+    if (!TTF_GlyphIsProvided32(f->ttf, cp) ||
+        TTF_GlyphMetrics32(f->ttf, cp, &minx, &maxx, &miny, &maxy, &adv) != 0) {
         if (cp != 0xFFFD && cp != '?')
-            return make_glyph(f, TTF_GlyphIsProvided32(f->ttf, 0xFFFD) ? 0xFFFD : '?', g, colour) == 0
+            return make_glyph(f, TTF_GlyphIsProvided32(f->ttf, 0xFFFD) ? 0xFFFD : '?', g, colour) ==
+                           0
                        ? (g->cp = cp + 1, 0)
                        : -1;
         return -1;
@@ -196,7 +199,9 @@ static const glyph *get_glyph_in(llv_font *f, gtab *t, uint32_t cp) {
 }
 
 /* Measuring: advances do not depend on the colour. */
-static const glyph *get_glyph(llv_font *f, uint32_t cp) { return get_glyph_in(f, &f->col[0], cp); }
+static const glyph *get_glyph(llv_font *f, uint32_t cp) {
+    return get_glyph_in(f, &f->col[0], cp);
+}
 
 /* The glyph table of colour c; NULL when every table is taken (the caller
  * then modulates white glyphs). */

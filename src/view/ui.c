@@ -8,46 +8,85 @@
 
 #define NONE UINT32_MAX
 
-const char *const llv_pane_names[P__N] = {"header",   "loop",     "running", "ready",
-                                          "waiting",  "narration", "timeline", "code",
-                                          "console",  "log",      "footer"};
+const char *const llv_pane_names[P__N] = {"header",  "loop",      "running",  "ready",
+                                          "waiting", "narration", "timeline", "code",
+                                          "console", "log",       "footer"};
 SDL_Rect llv_ui_line_band;
 SDL_Rect llv_ui_running_card;
 
 /* Okabe-Ito colours: told apart by most colour-blind viewers; every state
  * also has a pattern on the timeline and a word on its card. */
-static const llv_theme themes[LLV__NTHEMES] = {
-    [LLV_THEME_DARK] = {
-        .bg = {24, 26, 31, 255}, .pane = {34, 37, 44, 255}, .border = {70, 76, 88, 255},
-        .text = {230, 232, 236, 255}, .dim = {150, 156, 168, 255},
-        .accent = {240, 228, 66, 255}, .highlight = {70, 64, 20, 255},
-        .cursor = {255, 255, 255, 255}, .warn = {235, 90, 70, 255}, .note = {240, 228, 66, 255},
-        .state = {{60, 60, 60, 255}, {120, 120, 130, 255}, {86, 180, 233, 255},
-                  {230, 159, 0, 255}, {110, 116, 130, 255}, {0, 158, 115, 255},
-                  {213, 94, 0, 255}, {204, 121, 167, 255}},
-        .state_text = {{255, 255, 255, 255}, {255, 255, 255, 255}, {10, 20, 30, 255},
-                       {20, 12, 0, 255}, {255, 255, 255, 255}, {255, 255, 255, 255},
-                       {255, 255, 255, 255}, {20, 10, 20, 255}},
-    },
-    [LLV_THEME_PROJECTOR] = {
-        .bg = {255, 255, 255, 255}, .pane = {250, 250, 250, 255}, .border = {0, 0, 0, 255},
-        .text = {0, 0, 0, 255}, .dim = {60, 60, 60, 255},
-        .accent = {0, 90, 181, 255}, .highlight = {255, 236, 140, 255},
-        .cursor = {0, 0, 0, 255}, .warn = {190, 0, 0, 255}, .note = {0, 90, 181, 255},
-        .state = {{200, 200, 200, 255}, {170, 170, 170, 255}, {0, 114, 178, 255},
-                  {230, 159, 0, 255}, {150, 150, 150, 255}, {0, 158, 115, 255},
-                  {213, 94, 0, 255}, {204, 121, 167, 255}},
-        .state_text = {{0, 0, 0, 255}, {0, 0, 0, 255}, {255, 255, 255, 255},
-                       {0, 0, 0, 255}, {0, 0, 0, 255}, {255, 255, 255, 255},
-                       {255, 255, 255, 255}, {0, 0, 0, 255}},
-    },
+static const llv_theme themes[LLV__NTHEMES] =
+    {
+        [LLV_THEME_DARK] =
+            {
+                .bg = {24, 26, 31, 255},
+                .pane = {34, 37, 44, 255},
+                .border = {70, 76, 88, 255},
+                .text = {230, 232, 236, 255},
+                .dim = {150, 156, 168, 255},
+                .accent = {240, 228, 66, 255},
+                .highlight = {70, 64, 20, 255},
+                .cursor = {255, 255, 255, 255},
+                .warn = {235, 90, 70, 255},
+                .note = {240, 228, 66, 255},
+                .state = {{60, 60, 60, 255},
+                          {120, 120, 130, 255},
+                          {86, 180, 233, 255},
+                          {230, 159, 0, 255},
+                          {110, 116, 130, 255},
+                          {0, 158, 115, 255},
+                          {213, 94, 0, 255},
+                          {204, 121, 167, 255}},
+                .state_text = {{255, 255, 255, 255},
+                               {255, 255, 255, 255},
+                               {10, 20, 30, 255},
+                               {20, 12, 0, 255},
+                               {255, 255, 255, 255},
+                               {255, 255, 255, 255},
+                               {255, 255, 255, 255},
+                               {20, 10, 20, 255}},
+            },
+        [LLV_THEME_PROJECTOR] =
+            {
+                .bg = {255, 255, 255, 255},
+                .pane = {250, 250, 250, 255},
+                .border = {0, 0, 0, 255},
+                .text = {0, 0, 0, 255},
+                .dim = {60, 60, 60, 255},
+                .accent = {0, 90, 181, 255},
+                .highlight = {255, 236, 140, 255},
+                .cursor = {0, 0, 0, 255},
+                .warn = {190, 0, 0, 255},
+                .note = {0, 90, 181, 255},
+                .state = {{200, 200, 200, 255},
+                          {170, 170, 170, 255},
+                          {0, 114, 178, 255},
+                          {230, 159, 0, 255},
+                          {150, 150, 150, 255},
+                          {0, 158, 115, 255},
+                          {213, 94, 0, 255},
+                          {204, 121, 167, 255}},
+                .state_text = {{0, 0, 0, 255},
+                               {0, 0, 0, 255},
+                               {255, 255, 255, 255},
+                               {0, 0, 0, 255},
+                               {0, 0, 0, 255},
+                               {255, 255, 255, 255},
+                               {255, 255, 255, 255},
+                               {0, 0, 0, 255}},
+            },
 };
 
-const llv_theme *llv_ui_theme(const llv_ui *ui) { return &themes[ui->theme % LLV__NTHEMES]; }
+const llv_theme *llv_ui_theme(const llv_ui *ui) {
+    return &themes[ui->theme % LLV__NTHEMES];
+}
 
 /* ---- small helpers -------------------------------------------------------- */
 
-static void color(SDL_Renderer *r, SDL_Color c) { SDL_SetRenderDrawColor(r, c.r, c.g, c.b, c.a); }
+static void color(SDL_Renderer *r, SDL_Color c) {
+    SDL_SetRenderDrawColor(r, c.r, c.g, c.b, c.a);
+}
 
 static void fill(SDL_Renderer *r, int x, int y, int w, int h, SDL_Color c) {
     if (w <= 0 || h <= 0)
@@ -314,7 +353,10 @@ static int split_heights(const llv_ui *ui, int bh, int pad, int *narr_io) {
     int narr_least = L + 2 * pad + 2 * L;
     size_t nlanes = ui->m->ntasks + ui->m->nworkers;
     /* the timeline's least shows three lanes (one when there is one) */
-    int rest_least = (ui->narrow ? 6 * L : 7 * L) + (nlanes > 3 ? 2 : nlanes > 1 ? (int)nlanes - 1 : 0) * (L + 2);
+    int rest_least = (ui->narrow ? 6 * L : 7 * L) + (nlanes > 3   ? 2
+                                                     : nlanes > 1 ? (int)nlanes - 1
+                                                                  : 0) *
+                                                        (L + 2);
     int tl_need = (int)(nlanes < 40 ? nlanes + 4 : 44) * (L + 2) + (ui->narrow ? L + 4 : 0);
     int stage = stage_least, spare = bh - stage_least - narr_least - rest_least - 2 * pad;
     if (spare < 0) { /* too short for all: the stage's waiting rows give way
@@ -392,7 +434,8 @@ void llv_ui_layout(llv_ui *ui, int w, int h) {
      * the window is 1600 px wide or more at this scale and the pair keeps
      * 40 columns of code each beside a left column of 48 characters */
     int pairc = llv_text_w(ui->mono_pair, "0", 1);
-    int pair_most = (5 + 66 + 5 + 50) * pairc + em + 2 * pad, pair_least = 2 * 45 * pairc + em + 2 * pad;
+    int pair_most = (5 + 66 + 5 + 50) * pairc + em + 2 * pad,
+        pair_least = 2 * 45 * pairc + em + 2 * pad;
     ui->pair_fits = !ui->narrow && ui->src.n && ui->py.n && (float)w / ui->zoom >= 1600.0f &&
                     w - 48 * em - 3 * pad >= pair_least;
     ui->pair = ui->pair_fits && !ui->code_single;
@@ -475,7 +518,9 @@ static SDL_Rect pane_begin(llv_ui *ui, int p, const char *title) {
     return c;
 }
 
-static void pane_end(llv_ui *ui) { SDL_RenderSetClipRect(ui->r, NULL); }
+static void pane_end(llv_ui *ui) {
+    SDL_RenderSetClipRect(ui->r, NULL);
+}
 
 /* ---- cards ----------------------------------------------------------------- */
 
@@ -576,7 +621,7 @@ static void draw_header(llv_ui *ui) {
     const llv_model *m = ui->m;
     char right[256], now[32];
     fmt_time(now, sizeof now, m->cur.now);
-    snprintf(right, sizeof right, "%s clock   t = %s   step %zu / %zu%s", 
+    snprintf(right, sizeof right, "%s clock   t = %s   step %zu / %zu%s",
              m->trace.meta.clock ? m->trace.meta.clock : "?", now, ui->cursor + 1, m->n,
              ui->playing ? "   \xE2\x96\xB6 playing" : "");
     int pad = ui->font_px / 2;
@@ -610,8 +655,7 @@ static void draw_footer(llv_ui *ui) {
     pane_end(ui);
 }
 
-static const char *const loop_label[3] = {"run ready", "poll (wait)",
-                                           "timers \xE2\x86\x92 ready"};
+static const char *const loop_label[3] = {"run ready", "poll (wait)", "timers \xE2\x86\x92 ready"};
 static const int loop_phase[3] = {LLV_PH_RUN, LLV_PH_POLL, LLV_PH_TIMERS};
 
 /* What the loop is doing under the clock: its iteration, or stopped. */
@@ -683,8 +727,10 @@ static void draw_loop(llv_ui *ui) {
         int ax = cx + (int)lround(R * cos(a)), ay = cy + (int)lround(R * sin(a));
         double tx = -sin(a), ty = cos(a); /* clockwise tangent */
         int L = ui->line / 2;
-        SDL_RenderDrawLine(ui->r, ax, ay, ax - (int)(L * (tx + ty * 0.6)), ay - (int)(L * (ty - tx * 0.6)));
-        SDL_RenderDrawLine(ui->r, ax, ay, ax - (int)(L * (tx - ty * 0.6)), ay - (int)(L * (ty + tx * 0.6)));
+        SDL_RenderDrawLine(ui->r, ax, ay, ax - (int)(L * (tx + ty * 0.6)),
+                           ay - (int)(L * (ty - tx * 0.6)));
+        SDL_RenderDrawLine(ui->r, ax, ay, ax - (int)(L * (tx - ty * 0.6)),
+                           ay - (int)(L * (ty + tx * 0.6)));
     }
     for (int k = 0; k < 3; k++) {
         int nx = cx + (int)lround(R * cos(ang[k])), ny = cy + (int)lround(R * sin(ang[k]));
@@ -806,25 +852,29 @@ static const char *bad_end(const llv_ui *ui, char *buf, size_t len, bool brief) 
     d = d && *d ? d : "?";
     switch (e->sub) {
     case 0:
-        snprintf(buf, len, brief ? "the program exited with status %lld"
-                                 : "the program closed its loop, then exited with status %lld",
+        snprintf(buf, len,
+                 brief ? "the program exited with status %lld"
+                       : "the program closed its loop, then exited with status %lld",
                  (long long)e->val);
         break;
     case 1:
-        snprintf(buf, len, brief ? "the program exited (%s)"
-                                 : "the program exited (%s) without closing its loop: the "
-                                   "trace ends here",
+        snprintf(buf, len,
+                 brief ? "the program exited (%s)"
+                       : "the program exited (%s) without closing its loop: the "
+                         "trace ends here",
                  d);
         break;
     case 2:
-        snprintf(buf, len, brief ? "the program crashed (%s)"
-                                 : "the program was killed by %s: the trace ends at that moment",
+        snprintf(buf, len,
+                 brief ? "the program crashed (%s)"
+                       : "the program was killed by %s: the trace ends at that moment",
                  d);
         break;
     case 3:
-        snprintf(buf, len, "%s", brief ? "the run was stopped at its time limit"
-                                       : "the run went over its time limit and was stopped: "
-                                         "the trace ends here");
+        snprintf(buf, len, "%s",
+                 brief ? "the run was stopped at its time limit"
+                       : "the run went over its time limit and was stopped: "
+                         "the trace ends here");
         break;
     default: snprintf(buf, len, "the trace was cut off (%s)", d); break;
     }
@@ -889,8 +939,9 @@ static void draw_running(llv_ui *ui) {
         else if (idle)
             snprintf(buf, sizeof buf, "loop idle: nothing to wait for");
         else if (e->kind == LL_EV_TIMER_FIRE)
-            snprintf(buf, sizeof buf, "the loop: a timer came due; its callback joins the ready "
-                                      "queue");
+            snprintf(buf, sizeof buf,
+                     "the loop: a timer came due; its callback joins the ready "
+                     "queue");
         else if (e->kind == LL_EV_CB_QUEUED)
             snprintf(buf, sizeof buf, "the loop: a callback joins the ready queue (%s)",
                      ll_reason_name(e->sub));
@@ -902,7 +953,9 @@ static void draw_running(llv_ui *ui) {
                      llv_task_name(m, llv_task_index(m, e->obj)));
         else if (e->kind == LL_EV_FUT_DONE)
             snprintf(buf, sizeof buf, "the loop: future #%u is done (%s)", e->obj,
-                     e->sub == 0 ? "a result" : e->sub == 1 ? "an error" : "cancelled");
+                     e->sub == 0   ? "a result"
+                     : e->sub == 1 ? "an error"
+                                   : "cancelled");
         else
             snprintf(buf, sizeof buf, "the loop (between steps)");
         nbsp(buf, sizeof buf);
@@ -1054,9 +1107,7 @@ static size_t sync_text(const llv_ui *ui, uint32_t k, char *buf, size_t n) {
         snprintf(who, sizeof who, "%s #%u", kind, si->id);
     uint32_t v = ui->m->cur.syncval[k], init = llv_event(m, si->born)->aux;
     switch (si->kind) {
-    case LL_SYNC_LOCK:
-        snprintf(buf, n, "%s: %s", who, v ? "locked" : "free");
-        return v ? 1 : 0;
+    case LL_SYNC_LOCK: snprintf(buf, n, "%s: %s", who, v ? "locked" : "free"); return v ? 1 : 0;
     case LL_SYNC_SEMAPHORE:
     case LL_SYNC_BOUNDED_SEMAPHORE:
         snprintf(buf, n, "%s: %u of %u free", who, v, init);
@@ -1134,8 +1185,8 @@ static int name_chip(llv_ui *ui, int x, int y, int maxw, uint32_t ti, unsigned s
 /* A row of task chips from x to x + w: `label` then the tasks, in state
  * st's colour (LLV__NSTATES: each in its own); what does not fit is
  * counted "+N".  Returns the x after it. */
-static int chip_row(llv_ui *ui, int x, int y, int w, const char *label, const uint32_t *t,
-                    size_t n, size_t total, unsigned st) {
+static int chip_row(llv_ui *ui, int x, int y, int w, const char *label, const uint32_t *t, size_t n,
+                    size_t total, unsigned st) {
     const llv_theme *th = llv_ui_theme(ui);
     int end = x + w, gap = ui->font_px / 4 + 1;
     if (label) {
@@ -1407,9 +1458,9 @@ static size_t waiting_rows(const llv_ui *ui, wrow *rows) {
                 bool timer = t->wait == LL_WAIT_SLEEP;
                 bool other = t->wait == LL_WAIT_TASK || t->wait == LL_WAIT_FUTURE ||
                              t->wait == LL_WAIT_TASKGROUP || t->wait == LL_WAIT_WAIT_FOR ||
-                             t->wait == LL_WAIT_WAIT ||
-                             t->wait == LL_WAIT_GATHER || t->wait == LL_WAIT_JOB ||
-                             t->wait == LL_WAIT_IO || t->wait == LL_WAIT_NONE;
+                             t->wait == LL_WAIT_WAIT || t->wait == LL_WAIT_GATHER ||
+                             t->wait == LL_WAIT_JOB || t->wait == LL_WAIT_IO ||
+                             t->wait == LL_WAIT_NONE;
                 if (part == 0 && timer)
                     rows[n++] = (wrow){t->until, ti, WR_SLEEPER, 0};
                 else if (part == 1 && other)
@@ -1568,7 +1619,7 @@ static void wrap(llv_ui *ui, llv_font *f, SDL_Rect c, int *y, const char *s, SDL
     int lh = llv_font_h(f);
     while (at < n && *y + lh <= c.y + c.h) {
         size_t k = llv_text_fits(f, s + at, n - at, c.w, 1);
-        if (at + k < n && *y + 2 * lh > c.y + c.h) {
+        if (at + k<n && * y + 2 * lh> c.y + c.h) {
             /* The last line there is room for, and more to say: end it
              * with an ellipsis, so that the cut shows. */
             llv_text_fit(f, c.x, *y, c.w, s + at, n - at, col);
@@ -1651,8 +1702,7 @@ static void draw_narration(llv_ui *ui) {
         if (y + wrap_lines(f, c.w, note) * llv_font_h(f) > c.y + c.h)
             f = ui->sans;
         wrap(ui, f, c, &y, note, fresh ? th->text : th->dim);
-    }
-    else if (!wk && !gone)
+    } else if (!wk && !gone)
         wrap(ui, ui->sans, c, &y, "(no narration yet)", th->dim);
     else if (!wk) {
         /* The picture has moved on: the last note stays readable, small and
@@ -1718,7 +1768,8 @@ void llv_ui_zoom_timeline(llv_ui *ui, double f, int at_x) {
     double span = ui->tl_x1 - ui->tl_x0, at = ui->tl_x0 + span * frac;
     double ns = span * f;
     double minspan = ui->axis_time ? 1000.0 : 4.0;
-    double full = ui->axis_time ? (double)(ui->m->t_end > 0 ? ui->m->t_end : 1) * 1.02 : (double)ui->m->n;
+    double full =
+        ui->axis_time ? (double)(ui->m->t_end > 0 ? ui->m->t_end : 1) * 1.02 : (double)ui->m->n;
     if (ns < minspan)
         ns = minspan;
     if (ns > full)
@@ -1797,6 +1848,43 @@ static void drawn(llv_ui *ui, size_t last) {
 
 /* Draws one lane, merging what is narrower than a pixel, up to the predict
  * horizon. */
+/* One span wide enough for a bar, from x0 to x1 of a lane at y, h high: a
+ * bar, or a short marker for a task's end; a waiting bar names what it
+ * waits for when there is room.  `cut`: the bar stops at the horizon `hz`. */
+static void lane_bar(llv_ui *ui, const llv_span *sp, int x0, int x1, int y, int h, bool cut,
+                     size_t hz) {
+    const llv_theme *th = llv_ui_theme(ui);
+    const llv_model *m = ui->m;
+    SDL_Rect q = {x0, y, x1 - x0, h};
+    SDL_Color col = th->state[sp->state];
+    if (sp->state >= LLV_DONE) {
+        /* A short end marker, not a bar.  Done and cancelled ends are
+         * quiet; a failure keeps its full colour (notes say "its lane ends
+         * in red"). */
+        if (sp->state != LLV_FAILED)
+            col = mix(col, th->pane, 0.55f);
+        q.w = x1 - x0 < h ? x1 - x0 : h;
+        if (q.w < h / 2)
+            q.w = h / 2;
+    }
+    fill(ui->r, q.x, q.y, q.w, q.h, col);
+    drawn(ui, cut ? hz : sp->ev1 - 1);
+    drawn_state(ui, sp->state, col);
+    if (q.w >= 6)
+        state_pattern(ui, q, sp->state);
+    if (q.w > ui->font_px * 4 && sp->state == LLV_WAITING) {
+        char what[96];
+        llv_task tmp = {.state = LLV_WAITING,
+                        .wait = sp->wait,
+                        .op = sp->op,
+                        .obj = sp->obj,
+                        .until = sp->until};
+        wait_text(m, &tmp, what, sizeof what);
+        span_label(ui, q.x + 2, y + (h - llv_font_h(ui->mono)) / 2, q.w - 4, what,
+                   th->state_text[LLV_WAITING]);
+    }
+}
+
 static void draw_lane(llv_ui *ui, uint32_t ti, int y, int h) {
     const llv_theme *th = llv_ui_theme(ui);
     const llv_model *m = ui->m;
@@ -1829,32 +1917,8 @@ static void draw_lane(llv_ui *ui, uint32_t ti, int y, int h) {
             x1 = L->x + L->w;
         if (x1 - x0 >= 2 ||
             (x1 - x0 >= 1 && k + 1 < n && to_px(ui, span_b(ui, &sp[k + 1], hz, NULL)) > x1)) {
-            if (sp[k].state < LLV_DONE || x0 == to_px(ui, a)) {
-                SDL_Rect q = {x0, y, x1 - x0, h};
-                SDL_Color col = th->state[sp[k].state];
-                if (sp[k].state >= LLV_DONE) {
-                    /* A short end marker, not a bar.  Done and cancelled
-                     * ends are quiet; a failure keeps its full colour
-                     * (notes say "its lane ends in red"). */
-                    if (sp[k].state != LLV_FAILED)
-                        col = mix(col, th->pane, 0.55f);
-                    q.w = x1 - x0 < h ? x1 - x0 : h;
-                    if (q.w < h / 2)
-                        q.w = h / 2;
-                }
-                fill(ui->r, q.x, q.y, q.w, q.h, col);
-                drawn(ui, cut ? hz : sp[k].ev1 - 1);
-                drawn_state(ui, sp[k].state, col);
-                if (q.w >= 6)
-                    state_pattern(ui, q, sp[k].state);
-                if (q.w > ui->font_px * 4 && sp[k].state == LLV_WAITING) {
-                    char what[96];
-                    llv_task tmp = {.state = LLV_WAITING, .wait = sp[k].wait, .op = sp[k].op, .obj = sp[k].obj, .until = sp[k].until};
-                    wait_text(m, &tmp, what, sizeof what);
-                    span_label(ui, q.x + 2, y + (h - llv_font_h(ui->mono)) / 2, q.w - 4, what,
-                               th->state_text[LLV_WAITING]);
-                }
-            }
+            if (sp[k].state < LLV_DONE || x0 == to_px(ui, a))
+                lane_bar(ui, &sp[k], x0, x1, y, h, cut, hz);
             k++;
             continue;
         }
@@ -1909,10 +1973,10 @@ static void draw_worker_lane(llv_ui *ui, uint32_t lane, int y, int h) {
         size_t end = hz != SIZE_MAX && (j->ev_end == NONE || j->ev_end > hz) ? hz + 1 : j->ev_end;
         unsigned outcome = end == j->ev_end ? j->outcome : 0;
         double a = ui->axis_time ? (double)j->t_start : (double)j->ev_start;
-        double b = end == NONE     ? (ui->axis_time ? (double)m->t_end : (double)m->n)
+        double b = end == NONE        ? (ui->axis_time ? (double)m->t_end : (double)m->n)
                    : end != j->ev_end ? (ui->axis_time ? (double)llv_event(m, hz)->t : (double)end)
-                   : ui->axis_time  ? (double)j->t_end
-                                    : (double)j->ev_end;
+                   : ui->axis_time    ? (double)j->t_end
+                                      : (double)j->ev_end;
         if (b < ui->tl_x0 || a > ui->tl_x1)
             continue;
         int x0 = to_px(ui, a), x1 = to_px(ui, b);
@@ -1989,14 +2053,12 @@ static void tl_axis(llv_ui *ui, SDL_Rect c) {
         int x = to_px(ui, v);
         fill(ui->r, x, L->y - 3, 1, L->h + 3, mix(th->pane, th->border, 0.5f));
         char lab[32];
-        if (ui->axis_time)
-        {
+        if (ui->axis_time) {
             /* As many decimals as the ticks are apart: 0.5 s, 0.25 s, ...,
              * 0.000250 s when zoomed in to microseconds. */
             int dec = tick >= 1e9 ? 0 : (int)ceil(-log10(tick / 1e9) - 1e-9);
             snprintf(lab, sizeof lab, "%.*f s", dec > 9 ? 9 : dec, v / 1e9);
-        }
-        else
+        } else
             snprintf(lab, sizeof lab, "%.0f", v);
         /* Right of its tick, or left of it when that would leave the pane. */
         int lw = llv_text_w(ui->sans, lab, (size_t)-1);
@@ -2055,7 +2117,9 @@ static void tl_lanes(llv_ui *ui, SDL_Rect c, int labw, size_t nl, size_t nrows) 
         else
             snprintf(lab, sizeof lab, "%s", llv_task_name(m, ti));
         llv_text_fit(run ? ui->bold : ui->sans, c.x, y, labw - 4, lab, (size_t)-1,
-                     run ? th->state[LLV_RUNNING] : t->state == LLV_UNBORN ? th->dim : th->text);
+                     run                      ? th->state[LLV_RUNNING]
+                     : t->state == LLV_UNBORN ? th->dim
+                                              : th->text);
         SDL_Rect clip = {L->x, y, L->w, lane_h};
         SDL_RenderSetClipRect(ui->r, &clip);
         draw_lane(ui, ti, y + 2, lane_h - 4);
@@ -2071,7 +2135,8 @@ static void tl_markers(llv_ui *ui, size_t nl) {
     const SDL_Rect *L = &ui->tl_lanes;
     int lane_h = ui->tl_lane_h;
     size_t hz = llv_ui_horizon(ui);
-    size_t e0 = ui->axis_time ? first_event_at(m, ui->tl_x0) : (size_t)(ui->tl_x0 > 0 ? ui->tl_x0 : 0);
+    size_t e0 =
+        ui->axis_time ? first_event_at(m, ui->tl_x0) : (size_t)(ui->tl_x0 > 0 ? ui->tl_x0 : 0);
     size_t e1 = ui->axis_time ? first_event_at(m, ui->tl_x1 + 1) : (size_t)ui->tl_x1 + 1;
     if (hz != SIZE_MAX && e1 > hz + 1)
         e1 = hz + 1; /* predict mode: nothing said after the cursor */
@@ -2124,7 +2189,11 @@ static void tl_tip(llv_ui *ui, size_t nrows, char *tip, size_t cap) {
     if (s) {
         char what[128] = "", site[96], a[32], b[32];
         if (s->state == LLV_WAITING) {
-            llv_task tmp = {.state = LLV_WAITING, .wait = s->wait, .op = s->op, .obj = s->obj, .until = s->until};
+            llv_task tmp = {.state = LLV_WAITING,
+                            .wait = s->wait,
+                            .op = s->op,
+                            .obj = s->obj,
+                            .until = s->until};
             wait_text(m, &tmp, what, sizeof what);
         }
         fmt_time(a, sizeof a, s->t0);
@@ -2147,12 +2216,12 @@ static int tl_lanes_shown(llv_ui *ui, SDL_Rect c, int ly, size_t nl, size_t nrow
     const llv_theme *th = llv_ui_theme(ui);
     char more[80];
     size_t last = ui->tl_first + nl < nrows ? ui->tl_first + nl : nrows;
-    snprintf(more, sizeof more, "lanes %zu\xE2\x80\x93%zu of %zu (Ctrl+wheel)",
-             ui->tl_first + 1, last, nrows);
+    snprintf(more, sizeof more, "lanes %zu\xE2\x80\x93%zu of %zu (Ctrl+wheel)", ui->tl_first + 1,
+             last, nrows);
     int w = llv_text_w(ui->sans, more, strlen(more));
     if (w > c.w / 2) { /* a narrow pane: the numbers alone */
-        snprintf(more, sizeof more, "lanes %zu\xE2\x80\x93%zu of %zu", ui->tl_first + 1,
-                 last, nrows);
+        snprintf(more, sizeof more, "lanes %zu\xE2\x80\x93%zu of %zu", ui->tl_first + 1, last,
+                 nrows);
         w = llv_text_w(ui->sans, more, strlen(more));
     }
     if (w >= c.w)
@@ -2166,8 +2235,8 @@ static int tl_lanes_shown(llv_ui *ui, SDL_Rect c, int ly, size_t nl, size_t nrow
 static void tl_legend(llv_ui *ui, SDL_Rect c, int ly, int right) {
     const llv_theme *th = llv_ui_theme(ui);
     int x = c.x;
-    static const unsigned order[] = {LLV_RUNNING, LLV_READY, LLV_WAITING, LLV_DONE, LLV_FAILED,
-                                     LLV_CANCELLED};
+    static const unsigned order[] = {LLV_RUNNING, LLV_READY,  LLV_WAITING,
+                                     LLV_DONE,    LLV_FAILED, LLV_CANCELLED};
     for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
         const char *name = llv_state_name(order[i]);
         int need = ui->line + 3 + llv_text_w(ui->sans, name, (size_t)-1);
@@ -2180,7 +2249,7 @@ static void tl_legend(llv_ui *ui, SDL_Rect c, int ly, int right) {
         x += llv_text(ui->sans, x, ly, name, (size_t)-1, th->dim) + ui->font_px;
     }
     static const char *const marks[3] = {"\xE2\x96\xBC print", "\xE2\x96\xBC note",
-                                          "\xE2\x96\xBC warning"};
+                                         "\xE2\x96\xBC warning"};
     SDL_Color mcol[3] = {th->text, th->note, th->warn};
     for (int i = 0; i < 3; i++) {
         int need = llv_text_w(ui->sans, marks[i], (size_t)-1);
@@ -2349,10 +2418,10 @@ static int mono_w(const char *s, size_t n, int cell) {
  * after the comment or on a third row.  Comments are never cut, tags never
  * drawn over text. */
 typedef struct code_row {
-    int rows;         /* 1 to 3 */
-    bool pulled;      /* the comment is drawn right after the code */
-    int comment_row;  /* row of the comment (0 or 1) */
-    int tags_row;     /* row of the tags */
+    int rows;        /* 1 to 3 */
+    bool pulled;     /* the comment is drawn right after the code */
+    int comment_row; /* row of the comment (0 or 1) */
+    int tags_row;    /* row of the tags */
 } code_row;
 
 static code_row line_rows(const char *s, bool py, int avail, int tagw, int cell) {
@@ -2525,8 +2594,9 @@ static void draw_source(llv_ui *ui, SDL_Rect c, const llv_lines *f, bool py) {
             if (com && r.comment_row == 0)
                 llv_text(ui->cmono, x + w + 2 * cell, y, com, (size_t)-1, th->dim);
             else if (com && y + 2 * lh <= c.y + c.h) /* right-aligned under the code */
-                llv_text(ui->cmono, c.x + c.w - mono_w(com, (size_t)-1, cell) -
-                                       (r.tags_row == 1 ? tagw + cell : 0),
+                llv_text(ui->cmono,
+                         c.x + c.w - mono_w(com, (size_t)-1, cell) -
+                             (r.tags_row == 1 ? tagw + cell : 0),
                          y + lh, com, (size_t)-1, th->dim);
         }
         if (t1 > t0 && y + (r.tags_row + 1) * lh <= c.y + c.h)
@@ -2741,8 +2811,8 @@ static void draw_help_words(llv_ui *ui, SDL_Rect q) {
     int y = q.y;
     llv_text_fit(ui->bold, q.x, y, q.w, "What you see", (size_t)-1, th->accent);
     y += ui->line;
-    static const int order[] = {P_LOOP, P_RUNNING, P_READY, P_WAITING, P_NARRATION,
-                                P_TIMELINE, P_CODE, P_CONSOLE, P_LOG};
+    static const int order[] = {P_LOOP,     P_RUNNING, P_READY,   P_WAITING, P_NARRATION,
+                                P_TIMELINE, P_CODE,    P_CONSOLE, P_LOG};
     for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
         char buf[400];
         snprintf(buf, sizeof buf, "%s: %s", llv_pane_names[order[i]], pane_help[order[i]]);
@@ -2804,8 +2874,8 @@ static void draw_help(llv_ui *ui) {
     int pad = ui->font_px;
     llv_text_fit(ui->bold, x + pad, y + ui->line / 2, w - 2 * pad, "Keys", (size_t)-1, th->accent);
     int keysw = w * (cols == 1 ? 45 : 58) / 100;
-    draw_help_words(ui, (SDL_Rect){x + keysw + pad, y + ui->line / 2, w - keysw - 2 * pad,
-                                   h - ui->line});
+    draw_help_words(
+        ui, (SDL_Rect){x + keysw + pad, y + ui->line / 2, w - keysw - 2 * pad, h - ui->line});
     int cw = (keysw - pad) / cols, kw[2] = {0, 0}; /* a column; its keys' width */
     for (size_t i = 0; i < n; i++) {
         int k = llv_text_w(ui->bold, keys[i][0], (size_t)-1) + pad;
@@ -2841,7 +2911,8 @@ static void draw_predict(llv_ui *ui) {
     if (ui->predict_shown) {
         uint32_t ti = e->task ? llv_task_index(m, e->task) : NONE;
         if (e->kind == LL_EV_TASK_RUN)
-            snprintf(q2, sizeof q2, "Answer: %s \xE2\x80\x94 it was at the front of the ready queue.",
+            snprintf(q2, sizeof q2,
+                     "Answer: %s \xE2\x80\x94 it was at the front of the ready queue.",
                      llv_task_name(m, ti));
         else
             snprintf(q2, sizeof q2, "Answer: \"%s\" (printed by %s)", llv_str(m, e->str),
@@ -2983,8 +3054,8 @@ static void pymap_load(llv_lines *py, size_t c_lines) {
     char row[128];
     int c, p;
     while (py->map && fgets(row, sizeof row, f))
-        if (row[0] != '#' && sscanf(row, "%d %d", &c, &p) == 2 && c > 0 &&
-            (size_t)c <= c_lines && p > 0 && (size_t)p <= py->n)
+        if (row[0] != '#' && sscanf(row, "%d %d", &c, &p) == 2 && c > 0 && (size_t)c <= c_lines &&
+            p > 0 && (size_t)p <= py->n)
             py->map[c] = p;
     fclose(f);
 }

@@ -40,65 +40,65 @@ typedef struct llv_theme {
 enum { LLV_THEME_DARK, LLV_THEME_PROJECTOR, LLV__NTHEMES };
 
 typedef struct llv_lines {
-    char *text;    /* the file */
-    char **line;   /* pointers into it */
+    char *text;  /* the file */
+    char **line; /* pointers into it */
     size_t n;
     char path[512];
-    int *map;      /* Python twin only: map[c] is the line of C line c (0: none),
-                    * from the lesson's pymap.txt; NULL without one */
-    size_t nmap;   /* entries of map (C lines + 1) */
+    int *map;    /* Python twin only: map[c] is the line of C line c (0: none),
+                  * from the lesson's pymap.txt; NULL without one */
+    size_t nmap; /* entries of map (C lines + 1) */
 } llv_lines;
 
 typedef struct llv_ui {
     llv_model *m;
     SDL_Renderer *r;
     int w, h;
-    float zoom;              /* the user's scale (Ctrl+= / Ctrl+-) */
+    float zoom; /* the user's scale (Ctrl+= / Ctrl+-) */
     int theme;
-    const char *assets;      /* folder with fonts/ */
+    const char *assets; /* folder with fonts/ */
     llv_font *sans, *bold, *mono, *big;
-    llv_font *mono_pair;     /* the code's font when C and Python are side by side */
-    llv_font *cmono;         /* the code pane's font in the frame being drawn */
-    int font_px;             /* size the fonts were opened at */
-    int line;                /* line height of sans */
-    SDL_Rect pane[P__N];     /* an empty rect: the pane is not shown (a tab behind) */
-    bool narrow;             /* one column: timeline, code, console and log are tabs */
-    int tab;                 /* the pane shown in the narrow layout's tab area */
-    SDL_Rect tabs;           /* the tab strip (narrow layout), else empty */
-    int narr_lines;          /* lines the longest note needs at the last layout */
-    int narr_w, narr_px;     /* the width and font size narr_lines was counted for */
+    llv_font *mono_pair; /* the code's font when C and Python are side by side */
+    llv_font *cmono;     /* the code pane's font in the frame being drawn */
+    int font_px;         /* size the fonts were opened at */
+    int line;            /* line height of sans */
+    SDL_Rect pane[P__N]; /* an empty rect: the pane is not shown (a tab behind) */
+    bool narrow;         /* one column: timeline, code, console and log are tabs */
+    int tab;             /* the pane shown in the narrow layout's tab area */
+    SDL_Rect tabs;       /* the tab strip (narrow layout), else empty */
+    int narr_lines;      /* lines the longest note needs at the last layout */
+    int narr_w, narr_px; /* the width and font size narr_lines was counted for */
     size_t cursor;
     /* timeline */
-    bool axis_time;          /* x is loop time (else event number) */
-    double tl_x0, tl_x1;     /* visible range: events or ns */
-    size_t tl_first;         /* first lane shown */
-    size_t tl_followed;      /* the cursor the lanes last scrolled to show */
-    SDL_Rect tl_lanes;       /* where lanes are drawn (inside P_TIMELINE) */
+    bool axis_time;      /* x is loop time (else event number) */
+    double tl_x0, tl_x1; /* visible range: events or ns */
+    size_t tl_first;     /* first lane shown */
+    size_t tl_followed;  /* the cursor the lanes last scrolled to show */
+    SDL_Rect tl_lanes;   /* where lanes are drawn (inside P_TIMELINE) */
     int tl_lane_h;
     /* source */
     llv_lines src, py;
-    bool show_py;            /* one file shown: the Python twin (else C) */
-    bool pair_fits;          /* the window has room for C and Python side by side:
-                              * 1600 px or more at this scale (w / zoom), and 45
-                              * columns of code each beside the left column */
-    bool code_single;        /* the class chose one file where the pair fits */
-    bool pair;               /* the last layout shows the pair */
+    bool show_py;     /* one file shown: the Python twin (else C) */
+    bool pair_fits;   /* the window has room for C and Python side by side:
+                       * 1600 px or more at this scale (w / zoom), and 45
+                       * columns of code each beside the left column */
+    bool code_single; /* the class chose one file where the pair fits */
+    bool pair;        /* the last layout shows the pair */
     char title[256];
     /* playing */
     bool playing;
-    int speed;               /* index into the speed table */
+    int speed; /* index into the speed table */
     bool help;
-    bool predict;            /* ask before task switches and prints */
-    size_t predict_at;       /* event being asked about, or SIZE_MAX */
-    size_t predict_done;     /* last event answered (asked only after it) */
-    bool predict_shown;      /* the answer is on screen */
+    bool predict;        /* ask before task switches and prints */
+    size_t predict_at;   /* event being asked about, or SIZE_MAX */
+    size_t predict_done; /* last event answered (asked only after it) */
+    bool predict_shown;  /* the answer is on screen */
     /* What the timeline drew in the last frame, for tests that check that
      * predict mode hides the future: the latest event a drawn span reaches
      * (its last event, not its end) or a drawn marker stands for, and how
      * many spans and markers were drawn.  SIZE_MAX / 0 when none. */
     size_t tl_drawn_last;
     size_t tl_drawn_n;
-    uint32_t tl_drawn_states;           /* bit s: a bar of state s was drawn */
+    uint32_t tl_drawn_states;               /* bit s: a bar of state s was drawn */
     SDL_Color tl_drawn_color[LLV__NSTATES]; /* the colour it was drawn in */
     /* hover */
     int mx, my;
@@ -109,9 +109,9 @@ typedef struct llv_ui {
     uint32_t now_ms;
     char status[256];
     uint32_t status_until;
-    char input[32];          /* "go to step" digits being typed */
+    char input[32]; /* "go to step" digits being typed */
     bool typing;
-    ll__tw fmt;              /* formats event-log lines */
+    ll__tw fmt; /* formats event-log lines */
 } llv_ui;
 
 /* The last event any pane may show: in predict mode the cursor (what comes
