@@ -7,11 +7,11 @@
  * `#include <looplab.h>` is all a program writes.  looplab/detail.h holds
  * what the macros expand to (`ll__` names): it is not API.
  *
- * A Looplab program reads like its Python twin: coroutines are plain C functions that run on their own stacks, so
- * `await` is an ordinary call (ll_await) and a coroutine can await from any
- * depth.  The scheduler behind it reproduces asyncio's ordering rules
- * (docs/asyncio-mapping.md) and records every state change as an event, which
- * Looplab's tools turn into traces, statistics and animations.
+ * A Looplab program reads like its Python twin: coroutines are plain C functions that run on their
+ * own stacks, so `await` is an ordinary call (ll_await) and a coroutine can await from any depth.
+ * The scheduler behind it reproduces asyncio's ordering rules (docs/asyncio-mapping.md) and records
+ * every state change as an event, which Looplab's tools turn into traces, statistics and
+ * animations.
  *
  *     static ll_value my_coroutine(ll_args args) {        // async def my_coroutine(name, delay):
  *         long long delay = ll_arg_int(args, 1);
@@ -70,46 +70,43 @@ extern "C" {
 /* ---- Errors ----------------------------------------------------------------
  * Every error code has asyncio's (or Python's) exception name and a sentence.
  * Codes are negative, like libuv's; 0 means success. */
-#define LL_ERRNO_MAP(X)                                                        \
-    X(CANCELLED, -1001, "CancelledError", "the task or future was cancelled")  \
-    X(TIMEOUT, -1002, "TimeoutError", "the operation did not finish in time")  \
-    X(INVALID_STATE, -1003, "InvalidStateError",                               \
-      "the future is not in a state that allows this call")                    \
-    X(RUNTIME, -1004, "RuntimeError", "the call is not allowed here")          \
-    X(VALUE, -1005, "ValueError", "an argument has the right type but a bad value") \
-    X(TYPE, -1006, "TypeError", "an argument is not of the expected kind")     \
-    X(EXCEPTION, -1007, "Exception", "the coroutine failed")                   \
-    X(ZERO_DIVISION, -1008, "ZeroDivisionError", "division by zero")           \
-    X(KEY, -1009, "KeyError", "no such key")                                   \
-    X(OS, -1010, "OSError", "an operating-system call failed")                 \
-    X(NOMEM, -1011, "MemoryError", "out of memory")                            \
-    X(DEADLOCK, -1012, "DeadlockError",                                        \
-      "every task is waiting and nothing can wake them")                       \
-    X(QUEUE_FULL, -1013, "QueueFull", "the queue is full")                     \
-    X(QUEUE_EMPTY, -1014, "QueueEmpty", "the queue is empty")                 \
-    X(EXCEPTION_GROUP, -1015, "ExceptionGroup", "several tasks of a group failed") \
-    X(GENERATOR_EXIT, -1016, "GeneratorExit", "the generator was closed by its consumer") \
-    X(CONNECTION_REFUSED, -1017, "ConnectionRefusedError",                     \
-      "nothing is listening at that address")                                  \
-    X(CONNECTION_RESET, -1018, "ConnectionResetError",                         \
-      "the connection was closed by the other side")                           \
-    X(INCOMPLETE_READ, -1019, "IncompleteReadError",                           \
-      "the stream ended before the expected bytes arrived")                    \
-    X(LIMIT_OVERRUN, -1020, "LimitOverrunError",                               \
-      "the separator was not found within the buffer's limit")                 \
-    X(SERVER_DISCONNECTED, -1021, "ServerDisconnectedError",                   \
-      "the server closed the connection without a complete response")          \
-    X(BAD_HTTP, -1022, "BadHttpMessage", "the HTTP message is malformed")      \
-    X(CLIENT_PAYLOAD, -1023, "ClientPayloadError",                             \
-      "the response body is shorter than its Content-Length")                  \
-    X(OPERATIONAL, -1024, "sqlite3.OperationalError",                          \
-      "the database could not run the statement")                              \
-    X(INTEGRITY, -1025, "sqlite3.IntegrityError",                              \
-      "the statement broke a constraint of the database")                      \
-    X(PROGRAMMING, -1026, "sqlite3.ProgrammingError",                          \
-      "the database was used in a way it does not allow")                      \
-    X(FILE_NOT_FOUND, -1027, "FileNotFoundError", "no such file or directory") \
-    X(BROKEN_BARRIER, -1028, "BrokenBarrierError",                             \
+#define LL_ERRNO_MAP(X)                                                                            \
+    X(CANCELLED, -1001, "CancelledError", "the task or future was cancelled")                      \
+    X(TIMEOUT, -1002, "TimeoutError", "the operation did not finish in time")                      \
+    X(INVALID_STATE, -1003, "InvalidStateError",                                                   \
+      "the future is not in a state that allows this call")                                        \
+    X(RUNTIME, -1004, "RuntimeError", "the call is not allowed here")                              \
+    X(VALUE, -1005, "ValueError", "an argument has the right type but a bad value")                \
+    X(TYPE, -1006, "TypeError", "an argument is not of the expected kind")                         \
+    X(EXCEPTION, -1007, "Exception", "the coroutine failed")                                       \
+    X(ZERO_DIVISION, -1008, "ZeroDivisionError", "division by zero")                               \
+    X(KEY, -1009, "KeyError", "no such key")                                                       \
+    X(OS, -1010, "OSError", "an operating-system call failed")                                     \
+    X(NOMEM, -1011, "MemoryError", "out of memory")                                                \
+    X(DEADLOCK, -1012, "DeadlockError", "every task is waiting and nothing can wake them")         \
+    X(QUEUE_FULL, -1013, "QueueFull", "the queue is full")                                         \
+    X(QUEUE_EMPTY, -1014, "QueueEmpty", "the queue is empty")                                      \
+    X(EXCEPTION_GROUP, -1015, "ExceptionGroup", "several tasks of a group failed")                 \
+    X(GENERATOR_EXIT, -1016, "GeneratorExit", "the generator was closed by its consumer")          \
+    X(CONNECTION_REFUSED, -1017, "ConnectionRefusedError", "nothing is listening at that address") \
+    X(CONNECTION_RESET, -1018, "ConnectionResetError",                                             \
+      "the connection was closed by the other side")                                               \
+    X(INCOMPLETE_READ, -1019, "IncompleteReadError",                                               \
+      "the stream ended before the expected bytes arrived")                                        \
+    X(LIMIT_OVERRUN, -1020, "LimitOverrunError",                                                   \
+      "the separator was not found within the buffer's limit")                                     \
+    X(SERVER_DISCONNECTED, -1021, "ServerDisconnectedError",                                       \
+      "the server closed the connection without a complete response")                              \
+    X(BAD_HTTP, -1022, "BadHttpMessage", "the HTTP message is malformed")                          \
+    X(CLIENT_PAYLOAD, -1023, "ClientPayloadError",                                                 \
+      "the response body is shorter than its Content-Length")                                      \
+    X(OPERATIONAL, -1024, "sqlite3.OperationalError", "the database could not run the statement")  \
+    X(INTEGRITY, -1025, "sqlite3.IntegrityError",                                                  \
+      "the statement broke a constraint of the database")                                          \
+    X(PROGRAMMING, -1026, "sqlite3.ProgrammingError",                                              \
+      "the database was used in a way it does not allow")                                          \
+    X(FILE_NOT_FOUND, -1027, "FileNotFoundError", "no such file or directory")                     \
+    X(BROKEN_BARRIER, -1028, "BrokenBarrierError",                                                 \
       "the barrier was reset or aborted while tasks waited at it")
 
 typedef enum ll_errno {
@@ -160,24 +157,49 @@ typedef struct ll_list ll_list; /* opaque: read with ll_list_len and ll_list_at 
 
 /* The constructors.  (Initialised without designators, so that the header
  * is valid C++ too.) */
-static inline ll_value ll_none(void) { ll_value v = {LL_NONE, 0, {0}}; return v; }
-static inline ll_value ll_int(long long i) { ll_value v = {LL_INT, 0, {i}}; return v; }
-static inline ll_value ll_float(double f) { ll_value v = {LL_FLOAT, 0, {0}}; v.f = f; return v; }
-static inline ll_value ll_bool(bool b) { ll_value v = {LL_BOOL, 0, {b}}; return v; }
-static inline ll_value ll_str(const char *s) { ll_value v = {LL_STR, 0, {0}}; v.s = s; return v; }
-static inline ll_value ll_ptr(void *p) { ll_value v = {LL_PTR, 0, {0}}; v.p = p; return v; }
+static inline ll_value ll_none(void) {
+    ll_value v = {LL_NONE, 0, {0}};
+    return v;
+}
+static inline ll_value ll_int(long long i) {
+    ll_value v = {LL_INT, 0, {i}};
+    return v;
+}
+static inline ll_value ll_float(double f) {
+    ll_value v = {LL_FLOAT, 0, {0}};
+    v.f = f;
+    return v;
+}
+static inline ll_value ll_bool(bool b) {
+    ll_value v = {LL_BOOL, 0, {b}};
+    return v;
+}
+static inline ll_value ll_str(const char *s) {
+    ll_value v = {LL_STR, 0, {0}};
+    v.s = s;
+    return v;
+}
+static inline ll_value ll_ptr(void *p) {
+    ll_value v = {LL_PTR, 0, {0}};
+    v.p = p;
+    return v;
+}
 
 /* An error value with a formatted message: `return ll_raise(LL_EVALUE, ...)`
  * is Python's `raise ValueError(...)`.  The message is copied into the
  * running loop's arena (or kept in a small static buffer outside a loop). */
 ll_value ll_raise(int code, const char *fmt, ...) LL_PRINTF(2, 3);
 
-static inline bool ll_failed(ll_value v) { return v.kind == LL_ERROR; }
+static inline bool ll_failed(ll_value v) {
+    return v.kind == LL_ERROR;
+}
 static inline bool ll_is_cancelled(ll_value v) {
     return v.kind == LL_ERROR && v.err == LL_ECANCELLED;
 }
 /* The error code of an error value, 0 for any other value. */
-static inline int ll_errcode(ll_value v) { return v.kind == LL_ERROR ? v.err : 0; }
+static inline int ll_errcode(ll_value v) {
+    return v.kind == LL_ERROR ? v.err : 0;
+}
 /* The message of an error value ("" when it has none, or for non-errors). */
 const char *ll_errmsg(ll_value v);
 /* Python's f-string: a formatted string that lives as long as the running
@@ -207,11 +229,11 @@ bool ll_except(ll_value v, int code);
  *     LL_TRY(ll_await(task));                      await task
  * Use it where Python has a bare `await`; test the result yourself (with
  * ll_except or ll_failed) where Python has try/except. */
-#define LL_TRY(x)                                                              \
-    do {                                                                       \
-        ll_value ll__try_v = (x);                                              \
-        if (ll_failed(ll__try_v))                                              \
-            return ll__try_fail(ll__try_v, __FILE__, __LINE__);                \
+#define LL_TRY(x)                                                                                  \
+    do {                                                                                           \
+        ll_value ll__try_v = (x);                                                                  \
+        if (ll_failed(ll__try_v))                                                                  \
+            return ll__try_fail(ll__try_v, __FILE__, __LINE__);                                    \
     } while (0)
 
 /* Items of a list value (from gather) or of a tuple; out of range, or any
@@ -228,7 +250,9 @@ const char *ll_repr(ll_value v);
  * else as ll_repr.  Same lifetime as ll_repr's. */
 const char *ll_pystr(ll_value v);
 /* Python's text for a bool: "True" or "False". */
-static inline const char *ll_pybool(bool b) { return b ? "True" : "False"; }
+static inline const char *ll_pybool(bool b) {
+    return b ? "True" : "False";
+}
 
 /* ---- Arguments and tuples ------------------------------------------------------
  * Python's `book("flight", 1)` is ll_coro(book, "flight", 1): up to six
@@ -289,7 +313,6 @@ size_t ll_nargs(ll_args args);
 bool ll_less(ll_value a, ll_value b);
 bool ll_equal(ll_value a, ll_value b);
 
-
 /* ---- Objects ----------------------------------------------------------------
  * All are opaque and owned by their loop.  Any of ll_coro*, ll_task* and
  * ll_future* may be passed where an "awaitable" (void *) is taken; a pointer
@@ -321,19 +344,19 @@ typedef enum ll_clock {
 } ll_clock;
 
 typedef struct ll_loop_opts {
-    ll_clock clock;          /* which clock drives the loop */
-    int record;              /* 1 record events, -1 do not, 0 default
-                                (LOOPLAB_RECORD=0 turns it off, else on) */
-    const char *trace_path;  /* write the trace here when the loop closes
-                                (NULL: LOOPLAB_TRACE, else nowhere); "-" is
-                                standard error */
-    size_t stack_size;       /* default task stack size in bytes (0: 256 KiB,
-                                or LOOPLAB_STACK_SIZE) */
-    const char *program;     /* program name for the trace (NULL: argv[0]) */
-    double slow_step;        /* seconds a step may hold the thread before a
-                                slow_step warning (asyncio debug mode's
-                                slow_callback_duration).  0: 0.1 s, or
-                                LOOPLAB_SLOW_STEP; negative: never warn */
+    ll_clock clock;         /* which clock drives the loop */
+    int record;             /* 1 record events, -1 do not, 0 default
+                               (LOOPLAB_RECORD=0 turns it off, else on) */
+    const char *trace_path; /* write the trace here when the loop closes
+                               (NULL: LOOPLAB_TRACE, else nowhere); "-" is
+                               standard error */
+    size_t stack_size;      /* default task stack size in bytes (0: 256 KiB,
+                               or LOOPLAB_STACK_SIZE) */
+    const char *program;    /* program name for the trace (NULL: argv[0]) */
+    double slow_step;       /* seconds a step may hold the thread before a
+                               slow_step warning (asyncio debug mode's
+                               slow_callback_duration).  0: 0.1 s, or
+                               LOOPLAB_SLOW_STEP; negative: never warn */
 } ll_loop_opts;
 
 /* Creates a loop (opts may be NULL for the defaults) and makes it this
@@ -343,7 +366,7 @@ ll_loop *ll_loop_new(const ll_loop_opts *opts);
 /* Runs the loop until `awaitable` is done and returns its result (or its
  * error).  A coroutine is wrapped in a task first.  Python's
  * loop.run_until_complete(). */
-#define ll_loop_run_until_complete(loop, aw)                                   \
+#define ll_loop_run_until_complete(loop, aw)                                                       \
     ll__loop_run_until_complete((loop), (aw), __FILE__, __LINE__)
 
 /* Asks the loop to stop after the current iteration (loop.stop()). */
@@ -393,7 +416,7 @@ double ll_time(void);
 /* loop.call_soon_threadsafe(fn, arg), from any thread: fn(arg) runs on the
  * loop's thread, queued like call_soon.  0, or LL_ERUNTIME when the loop is
  * closed (or closing). */
-#define ll_call_soon_threadsafe(loop, fn, arg)                                 \
+#define ll_call_soon_threadsafe(loop, fn, arg)                                                     \
     ll__call_soon_threadsafe((loop), (fn), (arg), __FILE__, __LINE__)
 /* A callback for ll_call_soon_threadsafe(loop, ll_loop_stop_cb, loop):
  * loop.call_soon_threadsafe(loop.stop). */
@@ -405,7 +428,7 @@ void ll_loop_stop_cb(void *loop);
  * cross over as copies: None, numbers, booleans, strings and errors (a
  * pointer or a list is refused with a TypeError value).  Cancelling the
  * future cancels the task over there. */
-#define ll_run_coroutine_threadsafe(coro, loop)                                \
+#define ll_run_coroutine_threadsafe(coro, loop)                                                    \
     ll__run_coroutine_threadsafe((coro), (loop), __FILE__, __LINE__)
 
 /* new_event_loop() + threading.Thread(target=loop.run_forever).start():
@@ -429,17 +452,15 @@ int ll_loop_thread_stop(ll_loop *loop);
 #define ll_coro(...) ll__coro_newv(LL__FN_ARGS(__VA_ARGS__), __FILE__, __LINE__)
 
 typedef struct ll_task_opts {
-    const char *name;   /* NULL: "Task-N", numbered as asyncio does */
-    size_t stack_size;  /* 0: the loop's default */
+    const char *name;  /* NULL: "Task-N", numbered as asyncio does */
+    size_t stack_size; /* 0: the loop's default */
 } ll_task_opts;
 
 /* asyncio.create_task(coro, name=name): schedules the coroutine to run as a
  * task.  It does not start now: its first step is queued behind everything
  * already ready.  Takes ownership of the coroutine.  name may be NULL. */
-#define ll_create_task(coro, name)                                             \
-    ll__create_task((coro), (name), NULL, __FILE__, __LINE__)
-#define ll_create_task_opts(coro, opts)                                        \
-    ll__create_task((coro), NULL, (opts), __FILE__, __LINE__)
+#define ll_create_task(coro, name) ll__create_task((coro), (name), NULL, __FILE__, __LINE__)
+#define ll_create_task_opts(coro, opts) ll__create_task((coro), NULL, (opts), __FILE__, __LINE__)
 
 /* `await aw` for a coroutine (runs inline in this task), a task or a future.
  * Suspends the calling task until aw is done, unless it already is.  Returns
@@ -479,10 +500,8 @@ size_t ll_all_tasks(ll_task **out, size_t max);
 #define ll_future_new() ll__future_new(__FILE__, __LINE__)
 /* Mark the future done.  Return None, or an InvalidStateError value (with a
  * message on standard error naming the call site) if it was already done. */
-#define ll_future_set_result(fut, value)                                       \
-    ll__future_set_result((fut), (value), __FILE__, __LINE__)
-#define ll_future_set_exception(fut, err)                                      \
-    ll__future_set_exception((fut), (err), __FILE__, __LINE__)
+#define ll_future_set_result(fut, value) ll__future_set_result((fut), (value), __FILE__, __LINE__)
+#define ll_future_set_exception(fut, err) ll__future_set_exception((fut), (err), __FILE__, __LINE__)
 /* false when already done; otherwise cancels it and schedules callbacks. */
 #define ll_future_cancel(fut) ll__future_cancel((fut), __FILE__, __LINE__)
 bool ll_future_done(const ll_future *fut);
@@ -502,10 +521,10 @@ size_t ll_future_remove_done_callback(ll_future *fut, ll_done_fn fn, void *arg);
  * children keep running; cancelling the gather cancels every child.
  * ll_gather_return_exceptions() puts errors into the list instead. */
 #define ll_gather(...) ll__gather(false, __FILE__, __LINE__, __VA_ARGS__, (void *)0)
-#define ll_gather_return_exceptions(...)                                       \
+#define ll_gather_return_exceptions(...)                                                           \
     ll__gather(true, __FILE__, __LINE__, __VA_ARGS__, (void *)0)
 /* The same from an array of n awaitables (n may be 0: the result is []). */
-#define ll_gatherv(aws, n, return_exceptions)                                  \
+#define ll_gatherv(aws, n, return_exceptions)                                                      \
     ll__gatherv((aws), (n), (return_exceptions), __FILE__, __LINE__)
 
 /* ---- Callbacks -------------------------------------------------------------- */
@@ -514,9 +533,9 @@ size_t ll_future_remove_done_callback(ll_future *fut, ll_done_fn fn, void *arg);
  * until the loop is closed.  A NaN delay is refused (NULL, with a message);
  * a negative delay acts as 0. */
 #define ll_call_soon(loop, fn, arg) ll__call_at((loop), -1.0, 0, (fn), (arg), __FILE__, __LINE__)
-#define ll_call_later(loop, delay, fn, arg)                                    \
+#define ll_call_later(loop, delay, fn, arg)                                                        \
     ll__call_at((loop), (double)(delay), 1, (fn), (arg), __FILE__, __LINE__)
-#define ll_call_at(loop, when, fn, arg)                                        \
+#define ll_call_at(loop, when, fn, arg)                                                            \
     ll__call_at((loop), (double)(when), 2, (fn), (arg), __FILE__, __LINE__)
 /* handle.cancel(): the callback will not run (no effect once it has run). */
 void ll_handle_cancel(ll_handle *h);
@@ -554,7 +573,7 @@ bool ll_handle_cancelled(const ll_handle *h);
 typedef struct ll_timeout ll_timeout;
 #define ll_timeout_enter(delay) ll__timeout_enter((double)(delay), false, __FILE__, __LINE__)
 #define ll_timeout_at_enter(when) ll__timeout_enter((double)(when), true, __FILE__, __LINE__)
-#define ll_timeout_reschedule(to, when)                                        \
+#define ll_timeout_reschedule(to, when)                                                            \
     ll__timeout_reschedule((to), (double)(when), __FILE__, __LINE__)
 #define ll_timeout_exit(to, body) ll__timeout_exit((to), (body), __FILE__, __LINE__)
 bool ll_timeout_expired(const ll_timeout *to);
@@ -596,7 +615,7 @@ typedef struct ll_taskgroup ll_taskgroup;
  * NULL. */
 ll_taskgroup *ll_taskgroup_current(void);
 #define ll_taskgroup_enter() ll__taskgroup_enter(__FILE__, __LINE__)
-#define ll_taskgroup_create_task(tg, coro, name)                               \
+#define ll_taskgroup_create_task(tg, coro, name)                                                   \
     ll__taskgroup_create_task((tg), (coro), (name), __FILE__, __LINE__)
 #define ll_taskgroup_exit(tg, body) ll__taskgroup_exit((tg), (body), __FILE__, __LINE__)
 size_t ll_taskgroup_nerrors(const ll_taskgroup *tg);
@@ -608,7 +627,7 @@ ll_value ll_taskgroup_error(const ll_taskgroup *tg, size_t i);
  * whether aws[i] is done, Python's (done, pending) sets.  Returns None or
  * a CancelledError value. */
 enum { LL_ALL_COMPLETED = 0, LL_FIRST_COMPLETED = 1, LL_FIRST_EXCEPTION = 2 };
-#define ll_wait(aws, n, timeout, return_when, done)                            \
+#define ll_wait(aws, n, timeout, return_when, done)                                                \
     ll__wait((aws), (n), (double)(timeout), (return_when), (done), __FILE__, __LINE__)
 
 /* `for aw in asyncio.as_completed(aws, timeout=...): r = await aw`:
@@ -617,7 +636,7 @@ enum { LL_ALL_COMPLETED = 0, LL_FIRST_COMPLETED = 1, LL_FIRST_EXCEPTION = 2 };
  * Each next gives the result (or error) of the next awaitable to finish, or
  * a TimeoutError value once the timeout has passed. */
 typedef struct ll_as_completed ll_as_completed;
-#define ll_as_completed(aws, n, timeout)                                       \
+#define ll_as_completed(aws, n, timeout)                                                           \
     ll__as_completed((aws), (n), (double)(timeout), __FILE__, __LINE__)
 #define ll_as_completed_next(ac) ll__as_completed_next((ac), __FILE__, __LINE__)
 
@@ -669,7 +688,7 @@ bool ll_event_is_set(const ll_event *ev);
 /* asyncio.Semaphore(value) and BoundedSemaphore(value), whose release()
  * past the initial value is an error (LL_EVALUE). */
 #define ll_semaphore_new(value, name) ll__semaphore_new((value), false, (name), __FILE__, __LINE__)
-#define ll_bounded_semaphore_new(value, name)                                  \
+#define ll_bounded_semaphore_new(value, name)                                                      \
     ll__semaphore_new((value), true, (name), __FILE__, __LINE__)
 #define ll_semaphore_acquire(sem) ll__semaphore_acquire((sem), __FILE__, __LINE__)
 #define ll_semaphore_release(sem) ll__semaphore_release((sem), __FILE__, __LINE__)
@@ -695,7 +714,7 @@ typedef struct ll_condition ll_condition;
 #define ll_condition_wait(c) ll__condition_wait((c), __FILE__, __LINE__)
 /* `await cond.wait_for(predicate)`: waits until pred(arg) is true (checked
  * first, then after every wake-up); None or CancelledError. */
-#define ll_condition_wait_for(c, pred, arg)                                    \
+#define ll_condition_wait_for(c, pred, arg)                                                        \
     ll__condition_wait_for((c), (pred), (arg), __FILE__, __LINE__)
 #define ll_condition_notify(c, n) ll__condition_notify((c), (n), __FILE__, __LINE__)
 #define ll_condition_notify_all(c) ll__condition_notify((c), -1, __FILE__, __LINE__)
@@ -729,8 +748,7 @@ bool ll_barrier_broken(const ll_barrier *b);
  * <= 0 is unbounded.  put waits only when the queue is full and get only
  * when it is empty. */
 #define ll_queue_new(maxsize, name) ll__queue_new((maxsize), 0, (name), __FILE__, __LINE__)
-#define ll_priority_queue_new(maxsize, name)                                   \
-    ll__queue_new((maxsize), 1, (name), __FILE__, __LINE__)
+#define ll_priority_queue_new(maxsize, name) ll__queue_new((maxsize), 1, (name), __FILE__, __LINE__)
 #define ll_lifo_queue_new(maxsize, name) ll__queue_new((maxsize), 2, (name), __FILE__, __LINE__)
 /* `await q.put(v)`: None or CancelledError. */
 #define ll_queue_put(q, v) ll__queue_put((q), (v), __FILE__, __LINE__)
@@ -770,16 +788,14 @@ int ll_queue_maxsize(const ll_queue *q);
  * wait inside it is recorded at the line that made it.  Made on the running
  * loop (else this thread's), like the primitives. */
 /* asyncio.sleep(seconds) */
-#define ll_sleep_coro(seconds)                                                 \
+#define ll_sleep_coro(seconds)                                                                     \
     ll__wait_coro_of(LL__AW_SLEEP, NULL, ll_float((double)(seconds)), NULL, 0)
 /* ev.wait(), lock.acquire(), sem.acquire(), cond.wait(), barrier.wait() */
 #define ll_event_wait_coro(ev) ll__wait_coro_of(LL__AW_EVENT_WAIT, (ev), ll_none(), NULL, 0)
-#define ll_lock_acquire_coro(lock)                                             \
-    ll__wait_coro_of(LL__AW_LOCK_ACQUIRE, (lock), ll_none(), NULL, 0)
-#define ll_semaphore_acquire_coro(sem)                                         \
+#define ll_lock_acquire_coro(lock) ll__wait_coro_of(LL__AW_LOCK_ACQUIRE, (lock), ll_none(), NULL, 0)
+#define ll_semaphore_acquire_coro(sem)                                                             \
     ll__wait_coro_of(LL__AW_SEMAPHORE_ACQUIRE, (sem), ll_none(), NULL, 0)
-#define ll_condition_wait_coro(c)                                              \
-    ll__wait_coro_of(LL__AW_CONDITION_WAIT, (c), ll_none(), NULL, 0)
+#define ll_condition_wait_coro(c) ll__wait_coro_of(LL__AW_CONDITION_WAIT, (c), ll_none(), NULL, 0)
 #define ll_barrier_wait_coro(b) ll__wait_coro_of(LL__AW_BARRIER_WAIT, (b), ll_none(), NULL, 0)
 /* q.get(), q.put(v), q.join() */
 #define ll_queue_get_coro(q) ll__wait_coro_of(LL__AW_QUEUE_GET, (q), ll_none(), NULL, 0)
@@ -808,8 +824,7 @@ typedef ll_value (*ll_blocking_fn)(ll_args args);
  * the size of Python's default executor, min(32, cores + 4). */
 int ll_thread_pool_size(void);
 #define ll_to_thread(...) ll__to_threadv(LL__FN_ARGS(__VA_ARGS__), __FILE__, __LINE__)
-#define ll_run_in_executor(...)                                                \
-    ll__run_in_executorv(LL__FN_ARGS(__VA_ARGS__), __FILE__, __LINE__)
+#define ll_run_in_executor(...) ll__run_in_executorv(LL__FN_ARGS(__VA_ARGS__), __FILE__, __LINE__)
 
 /* time.sleep(seconds): blocks the calling thread.  Called in a coroutine it
  * blocks the whole loop: no other task runs, the step shows as one long run
@@ -869,9 +884,9 @@ int ll_thread_pool_size(void);
  * Python drops it (`del g`, or the end of the coroutine that held it).  A
  * generator dropped this way must not be used again. */
 #if defined(__GNUC__) /* the cleanup attribute: GCC and Clang */
-#define LL_ASYNC_FOR(v, gen)                                                   \
-    for (ll_agen *LL__CAT(ll__afor_, __LINE__)                                 \
-             __attribute__((cleanup(ll__agen_drop_at_exit))) = (gen);          \
+#define LL_ASYNC_FOR(v, gen)                                                                       \
+    for (ll_agen * LL__CAT(ll__afor_, __LINE__)                                                    \
+                       __attribute__((cleanup(ll__agen_drop_at_exit))) = (gen);                    \
          ll_anext(LL__CAT(ll__afor_, __LINE__), &(v));)
 #endif
 #define ll_agen_drop(gen) ll__agen_drop((gen), __FILE__, __LINE__)

@@ -5,7 +5,6 @@
  * its line.  Lesson 16 checks the ordinary path against its Python twin. */
 #include "harness-internal.h"
 
-
 static char *run_main(ll_coro_fn fn, char **err, int *rc) {
     capture out, e;
     capture_begin(&out, 1);

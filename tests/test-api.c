@@ -39,7 +39,9 @@ static char *run_main(ll_coro *main, char **err, int *rc) {
 
 static const char ONE[] = "one", TWO[] = "two";
 
-static void say_cb(void *what) { ll_print("callback %s", (const char *)what); }
+static void say_cb(void *what) {
+    ll_print("callback %s", (const char *)what);
+}
 static void done_cb(ll_future *fut, void *name) {
     ll_print("done callback %s sees %s", (const char *)name, ll_repr(ll_future_result(fut)));
 }
@@ -234,4 +236,6 @@ static Suite *api_suite(void) {
     return s;
 }
 
-int main(void) { return run_suite(api_suite()); }
+int main(void) {
+    return run_suite(api_suite());
+}

@@ -46,8 +46,7 @@ static ll_value show_args(ll_args args) {
     for (size_t i = 0; i < n; i++) {
         ll_value v = ll_arg(args, i);
         size_t len = strlen(line);
-        snprintf(line + len, sizeof line - len, "%s%d:%s", i ? " " : "", (int)v.kind,
-                 ll_repr(v));
+        snprintf(line + len, sizeof line - len, "%s%d:%s", i ? " " : "", (int)v.kind, ll_repr(v));
     }
     ll_print("%zu [%s]", n, line);
     return ll_none();
@@ -310,7 +309,9 @@ static ll_value misread(ll_args args) {
     return ll_none();
 }
 
-static ll_value misread_none(LL_NOARGS) { return ll_none(); }
+static ll_value misread_none(LL_NOARGS) {
+    return ll_none();
+}
 
 static ll_value misread_one(ll_args arg) {
     misuse_line[3] = __LINE__ + 1;
@@ -367,8 +368,14 @@ END_TEST
 /* ---- str(), bools, tuples ------------------------------------------------------------ */
 
 static ll_value text_main(LL_NOARGS) {
-    ll_value vals[] = {ll_str("x"), ll_int(-3), ll_float(2.0), ll_bool(true), ll_none(),
-                       ll_raise(LL_EVALUE, "bad"), ll_tuple("a", 1), ll_tuple(1),
+    ll_value vals[] = {ll_str("x"),
+                       ll_int(-3),
+                       ll_float(2.0),
+                       ll_bool(true),
+                       ll_none(),
+                       ll_raise(LL_EVALUE, "bad"),
+                       ll_tuple("a", 1),
+                       ll_tuple(1),
                        ll_tuple(ll_tuple(1, 2.5), "it's", ll_bool(false), ll_none())};
     for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++)
         ll_print("%s|%s", ll_pystr(vals[i]), ll_repr(vals[i]));
@@ -393,10 +400,11 @@ END_TEST
 /* PriorityQueue((prio, item)): Python's heapq compares tuples item by item. */
 static ll_value prio_main(LL_NOARGS) {
     ll_queue *q = ll_priority_queue_new(0, "jobs");
-    ll_value items[] = {ll_tuple(2, "write"), ll_tuple(1, "read"),   ll_tuple(2, "delete"),
-                        ll_tuple(1, "open"),  ll_tuple(0.5, "boot"), ll_tuple(1, "open", 2),
-                        ll_tuple(1, "open", 1), ll_tuple(3),         ll_tuple(ll_bool(true), "bool"),
-                        ll_tuple(-1, "z")};
+    ll_value items[] = {
+        ll_tuple(2, "write"),   ll_tuple(1, "read"),   ll_tuple(2, "delete"),
+        ll_tuple(1, "open"),    ll_tuple(0.5, "boot"), ll_tuple(1, "open", 2),
+        ll_tuple(1, "open", 1), ll_tuple(3),           ll_tuple(ll_bool(true), "bool"),
+        ll_tuple(-1, "z")};
     for (size_t i = 0; i < sizeof items / sizeof items[0]; i++)
         LL_TRY(ll_queue_put(q, items[i]));
     while (!ll_queue_empty(q))

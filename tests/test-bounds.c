@@ -201,8 +201,7 @@ START_TEST(streamed_exports_match_whole_ones_for_every_golden_trace) {
             fclose(f);
             f = open_memstream(&got, &gl);
             ll_trace t;
-            ck_assert_msg(ll_trace_convert(f, path, fmts[k], &t, err, sizeof err) == 0, "%s",
-                          err);
+            ck_assert_msg(ll_trace_convert(f, path, fmts[k], &t, err, sizeof err) == 0, "%s", err);
             fclose(f);
             ck_assert_msg(wl == gl && memcmp(want, got, wl) == 0,
                           "%s, format %d: streamed output differs (%zu bytes, not %zu)", path, k,
@@ -313,19 +312,19 @@ START_TEST(newer_kinds_are_checked_before_they_are_skipped) {
         {"looplab-trace 1.9\n   1.000000000  -  hologram garbage\n", "2:29", "key=value"},
         {"looplab-trace 1.9\n   1.000000000  -  hologram x=\x01\n", "2:31", "byte 0x01"},
         {"looplab-trace 1.9\n   2.000000000  -  iter n=1 ready=0\n"
-         "   1.000000000  -  hologram\n", "3:4", "time goes backwards"},
+         "   1.000000000  -  hologram\n",
+         "3:4", "time goes backwards"},
         /* A trace of this version or older has no kind this reader lacks. */
         {"looplab-trace 1.4\n   1.000000000  -  hologram x=1\n", "2:20",
          "unknown event kind 'hologram'"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         ck_assert_int_eq(
-            ll_trace_parse(&t, "new.trace", bad[i].text, strlen(bad[i].text), err, sizeof err),
-            -1);
+            ll_trace_parse(&t, "new.trace", bad[i].text, strlen(bad[i].text), err, sizeof err), -1);
         char where[64];
         snprintf(where, sizeof where, "new.trace:%s: ", bad[i].where);
-        ck_assert_msg(strncmp(err, where, strlen(where)) == 0, "case %zu: '%s', expected at %s",
-                      i, err, where);
+        ck_assert_msg(strncmp(err, where, strlen(where)) == 0, "case %zu: '%s', expected at %s", i,
+                      err, where);
         ck_assert_has(err, bad[i].says);
         ll_trace_free(&t);
     }
@@ -340,8 +339,9 @@ END_TEST
  * a truncated trace of no events. */
 START_TEST(every_crafted_input_is_refused_where_it_goes_wrong) {
     static const char *const names[] = {
-        "end-garbage", "end-huge-count", "extreme-times", "huge-id-max",         "huge-id",
-        "over-1mib-line", "yes",         "zero-bytes",    "unknown-kind-garbage",
+        "end-garbage", "end-huge-count", "extreme-times",
+        "huge-id-max", "huge-id",        "over-1mib-line",
+        "yes",         "zero-bytes",     "unknown-kind-garbage",
     };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         char path[512], err[512] = "";
@@ -351,8 +351,8 @@ START_TEST(every_crafted_input_is_refused_where_it_goes_wrong) {
         /* PATH:LINE:COLUMN: what was wrong */
         size_t n = strlen(path);
         unsigned line = 0, col = 0;
-        ck_assert_msg(strncmp(err, path, n) == 0 &&
-                          sscanf(err + n, ":%u:%u: ", &line, &col) == 2 && line > 0 && col > 0,
+        ck_assert_msg(strncmp(err, path, n) == 0 && sscanf(err + n, ":%u:%u: ", &line, &col) == 2 &&
+                          line > 0 && col > 0,
                       "%s: the message does not say where: %s", names[i], err);
         ll_trace_free(&t);
     }

@@ -21,7 +21,7 @@
 #endif
 
 typedef struct result {
-    int code;    /* exit status, or 128+signal */
+    int code; /* exit status, or 128+signal */
     char *out;
     char *err;
 } result;
@@ -260,9 +260,10 @@ START_TEST(chrome_export_has_a_named_lane_per_task) {
            "print(sum(1 for e in d['traceEvents'] if e['ph']=='i' and e['cat']=='print'))\"",
            trace_path);
     ck_assert_int_eq(r.code, 0);
-    ck_assert_str_eq(r.out, "['Task-1', 'Task-2', 'Task-3', 'event loop']\n"
-                            "['ready', 'running', 'waiting: gather', 'waiting: sleep until 1.000 s', "
-                            "'waiting: sleep until 2.000 s']\n5\n");
+    ck_assert_str_eq(r.out,
+                     "['Task-1', 'Task-2', 'Task-3', 'event loop']\n"
+                     "['ready', 'running', 'waiting: gather', 'waiting: sleep until 1.000 s', "
+                     "'waiting: sleep until 2.000 s']\n5\n");
     result_free(&r);
     unlink(trace_path);
 }
@@ -346,8 +347,7 @@ END_TEST
 
 START_TEST(hanging_program_is_stopped_at_the_timeout) {
     fresh_trace_path();
-    result r = sh("'%s' run --timeout 0.5 --trace %s -- '%s' hang", LL_CLI, trace_path,
-                  LL_BROKEN);
+    result r = sh("'%s' run --timeout 0.5 --trace %s -- '%s' hang", LL_CLI, trace_path, LL_BROKEN);
     ck_assert_int_eq(r.code, 124);
     ck_assert_has(r.err, "did not finish within 0.5 s");
     ll_trace t;
@@ -438,8 +438,7 @@ START_TEST(closed_standard_descriptors_do_not_lose_the_run) {
         ll_trace_free(&t);
         result_free(&r);
         /* The library on its own, writing its trace to a file. */
-        r = sh("LOOPLAB_CLOCK=real LOOPLAB_TRACE=%s '%s' ok %s", trace_path, LL_BROKEN,
-               closes[i]);
+        r = sh("LOOPLAB_CLOCK=real LOOPLAB_TRACE=%s '%s' ok %s", trace_path, LL_BROKEN, closes[i]);
         ck_assert_msg(r.code == 0, "broken ok %s: exit %d: %s", closes[i], r.code, r.err);
         load_saved(&t);
         ck_assert(has_print(&t, "victim: all fine"));
@@ -568,8 +567,7 @@ START_TEST(a_trace_descriptor_that_cannot_be_used_is_named) {
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         result r = sh("LOOPLAB_TRACE=%s '%s' ok 9>&-", cases[i].spec, LL_BROKEN);
         ck_assert_msg(r.code == 1, "%s: exit %d", cases[i].spec, r.code);
-        ck_assert_msg(strstr(r.err, cases[i].says) != NULL, "%s said:\n%s", cases[i].spec,
-                      r.err);
+        ck_assert_msg(strstr(r.err, cases[i].says) != NULL, "%s said:\n%s", cases[i].spec, r.err);
         ck_assert_msg(strstr(r.err, "Success") == NULL, "%s said:\n%s", cases[i].spec, r.err);
         /* The program's output is untouched. */
         ck_assert_str_eq(r.out, "victim: before the trouble\nvictim: all fine\n");
@@ -660,8 +658,8 @@ START_TEST(bad_usage_is_refused_with_a_sentence) {
                       cases[i].args);
         ck_assert_msg(r.code == cases[i].code, "'looplab %s': exit %d, expected %d", cases[i].args,
                       r.code, cases[i].code);
-        ck_assert_msg(strstr(r.err, cases[i].says) != NULL, "'looplab %s' said:\n%s",
-                      cases[i].args, r.err);
+        ck_assert_msg(strstr(r.err, cases[i].says) != NULL, "'looplab %s' said:\n%s", cases[i].args,
+                      r.err);
         result_free(&r);
     }
     result r = sh("'%s' --version", LL_CLI);
@@ -699,9 +697,9 @@ START_TEST(stats_and_export_say_when_the_output_cannot_be_written) {
     result r = sh("'%s' run 1 --trace %s", LL_CLI, trace_path);
     ck_assert_int_eq(r.code, 0);
     result_free(&r);
-    static const char *const cmds[] = {"stats %s > /dev/full", "export %s --format text > /dev/full",
-                                       "export %s --format jsonl > /dev/full",
-                                       "export %s --format chrome -o /dev/full"};
+    static const char *const cmds[] = {
+        "stats %s > /dev/full", "export %s --format text > /dev/full",
+        "export %s --format jsonl > /dev/full", "export %s --format chrome -o /dev/full"};
     for (int i = 0; i < 4; i++) {
         char cmd[256];
         snprintf(cmd, sizeof cmd, cmds[i], trace_path);

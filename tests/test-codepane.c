@@ -46,7 +46,7 @@ static void fixture_close(fixture *f) {
 /* The strings drawn inside the code pane in the last frame. */
 #define MAXSTR 512
 typedef struct drawn {
-    SDL_Rect code;            /* the code pane */
+    SDL_Rect code; /* the code pane */
     size_t n;
     SDL_Rect box[MAXSTR];
     char text[MAXSTR][160];
@@ -99,8 +99,8 @@ START_TEST(the_current_line_is_the_line_of_the_task_about_to_run) {
     size_t step = 0;
     for (; step < f.m.n; step++) { /* the first run of Task-2 */
         const ll_trace_event *e = llv_event(&f.m, step);
-        if (e->kind == LL_EV_TASK_RUN && strcmp(llv_task_name(&f.m, llv_task_index(&f.m, e->task)),
-                                                "Task-2") == 0)
+        if (e->kind == LL_EV_TASK_RUN &&
+            strcmp(llv_task_name(&f.m, llv_task_index(&f.m, e->task)), "Task-2") == 0)
             break;
     }
     ck_assert_uint_lt(step, f.m.n);
@@ -279,8 +279,8 @@ END_TEST
 START_TEST(comments_are_whole_and_tags_cover_no_code) {
     static const char *const slugs[] = {"01-hello-gather", "05-three-counters", "11-semaphore",
                                         "13-timeouts", "20-taskgroup"};
-    static const int sizes[][3] = {{1024, 768, 10}, {1280, 720, 15}, {1920, 1080, 10},
-                                   {1920, 1080, 20}};
+    static const int sizes[][3] = {
+        {1024, 768, 10}, {1280, 720, 15}, {1920, 1080, 10}, {1920, 1080, 20}};
     const char *slug = slugs[_i];
     fixture f;
     fixture_open(&f, slug, 1920, 1080);
@@ -339,8 +339,8 @@ START_TEST(c_and_python_side_by_side_where_the_window_is_wide) {
             llv_ui_seek(&f.ui, i);
             drawn d;
             draw(&f, &d, w, h);
-            ck_assert_msg(f.ui.pair == sizes[z].pair, "%s at %dx%d scale %.1f: pair %d",
-                          slugs[_i], w, h, (double)sizes[z].zoom, f.ui.pair);
+            ck_assert_msg(f.ui.pair == sizes[z].pair, "%s at %dx%d scale %.1f: pair %d", slugs[_i],
+                          w, h, (double)sizes[z].zoom, f.ui.pair);
             int line = llv_ui_current_line(&f.ui), py = llv_ui_py_line(&f.ui, line);
             if (!sizes[z].pair) {
                 ck_assert_int_eq(llv_ui_py_band.h, 0);
@@ -371,8 +371,8 @@ START_TEST(c_and_python_side_by_side_where_the_window_is_wide) {
             both++;
         }
         if (sizes[z].pair)
-            ck_assert_msg(both > 5, "%s at %dx%d: only %zu steps lit a line in both", slugs[_i],
-                          w, h, both);
+            ck_assert_msg(both > 5, "%s at %dx%d: only %zu steps lit a line in both", slugs[_i], w,
+                          h, both);
         fixture_close(&f);
     }
 }
@@ -388,9 +388,7 @@ START_TEST(p_cycles_the_pair_c_and_python) {
     llv_ui_seek(ui, 20);
     draw(&f, &d, 1920, 1080);
     ck_assert(ui->pair_fits && ui->pair && !ui->show_py);
-    static const struct {
-        bool pair, py;
-    } cycle[] = {{false, false}, {false, true}, {true, false}};
+    static const struct { bool pair, py; } cycle[] = {{false, false}, {false, true}, {true, false}};
     for (size_t k = 0; k < 3; k++) {
         llv_ui_next_code_view(ui);
         draw(&f, &d, 1920, 1080);
@@ -402,7 +400,9 @@ START_TEST(p_cycles_the_pair_c_and_python) {
             py_title |= strncmp(d.text[s], "lesson.py", 9) == 0;
             c_title |= strncmp(d.text[s], "lesson.c", 8) == 0;
         }
-        ck_assert_msg(cycle[k].pair ? c_title : cycle[k].py ? py_title && !c_title : c_title,
+        ck_assert_msg(cycle[k].pair ? c_title
+                      : cycle[k].py ? py_title && !c_title
+                                    : c_title,
                       "P %zu: the title names the wrong file", k + 1);
     }
     /* a small window: P toggles the one file shown */

@@ -48,8 +48,8 @@ typedef struct fixture {
     SDL_Window *win;
     SDL_Renderer *r;
     llv_session s;
-    uint32_t t;        /* the frame clock (ms), advanced by hand */
-    char dir[64];      /* the working directory: S and E write here */
+    uint32_t t;   /* the frame clock (ms), advanced by hand */
+    char dir[64]; /* the working directory: S and E write here */
     char cwd[1024];
 } fixture;
 
@@ -170,11 +170,11 @@ static const char *screen_of(fixture *f) {
     return screen;
 }
 
-#define ck_assert_on_screen(f, text)                                                      \
-    do {                                                                                  \
-        const char *scr_ = screen_of(f);                                                  \
-        ck_assert_msg(strstr(scr_, (text)) != NULL, "'%s' is not on screen:\n%.3000s",     \
-                      (text), scr_);                                                      \
+#define ck_assert_on_screen(f, text)                                                               \
+    do {                                                                                           \
+        const char *scr_ = screen_of(f);                                                           \
+        ck_assert_msg(strstr(scr_, (text)) != NULL, "'%s' is not on screen:\n%.3000s", (text),     \
+                      scr_);                                                                       \
     } while (0)
 
 #define CUR (f->s.d.ui.cursor)
@@ -229,8 +229,8 @@ static void check_stepping(fixture *f, const char *slug) {
     key(f, SDLK_HOME, 0);
     size_t it = first_after(m->iters, m->niters, 0);
     key(f, SDLK_RIGHT, KMOD_LCTRL);
-    ck_assert_msg(CUR == (it == SIZE_MAX ? n - 1 : it), "%s: Ctrl+Right went to %zu, not %zu",
-                  slug, CUR, it);
+    ck_assert_msg(CUR == (it == SIZE_MAX ? n - 1 : it), "%s: Ctrl+Right went to %zu, not %zu", slug,
+                  CUR, it);
     ck_assert_uint_eq(llv_event(m, CUR)->kind, LL_EV_ITER);
     size_t it2 = first_after(m->iters, m->niters, CUR);
     if (it2 != SIZE_MAX) {
@@ -332,7 +332,7 @@ static void check_playing(fixture *f) {
         frame(f, 1000);
     ck_assert_uint_eq(CUR, m->n - 1);
     ck_assert(!ui->playing); /* it stops at the end */
-    key(f, SDLK_SPACE, 0); /* and starts again from the top */
+    key(f, SDLK_SPACE, 0);   /* and starts again from the top */
     ck_assert(ui->playing);
     ck_assert_uint_eq(CUR, 0);
     key(f, SDLK_SPACE, 0);
@@ -348,7 +348,8 @@ static void check_playing(fixture *f) {
                   "predict mode went to %zu asking about %zu, not %zu asking about %zu", CUR,
                   ui->predict_at, q - 1, q);
     bool run = llv_event(m, q)->kind == LL_EV_TASK_RUN;
-    ck_assert_on_screen(f, run ? "Predict: which task runs next?" : "Predict: what is printed next?");
+    ck_assert_on_screen(f,
+                        run ? "Predict: which task runs next?" : "Predict: what is printed next?");
     ck_assert_on_screen(f, "press \xE2\x86\x92 to see");
     key(f, SDLK_RIGHT, 0);
     ck_assert_uint_eq(CUR, q);
@@ -391,8 +392,8 @@ static void check_hidden(fixture *f, const char *slug) {
     char *scr = strdup(screen_of(f));
     ck_assert_msg(ui->tl_drawn_n > 0, "%s step %zu: the timeline drew nothing", slug, cur + 1);
     ck_assert_msg(ui->tl_drawn_last == SIZE_MAX || ui->tl_drawn_last <= cur,
-                  "%s: asking about event %zu at step %zu, the timeline drew up to event %zu",
-                  slug, q, cur, ui->tl_drawn_last);
+                  "%s: asking about event %zu at step %zu, the timeline drew up to event %zu", slug,
+                  q, cur, ui->tl_drawn_last);
     for (char *line = scr, *nl; *line; line = nl + 1) {
         nl = strchr(line, '\n');
         size_t len = (size_t)(nl - line);
@@ -410,8 +411,8 @@ static void check_hidden(fixture *f, const char *slug) {
             bool past = false;
             for (size_t j = cur > 100 ? cur - 100 : 0; j <= cur && !past; j++)
                 past = shows_row(ui, line, len, j);
-            ck_assert_msg(past, "%s step %zu: the event log shows event %zu: %.*s", slug,
-                          cur + 1, i + 1, (int)len, line);
+            ck_assert_msg(past, "%s step %zu: the event log shows event %zu: %.*s", slug, cur + 1,
+                          i + 1, (int)len, line);
         }
     }
     free(scr);
@@ -430,8 +431,10 @@ static void check_predict_hides(fixture *f, const char *slug) {
     key(f, SDLK_HOME, 0);
     key(f, SDLK_RIGHT, 0);
     frame(f, 16);
-    ck_assert_msg(ui->tl_drawn_last > CUR, "%s: out of predict mode the timeline shows the "
-                  "whole run (drew up to %zu at step %zu)", slug, ui->tl_drawn_last, CUR);
+    ck_assert_msg(ui->tl_drawn_last > CUR,
+                  "%s: out of predict mode the timeline shows the "
+                  "whole run (drew up to %zu at step %zu)",
+                  slug, ui->tl_drawn_last, CUR);
     key(f, SDLK_HOME, 0);
     key(f, SDLK_r, 0);
     size_t asked = 0, runs = 0;
@@ -444,8 +447,10 @@ static void check_predict_hides(fixture *f, const char *slug) {
                           slug, CUR, want);
             continue;
         }
-        ck_assert_msg(ui->predict_at == want, "%s: predict mode asks about %zu at %zu, not "
-                      "about %zu", slug, ui->predict_at, CUR, want);
+        ck_assert_msg(ui->predict_at == want,
+                      "%s: predict mode asks about %zu at %zu, not "
+                      "about %zu",
+                      slug, ui->predict_at, CUR, want);
         check_hidden(f, slug);
         asked++;
         runs += llv_event(m, want)->kind == LL_EV_TASK_RUN;
@@ -469,8 +474,10 @@ static void check_views(fixture *f, const char *slug) {
     frame(f, 16);
     key(f, SDLK_a, 0);
     ck_assert(ui->axis_time == axis);
-    ck_assert_msg(ui->src.n > 10 && ui->py.n > 5, "%s: the window found %zu lines of C and %zu "
-                  "of Python", slug, ui->src.n, ui->py.n);
+    ck_assert_msg(ui->src.n > 10 && ui->py.n > 5,
+                  "%s: the window found %zu lines of C and %zu "
+                  "of Python",
+                  slug, ui->src.n, ui->py.n);
     key(f, SDLK_p, 0);
     ck_assert(ui->show_py);
     frame(f, 16);
@@ -519,8 +526,7 @@ static void check_mouse(fixture *f, const char *slug) {
     size_t want = llv_ui_event_at_x(ui, x);
     ck_assert_uint_gt(want, 0);
     click(f, x, y);
-    ck_assert_msg(CUR == want, "%s: a click on the timeline went to %zu, not %zu", slug, CUR,
-                  want);
+    ck_assert_msg(CUR == want, "%s: a click on the timeline went to %zu, not %zu", slug, CUR, want);
     click(f, L.x, y);
     ck_assert_uint_eq(CUR, 0);
     /* hovering a lane says what that task was doing then, and from where */
@@ -555,8 +561,10 @@ static void check_mouse(fixture *f, const char *slug) {
     wheel(f, -1, KMOD_LCTRL);
     frame(f, 16);
     size_t scrolled = rows > nl ? (rows - nl < 3 ? rows - nl : 3) : 0;
-    ck_assert_msg(ui->tl_first == scrolled, "%s: Ctrl+wheel shows lanes from %zu, not %zu (%zu "
-                  "lanes, %zu fit)", slug, ui->tl_first, scrolled, rows, nl);
+    ck_assert_msg(ui->tl_first == scrolled,
+                  "%s: Ctrl+wheel shows lanes from %zu, not %zu (%zu "
+                  "lanes, %zu fit)",
+                  slug, ui->tl_first, scrolled, rows, nl);
     wheel(f, 1, KMOD_LCTRL);
     frame(f, 16);
     ck_assert_uint_eq(ui->tl_first, 0);
@@ -602,8 +610,7 @@ START_TEST(every_control_does_what_help_says_on_every_lesson) {
     ck_assert_int_eq(llv_session_start(&f->s, NULL, slug, false), 0);
     ck_assert(f->s.d.open && !f->s.picking);
     ck_assert_str_eq(f->s.d.slug, slug);
-    ck_assert_msg(strstr(f->s.d.ui.title, lessons[i].title) != NULL, "title '%s'",
-                  f->s.d.ui.title);
+    ck_assert_msg(strstr(f->s.d.ui.title, lessons[i].title) != NULL, "title '%s'", f->s.d.ui.title);
     frame(f, 16);
     check_stepping(f, slug);
     check_playing(f);
@@ -638,8 +645,7 @@ START_TEST(c_reruns_the_lesson_on_the_other_clock_at_the_same_step) {
     ck_assert_str_eq(f->s.d.clock, "real");
     ck_assert_str_eq(f->s.d.m.trace.meta.clock, "real");
     ck_assert_uint_eq(CUR, 8);
-    ck_assert_msg(strstr(f->s.d.ui.status, "same order, different times"), "%s",
-                  f->s.d.ui.status);
+    ck_assert_msg(strstr(f->s.d.ui.status, "same order, different times"), "%s", f->s.d.ui.status);
     /* what the class chose stays */
     ck_assert_int_eq(f->s.d.ui.theme, LLV_THEME_PROJECTOR);
     ck_assert_float_eq(f->s.d.ui.zoom, zoom);
@@ -708,7 +714,8 @@ START_TEST(a_bad_axis_line_is_reported_with_its_place) {
     char *err = capture_end(&cap);
     ck_assert_int_eq(rc, 0);
     ck_assert_msg(strstr(err, "01-hello-gather/meta.txt:2: axis is 'events' or 'time', not "
-                              "'sideways'") != NULL, "stderr: %s", err);
+                              "'sideways'") != NULL,
+                  "stderr: %s", err);
     free(err);
     ck_assert(!f->s.d.ui.axis_time);
     fixture_close(f);
@@ -739,9 +746,10 @@ START_TEST(the_lane_count_is_not_drawn_over_a_lane) {
     const SDL_Rect *L = &f->s.d.ui.tl_lanes;
     ck_assert_msg(lanes_box.w > 0, "the lane count is not drawn (%zu lanes, %d px for them)",
                   f->s.d.m.ntasks, L->h);
-    ck_assert_msg(!SDL_HasIntersection(&lanes_box, L), "the lane count at (%d,%d %dx%d) is drawn "
-                  "over the lanes (%d,%d %dx%d)", lanes_box.x, lanes_box.y, lanes_box.w,
-                  lanes_box.h, L->x, L->y, L->w, L->h);
+    ck_assert_msg(!SDL_HasIntersection(&lanes_box, L),
+                  "the lane count at (%d,%d %dx%d) is drawn "
+                  "over the lanes (%d,%d %dx%d)",
+                  lanes_box.x, lanes_box.y, lanes_box.w, lanes_box.h, L->x, L->y, L->w, L->h);
     fixture_close(f);
 }
 END_TEST
@@ -902,7 +910,6 @@ START_TEST(a_dropped_trace_opens_and_a_bad_one_is_refused) {
 }
 END_TEST
 
-
 START_TEST(a_programs_run_shows_its_source_its_crash_and_reruns) {
     fixture fx, *f = &fx;
     fixture_open(f);
@@ -921,7 +928,7 @@ START_TEST(a_programs_run_shows_its_source_its_crash_and_reruns) {
     key(f, SDLK_END, 0);
     ck_assert_on_screen(f, "the program was killed by SIGABRT: the trace ends at that moment");
     ck_assert_on_screen(f, "crashed (SIGABRT)"); /* the running pane, wrapped */
-    key(f, SDLK_LEFT, 0); /* before the end: said nowhere */
+    key(f, SDLK_LEFT, 0);                        /* before the end: said nowhere */
     ck_assert(strstr(screen_of(f), "SIGABRT") == NULL);
     key(f, SDLK_END, 0);
     key(f, SDLK_c, 0);

@@ -119,7 +119,7 @@ START_TEST(stack_has_a_guard_page_and_rounds_up) {
     /* The guard page is not accessible; the usable part is. */
     unsigned char vec[1];
     ck_assert_int_eq(mincore(st.map, 4096, vec), 0); /* mapped ... */
-    ((volatile char *)st.lo)[0] = 1;                  /* ... usable from lo up */
+    ((volatile char *)st.lo)[0] = 1;                 /* ... usable from lo up */
     ((volatile char *)st.lo)[st.size - 1] = 1;
     ll__stack_free(&pool, &st);
     ll__stack_pool_destroy(&pool);

@@ -154,8 +154,9 @@ END_TEST
 
 /* Sums 1..N with a recursive query: real work for SQLite, a few tenths of a
  * second at N = 500 000. */
-#define HEAVY                                                                  \
-    "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < CAST(? AS INTEGER)) " \
+#define HEAVY                                                                                      \
+    "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < CAST(? AS "          \
+    "INTEGER)) "                                                                                   \
     "SELECT sum(x) FROM c"
 
 static int ticks;
@@ -332,8 +333,10 @@ END_TEST
  * On the virtual clock the job takes no virtual time, so the timeout
  * cannot end it: the row cap does, with a sentence. */
 static ll_value many_rows(ll_value arg) {
-    return ll_db_query(arg.p, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
-                              "WHERE i < 200000000) SELECT i FROM n", NULL);
+    return ll_db_query(arg.p,
+                       "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+                       "WHERE i < 200000000) SELECT i FROM n",
+                       NULL);
 }
 
 static ll_value runaway_main(LL_NOARGS) {
@@ -375,4 +378,6 @@ static Suite *db_suite(void) {
     return s;
 }
 
-int main(void) { return run_suite(db_suite()); }
+int main(void) {
+    return run_suite(db_suite());
+}

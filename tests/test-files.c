@@ -164,8 +164,7 @@ static ll_value write_big(ll_value path) {
 
 static ll_value parallel_main(LL_NOARGS) {
     ll_task *t = ll_create_task(ll_coro(ticker), "ticker");
-    LL_TRY(ll_await(ll_gather(ll_coro(write_big, path_a),
-                              ll_coro(write_big, path_b))));
+    LL_TRY(ll_await(ll_gather(ll_coro(write_big, path_a), ll_coro(write_big, path_b))));
     ll_task_cancel(t);
     ll_print("both written; the ticker ran: %s", ticks > 0 ? "yes" : "no");
     return ll_none();

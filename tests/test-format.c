@@ -19,15 +19,36 @@ static uint64_t rnd(void) {
     rng_state ^= rng_state >> 27;
     return rng_state * 2685821657736338717ull;
 }
-static uint64_t below(uint64_t n) { return n ? rnd() % n : 0; }
+static uint64_t below(uint64_t n) {
+    return n ? rnd() % n : 0;
+}
 
 /* A string with whatever a printed line may hold: quotes, backslashes, tabs,
  * newlines, control bytes, UTF-8, invalid bytes, NUL. */
 static size_t awkward(char *buf, size_t cap) {
     static const char *const pieces[] = {
-        "plain", " ", "\"", "\\", "\t", "\n", "\r", "\x01", "\x7f", "caf\xc3\xa9",
-        "\xe2\x82\xac", "\xf0\x9f\x90\x8d", "\xff", "\xc3", "\xed\xa0\x80", "=", ":",
-        "@end events=1", "#", "none", "\\x41", "\0",
+        "plain",
+        " ",
+        "\"",
+        "\\",
+        "\t",
+        "\n",
+        "\r",
+        "\x01",
+        "\x7f",
+        "caf\xc3\xa9",
+        "\xe2\x82\xac",
+        "\xf0\x9f\x90\x8d",
+        "\xff",
+        "\xc3",
+        "\xed\xa0\x80",
+        "=",
+        ":",
+        "@end events=1",
+        "#",
+        "none",
+        "\\x41",
+        "\0",
     };
     size_t n = 0, parts = below(6);
     for (size_t i = 0; i < parts; i++) {
@@ -236,8 +257,7 @@ START_TEST(truncated_trace_is_read_up_to_the_cut) {
     ck_assert_uint_eq(t.rec.n, 2);
     ll_trace_free(&t);
     /* Cut at a line end, but before @end: also truncated. */
-    ck_assert_int_eq(ll_trace_parse(&t, "cut.trace", good_head, strlen(good_head), err,
-                                    sizeof err),
+    ck_assert_int_eq(ll_trace_parse(&t, "cut.trace", good_head, strlen(good_head), err, sizeof err),
                      0);
     ck_assert(t.truncated);
     ll_trace_free(&t);
@@ -274,12 +294,17 @@ typedef struct bad_case {
 static const bad_case bad_cases[] = {
     {"empty file", "", "1:1", "empty file"},
     {"not a trace", "hello world\n", "1:1", "expected the header"},
-    {"binary garbage", "\x7f" "ELF\x02\x01\x01\0\0\0\n", "1:1", "expected the header"},
+    {"binary garbage",
+     "\x7f"
+     "ELF\x02\x01\x01\0\0\0\n",
+     "1:1", "expected the header"},
     {"bad version", "looplab-trace one\n", "1:15", "expected a version"},
     {"newer major version", "looplab-trace 2.0\n", "1:15", "this reader knows version 1"},
     {"non-numeric time", HEAD "   abc  -   iter n=1 ready=0\n", "2:4", "expected a time"},
-    {"time going backwards", HEAD "   2.000000000  -   iter n=1 ready=0\n"
-                             "   1.000000000  -   iter n=2 ready=0\n", "3:4", "time goes backwards"},
+    {"time going backwards",
+     HEAD "   2.000000000  -   iter n=1 ready=0\n"
+          "   1.000000000  -   iter n=2 ready=0\n",
+     "3:4", "time goes backwards"},
     {"event for a task never created", HEAD "   0.000000000  7:Task-7   run behind=0\n", "2:17",
      "no task_new created"},
     {"task created twice", HEAD NEW1 NEW1, "3:17", "created twice"},
@@ -295,8 +320,7 @@ static const bad_case bad_cases[] = {
      "control byte 0x01"},
     {"unknown field", HEAD NEW1 "   0.000000000  1   run behind=0 colour=red\n", "3:34",
      "unknown field 'colour'"},
-    {"field twice", HEAD NEW1 "   0.000000000  1   run behind=0 behind=1\n", "3:34",
-     "given twice"},
+    {"field twice", HEAD NEW1 "   0.000000000  1   run behind=0 behind=1\n", "3:34", "given twice"},
     {"unknown reason", HEAD NEW1 "   0.000000000  1   ready reason=boredom pos=0\n", "3:34",
      "unknown reason 'boredom'"},
     {"not key=value", HEAD NEW1 "   0.000000000  1   run behind\n", "3:25", "expected key=value"},
@@ -341,8 +365,8 @@ START_TEST(malformed_trace_gets_file_line_column) {
     snprintf(where, sizeof where, "bad.trace:%s: ", c->where);
     ck_assert_msg(strncmp(err, where, strlen(where)) == 0, "%s: message '%s', expected it at %s",
                   c->what, err, where);
-    ck_assert_msg(strstr(err, c->says) != NULL, "%s: message '%s' does not say '%s'", c->what,
-                  err, c->says);
+    ck_assert_msg(strstr(err, c->says) != NULL, "%s: message '%s' does not say '%s'", c->what, err,
+                  c->says);
     ll_trace_free(&t);
     free(gen);
 }

@@ -178,7 +178,8 @@ static ll_value half_close_main(LL_NOARGS) {
 START_TEST(a_half_closed_stream_is_read_to_its_end) {
     char *err;
     char *out = run(half_close_main, &err, NULL);
-    ck_assert_str_eq(out, "write after eof: RuntimeError\nyou said: HELLO THERE (from 127.0.0.1)\n");
+    ck_assert_str_eq(out,
+                     "write after eof: RuntimeError\nyou said: HELLO THERE (from 127.0.0.1)\n");
     free(err);
     free(out);
 }
@@ -319,7 +320,8 @@ static ll_value many_main(LL_NOARGS) {
     }
     LL_TRY(ll_sleep(0.05)); /* the last handler sees its client go */
     ll_print("streams held: %s while 200 came and went, %zu now",
-             most <= 2 ? "at most the two ends of one" : "more", ll__io_streams(ll_get_running_loop()));
+             most <= 2 ? "at most the two ends of one" : "more",
+             ll__io_streams(ll_get_running_loop()));
     kept_line = __LINE__ + 1;
     ll_value r = ll_stream_write(kept, "late\n", 5);
     ll_print("a freed stream's handle: %s", ll_err_name(r.err));
@@ -384,9 +386,9 @@ static ll_value gather_main(LL_NOARGS) {
     web = ll_slow_web_start(0);
     ck_assert_ptr_nonnull(web);
     session = ll_session_new(NULL);
-    ll_value r = ll_await(ll_gather(ll_coro(fetch, "/delay/200?size=10"),
-                                    ll_coro(fetch, "/delay/250?size=20"),
-                                    ll_coro(fetch, "/example")));
+    ll_value r =
+        ll_await(ll_gather(ll_coro(fetch, "/delay/200?size=10"),
+                           ll_coro(fetch, "/delay/250?size=20"), ll_coro(fetch, "/example")));
     ll_print("%s", ll_repr(r));
     ll_session_close(session);
     return ll_none();
@@ -431,10 +433,8 @@ END_TEST
 static ll_value limit_main(LL_NOARGS) {
     web = ll_slow_web_start(0);
     session = ll_session_new(&(ll_session_opts){.limit = 2});
-    ll_value r = ll_await(ll_gather(ll_coro(fetch, "/delay/150"),
-                                    ll_coro(fetch, "/delay/150"),
-                                    ll_coro(fetch, "/delay/150"),
-                                    ll_coro(fetch, "/delay/150")));
+    ll_value r = ll_await(ll_gather(ll_coro(fetch, "/delay/150"), ll_coro(fetch, "/delay/150"),
+                                    ll_coro(fetch, "/delay/150"), ll_coro(fetch, "/delay/150")));
     ll_print("%s", ll_repr(r));
     ll_session_close(session);
     return ll_none();
@@ -552,10 +552,10 @@ static ll_value hello(ll_value arg) {
     ll_http_request *req = arg.p;
     char body[128];
     const char *peer = ll_http_request_peer(req); /* "127.0.0.1:PORT", from the socket */
-    int n = snprintf(body, sizeof body, "hello %s q=%s ua=%s from=%s", req->path, req->query,
-                     ll_http_request_header(req, "user-agent") ? "yes" : "no",
-                     strncmp(peer, "127.0.0.1:", 10) == 0 && atoi(peer + 10) > 0 ? "loopback"
-                                                                                 : peer);
+    int n =
+        snprintf(body, sizeof body, "hello %s q=%s ua=%s from=%s", req->path, req->query,
+                 ll_http_request_header(req, "user-agent") ? "yes" : "no",
+                 strncmp(peer, "127.0.0.1:", 10) == 0 && atoi(peer + 10) > 0 ? "loopback" : peer);
     ll_http_respond(req, 200, NULL, body, (size_t)n);
     return ll_none();
 }
@@ -651,8 +651,7 @@ END_TEST
 /* Sends raw bytes and returns all the server answers until it closes the
  * connection, or "[no answer]" appended when it has not closed after
  * `patience` seconds (the limit the server should have kept to). */
-static void raw_all(int port, const char *bytes, size_t n, char *out, size_t cap,
-                    double patience) {
+static void raw_all(int port, const char *bytes, size_t n, char *out, size_t cap, double patience) {
     out[0] = '\0';
     ll_value c = ll_open_connection("127.0.0.1", port);
     if (ll_failed(c)) {
@@ -680,8 +679,8 @@ static void raw_all(int port, const char *bytes, size_t n, char *out, size_t cap
 
 static ll_value limits_main(LL_NOARGS) {
     ll_http_server *srv = ll_http_server_new(NULL);
-    ll_http_server_limits(srv, &(ll_http_limits){.header_timeout = 0.2, .idle_timeout = 0.3,
-                                                 .max_body = 1000});
+    ll_http_server_limits(
+        srv, &(ll_http_limits){.header_timeout = 0.2, .idle_timeout = 0.3, .max_body = 1000});
     ll_http_route(srv, "GET", "/hello*", hello);
     ll_http_route(srv, "POST", "/echo", hello);
     LL_TRY(ll_http_listen(srv, "127.0.0.1", 0));
@@ -713,7 +712,8 @@ static ll_value limits_main(LL_NOARGS) {
     const char get[] = "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n";
     raw_all(port, get, sizeof get - 1, got, sizeof got, 5);
     ll_print("idle: %s", strstr(got, "\r\n\r\nhello /hello") && !strstr(got, "[no answer]")
-                              ? "answered, then closed" : got);
+                             ? "answered, then closed"
+                             : got);
     /* HEAD where GET is: the GET's headers, no body. */
     const char head[] = "HEAD /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
     raw_all(port, head, sizeof head - 1, got, sizeof got, 5);
@@ -918,8 +918,8 @@ START_TEST(big_pages_are_not_kept_after_they_are_sent) {
     ll_slow_web_stop();
     ck_assert_str_eq(out, "");
     /* 24 pages of 4 MiB each: 96 MiB if the slow web kept them. */
-    ck_assert_msg(after < before + 32 * 1024 * 1024, "RSS grew from %zu MB to %zu MB",
-                  before >> 20, after >> 20);
+    ck_assert_msg(after < before + 32 * 1024 * 1024, "RSS grew from %zu MB to %zu MB", before >> 20,
+                  after >> 20);
     free(warm);
     free(out);
 }
@@ -1060,8 +1060,8 @@ static ll_value load_main(LL_NOARGS) {
     session = ll_session_new(&so);
     ll_task **tasks = malloc((size_t)nconns * sizeof *tasks);
     for (int i = 0; i < nconns; i++)
-        tasks[i] = ll_create_task_opts(ll_coro(one_client),
-                                       (&(ll_task_opts){.stack_size = 32 * 1024}));
+        tasks[i] =
+            ll_create_task_opts(ll_coro(one_client), (&(ll_task_opts){.stack_size = 32 * 1024}));
     ll_wait((void *const *)tasks, (size_t)nconns, INFINITY, LL_ALL_COMPLETED, NULL);
     free(tasks);
     ll_session_close(session);

@@ -32,8 +32,8 @@ static const float scales[] = {1.0f, 1.5f, 2.0f, 4.0f};
 /* One string drawn in a frame. */
 typedef struct drawn {
     SDL_Rect box;
-    int pane;     /* the pane it was clipped to, -1 for none of them */
-    bool cut;     /* followed by the ellipsis: only part of it shows */
+    int pane; /* the pane it was clipped to, -1 for none of them */
+    bool cut; /* followed by the ellipsis: only part of it shows */
     char s[160];
 } drawn;
 
@@ -122,7 +122,8 @@ static void check_frame(const llv_ui *ui, const frame_log *f, where at) {
         SDL_Rect in;
         if (ui->pane[p].w <= 0)
             continue;
-        ck_assert_msg(SDL_IntersectRect(&all, &ui->pane[p], &in) && SDL_RectEquals(&in, &ui->pane[p]),
+        ck_assert_msg(SDL_IntersectRect(&all, &ui->pane[p], &in) &&
+                          SDL_RectEquals(&in, &ui->pane[p]),
                       AT "the %s pane leaves the frame", AT_ARGS(at), llv_pane_names[p]);
         for (int q = p + 1; q < P__N; q++)
             ck_assert_msg(!SDL_HasIntersection(&ui->pane[p], &ui->pane[q]),
@@ -146,7 +147,8 @@ static void check_frame(const llv_ui *ui, const frame_log *f, where at) {
     }
     /* the clock */
     snprintf(buf, sizeof buf, "t = %.3f s", (double)s->now / 1e9);
-    ck_assert_msg(find(f, -2, buf, false), AT "the clock '%s' is not shown whole", AT_ARGS(at), buf);
+    ck_assert_msg(find(f, -2, buf, false), AT "the clock '%s' is not shown whole", AT_ARGS(at),
+                  buf);
     /* the running task: its name and the line it is at */
     if (s->running != UINT32_MAX && ui->pane[P_RUNNING].h >= 4 * ui->line) {
         ck_assert_msg(find(f, P_RUNNING, llv_task_name(m, s->running), true),
@@ -167,8 +169,8 @@ static void check_frame(const llv_ui *ui, const frame_log *f, where at) {
     for (size_t i = 0; i < s->nready; i++)
         if (!s->ready[i].is_cb && !find(f, P_READY, llv_task_name(m, s->ready[i].task), true))
             missing++;
-    ck_assert_msg(missing <= counted(f, P_READY), AT "%zu ready tasks are neither shown nor counted",
-                  AT_ARGS(at), missing);
+    ck_assert_msg(missing <= counted(f, P_READY),
+                  AT "%zu ready tasks are neither shown nor counted", AT_ARGS(at), missing);
     /* the waiting tasks: each shown or counted; a sleeper's deadline whole */
     size_t waiting = 0;
     missing = 0;
@@ -181,7 +183,8 @@ static void check_frame(const llv_ui *ui, const frame_log *f, where at) {
             missing++;
             continue;
         }
-        if (t->wait == LL_WAIT_SLEEP && t->until >= 0 && strcmp(m->trace.meta.clock, "virtual") == 0) {
+        if (t->wait == LL_WAIT_SLEEP && t->until >= 0 &&
+            strcmp(m->trace.meta.clock, "virtual") == 0) {
             snprintf(buf, sizeof buf, "%.3f s", (double)t->until / 1e9);
             ck_assert_msg(find(f, P_WAITING, buf, false),
                           AT "%s sleeps until %s, which is not shown whole", AT_ARGS(at),
@@ -191,8 +194,8 @@ static void check_frame(const llv_ui *ui, const frame_log *f, where at) {
     snprintf(buf, sizeof buf, "Waiting (%zu task", waiting);
     bool title = find(f, P_WAITING, buf, false) != NULL;
     ck_assert_msg(missing <= counted(f, P_WAITING) || (title && missing == waiting),
-                  AT "%zu of %zu waiting tasks are neither shown nor counted", AT_ARGS(at),
-                  missing, waiting);
+                  AT "%zu of %zu waiting tasks are neither shown nor counted", AT_ARGS(at), missing,
+                  waiting);
     /* a semaphore's slots, unless the pane counts it among those left out */
     for (uint32_t k = 0; k < m->nsync; k++) {
         unsigned kind = m->sync[k].kind;
@@ -315,7 +318,8 @@ START_TEST(lesson_11_semaphore_shows_its_slots_holders_and_waiters) {
     SDL_Renderer *r = SDL_CreateSoftwareRenderer(surf);
     llv_ui ui;
     char err[256];
-    ck_assert_msg(llv_ui_init(&ui, &m, r, LL_SOURCE_ROOT "/assets", err, sizeof err) == 0, "%s", err);
+    ck_assert_msg(llv_ui_init(&ui, &m, r, LL_SOURCE_ROOT "/assets", err, sizeof err) == 0, "%s",
+                  err);
     ui.zoom = 1.5f;
     ui.theme = LLV_THEME_PROJECTOR;
     frame_log f = {&ui, r, NULL, 0, 0};
@@ -362,7 +366,8 @@ static void shows_wait_as(const char *slug, uint8_t kind, const char *says) {
     SDL_Renderer *r = SDL_CreateSoftwareRenderer(surf);
     llv_ui ui;
     char err[256];
-    ck_assert_msg(llv_ui_init(&ui, &m, r, LL_SOURCE_ROOT "/assets", err, sizeof err) == 0, "%s", err);
+    ck_assert_msg(llv_ui_init(&ui, &m, r, LL_SOURCE_ROOT "/assets", err, sizeof err) == 0, "%s",
+                  err);
     frame_log f = {&ui, r, NULL, 0, 0};
     size_t at = SIZE_MAX;
     for (size_t i = 0; i < m.n && at == SIZE_MAX; i++) {
@@ -376,8 +381,8 @@ static void shows_wait_as(const char *slug, uint8_t kind, const char *says) {
     llv_text_hook_ud = &f;
     llv_ui_draw(&ui, 1920, 1080);
     llv_text_hook = NULL;
-    ck_assert_msg(find(&f, P_WAITING, says, true), "%s step %zu: the waiting pane has no '%s'", slug,
-                  at + 1, says);
+    ck_assert_msg(find(&f, P_WAITING, says, true), "%s step %zu: the waiting pane has no '%s'",
+                  slug, at + 1, says);
     ck_assert_msg(!find(&f, P_WAITING, "future #", false), "%s step %zu: still 'future #N'", slug,
                   at + 1);
     free(f.d);
@@ -405,7 +410,8 @@ START_TEST(a_narrow_window_shows_the_right_column_as_tabs) {
     SDL_Renderer *r = SDL_CreateSoftwareRenderer(surf);
     llv_ui ui;
     char err[256];
-    ck_assert_msg(llv_ui_init(&ui, &m, r, LL_SOURCE_ROOT "/assets", err, sizeof err) == 0, "%s", err);
+    ck_assert_msg(llv_ui_init(&ui, &m, r, LL_SOURCE_ROOT "/assets", err, sizeof err) == 0, "%s",
+                  err);
     ui.zoom = 2.0f;
     static const int tabbed[4] = {P_TIMELINE, P_CODE, P_CONSOLE, P_LOG};
     for (int tab = 0; tab < 4; tab++) {

@@ -95,8 +95,8 @@ static void mask_took(char *s) {
  * the lessons it starts would not: this run of each lesson gets Valgrind
  * of its own, which fails it (status 99) on any memory error or definite
  * leak. */
-#define VALGRIND_LESSON                                                                \
-    "valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite " \
+#define VALGRIND_LESSON                                                                            \
+    "valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite "          \
     "--track-origins=yes"
 
 START_TEST(lesson_prints_its_expected_output) {
@@ -104,8 +104,8 @@ START_TEST(lesson_prints_its_expected_output) {
     bool vg = getenv("LOOPLAB_UNDER_VALGRIND") != NULL;
     int st;
     char *out = run_lesson(slug, vg ? "LOOPLAB_TRACE= " VALGRIND_LESSON : "LOOPLAB_TRACE=", &st);
-    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
-                  "%s exited with status %d%s", slug, WIFEXITED(st) ? WEXITSTATUS(st) : -1,
+    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s exited with status %d%s", slug,
+                  WIFEXITED(st) ? WEXITSTATUS(st) : -1,
                   vg && WIFEXITED(st) && WEXITSTATUS(st) == 99 ? " (Valgrind found errors)" : "");
     if (timing_unreliable(slug, false, vg)) {
         free(out);
@@ -145,8 +145,9 @@ START_TEST(lesson_prints_what_its_python_twin_prints) {
     for (int attempt = 0; attempt < (wall ? 3 : 1); attempt++) {
         free(py);
         free(out);
-        py = system ? run_py_with("/usr/bin/python3", path) : real ? run_py_real(path)
-                                                                 : run_py(path);
+        py = system ? run_py_with("/usr/bin/python3", path)
+             : real ? run_py_real(path)
+                    : run_py(path);
         int st;
         out = run_lesson(slug, "LOOPLAB_TRACE=", &st);
         if (wall) {
@@ -359,9 +360,9 @@ START_TEST(lesson_maps_every_line_it_highlights_to_its_python_twin) {
             size_t len = strcspn(q, "\n");
             char row[512];
             snprintf(row, sizeof row, "%.*s", (int)(len < 511 ? len : 511), q);
-            bool is_def = (strncmp(row, "static ll_value ", 16) == 0 ||
-                           strncmp(row, "ll_value ", 9) == 0) &&
-                          strstr(row, def) && !strchr(row, ';');
+            bool is_def =
+                (strncmp(row, "static ll_value ", 16) == 0 || strncmp(row, "ll_value ", 9) == 0) &&
+                strstr(row, def) && !strchr(row, ';');
             if (is_def)
                 ck_assert_msg(map[line] > 0,
                               "%s: %s(), at lesson.c:%d, has no Python line in pymap.txt", slug,
@@ -373,11 +374,9 @@ START_TEST(lesson_maps_every_line_it_highlights_to_its_python_twin) {
     free(map);
     free(c);
     char cmd[1024];
-    snprintf(cmd, sizeof cmd, "python3 '%s/scripts/pymap' --check '%s' 2>&1", LL_SOURCE_ROOT,
-             slug);
+    snprintf(cmd, sizeof cmd, "python3 '%s/scripts/pymap' --check '%s' 2>&1", LL_SOURCE_ROOT, slug);
     char *why = read_command(cmd, &st);
-    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s: pymap.txt is stale:\n%s", slug,
-                  why);
+    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s: pymap.txt is stale:\n%s", slug, why);
     free(why);
 }
 END_TEST
@@ -419,8 +418,7 @@ START_TEST(lesson_17_fetches_overlap) {
         if (strstr(buf, " io ") && strstr(buf, " op=write "))
             writes++;
     }
-    ck_assert_msg(writes == 10, "%d requests written before the first answer, want all 10",
-                  writes);
+    ck_assert_msg(writes == 10, "%d requests written before the first answer, want all 10", writes);
     free(t);
 }
 END_TEST

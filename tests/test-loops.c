@@ -11,7 +11,7 @@
 /* ---- loops_threadsafe.py ------------------------------------------------------- */
 
 static double g_scale = 1.0;
-#define S(x) ((x) * g_scale)
+#define S(x) ((x)*g_scale)
 
 static ll_value lookup(ll_value word) {
     LL_TRY(ll_sleep(S(0.2)));
@@ -40,7 +40,9 @@ static ll_value forever(LL_NOARGS) {
     return r;
 }
 
-static void greet(void *name) { ll_print("hello from %s's thread", (const char *)name); }
+static void greet(void *name) {
+    ll_print("hello from %s's thread", (const char *)name);
+}
 
 static ll_clock g_helper_clock = LL_CLOCK_REAL;
 
@@ -72,15 +74,14 @@ static ll_value threadsafe_main(LL_NOARGS) {
     return ll_none();
 }
 
-static const char *const threadsafe_expected =
-    "hello from the helper loop's thread\n"
-    "main goes on while the helper looks the word up\n"
-    "the helper answered 7\n"
-    "and spelled 'l-o-o-p'\n"
-    "the error came across: ValueError('no such word')\n"
-    "the await was cancelled\n"
-    "the helper's task was cancelled\n"
-    "the helper loop is closed\n";
+static const char *const threadsafe_expected = "hello from the helper loop's thread\n"
+                                               "main goes on while the helper looks the word up\n"
+                                               "the helper answered 7\n"
+                                               "and spelled 'l-o-o-p'\n"
+                                               "the error came across: ValueError('no such word')\n"
+                                               "the await was cancelled\n"
+                                               "the helper's task was cancelled\n"
+                                               "the helper loop is closed\n";
 
 static char *run_threadsafe(ll_clock clock, ll_clock helper_clock, double scale, char **err,
                             int *rc) {
@@ -154,7 +155,9 @@ END_TEST
 
 /* ---- misuse ------------------------------------------------------------------------ */
 
-static void nothing(void *arg) { (void)arg; }
+static void nothing(void *arg) {
+    (void)arg;
+}
 
 static int misuse_line;
 
@@ -167,8 +170,8 @@ static ll_value misuse_main(LL_NOARGS) {
     ll_value v = ll_await(ll_run_coroutine_threadsafe(ll_coro(lookup, "x"), helper));
     ll_print("run_coroutine_threadsafe to a closed loop: %s", ll_repr(v));
     ll_print("stopping it twice: %d", ll_loop_thread_stop(helper));
-    ll_print("no function: %s", ll_err_name(ll_call_soon_threadsafe(ll_get_running_loop(), NULL,
-                                                                    NULL)));
+    ll_print("no function: %s",
+             ll_err_name(ll_call_soon_threadsafe(ll_get_running_loop(), NULL, NULL)));
     return ll_none();
 }
 

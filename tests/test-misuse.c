@@ -28,9 +28,9 @@ static void outcome_free(outcome *o) {
     free(o->err);
 }
 
-#define ck_assert_contains(hay, needle)                                        \
-    ck_assert_msg(strstr((hay), (needle)) != NULL,                             \
-                  "expected to find \"%s\" in:\n%s", (needle), (hay))
+#define ck_assert_contains(hay, needle)                                                            \
+    ck_assert_msg(strstr((hay), (needle)) != NULL, "expected to find \"%s\" in:\n%s", (needle),    \
+                  (hay))
 
 /* ---- awaiting outside a task ------------------------------------------------------ */
 
@@ -408,42 +408,30 @@ typedef struct open_scope {
 
 /* Enters a scope of kind k, noting the line in line_var: __LINE__ and the
  * enter calls' own __LINE__ are all the line where ENTER is used. */
-#define ENTER(sc, k, line_var)                                                 \
-    do {                                                                       \
-        (sc).kind = (k);                                                       \
-        line_var = __LINE__;                                                   \
-        switch (k) {                                                           \
-        case K_TIMEOUT:                                                        \
-            (sc).to = ll_timeout_enter(1.0);                                   \
-            break;                                                             \
-        case K_TIMEOUT_AT:                                                     \
-            (sc).to = ll_timeout_at_enter(ll_time() + 1.0);                    \
-            break;                                                             \
-        case K_TASKGROUP:                                                      \
-            (sc).tg = ll_taskgroup_enter();                                    \
-            ll_taskgroup_create_task((sc).tg, ll_coro(fails_later), \
-                                     "child");                                 \
-            break;                                                             \
-        case K_LOCK:                                                           \
-            LL_TRY(ll_lock_enter(s_lock));                                     \
-            break;                                                             \
-        case K_SEMAPHORE:                                                      \
-            LL_TRY(ll_semaphore_enter(s_sem));                                 \
-            break;                                                             \
-        default:                                                               \
-            LL_TRY(ll_condition_enter(s_cond));                                \
-            break;                                                             \
-        }                                                                      \
+#define ENTER(sc, k, line_var)                                                                     \
+    do {                                                                                           \
+        (sc).kind = (k);                                                                           \
+        line_var = __LINE__;                                                                       \
+        switch (k) {                                                                               \
+        case K_TIMEOUT: (sc).to = ll_timeout_enter(1.0); break;                                    \
+        case K_TIMEOUT_AT: (sc).to = ll_timeout_at_enter(ll_time() + 1.0); break;                  \
+        case K_TASKGROUP:                                                                          \
+            (sc).tg = ll_taskgroup_enter();                                                        \
+            ll_taskgroup_create_task((sc).tg, ll_coro(fails_later), "child");                      \
+            break;                                                                                 \
+        case K_LOCK: LL_TRY(ll_lock_enter(s_lock)); break;                                         \
+        case K_SEMAPHORE: LL_TRY(ll_semaphore_enter(s_sem)); break;                                \
+        default: LL_TRY(ll_condition_enter(s_cond)); break;                                        \
+        }                                                                                          \
     } while (0)
 
 /* The matching exit, on the line where LEAVE is used. */
-#define LEAVE(sc, body)                                                        \
-    ((sc).kind == K_TIMEOUT || (sc).kind == K_TIMEOUT_AT                       \
-         ? ll_timeout_exit((sc).to, (body))                                    \
-     : (sc).kind == K_TASKGROUP ? ll_taskgroup_exit((sc).tg, (body))           \
-     : (sc).kind == K_LOCK      ? ll_lock_exit(s_lock, (body))                 \
-     : (sc).kind == K_SEMAPHORE ? ll_semaphore_exit(s_sem, (body))             \
-                                : ll_condition_exit(s_cond, (body)))
+#define LEAVE(sc, body)                                                                            \
+    ((sc).kind == K_TIMEOUT || (sc).kind == K_TIMEOUT_AT ? ll_timeout_exit((sc).to, (body))        \
+     : (sc).kind == K_TASKGROUP                          ? ll_taskgroup_exit((sc).tg, (body))      \
+     : (sc).kind == K_LOCK                               ? ll_lock_exit(s_lock, (body))            \
+     : (sc).kind == K_SEMAPHORE                          ? ll_semaphore_exit(s_sem, (body))        \
+                                                         : ll_condition_exit(s_cond, (body)))
 
 static ll_value leaks(LL_NOARGS) {
     open_scope sc = {0};
@@ -479,8 +467,10 @@ static ll_value leak_main(LL_NOARGS) {
 static void assert_reported(const char *err, const char *coro, int ret_line, const char *what,
                             int entered, const char *exit) {
     char want[512];
-    snprintf(want, sizeof want, "test-misuse.c:%d: in task 'Task-1': coroutine '%s' returned "
-             "with the %s entered at ", ret_line, coro, what);
+    snprintf(want, sizeof want,
+             "test-misuse.c:%d: in task 'Task-1': coroutine '%s' returned "
+             "with the %s entered at ",
+             ret_line, coro, what);
     ck_assert_contains(err, want);
     snprintf(want, sizeof want, "test-misuse.c:%d still open: every path must reach %s, or use ",
              entered, exit);
@@ -495,14 +485,13 @@ START_TEST(a_scope_left_open_is_reported_at_once_and_closed) {
                     scope_kinds[_i].exit);
     /* Closed at once: the child cancelled, the primitives given back, and
      * the later sleep of the same task left alone. */
-    ck_assert_str_eq(o.out, _i == K_TASKGROUP
-                                ? "leaks gave ValueError('boom')\n"
-                                  "lock held 0, semaphore 1, condition held 0\n"
-                                  "child cancelled\n"
-                                  "the later sleep gave 0, cancelling() = 0\n"
-                                : "leaks gave ValueError('boom')\n"
-                                  "lock held 0, semaphore 1, condition held 0\n"
-                                  "the later sleep gave 0, cancelling() = 0\n");
+    ck_assert_str_eq(o.out, _i == K_TASKGROUP ? "leaks gave ValueError('boom')\n"
+                                                "lock held 0, semaphore 1, condition held 0\n"
+                                                "child cancelled\n"
+                                                "the later sleep gave 0, cancelling() = 0\n"
+                                              : "leaks gave ValueError('boom')\n"
+                                                "lock held 0, semaphore 1, condition held 0\n"
+                                                "the later sleep gave 0, cancelling() = 0\n");
     /* Said once, when the coroutine returned, and nothing else. */
     ck_assert_ptr_null(strstr(strstr(o.err, "still open") + 1, "still open"));
     ck_assert_ptr_null(strstr(o.err, "was cancelled but returned"));
@@ -563,9 +552,11 @@ START_TEST(a_plain_return_is_reported_at_the_entering_line) {
     outcome o = run_captured(plain_main);
     ck_assert_int_eq(o.rc, 1);
     char want[256];
-    snprintf(want, sizeof want, "test-misuse.c:%d: in task 'Task-1': coroutine "
+    snprintf(want, sizeof want,
+             "test-misuse.c:%d: in task 'Task-1': coroutine "
              "'returns_plainly' returned (by a plain return) with the asyncio.timeout entered "
-             "at ", enter_line);
+             "at ",
+             enter_line);
     ck_assert_contains(o.err, want);
     snprintf(want, sizeof want, "test-misuse.c:%d still open", enter_line);
     ck_assert_contains(o.err, want);
@@ -638,7 +629,8 @@ static ll_value foreign_main(LL_NOARGS) {
 START_TEST(a_scope_left_by_another_task_is_refused) {
     outcome o = run_captured(foreign_main);
     char want[160];
-    snprintf(want, sizeof want, "test-misuse.c:%d: in task 'other': RuntimeError: "
+    snprintf(want, sizeof want,
+             "test-misuse.c:%d: in task 'other': RuntimeError: "
              "ll_timeout_exit() in task 'other' for the timeout entered in task 'Task-1'",
              exit_line);
     ck_assert_contains(o.err, want);
@@ -685,7 +677,8 @@ START_TEST(an_async_generators_scopes_are_its_own) {
     ck_assert_str_eq(o.out, "got 0, own scope gave None\ngot 1, own scope gave None\n"
                             "generator ended with None; later sleep 0\n");
     char want[256];
-    snprintf(want, sizeof want, "coroutine 'held_across_yields' returned (by a plain return) "
+    snprintf(want, sizeof want,
+             "coroutine 'held_across_yields' returned (by a plain return) "
              "with the asyncio.timeout entered at ");
     ck_assert_contains(o.err, want);
     snprintf(want, sizeof want, "test-misuse.c:%d still open", agen_enter_line);
@@ -725,4 +718,6 @@ static Suite *misuse_suite(void) {
     return s;
 }
 
-int main(void) { return run_suite(misuse_suite()); }
+int main(void) {
+    return run_suite(misuse_suite());
+}

@@ -64,8 +64,8 @@ START_TEST(stepping_back_gives_the_same_states) {
     for (size_t k = 0, i = 0; k < m.n; k++) {
         i = (i * 7919 + 13) % m.n;
         llv_model_seek(&m, i);
-        ck_assert_msg(llv_state_equal(&m, &m.cur, &fwd[i]), "%s: jump to %zu differs",
-                      slugs[_i], i);
+        ck_assert_msg(llv_state_equal(&m, &m.cur, &fwd[i]), "%s: jump to %zu differs", slugs[_i],
+                      i);
     }
     for (size_t i = 0; i < m.n; i++)
         llv_state_free(&fwd[i]);
@@ -87,8 +87,8 @@ START_TEST(spans_tile_each_task_life) {
             ck_assert_int_le(s[k].t0, s[k].t1);
         }
         ck_assert_uint_eq(s[in->nspans - 1].ev1, m.n);
-        ck_assert_msg(s[in->nspans - 1].state >= LLV_DONE, "%s: task %s never ended",
-                      slugs[_i], llv_task_name(&m, ti));
+        ck_assert_msg(s[in->nspans - 1].state >= LLV_DONE, "%s: task %s never ended", slugs[_i],
+                      llv_task_name(&m, ti));
     }
     /* The span at each step says what the state says. */
     for (size_t i = 0; i < m.n; i++) {
@@ -106,9 +106,13 @@ START_TEST(spans_tile_each_task_life) {
 END_TEST
 
 #define HEAD "looplab-trace 1.1\n@clock \"virtual\"\n"
+/* One event line of a trace written out in a test.  The traces below are
+ * one EV per line between clang-format off and on: clang-format 14 would
+ * stair-step a chain of string-pasting macros. */
 #define EV(t, task, rest) "   " t "  " task "  " rest "\n"
 
 START_TEST(waiters_come_in_the_order_they_began_to_wait) {
+    /* clang-format off */
     const char *text = HEAD EV("0.000000000", "-", "loop_start clock=\"virtual\"")
         EV("0.000000000", "-", "sync_new obj=7 kind=lock value=1 name=\"db\"")
         EV("0.000000000", "1:a", "task_new name=\"a\"")
@@ -118,6 +122,7 @@ START_TEST(waiters_come_in_the_order_they_began_to_wait) {
         EV("0.000000000", "1:a", "wait on=lock obj=7")
         EV("0.000000000", "2:b", "wait on=lock obj=7")
         EV("0.000000000", "-", "sync obj=7 op=block value=1 waiters=3");
+    /* clang-format on */
     llv_model m;
     char err[256];
     ck_assert_msg(model_of_text(text, &m, err, sizeof err), "%s", err);
@@ -136,11 +141,13 @@ END_TEST
 
 START_TEST(a_queue_that_disagrees_is_counted_not_trusted) {
     /* `run` of a task that is not at the front of the ready queue. */
+    /* clang-format off */
     const char *text = HEAD EV("0.000000000", "1:a", "task_new name=\"a\"")
         EV("0.000000000", "2:b", "task_new name=\"b\"")
         EV("0.000000000", "1:a", "ready reason=created pos=0")
         EV("0.000000000", "2:b", "ready reason=created pos=1")
         EV("0.000000000", "2:b", "run behind=1");
+    /* clang-format on */
     llv_model m;
     char err[256];
     ck_assert_msg(model_of_text(text, &m, err, sizeof err), "%s", err);
@@ -182,8 +189,8 @@ START_TEST(a_queues_items_follow_its_puts_and_gets_at_every_step) {
         const llv_qitem *it[16];
         size_t n = llv_queue_items(&m, 0, it, 16);
         ck_assert_msg(n == tail - head && n == m.cur.syncval[0],
-                      "event %zu: %zu items listed, %zu in the replay, size %u", i, n,
-                      tail - head, m.cur.syncval[0]);
+                      "event %zu: %zu items listed, %zu in the replay, size %u", i, n, tail - head,
+                      m.cur.syncval[0]);
         for (size_t k = 0; k < n; k++)
             ck_assert_msg(strcmp(llv_str(&m, it[k]->str), fifo[head + k]) == 0,
                           "event %zu, item %zu: %s, expected %s", i, k, llv_str(&m, it[k]->str),
@@ -209,6 +216,7 @@ END_TEST
  * by Python's ordering (10 after 2, tuples item by item), whatever the
  * order they were put in.  Gets take them off. */
 START_TEST(lifo_and_priority_queues_list_the_next_get_first) {
+    /* clang-format off */
     const char *text = HEAD16 EV("0.000000000", "-", "sync_new obj=1 kind=lifo_queue value=0")
         EV("0.000000000", "-", "sync_new obj=2 kind=priority_queue value=0")
         EV("0.000000000", "-", "sync obj=1 op=put value=1 waiters=0 item=\"'a'\"")
@@ -221,6 +229,7 @@ START_TEST(lifo_and_priority_queues_list_the_next_get_first) {
         EV("0.000000000", "-", "sync obj=1 op=get value=2 waiters=0 item=\"'c'\"")
         EV("0.000000000", "-", "sync obj=2 op=get value=3 waiters=0 item=\"(2, 'a')\"")
         "@end events=11\n";
+    /* clang-format on */
     llv_model m;
     char err[256];
     ck_assert_msg(model_of_text(text, &m, err, sizeof err), "%s", err);
@@ -229,12 +238,9 @@ START_TEST(lifo_and_priority_queues_list_the_next_get_first) {
         uint32_t queue;
         const char *want; /* front first */
     } cases[] = {
-        {4, 0, "'c' 'b' 'a'"},
-        {8, 1, "(2, 'a') (2, 'b') (3, 'c') (10, 'z')"},
-        {9, 0, "'b' 'a'"},
-        {10, 1, "(2, 'b') (3, 'c') (10, 'z')"},
-        {10, 0, "'b' 'a'"},
-        {1, 1, ""},
+        {4, 0, "'c' 'b' 'a'"}, {8, 1, "(2, 'a') (2, 'b') (3, 'c') (10, 'z')"},
+        {9, 0, "'b' 'a'"},     {10, 1, "(2, 'b') (3, 'c') (10, 'z')"},
+        {10, 0, "'b' 'a'"},    {1, 1, ""},
     };
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         llv_model_seek(&m, cases[c].step);
@@ -255,9 +261,11 @@ START_TEST(lifo_and_priority_queues_list_the_next_get_first) {
     ck_assert_str_eq(llv_str(&m, two[1]->str), "(2, 'b')");
     llv_model_free(&m);
     /* a 1.5 trace names no items: none are listed, the size still counts */
+    /* clang-format off */
     const char *old = "looplab-trace 1.5\n"
         EV("0.000000000", "-", "sync_new obj=1 kind=queue value=0")
         EV("0.000000000", "-", "sync obj=1 op=put value=1 waiters=0");
+    /* clang-format on */
     ck_assert_msg(model_of_text(old, &m, err, sizeof err), "%s", err);
     llv_model_seek(&m, 1);
     ck_assert(!m.queue_items);
@@ -271,6 +279,7 @@ END_TEST
  * behind the cursor) and what the task waits for: each operation its own
  * span. */
 START_TEST(socket_waits_know_their_peer_and_operation) {
+    /* clang-format off */
     const char *text = "looplab-trace 1.3\n@clock \"real\"\n"
         EV("0.000000000", "1:a", "task_new name=\"a\"")
         EV("0.000000000", "1:a", "ready reason=created pos=0")
@@ -283,6 +292,7 @@ START_TEST(socket_waits_know_their_peer_and_operation) {
         EV("0.003000000", "1:a", "ready reason=future_done pos=0 obj=3")
         EV("0.003000000", "1:a", "run behind=0")
         EV("0.003000000", "1:a", "done result=\"None\"");
+    /* clang-format on */
     llv_model m;
     char err[256];
     ck_assert_msg(model_of_text(text, &m, err, sizeof err), "%s", err);
@@ -313,19 +323,26 @@ START_TEST(long_traces_seek_exactly) {
     char *text = malloc(cap);
     len += (size_t)snprintf(text + len, cap - len, HEAD);
     for (size_t k = 1; k <= ntasks; k++) {
+        /* clang-format off */
         len += (size_t)snprintf(text + len, cap - len,
                                 EV("0.000000000", "%zu:t%zu", "task_new name=\"t%zu\""), k, k, k);
+        /* clang-format on */
+        /* clang-format off */
         len += (size_t)snprintf(text + len, cap - len,
                                 EV("0.000000000", "%zu:t%zu", "ready reason=created pos=%zu"), k,
                                 k, k - 1);
+        /* clang-format on */
     }
     for (size_t r = 0; r < rounds; r++)
         for (size_t k = 1; k <= ntasks; k++) {
-            len += (size_t)snprintf(text + len, cap - len, EV("%zu.000000000", "%zu:t%zu", "run behind=%zu"),
-                                    r, k, k, ntasks - 1);
+            len += (size_t)snprintf(text + len, cap - len,
+                                    EV("%zu.000000000", "%zu:t%zu", "run behind=%zu"), r, k, k,
+                                    ntasks - 1);
+            /* clang-format off */
             len += (size_t)snprintf(text + len, cap - len,
                                     EV("%zu.000000000", "%zu:t%zu", "ready reason=yield pos=%zu"), r,
                                     k, k, ntasks - 1);
+            /* clang-format on */
         }
     llv_model m;
     char err[256];

@@ -11,17 +11,14 @@
 
 #include <math.h>
 
-
-#define ck_assert_lacks(hay, needle)                                            \
-    ck_assert_msg(strstr((hay), (needle)) == NULL, "did not expect \"%s\" in:\n%s", (needle), \
-                  (hay))
+#define ck_assert_lacks(hay, needle)                                                               \
+    ck_assert_msg(strstr((hay), (needle)) == NULL, "did not expect \"%s\" in:\n%s", (needle), (hay))
 
 static double unit = 0.2;
 
 /* Runs main on a fresh loop; returns stdout, sets *err to stderr and *trace
  * to the text trace (either may be NULL), *rc to what the loop reported. */
-static char *run(ll_coro_fn main, ll_clock clock, double slow, char **err, char **trace,
-                 int *rc) {
+static char *run(ll_coro_fn main, ll_clock clock, double slow, char **err, char **trace, int *rc) {
     return run_loop(main, clock, slow, "/tmp/looplab-test-pool-last.trace", err, trace, rc);
 }
 
@@ -35,7 +32,7 @@ static size_t count(const char *hay, const char *needle) {
 /* ---- pool_overlap.py ---------------------------------------------------------- */
 
 static ll_value crunch(ll_value n) {
-    ll_blocking_sleep((double)n.i * unit);                  /* time.sleep(n * UNIT) */
+    ll_blocking_sleep((double)n.i * unit); /* time.sleep(n * UNIT) */
     ll_print("crunch %lld: end", (long long)n.i);
     return ll_int(n.i * 10);
 }
@@ -51,7 +48,8 @@ static ll_value ticker(LL_NOARGS) {
 static ll_value overlap_main(LL_NOARGS) {
     ll_task *t = ll_create_task(ll_coro(ticker), "ticker");
     ll_print("handing two jobs to the pool");
-    ll_value r = ll_await(ll_gather(ll_to_thread(crunch, ll_int(3)), ll_to_thread(crunch, ll_int(2))));
+    ll_value r =
+        ll_await(ll_gather(ll_to_thread(crunch, ll_int(3)), ll_to_thread(crunch, ll_int(2))));
     ll_print("results %s", ll_repr(r));
     LL_TRY(ll_await(t));
     ll_print("ticker finished");
@@ -139,7 +137,9 @@ END_TEST
  * ran at: a job's end is stamped when the job really ended, not when the
  * loop started waiting for it, and times never go backwards. */
 START_TEST(real_clock_events_carry_the_time_they_happened) {
-    unit = getenv("LOOPLAB_UNDER_TSAN") ? 0.5 : under_checker() ? 0.2 : 0.08; /* stretched for the checkers */
+    unit = getenv("LOOPLAB_UNDER_TSAN") ? 0.5
+           : under_checker()            ? 0.2
+                                        : 0.08; /* stretched for the checkers */
     char *trace;
     char *out = run(overlap_main, LL_CLOCK_REAL, 0, NULL, &trace, NULL);
     double start[64] = {0}, longest = 0, last = 0;
@@ -385,7 +385,7 @@ static ll_value polite(LL_NOARGS) {
 static ll_value rude(LL_NOARGS) {
     ll_print("rude blocks");
     block_line = __LINE__ + 1;
-    ll_blocking_sleep(0.35);                                /* time.sleep(0.35) */
+    ll_blocking_sleep(0.35); /* time.sleep(0.35) */
     ll_print("rude is back at %.2f", ll_time());
     return ll_none();
 }

@@ -134,10 +134,9 @@ START_TEST(frames_keep_text_in_panes_and_mark_what_the_model_says) {
         if (fx.m.cur.running != UINT32_MAX) {
             SDL_Rect card = llv_ui_running_card;
             ck_assert(contains(fx.ui.pane[P_RUNNING], card));
-            ck_assert_msg(same_colour(s, card.x + card.w - 5, card.y + card.h - 5,
-                                      th->state[LLV_RUNNING]),
-                          "%s step %zu: the running card is not in the running colour", slug,
-                          i + 1);
+            ck_assert_msg(
+                same_colour(s, card.x + card.w - 5, card.y + card.h - 5, th->state[LLV_RUNNING]),
+                "%s step %zu: the running card is not in the running colour", slug, i + 1);
             checked_cards++;
         }
     }
@@ -155,8 +154,8 @@ START_TEST(frames_keep_text_in_panes_and_mark_what_the_model_says) {
     ck_assert_msg(hc.outside == 0,
                   "%s at %dx%d, projector theme, scale 1.6: a string at (%d,%d %dx%d) leaves "
                   "its pane (%d,%d %dx%d)",
-                  slug, w, h, hc.bad_box.x, hc.bad_box.y, hc.bad_box.w, hc.bad_box.h,
-                  hc.bad_clip.x, hc.bad_clip.y, hc.bad_clip.w, hc.bad_clip.h);
+                  slug, w, h, hc.bad_box.x, hc.bad_box.y, hc.bad_box.w, hc.bad_box.h, hc.bad_clip.x,
+                  hc.bad_clip.y, hc.bad_clip.w, hc.bad_clip.h);
     llv_text_hook = NULL;
     fixture_close(&fx);
 }

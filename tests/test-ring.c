@@ -50,8 +50,7 @@ static size_t run_streamed(int64_t requests) {
     char path[64];
     snprintf(path, sizeof path, "/tmp/looplab-ring-%ld.trace", (long)getpid());
     max_held = 0;
-    ll_loop_opts o = {.clock = LL_CLOCK_VIRTUAL, .record = 1, .trace_path = path,
-                      .slow_step = -1};
+    ll_loop_opts o = {.clock = LL_CLOCK_VIRTUAL, .record = 1, .trace_path = path, .slow_step = -1};
     ll_loop *loop = ll_loop_new(&o);
     ck_assert_ptr_nonnull(loop);
     ll_loop_run_until_complete(loop, ll_coro(serve, requests));
@@ -108,8 +107,7 @@ static ll_value chatter(ll_value arg) {
 
 START_TEST(ring_keeps_the_last_n_events_and_says_how_many_went) {
     setenv("LOOPLAB_TRACE_RING", "1000", 1);
-    ll_loop_opts o = {.clock = LL_CLOCK_VIRTUAL, .record = 1, .trace_path = "",
-                      .slow_step = -1};
+    ll_loop_opts o = {.clock = LL_CLOCK_VIRTUAL, .record = 1, .trace_path = "", .slow_step = -1};
     ll_loop *loop = ll_loop_new(&o);
     unsetenv("LOOPLAB_TRACE_RING");
     ck_assert_ptr_nonnull(loop);
@@ -160,8 +158,7 @@ START_TEST(ring_keeps_the_last_n_events_and_says_how_many_went) {
 END_TEST
 
 START_TEST(reader_refuses_a_bad_dropped_count) {
-    static const char *const bad[] = {"\"\"", "\"12x\"", "\"-3\"",
-                                      "\"99999999999999999999999\""};
+    static const char *const bad[] = {"\"\"", "\"12x\"", "\"-3\"", "\"99999999999999999999999\""};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char text[256];
         snprintf(text, sizeof text, "looplab-trace 1.4\n@dropped %s\n@end events=0\n", bad[i]);

@@ -14,7 +14,7 @@
 /* Delays are multiplied by g_scale: 1 on the virtual clock, small on the real
  * one so that the suite stays fast. */
 static double g_scale = 1.0;
-#define S(x) ((x) * g_scale)
+#define S(x) ((x)*g_scale)
 static double g_end_time; /* loop time at the end of main */
 
 /* ---- R1/R11: sleep(0) round-robin (tests/py/rule_r1_fifo.py) -------------- */
@@ -36,7 +36,9 @@ static ll_value r1_main(LL_NOARGS) {
 
 /* ---- R2: one pass runs what was ready when it began (rule_r2_pass.py) -------- */
 
-static void r2_cb2(void *name) { ll_print("%s2", (const char *)name); }
+static void r2_cb2(void *name) {
+    ll_print("%s2", (const char *)name);
+}
 static void r2_cb(void *name) {
     ll_print("%s", (const char *)name);
     ll_call_soon(ll_get_running_loop(), r2_cb2, name);
@@ -77,7 +79,9 @@ static ll_value r3_sleeper(ll_args args) {
     return ll_none();
 }
 
-static void r3_cb(void *name) { ll_print("callback %s", (const char *)name); }
+static void r3_cb(void *name) {
+    ll_print("callback %s", (const char *)name);
+}
 
 static ll_value r3_main(LL_NOARGS) {
     ll_loop *loop = ll_get_running_loop();
@@ -107,7 +111,9 @@ static ll_value r5_inline(ll_args args) {
     return ll_int(n * 10);
 }
 
-static void r5_set_later(void *fut) { ll_future_set_result(fut, ll_str("later")); }
+static void r5_set_later(void *fut) {
+    ll_future_set_result(fut, ll_str("later"));
+}
 
 static ll_value r5_main(LL_NOARGS) {
     ll_task *t = ll_create_task(ll_coro(r5_other), NULL);
@@ -256,8 +262,7 @@ static ll_value r7k_on_task(LL_NOARGS) {
     ll_task *c = ll_create_task(ll_coro(r7k_child), "child");
     ll_value r = ll_await(c);
     if (ll_is_cancelled(r)) {
-        ll_print("task waiter cancelled; child cancelled: %s",
-                 ll_pybool(ll_task_cancelled(c)));
+        ll_print("task waiter cancelled; child cancelled: %s", ll_pybool(ll_task_cancelled(c)));
         return r; /* raise */
     }
     return ll_none();
@@ -314,8 +319,7 @@ static ll_value r7k_main(LL_NOARGS) {
         ll_print("yield: cancelled() = %s", ll_pybool(ll_task_cancelled(t)));
     ll_task *s = ll_create_task(ll_coro(r7k_self_cancel), "self");
     ll_value r = ll_await(s);
-    ll_print("self: result %s, cancelled() = %s", ll_repr(r),
-             ll_pybool(ll_task_cancelled(s)));
+    ll_print("self: result %s, cancelled() = %s", ll_repr(r), ll_pybool(ll_task_cancelled(s)));
     ll_print("time %.1f", ll_time() - start);
     return ll_none();
 }
@@ -342,7 +346,8 @@ static ll_value r8_main(LL_NOARGS) {
     ll_value r = ll_await(ll_gather(ll_coro(r8_work, "slow", "SLOW", 2, false),
                                     ll_coro(r8_work, "fast", "FAST", 1, false)));
     ll_print("%s", ll_repr(r));
-    r = ll_await(ll_gather(ll_coro(r8_work, "a", "A", 1, false), ll_coro(r8_work, "b", "B", 2, true),
+    r = ll_await(ll_gather(ll_coro(r8_work, "a", "A", 1, false),
+                           ll_coro(r8_work, "b", "B", 2, true),
                            ll_coro(r8_work, "c", "C", 3, false)));
     if (ll_except(r, LL_EVALUE))
         ll_print("gather raised: %s", ll_errmsg(r));
@@ -351,7 +356,8 @@ static ll_value r8_main(LL_NOARGS) {
     r = ll_await(ll_gather_return_exceptions(ll_coro(r8_work, "d", "D", 1, true),
                                              ll_coro(r8_work, "e", "E", 1, false)));
     ll_print("%s", ll_repr(r));
-    ll_future *g = ll_gather(ll_coro(r8_work, "x", "X", 5, false), ll_coro(r8_work, "y", "Y", 5, false));
+    ll_future *g =
+        ll_gather(ll_coro(r8_work, "x", "X", 5, false), ll_coro(r8_work, "y", "Y", 5, false));
     ll_sleep(S(1));
     ll_print("cancel gather: %s", ll_pybool(ll_future_cancel(g)));
     r = ll_await(g);
@@ -406,8 +412,7 @@ static ll_value seed_count(LL_NOARGS) {
 }
 
 static ll_value seed_count_main(LL_NOARGS) {
-    ll_await(ll_gather(ll_coro(seed_count), ll_coro(seed_count),
-                       ll_coro(seed_count)));
+    ll_await(ll_gather(ll_coro(seed_count), ll_coro(seed_count), ll_coro(seed_count)));
     g_end_time = ll_time();
     return ll_none();
 }
@@ -431,7 +436,9 @@ static ll_value seed_create_task_main(LL_NOARGS) {
 
 /* Elapsed scenario seconds, to the half second below: on the real clock a
  * wake-up is a little late, never early. */
-static double since(double start) { return floor((ll_time() - start) / g_scale * 2) / 2; }
+static double since(double start) {
+    return floor((ll_time() - start) / g_scale * 2) / 2;
+}
 
 /* async def work(name, upper, seconds, says_cleanup_done): */
 static ll_value t_work(ll_args args) {
@@ -471,8 +478,7 @@ static ll_value r9_main(LL_NOARGS) {
                  ll_pybool(ll_timeout_expired(to)));
     to = ll_timeout_enter(S(5));
     r = ll_timeout_exit(to, ll_await(ll_coro(t_work, "in time", "IN TIME", 1, false)));
-    ll_print("%s at %.1f, expired=%s", r.s, since(start),
-             ll_pybool(ll_timeout_expired(to)));
+    ll_print("%s at %.1f, expired=%s", r.s, since(start), ll_pybool(ll_timeout_expired(to)));
     to = ll_timeout_enter(INFINITY);
     ll_timeout_reschedule(to, ll_time() + S(0.5));
     r = ll_timeout_exit(to, ll_await(ll_coro(t_work, "rescheduled", "RESCHEDULED", 2, false)));
@@ -563,7 +569,6 @@ static ll_value late_body(LL_NOARGS) {
     ll_print("body: done");
     return ll_none();
 }
-
 
 static ll_value r15_late_main(LL_NOARGS) {
     double start = ll_time();
@@ -835,8 +840,7 @@ static ll_value awaitables_main(LL_NOARGS) {
     ll_print("second acquire waits: %s", aw_names());
     LL_TRY(ll_lock_release(lock));
     r = ll_await(t);
-    ll_print("second acquire -> %s, locked=%s", ll_repr(r),
-             ll_pybool(ll_lock_locked(lock)));
+    ll_print("second acquire -> %s, locked=%s", ll_repr(r), ll_pybool(ll_lock_locked(lock)));
     ll_print("next task is %s", ll_task_name(ll_create_task(ll_sleep_coro(0), NULL)));
     return ll_none();
 }
@@ -844,7 +848,7 @@ static ll_value awaitables_main(LL_NOARGS) {
 /* ---- the table ---------------------------------------------------------------------- */
 
 typedef struct scenario {
-    const char *name;     /* tests/py/<name>.py is the Python twin */
+    const char *name; /* tests/py/<name>.py is the Python twin */
     ll_coro_fn main;
     const char *expected; /* what CPython 3.11 printed for the twin */
 } scenario;
@@ -931,8 +935,7 @@ static const scenario scenarios[] = {
      "all completed at 3.0: ['a', 'b', 'c']\nfirst exception at 3.5: 1 done, 2 pending\n"
      "as_completed: fast at 5.5\nas_completed: mid at 6.0\nas_completed: slow at 6.5\n"
      "in time: p at 7.0\nas_completed timed out at 7.5\n"},
-    {"rule_r11_sleep", r11_main,
-     "zero0\nneg0\ntiny0\nz20\nzero1\nneg1\nz21\ntiny1\ndone\n"},
+    {"rule_r11_sleep", r11_main, "zero0\nneg0\ntiny0\nz20\nzero1\nneg1\nz21\ntiny1\ndone\n"},
     {"seed_gather", seed_gather_main,
      "Coroutine started with delay: 1\nCoroutine started with delay: 2\n"
      "Coroutine finished after 1 seconds\nCoroutine finished after 2 seconds\n"
@@ -974,8 +977,7 @@ static char *run_scenario(const scenario *sc, ll_clock clock, double scale, char
     /* No warning of any kind, apart from what a scenario does on purpose
      * (R6 sets a done future's result; R7 swallows cancellations, as their
      * Python twins do). */
-    static const char *const allowed[] = {"InvalidStateError", "was cancelled but returned",
-                                          NULL};
+    static const char *const allowed[] = {"InvalidStateError", "was cancelled but returned", NULL};
     if (!err_out)
         ck_assert_only_warnings(sc->name, e, allowed);
     if (err_out)
@@ -1038,8 +1040,8 @@ START_TEST(seed_gather_on_real_clock_takes_two_delays_not_three) {
     char *out = run_scenario(find_scenario("seed_gather"), LL_CLOCK_REAL, 0.1, NULL);
     const char *second = strstr(out, "started with delay: 2");
     const char *first_done = strstr(out, "finished after 1");
-    ck_assert_msg(second && first_done && second < first_done,
-                  "the sleeps did not overlap:\n%s", out);
+    ck_assert_msg(second && first_done && second < first_done, "the sleeps did not overlap:\n%s",
+                  out);
     ck_assert_msg(g_end_time >= 0.2, "the run ended at %.3f s, before its 0.2 s sleep could",
                   g_end_time);
     free(out);
@@ -1068,4 +1070,6 @@ static Suite *rules_suite(void) {
     return s;
 }
 
-int main(void) { return run_suite(rules_suite()); }
+int main(void) {
+    return run_suite(rules_suite());
+}

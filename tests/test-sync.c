@@ -5,9 +5,8 @@
  * on the real clock.  Then misuse, tracing and cancellation details. */
 #include "harness-internal.h"
 
-
 static double g_scale = 1.0;
-#define S(x) ((x) * g_scale)
+#define S(x) ((x)*g_scale)
 
 /* ---- sync_lock.py ------------------------------------------------------------- */
 
@@ -17,7 +16,7 @@ static ll_value lock_worker(ll_args args) {
     ll_lock *lock = ll_arg_ptr(args, 1);
     double hold = ll_arg_float(args, 2);
     ll_print("%s wants the lock", name);
-    if (ll_except(ll_lock_acquire(lock), LL_ECANCELLED)) {       /* async with lock: */
+    if (ll_except(ll_lock_acquire(lock), LL_ECANCELLED)) { /* async with lock: */
         ll_print("%s gave up waiting", name);
         return ll_none();
     }
@@ -43,8 +42,7 @@ static ll_value lock_greedy(ll_args args) {
     if (ll_failed(r))
         return r;
     /* b was handed the lock but has not run yet: no barging past it. */
-    ll_print("%s wants it back at once, locked=%s", name,
-             ll_pybool(ll_lock_locked(lock)));
+    ll_print("%s wants it back at once, locked=%s", name, ll_pybool(ll_lock_locked(lock)));
     LL_TRY(ll_lock_acquire(lock));
     ll_print("%s has it again", name);
     ll_lock_release(lock);
@@ -106,7 +104,7 @@ static ll_value sem_worker(ll_args args) {
     const char *name = ll_arg_str(args, 0);
     ll_semaphore *sem = ll_arg_ptr(args, 1);
     double hold = ll_arg_float(args, 2);
-    LL_TRY(ll_semaphore_acquire(sem));                  /* async with sem: */
+    LL_TRY(ll_semaphore_acquire(sem)); /* async with sem: */
     snprintf(sem_log + strlen(sem_log), sizeof sem_log - strlen(sem_log), "%s'%s'",
              sem_log[1] ? ", " : "", name);
     ll_print("%s in (hold %g)", name, hold);
@@ -218,7 +216,7 @@ static bool have_stock(void *arg LL_UNUSED) {
 static ll_value cond_consumer(ll_args args) {
     const char *name = ll_arg_str(args, 0);
     ll_condition *cond = ll_arg_ptr(args, 1);
-    LL_TRY(ll_condition_acquire(cond));                 /* async with cond: */
+    LL_TRY(ll_condition_acquire(cond)); /* async with cond: */
     ll_print("%s waits for stock", name);
     ll_value r = ll_condition_wait_for(cond, have_stock, NULL);
     if (!ll_failed(r)) {
@@ -226,8 +224,7 @@ static ll_value cond_consumer(ll_args args) {
         memcpy(item, stock[0], sizeof item);
         memmove(stock[0], stock[1], sizeof stock - sizeof stock[0]);
         nstock--;
-        ll_print("%s takes %s, locked=%s", name, item,
-                 ll_pybool(ll_condition_locked(cond)));
+        ll_print("%s takes %s, locked=%s", name, item, ll_pybool(ll_condition_locked(cond)));
     }
     ll_condition_release(cond);
     return r;
@@ -311,11 +308,9 @@ static ll_value sync_barrier_main(LL_NOARGS) {
     ll_task *tasks[6];
     for (int i = 0; i < 6; i++)
         tasks[i] = ll_create_task(ll_coro(barrier_runner, names[i], barrier, 0.5 * (i + 1)), NULL);
-    ll_value got = ll_await(ll_gather(tasks[0], tasks[1], tasks[2], tasks[3], tasks[4],
-                                      tasks[5]));
+    ll_value got = ll_await(ll_gather(tasks[0], tasks[1], tasks[2], tasks[3], tasks[4], tasks[5]));
     LL_TRY(got);
-    ll_print("indexes: %s, broken=%s", ll_repr(got),
-             ll_pybool(ll_barrier_broken(barrier)));
+    ll_print("indexes: %s, broken=%s", ll_repr(got), ll_pybool(ll_barrier_broken(barrier)));
 
     ll_task *l1 = ll_create_task(ll_coro(barrier_runner, "x1", barrier, 0), NULL);
     ll_task *l2 = ll_create_task(ll_coro(barrier_runner, "x2", barrier, 0), NULL);
@@ -330,8 +325,7 @@ static ll_value sync_barrier_main(LL_NOARGS) {
     LL_TRY(ll_barrier_abort(barrier));
     got = ll_await(ll_gather(l3));
     LL_TRY(got);
-    ll_print("after abort: %s, broken=%s", ll_repr(got),
-             ll_pybool(ll_barrier_broken(barrier)));
+    ll_print("after abort: %s, broken=%s", ll_repr(got), ll_pybool(ll_barrier_broken(barrier)));
     ll_value v = ll_barrier_wait(barrier);
     if (ll_except(v, LL_EBROKEN_BARRIER))
         ll_print("waiting on a broken barrier: %s", ll_errmsg(v));
@@ -403,8 +397,7 @@ static char *run_scenario(const scenario *sc, ll_clock clock, double scale, char
         /* Misuse on purpose (the over-released semaphore, task_done) is
          * reported on stderr and makes ll_run say so; nothing else may. */
         ck_assert_msg(rc == 0 || strstr(e, "ValueError") || strstr(e, "RuntimeError: cannot"),
-                      "%s: ll_run returned %d:\n%s",
-                      sc->name, rc, e);
+                      "%s: ll_run returned %d:\n%s", sc->name, rc, e);
         /* The silent twin of every warning's test: these programs get
          * none, apart from the misuses above and the cancellations their
          * Python twins swallow on purpose ("gave up waiting"). */
@@ -504,8 +497,8 @@ static ll_value reraise_main(LL_NOARGS) {
     ll_print("release: %s, RuntimeError=%d", ll_repr(r), ll_except(r, LL_ERUNTIME));
     ll_queue *q = ll_queue_new(1, "q");
     r = ll_await(ll_coro(overfills, q));
-    ll_print("put_nowait: %s, QueueFull=%d, Exception=%d", ll_repr(r),
-             ll_except(r, LL_EQUEUE_FULL), ll_except(r, LL_EEXCEPTION));
+    ll_print("put_nowait: %s, QueueFull=%d, Exception=%d", ll_repr(r), ll_except(r, LL_EQUEUE_FULL),
+             ll_except(r, LL_EEXCEPTION));
     ll_print("task_done: %s", ll_repr(ll_queue_task_done(q)));
     ll_print("task_done again: %s", ll_repr(ll_queue_task_done(q)));
     ll_print("sleep: %s", ll_repr(ll_sleep(0)));
@@ -618,7 +611,7 @@ START_TEST(a_wait_as_an_awaitable_is_named_as_cpython_names_it) {
     char *text = dump_of(loop);
     ll_loop_close(loop);
     ck_assert_has(text, "name=\"Task-2\" coro=\"Event.wait\"");
-    ck_assert_has(text, "name=\"Task-3\" coro=\"Queue.get\"");  /* wait_for wraps it */
+    ck_assert_has(text, "name=\"Task-3\" coro=\"Queue.get\""); /* wait_for wraps it */
     ck_assert_has(text, "name=\"Task-4\" coro=\"Barrier.wait\"");
     ck_assert_has(text, "coro=\"sleep\"");
     char where[64];
@@ -821,8 +814,10 @@ START_TEST(a_swallowed_cancellation_is_reported) {
                                "the grouped task gave 3\n");
     ck_assert_int_eq(rc, 0);
     char where[96];
-    snprintf(where, sizeof where, "test-sync.c:%d: in task 'stubborn': task 'stubborn' was "
-                                  "cancelled but returned a result", swallow_line);
+    snprintf(where, sizeof where,
+             "test-sync.c:%d: in task 'stubborn': task 'stubborn' was "
+             "cancelled but returned a result",
+             swallow_line);
     ck_assert_has(err, where);
     ck_assert_msg(!strstr(err, "'polite' was cancelled"), "%s", err);
     ck_assert_msg(!strstr(err, "'grouped' was cancelled"), "%s", err);
@@ -987,13 +982,12 @@ static ll_value eq_main(LL_NOARGS) {
     eq_lock = ll_lock_new("door");
     eq_sem = ll_semaphore_new(2, "pool");
     eq_cond = ll_condition_new(NULL, "cv");
-    ll_print("%s", ll_repr(ll_await(ll_gather(ll_coro(eq_lock_user, 1.0),
-                                              ll_coro(eq_lock_user, 0.5)))));
-    ll_print("%s", ll_repr(ll_await(ll_gather(ll_coro(eq_sem_user, 1.0),
-                                              ll_coro(eq_sem_user, 0.5),
+    ll_print("%s",
+             ll_repr(ll_await(ll_gather(ll_coro(eq_lock_user, 1.0), ll_coro(eq_lock_user, 0.5)))));
+    ll_print("%s", ll_repr(ll_await(ll_gather(ll_coro(eq_sem_user, 1.0), ll_coro(eq_sem_user, 0.5),
                                               ll_coro(eq_sem_user, 0.25)))));
-    ll_print("%s", ll_repr(ll_await(ll_gather(ll_coro(eq_cond_user, false),
-                                              ll_coro(eq_cond_user, true)))));
+    ll_print("%s", ll_repr(ll_await(
+                       ll_gather(ll_coro(eq_cond_user, false), ll_coro(eq_cond_user, true)))));
     ll_print("%s", ll_repr(eq_timeout(1, false, 2)));
     ll_print("%s", ll_repr(eq_timeout(1, false, 0.5)));
     ll_print("%s", ll_repr(eq_timeout(ll_time() + 0.5, true, 2)));

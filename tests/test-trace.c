@@ -3,7 +3,6 @@
  * a file; recording switched off. */
 #include "harness-internal.h"
 
-
 _Static_assert(sizeof(ll_trace_event) == 48, "events are fixed-size 48-byte records");
 
 /* Trace 1.6 added item= to a queue's put and get.  A reader of 1.6 takes
@@ -27,8 +26,8 @@ START_TEST(item_is_a_field_of_1_6_and_refused_in_older_traces) {
             ck_assert_str_eq(ll__rec_strp(&t.rec, e->str, NULL), "'job0'");
         } else {
             ck_assert_msg(rc != 0, "1.%u took item=", minor);
-            ck_assert_msg(strstr(err, "mem:3:") && strstr(err, "unknown field 'item'"),
-                          "1.%u: %s", minor, err);
+            ck_assert_msg(strstr(err, "mem:3:") && strstr(err, "unknown field 'item'"), "1.%u: %s",
+                          minor, err);
         }
         ll_trace_free(&t);
         /* without it, every version reads the same two events */
@@ -51,8 +50,8 @@ START_TEST(every_kind_has_one_unique_name) {
         const char *a = ll_event_kind_name(i);
         ck_assert_msg(a && *a, "kind %u has no name", i);
         for (unsigned j = 0; j < i; j++)
-            ck_assert_msg(strcmp(a, ll_event_kind_name(j)) != 0, "kinds %u and %u share %s", i,
-                          j, a);
+            ck_assert_msg(strcmp(a, ll_event_kind_name(j)) != 0, "kinds %u and %u share %s", i, j,
+                          a);
     }
     for (unsigned i = 0; i < LL_REASON__COUNT; i++)
         ck_assert(ll_reason_name(i) && *ll_reason_name(i));
@@ -301,8 +300,8 @@ START_TEST(unwritable_trace_path_is_reported_not_fatal) {
     char *so = capture_end(&out);
     char *se = capture_end(&err);
     ck_assert_str_eq(so, "start 1\nstart 2\nend 1\nend 2\n"); /* the program still ran */
-    ck_assert_msg(strstr(se, "cannot write the trace to /nonexistent-dir/trace.txt") != NULL,
-                  "%s", se);
+    ck_assert_msg(strstr(se, "cannot write the trace to /nonexistent-dir/trace.txt") != NULL, "%s",
+                  se);
     ck_assert_int_eq(rc, 1); /* but the run says something went wrong */
     free(so);
     free(se);

@@ -139,8 +139,8 @@ static const char *colour_name(SDL_Color c) {
     return "pink";
 }
 
-static const char *const colour_words[] = {"red", "orange", "yellow", "green", "blue", "pink",
-                                           "brown", "grey"};
+static const char *const colour_words[] = {"red",  "orange", "yellow", "green",
+                                           "blue", "pink",   "brown",  "grey"};
 
 /* The colour words of a note, as whole words. */
 static bool names_colour(const char *text, const char *word) {
@@ -185,9 +185,10 @@ START_TEST(notes_name_colours_the_timeline_draws) {
                     size_t at = strlen(drawn);
                     snprintf(drawn + at, sizeof drawn - at, " %s=%s", llv_state_name(st), name);
                 }
-                ck_assert_msg(seen, "%s step %u (theme %d): the note says %s, the timeline "
-                              "draws%s: \"%s\"", slug, m.notes[k] + 1, theme, colour_words[w],
-                              drawn, text);
+                ck_assert_msg(seen,
+                              "%s step %u (theme %d): the note says %s, the timeline "
+                              "draws%s: \"%s\"",
+                              slug, m.notes[k] + 1, theme, colour_words[w], drawn, text);
             }
         }
     }
@@ -224,8 +225,8 @@ START_TEST(a_note_holds_until_the_scheduler_moves_on) {
             break;
         held_idle |= m.cur.running == UINT32_MAX && m.cur.nready == 0;
         ck_assert_msg(m.cur.nready == 0 || m.cur.running != UINT32_MAX,
-                      "step %zu: \"Nothing is ready\" is shown with %zu in the ready queue",
-                      i + 1, m.cur.nready);
+                      "step %zu: \"Nothing is ready\" is shown with %zu in the ready queue", i + 1,
+                      m.cur.nready);
     }
     ck_assert_msg(held_idle, "the note is gone before the loop waits");
     /* lesson 1 step 30: Task-2 is ready, and the note is gone */
@@ -260,7 +261,8 @@ START_TEST(no_note_holds_past_the_next_switch) {
                               kind != LL_EV_TIMER_FIRE &&
                               (kind != LL_EV_CB_QUEUED || llv_event(&m, i)->sub == LL_REASON_STOP),
                           "%s: the note of step %zu still holds at step %zu, after the "
-                          "scheduler moved on", slug, said + 1, i + 1);
+                          "scheduler moved on",
+                          slug, said + 1, i + 1);
         }
     }
     llv_model_free(&m);
@@ -316,9 +318,10 @@ START_TEST(a_cancelled_task_is_queued_for_its_cancellation) {
             llv_model_seek(&m, j);
             const llv_entry *q = &m.cur.ready[m.cur.nready - 1];
             ck_assert_uint_eq(q->task, ti);
-            ck_assert_msg(q->reason == LL_REASON_CANCELLED, "step %zu: %s is queued for %s, "
-                          "not for its cancellation", j + 1, llv_task_name(&m, ti),
-                          ll_reason_name(q->reason));
+            ck_assert_msg(q->reason == LL_REASON_CANCELLED,
+                          "step %zu: %s is queued for %s, "
+                          "not for its cancellation",
+                          j + 1, llv_task_name(&m, ti), ll_reason_name(q->reason));
             checked++;
             break;
         }
@@ -349,8 +352,10 @@ START_TEST(a_timer_callback_runs_for_its_timer) {
                 fired[j] = fired[--nfired];
             }
         if (armed) {
-            ck_assert_msg(e->sub == LL_REASON_TIMER, "step %zu: timer %u's callback runs for "
-                          "%s", i + 1, e->obj, ll_reason_name(e->sub));
+            ck_assert_msg(e->sub == LL_REASON_TIMER,
+                          "step %zu: timer %u's callback runs for "
+                          "%s",
+                          i + 1, e->obj, ll_reason_name(e->sub));
             timed++;
         } else
             soon += e->sub == LL_REASON_CALL_SOON;
@@ -395,8 +400,10 @@ START_TEST(print_markers_grow_with_the_ui_scale) {
         per[z] = count_colour(s, ui.tl_lanes, llv_ui_theme(&ui)->text) / m.nprints;
     }
     ck_assert_msg(per[0] >= 20, "a print marker is %zu pixels at scale 1", per[0]);
-    ck_assert_msg(per[1] >= 60 && per[1] > 2 * per[0], "a print marker is %zu pixels at scale 2 "
-                  "(%zu at scale 1)", per[1], per[0]);
+    ck_assert_msg(per[1] >= 60 && per[1] > 2 * per[0],
+                  "a print marker is %zu pixels at scale 2 "
+                  "(%zu at scale 1)",
+                  per[1], per[0]);
     llv_ui_free(&ui);
     llv_model_free(&m);
     SDL_DestroyRenderer(r);
@@ -431,8 +438,8 @@ START_TEST(bar_labels_shorten_by_words_not_mid_number) {
         lesson_model(some[l], "", &m);
         llv_ui ui;
         char err[256];
-        ck_assert_msg(llv_ui_init(&ui, &m, r, LL_SOURCE_ROOT "/assets", err, sizeof err) == 0,
-                      "%s", err);
+        ck_assert_msg(llv_ui_init(&ui, &m, r, LL_SOURCE_ROOT "/assets", err, sizeof err) == 0, "%s",
+                      err);
         for (int z = 0; z < 3; z++) {
             ui.zoom = 1.0f + 0.5f * (float)z;
             for (int axis = 0; axis < 2; axis++) {
@@ -445,9 +452,10 @@ START_TEST(bar_labels_shorten_by_words_not_mid_number) {
                 llv_text_hook = on_lane_text;
                 llv_ui_draw(&ui, 1280, 720);
                 llv_text_hook = NULL;
-                ck_assert_msg(cut_in_lanes == 0, "%s at scale %.1f, %s axis: %zu bar labels cut "
-                              "with \"\xE2\x80\xA6\"", some[l], (double)ui.zoom,
-                              axis ? "time" : "event", cut_in_lanes);
+                ck_assert_msg(cut_in_lanes == 0,
+                              "%s at scale %.1f, %s axis: %zu bar labels cut "
+                              "with \"\xE2\x80\xA6\"",
+                              some[l], (double)ui.zoom, axis ? "time" : "event", cut_in_lanes);
             }
         }
         llv_ui_free(&ui);

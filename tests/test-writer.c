@@ -62,8 +62,8 @@ static pid_t spawn(ll_coro_fn main, int64_t arg) {
         signal(sigs[i], SIG_DFL);
     alarm(120); /* a child that hangs dies instead (its trace is still read) */
     on_exit(end_child, NULL);
-    ll_loop_opts o = {.clock = LL_CLOCK_VIRTUAL, .record = 1, .trace_path = trace_path,
-                      .slow_step = -1};
+    ll_loop_opts o = {
+        .clock = LL_CLOCK_VIRTUAL, .record = 1, .trace_path = trace_path, .slow_step = -1};
     ll_loop *loop = ll_loop_new(&o);
     ll_loop_run_until_complete(loop, ll_coro(main, ll_int(arg)));
     ll_loop_close(loop);
@@ -178,7 +178,9 @@ START_TEST(clipping_leaves_the_printed_output_whole) {
 }
 END_TEST
 
-static ll_value returns_arg(ll_value v) { return v; }
+static ll_value returns_arg(ll_value v) {
+    return v;
+}
 
 static ll_value gather_many(ll_value count) {
     size_t n = (size_t)count.i;
@@ -321,8 +323,8 @@ START_TEST(every_clipped_event_keeps_its_count_whole_or_streamed) {
     fclose(f);
     ll_trace_free(&t);
     ck_assert_str_eq(streamed, whole);
-    ck_assert_msg(strstr(whole, "text=\"de\" clipped=7\n") && strstr(whole, "text=\"gh\" clipped=11\n") &&
-                      strstr(whole, "text=\"f\"\n"),
+    ck_assert_msg(strstr(whole, "text=\"de\" clipped=7\n") &&
+                      strstr(whole, "text=\"gh\" clipped=11\n") && strstr(whole, "text=\"f\"\n"),
                   "written back as:\n%s", whole);
     free(streamed);
     streamed = NULL;
@@ -466,7 +468,7 @@ static ll_value extreme_times_main(LL_NOARGS) {
     ll_timeout *to = ll_timeout_enter(1e300);
     ll_sleep(1e300); /* the clock jumps to its end */
     ll_timeout_exit(to, ll_none());
-    ll_sleep(1);   /* and stays there, instead of wrapping around */
+    ll_sleep(1); /* and stays there, instead of wrapping around */
     ll_sleep(INFINITY);
     ll_print("late callbacks at the end: %d", late_calls);
     return ll_none();
@@ -497,8 +499,8 @@ END_TEST
 START_TEST(the_reader_takes_the_writers_largest_time_and_no_more) {
     ll__recorder r;
     ll__rec_init(&r, true);
-    const int64_t times[] = {INT64_MIN, -LL_TRACE_TIME_MAX - 1, -5, 0, LL_TRACE_TIME_MAX,
-                             LL_TRACE_TIME_MAX + 1, INT64_MAX};
+    const int64_t times[] = {INT64_MIN,         -LL_TRACE_TIME_MAX - 1, -5,       0,
+                             LL_TRACE_TIME_MAX, LL_TRACE_TIME_MAX + 1,  INT64_MAX};
     for (size_t i = 0; i < sizeof times / sizeof times[0]; i++) {
         ll_trace_event *e = ll__rec_next(&r);
         memset(e, 0, sizeof *e);
@@ -526,8 +528,10 @@ START_TEST(the_reader_takes_the_writers_largest_time_and_no_more) {
     static const struct {
         const char *time;
         bool ok;
-    } cases[] = {{"9223372035.999999999", true},  {"-9223372035.999999999", true},
-                 {"9223372036.000000000", false}, {"-9223372036.000000000", false},
+    } cases[] = {{"9223372035.999999999", true},
+                 {"-9223372035.999999999", true},
+                 {"9223372036.000000000", false},
+                 {"-9223372036.000000000", false},
                  {"99999999999.0", false}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char text[256], err[256];
@@ -848,4 +852,6 @@ static Suite *writer_suite(void) {
     return s;
 }
 
-int main(void) { return run_suite(writer_suite()); }
+int main(void) {
+    return run_suite(writer_suite());
+}

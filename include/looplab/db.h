@@ -41,10 +41,10 @@ typedef struct ll_db ll_db;
 typedef struct ll_rows {
     int ncols;
     size_t nrows;
-    const char *const *columns;        /* ncols names */
-    const char *const *cells;          /* nrows * ncols, row by row */
-    int64_t changes;                   /* rows changed by an INSERT/UPDATE/DELETE */
-    int64_t last_rowid;                /* cursor.lastrowid */
+    const char *const *columns; /* ncols names */
+    const char *const *cells;   /* nrows * ncols, row by row */
+    int64_t changes;            /* rows changed by an INSERT/UPDATE/DELETE */
+    int64_t last_rowid;         /* cursor.lastrowid */
 } ll_rows;
 /* A NULL-terminated list of parameters for the ?s of a query. */
 #ifndef __cplusplus

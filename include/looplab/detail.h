@@ -34,13 +34,25 @@ static inline ll_value ll__box_s(const char *s) {
     return s ? v : ll_none();
 }
 #ifndef __cplusplus
-static inline ll_value ll__box_i(long long i) { return ll_int(i); }
-static inline ll_value ll__box_u(unsigned long long u) { return ll_int((long long)u); }
-static inline ll_value ll__box_b(bool b) { return ll_bool(b); }
-static inline ll_value ll__box_f(double f) { return ll_float(f); }
-static inline ll_value ll__box_p(const void *p) { return ll_ptr((void *)(uintptr_t)p); }
-static inline ll_value ll__box_v(ll_value v) { return v; }
-#define ll__box(x)                                                             \
+static inline ll_value ll__box_i(long long i) {
+    return ll_int(i);
+}
+static inline ll_value ll__box_u(unsigned long long u) {
+    return ll_int((long long)u);
+}
+static inline ll_value ll__box_b(bool b) {
+    return ll_bool(b);
+}
+static inline ll_value ll__box_f(double f) {
+    return ll_float(f);
+}
+static inline ll_value ll__box_p(const void *p) {
+    return ll_ptr((void *)(uintptr_t)p);
+}
+static inline ll_value ll__box_v(ll_value v) {
+    return v;
+}
+#define ll__box(x)                                                                                 \
     _Generic((x),                                                              \
         bool: ll__box_b, char: ll__box_i, signed char: ll__box_i,              \
         unsigned char: ll__box_u, short: ll__box_i, unsigned short: ll__box_u, \
@@ -52,29 +64,71 @@ static inline ll_value ll__box_v(ll_value v) { return v; }
 #define LL__VALUES(n, ...) ((const ll_value[]){__VA_ARGS__})
 #else
 } /* extern "C": the overloads and the template are C++ */
-inline ll_value ll__box(bool b) { return ll_bool(b); }
-inline ll_value ll__box(char i) { return ll_int(i); }
-inline ll_value ll__box(signed char i) { return ll_int(i); }
-inline ll_value ll__box(unsigned char i) { return ll_int(i); }
-inline ll_value ll__box(short i) { return ll_int(i); }
-inline ll_value ll__box(unsigned short i) { return ll_int(i); }
-inline ll_value ll__box(int i) { return ll_int(i); }
-inline ll_value ll__box(unsigned i) { return ll_int(i); }
-inline ll_value ll__box(long i) { return ll_int(i); }
-inline ll_value ll__box(unsigned long i) { return ll_int((long long)i); }
-inline ll_value ll__box(long long i) { return ll_int(i); }
-inline ll_value ll__box(unsigned long long i) { return ll_int((long long)i); }
-inline ll_value ll__box(float f) { return ll_float(f); }
-inline ll_value ll__box(double f) { return ll_float(f); }
-inline ll_value ll__box(long double f) { return ll_float((double)f); }
-inline ll_value ll__box(const char *s) { return ll__box_s(s); }
-inline ll_value ll__box(char *s) { return ll__box_s(s); }
-inline ll_value ll__box(ll_value v) { return v; }
-template <class T> inline ll_value ll__box(T *p) { return ll_ptr((void *)p); }
-template <class T> inline ll_value ll__box(const T *p) { return ll_ptr((void *)p); }
+inline ll_value ll__box(bool b) {
+    return ll_bool(b);
+}
+inline ll_value ll__box(char i) {
+    return ll_int(i);
+}
+inline ll_value ll__box(signed char i) {
+    return ll_int(i);
+}
+inline ll_value ll__box(unsigned char i) {
+    return ll_int(i);
+}
+inline ll_value ll__box(short i) {
+    return ll_int(i);
+}
+inline ll_value ll__box(unsigned short i) {
+    return ll_int(i);
+}
+inline ll_value ll__box(int i) {
+    return ll_int(i);
+}
+inline ll_value ll__box(unsigned i) {
+    return ll_int(i);
+}
+inline ll_value ll__box(long i) {
+    return ll_int(i);
+}
+inline ll_value ll__box(unsigned long i) {
+    return ll_int((long long)i);
+}
+inline ll_value ll__box(long long i) {
+    return ll_int(i);
+}
+inline ll_value ll__box(unsigned long long i) {
+    return ll_int((long long)i);
+}
+inline ll_value ll__box(float f) {
+    return ll_float(f);
+}
+inline ll_value ll__box(double f) {
+    return ll_float(f);
+}
+inline ll_value ll__box(long double f) {
+    return ll_float((double)f);
+}
+inline ll_value ll__box(const char *s) {
+    return ll__box_s(s);
+}
+inline ll_value ll__box(char *s) {
+    return ll__box_s(s);
+}
+inline ll_value ll__box(ll_value v) {
+    return v;
+}
+template <class T> inline ll_value ll__box(T *p) {
+    return ll_ptr((void *)p);
+}
+template <class T> inline ll_value ll__box(const T *p) {
+    return ll_ptr((void *)p);
+}
 template <unsigned N> struct ll__values { ll_value v[N]; };
 /* LL_PARAMS's list in C++: at most 63 parameters, NULL after the last. */
-struct ll__params { const char *v[64]; };
+struct ll__params {
+    const char *v[64];
+};
 #define LL__VALUES(n, ...) (ll__values<n>{{__VA_ARGS__}}.v)
 extern "C" {
 #endif
@@ -87,24 +141,32 @@ extern "C" {
 #define LL__FN_ARGS_0(f) (f), #f, 0, (const ll_value *)0
 #define LL__FN_ARGS_1(f, a) (f), #f, 1, LL__VALUES(1, ll__box(a))
 #define LL__FN_ARGS_2(f, a, b) (f), #f, 2, LL__VALUES(2, ll__box(a), ll__box(b))
-#define LL__FN_ARGS_3(f, a, b, c)                                              \
-    (f), #f, 3, LL__VALUES(3, ll__box(a), ll__box(b), ll__box(c))
-#define LL__FN_ARGS_4(f, a, b, c, d)                                           \
+#define LL__FN_ARGS_3(f, a, b, c) (f), #f, 3, LL__VALUES(3, ll__box(a), ll__box(b), ll__box(c))
+#define LL__FN_ARGS_4(f, a, b, c, d)                                                               \
     (f), #f, 4, LL__VALUES(4, ll__box(a), ll__box(b), ll__box(c), ll__box(d))
-#define LL__FN_ARGS_5(f, a, b, c, d, e)                                        \
+#define LL__FN_ARGS_5(f, a, b, c, d, e)                                                            \
     (f), #f, 5, LL__VALUES(5, ll__box(a), ll__box(b), ll__box(c), ll__box(d), ll__box(e))
-#define LL__FN_ARGS_6(f, a, b, c, d, e, g)                                     \
-    (f), #f, 6,                                                                \
+#define LL__FN_ARGS_6(f, a, b, c, d, e, g)                                                         \
+    (f), #f, 6,                                                                                    \
         LL__VALUES(6, ll__box(a), ll__box(b), ll__box(c), ll__box(d), ll__box(e), ll__box(g))
 
 /* The coroutine objects of the `_coro` forms (ll_sleep_coro ...): which
  * wait each one makes. */
 enum {
-    LL__AW_SLEEP, LL__AW_EVENT_WAIT, LL__AW_QUEUE_GET, LL__AW_QUEUE_PUT, LL__AW_QUEUE_JOIN,
-    LL__AW_LOCK_ACQUIRE, LL__AW_SEMAPHORE_ACQUIRE, LL__AW_CONDITION_WAIT, LL__AW_BARRIER_WAIT,
-    LL__AW_STREAM_READ, LL__AW_STREAM_READLINE, LL__AW_STREAM_DRAIN
+    LL__AW_SLEEP,
+    LL__AW_EVENT_WAIT,
+    LL__AW_QUEUE_GET,
+    LL__AW_QUEUE_PUT,
+    LL__AW_QUEUE_JOIN,
+    LL__AW_LOCK_ACQUIRE,
+    LL__AW_SEMAPHORE_ACQUIRE,
+    LL__AW_CONDITION_WAIT,
+    LL__AW_BARRIER_WAIT,
+    LL__AW_STREAM_READ,
+    LL__AW_STREAM_READLINE,
+    LL__AW_STREAM_DRAIN
 };
-#define ll__wait_coro_of(kind, obj, v, buf, n)                                 \
+#define ll__wait_coro_of(kind, obj, v, buf, n)                                                     \
     ll__wait_coro((kind), (obj), (v), (buf), (n), __FILE__, __LINE__)
 
 /* Notes where LL_TRY left the coroutine (for the report of a scope left
@@ -134,8 +196,8 @@ ll_value ll__future_set_result(ll_future *fut, ll_value v, const char *file, int
 ll_value ll__future_set_exception(ll_future *fut, ll_value err, const char *file, int line);
 bool ll__future_cancel(ll_future *fut, const char *file, int line);
 ll_future *ll__gather(bool return_exceptions, const char *file, int line, ...);
-ll_future *ll__gatherv(void *const *aws, size_t n, bool return_exceptions,
-                       const char *file, int line);
+ll_future *ll__gatherv(void *const *aws, size_t n, bool return_exceptions, const char *file,
+                       int line);
 ll_handle *ll__call_at(ll_loop *loop, double t, int mode, ll_callback_fn fn, void *arg,
                        const char *file, int line);
 void ll__print(const char *file, int line, const char *fmt, ...) LL_PRINTF(3, 4);
@@ -177,8 +239,8 @@ ll_value ll__condition_enter(ll_condition *c, const char *file, int line);
 ll_value ll__condition_exit(ll_condition *c, ll_value body, const char *file, int line);
 ll_value ll__with_condition(ll_condition *c, void *aw, const char *file, int line);
 ll_value ll__condition_wait(ll_condition *c, const char *file, int line);
-ll_value ll__condition_wait_for(ll_condition *c, bool (*pred)(void *), void *arg,
-                                const char *file, int line);
+ll_value ll__condition_wait_for(ll_condition *c, bool (*pred)(void *), void *arg, const char *file,
+                                int line);
 ll_value ll__condition_notify(ll_condition *c, int n, const char *file, int line);
 ll_barrier *ll__barrier_new(int parties, const char *name, const char *file, int line);
 ll_value ll__barrier_wait(ll_barrier *b, const char *file, int line);

@@ -41,13 +41,13 @@ typedef struct ll_session_opts {
 /* A response, read in full.  Everything stays valid until ll_response_free
  * or until the session is closed. */
 typedef struct ll_response {
-    int status;                        /* 200 */
-    const char *reason;                /* "OK" */
-    const char *url;                   /* what was asked for */
+    int status;         /* 200 */
+    const char *reason; /* "OK" */
+    const char *url;    /* what was asked for */
     size_t nheaders;
-    const char *const *header_names;   /* as the server sent them */
+    const char *const *header_names; /* as the server sent them */
     const char *const *header_values;
-    const char *body;                  /* body_len bytes, then a NUL */
+    const char *body; /* body_len bytes, then a NUL */
     size_t body_len;
 } ll_response;
 
@@ -75,19 +75,19 @@ void ll_response_free(ll_response *r);
  * parsed: 400, and the connection is closed; headers over 16 KiB: 431. */
 typedef struct ll_http_server ll_http_server;
 typedef struct ll_http_request {
-    const char *method;                /* "GET" */
-    const char *path;                  /* "/delay/50" (no query) */
-    const char *query;                 /* "size=10" or "" */
+    const char *method; /* "GET" */
+    const char *path;   /* "/delay/50" (no query) */
+    const char *query;  /* "size=10" or "" */
     size_t nheaders;
     const char *const *header_names;
     const char *const *header_values;
-    const char *body;                  /* body_len bytes, then a NUL */
+    const char *body; /* body_len bytes, then a NUL */
     size_t body_len;
-    void *data;                        /* the server's data */
+    void *data; /* the server's data */
 } ll_http_request;
 
 #define ll_http_server_new(data) ll__http_server_new((data), __FILE__, __LINE__)
-#define ll_http_route(srv, method, path, handler)                              \
+#define ll_http_route(srv, method, path, handler)                                                  \
     ll__http_route((srv), (method), (path), (handler), #handler, __FILE__, __LINE__)
 /* Starts listening (port 0: the system picks; ll_http_server_port says
  * which).  None, or the error (address in use...). */
@@ -98,7 +98,7 @@ void ll_http_server_close(ll_http_server *srv);
 /* The answer to a request: status, Content-Type (NULL: text/plain) and a
  * body of len bytes (copied).  None, or a RuntimeError value when it
  * already has one. */
-#define ll_http_respond(req, status, content_type, body, len)                  \
+#define ll_http_respond(req, status, content_type, body, len)                                      \
     ll__http_respond((req), (status), (content_type), (body), (len), __FILE__, __LINE__)
 const char *ll_http_request_header(const ll_http_request *req, const char *name);
 /* The client's address, "127.0.0.1:50312" (aiohttp's request.remote); asked
@@ -110,7 +110,7 @@ const char *ll_http_request_peer(const ll_http_request *req);
  * client that went away makes it fail); the body ends when the handler
  * returns.  A handler that fails after starting cuts the body short and
  * the connection is closed.  None, or the error. */
-#define ll_http_stream_start(req, status, content_type)                        \
+#define ll_http_stream_start(req, status, content_type)                                            \
     ll__http_stream_start((req), (status), (content_type), __FILE__, __LINE__)
 #define ll_http_send(req, data, len) ll__http_send((req), (data), (len), __FILE__, __LINE__)
 /* What a server allows its clients (0 in a field keeps its default).  A
@@ -123,12 +123,12 @@ const char *ll_http_request_peer(const ll_http_request *req);
  * at once, the oldest connection still waiting for its request is closed
  * to make room.  Call before ll_http_listen. */
 typedef struct ll_http_limits {
-    double header_timeout;   /* seconds (10) */
-    double idle_timeout;     /* seconds (30) */
-    size_t max_body;         /* bytes (64 MiB, also the most it can be) */
-    size_t max_connections;  /* (the descriptor limit less 64) */
+    double header_timeout;  /* seconds (10) */
+    double idle_timeout;    /* seconds (30) */
+    size_t max_body;        /* bytes (64 MiB, also the most it can be) */
+    size_t max_connections; /* (the descriptor limit less 64) */
 } ll_http_limits;
-#define ll_http_server_limits(srv, ...) /* variadic: a compound literal has commas */ \
+#define ll_http_server_limits(srv, ...) /* variadic: a compound literal has commas */              \
     ll__http_server_limits((srv), (__VA_ARGS__), __FILE__, __LINE__)
 
 /* ---- The slow web ------------------------------------------------------------------

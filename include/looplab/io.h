@@ -37,8 +37,7 @@ typedef struct ll_server ll_server;
 /* `reader, writer = await asyncio.open_connection(host, port)`: host is a
  * name ("localhost", resolved with getaddrinfo, every address tried in turn)
  * or a numeric address.  The value's .p is the ll_stream. */
-#define ll_open_connection(host, port)                                         \
-    ll__open_connection((host), (port), __FILE__, __LINE__)
+#define ll_open_connection(host, port) ll__open_connection((host), (port), __FILE__, __LINE__)
 /* `await reader.read(n)`: waits until at least one byte (or the end) is
  * there, copies up to n bytes into buf; the value is the count as an
  * LL_INT, 0 at the end of the stream. */
@@ -50,16 +49,16 @@ typedef struct ll_server ll_server;
  * of `cap` bytes (a NUL is added when there is room); the value is the
  * length.  LimitOverrunError when sep is not within cap bytes (the data
  * stays in the stream), IncompleteReadError when the stream ends first. */
-#define ll_stream_readuntil(s, buf, cap, sep)                                  \
+#define ll_stream_readuntil(s, buf, cap, sep)                                                      \
     ll__stream_readuntil((s), (buf), (cap), (sep), __FILE__, __LINE__)
 /* `await reader.readline()`: readuntil "\n". */
 #define ll_stream_readline(s, buf, cap) ll_stream_readuntil((s), (buf), (cap), "\n")
 /* reader.read(n), reader.readline() and writer.drain() as coroutine objects
  * (see "Every wait is also an awaitable"): wait_for(reader.readline(), 5)
  * is ll_wait_for(ll_stream_readline_coro(s, buf, cap), 5). */
-#define ll_stream_read_coro(s, buf, n)                                         \
+#define ll_stream_read_coro(s, buf, n)                                                             \
     ll__wait_coro_of(LL__AW_STREAM_READ, (s), ll_none(), (buf), (n))
-#define ll_stream_readline_coro(s, buf, cap)                                   \
+#define ll_stream_readline_coro(s, buf, cap)                                                       \
     ll__wait_coro_of(LL__AW_STREAM_READLINE, (s), ll_none(), (buf), (cap))
 #define ll_stream_drain_coro(s) ll__wait_coro_of(LL__AW_STREAM_DRAIN, (s), ll_none(), NULL, 0)
 /* reader.at_eof(): the peer has closed its side and everything was read. */
@@ -87,7 +86,7 @@ void *ll_stream_server_data(const ll_stream *s);
  * host:port (port 0: the system picks one; ll_server_port says which).
  * Every connection runs handler(ll_ptr(stream)) as a new task; the stream
  * is closed when the handler returns.  The value's .p is the ll_server. */
-#define ll_start_server(handler, host, port, data)                             \
+#define ll_start_server(handler, host, port, data)                                                 \
     ll__start_server((handler), #handler, (host), (port), (data), __FILE__, __LINE__)
 int ll_server_port(const ll_server *srv);
 /* server.close(): stops accepting; connections already accepted go on. */

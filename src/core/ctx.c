@@ -25,14 +25,14 @@
 /* The context that switched into the one now running: finish_switch_fiber
  * tells us the bounds of its stack, which it needs when we switch back. */
 static _Thread_local ll__ctx *ctx_prev;
-#define ASAN_START(from, to, save)                                            \
-    do {                                                                      \
-        ctx_prev = (from);                                                    \
-        __sanitizer_start_switch_fiber((save), (to)->stack_lo, (to)->stack_size); \
+#define ASAN_START(from, to, save)                                                                 \
+    do {                                                                                           \
+        ctx_prev = (from);                                                                         \
+        __sanitizer_start_switch_fiber((save), (to)->stack_lo, (to)->stack_size);                  \
     } while (0)
-#define ASAN_FINISH(self)                                                     \
-    __sanitizer_finish_switch_fiber((self) ? (self)->asan_fake_stack : NULL,  \
-                                    &ctx_prev->stack_lo, &ctx_prev->stack_size)
+#define ASAN_FINISH(self)                                                                          \
+    __sanitizer_finish_switch_fiber((self) ? (self)->asan_fake_stack : NULL, &ctx_prev->stack_lo,  \
+                                    &ctx_prev->stack_size)
 #else
 #define ASAN_START(from, to, save) ((void)(from), (void)(to), (void)(save))
 #define ASAN_FINISH(self) ((void)(self))
@@ -116,7 +116,9 @@ void ll__ctx_switch_final(ll__ctx *from, ll__ctx *to) {
     abort();
 }
 
-const char *ll__ctx_backend(void) { return "ucontext"; }
+const char *ll__ctx_backend(void) {
+    return "ucontext";
+}
 
 #else /* hand-written assembly */
 
@@ -150,14 +152,14 @@ void ll__ctx_make(ll__ctx *ctx, void *stack_lo, size_t size, void (*entry)(void 
      * the trampoline's `call` leaves it as the ABI wants at function entry. */
     sp = (void **)top - 7;
     memset(sp, 0, 7 * sizeof *sp);
-    sp[3] = ctx;                          /* r12: the ctx for ll__ctx_start */
-    sp[6] = ll__ctx_trampoline;   /* return address */
+    sp[3] = ctx;                /* r12: the ctx for ll__ctx_start */
+    sp[6] = ll__ctx_trampoline; /* return address */
 #elif defined(__aarch64__)
     /* Frame popped by ll__ctx_swap: x19..x28, x29, x30, d8..d15 (160 bytes). */
     sp = (void **)(top - 160);
     memset(sp, 0, 160);
-    sp[0] = ctx;                          /* x19: the ctx for ll__ctx_start */
-    sp[11] = ll__ctx_trampoline;  /* x30: where `ret` goes */
+    sp[0] = ctx;                 /* x19: the ctx for ll__ctx_start */
+    sp[11] = ll__ctx_trampoline; /* x30: where `ret` goes */
 #else
 #error "no assembly context switch for this CPU: configure with -Dctx=ucontext"
 #endif

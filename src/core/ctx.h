@@ -24,27 +24,26 @@
 #endif
 
 typedef struct ll__ctx {
-    void *sp;                 /* asm backends: stack pointer saved at switch-out */
+    void *sp; /* asm backends: stack pointer saved at switch-out */
 #if defined(LL_CTX_UCONTEXT)
-    ucontext_t uc;            /* ucontext backend: the whole saved context */
+    ucontext_t uc; /* ucontext backend: the whole saved context */
 #endif
-    void *asan_fake_stack;    /* ASan: fake-stack handle saved while switched out */
-    void *tsan_fiber;         /* TSan: this context's fiber, made at its first
-                                 switch-in (the thread's own one when it is
-                                 first switched away from) */
-    const void *stack_lo;     /* lowest usable address of this context's stack;
-                                 NULL for the thread's own stack until first
-                                 learned from ASan */
-    size_t stack_size;        /* usable bytes of this context's stack */
-    void (*entry)(void *);    /* what the context runs first (ll__ctx_make) */
+    void *asan_fake_stack; /* ASan: fake-stack handle saved while switched out */
+    void *tsan_fiber;      /* TSan: this context's fiber, made at its first
+                              switch-in (the thread's own one when it is
+                              first switched away from) */
+    const void *stack_lo;  /* lowest usable address of this context's stack;
+                              NULL for the thread's own stack until first
+                              learned from ASan */
+    size_t stack_size;     /* usable bytes of this context's stack */
+    void (*entry)(void *); /* what the context runs first (ll__ctx_make) */
     void *entry_arg;
 } ll__ctx;
 
 /* Prepares `ctx` so that the first ll__ctx_switch() into it calls
  * entry(arg) on the stack [stack_lo, stack_lo + size).  `entry` must never
  * return: it ends by calling ll__ctx_switch_final() away from itself. */
-void ll__ctx_make(ll__ctx *ctx, void *stack_lo, size_t size,
-                  void (*entry)(void *arg), void *arg);
+void ll__ctx_make(ll__ctx *ctx, void *stack_lo, size_t size, void (*entry)(void *arg), void *arg);
 
 #if defined(__SANITIZE_ADDRESS__)
 #define LL_CTX_ASAN 1

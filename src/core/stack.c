@@ -121,7 +121,9 @@ static _Thread_local bool thread_pool_ready;
 static pthread_key_t pool_key;
 static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
 
-static void pool_at_thread_exit(void *pool) { ll__stack_pool_destroy(pool); }
+static void pool_at_thread_exit(void *pool) {
+    ll__stack_pool_destroy(pool);
+}
 
 /* exit() does not run thread-exit destructors for the thread calling it. */
 static void pool_at_exit(void) {
@@ -223,7 +225,7 @@ void ll__stack_free(ll__stack_pool *pool, ll__stack *st) {
     if (!st->map)
         return;
     if (pool->nfree < pool->keep) {
-        LL__GROW(pool->free, pool->cap, pool->nfree + 1, 16, stack_unmap(st); return);
+        LL__GROW(pool->free, pool->cap, pool->nfree + 1, 16, stack_unmap(st); return );
         stack_park(st);
         pool->free[pool->nfree++] = *st;
         memset(st, 0, sizeof *st);

@@ -29,21 +29,21 @@
 #include <stdint.h>
 
 typedef struct ll__stack {
-    void *map;          /* start of the whole mapping (guard page included) */
-    size_t map_size;    /* bytes mapped */
-    void *lo;           /* lowest usable address (just above the guard page) */
-    size_t size;        /* usable bytes, a multiple of the page size */
-    unsigned vg_id;     /* Valgrind's id for the registered stack, or 0 */
-    bool guarded;       /* true when a guard page sits below lo */
-    bool counted;       /* its guard is a PROT_NONE mapping (costs map count) */
+    void *map;       /* start of the whole mapping (guard page included) */
+    size_t map_size; /* bytes mapped */
+    void *lo;        /* lowest usable address (just above the guard page) */
+    size_t size;     /* usable bytes, a multiple of the page size */
+    unsigned vg_id;  /* Valgrind's id for the registered stack, or 0 */
+    bool guarded;    /* true when a guard page sits below lo */
+    bool counted;    /* its guard is a PROT_NONE mapping (costs map count) */
 } ll__stack;
 
 typedef struct ll__stack_pool {
-    ll__stack *free;    /* stacks kept for reuse */
-    size_t nfree;       /* how many are in `free` */
-    size_t cap;         /* capacity of `free` */
-    size_t keep;        /* keep at most this many for reuse; unmap the rest */
-    size_t nguarded;    /* guarded stacks currently mapped (by this pool) */
+    ll__stack *free;       /* stacks kept for reuse */
+    size_t nfree;          /* how many are in `free` */
+    size_t cap;            /* capacity of `free` */
+    size_t keep;           /* keep at most this many for reuse; unmap the rest */
+    size_t nguarded;       /* guarded stacks currently mapped (by this pool) */
     bool warned_unguarded; /* the "no more guard pages" warning was given */
 } ll__stack_pool;
 
@@ -69,8 +69,7 @@ void ll__stack_pool_destroy(ll__stack_pool *pool);
  * Returns 0, or -ENOMEM when no mapping could be made.  *unguarded_first is
  * set true when this is the first stack the pool had to hand out without a
  * guard page (so the caller can record a warning), false otherwise. */
-int ll__stack_alloc(ll__stack_pool *pool, size_t size, ll__stack *out,
-                    bool *unguarded_first);
+int ll__stack_alloc(ll__stack_pool *pool, size_t size, ll__stack *out, bool *unguarded_first);
 
 /* Returns a stack to the pool (or unmaps it when the pool is full). */
 void ll__stack_free(ll__stack_pool *pool, ll__stack *st);
@@ -84,12 +83,12 @@ bool ll__stack_canary_ok(const ll__stack *st);
  * scheduler points ll__overflow_current (one per thread) at the running
  * task's record before switching into it and sets it to NULL after. */
 typedef struct ll__overflow_info {
-    const char *task_name;  /* e.g. "Task-3" or the name given at creation */
+    const char *task_name; /* e.g. "Task-3" or the name given at creation */
     uint64_t task_id;
-    size_t stack_size;      /* usable bytes */
-    const char *file;       /* creation site */
+    size_t stack_size; /* usable bytes */
+    const char *file;  /* creation site */
     int line;
-    const void *guard_lo;   /* guard page: [guard_lo, guard_hi) */
+    const void *guard_lo; /* guard page: [guard_lo, guard_hi) */
     const void *guard_hi;
 } ll__overflow_info;
 

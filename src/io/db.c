@@ -39,16 +39,16 @@
 
 enum { OP_OPEN, OP_EXEC, OP_QUERY, OP_CLOSE };
 enum {
-    QUARANTINE = 1024,              /* freed answers remembered, per database */
-    DEFAULT_MAX_ROWS = 10000000,    /* rows of one answer */
+    QUARANTINE = 1024,           /* freed answers remembered, per database */
+    DEFAULT_MAX_ROWS = 10000000, /* rows of one answer */
 };
 #define MAX_TEXT_BYTES ((size_t)1 << 30) /* text of one answer */
 
 typedef struct rows_node {
-    uint32_t magic;      /* MAGIC_ROWS; MAGIC_ROWS_FREED in quarantine */
-    struct rows_node *next, *prev;  /* the database's live answers */
+    uint32_t magic;                /* MAGIC_ROWS; MAGIC_ROWS_FREED in quarantine */
+    struct rows_node *next, *prev; /* the database's live answers */
     ll_db *db;
-    char *cells;         /* the pointers and the strings, one block */
+    char *cells; /* the pointers and the strings, one block */
     ll_rows r;
 } rows_node;
 
@@ -56,12 +56,12 @@ typedef struct dbreq {
     ll_db *db;
     int op;
     char *sql;
-    char **params;       /* NULL-terminated copies, or NULL */
-    rows_node *rows;     /* OP_QUERY: the answer, built on the worker */
-    int64_t changes;     /* OP_EXEC */
-    atomic_int stop;     /* set by the loop: its caller gave up */
-    size_t max_rows;     /* the cap on the answer's rows */
-    char label[64];      /* the job's name in the trace */
+    char **params;   /* NULL-terminated copies, or NULL */
+    rows_node *rows; /* OP_QUERY: the answer, built on the worker */
+    int64_t changes; /* OP_EXEC */
+    atomic_int stop; /* set by the loop: its caller gave up */
+    size_t max_rows; /* the cap on the answer's rows */
+    char label[64];  /* the job's name in the trace */
 } dbreq;
 
 struct ll_db {
@@ -69,15 +69,15 @@ struct ll_db {
     ll_loop *loop;
     sqlite3 *h;
     char *path;
-    ll__serial turn;     /* one call at a time (lock "db PATH") */
-    const char *file;    /* where it was opened */
+    ll__serial turn;  /* one call at a time (lock "db PATH") */
+    const char *file; /* where it was opened */
     int line;
     void *closer;
     bool closed;
-    void *handle;        /* what the program holds */
-    rows_node *rows;     /* answers not freed yet */
+    void *handle;                      /* what the program holds */
+    rows_node *rows;                   /* answers not freed yet */
     rows_node *quarantine[QUARANTINE]; /* freed answers' headers, a ring */
-    size_t nfreed;       /* answers freed so far (the ring's next slot) */
+    size_t nfreed;                     /* answers freed so far (the ring's next slot) */
 };
 
 /* ---- the worker's side --------------------------------------------------------- */
@@ -105,7 +105,9 @@ static int gb_put(growbuf *g, const void *s, size_t n) {
 }
 
 /* SQLite's progress handler: non-zero interrupts the statement. */
-static int should_stop(void *arg) { return atomic_load(&((dbreq *)arg)->stop); }
+static int should_stop(void *arg) {
+    return atomic_load(&((dbreq *)arg)->stop);
+}
 
 /* Prepares the one statement of r->sql and binds its parameters (*out is
  * NULL when it fails, with the error returned). */
@@ -242,12 +244,11 @@ static ll_value db_job(ll_value arg) {
     switch (r->op) {
     case OP_OPEN: {
         int rc = sqlite3_open_v2(db->path, &db->h,
-                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                                     SQLITE_OPEN_FULLMUTEX,
+                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
                                  NULL);
         if (rc != SQLITE_OK) {
-            ll_value e = ll_raise(LL_EOPERATIONAL, "unable to open database file %s: %s",
-                                  db->path, db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc));
+            ll_value e = ll_raise(LL_EOPERATIONAL, "unable to open database file %s: %s", db->path,
+                                  db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc));
             sqlite3_close_v2(db->h);
             db->h = NULL;
             return e;
@@ -265,16 +266,14 @@ static ll_value db_job(ll_value arg) {
         sqlite3_progress_handler(db->h, 0, NULL, NULL);
         if (rc != SQLITE_OK) {
             int code = (rc & 0xff) == SQLITE_CONSTRAINT ? LL_EINTEGRITY : LL_EOPERATIONAL;
-            ll_value e = ll_raise(code, "%s (in: %.120s)", msg ? msg : sqlite3_errstr(rc),
-                                  r->sql);
+            ll_value e = ll_raise(code, "%s (in: %.120s)", msg ? msg : sqlite3_errstr(rc), r->sql);
             sqlite3_free(msg);
             return e;
         }
         r->changes = sqlite3_total_changes64(db->h) - r->changes;
         return ll_none();
     }
-    case OP_QUERY:
-        return run_query(r);
+    case OP_QUERY: return run_query(r);
     case OP_CLOSE:
         sqlite3_close_v2(db->h);
         db->h = NULL;
@@ -304,7 +303,9 @@ static void req_free(dbreq *r) {
     free(r);
 }
 
-static void req_free_any(void *r) { req_free(r); }
+static void req_free_any(void *r) {
+    req_free(r);
+}
 
 static void db_free(ll_db *db) {
     ll__serial_drop(&db->turn);
@@ -327,8 +328,7 @@ static void db_at_close(void *arg) {
     ll_db *db = arg;
     if (!db->closed)
         ll__warn(db->loop, LL_WARN_MISUSE, db->file, db->line,
-                 "ResourceWarning: unclosed database %s (opened here; call ll_db_close)",
-                 db->path);
+                 "ResourceWarning: unclosed database %s (opened here; call ll_db_close)", db->path);
     db_free(db);
 }
 
@@ -385,8 +385,9 @@ static ll_db *usable(const ll_db *h, const char *what, const char *file, int lin
         ll__misuse(ll__running_loop, file, line,
                    "RuntimeError: %s must be called from a task of the loop that opened the "
                    "database (this one is %s)",
-                   what, ll__running_loop ? "from a loop that has closed, or another loop"
-                                          : "used outside any running loop");
+                   what,
+                   ll__running_loop ? "from a loop that has closed, or another loop"
+                                    : "used outside any running loop");
         return NULL;
     }
     return db;
@@ -530,10 +531,9 @@ void ll__rows_free(ll_rows *rows, const char *file, int line) {
         return;
     rows_node *n = (rows_node *)((char *)rows - offsetof(rows_node, r));
     if (n->magic != MAGIC_ROWS) {
-        ll__misuse(ll__running_loop, file, line,
-                   "RuntimeError: ll_rows_free() of %s", n->magic == MAGIC_ROWS_FREED
-                                                          ? "rows that were already freed"
-                                                          : "something that is not rows");
+        ll__misuse(ll__running_loop, file, line, "RuntimeError: ll_rows_free() of %s",
+                   n->magic == MAGIC_ROWS_FREED ? "rows that were already freed"
+                                                : "something that is not rows");
         return;
     }
     ll_db *db = n->db;

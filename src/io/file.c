@@ -26,11 +26,11 @@ struct ll_file {
     uint32_t magic;
     ll_loop *loop;
     char *path;
-    int flags;           /* for uv_fs_open */
-    uv_file fd;          /* -1 until open */
+    int flags;  /* for uv_fs_open */
+    uv_file fd; /* -1 until open */
     bool closed;
-    ll__serial turn;     /* lock "file PATH" */
-    const char *file;    /* where it was opened */
+    ll__serial turn;  /* lock "file PATH" */
+    const char *file; /* where it was opened */
     int line;
     void *closer;
 };
@@ -38,10 +38,10 @@ struct ll_file {
 typedef struct freq {
     ll_file *f;
     int op;
-    char *buf;           /* the data read or to write */
+    char *buf; /* the data read or to write */
     size_t n;
-    ssize_t result;      /* bytes, or the fd for FOP_OPEN */
-    atomic_int stop;     /* the caller gave up (nothing to interrupt) */
+    ssize_t result;  /* bytes, or the fd for FOP_OPEN */
+    atomic_int stop; /* the caller gave up (nothing to interrupt) */
     char label[96];
 } freq;
 
@@ -60,9 +60,7 @@ static ll_value fs_job(ll_value arg) {
     uv_fs_t req;
     ssize_t r = 0;
     switch (q->op) {
-    case FOP_OPEN:
-        r = uv_fs_open(NULL, &req, f->path, f->flags, 0644, NULL);
-        break;
+    case FOP_OPEN: r = uv_fs_open(NULL, &req, f->path, f->flags, 0644, NULL); break;
     case FOP_READ: {
         uv_buf_t b = uv_buf_init(q->buf, (unsigned)q->n);
         r = uv_fs_read(NULL, &req, f->fd, &b, 1, -1, NULL);
@@ -84,9 +82,7 @@ static ll_value fs_job(ll_value arg) {
         q->result = r;
         return r < 0 ? fs_error(r, f->path) : ll_none();
     }
-    case FOP_CLOSE:
-        r = uv_fs_close(NULL, &req, f->fd, NULL);
-        break;
+    case FOP_CLOSE: r = uv_fs_close(NULL, &req, f->fd, NULL); break;
     }
     uv_fs_req_cleanup(&req);
     q->result = r;
@@ -146,8 +142,7 @@ static void file_at_close(void *arg) {
     ll_file *f = arg;
     if (!f->closed && f->fd >= 0)
         ll__warn(f->loop, LL_WARN_MISUSE, f->file, f->line,
-                 "ResourceWarning: unclosed file '%s' (opened here; call ll_file_close)",
-                 f->path);
+                 "ResourceWarning: unclosed file '%s' (opened here; call ll_file_close)", f->path);
     file_free(f);
 }
 
@@ -230,8 +225,7 @@ ll_value ll__file_open(const char *path, const char *mode, const char *file, int
     snprintf(name, sizeof name, "file %s", base_name(path));
     freq *q = NULL;
     if (ll__serial_init(&f->turn, name, freq_drop, file, line) != 0 ||
-        !(f->closer = ll__io_at_close(loop, file_at_close, f)) ||
-        !(q = freq_new(f, FOP_OPEN, 0))) {
+        !(f->closer = ll__io_at_close(loop, file_at_close, f)) || !(q = freq_new(f, FOP_OPEN, 0))) {
         if (f->closer)
             ll__io_forget(loop, f->closer);
         file_free(f);

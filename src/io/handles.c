@@ -18,7 +18,9 @@
 #define SERIAL_MASK (sizeof(uintptr_t) >= 8 ? 0xffffffffu : 0xfffu)
 static atomic_uint next_serial = 1;
 
-bool ll__h_is_handle(const void *h) { return h && ((uintptr_t)h & 1u); }
+bool ll__h_is_handle(const void *h) {
+    return h && ((uintptr_t)h & 1u);
+}
 
 void *ll__h_put(ll__htab *t, void *obj) {
     if (!t->free) {

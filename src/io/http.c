@@ -32,18 +32,18 @@ enum {
 
 typedef struct msg {
     http_parser p;
-    char *buf;            /* line, then name\0value\0..., NUL-terminated */
+    char *buf; /* line, then name\0value\0..., NUL-terminated */
     size_t len, cap;
-    size_t line_len;      /* the URL (request) or reason (response) */
-    size_t *offs;         /* per header: name offset, value offset */
+    size_t line_len; /* the URL (request) or reason (response) */
+    size_t *offs;    /* per header: name offset, value offset */
     size_t nh, ncap;
-    int last;             /* 0 nothing yet, 1 in a name, 2 in a value */
+    int last; /* 0 nothing yet, 1 in a name, 2 in a value */
     size_t header_bytes;
     char *body;
     size_t blen, bcap;
     bool headers_done, complete, too_big, body_too_big;
-    int refuse;           /* a server's 404 / 405, decided from the headers */
-    struct hconn *hc;     /* the server's connection reading it (NULL: a client) */
+    int refuse;       /* a server's 404 / 405, decided from the headers */
+    struct hconn *hc; /* the server's connection reading it (NULL: a client) */
 } msg;
 
 /* A server connection, as the limits see it: where its request is, and
@@ -54,8 +54,8 @@ typedef struct hconn {
     ll_http_server *srv;
     ll_stream *s;
     hc_phase phase;
-    uint64_t deadline;        /* uv_now() milliseconds; 0 while handling */
-    bool timed_out;           /* closed by the reaper */
+    uint64_t deadline; /* uv_now() milliseconds; 0 while handling */
+    bool timed_out;    /* closed by the reaper */
     struct hconn *prev, *next;
 } hconn;
 
@@ -191,8 +191,17 @@ static void msg_free(msg *m) {
 }
 
 /* How reading a message ended. */
-typedef enum { RD_OK, RD_EOF_BEFORE, RD_EOF_HEADERS, RD_EOF_BODY, RD_BAD, RD_TOO_BIG,
-               RD_BODY_TOO_BIG, RD_REFUSED, RD_FAILED } rd_status;
+typedef enum {
+    RD_OK,
+    RD_EOF_BEFORE,
+    RD_EOF_HEADERS,
+    RD_EOF_BODY,
+    RD_BAD,
+    RD_TOO_BIG,
+    RD_BODY_TOO_BIG,
+    RD_REFUSED,
+    RD_FAILED
+} rd_status;
 
 /* Reads one message from s into m.  RD_FAILED: *err holds the stream's
  * error (or CancelledError). */
@@ -219,8 +228,10 @@ static rd_status read_msg(ll_stream *s, msg *m, enum http_parser_type type, ll_v
                 return RD_OK;
             }
             if (e != HPE_OK)
-                return m->too_big ? RD_TOO_BIG : m->body_too_big ? RD_BODY_TOO_BIG
-                                               : m->refuse ? RD_REFUSED : RD_BAD;
+                return m->too_big        ? RD_TOO_BIG
+                       : m->body_too_big ? RD_BODY_TOO_BIG
+                       : m->refuse       ? RD_REFUSED
+                                         : RD_BAD;
             ll__stream_consume(s, used);
             if (m->complete)
                 return RD_OK;
@@ -291,30 +302,30 @@ typedef struct conn {
 } conn;
 
 typedef struct host {
-    char key[96];               /* "127.0.0.1:8080" */
+    char key[96]; /* "127.0.0.1:8080" */
     char name[80];
     int port;
-    ll_semaphore *sem;          /* limit_per_host, or NULL */
-    conn *idle;                 /* open connections nobody uses now */
+    ll_semaphore *sem; /* limit_per_host, or NULL */
+    conn *idle;        /* open connections nobody uses now */
     struct host *next;
 } host;
 
 typedef struct resp_node {
     struct resp_node *prev, *next;
-    struct ll_session *ss;      /* whose list it is on */
-    ll_response r;              /* must be last: the packed block follows */
+    struct ll_session *ss; /* whose list it is on */
+    ll_response r;         /* must be last: the packed block follows */
 } resp_node;
 
 struct ll_session {
     uint32_t magic;
     bool closed;
     ll_loop *loop;
-    ll_semaphore *sem;          /* limit */
+    ll_semaphore *sem; /* limit */
     int limit_per_host;
     double timeout;
     host *hosts;
-    resp_node *resps;           /* responses not yet freed */
-    void *closer;               /* the loop's at-close entry */
+    resp_node *resps; /* responses not yet freed */
+    void *closer;     /* the loop's at-close entry */
     const char *file;
     int line;
 };
@@ -391,13 +402,17 @@ ll_session *ll__session_new(const ll_session_opts *opts, const char *file, int l
 
 static bool check_session(ll_session *ss, const char *what, const char *file, int line) {
     if (!ss || ss->magic != MAGIC_SESSION) {
-        ll__misuse(ll__running_loop, file, line, "TypeError: %s needs a session made by "
-                   "ll_session_new (got %s)", what, ss ? "something else" : "NULL");
+        ll__misuse(ll__running_loop, file, line,
+                   "TypeError: %s needs a session made by "
+                   "ll_session_new (got %s)",
+                   what, ss ? "something else" : "NULL");
         return false;
     }
     if (ss->closed) {
-        ll__misuse(ss->loop, file, line, "RuntimeError: %s on a closed session (created at "
-                   "%s:%d)", what, ss->file, ss->line);
+        ll__misuse(ss->loop, file, line,
+                   "RuntimeError: %s on a closed session (created at "
+                   "%s:%d)",
+                   what, ss->file, ss->line);
         return false;
     }
     return true;
@@ -511,11 +526,11 @@ static ll_value exchange_read(ll_session *ss, ll_stream *s, msg *m, const char *
                         "Server disconnected in the middle of the headers of %s", url);
     case RD_EOF_BODY:
         return ll_raise(LL_ECLIENT_PAYLOAD,
-                        "Response payload is not completed: %s ended after %zu of %llu bytes",
-                        url, m->blen, (unsigned long long)(m->blen + m->p.content_length));
+                        "Response payload is not completed: %s ended after %zu of %llu bytes", url,
+                        m->blen, (unsigned long long)(m->blen + m->p.content_length));
     case RD_TOO_BIG:
-        return ll_raise(LL_EBAD_HTTP, "Got more than %d bytes of headers from %s",
-                        MAX_HEADER_BYTES, url);
+        return ll_raise(LL_EBAD_HTTP, "Got more than %d bytes of headers from %s", MAX_HEADER_BYTES,
+                        url);
     case RD_BODY_TOO_BIG:
         return ll_raise(LL_EBAD_HTTP, "the body of %s is larger than %d bytes", url,
                         MAX_BODY_BYTES);
@@ -668,13 +683,13 @@ struct ll_http_server {
     size_t nroutes;
     ll_server *listener;
     void *closer;
-    const char *file;           /* where it listens: the site of its waits */
+    const char *file; /* where it listens: the site of its waits */
     int line;
     uint64_t served;
-    ll_http_limits lim;         /* with every default filled in */
-    hconn *conns, *conns_tail;  /* its open connections, oldest first */
+    ll_http_limits lim;        /* with every default filled in */
+    hconn *conns, *conns_tail; /* its open connections, oldest first */
     size_t nconns;
-    uv_timer_t *reaper;         /* closes connections past their deadline */
+    uv_timer_t *reaper; /* closes connections past their deadline */
 };
 
 typedef struct ll__http_reply {
@@ -683,10 +698,10 @@ typedef struct ll__http_reply {
     char *body;
     size_t len;
     bool set;
-    bool streaming;      /* ll_http_stream_start: chunks follow */
-    ll_stream *s;        /* the connection */
-    bool keep;           /* keep-alive after this response */
-    bool head;           /* a HEAD: everything but the body is sent */
+    bool streaming; /* ll_http_stream_start: chunks follow */
+    ll_stream *s;   /* the connection */
+    bool keep;      /* keep-alive after this response */
+    bool head;      /* a HEAD: everything but the body is sent */
 } http_reply;
 
 /* A request being answered: what its handler is given, and its reply.  The
@@ -921,8 +936,8 @@ static const char *status_text(int status) {
 
 /* The reply of a request that may still get its response: 0 and *out, or
  * the error code (the misuse is reported). */
-static int new_reply(ll_http_request *req, int status, const char *what, const char *file,
-                     int line, http_reply **out) {
+static int new_reply(ll_http_request *req, int status, const char *what, const char *file, int line,
+                     http_reply **out) {
     http_reply *rp = reply_of(req);
     if (!rp) {
         ll__misuse(ll__running_loop, file, line,
@@ -980,8 +995,7 @@ ll_value ll__http_stream_start(ll_http_request *req, int status, const char *con
     int n = snprintf(head, sizeof head,
                      "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nTransfer-Encoding: chunked\r\n"
                      "Server: looplab/" LL_VERSION_STRING "\r\nConnection: %s\r\n\r\n",
-                     status, status_text(status),
-                     content_type ? content_type : DEFAULT_CTYPE,
+                     status, status_text(status), content_type ? content_type : DEFAULT_CTYPE,
                      rp->keep ? "keep-alive" : "close");
     if (n < 0 || (size_t)n >= sizeof head)
         return ll_raise(LL_EVALUE, "the Content-Type %s is too long", content_type);
@@ -1153,11 +1167,14 @@ static void refuse(hconn *hc, msg *m, rd_status st) {
     enum http_errno e = HTTP_PARSER_ERRNO(&m->p);
     /* A method the parser does not know is one the server does not
      * implement (RFC 9110 15.6.2), not a malformed request. */
-    int code = st == RD_TOO_BIG ? 431 : st == RD_BODY_TOO_BIG ? 413 : st == RD_REFUSED ? m->refuse
-               : e == HPE_INVALID_METHOD && unknown_method(hc->s) ? 501 : 400;
-    const char *text = code == 501 ? "the method is not one this server knows"
-                       : st == RD_BAD ? http_errno_description(e)
-                       : st == RD_TOO_BIG ? "the request's headers are too long"
+    int code = st == RD_TOO_BIG                                   ? 431
+               : st == RD_BODY_TOO_BIG                            ? 413
+               : st == RD_REFUSED                                 ? m->refuse
+               : e == HPE_INVALID_METHOD && unknown_method(hc->s) ? 501
+                                                                  : 400;
+    const char *text = code == 501             ? "the method is not one this server knows"
+                       : st == RD_BAD          ? http_errno_description(e)
+                       : st == RD_TOO_BIG      ? "the request's headers are too long"
                        : st == RD_BODY_TOO_BIG ? "the request's body is too large"
                                                : NULL;
     int n;
@@ -1235,17 +1252,18 @@ static bool answer(hconn *hc, msg *m, ll_value *cancel) {
         *q++ = '\0';
     http_reply rp = {.s = hc->s, .keep = http_should_keep_alive(&m->p)};
     http_req hr = {
-        .pub = {
-            .method = http_method_str((enum http_method)m->p.method),
-            .path = url,
-            .query = q ? q : "",
-            .nheaders = m->nh,
-            .header_names = names,
-            .header_values = values,
-            .body = body,
-            .body_len = m->blen,
-            .data = srv->data,
-        },
+        .pub =
+            {
+                .method = http_method_str((enum http_method)m->p.method),
+                .path = url,
+                .query = q ? q : "",
+                .nheaders = m->nh,
+                .header_names = names,
+                .header_values = values,
+                .body = body,
+                .body_len = m->blen,
+                .data = srv->data,
+            },
         .reply = &rp,
         .srv = srv,
         .next = answering,
@@ -1258,9 +1276,9 @@ static bool answer(hconn *hc, msg *m, ll_value *cancel) {
     hc_enter(hc, HC_HANDLING);
     if (!r) {
         char msg404[300], extra[160] = "";
-        int n = snprintf(msg404, sizeof msg404, "%s: %s %.200s\n",
-                         known ? "405 Method Not Allowed" : "404 Not Found", req->method,
-                         req->path);
+        int n =
+            snprintf(msg404, sizeof msg404, "%s: %s %.200s\n",
+                     known ? "405 Method Not Allowed" : "404 Not Found", req->method, req->path);
         if (known) {
             char allow[120];
             allowed(srv, req->path, allow, sizeof allow);
@@ -1317,7 +1335,8 @@ static ll_value http_conn(ll_value arg) {
 ll_value ll__http_listen(ll_http_server *srv, const char *host, int port, const char *file,
                          int line) {
     if (!srv || srv->magic != MAGIC_HTTP_SERVER) {
-        ll__misuse(ll__running_loop, file, line, "TypeError: ll_http_listen() needs a server "
+        ll__misuse(ll__running_loop, file, line,
+                   "TypeError: ll_http_listen() needs a server "
                    "made by ll_http_server_new");
         return ll_raise(LL_ETYPE, "not an HTTP server");
     }
@@ -1334,7 +1353,7 @@ ll_value ll__http_listen(ll_http_server *srv, const char *host, int port, const 
 
 int ll_http_server_port(const ll_http_server *srv) {
     return srv && srv->magic == MAGIC_HTTP_SERVER && srv->listener ? ll_server_port(srv->listener)
-                                                                  : -1;
+                                                                   : -1;
 }
 
 void ll_http_server_close(ll_http_server *srv) {

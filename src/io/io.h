@@ -12,14 +12,14 @@
  * entry and the object's serial, so that a handle kept after its object was
  * freed (or taken to another loop) is refused rather than read. */
 typedef struct ll__hent {
-    void *obj;           /* NULL: a free entry */
-    uint32_t serial;     /* the object's, as its handle says */
-    uint32_t next_free;  /* while free: the next free entry + 1, or 0 */
+    void *obj;          /* NULL: a free entry */
+    uint32_t serial;    /* the object's, as its handle says */
+    uint32_t next_free; /* while free: the next free entry + 1, or 0 */
 } ll__hent;
 typedef struct ll__htab {
     ll__hent *e;
     uint32_t n, cap;
-    uint32_t free;       /* the first free entry + 1, or 0 */
+    uint32_t free; /* the first free entry + 1, or 0 */
 } ll__htab;
 /* A new handle for obj, or NULL (out of memory). */
 void *ll__h_put(ll__htab *t, void *obj);
@@ -60,14 +60,14 @@ void ll__io_forget(ll_loop *loop, void *handle);
  * for that first. */
 typedef struct ll__serial {
     ll_lock *lock;
-    ll_future *pend;             /* a cancelled call's job, maybe still running */
-    void *pend_req;              /* and its request */
+    ll_future *pend; /* a cancelled call's job, maybe still running */
+    void *pend_req;  /* and its request */
     void (*free_req)(void *req);
 } ll__serial;
 
 /* Makes the lock; 0, or LL_ENOMEM. */
-int ll__serial_init(ll__serial *s, const char *name, void (*free_req)(void *),
-                    const char *file, int line);
+int ll__serial_init(ll__serial *s, const char *name, void (*free_req)(void *), const char *file,
+                    int line);
 /* Waits for this call's turn: None, or the error (cancelled). */
 ll_value ll__serial_enter(ll__serial *s, const char *file, int line);
 /* Gives the turn back without running anything. */

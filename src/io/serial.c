@@ -4,8 +4,8 @@
 
 #include <string.h>
 
-int ll__serial_init(ll__serial *s, const char *name, void (*free_req)(void *),
-                    const char *file, int line) {
+int ll__serial_init(ll__serial *s, const char *name, void (*free_req)(void *), const char *file,
+                    int line) {
     memset(s, 0, sizeof *s);
     s->free_req = free_req;
     s->lock = ll__lock_new(name, file, line);

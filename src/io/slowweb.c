@@ -64,12 +64,11 @@ static char *make_body(const char *title, size_t size) {
     return b;
 }
 
-static const char index_text[] =
-    "Looplab's slow web: pages that take their time.\n"
-    "  /example      0.3 s   1256 bytes\n"
-    "  /python       0.5 s  50000 bytes\n"
-    "  /slow         2.0 s   2048 bytes\n"
-    "  /delay/MS?size=N   MS milliseconds, N bytes (default 100)\n";
+static const char index_text[] = "Looplab's slow web: pages that take their time.\n"
+                                 "  /example      0.3 s   1256 bytes\n"
+                                 "  /python       0.5 s  50000 bytes\n"
+                                 "  /slow         2.0 s   2048 bytes\n"
+                                 "  /delay/MS?size=N   MS milliseconds, N bytes (default 100)\n";
 
 bool ll_slow_web_page(const char *path, const char *query, double *delay, char **body,
                       size_t *len) {
@@ -126,8 +125,8 @@ static ll_value slow_page(ll_value arg) {
         LL_TRY(ll_sleep(delay));
     if (!ll_slow_web_page(req->path, req->query, &delay, &body, &len))
         return ll_raise(LL_ENOMEM, "no memory for the page %s", req->path);
-    ll_http_respond(req, 200, strcmp(req->path, "/") == 0 ? NULL : "text/html; charset=utf-8",
-                    body, len);
+    ll_http_respond(req, 200, strcmp(req->path, "/") == 0 ? NULL : "text/html; charset=utf-8", body,
+                    len);
     free(body);
     return ll_none();
 }
@@ -136,12 +135,12 @@ static ll_value slow_page(ll_value arg) {
 
 typedef struct web {
     const char *host;
-    int port;             /* asked for; then the one it got */
-    ll_event *stop;       /* set from the outside to stop it */
-    uv_async_t async;     /* how another thread sets it */
-    uv_signal_t sigs[2];  /* SIGINT, SIGTERM (foreground only) */
+    int port;            /* asked for; then the one it got */
+    ll_event *stop;      /* set from the outside to stop it */
+    uv_async_t async;    /* how another thread sets it */
+    uv_signal_t sigs[2]; /* SIGINT, SIGTERM (foreground only) */
     bool foreground;
-    bool started;         /* listening (or failed: port < 0) */
+    bool started; /* listening (or failed: port < 0) */
     char error[256];
     pthread_mutex_t mu;
     pthread_cond_t cv;

@@ -52,52 +52,52 @@ typedef struct closer {
 } closer;
 
 typedef struct ll__io {
-    closer *closers;     /* sessions and HTTP servers to clean up */
-    ll_stream *streams;  /* the streams of the loop not yet freed */
-    ll_stream *done;     /* finished streams a waiting task still holds */
+    closer *closers;    /* sessions and HTTP servers to clean up */
+    ll_stream *streams; /* the streams of the loop not yet freed */
+    ll_stream *done;    /* finished streams a waiting task still holds */
     ll_server *servers;
-    ll__htab stab;       /* the streams' handles */
-    ll__htab dbs;        /* the databases' handles (db.c) */
-    bool closing;        /* the loop is closing: callbacks only clean up */
+    ll__htab stab; /* the streams' handles */
+    ll__htab dbs;  /* the databases' handles (db.c) */
+    bool closing;  /* the loop is closing: callbacks only clean up */
 } ll__io;
 
 struct ll_stream {
-    uint32_t magic;      /* MAGIC_STREAM */
-    uint32_t id;         /* object id: the `sock` of io events */
+    uint32_t magic; /* MAGIC_STREAM */
+    uint32_t id;    /* object id: the `sock` of io events */
     ll_loop *loop;
     uv_tcp_t tcp;
-    uint8_t role;        /* ll_io_role */
-    bool inited;         /* tcp is a libuv handle (uv_tcp_init ran) */
-    bool connected;      /* usable for reading and writing */
-    bool closing;        /* close() was called or the handle is closing */
-    bool closed;         /* the handle is gone */
-    bool reading;        /* uv_read_start is on */
-    bool eof;            /* the peer closed its side */
+    uint8_t role;   /* ll_io_role */
+    bool inited;    /* tcp is a libuv handle (uv_tcp_init ran) */
+    bool connected; /* usable for reading and writing */
+    bool closing;   /* close() was called or the handle is closing */
+    bool closed;    /* the handle is gone */
+    bool reading;   /* uv_read_start is on */
+    bool eof;       /* the peer closed its side */
     bool wrote_eof;
-    bool wake_q[4];      /* an io callback is queued, by WAKE_* */
-    int err;             /* the first error that broke the stream (libuv code) */
-    const char *errmsg;  /* its message (arena) */
-    char *buf;           /* received bytes: buf[head, head + len) */
+    bool wake_q[4];     /* an io callback is queued, by WAKE_* */
+    int err;            /* the first error that broke the stream (libuv code) */
+    const char *errmsg; /* its message (arena) */
+    char *buf;          /* received bytes: buf[head, head + len) */
     size_t head, len, cap;
-    size_t chunk;        /* room offered to the next read (READ_FIRST..) */
-    size_t offered;      /* room offered to the read in progress */
-    size_t wpending;     /* bytes queued in libuv, not yet written */
-    ll_future *wait[4];  /* the task waiting, by WAKE_*: for bytes (or to
-                            connect), in drain(), in wait_closed() */
-    uint32_t wait_tid[4]; /* and its id */
-    ll_server *server;   /* the server that accepted it, if any */
-    char addr[80];       /* the peer, "127.0.0.1:8080" */
-    int connect_status;  /* connect_cb's status */
-    void *handle;        /* what the program holds (handles.c) */
-    bool in_handler;     /* a server's handler has it */
-    bool released;       /* the program is done with it: free once closed */
-    bool on_done;        /* on io->done */
-    ll_stream *prev, *next;  /* io->streams */
-    ll_stream *done_next;    /* io->done */
+    size_t chunk;           /* room offered to the next read (READ_FIRST..) */
+    size_t offered;         /* room offered to the read in progress */
+    size_t wpending;        /* bytes queued in libuv, not yet written */
+    ll_future *wait[4];     /* the task waiting, by WAKE_*: for bytes (or to
+                               connect), in drain(), in wait_closed() */
+    uint32_t wait_tid[4];   /* and its id */
+    ll_server *server;      /* the server that accepted it, if any */
+    char addr[80];          /* the peer, "127.0.0.1:8080" */
+    int connect_status;     /* connect_cb's status */
+    void *handle;           /* what the program holds (handles.c) */
+    bool in_handler;        /* a server's handler has it */
+    bool released;          /* the program is done with it: free once closed */
+    bool on_done;           /* on io->done */
+    ll_stream *prev, *next; /* io->streams */
+    ll_stream *done_next;   /* io->done */
 };
 
 struct ll_server {
-    uint32_t magic;      /* MAGIC_SERVER */
+    uint32_t magic; /* MAGIC_SERVER */
     uint32_t id;
     ll_loop *loop;
     uv_tcp_t tcp;
@@ -107,7 +107,7 @@ struct ll_server {
     void *data;
     int port;
     char addr[80];
-    const char *file;    /* where it was started, for the tasks' sites */
+    const char *file; /* where it was started, for the tasks' sites */
     int line;
     uint64_t accepted;
     ll_server *next;
@@ -239,7 +239,9 @@ static ll_stream *check_stream(const ll_stream *h, const char *what, const char 
 
 /* ---- handles ---------------------------------------------------------------- */
 
-static ll_stream *handle_of(const ll_stream *s) { return s->handle; }
+static ll_stream *handle_of(const ll_stream *s) {
+    return s->handle;
+}
 
 /* The stream a handle names on this thread's loop, or NULL: *why says
  * whether it was never a stream or is one no longer. */
@@ -752,8 +754,8 @@ ll_value ll__stream_drain(ll_stream *h, const char *file, int line) {
         return ll_raise(bad_code(h), "ll_stream_drain() needs a stream");
     while (s->wpending > HIGH_WATER && !s->err && !s->closed) {
         if (s->wait[WAKE_WRITE]) {
-            ll__misuse(s->loop, file, line,
-                       "RuntimeError: two tasks are draining %s at once", peer(s));
+            ll__misuse(s->loop, file, line, "RuntimeError: two tasks are draining %s at once",
+                       peer(s));
             return ll_raise(LL_ERUNTIME, "two tasks are draining %s at once", peer(s));
         }
         ll_value v = park(s, WAKE_WRITE, LL_IO_OP_DRAIN, "ll_stream_drain()", file, line);
@@ -909,7 +911,7 @@ static void abandon(ll_stream *s) {
 
 typedef struct resolve_req {
     uv_getaddrinfo_t req;
-    ll_stream *s;          /* NULL once the waiting task gave up */
+    ll_stream *s; /* NULL once the waiting task gave up */
     int status;
     struct addrinfo *res;
 } resolve_req;
@@ -991,7 +993,9 @@ static ll_value connect_one(ll_stream *s, const struct sockaddr *sa, const char 
     return ll_none();
 }
 
-static void reset_close_cb(uv_handle_t *h) { ((ll_stream *)h->data)->closed = true; }
+static void reset_close_cb(uv_handle_t *h) {
+    ((ll_stream *)h->data)->closed = true;
+}
 
 /* A fresh handle for the next address, after a failed attempt. */
 static void reset_handle(ll_stream *s) {
@@ -1111,7 +1115,9 @@ static ll_value conn_main(ll_value arg) {
     return v;
 }
 
-static void free_handle(uv_handle_t *h) { free(h); }
+static void free_handle(uv_handle_t *h) {
+    free(h);
+}
 
 static void accept_cb(uv_stream_t *ls, int status) {
     ll_server *srv = ls->data;
@@ -1156,8 +1162,8 @@ static void accept_cb(uv_stream_t *ls, int status) {
     }
     start_reading(s);
     s->in_handler = true;
-    ll_coro *c = ll__coro_new(conn_main, ll_ptr(handle_of(s)), srv->handler_name, srv->file,
-                              srv->line);
+    ll_coro *c =
+        ll__coro_new(conn_main, ll_ptr(handle_of(s)), srv->handler_name, srv->file, srv->line);
     if (!c || !ll__create_task(c, NULL, NULL, srv->file, srv->line)) {
         s->in_handler = false;
         begin_close(s);
@@ -1171,8 +1177,9 @@ ll_value ll__start_server(ll_coro_fn handler, const char *handler_name, const ch
         return ll_raise(LL_ERUNTIME, "ll_start_server() needs a task on the real clock");
     if (!handler || !host || !*host || port < 0 || port > 65535) {
         ll__misuse(loop, file, line, "ValueError: ll_start_server(): %s",
-                   !handler ? "no handler" : !host || !*host ? "no host"
-                                                             : "the port must be 0 to 65535");
+                   !handler          ? "no handler"
+                   : !host || !*host ? "no host"
+                                     : "the port must be 0 to 65535");
         return ll_raise(LL_EVALUE, "bad arguments to ll_start_server()");
     }
     struct sockaddr_storage ss;

@@ -22,21 +22,21 @@ struct ll_agen {
     uint32_t magic;
     uint32_t id;
     ll_loop *loop;
-    uint8_t state;         /* AG_* */
-    bool closing;          /* aclose() is resuming it: ll_yield says so */
-    bool dropped;          /* ll_agen_drop: its aclose task is on its way */
+    uint8_t state; /* AG_* */
+    bool closing;  /* aclose() is resuming it: ll_yield says so */
+    bool dropped;  /* ll_agen_drop: its aclose task is on its way */
     ll_coro_fn fn;
     ll_value arg;
     const char *name, *file;
     int line;
     ll__stack stack;
-    ll__ctx ctx;           /* the generator's own context */
-    ll__ctx caller;        /* the consumer's, while the generator runs */
-    ll_task *task;         /* the consumer, while it runs */
-    ll_agen *outer;        /* the generator the consumer was in before */
-    ll_value value;        /* what it yielded last */
-    ll_value result;       /* what it returned */
-    ll_agen *next;         /* the loop's generators */
+    ll__ctx ctx;     /* the generator's own context */
+    ll__ctx caller;  /* the consumer's, while the generator runs */
+    ll_task *task;   /* the consumer, while it runs */
+    ll_agen *outer;  /* the generator the consumer was in before */
+    ll_value value;  /* what it yielded last */
+    ll_value result; /* what it returned */
+    ll_agen *next;   /* the loop's generators */
 };
 
 static ll_task *need_task(ll_loop *loop, const char *what, const char *file, int line) {
@@ -102,7 +102,9 @@ ll_agen *ll__agen_newv(ll_coro_fn fn, const char *fn_name, size_t n, const ll_va
     return ll__agen_new(fn, arg, fn_name, file, line);
 }
 
-const char *ll__agen_name(const ll_agen *g) { return g->name; }
+const char *ll__agen_name(const ll_agen *g) {
+    return g->name;
+}
 
 static void agen_entry(void *p) {
     ll_agen *g = p;
@@ -313,9 +315,8 @@ void ll__agen_shutdown(ll_loop *loop, const char *file, int line) {
         any = g->state == AG_SUSPENDED && !g->closing;
     if (!any)
         return;
-    ll__loop_run_until_complete(loop, ll__coro_new(close_all, ll_ptr(loop), "shutdown_asyncgens",
-                                                   file, line),
-                                file, line);
+    ll__loop_run_until_complete(
+        loop, ll__coro_new(close_all, ll_ptr(loop), "shutdown_asyncgens", file, line), file, line);
 }
 
 void ll__agen_free_all(ll_loop *loop) {

@@ -31,8 +31,8 @@ enum {
 typedef struct aw_args {
     int kind;
     void *obj;
-    ll_value v;   /* the seconds of a sleep, the item of a put */
-    void *buf;    /* a read's buffer and its size */
+    ll_value v; /* the seconds of a sleep, the item of a put */
+    void *buf;  /* a read's buffer and its size */
     size_t n;
     const char *file;
     int line;

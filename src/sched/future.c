@@ -12,8 +12,8 @@
  * label it in the trace. */
 void ll__task_wakeup(ll_loop *loop, const ll__ready *e);
 
-void ll__future_init(ll_future *f, ll_loop *loop, uint32_t magic, ll__fut_kind kind,
-                     uint32_t id, const char *file, int line) {
+void ll__future_init(ll_future *f, ll_loop *loop, uint32_t magic, ll__fut_kind kind, uint32_t id,
+                     const char *file, int line) {
     memset(f, 0, sizeof *f);
     f->magic = magic;
     f->id = id;
@@ -84,8 +84,7 @@ void ll__future_complete(ll_future *f, ll__fut_state state, ll_value v) {
         queue_cb(f, &f->cbs[i - 1]);
 }
 
-int ll__future_add_cb(ll_future *f, ll__ready_fn fn, void *arg, ll_done_fn user,
-                      uint32_t tid) {
+int ll__future_add_cb(ll_future *f, ll__ready_fn fn, void *arg, ll_done_fn user, uint32_t tid) {
     ll__donecb cb = {fn, arg, user, tid};
     if (f->state != LL__FUT_PENDING) {
         queue_cb(f, &cb);
@@ -120,8 +119,8 @@ static ll_future *check_future(void *p, const char *what, const char *file, int 
         return NULL;
     }
     if (f->magic != LL__MAGIC_FUTURE && f->magic != LL__MAGIC_TASK) {
-        ll__misuse(ll__running_loop, file, line, "TypeError: %s() on something that is not a future",
-                   what);
+        ll__misuse(ll__running_loop, file, line,
+                   "TypeError: %s() on something that is not a future", what);
         return NULL;
     }
     return f;
@@ -212,8 +211,12 @@ bool ll__future_cancel(ll_future *f, const char *file, int line) {
     return ll__cancel_any(f, file, line);
 }
 
-bool ll_future_done(const ll_future *f) { return f && f->state != LL__FUT_PENDING; }
-bool ll_future_cancelled(const ll_future *f) { return f && f->state == LL__FUT_CANCELLED; }
+bool ll_future_done(const ll_future *f) {
+    return f && f->state != LL__FUT_PENDING;
+}
+bool ll_future_cancelled(const ll_future *f) {
+    return f && f->state == LL__FUT_CANCELLED;
+}
 
 ll_value ll_future_result(ll_future *f) {
     if (!check_future(f, "result", NULL, 0))
@@ -267,4 +270,6 @@ size_t ll_future_remove_done_callback(ll_future *f, ll_done_fn fn, void *arg) {
     return removed;
 }
 
-ll_future *ll_task_future(ll_task *t) { return t ? &t->fut : NULL; }
+ll_future *ll_task_future(ll_task *t) {
+    return t ? &t->fut : NULL;
+}

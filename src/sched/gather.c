@@ -13,12 +13,12 @@
 #include <string.h>
 
 typedef struct gather_fut {
-    ll_future fut;          /* the outer future; must be first */
-    size_t nchildren;       /* arguments, duplicates included */
-    size_t nunique;         /* distinct children (one callback each) */
-    size_t nfinished;       /* distinct children done so far */
+    ll_future fut;    /* the outer future; must be first */
+    size_t nchildren; /* arguments, duplicates included */
+    size_t nunique;   /* distinct children (one callback each) */
+    size_t nfinished; /* distinct children done so far */
     bool return_exceptions;
-    ll_future *children[];  /* in argument order */
+    ll_future *children[]; /* in argument order */
 } gather_fut;
 
 static ll_value cancelled_error(void) {
@@ -80,13 +80,11 @@ bool ll__gather_cancel(ll_future *f, const char *file, int line) {
     return any;
 }
 
-static gather_fut *gather_new(ll_loop *loop, size_t n, bool retexc, const char *file,
-                              int line) {
+static gather_fut *gather_new(ll_loop *loop, size_t n, bool retexc, const char *file, int line) {
     gather_fut *g = calloc(1, sizeof *g + n * sizeof(ll_future *));
     if (!g)
         return NULL;
-    ll__future_init(&g->fut, loop, LL__MAGIC_FUTURE, LL__FK_GATHER, ll__obj_id(loop), file,
-                    line);
+    ll__future_init(&g->fut, loop, LL__MAGIC_FUTURE, LL__FK_GATHER, ll__obj_id(loop), file, line);
     g->return_exceptions = retexc;
     g->fut.next_owned = loop->owned_futs;
     loop->owned_futs = &g->fut;
@@ -125,9 +123,9 @@ ll_future *ll__gatherv(void *const *aws, size_t n, bool retexc, const char *file
             ll__misuse(loop, file, line, "TypeError: gather() argument %zu is not awaitable",
                        i + 1);
             g->nchildren = i;
-            ll__future_complete(&g->fut, LL__FUT_FINISHED,
-                                ll_raise(LL_ETYPE, "gather() argument %zu is not awaitable",
-                                         i + 1));
+            ll__future_complete(
+                &g->fut, LL__FUT_FINISHED,
+                ll_raise(LL_ETYPE, "gather() argument %zu is not awaitable", i + 1));
             g->fut.retrieved = false;
             return &g->fut;
         }

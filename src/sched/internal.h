@@ -32,17 +32,15 @@
 /* A list or tuple value's items (LL_LIST, LL_TUPLE): opaque in the public
  * header, where ll_list_len and ll_list_at read it. */
 struct ll_list {
-    size_t len;        /* number of items */
-    ll_value items[];  /* the items */
+    size_t len;       /* number of items */
+    ll_value items[]; /* the items */
 };
 
 /* The one-value forms behind the library's own coroutines, generators and
  * thread-pool jobs (the public macros box their arguments with the ...v
  * forms): arg is given to fn as it is. */
-ll_coro *ll__coro_new(ll_coro_fn fn, ll_value arg, const char *fn_name,
-                      const char *file, int line);
-ll_agen *ll__agen_new(ll_coro_fn fn, ll_value arg, const char *fn_name, const char *file,
-                      int line);
+ll_coro *ll__coro_new(ll_coro_fn fn, ll_value arg, const char *fn_name, const char *file, int line);
+ll_agen *ll__agen_new(ll_coro_fn fn, ll_value arg, const char *fn_name, const char *file, int line);
 ll_coro *ll__to_thread(ll_blocking_fn fn, ll_value arg, const char *fn_name, const char *file,
                        int line);
 ll_future *ll__run_in_executor(ll_blocking_fn fn, ll_value arg, const char *fn_name,
@@ -79,8 +77,8 @@ typedef enum ll__fut_kind {
     LL__FK_TASK,
     LL__FK_GATHER,
     LL__FK_SLEEP,
-    LL__FK_JOB,   /* ll_to_thread: a job on the thread pool (threadpool.c) */
-    LL__FK_IO     /* a wait on a socket (src/io/stream.c) */
+    LL__FK_JOB, /* ll_to_thread: a job on the thread pool (threadpool.c) */
+    LL__FK_IO   /* a wait on a socket (src/io/stream.c) */
 } ll__fut_kind;
 
 typedef struct ll__ready ll__ready;
@@ -92,9 +90,9 @@ struct ll__ready {
     ll__ready_fn fn;
     void *a;
     void *b;
-    ll_done_fn user;   /* user done callbacks only */
-    uint32_t tid;      /* owning task id, 0 if none */
-    uint32_t oid;      /* object id (handle / future), 0 if none */
+    ll_done_fn user; /* user done callbacks only */
+    uint32_t tid;    /* owning task id, 0 if none */
+    uint32_t oid;    /* object id (handle / future), 0 if none */
 };
 
 /* A registered done callback (fn is called through the ready queue as
@@ -127,19 +125,19 @@ struct ll_future {
 /* A timer in the loop's heap.  Deadlines tie-break on `seq`, the order of
  * arming (R3), as libuv does. */
 typedef struct ll__timer {
-    int64_t when;          /* deadline, loop time in ns */
-    uint64_t seq;          /* arming order */
-    uint32_t heap_idx;     /* position in the heap, UINT32_MAX if not in it */
-    uint32_t id;           /* object id, for the trace */
-    uint32_t tid;          /* owning task for the trace (sleep), 0 if none */
-    bool direct;           /* fn runs as the timer fires instead of being
-                              queued (replaying a worker's virtual events) */
-    ll__ready_fn fn;       /* queued with (a, b) when due */
+    int64_t when;      /* deadline, loop time in ns */
+    uint64_t seq;      /* arming order */
+    uint32_t heap_idx; /* position in the heap, UINT32_MAX if not in it */
+    uint32_t id;       /* object id, for the trace */
+    uint32_t tid;      /* owning task for the trace (sleep), 0 if none */
+    bool direct;       /* fn runs as the timer fires instead of being
+                          queued (replaying a worker's virtual events) */
+    ll__ready_fn fn;   /* queued with (a, b) when due */
     void *a, *b;
 } ll__timer;
 
 struct ll_handle {
-    ll__timer timer;       /* for call_later / call_at */
+    ll__timer timer; /* for call_later / call_at */
     ll_callback_fn fn;
     void *arg;
     bool cancelled;        /* handle.cancel() was called */
@@ -149,50 +147,50 @@ struct ll_handle {
 };
 
 struct ll_coro {
-    uint32_t magic;        /* LL__MAGIC_CORO */
+    uint32_t magic; /* LL__MAGIC_CORO */
     ll_coro_fn fn;
     ll_value arg;
-    const char *fn_name;   /* the C function's name, from the macro */
-    const char *file;      /* where the coroutine object was made */
+    const char *fn_name; /* the C function's name, from the macro */
+    const char *file;    /* where the coroutine object was made */
     int line;
-    ll_coro *prev, *next;  /* this thread's list of coroutines not yet used */
-    ll_loop *loop;         /* loop running when it was made (may be NULL) */
-    ll_task *maker;        /* task whose step made it (NULL: made outside any
-                            * task); if that step ends with it unused, it was
-                            * dropped: "never awaited" is reported then, as
-                            * CPython does when the object is freed */
-    void *owned_args;      /* its arguments' memory, when it was made outside
-                            * a loop (ll__args_pack); freed with it */
+    ll_coro *prev, *next; /* this thread's list of coroutines not yet used */
+    ll_loop *loop;        /* loop running when it was made (may be NULL) */
+    ll_task *maker;       /* task whose step made it (NULL: made outside any
+                           * task); if that step ends with it unused, it was
+                           * dropped: "never awaited" is reported then, as
+                           * CPython does when the object is freed */
+    void *owned_args;     /* its arguments' memory, when it was made outside
+                           * a loop (ll__args_pack); freed with it */
 };
 
 struct ll_task {
-    ll_future fut;         /* a task is a future; must be first */
+    ll_future fut; /* a task is a future; must be first */
     /* What every step reads sits together, right after the future, so a
      * step touches two cache lines of the task. */
-    uint8_t state;         /* ll__task_state */
-    uint8_t wait_kind;     /* ll_wait_kind while waiting */
-    bool started;          /* its body has begun */
-    bool finished;         /* its body returned; the stack can go */
-    bool held;             /* the program used its handle (awaited it, asked
-                            * its result, cancelled it ...): a failure it
-                            * still may retrieve is reported only at close */
-    bool reported;         /* "never retrieved" already said (at its failure) */
-    bool must_cancel;      /* deliver CancelledError at the next step */
-    bool unguarded;        /* its stack has a canary instead of a guard page */
-    ll__ctx ctx;           /* its saved machine state */
-    ll_future *waiter;     /* the future it is suspended on (fut_waiter) */
-    uint32_t num_cancels;  /* cancel() requests so far (Python 3.11) */
-    ll_coro_fn fn;         /* the coroutine's body */
+    uint8_t state;        /* ll__task_state */
+    uint8_t wait_kind;    /* ll_wait_kind while waiting */
+    bool started;         /* its body has begun */
+    bool finished;        /* its body returned; the stack can go */
+    bool held;            /* the program used its handle (awaited it, asked
+                           * its result, cancelled it ...): a failure it
+                           * still may retrieve is reported only at close */
+    bool reported;        /* "never retrieved" already said (at its failure) */
+    bool must_cancel;     /* deliver CancelledError at the next step */
+    bool unguarded;       /* its stack has a canary instead of a guard page */
+    ll__ctx ctx;          /* its saved machine state */
+    ll_future *waiter;    /* the future it is suspended on (fut_waiter) */
+    uint32_t num_cancels; /* cancel() requests so far (Python 3.11) */
+    ll_coro_fn fn;        /* the coroutine's body */
     ll_value arg;
-    const char *coro_name; /* the coroutine running in it: its own, or the one
-                            * it awaits inline while that runs */
-    const char *name;      /* "Task-N" or the given name (arena copy) */
-    ll__stack stack;       /* its stack, while it has one */
-    size_t stack_size;     /* requested usable stack size */
+    const char *coro_name;  /* the coroutine running in it: its own, or the one
+                             * it awaits inline while that runs */
+    const char *name;       /* "Task-N" or the given name (arena copy) */
+    ll__stack stack;        /* its stack, while it has one */
+    size_t stack_size;      /* requested usable stack size */
     ll__overflow_info *ovf; /* what the overflow report says (top of its stack) */
-    ll_task *parent;       /* the task that created it, or NULL */
-    struct ll_agen *agen;  /* the async generator it is running inside, if any */
-    ll_task *next_all;     /* the loop's list of all tasks, creation order */
+    ll_task *parent;        /* the task that created it, or NULL */
+    struct ll_agen *agen;   /* the async generator it is running inside, if any */
+    ll_task *next_all;      /* the loop's list of all tasks, creation order */
     /* The `async with` scopes its coroutines have entered and not yet left
      * (timeouts.c), innermost last; scope_base is where the running
      * coroutine's own begin (the ones below belong to its callers). */
@@ -240,94 +238,94 @@ typedef struct ll__family ll__family;
 typedef struct ll__remote ll__remote;
 
 struct ll_loop {
-    ll__ring ready;             /* the ready queue */
-    ll__timer **heap;           /* min-heap of armed timers by (when, seq) */
+    ll__ring ready;   /* the ready queue */
+    ll__timer **heap; /* min-heap of armed timers by (when, seq) */
     size_t nheap, heapcap;
-    uint64_t timer_seq;         /* arming counter */
-    int64_t now;                /* loop time in ns */
-    bool real;                  /* real clock on libuv */
-    bool in_poll;               /* real clock: waiting in libuv, no event since */
-    int64_t poll_timeout;       /* that wait's timeout (ns, -1: none) */
-    bool running;               /* inside run_until_complete */
-    bool stopping;              /* stop() was called */
+    uint64_t timer_seq;   /* arming counter */
+    int64_t now;          /* loop time in ns */
+    bool real;            /* real clock on libuv */
+    bool in_poll;         /* real clock: waiting in libuv, no event since */
+    int64_t poll_timeout; /* that wait's timeout (ns, -1: none) */
+    bool running;         /* inside run_until_complete */
+    bool stopping;        /* stop() was called */
     bool closed;
-    uint64_t iterations;        /* passes of run_once */
-    size_t pass_left;           /* entries of this pass not yet run (R2) */
-    size_t step_mark;           /* events recorded when the step began */
-    ll_task *current;           /* the running task */
-    ll__ctx sched_ctx;          /* the scheduler's own context */
-    ll__stack_pool *stacks;     /* reusable task stacks (this thread's pool) */
-    size_t default_stack;       /* default usable stack size */
-    uint32_t next_task_id;      /* Task-N numbering, from 1 */
-    uint32_t next_obj_id;       /* ids of futures / handles / timers */
+    uint64_t iterations;              /* passes of run_once */
+    size_t pass_left;                 /* entries of this pass not yet run (R2) */
+    size_t step_mark;                 /* events recorded when the step began */
+    ll_task *current;                 /* the running task */
+    ll__ctx sched_ctx;                /* the scheduler's own context */
+    ll__stack_pool *stacks;           /* reusable task stacks (this thread's pool) */
+    size_t default_stack;             /* default usable stack size */
+    uint32_t next_task_id;            /* Task-N numbering, from 1 */
+    uint32_t next_obj_id;             /* ids of futures / handles / timers */
     ll_task *tasks_head, *tasks_tail; /* every task, creation order */
     size_t ntasks;
-    ll_future *owned_futs;      /* plain and gather futures to free */
-    ll_handle *owned_handles;   /* call_soon/later handles to free */
-    ll_coro *dead_coros;        /* coroutines already used, freed at close */
-    ll__sync *owned_sync;       /* locks, events, semaphores, queues */
-    ll__slab *task_slabs;       /* blocks that tasks are carved from */
+    ll_future *owned_futs;    /* plain and gather futures to free */
+    ll_handle *owned_handles; /* call_soon/later handles to free */
+    ll_coro *dead_coros;      /* coroutines already used, freed at close */
+    ll__sync *owned_sync;     /* locks, events, semaphores, queues */
+    ll__slab *task_slabs;     /* blocks that tasks are carved from */
     size_t ntask_slabs, task_slabcap;
-    char *task_cur;             /* next free task in the last block */
-    size_t task_left;           /* tasks left in it */
-    char **arena;               /* blocks of loop-lifetime memory */
+    char *task_cur;   /* next free task in the last block */
+    size_t task_left; /* tasks left in it */
+    char **arena;     /* blocks of loop-lifetime memory */
     size_t narena, arenacap;
-    char *arena_cur;            /* bump pointer into the last block */
+    char *arena_cur; /* bump pointer into the last block */
     size_t arena_left;
-    ll__recorder rec;           /* the events */
-    _Atomic size_t rec_filling; /* 1 + the index of the last event ll__ev_put
-                                   made, until it is known whole (the next
-                                   event, the step's end: ll__ev_done); 0
-                                   then.  A fatal-signal flush leaves that
-                                   event out: its caller may be filling it */
-    int64_t wall0;              /* monotonic ns at loop start */
-    int64_t wall;               /* monotonic ns since start, as last read:
-                                   the clock is read once per task step (at
-                                   its end, which is the next step's start)
-                                   and for prints and notes, not per event */
-    int64_t sync_ns;            /* wall at the last exact clock reading */
-    uint64_t sync_ticks;        /* TSC at that reading (step clock) */
-    const char *trace_path;     /* where the trace is streamed, or NULL */
-    bool streaming;             /* trace_tw is writing to trace_fd */
-    int trace_fd;               /* the trace file while streaming */
-    int64_t trace_wall;         /* loop->wall when the trace was last
-                                   written out (run_once) */
-    ll__tw trace_tw;            /* the text writer */
-    uint32_t sig_str[32];       /* signal names in the string table */
-    uint32_t exit_str;          /* "exited without closing" in it */
-    char start_iso[32];         /* when the loop was made, UTC, ISO 8601 */
-    const char *program;        /* program name for the trace */
-    int problems;               /* things reported that make close return 1 */
-    uint32_t swallowed;         /* swallowed cancellations reported so far */
-    bool deadlocked;            /* run_once found a deadlock */
-    bool check;                 /* LOOPLAB_CHECK=1: record `check` snapshots */
-    int64_t step_blocked;       /* ns this step spent in blocking calls */
-    int64_t step_w0;            /* wall when the step began (recording only) */
-    int64_t slow_ns;            /* slow-step threshold, INT64_MAX: off */
-    const char *block_file;     /* last blocking call of this step, for the */
-    int block_line;             /* slow-step warning */
-    ll__pool *pool;             /* thread-pool jobs, made at the first one */
-    struct ll_agen *agens;      /* async generators made on this loop */
-    struct ll__io *io;          /* sockets, servers and sessions (src/io) */
+    ll__recorder rec;                /* the events */
+    _Atomic size_t rec_filling;      /* 1 + the index of the last event ll__ev_put
+                                        made, until it is known whole (the next
+                                        event, the step's end: ll__ev_done); 0
+                                        then.  A fatal-signal flush leaves that
+                                        event out: its caller may be filling it */
+    int64_t wall0;                   /* monotonic ns at loop start */
+    int64_t wall;                    /* monotonic ns since start, as last read:
+                                        the clock is read once per task step (at
+                                        its end, which is the next step's start)
+                                        and for prints and notes, not per event */
+    int64_t sync_ns;                 /* wall at the last exact clock reading */
+    uint64_t sync_ticks;             /* TSC at that reading (step clock) */
+    const char *trace_path;          /* where the trace is streamed, or NULL */
+    bool streaming;                  /* trace_tw is writing to trace_fd */
+    int trace_fd;                    /* the trace file while streaming */
+    int64_t trace_wall;              /* loop->wall when the trace was last
+                                        written out (run_once) */
+    ll__tw trace_tw;                 /* the text writer */
+    uint32_t sig_str[32];            /* signal names in the string table */
+    uint32_t exit_str;               /* "exited without closing" in it */
+    char start_iso[32];              /* when the loop was made, UTC, ISO 8601 */
+    const char *program;             /* program name for the trace */
+    int problems;                    /* things reported that make close return 1 */
+    uint32_t swallowed;              /* swallowed cancellations reported so far */
+    bool deadlocked;                 /* run_once found a deadlock */
+    bool check;                      /* LOOPLAB_CHECK=1: record `check` snapshots */
+    int64_t step_blocked;            /* ns this step spent in blocking calls */
+    int64_t step_w0;                 /* wall when the step began (recording only) */
+    int64_t slow_ns;                 /* slow-step threshold, INT64_MAX: off */
+    const char *block_file;          /* last blocking call of this step, for the */
+    int block_line;                  /* slow-step warning */
+    ll__pool *pool;                  /* thread-pool jobs, made at the first one */
+    struct ll_agen *agens;           /* async generators made on this loop */
+    struct ll__io *io;               /* sockets, servers and sessions (src/io) */
     const ll__layer_hooks *io_hooks; /* what src/io registered with its state:
                                    the loop knows the I/O layer only by them */
-    void *uv;                   /* uv_loop_t* for the real clock */
-    void *uv_timer;             /* uv_timer_t* used to wake the poll */
-    ll_loop *prev_current;      /* the thread's current loop before this one */
+    void *uv;                        /* uv_loop_t* for the real clock */
+    void *uv_timer;                  /* uv_timer_t* used to wake the poll */
+    ll_loop *prev_current;           /* the thread's current loop before this one */
     /* Several loops (multiloop.c): */
-    ll__family *family;         /* the trace it shares with other loops, or NULL */
-    uint32_t loop_id;           /* its number in that trace (1: the first) */
-    ll__remote *inbox;          /* call_soon_threadsafe requests, oldest first, */
-    ll__remote **inbox_tail;    /* under ll__remote_mu */
-    bool inbox_closed;          /* the loop is closing: no more requests */
-    pthread_cond_t inbox_cv;    /* signalled when a request arrives */
-    void *uv_async;             /* uv_async_t waking a real loop's poll */
-    int remote_waits;           /* results awaited from other loops */
-    _Atomic int inbox_n;        /* requests in the inbox (read without the lock) */
-    bool forever;               /* run_forever: idle means wait for requests */
+    ll__family *family;            /* the trace it shares with other loops, or NULL */
+    uint32_t loop_id;              /* its number in that trace (1: the first) */
+    ll__remote *inbox;             /* call_soon_threadsafe requests, oldest first, */
+    ll__remote **inbox_tail;       /* under ll__remote_mu */
+    bool inbox_closed;             /* the loop is closing: no more requests */
+    pthread_cond_t inbox_cv;       /* signalled when a request arrives */
+    void *uv_async;                /* uv_async_t waking a real loop's poll */
+    int remote_waits;              /* results awaited from other loops */
+    _Atomic int inbox_n;           /* requests in the inbox (read without the lock) */
+    bool forever;                  /* run_forever: idle means wait for requests */
     struct ll__loopthread *thread; /* the thread it runs in (ll_loop_thread_start) */
-    void *outer_job;            /* a thread-pool job this loop runs inside */
-    void *bridges;              /* run_coroutine_threadsafe tasks running here */
+    void *outer_job;               /* a thread-pool job this loop runs inside */
+    void *bridges;                 /* run_coroutine_threadsafe tasks running here */
 };
 
 /* ---- multiloop.c ---- */
@@ -431,10 +429,9 @@ char *ll__arena_strdup(ll_loop *loop, const char *s);
 uint32_t ll__obj_id(ll_loop *loop);
 /* Prints "looplab: FILE:LINE: in task 'NAME': MESSAGE" on stderr and records
  * a warning event. */
-void ll__misuse(ll_loop *loop, const char *file, int line, const char *fmt, ...)
-    LL_PRINTF(4, 5);
-void ll__warn(ll_loop *loop, ll_warn_kind kind, const char *file, int line,
-              const char *fmt, ...) LL_PRINTF(5, 6);
+void ll__misuse(ll_loop *loop, const char *file, int line, const char *fmt, ...) LL_PRINTF(4, 5);
+void ll__warn(ll_loop *loop, ll_warn_kind kind, const char *file, int line, const char *fmt, ...)
+    LL_PRINTF(5, 6);
 
 /* Real clock: the first event recorded by a libuv callback during a poll
  * reads the clock and records the poll first, so that what the callbacks
@@ -515,15 +512,14 @@ static inline uint32_t ll__cur_tid(const ll_loop *loop) {
 }
 
 /* ---- future.c ---- */
-void ll__future_init(ll_future *f, ll_loop *loop, uint32_t magic, ll__fut_kind kind,
-                     uint32_t id, const char *file, int line);
+void ll__future_init(ll_future *f, ll_loop *loop, uint32_t magic, ll__fut_kind kind, uint32_t id,
+                     const char *file, int line);
 /* Completes a pending future with a value/error or cancels it, and queues
  * its callbacks.  Callers check that it is pending. */
 void ll__future_complete(ll_future *f, ll__fut_state state, ll_value v);
 /* run_until_complete's done callback: stops the loop after this pass. */
 void ll__stop_cb(ll_loop *loop, const ll__ready *e);
-int ll__future_add_cb(ll_future *f, ll__ready_fn fn, void *arg, ll_done_fn user,
-                      uint32_t tid);
+int ll__future_add_cb(ll_future *f, ll__ready_fn fn, void *arg, ll_done_fn user, uint32_t tid);
 /* The outcome as an awaiter sees it, marking errors as retrieved. */
 ll_value ll__future_outcome(ll_future *f);
 void ll__future_free_cbs(ll_future *f);
@@ -548,11 +544,11 @@ typedef enum ll__scope_kind {
 } ll__scope_kind;
 typedef struct ll__scope {
     ll__scope_kind kind;
-    void *obj;          /* the ll_timeout, ll_taskgroup, ll_lock ... */
-    void *owner;        /* the async generator it was entered in (its own
-                           frames, which the task leaves at each yield), or
-                           NULL for the task's coroutines */
-    const char *file;   /* where it was entered */
+    void *obj;        /* the ll_timeout, ll_taskgroup, ll_lock ... */
+    void *owner;      /* the async generator it was entered in (its own
+                         frames, which the task leaves at each yield), or
+                         NULL for the task's coroutines */
+    const char *file; /* where it was entered */
     int line;
 } ll__scope;
 /* Pushes a scope entered by the running task t.  false when out of memory
@@ -561,8 +557,8 @@ bool ll__scope_push(ll_task *t, ll__scope_kind kind, void *obj, const char *file
 /* The exit of obj at file:line: pops it, reporting (and first closing) any
  * scope entered inside it and still open.  false, after a report, when obj
  * is not open in t (`what` names the exit call). */
-bool ll__scope_pop(ll_task *t, ll__scope_kind kind, void *obj, const char *what,
-                   const char *file, int line);
+bool ll__scope_pop(ll_task *t, ll__scope_kind kind, void *obj, const char *what, const char *file,
+                   int line);
 /* Whether obj is on some scope stack of t (open). */
 bool ll__scope_open(const ll_task *t, const void *obj);
 /* A coroutine (coro_name) of t returned v; every scope from `base` up is

@@ -45,9 +45,9 @@ int64_t ll__wall_ns(void) {
  * clock_gettime only, then the ratio of the two clocks over that span is
  * used from then on. */
 typedef struct step_clock {
-    int state;          /* 0 not started, 1 measuring, 2 TSC, 3 no TSC */
-    uint64_t c0;        /* TSC at the start of the measurement */
-    int64_t t0;         /* clock_gettime at the same moment */
+    int state;   /* 0 not started, 1 measuring, 2 TSC, 3 no TSC */
+    uint64_t c0; /* TSC at the start of the measurement */
+    int64_t t0;  /* clock_gettime at the same moment */
     double ns_per_tick;
 } step_clock;
 static _Thread_local step_clock sclk;
@@ -74,10 +74,16 @@ static bool tsc_invariant(void) {
     known = c && n;
     return known;
 }
-static inline uint64_t ticks(void) { return __rdtsc(); }
+static inline uint64_t ticks(void) {
+    return __rdtsc();
+}
 #else
-static bool tsc_invariant(void) { return false; }
-static inline uint64_t ticks(void) { return 0; }
+static bool tsc_invariant(void) {
+    return false;
+}
+static inline uint64_t ticks(void) {
+    return 0;
+}
 #endif
 
 /* Called once per loop iteration while recording: an exact reading. */
@@ -146,8 +152,8 @@ uint32_t ll__obj_id(ll_loop *loop) {
 
 /* ---- messages ------------------------------------------------------------ */
 
-static void vreport(ll_loop *loop, ll_warn_kind kind, const char *file, int line,
-                    const char *fmt, va_list ap) {
+static void vreport(ll_loop *loop, ll_warn_kind kind, const char *file, int line, const char *fmt,
+                    va_list ap) {
     char msg[1024];
     vsnprintf(msg, sizeof msg, fmt, ap);
     char where[512] = "";
@@ -171,8 +177,7 @@ void ll__misuse(ll_loop *loop, const char *file, int line, const char *fmt, ...)
     va_end(ap);
 }
 
-void ll__warn(ll_loop *loop, ll_warn_kind kind, const char *file, int line,
-              const char *fmt, ...) {
+void ll__warn(ll_loop *loop, ll_warn_kind kind, const char *file, int line, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     vreport(loop, kind, file, line, fmt, ap);
@@ -203,8 +208,7 @@ static size_t env_size(const char *name, size_t dflt) {
     else if (*end == 'm' || *end == 'M')
         v *= 1024 * 1024, end++;
     if (*end) {
-        fprintf(stderr, "looplab: ignoring %s=%s: expected a size like 65536 or 64K\n",
-                name, s);
+        fprintf(stderr, "looplab: ignoring %s=%s: expected a size like 65536 or 64K\n", name, s);
         return dflt;
     }
     return (size_t)v;
@@ -219,8 +223,6 @@ static ll_clock env_clock(void) {
     fprintf(stderr, "looplab: ignoring LOOPLAB_CLOCK=%s: expected 'virtual' or 'real'\n", s);
     return LL_CLOCK_VIRTUAL;
 }
-
-
 
 ll_loop *ll_loop_new(const ll_loop_opts *opts) {
     ll_loop_opts o = {0};
@@ -283,9 +285,15 @@ ll_loop *ll_loop_new(const ll_loop_opts *opts) {
     return loop;
 }
 
-double ll_loop_time(const ll_loop *loop) { return loop ? (double)loop->now / 1e9 : 0.0; }
-bool ll_loop_is_real(const ll_loop *loop) { return loop && loop->real; }
-ll_loop *ll_get_running_loop(void) { return ll__running_loop; }
+double ll_loop_time(const ll_loop *loop) {
+    return loop ? (double)loop->now / 1e9 : 0.0;
+}
+bool ll_loop_is_real(const ll_loop *loop) {
+    return loop && loop->real;
+}
+ll_loop *ll_get_running_loop(void) {
+    return ll__running_loop;
+}
 
 ll_loop *ll_get_event_loop(void) {
     if (ll__running_loop)
@@ -295,7 +303,9 @@ ll_loop *ll_get_event_loop(void) {
     return ll_loop_new(NULL);
 }
 
-double ll_time(void) { return ll_loop_time(ll__running_loop); }
+double ll_time(void) {
+    return ll_loop_time(ll__running_loop);
+}
 
 void ll_loop_stop(ll_loop *loop) {
     if (loop)
@@ -420,8 +430,8 @@ static void report_deadlock(ll_loop *loop) {
                               sizeof what);
         else
             snprintf(what, sizeof what, "%s #%u created at %s:%d",
-                     w->kind == LL__FK_GATHER ? "gather" : "future", w->id,
-                     w->file ? w->file : "?", w->line);
+                     w->kind == LL__FK_GATHER ? "gather" : "future", w->id, w->file ? w->file : "?",
+                     w->line);
         n += (size_t)snprintf(buf + n, sizeof buf - n,
                               "\n  task '%s' (created at %s:%d) waits on %s", t->name,
                               t->fut.file ? t->fut.file : "?", t->fut.line, what);
@@ -539,8 +549,8 @@ static void cancel_all_tasks(ll_loop *loop, const char *file, int line) {
         }
     bool was_deadlocked = loop->deadlocked;
     loop->deadlocked = false;
-    ll_value v = ll__loop_run_until_complete(
-        loop, ll__gatherv(left, n, true, file, line), file, line);
+    ll_value v =
+        ll__loop_run_until_complete(loop, ll__gatherv(left, n, true, file, line), file, line);
     (void)v;
     loop->deadlocked |= was_deadlocked;
     free(left);
@@ -622,8 +632,8 @@ int ll_loop_close(ll_loop *loop) {
         if (t->fut.state == LL__FUT_FINISHED && ll_failed(t->fut.result) && !t->fut.retrieved &&
             !t->reported)
             ll__warn(loop, LL_WARN_NOT_RETRIEVED, t->fut.file, t->fut.line,
-                     "Task exception was never retrieved: task '%s' failed with %s: %s",
-                     t->name, ll_err_name(t->fut.result.err), ll_errmsg(t->fut.result));
+                     "Task exception was never retrieved: task '%s' failed with %s: %s", t->name,
+                     ll_err_name(t->fut.result.err), ll_errmsg(t->fut.result));
         else if (t->fut.state == LL__FUT_PENDING)
             ll__warn(loop, LL_WARN_MISUSE, t->fut.file, t->fut.line,
                      "Task was destroyed but it is pending: task '%s' (%s)", t->name,
@@ -632,8 +642,8 @@ int ll_loop_close(ll_loop *loop) {
     for (ll_future *f = loop->owned_futs; f; f = f->next_owned)
         if (f->state == LL__FUT_FINISHED && ll_failed(f->result) && !f->retrieved)
             ll__warn(loop, LL_WARN_NOT_RETRIEVED, f->file, f->line,
-                     "Future exception was never retrieved: %s: %s",
-                     ll_err_name(f->result.err), ll_errmsg(f->result));
+                     "Future exception was never retrieved: %s: %s", ll_err_name(f->result.err),
+                     ll_errmsg(f->result));
     ll__coro_sweep(loop);
     ll__inbox_close(loop);
     ll__pool_shutdown(loop);
@@ -687,9 +697,9 @@ int ll__run(ll_coro *main, const ll_loop_opts *opts, const char *file, int line)
         rc = 1;
         if (v.err != LL_EDEADLOCK) {
             const ll_task *mt = loop->tasks_head;
-            ll__warn(loop, LL_WARN_MAIN_FAILED, mt ? mt->fut.file : file,
-                     mt ? mt->fut.line : line, "the main coroutine failed with %s%s%s",
-                     ll_err_name(v.err), *ll_errmsg(v) ? ": " : "", ll_errmsg(v));
+            ll__warn(loop, LL_WARN_MAIN_FAILED, mt ? mt->fut.file : file, mt ? mt->fut.line : line,
+                     "the main coroutine failed with %s%s%s", ll_err_name(v.err),
+                     *ll_errmsg(v) ? ": " : "", ll_errmsg(v));
         }
     }
     cancel_all_tasks(loop, file, line);
@@ -756,7 +766,9 @@ ll_handle *ll__call_at(ll_loop *loop, double t, int mode, ll_callback_fn fn, voi
     return h;
 }
 
-double ll__handle_when(const ll_handle *h) { return h ? (double)h->timer.when / 1e9 : 0.0; }
+double ll__handle_when(const ll_handle *h) {
+    return h ? (double)h->timer.when / 1e9 : 0.0;
+}
 
 void ll_handle_cancel(ll_handle *h) {
     if (!h || h->cancelled || h->ran)
@@ -767,7 +779,9 @@ void ll_handle_cancel(ll_handle *h) {
         ll__timer_cancel(loop, &h->timer);
 }
 
-bool ll_handle_cancelled(const ll_handle *h) { return h && h->cancelled; }
+bool ll_handle_cancelled(const ll_handle *h) {
+    return h && h->cancelled;
+}
 
 /* ---- output ---------------------------------------------------------------- */
 

@@ -24,10 +24,10 @@ typedef void (*remote_fn)(ll_loop *loop, void *arg);
 
 struct ll__remote {
     ll__remote *next;
-    remote_fn fn;          /* internal requests */
-    ll_callback_fn user;   /* or a user callback */
+    remote_fn fn;        /* internal requests */
+    ll_callback_fn user; /* or a user callback */
     void *arg;
-    const char *file;      /* where it was asked for */
+    const char *file; /* where it was asked for */
     int line;
 };
 
@@ -46,7 +46,9 @@ void ll__inbox_init(ll_loop *loop) {
     loop->uv_async = a;
 }
 
-static void free_handle(uv_handle_t *h) { free(h); }
+static void free_handle(uv_handle_t *h) {
+    free(h);
+}
 
 static void bridges_close(ll_loop *loop);
 
@@ -157,7 +159,9 @@ int ll__call_soon_threadsafe(ll_loop *loop, ll_callback_fn fn, void *arg, const 
     return rc;
 }
 
-void ll_loop_stop_cb(void *loop) { ll_loop_stop(loop); }
+void ll_loop_stop_cb(void *loop) {
+    ll_loop_stop(loop);
+}
 
 /* ---- run_coroutine_threadsafe ------------------------------------------------
  * A bridge between the caller's loop (which awaits `fut`) and the target
@@ -168,16 +172,16 @@ typedef struct bridge {
     int refs;
     struct bridge *next_open, **prev_open; /* the target loop's running ones */
     ll_loop *caller, *target;
-    ll_future *fut;             /* caller's side */
-    ll_task *task;              /* target's side, once started */
+    ll_future *fut; /* caller's side */
+    ll_task *task;  /* target's side, once started */
     bool cancel_asked;
     ll_coro_fn fn;
     ll_value arg;
     const char *fn_name, *file;
     int line;
     /* the outcome */
-    int state;                  /* LL__FUT_FINISHED or LL__FUT_CANCELLED */
-    ll_value v;                 /* strings in `text` */
+    int state;  /* LL__FUT_FINISHED or LL__FUT_CANCELLED */
+    ll_value v; /* strings in `text` */
     char *text;
 } bridge;
 
@@ -241,9 +245,10 @@ static void task_over(ll_future *f, void *arg) {
         ll_value v = f->result;
         f->retrieved = true; /* the caller gets it */
         switch (v.kind) {
-        case LL_NONE: case LL_INT: case LL_FLOAT: case LL_BOOL:
-            b->v = v;
-            break;
+        case LL_NONE:
+        case LL_INT:
+        case LL_FLOAT:
+        case LL_BOOL: b->v = v; break;
         case LL_STR:
         case LL_ERROR:
             b->v = v;
@@ -326,8 +331,7 @@ static void fut_done(ll_future *f, void *arg) {
         unref(b);
 }
 
-ll_future *ll__run_coroutine_threadsafe(ll_coro *c, ll_loop *target, const char *file,
-                                        int line) {
+ll_future *ll__run_coroutine_threadsafe(ll_coro *c, ll_loop *target, const char *file, int line) {
     ll_loop *caller = ll__running_loop;
     if (!c || c->magic != LL__MAGIC_CORO) {
         ll__misuse(caller, file, line,
@@ -348,8 +352,15 @@ ll_future *ll__run_coroutine_threadsafe(ll_coro *c, ll_loop *target, const char 
         ll__coro_free(c);
         return NULL;
     }
-    *b = (bridge){.refs = 2, .caller = caller, .target = target, .fut = fut, .fn = c->fn,
-                  .arg = c->arg, .fn_name = c->fn_name, .file = file, .line = line};
+    *b = (bridge){.refs = 2,
+                  .caller = caller,
+                  .target = target,
+                  .fut = fut,
+                  .fn = c->fn,
+                  .arg = c->arg,
+                  .fn_name = c->fn_name,
+                  .file = file,
+                  .line = line};
     ll__coro_take(caller, c);
     ll__inbox_expect(caller, +1);
     if (post(target, start, NULL, b, file, line) != 0) {

@@ -16,9 +16,9 @@
 #include <uv.h>
 
 typedef struct ll__uvstate {
-    uv_loop_t loop;    /* the libuv loop real I/O will register on */
-    uv_timer_t wake;   /* armed for the earliest deadline while polling */
-    uint64_t base;     /* uv_hrtime() when the loop started: time 0 */
+    uv_loop_t loop;  /* the libuv loop real I/O will register on */
+    uv_timer_t wake; /* armed for the earliest deadline while polling */
+    uint64_t base;   /* uv_hrtime() when the loop started: time 0 */
 } ll__uvstate;
 
 void ll__std_fds_guard(void) {
@@ -56,7 +56,9 @@ void *ll__uv_loop(ll_loop *loop) {
 }
 
 /* The timer only has to end uv_run's wait; run_once does the rest. */
-static void wake_cb(uv_timer_t *t) { (void)t; }
+static void wake_cb(uv_timer_t *t) {
+    (void)t;
+}
 
 void ll__uv_poll(ll_loop *loop, int64_t timeout_ns) {
     ll__uvstate *s = loop->uv;

@@ -18,18 +18,18 @@
 #include <string.h>
 
 enum {
-    MAGIC_LOCK = 0x4c4c4c4b,  /* "LLLK" */
-    MAGIC_EVENT = 0x4c4c4556, /* "LLEV" */
-    MAGIC_SEM = 0x4c4c534d,   /* "LLSM" */
-    MAGIC_QUEUE = 0x4c4c5155, /* "LLQU" */
-    MAGIC_COND = 0x4c4c434e,  /* "LLCN" */
+    MAGIC_LOCK = 0x4c4c4c4b,    /* "LLLK" */
+    MAGIC_EVENT = 0x4c4c4556,   /* "LLEV" */
+    MAGIC_SEM = 0x4c4c534d,     /* "LLSM" */
+    MAGIC_QUEUE = 0x4c4c5155,   /* "LLQU" */
+    MAGIC_COND = 0x4c4c434e,    /* "LLCN" */
     MAGIC_BARRIER = 0x4c4c4252, /* "LLBR" */
 };
 
 typedef struct waiter {
     ll_future fut;
     struct waiter *prev, *next;
-    const ll__sync *sync;     /* what it waits on */
+    const ll__sync *sync; /* what it waits on */
     bool linked;
 } waiter;
 
@@ -50,8 +50,8 @@ struct ll_lock {
     ll__sync h;
     bool locked;
     wlist waiters;
-    ll_task *holder;          /* the task that acquired it (tasks live until
-                                 the loop closes), for the deadlock check */
+    ll_task *holder; /* the task that acquired it (tasks live until
+                        the loop closes), for the deadlock check */
 };
 
 struct ll_event {
@@ -72,18 +72,18 @@ struct ll_condition {
     ll__sync h;
     ll_lock *lock;
     wlist waiters;
-    ll_wait_kind shown_as;    /* what a waiter waits on, for the trace:
-                                 the condition, or the barrier it serves */
+    ll_wait_kind shown_as; /* what a waiter waits on, for the trace:
+                              the condition, or the barrier it serves */
 };
 
 /* CPython's _BarrierState. */
 enum { B_FILLING, B_DRAINING, B_RESETTING, B_BROKEN };
 
 struct ll_barrier {
-    ll_condition cond;        /* its header is the barrier's, in the trace */
+    ll_condition cond; /* its header is the barrier's, in the trace */
     int parties;
     int state;
-    int count;                /* tasks inside wait() */
+    int count; /* tasks inside wait() */
 };
 
 struct ll_queue {
@@ -125,11 +125,15 @@ static void wl_remove(wlist *l, waiter *w) {
     w->linked = false;
 }
 
-static inline bool fut_done(const ll_future *f) { return f->state != LL__FUT_PENDING; }
+static inline bool fut_done(const ll_future *f) {
+    return f->state != LL__FUT_PENDING;
+}
 
 /* ---- common -------------------------------------------------------------- */
 
-static ll_loop *owner_loop(void) { return ll_get_event_loop(); }
+static ll_loop *owner_loop(void) {
+    return ll_get_event_loop();
+}
 
 static void *sync_new(size_t size, uint32_t magic, ll_sync_kind kind, uint32_t value,
                       const char *name, const char *file, int line) {
@@ -154,9 +158,8 @@ static void *sync_new(size_t size, uint32_t magic, ll_sync_kind kind, uint32_t v
     return h;
 }
 
-__attribute__((noinline)) static void rec_op_now(const ll__sync *h, ll_sync_op op,
-                                                 uint32_t value, size_t waiters,
-                                                 const char *file, int line) {
+__attribute__((noinline)) static void rec_op_now(const ll__sync *h, ll_sync_op op, uint32_t value,
+                                                 size_t waiters, const char *file, int line) {
     ll_loop *loop = h->loop;
     LL__EV(loop, SYNC, ll__cur_tid(loop), .obj = h->id, .sub = (uint16_t)op, .aux = value,
            .val = (int64_t)waiters, .file = file, .line = line);
@@ -166,9 +169,9 @@ __attribute__((noinline)) static void rec_op_now(const ll__sync *h, ll_sync_op o
  * queue card lists the items, front first).  The writer clips the repr to
  * LL_TRACE_ITEM_MAX bytes; the recorder keeps it whole, as it does a task's
  * result. */
-__attribute__((noinline)) static void rec_item_now(const ll__sync *h, ll_sync_op op,
-                                                   uint32_t value, size_t waiters,
-                                                   ll_value item, const char *file, int line) {
+__attribute__((noinline)) static void rec_item_now(const ll__sync *h, ll_sync_op op, uint32_t value,
+                                                   size_t waiters, ll_value item, const char *file,
+                                                   int line) {
     ll_loop *loop = h->loop;
     LL__EV(loop, SYNC, ll__cur_tid(loop), .obj = h->id, .sub = (uint16_t)op, .aux = value,
            .val = (int64_t)waiters, .str = ll__str(loop, ll_repr(item)), .file = file,
@@ -194,16 +197,15 @@ static inline bool check(const void *p, uint32_t magic, const char *what, const 
     return check_failed(p, magic, what, file, line);
 }
 
-__attribute__((noinline)) static bool check_failed(const void *p, uint32_t magic,
-                                                   const char *what, const char *file,
-                                                   int line) {
+__attribute__((noinline)) static bool check_failed(const void *p, uint32_t magic, const char *what,
+                                                   const char *file, int line) {
     const ll__sync *h = p;
     ll_loop *loop = ll__running_loop ? ll__running_loop : ll__current_loop;
     if (h && h->magic == magic)
         ll__misuse(loop, file, line, "RuntimeError: %s on a primitive whose loop is closed", what);
     else
-        ll__misuse(loop, file, line, "TypeError: %s needs what %s_new() made, not %s", what,
-                   what, h ? "another object" : "NULL");
+        ll__misuse(loop, file, line, "TypeError: %s needs what %s_new() made, not %s", what, what,
+                   h ? "another object" : "NULL");
     return false;
 }
 
@@ -238,19 +240,22 @@ static ll_value waiter_wait(waiter *w, wlist *l, ll_wait_kind kind, const char *
     return v;
 }
 
-static void wake(waiter *w) { ll__future_complete(&w->fut, LL__FUT_FINISHED, ll_bool(true)); }
+static void wake(waiter *w) {
+    ll__future_complete(&w->fut, LL__FUT_FINISHED, ll_bool(true));
+}
 
 void ll__sync_describe(const ll_loop *loop, uint32_t id, ll_wait_kind kind, const char *file,
                        int line, char *buf, size_t n) {
-    static const char *const what[] = {[LL_WAIT_LOCK] = "lock", [LL_WAIT_EVENT] = "event",
+    static const char *const what[] = {[LL_WAIT_LOCK] = "lock",
+                                       [LL_WAIT_EVENT] = "event",
                                        [LL_WAIT_SEMAPHORE] = "semaphore",
                                        [LL_WAIT_QUEUE_PUT] = "queue (put, full)",
                                        [LL_WAIT_QUEUE_GET] = "queue (get, empty)",
                                        [LL_WAIT_QUEUE_JOIN] = "queue (join)",
                                        [LL_WAIT_CONDITION] = "condition",
                                        [LL_WAIT_BARRIER] = "barrier"};
-    const char *kind_name = (size_t)kind < sizeof what / sizeof what[0] && what[kind]
-                                ? what[kind] : "primitive";
+    const char *kind_name =
+        (size_t)kind < sizeof what / sizeof what[0] && what[kind] ? what[kind] : "primitive";
     const char *name = NULL;
     const ll__sync *found = NULL;
     for (const ll__sync *h = loop->owned_sync; h; h = h->next_owned)
@@ -288,7 +293,9 @@ ll_lock *ll__lock_new(const char *name, const char *file, int line) {
     return sync_new(sizeof(ll_lock), MAGIC_LOCK, LL_SYNC_LOCK, 0, name, file, line);
 }
 
-bool ll_lock_locked(const ll_lock *l) { return l && l->h.magic == MAGIC_LOCK && l->locked; }
+bool ll_lock_locked(const ll_lock *l) {
+    return l && l->h.magic == MAGIC_LOCK && l->locked;
+}
 
 static void lock_wake_first(ll_lock *l, const char *file, int line) {
     waiter *w = l->waiters.head;
@@ -583,8 +590,8 @@ ll_condition *ll__condition_new(ll_lock *lock, const char *name, const char *fil
                    "for a new one)");
         return NULL;
     }
-    ll_condition *c = sync_new(sizeof(ll_condition), MAGIC_COND, LL_SYNC_CONDITION, 0, name,
-                               file, line);
+    ll_condition *c =
+        sync_new(sizeof(ll_condition), MAGIC_COND, LL_SYNC_CONDITION, 0, name, file, line);
     if (!c)
         return NULL;
     c->shown_as = LL_WAIT_CONDITION;
@@ -596,8 +603,12 @@ ll_condition *ll__condition_new(ll_lock *lock, const char *name, const char *fil
 static bool cond_ok(const ll_condition *c) {
     return c && (c->h.magic == MAGIC_COND || c->h.magic == MAGIC_BARRIER);
 }
-ll_lock *ll_condition_lock(const ll_condition *c) { return cond_ok(c) ? c->lock : NULL; }
-bool ll_condition_locked(const ll_condition *c) { return cond_ok(c) && c->lock->locked; }
+ll_lock *ll_condition_lock(const ll_condition *c) {
+    return cond_ok(c) ? c->lock : NULL;
+}
+bool ll_condition_locked(const ll_condition *c) {
+    return cond_ok(c) && c->lock->locked;
+}
 
 /* Condition.wait without the checks: release, wait to be notified, take the
  * lock back whatever happens (a cancellation while taking it back is kept
@@ -637,8 +648,8 @@ ll_value ll__condition_wait(ll_condition *c, const char *file, int line) {
     return ll_failed(r) ? r : yes;
 }
 
-ll_value ll__condition_wait_for(ll_condition *c, bool (*pred)(void *), void *arg,
-                                const char *file, int line) {
+ll_value ll__condition_wait_for(ll_condition *c, bool (*pred)(void *), void *arg, const char *file,
+                                int line) {
     if (!check(c, MAGIC_COND, "ll_condition_wait_for()", file, line))
         return refused(c, MAGIC_COND, "ll_condition_wait_for()");
     if (!pred) {
@@ -697,10 +708,8 @@ static const char *const scope_exit_name[] = {
 
 static ll_value scope_acquire(ll__scope_kind kind, void *obj, const char *file, int line) {
     switch (kind) {
-    case LL__SCOPE_LOCK:
-        return ll__lock_acquire(obj, file, line);
-    case LL__SCOPE_SEMAPHORE:
-        return ll__semaphore_acquire(obj, file, line);
+    case LL__SCOPE_LOCK: return ll__lock_acquire(obj, file, line);
+    case LL__SCOPE_SEMAPHORE: return ll__semaphore_acquire(obj, file, line);
     default:
         if (!check(obj, MAGIC_COND, "ll_condition_enter()", file, line))
             return refused(obj, MAGIC_COND, "ll_condition_enter()");
@@ -710,12 +719,9 @@ static ll_value scope_acquire(ll__scope_kind kind, void *obj, const char *file, 
 
 static ll_value scope_release(ll__scope_kind kind, void *obj, const char *file, int line) {
     switch (kind) {
-    case LL__SCOPE_LOCK:
-        return ll__lock_release(obj, file, line);
-    case LL__SCOPE_SEMAPHORE:
-        return ll__semaphore_release(obj, file, line);
-    default:
-        return ll__lock_release(((ll_condition *)obj)->lock, file, line);
+    case LL__SCOPE_LOCK: return ll__lock_release(obj, file, line);
+    case LL__SCOPE_SEMAPHORE: return ll__semaphore_release(obj, file, line);
+    default: return ll__lock_release(((ll_condition *)obj)->lock, file, line);
     }
 }
 
@@ -759,20 +765,16 @@ void ll__sync_scope_close(const ll__scope *sc, const char *file, int line) {
         if (ll_lock_locked(sc->obj))
             ll__lock_release(sc->obj, file, line);
         break;
-    case LL__SCOPE_SEMAPHORE:
-        ll__semaphore_release(sc->obj, file, line);
-        break;
+    case LL__SCOPE_SEMAPHORE: ll__semaphore_release(sc->obj, file, line); break;
     case LL__SCOPE_CONDITION:
         if (ll_condition_locked(sc->obj))
             ll__lock_release(((ll_condition *)sc->obj)->lock, file, line);
         break;
-    default:
-        break;
+    default: break;
     }
 }
 
-static ll_value scope_with(ll__scope_kind kind, void *obj, void *aw, const char *file,
-                           int line) {
+static ll_value scope_with(ll__scope_kind kind, void *obj, void *aw, const char *file, int line) {
     ll__coro_keep(aw);
     ll_value e = scope_enter(kind, obj, file, line);
     if (ll_failed(e)) {
@@ -817,12 +819,11 @@ ll_value ll__with_condition(ll_condition *c, void *aw, const char *file, int lin
 
 ll_barrier *ll__barrier_new(int parties, const char *name, const char *file, int line) {
     if (parties < 1) {
-        ll__misuse(owner_loop(), file, line, "ValueError: parties must be > 0 (got %d)",
-                   parties);
+        ll__misuse(owner_loop(), file, line, "ValueError: parties must be > 0 (got %d)", parties);
         return NULL;
     }
-    ll_barrier *b = sync_new(sizeof(ll_barrier), MAGIC_BARRIER, LL_SYNC_BARRIER,
-                             (uint32_t)parties, name, file, line);
+    ll_barrier *b = sync_new(sizeof(ll_barrier), MAGIC_BARRIER, LL_SYNC_BARRIER, (uint32_t)parties,
+                             name, file, line);
     if (!b)
         return NULL;
     b->parties = parties;
@@ -833,12 +834,18 @@ ll_barrier *ll__barrier_new(int parties, const char *name, const char *file, int
     return b;
 }
 
-static bool b_ok(const ll_barrier *b) { return b && b->cond.h.magic == MAGIC_BARRIER; }
-int ll_barrier_parties(const ll_barrier *b) { return b_ok(b) ? b->parties : 0; }
+static bool b_ok(const ll_barrier *b) {
+    return b && b->cond.h.magic == MAGIC_BARRIER;
+}
+int ll_barrier_parties(const ll_barrier *b) {
+    return b_ok(b) ? b->parties : 0;
+}
 int ll_barrier_n_waiting(const ll_barrier *b) {
     return b_ok(b) && b->state == B_FILLING ? b->count : 0;
 }
-bool ll_barrier_broken(const ll_barrier *b) { return b_ok(b) && b->state == B_BROKEN; }
+bool ll_barrier_broken(const ll_barrier *b) {
+    return b_ok(b) && b->state == B_BROKEN;
+}
 
 /* The last task out lets the next round in. */
 static void b_exit(ll_barrier *b, const char *file, int line) {
@@ -903,8 +910,8 @@ ll_value ll__barrier_reset(ll_barrier *b, bool abort, const char *file, int line
         b->state = B_RESETTING;
     else
         b->state = B_FILLING;
-    rec_op(&c->h, abort ? LL_SYNC_OP_ABORT : LL_SYNC_OP_RESET, (uint32_t)b->count,
-           c->waiters.n, file, line);
+    rec_op(&c->h, abort ? LL_SYNC_OP_ABORT : LL_SYNC_OP_RESET, (uint32_t)b->count, c->waiters.n,
+           file, line);
     cond_notify(c, -1, file, line);
     ll__lock_release(c->lock, file, line);
     return ok;
@@ -915,7 +922,9 @@ ll_value ll__barrier_reset(ll_barrier *b, bool abort, const char *file, int line
 /* Python's `<` between two items (value.c): numbers by value, strings by
  * strcmp, tuples item by item; other kinds by kind (Python would refuse to
  * compare them). */
-static bool item_less(ll_value a, ll_value b) { return ll_less(a, b); }
+static bool item_less(ll_value a, ll_value b) {
+    return ll_less(a, b);
+}
 
 /* heapq's _siftdown and _siftup, step for step, so that equal priorities
  * come out in the same order as in Python. */
@@ -992,8 +1001,7 @@ static ll_value q_pop(ll_queue *q) {
 }
 
 ll_queue *ll__queue_new(int maxsize, int kind, const char *name, const char *file, int line) {
-    static const ll_sync_kind kinds[] = {LL_SYNC_QUEUE, LL_SYNC_PRIORITY_QUEUE,
-                                         LL_SYNC_LIFO_QUEUE};
+    static const ll_sync_kind kinds[] = {LL_SYNC_QUEUE, LL_SYNC_PRIORITY_QUEUE, LL_SYNC_LIFO_QUEUE};
     if (kind < 0 || kind > 2)
         kind = 0;
     ll_queue *q = sync_new(sizeof(ll_queue), MAGIC_QUEUE, kinds[kind],
@@ -1005,13 +1013,21 @@ ll_queue *ll__queue_new(int maxsize, int kind, const char *name, const char *fil
     return q;
 }
 
-static bool q_ok(const ll_queue *q) { return q && q->h.magic == MAGIC_QUEUE; }
-size_t ll_queue_qsize(const ll_queue *q) { return q_ok(q) ? q->n : 0; }
-bool ll_queue_empty(const ll_queue *q) { return !q_ok(q) || q->n == 0; }
+static bool q_ok(const ll_queue *q) {
+    return q && q->h.magic == MAGIC_QUEUE;
+}
+size_t ll_queue_qsize(const ll_queue *q) {
+    return q_ok(q) ? q->n : 0;
+}
+bool ll_queue_empty(const ll_queue *q) {
+    return !q_ok(q) || q->n == 0;
+}
 bool ll_queue_full(const ll_queue *q) {
     return q_ok(q) && q->maxsize > 0 && q->n >= (size_t)q->maxsize;
 }
-int ll_queue_maxsize(const ll_queue *q) { return q_ok(q) ? q->maxsize : 0; }
+int ll_queue_maxsize(const ll_queue *q) {
+    return q_ok(q) ? q->maxsize : 0;
+}
 
 /* Wakes the first waiter of the list that is not done, taking it off. */
 static void q_wakeup_next(ll_queue *q, wlist *l, const char *file, int line) {
@@ -1020,8 +1036,7 @@ static void q_wakeup_next(ll_queue *q, wlist *l, const char *file, int line) {
         wl_remove(l, w);
         if (!fut_done(&w->fut)) {
             wake(w);
-            rec_op(&q->h, LL_SYNC_OP_WAKE, (uint32_t)q->n, q->getters.n + q->putters.n, file,
-                   line);
+            rec_op(&q->h, LL_SYNC_OP_WAKE, (uint32_t)q->n, q->getters.n + q->putters.n, file, line);
             break;
         }
     }
@@ -1037,8 +1052,8 @@ ll_value ll__queue_put_nowait(ll_queue *q, ll_value v, const char *file, int lin
         return ll_raise(rc, "no memory for the item");
     q->unfinished++;
     if (LL__REC(q->h.loop))
-        rec_item_now(&q->h, LL_SYNC_OP_PUT, (uint32_t)q->n, q->getters.n + q->putters.n, v,
-                     file, line);
+        rec_item_now(&q->h, LL_SYNC_OP_PUT, (uint32_t)q->n, q->getters.n + q->putters.n, v, file,
+                     line);
     q_wakeup_next(q, &q->getters, file, line);
     return ok;
 }
@@ -1050,23 +1065,22 @@ ll_value ll__queue_get_nowait(ll_queue *q, const char *file, int line) {
         return ll_raise(LL_EQUEUE_EMPTY, "%s", "");
     ll_value v = q_pop(q);
     if (LL__REC(q->h.loop))
-        rec_item_now(&q->h, LL_SYNC_OP_GET, (uint32_t)q->n, q->getters.n + q->putters.n, v,
-                     file, line);
+        rec_item_now(&q->h, LL_SYNC_OP_GET, (uint32_t)q->n, q->getters.n + q->putters.n, v, file,
+                     line);
     q_wakeup_next(q, &q->putters, file, line);
     return v;
 }
 
 /* The waiting half of put and get (CPython's `while full/empty:` loop). */
-static ll_value q_wait(ll_queue *q, wlist *l, ll_wait_kind kind, const char *what,
-                       const char *file, int line) {
+static ll_value q_wait(ll_queue *q, wlist *l, ll_wait_kind kind, const char *what, const char *file,
+                       int line) {
     waiter w;
     waiter_init(&w, &q->h, file, line);
     wl_append(l, &w);
     rec_op(&q->h, LL_SYNC_OP_BLOCK, (uint32_t)q->n, q->getters.n + q->putters.n, file, line);
     ll_value v = waiter_wait(&w, l, kind, what, file, line);
     if (ll_failed(v)) {
-        rec_op(&q->h, LL_SYNC_OP_GIVE_UP, (uint32_t)q->n, q->getters.n + q->putters.n, file,
-               line);
+        rec_op(&q->h, LL_SYNC_OP_GIVE_UP, (uint32_t)q->n, q->getters.n + q->putters.n, file, line);
         bool can = kind == LL_WAIT_QUEUE_PUT ? !ll_queue_full(q) : q->n > 0;
         if (can && w.fut.state != LL__FUT_CANCELLED)
             q_wakeup_next(q, l, file, line); /* our turn goes to the next waiter */

@@ -64,9 +64,17 @@ ll_coro *ll__coro_new(ll_coro_fn fn, ll_value arg, const char *fn_name, const ch
     } else if (!(c = malloc(sizeof *c))) {
         return NULL;
     }
-    *c = (ll_coro){LL__MAGIC_CORO, fn, arg, fn_name, file, line, NULL, unused_coros,
+    *c = (ll_coro){LL__MAGIC_CORO,
+                   fn,
+                   arg,
+                   fn_name,
+                   file,
+                   line,
+                   NULL,
+                   unused_coros,
                    ll__running_loop ? ll__running_loop : ll__current_loop,
-                   ll__running_loop ? ll__running_loop->current : NULL, NULL};
+                   ll__running_loop ? ll__running_loop->current : NULL,
+                   NULL};
     if (unused_coros)
         unused_coros->prev = c;
     unused_coros = c;
@@ -128,7 +136,9 @@ static void coro_consume(ll_loop *loop, ll_coro *c) {
     loop->dead_coros = c;
 }
 
-void ll__coro_take(ll_loop *loop, ll_coro *c) { coro_consume(loop, c); }
+void ll__coro_take(ll_loop *loop, ll_coro *c) {
+    coro_consume(loop, c);
+}
 
 void ll__coro_keep(void *aw) {
     ll_coro *c = aw;
@@ -177,7 +187,9 @@ void ll__coro_sweep(ll_loop *loop) {
 static const char *const task_state_names[] = {"pending", "ready",  "running",  "waiting",
                                                "done",    "failed", "cancelled"};
 
-const char *ll__task_state_name(const ll_task *t) { return task_state_names[t->state]; }
+const char *ll__task_state_name(const ll_task *t) {
+    return task_state_names[t->state];
+}
 
 ll_task *ll__task_from(void *aw) {
     ll_task *t = aw;
@@ -275,17 +287,15 @@ static int task_start(ll_loop *loop, ll_task *t) {
         ll__stack_canary_set(&t->stack);
     /* What the overflow report needs sits at the very top of the stack,
      * in a page the task touches anyway; the frames start below it. */
-    uintptr_t top = ((uintptr_t)t->stack.lo + t->stack.size - sizeof(ll__overflow_info)) &
-                    ~(uintptr_t)15;
+    uintptr_t top =
+        ((uintptr_t)t->stack.lo + t->stack.size - sizeof(ll__overflow_info)) & ~(uintptr_t)15;
     t->ovf = (ll__overflow_info *)top;
     ll__ctx_make(&t->ctx, t->stack.lo, top - (uintptr_t)t->stack.lo, task_entry, t);
-    *t->ovf = (ll__overflow_info){t->name,
-                                 t->fut.id,
-                                 t->stack.size,
-                                 t->fut.file ? t->fut.file : "?",
-                                 t->fut.line,
-                                 (const char *)t->stack.lo - (t->stack.guarded ? 4096 : 0),
-                                 t->stack.lo};
+    *t->ovf = (ll__overflow_info){
+        t->name,       t->fut.id,
+        t->stack.size, t->fut.file ? t->fut.file : "?",
+        t->fut.line,   (const char *)t->stack.lo - (t->stack.guarded ? 4096 : 0),
+        t->stack.lo};
     t->started = true;
     return 0;
 }
@@ -348,8 +358,8 @@ static void run_task(ll_loop *loop, ll_task *t) {
     }
     if (!t->started && task_start(loop, t) != 0) {
         loop->current = t;
-        task_finish(loop, t, ll_raise(LL_ENOMEM, "no memory for a %zu-byte task stack",
-                                      t->stack_size));
+        task_finish(loop, t,
+                    ll_raise(LL_ENOMEM, "no memory for a %zu-byte task stack", t->stack_size));
         loop->current = NULL;
         return;
     }
@@ -367,11 +377,15 @@ static void run_task(ll_loop *loop, ll_task *t) {
     }
 }
 
-static void task_step(ll_loop *loop, const ll__ready *e) { run_task(loop, e->a); }
+static void task_step(ll_loop *loop, const ll__ready *e) {
+    run_task(loop, e->a);
+}
 
 /* A future the task waited on is done: its wake-up was queued by the
  * future's completion (e->a is the future, e->b the task). */
-void ll__task_wakeup(ll_loop *loop, const ll__ready *e) { run_task(loop, e->b); }
+void ll__task_wakeup(ll_loop *loop, const ll__ready *e) {
+    run_task(loop, e->b);
+}
 
 /* The task a ready-queue entry would step, or NULL for other callbacks. */
 static inline ll_task *entry_task(const ll__ready *e) {
@@ -380,8 +394,8 @@ static inline ll_task *entry_task(const ll__ready *e) {
 
 void ll__check_snapshot(ll_loop *loop) {
     static const char letter[] = {
-        [LL__TASK_PENDING] = 'P', [LL__TASK_READY] = 'R',  [LL__TASK_RUNNING] = 'X',
-        [LL__TASK_WAITING] = 'W', [LL__TASK_DONE] = 'D',   [LL__TASK_FAILED] = 'F',
+        [LL__TASK_PENDING] = 'P',  [LL__TASK_READY] = 'R', [LL__TASK_RUNNING] = 'X',
+        [LL__TASK_WAITING] = 'W',  [LL__TASK_DONE] = 'D',  [LL__TASK_FAILED] = 'F',
         [LL__TASK_CANCELLED] = 'C'};
     size_t cap = 64 + loop->ready.len * 12 + loop->ntasks * 14, n = 0;
     char *buf = malloc(cap);
@@ -398,8 +412,7 @@ void ll__check_snapshot(ll_loop *loop) {
     }
     n += (size_t)snprintf(buf + n, cap - n, " | tasks");
     for (const ll_task *t = loop->tasks_head; t; t = t->next_all)
-        n += (size_t)snprintf(buf + n, cap - n, " %u%c", t->fut.id,
-                              letter[t->state]);
+        n += (size_t)snprintf(buf + n, cap - n, " %u%c", t->fut.id, letter[t->state]);
     LL__EV(loop, CHECK, 0, .str = ll__rec_str(&loop->rec, buf, n));
     free(buf);
 }
@@ -422,8 +435,8 @@ static inline ll_task *next_direct(ll_loop *loop, const ll_task *self) {
  * grow from 32 tasks up to 2 MiB (eligible for a huge page): no malloc per
  * task, and few page faults for a program with 100 000 of them. */
 static void *task_slab_new(ll_loop *loop) {
-    size_t ntasks = loop->ntask_slabs >= 7 ? (2u << 20) / sizeof(ll_task)
-                                           : (size_t)32 << loop->ntask_slabs;
+    size_t ntasks =
+        loop->ntask_slabs >= 7 ? (2u << 20) / sizeof(ll_task) : (size_t)32 << loop->ntask_slabs;
     size_t bytes = loop->ntask_slabs >= 7 ? (2u << 20) : ntasks * sizeof(ll_task);
     LL__GROW(loop->task_slabs, loop->task_slabcap, loop->ntask_slabs + 1, 16, return NULL);
     void *block;
@@ -485,8 +498,8 @@ static const char *default_name(ll_loop *loop, uint32_t id) {
     return s;
 }
 
-static ll_task *create_task(ll_loop *loop, ll_coro *c, const char *name,
-                            const ll_task_opts *opts, const char *file, int line) {
+static ll_task *create_task(ll_loop *loop, ll_coro *c, const char *name, const ll_task_opts *opts,
+                            const char *file, int line) {
     ll_task *t = task_alloc(loop);
     if (!t) {
         ll__coro_free(c);
@@ -507,8 +520,8 @@ static ll_task *create_task(ll_loop *loop, ll_coro *c, const char *name,
     t->arg = c->arg;
     t->coro_name = c->fn_name;
     coro_consume(loop, c);
-    t->stack_size = opts && opts->stack_size ? ll__stack_round(opts->stack_size)
-                                             : loop->default_stack;
+    t->stack_size =
+        opts && opts->stack_size ? ll__stack_round(opts->stack_size) : loop->default_stack;
     t->parent = loop->current;
     if (loop->tasks_tail)
         loop->tasks_tail->next_all = t;
@@ -528,8 +541,7 @@ static ll_task *create_task(ll_loop *loop, ll_coro *c, const char *name,
     return t;
 }
 
-static bool check_coro(ll_loop *loop, ll_coro *c, const char *what, const char *file,
-                       int line) {
+static bool check_coro(ll_loop *loop, ll_coro *c, const char *what, const char *file, int line) {
     if (!c) {
         ll__misuse(loop, file, line, "TypeError: %s() needs a coroutine, got NULL", what);
         return false;
@@ -542,15 +554,14 @@ static bool check_coro(ll_loop *loop, ll_coro *c, const char *what, const char *
         return false;
     }
     if (c->magic != LL__MAGIC_CORO) {
-        ll__misuse(loop, file, line, "TypeError: %s() needs a coroutine made by ll_coro()",
-                   what);
+        ll__misuse(loop, file, line, "TypeError: %s() needs a coroutine made by ll_coro()", what);
         return false;
     }
     return true;
 }
 
-ll_task *ll__create_task(ll_coro *c, const char *name, const ll_task_opts *opts,
-                         const char *file, int line) {
+ll_task *ll__create_task(ll_coro *c, const char *name, const ll_task_opts *opts, const char *file,
+                         int line) {
     ll_loop *loop = ll__running_loop;
     if (!loop) {
         ll__misuse(ll__current_loop, file, line,
@@ -714,7 +725,7 @@ ll_value ll__await(void *aw, const char *file, int line) {
     /* Awaiting something already done does not suspend (R5). */
     if (f->state != LL__FUT_PENDING)
         return ll__future_outcome(f);
-    ll_wait_kind kind = f->magic == LL__MAGIC_TASK     ? LL_WAIT_TASK
+    ll_wait_kind kind = f->magic == LL__MAGIC_TASK ? LL_WAIT_TASK
                         : f->kind == LL__FK_GATHER ? LL_WAIT_GATHER
                         : f->kind == LL__FK_JOB    ? LL_WAIT_JOB
                                                    : LL_WAIT_FUTURE;
@@ -833,7 +844,9 @@ bool ll__task_cancel(ll_task *t, const char *file, int line) {
 
 /* ---- queries -------------------------------------------------------------------- */
 
-uint32_t ll_task_cancelling(const ll_task *t) { return t ? t->num_cancels : 0; }
+uint32_t ll_task_cancelling(const ll_task *t) {
+    return t ? t->num_cancels : 0;
+}
 
 uint32_t ll_task_uncancel(ll_task *t) {
     if (!t)
@@ -845,10 +858,18 @@ uint32_t ll_task_uncancel(ll_task *t) {
     return t->num_cancels;
 }
 
-bool ll_task_done(const ll_task *t) { return t && t->fut.state != LL__FUT_PENDING; }
-bool ll_task_cancelled(const ll_task *t) { return t && t->fut.state == LL__FUT_CANCELLED; }
-const char *ll_task_name(const ll_task *t) { return t ? t->name : "(null)"; }
-uint32_t ll_task_id(const ll_task *t) { return t ? t->fut.id : 0; }
+bool ll_task_done(const ll_task *t) {
+    return t && t->fut.state != LL__FUT_PENDING;
+}
+bool ll_task_cancelled(const ll_task *t) {
+    return t && t->fut.state == LL__FUT_CANCELLED;
+}
+const char *ll_task_name(const ll_task *t) {
+    return t ? t->name : "(null)";
+}
+uint32_t ll_task_id(const ll_task *t) {
+    return t ? t->fut.id : 0;
+}
 
 ll_value ll_task_result(ll_task *t) {
     if (!ll__task_from(t))

@@ -45,55 +45,55 @@ typedef struct ll__job ll__job;
 typedef struct ll__jmsg {
     struct ll__jmsg *next;
     ll__job *job;
-    uint16_t kind;     /* LL_EV_JOB_START, LL_EV_PRINT, LL_EV_NOTE */
+    uint16_t kind; /* LL_EV_JOB_START, LL_EV_PRINT, LL_EV_NOTE */
     int worker;
-    int64_t off;       /* virtual: ns into the job */
+    int64_t off; /* virtual: ns into the job */
     const char *file;
     int line;
-    ll__timer timer;   /* virtual: replays it at start + off */
+    ll__timer timer; /* virtual: replays it at start + off */
     size_t len;
     char text[];
 } ll__jmsg;
 
 struct ll__job {
-    ll_future fut;            /* LL__FK_JOB: what the awaiting task waits on */
+    ll_future fut; /* LL__FK_JOB: what the awaiting task waits on */
     uv_work_t req;
     ll_loop *loop;
-    bool real;                /* the loop's clock, read by the worker */
-    uint8_t phase;            /* JOB_WAITING .. JOB_ENDED */
+    bool real;     /* the loop's clock, read by the worker */
+    uint8_t phase; /* JOB_WAITING .. JOB_ENDED */
 
     ll_blocking_fn fn;
     ll_value arg;
     ll_value result;
-    char *text;               /* an error's message or a str result, copied on
-                                 the worker: ll_format off the loop writes to
-                                 the thread's rotating scratch buffers */
+    char *text; /* an error's message or a str result, copied on
+                   the worker: ll_format off the loop writes to
+                   the thread's rotating scratch buffers */
     const char *fn_name;
-    uint32_t owner;           /* the submitting task's id */
-    int worker;               /* lane 1..; 0 until it starts */
-    int64_t vdur;             /* virtual: its ll_blocking_sleep / ll_busy time */
-    int64_t vstart;           /* virtual: when it started */
+    uint32_t owner;              /* the submitting task's id */
+    int worker;                  /* lane 1..; 0 until it starts */
+    int64_t vdur;                /* virtual: its ll_blocking_sleep / ll_busy time */
+    int64_t vstart;              /* virtual: when it started */
     ll__jmsg *msgs, **msgs_tail; /* virtual: its prints and notes, in order */
-    ll__timer end_timer;      /* virtual: fires at vstart + vdur */
-    ll__job *next_all;        /* the pool's jobs */
-    ll__job *next_wait;       /* virtual: the line for a free worker */
-    ll__job *next_resolved;   /* virtual: back, timers not armed yet */
-    bool over;                /* its function has returned, or never will */
-    ll_future *over_fut;      /* ll__job_over's future, completed then */
+    ll__timer end_timer;         /* virtual: fires at vstart + vdur */
+    ll__job *next_all;           /* the pool's jobs */
+    ll__job *next_wait;          /* virtual: the line for a free worker */
+    ll__job *next_resolved;      /* virtual: back, timers not armed yet */
+    bool over;                   /* its function has returned, or never will */
+    ll_future *over_fut;         /* ll__job_over's future, completed then */
 };
 
 struct ll__pool {
     ll_loop *loop;
-    uv_async_t inbox_async;   /* real clock: a worker has news */
+    uv_async_t inbox_async; /* real clock: a worker has news */
     pthread_mutex_t mu;
     ll__jmsg *inbox, **inbox_tail;
-    ll__job *jobs;            /* every job, newest first */
+    ll__job *jobs; /* every job, newest first */
     ll__job *wait_head, *wait_tail;
-    bool *busy;               /* virtual workers */
+    bool *busy; /* virtual workers */
     int nworkers;
-    size_t unresolved;        /* out on libuv */
-    size_t inflight;          /* future not complete yet */
-    ll__job *resolved;        /* virtual: back from libuv, not armed yet */
+    size_t unresolved; /* out on libuv */
+    size_t inflight;   /* future not complete yet */
+    ll__job *resolved; /* virtual: back from libuv, not armed yet */
     size_t nresolved;
 };
 
@@ -219,8 +219,7 @@ void ll__job_unhide(void *job, int64_t virtual_ns) {
         j->vdur = ll__ns_add(j->vdur, virtual_ns);
 }
 
-bool ll__job_text(ll_event_kind kind, const char *file, int line, const char *text,
-                  size_t len) {
+bool ll__job_text(ll_event_kind kind, const char *file, int line, const char *text, size_t len) {
     ll__job *j = cur_job;
     if (!j)
         return false;
@@ -273,7 +272,9 @@ static void drain(ll__pool *p) {
     }
 }
 
-static void inbox_cb(uv_async_t *a) { drain(a->data); }
+static void inbox_cb(uv_async_t *a) {
+    drain(a->data);
+}
 
 /* The ready-queue callback that completes the job's future (asyncio's
  * _set_state through call_soon_threadsafe). */
@@ -586,8 +587,12 @@ ll_future *ll__job_over(ll_future *f, const char *file, int line) {
     return j->over_fut;
 }
 
-size_t ll__pool_unresolved(const ll_loop *loop) { return loop->pool ? loop->pool->unresolved : 0; }
-size_t ll__pool_inflight(const ll_loop *loop) { return loop->pool ? loop->pool->inflight : 0; }
+size_t ll__pool_unresolved(const ll_loop *loop) {
+    return loop->pool ? loop->pool->unresolved : 0;
+}
+size_t ll__pool_inflight(const ll_loop *loop) {
+    return loop->pool ? loop->pool->inflight : 0;
+}
 
 void ll__pool_settle(ll_loop *loop) {
     uv_loop_t *uv = ll__uv_loop(loop);
@@ -673,8 +678,7 @@ void ll__blocking(bool busy, double seconds, const char *file, int line) {
     const char *what = busy ? "ll_busy" : "ll_blocking_sleep";
     ll_loop *loop = ll__running_loop;
     if (isnan(seconds) || seconds < 0) {
-        ll__misuse(loop, file, line, "ValueError: %s() length must be a non-negative number",
-                   what);
+        ll__misuse(loop, file, line, "ValueError: %s() length must be a non-negative number", what);
         return;
     }
     int64_t ns = ll__delay_ns(seconds);

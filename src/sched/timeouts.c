@@ -25,7 +25,9 @@ static void release_on_done(ll_future *fut, void *w) {
     release(w);
 }
 
-static void release_on_timer(void *w) { release(w); }
+static void release_on_timer(void *w) {
+    release(w);
+}
 
 static void waiter_done(ll_future *w) {
     ll__future_free_cbs(w);
@@ -44,7 +46,9 @@ static ll_value cancel_and_wait(ll_loop *loop, ll_future *fut, const char *file,
     return v;
 }
 
-static ll_value timeout_error(void) { return ll_raise(LL_ETIMEOUT, "%s", ""); }
+static ll_value timeout_error(void) {
+    return ll_raise(LL_ETIMEOUT, "%s", "");
+}
 
 ll_value ll__wait_for(void *aw, double timeout, const char *file, int line) {
     ll_task *t = ll_current_task();
@@ -120,8 +124,7 @@ static const struct {
     const char *form; /* the body-taking form that cannot leak */
 } scope_info[] = {
     [LL__SCOPE_TIMEOUT] = {"asyncio.timeout", "ll_timeout_exit", "ll_timeout(delay, coro)"},
-    [LL__SCOPE_TIMEOUT_AT] = {"asyncio.timeout_at", "ll_timeout_exit",
-                              "ll_timeout_at(when, coro)"},
+    [LL__SCOPE_TIMEOUT_AT] = {"asyncio.timeout_at", "ll_timeout_exit", "ll_timeout_at(when, coro)"},
     [LL__SCOPE_TASKGROUP] = {"asyncio.TaskGroup", "ll_taskgroup_exit", "ll_taskgroup(coro)"},
     [LL__SCOPE_LOCK] = {"`async with` of a Lock", "ll_lock_exit", "ll_with_lock(lock, coro)"},
     [LL__SCOPE_SEMAPHORE] = {"`async with` of a Semaphore", "ll_semaphore_exit",
@@ -156,8 +159,8 @@ bool ll__scope_open(const ll_task *t, const void *obj) {
     return false;
 }
 
-bool ll__scope_pop(ll_task *t, ll__scope_kind kind, void *obj, const char *what,
-                   const char *file, int line) {
+bool ll__scope_pop(ll_task *t, ll__scope_kind kind, void *obj, const char *what, const char *file,
+                   int line) {
     (void)kind;
     uint32_t i = t->nscopes;
     while (i > 0 && !(t->scopes[i - 1].obj == obj && mine(t, &t->scopes[i - 1])))
@@ -198,8 +201,8 @@ void ll__scopes_leaked(ll_task *t, uint32_t base, const char *coro_name, ll_valu
         ll__warn(t->fut.loop, LL_WARN_MISUSE, file, line,
                  "coroutine '%s' returned%s with the %s entered at %s:%d still open: every "
                  "path must reach %s, or use %s",
-                 coro_name, known ? "" : " (by a plain return)", scope_info[sc.kind].what,
-                 sc.file, sc.line, scope_info[sc.kind].exit, scope_info[sc.kind].form);
+                 coro_name, known ? "" : " (by a plain return)", scope_info[sc.kind].what, sc.file,
+                 sc.line, scope_info[sc.kind].exit, scope_info[sc.kind].form);
         ll__scope_close(t, &sc, file, line);
     }
 }
@@ -211,15 +214,9 @@ void ll__scope_close(ll_task *t, const ll__scope *sc, const char *file, int line
     (void)t;
     switch (sc->kind) {
     case LL__SCOPE_TIMEOUT:
-    case LL__SCOPE_TIMEOUT_AT:
-        timeout_close(sc->obj);
-        break;
-    case LL__SCOPE_TASKGROUP:
-        taskgroup_close(sc->obj);
-        break;
-    default:
-        ll__sync_scope_close(sc, file, line);
-        break;
+    case LL__SCOPE_TIMEOUT_AT: timeout_close(sc->obj); break;
+    case LL__SCOPE_TASKGROUP: taskgroup_close(sc->obj); break;
+    default: ll__sync_scope_close(sc, file, line); break;
     }
 }
 
@@ -296,12 +293,11 @@ static void timeout_close(ll_timeout *to) {
 
 ll_value ll__timeout_reschedule(ll_timeout *to, double when, const char *file, int line) {
     if (!to || to->state != T_ENTERED) {
-        ll__misuse(ll__running_loop, file, line,
-                   "RuntimeError: Cannot change state of %s Timeout",
-                   !to                       ? "a NULL"
-                   : to->state == T_CREATED  ? "an unentered"
-                   : to->state == T_CLOSED   ? "a closed (left open)"
-                                             : "an expiring or finished");
+        ll__misuse(ll__running_loop, file, line, "RuntimeError: Cannot change state of %s Timeout",
+                   !to                      ? "a NULL"
+                   : to->state == T_CREATED ? "an unentered"
+                   : to->state == T_CLOSED  ? "a closed (left open)"
+                                            : "an expiring or finished");
         return ll_raise(LL_ERUNTIME, "Cannot change state of Timeout");
     }
     reschedule(to, when, file, line);
@@ -417,15 +413,15 @@ struct ll_taskgroup {
     ll_loop *loop;
     ll_task *parent;
     bool exiting, aborting, parent_cancel_requested;
-    ll_task **tasks;      /* every task made in the group, in creation order */
-    bool *alive;          /* not yet reported done to the group */
+    ll_task **tasks; /* every task made in the group, in creation order */
+    bool *alive;     /* not yet reported done to the group */
     size_t ntasks, cap, nalive;
-    ll_value *errors;     /* failures of the children, in the order they came */
+    ll_value *errors; /* failures of the children, in the order they came */
     size_t nerrors, errcap;
     ll_future *on_completed; /* exit's waiter while it waits */
-    const char *file;     /* where it was entered */
+    const char *file;        /* where it was entered */
     int line;
-    bool closed;          /* left open by its coroutine, closed then */
+    bool closed; /* left open by its coroutine, closed then */
 };
 
 ll_taskgroup *ll__taskgroup_enter(const char *file, int line) {
@@ -518,14 +514,14 @@ static void group_task_done(ll_future *f, void *arg) {
 
 ll_task *ll__taskgroup_create_task(ll_taskgroup *g, ll_coro *coro, const char *name,
                                    const char *file, int line) {
-    const char *why = !g                          ? "a NULL TaskGroup"
-                      : g->closed                 ? "a TaskGroup closed after it was left open"
-                      : g->exiting && !g->nalive  ? "a finished TaskGroup"
-                      : g->aborting               ? "a TaskGroup that is shutting down"
-                                                  : NULL;
+    const char *why = !g                         ? "a NULL TaskGroup"
+                      : g->closed                ? "a TaskGroup closed after it was left open"
+                      : g->exiting && !g->nalive ? "a finished TaskGroup"
+                      : g->aborting              ? "a TaskGroup that is shutting down"
+                                                 : NULL;
     if (why) {
-        ll__misuse(g ? g->loop : ll__running_loop, file, line,
-                   "RuntimeError: create_task on %s", why);
+        ll__misuse(g ? g->loop : ll__running_loop, file, line, "RuntimeError: create_task on %s",
+                   why);
         ll__coro_free(coro);
         return NULL;
     }
@@ -622,8 +618,9 @@ ll_value ll__taskgroup_exit(ll_taskgroup *g, ll_value body, const char *file, in
             g->errors[g->nerrors++] = body;
     }
     if (g->nerrors)
-        return ll_raise(LL_EEXCEPTION_GROUP, "unhandled errors in a TaskGroup (%zu sub-exception%s)",
-                        g->nerrors, g->nerrors == 1 ? "" : "s");
+        return ll_raise(LL_EEXCEPTION_GROUP,
+                        "unhandled errors in a TaskGroup (%zu sub-exception%s)", g->nerrors,
+                        g->nerrors == 1 ? "" : "s");
     return body;
 }
 
@@ -640,7 +637,9 @@ ll_value ll__taskgroup_run(void *aw, const char *file, int line) {
     return ll__taskgroup_exit(g, v, file, line);
 }
 
-size_t ll_taskgroup_nerrors(const ll_taskgroup *g) { return g ? g->nerrors : 0; }
+size_t ll_taskgroup_nerrors(const ll_taskgroup *g) {
+    return g ? g->nerrors : 0;
+}
 
 ll_value ll_taskgroup_error(const ll_taskgroup *g, size_t i) {
     return g && i < g->nerrors ? g->errors[i] : ll_none();
@@ -711,7 +710,7 @@ ll_value ll__wait(void *const *aws, size_t n, double timeout, int return_when, b
 struct ll_as_completed {
     ll_loop *loop;
     ll_queue *done;
-    ll_future **todo;   /* futures not finished yet (NULL when gone) */
+    ll_future **todo; /* futures not finished yet (NULL when gone) */
     size_t n, ntodo, left_to_yield;
     ll_handle *timeout;
 };
@@ -763,7 +762,8 @@ ll_as_completed *ll__as_completed(void *const *aws, size_t n, double timeout, co
     for (size_t i = 0; i < n; i++)
         ll_future_add_done_callback(todo[i], ac_on_completion, ac);
     if (n && !(isinf(timeout) && timeout > 0))
-        ac->timeout = ll__call_at(loop, timeout < 0 ? 0 : timeout, 1, ac_on_timeout, ac, file, line);
+        ac->timeout =
+            ll__call_at(loop, timeout < 0 ? 0 : timeout, 1, ac_on_timeout, ac, file, line);
     return ac;
 }
 

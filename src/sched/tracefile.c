@@ -27,17 +27,17 @@
  * task and object ids from the family's counters so that no two loops' ids
  * collide (Python numbers Task-N process-wide too). */
 struct ll__family {
-    ll__sink sink;           /* the file, shared: whole lines under its lock */
-    char *path;              /* the destination, as the loops name it */
+    ll__sink sink; /* the file, shared: whole lines under its lock */
+    char *path;    /* the destination, as the loops name it */
     int fd;
-    int refs;                /* loops using it (under fam_mu) */
-    uint32_t nloops;         /* loop numbers given out */
-    bool open;               /* the first loop still writes */
-    bool wall;               /* lines carry wall times (the first loop's clock is real) */
-    int64_t wall0;           /* the first loop's start, monotonic ns */
-    _Atomic int64_t now;     /* the first loop's time, for virtual loops joining */
+    int refs;            /* loops using it (under fam_mu) */
+    uint32_t nloops;     /* loop numbers given out */
+    bool open;           /* the first loop still writes */
+    bool wall;           /* lines carry wall times (the first loop's clock is real) */
+    int64_t wall0;       /* the first loop's start, monotonic ns */
+    _Atomic int64_t now; /* the first loop's time, for virtual loops joining */
     _Atomic uint32_t next_task, next_obj;
-    _Atomic bool multi;      /* a second loop has joined */
+    _Atomic bool multi; /* a second loop has joined */
 };
 
 static pthread_mutex_t fam_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -261,7 +261,9 @@ static void fatal_handler(int sig) {
     die_of(sig);
 }
 
-static void at_exit_flush(void) { flush_watched(1, 0, FLUSH_WAIT); }
+static void at_exit_flush(void) {
+    flush_watched(1, 0, FLUSH_WAIT);
+}
 #ifdef __GLIBC__
 /* glibc tells an exit handler the status exit() was given: run_end keeps it. */
 static void on_exit_flush(int status, void *unused) {
@@ -324,20 +326,24 @@ static int trace_fd_inherited(const char *spec) {
     errno = 0;
     long n = strtol(num, &end, 10);
     if (end == num || *end || errno || n < 0 || n > INT_MAX) {
-        fprintf(stderr, "looplab: LOOPLAB_TRACE=%s: expected fd: and a descriptor number\n",
-                spec);
+        fprintf(stderr, "looplab: LOOPLAB_TRACE=%s: expected fd: and a descriptor number\n", spec);
         return -1;
     }
     if (n <= 2) {
-        fprintf(stderr, "looplab: LOOPLAB_TRACE=%s: descriptor %ld is the program's %s; give "
-                        "the trace its own descriptor (3 or above) or a file\n",
-                spec, n, n == 0 ? "standard input" : n == 1 ? "standard output" : "standard error");
+        fprintf(stderr,
+                "looplab: LOOPLAB_TRACE=%s: descriptor %ld is the program's %s; give "
+                "the trace its own descriptor (3 or above) or a file\n",
+                spec, n,
+                n == 0   ? "standard input"
+                : n == 1 ? "standard output"
+                         : "standard error");
         return -1;
     }
     int fd = fcntl((int)n, F_DUPFD_CLOEXEC, 3);
     if (fd < 0) {
-        fprintf(stderr, "looplab: cannot write the trace to descriptor %ld (LOOPLAB_TRACE=%s): "
-                        "%s\n",
+        fprintf(stderr,
+                "looplab: cannot write the trace to descriptor %ld (LOOPLAB_TRACE=%s): "
+                "%s\n",
                 n, spec, strerror(errno));
         return -1;
     }
@@ -383,8 +389,7 @@ void ll__trace_open(ll_loop *loop) {
             loop->problems++;
             return;
         }
-    }
-    else
+    } else
         fd = open(loop->trace_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) {
         fprintf(stderr, "looplab: cannot write the trace to %s: %s\n", loop->trace_path,
@@ -403,7 +408,7 @@ void ll__trace_open(ll_loop *loop) {
     loop->rec.ring = 0; /* the trace is spilled as it is written, not ringed */
     /* What a fatal-signal handler may want to say, interned beforehand. */
     static const int sigs[] = {SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL,
-                               SIGTERM, SIGINT, SIGHUP, SIGQUIT};
+                               SIGTERM, SIGINT, SIGHUP,  SIGQUIT};
     for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
         const char *nm = ll__signal_name(sigs[i]);
         if (sigs[i] < 32)
@@ -434,8 +439,10 @@ void ll__trace_close(ll_loop *loop) {
     loop->streaming = false;
     int rc = ll__tw_end(&loop->trace_tw, &loop->rec);
     if (loop->trace_tw.dropped)
-        fprintf(stderr, "looplab: loop %u was still running when the program's first loop "
-                        "closed the trace; its last events are not in it\n", loop->loop_id);
+        fprintf(stderr,
+                "looplab: loop %u was still running when the program's first loop "
+                "closed the trace; its last events are not in it\n",
+                loop->loop_id);
     if (loop->trace_fd >= 0 && loop->trace_fd != 2 && close(loop->trace_fd) != 0)
         rc = -1;
     family_release(loop);

@@ -12,25 +12,21 @@
 
 const char *ll_err_name(int code) {
     switch (code) {
-#define LL__ERR_NAME(name, c, pyname, text)                                    \
-    case c:                                                                    \
-        return pyname;
+#define LL__ERR_NAME(name, c, pyname, text)                                                        \
+    case c: return pyname;
         LL_ERRNO_MAP(LL__ERR_NAME)
 #undef LL__ERR_NAME
-    default:
-        return "UnknownError";
+    default: return "UnknownError";
     }
 }
 
 const char *ll_strerror(int code) {
     switch (code) {
-#define LL__ERR_TEXT(name, c, pyname, text)                                    \
-    case c:                                                                    \
-        return text;
+#define LL__ERR_TEXT(name, c, pyname, text)                                                        \
+    case c: return text;
         LL_ERRNO_MAP(LL__ERR_TEXT)
 #undef LL__ERR_TEXT
-    default:
-        return "unknown error";
+    default: return "unknown error";
     }
 }
 
@@ -47,8 +43,7 @@ bool ll_except(ll_value v, int code) {
                v.err == LL_EFILE_NOT_FOUND || v.err == LL_ETIMEOUT;
     case LL_EEXCEPTION: /* Exception: all but the BaseExceptions */
         return v.err != LL_ECANCELLED && v.err != LL_EGENERATOR_EXIT;
-    default:
-        return false;
+    default: return false;
     }
 }
 
@@ -121,9 +116,13 @@ const char *ll_errmsg(ll_value v) {
     return v.kind == LL_ERROR && v.s ? v.s : "";
 }
 
-static bool is_seq(ll_value v) { return (v.kind == LL_LIST || v.kind == LL_TUPLE) && v.list; }
+static bool is_seq(ll_value v) {
+    return (v.kind == LL_LIST || v.kind == LL_TUPLE) && v.list;
+}
 
-size_t ll_list_len(ll_value v) { return is_seq(v) ? v.list->len : 0; }
+size_t ll_list_len(ll_value v) {
+    return is_seq(v) ? v.list->len : 0;
+}
 
 ll_value ll_list_at(ll_value v, size_t i) {
     if (!is_seq(v) || i >= v.list->len)
@@ -133,7 +132,9 @@ ll_value ll_list_at(ll_value v, size_t i) {
 
 /* ---- arguments ------------------------------------------------------------ */
 
-static bool copy_marked(ll_value v) { return v.kind == LL_STR && v.err == LL__ARG_COPY; }
+static bool copy_marked(ll_value v) {
+    return v.kind == LL_STR && v.err == LL__ARG_COPY;
+}
 
 /* Bytes the marked strings of items need. */
 static size_t text_size(size_t n, const ll_value *items) {
@@ -234,11 +235,15 @@ static const char *kind_text(ll_value v) {
 }
 
 ll_value ll__arg(ll_value args, size_t i, int want, const char *file, int line) {
-    static const char *const getter[] = {[LL_INT] = "ll_arg_int", [LL_FLOAT] = "ll_arg_float",
-                                         [LL_BOOL] = "ll_arg_bool", [LL_STR] = "ll_arg_str",
+    static const char *const getter[] = {[LL_INT] = "ll_arg_int",
+                                         [LL_FLOAT] = "ll_arg_float",
+                                         [LL_BOOL] = "ll_arg_bool",
+                                         [LL_STR] = "ll_arg_str",
                                          [LL_PTR] = "ll_arg_ptr"};
-    static const char *const wanted[] = {[LL_INT] = "an int", [LL_FLOAT] = "a float",
-                                         [LL_BOOL] = "a bool", [LL_STR] = "a str",
+    static const char *const wanted[] = {[LL_INT] = "an int",
+                                         [LL_FLOAT] = "a float",
+                                         [LL_BOOL] = "a bool",
+                                         [LL_STR] = "a str",
                                          [LL_PTR] = "a pointer"};
     const ll_value *items;
     const char *name;
@@ -261,15 +266,14 @@ ll_value ll__arg(ll_value args, size_t i, int want, const char *file, int line) 
     ll_loop *loop = ll__running_loop;
     if (i >= n) {
         ll__warn(loop, LL_WARN_MISUSE, file, line,
-                   "TypeError: %s(args, %zu): coroutine '%s' was given %zu argument%s%s", what,
-                   i, name ? name : "?", n, n == 1 ? "" : "s",
-                   n ? "" : " (ll_coro(fn) with nothing after the function)");
+                 "TypeError: %s(args, %zu): coroutine '%s' was given %zu argument%s%s", what, i,
+                 name ? name : "?", n, n == 1 ? "" : "s",
+                 n ? "" : " (ll_coro(fn) with nothing after the function)");
         return zero;
     }
     ll_value v = items[i];
     switch (want) {
-    case -1:
-        return v;
+    case -1: return v;
     case LL_INT:
         if (v.kind == LL_INT || v.kind == LL_BOOL)
             return ll_int(v.i);
@@ -296,8 +300,7 @@ ll_value ll__arg(ll_value args, size_t i, int want, const char *file, int line) 
         if (v.kind == LL_NONE)
             return ll_ptr(NULL);
         break;
-    default:
-        break;
+    default: break;
     }
     ll__warn(loop, LL_WARN_MISUSE, file, line,
              "TypeError: %s(args, %zu): argument %zu of coroutine '%s' is %s (%s), not %s", what, i,
@@ -337,7 +340,9 @@ static bool is_number(ll_value v) {
     return v.kind == LL_INT || v.kind == LL_BOOL || v.kind == LL_FLOAT;
 }
 
-static double as_double(ll_value v) { return v.kind == LL_FLOAT ? v.f : (double)v.i; }
+static double as_double(ll_value v) {
+    return v.kind == LL_FLOAT ? v.f : (double)v.i;
+}
 
 /* Items of a tuple, a list or an argument list. */
 static size_t seq_items(const ll_value *v, const ll_value **items) {
@@ -416,12 +421,14 @@ typedef struct sbuf {
 static void sb_put(sbuf *b, const char *s, size_t n) {
     if (b->oom)
         return;
-    LL__GROW(b->p, b->cap, b->len + n + 1, 128, b->oom = true; return);
+    LL__GROW(b->p, b->cap, b->len + n + 1, 128, b->oom = true; return );
     memcpy(b->p + b->len, s, n);
     b->len += n;
 }
 
-static void sb_puts(sbuf *b, const char *s) { sb_put(b, s, strlen(s)); }
+static void sb_puts(sbuf *b, const char *s) {
+    sb_put(b, s, strlen(s));
+}
 
 static void sb_printf(sbuf *b, const char *fmt, ...) LL_PRINTF(2, 3);
 static void sb_printf(sbuf *b, const char *fmt, ...) {

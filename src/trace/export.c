@@ -61,7 +61,9 @@ static void json_str(FILE *out, const char *s, size_t n) {
     fputc('"', out);
 }
 
-static void json_cstr(FILE *out, const char *s) { json_str(out, s, strlen(s)); }
+static void json_cstr(FILE *out, const char *s) {
+    json_str(out, s, strlen(s));
+}
 
 static void json_rstr(FILE *out, const ll__recorder *r, uint32_t id) {
     size_t n;
@@ -93,7 +95,9 @@ static void json_num(FILE *out, uint64_t whole, uint64_t frac, int digits) {
     fwrite(q, 1, (size_t)(e - q), out);
 }
 
-static void json_i64(FILE *out, int64_t v) { json_num(out, magnitude(out, v), 0, 0); }
+static void json_i64(FILE *out, int64_t v) {
+    json_num(out, magnitude(out, v), 0, 0);
+}
 
 /* Loop time in seconds, exactly (nine decimals). */
 static void json_secs(FILE *out, int64_t ns) {
@@ -177,11 +181,11 @@ static void json_fields(FILE *out, const ll__recorder *r, const ll_trace_event *
 
 /* Chrome: a task's lane, and the span it is in. */
 typedef struct lane {
-    int state;       /* 0 none, 1 ready, 2 running, 3 waiting, 4 finished */
-    int64_t since;   /* loop time the state began */
-    uint16_t wait;   /* wait kind while waiting */
-    int64_t until;   /* deadline while waiting on a timer */
-    uint32_t obj;    /* what it waits on */
+    int state;     /* 0 none, 1 ready, 2 running, 3 waiting, 4 finished */
+    int64_t since; /* loop time the state began */
+    uint16_t wait; /* wait kind while waiting */
+    int64_t until; /* deadline while waiting on a timer */
+    uint32_t obj;  /* what it waits on */
 } lane;
 
 /* Chrome: the last completion of a future, for the arrow to whom it woke. */
@@ -192,9 +196,9 @@ typedef struct fdone {
 
 /* Stats: a task's figures so far. */
 typedef struct tstat {
-    int state;            /* 0 pending, 1 ready, 2 running, 3 waiting, 4 done, 5 failed, 6 cancelled */
-    int64_t since, since_wall; /* loop and wall time the state began */
-    uint64_t steps;       /* times it ran */
+    int state; /* 0 pending, 1 ready, 2 running, 3 waiting, 4 done, 5 failed, 6 cancelled */
+    int64_t since, since_wall;                /* loop and wall time the state began */
+    uint64_t steps;                           /* times it ran */
     int64_t running, ready, waiting, longest; /* ns in each state; longest step */
 } tstat;
 
@@ -202,14 +206,14 @@ typedef struct xp {
     FILE *out;
     const ll_trace *t;
     ll_export_fmt fmt;
-    bool begun;       /* the export's opening is written */
-    size_t total;     /* jsonl: events of the trace, known before the first */
-    bool truncated;   /* jsonl: the trace was cut */
-    ll__tw w;         /* text: the trace writer */
-    void *per;        /* chrome: a lane per task; stats: a tstat per task */
-    size_t nper;      /* entries in per */
-    ll__idmap futs;   /* chrome: future id -> its entry in done */
-    fdone *done;      /* chrome: the last completion of each future */
+    bool begun;     /* the export's opening is written */
+    size_t total;   /* jsonl: events of the trace, known before the first */
+    bool truncated; /* jsonl: the trace was cut */
+    ll__tw w;       /* text: the trace writer */
+    void *per;      /* chrome: a lane per task; stats: a tstat per task */
+    size_t nper;    /* entries in per */
+    ll__idmap futs; /* chrome: future id -> its entry in done */
+    fdone *done;    /* chrome: the last completion of each future */
     size_t ndone, donecap;
     uint64_t flow_id; /* chrome: arrows drawn */
     size_t nev;       /* events seen */
@@ -354,8 +358,9 @@ static void chrome_lane(xp *x, const ll_trace_event *e) {
         return;
     size_t n;
     const char *s = ll__rec_strp(&x->t->rec, tk->name, &n);
-    fprintf(out, ",\n{\"ph\":\"M\",\"pid\":1,\"tid\":%u,\"name\":\"thread_name\",\"args\":{"
-                 "\"name\":",
+    fprintf(out,
+            ",\n{\"ph\":\"M\",\"pid\":1,\"tid\":%u,\"name\":\"thread_name\",\"args\":{"
+            "\"name\":",
             e->task);
     if (x->t->nloops > 1) {
         char label[160];
@@ -363,8 +368,9 @@ static void chrome_lane(xp *x, const ll_trace_event *e) {
         json_cstr(out, label);
     } else
         json_str(out, s, n);
-    fprintf(out, "}},\n{\"ph\":\"M\",\"pid\":1,\"tid\":%u,\"name\":\"thread_sort_index\","
-                 "\"args\":{\"sort_index\":%u}}",
+    fprintf(out,
+            "}},\n{\"ph\":\"M\",\"pid\":1,\"tid\":%u,\"name\":\"thread_sort_index\","
+            "\"args\":{\"sort_index\":%u}}",
             e->task, e->task);
 }
 
@@ -375,12 +381,14 @@ static void chrome_wake(xp *x, const ll_trace_event *e) {
         return;
     const fdone *d = &x->done[*k];
     x->flow_id++;
-    fprintf(x->out, ",\n{\"ph\":\"s\",\"pid\":1,\"tid\":%u,\"id\":%" PRIu64
-                    ",\"name\":\"wakes\",\"cat\":\"wake\",\"ts\":",
+    fprintf(x->out,
+            ",\n{\"ph\":\"s\",\"pid\":1,\"tid\":%u,\"id\":%" PRIu64
+            ",\"name\":\"wakes\",\"cat\":\"wake\",\"ts\":",
             d->by, x->flow_id);
     json_us(x->out, d->t);
-    fprintf(x->out, "},\n{\"ph\":\"f\",\"bp\":\"e\",\"pid\":1,\"tid\":%u,\"id\":%" PRIu64
-                    ",\"name\":\"wakes\",\"cat\":\"wake\",\"ts\":",
+    fprintf(x->out,
+            "},\n{\"ph\":\"f\",\"bp\":\"e\",\"pid\":1,\"tid\":%u,\"id\":%" PRIu64
+            ",\"name\":\"wakes\",\"cat\":\"wake\",\"ts\":",
             e->task, x->flow_id);
     json_us(x->out, e->t);
     fputc('}', x->out);
@@ -394,7 +402,7 @@ static void chrome_completed(xp *x, uint32_t fut, uint32_t by, int64_t t) {
         x->done[*k] = (fdone){by, t};
         return;
     }
-    LL__GROW(x->done, x->donecap, x->ndone + 1, 64, x->oom = true; return);
+    LL__GROW(x->done, x->donecap, x->ndone + 1, 64, x->oom = true; return );
     if (ll__idmap_put(&x->futs, fut, (uint32_t)x->ndone) != 0) {
         x->oom = true;
         return;
@@ -517,9 +525,15 @@ static void stats_event(xp *x, const ll_trace_event *e) {
         return;
     int next = -1;
     switch (e->kind) {
-    case LL_EV_TASK_NEW: s->since = e->t; s->since_wall = e->wall; return;
+    case LL_EV_TASK_NEW:
+        s->since = e->t;
+        s->since_wall = e->wall;
+        return;
     case LL_EV_TASK_READY: next = 1; break;
-    case LL_EV_TASK_RUN: next = 2; s->steps++; break;
+    case LL_EV_TASK_RUN:
+        next = 2;
+        s->steps++;
+        break;
     case LL_EV_TASK_WAIT: next = 3; break;
     case LL_EV_TASK_DONE: next = 4; break;
     case LL_EV_TASK_FAILED: next = 5; break;
@@ -700,13 +714,17 @@ static int xp_run(FILE *out, const ll_trace *t, ll_export_fmt fmt) {
     return xp_end(&x);
 }
 
-int ll_trace_export_jsonl(FILE *out, const ll_trace *t) { return xp_run(out, t, LL_EXPORT_JSONL); }
+int ll_trace_export_jsonl(FILE *out, const ll_trace *t) {
+    return xp_run(out, t, LL_EXPORT_JSONL);
+}
 
 int ll_trace_export_chrome(FILE *out, const ll_trace *t) {
     return xp_run(out, t, LL_EXPORT_CHROME);
 }
 
-int ll_trace_stats(FILE *out, const ll_trace *t) { return xp_run(out, t, LL_EXPORT_STATS); }
+int ll_trace_stats(FILE *out, const ll_trace *t) {
+    return xp_run(out, t, LL_EXPORT_STATS);
+}
 
 /* ---- straight from a file ------------------------------------------------------- */
 
@@ -749,10 +767,11 @@ int ll_trace_convert(FILE *out, const char *path, ll_export_fmt fmt, ll_trace *t
         ll_trace_free(t);
     }
     int rc = ll_trace_stream(t, path, each_event, &x, err, errlen);
-    if (rc == 0 && fmt == LL_EXPORT_JSONL && (t->events != x.total || t->truncated != x.truncated)) {
+    if (rc == 0 && fmt == LL_EXPORT_JSONL &&
+        (t->events != x.total || t->truncated != x.truncated)) {
         /* Still being written, or replaced: the first line would lie. */
-        snprintf(err, errlen, "%s: the file changed while it was read (%zu events, then %zu)",
-                 path, x.total, t->events);
+        snprintf(err, errlen, "%s: the file changed while it was read (%zu events, then %zu)", path,
+                 x.total, t->events);
         rc = -1;
     }
     if (rc < 0) {
@@ -765,6 +784,8 @@ int ll_trace_convert(FILE *out, const char *path, ll_export_fmt fmt, ll_trace *t
         xp_abort(&x); /* writing failed: the reading stopped there */
 write_failed:
     snprintf(err, errlen, "cannot write the output: %s",
-             x.oom ? "out of memory" : errno ? strerror(errno) : "write error");
+             x.oom   ? "out of memory"
+             : errno ? strerror(errno)
+                     : "write error");
     return -2;
 }

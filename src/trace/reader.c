@@ -27,8 +27,8 @@ static void slot_set(ll_trace_event *e, unsigned s, int64_t v) {
 }
 
 static int err_code(const char *s, size_t n) {
-#define LL__ERRCODE(name, c, py, text)                                         \
-    if (strlen(py) == n && memcmp(py, s, n) == 0)                              \
+#define LL__ERRCODE(name, c, py, text)                                                             \
+    if (strlen(py) == n && memcmp(py, s, n) == 0)                                                  \
         return c;
     LL_ERRNO_MAP(LL__ERRCODE)
 #undef LL__ERRCODE
@@ -72,23 +72,23 @@ int ll_trace_write_parsed(FILE *out, const ll_trace *t) {
 typedef struct rd {
     ll_trace *t;
     const char *name;
-    const char *p, *end;   /* the current line [p, end) */
-    const char *line0;     /* its start, for columns */
+    const char *p, *end; /* the current line [p, end) */
+    const char *line0;   /* its start, for columns */
     size_t lineno;
     char *err;
     size_t errlen;
-    char *sbuf;            /* scratch for unescaped strings */
+    char *sbuf; /* scratch for unescaped strings */
     size_t scap;
-    uint32_t *files;       /* hash of file names: slot -> index in t->owned + 1 */
-    size_t filecap;        /* slots (a power of two), at least twice nfiles */
+    uint32_t *files; /* hash of file names: slot -> index in t->owned + 1 */
+    size_t filecap;  /* slots (a power of two), at least twice nfiles */
     size_t nfiles;
-    size_t filebytes;      /* bytes of the file names interned */
-    bool ended;            /* the @end line was read */
-    size_t limit;          /* bytes a read may hold (see held()) */
-    ll_trace_each each;    /* streaming: where each event goes (NULL: keep them) */
-    void *ud;              /* for each */
-    int each_rc;           /* what each returned, when it stopped the reading */
-    bool line_clipped;     /* this line gave clipped= already */
+    size_t filebytes;                       /* bytes of the file names interned */
+    bool ended;                             /* the @end line was read */
+    size_t limit;                           /* bytes a read may hold (see held()) */
+    ll_trace_each each;                     /* streaming: where each event goes (NULL: keep them) */
+    void *ud;                               /* for each */
+    int each_rc;                            /* what each returned, when it stopped the reading */
+    bool line_clipped;                      /* this line gave clipped= already */
     int64_t last_t[LL_TRACE_MAX_LOOPS + 1]; /* per loop: times only grow within one */
 } rd;
 
@@ -135,7 +135,9 @@ static int fail(rd *r, const char *at, const char *fmt, ...) {
         int m = vsnprintf(msg, sizeof msg, fmt, ap);
         va_end(ap);
         ll_trace_term_safe(r->err + n, r->errlen - (size_t)n, msg,
-                           m < 0 ? 0 : (size_t)m < sizeof msg ? (size_t)m : sizeof msg - 1);
+                           m < 0                    ? 0
+                           : (size_t)m < sizeof msg ? (size_t)m
+                                                    : sizeof msg - 1);
     }
     return -1;
 }
@@ -187,11 +189,26 @@ static int read_quoted(rd *r, size_t *len) {
                 return fail(r, q, "expected an escape after '\\'");
             char e = q[1];
             switch (e) {
-            case '"': r->sbuf[n++] = '"'; q += 2; continue;
-            case '\\': r->sbuf[n++] = '\\'; q += 2; continue;
-            case 'n': r->sbuf[n++] = '\n'; q += 2; continue;
-            case 'r': r->sbuf[n++] = '\r'; q += 2; continue;
-            case 't': r->sbuf[n++] = '\t'; q += 2; continue;
+            case '"':
+                r->sbuf[n++] = '"';
+                q += 2;
+                continue;
+            case '\\':
+                r->sbuf[n++] = '\\';
+                q += 2;
+                continue;
+            case 'n':
+                r->sbuf[n++] = '\n';
+                q += 2;
+                continue;
+            case 'r':
+                r->sbuf[n++] = '\r';
+                q += 2;
+                continue;
+            case 't':
+                r->sbuf[n++] = '\t';
+                q += 2;
+                continue;
             case 'x': {
                 int h = q + 2 < r->end ? hexval(q[2]) : -1;
                 int l = q + 3 < r->end ? hexval(q[3]) : -1;
@@ -447,8 +464,8 @@ static size_t held(const rd *r) {
     const ll_trace *t = r->t;
     return t->rec.nchunks * (size_t)LL_REC_CHUNK_BYTES + t->rec.strcap +
            t->rec.sitecap * sizeof(ll__site) + t->rec.site_hash_cap * sizeof(uint32_t) +
-           t->taskcap * sizeof(ll_trace_task) + t->taskidx.cap * 2 * sizeof(uint32_t) +
-           t->loopcap + r->filebytes;
+           t->taskcap * sizeof(ll_trace_task) + t->taskidx.cap * 2 * sizeof(uint32_t) + t->loopcap +
+           r->filebytes;
 }
 
 /* The value of a field this reader has no name for (a newer writer's): a
@@ -482,18 +499,18 @@ static int read_clipped(rd *r, const char *key_at) {
 /* One event line as parse_event reads it, part by part. */
 typedef struct evline {
     ll_trace_event e;
-    const char *at;        /* the line's start, for messages */
-    size_t str_mark;       /* the string table before the line */
-    unsigned loop;         /* loop=, 1 by default */
-    const char *task_at;   /* the task column */
-    const char *tname;     /* the name after "id:", or NULL */
+    const char *at;      /* the line's start, for messages */
+    size_t str_mark;     /* the string table before the line */
+    unsigned loop;       /* loop=, 1 by default */
+    const char *task_at; /* the task column */
+    const char *tname;   /* the name after "id:", or NULL */
     size_t tnlen;
-    unsigned kind;         /* LL_EV__COUNT: a newer writer's kind */
+    unsigned kind; /* LL_EV__COUNT: a newer writer's kind */
     bool unknown_kind;
     const ll_trace_task *known; /* the task, when a task_new created it */
-    bool before_ring;      /* a task whose task_new `@dropped` took away */
-    const fspec *spec;     /* the kind's fields */
-    bool seen[S__N];       /* slots given so far */
+    bool before_ring;           /* a task whose task_new `@dropped` took away */
+    const fspec *spec;          /* the kind's fields */
+    bool seen[S__N];            /* slots given so far */
 } evline;
 
 /* The task column: `-` or `id` or `id:name`. */
@@ -506,8 +523,10 @@ static int read_task_column(rd *r, evline *l) {
         if (read_i64(r, &id) != 0 || id <= 0 || id > UINT32_MAX)
             return fail(r, l->task_at, "expected a task id (a positive number) or '-'");
         if (id > LL_TRACE_MAX_TASK_ID)
-            return fail(r, l->task_at, "task id %lld is over this reader's limit of %u tasks "
-                        "(LL_TRACE_MAX_TASK_ID)", (long long)id, LL_TRACE_MAX_TASK_ID);
+            return fail(r, l->task_at,
+                        "task id %lld is over this reader's limit of %u tasks "
+                        "(LL_TRACE_MAX_TASK_ID)",
+                        (long long)id, LL_TRACE_MAX_TASK_ID);
         l->e.task = (uint32_t)id;
         if (r->p < r->end && *r->p == ':') {
             r->p++;
@@ -709,7 +728,8 @@ static int store_event(rd *r, const evline *l) {
         return fail(r, l->at, "out of memory");
     *slotp = l->e;
     if (held(r) > r->limit)
-        return fail(r, l->at, "the trace needs more than %zu MiB to hold (the limit is "
+        return fail(r, l->at,
+                    "the trace needs more than %zu MiB to hold (the limit is "
                     "LOOPLAB_TRACE_MEMORY_MB=%zu; set that variable to raise it)",
                     r->limit >> 20, r->limit >> 20);
     if (r->each) {
@@ -823,8 +843,7 @@ static int parse_meta(rd *r) {
 static const char header[] = "looplab-trace ";
 
 static int bad_header(rd *r, const char *at) {
-    return fail(r, at, "expected the header 'looplab-trace %d.%d'", LL_TRACE_MAJOR,
-                LL_TRACE_MINOR);
+    return fail(r, at, "expected the header 'looplab-trace %d.%d'", LL_TRACE_MAJOR, LL_TRACE_MINOR);
 }
 
 static int parse_header(rd *r) {
@@ -839,8 +858,8 @@ static int parse_header(rd *r) {
         read_i64(r, &b) != 0 || r->p != r->end || a < 0 || b < 0 || a > 1000 || b > 1000)
         return fail(r, q, "expected a version MAJOR.MINOR after 'looplab-trace '");
     if (a != LL_TRACE_MAJOR)
-        return fail(r, q, "trace format version %u.%u: this reader knows version %d",
-                    (unsigned)a, (unsigned)b, LL_TRACE_MAJOR);
+        return fail(r, q, "trace format version %u.%u: this reader knows version %d", (unsigned)a,
+                    (unsigned)b, LL_TRACE_MAJOR);
     t->major = (unsigned)a;
     t->minor = (unsigned)b;
     return 0;
@@ -994,8 +1013,8 @@ static int read_pieces(rd *r, FILE *f, const char *path) {
         rc = -1;
     } else if (!rc && !any) {
         r->lineno = 1;
-        rc = fail(r, NULL, "empty file: expected the header 'looplab-trace %d.%d'",
-                  LL_TRACE_MAJOR, LL_TRACE_MINOR);
+        rc = fail(r, NULL, "empty file: expected the header 'looplab-trace %d.%d'", LL_TRACE_MAJOR,
+                  LL_TRACE_MINOR);
     }
     /* A last line without its newline: the writer stopped mid-line. */
     free(buf);

@@ -26,22 +26,22 @@ typedef struct ll_trace_task {
 } ll_trace_task;
 
 typedef struct ll_trace {
-    ll__recorder rec;       /* the events, their strings and sites */
-    ll_trace_meta meta;     /* strings owned by the trace */
-    unsigned major, minor;  /* format version read */
-    bool wall;              /* the trace carried wall times */
-    bool truncated;         /* no `@end` line: the writer stopped short */
-    size_t unknown;         /* events of kinds this reader does not know */
-    size_t events;          /* event lines read, of known kinds (rec.n, or
-                               what ll_trace_stream handed on) */
-    uint8_t *loops;         /* loop of each event (1..), NULL when all are 1 */
+    ll__recorder rec;      /* the events, their strings and sites */
+    ll_trace_meta meta;    /* strings owned by the trace */
+    unsigned major, minor; /* format version read */
+    bool wall;             /* the trace carried wall times */
+    bool truncated;        /* no `@end` line: the writer stopped short */
+    size_t unknown;        /* events of kinds this reader does not know */
+    size_t events;         /* event lines read, of known kinds (rec.n, or
+                              what ll_trace_stream handed on) */
+    uint8_t *loops;        /* loop of each event (1..), NULL when all are 1 */
     size_t loopcap;
-    unsigned nloops;        /* the highest loop number seen (1 at least) */
-    char **owned;           /* strings the trace owns (metadata, file names) */
+    unsigned nloops; /* the highest loop number seen (1 at least) */
+    char **owned;    /* strings the trace owns (metadata, file names) */
     size_t nowned, ownedcap;
-    ll_trace_task *tasks;   /* every task, in the order they were created */
+    ll_trace_task *tasks; /* every task, in the order they were created */
     size_t ntasks, taskcap;
-    ll__idmap taskidx;      /* task id -> its index in tasks */
+    ll__idmap taskidx;           /* task id -> its index in tasks */
     struct ll_trace_clip *clips; /* events whose strings the writer clipped, */
     size_t nclips, clipcap;      /* in event order (NULL when none) */
 } ll_trace;
@@ -67,14 +67,12 @@ int ll_trace_load(ll_trace *t, const char *path, char *err, size_t errlen);
 /* For tools that need each event once, in order (exports, stats): `each` is
  * called for every event as it is read, with the trace so far (metadata,
  * tasks, strings) and the event's loop; the event is then also the last of
- * t->rec (index t->rec.n - 1), for code that formats from a recorder.  The event and the strings only it
- * refers to are dropped once `each` returns, so memory grows with tasks, not
- * with events.  A non-zero return from `each` stops the reading, and
- * ll_trace_stream returns that value (err untouched).  Otherwise as
- * ll_trace_load (which is what a NULL `each` gives); t->events counts the
+ * t->rec (index t->rec.n - 1), for code that formats from a recorder.  The event and the strings
+ * only it refers to are dropped once `each` returns, so memory grows with tasks, not with events.
+ * A non-zero return from `each` stops the reading, and ll_trace_stream returns that value (err
+ * untouched).  Otherwise as ll_trace_load (which is what a NULL `each` gives); t->events counts the
  * events read. */
-typedef int (*ll_trace_each)(void *ud, const ll_trace *t, const ll_trace_event *e,
-                             unsigned loop);
+typedef int (*ll_trace_each)(void *ud, const ll_trace *t, const ll_trace_event *e, unsigned loop);
 int ll_trace_stream(ll_trace *t, const char *path, ll_trace_each each, void *ud, char *err,
                     size_t errlen);
 void ll_trace_free(ll_trace *t);

@@ -131,8 +131,8 @@ uint32_t ll__rec_str(ll__recorder *r, const char *s, size_t len) {
 /* A new string table being built from the old one's live strings.  It is
  * sized first (str_need), so that the copy itself cannot fail half way. */
 typedef struct str_copy {
-    char *p;        /* the new table */
-    size_t len;     /* bytes used */
+    char *p;    /* the new table */
+    size_t len; /* bytes used */
 } str_copy;
 
 /* Bytes a new table needs for string id (0 when it stays or is empty). */

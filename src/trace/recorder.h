@@ -35,25 +35,25 @@ typedef struct ll__site {
 
 typedef struct ll__recorder {
     bool on;                 /* recording enabled */
-    ll_trace_event **chunks;       /* chunk i holds events [(chunk0+i)*CHUNK, ...+CHUNK) */
+    ll_trace_event **chunks; /* chunk i holds events [(chunk0+i)*CHUNK, ...+CHUNK) */
     size_t nchunks, chunkcap;
-    size_t chunk0;           /* chunks before this one were let go */
-    size_t base;             /* first event still held (events before it are gone) */
-    ll_trace_event *spare;   /* a chunk let go, kept for the next one needed */
-    size_t ring;             /* ring mode: hold at least this many events (0: all) */
-    size_t n;                /* events recorded */
-    ll_trace_event *cur;           /* next free slot in the last chunk */
-    ll_trace_event *end;           /* one past the last chunk's slots */
-    char *strs;              /* string table; offset 0 is the empty string */
+    size_t chunk0;         /* chunks before this one were let go */
+    size_t base;           /* first event still held (events before it are gone) */
+    ll_trace_event *spare; /* a chunk let go, kept for the next one needed */
+    size_t ring;           /* ring mode: hold at least this many events (0: all) */
+    size_t n;              /* events recorded */
+    ll_trace_event *cur;   /* next free slot in the last chunk */
+    ll_trace_event *end;   /* one past the last chunk's slots */
+    char *strs;            /* string table; offset 0 is the empty string */
     size_t strlen_, strcap;
-    size_t str_pin;          /* strings below this offset are kept by ll__rec_spill */
-    size_t str_mark;         /* strlen_ after the last time strings were let go */
-    ll__site *sites;         /* site table; id 0 is "unknown" */
+    size_t str_pin;  /* strings below this offset are kept by ll__rec_spill */
+    size_t str_mark; /* strlen_ after the last time strings were let go */
+    ll__site *sites; /* site table; id 0 is "unknown" */
     size_t nsites, sitecap;
-    uint32_t *site_hash;     /* open addressing: slot -> site id (0 empty) */
-    size_t site_hash_cap;    /* power of two */
-    ll_trace_event sink;     /* handed out by ll__rec_slot once memory ran
-                                out: written, never read */
+    uint32_t *site_hash;  /* open addressing: slot -> site id (0 empty) */
+    size_t site_hash_cap; /* power of two */
+    ll_trace_event sink;  /* handed out by ll__rec_slot once memory ran
+                             out: written, never read */
 } ll__recorder;
 
 void ll__rec_init(ll__recorder *r, bool on);

@@ -14,13 +14,14 @@
  * non-zero, under their raw names (_sub, _obj, _aux, _val, _str), so any
  * event survives a round trip. */
 
-#define END_SPEC {NULL, 0, 0, 0}
+#define END_SPEC                                                                                   \
+    { NULL, 0, 0, 0 }
 static const fspec sp_loop_start[] = {{"clock", S_STR, T_STR, 0}, END_SPEC};
 static const fspec sp_loop_stop[] = {{"iterations", S_AUX, T_U32, ALWAYS}, END_SPEC};
-static const fspec sp_iter[] = {{"n", S_VAL, T_I64, ALWAYS}, {"ready", S_AUX, T_U32, ALWAYS},
-                                END_SPEC};
-static const fspec sp_poll[] = {{"timeout", S_VAL, T_TIMEOPT, 0}, {"jumped", S_AUX, T_U32, 0},
-                                END_SPEC};
+static const fspec sp_iter[] = {
+    {"n", S_VAL, T_I64, ALWAYS}, {"ready", S_AUX, T_U32, ALWAYS}, END_SPEC};
+static const fspec sp_poll[] = {
+    {"timeout", S_VAL, T_TIMEOPT, 0}, {"jumped", S_AUX, T_U32, 0}, END_SPEC};
 static const fspec sp_task_new[] = {{"name", S_STR, T_STR, ALWAYS},
                                     {"coro", S_AUX, T_STR, 0},
                                     {"parent", S_OBJ, T_U32, 0},
@@ -37,23 +38,19 @@ static const fspec sp_wait[] = {{"on", S_SUB, T_WAIT, ALWAYS},
                                 {"op", S_AUX, T_IOOP, 0},
                                 END_SPEC};
 static const fspec sp_done[] = {{"result", S_STR, T_STR, ALWAYS}, END_SPEC};
-static const fspec sp_failed[] = {{"error", S_AUX, T_ERR, ALWAYS},
-                                  {"message", S_STR, T_STR, ALWAYS},
-                                  END_SPEC};
+static const fspec sp_failed[] = {
+    {"error", S_AUX, T_ERR, ALWAYS}, {"message", S_STR, T_STR, ALWAYS}, END_SPEC};
 static const fspec sp_none[] = {END_SPEC};
-static const fspec sp_cancel[] = {{"target", S_OBJ, T_U32, ALWAYS},
-                                  {"accepted", S_AUX, T_U32, ALWAYS},
-                                  END_SPEC};
+static const fspec sp_cancel[] = {
+    {"target", S_OBJ, T_U32, ALWAYS}, {"accepted", S_AUX, T_U32, ALWAYS}, END_SPEC};
 static const fspec sp_cb_queued[] = {{"obj", S_OBJ, T_U32, ALWAYS},
                                      {"reason", S_SUB, T_REASON, ALWAYS},
                                      {"pos", S_AUX, T_U32, ALWAYS},
                                      END_SPEC};
-static const fspec sp_cb_run[] = {{"obj", S_OBJ, T_U32, ALWAYS},
-                                  {"reason", S_SUB, T_REASON, ALWAYS},
-                                  END_SPEC};
-static const fspec sp_timer_arm[] = {{"timer", S_OBJ, T_U32, ALWAYS},
-                                     {"when", S_VAL, T_TIME, ALWAYS},
-                                     END_SPEC};
+static const fspec sp_cb_run[] = {
+    {"obj", S_OBJ, T_U32, ALWAYS}, {"reason", S_SUB, T_REASON, ALWAYS}, END_SPEC};
+static const fspec sp_timer_arm[] = {
+    {"timer", S_OBJ, T_U32, ALWAYS}, {"when", S_VAL, T_TIME, ALWAYS}, END_SPEC};
 static const fspec sp_timer[] = {{"timer", S_OBJ, T_U32, ALWAYS}, END_SPEC};
 static const fspec sp_fut_new[] = {{"fut", S_OBJ, T_U32, ALWAYS},
                                    {"kind", S_SUB, T_FUTKIND, ALWAYS},
@@ -64,9 +61,8 @@ static const fspec sp_fut_done[] = {{"fut", S_OBJ, T_U32, ALWAYS},
                                     {"value", S_STR, T_STR, ALWAYS},
                                     END_SPEC};
 static const fspec sp_coro[] = {{"coro", S_STR, T_STR, ALWAYS}, END_SPEC};
-static const fspec sp_warn[] = {{"kind", S_SUB, T_WARN, ALWAYS},
-                                {"text", S_STR, T_STR, ALWAYS},
-                                END_SPEC};
+static const fspec sp_warn[] = {
+    {"kind", S_SUB, T_WARN, ALWAYS}, {"text", S_STR, T_STR, ALWAYS}, END_SPEC};
 static const fspec sp_sync_new[] = {{"obj", S_OBJ, T_U32, ALWAYS},
                                     {"kind", S_SUB, T_SYNCKIND, ALWAYS},
                                     {"value", S_AUX, T_U32, ALWAYS},
@@ -80,27 +76,23 @@ static const fspec sp_sync[] = {{"obj", S_OBJ, T_U32, ALWAYS},
                                 {"item", S_STR, T_STR, CLIP_ITEM | SINCE(6)},
                                 END_SPEC};
 static const fspec sp_check[] = {{"state", S_STR, T_STR, ALWAYS}, END_SPEC};
-static const fspec sp_job_submit[] = {{"job", S_OBJ, T_U32, ALWAYS},
-                                      {"fn", S_STR, T_STR, ALWAYS},
-                                      END_SPEC};
-static const fspec sp_job_start[] = {{"job", S_OBJ, T_U32, ALWAYS},
-                                     {"worker", S_AUX, T_U32, ALWAYS},
-                                     END_SPEC};
+static const fspec sp_job_submit[] = {
+    {"job", S_OBJ, T_U32, ALWAYS}, {"fn", S_STR, T_STR, ALWAYS}, END_SPEC};
+static const fspec sp_job_start[] = {
+    {"job", S_OBJ, T_U32, ALWAYS}, {"worker", S_AUX, T_U32, ALWAYS}, END_SPEC};
 static const fspec sp_job_end[] = {{"job", S_OBJ, T_U32, ALWAYS},
                                    {"worker", S_AUX, T_U32, ALWAYS},
                                    {"outcome", S_SUB, T_OUTCOME, ALWAYS},
                                    {"value", S_STR, T_STR, 0},
                                    END_SPEC};
-static const fspec sp_blocking[] = {{"for", S_VAL, T_TIME, ALWAYS},
-                                    {"busy", S_AUX, T_U32, 0},
-                                    END_SPEC};
+static const fspec sp_blocking[] = {
+    {"for", S_VAL, T_TIME, ALWAYS}, {"busy", S_AUX, T_U32, 0}, END_SPEC};
 static const fspec sp_text_job[] = {{"text", S_STR, T_STR, ALWAYS},
                                     {"job", S_OBJ, T_U32, 0},
                                     {"worker", S_AUX, T_U32, 0},
                                     END_SPEC};
-static const fspec sp_yield[] = {{"gen", S_OBJ, T_U32, ALWAYS},
-                                 {"value", S_STR, T_STR, ALWAYS},
-                                 END_SPEC};
+static const fspec sp_yield[] = {
+    {"gen", S_OBJ, T_U32, ALWAYS}, {"value", S_STR, T_STR, ALWAYS}, END_SPEC};
 static const fspec sp_io_new[] = {{"sock", S_OBJ, T_U32, ALWAYS},
                                   {"role", S_SUB, T_IOROLE, ALWAYS},
                                   {"addr", S_STR, T_STR, ALWAYS},
@@ -172,8 +164,8 @@ int64_t ll__field_get(const ll_trace_event *e, unsigned s) {
 }
 
 static const char *err_name(int code) {
-#define LL__ERRNAME(name, c, py, text)                                         \
-    if (code == (c))                                                           \
+#define LL__ERRNAME(name, c, py, text)                                                             \
+    if (code == (c))                                                                               \
         return py;
     LL_ERRNO_MAP(LL__ERRNAME)
 #undef LL__ERRNAME

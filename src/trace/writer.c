@@ -85,7 +85,9 @@ static inline void putc_(ll__tw *w, char c) {
     w->buf[w->len++] = c;
 }
 
-static inline void puts_(ll__tw *w, const char *s) { put(w, s, strlen(s)); }
+static inline void puts_(ll__tw *w, const char *s) {
+    put(w, s, strlen(s));
+}
 
 static void put_u64(ll__tw *w, uint64_t v) {
     char tmp[24];
@@ -113,7 +115,9 @@ static void put_i64(ll__tw *w, int64_t v) {
  * written as the bound (monotonic, so times that never decrease still never
  * do). */
 static int64_t clamp_time(int64_t ns) {
-    return ns > LL_TRACE_TIME_MAX ? LL_TRACE_TIME_MAX : ns < -LL_TRACE_TIME_MAX ? -LL_TRACE_TIME_MAX : ns;
+    return ns > LL_TRACE_TIME_MAX    ? LL_TRACE_TIME_MAX
+           : ns < -LL_TRACE_TIME_MAX ? -LL_TRACE_TIME_MAX
+                                     : ns;
 }
 
 /* Nanoseconds as seconds with exactly nine decimals: exact both ways (within
@@ -187,11 +191,31 @@ static void put_quoted_max(ll__tw *w, const char *s, size_t n, size_t max) {
         }
         char esc[4] = {'\\', 0, 0, 0};
         switch (c) {
-        case '"': esc[1] = '"'; put(w, esc, 2); i++; continue;
-        case '\\': esc[1] = '\\'; put(w, esc, 2); i++; continue;
-        case '\n': esc[1] = 'n'; put(w, esc, 2); i++; continue;
-        case '\r': esc[1] = 'r'; put(w, esc, 2); i++; continue;
-        case '\t': esc[1] = 't'; put(w, esc, 2); i++; continue;
+        case '"':
+            esc[1] = '"';
+            put(w, esc, 2);
+            i++;
+            continue;
+        case '\\':
+            esc[1] = '\\';
+            put(w, esc, 2);
+            i++;
+            continue;
+        case '\n':
+            esc[1] = 'n';
+            put(w, esc, 2);
+            i++;
+            continue;
+        case '\r':
+            esc[1] = 'r';
+            put(w, esc, 2);
+            i++;
+            continue;
+        case '\t':
+            esc[1] = 't';
+            put(w, esc, 2);
+            i++;
+            continue;
         default: break;
         }
         size_t k = c >= 0x80 ? ll__utf8_len(p + i, n - i) : 0;
@@ -244,8 +268,8 @@ static void put_enum(ll__tw *w, const char *name, int64_t v) {
         put_i64(w, v); /* a value this version has no name for */
 }
 
-static void put_field(ll__tw *w, const ll__recorder *r, const char *key, unsigned type,
-                      int64_t v, unsigned flags) {
+static void put_field(ll__tw *w, const ll__recorder *r, const char *key, unsigned type, int64_t v,
+                      unsigned flags) {
     putc_(w, ' ');
     puts_(w, key);
     putc_(w, '=');
@@ -384,7 +408,9 @@ void ll__tw_free(ll__tw *w) {
     memset(w, 0, sizeof *w);
 }
 
-void ll__tw_learn(ll__tw *w, uint32_t task, uint32_t name) { learn_name(w, task, name, true); }
+void ll__tw_learn(ll__tw *w, uint32_t task, uint32_t name) {
+    learn_name(w, task, name, true);
+}
 
 void ll__tw_put(ll__tw *w, const ll__recorder *r, const ll_trace_event *e) {
     put_event(w, r, e, true);
@@ -525,8 +551,7 @@ int ll__tw_seize(ll__tw *w, bool defer) {
         } else if (g == LL__TW_BUSY) {
             /* The writer is in the middle of a line or a write(2): its
              * buffer and w->next are not to be trusted until it leaves. */
-            if (!defer ||
-                atomic_compare_exchange_strong(&w->gate, &g, LL__TW_BUSY | LL__TW_WANTED))
+            if (!defer || atomic_compare_exchange_strong(&w->gate, &g, LL__TW_BUSY | LL__TW_WANTED))
                 return 0;
         } else {
             return g & LL__TW_WANTED ? 0 : -1;
@@ -535,7 +560,9 @@ int ll__tw_seize(ll__tw *w, bool defer) {
     }
 }
 
-void ll__tw_release(ll__tw *w) { atomic_store(&w->gate, LL__TW_FREE); }
+void ll__tw_release(ll__tw *w) {
+    atomic_store(&w->gate, LL__TW_FREE);
+}
 
 void ll__tw_emergency_upto(ll__tw *w, const ll__recorder *r, size_t upto,
                            const ll_trace_event *last) {

@@ -58,13 +58,13 @@ static inline int64_t ll__i64_add_sat(int64_t a, int64_t b) {
 
 /* What a trace says about its run (all optional; NULL when absent). */
 typedef struct ll_trace_meta {
-    const char *program;  /* the program's name */
-    const char *lesson;   /* the lesson's folder, when run as a lesson */
-    const char *clock;    /* "virtual" or "real" */
-    const char *library;  /* library version that wrote it */
-    const char *start;    /* wall-clock start, ISO 8601 (real clock only) */
-    uint64_t dropped;     /* events a ring dropped before the first one
-                             (`@dropped "N"`; 0: the trace starts at the start) */
+    const char *program; /* the program's name */
+    const char *lesson;  /* the lesson's folder, when run as a lesson */
+    const char *clock;   /* "virtual" or "real" */
+    const char *library; /* library version that wrote it */
+    const char *start;   /* wall-clock start, ISO 8601 (real clock only) */
+    uint64_t dropped;    /* events a ring dropped before the first one
+                            (`@dropped "N"`; 0: the trace starts at the start) */
 } ll_trace_meta;
 
 /* ---- the field table ------------------------------------------------------
@@ -74,22 +74,22 @@ typedef struct ll_trace_meta {
  * event survives a round trip.  The exports use the same table. */
 enum slot { S_SUB, S_OBJ, S_AUX, S_VAL, S_STR, S__N };
 enum ftype {
-    T_U32,     /* decimal */
-    T_I64,     /* decimal, may be negative */
-    T_TIME,    /* ns as seconds with 9 decimals */
-    T_TIMEOPT, /* like T_TIME; -1 is written "none" and is the default */
-    T_STR,     /* string id, written as a quoted string */
-    T_REASON,  /* LL_REASON_MAP name */
-    T_WAIT,    /* LL_WAIT_MAP name */
-    T_WARN,    /* LL_WARN_MAP name */
-    T_FUTKIND, /* future / task / gather / sleep */
-    T_OUTCOME, /* result / error / cancelled */
-    T_ERR,     /* an error code stored negated (aux = -code): Python's name */
-    T_HOW,     /* how a run ended */
+    T_U32,      /* decimal */
+    T_I64,      /* decimal, may be negative */
+    T_TIME,     /* ns as seconds with 9 decimals */
+    T_TIMEOPT,  /* like T_TIME; -1 is written "none" and is the default */
+    T_STR,      /* string id, written as a quoted string */
+    T_REASON,   /* LL_REASON_MAP name */
+    T_WAIT,     /* LL_WAIT_MAP name */
+    T_WARN,     /* LL_WARN_MAP name */
+    T_FUTKIND,  /* future / task / gather / sleep */
+    T_OUTCOME,  /* result / error / cancelled */
+    T_ERR,      /* an error code stored negated (aux = -code): Python's name */
+    T_HOW,      /* how a run ended */
     T_SYNCKIND, /* LL_SYNC_KIND_MAP name */
-    T_SYNCOP,  /* LL_SYNC_OP_MAP name */
-    T_IOROLE,  /* LL_IO_ROLE_MAP name */
-    T_IOOP,    /* LL_IO_OP_MAP name */
+    T_SYNCOP,   /* LL_SYNC_OP_MAP name */
+    T_IOROLE,   /* LL_IO_ROLE_MAP name */
+    T_IOOP,     /* LL_IO_OP_MAP name */
 };
 #define ALWAYS 1    /* written even when zero */
 #define CLIP_ITEM 2 /* a string clipped to LL_TRACE_ITEM_MAX, not LL_TRACE_MAX_STR */
@@ -137,25 +137,25 @@ typedef struct ll__sink {
 } ll__sink;
 
 typedef struct ll__tw {
-    int fd;               /* where the text goes (write(2)), or -1 */
-    FILE *file;           /* or here, when fd < 0 */
-    bool wall;            /* write each event's wall time (wall=ns) */
-    bool failed;          /* a write failed; later writes are skipped */
-    bool clip;            /* formatting one line (ll__tw_format): stop at cap */
-    size_t next;          /* first event of the recorder not written yet */
-    size_t skipped;       /* events before `next` a ring dropped unwritten */
-    uint32_t *names;      /* task id -> name string id, learned from task_new */
+    int fd;          /* where the text goes (write(2)), or -1 */
+    FILE *file;      /* or here, when fd < 0 */
+    bool wall;       /* write each event's wall time (wall=ns) */
+    bool failed;     /* a write failed; later writes are skipped */
+    bool clip;       /* formatting one line (ll__tw_format): stop at cap */
+    size_t next;     /* first event of the recorder not written yet */
+    size_t skipped;  /* events before `next` a ring dropped unwritten */
+    uint32_t *names; /* task id -> name string id, learned from task_new */
     size_t nnames;
-    char *buf;            /* output buffer */
+    char *buf; /* output buffer */
     size_t len, cap;
-    ll__sink *sink;       /* shared with other loops' writers, or NULL */
-    uint32_t loop;        /* written as loop=N on every line when > 1 */
-    int64_t t_shift;      /* added to every time and wall time written (a */
-    int64_t wall_shift;   /* later loop's clock, on the first loop's scale) */
-    bool dropped;         /* the sink closed before everything was written */
-    uint64_t clipped;     /* bytes of the line being formatted left out */
-    atomic_int gate;      /* LL__TW_FREE / BUSY / TAKEN, | WANTED: who may
-                             touch the buffer (see ll__tw_seize) */
+    ll__sink *sink;     /* shared with other loops' writers, or NULL */
+    uint32_t loop;      /* written as loop=N on every line when > 1 */
+    int64_t t_shift;    /* added to every time and wall time written (a */
+    int64_t wall_shift; /* later loop's clock, on the first loop's scale) */
+    bool dropped;       /* the sink closed before everything was written */
+    uint64_t clipped;   /* bytes of the line being formatted left out */
+    atomic_int gate;    /* LL__TW_FREE / BUSY / TAKEN, | WANTED: who may
+                           touch the buffer (see ll__tw_seize) */
 } ll__tw;
 
 /* The writer's gate.  The loop's own thread holds it (BUSY) while it formats
