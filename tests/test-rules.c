@@ -1010,10 +1010,14 @@ END_TEST
 START_TEST(scenario_same_order_on_real_clock) {
     const scenario *sc = &scenarios[_i];
     /* Delays scaled down to keep the suite fast; Valgrind runs everything
-     * ~50 times slower, so it gets longer ones. */
+     * ~50 times slower, so it gets longer ones.  The virtual-clock pass
+     * checks the times themselves. */
     double scale = under_checker() ? 0.25 : 0.05;
     char *out = run_scenario(sc, LL_CLOCK_REAL, scale, NULL);
-    ck_assert_same_output(out, sc->expected);
+    char *got = mask_times(out), *want = mask_times(sc->expected);
+    ck_assert_same_output(got, want);
+    free(got);
+    free(want);
     free(out);
 }
 END_TEST

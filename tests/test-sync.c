@@ -430,7 +430,10 @@ END_TEST
 START_TEST(scenario_same_order_on_real_clock) {
     double scale = under_checker() ? 0.25 : 0.05;
     char *out = run_scenario(&scenarios[_i], LL_CLOCK_REAL, scale, NULL);
-    ck_assert_same_output(out, scenarios[_i].expected);
+    char *got = mask_times(out), *want = mask_times(scenarios[_i].expected);
+    ck_assert_same_output(got, want);
+    free(got);
+    free(want);
     free(out);
 }
 END_TEST
