@@ -345,6 +345,16 @@ START_TEST(aborting_program_keeps_its_trace) {
 }
 END_TEST
 
+/* The command names the signal from the library's one table of signal
+ * names (ll__signal_name), SIGHUP included. */
+START_TEST(program_killed_by_sighup_is_named) {
+    result r = sh("'%s' run --no-trace -- sh -c 'kill -HUP $$'", LL_CLI);
+    ck_assert_int_eq(r.code, 128 + SIGHUP);
+    ck_assert_has(r.err, "crashed: killed by SIGHUP");
+    result_free(&r);
+}
+END_TEST
+
 START_TEST(hanging_program_is_stopped_at_the_timeout) {
     fresh_trace_path();
     result r = sh("'%s' run --timeout 0.5 --trace %s -- '%s' hang", LL_CLI, trace_path, LL_BROKEN);
@@ -764,6 +774,7 @@ int main(void) {
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, crashing_program_keeps_its_trace_and_says_so);
     tcase_add_test(tc, aborting_program_keeps_its_trace);
+    tcase_add_test(tc, program_killed_by_sighup_is_named);
     tcase_add_test(tc, hanging_program_is_stopped_at_the_timeout);
     tcase_add_test(tc, exit_without_closing_the_loop_keeps_the_trace);
     tcase_add_test(tc, failing_main_exits_1_with_a_complete_trace);
