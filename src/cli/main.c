@@ -16,10 +16,9 @@
 #include <looplab.h>
 
 #include "io/slowweb.h"
-/* Of the scheduler's internals, only ll__signal_name (the one table of
- * signal names, shared with the trace file's fatal-signal handler) and
- * ll__std_fds_guard; both are declared nowhere else. */
-#include "sched/internal.h"
+/* Of the scheduler, only what a process needs outside a loop: the one
+ * table of signal names and the guard of descriptors 0-2. */
+#include "sched/process.h"
 #include "trace/export.h"
 #include "trace/writer.h" /* ll__tw_format: the run_end line this command adds */
 

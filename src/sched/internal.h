@@ -28,6 +28,7 @@
 #include "../core/stack.h"
 #include "../trace/recorder.h"
 #include "../trace/writer.h"
+#include "process.h"
 
 /* A list or tuple value's items (LL_LIST, LL_TUPLE): opaque in the public
  * header, where ll_list_len and ll_list_at read it. */
@@ -609,11 +610,7 @@ ll_future *ll__ensure_future(ll_loop *loop, void *aw, const char *file, int line
 const char *ll__task_state_name(const ll_task *t);
 
 /* ---- realclock.c ---- */
-/* Opens /dev/null on whichever of descriptors 0-2 are closed, so that no
- * later open (libuv's own, a trace file) lands on them: libuv asserts that
- * its descriptors are above 2, and a trace on "stdout" would mix with
- * prints.  Cheap and idempotent; `looplab` calls it first thing too. */
-void ll__std_fds_guard(void);
+/* ll__std_fds_guard: see process.h */
 int ll__uv_init(ll_loop *loop);
 void ll__uv_poll(ll_loop *loop, int64_t timeout_ns);
 int64_t ll__uv_now(ll_loop *loop);
@@ -670,9 +667,7 @@ void ll__trace_close(ll_loop *loop);
  * lines go out when several loops share the file, or a millisecond after
  * they last did. */
 void ll__trace_step_end(ll_loop *loop);
-/* "SIGSEGV", "SIGHUP", ... for the fatal signals (and SIGKILL), else "a
- * signal": the one table of their names (the trace's run_end detail). */
-const char *ll__signal_name(int sig);
+/* ll__signal_name: see process.h */
 /* The first loop of a family publishes its time, for virtual loops joining. */
 void ll__family_set_now(ll_loop *loop);
 

@@ -111,6 +111,16 @@ class Layers(unittest.TestCase):
                     wrong.append(f"{rel(path)} includes {target}")
         self.assertEqual(wrong, [], "\n" + "\n".join(wrong))
 
+    def test_the_command_knows_nothing_of_the_schedulers_insides(self):
+        # The CLI and the viewer read traces; of src/sched they need only
+        # process.h (signal names, the guard of descriptors 0-2).
+        wrong = []
+        for path in sources("src/cli", "src/view"):
+            for name, target in includes(path):
+                if target and target.startswith("src/sched/") and target != "src/sched/process.h":
+                    wrong.append(f"{rel(path)} includes {target}")
+        self.assertEqual(wrong, [], "\n" + "\n".join(wrong))
+
     def test_the_layer_table_knows_every_folder(self):
         folders = {rel(p) for p in glob.glob(os.path.join(ROOT, "src", "*"))
                    if os.path.isdir(p)}
