@@ -646,6 +646,39 @@ START_TEST(the_server_answers_and_survives_bad_clients) {
 }
 END_TEST
 
+/* Starts the slow web in a child process (with at most nofile descriptors
+ * when nofile > 0), writes its address into url, and returns the child's
+ * pid: the caller kills it with SIGKILL (the child inherited Check's handler
+ * for SIGTERM). */
+static pid_t slow_web_child(rlim_t nofile, char url[128]) {
+    int fds[2];
+    ck_assert_int_eq(pipe(fds), 0);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        close(fds[0]);
+        if (nofile > 0) {
+            struct rlimit rl = {nofile, nofile};
+            setrlimit(RLIMIT_NOFILE, &rl);
+        }
+        /* Start the server in the background, tell the parent its
+         * address, and wait to be killed. */
+        const char *u = ll_slow_web_start(0);
+        if (!u)
+            _exit(1);
+        dprintf(fds[1], "%s\n", u);
+        close(fds[1]);
+        for (;;)
+            pause();
+    }
+    close(fds[1]);
+    ssize_t n = read(fds[0], url, 127);
+    close(fds[0]);
+    ck_assert_int_gt((int)n, 0);
+    url[n - 1] = '\0';
+    return pid;
+}
+
 /* ---- the server's limits ------------------------------------------------------------- */
 
 /* Sends raw bytes and returns all the server answers until it closes the
@@ -832,28 +865,8 @@ static ll_value slowloris_main(LL_NOARGS) {
 START_TEST(a_slowloris_at_the_descriptor_limit_does_not_starve_others) {
     if (under_checker())
         return; /* a load test: under TSan or Valgrind the half-open clients' timing is not ours */
-    int fds[2];
-    ck_assert_int_eq(pipe(fds), 0);
-    pid_t pid = fork();
-    ck_assert_int_ge(pid, 0);
-    if (pid == 0) {
-        close(fds[0]);
-        struct rlimit rl = {160, 160};
-        setrlimit(RLIMIT_NOFILE, &rl);
-        const char *url = ll_slow_web_start(0);
-        if (!url)
-            _exit(1);
-        dprintf(fds[1], "%s\n", url);
-        close(fds[1]);
-        for (;;)
-            pause();
-    }
-    close(fds[1]);
     static char url[128];
-    ssize_t n = read(fds[0], url, sizeof url - 1);
-    close(fds[0]);
-    ck_assert_int_gt((int)n, 0);
-    url[n - 1] = '\0';
+    pid_t pid = slow_web_child(160, url);
     slow_port = atoi(strrchr(url, ':') + 1);
     strcat(url, "/delay/0");
     web = url;
@@ -1096,28 +1109,8 @@ START_TEST(ten_thousand_clients_at_once_are_all_answered) {
     }
     /* The server in a child process: a 50 ms page for every client, so all
      * of them are connected at the same moment. */
-    int fds[2];
-    ck_assert_int_eq(pipe(fds), 0);
-    pid_t pid = fork();
-    ck_assert_int_ge(pid, 0);
-    if (pid == 0) {
-        close(fds[0]);
-        /* Start the server in the background, tell the parent its
-         * address, and wait to be killed. */
-        const char *url = ll_slow_web_start(0);
-        if (!url)
-            _exit(1);
-        dprintf(fds[1], "%s\n", url);
-        close(fds[1]);
-        for (;;)
-            pause();
-    }
-    close(fds[1]);
     static char url[128];
-    ssize_t n = read(fds[0], url, sizeof url - 1);
-    close(fds[0]);
-    ck_assert_int_gt((int)n, 0);
-    url[n - 1] = '\0';
+    pid_t pid = slow_web_child(0, url);
     strcat(url, "/delay/50");
     web = url;
     nanswered = 0;
