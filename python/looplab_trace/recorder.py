@@ -28,6 +28,7 @@ import asyncio.futures as futures
 import asyncio.locks as locks
 import asyncio.queues as queues
 import asyncio.streams as streams
+import asyncio.taskgroups as taskgroups
 import asyncio.tasks as tasks
 import collections
 import concurrent.futures
@@ -302,6 +303,24 @@ class Task(_PyTask):
 
 
 RecordingTask = Task
+
+# asyncio.create_task(coro, name=...) and TaskGroup.create_task(coro, name=...)
+# in 3.11 make the task unnamed (it takes the next Task-N number) and name it
+# just after; the trace's task_new is written as the task is made, so the
+# name is read from their frame.  The number is still taken, so that later
+# default names are what CPython gives.
+_NAMING_CALLERS = {tasks.create_task.__code__, taskgroups.TaskGroup.create_task.__code__}
+
+
+def _name_from_caller():
+    caller = sys._getframe(2)
+    if caller.f_code not in _NAMING_CALLERS:
+        return None
+    name = caller.f_locals.get("name")
+    if name is None:
+        return None
+    tasks._task_name_counter()  # the Task-N the unnamed task would have used
+    return str(name)
 _STEP = RecordingTask._Task__step
 
 # The pure-Python Task's and Future's own frames, which the C ones do not have.
@@ -526,6 +545,8 @@ class RecordingLoop(asyncio.SelectorEventLoop):
         if self._task_factory is not None:
             return super().create_task(coro, name=name, context=context)
         self._check_closed()
+        if name is None:
+            name = _name_from_caller()
         task = RecordingTask(coro, loop=self, name=name, context=context)
         if task._source_traceback:
             del task._source_traceback[-1]

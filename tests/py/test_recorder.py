@@ -257,11 +257,12 @@ class WhatIsRecorded(unittest.TestCase):
         ops = [(t, f["op"], f["waiters"]) for _, t, k, f in ev if k == "sync"]
         # Two tasks get a slot at once, the next three queue up, and each
         # release hands the slot to the first in line.
-        self.assertEqual(ops[:5], [("2:Task-2", "acquire", "0"), ("3:Task-3", "acquire", "0"),
-                                   ("4:Task-4", "block", "1"), ("5:Task-5", "block", "2"),
-                                   ("6:Task-6", "block", "3")])
-        self.assertEqual(ops[5:8], [("3:Task-3", "release", "3"), ("3:Task-3", "wake", "3"),
-                                    ("4:Task-4", "acquire", "2")])
+        # (tasks named by their pages, as the twin names them and the C does)
+        self.assertEqual(ops[:5], [("2:/a", "acquire", "0"), ("3:/b", "acquire", "0"),
+                                   ("4:/c", "block", "1"), ("5:/d", "block", "2"),
+                                   ("6:/e", "block", "3")])
+        self.assertEqual(ops[5:8], [("3:/b", "release", "3"), ("3:/b", "wake", "3"),
+                                    ("4:/c", "acquire", "2")])
         _, _, _, trace = record("tests/py/sync_queue.py")
         qops = {f["op"] for _, _, k, f in events(trace) if k == "sync"}
         self.assertTrue({"put", "get", "block", "task_done"} <= qops, qops)
@@ -296,6 +297,32 @@ class WhatIsRecorded(unittest.TestCase):
         for j in submitted:
             self.assertEqual([k for k, jj in jobs if jj == j],
                              ["job_submit", "job_start", "job_end"])
+
+    def test_tasks_are_recorded_with_the_names_the_program_gives(self):
+        # asyncio.create_task(..., name=) and TaskGroup.create_task(..., name=)
+        # name the task only after making it in 3.11; the trace names it from
+        # its first line, and the next unnamed task still gets CPython's number.
+        with tempfile.TemporaryDirectory() as d:
+            prog = os.path.join(d, "names.py")
+            with open(prog, "w") as f:
+                f.write("import asyncio\n"
+                        "async def job():\n"
+                        "    await asyncio.sleep(0)\n"
+                        "async def main():\n"
+                        "    a = asyncio.create_task(job(), name='hotel')\n"
+                        "    async with asyncio.TaskGroup() as tg:\n"
+                        "        tg.create_task(job(), name='car')\n"
+                        "    b = asyncio.create_task(job())\n"
+                        "    await asyncio.gather(a, b)\n"
+                        "    print(a.get_name(), b.get_name())\n"
+                        "asyncio.run(main())\n")
+            rc, out, _, trace = record(prog)
+            plain = subprocess.run([sys.executable, prog], capture_output=True, text=True,
+                                   timeout=60)
+        self.assertEqual((rc, out), (0, plain.stdout))
+        self.assertEqual(out, "hotel Task-4\n")
+        names = [f["name"] for _, _, k, f in events(trace) if k == "task_new"]
+        self.assertEqual(names[:4], ['"Task-1"', '"hotel"', '"car"', '"Task-4"'])
 
     def test_queue_items_are_recorded_as_the_c_side_records_them(self):
         # Format 1.6: put and get carry the item's repr.  The twin of lesson 12
