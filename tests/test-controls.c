@@ -910,6 +910,46 @@ START_TEST(a_dropped_trace_opens_and_a_bad_one_is_refused) {
 }
 END_TEST
 
+/* A lesson's Python twin, run through the recorder (`looplab run
+ * lessons/SLUG/lesson.py`): its trace names lesson.py's lines, so the code
+ * pane shows lesson.py, lights the line the running task is on, and pairs
+ * it with no twin. */
+START_TEST(a_lessons_python_run_shows_its_python_source) {
+    fixture fx, *f = &fx;
+    fixture_open(f);
+    char path[1200], cmd[2600];
+    snprintf(path, sizeof path, "%s/twin.trace", f->dir);
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && '%s' run --trace '%s' lessons/03-sequential-vs-concurrent/lesson.py "
+             ">/dev/null",
+             LL_SOURCE_ROOT, LL_CLI, path);
+    int st;
+    free(read_command(cmd, &st));
+    ck_assert_int_eq(st, 0);
+    SDL_Event e;
+    memset(&e, 0, sizeof e);
+    e.type = SDL_DROPFILE;
+    e.drop.file = path;
+    llv_session_event(&f->s, &e);
+    ck_assert(f->s.d.open);
+    const char *src = f->s.d.ui.src.path;
+    ck_assert_msg(src && strcmp(src + strlen(src) - 10, "/lesson.py") == 0, "source '%s'",
+                  src ? src : "(none)");
+    ck_assert_uint_eq(f->s.d.ui.py.n, 0);
+    int lit = 0;
+    for (size_t i = 0; i < f->s.d.m.n && !lit; i++) {
+        llv_ui_seek(&f->s.d.ui, i);
+        lit = llv_ui_current_line(&f->s.d.ui);
+    }
+    ck_assert_int_gt(lit, 0);
+    /* a line of Python code (a def, a call, an await), not a comment or a blank */
+    const char *code = f->s.d.ui.src.line[lit - 1];
+    ck_assert_msg(strchr(code, '(') && !strchr(code, '#'), "lesson.py:%d `%s`", lit, code);
+    frame(f, 16);
+    fixture_close(f);
+}
+END_TEST
+
 START_TEST(a_programs_run_shows_its_source_its_crash_and_reruns) {
     fixture fx, *f = &fx;
     fixture_open(f);
@@ -959,6 +999,7 @@ int main(void) {
     tcase_add_test(tc, tab_and_shift_tab_do_what_f1_says);
     tcase_add_test(tc, the_picker_opens_lessons_by_key_click_and_wheel);
     tcase_add_test(tc, a_dropped_trace_opens_and_a_bad_one_is_refused);
+    tcase_add_test(tc, a_lessons_python_run_shows_its_python_source);
     tcase_add_test(tc, a_programs_run_shows_its_source_its_crash_and_reruns);
     suite_add_tcase(s, tc);
     return run_suite(s);

@@ -56,13 +56,31 @@ static void find_relative(char *c, size_t len, char *dir, const char *rel, int l
     }
 }
 
-/* Finds the C source and Python twin for what the trace came from. */
+/* Whether the trace was recorded from a Python program (python/looplab_trace):
+ * its first call site is in a .py file. */
+static bool python_trace(const doc *d) {
+    for (size_t i = 0; i < d->m.n && i < 64; i++) {
+        const ll_trace_event *e = llv_event(&d->m, i);
+        const ll__site *s = e->site ? ll__rec_sitep(&d->m.trace.rec, e->site) : NULL;
+        if (s && s->file) {
+            size_t n = strlen(s->file);
+            return n > 3 && strcmp(s->file + n - 3, ".py") == 0;
+        }
+    }
+    return false;
+}
+
+/* Finds the C source and Python twin for what the trace came from.  A
+ * lesson's Python run shows the program that ran, lesson.py, as its source
+ * (its lines are the ones the trace names); it has no twin to pair. */
 static void find_sources(const llv_app *a, doc *d, const char *trace_path) {
     char c[1024] = "", py[1024] = "";
     const char *lesson = doc_lesson(a, d);
     if (lesson && a->lessons_dir) {
-        snprintf(c, sizeof c, "%s/%s/lesson.c", a->lessons_dir, lesson);
-        snprintf(py, sizeof py, "%s/%s/lesson.py", a->lessons_dir, lesson);
+        bool python = python_trace(d);
+        snprintf(c, sizeof c, "%s/%s/lesson.%s", a->lessons_dir, lesson, python ? "py" : "c");
+        if (!python)
+            snprintf(py, sizeof py, "%s/%s/lesson.py", a->lessons_dir, lesson);
     }
     if (!file_exists(c)) {
         /* a program: the file of its first task's creation, as compiled */
