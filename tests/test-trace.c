@@ -2,6 +2,7 @@
  * with loop time, wall time, task and call site; the text dump; streaming to
  * a file; recording switched off. */
 #include "harness-internal.h"
+#include "trace/export.h"
 
 _Static_assert(sizeof(ll_trace_event) == 48, "events are fixed-size 48-byte records");
 
@@ -40,6 +41,59 @@ START_TEST(item_is_a_field_of_1_6_and_refused_in_older_traces) {
         ck_assert_msg(ll_trace_parse(&t, "mem", text, strlen(text), err, sizeof err) == 0,
                       "1.%u: %s", minor, err);
         ck_assert_uint_eq(t.rec.n, 2);
+        ll_trace_free(&t);
+    }
+}
+END_TEST
+
+/* A Python trace says so (@language "python") and names its file
+ * (@source); asyncio.run's own shutdown tasks are marked as the runtime's,
+ * in a Python trace only, and both headers survive a text export. */
+START_TEST(python_runtime_tasks_are_marked) {
+    static const char *const events =
+        "   0.000000000  1:Task-1         task_new     name=\"Task-1\" coro=\"main\"\n"
+        "   0.000000000  2:Task-2         task_new     name=\"Task-2\" coro=\"shutdown_asyncgens\" "
+        "parent=1\n"
+        "   0.000000000  3:Task-3         task_new     name=\"Task-3\" "
+        "coro=\"shutdown_asyncgens\"\n"
+        "   0.000000000  4:Task-4         task_new     name=\"Task-4\" "
+        "coro=\"shutdown_default_executor\"\n"
+        "@end events=4\n";
+    for (int python = 0; python <= 1; python++) {
+        char text[1024], err[256];
+        snprintf(text, sizeof text, "looplab-trace 1.6\n%s%s",
+                 python ? "@language \"python\"\n@source \"/x/lesson.py\"\n" : "", events);
+        ll_trace t;
+        ck_assert_msg(ll_trace_parse(&t, "mem", text, strlen(text), err, sizeof err) == 0, "%s",
+                      err);
+        ck_assert_uint_eq(t.ntasks, 4);
+        ck_assert(!t.tasks[0].runtime);
+        ck_assert(!t.tasks[1].runtime); /* a program's task may have that name */
+        ck_assert_int_eq(t.tasks[2].runtime, python);
+        ck_assert_int_eq(t.tasks[3].runtime, python);
+        if (python) {
+            ck_assert_str_eq(t.meta.language, "python");
+            ck_assert_str_eq(t.meta.source, "/x/lesson.py");
+            char path[] = "/tmp/looplab-lang-XXXXXX";
+            int fd = mkstemp(path);
+            ck_assert_int_ge(fd, 0);
+            ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+            close(fd);
+            char *out = NULL;
+            size_t olen = 0;
+            FILE *f = open_memstream(&out, &olen);
+            ll_trace u;
+            ck_assert_msg(ll_trace_convert(f, path, LL_EXPORT_TEXT, &u, err, sizeof err) == 0, "%s",
+                          err);
+            fclose(f);
+            ll_trace_free(&u);
+            unlink(path);
+            ck_assert_ptr_nonnull(strstr(out, "@language \"python\"\n"));
+            ck_assert_ptr_nonnull(strstr(out, "@source \"/x/lesson.py\"\n"));
+            free(out);
+        } else {
+            ck_assert_ptr_null(t.meta.language);
+        }
         ll_trace_free(&t);
     }
 }
@@ -441,6 +495,7 @@ int main(void) {
     tcase_add_test(tc, trace_is_streamed_while_the_loop_runs);
     tcase_add_test(tc, unwritable_trace_path_is_reported_not_fatal);
     tcase_add_test(tc, item_is_a_field_of_1_6_and_refused_in_older_traces);
+    tcase_add_test(tc, python_runtime_tasks_are_marked);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

@@ -449,13 +449,25 @@ static const char *intern_file(rd *r, const char *s, size_t n) {
     return c;
 }
 
-static int remember_task(rd *r, uint32_t id, uint32_t name, unsigned loop) {
+static int remember_task(rd *r, uint32_t id, uint32_t name, unsigned loop, bool runtime) {
     ll_trace *t = r->t;
     LL__GROW(t->tasks, t->taskcap, t->ntasks + 1, 64, return -1);
     if (ll__idmap_put(&t->taskidx, id, (uint32_t)t->ntasks) != 0)
         return -1;
-    t->tasks[t->ntasks++] = (ll_trace_task){id, name, loop};
+    t->tasks[t->ntasks++] = (ll_trace_task){id, name, loop, runtime};
     return 0;
+}
+
+/* Whether a task_new line makes one of the runtime's own tasks (see
+ * ll_trace_task.runtime): asyncio.run's shutdown coroutines, with no parent,
+ * in a trace the Python recorder wrote. */
+static bool runtime_task(const rd *r, const ll_trace_event *e) {
+    const ll_trace *t = r->t;
+    if (!t->meta.language || strcmp(t->meta.language, "python") != 0 || e->obj != 0 || !e->aux)
+        return false;
+    const char *coro = ll__rec_strp(&t->rec, e->aux, NULL);
+    return coro && (strcmp(coro, "shutdown_asyncgens") == 0 ||
+                    strcmp(coro, "shutdown_default_executor") == 0);
 }
 
 /* Bytes a read holds for its events, strings, sites, file names and tasks
@@ -702,13 +714,13 @@ static int learn_task(rd *r, const evline *l) {
     if (l->kind == LL_EV_TASK_NEW) {
         if (l->known)
             return fail(r, l->task_at, "task %u created twice", l->e.task);
-        if (remember_task(r, l->e.task, l->e.str, l->loop) != 0)
+        if (remember_task(r, l->e.task, l->e.str, l->loop, runtime_task(r, &l->e)) != 0)
             return fail(r, l->task_at, "out of memory");
     }
     if (l->before_ring) {
         /* Known from here on by the name its lines carry. */
         uint32_t name = l->tname ? ll__rec_str(&r->t->rec, l->tname, l->tnlen) : 0;
-        if (remember_task(r, l->e.task, name, l->loop) != 0)
+        if (remember_task(r, l->e.task, name, l->loop, false) != 0)
             return fail(r, l->task_at, "out of memory");
     }
     return 0;
@@ -819,6 +831,10 @@ static int parse_meta(rd *r) {
         m->library = v;
     else if (token_is(k, kn, "start"))
         m->start = v;
+    else if (token_is(k, kn, "language"))
+        m->language = v;
+    else if (token_is(k, kn, "source"))
+        m->source = v;
     else if (token_is(k, kn, "wall"))
         r->t->wall = true;
     else if (token_is(k, kn, "dropped")) {

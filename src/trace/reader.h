@@ -23,6 +23,9 @@ typedef struct ll_trace_task {
     uint32_t id;   /* its id in the trace */
     uint32_t name; /* its name (string id in rec) */
     uint32_t loop; /* the loop it belongs to (1..) */
+    bool runtime;  /* made by the runtime, not the program: in a Python trace,
+                      asyncio.run's shutdown tasks (shutdown_asyncgens,
+                      shutdown_default_executor), which a C run has no twin of */
 } ll_trace_task;
 
 typedef struct ll_trace {

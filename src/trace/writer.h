@@ -58,13 +58,16 @@ static inline int64_t ll__i64_add_sat(int64_t a, int64_t b) {
 
 /* What a trace says about its run (all optional; NULL when absent). */
 typedef struct ll_trace_meta {
-    const char *program; /* the program's name */
-    const char *lesson;  /* the lesson's folder, when run as a lesson */
-    const char *clock;   /* "virtual" or "real" */
-    const char *library; /* library version that wrote it */
-    const char *start;   /* wall-clock start, ISO 8601 (real clock only) */
-    uint64_t dropped;    /* events a ring dropped before the first one
-                            (`@dropped "N"`; 0: the trace starts at the start) */
+    const char *program;  /* the program's name */
+    const char *lesson;   /* the lesson's folder, when run as a lesson */
+    const char *clock;    /* "virtual" or "real" */
+    const char *library;  /* library version that wrote it */
+    const char *start;    /* wall-clock start, ISO 8601 (real clock only) */
+    uint64_t dropped;     /* events a ring dropped before the first one
+                             (`@dropped "N"`; 0: the trace starts at the start) */
+    const char *language; /* "python" for the Python recorder's traces
+                             (NULL: a C program's) */
+    const char *source;   /* the source file that ran, when the writer named it */
 } ll_trace_meta;
 
 /* ---- the field table ------------------------------------------------------
