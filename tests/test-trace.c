@@ -99,6 +99,43 @@ START_TEST(python_runtime_tasks_are_marked) {
 }
 END_TEST
 
+/* A site keeps its id however it is asked for again: by the same pointer
+ * (answered from the recorder's memo) and after sites that share its memo
+ * slot have pushed it out; another pointer to the same text names the same
+ * place (sites are keyed by the __FILE__ pointer they came with). */
+START_TEST(a_site_keeps_its_id_through_the_memo) {
+    ll__recorder r;
+    ll__rec_init(&r, true);
+    static const char a[] = "a.c";
+    char b[] = "a.c"; /* same text, another pointer */
+    static const char *const files[] = {"x.c", "y.c", "z.c"};
+    uint32_t first[3][40];
+    for (int f = 0; f < 3; f++)
+        for (int line = 1; line <= 40; line++)
+            first[f][line - 1] = ll__rec_site(&r, files[f], line);
+    uint32_t ida = ll__rec_site(&r, a, 7);
+    ck_assert_uint_ne(ida, 0);
+    uint32_t idb = ll__rec_site(&r, b, 7);
+    ck_assert_str_eq(ll__rec_sitep(&r, idb)->file, "a.c");
+    ck_assert_int_eq(ll__rec_sitep(&r, idb)->line, 7);
+    ck_assert_uint_eq(ll__rec_site(&r, a, 7), ida);
+    ck_assert_uint_eq(ll__rec_site(&r, b, 7), idb);
+    ck_assert_uint_ne(ll__rec_site(&r, a, 8), ida);
+    ck_assert_uint_eq(ll__rec_site(&r, NULL, 7), 0);
+    for (int round = 0; round < 3; round++)
+        for (int line = 40; line >= 1; line--)
+            for (int f = 2; f >= 0; f--) {
+                uint32_t id = ll__rec_site(&r, files[f], line);
+                ck_assert_uint_eq(id, first[f][line - 1]);
+                const ll__site *s = ll__rec_sitep(&r, id);
+                ck_assert_str_eq(s->file, files[f]);
+                ck_assert_int_eq(s->line, line);
+            }
+    ck_assert_uint_le(r.nsites, 1 + 3 * 40 + 3);
+    ll__rec_free(&r);
+}
+END_TEST
+
 START_TEST(every_kind_has_one_unique_name) {
     for (unsigned i = 0; i < LL_EV__COUNT; i++) {
         const char *a = ll_event_kind_name(i);
@@ -496,6 +533,7 @@ int main(void) {
     tcase_add_test(tc, unwritable_trace_path_is_reported_not_fatal);
     tcase_add_test(tc, item_is_a_field_of_1_6_and_refused_in_older_traces);
     tcase_add_test(tc, python_runtime_tasks_are_marked);
+    tcase_add_test(tc, a_site_keeps_its_id_through_the_memo);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

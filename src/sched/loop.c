@@ -44,11 +44,14 @@ int64_t ll__wall_ns(void) {
  * tick length is measured per thread: the first 10 ms of recording use
  * clock_gettime only, then the ratio of the two clocks over that span is
  * used from then on. */
+__extension__ typedef unsigned __int128 ll__u128;
+
 typedef struct step_clock {
-    int state;   /* 0 not started, 1 measuring, 2 TSC, 3 no TSC */
-    uint64_t c0; /* TSC at the start of the measurement */
-    int64_t t0;  /* clock_gettime at the same moment */
-    double ns_per_tick;
+    int state;     /* 0 not started, 1 measuring, 2 TSC, 3 no TSC */
+    uint64_t c0;   /* TSC at the start of the measurement */
+    int64_t t0;    /* clock_gettime at the same moment */
+    uint64_t mult; /* ns per tick times 2^32: an integer multiply and a shift
+                      per step, not a conversion to double and back */
 } step_clock;
 static _Thread_local step_clock sclk;
 
@@ -95,7 +98,8 @@ static void step_clock_sync(ll_loop *loop) {
         sclk.c0 = c;
         sclk.t0 = now;
     } else if (sclk.state == 1 && now - sclk.t0 >= 10000000 && c > sclk.c0) {
-        sclk.ns_per_tick = (double)(now - sclk.t0) / (double)(c - sclk.c0);
+        double ns_per_tick = (double)(now - sclk.t0) / (double)(c - sclk.c0);
+        sclk.mult = (uint64_t)(ns_per_tick * 4294967296.0 + 0.5);
         sclk.state = 2;
     }
     loop->sync_ns = now - loop->wall0;
@@ -107,7 +111,7 @@ static void step_clock_sync(ll_loop *loop) {
 int64_t ll__step_wall(ll_loop *loop) {
     int64_t w;
     if (sclk.state == 2)
-        w = loop->sync_ns + (int64_t)((double)(ticks() - loop->sync_ticks) * sclk.ns_per_tick);
+        w = loop->sync_ns + (int64_t)(((ll__u128)(ticks() - loop->sync_ticks) * sclk.mult) >> 32);
     else
         w = ll__wall_ns() - loop->wall0;
     /* Never backwards, whatever the two clocks think of each other. */

@@ -268,7 +268,7 @@ static int site_rehash(ll__recorder *r) {
     return 0;
 }
 
-uint32_t ll__rec_site(ll__recorder *r, const char *file, int line) {
+uint32_t ll__rec_site_slow(ll__recorder *r, const char *file, int line) {
     if (!file)
         return 0;
     if (r->nsites == 0) {

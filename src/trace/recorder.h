@@ -52,8 +52,14 @@ typedef struct ll__recorder {
     size_t nsites, sitecap;
     uint32_t *site_hash;  /* open addressing: slot -> site id (0 empty) */
     size_t site_hash_cap; /* power of two */
-    ll_trace_event sink;  /* handed out by ll__rec_slot once memory ran
-                             out: written, never read */
+    struct ll__site_memo {
+        const char *file; /* a site seen lately, by the pointer it came with */
+        int line;
+        uint32_t id;
+    } site_memo[16];     /* in front of the hash: a step's few sites, found by
+                            pointer and line without hashing (ll__rec_site) */
+    ll_trace_event sink; /* handed out by ll__rec_slot once memory ran
+                            out: written, never read */
 } ll__recorder;
 
 void ll__rec_init(ll__recorder *r, bool on);
@@ -111,8 +117,20 @@ size_t ll__rec_held_bytes(const ll__recorder *r);
 uint32_t ll__rec_str(ll__recorder *r, const char *s, size_t len);
 /* The string for an id (NUL-terminated; its length is stored before it). */
 const char *ll__rec_strp(const ll__recorder *r, uint32_t id, size_t *len);
-/* Interns a source location; returns its id (0 for file == NULL). */
-uint32_t ll__rec_site(ll__recorder *r, const char *file, int line);
+/* Interns a source location; returns its id (0 for file == NULL).  Every
+ * recorded event with a site asks this, so a site asked again with the same
+ * pointer and line (a __FILE__ literal) is answered from site_memo, a
+ * direct-mapped cache: a few instructions, where the hash lookup costs ~25. */
+uint32_t ll__rec_site_slow(ll__recorder *r, const char *file, int line);
+static inline uint32_t ll__rec_site(ll__recorder *r, const char *file, int line) {
+    struct ll__site_memo *m = &r->site_memo[(((uintptr_t)file >> 4) + (unsigned)line) & 15];
+    if (m->file == file && m->line == line && file)
+        return m->id;
+    uint32_t id = ll__rec_site_slow(r, file, line);
+    if (id)
+        *m = (struct ll__site_memo){file, line, id};
+    return id;
+}
 const ll__site *ll__rec_sitep(const ll__recorder *r, uint32_t id);
 
 #endif
