@@ -15,6 +15,7 @@
  * the saved trace ends with a run_end event saying how the run ended. */
 #include <looplab.h>
 
+#include "cli/commands.h"
 #include "io/slowweb.h"
 /* Of the scheduler, only what a process needs outside a loop: the one
  * table of signal names and the guard of descriptors 0-2. */
@@ -65,6 +66,8 @@ static void usage(FILE *out) {
             "  export TRACE --format F    convert a trace: text, jsonl or chrome\n"
             "  stats TRACE                a table per task: steps, time running, ready,\n"
             "                             waiting, the longest step; loop utilisation\n"
+            "  why TRACE STEP             why did event STEP happen then: its chain of\n"
+            "                             causes, back to the program's lines\n"
             "  view [LESSON | TRACE | -- PROGRAM]\n"
             "                             watch it in the visualizer's window (no argument:\n"
             "                             the lesson picker)\n"
@@ -1623,6 +1626,8 @@ int main(int argc, char **argv) {
         return cmd_export(argc - 2, argv + 2);
     if (strcmp(cmd, "stats") == 0)
         return cmd_stats(argc - 2, argv + 2);
+    if (strcmp(cmd, "why") == 0)
+        return ll__cmd_why(prog, argc - 2, argv + 2);
     if (strcmp(cmd, "serve") == 0)
         return cmd_serve(argc - 2, argv + 2);
 #ifdef LL_HAVE_GUI
