@@ -156,7 +156,8 @@ START_TEST(generated_traces_round_trip_event_for_event) {
     ll__recorder r;
     generate(&r, 50 + below(400));
     bool wall = _i % 2;
-    ll_trace_meta m = {"prog \"x\"", "07-some\tlesson", "virtual", "0.1.0", NULL, 0, NULL, NULL};
+    ll_trace_meta m = {"prog \"x\"", "07-some\tlesson", "virtual", "0.1.0", NULL, 0, NULL, NULL,
+                       NULL};
     size_t len;
     char *text = write_to_string(&r, &m, wall, &len);
     ll_trace t;

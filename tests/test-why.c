@@ -146,7 +146,8 @@ START_TEST(a_new_task_goes_back_to_create_task) {
     size_t n = ll_trace_why(&t, r, links, 8);
     ck_assert_uint_ge(n, 2);
     ck_assert_has(links[0].text, "fetch_data ran in iteration 2");
-    ck_assert_has(links[1].text, "fetch_data was created by Task-1 at lessons/04-create-task/lesson.c:");
+    ck_assert_has(links[1].text,
+                  "fetch_data was created by Task-1 at lessons/04-create-task/lesson.c:");
     /* bounded: a short buffer gets the first links only */
     ck_assert_uint_eq(ll_trace_why(&t, r, links, 1), 1);
     ck_assert_uint_eq(ll_trace_why(&t, t.rec.n, links, 8), 0);

@@ -7,4 +7,8 @@
 /* `looplab why TRACE STEP`: the chain of causes behind one event (why.c). */
 int ll__cmd_why(const char *prog, int argc, char **argv);
 
+/* `looplab models LESSON`: the lesson under each wrong model of asyncio
+ * (models.c). */
+int ll__cmd_models(const char *prog, int argc, char **argv);
+
 #endif

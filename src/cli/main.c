@@ -68,6 +68,8 @@ static void usage(FILE *out) {
             "                             waiting, the longest step; loop utilisation\n"
             "  why TRACE STEP             why did event STEP happen then: its chain of\n"
             "                             causes, back to the program's lines\n"
+            "  models LESSON              the lesson under wrong models of asyncio that\n"
+            "                             students hold, and where each parts from asyncio\n"
             "  view [LESSON | TRACE | -- PROGRAM]\n"
             "                             watch it in the visualizer's window (no argument:\n"
             "                             the lesson picker)\n"
@@ -108,6 +110,8 @@ static void usage_run(FILE *out) {
             "  --no-trace             keep no trace, print only the program's output\n"
             "  -q, --quiet            do not say where the trace went\n"
             "  --clock virtual|real   the loop's clock (default: virtual)\n"
+            "  --model NAME           run under a wrong model of asyncio, to see what a\n"
+            "                         student holding it would predict ('%s models --help')\n"
             "  --timeout SECONDS      stop the program after this long (real time)\n"
             "  --python PATH          the interpreter for a PROGRAM.py (default:\n"
             "                         $LOOPLAB_PYTHON, else python3; /usr/bin/python3 for\n"
@@ -118,7 +122,7 @@ static void usage_run(FILE *out) {
             "\n"
             "exit status: the program's; 128+N when killed by signal N; 124 after a\n"
             "timeout; 2 for a usage error; 1 when the trace could not be written whole.\n",
-            prog, prog, prog, RUN_MAX_HELD_MB);
+            prog, prog, prog, prog, RUN_MAX_HELD_MB);
 }
 
 static void usage_export(FILE *out) {
@@ -725,6 +729,7 @@ typedef struct run_opts {
     fmt format;         /* --format */
     size_t max_held;    /* --max-held, in bytes */
     const char *python; /* --python: the interpreter for a PROGRAM.py, or NULL */
+    const char *model;  /* --model: a wrong model of asyncio to run under, or NULL */
     bool help;          /* --help was asked for */
 } run_opts;
 
@@ -745,6 +750,8 @@ static int run_parse(int argc, char **argv, run_opts *o) {
             break;
         } else if (strcmp(argv[i], "--clock") == 0 && has) {
             o->clock = argv[++i];
+        } else if (strcmp(argv[i], "--model") == 0 && has) {
+            o->model = argv[++i];
         } else if (strcmp(argv[i], "--trace") == 0 && has) {
             o->trace = argv[++i];
         } else if (strcmp(argv[i], "--python") == 0 && has) {
@@ -806,6 +813,13 @@ static int run_parse(int argc, char **argv, run_opts *o) {
     }
     if (o->no_trace && o->trace) {
         fprintf(stderr, "%s run: --trace or --no-trace, not both\n", prog);
+        return 2;
+    }
+    if (o->model && ll_model_find(o->model) < 0) {
+        fprintf(stderr, "%s run: no model '%s'; the models are", prog, o->model);
+        for (unsigned m = 0; m < LL_MODEL__COUNT; m++)
+            fprintf(stderr, "%s %s", m ? "," : "", ll_model_name(m));
+        fprintf(stderr, " (see '%s models --help')\n", prog);
         return 2;
     }
     return 0;
@@ -987,7 +1001,8 @@ typedef struct run_target {
     char py_base[300];
     char **py_argv; /* a Python program: the interpreter's argv (owned) */
     bool is_python;
-    const char *clock; /* LOOPLAB_CLOCK */
+    const char *clock;  /* LOOPLAB_CLOCK */
+    char model_env[64]; /* LOOPLAB_MODEL=NAME (empty: asyncio's) */
 } run_target;
 
 /* Finds what `looplab run` starts: a Python program under the recorder, a
@@ -1038,6 +1053,14 @@ static int run_find(const run_opts *o, run_target *t) {
         fprintf(stderr, "%s run: --python is for a PROGRAM.py\n", prog);
         return 2;
     }
+    if (o->model && t->py_argv) {
+        fprintf(stderr,
+                "%s run: --model runs the C library's scheduler under a wrong model of "
+                "asyncio; a PROGRAM.py runs on CPython's own (run the lesson's C program)\n",
+                prog);
+        return 2;
+    }
+    snprintf(t->model_env, sizeof t->model_env, "LOOPLAB_MODEL=%s", o->model ? o->model : "");
     return 0;
 }
 
@@ -1052,8 +1075,8 @@ static int run_spawn(run_target *t, const run_opts *o, bool to_stdout, tsink *si
     char pp_env[4096];
     snprintf(pp_env, sizeof pp_env, "PYTHONPATH=%s/python%s%s", LL_SOURCE_ROOT,
              old_pp && *old_pp ? ":" : "", old_pp ? old_pp : "");
-    char *extra[] = {trace_env, clock_env, t->lesson_env, pp_env};
-    char **env = make_env(extra, t->py_argv ? 4 : 3);
+    char *extra[] = {trace_env, clock_env, t->lesson_env, t->model_env, pp_env};
+    char **env = make_env(extra, t->py_argv ? 5 : 4);
     memset(c, 0, sizeof *c);
     c->sink = sink;
     /* With the trace on standard output, the program's output goes to
@@ -1628,6 +1651,8 @@ int main(int argc, char **argv) {
         return cmd_stats(argc - 2, argv + 2);
     if (strcmp(cmd, "why") == 0)
         return ll__cmd_why(prog, argc - 2, argv + 2);
+    if (strcmp(cmd, "models") == 0)
+        return ll__cmd_models(prog, argc - 2, argv + 2);
     if (strcmp(cmd, "serve") == 0)
         return cmd_serve(argc - 2, argv + 2);
 #ifdef LL_HAVE_GUI

@@ -18,6 +18,7 @@ ll_trace_meta ll__trace_meta(const ll_loop *loop) {
     /* Only a real-clock trace says when it ran: a virtual one is the same
      * text whenever it is made. */
     m.start = loop->real ? loop->start_iso : NULL;
+    m.model = loop->model ? ll_model_name(loop->model) : NULL;
     return m;
 }
 

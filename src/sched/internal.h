@@ -245,6 +245,9 @@ struct ll_loop {
     uint64_t timer_seq;   /* arming counter */
     int64_t now;          /* loop time in ns */
     bool real;            /* real clock on libuv */
+    uint8_t model;        /* ll_model: asyncio's (0) or a wrong one (models.c) */
+    ll_task *eager_pause; /* "eager": the creator paused mid-step while the
+                             task it made runs (its step has not ended) */
     bool in_poll;         /* real clock: waiting in libuv, no event since */
     int64_t poll_timeout; /* that wait's timeout (ns, -1: none) */
     bool running;         /* inside run_until_complete */
@@ -678,5 +681,20 @@ void ll__fatal_watch(ll_loop *loop);
 void ll__fatal_unwatch(ll_loop *loop);
 /* The metadata of the loop's trace. */
 ll_trace_meta ll__trace_meta(const ll_loop *loop);
+
+/* ---- wrong models (models.c) ------------------------------------------------
+ * A loop may run under a wrong model of asyncio (LOOPLAB_MODEL; events.h's
+ * LL_MODEL_MAP), to show what a student holding it would predict.  Each model
+ * changes one thing, at one of these hooks; asyncio's own model (0) passes
+ * every hook by one test of loop->model. */
+/* LOOPLAB_MODEL's model (0 when unset; a message and 0 when unknown). */
+uint8_t ll__model_from_env(void);
+/* lifo: the pass about to run takes its entries newest first. */
+void ll__model_pass(ll_loop *loop);
+/* eager: runs t (just created by the running task and queued) at once, up to
+ * its first suspension, then comes back to the creator. */
+void ll__model_eager(ll_loop *loop, ll_task *t);
+/* sequential: a sleep holds the thread for its length, as time.sleep does. */
+void ll__model_block(ll_loop *loop, ll_task *t, double seconds, const char *file, int line);
 
 #endif

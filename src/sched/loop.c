@@ -242,6 +242,7 @@ ll_loop *ll_loop_new(const ll_loop_opts *opts) {
     if (clock == LL_CLOCK_DEFAULT && loop->outer_job)
         clock = ll__job_clock(loop->outer_job);
     loop->real = (clock == LL_CLOCK_DEFAULT ? env_clock() : clock) == LL_CLOCK_REAL;
+    loop->model = ll__model_from_env();
     bool record = true;
     if (o.record < 0)
         record = false;
@@ -389,6 +390,8 @@ static void run_once(ll_loop *loop) {
      * suspends may switch straight to the next task of this pass (task.c),
      * which takes its entry off the queue and counts it. */
     loop->pass_left = loop->ready.len;
+    if (__builtin_expect(loop->model == LL_MODEL_LIFO, 0))
+        ll__model_pass(loop);
     while (loop->pass_left) {
         loop->pass_left--;
         if (loop->check)

@@ -326,8 +326,8 @@ static inline void step_end(ll_loop *loop, ll_task *t) {
         ll__slow_step(loop, t, d);
     if (__builtin_expect(loop->step_blocked != 0, 0))
         loop->step_blocked = 0;
-    if (__builtin_expect(unused_coros != NULL, 0))
-        coro_sweep_step(loop, t);
+    if (__builtin_expect(unused_coros != NULL, 0) && loop->eager_pause != t)
+        coro_sweep_step(loop, t); /* not while "eager" pauses a creator mid-step */
     if (t->unguarded && t->stack.map && !ll__stack_canary_ok(&t->stack)) {
         fprintf(stderr,
                 "looplab: stack overflow in task '%s' (id %u): its %zu KiB stack "
@@ -538,6 +538,8 @@ static ll_task *create_task(ll_loop *loop, ll_coro *c, const char *name, const l
     ll__ready_push(loop, &(ll__ready){task_step, t, NULL, NULL, id, id});
     LL__REC_EV(loop, TASK_READY, id, .sub = LL_REASON_CREATED,
                .aux = (uint32_t)loop->ready.len - 1);
+    if (__builtin_expect(loop->model == LL_MODEL_EAGER, 0))
+        ll__model_eager(loop, t);
     return t;
 }
 
@@ -629,6 +631,32 @@ static inline void suspend(ll_loop *loop, ll_task *t) {
     ll__ctx_switch(&t->ctx, &n->ctx);
 }
 
+/* eager (models.c): t, just queued at the back, moves to the front with its
+ * creator right behind it, and the creator gives the thread up: t runs at
+ * once, and when it first suspends its creator goes on where it was.  Both
+ * entries belong to the pass under way. */
+void ll__model_eager(ll_loop *loop, ll_task *t) {
+    ll_task *me = loop->current;
+    if (!me || me == t || ll__running_loop != loop || me->fut.loop != loop)
+        return; /* made outside a task: nothing to run ahead of */
+    ll__ring *r = &loop->ready;
+    r->len--; /* take t's entry back off the tail */
+    if (r->len + 2 > r->cap)
+        ll__ready_grow(loop);
+    r->head = (r->head - 1) & (r->cap - 1);
+    r->buf[r->head] = (ll__ready){task_step, me, NULL, NULL, me->fut.id, me->fut.id};
+    r->head = (r->head - 1) & (r->cap - 1);
+    r->buf[r->head] = (ll__ready){task_step, t, NULL, NULL, t->fut.id, t->fut.id};
+    r->len += 2;
+    loop->pass_left += 2;
+    me->state = LL__TASK_READY;
+    LL__REC_EV(loop, TASK_READY, me->fut.id, .sub = LL_REASON_YIELD, .aux = 1);
+    ll_task *outer = loop->eager_pause; /* t may itself create eagerly */
+    loop->eager_pause = me;
+    suspend(loop, me);
+    loop->eager_pause = outer;
+}
+
 static ll_value cancelled_value(void) {
     ll_value v = {LL_ERROR, LL_ECANCELLED, {.s = ""}};
     return v;
@@ -702,8 +730,16 @@ ll_value ll__await(void *aw, const char *file, int line) {
         return ll_raise(LL_ERUNTIME, "await outside a task");
     }
     ll_loop *loop = t->fut.loop;
-    if (magic == LL__MAGIC_CORO)
+    if (magic == LL__MAGIC_CORO) {
+        if (__builtin_expect(loop->model == LL_MODEL_AWAIT_BACKGROUND, 0)) {
+            /* The wrong model: the coroutine is started aside, the await
+             * goes straight on, with nothing to show for it (None, whose
+             * text, for code that expected a string, is empty). */
+            create_task(loop, aw, NULL, NULL, file, line);
+            return (ll_value){LL_NONE, 0, {.s = ""}};
+        }
         return await_coro(loop, t, aw);
+    }
     if (magic != LL__MAGIC_FUTURE && magic != LL__MAGIC_TASK) {
         check_coro(loop, aw, "ll_await", file, line);
         return ll_raise(LL_ETYPE, "object can't be used in 'await' expression");
@@ -771,6 +807,10 @@ ll_value ll__sleep(double seconds, const char *file, int line) {
     if (isnan(seconds)) {
         ll__misuse(loop, file, line, "ValueError: sleep() delay is NaN");
         return ll_raise(LL_EVALUE, "sleep() delay is NaN");
+    }
+    if (__builtin_expect(loop->model == LL_MODEL_SEQUENTIAL, 0)) {
+        ll__model_block(loop, t, seconds, file, line); /* nothing else runs meanwhile */
+        return ll_none();
     }
     if (seconds <= 0) {
         /* A bare yield: back of the queue, nothing to wait for (R11). */

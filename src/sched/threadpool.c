@@ -694,6 +694,12 @@ void ll__blocking(bool busy, double seconds, const char *file, int line) {
         real_block(busy, ns);
         return;
     }
+    /* Under the "parallel" model a task's blocking work overlaps the
+     * others', as a sleep would. */
+    if (__builtin_expect(loop->model == LL_MODEL_PARALLEL, 0) && loop->current) {
+        ll__sleep(seconds, file, line);
+        return;
+    }
     /* On the loop's thread: the loop is stuck here, whichever the clock.
      * The event is recorded as the call begins, saying for how long. */
     loop->block_file = file;

@@ -95,6 +95,36 @@ typedef enum ll_event_kind {
     X(IO, "io")                       /* a socket is ready (data, connected...) */                 \
     X(THREADSAFE, "threadsafe")       /* call_soon_threadsafe from another thread */
 
+/* Models of asyncio a program can be run under (LOOPLAB_MODEL, `looplab run
+ * --model`): asyncio's own, and wrong ones that students hold, each run as
+ * the student who holds it would predict.  Columns: C suffix, the name, the
+ * misconception in one sentence. */
+#define LL_MODEL_MAP(X)                                                                            \
+    X(ASYNCIO, "asyncio", "asyncio as it is: the loop runs one step at a time, in FIFO order")     \
+    X(EAGER, "eager",                                                                              \
+      "create_task runs the new coroutine at once, up to its first await (close to Python "        \
+      "3.12's eager task factory, which is not the default)")                                      \
+    X(AWAIT_BACKGROUND, "await-background",                                                        \
+      "await starts the coroutine in the background and goes straight on")                         \
+    X(LIFO, "lifo", "the ready queue is last-in first-out: the newest ready task runs first")      \
+    X(PARALLEL, "parallel",                                                                        \
+      "tasks run in parallel, so blocking and CPU-bound work overlaps too, as sleeps do")          \
+    X(SEQUENTIAL, "sequential",                                                                    \
+      "one task at a time, start to finish: sleeps add up, as time.sleep's would")
+
+typedef enum ll_model {
+#define LL__MODEL_ENUM(name, str, doc) LL_MODEL_##name,
+    LL_MODEL_MAP(LL__MODEL_ENUM)
+#undef LL__MODEL_ENUM
+        LL_MODEL__COUNT
+} ll_model;
+
+/* A model's name and its misconception; NULL past the end. */
+const char *ll_model_name(unsigned model);
+const char *ll_model_doc(unsigned model);
+/* The model with this name, or -1. */
+int ll_model_find(const char *name);
+
 typedef enum ll_reason {
 #define LL__REASON_ENUM(name, str) LL_REASON_##name,
     LL_REASON_MAP(LL__REASON_ENUM)

@@ -835,6 +835,8 @@ static int parse_meta(rd *r) {
         m->language = v;
     else if (token_is(k, kn, "source"))
         m->source = v;
+    else if (token_is(k, kn, "model"))
+        m->model = v;
     else if (token_is(k, kn, "wall"))
         r->t->wall = true;
     else if (token_is(k, kn, "dropped")) {

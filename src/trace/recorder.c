@@ -27,6 +27,25 @@ LL__NAME_FN(ll_io_op_name, LL_IO_OP_MAP, LL__NAME_OF, LL_IO_OP__COUNT)
 #undef LL__NAME_OF_DOCUMENTED
 #undef LL__NAME_OF
 
+#define LL__MODEL_NAME(name, str, doc) str,
+#define LL__MODEL_DOC(name, str, doc) doc,
+static const char *const model_names[] = {LL_MODEL_MAP(LL__MODEL_NAME)};
+static const char *const model_docs[] = {LL_MODEL_MAP(LL__MODEL_DOC)};
+#undef LL__MODEL_NAME
+#undef LL__MODEL_DOC
+const char *ll_model_name(unsigned model) {
+    return model < LL_MODEL__COUNT ? model_names[model] : NULL;
+}
+const char *ll_model_doc(unsigned model) {
+    return model < LL_MODEL__COUNT ? model_docs[model] : NULL;
+}
+int ll_model_find(const char *name) {
+    for (unsigned i = 0; name && i < LL_MODEL__COUNT; i++)
+        if (strcmp(name, model_names[i]) == 0)
+            return (int)i;
+    return -1;
+}
+
 void ll__rec_init(ll__recorder *r, bool on) {
     memset(r, 0, sizeof *r);
     r->on = on;

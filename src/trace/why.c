@@ -119,7 +119,8 @@ static void why_run(chain *c, size_t r) {
                  qe->aux == 1 ? "entry" : "entries");
     else
         snprintf(ahead, sizeof ahead, "first, with nothing ahead of it");
-    say(c, r, "%s ran in iteration %lld: it had reached the head of the ready queue, which it joined %s",
+    say(c, r,
+        "%s ran in iteration %lld: it had reached the head of the ready queue, which it joined %s",
         tname(c, e->task, nb, sizeof nb), (long long)iteration(c, r), ahead);
     why_ready(c, q);
 }
@@ -202,8 +203,8 @@ static void future_name(const chain *c, size_t before, uint32_t f, char *buf, si
     char wb[300];
     if (find_back(c, before, LL_EV_FUT_NEW, UINT32_MAX, f, &k)) {
         const ll_trace_event *e = ev(c, k);
-        snprintf(buf, cap, "the %s (future %u) made%s",
-                 ll__field_enum_name(T_FUTKIND, e->sub), f, where(c, e, wb, sizeof wb));
+        snprintf(buf, cap, "the %s (future %u) made%s", ll__field_enum_name(T_FUTKIND, e->sub), f,
+                 where(c, e, wb, sizeof wb));
     } else {
         snprintf(buf, cap, "future %u", f);
     }
@@ -218,8 +219,8 @@ static void why_timer(chain *c, size_t q, uint32_t task, uint32_t timer) {
     if (find_back(c, q, LL_EV_TASK_WAIT, task, timer, &w)) {
         const ll_trace_event *we = ev(c, w);
         say(c, w, "%s had armed that timer%s, in iteration %lld: %s until t=%.3f s",
-            tname(c, task, nb, sizeof nb), where(c, we, wb, sizeof wb),
-            (long long)iteration(c, w), ll_wait_kind_name(we->sub), (double)we->val / 1e9);
+            tname(c, task, nb, sizeof nb), where(c, we, wb, sizeof wb), (long long)iteration(c, w),
+            ll_wait_kind_name(we->sub), (double)we->val / 1e9);
     }
 }
 
@@ -307,9 +308,7 @@ static void why_ready(chain *c, size_t q) {
     case LL_REASON_IO:
         say(c, q, "%s was queued because its socket %u became ready", who, e->obj);
         return;
-    default:
-        say(c, q, "%s was queued (%s)", who, ll_reason_name(e->sub));
-        return;
+    default: say(c, q, "%s was queued (%s)", who, ll_reason_name(e->sub)); return;
     }
 }
 

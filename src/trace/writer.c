@@ -456,6 +456,7 @@ int ll__tw_begin(ll__tw *w, int fd, FILE *file, const ll_trace_meta *meta, bool 
         put_meta(w, "start", meta->start);
         put_meta(w, "language", meta->language);
         put_meta(w, "source", meta->source);
+        put_meta(w, "model", meta->model);
         if (meta->dropped) {
             /* Re-writing a ring's trace: it still starts part way. */
             puts_(w, "@dropped \"");

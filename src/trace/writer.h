@@ -68,6 +68,8 @@ typedef struct ll_trace_meta {
     const char *language; /* "python" for the Python recorder's traces
                              (NULL: a C program's) */
     const char *source;   /* the source file that ran, when the writer named it */
+    const char *model;    /* the model of asyncio it ran under (LL_MODEL_MAP), NULL for
+                             asyncio's own */
 } ll_trace_meta;
 
 /* ---- the field table ------------------------------------------------------
