@@ -442,25 +442,48 @@ static size_t last_event(const ll_trace *t) {
     return t->rec.n > t->rec.base ? t->rec.n - 1 : SIZE_MAX;
 }
 
+/* Where the run went past `limit`: of the waits begun before it and still
+ * going on when the clock passed it, the first begun (what the program was
+ * waiting for then); else the first event past it. */
+static size_t where_late(const ll_trace *t, int64_t limit, size_t past) {
+    size_t *pend = malloc((t->ntasks + 1) * sizeof *pend);
+    if (!pend)
+        return past;
+    for (size_t k = 0; k < t->ntasks; k++)
+        pend[k] = SIZE_MAX;
+    for (size_t i = t->rec.base; i < past; i++) {
+        const ll_trace_event *e = ev_at(t, i);
+        long k = task_index(t, e->task);
+        if (k < 0 || e->t > limit)
+            continue;
+        if (e->kind == LL_EV_TASK_WAIT)
+            pend[k] = e->site ? i : SIZE_MAX;
+        else if (e->kind == LL_EV_TASK_READY || e->kind == LL_EV_TASK_RUN)
+            pend[k] = SIZE_MAX;
+    }
+    size_t best = past;
+    for (size_t k = 0; k < t->ntasks; k++)
+        if (pend[k] < best)
+            best = pend[k];
+    free(pend);
+    return best;
+}
+
 static void eval_total_time(const ll_check *c, const ll_trace *t, ll_check_result *r) {
     int64_t limit = (int64_t)llround(c->num * 1e9) + 1000; /* a microsecond of slack */
     int64_t end = 0;
-    /* Where: the last wait begun before the clock passed the limit (what
-     * the program was waiting on then), else the first event past it. */
-    size_t past = SIZE_MAX, past_site = SIZE_MAX;
+    size_t past = SIZE_MAX;
     for (size_t i = t->rec.base; i < t->rec.n; i++) {
         const ll_trace_event *e = ev_at(t, i);
         if (e->t > end)
             end = e->t;
         if (e->t > limit && past == SIZE_MAX)
             past = i;
-        if (past == SIZE_MAX && e->kind == LL_EV_TASK_WAIT && e->site)
-            past_site = i;
     }
     if (past == SIZE_MAX)
         ok(r, "the run took %.3f s of loop time", secs(end));
     else
-        bad(r, past_site != SIZE_MAX ? past_site : past,
+        bad(r, where_late(t, limit, past),
             "the run took %.3f s of loop time, over the %g s allowed", secs(end), c->num);
 }
 
@@ -741,22 +764,23 @@ static void eval_waited(const ll_check *c, const ll_trace *t, ll_check_result *r
             snprintf(others + strlen(others), sizeof others - strlen(others), "%s%s",
                      *others ? ", " : "", k);
     }
-    const char *who = strcmp(c->task, "*") == 0 ? "no task" : c->task;
+    bool any = strcmp(c->task, "*") == 0;
     if (c->kind == LL_CHECK_NEVER_WAITED) {
         if (first != SIZE_MAX)
             bad(r, first, "%s waited on %s here", task_name(t, ev_at(t, first)->task), kind);
         else
-            ok(r, "%s never waited on %s", strcmp(c->task, "*") == 0 ? "no task" : c->task,
-               kind);
+            ok(r, "%s waited on %s", any ? "no task" : c->task, kind);
         return;
     }
     if (first != SIZE_MAX)
         ok(r, "%s waited on %s", task_name(t, ev_at(t, first)->task), kind);
     else if (seen != SIZE_MAX)
-        bad(r, seen, "%s never waited on %s (only on: %s)", strcmp(who, "no task") ? who : "no task",
-            kind, others);
+        bad(r, seen, "%s %s on %s (%s waited only on: %s)", any ? "no task" : c->task,
+            any ? "waited" : "never waited", kind, any ? "tasks" : "it", others);
     else
-        bad(r, last_event(t), "%s never waited on %s (it never waited at all)", who, kind);
+        bad(r, last_event(t), "%s %s on %s (%s)", any ? "no task" : c->task,
+            any ? "waited" : "never waited", kind,
+            any ? "no task waited at all" : "it never waited at all");
 }
 
 static void eval_result(const ll_check *c, const ll_trace *t, ll_check_result *r) {
