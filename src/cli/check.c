@@ -448,7 +448,7 @@ static int run_program(const check_opts *o, const ll_checks *cs, const char *bin
     argv[k++] = (char *)cs->clock;
     argv[k++] = "--timeout";
     argv[k++] = timeout;
-    if (o->python) {
+    if (o->python && ends_with(bin, ".py")) {
         argv[k++] = "--python";
         argv[k++] = (char *)o->python;
     }
@@ -467,6 +467,15 @@ static void cleanup(const char *dir, const char *trace, const char *bin, bool ke
     if (bin)
         unlink(bin);
     rmdir(dir);
+}
+
+/* Whether the program's event loop started (a Python program with a syntax
+ * error has a trace, with only its failure in it). */
+static bool loop_started(const ll_trace *t) {
+    for (size_t i = t->rec.base; i < t->rec.n; i++)
+        if (ll__rec_at(&t->rec, i)->kind == LL_EV_LOOP_START)
+            return true;
+    return false;
 }
 
 /* Compiles (C), runs, reads the trace and reports.  The exit status. */
@@ -489,7 +498,7 @@ static int check_file(const check_opts *o, const exercise *x, const ll_checks *c
     printf("--- end of its output%s ---\n\n", rc > 0 ? " (it did not end well: see above)" : "");
     ll_trace t;
     char err[1200];
-    if (rc < 0 || ll_trace_load(&t, trace, err, sizeof err) != 0 || t.rec.n == t.rec.base) {
+    if (rc < 0 || ll_trace_load(&t, trace, err, sizeof err) != 0 || !loop_started(&t)) {
         if (rc >= 0)
             ll_trace_free(&t);
         printf("Your program did not start its event loop, so nothing could be checked;\n"

@@ -585,6 +585,28 @@ static size_t *task_ends(const ll_trace *t) {
     return end;
 }
 
+/* The last wait of task `id` before event `before`, or SIZE_MAX. */
+static size_t last_wait(const ll_trace *t, uint32_t id, size_t before) {
+    for (size_t i = before; i-- > t->rec.base;) {
+        const ll_trace_event *e = ev_at(t, i);
+        if (e->task == id && e->kind == LL_EV_TASK_WAIT)
+            return i;
+        if (e->task == id && e->kind == LL_EV_TASK_RUN)
+            return SIZE_MAX; /* it ran after its last wait */
+    }
+    return SIZE_MAX;
+}
+
+/* The last request to cancel task `id` before event `before`, or `before`. */
+static size_t cancel_of(const ll_trace *t, uint32_t id, size_t before) {
+    for (size_t i = before; i-- > t->rec.base;) {
+        const ll_trace_event *e = ev_at(t, i);
+        if (e->kind == LL_EV_CANCEL && e->obj == id)
+            return i;
+    }
+    return before;
+}
+
 static void eval_all_done(const ll_trace *t, ll_check_result *r) {
     size_t *end = task_ends(t);
     if (!end) {
@@ -597,18 +619,21 @@ static void eval_all_done(const ll_trace *t, ll_check_result *r) {
             continue;
         const char *name = str_of(t, t->tasks[k].name);
         const ll_trace_event *e = end[k] != SIZE_MAX ? ev_at(t, end[k]) : NULL;
-        if (!e) {
-            bad(r, last_event(t), "%s never finished", name);
+        size_t at = e ? end[k] : t->rec.n;
+        size_t stuck = last_wait(t, t->tasks[k].id, cancel_of(t, t->tasks[k].id, at));
+        const char *on = stuck != SIZE_MAX ? ll_wait_kind_name(ev_at(t, stuck)->sub) : "";
+        if (!e || e->kind == LL_EV_TASK_CANCELLED) {
+            if (stuck != SIZE_MAX)
+                bad(r, stuck, "%s %s while it waited on %s (here)", name,
+                    e ? "was cancelled" : "never finished", on);
+            else
+                bad(r, e ? at : last_event(t), "%s %s", name,
+                    e ? "was cancelled" : "never finished");
             free(end);
             return;
         }
         if (e->kind == LL_EV_TASK_FAILED) {
-            bad(r, end[k], "%s failed: %s", name, str_of(t, e->str));
-            free(end);
-            return;
-        }
-        if (e->kind == LL_EV_TASK_CANCELLED) {
-            bad(r, end[k], "%s was cancelled", name);
+            bad(r, at, "%s failed: %s", name, str_of(t, e->str));
             free(end);
             return;
         }
@@ -863,8 +888,18 @@ static void describe(const ll_check *c, char *out, size_t cap) {
             len += (size_t)snprintf(out + len, cap - len, "%s \"%.60s\"", i ? "," : "", c->strs[i]);
         break;
     }
-    case LL_CHECK_WAITED: snprintf(out, cap, "%s waits on %s", c->task, kind); break;
-    case LL_CHECK_NEVER_WAITED: snprintf(out, cap, "%s never waits on %s", c->task, kind); break;
+    case LL_CHECK_WAITED:
+        if (strcmp(c->task, "*") == 0)
+            snprintf(out, cap, "some task waits on %s", kind);
+        else
+            snprintf(out, cap, "%s waits on %s", c->task, kind);
+        break;
+    case LL_CHECK_NEVER_WAITED:
+        if (strcmp(c->task, "*") == 0)
+            snprintf(out, cap, "no task waits on %s", kind);
+        else
+            snprintf(out, cap, "%s never waits on %s", c->task, kind);
+        break;
     case LL_CHECK_RESULT:
         snprintf(out, cap, "%s returns %.200s", c->task, c->strs[0]);
         break;
