@@ -26,32 +26,31 @@ extern char **environ;
 static const char *prog = "looplab check";
 
 static void usage_check(FILE *out) {
-    fprintf(out,
-            "usage: looplab check EXERCISE FILE.py|FILE.c [--hint N] [--keep]\n"
-            "       looplab check --list\n"
-            "\n"
-            "Runs your answer to an exercise (by number or slug, as 'looplab check --list'\n"
-            "shows them) and checks what it did, from its trace: how long the loop took,\n"
-            "how many tasks waited at once, whether the loop was ever blocked, which\n"
-            "tasks finished or were cancelled, what was printed and in which order.\n"
-            "A .py file runs under the Python recorder; a .c file is first compiled\n"
-            "against the library (the compiler's messages are shown; nothing runs when\n"
-            "it does not compile).  The run is on the exercise's clock (virtual unless\n"
-            "it says otherwise).\n"
-            "\n"
-            "Each check is printed as PASS or FAIL; a failure says at which step of the\n"
-            "trace it first fails (event number, loop time, task, your source line) and\n"
-            "gives a hint.  The exercise's README.md states the goal.\n"
-            "\n"
-            "options:\n"
-            "  --list        the exercises, numbered, with their titles and time\n"
-            "  --hint N      show hints 1 to N of each failed check (default 1)\n"
-            "  --keep        keep the trace (and the compiled program) and say where;\n"
-            "                open the trace with 'looplab view TRACE'\n"
-            "  --python PATH the interpreter for a .py (default: python3)\n"
-            "\n"
-            "exit status: 0 when every check passes, 1 when one fails or the program\n"
-            "does not compile or run, 2 for a usage error.\n");
+    fprintf(out, "usage: looplab check EXERCISE FILE.py|FILE.c [--hint N] [--keep]\n"
+                 "       looplab check --list\n"
+                 "\n"
+                 "Runs your answer to an exercise (by number or slug, as 'looplab check --list'\n"
+                 "shows them) and checks what it did, from its trace: how long the loop took,\n"
+                 "how many tasks waited at once, whether the loop was ever blocked, which\n"
+                 "tasks finished or were cancelled, what was printed and in which order.\n"
+                 "A .py file runs under the Python recorder; a .c file is first compiled\n"
+                 "against the library (the compiler's messages are shown; nothing runs when\n"
+                 "it does not compile).  The run is on the exercise's clock (virtual unless\n"
+                 "it says otherwise).\n"
+                 "\n"
+                 "Each check is printed as PASS or FAIL; a failure says at which step of the\n"
+                 "trace it first fails (event number, loop time, task, your source line) and\n"
+                 "gives a hint.  The exercise's README.md states the goal.\n"
+                 "\n"
+                 "options:\n"
+                 "  --list        the exercises, numbered, with their titles and time\n"
+                 "  --hint N      show hints 1 to N of each failed check (default 1)\n"
+                 "  --keep        keep the trace (and the compiled program) and say where;\n"
+                 "                open the trace with 'looplab view TRACE'\n"
+                 "  --python PATH the interpreter for a .py (default: python3)\n"
+                 "\n"
+                 "exit status: 0 when every check passes, 1 when one fails or the program\n"
+                 "does not compile or run, 2 for a usage error.\n");
 }
 
 /* ---- exercises on disk ------------------------------------------------------ */
@@ -191,8 +190,8 @@ static int make_workdir(char *dir, size_t len) {
     const char *tmp = getenv("TMPDIR");
     snprintf(dir, len, "%s/looplab-check-XXXXXX", tmp && *tmp ? tmp : "/tmp");
     if (!mkdtemp(dir)) {
-        fprintf(stderr, "%s: cannot make a directory in %s: %s\n", prog,
-                tmp && *tmp ? tmp : "/tmp", strerror(errno));
+        fprintf(stderr, "%s: cannot make a directory in %s: %s\n", prog, tmp && *tmp ? tmp : "/tmp",
+                strerror(errno));
         return -1;
     }
     return 0;
@@ -294,15 +293,14 @@ static void print_where(const ll_trace *t, size_t at, const char *student) {
         snprintf(who, sizeof who, "task %s", ll__rec_strp(&t->rec, tk->name, NULL));
     else
         snprintf(who, sizeof who, "the loop itself");
-    printf("        where: step %zu (%s) at %.3f s, in %s\n", at + 1,
-           ll_event_kind_name(e->kind), (double)e->t / 1e9, who);
+    printf("        where: step %zu (%s) at %.3f s, in %s\n", at + 1, ll_event_kind_name(e->kind),
+           (double)e->t / 1e9, who);
     const ll__site *s = e->site ? ll__rec_sitep(&t->rec, e->site) : NULL;
     if (s && s->file) {
         char buf[512];
         const char *path = strcmp(base_name(s->file), base_name(student)) == 0 ? student : s->file;
         const char *code = source_line(path, s->line, buf, sizeof buf);
-        printf("        line:  %s:%d%s%s\n", base_name(s->file), s->line, *code ? "  " : "",
-               code);
+        printf("        line:  %s:%d%s%s\n", base_name(s->file), s->line, *code ? "  " : "", code);
     }
 }
 

@@ -162,8 +162,7 @@ static const char *parse_args(ll_check *c, words *ws, const char *dir) {
         if (ws->n != 2 || !parse_num(a1, &c->num))
             return "write 'max-step MILLISECONDS', e.g. 'max-step 50'";
         return NULL;
-    case LL_CHECK_ALL_DONE:
-        return ws->n == 1 ? NULL : "'all-done' takes nothing after it";
+    case LL_CHECK_ALL_DONE: return ws->n == 1 ? NULL : "'all-done' takes nothing after it";
     case LL_CHECK_CANCELLED:
         if (ws->n < 2)
             return "write 'cancelled NAME...' or 'cancelled none'";
@@ -186,6 +185,7 @@ static const char *parse_args(ll_check *c, words *ws, const char *dir) {
             return "write 'output FILE' (FILE beside the checks file)";
         return read_expected(c, dir, a1);
     case LL_CHECK_PRINTS:
+    case LL_CHECK_NEVER_PRINTS:
     case LL_CHECK_ORDER:
         if (ws->n < (c->kind == LL_CHECK_ORDER ? 3u : 2u))
             return c->kind == LL_CHECK_ORDER ? "write 'order \"A\" \"B\"...' (two texts at least)"
@@ -196,7 +196,7 @@ static const char *parse_args(ll_check *c, words *ws, const char *dir) {
             if (!push_str(&c->strs, &c->nstrs, ws->w[i], strlen(ws->w[i])))
                 return "out of memory";
         }
-        return c->kind == LL_CHECK_PRINTS && ws->n != 2 ? "'prints' takes one text" : NULL;
+        return c->kind != LL_CHECK_ORDER && ws->n != 2 ? "'prints' takes one text" : NULL;
     case LL_CHECK_WAITED:
     case LL_CHECK_NEVER_WAITED:
         if (ws->n != 3)
@@ -722,8 +722,7 @@ static void eval_output(const ll_check *c, const ll_trace *t, ll_check_result *r
     for (; line < c->nstrs && i != SIZE_MAX; line++, i = next_print(t, i + 1)) {
         const char *got = str_of(t, ev_at(t, i)->str);
         if (strcmp(got, c->strs[line]) != 0) {
-            bad(r, i, "line %zu is \"%.180s\", expected \"%.180s\"", line + 1, got,
-                c->strs[line]);
+            bad(r, i, "line %zu is \"%.180s\", expected \"%.180s\"", line + 1, got, c->strs[line]);
             return;
         }
     }
@@ -744,12 +743,36 @@ static size_t find_print(const ll_trace *t, size_t i, const char *s) {
     return SIZE_MAX;
 }
 
+/* A printed line that looks like the one expected (it starts with the same
+ * first word), or SIZE_MAX. */
+static size_t find_like(const ll_trace *t, const char *want) {
+    size_t n = strcspn(want, " :");
+    if (!n)
+        return SIZE_MAX;
+    for (size_t i = next_print(t, t->rec.base); i != SIZE_MAX; i = next_print(t, i + 1))
+        if (strncmp(str_of(t, ev_at(t, i)->str), want, n + (want[n] == ':')) == 0)
+            return i;
+    return SIZE_MAX;
+}
+
 static void eval_prints(const ll_check *c, const ll_trace *t, ll_check_result *r) {
     size_t at = find_print(t, t->rec.base, c->strs[0]);
-    if (at == SIZE_MAX)
+    size_t like = at == SIZE_MAX ? find_like(t, c->strs[0]) : SIZE_MAX;
+    if (like != SIZE_MAX)
+        bad(r, like, "printed \"%.200s\" instead of \"%.200s\"", str_of(t, ev_at(t, like)->str),
+            c->strs[0]);
+    else if (at == SIZE_MAX)
         bad(r, last_event(t), "no printed line contains \"%.300s\"", c->strs[0]);
     else
         ok(r, "printed \"%.300s\"", str_of(t, ev_at(t, at)->str));
+}
+
+static void eval_never_prints(const ll_check *c, const ll_trace *t, ll_check_result *r) {
+    size_t at = find_print(t, t->rec.base, c->strs[0]);
+    if (at != SIZE_MAX)
+        bad(r, at, "printed \"%.300s\"", str_of(t, ev_at(t, at)->str));
+    else
+        ok(r, "no printed line contains \"%.300s\"", c->strs[0]);
 }
 
 static void eval_order(const ll_check *c, const ll_trace *t, ll_check_result *r) {
@@ -882,6 +905,7 @@ static void describe(const ll_check *c, char *out, size_t cap) {
         break;
     case LL_CHECK_OUTPUT: snprintf(out, cap, "prints the expected %zu lines", c->nstrs); break;
     case LL_CHECK_PRINTS: snprintf(out, cap, "prints \"%.200s\"", c->strs[0]); break;
+    case LL_CHECK_NEVER_PRINTS: snprintf(out, cap, "never prints \"%.200s\"", c->strs[0]); break;
     case LL_CHECK_ORDER: {
         size_t len = (size_t)snprintf(out, cap, "prints in this order:");
         for (size_t i = 0; i < c->nstrs && len < cap; i++)
@@ -900,9 +924,7 @@ static void describe(const ll_check *c, char *out, size_t cap) {
         else
             snprintf(out, cap, "%s never waits on %s", c->task, kind);
         break;
-    case LL_CHECK_RESULT:
-        snprintf(out, cap, "%s returns %.200s", c->task, c->strs[0]);
-        break;
+    case LL_CHECK_RESULT: snprintf(out, cap, "%s returns %.200s", c->task, c->strs[0]); break;
     case LL_CHECK_EXITS: snprintf(out, cap, "the program exits with status %ld", c->n); break;
     case LL_CHECK__COUNT: snprintf(out, cap, "?"); break;
     }
@@ -922,6 +944,7 @@ void ll_check_eval(const ll_check *c, const ll_trace *t, ll_check_result *r) {
     case LL_CHECK_NO_WARNING: eval_no_warning(c, t, r); break;
     case LL_CHECK_OUTPUT: eval_output(c, t, r); break;
     case LL_CHECK_PRINTS: eval_prints(c, t, r); break;
+    case LL_CHECK_NEVER_PRINTS: eval_never_prints(c, t, r); break;
     case LL_CHECK_ORDER: eval_order(c, t, r); break;
     case LL_CHECK_WAITED:
     case LL_CHECK_NEVER_WAITED: eval_waited(c, t, r); break;

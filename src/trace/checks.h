@@ -22,19 +22,20 @@
 #include "reader.h"
 
 #define LL_CHECK_KIND_MAP(X)                                                                       \
-    X(TOTAL_TIME, "total-time", "<= SECONDS: the loop's clock at the end of the run")             \
-    X(MAX_WAITING, "max-waiting", "KIND N: never more than N tasks waiting on KIND at once")      \
-    X(MIN_WAITING, "min-waiting", "KIND N: at some moment N tasks or more wait on KIND at once")  \
-    X(MAX_STEP, "max-step", "MS: no step and no blocking call holds the loop longer than MS")     \
-    X(ALL_DONE, "all-done", "every task finished with a result (none failed, cancelled, left)")   \
-    X(CANCELLED, "cancelled", "NAME... | none: exactly these tasks were cancelled")               \
-    X(NO_WARNING, "no-warning", "[KIND]: no warning (of that kind: never_awaited, deadlock...)")  \
+    X(TOTAL_TIME, "total-time", "<= SECONDS: the loop's clock at the end of the run")              \
+    X(MAX_WAITING, "max-waiting", "KIND N: never more than N tasks waiting on KIND at once")       \
+    X(MIN_WAITING, "min-waiting", "KIND N: at some moment N tasks or more wait on KIND at once")   \
+    X(MAX_STEP, "max-step", "MS: no step and no blocking call holds the loop longer than MS")      \
+    X(ALL_DONE, "all-done", "every task finished with a result (none failed, cancelled, left)")    \
+    X(CANCELLED, "cancelled", "NAME... | none: exactly these tasks were cancelled")                \
+    X(NO_WARNING, "no-warning", "[KIND]: no warning (of that kind: never_awaited, deadlock...)")   \
     X(OUTPUT, "output", "FILE: the printed lines are exactly FILE's lines")                        \
     X(PRINTS, "prints", "\"TEXT\": some printed line contains TEXT")                               \
-    X(ORDER, "order", "\"A\" \"B\"...: lines containing A, B... are first printed in that order") \
+    X(NEVER_PRINTS, "never-prints", "\"TEXT\": no printed line contains TEXT")                     \
+    X(ORDER, "order", "\"A\" \"B\"...: lines containing A, B... are first printed in that order")  \
     X(WAITED, "waited", "TASK KIND: the task (name, coroutine or *) waited on KIND")               \
     X(NEVER_WAITED, "never-waited", "TASK KIND: the task never waited on KIND")                    \
-    X(RESULT, "result", "TASK \"REPR\": the task finished with this result")                      \
+    X(RESULT, "result", "TASK \"REPR\": the task finished with this result")                       \
     X(EXITS, "exits", "N: the program ran to its end and exited with status N")
 
 typedef enum ll_check_kind {
@@ -62,8 +63,8 @@ typedef struct ll_check {
 typedef struct ll_checks {
     ll_check *v;
     size_t n, cap;
-    char clock[16];    /* "virtual" (the default) or "real" */
-    double timeout;    /* real seconds a run may take (default 30) */
+    char clock[16]; /* "virtual" (the default) or "real" */
+    double timeout; /* real seconds a run may take (default 30) */
 } ll_checks;
 
 /* Parses the text of a checks file (`name` is used in messages; `dir` is

@@ -40,6 +40,20 @@ STARTER_FAILS = {
     "05-queue-join": ["the run takes at most 1.5 s", "Task-1 waits on queue_join"],
     "06-deadlock": ["every task finishes with a result", 'prints "both transfers done"',
                     "the run takes at most 0.4 s", "at most 1 task waits on lock at once"],
+    "07-never-awaited": ["no warning never_awaited", 'prints "db has 3 records"',
+                         'prints in this order: "saved x", "saved y", "saved z", "db has"'],
+    "08-taskgroup": ["cancelled: exactly flight car", "Task-1 waits on taskgroup",
+                     'never prints "car: booked"'],
+    "09-keep-the-order": ["prints \"results: ['/a', '/b', '/c', '/d']\""],
+    "10-start-before-await": [
+        "the run takes at most 1.5 s", "2 tasks wait on sleep at the same time",
+        'prints in this order: "tea: start", "coffee: start", "tea: ready"'],
+    "11-two-sensors": [
+        "the run takes at most 1.5 s", "2 tasks wait on sleep at the same time",
+        'prints in this order: "a reading 0", "b reading 0", "a reading 1", "b reading 1"'],
+    "12-return-exceptions": [
+        "the program exits with status 0", 'prints in this order: "a: ok", "b: failed", "c: ok"',
+        'prints "b: failed (ConnectionRefusedError: b is down)"', "no warning"],
 }
 
 
@@ -76,7 +90,7 @@ class Exercises(unittest.TestCase):
         cls.results = run_all(jobs)
 
     def test_every_exercise_has_its_files(self):
-        self.assertGreaterEqual(len(exercise_dirs()), 6)
+        self.assertGreaterEqual(len(exercise_dirs()), 12)
         for x in exercise_dirs():
             for f in ("README.md", "meta.txt", "checks.txt", "starter.py", "starter.c",
                       "solution.py", "solution.c"):
