@@ -2,7 +2,7 @@
  * result lists them in the order of its arguments, however they finish. */
 #include <looplab.h>
 
-static const char *PATHS[] = {"/a", "/b", "/c", "/d"};
+static const char *PATHS[] = {"/home", "/about", "/news", "/contact"};
 static const double SECONDS[] = {0.8, 0.2, 0.5, 0.1};
 
 /* async def fetch(path, seconds): */

@@ -2,7 +2,7 @@
 # result lists them in the order of its arguments, however they finish.
 import asyncio
 
-PAGES = [("/a", 0.8), ("/b", 0.2), ("/c", 0.5), ("/d", 0.1)]
+PAGES = [("/home", 0.8), ("/about", 0.2), ("/news", 0.5), ("/contact", 0.1)]
 
 
 async def fetch(path, seconds):

@@ -3,7 +3,7 @@
 # in the order they happened to finish.  Keep the fetches concurrent.
 import asyncio
 
-PAGES = [("/a", 0.8), ("/b", 0.2), ("/c", 0.5), ("/d", 0.1)]
+PAGES = [("/home", 0.8), ("/about", 0.2), ("/news", 0.5), ("/contact", 0.1)]
 
 
 async def fetch(path, seconds):

@@ -330,7 +330,9 @@ static size_t report(const ll_checks *cs, const ll_trace *t, const char *slug, c
     if (!failed)
         printf("All %zu checks pass: exercise done.\n", cs->n);
     else
-        printf("%zu of %zu checks pass.  Change your program and run the same command again.\n",
+        printf("%zu of %zu checks pass.  Change your program and run the same command again;\n"
+               "to watch the run step by step, add --keep and open the trace it keeps with\n"
+               "'looplab view TRACE' (the steps above are its event numbers).\n",
                cs->n - failed, cs->n);
     return failed;
 }
