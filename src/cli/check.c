@@ -233,7 +233,6 @@ static int compile_c(const char *src, const char *bin) {
                     "-Wall",
                     "-Wextra",
                     "-g",
-                    "-D_GNU_SOURCE",
                     iflag,
                     "-o",
                     (char *)bin,
@@ -319,7 +318,9 @@ static size_t report(const ll_checks *cs, const ll_trace *t, const char *slug, c
     for (size_t i = 0; i < cs->n; i++) {
         ll_check_result r;
         ll_check_eval(&cs->v[i], t, &r);
-        printf("  %s  %s\n        %s\n", r.pass ? "PASS" : "FAIL", r.what, r.why);
+        char why[sizeof r.why * 4];
+        ll_trace_term_safe(why, sizeof why, r.why, strlen(r.why));
+        printf("  %s  %s\n        %s\n", r.pass ? "PASS" : "FAIL", r.what, why);
         if (r.pass)
             continue;
         failed++;
@@ -410,6 +411,7 @@ static int prepare(const check_opts *o, exercise *x, ll_checks *cs) {
         return 2;
     }
     struct stat st;
+    errno = 0;
     if (stat(o->file, &st) != 0 || !S_ISREG(st.st_mode)) {
         fprintf(stderr, "%s: cannot read %s: %s\n", prog, o->file,
                 errno ? strerror(errno) : "not a file");

@@ -228,6 +228,32 @@ class CheckCommand(unittest.TestCase):
         self.assertIn("%d exercises" % len(exercise_dirs()), p.stdout)
         self.assertIn("looplab check --list", p.stdout)
 
+    def test_keep_keeps_a_trace_the_viewer_reads(self):
+        rc, out, _ = check("2", "exercises/02-three-at-a-time/starter.py", "--keep")
+        self.assertEqual(rc, 1)
+        m = re.search(r"The trace is kept: (\S+) ", out)
+        self.assertTrue(m, out)
+        trace = m.group(1)
+        try:
+            with open(trace) as f:
+                text = f.read()
+            self.assertTrue(text.startswith("looplab-trace "))
+            # The step a failure names is that event of the trace.
+            step = int(re.search(r"where: step (\d+) \((\w+)\)", out).group(1))
+            kind = re.search(r"where: step \d+ \((\w+)\)", out).group(1)
+            events = [l for l in text.splitlines() if l and l[0] == " "]
+            self.assertEqual(events[step - 1].split()[2], kind)
+        finally:
+            os.unlink(trace)
+            os.rmdir(os.path.dirname(trace))
+
+    def test_help(self):
+        p = subprocess.run([CLI, "check", "--help"], capture_output=True, text=True, timeout=30)
+        self.assertEqual(p.returncode, 0)
+        self.assertIn("looplab check EXERCISE FILE.py|FILE.c", p.stdout)
+        p = subprocess.run([CLI, "--help"], capture_output=True, text=True, timeout=30)
+        self.assertIn("check EXERCISE FILE.py|FILE.c", p.stdout)
+
     def test_number_and_slug_name_the_same_exercise(self):
         for name in ("1", "01-concurrent-sleeps", "concurrent-sleeps"):
             rc, out, _ = check(name, "exercises/01-concurrent-sleeps/solution.py")
