@@ -158,6 +158,11 @@ static const char *parse_args(ll_check *c, words *ws, const char *dir) {
             return "unknown wait kind (sleep, job, lock, semaphore, queue_get, taskgroup... "
                    "as in docs/trace-format.md)";
         return NULL;
+    case LL_CHECK_MAX_INSIDE:
+        if (ws->n != 3 || !parse_count(a2, &c->n))
+            return "write 'max-inside NAME N', NAME a lock's or semaphore's name or its kind "
+                   "(lock, semaphore), e.g. 'max-inside semaphore 3'";
+        return push_str(&c->strs, &c->nstrs, a1, strlen(a1)) ? NULL : "out of memory";
     case LL_CHECK_MAX_STEP:
         if (ws->n != 2 || !parse_num(a1, &c->num))
             return "write 'max-step MILLISECONDS', e.g. 'max-step 50'";
@@ -524,7 +529,50 @@ static void eval_waiting(const ll_check *c, const ll_trace *t, ll_check_result *
         bad(r, last_event(t), "at most %ld task%s waited on %s at once, never %ld", most,
             most == 1 ? "" : "s", kind, c->n);
     else
-        ok(r, "at most %ld task%s waited on %s at once", most, most == 1 ? "" : "s", kind);
+        ok(r, "up to %ld task%s waited on %s at once", most, most == 1 ? "" : "s", kind);
+}
+
+/* Whether the primitive made by sync_new event `e` is the one `spec` names:
+ * by its name, or by its kind (a Python primitive has no name). */
+static bool sync_matches(const ll_trace *t, const ll_trace_event *e, const char *spec) {
+    return strcmp(str_of(t, e->str), spec) == 0 || strcmp(ll_sync_kind_name(e->sub), spec) == 0;
+}
+
+/* Tasks holding the named lock or semaphore at once: a task is inside from
+ * its `acquire` to its matching `release`. */
+static void eval_inside(const ll_check *c, const ll_trace *t, ll_check_result *r) {
+    uint32_t *hold = calloc(t->ntasks + 1, sizeof *hold);
+    ll__idmap match = {0};
+    if (!hold) {
+        bad(r, SIZE_MAX, "out of memory");
+        return;
+    }
+    long now = 0, most = 0;
+    size_t over = SIZE_MAX, seen = 0;
+    for (size_t i = t->rec.base; i < t->rec.n && over == SIZE_MAX; i++) {
+        const ll_trace_event *e = ev_at(t, i);
+        if (e->kind == LL_EV_SYNC_NEW && sync_matches(t, e, c->strs[0])) {
+            ll__idmap_put(&match, e->obj, 1);
+            seen++;
+        }
+        long k = task_index(t, e->task);
+        if (e->kind != LL_EV_SYNC || k < 0 || !ll__idmap_get(&match, e->obj))
+            continue;
+        if (e->sub == LL_SYNC_OP_ACQUIRE && hold[k]++ == 0 && ++now > most)
+            most = now;
+        else if (e->sub == LL_SYNC_OP_RELEASE && hold[k] && --hold[k] == 0)
+            now--;
+        if (now > c->n)
+            over = i;
+    }
+    free(hold);
+    ll__idmap_free(&match);
+    if (!seen)
+        bad(r, last_event(t), "no lock or semaphore is named %s", c->strs[0]);
+    else if (over != SIZE_MAX)
+        bad(r, over, "%ld tasks held %s at once here, more than %ld", now, c->strs[0], c->n);
+    else
+        ok(r, "up to %ld task%s held %s at once", most, most == 1 ? "" : "s", c->strs[0]);
 }
 
 static bool ends_step(unsigned kind) {
@@ -888,6 +936,10 @@ static void describe(const ll_check *c, char *out, size_t cap) {
     case LL_CHECK_MIN_WAITING:
         snprintf(out, cap, "%ld tasks wait on %s at the same time", c->n, kind);
         break;
+    case LL_CHECK_MAX_INSIDE:
+        snprintf(out, cap, "at most %ld task%s hold%s %s at once", c->n, c->n == 1 ? "" : "s",
+                 c->n == 1 ? "s" : "", c->strs[0]);
+        break;
     case LL_CHECK_MAX_STEP:
         snprintf(out, cap, "the loop is never blocked for more than %g ms", c->num);
         break;
@@ -938,6 +990,7 @@ void ll_check_eval(const ll_check *c, const ll_trace *t, ll_check_result *r) {
     case LL_CHECK_TOTAL_TIME: eval_total_time(c, t, r); break;
     case LL_CHECK_MAX_WAITING:
     case LL_CHECK_MIN_WAITING: eval_waiting(c, t, r); break;
+    case LL_CHECK_MAX_INSIDE: eval_inside(c, t, r); break;
     case LL_CHECK_MAX_STEP: eval_max_step(c, t, r); break;
     case LL_CHECK_ALL_DONE: eval_all_done(t, r); break;
     case LL_CHECK_CANCELLED: eval_cancelled(c, t, r); break;

@@ -25,6 +25,7 @@
     X(TOTAL_TIME, "total-time", "<= SECONDS: the loop's clock at the end of the run")              \
     X(MAX_WAITING, "max-waiting", "KIND N: never more than N tasks waiting on KIND at once")       \
     X(MIN_WAITING, "min-waiting", "KIND N: at some moment N tasks or more wait on KIND at once")   \
+    X(MAX_INSIDE, "max-inside", "NAME N: never more than N tasks hold the lock or semaphore NAME") \
     X(MAX_STEP, "max-step", "MS: no step and no blocking call holds the loop longer than MS")      \
     X(ALL_DONE, "all-done", "every task finished with a result (none failed, cancelled, left)")    \
     X(CANCELLED, "cancelled", "NAME... | none: exactly these tasks were cancelled")                \

@@ -101,6 +101,20 @@ class Exercises(unittest.TestCase):
                          "## Hints", "looplab check"):
                 self.assertIn(part, readme, f"{x}/README.md has no '{part}'")
             self.assertIn(x, STARTER_FAILS, f"{x}: say in STARTER_FAILS what its starter fails")
+            # Every property comes with a hint.
+            prop = None
+            with open(os.path.join(EXERCISES, x, "checks.txt")) as f:
+                for n, line in enumerate(f, 1):
+                    line = line.strip()
+                    if not line or line.startswith("#") or line.split()[0] in ("clock:",
+                                                                                "timeout:"):
+                        continue
+                    if line.startswith("hint:"):
+                        prop = None
+                        continue
+                    self.assertIsNone(prop, f"{x}/checks.txt: '{prop}' has no hint")
+                    prop = line
+            self.assertIsNone(prop, f"{x}/checks.txt: '{prop}' has no hint")
 
     def test_starters_fail_the_expected_checks(self):
         for x in exercise_dirs():
@@ -261,6 +275,18 @@ class CheckCommand(unittest.TestCase):
             self.assertIn("Exercise 1: ", out)
 
 
+def checks_dir(d, text, files=None):
+    """An exercises folder in d with one exercise, 01-x, whose checks are text."""
+    x = os.path.join(d, "01-x")
+    os.mkdir(x)
+    with open(os.path.join(x, "checks.txt"), "w") as f:
+        f.write(text)
+    for name, body in (files or {}).items():
+        with open(os.path.join(x, name), "w") as f:
+            f.write(body)
+    return dict(os.environ, LOOPLAB_EXERCISES=d)
+
+
 class ChecksLanguage(unittest.TestCase):
     """A checks.txt with a bad line is refused, naming the file and line."""
 
@@ -277,7 +303,24 @@ class ChecksLanguage(unittest.TestCase):
         ("output missing.txt", "cannot read"),
         ("clock: sundial", "'virtual' or 'real'"),
         ("hint: orphan", "a hint must follow"),
+        ("max-inside semaphore", "write 'max-inside NAME N'"),
     ]
+
+    def test_max_inside_counts_the_holders_of_a_primitive(self):
+        with tempfile.TemporaryDirectory() as d:
+            env = checks_dir(d, "max-inside semaphore 3\nmax-inside semaphore 2\n"
+                                "max-inside lock 1\n")
+            for f in ("exercises/02-three-at-a-time/solution.py",
+                      "exercises/02-three-at-a-time/solution.c"):
+                rc, out, err = check("1", f, env=env)
+                v = verdicts(out)
+                self.assertEqual(v["at most 3 tasks hold semaphore at once"], "PASS", out)
+                self.assertEqual(v["at most 2 tasks hold semaphore at once"], "FAIL", out)
+                self.assertIn("3 tasks held semaphore at once here, more than 2", out)
+                self.assertIn("no lock or semaphore is named lock", out)
+            # One semaphore per fetch: ten holders at once.
+            rc, out, err = check("1", os.path.join(WRONG, "02-semaphore-per-fetch.py"), env=env)
+            self.assertEqual(verdicts(out)["at most 3 tasks hold semaphore at once"], "FAIL", out)
 
     def test_bad_lines_are_refused_with_file_and_line(self):
         for line, words in self.BAD:
