@@ -906,6 +906,24 @@ static void eval_result(const ll_check *c, const ll_trace *t, ll_check_result *r
     bad(r, last_event(t), "no task is named %s", c->task);
 }
 
+/* Where the main task (the first made) failed: its last wait before its
+ * `failed` event (the await the error came through), or `fallback`. */
+static size_t main_failure(const ll_trace *t, size_t fallback) {
+    if (!t->ntasks)
+        return fallback;
+    uint32_t id = t->tasks[0].id;
+    for (size_t i = t->rec.base; i < t->rec.n; i++) {
+        const ll_trace_event *e = ev_at(t, i);
+        if (e->kind != LL_EV_TASK_FAILED || e->task != id)
+            continue;
+        for (size_t j = i; j-- > t->rec.base;)
+            if (ev_at(t, j)->kind == LL_EV_TASK_WAIT && ev_at(t, j)->task == id)
+                return j;
+        return fallback;
+    }
+    return fallback;
+}
+
 static void eval_exits(const ll_check *c, const ll_trace *t, ll_check_result *r) {
     static const char *const how[] = {"closed", "exited", "signal", "timeout", "lost"};
     for (size_t i = t->rec.n; i-- > t->rec.base;) {
@@ -916,7 +934,9 @@ static void eval_exits(const ll_check *c, const ll_trace *t, ll_check_result *r)
         if (e->sub > 1)
             bad(r, i, "the program did not run to its end (%s: %.200s)", h, str_of(t, e->str));
         else if (e->val != c->n)
-            bad(r, i, "the program exited with status %lld", (long long)e->val);
+            bad(r, main_failure(t, i), "the program exited with status %lld%s", (long long)e->val,
+                main_failure(t, i) != i ? ": the error reached the main task through this await"
+                                        : "");
         else
             ok(r, "the program exited with status %lld", (long long)e->val);
         return;

@@ -127,6 +127,8 @@ class Exercises(unittest.TestCase):
                     self.assertEqual(failed, sorted(STARTER_FAILS[x]), out)
                     self.assertIn("hint 1/", out)
                     self.assertRegex(out, r"where: step \d+ \(\w+\) at \d+\.\d{3} s")
+                    # A failure names the student's own line with its text.
+                    self.assertRegex(out, r"line:  starter\.%s:\d+  \S" % lang)
 
     def test_solutions_pass(self):
         for x in exercise_dirs():
