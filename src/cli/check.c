@@ -150,8 +150,10 @@ static int list_exercises(void) {
         printf("%3d  %s  (%s min%s%s)\n     %s\n", xs[i].number, xs[i].title,
                *xs[i].minutes ? xs[i].minutes : "?", *xs[i].lesson ? ", after lesson " : "",
                xs[i].lesson, xs[i].summary);
-    printf("\nRead exercises/NN-slug/README.md, change its starter.py or starter.c, then:\n"
-           "  looplab check NUMBER YOUR-FILE.py   (or .c)\n");
+    printf("\nThey are in %s/NN-slug/: read its README.md, copy its starter.py\n"
+           "(or starter.c), change the copy, then:\n"
+           "  looplab check NUMBER YOUR-FILE.py   (or .c)\n",
+           exercises_dir());
     return 0;
 }
 
