@@ -230,22 +230,29 @@ static int compile_c(const char *src, const char *bin) {
     }
     snprintf(iflag, sizeof iflag, "-I%s", inc);
     const char *cc = getenv("CC");
-    char *argv[] = {(char *)(cc && *cc ? cc : "cc"),
-                    "-std=c11",
-                    "-Wall",
-                    "-Wextra",
-                    "-g",
-                    iflag,
-                    "-o",
-                    (char *)bin,
-                    (char *)src,
-                    lib,
-                    "-luv",
-                    "-lhttp_parser",
-                    "-lsqlite3",
-                    "-lm",
-                    "-lpthread",
-                    NULL};
+    char *argv[24];
+    int k = 0;
+    argv[k++] = (char *)(cc && *cc ? cc : "cc");
+    argv[k++] = "-std=c11";
+    argv[k++] = "-Wall";
+    argv[k++] = "-Wextra";
+    argv[k++] = "-g";
+    /* A library built with sanitizers (scripts/test's ASan build) needs
+     * their runtime in the program too. */
+    char san[64];
+    if (strcmp(LL_LIB_SANITIZE, "none") != 0 && *LL_LIB_SANITIZE) {
+        snprintf(san, sizeof san, "-fsanitize=%s", LL_LIB_SANITIZE);
+        argv[k++] = san;
+    }
+    argv[k++] = iflag;
+    argv[k++] = "-o";
+    argv[k++] = (char *)bin;
+    argv[k++] = (char *)src;
+    argv[k++] = lib;
+    const char *libs[] = {"-luv", "-lhttp_parser", "-lsqlite3", "-lm", "-lpthread"};
+    for (size_t i = 0; i < sizeof libs / sizeof *libs; i++)
+        argv[k++] = (char *)libs[i];
+    argv[k] = NULL;
     int rc = spawn_wait(argv);
     if (rc != 0) {
         fprintf(stderr,

@@ -575,9 +575,15 @@ static void eval_inside(const ll_check *c, const ll_trace *t, ll_check_result *r
         ok(r, "up to %ld task%s held %s at once", most, most == 1 ? "" : "s", c->strs[0]);
 }
 
-static bool ends_step(unsigned kind) {
-    return kind == LL_EV_TASK_RUN || kind == LL_EV_CB_RUN || kind == LL_EV_ITER ||
-           kind == LL_EV_POLL || kind == LL_EV_LOOP_STOP || kind == LL_EV_RUN_END;
+/* Whether event `e` ends the step of `task` begun before it: the task
+ * waits or ends (the event is the step's last), or the loop moves on (the
+ * step ended before it). */
+static bool ends_step(const ll_trace_event *e, uint32_t task, bool *inside) {
+    *inside = e->task == task && (e->kind == LL_EV_TASK_WAIT || e->kind == LL_EV_TASK_DONE ||
+                                  e->kind == LL_EV_TASK_FAILED || e->kind == LL_EV_TASK_CANCELLED);
+    return *inside || e->kind == LL_EV_TASK_RUN || e->kind == LL_EV_CB_RUN ||
+           e->kind == LL_EV_ITER || e->kind == LL_EV_POLL || e->kind == LL_EV_LOOP_STOP ||
+           e->kind == LL_EV_RUN_END;
 }
 
 /* No step longer than c->num ms of loop time, and no blocking call on the
@@ -595,18 +601,20 @@ static void eval_max_step(const ll_check *c, const ll_trace *t, ll_check_result 
         }
         if (e->kind != LL_EV_TASK_RUN)
             continue;
-        size_t j = i + 1;
-        while (j < t->rec.n && !ends_step(ev_at(t, j)->kind))
+        size_t j = i + 1; /* the step's last event */
+        bool inside = false;
+        while (j < t->rec.n && !ends_step(ev_at(t, j), e->task, &inside))
             j++;
-        int64_t span = (j < t->rec.n ? ev_at(t, j)->t : ev_at(t, j - 1)->t) - e->t;
-        for (size_t k = i; k < j && span > limit; k++)
+        if (j == t->rec.n || !inside)
+            j--;
+        int64_t span = ev_at(t, j)->t - e->t;
+        for (size_t k = i; k <= j && span > limit; k++)
             if (ev_at(t, k)->kind == LL_EV_BLOCKING) {
-                bad(r, k, "a step of %s held the loop for %.0f ms (no other task ran)",
-                    task_name(t, e->task), (double)span / 1e6);
-                return;
+                j = k; /* name the blocking call */
+                break;
             }
         if (span > limit) {
-            bad(r, j - 1, "a step of %s held the loop for %.0f ms (no other task ran)",
+            bad(r, j, "a step of %s held the loop for %.0f ms (no other task ran)",
                 task_name(t, e->task), (double)span / 1e6);
             return;
         }
