@@ -99,8 +99,13 @@ def install(rec):
     def showwarnmsg(msg):
         text = str(msg.message)
         kind = "never_awaited" if "was never awaited" in text else "misuse"
+        # The line the warning names (for "never awaited", where the
+        # coroutine was dropped), when it is the program's own.
+        site = ""
+        if msg.filename and msg.lineno and not is_lib(msg.filename):
+            site = " at=%s:%d" % (recorder._shown_name(msg.filename), msg.lineno)
         try:
-            rec.loose("warn", " kind=%s text=%s" % (kind, quote(text)[0]))
+            rec.loose("warn", " kind=%s text=%s%s" % (kind, quote(text)[0], site))
         except Exception:
             pass
         return show(msg)

@@ -19,6 +19,7 @@
 #include "io/slowweb.h"
 /* Of the scheduler, only what a process needs outside a loop: the one
  * table of signal names and the guard of descriptors 0-2. */
+#include "check.h"
 #include "sched/process.h"
 #include "trace/export.h"
 #include "trace/writer.h" /* ll__tw_format: the run_end line this command adds */
@@ -79,6 +80,9 @@ static void usage(FILE *out) {
             "  serve [--host H] [--port P]\n"
             "                             the slow web: local pages that answer after set\n"
             "                             delays, for the fetching lessons (port 8080)\n"
+            "  check EXERCISE FILE.py|FILE.c\n"
+            "                             check your answer to an exercise (exercises/):\n"
+            "                             each property PASS or FAIL, with a hint\n"
             "  bench-render               how long the visualizer takes per frame\n"
             "\n"
             "'%s <command> --help' tells more.  --version prints the version.\n",
@@ -222,6 +226,10 @@ static int cmd_list(void) {
     size_t n = find_lessons(ls, 128);
     for (size_t i = 0; i < n; i++)
         printf("%3d  %s\n     %s\n", ls[i].number, ls[i].title, ls[i].summary);
+    size_t nx = check_count_exercises();
+    if (nx)
+        printf("\nAnd %zu exercises to do, checked from their traces: '%s check --list'.\n", nx,
+               prog);
     return n ? 0 : 1;
 }
 
@@ -1638,7 +1646,9 @@ int main(int argc, char **argv) {
     }
     if (strcmp(cmd, "list") == 0) {
         if (argc > 2 && is_help(argv[2])) {
-            printf("usage: %s list\n\nThe lessons: number, title, one-line summary.\n", prog);
+            printf("usage: %s list\n\nThe lessons: number, title, one-line summary; then how many\n"
+                   "exercises there are ('%s check --list' lists them).\n",
+                   prog, prog);
             return 0;
         }
         return cmd_list();
@@ -1653,6 +1663,8 @@ int main(int argc, char **argv) {
         return ll__cmd_why(prog, argc - 2, argv + 2);
     if (strcmp(cmd, "models") == 0)
         return ll__cmd_models(prog, argc - 2, argv + 2);
+    if (strcmp(cmd, "check") == 0)
+        return cmd_check(argc - 2, argv + 2);
     if (strcmp(cmd, "serve") == 0)
         return cmd_serve(argc - 2, argv + 2);
 #ifdef LL_HAVE_GUI

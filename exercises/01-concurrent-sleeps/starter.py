@@ -1,0 +1,22 @@
+# Exercise 1: three downloads, one after another.  Make them run at the
+# same time, so that the whole program takes about as long as the slowest.
+import asyncio
+
+
+async def download(name, seconds):
+    print(f"{name}: start")
+    await asyncio.sleep(seconds)  # stands for the network
+    print(f"{name}: done after {seconds} s")
+    return name
+
+
+async def main():
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    a = await download("a", 1.0)
+    b = await download("b", 0.5)
+    c = await download("c", 1.0)
+    print(f"got {[a, b, c]} in {loop.time() - start:.1f} s")
+
+
+asyncio.run(main())

@@ -1,0 +1,42 @@
+/* A wrong answer to exercise 3: the blocking call wrapped in a coroutine still blocks.
+ * expect-fail: the loop is never blocked for more than 100 ms
+ * expect-hint: a coroutine that never awaits still blocks the loop */
+/* Exercise 3: a heartbeat should beat every 0.2 s while a report is made,
+ * but make_report is an ordinary blocking function (like a library with no
+ * async support), and calling it freezes the loop.  Keep the loop free.
+ * (starter.py is the same in Python.) */
+#include <looplab.h>
+
+/* def make_report(name): a plain function, not a coroutine */
+static ll_value make_report(ll_args args) {
+    ll_blocking_sleep(0.5); /* time.sleep(0.5): the thread does nothing else meanwhile */
+    return ll_str(ll_format("report %s", ll_arg_str(args, 0)));
+}
+
+/* async def heartbeat(beats): */
+static ll_value heartbeat(ll_args args) {
+    for (long long i = 0; i < ll_arg_int(args, 0); i++) {
+        ll_print("beat %lld", i);
+        LL_TRY(ll_sleep(0.2));
+    }
+    return ll_none();
+}
+
+/* async def make_report_async(name): the same blocking call, in a coroutine */
+static ll_value make_report_async(ll_args args) {
+    return make_report(args);
+}
+
+/* async def main(): */
+static ll_value amain(LL_NOARGS) {
+    ll_task *beats = ll_create_task(ll_coro(heartbeat, 4), "heartbeat");
+    LL_TRY(ll_sleep(0)); /* let the heartbeat take its first beat */
+    ll_value report = ll_await(ll_coro(make_report_async, "Q3"));
+    LL_TRY(report);
+    ll_print("got %s", report.s);
+    return ll_await(beats);
+}
+
+int main(void) {
+    return ll_run(ll_coro(amain)); /* asyncio.run(main()) */
+}
