@@ -442,6 +442,10 @@ static void sb_printf(sbuf *b, const char *fmt, ...) {
 }
 
 /* Python's float repr: the shortest form that reads back to the same value. */
+/* Python's repr of a float: the fewest digits that read back as the same
+ * double, written out in full when the decimal point falls within 16
+ * digits of them (30.0, 0.0001, 1234567890123456.0), in exponent form
+ * otherwise (1e+16, 1e-05, 1.5e+300), as CPython's float_repr does. */
 static void repr_float(sbuf *b, double d) {
     if (isnan(d)) {
         sb_puts(b, "nan");
@@ -451,19 +455,52 @@ static void repr_float(sbuf *b, double d) {
         sb_puts(b, d < 0 ? "-inf" : "inf");
         return;
     }
-    char tmp[40];
-    for (int prec = 1; prec <= 17; prec++) {
-        snprintf(tmp, sizeof tmp, "%.*g", prec, d);
+    char tmp[48];
+    for (int prec = 0; prec <= 16; prec++) {
+        snprintf(tmp, sizeof tmp, "%.*e", prec, d);
         if (strtod(tmp, NULL) == d)
             break;
     }
-    /* %g writes 1e+16 where Python writes 1e+16 too, but 2 where Python
-     * writes 2.0: add the ".0" to anything that looks like an integer. */
-    if (!strpbrk(tmp, ".eEn"))
-        strcat(tmp, ".0");
-    /* Python switches to exponent form at 1e16, %g at the precision; keep
-     * %g's choice except for plain integers written out in full. */
-    sb_puts(b, tmp);
+    /* tmp is [-]D[.DDD]e(+|-)XX: the digits, and where the point goes. */
+    const char *p = tmp;
+    if (*p == '-') {
+        sb_puts(b, "-");
+        p++;
+    }
+    char digits[24];
+    size_t n = 0;
+    for (; *p && *p != 'e'; p++)
+        if (*p != '.' && n + 1 < sizeof digits)
+            digits[n++] = *p;
+    while (n > 1 && digits[n - 1] == '0')
+        n--;
+    digits[n] = '\0';
+    int exp10 = *p == 'e' ? atoi(p + 1) : 0;
+    int point = exp10 + 1; /* digits before the decimal point */
+    if (point > -4 && point <= 16) {
+        if (point <= 0) {
+            sb_puts(b, "0.");
+            for (int i = 0; i < -point; i++)
+                sb_puts(b, "0");
+            sb_puts(b, digits);
+        } else if ((size_t)point >= n) {
+            sb_puts(b, digits);
+            for (size_t i = n; i < (size_t)point; i++)
+                sb_puts(b, "0");
+            sb_puts(b, ".0");
+        } else {
+            sb_put(b, digits, (size_t)point);
+            sb_puts(b, ".");
+            sb_puts(b, digits + point);
+        }
+        return;
+    }
+    sb_put(b, digits, 1);
+    if (n > 1) {
+        sb_puts(b, ".");
+        sb_puts(b, digits + 1);
+    }
+    sb_printf(b, "e%c%02d", exp10 < 0 ? '-' : '+', exp10 < 0 ? -exp10 : exp10);
 }
 
 /* Python's str repr: single quotes unless the text has ' and no ". */
