@@ -25,18 +25,28 @@ static llv_lesson lessons[128];
 
 /* The window's runner, as the CLI's: `looplab run`, its output silenced.
  * A failing run still leaves a trace worth watching. */
-static int run_lesson(void *ud, const char *slug, const char *clock, const char *path) {
+static int run_lesson(void *ud, const llv_run *w, const char *path) {
     (void)ud;
-    char cmd[2048];
-    if (slug)
-        snprintf(cmd, sizeof cmd, "'%s' run '%s' --clock %s --trace '%s' --timeout 120 >/dev/null",
-                 LL_CLI, slug, clock, path);
+    char cmd[2048], clock[40] = "";
+    if (w->clock) /* else the run's own default, as the window leaves it */
+        snprintf(clock, sizeof clock, "--clock %s", w->clock);
+    if (w->slug && w->python) /* the lesson's twin, under the recorder */
+        snprintf(cmd, sizeof cmd,
+                 "'%s' run %s --trace '%s' --timeout 120 '%s/lessons/%s/lesson.py' "
+                 ">/dev/null 2>&1",
+                 LL_CLI, clock, path, LL_SOURCE_ROOT, w->slug);
+    else if (w->slug)
+        snprintf(cmd, sizeof cmd, "'%s' run '%s' %s --trace '%s' --timeout 120 >/dev/null", LL_CLI,
+                 w->slug, clock, path);
+    else if (w->program) /* a .py dropped on the window */
+        snprintf(cmd, sizeof cmd, "'%s' run %s --trace '%s' --timeout 120 '%s' >/dev/null 2>&1",
+                 LL_CLI, clock, path, w->program);
     else /* `view -- PROGRAM`: the program that goes wrong on purpose; it aborts
           * (its SIGSEGV would be caught by UBSan's halt_on_error, which
           * exits without the signal that saves the trace) */
         snprintf(cmd, sizeof cmd,
-                 "'%s' run --clock %s --trace '%s' --timeout 120 -- '%s' abort >/dev/null 2>&1",
-                 LL_CLI, clock, path, LL_BROKEN);
+                 "'%s' run %s --trace '%s' --timeout 120 -- '%s' abort >/dev/null 2>&1", LL_CLI,
+                 clock, path, LL_BROKEN);
     int st;
     free(read_command(cmd, &st));
     struct stat sb;

@@ -100,6 +100,34 @@ const char *llv_task_name(const llv_model *m, uint32_t index) {
     return llv_str(m, m->info[index].name);
 }
 
+bool llv_task_runtime(const llv_model *m, uint32_t index) {
+    if (index >= m->ntasks)
+        return false;
+    const ll_trace_task *t = ll_trace_task_of(&m->trace, m->info[index].id);
+    return t && t->runtime;
+}
+
+/* Whether event i is a step of one of the program's own tasks. */
+static bool program_step(const llv_model *m, size_t i) {
+    const ll_trace_event *e = llv_event(m, i);
+    return e->kind == LL_EV_TASK_RUN && !llv_task_runtime(m, llv_task_index(m, e->task));
+}
+
+size_t llv_corresponding_step(const llv_model *from, size_t step, const llv_model *to,
+                              bool *past_end) {
+    size_t k = 0;
+    for (size_t i = 0; i <= step && i < from->n; i++)
+        k += program_step(from, i);
+    *past_end = false;
+    if (k == 0 || to->n == 0)
+        return 0;
+    for (size_t i = 0, seen = 0; i < to->n; i++)
+        if (program_step(to, i) && ++seen == k)
+            return i;
+    *past_end = true;
+    return to->n - 1;
+}
+
 size_t llv_lower(const uint32_t *a, size_t n, size_t v) {
     size_t lo = 0, hi = n;
     while (lo < hi) {
