@@ -196,6 +196,9 @@ static int doc_open(const llv_app *a, doc *d, SDL_Renderer *r, const char *path,
     if (title)
         snprintf(d->ui.title, sizeof d->ui.title, "%.100s  \xE2\x80\x94  %.140s", lesson, title);
     find_sources(a, d, path);
+    d->python = python_trace(d);
+    /* a lesson's run, in either language, saved or not: O runs the other */
+    d->ui.lesson_run = lesson != NULL && a->run;
     /* Several loops run at the same time: only a time axis shows it.  A
      * lesson about durations asks for it in its meta.txt. */
     int axis = lesson_axis(a, lesson);
@@ -230,8 +233,7 @@ static int run_and_open(const llv_app *a, doc *d, SDL_Renderer *r, const llv_run
         rc = doc_open(a, d, r, path, w->slug, !w->slug && !w->program);
     if (rc == 0 && w->clock)
         snprintf(d->clock, sizeof d->clock, "%s", w->clock);
-    if (rc == 0)
-        d->python = w->slug && w->python;
+
     unlink(path);
     return rc;
 }
@@ -576,17 +578,20 @@ static void swap_docs(llv_session *s) {
  * first time, keep both after. */
 static void switch_language(llv_session *s) {
     llv_doc *d = &s->d;
-    if (!d->slug[0]) {
+    const char *lesson = doc_lesson(s->a, d);
+    if (!lesson || !s->a->run) {
         status(&d->ui, "%s",
                "only a lesson has a C and a Python run to switch between (L: the lessons)");
         return;
     }
+    char slug[128];
+    snprintf(slug, sizeof slug, "%s", lesson);
     bool to_py = !d->python;
-    bool have = s->alt.open && s->alt.python == to_py && strcmp(s->alt.slug, d->slug) == 0;
+    bool have = s->alt.open && s->alt.python == to_py && strcmp(s->alt.slug, slug) == 0;
     if (!have) {
         doc_close(&s->alt);
         /* the twin on its own default clock unless this run is on the real one */
-        llv_run w = {.slug = d->slug,
+        llv_run w = {.slug = slug,
                      .python = to_py,
                      .clock = !to_py || strcmp(d->clock, "real") == 0 ? d->clock : NULL};
         if (run_and_open(s->a, &s->alt, s->r, &w) != 0) {

@@ -725,10 +725,13 @@ static void draw_footer(llv_ui *ui) {
     SDL_RenderSetClipRect(ui->r, &q);
     fill(ui->r, q.x, q.y, q.w, q.h, th->pane);
     fill(ui->r, q.x, q.y, q.w, 1, th->border);
-    char buf[300];
-    const char *hint = "\xE2\x86\x90 \xE2\x86\x92 step   Shift: task switch   Ctrl: loop "
-                       "iteration   \xE2\x86\x91 \xE2\x86\x93 print/note   Space play   "
-                       "F1 help";
+    char buf[300], hint[300];
+    snprintf(hint, sizeof hint,
+             "\xE2\x86\x90 \xE2\x86\x92 step   Shift: task switch   Ctrl: loop iteration   "
+             "\xE2\x86\x91 \xE2\x86\x93 print/note   Space play   %s%sF1 help",
+             ui->lesson_run ? (ui->python ? "O: its C run   " : "O: its Python run   ") : "",
+             ui->nruntime ? (ui->show_runtime ? "H: hide runtime tasks   " : "H: runtime tasks   ")
+                          : "");
     if (ui->typing)
         snprintf(buf, sizeof buf, "go to step: %s_   (Enter to jump, Esc to cancel)", ui->input);
     else if (ui->status[0] && ui->now_ms < ui->status_until)
@@ -1216,6 +1219,19 @@ static size_t sync_text(const llv_ui *ui, uint32_t k, char *buf, size_t n) {
     const llv_model *m = ui->m;
     const llv_syncinfo *si = &m->sync[k];
     const char *name = llv_str(m, si->name), *kind = ll_sync_kind_name(si->kind);
+    static const char *const py_class[LL_SYNC__COUNT] = {
+        [LL_SYNC_LOCK] = "asyncio.Lock",
+        [LL_SYNC_EVENT] = "asyncio.Event",
+        [LL_SYNC_SEMAPHORE] = "asyncio.Semaphore",
+        [LL_SYNC_BOUNDED_SEMAPHORE] = "asyncio.BoundedSemaphore",
+        [LL_SYNC_QUEUE] = "asyncio.Queue",
+        [LL_SYNC_PRIORITY_QUEUE] = "asyncio.PriorityQueue",
+        [LL_SYNC_LIFO_QUEUE] = "asyncio.LifoQueue",
+        [LL_SYNC_CONDITION] = "asyncio.Condition",
+        [LL_SYNC_BARRIER] = "asyncio.Barrier",
+    };
+    if (ui->python && si->kind < LL_SYNC__COUNT && py_class[si->kind])
+        kind = py_class[si->kind]; /* the class the program made */
     char who[80];
     if (*name)
         snprintf(who, sizeof who, "%s '%s'", kind, name);
@@ -1413,6 +1429,25 @@ static bool shows_children(const llv_ui *ui, const llv_task *t, uint32_t ti) {
            children_of(ui, ti, &one, 1) > 0;
 }
 
+/* A sleeping task's row in the waiting pane: "sleeps, wakes at 0.500 s";
+ * in a Python trace, the call it sleeps in, "asyncio.sleep(0.5), wakes at
+ * 0.500 s". */
+static void sleeper_text(const llv_ui *ui, const llv_task *t, char *buf, size_t n) {
+    char d[48], call[96] = "";
+    deadline_text(ui, t->until, d, sizeof d);
+    if (ui->python) {
+        int64_t since = t->since < ui->m->n ? llv_event(ui->m, t->since)->t : -1;
+        py_wait_text(ui->m, t, since, call, sizeof call);
+        char *until = strstr(call, " until ");
+        if (until)
+            *until = '\0'; /* the deadline is said after it */
+    }
+    if (call[0])
+        snprintf(buf, n, "%s, wakes %s", call, d);
+    else
+        snprintf(buf, n, "sleeps, wakes %s", d);
+}
+
 /* The width a row wants, and its height in rows. */
 static int wrow_need(llv_ui *ui, const wrow *r, int *lines) {
     static const char *const heads[3] = {"timers, by deadline", "tasks, futures, sockets",
@@ -1430,9 +1465,7 @@ static int wrow_need(llv_ui *ui, const wrow *r, int *lines) {
     case WR_TASK: {
         const llv_task *t = &m->cur.tasks[r->idx];
         if (r->kind == WR_SLEEPER) {
-            char d[48];
-            deadline_text(ui, t->until, d, sizeof d);
-            snprintf(buf, sizeof buf, "sleeps, wakes %s", d);
+            sleeper_text(ui, t, buf, sizeof buf);
         } else {
             wait_text(m, t, buf, sizeof buf);
             if (count && r->kids && shows_children(ui, t, r->idx))
@@ -1464,7 +1497,7 @@ static void wrow_draw(llv_ui *ui, const wrow *r, int x, int y, int colw) {
     const llv_state *s = &m->cur;
     const ll_trace_event *ev = llv_event(m, ui->cursor);
     int em = ui->font_px;
-    char buf[200], d[48];
+    char buf[200];
     switch (r->kind) {
     case WR_HEAD: llv_text_fit(ui->sans, x, y, colw, heads[r->idx], (size_t)-1, th->dim); return;
     case WR_SLEEPER:
@@ -1475,8 +1508,7 @@ static void wrow_draw(llv_ui *ui, const wrow *r, int x, int y, int colw) {
         int nw = name_chip(ui, cx, cy, colw / 2, r->idx, LLV_WAITING);
         int tx = x + nw + em / 2, rest = x + colw - tx;
         if (r->kind == WR_SLEEPER) {
-            deadline_text(ui, t->until, d, sizeof d);
-            snprintf(buf, sizeof buf, "sleeps, wakes %s", d);
+            sleeper_text(ui, t, buf, sizeof buf);
             /* countdown bar: how much of the sleep is left */
             int64_t t0 = llv_event(m, t->since)->t;
             double frac = t->until > t0 ? (double)(t->until - s->now) / (double)(t->until - t0) : 0;
@@ -3001,10 +3033,12 @@ static void draw_help(llv_ui *ui) {
         {"A", "timeline axis: event number / loop time"},
         {"wheel, drag, click", "zoom, pan, put the cursor (timeline)"},
         {"Ctrl+wheel", "scroll the task lanes (timeline)"},
-        {"drop a trace file", "open it (onto the window)"},
+        {"drop a file", "a trace opens; a .py runs under the recorder and opens"},
         {"P", "C beside Python / C / Python (one or the other when narrow)"},
         {"C", "re-run on the other clock (virtual / real)"},
-        {"L", "lesson picker (Esc comes back)"},
+        {"L", "lesson picker (Tab there: C or Python; Esc comes back)"},
+        {"O", "this lesson's other run, C / Python, at the same task step"},
+        {"H", "show / hide asyncio.run's shutdown tasks (a Python run)"},
         {"T", "theme: dark / projector"},
         {"Ctrl+=  -  0", "bigger / smaller / normal size"},
         {"Tab  Shift+Tab", "next / previous tabbed pane (a small window)"},

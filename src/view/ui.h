@@ -121,6 +121,7 @@ typedef struct llv_ui {
     uint32_t *lanes;
     size_t nlanes, nruntime;
     bool show_runtime;
+    bool lesson_run; /* a lesson's run (C or Python): O switches language */
 } llv_ui;
 
 /* The last event any pane may show: in predict mode the cursor (what comes
