@@ -1031,11 +1031,21 @@ START_TEST(a_lesson_opens_in_c_or_python_and_o_switches_at_the_same_step) {
     ck_assert_str_eq(c_task, py_task);
     frame(f, 16);
     /* back, to the run kept: the same step it was left at */
-    llv_ui_seek(&d->ui, d->ui.cursor + 1); /* within the same task step */
     key(f, SDLK_o, 0);
     ck_assert(d->python);
     ck_assert_uint_eq(d->ui.cursor, at);
-    /* the end of the longer run: the other's end, and it says so */
+    /* a step's end (its task suspends or ends) is that step's end */
+    size_t end = at + 1;
+    while (llv_event(&d->m, end)->task != llv_event(&d->m, at)->task ||
+           (llv_event(&d->m, end)->kind != LL_EV_TASK_WAIT &&
+            llv_event(&d->m, end)->kind != LL_EV_TASK_DONE))
+        end++;
+    llv_ui_seek(&d->ui, end);
+    key(f, SDLK_o, 0);
+    ck_assert(!d->python);
+    const ll_trace_event *ce = llv_event(&d->m, d->ui.cursor);
+    ck_assert_int_eq(ce->kind, llv_event(&f->s.alt.m, end)->kind);
+    ck_assert_str_eq(llv_task_name(&d->m, llv_task_index(&d->m, ce->task)), py_task);
     frame(f, 16);
     fixture_close(f);
 }

@@ -367,7 +367,8 @@ END_TEST
 
 /* Two runs of one program, a C run (with a note) and a Python run (with
  * asyncio.run's shutdown tasks after the program's): step k of the
- * program's own tasks in one is step k in the other. */
+ * program's own tasks in one is step k in the other, its run on its run
+ * and its end on its end. */
 #define HEADPY "looplab-trace 1.6\n@clock \"virtual\"\n@language \"python\"\n"
 /* clang-format off */
 static const char *const c_run = HEAD
@@ -415,14 +416,15 @@ START_TEST(the_corresponding_step_counts_the_programs_own_steps) {
     ck_assert(!llv_task_runtime(&c, 0) && !llv_task_runtime(&c, 1));
     bool past = true;
     /* C -> Python: every step of C, the note (5) counting for nothing */
-    static const size_t c_to_py[12] = {0, 0, 2, 2, 2, 2, 2, 6, 6, 6, 9, 9};
+    /* (on a run, its run; inside the step, there; after its end, its end) */
+    static const size_t c_to_py[12] = {0, 0, 2, 2, 2, 2, 5, 6, 7, 7, 9, 10};
     for (size_t i = 0; i < c.n; i++) {
         ck_assert_uint_eq(llv_corresponding_step(&c, i, &py, &past), c_to_py[i]);
         ck_assert(!past);
     }
     /* Python -> C: the runtime's steps are not the program's */
-    static const size_t py_to_c[19] = {0,  0,  2,  2,  2,  2,  7,  7,  7, 10,
-                                       10, 10, 10, 10, 10, 10, 10, 10, 10};
+    static const size_t py_to_c[19] = {0,  0,  2,  2,  2,  6,  7,  8,  8, 10,
+                                       11, 11, 11, 11, 11, 11, 11, 11, 11};
     for (size_t i = 0; i < py.n; i++) {
         ck_assert_uint_eq(llv_corresponding_step(&py, i, &c, &past), py_to_c[i]);
         ck_assert(!past);

@@ -236,11 +236,14 @@ const char *llv_task_name(const llv_model *m, uint32_t index);
 bool llv_task_runtime(const llv_model *m, uint32_t index);
 
 /* The step of `to` that corresponds to step `step` of `from`, two runs of
- * one program (a lesson's C run and its Python run): the k-th step (`run`
- * event) of the program's own tasks in `to`, k being how many such steps
- * `from` has taken up to and including `step`.  Notes and the runtime's
- * tasks do not count.  Before the first step, 0.  When `to` has fewer than
- * k steps, its last event, and *past_end is set. */
+ * one program (a lesson's C run and its Python run).  Task steps are
+ * counted: the k-th step (`run` event) of the program's own tasks in
+ * `from`, up to and including `step`, is the k-th in `to` (notes and the
+ * runtime's tasks do not count).  On the `run` itself, its `run`; inside
+ * the step, the point where the task has printed as many lines of it;
+ * after the step's end (its wait, done, failed), that step's end in `to`.
+ * Before the first step, 0.  When `to` has fewer than k steps, its last
+ * event, and *past_end is set. */
 size_t llv_corresponding_step(const llv_model *from, size_t step, const llv_model *to,
                               bool *past_end);
 
