@@ -1108,7 +1108,9 @@ START_TEST(a_dropped_python_program_runs_and_opens) {
     ck_assert_uint_ge(d->m.nprints, 2);
     last = llv_event(&d->m, d->m.prints[d->m.nprints - 1]);
     ck_assert_str_eq(llv_str(&d->m, last->str), "SyntaxError: invalid syntax");
-    key(f, SDLK_END, 0);
+    /* it opens on its end: the traceback is in the console, the end says why */
+    ck_assert_uint_eq(d->ui.cursor, d->m.n - 1);
+    ck_assert_int_eq(llv_ui_current_line(&d->ui), 3); /* the line Python names */
     frame(f, 16);
     /* O: not a lesson */
     key(f, SDLK_o, 0);

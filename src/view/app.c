@@ -117,6 +117,25 @@ static void find_sources(const llv_app *a, doc *d, const char *trace_path) {
     llv_ui_sources(&d->ui, c[0] ? c : NULL, py[0] && file_exists(py) ? py : NULL);
 }
 
+/* The line of the source shown that the printed traceback names last
+ * (`  File "PATH", line N`, PATH the source), or 0. */
+static int traceback_line(const doc *d) {
+    const char *src = d->ui.src.path, *base = strrchr(src, '/');
+    base = base ? base + 1 : src;
+    int found = 0;
+    for (size_t k = 0; *base && k < d->m.nprints; k++) {
+        const char *t = llv_str(&d->m, llv_event(&d->m, d->m.prints[k])->str);
+        char file[512];
+        int line;
+        if (sscanf(t, " File \"%511[^\"]\", line %d", file, &line) != 2 || line <= 0)
+            continue;
+        const char *fb = strrchr(file, '/');
+        if (strcmp(file, src) == 0 || strcmp(fb ? fb + 1 : file, base) == 0)
+            found = line;
+    }
+    return found;
+}
+
 /* The timeline axis lesson `lesson` asks for in its meta.txt: 1 for
  * "axis: time" (where durations are what the lesson is about), 0 for
  * "axis: events", -1 when it says nothing or cannot be read.  A value that
@@ -197,6 +216,12 @@ static int doc_open(const llv_app *a, doc *d, SDL_Renderer *r, const char *path,
         snprintf(d->ui.title, sizeof d->ui.title, "%.100s  \xE2\x80\x94  %.140s", lesson, title);
     find_sources(a, d, path);
     d->python = python_trace(d);
+    /* A Python program that never ran a loop (a syntax error, an import
+     * error): it opens on its end, its traceback in the console */
+    if (d->python && d->m.niters == 0) {
+        llv_ui_seek(&d->ui, d->m.n - 1);
+        d->ui.err_line = traceback_line(d);
+    }
     /* a lesson's run, in either language, saved or not: O runs the other */
     d->ui.lesson_run = lesson != NULL && a->run;
     /* Several loops run at the same time: only a time axis shows it.  A

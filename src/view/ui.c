@@ -2533,7 +2533,8 @@ static int task_c_line(const llv_ui *ui, uint32_t ti, uint32_t site) {
 
 int llv_ui_current_line(const llv_ui *ui) {
     llv_where w = llv_where_now(ui->m);
-    return w.who == LLV_WHO_NONE ? 0 : task_c_line(ui, w.task, w.site);
+    int line = w.who == LLV_WHO_NONE ? 0 : task_c_line(ui, w.task, w.site);
+    return line ? line : ui->err_line;
 }
 
 int llv_ui_py_line(const llv_ui *ui, int c_line) {

@@ -122,6 +122,8 @@ typedef struct llv_ui {
     size_t nlanes, nruntime;
     bool show_runtime;
     bool lesson_run; /* a lesson's run (C or Python): O switches language */
+    int err_line;    /* a program that did not start: the source's line its
+                      * traceback names (lit when no task's line is), or 0 */
 } llv_ui;
 
 /* The last event any pane may show: in predict mode the cursor (what comes
