@@ -182,9 +182,11 @@ static bool py_wait_text(const llv_model *m, const llv_task *t, int64_t since, c
     case LL_WAIT_SLEEP:
         fmt_time(when, sizeof when, t->until);
         if (since >= 0 && t->until >= since) {
-            snprintf(secs, sizeof secs, "%.6f", (double)(t->until - since) / 1e9);
+            snprintf(secs, sizeof secs, "%.3f",
+                     (double)(t->until - since) /
+                         1e9); /* ms: a real clock's wait began a little after its call */
             for (char *z = secs + strlen(secs) - 1; z > secs && *z == '0' && z[-1] != '.'; z--)
-                *z = '\0'; /* 0.500000 -> 0.5 */
+                *z = '\0'; /* 0.500 -> 0.5 */
             snprintf(buf, n, "asyncio.sleep(%s) until %s", secs, when);
         } else {
             snprintf(buf, n, "asyncio.sleep until %s", when);
@@ -197,7 +199,7 @@ static bool py_wait_text(const llv_model *m, const llv_task *t, int64_t since, c
     }
     case LL_WAIT_GATHER: snprintf(buf, n, "await asyncio.gather #%u", t->obj); return true;
     case LL_WAIT_FUTURE: snprintf(buf, n, "await future #%u", t->obj); return true;
-    case LL_WAIT_TASKGROUP: snprintf(buf, n, "async with TaskGroup: leaving it"); return true;
+    case LL_WAIT_TASKGROUP: snprintf(buf, n, "leaving async with TaskGroup"); return true;
     case LL_WAIT_WAIT_FOR: snprintf(buf, n, "await asyncio.wait_for"); return true;
     case LL_WAIT_WAIT: snprintf(buf, n, "await asyncio.wait"); return true;
     default: break;
@@ -726,12 +728,21 @@ static void draw_footer(llv_ui *ui) {
     fill(ui->r, q.x, q.y, q.w, q.h, th->pane);
     fill(ui->r, q.x, q.y, q.w, 1, th->border);
     char buf[300], hint[300];
-    snprintf(hint, sizeof hint,
-             "\xE2\x86\x90 \xE2\x86\x92 step   Shift: task switch   Ctrl: loop iteration   "
-             "\xE2\x86\x91 \xE2\x86\x93 print/note   Space play   %s%sF1 help",
-             ui->lesson_run ? (ui->python ? "O: its C run   " : "O: its Python run   ") : "",
-             ui->nruntime ? (ui->show_runtime ? "H: hide runtime tasks   " : "H: runtime tasks   ")
-                          : "");
+    /* O and H when they do something; the moving keys give way to them
+     * when the row is short (F1 lists them all) */
+    const char *o = ui->lesson_run ? (ui->python ? "O: its C run   " : "O: its Python run   ") : "";
+    const char *hk =
+        ui->nruntime ? (ui->show_runtime ? "H: hide runtime tasks   " : "H: runtime tasks   ") : "";
+    static const char *const moves[] = {
+        "\xE2\x86\x90 \xE2\x86\x92 step   Shift: task switch   Ctrl: loop iteration   "
+        "\xE2\x86\x91 \xE2\x86\x93 print/note   Space play   ",
+        "\xE2\x86\x90 \xE2\x86\x92 step   \xE2\x86\x91 \xE2\x86\x93 print/note   Space play   ",
+        "\xE2\x86\x90 \xE2\x86\x92 step   Space play   "};
+    for (size_t k = 0; k < sizeof moves / sizeof moves[0]; k++) {
+        snprintf(hint, sizeof hint, "%s%s%sF1 help", moves[k], o, hk);
+        if (llv_text_w(ui->sans, hint, (size_t)-1) <= q.w - ui->font_px)
+            break;
+    }
     if (ui->typing)
         snprintf(buf, sizeof buf, "go to step: %s_   (Enter to jump, Esc to cancel)", ui->input);
     else if (ui->status[0] && ui->now_ms < ui->status_until)
