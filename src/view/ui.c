@@ -1021,7 +1021,9 @@ static void draw_running(llv_ui *ui) {
         snprintf(l2, sizeof l2, "%s()", llv_str(m, in->coro));
         /* the same line the code pane highlights (llv_where_now) */
         llv_where w = llv_where_now(m);
-        if (w.site)
+        if (llv_task_runtime(m, s->running))
+            snprintf(site, sizeof site, "asyncio.run's own task"); /* no line of the program */
+        else if (w.site)
             site_text(m, w.site, site, sizeof site);
         else
             snprintf(site, sizeof site, "entering %s()", llv_str(m, in->coro));
@@ -1811,6 +1813,19 @@ static int wrap_lines(llv_font *f, int w, const char *s) {
     return lines;
 }
 
+/* A Python run's warning opens as Python words it: the text is asyncio's
+ * own message, so what comes before it is only what Python would print
+ * there (RuntimeWarning for a coroutine never awaited), or, for the
+ * program's uncaught exception, where its traceback is. */
+static int py_warn_head(unsigned kind, const char *text, char *buf, size_t n) {
+    const char *head = "\xE2\x9A\xA0 ";
+    if (kind == LL_WARN_NEVER_AWAITED && strncmp(text, "RuntimeWarning", 14) != 0)
+        head = "\xE2\x9A\xA0 RuntimeWarning: ";
+    else if (kind == LL_WARN_MAIN_FAILED)
+        head = "\xE2\x9A\xA0 uncaught (the traceback is in the console): ";
+    return snprintf(buf, n, "%s", head);
+}
+
 static void draw_narration(llv_ui *ui) {
     const llv_theme *th = llv_ui_theme(ui);
     const llv_model *m = ui->m;
@@ -1838,7 +1853,8 @@ static void draw_narration(llv_ui *ui) {
         if (strncmp(text, kind, kl) == 0 && text[kl] == ':')
             text += kl + 1 + (text[kl + 1] == ' '); /* "deadlock: deadlock: ..." */
         char buf[900];
-        int n = snprintf(buf, sizeof buf, "\xE2\x9A\xA0 %s: ", kind);
+        int n = ui->python ? py_warn_head(e->sub, text, buf, sizeof buf)
+                           : snprintf(buf, sizeof buf, "\xE2\x9A\xA0 %s: ", kind);
         /* The message's further lines (a deadlock's links) join the first. */
         for (const char *p = text; *p && n < (int)sizeof buf - 3; p++) {
             if (*p != '\n') {
