@@ -3055,8 +3055,7 @@ static void draw_help(llv_ui *ui) {
         {"\xE2\x86\x93 / \xE2\x86\x91", "next / previous print or note"},
         {"Home / End", "first / last event"},
         {"G", "go to step N (type it, then Enter)"},
-        {"Space", "play / pause"},
-        {"+ / -", "play faster / slower"},
+        {"Space  + / -", "play / pause, faster / slower"},
         {"R", "predict: ask before each task switch and print"},
         {"A", "timeline axis: event number / loop time"},
         {"wheel, drag, click", "zoom, pan, put the cursor (timeline)"},
@@ -3073,8 +3072,7 @@ static void draw_help(llv_ui *ui) {
         {"F11", "fullscreen"},
         {"S", "save a PNG screenshot"},
         {"E", "export the trace (text and Chrome JSON)"},
-        {"F1  ?", "this help"},
-        {"Esc  Q", "close help / quit"},
+        {"F1  ?  Esc  Q", "this help; Esc closes it, then quits"},
     };
     size_t n = sizeof keys / sizeof keys[0];
     /* One column when it fits the window's height, else two side by side
