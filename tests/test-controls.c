@@ -1046,6 +1046,16 @@ START_TEST(a_lesson_opens_in_c_or_python_and_o_switches_at_the_same_step) {
     const ll_trace_event *ce = llv_event(&d->m, d->ui.cursor);
     ck_assert_int_eq(ce->kind, llv_event(&f->s.alt.m, end)->kind);
     ck_assert_str_eq(llv_task_name(&d->m, llv_task_index(&d->m, ce->task)), py_task);
+    /* the picker comes back on this lesson and language; a click on a row's
+     * "Python" runs that row's Python run */
+    key(f, SDLK_l, 0);
+    ck_assert(f->s.picking && !f->s.pk.python && f->s.pk.sel == want);
+    frame(f, 16);
+    llv_picker *pk = &f->s.pk;
+    ck_assert_int_gt(pk->py_x, pk->lang_x);
+    click(f, pk->py_x + 2, pk->top + (int)(want - pk->first) * pk->rowh + 2);
+    ck_assert(!f->s.picking && d->python);
+    ck_assert_str_eq(d->slug, "05-three-counters");
     frame(f, 16);
     fixture_close(f);
 }
