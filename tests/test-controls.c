@@ -956,6 +956,15 @@ START_TEST(a_lessons_python_run_shows_its_python_source) {
     const char *code = f->s.d.ui.src.line[lit - 1];
     ck_assert_msg(strchr(code, '(') && !strchr(code, '#'), "lesson.py:%d `%s`", lit, code);
     frame(f, 16);
+    /* a saved twin's trace knows its lesson (@lesson): O runs the C lesson,
+     * and O again comes back to this very trace, kept, not run again */
+    const llv_taskinfo *info = f->s.d.m.info;
+    key(f, SDLK_o, 0);
+    ck_assert(f->s.d.open && !f->s.d.python);
+    ck_assert_str_eq(f->s.d.slug, "03-sequential-vs-concurrent");
+    key(f, SDLK_o, 0);
+    ck_assert(f->s.d.python);
+    ck_assert_ptr_eq(f->s.d.m.info, info);
     fixture_close(f);
 }
 END_TEST

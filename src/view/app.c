@@ -612,7 +612,8 @@ static void switch_language(llv_session *s) {
     char slug[128];
     snprintf(slug, sizeof slug, "%s", lesson);
     bool to_py = !d->python;
-    bool have = s->alt.open && s->alt.python == to_py && strcmp(s->alt.slug, slug) == 0;
+    const char *kept = s->alt.open ? doc_lesson(s->a, &s->alt) : NULL;
+    bool have = kept && s->alt.python == to_py && strcmp(kept, slug) == 0;
     if (!have) {
         doc_close(&s->alt);
         /* the twin on its own default clock unless this run is on the real one */
