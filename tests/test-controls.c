@@ -25,18 +25,28 @@ static llv_lesson lessons[128];
 
 /* The window's runner, as the CLI's: `looplab run`, its output silenced.
  * A failing run still leaves a trace worth watching. */
-static int run_lesson(void *ud, const char *slug, const char *clock, const char *path) {
+static int run_lesson(void *ud, const llv_run *w, const char *path) {
     (void)ud;
-    char cmd[2048];
-    if (slug)
-        snprintf(cmd, sizeof cmd, "'%s' run '%s' --clock %s --trace '%s' --timeout 120 >/dev/null",
-                 LL_CLI, slug, clock, path);
+    char cmd[2048], clock[40] = "";
+    if (w->clock) /* else the run's own default, as the window leaves it */
+        snprintf(clock, sizeof clock, "--clock %s", w->clock);
+    if (w->slug && w->python) /* the lesson's twin, under the recorder */
+        snprintf(cmd, sizeof cmd,
+                 "'%s' run %s --trace '%s' --timeout 120 '%s/lessons/%s/lesson.py' "
+                 ">/dev/null 2>&1",
+                 LL_CLI, clock, path, LL_SOURCE_ROOT, w->slug);
+    else if (w->slug)
+        snprintf(cmd, sizeof cmd, "'%s' run '%s' %s --trace '%s' --timeout 120 >/dev/null", LL_CLI,
+                 w->slug, clock, path);
+    else if (w->program) /* a .py dropped on the window */
+        snprintf(cmd, sizeof cmd, "'%s' run %s --trace '%s' --timeout 120 '%s' >/dev/null 2>&1",
+                 LL_CLI, clock, path, w->program);
     else /* `view -- PROGRAM`: the program that goes wrong on purpose; it aborts
           * (its SIGSEGV would be caught by UBSan's halt_on_error, which
           * exits without the signal that saves the trace) */
         snprintf(cmd, sizeof cmd,
-                 "'%s' run --clock %s --trace '%s' --timeout 120 -- '%s' abort >/dev/null 2>&1",
-                 LL_CLI, clock, path, LL_BROKEN);
+                 "'%s' run %s --trace '%s' --timeout 120 -- '%s' abort >/dev/null 2>&1", LL_CLI,
+                 clock, path, LL_BROKEN);
     int st;
     free(read_command(cmd, &st));
     struct stat sb;
@@ -946,6 +956,184 @@ START_TEST(a_lessons_python_run_shows_its_python_source) {
     const char *code = f->s.d.ui.src.line[lit - 1];
     ck_assert_msg(strchr(code, '(') && !strchr(code, '#'), "lesson.py:%d `%s`", lit, code);
     frame(f, 16);
+    /* a saved twin's trace knows its lesson (@lesson): O runs the C lesson,
+     * and O again comes back to this very trace, kept, not run again */
+    const llv_taskinfo *info = f->s.d.m.info;
+    key(f, SDLK_o, 0);
+    ck_assert(f->s.d.open && !f->s.d.python);
+    ck_assert_str_eq(f->s.d.slug, "03-sequential-vs-concurrent");
+    key(f, SDLK_o, 0);
+    ck_assert(f->s.d.python);
+    ck_assert_ptr_eq(f->s.d.m.info, info);
+    fixture_close(f);
+}
+END_TEST
+
+/* Steps of the program's own tasks (`run` events, not the runtime's) up to
+ * and including event `upto`. */
+static size_t program_steps(const llv_model *m, size_t upto) {
+    size_t k = 0;
+    for (size_t i = 0; i <= upto && i < m->n; i++) {
+        const ll_trace_event *e = llv_event(m, i);
+        k += e->kind == LL_EV_TASK_RUN && !llv_task_runtime(m, llv_task_index(m, e->task));
+    }
+    return k;
+}
+
+/* The picker opens a lesson in either language (Tab chooses, and says
+ * which); O switches between the lesson's C run and its Python run at the
+ * corresponding task step, running the other the first time and keeping
+ * both; H shows asyncio.run's shutdown tasks, folded away by default. */
+START_TEST(a_lesson_opens_in_c_or_python_and_o_switches_at_the_same_step) {
+    fixture fx, *f = &fx;
+    fixture_open(f);
+    ck_assert_int_eq(llv_session_start(&f->s, NULL, NULL, false), 0);
+    ck_assert(f->s.picking);
+    size_t want = SIZE_MAX;
+    for (size_t i = 0; i < f->app.nlessons; i++)
+        if (strcmp(f->app.lessons[i].slug, "05-three-counters") == 0)
+            want = i;
+    ck_assert_uint_ne(want, SIZE_MAX);
+    key(f, SDLK_HOME, 0);
+    for (size_t i = 0; i < want; i++)
+        key(f, SDLK_DOWN, 0);
+    ck_assert(!f->s.pk.python);
+    key(f, SDLK_TAB, 0);
+    ck_assert(f->s.pk.python);
+    frame(f, 16); /* the picker draws the choice */
+    key(f, SDLK_RETURN, 0);
+    ck_assert(!f->s.picking && f->s.d.open && f->s.d.python);
+    llv_doc *d = &f->s.d;
+    ck_assert_msg(strcmp(d->ui.src.path + strlen(d->ui.src.path) - 10, "/lesson.py") == 0, "%s",
+                  d->ui.src.path);
+    /* asyncio.run's two shutdown tasks: no lanes until H */
+    ck_assert_uint_eq(d->ui.nruntime, 2);
+    ck_assert_uint_eq(d->ui.nlanes, d->m.ntasks - 2);
+    for (size_t k = 0; k < d->ui.nlanes; k++)
+        ck_assert(!llv_task_runtime(&d->m, d->ui.lanes[k]));
+    key(f, SDLK_h, 0);
+    ck_assert_uint_eq(d->ui.nlanes, d->m.ntasks);
+    frame(f, 16);
+    key(f, SDLK_h, 0);
+    ck_assert_uint_eq(d->ui.nlanes, d->m.ntasks - 2);
+    /* the 7th step of the program's tasks */
+    size_t at = 0;
+    while (at < d->m.n && program_steps(&d->m, at) < 7)
+        at++;
+    ck_assert_uint_lt(at, d->m.n);
+    llv_ui_seek(&d->ui, at);
+    frame(f, 16);
+    key(f, SDLK_o, 0);
+    ck_assert(d->open && !d->python);
+    ck_assert_msg(strcmp(d->ui.src.path + strlen(d->ui.src.path) - 9, "/lesson.c") == 0, "%s",
+                  d->ui.src.path);
+    ck_assert_uint_eq(d->ui.nruntime, 0);
+    ck_assert_int_eq(llv_event(&d->m, d->ui.cursor)->kind, LL_EV_TASK_RUN);
+    ck_assert_uint_eq(program_steps(&d->m, d->ui.cursor), 7);
+    ck_assert_msg(strstr(d->ui.status, "corresponding"), "%s", d->ui.status);
+    /* the same task runs in both */
+    const char *c_task =
+        llv_task_name(&d->m, llv_task_index(&d->m, llv_event(&d->m, d->ui.cursor)->task));
+    ck_assert(f->s.alt.open && f->s.alt.python);
+    const llv_model *pm = &f->s.alt.m;
+    const char *py_task = llv_task_name(pm, llv_task_index(pm, llv_event(pm, at)->task));
+    ck_assert_str_eq(c_task, py_task);
+    frame(f, 16);
+    /* back, to the run kept: the same step it was left at */
+    key(f, SDLK_o, 0);
+    ck_assert(d->python);
+    ck_assert_uint_eq(d->ui.cursor, at);
+    /* a step's end (its task suspends or ends) is that step's end */
+    size_t end = at + 1;
+    while (llv_event(&d->m, end)->task != llv_event(&d->m, at)->task ||
+           (llv_event(&d->m, end)->kind != LL_EV_TASK_WAIT &&
+            llv_event(&d->m, end)->kind != LL_EV_TASK_DONE))
+        end++;
+    llv_ui_seek(&d->ui, end);
+    key(f, SDLK_o, 0);
+    ck_assert(!d->python);
+    const ll_trace_event *ce = llv_event(&d->m, d->ui.cursor);
+    ck_assert_int_eq(ce->kind, llv_event(&f->s.alt.m, end)->kind);
+    ck_assert_str_eq(llv_task_name(&d->m, llv_task_index(&d->m, ce->task)), py_task);
+    /* the picker comes back on this lesson and language; a click on a row's
+     * "Python" runs that row's Python run */
+    key(f, SDLK_l, 0);
+    ck_assert(f->s.picking && !f->s.pk.python && f->s.pk.sel == want);
+    frame(f, 16);
+    llv_picker *pk = &f->s.pk;
+    ck_assert_int_gt(pk->py_x, pk->lang_x);
+    click(f, pk->py_x + 2, pk->top + (int)(want - pk->first) * pk->rowh + 2);
+    ck_assert(!f->s.picking && d->python);
+    ck_assert_str_eq(d->slug, "05-three-counters");
+    frame(f, 16);
+    fixture_close(f);
+}
+END_TEST
+
+/* A .py dropped on the window runs under the recorder and opens; one that
+ * fails to start opens on its traceback, with its source; a failed task's
+ * error reads as Python prints it. */
+START_TEST(a_dropped_python_program_runs_and_opens) {
+    fixture fx, *f = &fx;
+    fixture_open(f);
+    char good[1200], bad[1200];
+    snprintf(good, sizeof good, "%s/dies.py", f->dir);
+    snprintf(bad, sizeof bad, "%s/bad.py", f->dir);
+    FILE *p = fopen(good, "w");
+    fputs("import asyncio\n\nclass Oops(Exception):\n    pass\n\n"
+          "async def boom():\n    await asyncio.sleep(0.1)\n    return 1 / 0\n\n"
+          "async def oops():\n    raise Oops('no luck')\n\n"
+          "async def main():\n    t = asyncio.create_task(boom())\n"
+          "    u = asyncio.create_task(oops())\n    await asyncio.sleep(0.2)\n"
+          "    print('about to await')\n    await t\n\nasyncio.run(main())\n",
+          p);
+    fclose(p);
+    p = fopen(bad, "w");
+    fputs("import asyncio\n\nasync def main(:\n    pass\n", p);
+    fclose(p);
+    SDL_Event e;
+    memset(&e, 0, sizeof e);
+    e.type = SDL_DROPFILE;
+    e.drop.file = good;
+    llv_session_event(&f->s, &e);
+    llv_doc *d = &f->s.d;
+    ck_assert(d->open && d->python);
+    ck_assert_str_eq(d->ui.src.path, good);
+    ck_assert_uint_eq(d->ui.nlanes, 3); /* main, boom, oops */
+    int failed = 0;
+    for (size_t i = 0; i < d->m.n; i++) {
+        const ll_trace_event *ev = llv_event(&d->m, i);
+        if (ev->kind != LL_EV_TASK_FAILED)
+            continue;
+        char buf[200];
+        const char *name = llv_task_name(&d->m, llv_task_index(&d->m, ev->task));
+        llv_error_text(&d->m, ev, buf, sizeof buf);
+        if (strcmp(name, "Task-3") == 0)
+            ck_assert_str_eq(buf, "Oops: no luck");
+        else
+            ck_assert_str_eq(buf, "ZeroDivisionError: division by zero");
+        failed++;
+    }
+    ck_assert_int_eq(failed, 3); /* boom, oops, and main awaiting boom */
+    /* the console ends with Python's traceback, as it printed it */
+    const ll_trace_event *last = llv_event(&d->m, d->m.prints[d->m.nprints - 1]);
+    ck_assert_str_eq(llv_str(&d->m, last->str), "ZeroDivisionError: division by zero");
+    frame(f, 16);
+    e.drop.file = bad;
+    llv_session_event(&f->s, &e);
+    ck_assert(d->open && d->python);
+    ck_assert_str_eq(d->ui.src.path, bad);
+    ck_assert_uint_eq(d->m.niters, 0);
+    ck_assert_uint_ge(d->m.nprints, 2);
+    last = llv_event(&d->m, d->m.prints[d->m.nprints - 1]);
+    ck_assert_str_eq(llv_str(&d->m, last->str), "SyntaxError: invalid syntax");
+    /* it opens on its end: the traceback is in the console, the end says why */
+    ck_assert_uint_eq(d->ui.cursor, d->m.n - 1);
+    ck_assert_int_eq(llv_ui_current_line(&d->ui), 3); /* the line Python names */
+    frame(f, 16);
+    /* O: not a lesson */
+    key(f, SDLK_o, 0);
+    ck_assert_msg(strstr(d->ui.status, "only a lesson"), "%s", d->ui.status);
     fixture_close(f);
 }
 END_TEST
@@ -1000,6 +1188,8 @@ int main(void) {
     tcase_add_test(tc, the_picker_opens_lessons_by_key_click_and_wheel);
     tcase_add_test(tc, a_dropped_trace_opens_and_a_bad_one_is_refused);
     tcase_add_test(tc, a_lessons_python_run_shows_its_python_source);
+    tcase_add_test(tc, a_lesson_opens_in_c_or_python_and_o_switches_at_the_same_step);
+    tcase_add_test(tc, a_dropped_python_program_runs_and_opens);
     tcase_add_test(tc, a_programs_run_shows_its_source_its_crash_and_reruns);
     suite_add_tcase(s, tc);
     return run_suite(s);

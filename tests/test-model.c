@@ -365,6 +365,89 @@ START_TEST(long_traces_seek_exactly) {
 }
 END_TEST
 
+/* Two runs of one program, a C run (with a note) and a Python run (with
+ * asyncio.run's shutdown tasks after the program's): step k of the
+ * program's own tasks in one is step k in the other, its run on its run
+ * and its end on its end. */
+#define HEADPY "looplab-trace 1.6\n@clock \"virtual\"\n@language \"python\"\n"
+/* clang-format off */
+static const char *const c_run = HEAD
+    EV("0.000000000", "1:main", "task_new name=\"main\" coro=\"main\"")
+    EV("0.000000000", "1:main", "ready reason=created pos=0")
+    EV("0.000000000", "1:main", "run behind=0")                 /* 2: step 1 */
+    EV("0.000000000", "2:a", "task_new name=\"a\" coro=\"a\" parent=1")
+    EV("0.000000000", "2:a", "ready reason=created pos=0")
+    EV("0.000000000", "1:main", "note text=\"a is queued\"")
+    EV("0.000000000", "1:main", "wait on=task obj=2")
+    EV("0.000000000", "2:a", "run behind=0")                    /* 7: step 2 */
+    EV("0.000000000", "2:a", "done result=\"None\"")
+    EV("0.000000000", "1:main", "ready reason=task_done pos=0")
+    EV("0.000000000", "1:main", "run behind=0")                 /* 10: step 3 */
+    EV("0.000000000", "1:main", "done result=\"None\"");
+static const char *const py_run = HEADPY
+    EV("0.000000000", "1:Task-1", "task_new name=\"Task-1\" coro=\"main\"")
+    EV("0.000000000", "1:Task-1", "ready reason=created pos=0")
+    EV("0.000000000", "1:Task-1", "run behind=0")               /* 2: step 1 */
+    EV("0.000000000", "2:a", "task_new name=\"a\" coro=\"a\" parent=1")
+    EV("0.000000000", "2:a", "ready reason=created pos=0")
+    EV("0.000000000", "1:Task-1", "wait on=task obj=2")
+    EV("0.000000000", "2:a", "run behind=0")                    /* 6: step 2 */
+    EV("0.000000000", "2:a", "done result=\"None\"")
+    EV("0.000000000", "1:Task-1", "ready reason=task_done pos=0")
+    EV("0.000000000", "1:Task-1", "run behind=0")               /* 9: step 3 */
+    EV("0.000000000", "1:Task-1", "done result=\"None\"")
+    EV("0.000000000", "3:Task-3", "task_new name=\"Task-3\" coro=\"shutdown_asyncgens\"")
+    EV("0.000000000", "3:Task-3", "ready reason=created pos=0")
+    EV("0.000000000", "3:Task-3", "run behind=0")               /* 13: the runtime's */
+    EV("0.000000000", "3:Task-3", "done result=\"None\"")
+    EV("0.000000000", "4:Task-4", "task_new name=\"Task-4\" coro=\"shutdown_default_executor\"")
+    EV("0.000000000", "4:Task-4", "ready reason=created pos=0")
+    EV("0.000000000", "4:Task-4", "run behind=0")
+    EV("0.000000000", "4:Task-4", "done result=\"None\"");
+/* clang-format on */
+
+START_TEST(the_corresponding_step_counts_the_programs_own_steps) {
+    llv_model c, py;
+    char err[256];
+    ck_assert_msg(model_of_text(c_run, &c, err, sizeof err), "%s", err);
+    ck_assert_msg(model_of_text(py_run, &py, err, sizeof err), "%s", err);
+    ck_assert(!llv_task_runtime(&py, 0) && !llv_task_runtime(&py, 1));
+    ck_assert(llv_task_runtime(&py, 2) && llv_task_runtime(&py, 3));
+    ck_assert(!llv_task_runtime(&c, 0) && !llv_task_runtime(&c, 1));
+    bool past = true;
+    /* C -> Python: every step of C, the note (5) counting for nothing */
+    /* (on a run, its run; inside the step, there; after its end, its end) */
+    static const size_t c_to_py[12] = {0, 0, 2, 2, 2, 2, 5, 6, 7, 7, 9, 10};
+    for (size_t i = 0; i < c.n; i++) {
+        ck_assert_uint_eq(llv_corresponding_step(&c, i, &py, &past), c_to_py[i]);
+        ck_assert(!past);
+    }
+    /* Python -> C: the runtime's steps are not the program's */
+    static const size_t py_to_c[19] = {0,  0,  2,  2,  2,  6,  7,  8,  8, 10,
+                                       11, 11, 11, 11, 11, 11, 11, 11, 11};
+    for (size_t i = 0; i < py.n; i++) {
+        ck_assert_uint_eq(llv_corresponding_step(&py, i, &c, &past), py_to_c[i]);
+        ck_assert(!past);
+    }
+    llv_model_free(&c);
+    /* A shorter other run: its last event, and it says so. */
+    /* clang-format off */
+    const char *short_run = HEAD
+        EV("0.000000000", "1:main", "task_new name=\"main\" coro=\"main\"")
+        EV("0.000000000", "1:main", "ready reason=created pos=0")
+        EV("0.000000000", "1:main", "run behind=0")
+        EV("0.000000000", "1:main", "done result=\"None\"");
+    /* clang-format on */
+    ck_assert_msg(model_of_text(short_run, &c, err, sizeof err), "%s", err);
+    ck_assert_uint_eq(llv_corresponding_step(&py, 3, &c, &past), 2);
+    ck_assert(!past);
+    ck_assert_uint_eq(llv_corresponding_step(&py, 6, &c, &past), c.n - 1);
+    ck_assert(past);
+    llv_model_free(&c);
+    llv_model_free(&py);
+}
+END_TEST
+
 int main(void) {
     nslugs = find_lessons(slugs, 128);
     Suite *s = suite_create("model");
@@ -383,6 +466,7 @@ int main(void) {
     tcase_add_test(unit, socket_waits_know_their_peer_and_operation);
     tcase_add_test(unit, an_empty_trace_is_refused);
     tcase_add_test(unit, long_traces_seek_exactly);
+    tcase_add_test(unit, the_corresponding_step_counts_the_programs_own_steps);
     suite_add_tcase(s, unit);
     return run_suite(s);
 }

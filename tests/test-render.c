@@ -198,6 +198,96 @@ START_TEST(timeline_click_and_zoom_land_on_events) {
 }
 END_TEST
 
+/* What a Python run's frames say: collected by the text hook. */
+typedef struct py_words {
+    hook_ctx in; /* strings stay inside their panes, as for C */
+    bool asyncio_name, c_name, error_text;
+    const char *error; /* Python's form of the error this lesson raises */
+} py_words;
+
+static void on_py_text(const SDL_Rect *box, const char *str, size_t len, void *ud) {
+    py_words *w = ud;
+    on_text(box, str, len, &w->in);
+    char t[400];
+    snprintf(t, sizeof t, "%.*s", (int)(len < sizeof t - 1 ? len : sizeof t - 1), str);
+    SDL_Rect clip;
+    SDL_RenderGetClipRect(w->in.r, &clip);
+    bool log = clip.w > 0 && clip.x >= w->in.w / 2 && clip.y >= w->in.h / 2 &&
+               strstr(t, "=") != NULL; /* the event log's fields are the trace's own */
+    if (strstr(t, "asyncio.") || strstr(t, "await "))
+        w->asyncio_name = true;
+    if (!log && (strstr(t, "ll_") || strstr(t, "queue_get") || strstr(t, "queue_put")))
+        w->c_name = true;
+    if (w->error && strstr(t, w->error))
+        w->error_text = true;
+}
+
+/* A lesson's Python run (its twin under the recorder), drawn at every step
+ * at 1080p and at 4K scale 2: every string inside its pane, asyncio's names
+ * where C's would be (no ll_ call, no queue_get), the lesson's error as
+ * Python prints it, and asyncio.run's two shutdown tasks off the timeline.
+ * (Every other step at 1080p, every ninth at 4K: the suite stays quick.) */
+static const char *const py_lessons[][2] = {
+    {"09-errors", "ValueError: bad input 2"},
+    {"12-queue", NULL},
+    {"20-taskgroup", NULL},
+};
+
+START_TEST(a_python_run_reads_as_python) {
+    const char *slug = py_lessons[_i / 2][0];
+    int w = _i % 2 ? 3840 : 1920, h = _i % 2 ? 2160 : 1080;
+    char path[] = "/tmp/looplab-render-py-XXXXXX", cmd[2048], src[600];
+    int fd = mkstemp(path), st;
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    snprintf(src, sizeof src, "%s/lessons/%s/lesson.py", LL_SOURCE_ROOT, slug);
+    snprintf(cmd, sizeof cmd, "'%s' run --trace '%s' '%s' >/dev/null 2>&1", LL_CLI, path, src);
+    free(read_command(cmd, &st));
+    fixture fx;
+    ck_assert_int_eq(TTF_Init(), 0);
+    fx.s = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32, SDL_PIXELFORMAT_ARGB8888);
+    fx.r = SDL_CreateSoftwareRenderer(fx.s);
+    ll_trace t;
+    char err[512];
+    ck_assert_msg(ll_trace_load(&t, path, err, sizeof err) == 0, "%s", err);
+    unlink(path);
+    ck_assert_msg(llv_model_build(&fx.m, &t, err, sizeof err) == 0, "%s", err);
+    ck_assert_msg(llv_ui_init(&fx.ui, &fx.m, fx.r, LL_SOURCE_ROOT "/assets", err, sizeof err) == 0,
+                  "%s", err);
+    llv_ui_sources(&fx.ui, src, NULL);
+    ck_assert(fx.ui.python);
+    ck_assert_uint_eq(fx.ui.nruntime, 2);
+    ck_assert_uint_eq(fx.ui.nlanes, fx.m.ntasks - 2);
+    fx.ui.zoom = _i % 2 ? 2.0f : 1.0f;
+    py_words pw = {.in = {fx.r, w, h, 0, 0, {0, 0, 0, 0}, {0, 0, 0, 0}},
+                   .error = py_lessons[_i / 2][1]};
+    llv_text_hook = on_py_text;
+    llv_text_hook_ud = &pw;
+    for (size_t i = 0; i < fx.m.n; i += _i % 2 ? 9 : 2) {
+        llv_ui_seek(&fx.ui, i);
+        llv_ui_draw(&fx.ui, w, h);
+        ck_assert_msg(pw.in.outside == 0,
+                      "%s step %zu at %dx%d: a string at (%d,%d %dx%d) leaves its pane "
+                      "(%d,%d %dx%d)",
+                      slug, i + 1, w, h, pw.in.bad_box.x, pw.in.bad_box.y, pw.in.bad_box.w,
+                      pw.in.bad_box.h, pw.in.bad_clip.x, pw.in.bad_clip.y, pw.in.bad_clip.w,
+                      pw.in.bad_clip.h);
+        ck_assert_msg(!pw.c_name, "%s step %zu: a pane names a C call or wait kind", slug, i + 1);
+    }
+    if (pw.error) /* at the failed event: the running pane says it */
+        for (size_t i = 0; i < fx.m.n; i++)
+            if (llv_event(&fx.m, i)->kind == LL_EV_TASK_FAILED) {
+                llv_ui_seek(&fx.ui, i);
+                llv_ui_draw(&fx.ui, w, h);
+                break;
+            }
+    llv_text_hook = NULL;
+    ck_assert_msg(pw.asyncio_name, "%s: no asyncio name in any frame", slug);
+    ck_assert_msg(!pw.error || pw.error_text, "%s: '%s' is not shown", slug, pw.error);
+    fixture_close(&fx);
+}
+END_TEST
+
 static char *sh(const char *fmt, const char *a, int *status) {
     char cmd[2048];
     snprintf(cmd, sizeof cmd, fmt, LL_CLI, a);
@@ -248,6 +338,8 @@ int main(void) {
     tcase_add_loop_test(tc, frames_keep_text_in_panes_and_mark_what_the_model_says, 0,
                         NLESSONS * NSIZES);
     tcase_add_test(tc, timeline_click_and_zoom_land_on_events);
+    tcase_add_loop_test(tc, a_python_run_reads_as_python, 0,
+                        (int)(2 * sizeof py_lessons / sizeof py_lessons[0]));
     tcase_add_test(tc, render_command_writes_pngs_and_refuses_bad_requests);
     suite_add_tcase(s, tc);
     return run_suite(s);

@@ -1272,9 +1272,9 @@ typedef struct run_ctx {
 
 /* Runs `looplab run` (this very program) with its output silenced, so the
  * window's runs go through the same runner as the command line's. */
-static int run_for_view(void *ud, const char *slug, const char *clock, const char *path) {
+static int run_for_view(void *ud, const llv_run *w, const char *path) {
     run_ctx *rc = ud;
-    char self[4096];
+    char self[4096], twin[1024];
     ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
     if (n <= 0)
         return -1;
@@ -1283,16 +1283,24 @@ static int run_for_view(void *ud, const char *slug, const char *clock, const cha
     int k = 0;
     argv[k++] = self;
     argv[k++] = (char *)"run";
-    if (slug)
-        argv[k++] = (char *)slug;
-    argv[k++] = (char *)"--clock";
-    argv[k++] = (char *)clock;
+    /* looplab run's options first: after a PROGRAM.py come its own */
+    if (w->clock) {
+        argv[k++] = (char *)"--clock";
+        argv[k++] = (char *)w->clock;
+    }
     argv[k++] = (char *)"--trace";
     argv[k++] = (char *)path;
     argv[k++] = (char *)"--timeout";
     argv[k++] = (char *)"120";
     argv[k++] = (char *)"--quiet"; /* the window knows where the trace is */
-    if (!slug && rc && rc->program) {
+    if (w->slug && w->python) {
+        snprintf(twin, sizeof twin, "%s/%s/lesson.py", LESSONS_DIR, w->slug);
+        argv[k++] = twin;
+    } else if (w->slug) {
+        argv[k++] = (char *)w->slug;
+    } else if (w->program) {
+        argv[k++] = (char *)w->program;
+    } else if (rc && rc->program) {
         argv[k++] = (char *)"--";
         for (char **p = rc->program; *p && k < 254; p++)
             argv[k++] = *p;
@@ -1425,7 +1433,8 @@ static int trace_of(llv_app *a, const char *cmd, const char *what, const char *c
     if (fd < 0)
         return -1;
     close(fd);
-    if (a->run(a->ud, l->slug, clock, tmp) != 0) {
+    llv_run w = {.slug = l->slug, .clock = clock};
+    if (a->run(a->ud, &w, tmp) != 0) {
         unlink(tmp);
         return -1;
     }

@@ -59,6 +59,8 @@ static void find_relative(char *c, size_t len, char *dir, const char *rel, int l
 /* Whether the trace was recorded from a Python program (python/looplab_trace):
  * its first call site is in a .py file. */
 static bool python_trace(const doc *d) {
+    if (d->m.trace.meta.language && strcmp(d->m.trace.meta.language, "python") == 0)
+        return true;
     for (size_t i = 0; i < d->m.n && i < 64; i++) {
         const ll_trace_event *e = llv_event(&d->m, i);
         const ll__site *s = e->site ? ll__rec_sitep(&d->m.trace.rec, e->site) : NULL;
@@ -82,6 +84,9 @@ static void find_sources(const llv_app *a, doc *d, const char *trace_path) {
         if (!python)
             snprintf(py, sizeof py, "%s/%s/lesson.py", a->lessons_dir, lesson);
     }
+    const char *ran = d->m.trace.meta.source; /* the Python recorder names it */
+    if (!file_exists(c) && ran && python_trace(d) && file_exists(ran))
+        snprintf(c, sizeof c, "%s", ran);
     if (!file_exists(c)) {
         /* a program: the file of its first task's creation, as compiled */
         c[0] = '\0';
@@ -110,6 +115,25 @@ static void find_sources(const llv_app *a, doc *d, const char *trace_path) {
         }
     }
     llv_ui_sources(&d->ui, c[0] ? c : NULL, py[0] && file_exists(py) ? py : NULL);
+}
+
+/* The line of the source shown that the printed traceback names last
+ * (`  File "PATH", line N`, PATH the source), or 0. */
+static int traceback_line(const doc *d) {
+    const char *src = d->ui.src.path, *base = strrchr(src, '/');
+    base = base ? base + 1 : src;
+    int found = 0;
+    for (size_t k = 0; *base && k < d->m.nprints; k++) {
+        const char *t = llv_str(&d->m, llv_event(&d->m, d->m.prints[k])->str);
+        char file[512];
+        int line;
+        if (sscanf(t, " File \"%511[^\"]\", line %d", file, &line) != 2 || line <= 0)
+            continue;
+        const char *fb = strrchr(file, '/');
+        if (strcmp(file, src) == 0 || strcmp(fb ? fb + 1 : file, base) == 0)
+            found = line;
+    }
+    return found;
 }
 
 /* The timeline axis lesson `lesson` asks for in its meta.txt: 1 for
@@ -191,6 +215,15 @@ static int doc_open(const llv_app *a, doc *d, SDL_Renderer *r, const char *path,
     if (title)
         snprintf(d->ui.title, sizeof d->ui.title, "%.100s  \xE2\x80\x94  %.140s", lesson, title);
     find_sources(a, d, path);
+    d->python = python_trace(d);
+    /* A Python program that never ran a loop (a syntax error, an import
+     * error): it opens on its end, its traceback in the console */
+    if (d->python && d->m.niters == 0) {
+        llv_ui_seek(&d->ui, d->m.n - 1);
+        d->ui.err_line = traceback_line(d);
+    }
+    /* a lesson's run, in either language, saved or not: O runs the other */
+    d->ui.lesson_run = lesson != NULL && a->run;
     /* Several loops run at the same time: only a time axis shows it.  A
      * lesson about durations asks for it in its meta.txt. */
     int axis = lesson_axis(a, lesson);
@@ -210,9 +243,9 @@ static void doc_close(doc *d) {
     d->open = false;
 }
 
-/* Runs a lesson (or the CLI's program) into a temporary trace and opens it. */
-static int run_and_open(const llv_app *a, doc *d, SDL_Renderer *r, const char *slug,
-                        const char *clock) {
+/* Runs what w names (a lesson in one language, a dropped .py, the CLI's
+ * program) into a temporary trace and opens it. */
+static int run_and_open(const llv_app *a, doc *d, SDL_Renderer *r, const llv_run *w) {
     char path[] = "/tmp/looplab-view-XXXXXX";
     int fd = mkstemp(path);
     if (fd < 0) {
@@ -220,11 +253,12 @@ static int run_and_open(const llv_app *a, doc *d, SDL_Renderer *r, const char *s
         return -1;
     }
     close(fd);
-    int rc = a->run ? a->run(a->ud, slug, clock, path) : -1;
+    int rc = a->run ? a->run(a->ud, w, path) : -1;
     if (rc == 0)
-        rc = doc_open(a, d, r, path, slug, !slug);
-    if (rc == 0)
-        snprintf(d->clock, sizeof d->clock, "%s", clock);
+        rc = doc_open(a, d, r, path, w->slug, !w->slug && !w->program);
+    if (rc == 0 && w->clock)
+        snprintf(d->clock, sizeof d->clock, "%s", w->clock);
+
     unlink(path);
     return rc;
 }
@@ -385,12 +419,19 @@ static void picker_draw(const llv_app *a, llv_picker *p, SDL_Renderer *r, int w,
     int x = px * 2, y = px;
     llv_text(p->title, x, y, "Looplab \xE2\x80\x94 choose a lesson", (size_t)-1, text);
     y += llv_font_h(p->title) + px / 2;
-    llv_text(p->sans, x, y,
-             back ? "\xE2\x86\x91 \xE2\x86\x93 or the wheel to choose, Enter or a click to run it "
-                    "and watch, Esc to go back"
-                  : "\xE2\x86\x91 \xE2\x86\x93 or the wheel to choose, Enter or a click to run it "
-                    "and watch, Esc to quit",
-             (size_t)-1, dim);
+    llv_text_fit(p->sans, x, y, w - 3 * px,
+                 back ? "\xE2\x86\x91 \xE2\x86\x93 or the wheel to choose, Enter or a click to "
+                        "run it and watch, Esc to go back"
+                      : "\xE2\x86\x91 \xE2\x86\x93 or the wheel to choose, Enter or a click to "
+                        "run it and watch, Esc to quit",
+                 (size_t)-1, dim);
+    y += llv_font_h(p->sans);
+    char lang[160];
+    snprintf(lang, sizeof lang,
+             "Tab or \xE2\x86\x90 \xE2\x86\x92: run it in C or in Python (now: %s); in the "
+             "window, O switches",
+             p->python ? "Python, the twin lesson.py under asyncio" : "C");
+    llv_text_fit(p->bold, x, y, w - 3 * px, lang, (size_t)-1, acc);
     y += px * 2;
     int rowh = llv_font_h(p->sans) * 2 + px / 2;
     size_t rows = (size_t)((h - y) / rowh);
@@ -403,13 +444,24 @@ static void picker_draw(const llv_app *a, llv_picker *p, SDL_Renderer *r, int w,
         p->first = p->sel;
     if (p->sel >= p->first + rows)
         p->first = p->sel - rows + 1;
+    /* each row ends in its two runs, C and Python, the chosen one lit */
+    int cw = llv_text_w(p->bold, "C", 1), pw = llv_text_w(p->bold, "Python", 6);
+    p->lang_x = w - 2 * px - (cw + pw + 2 * px);
+    p->py_x = p->lang_x + cw + px;
     for (size_t i = p->first; i < a->nlessons && i < p->first + rows; i++) {
         if (i == p->sel) {
             SDL_SetRenderDrawColor(r, 70, 64, 20, 255);
             SDL_Rect q = {x - px / 2, y - 2, w - 3 * px, rowh - 4};
             SDL_RenderFillRect(r, &q);
+            SDL_SetRenderDrawColor(r, acc.r, acc.g, acc.b, 255);
+            SDL_Rect u = {p->python ? p->py_x - px / 4 : p->lang_x - px / 4, y - 1,
+                          (p->python ? pw : cw) + px / 2, llv_font_h(p->bold) + 2};
+            SDL_RenderDrawRect(r, &u);
         }
-        llv_text_fit(p->bold, x, y, w - 4 * px, a->lessons[i].title, (size_t)-1,
+        bool sel = i == p->sel;
+        llv_text(p->bold, p->lang_x, y, "C", 1, sel && !p->python ? acc : dim);
+        llv_text(p->bold, p->py_x, y, "Python", 6, sel && p->python ? acc : dim);
+        llv_text_fit(p->bold, x, y, p->lang_x - x - px, a->lessons[i].title, (size_t)-1,
                      i == p->sel ? acc : text);
         llv_text_fit(p->sans, x + px, y + llv_font_h(p->sans), w - 5 * px, a->lessons[i].summary,
                      (size_t)-1, dim);
@@ -421,8 +473,14 @@ static void picker_draw(const llv_app *a, llv_picker *p, SDL_Renderer *r, int w,
 
 /* Runs the picker's lesson and shows it; the picker stays if that fails. */
 static void picker_choose(llv_session *s) {
-    if (s->a->nlessons &&
-        run_and_open(s->a, &s->d, s->r, s->a->lessons[s->pk.sel].slug, "virtual") == 0)
+    if (!s->a->nlessons)
+        return;
+    /* a twin on its own default clock (twin: real), C on the virtual one */
+    llv_run w = {.slug = s->a->lessons[s->pk.sel].slug,
+                 .python = s->pk.python,
+                 .clock = s->pk.python ? NULL : "virtual"};
+    doc_close(&s->alt);
+    if (run_and_open(s->a, &s->d, s->r, &w) == 0)
         s->picking = false;
 }
 
@@ -448,6 +506,9 @@ static void picker_key(llv_session *s, SDL_Keycode k) {
     case SDLK_END: picker_move(s, (long)s->a->nlessons); break;
     case SDLK_RETURN:
     case SDLK_KP_ENTER: picker_choose(s); break;
+    case SDLK_TAB:
+    case SDLK_LEFT:
+    case SDLK_RIGHT: s->pk.python = !s->pk.python; break; /* the language */
     default: break;
     }
 }
@@ -458,6 +519,8 @@ static void picker_show(llv_session *s) {
     for (size_t i = 0; lesson && i < s->a->nlessons; i++)
         if (strcmp(s->a->lessons[i].slug, lesson) == 0)
             s->pk.sel = i;
+    if (s->d.open)
+        s->pk.python = s->d.python;
     s->picking = true;
 }
 
@@ -506,7 +569,9 @@ static void rerun_other_clock(llv_session *s) {
     bool axis = d->ui.axis_time, predict = d->ui.predict;
     double whole = axis ? (double)d->m.t_end : (double)d->m.n;
     double f0 = whole > 0 ? d->ui.tl_x0 / whole : 0, f1 = whole > 0 ? d->ui.tl_x1 / whole : 1;
-    if (run_and_open(s->a, d, s->r, slug[0] ? slug : NULL, other) == 0) {
+    llv_run w = {.slug = slug[0] ? slug : NULL, .python = d->python, .clock = other};
+    doc_close(&s->alt); /* a run in the other language is on the old clock */
+    if (run_and_open(s->a, d, s->r, &w) == 0) {
         d->ui.axis_time = axis;
         whole = axis ? (double)d->m.t_end : (double)d->m.n;
         llv_ui_fit_timeline(&d->ui);
@@ -521,6 +586,66 @@ static void rerun_other_clock(llv_session *s) {
     } else {
         status(&d->ui, "could not re-run it on the %s clock (see the terminal)", other);
     }
+}
+
+/* Swaps the open doc and the kept one (a doc holds a pointer to its own
+ * model). */
+static void swap_docs(llv_session *s) {
+    llv_doc t = s->d;
+    s->d = s->alt;
+    s->alt = t;
+    s->d.ui.m = &s->d.m;
+    s->alt.ui.m = &s->alt.m;
+}
+
+/* O: the same lesson in the other language, C or Python, at the step that
+ * corresponds to the one on screen (llv_corresponding_step): run it the
+ * first time, keep both after. */
+static void switch_language(llv_session *s) {
+    llv_doc *d = &s->d;
+    const char *lesson = doc_lesson(s->a, d);
+    if (!lesson || !s->a->run) {
+        status(&d->ui, "%s",
+               "only a lesson has a C and a Python run to switch between (L: the lessons)");
+        return;
+    }
+    char slug[128];
+    snprintf(slug, sizeof slug, "%s", lesson);
+    bool to_py = !d->python;
+    const char *kept = s->alt.open ? doc_lesson(s->a, &s->alt) : NULL;
+    bool have = kept && s->alt.python == to_py && strcmp(kept, slug) == 0;
+    if (!have) {
+        doc_close(&s->alt);
+        /* the twin on its own default clock unless this run is on the real one */
+        llv_run w = {.slug = slug,
+                     .python = to_py,
+                     .clock = !to_py || strcmp(d->clock, "real") == 0 ? d->clock : NULL};
+        if (run_and_open(s->a, &s->alt, s->r, &w) != 0) {
+            status(&d->ui, "could not run the %s (see the terminal)",
+                   to_py ? "Python twin, lesson.py" : "C lesson");
+            return;
+        }
+    }
+    swap_docs(s); /* s->alt is now the run that was on screen */
+    d = &s->d;
+    d->ui.zoom = s->alt.ui.zoom;
+    d->ui.theme = s->alt.ui.theme;
+    d->ui.speed = s->alt.ui.speed;
+    d->ui.playing = false;
+    bool past = false;
+    size_t to = llv_corresponding_step(&s->alt.m, s->alt.ui.cursor, &d->m, &past);
+    llv_ui_seek(&d->ui, to);
+    d->ui.predict_done = d->ui.cursor;
+    char msg[200];
+    if (past)
+        snprintf(msg, sizeof msg,
+                 "the %s run takes fewer task steps than the other went through: at its end",
+                 to_py ? "Python" : "C");
+    else
+        snprintf(msg, sizeof msg, "%s", "at the corresponding task step (O goes back)");
+    snprintf(d->ui.status, sizeof d->ui.status, "%s run of the lesson: %s",
+             to_py ? "the Python" : "the C", msg);
+    d->ui.status_until = SDL_GetTicks() + 6000;
 }
 
 static void screenshot(llv_session *s) {
@@ -687,6 +812,17 @@ static void doc_key(llv_session *s, SDL_Keycode k, Uint16 mod) {
             picker_show(s);
         break;
     case SDLK_c: rerun_other_clock(s); break;
+    case SDLK_o: switch_language(s); break;
+    case SDLK_h:
+        if (!ui->nruntime) {
+            status(ui, "%s", "no runtime tasks to show: every task here is the program's");
+            break;
+        }
+        llv_ui_show_runtime(ui, !ui->show_runtime);
+        status(ui, "%s",
+               ui->show_runtime ? "asyncio.run's shutdown tasks shown (H hides them)"
+                                : "asyncio.run's shutdown tasks hidden (H shows them)");
+        break;
     default: break;
     }
 }
@@ -701,6 +837,8 @@ static void mouse_down(llv_session *s, const SDL_MouseButtonEvent *b) {
         size_t row = (size_t)((b->y - p->top) / p->rowh);
         if (row < p->rows && p->first + row < s->a->nlessons) {
             p->sel = p->first + row;
+            if (p->lang_x > 0 && b->x >= p->lang_x - p->px / 2) /* its C or Python */
+                p->python = b->x >= p->py_x - p->px / 2;
             picker_choose(s);
         }
         return;
@@ -742,16 +880,33 @@ static void wheel(llv_session *s, const SDL_MouseWheelEvent *wh) {
     }
 }
 
+/* A file dropped on the window: a Python program runs under the recorder
+ * and opens; anything else is read as a trace. */
+static void drop_file(llv_session *s, const char *file) {
+    llv_doc *d = &s->d;
+    size_t n = strlen(file);
+    bool py = n > 3 && strcmp(file + n - 3, ".py") == 0;
+    int rc;
+    doc_close(&s->alt);
+    if (py) {
+        llv_run w = {.program = file};
+        rc = run_and_open(s->a, d, s->r, &w);
+    } else {
+        rc = doc_open(s->a, d, s->r, file, NULL, false);
+    }
+    if (rc == 0)
+        s->picking = false;
+    else if (d->open)
+        status(&d->ui,
+               py ? "could not run %s (see the terminal)" : "cannot open %s (see the terminal)",
+               file);
+}
+
 void llv_session_event(llv_session *s, const SDL_Event *ev) {
     llv_doc *d = &s->d;
     switch (ev->type) {
     case SDL_QUIT: s->quit = true; break;
-    case SDL_DROPFILE:
-        if (doc_open(s->a, d, s->r, ev->drop.file, NULL, false) == 0)
-            s->picking = false;
-        else if (d->open)
-            status(&d->ui, "cannot open %s (see the terminal)", ev->drop.file);
-        break;
+    case SDL_DROPFILE: drop_file(s, ev->drop.file); break;
     case SDL_KEYDOWN:
         if (s->picking)
             picker_key(s, ev->key.keysym.sym);
@@ -790,8 +945,10 @@ void llv_session_init(llv_session *s, const llv_app *a, SDL_Renderer *r, SDL_Win
 int llv_session_start(llv_session *s, const char *trace, const char *slug, bool program) {
     if (trace)
         return doc_open(s->a, &s->d, s->r, trace, slug, false);
-    if (slug || program)
-        return run_and_open(s->a, &s->d, s->r, slug, "virtual"); /* slug NULL: the program */
+    if (slug || program) {
+        llv_run w = {.slug = slug, .clock = "virtual"}; /* slug NULL: the program */
+        return run_and_open(s->a, &s->d, s->r, &w);
+    }
     s->picking = true;
     return 0;
 }
@@ -826,6 +983,7 @@ void llv_session_frame(llv_session *s, uint32_t now, int w, int h) {
 
 void llv_session_close(llv_session *s) {
     doc_close(&s->d);
+    doc_close(&s->alt);
     llv_font_close(s->pk.title);
     llv_font_close(s->pk.sans);
     llv_font_close(s->pk.bold);

@@ -14,16 +14,29 @@ typedef struct llv_lesson {
     char summary[512];
 } llv_lesson;
 
+/* What the window asks to run: lesson `slug` (its C program, or with
+ * `python` its twin lessons/SLUG/lesson.py under the recorder), else
+ * `program` (a .py file dropped on the window), else the program given to
+ * the CLI; on `clock` ("virtual" / "real"), or with NULL the run's own
+ * default, as `looplab run` chooses it (a twin whose meta.txt says `twin:
+ * real` runs on the real clock, one that says `python: system` on
+ * /usr/bin/python3). */
+typedef struct llv_run {
+    const char *slug;
+    bool python;
+    const char *program;
+    const char *clock;
+} llv_run;
+
 typedef struct llv_app {
     const char *assets;      /* folder with fonts/ */
     const char *lessons_dir; /* lessons/NN-slug/{lesson.c,lesson.py} */
     const char *program;     /* `view -- PROGRAM`'s program (to find its source), or NULL */
     const llv_lesson *lessons;
     size_t nlessons;
-    /* Runs lesson `slug` (or, when slug is NULL, the program given to the
-     * CLI) on `clock` ("virtual" / "real") and saves its trace to `path`.
-     * Returns 0, or -1 after saying why on stderr. */
-    int (*run)(void *ud, const char *slug, const char *clock, const char *path);
+    /* Runs what `w` names and saves its trace to `path`.  Returns 0, or -1
+     * after saying why on stderr. */
+    int (*run)(void *ud, const struct llv_run *w, const char *path);
     void *ud;
 } llv_app;
 

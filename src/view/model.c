@@ -100,6 +100,81 @@ const char *llv_task_name(const llv_model *m, uint32_t index) {
     return llv_str(m, m->info[index].name);
 }
 
+bool llv_task_runtime(const llv_model *m, uint32_t index) {
+    if (index >= m->ntasks)
+        return false;
+    const ll_trace_task *t = ll_trace_task_of(&m->trace, m->info[index].id);
+    return t && t->runtime;
+}
+
+/* Whether event i is a step of one of the program's own tasks. */
+static bool program_step(const llv_model *m, size_t i) {
+    const ll_trace_event *e = llv_event(m, i);
+    return e->kind == LL_EV_TASK_RUN && !llv_task_runtime(m, llv_task_index(m, e->task));
+}
+
+/* Where the step that begins at `run` (a `run` event) ends: the task's
+ * next wait, done, failed or cancelled (the last event when none comes). */
+static size_t step_end(const llv_model *m, size_t run) {
+    uint32_t task = llv_event(m, run)->task;
+    for (size_t i = run + 1; i < m->n; i++) {
+        const ll_trace_event *e = llv_event(m, i);
+        if (e->task == task && (e->kind == LL_EV_TASK_WAIT || e->kind == LL_EV_TASK_DONE ||
+                                e->kind == LL_EV_TASK_FAILED || e->kind == LL_EV_TASK_CANCELLED))
+            return i;
+    }
+    return m->n - 1;
+}
+
+/* The lines task `task` printed in events (from, to]. */
+static size_t prints_in(const llv_model *m, uint32_t task, size_t from, size_t to) {
+    size_t n = 0;
+    for (size_t i = from + 1; i <= to && i < m->n; i++) {
+        const ll_trace_event *e = llv_event(m, i);
+        n += e->kind == LL_EV_PRINT && e->task == task;
+    }
+    return n;
+}
+
+size_t llv_corresponding_step(const llv_model *from, size_t step, const llv_model *to,
+                              bool *past_end) {
+    size_t k = 0, run = 0;
+    for (size_t i = 0; i <= step && i < from->n; i++)
+        if (program_step(from, i)) {
+            k++;
+            run = i;
+        }
+    *past_end = false;
+    if (k == 0 || to->n == 0)
+        return 0;
+    size_t to_run = SIZE_MAX;
+    for (size_t i = 0, seen = 0; i < to->n && to_run == SIZE_MAX; i++)
+        if (program_step(to, i) && ++seen == k)
+            to_run = i;
+    if (to_run == SIZE_MAX) {
+        *past_end = true;
+        return to->n - 1;
+    }
+    /* Inside the step, as far as the lines it printed; after its end, its
+     * end (what comes between two steps differs: polls, timers). */
+    size_t end_from = step_end(from, run), end_to = step_end(to, to_run);
+    if (step == run)
+        return to_run;
+    if (step >= end_from)
+        return end_to;
+    size_t lines = prints_in(from, llv_event(from, run)->task, run, step);
+    uint32_t task = llv_event(to, to_run)->task;
+    size_t at = to_run;
+    for (size_t i = to_run + 1; lines && i < end_to; i++) {
+        const ll_trace_event *e = llv_event(to, i);
+        if (e->kind == LL_EV_PRINT && e->task == task) {
+            at = i;
+            lines--;
+        }
+    }
+    return at;
+}
+
 size_t llv_lower(const uint32_t *a, size_t n, size_t v) {
     size_t lo = 0, hi = n;
     while (lo < hi) {

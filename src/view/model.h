@@ -230,6 +230,23 @@ const char *llv_str(const llv_model *m, uint32_t id);
 /* A task's display name. */
 const char *llv_task_name(const llv_model *m, uint32_t index);
 
+/* Whether a task was made by the runtime, not the program: asyncio.run's
+ * shutdown tasks in a Python trace (ll_trace_task.runtime).  The viewer
+ * folds them away unless asked (H). */
+bool llv_task_runtime(const llv_model *m, uint32_t index);
+
+/* The step of `to` that corresponds to step `step` of `from`, two runs of
+ * one program (a lesson's C run and its Python run).  Task steps are
+ * counted: the k-th step (`run` event) of the program's own tasks in
+ * `from`, up to and including `step`, is the k-th in `to` (notes and the
+ * runtime's tasks do not count).  On the `run` itself, its `run`; inside
+ * the step, the point where the task has printed as many lines of it;
+ * after the step's end (its wait, done, failed), that step's end in `to`.
+ * Before the first step, 0.  When `to` has fewer than k steps, its last
+ * event, and *past_end is set. */
+size_t llv_corresponding_step(const llv_model *from, size_t step, const llv_model *to,
+                              bool *past_end);
+
 /* The span of task `ti` that holds event `step`, or NULL (not born). */
 const llv_span *llv_span_at(const llv_model *m, uint32_t ti, size_t step);
 /* First index k in the sorted list a[0..n) with a[k] >= v (n when none). */

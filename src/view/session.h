@@ -23,6 +23,7 @@ typedef struct llv_doc {
     char slug[128]; /* the lesson shown, "" for a trace or a program */
     bool program;   /* it is the run of the CLI's program (re-runnable) */
     char clock[16]; /* the clock it ran on: "virtual" or "real" */
+    bool python;    /* a lesson's Python run (its twin under the recorder) */
 } llv_doc;
 
 /* The lesson picker (what `looplab view` opens on, and L). */
@@ -33,6 +34,9 @@ typedef struct llv_picker {
     size_t first;  /* the first row shown */
     size_t rows;   /* rows that fit, after the last draw */
     int top, rowh; /* y of the first row and the row height (for clicks) */
+    bool python;   /* Enter opens the lesson's Python run (Tab switches) */
+    int lang_x;    /* x where a row's "C  Python" choice begins (for clicks) */
+    int py_x;      /* x where its "Python" begins */
 } llv_picker;
 
 typedef struct llv_session {
@@ -40,6 +44,7 @@ typedef struct llv_session {
     SDL_Renderer *r;
     SDL_Window *win; /* the window (F11), or NULL when drawing offscreen */
     llv_doc d;
+    llv_doc alt; /* the same lesson's run in the other language, kept for O */
     llv_picker pk;
     bool picking;    /* the picker is on screen (over the open doc, if any) */
     bool quit;       /* Esc or Q asked to close the window */

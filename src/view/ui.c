@@ -157,7 +157,71 @@ static const char *site_text(const llv_model *m, uint32_t site, char *buf, size_
     return buf;
 }
 
-static void wait_text(const llv_model *m, const llv_task *t, char *buf, size_t n) {
+/* What a Python task waits in, as the program wrote it: "await
+ * queue.get()".  NULL for the kinds wait_text says the same way in both. */
+static const char *py_await(unsigned wait) {
+    switch (wait) {
+    case LL_WAIT_LOCK: return "await lock.acquire()";
+    case LL_WAIT_EVENT: return "await event.wait()";
+    case LL_WAIT_SEMAPHORE: return "await semaphore.acquire()";
+    case LL_WAIT_CONDITION: return "await condition.wait()";
+    case LL_WAIT_BARRIER: return "await barrier.wait()";
+    case LL_WAIT_QUEUE_GET: return "await queue.get()";
+    case LL_WAIT_QUEUE_PUT: return "await queue.put()";
+    case LL_WAIT_QUEUE_JOIN: return "await queue.join()";
+    default: return NULL;
+    }
+}
+
+/* wait_text for a Python trace: asyncio's spelling.  Returns false for the
+ * kinds said the same way in both languages. */
+static bool py_wait_text(const llv_model *m, const llv_task *t, int64_t since, char *buf,
+                         size_t n) {
+    char when[32], secs[32];
+    switch (t->wait) {
+    case LL_WAIT_SLEEP:
+        fmt_time(when, sizeof when, t->until);
+        if (since >= 0 && t->until >= since) {
+            snprintf(secs, sizeof secs, "%.3f",
+                     (double)(t->until - since) /
+                         1e9); /* ms: a real clock's wait began a little after its call */
+            for (char *z = secs + strlen(secs) - 1; z > secs && *z == '0' && z[-1] != '.'; z--)
+                *z = '\0'; /* 0.500 -> 0.5 */
+            snprintf(buf, n, "asyncio.sleep(%s) until %s", secs, when);
+        } else {
+            snprintf(buf, n, "asyncio.sleep until %s", when);
+        }
+        return true;
+    case LL_WAIT_TASK: {
+        uint32_t k = llv_task_index(m, t->obj);
+        snprintf(buf, n, "await %s", k != NONE ? llv_task_name(m, k) : "a task");
+        return true;
+    }
+    case LL_WAIT_GATHER: snprintf(buf, n, "await asyncio.gather #%u", t->obj); return true;
+    case LL_WAIT_FUTURE: snprintf(buf, n, "await future #%u", t->obj); return true;
+    case LL_WAIT_TASKGROUP: snprintf(buf, n, "leaving async with TaskGroup"); return true;
+    case LL_WAIT_WAIT_FOR: snprintf(buf, n, "await asyncio.wait_for"); return true;
+    case LL_WAIT_WAIT: snprintf(buf, n, "await asyncio.wait"); return true;
+    default: break;
+    }
+    const char *aw = py_await(t->wait);
+    if (!aw)
+        return false;
+    uint32_t k = llv_sync_index(m, t->obj);
+    const char *name = k != NONE ? llv_str(m, m->sync[k].name) : "";
+    if (*name)
+        snprintf(buf, n, "%s '%s'", aw, name);
+    else
+        snprintf(buf, n, "%s #%u", aw, t->obj);
+    return true;
+}
+
+/* `since`: the loop time the wait began (for a sleep's length), or -1. */
+static void wait_text_at(const llv_model *m, const llv_task *t, int64_t since, char *buf,
+                         size_t n) {
+    if (m->trace.meta.language && strcmp(m->trace.meta.language, "python") == 0 &&
+        py_wait_text(m, t, since, buf, n))
+        return;
     char when[32];
     switch (t->wait) {
     case LL_WAIT_SLEEP:
@@ -209,6 +273,31 @@ static void wait_text(const llv_model *m, const llv_task *t, char *buf, size_t n
         break;
     }
     }
+}
+
+static void wait_text(const llv_model *m, const llv_task *t, char *buf, size_t n) {
+    int64_t since = t->state == LLV_WAITING && t->since < m->n ? llv_event(m, t->since)->t : -1;
+    wait_text_at(m, t, since, buf, n);
+}
+
+const char *llv_error_text(const llv_model *m, const ll_trace_event *e, char *buf, size_t n) {
+    const char *name = ll__field_enum_name(T_ERR, e->aux), *msg = e->str ? llv_str(m, e->str) : "";
+    if (!name)
+        name = "Exception";
+    /* the recorder's Exception with the class in front of the message */
+    size_t id = strspn(msg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.");
+    size_t ml = strlen(msg);
+    bool bare = !msg[id] && ((ml > 5 && strcmp(msg + ml - 5, "Error") == 0) ||
+                             (ml > 9 && strcmp(msg + ml - 9, "Exception") == 0));
+    bool named = strcmp(name, "Exception") == 0 && id > 0 && (msg[id] == ':' || bare) &&
+                 msg[0] >= 'A' && msg[0] <= 'Z';
+    if (named)
+        snprintf(buf, n, "%s", msg);
+    else if (*msg)
+        snprintf(buf, n, "%s: %s", name, msg);
+    else
+        snprintf(buf, n, "%s", name);
+    return buf;
 }
 
 /* ---- fonts and layout ----------------------------------------------------- */
@@ -351,7 +440,7 @@ static int split_heights(const llv_ui *ui, int bh, int pad, int *narr_io) {
      * much as its lanes need, the stage what is left. */
     int stage_least = (L + 3 * pad) + (4 * L + 3 * pad + 8) + (L + 2 * pad + 4 * (L + 4));
     int narr_least = L + 2 * pad + 2 * L;
-    size_t nlanes = ui->m->ntasks + ui->m->nworkers;
+    size_t nlanes = ui->nlanes + ui->m->nworkers;
     /* the timeline's least shows three lanes (one when there is one) */
     int rest_least = (ui->narrow ? 6 * L : 7 * L) + (nlanes > 3   ? 2
                                                      : nlanes > 1 ? (int)nlanes - 1
@@ -638,10 +727,22 @@ static void draw_footer(llv_ui *ui) {
     SDL_RenderSetClipRect(ui->r, &q);
     fill(ui->r, q.x, q.y, q.w, q.h, th->pane);
     fill(ui->r, q.x, q.y, q.w, 1, th->border);
-    char buf[300];
-    const char *hint = "\xE2\x86\x90 \xE2\x86\x92 step   Shift: task switch   Ctrl: loop "
-                       "iteration   \xE2\x86\x91 \xE2\x86\x93 print/note   Space play   "
-                       "F1 help";
+    char buf[300], hint[300];
+    /* O and H when they do something; the moving keys give way to them
+     * when the row is short (F1 lists them all) */
+    const char *o = ui->lesson_run ? (ui->python ? "O: its C run   " : "O: its Python run   ") : "";
+    const char *hk =
+        ui->nruntime ? (ui->show_runtime ? "H: hide runtime tasks   " : "H: runtime tasks   ") : "";
+    static const char *const moves[] = {
+        "\xE2\x86\x90 \xE2\x86\x92 step   Shift: task switch   Ctrl: loop iteration   "
+        "\xE2\x86\x91 \xE2\x86\x93 print/note   Space play   ",
+        "\xE2\x86\x90 \xE2\x86\x92 step   \xE2\x86\x91 \xE2\x86\x93 print/note   Space play   ",
+        "\xE2\x86\x90 \xE2\x86\x92 step   Space play   "};
+    for (size_t k = 0; k < sizeof moves / sizeof moves[0]; k++) {
+        snprintf(hint, sizeof hint, "%s%s%sF1 help", moves[k], o, hk);
+        if (llv_text_w(ui->sans, hint, (size_t)-1) <= q.w - ui->font_px)
+            break;
+    }
     if (ui->typing)
         snprintf(buf, sizeof buf, "go to step: %s_   (Enter to jump, Esc to cancel)", ui->input);
     else if (ui->status[0] && ui->now_ms < ui->status_until)
@@ -840,6 +941,28 @@ static int draw_other_loops(llv_ui *ui, SDL_Rect c, int y) {
     return y + ui->line + 4;
 }
 
+/* A Python program that never ran a loop and died (a syntax error, an
+ * import error, an exception before asyncio.run): says so with Python's
+ * last traceback line, from the recorder's main_failed warning. */
+static bool py_no_start(const llv_model *m, char *buf, size_t len, bool brief) {
+    if (m->niters)
+        return false;
+    const char *why = NULL;
+    for (size_t k = 0; k < m->nwarns; k++) {
+        const ll_trace_event *w = llv_event(m, m->warns[k]);
+        if (w->sub == LL_WARN_MAIN_FAILED && w->str)
+            why = llv_str(m, w->str);
+    }
+    if (!why)
+        return false;
+    const char *prog = m->trace.meta.program ? m->trace.meta.program : "the program";
+    snprintf(buf, len,
+             brief ? "%s did not start: %s"
+                   : "%s did not start: %s. Python's traceback is in the console.",
+             prog, why);
+    return true;
+}
+
 /* When the cursor is on the run's end and the run did not end well (a
  * crash, the time limit, an exit that left the loop open, a failing exit
  * status), says how in `buf` and returns it; NULL otherwise.  `brief` is
@@ -858,6 +981,8 @@ static const char *bad_end(const llv_ui *ui, char *buf, size_t len, bool brief) 
                  (long long)e->val);
         break;
     case 1:
+        if (ui->python && py_no_start(ui->m, buf, len, brief))
+            break;
         snprintf(buf, len,
                  brief ? "the program exited (%s)"
                        : "the program exited (%s) without closing its loop: the "
@@ -896,7 +1021,9 @@ static void draw_running(llv_ui *ui) {
         snprintf(l2, sizeof l2, "%s()", llv_str(m, in->coro));
         /* the same line the code pane highlights (llv_where_now) */
         llv_where w = llv_where_now(m);
-        if (w.site)
+        if (llv_task_runtime(m, s->running))
+            snprintf(site, sizeof site, "asyncio.run's own task"); /* no line of the program */
+        else if (w.site)
             site_text(m, w.site, site, sizeof site);
         else
             snprintf(site, sizeof site, "entering %s()", llv_str(m, in->coro));
@@ -956,7 +1083,12 @@ static void draw_running(llv_ui *ui) {
                      e->sub == 0   ? "a result"
                      : e->sub == 1 ? "an error"
                                    : "cancelled");
-        else
+        else if (e->kind == LL_EV_TASK_FAILED && llv_task_index(m, e->task) != NONE) {
+            char err[120];
+            snprintf(buf, sizeof buf, "%s ended: it raised %s",
+                     llv_task_name(m, llv_task_index(m, e->task)),
+                     llv_error_text(m, e, err, sizeof err));
+        } else
             snprintf(buf, sizeof buf, "the loop (between steps)");
         nbsp(buf, sizeof buf);
         size_t n = strlen(buf), at = 0;
@@ -1100,6 +1232,19 @@ static size_t sync_text(const llv_ui *ui, uint32_t k, char *buf, size_t n) {
     const llv_model *m = ui->m;
     const llv_syncinfo *si = &m->sync[k];
     const char *name = llv_str(m, si->name), *kind = ll_sync_kind_name(si->kind);
+    static const char *const py_class[LL_SYNC__COUNT] = {
+        [LL_SYNC_LOCK] = "asyncio.Lock",
+        [LL_SYNC_EVENT] = "asyncio.Event",
+        [LL_SYNC_SEMAPHORE] = "asyncio.Semaphore",
+        [LL_SYNC_BOUNDED_SEMAPHORE] = "asyncio.BoundedSemaphore",
+        [LL_SYNC_QUEUE] = "asyncio.Queue",
+        [LL_SYNC_PRIORITY_QUEUE] = "asyncio.PriorityQueue",
+        [LL_SYNC_LIFO_QUEUE] = "asyncio.LifoQueue",
+        [LL_SYNC_CONDITION] = "asyncio.Condition",
+        [LL_SYNC_BARRIER] = "asyncio.Barrier",
+    };
+    if (ui->python && si->kind < LL_SYNC__COUNT && py_class[si->kind])
+        kind = py_class[si->kind]; /* the class the program made */
     char who[80];
     if (*name)
         snprintf(who, sizeof who, "%s '%s'", kind, name);
@@ -1297,6 +1442,25 @@ static bool shows_children(const llv_ui *ui, const llv_task *t, uint32_t ti) {
            children_of(ui, ti, &one, 1) > 0;
 }
 
+/* A sleeping task's row in the waiting pane: "sleeps, wakes at 0.500 s";
+ * in a Python trace, the call it sleeps in, "asyncio.sleep(0.5), wakes at
+ * 0.500 s". */
+static void sleeper_text(const llv_ui *ui, const llv_task *t, char *buf, size_t n) {
+    char d[48], call[96] = "";
+    deadline_text(ui, t->until, d, sizeof d);
+    if (ui->python) {
+        int64_t since = t->since < ui->m->n ? llv_event(ui->m, t->since)->t : -1;
+        py_wait_text(ui->m, t, since, call, sizeof call);
+        char *until = strstr(call, " until ");
+        if (until)
+            *until = '\0'; /* the deadline is said after it */
+    }
+    if (call[0])
+        snprintf(buf, n, "%s, wakes %s", call, d);
+    else
+        snprintf(buf, n, "sleeps, wakes %s", d);
+}
+
 /* The width a row wants, and its height in rows. */
 static int wrow_need(llv_ui *ui, const wrow *r, int *lines) {
     static const char *const heads[3] = {"timers, by deadline", "tasks, futures, sockets",
@@ -1314,9 +1478,7 @@ static int wrow_need(llv_ui *ui, const wrow *r, int *lines) {
     case WR_TASK: {
         const llv_task *t = &m->cur.tasks[r->idx];
         if (r->kind == WR_SLEEPER) {
-            char d[48];
-            deadline_text(ui, t->until, d, sizeof d);
-            snprintf(buf, sizeof buf, "sleeps, wakes %s", d);
+            sleeper_text(ui, t, buf, sizeof buf);
         } else {
             wait_text(m, t, buf, sizeof buf);
             if (count && r->kids && shows_children(ui, t, r->idx))
@@ -1348,7 +1510,7 @@ static void wrow_draw(llv_ui *ui, const wrow *r, int x, int y, int colw) {
     const llv_state *s = &m->cur;
     const ll_trace_event *ev = llv_event(m, ui->cursor);
     int em = ui->font_px;
-    char buf[200], d[48];
+    char buf[200];
     switch (r->kind) {
     case WR_HEAD: llv_text_fit(ui->sans, x, y, colw, heads[r->idx], (size_t)-1, th->dim); return;
     case WR_SLEEPER:
@@ -1359,8 +1521,7 @@ static void wrow_draw(llv_ui *ui, const wrow *r, int x, int y, int colw) {
         int nw = name_chip(ui, cx, cy, colw / 2, r->idx, LLV_WAITING);
         int tx = x + nw + em / 2, rest = x + colw - tx;
         if (r->kind == WR_SLEEPER) {
-            deadline_text(ui, t->until, d, sizeof d);
-            snprintf(buf, sizeof buf, "sleeps, wakes %s", d);
+            sleeper_text(ui, t, buf, sizeof buf);
             /* countdown bar: how much of the sleep is left */
             int64_t t0 = llv_event(m, t->since)->t;
             double frac = t->until > t0 ? (double)(t->until - s->now) / (double)(t->until - t0) : 0;
@@ -1453,7 +1614,7 @@ static size_t waiting_rows(const llv_ui *ui, wrow *rows) {
         if (part < 2)
             for (uint32_t ti = 0; ti < m->ntasks; ti++) {
                 const llv_task *t = &s->tasks[ti];
-                if (t->state != LLV_WAITING)
+                if (t->state != LLV_WAITING || (!ui->show_runtime && llv_task_runtime(m, ti)))
                     continue;
                 bool timer = t->wait == LL_WAIT_SLEEP;
                 bool other = t->wait == LL_WAIT_TASK || t->wait == LL_WAIT_FUTURE ||
@@ -1591,7 +1752,8 @@ static void draw_waiting(llv_ui *ui) {
     const llv_state *s = &m->cur;
     size_t waiting = 0;
     for (uint32_t ti = 0; ti < m->ntasks; ti++)
-        waiting += s->tasks[ti].state == LLV_WAITING;
+        waiting +=
+            s->tasks[ti].state == LLV_WAITING && (ui->show_runtime || !llv_task_runtime(m, ti));
     char title[64];
     snprintf(title, sizeof title, "Waiting (%zu task%s)", waiting, waiting == 1 ? "" : "s");
     SDL_Rect c = pane_begin(ui, P_WAITING, title);
@@ -1651,6 +1813,19 @@ static int wrap_lines(llv_font *f, int w, const char *s) {
     return lines;
 }
 
+/* A Python run's warning opens as Python words it: the text is asyncio's
+ * own message, so what comes before it is only what Python would print
+ * there (RuntimeWarning for a coroutine never awaited), or, for the
+ * program's uncaught exception, where its traceback is. */
+static int py_warn_head(unsigned kind, const char *text, char *buf, size_t n) {
+    const char *head = "\xE2\x9A\xA0 ";
+    if (kind == LL_WARN_NEVER_AWAITED && strncmp(text, "RuntimeWarning", 14) != 0)
+        head = "\xE2\x9A\xA0 RuntimeWarning: ";
+    else if (kind == LL_WARN_MAIN_FAILED)
+        head = "\xE2\x9A\xA0 uncaught (the traceback is in the console): ";
+    return snprintf(buf, n, "%s", head);
+}
+
 static void draw_narration(llv_ui *ui) {
     const llv_theme *th = llv_ui_theme(ui);
     const llv_model *m = ui->m;
@@ -1678,7 +1853,8 @@ static void draw_narration(llv_ui *ui) {
         if (strncmp(text, kind, kl) == 0 && text[kl] == ':')
             text += kl + 1 + (text[kl + 1] == ' '); /* "deadlock: deadlock: ..." */
         char buf[900];
-        int n = snprintf(buf, sizeof buf, "\xE2\x9A\xA0 %s: ", kind);
+        int n = ui->python ? py_warn_head(e->sub, text, buf, sizeof buf)
+                           : snprintf(buf, sizeof buf, "\xE2\x9A\xA0 %s: ", kind);
         /* The message's further lines (a deadlock's links) join the first. */
         for (const char *p = text; *p && n < (int)sizeof buf - 3; p++) {
             if (*p != '\n') {
@@ -1879,7 +2055,7 @@ static void lane_bar(llv_ui *ui, const llv_span *sp, int x0, int x1, int y, int 
                         .op = sp->op,
                         .obj = sp->obj,
                         .until = sp->until};
-        wait_text(m, &tmp, what, sizeof what);
+        wait_text_at(m, &tmp, sp->t0, what, sizeof what);
         span_label(ui, q.x + 2, y + (h - llv_font_h(ui->mono)) / 2, q.w - 4, what,
                    th->state_text[LLV_WAITING]);
     }
@@ -2030,10 +2206,37 @@ static void marker(llv_ui *ui, int x, int y, int size, SDL_Color c) {
 static size_t tasks_known(const llv_ui *ui) {
     size_t hz = llv_ui_horizon(ui), n = 0;
     if (hz == SIZE_MAX)
-        return ui->m->ntasks;
-    for (size_t i = 0; i < ui->m->ntasks; i++)
-        n += ui->m->info[i].born <= hz;
+        return ui->nlanes;
+    for (size_t i = 0; i < ui->nlanes; i++)
+        n += ui->m->info[ui->lanes[i]].born <= hz;
     return n;
+}
+
+/* The lane task ti is drawn on, or NONE when it is folded away. */
+static uint32_t lane_of(const llv_ui *ui, uint32_t ti) {
+    size_t lo = 0, hi = ui->nlanes; /* lanes are in creation order */
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (ui->lanes[mid] < ti)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < ui->nlanes && ui->lanes[lo] == ti ? (uint32_t)lo : NONE;
+}
+
+void llv_ui_show_runtime(llv_ui *ui, bool on) {
+    const llv_model *m = ui->m;
+    ui->show_runtime = on;
+    ui->nlanes = ui->nruntime = 0;
+    for (uint32_t i = 0; i < m->ntasks; i++) {
+        bool rt = llv_task_runtime(m, i);
+        ui->nruntime += rt;
+        if (on || !rt)
+            ui->lanes[ui->nlanes++] = i;
+    }
+    ui->tl_followed = SIZE_MAX; /* scroll again to the cursor's task */
+    ui->tl_first = 0;
 }
 
 /* The timeline's axis: ticks at a round step, each labelled. */
@@ -2076,7 +2279,7 @@ static void tl_follow(llv_ui *ui, size_t nl, size_t nrows) {
     if (ui->cursor != ui->tl_followed) {
         ui->tl_followed = ui->cursor;
         const ll_trace_event *ce = llv_event(m, ui->cursor);
-        uint32_t ti = ce->task ? llv_task_index(m, ce->task) : NONE;
+        uint32_t ti = ce->task ? lane_of(ui, llv_task_index(m, ce->task)) : NONE;
         if (ti != NONE && nl > 0 && (ti < ui->tl_first || ti >= ui->tl_first + nl))
             ui->tl_first = ti >= nl / 2 ? ti - nl / 2 : 0;
     }
@@ -2092,10 +2295,10 @@ static void tl_lanes(llv_ui *ui, SDL_Rect c, int labw, size_t nl, size_t nrows) 
     int lane_h = ui->tl_lane_h;
     size_t hz = llv_ui_horizon(ui);
     for (size_t k = 0; k < nl && ui->tl_first + k < nrows; k++) {
-        uint32_t ti = (uint32_t)(ui->tl_first + k);
+        size_t row = ui->tl_first + k;
         int y = L->y + (int)k * lane_h;
-        if (ti >= m->ntasks) {
-            uint32_t lane = ti - (uint32_t)m->ntasks + 1;
+        if (row >= ui->nlanes) {
+            uint32_t lane = (uint32_t)(row - ui->nlanes + 1);
             char lab[32];
             snprintf(lab, sizeof lab, "worker %u", lane);
             bool busy = llv_job_on(m, lane, ui->cursor) != NULL;
@@ -2107,6 +2310,7 @@ static void tl_lanes(llv_ui *ui, SDL_Rect c, int labw, size_t nl, size_t nrows) 
             SDL_RenderSetClipRect(ui->r, &ui->pane[P_TIMELINE]);
             continue;
         }
+        uint32_t ti = ui->lanes[row];
         const llv_task *t = &m->cur.tasks[ti];
         bool run = t->state == LLV_RUNNING;
         if (hz != SIZE_MAX && t->state == LLV_UNBORN)
@@ -2159,9 +2363,9 @@ static void tl_markers(llv_ui *ui, size_t nl) {
             if (x == lastx)
                 continue;
             lastx = x;
-            uint32_t ti = e->task ? llv_task_index(m, e->task) : NONE;
-            if (ti == NONE && e->aux && e->obj && (e->kind == LL_EV_PRINT || e->kind == LL_EV_NOTE))
-                ti = (uint32_t)m->ntasks + e->aux - 1; /* said on a worker thread */
+            uint32_t ti = e->task ? lane_of(ui, llv_task_index(m, e->task)) : NONE;
+            if (!e->task && e->aux && e->obj && (e->kind == LL_EV_PRINT || e->kind == LL_EV_NOTE))
+                ti = (uint32_t)ui->nlanes + e->aux - 1; /* said on a worker thread */
             int y = ti != NONE && ti >= ui->tl_first && ti < ui->tl_first + nl
                         ? L->y + (int)(ti - ui->tl_first) * lane_h
                         : L->y;
@@ -2181,9 +2385,10 @@ static void tl_tip(llv_ui *ui, size_t nrows, char *tip, size_t cap) {
     size_t lane = ui->tl_first + (size_t)((ui->my - L->y) / ui->tl_lane_h);
     size_t ev = llv_ui_event_at_x(ui, ui->mx);
     bool future = hz != SIZE_MAX && ev > hz; /* predict mode: not yet known */
-    const llv_span *s = lane < m->ntasks && !future ? llv_span_at(m, (uint32_t)lane, ev) : NULL;
-    if (lane >= m->ntasks && lane < nrows && !future)
-        worker_tip(ui, (uint32_t)(lane - m->ntasks + 1), ev, tip, cap);
+    uint32_t ti = lane < ui->nlanes ? ui->lanes[lane] : NONE;
+    const llv_span *s = ti != NONE && !future ? llv_span_at(m, ti, ev) : NULL;
+    if (lane >= ui->nlanes && lane < nrows && !future)
+        worker_tip(ui, (uint32_t)(lane - ui->nlanes + 1), ev, tip, cap);
     if (future)
         snprintf(tip, cap, "%s", "not yet: predict mode hides what comes next");
     if (s) {
@@ -2194,7 +2399,9 @@ static void tl_tip(llv_ui *ui, size_t nrows, char *tip, size_t cap) {
                             .op = s->op,
                             .obj = s->obj,
                             .until = s->until};
-            wait_text(m, &tmp, what, sizeof what);
+            wait_text_at(m, &tmp, s->t0, what, sizeof what);
+        } else if (s->state == LLV_FAILED && llv_event(m, s->ev0)->kind == LL_EV_TASK_FAILED) {
+            llv_error_text(m, llv_event(m, s->ev0), what, sizeof what);
         }
         fmt_time(a, sizeof a, s->t0);
         fmt_time(b, sizeof b, s->t1);
@@ -2204,7 +2411,10 @@ static void tl_tip(llv_ui *ui, size_t nrows, char *tip, size_t cap) {
             last = (unsigned)hz;
         }
         snprintf(tip, cap, "%s: %s%s%s from %s, %s \xE2\x86\x92 %s (events %u\xE2\x80\x93%u)",
-                 llv_task_name(m, (uint32_t)lane), llv_state_name(s->state), *what ? " on " : "",
+                 llv_task_name(m, ti), llv_state_name(s->state),
+                 !*what                   ? ""
+                 : s->state == LLV_FAILED ? " with "
+                                          : " on ",
                  what, site_text(m, s->site, site, sizeof site), a, b, s->ev0, last);
     }
 }
@@ -2269,8 +2479,14 @@ static void draw_timeline(llv_ui *ui) {
     if (m->nworkers)
         snprintf(workers, sizeof workers, ", %u worker thread%s", m->nworkers,
                  m->nworkers == 1 ? "" : "s");
-    snprintf(title, sizeof title, "Timeline \xE2\x80\x94 %zu tasks%s, x: %s (A to switch)",
-             tasks_known(ui), workers, ui->axis_time ? "loop time" : "event number");
+    char hidden[80] = "";
+    if (ui->nruntime) /* asyncio.run's shutdown tasks, folded away (H) */
+        snprintf(hidden, sizeof hidden,
+                 ui->show_runtime ? ", %zu of the runtime (H hides)"
+                                  : ", %zu runtime task%s hidden (H)",
+                 ui->nruntime, ui->nruntime == 1 ? "" : "s");
+    snprintf(title, sizeof title, "Timeline \xE2\x80\x94 %zu tasks%s%s, x: %s (A to switch)",
+             tasks_known(ui), hidden, workers, ui->axis_time ? "loop time" : "event number");
     SDL_Rect c = pane_begin(ui, P_TIMELINE, title);
     int labw = ui->font_px * 7;
     int axis_h = ui->line + 2;
@@ -2286,7 +2502,7 @@ static void draw_timeline(llv_ui *ui) {
         llv_ui_fit_timeline(ui);
     tl_axis(ui, c);
     size_t nl = (size_t)(L->h / lane_h);
-    size_t nrows = m->ntasks + m->nworkers; /* task lanes, then worker lanes */
+    size_t nrows = ui->nlanes + m->nworkers; /* task lanes, then worker lanes */
     tl_follow(ui, nl, nrows);
     SDL_RenderSetClipRect(ui->r, &ui->pane[P_TIMELINE]);
     tl_lanes(ui, c, labw, nl, nrows);
@@ -2344,7 +2560,8 @@ static int task_c_line(const llv_ui *ui, uint32_t ti, uint32_t site) {
 
 int llv_ui_current_line(const llv_ui *ui) {
     llv_where w = llv_where_now(ui->m);
-    return w.who == LLV_WHO_NONE ? 0 : task_c_line(ui, w.task, w.site);
+    int line = w.who == LLV_WHO_NONE ? 0 : task_c_line(ui, w.task, w.site);
+    return line ? line : ui->err_line;
 }
 
 int llv_ui_py_line(const llv_ui *ui, int c_line) {
@@ -2838,24 +3055,24 @@ static void draw_help(llv_ui *ui) {
         {"\xE2\x86\x93 / \xE2\x86\x91", "next / previous print or note"},
         {"Home / End", "first / last event"},
         {"G", "go to step N (type it, then Enter)"},
-        {"Space", "play / pause"},
-        {"+ / -", "play faster / slower"},
+        {"Space  + / -", "play / pause, faster / slower"},
         {"R", "predict: ask before each task switch and print"},
         {"A", "timeline axis: event number / loop time"},
         {"wheel, drag, click", "zoom, pan, put the cursor (timeline)"},
         {"Ctrl+wheel", "scroll the task lanes (timeline)"},
-        {"drop a trace file", "open it (onto the window)"},
+        {"drop a file", "a trace opens; a .py runs under the recorder and opens"},
         {"P", "C beside Python / C / Python (one or the other when narrow)"},
         {"C", "re-run on the other clock (virtual / real)"},
-        {"L", "lesson picker (Esc comes back)"},
+        {"L", "lesson picker (Tab there: C or Python; Esc comes back)"},
+        {"O", "this lesson's other run, C / Python, at the same task step"},
+        {"H", "show / hide asyncio.run's shutdown tasks (a Python run)"},
         {"T", "theme: dark / projector"},
         {"Ctrl+=  -  0", "bigger / smaller / normal size"},
         {"Tab  Shift+Tab", "next / previous tabbed pane (a small window)"},
         {"F11", "fullscreen"},
         {"S", "save a PNG screenshot"},
         {"E", "export the trace (text and Chrome JSON)"},
-        {"F1  ?", "this help"},
-        {"Esc  Q", "close help / quit"},
+        {"F1  ?  Esc  Q", "this help; Esc closes it, then quits"},
     };
     size_t n = sizeof keys / sizeof keys[0];
     /* One column when it fits the window's height, else two side by side
@@ -3087,7 +3304,8 @@ int llv_ui_init(llv_ui *ui, llv_model *m, SDL_Renderer *r, const char *assets, c
     ui->fx = malloc(nt * sizeof *ui->fx);
     ui->fy = malloc(nt * sizeof *ui->fy);
     ui->anim_t0 = calloc(nt, sizeof *ui->anim_t0);
-    if (!ui->cx || !ui->cy || !ui->fx || !ui->fy || !ui->anim_t0 ||
+    ui->lanes = malloc(nt * sizeof *ui->lanes);
+    if (!ui->cx || !ui->cy || !ui->fx || !ui->fy || !ui->anim_t0 || !ui->lanes ||
         ll__tw_begin(&ui->fmt, -1, NULL, NULL, false) != 0) {
         snprintf(err, errlen, "out of memory");
         llv_ui_free(ui);
@@ -3095,6 +3313,8 @@ int llv_ui_init(llv_ui *ui, llv_model *m, SDL_Renderer *r, const char *assets, c
     }
     for (size_t i = 0; i < nt; i++)
         ui->cx[i] = ui->cy[i] = -1;
+    ui->python = m->trace.meta.language && strcmp(m->trace.meta.language, "python") == 0;
+    llv_ui_show_runtime(ui, false);
     for (size_t i = 0; i < m->ntasks; i++)
         ll__tw_learn(&ui->fmt, m->info[i].id, m->info[i].name);
     const char *lesson = m->trace.meta.lesson, *prog = m->trace.meta.program;
@@ -3115,6 +3335,7 @@ void llv_ui_free(llv_ui *ui) {
     free(ui->fx);
     free(ui->fy);
     free(ui->anim_t0);
+    free(ui->lanes);
     lines_free(&ui->src);
     lines_free(&ui->py);
     ll__tw_free(&ui->fmt);

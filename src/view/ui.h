@@ -112,6 +112,18 @@ typedef struct llv_ui {
     char input[32]; /* "go to step" digits being typed */
     bool typing;
     ll__tw fmt; /* formats event-log lines */
+    /* A Python trace (@language "python"): the panes say asyncio's names
+     * (asyncio.sleep, await queue.get()) and Python's form of an error. */
+    bool python;
+    /* The timeline's task lanes: the tasks shown, in creation order.
+     * asyncio.run's shutdown tasks (llv_task_runtime) are folded away
+     * unless show_runtime (H); nruntime counts them. */
+    uint32_t *lanes;
+    size_t nlanes, nruntime;
+    bool show_runtime;
+    bool lesson_run; /* a lesson's run (C or Python): O switches language */
+    int err_line;    /* a program that did not start: the source's line its
+                      * traceback names (lit when no task's line is), or 0 */
 } llv_ui;
 
 /* The last event any pane may show: in predict mode the cursor (what comes
@@ -132,6 +144,14 @@ void llv_ui_free(llv_ui *ui);
 void llv_ui_next_code_view(llv_ui *ui);
 /* Loads the lesson's C source and Python twin (paths may be NULL). */
 void llv_ui_sources(llv_ui *ui, const char *c_path, const char *py_path);
+/* Shows or folds away the runtime's tasks (asyncio.run's shutdown tasks
+ * of a Python trace): their lanes and their rows in the waiting pane. */
+void llv_ui_show_runtime(llv_ui *ui, bool on);
+/* An error as Python prints its last line: "ZeroDivisionError: division
+ * by zero" from a failed event's error and message (the recorder writes
+ * error=Exception message="MyError: text" for a class the format does not
+ * name).  Returns buf. */
+const char *llv_error_text(const llv_model *m, const ll_trace_event *e, char *buf, size_t n);
 /* Draws a frame for a w x h output. */
 void llv_ui_draw(llv_ui *ui, int w, int h);
 /* Computes the panes for a size (also done by draw). */
