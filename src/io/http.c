@@ -1212,6 +1212,7 @@ static void refuse(hconn *hc, msg *m, rd_status st) {
  * was cancelled (*cancel holds the error) and the connection must stop. */
 static bool handle(const route *r, ll_http_request *req, http_reply *rp, ll_value *cancel) {
     ll_coro *c = ll__coro_new(r->fn, ll_ptr(req), r->fn_name, r->file, r->line);
+    ll__coro_private(c); /* awaited here and nowhere else: reused at once */
     ll_value v = c ? ll__await(c, r->file, r->line) : ll_raise(LL_ENOMEM, "no memory");
     if (ll_is_cancelled(v)) {
         *cancel = v;

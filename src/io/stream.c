@@ -1162,9 +1162,13 @@ static void accept_cb(uv_stream_t *ls, int status) {
     }
     start_reading(s);
     s->in_handler = true;
+    /* The connection's task and its coroutine are the library's own: the
+     * program never gets either, so both are reused once the handler is
+     * done (a server that runs for days holds only its open connections). */
     ll_coro *c =
         ll__coro_new(conn_main, ll_ptr(handle_of(s)), srv->handler_name, srv->file, srv->line);
-    if (!c || !ll__create_task(c, NULL, NULL, srv->file, srv->line)) {
+    ll__coro_private(c);
+    if (!c || !ll__spawn_task(c, srv->file, srv->line)) {
         s->in_handler = false;
         begin_close(s);
     }
