@@ -503,6 +503,9 @@ static inline void ll__ev_put(ll_loop *loop, ll_event_kind kind, ll__ev_fields f
     e->val = f.val;
 }
 #define LL__REC(loop) ((loop)->rec.on)
+/* The id of repr(v) in the loop's string table, made without a copy in
+ * the loop's arena (value.c): what a recorded result costs, once. */
+uint32_t ll__repr_str(ll_loop *loop, ll_value v);
 /* A NUL-terminated string's id in the loop's string table (for .str). */
 static inline uint32_t ll__str(ll_loop *loop, const char *s) {
     return ll__rec_str(&loop->rec, s, strlen(s));

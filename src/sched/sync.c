@@ -176,8 +176,7 @@ __attribute__((noinline)) static void rec_item_now(const ll__sync *h, ll_sync_op
                                                    int line) {
     ll_loop *loop = h->loop;
     LL__EV(loop, SYNC, ll__cur_tid(loop), .obj = h->id, .sub = (uint16_t)op, .aux = value,
-           .val = (int64_t)waiters, .str = ll__str(loop, ll_repr(item)), .file = file,
-           .line = line);
+           .val = (int64_t)waiters, .str = ll__repr_str(loop, item), .file = file, .line = line);
 }
 
 /* Records an operation on a primitive, when the loop records. */

@@ -216,7 +216,7 @@ enum { LL__SWALLOWED_REPORTS = 10 };
 static void record_end(ll_loop *loop, ll_task *t, ll_event_kind kind, ll_value v) {
     ll__ev_fields f = {.task = t->fut.id};
     if (kind == LL_EV_TASK_DONE) {
-        f.str = ll__str(loop, ll_repr(v));
+        f.str = ll__repr_str(loop, v);
     } else if (kind == LL_EV_TASK_FAILED) {
         f.aux = (uint32_t)-v.err;
         f.str = ll__str(loop, ll_errmsg(v));
