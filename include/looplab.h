@@ -43,8 +43,11 @@
  * Memory: the loop owns every task, future and handle it creates and frees
  * them when it is closed (ll_run closes its loop).  A task's stack is given
  * back as soon as the task finishes, so finished tasks cost a few hundred
- * bytes until then.  Strings made by the library (error messages, ll_repr)
- * live in the loop's arena and stay valid until the loop is closed. */
+ * bytes until then: the program may still use them.  The tasks a server
+ * runs for its connections are never given to the program (unless a
+ * handler asks for its own with ll_current_task), and their memory is
+ * reused as soon as they are done (docs/architecture.md).  Strings made by the library (error
+ * messages, ll_repr) live in the loop's arena and stay valid until the loop is closed. */
 #ifndef LOOPLAB_H
 #define LOOPLAB_H
 

@@ -1193,7 +1193,7 @@ static void refuse(hconn *hc, msg *m, rd_status st) {
         }
     }
     send_reply(hc->s, code, NULL, extra, why, (size_t)n, false, false);
-    if (ll_failed(ll__stream_drain(hc->s, hc->srv->file, hc->srv->line)) ||
+    if (ll_failed(ll__stream_settle(hc->s, hc->srv->file, hc->srv->line)) ||
         ll_failed(ll_stream_write_eof(hc->s)))
         return;
     hc_enter(hc, HC_BODY);
@@ -1212,6 +1212,7 @@ static void refuse(hconn *hc, msg *m, rd_status st) {
  * was cancelled (*cancel holds the error) and the connection must stop. */
 static bool handle(const route *r, ll_http_request *req, http_reply *rp, ll_value *cancel) {
     ll_coro *c = ll__coro_new(r->fn, ll_ptr(req), r->fn_name, r->file, r->line);
+    ll__coro_private(c); /* awaited here and nowhere else: reused at once */
     ll_value v = c ? ll__await(c, r->file, r->line) : ll_raise(LL_ENOMEM, "no memory");
     if (ll_is_cancelled(v)) {
         *cancel = v;
@@ -1294,7 +1295,7 @@ static bool answer(hconn *hc, msg *m, ll_value *cancel) {
     srv->served++;
     if (!go_on)
         return false;
-    ll_value d = ll__stream_drain(hc->s, srv->file, srv->line);
+    ll_value d = ll__stream_settle(hc->s, srv->file, srv->line);
     if (ll_is_cancelled(d))
         *cancel = d;
     return !ll_failed(d) && rp.keep;

@@ -38,8 +38,14 @@ const char *ll__stream_peek(ll_stream *s, size_t *len);
 /* Drops the first n buffered bytes (they were used). */
 void ll__stream_consume(ll_stream *s, size_t n);
 /* Waits until more bytes are buffered: None (*ended set when the stream
- * ended instead), or the stream's error, or CancelledError. */
+ * ended instead), or the stream's error, or CancelledError.  On a stream a
+ * server accepted, the error's message is libuv's (static), not one that
+ * names the peer (kept in the loop's arena): only the HTTP server's own
+ * reading calls it there, and it looks at the code. */
 ll_value ll__stream_more(ll_stream *s, bool *ended, const char *file, int line);
+/* ll_stream_drain for the HTTP server's own use: an error comes back with
+ * libuv's static message (see ll__stream_more). */
+ll_value ll__stream_settle(ll_stream *s, const char *file, int line);
 /* The caller is done with the stream: it is freed once it is closed (for
  * the HTTP session's connections, which nobody waits to see closed). */
 void ll__stream_release(ll_stream *s);

@@ -319,6 +319,14 @@ static ll_value stream_error(ll_stream *s) {
     return ll_raise(code_of(s->err), "%s", s->errmsg ? s->errmsg : "connection lost");
 }
 
+/* The same for the library's own server, which looks at the code only:
+ * libuv's words, which are static.  (ll_raise copies its message into the
+ * loop's arena, where it stays until the loop closes: a server that runs
+ * for days would keep one per reset connection.) */
+static ll_value quiet_error(const ll_stream *s) {
+    return (ll_value){LL_ERROR, code_of(s->err), {.s = uv_strerror(s->err)}};
+}
+
 static void set_error(ll_stream *s, int uverr, const char *doing) {
     if (s->err)
         return;
@@ -665,8 +673,8 @@ ll_value ll__stream_more(ll_stream *h, bool *ended, const char *file, int line) 
     for (;;) {
         if (s->len > had)
             return ll_none();
-        if (s->err)
-            return stream_error(s);
+        if (s->err) /* only the HTTP server reads a server's stream here */
+            return s->role == LL_IO_ROLE_SERVER ? quiet_error(s) : stream_error(s);
         if (s->eof || s->closing) {
             *ended = true;
             return ll_none();
@@ -748,7 +756,17 @@ ll_value ll__stream_write(ll_stream *h, const void *data, size_t n, const char *
     return ll_none();
 }
 
+static ll_value drain(ll_stream *h, bool quiet, const char *file, int line);
+
 ll_value ll__stream_drain(ll_stream *h, const char *file, int line) {
+    return drain(h, false, file, line);
+}
+
+ll_value ll__stream_settle(ll_stream *h, const char *file, int line) {
+    return drain(h, true, file, line);
+}
+
+static ll_value drain(ll_stream *h, bool quiet, const char *file, int line) {
     ll_stream *s = check_stream(h, "ll_stream_drain()", file, line);
     if (!s)
         return ll_raise(bad_code(h), "ll_stream_drain() needs a stream");
@@ -763,7 +781,7 @@ ll_value ll__stream_drain(ll_stream *h, const char *file, int line) {
             return v;
     }
     if (s->err)
-        return stream_error(s);
+        return quiet ? quiet_error(s) : stream_error(s);
     return ll_none();
 }
 
@@ -1162,9 +1180,13 @@ static void accept_cb(uv_stream_t *ls, int status) {
     }
     start_reading(s);
     s->in_handler = true;
+    /* The connection's task and its coroutine are the library's own: the
+     * program never gets either, so both are reused once the handler is
+     * done (a server that runs for days holds only its open connections). */
     ll_coro *c =
         ll__coro_new(conn_main, ll_ptr(handle_of(s)), srv->handler_name, srv->file, srv->line);
-    if (!c || !ll__create_task(c, NULL, NULL, srv->file, srv->line)) {
+    ll__coro_private(c);
+    if (!c || !ll__spawn_task(c, srv->file, srv->line)) {
         s->in_handler = false;
         begin_close(s);
     }

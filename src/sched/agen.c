@@ -218,7 +218,7 @@ ll_value ll__yield(ll_value v, const char *file, int line) {
     }
     g->value = v;
     g->state = AG_SUSPENDED;
-    LL__REC_EV(loop, AGEN_YIELD, t->fut.id, .obj = g->id, .str = ll__str(loop, ll_repr(v)),
+    LL__REC_EV(loop, AGEN_YIELD, t->fut.id, .obj = g->id, .str = ll__repr_str(loop, v),
                .file = file, .line = line);
     ll__ctx_switch(&g->ctx, &g->caller);
     /* Resumed by ll_anext or ll_aclose (possibly from another task). */

@@ -71,7 +71,7 @@ void ll__future_complete(ll_future *f, ll__fut_state state, ll_value v) {
                .sub = state == LL__FUT_CANCELLED ? 2
                       : ll_failed(v)             ? 1
                                                  : 0,
-               .str = ll__str(loop, ll_repr(shown)));
+               .str = ll__repr_str(loop, shown));
     }
     if (f->ncb == 0)
         return;

@@ -162,6 +162,7 @@ struct ll_coro {
                            * CPython does when the object is freed */
     void *owned_args;     /* its arguments' memory, when it was made outside
                            * a loop (ll__args_pack); freed with it */
+    bool hidden;          /* made by the library for itself (ll__coro_private) */
 };
 
 struct ll_task {
@@ -178,6 +179,11 @@ struct ll_task {
     bool reported;        /* "never retrieved" already said (at its failure) */
     bool must_cancel;     /* deliver CancelledError at the next step */
     bool unguarded;       /* its stack has a canary instead of a guard page */
+    bool anon;            /* nobody outside the library was ever given this
+                           * task (a server's connection task): once done it
+                           * is recycled, as CPython frees a task nobody
+                           * references (ll_current_task / ll_all_tasks
+                           * hand it out and clear this) */
     ll__ctx ctx;          /* its saved machine state */
     ll_future *waiter;    /* the future it is suspended on (fut_waiter) */
     uint32_t num_cancels; /* cancel() requests so far (Python 3.11) */
@@ -191,7 +197,12 @@ struct ll_task {
     ll__overflow_info *ovf; /* what the overflow report says (top of its stack) */
     ll_task *parent;        /* the task that created it, or NULL */
     struct ll_agen *agen;   /* the async generator it is running inside, if any */
-    ll_task *next_all;      /* the loop's list of all tasks, creation order */
+    ll_task *next_all;      /* the loop's list of all tasks, creation order;
+                             * retired and free records are chained by it too */
+    ll_task *prev_all;      /* the same list backwards (a task leaves it when
+                             * it is recycled) */
+    char dname[16];         /* "Task-N" when it has no given name: kept in the
+                             * record so that recycling it leaves nothing behind */
     /* The `async with` scopes its coroutines have entered and not yet left
      * (timeouts.c), innermost last; scope_base is where the running
      * coroutine's own begin (the ones below belong to its callers). */
@@ -270,9 +281,16 @@ struct ll_loop {
     ll__sync *owned_sync;     /* locks, events, semaphores, queues */
     ll__slab *task_slabs;     /* blocks that tasks are carved from */
     size_t ntask_slabs, task_slabcap;
-    char *task_cur;   /* next free task in the last block */
-    size_t task_left; /* tasks left in it */
-    char **arena;     /* blocks of loop-lifetime memory */
+    char *task_cur;         /* next free task in the last block */
+    size_t task_left;       /* tasks left in it */
+    size_t task_carved;     /* records ever carved from the blocks */
+    ll_task *task_free;     /* recycled records, ready for the next task */
+    ll_task *task_retired;  /* done anonymous tasks, off the all-tasks list,
+                             * that a ready-queue entry may still name:
+                             * recycled in batches once none does */
+    size_t ntask_retired;   /* how many */
+    uint64_t task_recycled; /* records recycled so far */
+    char **arena;           /* blocks of loop-lifetime memory */
     size_t narena, arenacap;
     char *arena_cur; /* bump pointer into the last block */
     size_t arena_left;
@@ -488,6 +506,9 @@ static inline void ll__ev_put(ll_loop *loop, ll_event_kind kind, ll__ev_fields f
     e->val = f.val;
 }
 #define LL__REC(loop) ((loop)->rec.on)
+/* The id of repr(v) in the loop's string table, made without a copy in
+ * the loop's arena (value.c): what a recorded result costs, once. */
+uint32_t ll__repr_str(ll_loop *loop, ll_value v);
 /* A NUL-terminated string's id in the loop's string table (for .str). */
 static inline uint32_t ll__str(ll_loop *loop, const char *s) {
     return ll__rec_str(&loop->rec, s, strlen(s));
@@ -577,6 +598,19 @@ void ll__sync_scope_close(const ll__scope *sc, const char *file, int line);
 /* ---- task.c ---- */
 ll_task *ll__task_from(void *aw);
 void ll__task_free(ll_loop *loop, ll_task *t);
+/* create_task for a task the library runs on its own and never hands to
+ * the program (a server's connection): an anonymous task, whose record and
+ * stack are reused once it is done.  False when it could not be made. */
+bool ll__spawn_task(ll_coro *c, const char *file, int line);
+/* The running task, for the library's own use (ll_current_task also marks
+ * it as handed out, which keeps it from being recycled). */
+static inline ll_task *ll__current_task(void) {
+    return ll__running_loop ? ll__running_loop->current : NULL;
+}
+/* A coroutine object the library made for itself and never hands out: its
+ * memory is reused as soon as it has been awaited or wrapped in a task,
+ * instead of staying (marked used) until the loop closes. */
+void ll__coro_private(ll_coro *c);
 /* Suspends the running task on f (a waiter future), recording a wait of
  * `kind` on the object whose id f carries.  `what` names the call for the
  * message when there is no running task. */
@@ -603,6 +637,8 @@ void ll__coro_take(ll_loop *loop, ll_coro *c);
 void ll__coro_keep(void *aw);
 /* Gives a coroutine object's memory back for reuse. */
 void ll__coro_release(ll_coro *c);
+/* At close: ll__task_free for the done anonymous tasks not yet recycled. */
+void ll__task_retired_free(ll_loop *loop);
 /* Frees the memory of every task of the loop (after ll__task_free). */
 void ll__task_slabs_free(ll_loop *loop);
 void ll__coro_free(ll_coro *c);

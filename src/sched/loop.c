@@ -601,6 +601,7 @@ static void free_loop(ll_loop *loop) {
         ll__task_free(loop, t);
         t = next;
     }
+    ll__task_retired_free(loop);
     ll__task_slabs_free(loop);
     ll__sync_free_all(loop);
     ll__agen_free_all(loop);

@@ -50,8 +50,10 @@ struct ll_lock {
     ll__sync h;
     bool locked;
     wlist waiters;
-    ll_task *holder; /* the task that acquired it (tasks live until
-                        the loop closes), for the deadlock check */
+    ll_task *holder;    /* the task that acquired it, for the deadlock check */
+    uint32_t holder_id; /* and its id: a task that ended holding the lock
+                           may have had its record recycled (task.c), which
+                           then carries another id */
 };
 
 struct ll_event {
@@ -174,8 +176,7 @@ __attribute__((noinline)) static void rec_item_now(const ll__sync *h, ll_sync_op
                                                    int line) {
     ll_loop *loop = h->loop;
     LL__EV(loop, SYNC, ll__cur_tid(loop), .obj = h->id, .sub = (uint16_t)op, .aux = value,
-           .val = (int64_t)waiters, .str = ll__str(loop, ll_repr(item)), .file = file,
-           .line = line);
+           .val = (int64_t)waiters, .str = ll__repr_str(loop, item), .file = file, .line = line);
 }
 
 /* Records an operation on a primitive, when the loop records. */
@@ -324,7 +325,7 @@ static void check_lock_cycle(ll_lock *l, const char *file, int line) {
     ll_task *waiting = me;
     for (int hops = 0; hops < 32; hops++) {
         ll_task *h = cur->holder;
-        if (!h || h->fut.state != LL__FUT_PENDING)
+        if (!h || h->fut.id != cur->holder_id || h->fut.state != LL__FUT_PENDING)
             return;
         lock_name(cur, name, sizeof name);
         if (n < sizeof chain)
@@ -348,6 +349,11 @@ static void check_lock_cycle(ll_lock *l, const char *file, int line) {
     }
 }
 
+static inline void lock_hold(ll_lock *l, ll_task *t) {
+    l->holder = t;
+    l->holder_id = t ? t->fut.id : 0;
+}
+
 static ll_value lock_acquire_slow(ll_lock *l, const char *file, int line);
 static ll_value lock_release_slow(ll_lock *l, const char *file, int line);
 
@@ -359,7 +365,7 @@ ll_value ll__lock_acquire(ll_lock *l, const char *file, int line) {
         ll_loop *loop = l->h.loop;
         if (__builtin_expect(!loop->closed && !LL__REC(loop), 1)) {
             l->locked = true;
-            l->holder = loop->current;
+            lock_hold(l, loop->current);
             return yes;
         }
     }
@@ -371,7 +377,7 @@ ll_value ll__lock_release(ll_lock *l, const char *file, int line) {
         ll_loop *loop = l->h.loop;
         if (__builtin_expect(!loop->closed && !LL__REC(loop), 1)) {
             l->locked = false;
-            l->holder = NULL;
+            lock_hold(l, NULL);
             return ok;
         }
     }
@@ -382,7 +388,7 @@ __attribute__((noinline)) static ll_value lock_acquire_slow(ll_lock *l, const ch
                                                             int line) {
     if (l && l->h.magic == MAGIC_LOCK && !l->locked && !l->waiters.head && !l->h.loop->closed) {
         l->locked = true;
-        l->holder = l->h.loop->current;
+        lock_hold(l, l->h.loop->current);
         rec_op(&l->h, LL_SYNC_OP_ACQUIRE, 1, 0, file, line);
         return yes;
     }
@@ -393,7 +399,7 @@ __attribute__((noinline)) static ll_value lock_acquire_slow(ll_lock *l, const ch
         all_cancelled &= w->fut.state == LL__FUT_CANCELLED;
     if (!l->locked && all_cancelled) {
         l->locked = true;
-        l->holder = l->h.loop->current;
+        lock_hold(l, l->h.loop->current);
         rec_op(&l->h, LL_SYNC_OP_ACQUIRE, 1, l->waiters.n, file, line);
         return yes;
     }
@@ -411,7 +417,7 @@ __attribute__((noinline)) static ll_value lock_acquire_slow(ll_lock *l, const ch
         return v;
     }
     l->locked = true;
-    l->holder = l->h.loop->current;
+    lock_hold(l, l->h.loop->current);
     rec_op(&l->h, LL_SYNC_OP_ACQUIRE, 1, l->waiters.n, file, line);
     return yes;
 }
@@ -420,7 +426,7 @@ __attribute__((noinline)) static ll_value lock_release_slow(ll_lock *l, const ch
                                                             int line) {
     if (l && l->h.magic == MAGIC_LOCK && l->locked && !l->waiters.head && !l->h.loop->closed) {
         l->locked = false;
-        l->holder = NULL;
+        lock_hold(l, NULL);
         rec_op(&l->h, LL_SYNC_OP_RELEASE, 0, 0, file, line);
         return ok;
     }
@@ -432,7 +438,7 @@ __attribute__((noinline)) static ll_value lock_release_slow(ll_lock *l, const ch
         return ll_raise(LL_ERUNTIME, "Lock is not acquired");
     }
     l->locked = false;
-    l->holder = NULL;
+    lock_hold(l, NULL);
     rec_op(&l->h, LL_SYNC_OP_RELEASE, 0, l->waiters.n, file, line);
     lock_wake_first(l, file, line);
     return ok;
@@ -726,7 +732,7 @@ static ll_value scope_release(ll__scope_kind kind, void *obj, const char *file, 
 }
 
 static ll_value scope_enter(ll__scope_kind kind, void *obj, const char *file, int line) {
-    ll_task *t = ll_current_task();
+    ll_task *t = ll__current_task();
     if (!t) {
         ll__misuse(ll__current_loop, file, line,
                    "RuntimeError: %s outside a task: `async with` needs a coroutine running "
@@ -746,7 +752,7 @@ static ll_value scope_enter(ll__scope_kind kind, void *obj, const char *file, in
 
 static ll_value scope_exit(ll__scope_kind kind, void *obj, ll_value body, const char *file,
                            int line) {
-    ll_task *t = ll_current_task();
+    ll_task *t = ll__current_task();
     if (!t || !ll__scope_pop(t, kind, obj, scope_exit_name[kind], file, line)) {
         ll__misuse(t ? t->fut.loop : ll__current_loop, file, line,
                    "RuntimeError: %s() without a matching %s open in this task (left already, "

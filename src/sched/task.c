@@ -74,7 +74,8 @@ ll_coro *ll__coro_new(ll_coro_fn fn, ll_value arg, const char *fn_name, const ch
                    unused_coros,
                    ll__running_loop ? ll__running_loop : ll__current_loop,
                    ll__running_loop ? ll__running_loop->current : NULL,
-                   NULL};
+                   NULL,
+                   false};
     if (unused_coros)
         unused_coros->prev = c;
     unused_coros = c;
@@ -131,9 +132,19 @@ void ll__coro_free(ll_coro *c) {
  * instead of reading freed memory. */
 static void coro_consume(ll_loop *loop, ll_coro *c) {
     coro_unlink(c);
+    if (c->hidden && !c->owned_args) {
+        /* Nobody else has its address: nothing can use it a second time. */
+        ll__coro_release(c);
+        return;
+    }
     c->prev = NULL;
     c->next = loop->dead_coros;
     loop->dead_coros = c;
+}
+
+void ll__coro_private(ll_coro *c) {
+    if (c && c->magic == LL__MAGIC_CORO)
+        c->hidden = true;
 }
 
 void ll__coro_take(ll_loop *loop, ll_coro *c) {
@@ -205,7 +216,7 @@ enum { LL__SWALLOWED_REPORTS = 10 };
 static void record_end(ll_loop *loop, ll_task *t, ll_event_kind kind, ll_value v) {
     ll__ev_fields f = {.task = t->fut.id};
     if (kind == LL_EV_TASK_DONE) {
-        f.str = ll__str(loop, ll_repr(v));
+        f.str = ll__repr_str(loop, v);
     } else if (kind == LL_EV_TASK_FAILED) {
         f.aux = (uint32_t)-v.err;
         f.str = ll__str(loop, ll_errmsg(v));
@@ -345,6 +356,98 @@ static inline void record_run(ll_loop *loop, ll_task *t) {
     }
 }
 
+/* ---- recycling -------------------------------------------------------------
+ * A task nobody outside the library was given (t->anon: a server's
+ * connection task) is, once done, a task nobody can name: not the program,
+ * which never had it, nor an awaiter (nobody could await it).  CPython frees
+ * such a task as its last step ends; here its record goes back to a free
+ * list and the next task reuses it (its stack went back as its body
+ * returned).  Its id is never reused, so the trace cannot tell.
+ *
+ * What can still name it is a ready-queue entry queued before it finished
+ * (a wake-up it did not need: run_task skips a done task), so a done task
+ * first waits on the retired list; once RETIRE_BATCH have gathered, one
+ * scan of the ready queue recycles every retired task no entry names. */
+enum { RETIRE_BATCH = 32 };
+
+static int cmp_ptr(const void *a, const void *b) {
+    uintptr_t x = (uintptr_t) * (void *const *)a, y = (uintptr_t) * (void *const *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Marks in keep[] the retired task (of the sorted v[n]) that p is, if any. */
+static void mark_named(ll_task **v, size_t n, bool *keep, const void *p) {
+    if (!p)
+        return;
+    ll_task **at = bsearch(&p, v, n, sizeof *v, cmp_ptr);
+    if (at)
+        keep[at - v] = true;
+}
+
+static void recycle_retired(ll_loop *loop) {
+    size_t n = loop->ntask_retired;
+    ll_task **v = malloc(n * (sizeof *v + sizeof(bool)));
+    if (!v)
+        return; /* tried again at the next batch */
+    bool *keep = (bool *)(v + n);
+    size_t i = 0;
+    for (ll_task *t = loop->task_retired; t; t = t->next_all)
+        v[i++] = t;
+    qsort(v, n, sizeof *v, cmp_ptr);
+    memset(keep, 0, n * sizeof *keep);
+    const ll__ring *r = &loop->ready;
+    for (size_t k = 0; k < r->len; k++) {
+        const ll__ready *e = &r->buf[(r->head + k) & (r->cap - 1)];
+        mark_named(v, n, keep, e->a);
+        mark_named(v, n, keep, e->b);
+    }
+    loop->task_retired = NULL;
+    loop->ntask_retired = 0;
+    for (i = 0; i < n; i++) {
+        ll_task *t = v[i];
+        if (keep[i]) {
+            t->next_all = loop->task_retired;
+            loop->task_retired = t;
+            loop->ntask_retired++;
+            continue;
+        }
+        ll__task_free(loop, t);
+        t->fut.magic = 0; /* not a task until it is made again */
+        t->next_all = loop->task_free;
+        loop->task_free = t;
+        loop->task_recycled++;
+    }
+    free(v);
+}
+
+/* t is done: an anonymous one leaves the list of all tasks for the retired
+ * list.  Not while `check` snapshots list every task the loop made. */
+static void maybe_retire(ll_loop *loop, ll_task *t) {
+    if (!t->anon || t->held || loop->check || t->stack.map || t->fut.state == LL__FUT_PENDING)
+        return;
+    if (t->prev_all)
+        t->prev_all->next_all = t->next_all;
+    else
+        loop->tasks_head = t->next_all;
+    if (t->next_all)
+        t->next_all->prev_all = t->prev_all;
+    else
+        loop->tasks_tail = t->prev_all;
+    loop->ntasks--;
+    t->prev_all = NULL;
+    t->next_all = loop->task_retired;
+    loop->task_retired = t;
+    if (++loop->ntask_retired >= RETIRE_BATCH && loop->ntask_retired % RETIRE_BATCH == 0)
+        recycle_retired(loop);
+}
+
+void ll__task_retired_free(ll_loop *loop) {
+    for (ll_task *t = loop->task_retired; t; t = t->next_all)
+        ll__task_free(loop, t);
+    loop->task_retired = NULL;
+    loop->ntask_retired = 0;
+}
+
 static void run_task(ll_loop *loop, ll_task *t) {
     if (t->fut.state != LL__FUT_PENDING)
         return;
@@ -354,6 +457,7 @@ static void run_task(ll_loop *loop, ll_task *t) {
         loop->current = t;
         task_finish(loop, t, ll_none());
         loop->current = NULL;
+        maybe_retire(loop, t);
         return;
     }
     if (!t->started && task_start(loop, t) != 0) {
@@ -361,6 +465,7 @@ static void run_task(ll_loop *loop, ll_task *t) {
         task_finish(loop, t,
                     ll_raise(LL_ENOMEM, "no memory for a %zu-byte task stack", t->stack_size));
         loop->current = NULL;
+        maybe_retire(loop, t);
         return;
     }
     step_begin(loop, t);
@@ -375,6 +480,8 @@ static void run_task(ll_loop *loop, ll_task *t) {
         ll__stack_free(loop->stacks, &y->stack);
         memset(&y->stack, 0, sizeof y->stack);
     }
+    if (__builtin_expect(y->anon, 0) && y->finished)
+        maybe_retire(loop, y);
 }
 
 static void task_step(ll_loop *loop, const ll__ready *e) {
@@ -431,9 +538,11 @@ static inline ll_task *next_direct(ll_loop *loop, const ll_task *self) {
     return n;
 }
 
-/* Tasks live until their loop closes, so they are carved from blocks that
- * grow from 32 tasks up to 2 MiB (eligible for a huge page): no malloc per
- * task, and few page faults for a program with 100 000 of them. */
+/* Tasks are carved from blocks that grow from 32 tasks up to 2 MiB
+ * (eligible for a huge page): no malloc per task, and few page faults for a
+ * program with 100 000 of them.  The blocks live until the loop closes; a
+ * recycled record (see "recycling" below) is carved again from the free
+ * list first. */
 static void *task_slab_new(ll_loop *loop) {
     size_t ntasks =
         loop->ntask_slabs >= 7 ? (2u << 20) / sizeof(ll_task) : (size_t)32 << loop->ntask_slabs;
@@ -459,11 +568,18 @@ static void *task_slab_new(ll_loop *loop) {
 }
 
 static ll_task *task_alloc(ll_loop *loop) {
+    ll_task *t = loop->task_free;
+    if (t) {
+        loop->task_free = t->next_all;
+        memset(t, 0, sizeof *t);
+        return t;
+    }
     if (!loop->task_left && !task_slab_new(loop))
         return NULL;
-    ll_task *t = (ll_task *)loop->task_cur;
+    t = (ll_task *)loop->task_cur;
     loop->task_cur += sizeof(ll_task);
     loop->task_left--;
+    loop->task_carved++;
     return t; /* zeroed: fresh from calloc or mmap */
 }
 
@@ -480,17 +596,16 @@ void ll__task_slabs_free(ll_loop *loop) {
     loop->ntask_slabs = loop->task_slabcap = loop->task_left = 0;
 }
 
-/* "Task-N", as asyncio names them, without the cost of printf. */
-static const char *default_name(ll_loop *loop, uint32_t id) {
+/* "Task-N", as asyncio names them, without the cost of printf, in the
+ * task's own record (at most "Task-4294967295"). */
+static const char *default_name(ll_task *t, uint32_t id) {
     char digits[16];
     int n = 0;
     do {
         digits[n++] = (char)('0' + id % 10);
         id /= 10;
     } while (id);
-    char *s = ll__arena_alloc(loop, (size_t)n + 6);
-    if (!s)
-        return "?";
+    char *s = t->dname;
     memcpy(s, "Task-", 5);
     for (int i = 0; i < n; i++)
         s[5 + i] = digits[n - 1 - i];
@@ -514,7 +629,7 @@ static ll_task *create_task(ll_loop *loop, ll_coro *c, const char *name, const l
         if (!t->name)
             t->name = "?";
     } else {
-        t->name = default_name(loop, id);
+        t->name = default_name(t, id);
     }
     t->fn = c->fn;
     t->arg = c->arg;
@@ -523,6 +638,7 @@ static ll_task *create_task(ll_loop *loop, ll_coro *c, const char *name, const l
     t->stack_size =
         opts && opts->stack_size ? ll__stack_round(opts->stack_size) : loop->default_stack;
     t->parent = loop->current;
+    t->prev_all = loop->tasks_tail;
     if (loop->tasks_tail)
         loop->tasks_tail->next_all = t;
     else
@@ -560,6 +676,19 @@ static bool check_coro(ll_loop *loop, ll_coro *c, const char *what, const char *
         return false;
     }
     return true;
+}
+
+bool ll__spawn_task(ll_coro *c, const char *file, int line) {
+    ll_loop *loop = ll__running_loop;
+    if (!loop || !check_coro(loop, c, "create_task", file, line)) {
+        if (c && c->magic == LL__MAGIC_CORO)
+            ll__coro_free(c);
+        return false;
+    }
+    ll_task *t = create_task(loop, c, NULL, NULL, file, line);
+    if (t)
+        t->anon = true;
+    return t != NULL;
 }
 
 ll_task *ll__create_task(ll_coro *c, const char *name, const ll_task_opts *opts, const char *file,
@@ -850,7 +979,7 @@ ll_value ll__sleep(double seconds, const char *file, int line) {
 }
 
 ll_value ll__try_fail(ll_value v, const char *file, int line) {
-    ll_task *t = ll_current_task();
+    ll_task *t = ll__current_task();
     if (t) {
         t->try_file = file;
         t->try_line = line;
@@ -921,7 +1050,10 @@ ll_value ll_task_result(ll_task *t) {
 }
 
 ll_task *ll_current_task(void) {
-    return ll__running_loop ? ll__running_loop->current : NULL;
+    ll_task *t = ll__current_task();
+    if (t)
+        t->anon = false; /* the program may keep it now */
+    return t;
 }
 
 size_t ll_all_tasks(ll_task **out, size_t max) {
@@ -932,8 +1064,10 @@ size_t ll_all_tasks(ll_task **out, size_t max) {
     for (ll_task *t = loop->tasks_head; t; t = t->next_all) {
         if (t->fut.state != LL__FUT_PENDING)
             continue;
-        if (out && n < max)
+        if (out && n < max) {
             out[n] = t;
+            t->anon = false;
+        }
         n++;
     }
     return n;

@@ -140,7 +140,8 @@ static void rec_job(ll_loop *loop, ll_event_kind kind, const ll__job *j, uint16_
         ll_value res = j->result;
         if (res.kind == LL_STR && res.s)
             res.s = j->text ? j->text : "";
-        str = ll__str(loop, res.kind == LL_ERROR ? (j->text ? j->text : "") : ll_repr(res));
+        str =
+            res.kind == LL_ERROR ? ll__str(loop, j->text ? j->text : "") : ll__repr_str(loop, res);
     }
     ll__ev_put(loop, kind,
                (ll__ev_fields){.task = j->owner,

@@ -51,7 +51,7 @@ static ll_value timeout_error(void) {
 }
 
 ll_value ll__wait_for(void *aw, double timeout, const char *file, int line) {
-    ll_task *t = ll_current_task();
+    ll_task *t = ll__current_task();
     ll_loop *loop = ll_get_running_loop();
     if (!t || !loop) {
         ll__misuse(ll__current_loop, file, line,
@@ -254,7 +254,7 @@ static void reschedule(ll_timeout *to, double when, const char *file, int line) 
 }
 
 ll_timeout *ll__timeout_enter(double when, bool absolute, const char *file, int line) {
-    ll_task *t = ll_current_task();
+    ll_task *t = ll__current_task();
     if (!t) {
         ll__misuse(ll__current_loop, file, line,
                    "RuntimeError: Timeout should be used inside a task");
@@ -328,7 +328,7 @@ ll_value ll__timeout_exit(ll_timeout *to, ll_value body, const char *file, int l
                    "RuntimeError: ll_timeout_exit() on a timeout that is not entered");
         return body;
     }
-    ll_task *t = ll_current_task();
+    ll_task *t = ll__current_task();
     if (t != to->task) {
         ll__misuse(ll__running_loop, file, line,
                    "RuntimeError: ll_timeout_exit() in %s%s%s for the timeout entered in task "
@@ -425,7 +425,7 @@ struct ll_taskgroup {
 };
 
 ll_taskgroup *ll__taskgroup_enter(const char *file, int line) {
-    ll_task *t = ll_current_task();
+    ll_task *t = ll__current_task();
     if (!t) {
         ll__misuse(ll__current_loop, file, line,
                    "RuntimeError: TaskGroup cannot determine the parent task (use it inside "
@@ -440,6 +440,9 @@ ll_taskgroup *ll__taskgroup_enter(const char *file, int line) {
         return NULL;
     g->loop = t->fut.loop;
     g->parent = t;
+    /* Its children's callbacks read the parent even after the group was
+     * left (a group its body never exited): keep the record. */
+    t->held = true;
     g->file = file;
     g->line = line;
     return g;
@@ -464,7 +467,7 @@ static void taskgroup_close(ll_taskgroup *g) {
 }
 
 ll_taskgroup *ll_taskgroup_current(void) {
-    ll_task *t = ll_current_task();
+    ll_task *t = ll__current_task();
     for (uint32_t i = t ? t->nscopes : 0; i-- > 0;)
         if (t->scopes[i].kind == LL__SCOPE_TASKGROUP && mine(t, &t->scopes[i]))
             return t->scopes[i].obj;
@@ -554,7 +557,7 @@ ll_value ll__taskgroup_exit(ll_taskgroup *g, ll_value body, const char *file, in
         ll__misuse(ll__running_loop, file, line, "RuntimeError: ll_taskgroup_exit(NULL)");
         return body;
     }
-    ll_task *t = ll_current_task();
+    ll_task *t = ll__current_task();
     if (g->closed || (g->exiting && !ll__scope_open(t, g))) {
         ll__misuse(g->loop, file, line,
                    "RuntimeError: ll_taskgroup_exit() on the TaskGroup entered at %s:%d, %s",
@@ -669,7 +672,7 @@ static void wait_on_completion(ll_future *f, void *arg) {
 ll_value ll__wait(void *const *aws, size_t n, double timeout, int return_when, bool *done,
                   const char *file, int line) {
     ll_loop *loop = ll_get_running_loop();
-    if (!loop || !ll_current_task()) {
+    if (!loop || !ll__current_task()) {
         ll__misuse(ll__current_loop, file, line, "RuntimeError: ll_wait() outside a task");
         return ll_raise(LL_ERUNTIME, "ll_wait() outside a task");
     }

@@ -584,6 +584,16 @@ const char *ll_repr(ll_value v) {
     return s;
 }
 
+uint32_t ll__repr_str(ll_loop *loop, ll_value v) {
+    sbuf b = {0};
+    repr_into(&b, v, 0);
+    uint32_t id = b.oom  ? ll__str(loop, "<out of memory>")
+                  : !b.p ? ll__str(loop, "")
+                         : ll__rec_str(&loop->rec, b.p, b.len);
+    free(b.p);
+    return id;
+}
+
 const char *ll_pystr(ll_value v) {
     if (v.kind == LL_STR)
         return v.s ? v.s : "";
