@@ -103,7 +103,8 @@ def install(rec):
             rec.loose("warn", " kind=%s text=%s" % (kind, quote(text)[0]))
         except Exception:
             pass
-        return show(msg)
+        with rec.runtime_text():
+            return show(msg)
 
     warnings._showwarnmsg = showwarnmsg
 

@@ -289,6 +289,16 @@ class WhatIsRecorded(unittest.TestCase):
         self.assertIn("never_awaited", warns)
         self.assertIn("not_retrieved", warns)
         self.assertIn("Task exception was never retrieved", err)
+        # What the runtime printed for a warning is the loop's, not the
+        # task's (the C library prints its warnings without a task's print):
+        # the lines are kept, and `looplab compare` sees only the warn event.
+        runtime = [(t, f["text"]) for _, t, k, f in ev if k == "print"
+                   and ("RuntimeWarning" in f["text"] or "never retrieved" in f["text"])]
+        self.assertTrue(any("RuntimeWarning" in text for _, text in runtime))
+        self.assertTrue(any("never retrieved" in text for _, text in runtime))
+        self.assertEqual({t for t, _ in runtime}, {"-"})
+        printed = [f["text"] for _, t, k, f in ev if k == "print" and t != "-"]
+        self.assertIn('"main: called save_draft() without await"', printed)
         _, out, _, trace = record("tests/py/pool_overlap.py", clock="real")
         ev = events(trace)
         jobs = [(k, f["job"]) for _, _, k, f in ev if k.startswith("job_")]
