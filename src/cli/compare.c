@@ -228,8 +228,8 @@ static int run_both(const lesson_ref *l, const char *python, const char *cpath,
     char *clock = (char *)(l->real ? "real" : "virtual");
     char *cargs[] = {(char *)l->slug, "--clock", clock,     "--trace", (char *)cpath,
                      "--timeout",     "120",     "--quiet", NULL};
-    char *pargs[] = {"--clock", clock, "--trace", (char *)pypath, "--timeout", "120", "--quiet",
-                     NULL,      NULL,  NULL,      NULL};
+    char *pargs[] = {"--clock", clock, "--trace", (char *)pypath, "--timeout", "120",
+                     "--quiet", NULL,  NULL,      NULL,           NULL};
     int k = 7;
     if (python) {
         pargs[k++] = "--python";

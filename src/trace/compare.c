@@ -36,10 +36,10 @@ static bool same_str(const ll_trace *a, uint32_t ia, const ll_trace *b, uint32_t
 
 /* What the pass over a trace keeps besides the steps. */
 typedef struct scan {
-    size_t *open;    /* per task (index in t->tasks): its open step, or NONE */
-    size_t *woke;    /* per task: the first `ready` since its last step */
-    ll__idmap made;  /* object id -> the event that made it (+1) */
-    ll__idmap ord;   /* primitive id -> its place among those of its kind */
+    size_t *open;   /* per task (index in t->tasks): its open step, or NONE */
+    size_t *woke;   /* per task: the first `ready` since its last step */
+    ll__idmap made; /* object id -> the event that made it (+1) */
+    ll__idmap ord;  /* primitive id -> its place among those of its kind */
     uint32_t nkind[LL_SYNC__COUNT];
 } scan;
 
@@ -80,19 +80,13 @@ static void wait_role(const ll_trace *t, scan *sc, ll_step *st, const ll_trace_e
     const ll_trace_event *m = made ? ev_at(t, *made - 1) : NULL;
     const ll_trace_task *tk;
     switch (e->sub) {
-    case LL_WAIT_SLEEP:
-        st->on_for = e->val >= 0 ? e->val - e->t : -1;
-        break;
+    case LL_WAIT_SLEEP: st->on_for = e->val >= 0 ? e->val - e->t : -1; break;
     case LL_WAIT_TASK:
         tk = ll_trace_task_of(t, e->obj);
         st->on_name = tk ? tk->name : 0;
         break;
-    case LL_WAIT_GATHER:
-        st->on_count = m && m->kind == LL_EV_FUT_NEW ? m->aux : 0;
-        break;
-    case LL_WAIT_JOB:
-        st->on_name = m && m->kind == LL_EV_JOB_SUBMIT ? m->str : 0;
-        break;
+    case LL_WAIT_GATHER: st->on_count = m && m->kind == LL_EV_FUT_NEW ? m->aux : 0; break;
+    case LL_WAIT_JOB: st->on_name = m && m->kind == LL_EV_JOB_SUBMIT ? m->str : 0; break;
     case LL_WAIT_IO:
         st->on_count = e->aux; /* the operation it waits for */
         break;
@@ -247,7 +241,7 @@ static ll_step_diff_kind end_diff(const ll_steps *a, const ll_step *x, const ll_
         return same_str(a->t, ex->str, b->t, ey->str) ? LL_DIFF_NONE : LL_DIFF_VALUE;
     case LL_EV_TASK_FAILED:
         return ex->aux == ey->aux && same_str(a->t, ex->str, b->t, ey->str) ? LL_DIFF_NONE
-                                                                             : LL_DIFF_VALUE;
+                                                                            : LL_DIFF_VALUE;
     default: return LL_DIFF_NONE;
     }
 }
@@ -369,9 +363,7 @@ static void say_woke(words *w, const ll_steps *s, const ll_step *st) {
 static void say_on(words *w, const ll_steps *s, const ll_step *st, const ll_trace_event *e) {
     const char *kind = ll__field_enum_name(T_WAIT, e->sub);
     switch (e->sub) {
-    case LL_WAIT_SLEEP:
-        say(w, "asyncio.sleep(%.9g)", (double)st->on_for / 1e9);
-        return;
+    case LL_WAIT_SLEEP: say(w, "asyncio.sleep(%.9g)", (double)st->on_for / 1e9); return;
     case LL_WAIT_TASK:
         say(w, "task ");
         say_name(w, s->t, st->on_name);
@@ -410,8 +402,8 @@ static void say_end(words *w, const ll_steps *s, const ll_step *st) {
     case LL_EV_TASK_WAIT:
         say(w, "waits on ");
         say_on(w, s, st, e);
-        say(w, " (%s)", ll__field_enum_name(T_WAIT, e->sub) ? ll__field_enum_name(T_WAIT, e->sub)
-                                                             : "?");
+        say(w, " (%s)",
+            ll__field_enum_name(T_WAIT, e->sub) ? ll__field_enum_name(T_WAIT, e->sub) : "?");
         return;
     case LL_EV_TASK_READY: say(w, "yields and is ready again at once"); return;
     case LL_EV_TASK_DONE:
@@ -490,7 +482,8 @@ static size_t diff_site(const ll_steps *s, size_t k, const ll_step_diff *d) {
 }
 
 static void say_site(words *w, const ll_steps *s, size_t ev) {
-    const ll__site *site = ev == LL_STEP_NONE ? NULL : ll__rec_sitep(&s->t->rec, ev_at(s->t, ev)->site);
+    const ll__site *site =
+        ev == LL_STEP_NONE ? NULL : ll__rec_sitep(&s->t->rec, ev_at(s->t, ev)->site);
     if (!site || !site->file)
         return;
     const char *slash = strrchr(site->file, '/');
@@ -521,7 +514,8 @@ static void say_aspect(words *w, const ll_steps *s, size_t k, const ll_step_diff
             say_end(w, s, st);
         }
         break;
-    case LL_DIFF_SHORT: ll_step_describe(s, k, w->p + w->len, w->cap - w->len);
+    case LL_DIFF_SHORT:
+        ll_step_describe(s, k, w->p + w->len, w->cap - w->len);
         w->len += strlen(w->p + w->len);
         break;
     default: say_end(w, s, st); break;
@@ -541,8 +535,8 @@ void ll_steps_report(FILE *out, const ll_steps *a, const char *la, const ll_step
     char name[160] = "";
     words nw = {name, 0, sizeof name};
     say_name(&nw, has->t, task_name(has, st));
-    fprintf(out, "differ at step %zu (loop time %.3f s, task %s): %s\n", k + 1,
-            (double)st->t / 1e9, name, ll_step_diff_name(d->what));
+    fprintf(out, "differ at step %zu (loop time %.3f s, task %s): %s\n", k + 1, (double)st->t / 1e9,
+            name, ll_step_diff_name(d->what));
     int width = (int)(strlen(la) > strlen(lb) ? strlen(la) : strlen(lb));
     const ll_steps *side[2] = {a, b};
     const char *label[2] = {la, lb};
