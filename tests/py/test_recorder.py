@@ -265,7 +265,7 @@ class WhatIsRecorded(unittest.TestCase):
                                     ("4:/c", "acquire", "2")])
         _, _, _, trace = record("tests/py/sync_queue.py")
         qops = {f["op"] for _, _, k, f in events(trace) if k == "sync"}
-        self.assertTrue({"put", "get", "block", "task_done"} <= qops, qops)
+        self.assertTrue({"put", "get", "block", "task_done", "wake", "join"} <= qops, qops)
 
     def test_cancellation_and_failure(self):
         _, _, _, trace = record("lessons/10-cancellation/lesson.py")
@@ -345,6 +345,22 @@ class WhatIsRecorded(unittest.TestCase):
                  if k == "sync" and f["op"] in ("put", "get")]
         self.assertTrue(py, "no put or get recorded")
         self.assertEqual(py, c)
+
+    def test_a_queue_is_recorded_as_the_c_side_records_it(self):
+        # Every operation of lesson 12's queue, with its counts, as in the C
+        # lesson's golden: wake when a put or get hands a waiter its turn,
+        # give_up when a waiting worker is cancelled, join, and waiters
+        # counted as the C queue counts them.  The Event asyncio's Queue
+        # makes for join() is its own: no sync_new, no sync of it.
+        _, _, _, trace = record("lessons/12-queue/lesson.py")
+        ev = events(trace)
+        self.assertEqual([f["kind"] for _, _, k, f in ev if k == "sync_new"], ["queue"])
+        py = [(t, f["op"], f["value"], f["waiters"]) for _, t, k, f in ev if k == "sync"]
+        with open(os.path.join(ROOT, "tests", "golden", "12-queue.trace"), encoding="utf-8") as g:
+            c = [(t, f["op"], f["value"], f["waiters"]) for _, t, k, f in events(g.read())
+                 if k == "sync"]
+        self.assertEqual(py, c)
+        self.assertTrue({"wake", "give_up", "join", "task_done"} <= {op for _, op, _, _ in py})
         with tempfile.TemporaryDirectory() as d:
             prog = os.path.join(d, "long_item.py")
             with open(prog, "w") as f:
