@@ -77,6 +77,14 @@ def _nwait(obj, attr="_waiters"):
     return sum(1 for f in w if not f.done())
 
 
+def _nlist(obj, attr):
+    """How many waiters a list holds, done or not: as the C library counts
+    them, a waiter is on its list until it has gone (woken and taken off,
+    or cancelled and left)."""
+    w = getattr(obj, attr, None)
+    return len(w) if w else 0
+
+
 def _wrap_init(cls):
     """sync_new once the primitive is made.  The Event a Queue makes for
     join() is the Queue's own business, as in the C library, whose queue has
@@ -101,18 +109,22 @@ def _wrap_init(cls):
     cls.__init__ = __init__
 
 
-def _wrap_acquire(cls, value_of):
+def _wrap_acquire(cls, value_of, counter=False):
+    """acquire, block, give_up, release and wake, as the C library records
+    them: waiters are those on the list (a cancelled one until it has
+    left), and a Semaphore's release says its counter before it hands the
+    unit to the waiter it wakes (`counter`), the wake the counter after."""
     orig = cls.acquire
 
     async def acquire(self):
         if self.locked():
-            _emit(self, "block", value_of(self), _nwait(self) + 1)
+            _emit(self, "block", value_of(self), _nlist(self, "_waiters") + 1)
         try:
             r = await orig(self)
         except asyncio.CancelledError:
-            _emit(self, "give_up", value_of(self), _nwait(self))
+            _emit(self, "give_up", value_of(self), _nlist(self, "_waiters"))
             raise
-        _emit(self, "acquire", value_of(self), _nwait(self))
+        _emit(self, "acquire", value_of(self), _nlist(self, "_waiters"))
         return r
     acquire.__wrapped__ = orig
     cls.acquire = acquire
@@ -120,11 +132,11 @@ def _wrap_acquire(cls, value_of):
     rel = cls.release
 
     def release(self):
-        before = _nwait(self)
+        pending, listed, before = _nwait(self), _nlist(self, "_waiters"), value_of(self)
         r = rel(self)
-        _emit(self, "release", value_of(self), before)
-        if before and _nwait(self) < before:
-            _emit(self, "wake", value_of(self), before)
+        _emit(self, "release", before + 1 if counter else value_of(self), listed)
+        if pending and _nwait(self) < pending:
+            _emit(self, "wake", before if counter else value_of(self), listed)
         return r
     release.__wrapped__ = rel
     cls.release = release
@@ -165,14 +177,6 @@ def _wrap_condition():
         return r
     notify_.__wrapped__ = notify
     cls.notify = notify_
-
-
-def _nlist(obj, attr):
-    """How many waiters a list holds, done or not: as the C library counts
-    them, a waiter is on its list until it has gone (woken and taken off,
-    or cancelled and left)."""
-    w = getattr(obj, attr, None)
-    return len(w) if w else 0
 
 
 def _qwait(q):
@@ -261,7 +265,7 @@ def install(rec):
             (locks.Barrier,) if hasattr(locks, "Barrier") else ()):
         _wrap_init(cls)
     _wrap_acquire(locks.Lock, lambda lk: 1 if lk.locked() else 0)
-    _wrap_acquire(locks.Semaphore, lambda s: s._value)
+    _wrap_acquire(locks.Semaphore, lambda s: s._value, counter=True)
     _wrap_event()
     _wrap_condition()
     _wrap_queue()
