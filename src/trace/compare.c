@@ -144,6 +144,8 @@ static int step_event(const ll_trace *t, ll_steps *s, scan *sc, size_t ti, size_
     }
     if (e->kind == LL_EV_TASK_READY || is_ender(e->kind)) {
         st->end = i;
+        if (e->kind == LL_EV_TASK_READY) /* a yield: it is queued again at once */
+            sc->woke[ti] = i;
         if (e->kind == LL_EV_TASK_WAIT)
             wait_role(t, sc, st, e);
         *open = LL_STEP_NONE;
