@@ -391,6 +391,12 @@ START_TEST(the_command_says_agree_differ_and_bad_input) {
     out = cli(&code, "'%s' compare 999", LL_CLI);
     ck_assert_msg(code == 2 && strstr(out, "no lesson '999'"), "exit %d: %s", code, out);
     free(out);
+    /* A run that leaves no trace: said, with what it said. */
+    out = cli(&code, "'%s' compare 1 --python %s/no-python", LL_CLI, dir);
+    ck_assert_msg(code == 1 && strstr(out, "the Python twin of 01-hello-gather left no trace") &&
+                      strstr(out, "no-python"),
+                  "exit %d: %s", code, out);
+    free(out);
     unlink(c);
     unlink(py);
     unlink(bad);

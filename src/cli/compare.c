@@ -184,9 +184,10 @@ static int trace_dir(char *dir, size_t len) {
     return 0;
 }
 
-/* Runs `looplab run ARGS...` (this program), its output thrown away.
- * Returns its exit status, or -1 when it could not be started (said). */
-static int run_self(char **args) {
+/* Runs `looplab run ARGS...` (this program), its output thrown away and
+ * its standard error kept in `errpath`.  Returns its exit status, or -1 when
+ * it could not be started (said). */
+static int run_self(char **args, const char *errpath) {
     char self[4096];
     ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
     if (n <= 0) {
@@ -204,7 +205,7 @@ static int run_self(char **args) {
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 2, errpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
     pid_t pid;
     extern char **environ;
     int err = posix_spawn(&pid, self, &fa, NULL, argv, environ);
@@ -219,8 +220,29 @@ static int run_self(char **args) {
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
 }
 
+/* Shows the last lines a failed run wrote on its standard error. */
+static void show_tail(const char *errpath) {
+    FILE *f = fopen(errpath, "r");
+    if (!f)
+        return;
+    char buf[1200];
+    fseek(f, 0, SEEK_END);
+    long size = ftell(f);
+    fseek(f, size > (long)sizeof buf - 1 ? size - (long)sizeof buf + 1 : 0, SEEK_SET);
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    const char *p = size > (long)sizeof buf - 1 ? strchr(buf, '\n') : buf;
+    for (p = p && *p == '\n' ? p + 1 : p; p && *p;) {
+        size_t k = strcspn(p, "\n");
+        char line[512];
+        fprintf(stderr, "    %s\n", ll_trace_term_safe(line, sizeof line, p, k));
+        p += k + (p[k] == '\n');
+    }
+}
+
 /* Runs the lesson in C and in Python, their traces into cpath and pypath.
- * Returns 0, or 1 after saying which run left no trace. */
+ * Returns 0, or 1 after saying which run left no trace and what it said. */
 static int run_both(const lesson_ref *l, const char *python, const char *cpath,
                     const char *pypath) {
     char py[512];
@@ -240,17 +262,20 @@ static int run_both(const lesson_ref *l, const char *python, const char *cpath,
     const char *path[2] = {cpath, pypath};
     char **args[2] = {cargs, pargs};
     for (int i = 0; i < 2; i++) {
+        char errpath[900];
+        snprintf(errpath, sizeof errpath, "%s.err", path[i]);
         unlink(path[i]);
-        int rc = run_self(args[i]);
+        int rc = run_self(args[i], errpath);
         struct stat sb;
+        if (rc >= 0 && (stat(path[i], &sb) != 0 || sb.st_size == 0)) {
+            fprintf(stderr, "%s compare: the %s of %s left no trace (exit status %d); it said:\n",
+                    prog, what[i], l->slug, rc);
+            show_tail(errpath);
+            rc = -1;
+        }
+        unlink(errpath);
         if (rc < 0)
             return 1;
-        if (stat(path[i], &sb) != 0 || sb.st_size == 0) {
-            fprintf(stderr,
-                    "%s compare: the %s of %s left no trace (exit status %d): see '%s run %s'\n",
-                    prog, what[i], l->slug, rc, prog, i ? py : l->slug);
-            return 1;
-        }
     }
     return 0;
 }
@@ -262,16 +287,13 @@ static int compare_lesson(const lesson_ref *l, const char *python, bool brief) {
         return 1;
     snprintf(cpath, sizeof cpath, "%s/compare-%s.c.trace", dir, l->slug);
     snprintf(pypath, sizeof pypath, "%s/compare-%s.py.trace", dir, l->slug);
-    if (brief) {
-        printf("%-32s %-8s ", l->slug, l->real ? "real" : "virtual");
-        fflush(stdout);
-    }
-    if (run_both(l, python, cpath, pypath) != 0) {
-        if (brief)
-            printf("a run failed (see above)\n");
+    int rc = run_both(l, python, cpath, pypath);
+    if (brief) /* after the runs: a failed run's message is on a line of its own */
+        printf("%-32s %-8s %s", l->slug, l->real ? "real" : "virtual",
+               rc ? "a run failed (see above)\n" : "");
+    if (rc != 0)
         return 1;
-    }
-    int rc = compare_files(stdout, cpath, pypath, brief);
+    rc = compare_files(stdout, cpath, pypath, brief);
     if (rc == 1 && !brief)
         printf("traces: %s (C) and %s (Python)\n", cpath, pypath);
     return rc;
