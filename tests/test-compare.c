@@ -168,7 +168,7 @@ START_TEST(notes_runtime_tasks_times_ids_and_sites_are_ignored) {
      * printed one line and ended with its result. */
     const ll_step *s = &p.b.v[2];
     ck_assert_uint_eq(s->task, 9);
-    ck_assert_uint_eq(s->nprint, 1);
+    ck_assert_uint_eq(s->nact, 1);
     ck_assert_uint_eq(ll__rec_at(&p.tb.rec, s->woke)->sub, LL_REASON_SLEEP_DONE);
     ck_assert_uint_eq(ll__rec_at(&p.tb.rec, s->end)->kind, LL_EV_TASK_DONE);
     ck_assert_int_eq(p.b.v[1].on_for, 1000000000); /* the sleep's length, not its deadline */
@@ -185,6 +185,36 @@ START_TEST(a_different_print_is_found_with_both_lines_and_sites) {
                 "   1.500000000  9:worker         print        text=\"extra\"\n"
                 "   1.500000000  9:worker         done",
                 LL_DIFF_PRINT, 2, "prints no more lines");
+}
+END_TEST
+
+START_TEST(a_different_cancel_is_found) {
+    /* Python's main cancels the finished worker before it prints: C does not. */
+    expect_diff("   1.500000000  7:Task-1         print",
+                "   1.500000000  7:Task-1         cancel       target=9 accepted=0\n"
+                "   1.500000000  7:Task-1         print",
+                LL_DIFF_CANCEL, 3, "cancels task 'worker' (refused: it is already done)");
+    /* The same cancel on both sides is the same act, whatever the ids. */
+    char *c = edit(C_RUN, "   1.000000000  1:Task-1         print",
+                   "   1.000000000  1:Task-1         cancel       target=2 accepted=0\n"
+                   "   1.000000000  1:Task-1         print");
+    char *c2 = edit(c, "@end events=20", "@end events=21");
+    char *py = edit(PY_RUN, "   1.500000000  7:Task-1         print",
+                    "   1.500000000  7:Task-1         cancel       target=9 accepted=0\n"
+                    "   1.500000000  7:Task-1         print");
+    pair p;
+    compare(&p, c2, py);
+    ck_assert_msg(p.rc == 0, "%s", p.report);
+    pair_free(&p);
+    /* Accepted on one side, refused on the other. */
+    char *py2 = edit(py, "accepted=0", "accepted=1");
+    compare(&p, c2, py2);
+    ck_assert_int_eq(p.d.what, LL_DIFF_CANCEL);
+    pair_free(&p);
+    free(c);
+    free(c2);
+    free(py);
+    free(py2);
 }
 END_TEST
 
@@ -479,6 +509,7 @@ int main(void) {
     TCase *tc = tcase_create("alignment");
     tcase_add_test(tc, notes_runtime_tasks_times_ids_and_sites_are_ignored);
     tcase_add_test(tc, a_different_print_is_found_with_both_lines_and_sites);
+    tcase_add_test(tc, a_different_cancel_is_found);
     tcase_add_test(tc, a_different_wake_reason_is_found);
     tcase_add_test(tc, a_different_wait_kind_or_object_is_found);
     tcase_add_test(tc, a_different_end_or_result_is_found);

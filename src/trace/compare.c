@@ -61,16 +61,16 @@ static int push_step(ll_steps *s, const ll_step *st) {
     return 0;
 }
 
-static int push_print(ll_steps *s, size_t ev) {
-    if (s->nprints == s->printcap) {
-        size_t cap = s->printcap ? s->printcap * 2 : 64;
-        size_t *v = realloc(s->prints, cap * sizeof *v);
+static int push_act(ll_steps *s, size_t ev) {
+    if (s->nacts == s->actcap) {
+        size_t cap = s->actcap ? s->actcap * 2 : 64;
+        size_t *v = realloc(s->acts, cap * sizeof *v);
         if (!v)
             return -1;
-        s->prints = v;
-        s->printcap = cap;
+        s->acts = v;
+        s->actcap = cap;
     }
-    s->prints[s->nprints++] = ev;
+    s->acts[s->nacts++] = ev;
     return 0;
 }
 
@@ -122,7 +122,7 @@ static int step_event(const ll_trace *t, ll_steps *s, scan *sc, size_t ti, size_
         ll_step st = {.run = i,
                       .woke = sc->woke[ti],
                       .end = LL_STEP_NONE,
-                      .print0 = s->nprints,
+                      .act0 = s->nacts,
                       .t = e->t,
                       .task = e->task,
                       .loop = ll_trace_loop_of(t, i)};
@@ -138,9 +138,9 @@ static int step_event(const ll_trace *t, ll_steps *s, scan *sc, size_t ti, size_
     if (*open == LL_STEP_NONE)
         return 0;
     ll_step *st = &s->v[*open];
-    if (e->kind == LL_EV_PRINT && !e->obj) {
-        st->nprint++;
-        return push_print(s, i);
+    if ((e->kind == LL_EV_PRINT && !e->obj) || e->kind == LL_EV_CANCEL) {
+        st->nact++;
+        return push_act(s, i);
     }
     if (e->kind == LL_EV_TASK_READY || is_ender(e->kind)) {
         st->end = i;
@@ -181,7 +181,7 @@ int ll_steps_of(const ll_trace *t, ll_steps *s) {
 
 void ll_steps_free(ll_steps *s) {
     free(s->v);
-    free(s->prints);
+    free(s->acts);
     memset(s, 0, sizeof *s);
 }
 
@@ -248,30 +248,41 @@ static ll_step_diff_kind end_diff(const ll_steps *a, const ll_step *x, const ll_
     }
 }
 
+/* Whether two acts (print or cancel events) are the same. */
+static bool same_act(const ll_steps *a, const ll_trace_event *x, const ll_steps *b,
+                     const ll_trace_event *y) {
+    if (x->kind != y->kind)
+        return false;
+    if (x->kind == LL_EV_PRINT)
+        return same_str(a->t, x->str, b->t, y->str);
+    const ll_trace_task *tx = ll_trace_task_of(a->t, x->obj), *ty = ll_trace_task_of(b->t, y->obj);
+    return x->aux == y->aux && tx && ty && same_str(a->t, tx->name, b->t, ty->name);
+}
+
 /* How two steps differ, in the order things happen in a step. */
 static ll_step_diff_kind step_diff(const ll_steps *a, const ll_step *x, const ll_steps *b,
-                                   const ll_step *y, size_t *print) {
+                                   const ll_step *y, size_t *act) {
     if (!same_str(a->t, task_name(a, x), b->t, task_name(b, y)))
         return LL_DIFF_TASK;
     if (woke_reason(a, x) != woke_reason(b, y))
         return LL_DIFF_WOKE;
-    for (size_t k = 0; k < x->nprint || k < y->nprint; k++) {
-        *print = k;
-        if (k >= x->nprint || k >= y->nprint)
-            return LL_DIFF_PRINT;
-        const ll_trace_event *px = ev_at(a->t, a->prints[x->print0 + k]);
-        const ll_trace_event *py = ev_at(b->t, b->prints[y->print0 + k]);
-        if (!same_str(a->t, px->str, b->t, py->str))
-            return LL_DIFF_PRINT;
+    for (size_t k = 0; k < x->nact || k < y->nact; k++) {
+        *act = k;
+        const ll_trace_event *ex = k < x->nact ? ev_at(a->t, a->acts[x->act0 + k]) : NULL;
+        const ll_trace_event *ey = k < y->nact ? ev_at(b->t, b->acts[y->act0 + k]) : NULL;
+        if (!ex || !ey || !same_act(a, ex, b, ey))
+            return (ex && ex->kind == LL_EV_CANCEL) || (ey && ey->kind == LL_EV_CANCEL)
+                       ? LL_DIFF_CANCEL
+                       : LL_DIFF_PRINT;
     }
-    *print = 0;
+    *act = 0;
     return end_diff(a, x, b, y);
 }
 
 int ll_steps_diff(const ll_steps *a, const ll_steps *b, ll_step_diff *d) {
     memset(d, 0, sizeof *d);
     for (size_t i = 0; i < a->n && i < b->n; i++) {
-        d->what = step_diff(a, &a->v[i], b, &b->v[i], &d->print);
+        d->what = step_diff(a, &a->v[i], b, &b->v[i], &d->act);
         if (d->what != LL_DIFF_NONE) {
             d->step = i;
             return 1;
@@ -291,6 +302,7 @@ const char *ll_step_diff_name(ll_step_diff_kind k) {
     case LL_DIFF_TASK: return "which task runs";
     case LL_DIFF_WOKE: return "what woke the task";
     case LL_DIFF_PRINT: return "what the task prints";
+    case LL_DIFF_CANCEL: return "what the task cancels";
     case LL_DIFF_END: return "how the step ends";
     case LL_DIFF_WAIT: return "what kind of thing the task waits on";
     case LL_DIFF_ON: return "which one the task waits on";
@@ -423,6 +435,19 @@ static void say_end(words *w, const ll_steps *s, const ll_step *st) {
     }
 }
 
+/* A print ("prints \"...\"") or a cancel ("cancels task 'x'"). */
+static void say_act(words *w, const ll_steps *s, const ll_trace_event *e) {
+    if (e->kind == LL_EV_PRINT) {
+        say(w, "prints ");
+        say_str(w, s->t, e->str, 100);
+        return;
+    }
+    const ll_trace_task *tk = ll_trace_task_of(s->t, e->obj);
+    say(w, "cancels task ");
+    say_name(w, s->t, tk ? tk->name : 0);
+    say(w, e->aux ? "" : " (refused: it is already done)");
+}
+
 char *ll_step_describe(const ll_steps *s, size_t step, char *buf, size_t cap) {
     words w = {buf, 0, cap};
     if (cap)
@@ -435,8 +460,18 @@ char *ll_step_describe(const ll_steps *s, size_t step, char *buf, size_t cap) {
     say_name(&w, s->t, task_name(s, st));
     say(&w, ", ");
     say_woke(&w, s, st);
-    if (st->nprint)
-        say(&w, ", prints %zu line%s", st->nprint, st->nprint == 1 ? "" : "s");
+    size_t lines = 0;
+    for (size_t k = 0; k < st->nact; k++) {
+        const ll_trace_event *e = ev_at(s->t, s->acts[st->act0 + k]);
+        if (e->kind == LL_EV_CANCEL) {
+            say(&w, ", ");
+            say_act(&w, s, e);
+        } else {
+            lines++;
+        }
+    }
+    if (lines)
+        say(&w, ", prints %zu line%s", lines, lines == 1 ? "" : "s");
     say(&w, ", then ");
     say_end(&w, s, st);
     return buf;
@@ -474,8 +509,8 @@ static size_t diff_site(const ll_steps *s, size_t k, const ll_step_diff *d) {
                            : site_in(s, &s->v[j], s->v[j].run, s->v[j].end, true);
         return LL_STEP_NONE;
     }
-    if (d->what == LL_DIFF_PRINT && d->print < st->nprint)
-        return s->prints[st->print0 + d->print];
+    if ((d->what == LL_DIFF_PRINT || d->what == LL_DIFF_CANCEL) && d->act < st->nact)
+        return s->acts[st->act0 + d->act];
     if (d->what == LL_DIFF_TASK || d->what == LL_DIFF_SHORT)
         return site_in(s, st, st->run, stop, false);
     if (st->end != LL_STEP_NONE && ev_at(s->t, st->end)->site)
@@ -508,11 +543,11 @@ static void say_aspect(words *w, const ll_steps *s, size_t k, const ll_step_diff
         break;
     case LL_DIFF_WOKE: say_woke(w, s, st); break;
     case LL_DIFF_PRINT:
-        if (d->print < st->nprint) {
-            say(w, "prints ");
-            say_str(w, s->t, ev_at(s->t, s->prints[st->print0 + d->print])->str, 100);
+    case LL_DIFF_CANCEL:
+        if (d->act < st->nact) {
+            say_act(w, s, ev_at(s->t, s->acts[st->act0 + d->act]));
         } else {
-            say(w, "prints no more lines (%zu in this step), then ", st->nprint);
+            say(w, "prints no more lines and cancels no more tasks, then ");
             say_end(w, s, st);
         }
         break;

@@ -3,7 +3,9 @@
  *
  * A trace is reduced to its steps: each time a task ran, in order.  A step
  * is the task's name, what woke it (the reason of the `ready` that queued
- * it), the lines it printed, and how it ended: waiting (on what kind of
+ * it), what it did that shows -- the lines it printed and the tasks it
+ * cancelled (cancel() with the target's name and whether it was accepted),
+ * in order -- and how it ended: waiting (on what kind of
  * thing, and which one by its role -- the task by its name, the lock as
  * "the second lock made", the sleep by its length), yielding, done with its
  * result, failed with its error, or cancelled.  Times, ids, addresses,
@@ -26,13 +28,14 @@
 
 /* One step of a task.  Events are indices into the trace's recorder. */
 typedef struct ll_step {
-    size_t run;    /* its `run` event */
-    size_t woke;   /* the `ready` that queued it (LL_STEP_NONE: none seen) */
-    size_t end;    /* what ended it: `wait`, `ready` (a yield), `done`,
-                      `failed` or `cancelled` (LL_STEP_NONE: the trace stops
-                      inside the step) */
-    size_t print0; /* its printed lines: prints[print0 .. print0 + nprint) */
-    size_t nprint;
+    size_t run;  /* its `run` event */
+    size_t woke; /* the `ready` that queued it (LL_STEP_NONE: none seen) */
+    size_t end;  /* what ended it: `wait`, `ready` (a yield), `done`,
+                    `failed` or `cancelled` (LL_STEP_NONE: the trace stops
+                    inside the step) */
+    size_t act0; /* what it did: acts[act0 .. act0 + nact), its `print`
+                    and `cancel` events in order */
+    size_t nact;
     int64_t t;     /* loop time of its `run` */
     uint32_t task; /* the task's id in its trace */
     unsigned loop; /* the loop it ran on */
@@ -48,8 +51,8 @@ typedef struct ll_steps {
     const ll_trace *t; /* the trace they came from (borrowed) */
     ll_step *v;
     size_t n, cap;
-    size_t *prints; /* event indices of the steps' print events */
-    size_t nprints, printcap;
+    size_t *acts; /* event indices of the steps' print and cancel events */
+    size_t nacts, actcap;
 } ll_steps;
 
 /* Reduces a trace to its steps.  Returns 0, or -1 when memory ran out. */
@@ -61,21 +64,22 @@ size_t ll_steps_at(const ll_steps *s, size_t event);
 
 /* What differs first. */
 typedef enum ll_step_diff_kind {
-    LL_DIFF_NONE,  /* they agree */
-    LL_DIFF_TASK,  /* a different task ran */
-    LL_DIFF_WOKE,  /* the task was woken for a different reason */
-    LL_DIFF_PRINT, /* it printed a different line, or more or fewer lines */
-    LL_DIFF_END,   /* it ended differently: waits, yields, done, failed... */
-    LL_DIFF_WAIT,  /* it waits on a different kind of thing */
-    LL_DIFF_ON,    /* on the same kind, but a different one */
-    LL_DIFF_VALUE, /* done or failed with a different value or error */
-    LL_DIFF_SHORT, /* one side has no more steps */
+    LL_DIFF_NONE,   /* they agree */
+    LL_DIFF_TASK,   /* a different task ran */
+    LL_DIFF_WOKE,   /* the task was woken for a different reason */
+    LL_DIFF_PRINT,  /* it printed a different line, or more or fewer lines */
+    LL_DIFF_CANCEL, /* it cancelled another task, or not, or with another outcome */
+    LL_DIFF_END,    /* it ended differently: waits, yields, done, failed... */
+    LL_DIFF_WAIT,   /* it waits on a different kind of thing */
+    LL_DIFF_ON,     /* on the same kind, but a different one */
+    LL_DIFF_VALUE,  /* done or failed with a different value or error */
+    LL_DIFF_SHORT,  /* one side has no more steps */
 } ll_step_diff_kind;
 
 typedef struct ll_step_diff {
     ll_step_diff_kind what;
-    size_t step;  /* index of the step (0-based) on both sides */
-    size_t print; /* LL_DIFF_PRINT: which of the step's lines */
+    size_t step; /* index of the step (0-based) on both sides */
+    size_t act;  /* LL_DIFF_PRINT, LL_DIFF_CANCEL: which of the step's acts */
 } ll_step_diff;
 
 /* Compares a and b step by step.  Returns 1 and fills `d` at the first
