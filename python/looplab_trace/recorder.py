@@ -32,6 +32,7 @@ import asyncio.taskgroups as taskgroups
 import asyncio.tasks as tasks
 import collections
 import concurrent.futures
+import contextlib
 import functools
 import heapq
 import itertools
@@ -863,7 +864,8 @@ class RecordingLoop(asyncio.SelectorEventLoop):
         text = msg if exc is None else f"{msg}: {type(exc).__name__}: {exc}"
         if self._ll_rec.buf is not None:
             self._ll_emit(None, "warn", " kind=%s text=%s" % (kind, quote(text)[0]))
-        return super().call_exception_handler(context)
+        with self._ll_rec.runtime_text():
+            return super().call_exception_handler(context)
 
     # -- one pass of the loop: CPython's _run_once with the trace's hooks --
 
@@ -1188,6 +1190,21 @@ class Recorder:
 
     # -- printed text --
 
+    @contextlib.contextmanager
+    def runtime_text(self):
+        """Lines written meanwhile are the runtime's, not the task's: a
+        warning shown by the warnings module, the loop's exception handler
+        logging "Task exception was never retrieved".  Their `print` events
+        are the loop's (task `-`), as the C library writes its warnings to
+        standard error without a `print` of the task; the `warn` event
+        before them is what both sides record."""
+        old = getattr(self.local, "runtime", False)
+        self.local.runtime = True
+        try:
+            yield
+        finally:
+            self.local.runtime = old
+
     def text(self, stream, s):
         part = stream._ll_part + s
         if "\n" not in part:
@@ -1215,4 +1232,5 @@ class Recorder:
             self.buf.append("%s  -                print        text=%s%s\n" % (
                 fmt_time(self.last_ns).rjust(14), q, site))
             return
-        loop._ll_emit(loop._ll_cur, "print", " text=" + q, site)
+        who = None if getattr(self.local, "runtime", False) else loop._ll_cur
+        loop._ll_emit(who, "print", " text=" + q, site)

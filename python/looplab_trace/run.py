@@ -108,7 +108,8 @@ def install(rec):
             rec.loose("warn", " kind=%s text=%s%s" % (kind, quote(text)[0], site))
         except Exception:
             pass
-        return show(msg)
+        with rec.runtime_text():
+            return show(msg)
 
     warnings._showwarnmsg = showwarnmsg
 

@@ -18,6 +18,8 @@ from .recorder import RecordingLoop, caller_site, kind_of_sync, quote
 from .writer import ITEM_MAX
 
 _ids = weakref.WeakKeyDictionary()  # primitive -> its object id
+_hidden = weakref.WeakSet()  # asyncio's own: a Queue's `_finished` Event
+_making_queue = 0  # > 0 while a Queue's __init__ runs (its Event is its own)
 _rec = None
 _NO_ITEM = object()  # _emit's item when the operation moves none
 
@@ -51,7 +53,7 @@ def sync_id(obj, loop=None, site=None):
 
 def _emit(obj, op, value, waiters, item=_NO_ITEM):
     loop = _loop()
-    if loop is None:
+    if loop is None or obj in _hidden:
         return
     sid = sync_id(obj, loop)
     fields = " obj=%d op=%s value=%d waiters=%d" % (sid, op, value, waiters)
@@ -75,29 +77,54 @@ def _nwait(obj, attr="_waiters"):
     return sum(1 for f in w if not f.done())
 
 
+def _nlist(obj, attr):
+    """How many waiters a list holds, done or not: as the C library counts
+    them, a waiter is on its list until it has gone (woken and taken off,
+    or cancelled and left)."""
+    w = getattr(obj, attr, None)
+    return len(w) if w else 0
+
+
 def _wrap_init(cls):
+    """sync_new once the primitive is made.  The Event a Queue makes for
+    join() is the Queue's own business, as in the C library, whose queue has
+    none: it is neither made nor used in the trace."""
     orig = cls.__init__
+    is_queue = cls is queues.Queue
 
     def __init__(self, *args, **kwargs):
-        orig(self, *args, **kwargs)
+        global _making_queue
+        if _making_queue and not is_queue:
+            orig(self, *args, **kwargs)
+            _hidden.add(self)
+            return
+        _making_queue += is_queue
+        try:
+            orig(self, *args, **kwargs)
+        finally:
+            _making_queue -= is_queue
         if _rec is not None:
             sync_id(self, site=caller_site(2))
     __init__.__wrapped__ = orig
     cls.__init__ = __init__
 
 
-def _wrap_acquire(cls, value_of):
+def _wrap_acquire(cls, value_of, counter=False):
+    """acquire, block, give_up, release and wake, as the C library records
+    them: waiters are those on the list (a cancelled one until it has
+    left), and a Semaphore's release says its counter before it hands the
+    unit to the waiter it wakes (`counter`), the wake the counter after."""
     orig = cls.acquire
 
     async def acquire(self):
         if self.locked():
-            _emit(self, "block", value_of(self), _nwait(self) + 1)
+            _emit(self, "block", value_of(self), _nlist(self, "_waiters") + 1)
         try:
             r = await orig(self)
         except asyncio.CancelledError:
-            _emit(self, "give_up", value_of(self), _nwait(self))
+            _emit(self, "give_up", value_of(self), _nlist(self, "_waiters"))
             raise
-        _emit(self, "acquire", value_of(self), _nwait(self))
+        _emit(self, "acquire", value_of(self), _nlist(self, "_waiters"))
         return r
     acquire.__wrapped__ = orig
     cls.acquire = acquire
@@ -105,11 +132,11 @@ def _wrap_acquire(cls, value_of):
     rel = cls.release
 
     def release(self):
-        before = _nwait(self)
+        pending, listed, before = _nwait(self), _nlist(self, "_waiters"), value_of(self)
         r = rel(self)
-        _emit(self, "release", value_of(self), before)
-        if before and _nwait(self) < before:
-            _emit(self, "wake", value_of(self), before)
+        _emit(self, "release", before + 1 if counter else value_of(self), listed)
+        if pending and _nwait(self) < pending:
+            _emit(self, "wake", before if counter else value_of(self), listed)
         return r
     release.__wrapped__ = rel
     cls.release = release
@@ -152,40 +179,76 @@ def _wrap_condition():
     cls.notify = notify_
 
 
+def _qwait(q):
+    """A queue's waiters, as the C library counts them: getters and
+    putters."""
+    return _nlist(q, "_getters") + _nlist(q, "_putters")
+
+
+def _joiners(q):
+    return _nlist(getattr(q, "_finished", None), "_waiters")
+
+
 def _wrap_queue():
+    """put, get (with the item), block, wake (a waiting getter or putter
+    handed its turn), give_up (a waiter cancelled), task_done, join: in the
+    order and with the counts of the C library's queue (src/sched/sync.c)."""
     cls = queues.Queue
     pn, gn, td = cls.put_nowait, cls.get_nowait, cls.task_done
-    put, get = cls.put, cls.get
+    put, get, join = cls.put, cls.get, cls.join
+
+    def moved(q, op, item, others):
+        # CPython wakes the next waiter inside put_nowait/get_nowait: the
+        # operation is written with the waiters before it, then the wake.
+        before = _nlist(q, others)
+        r = (pn(q, item), item) if op == "put" else (None, gn(q))
+        after = _nlist(q, others)
+        _emit(q, op, q.qsize(), _qwait(q) + before - after, r[1])
+        if after < before:
+            _emit(q, "wake", q.qsize(), _qwait(q))
+        return r[0] if op == "put" else r[1]
 
     def put_nowait(self, item):
-        r = pn(self, item)
-        _emit(self, "put", self.qsize(), _nwait(self, "_putters"), item)
-        return r
+        return moved(self, "put", item, "_getters")
 
     def get_nowait(self):
-        r = gn(self)
-        _emit(self, "get", self.qsize(), _nwait(self, "_getters"), r)
-        return r
+        return moved(self, "get", None, "_putters")
 
     def task_done(self):
         r = td(self)
-        _emit(self, "task_done", self._unfinished_tasks, 0)
+        _emit(self, "task_done", self._unfinished_tasks, _joiners(self))
         return r
+
+    async def waiting(q, coro):
+        try:
+            return await coro
+        except asyncio.CancelledError:
+            _emit(q, "give_up", q.qsize(), _qwait(q))
+            raise
 
     async def put_(self, item):
         if self.full():
-            _emit(self, "block", self.qsize(), _nwait(self, "_putters") + 1)
+            _emit(self, "block", self.qsize(), _qwait(self) + 1)
+            return await waiting(self, put(self, item))
         return await put(self, item)
 
     async def get_(self):
         if self.empty():
-            _emit(self, "block", 0, _nwait(self, "_getters") + 1)
+            _emit(self, "block", 0, _qwait(self) + 1)
+            return await waiting(self, get(self))
         return await get(self)
+
+    async def join_(self):
+        if self._unfinished_tasks > 0:
+            _emit(self, "block", self._unfinished_tasks, _joiners(self) + 1)
+        r = await join(self)
+        _emit(self, "join", 0, _joiners(self))
+        return r
     for f, o in ((put_nowait, pn), (get_nowait, gn), (task_done, td), (put_, put),
-                 (get_, get)):
+                 (get_, get), (join_, join)):
         f.__wrapped__ = o
     cls.put_nowait, cls.get_nowait, cls.task_done = put_nowait, get_nowait, task_done
-    cls.put, cls.get = put_, get_
+    cls.put, cls.get, cls.join = put_, get_, join_
 
 
 _installed = False
@@ -202,7 +265,7 @@ def install(rec):
             (locks.Barrier,) if hasattr(locks, "Barrier") else ()):
         _wrap_init(cls)
     _wrap_acquire(locks.Lock, lambda lk: 1 if lk.locked() else 0)
-    _wrap_acquire(locks.Semaphore, lambda s: s._value)
+    _wrap_acquire(locks.Semaphore, lambda s: s._value, counter=True)
     _wrap_event()
     _wrap_condition()
     _wrap_queue()

@@ -5,6 +5,7 @@
  *                                     back through a pipe
  *   looplab export TRACE --format F   text, jsonl or chrome
  *   looplab stats TRACE               a table per task
+ *   looplab compare LESSON | A B      C and Python step for step (compare.c)
  *   looplab view [LESSON|TRACE|-- PROGRAM]   the visualizer (with -Dgui=true)
  *   looplab render LESSON|TRACE ...   frames as PNG, without a display
  *   looplab bench-render              frame times of the visualizer
@@ -16,6 +17,7 @@
 #include <looplab.h>
 
 #include "cli/commands.h"
+#include "cli/compare.h"
 #include "io/slowweb.h"
 /* Of the scheduler, only what a process needs outside a loop: the one
  * table of signal names and the guard of descriptors 0-2. */
@@ -71,6 +73,9 @@ static void usage(FILE *out) {
             "                             causes, back to the program's lines\n"
             "  models LESSON              the lesson under wrong models of asyncio that\n"
             "                             students hold, and where each parts from asyncio\n"
+            "  compare LESSON | A.trace B.trace | --all\n"
+            "                             a lesson's C run and its Python twin step for\n"
+            "                             step: the first step where they differ\n"
             "  view [LESSON | TRACE | -- PROGRAM]\n"
             "                             watch it in the visualizer's window (no argument:\n"
             "                             the lesson picker)\n"
@@ -1676,6 +1681,8 @@ int main(int argc, char **argv) {
         return cmd_check(argc - 2, argv + 2);
     if (strcmp(cmd, "serve") == 0)
         return cmd_serve(argc - 2, argv + 2);
+    if (strcmp(cmd, "compare") == 0)
+        return ll_cli_compare(argc - 2, argv + 2);
 #ifdef LL_HAVE_GUI
     if (strcmp(cmd, "view") == 0)
         return cmd_view(argc - 2, argv + 2);

@@ -29,13 +29,16 @@ void ll__future_free_cbs(ll_future *f) {
     f->ncb = f->cbcap = 0;
 }
 
-/* Why a task awaiting f is ready again, as its TASK_READY event says. */
+/* Why a task awaiting f is ready again, as its TASK_READY event says.  A
+ * sleep cancelled under its task (task.cancel() on a sleeping task) wakes it
+ * because it was cancelled, not because the sleep ended: as CPython, whose
+ * task is woken by the cancelled sleep future. */
 static uint16_t wake_reason(const ll_future *f) {
-    return f->kind == LL__FK_SLEEP                                 ? LL_REASON_SLEEP_DONE
-           : f->kind == LL__FK_IO && f->state != LL__FUT_CANCELLED ? LL_REASON_IO
-           : f->state == LL__FUT_CANCELLED                         ? LL_REASON_CANCELLED
-           : f->magic == LL__MAGIC_TASK                            ? LL_REASON_TASK_DONE
-                                                                   : LL_REASON_FUTURE_DONE;
+    return f->state == LL__FUT_CANCELLED ? LL_REASON_CANCELLED
+           : f->kind == LL__FK_SLEEP     ? LL_REASON_SLEEP_DONE
+           : f->kind == LL__FK_IO        ? LL_REASON_IO
+           : f->magic == LL__MAGIC_TASK  ? LL_REASON_TASK_DONE
+                                         : LL_REASON_FUTURE_DONE;
 }
 
 /* Why any other done callback was queued. */
