@@ -150,11 +150,14 @@ static int cmp_double(const void *a, const void *b) {
 
 int main(int argc, char **argv) {
     int repeat = 5;
+    const char *only = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--repeat") == 0 && i + 1 < argc)
             repeat = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc)
+            only = argv[++i];
         else {
-            fprintf(stderr, "usage: %s [--repeat N]\n", argv[0]);
+            fprintf(stderr, "usage: %s [--repeat N] [--only floor|floor_rec]\n", argv[0]);
             return 2;
         }
     }
@@ -172,6 +175,8 @@ int main(int argc, char **argv) {
     }
     static const char *const names[] = {"floor", "floor_rec"};
     for (int rec = 0; rec <= 1; rec++) {
+        if (only && strcmp(only, names[rec]) != 0)
+            continue;
         recording = rec;
         double v[100];
         for (int i = 0; i < repeat; i++)
