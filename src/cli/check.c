@@ -5,7 +5,7 @@
  * it through `looplab run` on the exercise's clock, reads the trace back and
  * decides each property of the exercise's checks.txt (src/trace/checks.c),
  * saying for each failure where it first fails and the next hint. */
-#include "check.h"
+#include "cli/commands.h"
 
 #include "trace/checks.h"
 

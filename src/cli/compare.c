@@ -7,7 +7,7 @@
  * `twin: real` (threads or sockets).  Their traces are kept in
  * ${TMPDIR:-/tmp}/looplab-UID/ as compare-SLUG.c.trace and .py.trace, for
  * `looplab view` when they differ. */
-#include "compare.h"
+#include "cli/commands.h"
 
 #include "trace/compare.h"
 

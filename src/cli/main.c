@@ -17,11 +17,9 @@
 #include <looplab.h>
 
 #include "cli/commands.h"
-#include "cli/compare.h"
 #include "io/slowweb.h"
 /* Of the scheduler, only what a process needs outside a loop: the one
  * table of signal names and the guard of descriptors 0-2. */
-#include "check.h"
 #include "sched/process.h"
 #include "trace/export.h"
 #include "trace/writer.h" /* ll__tw_format: the run_end line this command adds */
