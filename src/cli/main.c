@@ -1293,6 +1293,10 @@ static int run_for_view(void *ud, const llv_run *w, const char *path) {
     argv[k++] = (char *)"--timeout";
     argv[k++] = (char *)"120";
     argv[k++] = (char *)"--quiet"; /* the window knows where the trace is */
+    if (w->model) {
+        argv[k++] = (char *)"--model";
+        argv[k++] = (char *)w->model;
+    }
     if (w->slug && w->python) {
         snprintf(twin, sizeof twin, "%s/%s/lesson.py", LESSONS_DIR, w->slug);
         argv[k++] = twin;
@@ -1365,9 +1369,15 @@ static int cmd_view(int argc, char **argv) {
                "       %s view -- PROGRAM ...  run a program built with the library\n"
                "       %s view PROGRAM.py ...  run a Python asyncio program under the recorder\n"
                "                               (the interpreter: $LOOPLAB_PYTHON, else python3)\n"
+               "\n  --quiz    at the end, print predict mode's score (R) per lesson\n"
                "\nIn the window, F1 lists the keys.\n",
                prog, prog, prog, prog, prog);
         return 0;
+    }
+    if (argc >= 1 && strcmp(argv[0], "--quiz") == 0) {
+        a.quiz = true;
+        argc--;
+        argv++;
     }
     if (argc == 0)
         return llv_view(&a, NULL, NULL, false);
