@@ -1126,8 +1126,16 @@ void llv_session_init(llv_session *s, const llv_app *a, SDL_Renderer *r, SDL_Win
 }
 
 int llv_session_start(llv_session *s, const char *trace, const char *slug, bool program) {
-    if (trace)
-        return doc_open(s->a, &s->d, s->r, trace, slug, false);
+    if (trace) {
+        int rc = doc_open(s->a, &s->d, s->r, trace, slug, false);
+        if (rc == 0 && s->a->at > 0) /* `looplab check --view`: the failing step */
+            llv_ui_seek(&s->d.ui, (size_t)s->a->at - 1);
+        if (rc == 0 && s->a->say) { /* and what fails there, until a key says more */
+            snprintf(s->d.ui.status, sizeof s->d.ui.status, "%s", s->a->say);
+            s->d.ui.status_until = UINT32_MAX;
+        }
+        return rc;
+    }
     if (slug || program) {
         llv_run w = {.slug = slug, .clock = "virtual"}; /* slug NULL: the program */
         return run_and_open(s->a, &s->d, s->r, &w);

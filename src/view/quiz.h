@@ -23,19 +23,19 @@
 #define LLV_QUIZ_MAX 5 /* choices at most: the real answer and four models' */
 
 typedef struct llv_choice {
-    char text[200]; /* a print's text, or a task's name */
-    int model;      /* ll_model of the run that answers so; LL_MODEL_ASYNCIO: the real answer */
-    size_t part;    /* the real run's step where this model and asyncio part
-                     * ways: the first print that differs, else the question */
+    char text[200];   /* a print's text, or a task's name */
+    int model;        /* ll_model of the run that answers so; LL_MODEL_ASYNCIO: the real answer */
+    size_t part;      /* the real run's step where this model and asyncio part
+                       * ways: the first print that differs, else the question */
     char theirs[200]; /* what the model prints there instead ("" when it
                        * prints nothing more) */
 } llv_choice;
 
 /* The wrong models' runs of one program. */
 typedef struct llv_quiz {
-    char lesson[128];                 /* the lesson they are runs of */
-    llv_model runs[8];                /* the models' runs */
-    int model[8];                     /* runs[i] is a run under ll_model model[i] */
+    char lesson[128];  /* the lesson they are runs of */
+    llv_model runs[8]; /* the models' runs */
+    int model[8];      /* runs[i] is a run under ll_model model[i] */
     size_t nruns;
 } llv_quiz;
 

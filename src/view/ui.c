@@ -729,7 +729,7 @@ static void draw_footer(llv_ui *ui) {
     SDL_RenderSetClipRect(ui->r, &q);
     fill(ui->r, q.x, q.y, q.w, q.h, th->pane);
     fill(ui->r, q.x, q.y, q.w, 1, th->border);
-    char buf[300], hint[300];
+    char buf[700], hint[300];
     /* O and H when they do something; the moving keys give way to them
      * when the row is short (F1 lists them all) */
     const char *o = ui->lesson_run ? (ui->python ? "O: its C run   " : "O: its Python run   ") : "";
@@ -748,7 +748,7 @@ static void draw_footer(llv_ui *ui) {
     if (ui->typing)
         snprintf(buf, sizeof buf, "go to step: %s_   (Enter to jump, Esc to cancel)", ui->input);
     else if (ui->status[0] && ui->now_ms < ui->status_until)
-        snprintf(buf, sizeof buf, "%s", ui->status);
+        snprintf(buf, sizeof buf, "%s%s", ui->score, ui->status); /* the score stays */
     else
         snprintf(buf, sizeof buf, "%s", hint);
     int pad = ui->font_px / 2;
@@ -3145,10 +3145,9 @@ static void draw_choices(llv_ui *ui, const char *q1, bool answered) {
     const llv_choice *pk = ui->picked >= 0 ? &ui->choice[ui->picked] : NULL;
     char buf[512];
     if (!answered) {
-        SDL_Rect q = predict_box(ui, (int)ui->nchoice + 1);
+        SDL_Rect q = predict_box(ui, (int)ui->nchoice + 2);
         int y = q.y + 4;
-        snprintf(buf, sizeof buf, "%s  (1-%zu or a click)", q1, ui->nchoice);
-        llv_text_fit(ui->bold, q.x + 8, y, q.w - 16, buf, (size_t)-1, th->text);
+        llv_text_fit(ui->bold, q.x + 8, y, q.w - 16, q1, (size_t)-1, th->text);
         ui->choice_h = ui->line;
         for (size_t i = 0; i < ui->nchoice; i++) {
             y += ui->line;
@@ -3156,6 +3155,9 @@ static void draw_choices(llv_ui *ui, const char *q1, bool answered) {
             snprintf(buf, sizeof buf, task ? "%zu  %s" : "%zu  \"%s\"", i + 1, ui->choice[i].text);
             llv_text_fit(ui->sans, q.x + 8, y, q.w - 16, buf, (size_t)-1, th->text);
         }
+        snprintf(buf, sizeof buf, "Pick 1-%zu (a key or a click), or press \xE2\x86\x92 to see.",
+                 ui->nchoice);
+        llv_text_fit(ui->sans, q.x + 8, y + ui->line, q.w - 16, buf, (size_t)-1, th->dim);
         SDL_RenderSetClipRect(ui->r, NULL);
         return;
     }

@@ -125,7 +125,7 @@ typedef struct llv_ui {
     uint32_t *anim_t0;
     bool animate;
     uint32_t now_ms;
-    char status[256];
+    char status[600];
     uint32_t status_until;
     char input[32]; /* "go to step" digits being typed */
     bool typing;
