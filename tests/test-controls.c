@@ -13,6 +13,7 @@
 #include <SDL_ttf.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "harness-view.h"
 #include "view/session.h"
@@ -1319,6 +1320,38 @@ START_TEST(w_shows_why_now_and_goes_to_a_link) {
 }
 END_TEST
 
+/* `looplab check --view` opens the kept trace at the step where the first
+ * failed check fails (`view --at N --say TEXT`): the cursor is there and
+ * the status line says the check and its hint. */
+START_TEST(a_failed_check_opens_at_its_step_with_its_text) {
+    fixture fx, *f = &fx;
+    fixture_open(f);
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd,
+             "TMPDIR='%s' '%s' check 01-concurrent-sleeps '%s/exercises/01-concurrent-sleeps/"
+             "starter.py' --keep 2>&1",
+             f->dir, LL_CLI, LL_SOURCE_ROOT);
+    int st;
+    char *out = read_command(cmd, &st);
+    ck_assert_ptr_nonnull(out);
+    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 1, "status %d: %s", st, out);
+    const char *w = strstr(out, "where: step "), *k = strstr(out, "The trace is kept: ");
+    ck_assert_msg(w && k, "%s", out);
+    long step = atol(w + strlen("where: step "));
+    char trace[1024];
+    ck_assert_int_eq(sscanf(k + strlen("The trace is kept: "), "%1023s", trace), 1);
+    free(out);
+    f->app.at = step;
+    f->app.say = "FAIL: the run takes at most 1 s. Hint: gather them";
+    ck_assert_int_eq(llv_session_start(&f->s, trace, NULL, false), 0);
+    ck_assert_uint_eq(CUR, (size_t)step - 1);
+    ck_assert_on_screen(f, "FAIL: the run takes at most 1 s");
+    f->t += 60000; /* it stays until a key says something else */
+    ck_assert_on_screen(f, "FAIL: the run takes at most 1 s");
+    fixture_close(f);
+}
+END_TEST
+
 int main(void) {
     nslugs = find_lessons(slugs, 128);
     for (int i = 0; i < nslugs; i++) {
@@ -1343,6 +1376,7 @@ int main(void) {
     tcase_add_test(tc, a_programs_run_shows_its_source_its_crash_and_reruns);
     tcase_add_test(tc, predict_offers_the_wrong_models_answers_and_keeps_score);
     tcase_add_test(tc, w_shows_why_now_and_goes_to_a_link);
+    tcase_add_test(tc, a_failed_check_opens_at_its_step_with_its_text);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

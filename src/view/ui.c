@@ -1,6 +1,7 @@
 /* ui.c - layout and drawing of one frame (see ui.h). */
 #include "view/ui.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -3280,6 +3281,7 @@ static void tl_why_marks(llv_ui *ui) {
     const llv_theme *th = llv_ui_theme(ui);
     const SDL_Rect *L = &ui->tl_lanes;
     SDL_RenderSetClipRect(ui->r, &ui->pane[P_TIMELINE]);
+    int left = INT_MAX; /* the last label's left edge: the links go back in time */
     for (size_t i = 0; i < ui->why_n; i++) {
         int x = to_px(ui, ev_x(ui, ui->why_links[i].event) + (ui->axis_time ? 0 : 0.5));
         if (x < L->x || x > L->x + L->w)
@@ -3288,8 +3290,11 @@ static void tl_why_marks(llv_ui *ui) {
         char num[8];
         snprintf(num, sizeof num, "%zu", i + 1);
         int nw = llv_text_w(ui->bold, num, (size_t)-1);
+        if (x + nw / 2 + 2 > left)
+            continue; /* its label would cover the one after it */
         fill(ui->r, x - nw / 2 - 2, L->y, nw + 4, ui->line, th->accent);
         llv_text(ui->bold, x - nw / 2, L->y, num, (size_t)-1, th->bg);
+        left = x - nw / 2 - 2;
     }
 }
 
