@@ -1197,6 +1197,11 @@ START_TEST(predict_offers_the_wrong_models_answers_and_keeps_score) {
     ck_assert_int_eq(llv_session_start(&f->s, NULL, "03-sequential-vs-concurrent", false), 0);
     llv_ui *ui = &f->s.d.ui;
     key(f, SDLK_r, 0);
+    /* the models' runs are made in the background; frames take them over */
+    for (int i = 0; i < 1200 && !ui->quiz; i++) {
+        frame(f, 16);
+        SDL_Delay(50);
+    }
     ck_assert_uint_eq(f->s.quiz.nruns, LL_MODEL__COUNT - 1);
     ck_assert_ptr_eq(ui->quiz, &f->s.quiz);
     ck_assert_msg(to_next_choice(f), "no question with choices in lesson 3");
@@ -1270,6 +1275,22 @@ START_TEST(predict_offers_the_wrong_models_answers_and_keeps_score) {
     ck_assert_uint_eq(f->s.nscores, 1);
     ck_assert_int_eq(f->s.scores[0].right, 1);
     ck_assert_int_eq(f->s.scores[0].asked, 2);
+    /* "which task runs next?" has choices too: at gather, the LIFO model
+     * runs the newest ready task (coffee's) where asyncio runs tea's */
+    const llv_model *m = &f->s.d.m;
+    size_t lifo = 0;
+    for (size_t q2 = 0; q2 < m->n && !lifo; q2++) {
+        llv_choice ch[LLV_QUIZ_MAX];
+        size_t n =
+            llv_event(m, q2)->kind == LL_EV_TASK_RUN ? llv_quiz_choices(&f->s.quiz, m, q2, ch) : 0;
+        for (size_t i = 0; n >= 2 && i < n; i++)
+            if (ch[i].model == LL_MODEL_LIFO) {
+                const char *real = llv_task_name(m, llv_task_index(m, llv_event(m, q2)->task));
+                ck_assert_str_ne(ch[i].text, real);
+                lifo = q2;
+            }
+    }
+    ck_assert_msg(lifo, "no task switch of lesson 3 offers the lifo model's answer");
     fixture_close(f);
 }
 END_TEST

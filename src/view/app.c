@@ -4,6 +4,8 @@
 #include <SDL.h>
 #include <SDL_ttf.h>
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -552,6 +554,8 @@ static void typing_key(llv_ui *ui, SDL_Keycode k) {
     }
 }
 
+static const llv_quiz *quiz_prepare(llv_session *s);
+
 /* C: the same lesson (or program) again on the other clock, at the same step. */
 static void rerun_other_clock(llv_session *s) {
     llv_doc *d = &s->d;
@@ -584,6 +588,7 @@ static void rerun_other_clock(llv_session *s) {
         llv_ui_seek(&d->ui, at_end ? d->m.n - 1 : keep);
         d->ui.predict = predict; /* asking from here on, as before */
         d->ui.predict_done = d->ui.cursor;
+        d->ui.quiz = predict ? quiz_prepare(s) : NULL; /* the same lesson's choices */
         status(&d->ui, "re-ran on the %s clock: same order, different times", other);
     } else {
         status(&d->ui, "could not re-run it on the %s clock (see the terminal)", other);
@@ -666,18 +671,17 @@ static void screenshot(llv_session *s) {
 
 /* ---- predict mode's choices and score, "why now?" ---------------------------- */
 
-/* Runs the lesson's C program under each wrong model of asyncio (through the
- * window's runner, as `looplab run --model`), for predict mode's choices.
- * A lesson's Python run uses the C lesson's runs: they print the same lines.
- * Returns the quiz, or NULL when this is not a lesson or no run worked. */
-static const llv_quiz *quiz_prepare(llv_session *s) {
-    const char *lesson = doc_lesson(s->a, &s->d);
-    if (!lesson || !s->a->run)
-        return NULL;
-    if (strcmp(s->quiz.lesson, lesson) == 0)
-        return s->quiz.nruns ? &s->quiz : NULL;
-    llv_quiz_free(&s->quiz);
-    snprintf(s->quiz.lesson, sizeof s->quiz.lesson, "%s", lesson);
+/* The thread that runs a lesson's C program under each wrong model of
+ * asyncio (through the window's runner, as `looplab run --model`) into
+ * s->pending, for predict mode's choices. */
+static int quiz_thread(void *ud) {
+    llv_session *s = ud;
+    /* SDL starts its threads with every signal blocked, and a child
+     * inherits its parent thread's mask: `looplab run` would never hear of
+     * its own child's exit (SIGCHLD).  The runs get what the program has. */
+    sigset_t none;
+    sigemptyset(&none);
+    pthread_sigmask(SIG_SETMASK, &none, NULL);
     for (int k = LL_MODEL_ASYNCIO + 1; k < LL_MODEL__COUNT; k++) {
         char path[] = "/tmp/looplab-model-XXXXXX", err[256];
         int fd = mkstemp(path);
@@ -685,13 +689,49 @@ static const llv_quiz *quiz_prepare(llv_session *s) {
             break;
         close(fd);
         llv_run w = {
-            .slug = s->quiz.lesson, .clock = "virtual", .model = ll_model_name((unsigned)k)};
+            .slug = s->pending.lesson, .clock = "virtual", .model = ll_model_name((unsigned)k)};
         if (s->a->run(s->a->ud, &w, path) == 0 &&
-            llv_quiz_add(&s->quiz, k, path, err, sizeof err) != 0)
-            fprintf(stderr, "looplab: the %s model's run of %s: %s\n", w.model, lesson, err);
+            llv_quiz_add(&s->pending, k, path, err, sizeof err) != 0)
+            fprintf(stderr, "looplab: the %s model's run of %s: %s\n", w.model, w.slug, err);
         unlink(path);
     }
-    return s->quiz.nruns ? &s->quiz : NULL;
+    SDL_AtomicSet(&s->pending_done, 1);
+    return 0;
+}
+
+/* Takes over the models' runs once the thread is done (each frame asks). */
+static void quiz_collect(llv_session *s) {
+    if (!s->quiz_thread || !SDL_AtomicGet(&s->pending_done))
+        return;
+    SDL_WaitThread(s->quiz_thread, NULL);
+    s->quiz_thread = NULL;
+    llv_quiz_free(&s->quiz);
+    s->quiz = s->pending; /* the runs' memory moves over */
+    memset(&s->pending, 0, sizeof s->pending);
+    const char *lesson = s->d.open ? doc_lesson(s->a, &s->d) : NULL;
+    if (s->d.ui.predict && s->quiz.nruns && lesson && strcmp(lesson, s->quiz.lesson) == 0)
+        s->d.ui.quiz = &s->quiz;
+}
+
+/* The models' runs of the lesson on screen, or NULL while they are being
+ * made (started here the first time) or when it is not a lesson.  A
+ * lesson's Python run uses the C lesson's runs: they print the same lines. */
+static const llv_quiz *quiz_prepare(llv_session *s) {
+    const char *lesson = doc_lesson(s->a, &s->d);
+    if (!lesson || !s->a->run)
+        return NULL;
+    if (strcmp(s->quiz.lesson, lesson) == 0)
+        return s->quiz.nruns ? &s->quiz : NULL;
+    if (s->quiz_thread) /* one at a time: the lesson it makes may be this one */
+        return NULL;
+    memset(&s->pending, 0, sizeof s->pending);
+    snprintf(s->pending.lesson, sizeof s->pending.lesson, "%s", lesson);
+    SDL_AtomicSet(&s->pending_done, 0);
+    s->quiz_thread = SDL_CreateThread(quiz_thread, "looplab-models", s);
+    if (!s->quiz_thread)
+        fprintf(stderr, "looplab: cannot start a thread for the models' runs: %s\n",
+                SDL_GetError());
+    return NULL;
 }
 
 /* This lesson's row of the score table (made on first use), or NULL. */
@@ -733,10 +773,13 @@ static void predict_toggle(llv_session *s) {
     ui->quiz = quiz_prepare(s);
     score_show(s);
     status(ui, "%s",
-           ui->quiz ? "predict mode: before each print and task switch with a choice, pick "
-                      "an answer (1-5); the wrong ones are what wrong models of asyncio say"
-                    : "predict mode: I will ask before each print, and each task switch "
-                      "with a choice");
+           ui->quiz         ? "predict mode: before each print and task switch with a choice, "
+                              "pick an answer (1-5); the wrong ones are what wrong models of "
+                              "asyncio say"
+           : s->quiz_thread ? "predict mode: I will ask before each print and task switch; the "
+                              "wrong models' answers come in a few seconds"
+                            : "predict mode: I will ask before each print, and each task switch "
+                              "with a choice");
 }
 
 /* Whether a predict question with choices is on screen, not yet answered. */
@@ -1145,6 +1188,7 @@ int llv_session_start(llv_session *s, const char *trace, const char *slug, bool 
 }
 
 void llv_session_frame(llv_session *s, uint32_t now, int w, int h) {
+    quiz_collect(s);
     if (s->picking) {
         picker_draw(s->a, &s->pk, s->r, w, h, s->a->assets, s->d.open);
         return;
@@ -1173,6 +1217,9 @@ void llv_session_frame(llv_session *s, uint32_t now, int w, int h) {
 }
 
 void llv_session_close(llv_session *s) {
+    if (s->quiz_thread) /* its runs end by themselves (a timeout at worst) */
+        SDL_WaitThread(s->quiz_thread, NULL);
+    llv_quiz_free(&s->pending);
     llv_quiz_free(&s->quiz);
     doc_close(&s->d);
     doc_close(&s->alt);

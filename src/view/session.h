@@ -54,6 +54,12 @@ typedef struct llv_session {
     int drag_moved;  /* pixels moved since the button went down */
     double play_acc; /* steps owed to playback, carried between frames */
     llv_quiz quiz;   /* the wrong models' runs of quiz.lesson, for predict mode */
+    /* They are made in the background when R is first pressed on a lesson
+     * (a lesson on sockets takes seconds): a thread fills `pending` and
+     * sets pending_done; the next frame takes it over as `quiz`. */
+    SDL_Thread *quiz_thread;
+    llv_quiz pending;
+    SDL_atomic_t pending_done;
     struct {
         char slug[128];
         int right, asked;
