@@ -151,8 +151,9 @@ class Mapping(unittest.TestCase):
             p for p in glob.glob(os.path.join(ROOT, "docs", "*.md"))
             if os.path.basename(p) != "asyncio-mapping.md")
         for path in pages:
-            # these two describe src/ too (the recorder, the scheduler)
-            inside = os.path.basename(path) in ("architecture.md", "trace-format.md")
+            # these describe src/ too (the recorder, the scheduler, the models)
+            inside = os.path.basename(path) in ("architecture.md", "trace-format.md",
+                                                "models.md")
             with self.subTest(page=os.path.relpath(path, ROOT)):
                 self.check_declared(path, inside)
 
