@@ -13,6 +13,7 @@
 #include <SDL_ttf.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "harness-view.h"
 #include "view/session.h"
@@ -47,6 +48,10 @@ static int run_lesson(void *ud, const llv_run *w, const char *path) {
         snprintf(cmd, sizeof cmd,
                  "'%s' run %s --trace '%s' --timeout 120 -- '%s' abort >/dev/null 2>&1", LL_CLI,
                  clock, path, LL_BROKEN);
+    if (w->model) { /* predict mode's wrong models: `looplab run LESSON --model NAME` */
+        size_t n = strlen(cmd);
+        snprintf(cmd + n, sizeof cmd - n, " --model %s", w->model);
+    }
     int st;
     free(read_command(cmd, &st));
     struct stat sb;
@@ -1169,6 +1174,205 @@ START_TEST(a_programs_run_shows_its_source_its_crash_and_reruns) {
 }
 END_TEST
 
+/* Steps forward in predict mode until a question with choices is asked;
+ * false when the run ends first. */
+static bool to_next_choice(fixture *f) {
+    llv_ui *ui = &f->s.d.ui;
+    for (int i = 0; i < 2000 && CUR + 1 < f->s.d.m.n; i++) {
+        key(f, SDLK_RIGHT, 0);
+        if (ui->nchoice >= 2 && ui->picked < 0 && !ui->predict_shown)
+            return true;
+    }
+    return false;
+}
+
+/* R on a lesson runs it under each wrong model of asyncio; a question where
+ * the models answer differently offers the real answer among theirs, each
+ * one once; a wrong pick names the misconception and J goes to where that
+ * model parts from asyncio; a right pick counts, and the footer keeps the
+ * score. */
+START_TEST(predict_offers_the_wrong_models_answers_and_keeps_score) {
+    fixture fx, *f = &fx;
+    fixture_open(f);
+    ck_assert_int_eq(llv_session_start(&f->s, NULL, "03-sequential-vs-concurrent", false), 0);
+    llv_ui *ui = &f->s.d.ui;
+    key(f, SDLK_r, 0);
+    /* the models' runs are made in the background; frames take them over */
+    for (int i = 0; i < 1200 && !ui->quiz; i++) {
+        frame(f, 16);
+        SDL_Delay(50);
+    }
+    ck_assert_uint_eq(f->s.quiz.nruns, LL_MODEL__COUNT - 1);
+    ck_assert_ptr_eq(ui->quiz, &f->s.quiz);
+    ck_assert_msg(to_next_choice(f), "no question with choices in lesson 3");
+    size_t q = ui->predict_at, real = SIZE_MAX, wrong = SIZE_MAX;
+    ck_assert_uint_eq(CUR + 1, q);
+    ck_assert(ui->nchoice >= 2 && ui->nchoice <= LLV_QUIZ_MAX);
+    for (size_t i = 0; i < ui->nchoice; i++) {
+        for (size_t j = 0; j < i; j++)
+            ck_assert_str_ne(ui->choice[i].text, ui->choice[j].text);
+        if (ui->choice[i].model == LL_MODEL_ASYNCIO) {
+            ck_assert_uint_eq(real, SIZE_MAX);
+            real = i;
+        } else {
+            wrong = i;
+        }
+    }
+    ck_assert(real != SIZE_MAX && wrong != SIZE_MAX);
+    /* the real answer is what the run does next */
+    const ll_trace_event *e = llv_event(&f->s.d.m, q);
+    if (e->kind == LL_EV_PRINT)
+        ck_assert_str_eq(ui->choice[real].text, llv_str(&f->s.d.m, e->str));
+    /* a wrong model's answer is something its run does */
+    const llv_choice *w = &ui->choice[wrong];
+    bool found = false;
+    for (size_t i = 0; i < f->s.quiz.nruns; i++)
+        if (f->s.quiz.model[i] == w->model) {
+            const llv_model *r = &f->s.quiz.runs[i];
+            for (size_t k = 0; k < r->nprints && !found; k++)
+                found = strcmp(llv_str(r, llv_event(r, r->prints[k])->str), w->text) == 0;
+            for (size_t k = 0; k < r->n && !found; k++)
+                found = llv_event(r, k)->kind == LL_EV_TASK_RUN &&
+                        strcmp(llv_task_name(r, llv_task_index(r, llv_event(r, k)->task)),
+                               w->text) == 0;
+        }
+    ck_assert_msg(found, "'%s' is not in the %s model's run", w->text,
+                  ll_model_name((unsigned)w->model));
+    /* the same question gets the same order */
+    llv_choice again[LLV_QUIZ_MAX];
+    ck_assert_uint_eq(llv_quiz_choices(&f->s.quiz, &f->s.d.m, q, again), ui->nchoice);
+    for (size_t i = 0; i < ui->nchoice; i++)
+        ck_assert_str_eq(again[i].text, ui->choice[i].text);
+    ck_assert_on_screen(f, "Predict: ");
+    ck_assert_on_screen(f, ui->choice[wrong].text);
+    /* a wrong pick */
+    key(f, SDLK_1 + (int)wrong, 0);
+    ck_assert_int_eq(ui->picked, (int)wrong);
+    ck_assert(ui->predict_shown);
+    ck_assert_uint_eq(CUR, q);
+    ck_assert_str_eq(ui->score, "score 0/1   ");
+    ck_assert_on_screen(f, "Not quite");
+    ck_assert_on_screen(f, "score 0/1");
+    const char *scr = screen_of(f);
+    char jline[80];
+    snprintf(jline, sizeof jline, "J: to where '%s'", ll_model_name((unsigned)w->model));
+    ck_assert_msg(strstr(scr, jline), "'%s' not on screen:\n%.3000s", jline, scr);
+    size_t part = ui->choice[wrong].part;
+    key(f, SDLK_j, 0);
+    ck_assert_uint_eq(CUR, part);
+    ck_assert_msg(strstr(ui->status, "where they part"), "%s", ui->status);
+    /* the next question: a right pick, by a click on its row */
+    ck_assert_msg(to_next_choice(f), "only one question with choices in lesson 3");
+    size_t r2 = 0;
+    while (ui->choice[r2].model != LL_MODEL_ASYNCIO)
+        r2++;
+    frame(f, 16);
+    ck_assert(ui->choice_h > 0);
+    click(f, ui->pane[P_WAITING].x + 20, ui->choice_y[r2] + ui->choice_h / 2);
+    ck_assert_int_eq(ui->picked, (int)r2);
+    ck_assert_str_eq(ui->score, "score 1/2   ");
+    ck_assert_on_screen(f, "Right");
+    ck_assert_uint_eq(f->s.nscores, 1);
+    ck_assert_int_eq(f->s.scores[0].right, 1);
+    ck_assert_int_eq(f->s.scores[0].asked, 2);
+    /* "which task runs next?" has choices too: at gather, the LIFO model
+     * runs the newest ready task (coffee's) where asyncio runs tea's */
+    const llv_model *m = &f->s.d.m;
+    size_t lifo = 0;
+    for (size_t q2 = 0; q2 < m->n && !lifo; q2++) {
+        llv_choice ch[LLV_QUIZ_MAX];
+        size_t n =
+            llv_event(m, q2)->kind == LL_EV_TASK_RUN ? llv_quiz_choices(&f->s.quiz, m, q2, ch) : 0;
+        for (size_t i = 0; n >= 2 && i < n; i++)
+            if (ch[i].model == LL_MODEL_LIFO) {
+                const char *real = llv_task_name(m, llv_task_index(m, llv_event(m, q2)->task));
+                ck_assert_str_ne(ch[i].text, real);
+                lifo = q2;
+            }
+    }
+    ck_assert_msg(lifo, "no task switch of lesson 3 offers the lifo model's answer");
+    fixture_close(f);
+}
+END_TEST
+
+/* W on a printed line lists its chain of causes (ll_trace_why), marks each
+ * link on the timeline, and Enter or a click on a link goes to its step. */
+START_TEST(w_shows_why_now_and_goes_to_a_link) {
+    fixture fx, *f = &fx;
+    fixture_open(f);
+    ck_assert_int_eq(llv_session_start(&f->s, NULL, "01-hello-gather", false), 0);
+    llv_ui *ui = &f->s.d.ui;
+    const llv_model *m = &f->s.d.m;
+    ck_assert(m->nprints >= 2);
+    size_t p = m->prints[m->nprints - 1];
+    type_step(f, p + 1);
+    ck_assert_uint_eq(CUR, p);
+    key(f, SDLK_w, 0);
+    ck_assert(ui->why);
+    ll_why_link links[12];
+    size_t n = ll_trace_why(&m->trace, p, links, 12);
+    ck_assert_uint_eq(ui->why_n, n);
+    ck_assert(n >= 2);
+    ck_assert_on_screen(f, "Why now? step");
+    for (size_t i = 1; i < n; i++) /* each link earlier than the one before */
+        ck_assert(links[i].event < links[i - 1].event);
+    /* Down, Enter: to the second link */
+    key(f, SDLK_DOWN, 0);
+    size_t sel = ui->why_sel;
+    key(f, SDLK_RETURN, 0);
+    ck_assert_uint_eq(CUR, links[sel].event);
+    ck_assert(!ui->why);
+    /* again on the print, a click on the last link */
+    type_step(f, p + 1);
+    key(f, SDLK_w, 0);
+    frame(f, 16);
+    click(f, ui->w / 2, ui->why_y[n - 1] + 2);
+    ck_assert_uint_eq(CUR, links[n - 1].event);
+    /* W twice closes it, and the cursor moving closes it too */
+    type_step(f, p + 1);
+    key(f, SDLK_w, 0);
+    key(f, SDLK_w, 0);
+    ck_assert(!ui->why);
+    key(f, SDLK_w, 0);
+    key(f, SDLK_LEFT, 0);
+    frame(f, 16);
+    ck_assert(!ui->why);
+    fixture_close(f);
+}
+END_TEST
+
+/* `looplab check --view` opens the kept trace at the step where the first
+ * failed check fails (`view --at N --say TEXT`): the cursor is there and
+ * the status line says the check and its hint. */
+START_TEST(a_failed_check_opens_at_its_step_with_its_text) {
+    fixture fx, *f = &fx;
+    fixture_open(f);
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd,
+             "TMPDIR='%s' '%s' check 01-concurrent-sleeps '%s/exercises/01-concurrent-sleeps/"
+             "starter.py' --keep 2>&1",
+             f->dir, LL_CLI, LL_SOURCE_ROOT);
+    int st;
+    char *out = read_command(cmd, &st);
+    ck_assert_ptr_nonnull(out);
+    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 1, "status %d: %s", st, out);
+    const char *w = strstr(out, "where: step "), *k = strstr(out, "The trace is kept: ");
+    ck_assert_msg(w && k, "%s", out);
+    long step = atol(w + strlen("where: step "));
+    char trace[1024];
+    ck_assert_int_eq(sscanf(k + strlen("The trace is kept: "), "%1023s", trace), 1);
+    free(out);
+    f->app.at = step;
+    f->app.say = "FAIL: the run takes at most 1 s. Hint: gather them";
+    ck_assert_int_eq(llv_session_start(&f->s, trace, NULL, false), 0);
+    ck_assert_uint_eq(CUR, (size_t)step - 1);
+    ck_assert_on_screen(f, "FAIL: the run takes at most 1 s");
+    f->t += 60000; /* it stays until a key says something else */
+    ck_assert_on_screen(f, "FAIL: the run takes at most 1 s");
+    fixture_close(f);
+}
+END_TEST
+
 int main(void) {
     nslugs = find_lessons(slugs, 128);
     for (int i = 0; i < nslugs; i++) {
@@ -1191,6 +1395,9 @@ int main(void) {
     tcase_add_test(tc, a_lesson_opens_in_c_or_python_and_o_switches_at_the_same_step);
     tcase_add_test(tc, a_dropped_python_program_runs_and_opens);
     tcase_add_test(tc, a_programs_run_shows_its_source_its_crash_and_reruns);
+    tcase_add_test(tc, predict_offers_the_wrong_models_answers_and_keeps_score);
+    tcase_add_test(tc, w_shows_why_now_and_goes_to_a_link);
+    tcase_add_test(tc, a_failed_check_opens_at_its_step_with_its_text);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

@@ -26,7 +26,7 @@ extern char **environ;
 static const char *prog = "looplab check";
 
 static void usage_check(FILE *out) {
-    fprintf(out, "usage: looplab check EXERCISE FILE.py|FILE.c [--hint N] [--keep]\n"
+    fprintf(out, "usage: looplab check EXERCISE FILE.py|FILE.c [--hint N] [--keep] [--view]\n"
                  "       looplab check --list\n"
                  "\n"
                  "Runs your answer to an exercise (by number or slug, as 'looplab check --list'\n"
@@ -47,6 +47,9 @@ static void usage_check(FILE *out) {
                  "  --hint N      show hints 1 to N of each failed check (default 1)\n"
                  "  --keep        keep the trace (and the compiled program) and say where;\n"
                  "                open the trace with 'looplab view TRACE'\n"
+                 "  --view        keep the trace, and open the first failed check in the\n"
+                 "                window at the step where it fails, the check and its\n"
+                 "                hint in the status line\n"
                  "  --python PATH the interpreter for a .py (default: python3)\n"
                  "\n"
                  "exit status: 0 when every check passes, 1 when one fails or the program\n"
@@ -320,9 +323,16 @@ static void print_hints(const ll_check *c, int upto, const char *slug, const cha
         printf("        (more help: looplab check %s %s --hint %zu)\n", slug, file, n + 1);
 }
 
+/* The first failed check, for --view: its step and what to say there. */
+typedef struct first_fail {
+    size_t event;  /* SIZE_MAX: none (or no step to show) */
+    char say[900]; /* "FAIL: what (why). Hint: ..." */
+} first_fail;
+
 /* Decides every check and prints them; the number that failed. */
 static size_t report(const ll_checks *cs, const ll_trace *t, const char *slug, const char *file,
-                     int hints) {
+                     int hints, first_fail *ff) {
+    ff->event = SIZE_MAX;
     size_t failed = 0;
     for (size_t i = 0; i < cs->n; i++) {
         ll_check_result r;
@@ -332,7 +342,11 @@ static size_t report(const ll_checks *cs, const ll_trace *t, const char *slug, c
         printf("  %s  %s\n        %s\n", r.pass ? "PASS" : "FAIL", r.what, why);
         if (r.pass)
             continue;
-        failed++;
+        if (!failed++ && r.event != SIZE_MAX) {
+            ff->event = r.event;
+            snprintf(ff->say, sizeof ff->say, "FAIL: %.200s (%.300s)%s%.300s", r.what, why,
+                     cs->v[i].nhints ? ". Hint: " : "", cs->v[i].nhints ? cs->v[i].hints[0] : "");
+        }
         print_where(t, r.event, file);
         print_hints(&cs->v[i], hints, slug, file);
     }
@@ -353,6 +367,7 @@ typedef struct check_opts {
     const char *exercise, *file, *python;
     int hints;
     bool keep, list, help;
+    bool view; /* --view: open the first failed check in the window */
 } check_opts;
 
 static int parse_check(int argc, char **argv, check_opts *o) {
@@ -366,6 +381,8 @@ static int parse_check(int argc, char **argv, check_opts *o) {
             o->list = true;
         } else if (strcmp(a, "--keep") == 0) {
             o->keep = true;
+        } else if (strcmp(a, "--view") == 0) {
+            o->keep = o->view = true;
         } else if (strcmp(a, "--hint") == 0 && i + 1 < argc) {
             char *end;
             long n = strtol(argv[++i], &end, 10);
@@ -489,6 +506,20 @@ static bool loop_started(const ll_trace *t) {
     return false;
 }
 
+/* --view: `looplab view --at STEP --say TEXT TRACE` (this very program). */
+static void view_failure(const char *trace, const first_fail *ff) {
+    char self[PATH_MAX], at[32];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0)
+        return;
+    self[n] = '\0';
+    snprintf(at, sizeof at, "%zu", ff->event + 1);
+    char *argv[] = {self, "view", "--at", at, "--say", (char *)ff->say, (char *)trace, NULL};
+    printf("Opening the first failed check at step %s in the window...\n", at);
+    fflush(stdout);
+    spawn_wait(argv);
+}
+
 /* Compiles (C), runs, reads the trace and reports.  The exit status. */
 static int check_file(const check_opts *o, const exercise *x, const ll_checks *cs,
                       const char *dir) {
@@ -517,9 +548,12 @@ static int check_file(const check_opts *o, const exercise *x, const ll_checks *c
         cleanup(dir, trace, is_c ? bin : NULL, o->keep);
         return 1;
     }
-    size_t failed = report(cs, &t, x->slug, o->file, o->hints);
+    first_fail ff;
+    size_t failed = report(cs, &t, x->slug, o->file, o->hints, &ff);
     ll_trace_free(&t);
     cleanup(dir, trace, is_c ? bin : NULL, o->keep);
+    if (o->view && ff.event != SIZE_MAX)
+        view_failure(trace, &ff);
     return failed ? 1 : 0;
 }
 

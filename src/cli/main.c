@@ -1296,6 +1296,10 @@ static int run_for_view(void *ud, const llv_run *w, const char *path) {
     argv[k++] = (char *)"--timeout";
     argv[k++] = (char *)"120";
     argv[k++] = (char *)"--quiet"; /* the window knows where the trace is */
+    if (w->model) {
+        argv[k++] = (char *)"--model";
+        argv[k++] = (char *)w->model;
+    }
     if (w->slug && w->python) {
         snprintf(twin, sizeof twin, "%s/%s/lesson.py", LESSONS_DIR, w->slug);
         argv[k++] = twin;
@@ -1368,9 +1372,35 @@ static int cmd_view(int argc, char **argv) {
                "       %s view -- PROGRAM ...  run a program built with the library\n"
                "       %s view PROGRAM.py ...  run a Python asyncio program under the recorder\n"
                "                               (the interpreter: $LOOPLAB_PYTHON, else python3)\n"
+               "\n  --quiz      at the end, print predict mode's score (R) per lesson\n"
+               "  --at N      open a trace at step N\n"
+               "  --say TEXT  and say TEXT in the status line (looplab check --view)\n"
                "\nIn the window, F1 lists the keys.\n",
                prog, prog, prog, prog, prog);
         return 0;
+    }
+    while (argc >= 1 &&
+           (strcmp(argv[0], "--quiz") == 0 ||
+            ((strcmp(argv[0], "--at") == 0 || strcmp(argv[0], "--say") == 0) && argc >= 2))) {
+        if (strcmp(argv[0], "--quiz") == 0) {
+            a.quiz = true;
+            argc--;
+            argv++;
+            continue;
+        }
+        if (strcmp(argv[0], "--say") == 0) {
+            a.say = argv[1];
+        } else {
+            char *end;
+            a.at = strtol(argv[1], &end, 10);
+            if (end == argv[1] || *end || a.at < 1) {
+                fprintf(stderr, "%s view: --at wants a step number from 1, not '%s'\n", prog,
+                        argv[1]);
+                return 2;
+            }
+        }
+        argc -= 2;
+        argv += 2;
     }
     if (argc == 0)
         return llv_view(&a, NULL, NULL, false);

@@ -4,6 +4,8 @@
 #include <SDL.h>
 #include <SDL_ttf.h>
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -335,6 +337,8 @@ static void forward(llv_ui *ui, size_t to) {
                 ui->predict_at = q; /* ask */
                 ui->predict_shown = false;
                 ui->playing = false;
+                ui->picked = -1;
+                ui->nchoice = ui->quiz ? llv_quiz_choices(ui->quiz, m, q, ui->choice) : 0;
                 llv_ui_seek(ui, q - 1);
             } else {
                 ui->predict_shown = true; /* reveal */
@@ -550,6 +554,8 @@ static void typing_key(llv_ui *ui, SDL_Keycode k) {
     }
 }
 
+static const llv_quiz *quiz_prepare(llv_session *s);
+
 /* C: the same lesson (or program) again on the other clock, at the same step. */
 static void rerun_other_clock(llv_session *s) {
     llv_doc *d = &s->d;
@@ -582,6 +588,7 @@ static void rerun_other_clock(llv_session *s) {
         llv_ui_seek(&d->ui, at_end ? d->m.n - 1 : keep);
         d->ui.predict = predict; /* asking from here on, as before */
         d->ui.predict_done = d->ui.cursor;
+        d->ui.quiz = predict ? quiz_prepare(s) : NULL; /* the same lesson's choices */
         status(&d->ui, "re-ran on the %s clock: same order, different times", other);
     } else {
         status(&d->ui, "could not re-run it on the %s clock (see the terminal)", other);
@@ -660,6 +667,206 @@ static void screenshot(llv_session *s) {
         status(ui, "saved %s", path);
     else
         status(ui, "could not save the screenshot: %s", SDL_GetError());
+}
+
+/* ---- predict mode's choices and score, "why now?" ---------------------------- */
+
+/* The thread that runs a lesson's C program under each wrong model of
+ * asyncio (through the window's runner, as `looplab run --model`) into
+ * s->pending, for predict mode's choices. */
+static int quiz_thread(void *ud) {
+    llv_session *s = ud;
+    /* SDL starts its threads with every signal blocked, and a child
+     * inherits its parent thread's mask: `looplab run` would never hear of
+     * its own child's exit (SIGCHLD).  The runs get what the program has. */
+    sigset_t none;
+    sigemptyset(&none);
+    pthread_sigmask(SIG_SETMASK, &none, NULL);
+    for (int k = LL_MODEL_ASYNCIO + 1; k < LL_MODEL__COUNT; k++) {
+        char path[] = "/tmp/looplab-model-XXXXXX", err[256];
+        int fd = mkstemp(path);
+        if (fd < 0)
+            break;
+        close(fd);
+        llv_run w = {
+            .slug = s->pending.lesson, .clock = "virtual", .model = ll_model_name((unsigned)k)};
+        if (s->a->run(s->a->ud, &w, path) == 0 &&
+            llv_quiz_add(&s->pending, k, path, err, sizeof err) != 0)
+            fprintf(stderr, "looplab: the %s model's run of %s: %s\n", w.model, w.slug, err);
+        unlink(path);
+    }
+    SDL_AtomicSet(&s->pending_done, 1);
+    return 0;
+}
+
+/* Takes over the models' runs once the thread is done (each frame asks). */
+static void quiz_collect(llv_session *s) {
+    if (!s->quiz_thread || !SDL_AtomicGet(&s->pending_done))
+        return;
+    SDL_WaitThread(s->quiz_thread, NULL);
+    s->quiz_thread = NULL;
+    llv_quiz_free(&s->quiz);
+    s->quiz = s->pending; /* the runs' memory moves over */
+    memset(&s->pending, 0, sizeof s->pending);
+    const char *lesson = s->d.open ? doc_lesson(s->a, &s->d) : NULL;
+    if (s->d.ui.predict && s->quiz.nruns && lesson && strcmp(lesson, s->quiz.lesson) == 0)
+        s->d.ui.quiz = &s->quiz;
+}
+
+/* The models' runs of the lesson on screen, or NULL while they are being
+ * made (started here the first time) or when it is not a lesson.  A
+ * lesson's Python run uses the C lesson's runs: they print the same lines. */
+static const llv_quiz *quiz_prepare(llv_session *s) {
+    const char *lesson = doc_lesson(s->a, &s->d);
+    if (!lesson || !s->a->run)
+        return NULL;
+    if (strcmp(s->quiz.lesson, lesson) == 0)
+        return s->quiz.nruns ? &s->quiz : NULL;
+    if (s->quiz_thread) /* one at a time: the lesson it makes may be this one */
+        return NULL;
+    memset(&s->pending, 0, sizeof s->pending);
+    snprintf(s->pending.lesson, sizeof s->pending.lesson, "%s", lesson);
+    SDL_AtomicSet(&s->pending_done, 0);
+    s->quiz_thread = SDL_CreateThread(quiz_thread, "looplab-models", s);
+    if (!s->quiz_thread)
+        fprintf(stderr, "looplab: cannot start a thread for the models' runs: %s\n",
+                SDL_GetError());
+    return NULL;
+}
+
+/* This lesson's row of the score table (made on first use), or NULL. */
+static int *score_of(llv_session *s, bool right) {
+    const char *lesson = doc_lesson(s->a, &s->d);
+    size_t i = 0;
+    for (; lesson && i < s->nscores; i++)
+        if (strcmp(s->scores[i].slug, lesson) == 0)
+            break;
+    if (!lesson || i == sizeof s->scores / sizeof s->scores[0])
+        return NULL;
+    if (i == s->nscores) {
+        snprintf(s->scores[i].slug, sizeof s->scores[i].slug, "%s", lesson);
+        s->nscores++;
+    }
+    return right ? &s->scores[i].right : &s->scores[i].asked;
+}
+
+static void score_show(llv_session *s) {
+    int *r = score_of(s, true), *a = score_of(s, false);
+    if (r && a && *a)
+        snprintf(s->d.ui.score, sizeof s->d.ui.score, "score %d/%d   ", *r, *a);
+    else
+        s->d.ui.score[0] = '\0';
+}
+
+/* R: predict mode on or off; on, the wrong models' runs are made the
+ * first time for this lesson. */
+static void predict_toggle(llv_session *s) {
+    llv_ui *ui = &s->d.ui;
+    ui->predict = !ui->predict;
+    ui->predict_at = SIZE_MAX;
+    ui->predict_done = ui->cursor;
+    ui->nchoice = 0;
+    if (!ui->predict) {
+        status(ui, "%s", "predict mode off");
+        return;
+    }
+    ui->quiz = quiz_prepare(s);
+    score_show(s);
+    status(ui, "%s",
+           ui->quiz         ? "predict mode: before each print and task switch with a choice, "
+                              "pick an answer (1-5); the wrong ones are what wrong models of "
+                              "asyncio say"
+           : s->quiz_thread ? "predict mode: I will ask before each print and task switch; the "
+                              "wrong models' answers come in a few seconds"
+                            : "predict mode: I will ask before each print, and each task switch "
+                              "with a choice");
+}
+
+/* Whether a predict question with choices is on screen, not yet answered. */
+static bool choosing(const llv_ui *ui) {
+    return ui->predict && ui->nchoice >= 2 && ui->picked < 0 && !ui->predict_shown &&
+           ui->predict_at != SIZE_MAX && ui->cursor + 1 == ui->predict_at;
+}
+
+/* 1-5 or a click: picks choice k of the question on screen and reveals. */
+static void predict_pick(llv_session *s, size_t k) {
+    llv_ui *ui = &s->d.ui;
+    if (!choosing(ui) || k >= ui->nchoice)
+        return;
+    ui->picked = (int)k;
+    bool right = ui->choice[k].model == LL_MODEL_ASYNCIO;
+    int *r = score_of(s, true), *a = score_of(s, false);
+    if (r && a) {
+        *r += right;
+        *a += 1;
+    }
+    score_show(s);
+    forward(ui, ui->predict_at); /* the reveal */
+}
+
+/* J after a wrong pick: to the step where that model and asyncio part ways. */
+static void predict_jump(llv_session *s) {
+    llv_ui *ui = &s->d.ui;
+    if (ui->picked < 0 || (size_t)ui->picked >= ui->nchoice ||
+        ui->choice[ui->picked].model == LL_MODEL_ASYNCIO) {
+        status(ui, "%s", "J jumps to where a wrong pick's model parts from asyncio");
+        return;
+    }
+    const llv_choice *c = &ui->choice[ui->picked];
+    size_t to = c->part < ui->m->n ? c->part : ui->predict_at;
+    ui->predict_done = to;
+    ui->predict_at = SIZE_MAX;
+    llv_ui_seek(ui, to);
+    const ll_trace_event *e = llv_event(ui->m, to);
+    char msg[200];
+    const char *name = ll_model_name((unsigned)c->model);
+    if (e->kind == LL_EV_PRINT && c->theirs[0])
+        snprintf(msg, sizeof msg, "asyncio prints \"%.60s\", '%.20s' expects \"%.60s\"",
+                 llv_str(ui->m, e->str), name, c->theirs);
+    else if (e->kind == LL_EV_PRINT)
+        snprintf(msg, sizeof msg, "asyncio prints \"%.60s\", '%.20s' expects nothing more",
+                 llv_str(ui->m, e->str), name);
+    else
+        snprintf(msg, sizeof msg, "asyncio runs %.40s, '%.20s' expects %.60s",
+                 llv_task_name(ui->m, llv_task_index(ui->m, e->task)), name, c->text);
+    status(ui, "where they part: %s", msg);
+    ui->status_until = SDL_GetTicks() + 10000; /* long enough to read aloud */
+}
+
+/* W: the chain of causes of the event under the cursor, or away again. */
+static void why_toggle(llv_ui *ui) {
+    if (ui->why) {
+        ui->why = false;
+        return;
+    }
+    ui->why_at = ui->cursor;
+    ui->why_n = ll_trace_why(&ui->m->trace, ui->cursor, ui->why_links,
+                             sizeof ui->why_links / sizeof ui->why_links[0]);
+    ui->why_sel = ui->why_n > 1 ? 1 : 0;
+    ui->why = ui->why_n > 0;
+    if (!ui->why)
+        status(ui, "%s", "no chain of causes for this step");
+}
+
+/* The keys of the "why now?" list: up and down choose a link, Enter goes
+ * there, Esc or W closes.  Returns whether `k` was one. */
+static bool why_key(llv_ui *ui, SDL_Keycode k) {
+    if (!ui->why)
+        return false;
+    switch (k) {
+    case SDLK_UP: ui->why_sel = ui->why_sel ? ui->why_sel - 1 : 0; return true;
+    case SDLK_DOWN:
+        ui->why_sel = ui->why_sel + 1 < ui->why_n ? ui->why_sel + 1 : ui->why_sel;
+        return true;
+    case SDLK_RETURN:
+    case SDLK_KP_ENTER:
+        back(ui, ui->why_links[ui->why_sel].event); /* a cause is never later */
+        ui->why = false;
+        return true;
+    case SDLK_ESCAPE:
+    case SDLK_w: ui->why = false; return true;
+    default: return false;
+    }
 }
 
 /* The keys that move the cursor (and play).  Returns whether `k` is one. */
@@ -753,15 +960,7 @@ static bool doc_key_view(llv_session *s, SDL_Keycode k, Uint16 mod) {
                    "can be highlighted (scripts/pymap writes one)");
         break;
     case SDLK_t: ui->theme = (ui->theme + 1) % LLV__NTHEMES; break;
-    case SDLK_r:
-        ui->predict = !ui->predict;
-        ui->predict_at = SIZE_MAX;
-        ui->predict_done = ui->cursor;
-        status(ui, "%s",
-               ui->predict ? "predict mode: I will ask before each print, and each task switch "
-                             "with a choice"
-                           : "predict mode off");
-        break;
+    case SDLK_r: predict_toggle(s); break;
     case SDLK_TAB: { /* the narrow layout: the next of its tabbed panes */
         /* with the timeline beside the tabs, they are code, console, log */
         bool beside = ui->tabs.w > 0 && ui->pane[P_TIMELINE].w > 0 &&
@@ -780,6 +979,13 @@ static bool doc_key_view(llv_session *s, SDL_Keycode k, Uint16 mod) {
 }
 
 static void doc_key(llv_session *s, SDL_Keycode k, Uint16 mod) {
+    if (why_key(&s->d.ui, k))
+        return;
+    if (choosing(&s->d.ui) &&
+        ((k >= SDLK_1 && k <= SDLK_5) || (k >= SDLK_KP_1 && k <= SDLK_KP_5))) {
+        predict_pick(s, k >= SDLK_KP_1 ? (size_t)(k - SDLK_KP_1) : (size_t)(k - SDLK_1));
+        return;
+    }
     if (doc_key_move(s, k, mod) || doc_key_view(s, k, mod))
         return;
     llv_ui *ui = &s->d.ui;
@@ -812,6 +1018,8 @@ static void doc_key(llv_session *s, SDL_Keycode k, Uint16 mod) {
             picker_show(s);
         break;
     case SDLK_c: rerun_other_clock(s); break;
+    case SDLK_j: predict_jump(s); break;
+    case SDLK_w: why_toggle(ui); break;
     case SDLK_o: switch_language(s); break;
     case SDLK_h:
         if (!ui->nruntime) {
@@ -844,7 +1052,25 @@ static void mouse_down(llv_session *s, const SDL_MouseButtonEvent *b) {
         return;
     }
     SDL_Point pnt = {b->x, b->y};
-    if (s->d.open && SDL_PointInRect(&pnt, &s->d.ui.tl_lanes)) {
+    llv_ui *ui = &s->d.ui;
+    if (s->d.open && ui->why && ui->why_h > 0) { /* a link of "why now?" */
+        for (size_t i = 0; i < ui->why_n; i++)
+            if (b->y >= ui->why_y[i] && b->y < ui->why_y[i + 1]) {
+                ui->why_sel = i;
+                why_key(ui, SDLK_RETURN);
+                return;
+            }
+    }
+    if (s->d.open && choosing(ui) && ui->choice_h > 0) { /* a choice */
+        for (size_t i = 0; i < ui->nchoice; i++)
+            if (b->y >= ui->choice_y[i] && b->y < ui->choice_y[i] + ui->choice_h &&
+                b->x >= ui->pane[P_WAITING].x &&
+                b->x < ui->pane[P_WAITING].x + ui->pane[P_WAITING].w) {
+                predict_pick(s, i);
+                return;
+            }
+    }
+    if (s->d.open && SDL_PointInRect(&pnt, &ui->tl_lanes)) {
         s->dragging = true;
         s->drag_x = b->x;
         s->drag_moved = 0;
@@ -943,8 +1169,16 @@ void llv_session_init(llv_session *s, const llv_app *a, SDL_Renderer *r, SDL_Win
 }
 
 int llv_session_start(llv_session *s, const char *trace, const char *slug, bool program) {
-    if (trace)
-        return doc_open(s->a, &s->d, s->r, trace, slug, false);
+    if (trace) {
+        int rc = doc_open(s->a, &s->d, s->r, trace, slug, false);
+        if (rc == 0 && s->a->at > 0) /* `looplab check --view`: the failing step */
+            llv_ui_seek(&s->d.ui, (size_t)s->a->at - 1);
+        if (rc == 0 && s->a->say) { /* and what fails there, until a key says more */
+            snprintf(s->d.ui.status, sizeof s->d.ui.status, "%s", s->a->say);
+            s->d.ui.status_until = UINT32_MAX;
+        }
+        return rc;
+    }
     if (slug || program) {
         llv_run w = {.slug = slug, .clock = "virtual"}; /* slug NULL: the program */
         return run_and_open(s->a, &s->d, s->r, &w);
@@ -954,6 +1188,7 @@ int llv_session_start(llv_session *s, const char *trace, const char *slug, bool 
 }
 
 void llv_session_frame(llv_session *s, uint32_t now, int w, int h) {
+    quiz_collect(s);
     if (s->picking) {
         picker_draw(s->a, &s->pk, s->r, w, h, s->a->assets, s->d.open);
         return;
@@ -982,6 +1217,10 @@ void llv_session_frame(llv_session *s, uint32_t now, int w, int h) {
 }
 
 void llv_session_close(llv_session *s) {
+    if (s->quiz_thread) /* its runs end by themselves (a timeout at worst) */
+        SDL_WaitThread(s->quiz_thread, NULL);
+    llv_quiz_free(&s->pending);
+    llv_quiz_free(&s->quiz);
     doc_close(&s->d);
     doc_close(&s->alt);
     llv_font_close(s->pk.title);
@@ -1063,6 +1302,9 @@ int llv_view(const llv_app *a, const char *trace, const char *slug, bool program
         llv_session_frame(&s, now, w, h);
         SDL_RenderPresent(r);
     }
+    if (a->quiz) /* view --quiz: the score per lesson, for a teacher's handout */
+        for (size_t i = 0; i < s.nscores; i++)
+            printf("%s: %d of %d right\n", s.scores[i].slug, s.scores[i].right, s.scores[i].asked);
     llv_session_close(&s);
     SDL_DestroyRenderer(r);
     SDL_DestroyWindow(win);

@@ -26,6 +26,7 @@ typedef struct llv_run {
     bool python;
     const char *program;
     const char *clock;
+    const char *model; /* a wrong model of asyncio to run under (LOOPLAB_MODEL), or NULL */
 } llv_run;
 
 typedef struct llv_app {
@@ -38,6 +39,9 @@ typedef struct llv_app {
      * after saying why on stderr. */
     int (*run)(void *ud, const struct llv_run *w, const char *path);
     void *ud;
+    bool quiz;       /* `view --quiz`: print predict mode's score per lesson at the end */
+    long at;         /* `view --at N`: open at step N (1-based), 0 for the start */
+    const char *say; /* `view --say TEXT`: what the status line says there (a failed check) */
 } llv_app;
 
 /* Opens the window on a trace file (`trace`), on a run of lesson `slug`, or

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 
 #include "view/app.h"
+#include "view/quiz.h"
 #include "view/ui.h"
 
 /* What is open: a trace's model, the UI drawing it, and where it came from. */
@@ -52,6 +53,18 @@ typedef struct llv_session {
     int drag_x;      /* where the drag is now */
     int drag_moved;  /* pixels moved since the button went down */
     double play_acc; /* steps owed to playback, carried between frames */
+    llv_quiz quiz;   /* the wrong models' runs of quiz.lesson, for predict mode */
+    /* They are made in the background when R is first pressed on a lesson
+     * (a lesson on sockets takes seconds): a thread fills `pending` and
+     * sets pending_done; the next frame takes it over as `quiz`. */
+    SDL_Thread *quiz_thread;
+    llv_quiz pending;
+    SDL_atomic_t pending_done;
+    struct {
+        char slug[128];
+        int right, asked;
+    } scores[64]; /* predict mode's score per lesson, in the order first asked */
+    size_t nscores;
 } llv_session;
 
 void llv_session_init(llv_session *s, const llv_app *a, SDL_Renderer *r, SDL_Window *win);

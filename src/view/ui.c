@@ -1,6 +1,7 @@
 /* ui.c - layout and drawing of one frame (see ui.h). */
 #include "view/ui.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -337,6 +338,8 @@ static int open_fonts(llv_ui *ui, int px) {
 }
 
 static int wrap_lines(llv_font *f, int w, const char *s);
+static void tl_why_marks(llv_ui *ui);
+static size_t why_link_at_line(const llv_ui *ui, const llv_lines *f, bool py, int ln);
 
 static int font_px_for(const llv_ui *ui, int w, int h) {
     int px = (int)lroundf((float)h / 56.0f * ui->zoom);
@@ -727,7 +730,7 @@ static void draw_footer(llv_ui *ui) {
     SDL_RenderSetClipRect(ui->r, &q);
     fill(ui->r, q.x, q.y, q.w, q.h, th->pane);
     fill(ui->r, q.x, q.y, q.w, 1, th->border);
-    char buf[300], hint[300];
+    char buf[700], hint[300];
     /* O and H when they do something; the moving keys give way to them
      * when the row is short (F1 lists them all) */
     const char *o = ui->lesson_run ? (ui->python ? "O: its C run   " : "O: its Python run   ") : "";
@@ -739,14 +742,14 @@ static void draw_footer(llv_ui *ui) {
         "\xE2\x86\x90 \xE2\x86\x92 step   \xE2\x86\x91 \xE2\x86\x93 print/note   Space play   ",
         "\xE2\x86\x90 \xE2\x86\x92 step   Space play   "};
     for (size_t k = 0; k < sizeof moves / sizeof moves[0]; k++) {
-        snprintf(hint, sizeof hint, "%s%s%sF1 help", moves[k], o, hk);
+        snprintf(hint, sizeof hint, "%s%s%s%sW why   F1 help", ui->score, moves[k], o, hk);
         if (llv_text_w(ui->sans, hint, (size_t)-1) <= q.w - ui->font_px)
             break;
     }
     if (ui->typing)
         snprintf(buf, sizeof buf, "go to step: %s_   (Enter to jump, Esc to cancel)", ui->input);
     else if (ui->status[0] && ui->now_ms < ui->status_until)
-        snprintf(buf, sizeof buf, "%s", ui->status);
+        snprintf(buf, sizeof buf, "%s%s", ui->score, ui->status); /* the score stays */
     else
         snprintf(buf, sizeof buf, "%s", hint);
     int pad = ui->font_px / 2;
@@ -2507,6 +2510,8 @@ static void draw_timeline(llv_ui *ui) {
     SDL_RenderSetClipRect(ui->r, &ui->pane[P_TIMELINE]);
     tl_lanes(ui, c, labw, nl, nrows);
     tl_markers(ui, nl);
+    if (ui->why)
+        tl_why_marks(ui);
     /* the cursor */
     int cx = to_px(ui, ev_x(ui, ui->cursor) + (ui->axis_time ? 0 : 0.5));
     fill(ui->r, cx - 1, L->y - 3, 2, L->h + 3, th->cursor);
@@ -2798,7 +2803,10 @@ static void draw_source(llv_ui *ui, SDL_Rect c, const llv_lines *f, bool py) {
         }
         char num[16];
         snprintf(num, sizeof num, "%4d", ln);
-        llv_text(ui->cmono, c.x, y, num, (size_t)-1, th->dim);
+        size_t link = why_link_at_line(ui, f, py, ln);
+        if (link) /* a line a link of "why now?" names: its number, lit */
+            fill(ui->r, c.x - 2, y, cell * 4 + 4, lh, th->accent);
+        llv_text(ui->cmono, c.x, y, num, (size_t)-1, link ? th->bg : th->dim);
         const char *s = f->line[ln - 1], *com = trailing_comment(s, py);
         size_t code_n = com ? (size_t)(com - s) : strlen(s);
         while (code_n && s[code_n - 1] == ' ')
@@ -3056,7 +3064,8 @@ static void draw_help(llv_ui *ui) {
         {"Home / End", "first / last event"},
         {"G", "go to step N (type it, then Enter)"},
         {"Space  + / -", "play / pause, faster / slower"},
-        {"R", "predict: ask before each task switch and print"},
+        {"R", "predict: ask before each switch and print; 1-5 pick, J: where a wrong pick parts"},
+        {"W", "why now? the chain of causes of this step (Enter: go to a link)"},
         {"A", "timeline axis: event number / loop time"},
         {"wheel, drag, click", "zoom, pan, put the cursor (timeline)"},
         {"Ctrl+wheel", "scroll the task lanes (timeline)"},
@@ -3069,8 +3078,7 @@ static void draw_help(llv_ui *ui) {
         {"T", "theme: dark / projector"},
         {"Ctrl+=  -  0", "bigger / smaller / normal size"},
         {"Tab  Shift+Tab", "next / previous tabbed pane (a small window)"},
-        {"F11", "fullscreen"},
-        {"S", "save a PNG screenshot"},
+        {"F11  S", "fullscreen; save a PNG screenshot"},
         {"E", "export the trace (text and Chrome JSON)"},
         {"F1  ?  Esc  Q", "this help; Esc closes it, then quits"},
     };
@@ -3110,6 +3118,84 @@ static void draw_help(llv_ui *ui) {
     SDL_RenderSetClipRect(ui->r, NULL);
 }
 
+/* The question's box, at the bottom of the waiting pane: `rows` lines. */
+static SDL_Rect predict_box(llv_ui *ui, int rows) {
+    const llv_theme *th = llv_ui_theme(ui);
+    SDL_Rect st = ui->pane[P_WAITING];
+    int h = ui->line * rows + 8;
+    if (h > ui->h - 8)
+        h = ui->h - 8;
+    SDL_Rect q = {st.x, st.y + st.h - h, st.w, h};
+    if (q.y < 4)
+        q.y = 4;
+    SDL_RenderSetClipRect(ui->r, &q);
+    fill(ui->r, q.x, q.y, q.w, q.h, th->highlight);
+    frame(ui->r, q.x, q.y, q.w, q.h, 3, th->accent);
+    return q;
+}
+
+/* A question with choices: the choices to pick from (1-5 or a click), or,
+ * picked, whether it was right, and for a wrong pick the misconception and
+ * J to where that model parts from asyncio. */
+static void draw_choices(llv_ui *ui, const char *q1, bool answered) {
+    const llv_theme *th = llv_ui_theme(ui);
+    const llv_model *m = ui->m;
+    bool task = llv_event(m, ui->predict_at)->kind == LL_EV_TASK_RUN;
+    const llv_choice *pk = ui->picked >= 0 ? &ui->choice[ui->picked] : NULL;
+    char buf[512];
+    if (!answered) {
+        SDL_Rect q = predict_box(ui, (int)ui->nchoice + 2);
+        int y = q.y + 4;
+        llv_text_fit(ui->bold, q.x + 8, y, q.w - 16, q1, (size_t)-1, th->text);
+        ui->choice_h = ui->line;
+        for (size_t i = 0; i < ui->nchoice; i++) {
+            y += ui->line;
+            ui->choice_y[i] = y;
+            snprintf(buf, sizeof buf, task ? "%zu  %s" : "%zu  \"%s\"", i + 1, ui->choice[i].text);
+            llv_text_fit(ui->sans, q.x + 8, y, q.w - 16, buf, (size_t)-1, th->text);
+        }
+        snprintf(buf, sizeof buf, "Pick 1-%zu (a key or a click), or press \xE2\x86\x92 to see.",
+                 ui->nchoice);
+        llv_text_fit(ui->sans, q.x + 8, y + ui->line, q.w - 16, buf, (size_t)-1, th->dim);
+        SDL_RenderSetClipRect(ui->r, NULL);
+        return;
+    }
+    ui->choice_h = 0;
+    bool right = !pk || pk->model == LL_MODEL_ASYNCIO;
+    const char *real = "";
+    for (size_t i = 0; i < ui->nchoice; i++)
+        if (ui->choice[i].model == LL_MODEL_ASYNCIO)
+            real = ui->choice[i].text;
+    SDL_Rect q = predict_box(ui, right ? 3 : 5);
+    int y = q.y + 4;
+    if (!pk)
+        snprintf(buf, sizeof buf, task ? "Answer: %s" : "Answer: \"%s\"", real);
+    else if (right)
+        snprintf(buf, sizeof buf, task ? "Right: %s runs next." : "Right: \"%s\" is printed next.",
+                 real);
+    else
+        snprintf(buf, sizeof buf, task ? "Not quite: %s runs next." : "Not quite: \"%s\" is next.",
+                 real);
+    llv_text_fit(ui->bold, q.x + 8, y, q.w - 16, buf, (size_t)-1, th->text);
+    y += ui->line;
+    if (right) {
+        wrap(ui, ui->sans, (SDL_Rect){q.x + 8, y, q.w - 16, q.y + q.h - y}, &y,
+             task ? "asyncio runs the ready queue in order: the front entry goes first."
+                  : "asyncio runs one step at a time, in the order the ready queue holds.",
+             th->text);
+    } else {
+        snprintf(buf, sizeof buf, "You predicted as if %s (the '%s' model).",
+                 ll_model_doc((unsigned)pk->model), ll_model_name((unsigned)pk->model));
+        wrap(ui, ui->sans, (SDL_Rect){q.x + 8, y, q.w - 16, q.y + q.h - y - ui->line}, &y, buf,
+             th->text);
+        snprintf(buf, sizeof buf, "J: to where '%s' and asyncio part ways",
+                 ll_model_name((unsigned)pk->model));
+        llv_text_fit(ui->bold, q.x + 8, q.y + q.h - 4 - ui->line, q.w - 16, buf, (size_t)-1,
+                     th->accent);
+    }
+    SDL_RenderSetClipRect(ui->r, NULL);
+}
+
 static void draw_predict(llv_ui *ui) {
     const llv_theme *th = llv_ui_theme(ui);
     const llv_model *m = ui->m;
@@ -3125,6 +3211,10 @@ static void draw_predict(llv_ui *ui) {
         snprintf(q1, sizeof q1, "Predict: which task runs next?");
     else
         snprintf(q1, sizeof q1, "Predict: what is printed next?");
+    if (ui->nchoice >= 2) {
+        draw_choices(ui, q1, answered);
+        return;
+    }
     if (ui->predict_shown) {
         uint32_t ti = e->task ? llv_task_index(m, e->task) : NONE;
         if (e->kind == LL_EV_TASK_RUN)
@@ -3136,16 +3226,97 @@ static void draw_predict(llv_ui *ui) {
                      ti != NONE ? llv_task_name(m, ti) : "the program");
     } else
         snprintf(q2, sizeof q2, "Think, then press \xE2\x86\x92 to see.");
-    SDL_Rect st = ui->pane[P_WAITING];
-    int w = st.w, h = ui->line * 3 + 8;
-    int x = st.x, y = st.y + st.h - h;
-    SDL_Rect q = {x, y, w, h};
-    SDL_RenderSetClipRect(ui->r, &q);
-    fill(ui->r, x, y, w, h, th->highlight);
-    frame(ui->r, x, y, w, h, 3, th->accent);
-    llv_text_fit(ui->bold, x + 8, y + 4, w - 16, q1, (size_t)-1, th->text);
-    llv_text_fit(ui->big, x + 8, y + 4 + ui->line, w - 16, q2, (size_t)-1, th->text);
+    SDL_Rect q = predict_box(ui, 3);
+    llv_text_fit(ui->bold, q.x + 8, q.y + 4, q.w - 16, q1, (size_t)-1, th->text);
+    llv_text_fit(ui->big, q.x + 8, q.y + 4 + ui->line, q.w - 16, q2, (size_t)-1, th->text);
     SDL_RenderSetClipRect(ui->r, NULL);
+}
+
+/* "Why now?" (W): the chain of causes of one event, a link a row (wrapped),
+ * the selected one lit; Enter or a click goes to its step. */
+static void draw_why(llv_ui *ui) {
+    const llv_theme *th = llv_ui_theme(ui);
+    int w = ui->w * 3 / 4, pad = ui->font_px;
+    int x = (ui->w - w) / 2, y0 = ui->line * 2;
+    int tw = w - 2 * pad - ui->font_px * 4; /* the text, right of the step number */
+    int h = ui->line * 3;
+    for (size_t i = 0; i < ui->why_n; i++)
+        h += wrap_lines(ui->sans, tw, ui->why_links[i].text) * ui->line + ui->line / 3;
+    if (h > ui->h - y0 - 8)
+        h = ui->h - y0 - 8;
+    SDL_Rect q = {x, y0, w, h};
+    SDL_RenderSetClipRect(ui->r, &q);
+    fill(ui->r, x, y0, w, h, th->pane);
+    frame(ui->r, x, y0, w, h, 3, th->accent);
+    char buf[200];
+    snprintf(buf, sizeof buf,
+             "Why now? step %zu \xE2\x80\x94 \xE2\x86\x91 \xE2\x86\x93 choose, Enter or a click "
+             "goes there, W or Esc closes",
+             ui->why_at + 1);
+    llv_text_fit(ui->bold, x + pad, y0 + ui->line / 2, w - 2 * pad, buf, (size_t)-1, th->accent);
+    int y = y0 + ui->line * 2;
+    ui->why_h = ui->line;
+    for (size_t i = 0; i < ui->why_n; i++) {
+        const ll_why_link *l = &ui->why_links[i];
+        int rows = wrap_lines(ui->sans, tw, l->text);
+        ui->why_y[i] = y;
+        if (i == ui->why_sel)
+            fill(ui->r, x + pad / 2, y, w - pad, rows * ui->line, th->highlight);
+        snprintf(buf, sizeof buf, "%zu", l->event + 1);
+        llv_text_fit(ui->bold, x + pad, y, ui->font_px * 4, buf, (size_t)-1,
+                     i == ui->why_sel ? th->accent : th->dim);
+        int yy = y;
+        wrap(ui, ui->sans, (SDL_Rect){x + pad + ui->font_px * 4, y, tw, y0 + h - y}, &yy, l->text,
+             th->text);
+        y += rows * ui->line + ui->line / 3;
+    }
+    ui->why_y[ui->why_n] = y;
+    SDL_RenderSetClipRect(ui->r, NULL);
+}
+
+/* On the timeline, a numbered mark at each link's event of "why now?". */
+static void tl_why_marks(llv_ui *ui) {
+    const llv_theme *th = llv_ui_theme(ui);
+    const SDL_Rect *L = &ui->tl_lanes;
+    SDL_RenderSetClipRect(ui->r, &ui->pane[P_TIMELINE]);
+    int left = INT_MAX; /* the last label's left edge: the links go back in time */
+    for (size_t i = 0; i < ui->why_n; i++) {
+        int x = to_px(ui, ev_x(ui, ui->why_links[i].event) + (ui->axis_time ? 0 : 0.5));
+        if (x < L->x || x > L->x + L->w)
+            continue;
+        fill(ui->r, x - 1, L->y, 3, L->h, th->accent);
+        char num[8];
+        snprintf(num, sizeof num, "%zu", i + 1);
+        int nw = llv_text_w(ui->bold, num, (size_t)-1);
+        if (x + nw / 2 + 2 > left)
+            continue; /* its label would cover the one after it */
+        fill(ui->r, x - nw / 2 - 2, L->y, nw + 4, ui->line, th->accent);
+        llv_text(ui->bold, x - nw / 2, L->y, num, (size_t)-1, th->bg);
+        left = x - nw / 2 - 2;
+    }
+}
+
+/* The link of "why now?" (1-based) whose event names line ln of file f
+ * (a C line of the lesson, or on its Python twin the line the map gives),
+ * or 0. */
+static size_t why_link_at_line(const llv_ui *ui, const llv_lines *f, bool py, int ln) {
+    if (!ui->why)
+        return 0;
+    const llv_model *m = ui->m;
+    for (size_t i = 0; i < ui->why_n; i++) {
+        uint32_t site = llv_event(m, ui->why_links[i].event)->site;
+        const ll__site *st = site ? ll__rec_sitep(&m->trace.rec, site) : NULL;
+        if (!st || !st->file || !f->path[0])
+            continue;
+        int line = (int)st->line;
+        if (py && strcmp(basename_of(st->file), basename_of(f->path)) != 0)
+            line = llv_ui_py_line(ui, line); /* a C line, shown on its Python twin */
+        else if (strcmp(basename_of(st->file), basename_of(f->path)) != 0)
+            continue;
+        if (line == ln)
+            return i + 1;
+    }
+    return 0;
 }
 
 void llv_ui_draw(llv_ui *ui, int w, int h) {
@@ -3178,6 +3349,10 @@ void llv_ui_draw(llv_ui *ui, int w, int h) {
     draw_footer(ui);
     if (ui->predict)
         draw_predict(ui);
+    if (ui->why && ui->why_at == ui->cursor)
+        draw_why(ui);
+    else
+        ui->why = false; /* the cursor moved: the chain was another step's */
     if (ui->help)
         draw_help(ui);
     else
@@ -3294,6 +3469,7 @@ int llv_ui_init(llv_ui *ui, llv_model *m, SDL_Renderer *r, const char *assets, c
     ui->speed = 3;
     ui->predict_at = SIZE_MAX;
     ui->predict_done = SIZE_MAX;
+    ui->picked = -1;
     if (open_fonts(ui, 16) != 0) {
         snprintf(err, errlen, "cannot open the fonts in %s/fonts: %s", assets, SDL_GetError());
         return -1;

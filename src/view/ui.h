@@ -11,7 +11,9 @@
 #include <SDL.h>
 #include <stdbool.h>
 
+#include "trace/why.h"
 #include "view/model.h"
+#include "view/quiz.h"
 #include "view/text.h"
 
 /* Panes.  Every string is drawn clipped to its pane. */
@@ -92,6 +94,22 @@ typedef struct llv_ui {
     size_t predict_at;   /* event being asked about, or SIZE_MAX */
     size_t predict_done; /* last event answered (asked only after it) */
     bool predict_shown;  /* the answer is on screen */
+    /* Predict mode's multiple choice (quiz.h): the wrong models' runs of
+     * this program (NULL: none, reveal as before), the choices offered for
+     * predict_at (fewer than 2: no model differs there), the one picked
+     * (-1: none yet), and the score of this lesson in this window. */
+    const llv_quiz *quiz;
+    llv_choice choice[LLV_QUIZ_MAX];
+    size_t nchoice;
+    int picked;
+    int choice_y[LLV_QUIZ_MAX], choice_h; /* rows drawn last, for clicks */
+    char score[64];                       /* "score 3/4", shown in the footer */
+    /* "Why now?" (W): the chain of causes of event why_at (ll_trace_why),
+     * the link selected, and the rows drawn last (for clicks). */
+    bool why;
+    size_t why_at, why_n, why_sel;
+    ll_why_link why_links[12];
+    int why_y[13], why_h; /* link i's rows: why_y[i] .. why_y[i + 1] */
     /* What the timeline drew in the last frame, for tests that check that
      * predict mode hides the future: the latest event a drawn span reaches
      * (its last event, not its end) or a drawn marker stands for, and how
@@ -107,7 +125,7 @@ typedef struct llv_ui {
     uint32_t *anim_t0;
     bool animate;
     uint32_t now_ms;
-    char status[256];
+    char status[600];
     uint32_t status_until;
     char input[32]; /* "go to step" digits being typed */
     bool typing;
