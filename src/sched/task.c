@@ -15,6 +15,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(LL_CTX_ASAN)
+#include <sanitizer/asan_interface.h>
+#else
+#define ASAN_UNPOISON_MEMORY_REGION(p, n) ((void)(p), (void)(n))
+#endif
+
 void ll__task_wakeup(ll_loop *loop, const ll__ready *e);
 
 /* ---- coroutine objects ------------------------------------------------------ */
@@ -283,7 +289,117 @@ static void task_entry(void *p) {
     ll__ctx_switch_final(&t->ctx, &loop->sched_ctx);
 }
 
+/* ---- copy mode -------------------------------------------------------------
+ * Tasks in copy mode run on the loop's one shared stack.  The frames on it
+ * belong to shared_owner; when another copy-mode task is about to run, the
+ * owner's used part [sp, top) goes to a heap buffer sized to fit and the
+ * next task's bytes come back to the same addresses.  Both copies happen
+ * here, on the scheduler's stack, never on the stack being copied. */
+
+/* The copy reads frames whose redzones ASan has poisoned, and writes over
+ * another task's: the range is unpoisoned first (a frame's poison is set
+ * again by its function's prologue; a copied-in frame loses the poison of
+ * its redzones until it returns).  Valgrind's memcheck copies definedness
+ * with the bytes. */
+__attribute__((no_sanitize_address)) static void stack_copy(void *dst, const void *src,
+                                                             size_t n) {
+    ASAN_UNPOISON_MEMORY_REGION(dst, n);
+    ASAN_UNPOISON_MEMORY_REGION(src, n);
+    memcpy(dst, src, n);
+}
+
+static char *shared_top(const ll_loop *loop) {
+    return (char *)loop->shared.lo + loop->shared.size;
+}
+
+/* Moves o's frames off the shared stack. */
+static void copy_out(ll_loop *loop, ll_task *o) {
+    char *sp = __builtin_expect(o->agen != NULL, 0) ? ll__agen_base_sp(o) : o->ctx.sp;
+    size_t n = (size_t)(shared_top(loop) - sp);
+    if (n > o->saved_cap || n < o->saved_cap / 2) {
+        unsigned char *b = realloc(o->saved, n);
+        if (!b) {
+            fprintf(stderr,
+                    "looplab: out of memory saving the %zu-byte stack of task '%s' (id %u, "
+                    "created at %s:%d) in copy mode\n",
+                    n, o->name, o->fut.id, o->fut.file ? o->fut.file : "?", o->fut.line);
+            abort();
+        }
+        o->saved = b;
+        o->saved_cap = (uint32_t)n;
+    }
+    stack_copy(o->saved, sp, n);
+    o->saved_len = (uint32_t)n;
+}
+
+/* Makes the shared stack t's (t started, in copy mode). */
+static void copy_in(ll_loop *loop, ll_task *t) {
+    ll_task *o = loop->shared_owner;
+    if (o == t)
+        return;
+    if (o)
+        copy_out(loop, o);
+    loop->shared_owner = t;
+    stack_copy(shared_top(loop) - t->saved_len, t->saved, t->saved_len);
+}
+
+/* A task's first step in copy mode: its first frame on the shared stack. */
+static int task_start_copy(ll_loop *loop, ll_task *t) {
+    if (!loop->shared.map) {
+        bool first_unguarded = false;
+        int rc = ll__stack_alloc(loop->stacks, loop->default_stack, &loop->shared,
+                                 &first_unguarded);
+        if (rc != 0)
+            return rc;
+        if (!loop->shared.guarded) /* not even one guard page: give up copy mode */
+            return 1;
+    }
+    if (loop->shared_owner)
+        copy_out(loop, loop->shared_owner);
+    loop->shared_owner = t;
+    uintptr_t top = ((uintptr_t)shared_top(loop) - sizeof(ll__overflow_info)) & ~(uintptr_t)15;
+    t->ovf = (ll__overflow_info *)top;
+    ll__ctx_make_flat(&t->ctx, loop->shared.lo, top - (uintptr_t)loop->shared.lo, task_entry, t);
+    *t->ovf = (ll__overflow_info){
+        t->name,      t->fut.id,   loop->shared.size, t->fut.file ? t->fut.file : "?",
+        t->fut.line,  (const char *)loop->shared.lo - 4096, loop->shared.lo};
+    t->started = true;
+    return 0;
+}
+
+/* A copy-mode task is done: its frames are garbage. */
+static void copy_release(ll_loop *loop, ll_task *t) {
+    if (loop->shared_owner == t)
+        loop->shared_owner = NULL;
+    free(t->saved);
+    t->saved = NULL;
+    t->saved_len = t->saved_cap = 0;
+}
+
+void ll__shared_stack_free(ll_loop *loop) {
+    loop->shared_owner = NULL;
+    if (loop->shared.map)
+        ll__stack_free(loop->stacks, &loop->shared);
+    memset(&loop->shared, 0, sizeof loop->shared);
+}
+
+void *ll__frame_obj(void *local, size_t n) {
+    const ll_task *t = ll__current_task();
+    return t && t->copy ? calloc(1, n) : local;
+}
+
+void ll__frame_obj_free(void *p, void *local) {
+    if (p != local)
+        free(p);
+}
+
 static int task_start(ll_loop *loop, ll_task *t) {
+    if (t->copy) {
+        int rc = task_start_copy(loop, t);
+        if (rc <= 0)
+            return rc;
+        t->copy = false; /* no guarded shared stack: this task gets its own */
+    }
     bool first_unguarded = false;
     int rc = ll__stack_alloc(loop->stacks, t->stack_size, &t->stack, &first_unguarded);
     if (rc != 0)
@@ -468,6 +584,8 @@ static void run_task(ll_loop *loop, ll_task *t) {
         maybe_retire(loop, t);
         return;
     }
+    if (__builtin_expect(t->copy, 0))
+        copy_in(loop, t);
     step_begin(loop, t);
     ll__ctx_switch(&loop->sched_ctx, &t->ctx);
     /* Back on the scheduler's stack.  The task that switched here is not
@@ -480,6 +598,8 @@ static void run_task(ll_loop *loop, ll_task *t) {
         ll__stack_free(loop->stacks, &y->stack);
         memset(&y->stack, 0, sizeof y->stack);
     }
+    if (__builtin_expect(y->copy, 0) && y->finished)
+        copy_release(loop, y);
     if (__builtin_expect(y->anon, 0) && y->finished)
         maybe_retire(loop, y);
 }
@@ -533,7 +653,7 @@ static inline ll_task *next_direct(ll_loop *loop, const ll_task *self) {
     /* n->state, not n->fut.state: the same answer (a task's state is done,
      * failed or cancelled exactly when its future is), read from the cache
      * line that also holds the stack pointer the switch needs. */
-    if (!n || n == self || !n->started || n->state >= LL__TASK_DONE)
+    if (!n || n == self || !n->started || n->copy || n->state >= LL__TASK_DONE)
         return NULL;
     return n;
 }
@@ -637,6 +757,9 @@ static ll_task *create_task(ll_loop *loop, ll_coro *c, const char *name, const l
     coro_consume(loop, c);
     t->stack_size =
         opts && opts->stack_size ? ll__stack_round(opts->stack_size) : loop->default_stack;
+    int mode = opts ? opts->stack_mode : LL_STACK_DEFAULT;
+    t->copy = LL_CTX_CAN_COPY && (mode == LL_STACK_DEFAULT ? loop->copy_mode : mode == LL_STACK_COPY) &&
+              t->stack_size <= loop->default_stack;
     t->parent = loop->current;
     t->prev_all = loop->tasks_tail;
     if (loop->tasks_tail)
@@ -745,7 +868,9 @@ static ll_task *need_task(const char *what, const char *file, int line) {
  * run_task would have done: one switch instead of two, and the order of
  * steps is exactly the same. */
 static inline void suspend(ll_loop *loop, ll_task *t) {
-    ll_task *n = next_direct(loop, t);
+    /* A copy-mode task leaves through the loop's context: its stack cannot
+     * be copied while it runs on it. */
+    ll_task *n = __builtin_expect(t->copy, 0) ? NULL : next_direct(loop, t);
     if (!n) {
         ll__ctx_switch(&t->ctx, &loop->sched_ctx);
         return;
@@ -956,11 +1081,17 @@ ll_value ll__sleep(double seconds, const char *file, int line) {
     }
     /* The sleep's future and timer live in this frame: they exist exactly
      * as long as the sleep, and keep the task record small. */
-    ll_future sleep_fut;
-    ll__timer sleep_timer = {.heap_idx = UINT32_MAX};
-    ll_future *f = &sleep_fut;
+    struct sleep_obj {
+        ll_future fut;
+        ll__timer timer;
+    } local, *so = ll__frame_obj(&local, sizeof local);
+    if (!so)
+        return ll_raise(LL_ENOMEM, "no memory for a sleep");
+    ll_future *f = &so->fut;
     ll__future_init(f, loop, LL__MAGIC_FUTURE, LL__FK_SLEEP, ll__obj_id(loop), file, line);
-    ll__timer *tm = &sleep_timer;
+    ll__timer *tm = &so->timer;
+    memset(tm, 0, sizeof *tm);
+    tm->heap_idx = UINT32_MAX;
     tm->id = f->id;
     tm->tid = t->fut.id;
     tm->fn = sleep_timer_cb;
@@ -975,6 +1106,7 @@ ll_value ll__sleep(double seconds, const char *file, int line) {
         sleep_timer_orphan(loop, tm);
     ll__future_free_cbs(f);
     f->magic = 0; /* not a future any more */
+    ll__frame_obj_free(so, &local);
     return ll_failed(v) ? v : ll_none();
 }
 
@@ -1076,6 +1208,8 @@ size_t ll_all_tasks(ll_task **out, size_t max) {
 void ll__task_free(ll_loop *loop, ll_task *t) {
     if (t->stack.map)
         ll__stack_free(loop->stacks, &t->stack);
+    if (t->copy)
+        copy_release(loop, t);
     ll__future_free_cbs(&t->fut);
     free(t->scopes);
     t->scopes = NULL;
