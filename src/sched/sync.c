@@ -1162,8 +1162,7 @@ ll_value ll__queue_join(ll_queue *q, const char *file, int line) {
         waiter_init(w, &q->h, file, line);
         wl_append(&q->joiners, w);
         rec_op(&q->h, LL_SYNC_OP_BLOCK, (uint32_t)q->unfinished, q->joiners.n, file, line);
-        ll_value v =
-            waiter_wait(w, &q->joiners, LL_WAIT_QUEUE_JOIN, "ll_queue_join()", file, line);
+        ll_value v = waiter_wait(w, &q->joiners, LL_WAIT_QUEUE_JOIN, "ll_queue_join()", file, line);
         ll__frame_obj_free(w, &local);
         if (ll_failed(v))
             return v;

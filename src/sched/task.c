@@ -301,15 +301,26 @@ static void task_entry(void *p) {
  * again by its function's prologue; a copied-in frame loses the poison of
  * its redzones until it returns).  Valgrind's memcheck copies definedness
  * with the bytes. */
-__attribute__((no_sanitize_address)) static void stack_copy(void *dst, const void *src,
-                                                             size_t n) {
+__attribute__((no_sanitize_address)) static void stack_copy(void *dst, const void *src, size_t n) {
     ASAN_UNPOISON_MEMORY_REGION(dst, n);
     ASAN_UNPOISON_MEMORY_REGION(src, n);
     memcpy(dst, src, n);
 }
 
+/* The top of the frames on the shared stack.  Above it sits the overflow
+ * report's record of the task that owns the stack: not copied, rewritten
+ * whenever the owner changes. */
 static char *shared_top(const ll_loop *loop) {
-    return (char *)loop->shared.lo + loop->shared.size;
+    uintptr_t end = (uintptr_t)loop->shared.lo + loop->shared.size;
+    return (char *)((end - sizeof(ll__overflow_info)) & ~(uintptr_t)15);
+}
+
+static void shared_ovf(ll_loop *loop, ll_task *t) {
+    t->ovf = (ll__overflow_info *)shared_top(loop);
+    *t->ovf = (ll__overflow_info){t->name,           t->fut.id,
+                                  loop->shared.size, t->fut.file ? t->fut.file : "?",
+                                  t->fut.line,       (const char *)loop->shared.lo - 4096,
+                                  loop->shared.lo};
 }
 
 /* Moves o's frames off the shared stack. */
@@ -341,14 +352,15 @@ static void copy_in(ll_loop *loop, ll_task *t) {
         copy_out(loop, o);
     loop->shared_owner = t;
     stack_copy(shared_top(loop) - t->saved_len, t->saved, t->saved_len);
+    shared_ovf(loop, t);
 }
 
 /* A task's first step in copy mode: its first frame on the shared stack. */
 static int task_start_copy(ll_loop *loop, ll_task *t) {
     if (!loop->shared.map) {
         bool first_unguarded = false;
-        int rc = ll__stack_alloc(loop->stacks, loop->default_stack, &loop->shared,
-                                 &first_unguarded);
+        int rc =
+            ll__stack_alloc(loop->stacks, loop->default_stack, &loop->shared, &first_unguarded);
         if (rc != 0)
             return rc;
         if (!loop->shared.guarded) /* not even one guard page: give up copy mode */
@@ -357,12 +369,9 @@ static int task_start_copy(ll_loop *loop, ll_task *t) {
     if (loop->shared_owner)
         copy_out(loop, loop->shared_owner);
     loop->shared_owner = t;
-    uintptr_t top = ((uintptr_t)shared_top(loop) - sizeof(ll__overflow_info)) & ~(uintptr_t)15;
-    t->ovf = (ll__overflow_info *)top;
-    ll__ctx_make_flat(&t->ctx, loop->shared.lo, top - (uintptr_t)loop->shared.lo, task_entry, t);
-    *t->ovf = (ll__overflow_info){
-        t->name,      t->fut.id,   loop->shared.size, t->fut.file ? t->fut.file : "?",
-        t->fut.line,  (const char *)loop->shared.lo - 4096, loop->shared.lo};
+    shared_ovf(loop, t);
+    ll__ctx_make_flat(&t->ctx, loop->shared.lo,
+                      (size_t)(shared_top(loop) - (char *)loop->shared.lo), task_entry, t);
     t->started = true;
     return 0;
 }
@@ -758,7 +767,8 @@ static ll_task *create_task(ll_loop *loop, ll_coro *c, const char *name, const l
     t->stack_size =
         opts && opts->stack_size ? ll__stack_round(opts->stack_size) : loop->default_stack;
     int mode = opts ? opts->stack_mode : LL_STACK_DEFAULT;
-    t->copy = LL_CTX_CAN_COPY && (mode == LL_STACK_DEFAULT ? loop->copy_mode : mode == LL_STACK_COPY) &&
+    t->copy = LL_CTX_CAN_COPY &&
+              (mode == LL_STACK_DEFAULT ? loop->copy_mode : mode == LL_STACK_COPY) &&
               t->stack_size <= loop->default_stack;
     t->parent = loop->current;
     t->prev_all = loop->tasks_tail;
@@ -1053,6 +1063,45 @@ static void sleep_timer_orphan(ll_loop *loop, ll__timer *tm) {
     }
 }
 
+/* A sleep's future and timer. */
+typedef struct sleep_obj {
+    ll_future fut;
+    ll__timer timer;
+} sleep_obj;
+
+static inline __attribute__((always_inline)) ll_value
+sleep_on(ll_loop *loop, ll_task *t, sleep_obj *so, double seconds, const char *file, int line) {
+    ll_future *f = &so->fut;
+    ll__future_init(f, loop, LL__MAGIC_FUTURE, LL__FK_SLEEP, ll__obj_id(loop), file, line);
+    ll__timer *tm = &so->timer;
+    memset(tm, 0, sizeof *tm);
+    tm->heap_idx = UINT32_MAX;
+    tm->id = f->id;
+    tm->tid = t->fut.id;
+    tm->fn = sleep_timer_cb;
+    tm->a = f;
+    tm->b = tm;
+    int64_t when = ll__ns_add(loop->now, ll__delay_ns(seconds));
+    ll__timer_arm(loop, tm, when, NULL, 0); /* the wait event says where */
+    ll_value v = wait_on(loop, t, f, LL_WAIT_SLEEP, when, 0, file, line);
+    if (tm->heap_idx != UINT32_MAX)
+        ll__timer_cancel(loop, tm);
+    else if (tm->a)
+        sleep_timer_orphan(loop, tm);
+    ll__future_free_cbs(f);
+    f->magic = 0; /* not a future any more */
+    return ll_failed(v) ? v : ll_none();
+}
+
+/* Own-stack mode: the sleep's future and timer live in this frame; they
+ * exist exactly as long as the sleep, and keep the task record small.  (Not
+ * inlined: a copy-mode sleep's frame would carry the unused space.) */
+__attribute__((noinline)) static ll_value sleep_in_frame(ll_loop *loop, ll_task *t, double seconds,
+                                                         const char *file, int line) {
+    sleep_obj so;
+    return sleep_on(loop, t, &so, seconds, file, line);
+}
+
 ll_value ll__sleep(double seconds, const char *file, int line) {
     ll_task *t = need_task("ll_sleep()", file, line);
     if (!t)
@@ -1079,35 +1128,16 @@ ll_value ll__sleep(double seconds, const char *file, int line) {
         }
         return ll_none();
     }
-    /* The sleep's future and timer live in this frame: they exist exactly
-     * as long as the sleep, and keep the task record small. */
-    struct sleep_obj {
-        ll_future fut;
-        ll__timer timer;
-    } local, *so = ll__frame_obj(&local, sizeof local);
-    if (!so)
-        return ll_raise(LL_ENOMEM, "no memory for a sleep");
-    ll_future *f = &so->fut;
-    ll__future_init(f, loop, LL__MAGIC_FUTURE, LL__FK_SLEEP, ll__obj_id(loop), file, line);
-    ll__timer *tm = &so->timer;
-    memset(tm, 0, sizeof *tm);
-    tm->heap_idx = UINT32_MAX;
-    tm->id = f->id;
-    tm->tid = t->fut.id;
-    tm->fn = sleep_timer_cb;
-    tm->a = f;
-    tm->b = tm;
-    int64_t when = ll__ns_add(loop->now, ll__delay_ns(seconds));
-    ll__timer_arm(loop, tm, when, NULL, 0); /* the wait event says where */
-    ll_value v = wait_on(loop, t, f, LL_WAIT_SLEEP, when, 0, file, line);
-    if (tm->heap_idx != UINT32_MAX)
-        ll__timer_cancel(loop, tm);
-    else if (tm->a)
-        sleep_timer_orphan(loop, tm);
-    ll__future_free_cbs(f);
-    f->magic = 0; /* not a future any more */
-    ll__frame_obj_free(so, &local);
-    return ll_failed(v) ? v : ll_none();
+    if (__builtin_expect(t->copy, 0)) {
+        /* Copy mode: the timer is read while the task's frames are away. */
+        sleep_obj *so = calloc(1, sizeof *so);
+        if (!so)
+            return ll_raise(LL_ENOMEM, "no memory for a sleep");
+        ll_value v = sleep_on(loop, t, so, seconds, file, line);
+        free(so);
+        return v;
+    }
+    return sleep_in_frame(loop, t, seconds, file, line);
 }
 
 ll_value ll__try_fail(ll_value v, const char *file, int line) {

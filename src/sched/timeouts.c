@@ -708,7 +708,7 @@ ll_value ll__wait(void *const *aws, size_t n, double timeout, int return_when, b
     waiter_init(loop, &w->waiter, file, line);
     if (!(isinf(timeout) && timeout > 0))
         w->timeout = ll__call_at(loop, timeout < 0 ? 0 : timeout, 1, release_on_timer, &w->waiter,
-                                file, line);
+                                 file, line);
     for (size_t i = 0; i < n; i++)
         ll_future_add_done_callback(aws[i], wait_on_completion, w);
     ll_value v = ll__wait_future(&w->waiter, LL_WAIT_WAIT, "ll_wait()", file, line);
