@@ -603,12 +603,14 @@ static void run_task(ll_loop *loop, ll_task *t) {
     ll__overflow_current = NULL;
     loop->current = NULL;
     step_end(loop, y);
-    if (y->finished && y->stack.map) {
-        ll__stack_free(loop->stacks, &y->stack);
-        memset(&y->stack, 0, sizeof y->stack);
+    if (y->finished) {
+        if (y->stack.map) {
+            ll__stack_free(loop->stacks, &y->stack);
+            memset(&y->stack, 0, sizeof y->stack);
+        }
+        if (y->copy)
+            copy_release(loop, y);
     }
-    if (__builtin_expect(y->copy, 0) && y->finished)
-        copy_release(loop, y);
     if (__builtin_expect(y->anon, 0) && y->finished)
         maybe_retire(loop, y);
 }
