@@ -275,10 +275,11 @@ static void task_finish(ll_loop *loop, ll_task *t, ll_value v) {
 }
 
 /* First frame on every task stack. */
-static void task_entry(void *p) {
-    ll_task *t = p;
+/* What follows the body's return, out of task_entry's frame: that frame is
+ * under every other one for the task's whole life (and copied with them in
+ * copy mode), so it is kept small. */
+__attribute__((noinline, noreturn)) static void task_exit(ll_task *t, ll_value v) {
     ll_loop *loop = t->fut.loop;
-    ll_value v = t->fn(t->arg);
     /* Still on the task's stack: an `async with` the body left open is
      * reported and closed before anyone learns the task is done. */
     if (__builtin_expect(t->nscopes > 0, 0))
@@ -287,6 +288,12 @@ static void task_entry(void *p) {
     task_finish(loop, t, v);
     t->finished = true;
     ll__ctx_switch_final(&t->ctx, &loop->sched_ctx);
+    abort(); /* a finished task is never switched back into */
+}
+
+static void task_entry(void *p) {
+    ll_task *t = p;
+    task_exit(t, t->fn(t->arg));
 }
 
 /* ---- copy mode -------------------------------------------------------------
@@ -929,8 +936,9 @@ static ll_value cancelled_value(void) {
 }
 
 /* Suspends t until f is done and returns what the await evaluates to. */
-static ll_value wait_on(ll_loop *loop, ll_task *t, ll_future *f, ll_wait_kind kind,
-                        int64_t deadline, uint32_t op, const char *file, int line) {
+static inline __attribute__((always_inline)) ll_value
+wait_on_inline(ll_loop *loop, ll_task *t, ll_future *f, ll_wait_kind kind, int64_t deadline,
+               uint32_t op, const char *file, int line) {
     if (ll__future_add_cb(f, ll__task_wakeup, t, NULL, t->fut.id) != 0)
         return ll_raise(LL_ENOMEM, "no memory to wait on a future");
     t->waiter = f;
@@ -950,6 +958,13 @@ static ll_value wait_on(ll_loop *loop, ll_task *t, ll_future *f, ll_wait_kind ki
         return cancelled_value();
     }
     return ll__future_outcome(f);
+}
+
+/* (Not inlined everywhere: only the sleep, whose frames a copy-mode task
+ * keeps while it sleeps, saves a frame by it.) */
+static ll_value wait_on(ll_loop *loop, ll_task *t, ll_future *f, ll_wait_kind kind,
+                        int64_t deadline, uint32_t op, const char *file, int line) {
+    return wait_on_inline(loop, t, f, kind, deadline, op, file, line);
 }
 
 static ll_value await_coro(ll_loop *loop, ll_task *t, ll_coro *c) {
@@ -1085,7 +1100,7 @@ sleep_on(ll_loop *loop, ll_task *t, sleep_obj *so, double seconds, const char *f
     tm->b = tm;
     int64_t when = ll__ns_add(loop->now, ll__delay_ns(seconds));
     ll__timer_arm(loop, tm, when, NULL, 0); /* the wait event says where */
-    ll_value v = wait_on(loop, t, f, LL_WAIT_SLEEP, when, 0, file, line);
+    ll_value v = wait_on_inline(loop, t, f, LL_WAIT_SLEEP, when, 0, file, line);
     if (tm->heap_idx != UINT32_MAX)
         ll__timer_cancel(loop, tm);
     else if (tm->a)
