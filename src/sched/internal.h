@@ -180,6 +180,10 @@ struct ll_task {
     bool must_cancel;     /* deliver CancelledError at the next step */
     bool unguarded;       /* its stack has a canary instead of a guard page */
     bool copy;            /* runs on the loop's shared stack (LL_STACK_COPY) */
+    bool direct;          /* started with a stack of its own: another task
+                           * may switch straight into it (task.c suspend);
+                           * a copy-mode task's bytes must be copied in by
+                           * the loop first */
     bool anon;            /* nobody outside the library was ever given this
                            * task (a server's connection task): once done it
                            * is recycled, as CPython frees a task nobody
@@ -200,6 +204,7 @@ struct ll_task {
                              * the shared stack */
     uint32_t saved_len;     /* bytes in `saved` (the used part [sp, top)) */
     uint32_t saved_cap;     /* bytes allocated for `saved` */
+    void *frame_objs;       /* copy mode: ll__frame_obj's, newest first */
     ll_task *parent;        /* the task that created it, or NULL */
     struct ll_agen *agen;   /* the async generator it is running inside, if any */
     ll_task *next_all;      /* the loop's list of all tasks, creation order;

@@ -379,9 +379,11 @@ static int task_start_copy(ll_loop *loop, ll_task *t) {
     shared_ovf(loop, t);
     ll__ctx_make_flat(&t->ctx, loop->shared.lo,
                       (size_t)(shared_top(loop) - (char *)loop->shared.lo), task_entry, t);
-    t->started = true;
+    t->started = true; /* not `direct`: a switch into it goes through the loop */
     return 0;
 }
+
+static void frame_objs_free(ll_task *t);
 
 /* A copy-mode task is done: its frames are garbage. */
 static void copy_release(ll_loop *loop, ll_task *t) {
@@ -390,6 +392,7 @@ static void copy_release(ll_loop *loop, ll_task *t) {
     free(t->saved);
     t->saved = NULL;
     t->saved_len = t->saved_cap = 0;
+    frame_objs_free(t);
 }
 
 void ll__shared_stack_free(ll_loop *loop) {
@@ -399,14 +402,44 @@ void ll__shared_stack_free(ll_loop *loop) {
     memset(&loop->shared, 0, sizeof loop->shared);
 }
 
+/* A copy-mode task's frame objects, newest first (they come and go in
+ * stack order, as the frames that own them do): a task the loop abandons
+ * suspended (it never finished) gives them back with its record. */
+typedef struct frame_hdr {
+    struct frame_hdr *next;
+    ll_task *task;
+} frame_hdr;
+
 void *ll__frame_obj(void *local, size_t n) {
-    const ll_task *t = ll__current_task();
-    return t && t->copy ? calloc(1, n) : local;
+    ll_task *t = ll__current_task();
+    if (!t || !t->copy)
+        return local;
+    frame_hdr *h = calloc(1, sizeof *h + n);
+    if (!h)
+        return NULL;
+    h->next = t->frame_objs;
+    h->task = t;
+    t->frame_objs = h;
+    return h + 1;
 }
 
 void ll__frame_obj_free(void *p, void *local) {
-    if (p != local)
-        free(p);
+    if (p == local || !p)
+        return;
+    frame_hdr *h = (frame_hdr *)p - 1, **at = (frame_hdr **)&h->task->frame_objs;
+    while (*at && *at != h)
+        at = &(*at)->next;
+    if (*at)
+        *at = h->next;
+    free(h);
+}
+
+static void frame_objs_free(ll_task *t) {
+    for (frame_hdr *h = t->frame_objs, *next; h; h = next) {
+        next = h->next;
+        free(h);
+    }
+    t->frame_objs = NULL;
 }
 
 static int task_start(ll_loop *loop, ll_task *t) {
@@ -439,7 +472,7 @@ static int task_start(ll_loop *loop, ll_task *t) {
         t->stack.size, t->fut.file ? t->fut.file : "?",
         t->fut.line,   (const char *)t->stack.lo - (t->stack.guarded ? 4096 : 0),
         t->stack.lo};
-    t->started = true;
+    t->started = t->direct = true;
     return 0;
 }
 
@@ -671,7 +704,7 @@ static inline ll_task *next_direct(ll_loop *loop, const ll_task *self) {
     /* n->state, not n->fut.state: the same answer (a task's state is done,
      * failed or cancelled exactly when its future is), read from the cache
      * line that also holds the stack pointer the switch needs. */
-    if (!n || n == self || !n->started || n->copy || n->state >= LL__TASK_DONE)
+    if (!n || n == self || !n->direct || n->state >= LL__TASK_DONE)
         return NULL;
     return n;
 }
@@ -886,10 +919,8 @@ static ll_task *need_task(const char *what, const char *file, int line) {
  * is another task's step, switch straight to it, doing what run_once and
  * run_task would have done: one switch instead of two, and the order of
  * steps is exactly the same. */
-static inline void suspend(ll_loop *loop, ll_task *t) {
-    /* A copy-mode task leaves through the loop's context: its stack cannot
-     * be copied while it runs on it. */
-    ll_task *n = __builtin_expect(t->copy, 0) ? NULL : next_direct(loop, t);
+static inline __attribute__((always_inline)) void suspend(ll_loop *loop, ll_task *t) {
+    ll_task *n = next_direct(loop, t);
     if (!n) {
         ll__ctx_switch(&t->ctx, &loop->sched_ctx);
         return;
@@ -1119,6 +1150,17 @@ __attribute__((noinline)) static ll_value sleep_in_frame(ll_loop *loop, ll_task 
     return sleep_on(loop, t, &so, seconds, file, line);
 }
 
+/* Copy mode: the timer is read while the task's frames are away. */
+__attribute__((noinline)) static ll_value sleep_on_heap(ll_loop *loop, ll_task *t, double seconds,
+                                                        const char *file, int line) {
+    sleep_obj *so = ll__frame_obj(NULL, sizeof *so);
+    if (!so)
+        return ll_raise(LL_ENOMEM, "no memory for a sleep");
+    ll_value v = sleep_on(loop, t, so, seconds, file, line);
+    ll__frame_obj_free(so, NULL);
+    return v;
+}
+
 ll_value ll__sleep(double seconds, const char *file, int line) {
     ll_task *t = need_task("ll_sleep()", file, line);
     if (!t)
@@ -1145,15 +1187,8 @@ ll_value ll__sleep(double seconds, const char *file, int line) {
         }
         return ll_none();
     }
-    if (__builtin_expect(t->copy, 0)) {
-        /* Copy mode: the timer is read while the task's frames are away. */
-        sleep_obj *so = calloc(1, sizeof *so);
-        if (!so)
-            return ll_raise(LL_ENOMEM, "no memory for a sleep");
-        ll_value v = sleep_on(loop, t, so, seconds, file, line);
-        free(so);
-        return v;
-    }
+    if (__builtin_expect(t->copy, 0))
+        return sleep_on_heap(loop, t, seconds, file, line);
     return sleep_in_frame(loop, t, seconds, file, line);
 }
 
