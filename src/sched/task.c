@@ -309,7 +309,7 @@ static void task_entry(void *p) {
  * its redzones until it returns).  Valgrind's memcheck copies definedness
  * with the bytes. */
 __attribute__((no_sanitize_address)) static void stack_copy(void *dst, const void *src, size_t n) {
-    ASAN_UNPOISON_MEMORY_REGION(dst, n);
+    ll__stack_writable(dst, n);
     ASAN_UNPOISON_MEMORY_REGION(src, n);
     memcpy(dst, src, n);
 }
