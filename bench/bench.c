@@ -6,7 +6,10 @@
  *               (once with recording off, once on);
  *   spawn       create 100 000 tasks that return at once, then await each:
  *               ns per task (create + await);
- *   mem_task    RSS per live task with 100 000 tasks asleep: bytes per task.
+ *   mem_task    RSS per live task with 100 000 tasks asleep: bytes per task;
+ *   mem_task_copy  the same in copy stack mode (LL_STACK_COPY);
+ *   mem_1m      RSS of 1 000 000 sleeping tasks in copy mode: MiB in all;
+ *   task_step_copy  task_step in copy stack mode.
  * Each timing is repeated (--repeat, default 5) and the median printed, one
  * `name: value unit` line each.  A benchmark program, not a timed test: the
  * machines are shared, so only medians of repeated runs mean anything. */
@@ -60,8 +63,9 @@ static void run_fresh(ll_coro_fn fn, ll_clock clock) {
     ll_loop_close(loop);
 }
 
-static double bench_step(int record) {
-    ll_loop_opts o = {.clock = LL_CLOCK_VIRTUAL, .record = record ? 1 : -1};
+static double bench_step(int record, int stack_mode) {
+    ll_loop_opts o = {
+        .clock = LL_CLOCK_VIRTUAL, .record = record ? 1 : -1, .stack_mode = stack_mode};
     ll_loop *loop = ll_loop_new(&o);
     double t0 = now_s();
     ll_loop_run_until_complete(loop, ll_coro(step_main));
@@ -96,6 +100,7 @@ static double bench_spawn(void) {
 
 /* ---- mem_task ---- */
 enum { MEM_TASKS = 100000 };
+static int mem_tasks = MEM_TASKS;
 
 static long rss_bytes(void) {
     FILE *f = fopen("/proc/self/status", "r");
@@ -118,24 +123,28 @@ static ll_value long_sleeper(LL_NOARGS) {
 static double mem_per_task;
 
 static ll_value mem_main(LL_NOARGS) {
-    ll_task **ts = malloc(MEM_TASKS * sizeof *ts);
+    ll_task **ts = malloc((size_t)mem_tasks * sizeof *ts);
     long before = rss_bytes();
-    for (int i = 0; i < MEM_TASKS; i++)
+    for (int i = 0; i < mem_tasks; i++)
         ts[i] = ll_create_task(ll_coro(long_sleeper), NULL);
     ll_sleep(0);
     ll_sleep(0);
     long after = rss_bytes();
-    mem_per_task = (double)(after - before) / MEM_TASKS;
-    for (int i = 0; i < MEM_TASKS; i++)
+    mem_per_task = (double)(after - before) / mem_tasks;
+    for (int i = 0; i < mem_tasks; i++)
         ll_task_cancel(ts[i]);
-    for (int i = 0; i < MEM_TASKS; i++)
+    for (int i = 0; i < mem_tasks; i++)
         ll_await(ts[i]);
     free(ts);
     return ll_none();
 }
 
-static double bench_mem(void) {
-    run_fresh(mem_main, LL_CLOCK_VIRTUAL);
+static double bench_mem(int ntasks, int stack_mode) {
+    mem_tasks = ntasks;
+    ll_loop_opts o = {.clock = LL_CLOCK_VIRTUAL, .record = -1, .stack_mode = stack_mode};
+    ll_loop *loop = ll_loop_new(&o);
+    ll_loop_run_until_complete(loop, ll_coro(mem_main));
+    ll_loop_close(loop);
     return mem_per_task;
 }
 
@@ -234,8 +243,9 @@ static bool wanted(const char *only, const char *name) {
     return false;
 }
 
-static double bench_step_plain(void) { return bench_step(0); }
-static double bench_step_rec(void) { return bench_step(1); }
+static double bench_step_plain(void) { return bench_step(0, LL_STACK_OWN); }
+static double bench_step_rec(void) { return bench_step(1, LL_STACK_OWN); }
+static double bench_step_copy(void) { return bench_step(0, LL_STACK_COPY); }
 
 /* The timed workloads, in the order they are printed: name, the run that
  * returns one figure, and how the median is printed. */
@@ -246,6 +256,7 @@ static const struct {
 } timed[] = {
     {"task_step", bench_step_plain, "%.1f ns/step"},
     {"task_step_rec", bench_step_rec, "%.1f ns/step"},
+    {"task_step_copy", bench_step_copy, "%.1f ns/step"},
     {"spawn", bench_spawn, "%.1f ns/task"},
     {"to_thread", bench_jobs, "%.2f us/job"},
     {"lock", bench_lock, "%.1f ns/op"},
@@ -263,7 +274,7 @@ int main(int argc, char **argv) {
         else {
             fprintf(stderr, "usage: %s [--repeat N] [--only NAME,...]\n"
                             "names: task_step, task_step_rec, spawn, to_thread, lock, "
-                            "queue_pingpong, mem_task\n", argv[0]);
+                            "queue_pingpong, task_step_copy, mem_task, mem_task_copy, mem_1m\n", argv[0]);
             return 2;
         }
     }
@@ -285,7 +296,17 @@ int main(int argc, char **argv) {
     /* Memory is measured once, best in a fresh process (scripts/bench runs
      * it with --only mem_task). */
     if (wanted(only, "mem_task")) {
-        printf("mem_task: %.0f bytes/task\n", bench_mem());
+        printf("mem_task: %.0f bytes/task\n", bench_mem(MEM_TASKS, LL_STACK_OWN));
+        fflush(stdout);
+    }
+    if (wanted(only, "mem_task_copy")) {
+        printf("mem_task_copy: %.0f bytes/task\n", bench_mem(MEM_TASKS, LL_STACK_COPY));
+        fflush(stdout);
+    }
+    if (wanted(only, "mem_1m")) {
+        double per = bench_mem(1000000, LL_STACK_COPY);
+        printf("mem_1m: %.0f MiB\n", per * 1e6 / (1024.0 * 1024.0));
+        fprintf(stderr, "mem_1m: %.0f bytes/task\n", per);
         fflush(stdout);
     }
     return 0;

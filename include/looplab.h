@@ -346,6 +346,17 @@ typedef enum ll_clock {
     LL_CLOCK_REAL
 } ll_clock;
 
+/* Where a task's frames live (docs/architecture.md, "Stack modes").
+ *   LL_STACK_OWN:  each task has its own mmap'd stack (a page or more of
+ *                  memory while it sleeps); the fastest switch.
+ *   LL_STACK_COPY: tasks run on one shared stack per loop; a task that
+ *                  suspends keeps only the bytes it uses, copied to the heap
+ *                  (a few hundred bytes for a sleeping task).  A task in
+ *                  this mode must not give other tasks pointers into its
+ *                  own frames (a local lock, queue or array shared by
+ *                  address): the bytes are elsewhere while it sleeps. */
+typedef enum ll_stack_mode { LL_STACK_DEFAULT = 0, LL_STACK_OWN, LL_STACK_COPY } ll_stack_mode;
+
 typedef struct ll_loop_opts {
     ll_clock clock;         /* which clock drives the loop */
     int record;             /* 1 record events, -1 do not, 0 default
@@ -360,6 +371,8 @@ typedef struct ll_loop_opts {
                                slow_step warning (asyncio debug mode's
                                slow_callback_duration).  0: 0.1 s, or
                                LOOPLAB_SLOW_STEP; negative: never warn */
+    int stack_mode;         /* ll_stack_mode of its tasks (LL_STACK_DEFAULT:
+                               LOOPLAB_STACK_MODE=own|copy, else own) */
 } ll_loop_opts;
 
 /* Creates a loop (opts may be NULL for the defaults) and makes it this
@@ -457,6 +470,7 @@ int ll_loop_thread_stop(ll_loop *loop);
 typedef struct ll_task_opts {
     const char *name;  /* NULL: "Task-N", numbered as asyncio does */
     size_t stack_size; /* 0: the loop's default */
+    int stack_mode;    /* ll_stack_mode; LL_STACK_DEFAULT: the loop's */
 } ll_task_opts;
 
 /* asyncio.create_task(coro, name=name): schedules the coroutine to run as a

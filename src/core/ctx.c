@@ -116,6 +116,11 @@ void ll__ctx_switch_final(ll__ctx *from, ll__ctx *to) {
     abort();
 }
 
+void ll__ctx_make_flat(ll__ctx *ctx, void *stack_lo, size_t size, void (*entry)(void *),
+                       void *arg) {
+    ll__ctx_make(ctx, stack_lo, size, entry, arg);
+}
+
 const char *ll__ctx_backend(void) {
     return "ucontext";
 }
@@ -129,7 +134,8 @@ void ll__ctx_swap(void **save_sp, void *load_sp); /* ctx.h declares it otherwise
  * pointer to the void * slot it is stored in. */
 extern char ll__ctx_trampoline[];
 
-void ll__ctx_make(ll__ctx *ctx, void *stack_lo, size_t size, void (*entry)(void *), void *arg) {
+static void ctx_make(ll__ctx *ctx, void *stack_lo, size_t size, void (*entry)(void *), void *arg,
+                     bool colour) {
     memset(ctx, 0, sizeof *ctx);
     ctx->stack_lo = stack_lo;
     ctx->stack_size = size;
@@ -141,7 +147,7 @@ void ll__ctx_make(ll__ctx *ctx, void *stack_lo, size_t size, void (*entry)(void 
      * for the same few cache sets.  Start each one 0-31 cache lines lower,
      * picked from its address (the same stack always gets the same colour),
      * which keeps the frames of a sleeping task within its top page. */
-    if (size >= 16384) {
+    if (colour && size >= 16384) {
         uintptr_t page = (uintptr_t)stack_lo >> 12;
         top -= (uintptr_t)((uint32_t)(page * 0x9E3779B1u) >> 27) * 64;
     }
@@ -164,6 +170,15 @@ void ll__ctx_make(ll__ctx *ctx, void *stack_lo, size_t size, void (*entry)(void 
 #error "no assembly context switch for this CPU: configure with -Dctx=ucontext"
 #endif
     ctx->sp = sp;
+}
+
+void ll__ctx_make(ll__ctx *ctx, void *stack_lo, size_t size, void (*entry)(void *), void *arg) {
+    ctx_make(ctx, stack_lo, size, entry, arg, true);
+}
+
+void ll__ctx_make_flat(ll__ctx *ctx, void *stack_lo, size_t size, void (*entry)(void *),
+                       void *arg) {
+    ctx_make(ctx, stack_lo, size, entry, arg, false);
 }
 
 #if defined(LL_CTX_ASAN) || defined(LL_CTX_TSAN)

@@ -44,6 +44,15 @@ typedef struct ll__ctx {
  * entry(arg) on the stack [stack_lo, stack_lo + size).  `entry` must never
  * return: it ends by calling ll__ctx_switch_final() away from itself. */
 void ll__ctx_make(ll__ctx *ctx, void *stack_lo, size_t size, void (*entry)(void *arg), void *arg);
+/* The same, with the first frame right at the top of the stack: no cache
+ * colouring (a copied stack pays for every byte above its frames). */
+void ll__ctx_make_flat(ll__ctx *ctx, void *stack_lo, size_t size, void (*entry)(void *arg),
+                       void *arg);
+#if defined(LL_CTX_UCONTEXT)
+#define LL_CTX_CAN_COPY 0 /* the saved stack pointer is inside ucontext_t */
+#else
+#define LL_CTX_CAN_COPY 1
+#endif
 
 #if defined(__SANITIZE_ADDRESS__)
 #define LL_CTX_ASAN 1

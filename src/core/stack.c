@@ -48,6 +48,11 @@ static void stack_unpark(const ll__stack *st) {
     VALGRIND_MAKE_MEM_UNDEFINED(st->lo, st->size);
 }
 
+void ll__stack_writable(void *p, size_t n) {
+    ASAN_UNPOISON_MEMORY_REGION(p, n);
+    VALGRIND_MAKE_MEM_UNDEFINED(p, n);
+}
+
 #define CANARY_BYTES 64
 
 /* Linux 6.13+: a guard region inside a mapping, which faults like

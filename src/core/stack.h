@@ -74,6 +74,11 @@ int ll__stack_alloc(ll__stack_pool *pool, size_t size, ll__stack *out, bool *ung
 /* Returns a stack to the pool (or unmaps it when the pool is full). */
 void ll__stack_free(ll__stack_pool *pool, ll__stack *st);
 
+/* Copy stack mode: makes [p, p+n) of a stack writable for a copy into it,
+ * whatever ASan or Valgrind (which marks what lies below a stack pointer as
+ * no-access when the frames there return) thought of it. */
+void ll__stack_writable(void *p, size_t n);
+
 /* For unguarded stacks: writes / checks the canary at the bottom.  Guarded
  * stacks always pass. */
 void ll__stack_canary_set(const ll__stack *st);

@@ -102,6 +102,13 @@ ll_agen *ll__agen_newv(ll_coro_fn fn, const char *fn_name, size_t n, const ll_va
     return ll__agen_new(fn, arg, fn_name, file, line);
 }
 
+void *ll__agen_base_sp(const ll_task *t) {
+    const ll_agen *g = t->agen;
+    while (g->outer)
+        g = g->outer;
+    return g->caller.sp;
+}
+
 const char *ll__agen_name(const ll_agen *g) {
     return g->name;
 }

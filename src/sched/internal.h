@@ -179,6 +179,11 @@ struct ll_task {
     bool reported;        /* "never retrieved" already said (at its failure) */
     bool must_cancel;     /* deliver CancelledError at the next step */
     bool unguarded;       /* its stack has a canary instead of a guard page */
+    bool copy;            /* runs on the loop's shared stack (LL_STACK_COPY) */
+    bool direct;          /* started with a stack of its own: another task
+                           * may switch straight into it (task.c suspend);
+                           * a copy-mode task's bytes must be copied in by
+                           * the loop first */
     bool anon;            /* nobody outside the library was ever given this
                            * task (a server's connection task): once done it
                            * is recycled, as CPython frees a task nobody
@@ -195,6 +200,11 @@ struct ll_task {
     ll__stack stack;        /* its stack, while it has one */
     size_t stack_size;      /* requested usable stack size */
     ll__overflow_info *ovf; /* what the overflow report says (top of its stack) */
+    unsigned char *saved;   /* copy mode: its frames while another task owns
+                             * the shared stack */
+    uint32_t saved_len;     /* bytes in `saved` (the used part [sp, top)) */
+    uint32_t saved_cap;     /* bytes allocated for `saved` */
+    void *frame_objs;       /* copy mode: ll__frame_obj's, newest first */
     ll_task *parent;        /* the task that created it, or NULL */
     struct ll_agen *agen;   /* the async generator it is running inside, if any */
     ll_task *next_all;      /* the loop's list of all tasks, creation order;
@@ -271,6 +281,9 @@ struct ll_loop {
     ll__ctx sched_ctx;                /* the scheduler's own context */
     ll__stack_pool *stacks;           /* reusable task stacks (this thread's pool) */
     size_t default_stack;             /* default usable stack size */
+    bool copy_mode;                   /* new tasks run in LL_STACK_COPY */
+    ll__stack shared;                 /* copy mode: the stack tasks share */
+    ll_task *shared_owner;            /* whose frames are on it now */
     uint32_t next_task_id;            /* Task-N numbering, from 1 */
     uint32_t next_obj_id;             /* ids of futures / handles / timers */
     ll_task *tasks_head, *tasks_tail; /* every task, creation order */
@@ -447,6 +460,9 @@ bool ll__args_pack(ll_loop *arena, const char *fn_name, size_t n, const ll_value
  * task, or NULL (task.c, agen.c). */
 const char *ll__running_coro_name(void);
 const char *ll__agen_name(const ll_agen *g);
+/* Where t's own stack was left when it entered its outermost generator
+ * (t->agen must be set): the low end of its frames there (copy mode). */
+void *ll__agen_base_sp(const ll_task *t);
 char *ll__arena_strdup(ll_loop *loop, const char *s);
 uint32_t ll__obj_id(ll_loop *loop);
 /* Prints "looplab: FILE:LINE: in task 'NAME': MESSAGE" on stderr and records
@@ -598,6 +614,17 @@ void ll__sync_scope_close(const ll__scope *sc, const char *file, int line);
 /* ---- task.c ---- */
 ll_task *ll__task_from(void *aw);
 void ll__task_free(ll_loop *loop, ll_task *t);
+
+/* An object the library keeps in a task's frame while the task waits, that
+ * others reach while it is suspended (a sleep's timer, a lock's waiter): in
+ * copy mode the frame is not at its address then, so the object goes to the
+ * heap.  ll__frame_obj returns `local` for an own-stack task (or outside a
+ * task), else zeroed heap memory of n bytes (NULL when there is none);
+ * ll__frame_obj_free releases what it gave. */
+void *ll__frame_obj(void *local, size_t n);
+void ll__frame_obj_free(void *p, void *local);
+/* Copy mode: frees the loop's shared stack (at close). */
+void ll__shared_stack_free(ll_loop *loop);
 /* create_task for a task the library runs on its own and never hands to
  * the program (a server's connection): an anonymous task, whose record and
  * stack are reused once it is done.  False when it could not be made. */

@@ -196,6 +196,19 @@ void ll__warn(ll_loop *loop, ll_warn_kind kind, const char *file, int line, cons
 
 /* ---- loops ---------------------------------------------------------------- */
 
+/* A loop's stack mode: the option, else LOOPLAB_STACK_MODE, else own. */
+static int stack_mode_of(int opt) {
+    if (opt == LL_STACK_OWN || opt == LL_STACK_COPY)
+        return LL_CTX_CAN_COPY ? opt : LL_STACK_OWN;
+    const char *s = getenv("LOOPLAB_STACK_MODE");
+    if (!s || !*s || strcmp(s, "own") == 0)
+        return LL_STACK_OWN;
+    if (strcmp(s, "copy") == 0)
+        return LL_CTX_CAN_COPY ? LL_STACK_COPY : LL_STACK_OWN;
+    fprintf(stderr, "looplab: ignoring LOOPLAB_STACK_MODE=%s: expected own or copy\n", s);
+    return LL_STACK_OWN;
+}
+
 static size_t env_size(const char *name, size_t dflt) {
     const char *s = getenv(name);
     if (!s || !*s)
@@ -262,6 +275,7 @@ ll_loop *ll_loop_new(const ll_loop_opts *opts) {
     loop->program = o.program ? o.program : program_invocation_short_name;
     size_t ss = o.stack_size ? o.stack_size : env_size("LOOPLAB_STACK_SIZE", 256 * 1024);
     loop->default_stack = ll__stack_round(ss);
+    loop->copy_mode = stack_mode_of(o.stack_mode) == LL_STACK_COPY;
     double slow = o.slow_step;
     if (slow == 0) {
         const char *e = getenv("LOOPLAB_SLOW_STEP");
@@ -602,6 +616,7 @@ static void free_loop(ll_loop *loop) {
         t = next;
     }
     ll__task_retired_free(loop);
+    ll__shared_stack_free(loop);
     ll__task_slabs_free(loop);
     ll__sync_free_all(loop);
     ll__agen_free_all(loop);

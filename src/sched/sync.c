@@ -403,12 +403,15 @@ __attribute__((noinline)) static ll_value lock_acquire_slow(ll_lock *l, const ch
         rec_op(&l->h, LL_SYNC_OP_ACQUIRE, 1, l->waiters.n, file, line);
         return yes;
     }
-    waiter w;
-    waiter_init(&w, &l->h, file, line);
-    wl_append(&l->waiters, &w);
+    waiter local, *w = ll__frame_obj(&local, sizeof local);
+    if (!w)
+        return ll_raise(LL_ENOMEM, "no memory to wait for a lock");
+    waiter_init(w, &l->h, file, line);
+    wl_append(&l->waiters, w);
     rec_op(&l->h, LL_SYNC_OP_BLOCK, l->locked, l->waiters.n, file, line);
     check_lock_cycle(l, file, line);
-    ll_value v = waiter_wait(&w, &l->waiters, LL_WAIT_LOCK, "ll_lock_acquire()", file, line);
+    ll_value v = waiter_wait(w, &l->waiters, LL_WAIT_LOCK, "ll_lock_acquire()", file, line);
+    ll__frame_obj_free(w, &local);
     if (ll_failed(v)) {
         /* Cancelled: if the lock was handed to us, pass it on. */
         rec_op(&l->h, LL_SYNC_OP_GIVE_UP, l->locked, l->waiters.n, file, line);
@@ -459,11 +462,14 @@ ll_value ll__event_wait(ll_event *ev, const char *file, int line) {
         return refused(ev, MAGIC_EVENT, "ll_event_wait()");
     if (ev->value)
         return yes;
-    waiter w;
-    waiter_init(&w, &ev->h, file, line);
-    wl_append(&ev->waiters, &w);
+    waiter local, *w = ll__frame_obj(&local, sizeof local);
+    if (!w)
+        return ll_raise(LL_ENOMEM, "no memory to wait for an event");
+    waiter_init(w, &ev->h, file, line);
+    wl_append(&ev->waiters, w);
     rec_op(&ev->h, LL_SYNC_OP_BLOCK, 0, ev->waiters.n, file, line);
-    ll_value v = waiter_wait(&w, &ev->waiters, LL_WAIT_EVENT, "ll_event_wait()", file, line);
+    ll_value v = waiter_wait(w, &ev->waiters, LL_WAIT_EVENT, "ll_event_wait()", file, line);
+    ll__frame_obj_free(w, &local);
     return ll_failed(v) ? v : yes;
 }
 
@@ -537,15 +543,19 @@ ll_value ll__semaphore_acquire(ll_semaphore *s, const char *file, int line) {
         rec_op(&s->h, LL_SYNC_OP_ACQUIRE, (uint32_t)s->value, s->waiters.n, file, line);
         return yes;
     }
-    waiter w;
-    waiter_init(&w, &s->h, file, line);
-    wl_append(&s->waiters, &w);
+    waiter local, *w = ll__frame_obj(&local, sizeof local);
+    if (!w)
+        return ll_raise(LL_ENOMEM, "no memory to wait");
+    waiter_init(w, &s->h, file, line);
+    wl_append(&s->waiters, w);
     rec_op(&s->h, LL_SYNC_OP_BLOCK, (uint32_t)s->value, s->waiters.n, file, line);
     ll_value v =
-        waiter_wait(&w, &s->waiters, LL_WAIT_SEMAPHORE, "ll_semaphore_acquire()", file, line);
+        waiter_wait(w, &s->waiters, LL_WAIT_SEMAPHORE, "ll_semaphore_acquire()", file, line);
+    bool was_cancelled = w->fut.state == LL__FUT_CANCELLED;
+    ll__frame_obj_free(w, &local);
     if (ll_failed(v)) {
         rec_op(&s->h, LL_SYNC_OP_GIVE_UP, (uint32_t)s->value, s->waiters.n, file, line);
-        if (w.fut.state != LL__FUT_CANCELLED) {
+        if (!was_cancelled) {
             /* We were handed a unit but will not use it: pass it on. */
             s->value++;
             sem_wake_next(s, file, line);
@@ -621,11 +631,14 @@ bool ll_condition_locked(const ll_condition *c) {
  * for after). */
 static ll_value cond_wait(ll_condition *c, const char *file, int line) {
     ll__lock_release(c->lock, file, line);
-    waiter w;
-    waiter_init(&w, &c->h, file, line);
-    wl_append(&c->waiters, &w);
+    waiter local, *w = ll__frame_obj(&local, sizeof local);
+    if (!w)
+        return ll_raise(LL_ENOMEM, "no memory to wait");
+    waiter_init(w, &c->h, file, line);
+    wl_append(&c->waiters, w);
     rec_op(&c->h, LL_SYNC_OP_BLOCK, 0, c->waiters.n, file, line);
-    ll_value v = waiter_wait(&w, &c->waiters, c->shown_as, "ll_condition_wait()", file, line);
+    ll_value v = waiter_wait(w, &c->waiters, c->shown_as, "ll_condition_wait()", file, line);
+    ll__frame_obj_free(w, &local);
     ll_value err = ll_failed(v) ? v : ok;
     if (ll_failed(v))
         rec_op(&c->h, LL_SYNC_OP_GIVE_UP, 0, c->waiters.n, file, line);
@@ -1080,15 +1093,19 @@ ll_value ll__queue_get_nowait(ll_queue *q, const char *file, int line) {
 /* The waiting half of put and get (CPython's `while full/empty:` loop). */
 static ll_value q_wait(ll_queue *q, wlist *l, ll_wait_kind kind, const char *what, const char *file,
                        int line) {
-    waiter w;
-    waiter_init(&w, &q->h, file, line);
-    wl_append(l, &w);
+    waiter local, *w = ll__frame_obj(&local, sizeof local);
+    if (!w)
+        return ll_raise(LL_ENOMEM, "no memory to wait");
+    waiter_init(w, &q->h, file, line);
+    wl_append(l, w);
     rec_op(&q->h, LL_SYNC_OP_BLOCK, (uint32_t)q->n, q->getters.n + q->putters.n, file, line);
-    ll_value v = waiter_wait(&w, l, kind, what, file, line);
+    ll_value v = waiter_wait(w, l, kind, what, file, line);
+    bool was_cancelled = w->fut.state == LL__FUT_CANCELLED;
+    ll__frame_obj_free(w, &local);
     if (ll_failed(v)) {
         rec_op(&q->h, LL_SYNC_OP_GIVE_UP, (uint32_t)q->n, q->getters.n + q->putters.n, file, line);
         bool can = kind == LL_WAIT_QUEUE_PUT ? !ll_queue_full(q) : q->n > 0;
-        if (can && w.fut.state != LL__FUT_CANCELLED)
+        if (can && !was_cancelled)
             q_wakeup_next(q, l, file, line); /* our turn goes to the next waiter */
         return v;
     }
@@ -1139,12 +1156,14 @@ ll_value ll__queue_join(ll_queue *q, const char *file, int line) {
     if (!check(q, MAGIC_QUEUE, "ll_queue_join()", file, line))
         return refused(q, MAGIC_QUEUE, "ll_queue_join()");
     if (q->unfinished > 0) {
-        waiter w;
-        waiter_init(&w, &q->h, file, line);
-        wl_append(&q->joiners, &w);
+        waiter local, *w = ll__frame_obj(&local, sizeof local);
+        if (!w)
+            return ll_raise(LL_ENOMEM, "no memory to wait");
+        waiter_init(w, &q->h, file, line);
+        wl_append(&q->joiners, w);
         rec_op(&q->h, LL_SYNC_OP_BLOCK, (uint32_t)q->unfinished, q->joiners.n, file, line);
-        ll_value v =
-            waiter_wait(&w, &q->joiners, LL_WAIT_QUEUE_JOIN, "ll_queue_join()", file, line);
+        ll_value v = waiter_wait(w, &q->joiners, LL_WAIT_QUEUE_JOIN, "ll_queue_join()", file, line);
+        ll__frame_obj_free(w, &local);
         if (ll_failed(v))
             return v;
     }

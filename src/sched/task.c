@@ -15,6 +15,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(LL_CTX_ASAN)
+#include <sanitizer/asan_interface.h>
+#else
+#define ASAN_UNPOISON_MEMORY_REGION(p, n) ((void)(p), (void)(n))
+#endif
+
 void ll__task_wakeup(ll_loop *loop, const ll__ready *e);
 
 /* ---- coroutine objects ------------------------------------------------------ */
@@ -269,10 +275,11 @@ static void task_finish(ll_loop *loop, ll_task *t, ll_value v) {
 }
 
 /* First frame on every task stack. */
-static void task_entry(void *p) {
-    ll_task *t = p;
+/* What follows the body's return, out of task_entry's frame: that frame is
+ * under every other one for the task's whole life (and copied with them in
+ * copy mode), so it is kept small. */
+__attribute__((noinline, noreturn)) static void task_exit(ll_task *t, ll_value v) {
     ll_loop *loop = t->fut.loop;
-    ll_value v = t->fn(t->arg);
     /* Still on the task's stack: an `async with` the body left open is
      * reported and closed before anyone learns the task is done. */
     if (__builtin_expect(t->nscopes > 0, 0))
@@ -281,9 +288,167 @@ static void task_entry(void *p) {
     task_finish(loop, t, v);
     t->finished = true;
     ll__ctx_switch_final(&t->ctx, &loop->sched_ctx);
+    abort(); /* a finished task is never switched back into */
+}
+
+static void task_entry(void *p) {
+    ll_task *t = p;
+    task_exit(t, t->fn(t->arg));
+}
+
+/* ---- copy mode -------------------------------------------------------------
+ * Tasks in copy mode run on the loop's one shared stack.  The frames on it
+ * belong to shared_owner; when another copy-mode task is about to run, the
+ * owner's used part [sp, top) goes to a heap buffer sized to fit and the
+ * next task's bytes come back to the same addresses.  Both copies happen
+ * here, on the scheduler's stack, never on the stack being copied. */
+
+/* The copy reads frames whose redzones ASan has poisoned, and writes over
+ * another task's: the range is unpoisoned first (a frame's poison is set
+ * again by its function's prologue; a copied-in frame loses the poison of
+ * its redzones until it returns).  Valgrind's memcheck copies definedness
+ * with the bytes. */
+__attribute__((no_sanitize_address)) static void stack_copy(void *dst, const void *src, size_t n) {
+    ll__stack_writable(dst, n);
+    ASAN_UNPOISON_MEMORY_REGION(src, n);
+    memcpy(dst, src, n);
+}
+
+/* The top of the frames on the shared stack.  Above it sits the overflow
+ * report's record of the task that owns the stack: not copied, rewritten
+ * whenever the owner changes. */
+static char *shared_top(const ll_loop *loop) {
+    uintptr_t end = (uintptr_t)loop->shared.lo + loop->shared.size;
+    return (char *)((end - sizeof(ll__overflow_info)) & ~(uintptr_t)15);
+}
+
+static void shared_ovf(ll_loop *loop, ll_task *t) {
+    t->ovf = (ll__overflow_info *)shared_top(loop);
+    *t->ovf = (ll__overflow_info){t->name,           t->fut.id,
+                                  loop->shared.size, t->fut.file ? t->fut.file : "?",
+                                  t->fut.line,       (const char *)loop->shared.lo - 4096,
+                                  loop->shared.lo};
+}
+
+/* Moves o's frames off the shared stack. */
+static void copy_out(ll_loop *loop, ll_task *o) {
+    char *sp = __builtin_expect(o->agen != NULL, 0) ? ll__agen_base_sp(o) : o->ctx.sp;
+    size_t n = (size_t)(shared_top(loop) - sp);
+    if (n > o->saved_cap || n < o->saved_cap / 2) {
+        unsigned char *b = realloc(o->saved, n);
+        if (!b) {
+            fprintf(stderr,
+                    "looplab: out of memory saving the %zu-byte stack of task '%s' (id %u, "
+                    "created at %s:%d) in copy mode\n",
+                    n, o->name, o->fut.id, o->fut.file ? o->fut.file : "?", o->fut.line);
+            abort();
+        }
+        o->saved = b;
+        o->saved_cap = (uint32_t)n;
+    }
+    stack_copy(o->saved, sp, n);
+    o->saved_len = (uint32_t)n;
+}
+
+/* Makes the shared stack t's (t started, in copy mode). */
+static void copy_in(ll_loop *loop, ll_task *t) {
+    ll_task *o = loop->shared_owner;
+    if (o == t)
+        return;
+    if (o)
+        copy_out(loop, o);
+    loop->shared_owner = t;
+    stack_copy(shared_top(loop) - t->saved_len, t->saved, t->saved_len);
+    shared_ovf(loop, t);
+}
+
+/* A task's first step in copy mode: its first frame on the shared stack. */
+static int task_start_copy(ll_loop *loop, ll_task *t) {
+    if (!loop->shared.map) {
+        bool first_unguarded = false;
+        int rc =
+            ll__stack_alloc(loop->stacks, loop->default_stack, &loop->shared, &first_unguarded);
+        if (rc != 0)
+            return rc;
+        if (!loop->shared.guarded) /* not even one guard page: give up copy mode */
+            return 1;
+    }
+    if (loop->shared_owner)
+        copy_out(loop, loop->shared_owner);
+    loop->shared_owner = t;
+    shared_ovf(loop, t);
+    ll__ctx_make_flat(&t->ctx, loop->shared.lo,
+                      (size_t)(shared_top(loop) - (char *)loop->shared.lo), task_entry, t);
+    t->started = true; /* not `direct`: a switch into it goes through the loop */
+    return 0;
+}
+
+static void frame_objs_free(ll_task *t);
+
+/* A copy-mode task is done: its frames are garbage. */
+static void copy_release(ll_loop *loop, ll_task *t) {
+    if (loop->shared_owner == t)
+        loop->shared_owner = NULL;
+    free(t->saved);
+    t->saved = NULL;
+    t->saved_len = t->saved_cap = 0;
+    frame_objs_free(t);
+}
+
+void ll__shared_stack_free(ll_loop *loop) {
+    loop->shared_owner = NULL;
+    if (loop->shared.map)
+        ll__stack_free(loop->stacks, &loop->shared);
+    memset(&loop->shared, 0, sizeof loop->shared);
+}
+
+/* A copy-mode task's frame objects, newest first (they come and go in
+ * stack order, as the frames that own them do): a task the loop abandons
+ * suspended (it never finished) gives them back with its record. */
+typedef struct frame_hdr {
+    struct frame_hdr *next;
+    ll_task *task;
+} frame_hdr;
+
+void *ll__frame_obj(void *local, size_t n) {
+    ll_task *t = ll__current_task();
+    if (!t || !t->copy)
+        return local;
+    frame_hdr *h = calloc(1, sizeof *h + n);
+    if (!h)
+        return NULL;
+    h->next = t->frame_objs;
+    h->task = t;
+    t->frame_objs = h;
+    return h + 1;
+}
+
+void ll__frame_obj_free(void *p, void *local) {
+    if (p == local || !p)
+        return;
+    frame_hdr *h = (frame_hdr *)p - 1, **at = (frame_hdr **)&h->task->frame_objs;
+    while (*at && *at != h)
+        at = &(*at)->next;
+    if (*at)
+        *at = h->next;
+    free(h);
+}
+
+static void frame_objs_free(ll_task *t) {
+    for (frame_hdr *h = t->frame_objs, *next; h; h = next) {
+        next = h->next;
+        free(h);
+    }
+    t->frame_objs = NULL;
 }
 
 static int task_start(ll_loop *loop, ll_task *t) {
+    if (t->copy) {
+        int rc = task_start_copy(loop, t);
+        if (rc <= 0)
+            return rc;
+        t->copy = false; /* no guarded shared stack: this task gets its own */
+    }
     bool first_unguarded = false;
     int rc = ll__stack_alloc(loop->stacks, t->stack_size, &t->stack, &first_unguarded);
     if (rc != 0)
@@ -307,7 +472,7 @@ static int task_start(ll_loop *loop, ll_task *t) {
         t->stack.size, t->fut.file ? t->fut.file : "?",
         t->fut.line,   (const char *)t->stack.lo - (t->stack.guarded ? 4096 : 0),
         t->stack.lo};
-    t->started = true;
+    t->started = t->direct = true;
     return 0;
 }
 
@@ -468,6 +633,8 @@ static void run_task(ll_loop *loop, ll_task *t) {
         maybe_retire(loop, t);
         return;
     }
+    if (__builtin_expect(t->copy, 0))
+        copy_in(loop, t);
     step_begin(loop, t);
     ll__ctx_switch(&loop->sched_ctx, &t->ctx);
     /* Back on the scheduler's stack.  The task that switched here is not
@@ -476,9 +643,13 @@ static void run_task(ll_loop *loop, ll_task *t) {
     ll__overflow_current = NULL;
     loop->current = NULL;
     step_end(loop, y);
-    if (y->finished && y->stack.map) {
-        ll__stack_free(loop->stacks, &y->stack);
-        memset(&y->stack, 0, sizeof y->stack);
+    if (y->finished) {
+        if (y->stack.map) {
+            ll__stack_free(loop->stacks, &y->stack);
+            memset(&y->stack, 0, sizeof y->stack);
+        }
+        if (y->copy)
+            copy_release(loop, y);
     }
     if (__builtin_expect(y->anon, 0) && y->finished)
         maybe_retire(loop, y);
@@ -533,7 +704,7 @@ static inline ll_task *next_direct(ll_loop *loop, const ll_task *self) {
     /* n->state, not n->fut.state: the same answer (a task's state is done,
      * failed or cancelled exactly when its future is), read from the cache
      * line that also holds the stack pointer the switch needs. */
-    if (!n || n == self || !n->started || n->state >= LL__TASK_DONE)
+    if (!n || n == self || !n->direct || n->state >= LL__TASK_DONE)
         return NULL;
     return n;
 }
@@ -637,6 +808,10 @@ static ll_task *create_task(ll_loop *loop, ll_coro *c, const char *name, const l
     coro_consume(loop, c);
     t->stack_size =
         opts && opts->stack_size ? ll__stack_round(opts->stack_size) : loop->default_stack;
+    int mode = opts ? opts->stack_mode : LL_STACK_DEFAULT;
+    t->copy = LL_CTX_CAN_COPY &&
+              (mode == LL_STACK_DEFAULT ? loop->copy_mode : mode == LL_STACK_COPY) &&
+              t->stack_size <= loop->default_stack;
     t->parent = loop->current;
     t->prev_all = loop->tasks_tail;
     if (loop->tasks_tail)
@@ -744,7 +919,7 @@ static ll_task *need_task(const char *what, const char *file, int line) {
  * is another task's step, switch straight to it, doing what run_once and
  * run_task would have done: one switch instead of two, and the order of
  * steps is exactly the same. */
-static inline void suspend(ll_loop *loop, ll_task *t) {
+static inline __attribute__((always_inline)) void suspend(ll_loop *loop, ll_task *t) {
     ll_task *n = next_direct(loop, t);
     if (!n) {
         ll__ctx_switch(&t->ctx, &loop->sched_ctx);
@@ -792,8 +967,9 @@ static ll_value cancelled_value(void) {
 }
 
 /* Suspends t until f is done and returns what the await evaluates to. */
-static ll_value wait_on(ll_loop *loop, ll_task *t, ll_future *f, ll_wait_kind kind,
-                        int64_t deadline, uint32_t op, const char *file, int line) {
+static inline __attribute__((always_inline)) ll_value
+wait_on_inline(ll_loop *loop, ll_task *t, ll_future *f, ll_wait_kind kind, int64_t deadline,
+               uint32_t op, const char *file, int line) {
     if (ll__future_add_cb(f, ll__task_wakeup, t, NULL, t->fut.id) != 0)
         return ll_raise(LL_ENOMEM, "no memory to wait on a future");
     t->waiter = f;
@@ -813,6 +989,13 @@ static ll_value wait_on(ll_loop *loop, ll_task *t, ll_future *f, ll_wait_kind ki
         return cancelled_value();
     }
     return ll__future_outcome(f);
+}
+
+/* (Not inlined everywhere: only the sleep, whose frames a copy-mode task
+ * keeps while it sleeps, saves a frame by it.) */
+static ll_value wait_on(ll_loop *loop, ll_task *t, ll_future *f, ll_wait_kind kind,
+                        int64_t deadline, uint32_t op, const char *file, int line) {
+    return wait_on_inline(loop, t, f, kind, deadline, op, file, line);
 }
 
 static ll_value await_coro(ll_loop *loop, ll_task *t, ll_coro *c) {
@@ -928,6 +1111,56 @@ static void sleep_timer_orphan(ll_loop *loop, ll__timer *tm) {
     }
 }
 
+/* A sleep's future and timer. */
+typedef struct sleep_obj {
+    ll_future fut;
+    ll__timer timer;
+} sleep_obj;
+
+static inline __attribute__((always_inline)) ll_value
+sleep_on(ll_loop *loop, ll_task *t, sleep_obj *so, double seconds, const char *file, int line) {
+    ll_future *f = &so->fut;
+    ll__future_init(f, loop, LL__MAGIC_FUTURE, LL__FK_SLEEP, ll__obj_id(loop), file, line);
+    ll__timer *tm = &so->timer;
+    memset(tm, 0, sizeof *tm);
+    tm->heap_idx = UINT32_MAX;
+    tm->id = f->id;
+    tm->tid = t->fut.id;
+    tm->fn = sleep_timer_cb;
+    tm->a = f;
+    tm->b = tm;
+    int64_t when = ll__ns_add(loop->now, ll__delay_ns(seconds));
+    ll__timer_arm(loop, tm, when, NULL, 0); /* the wait event says where */
+    ll_value v = wait_on_inline(loop, t, f, LL_WAIT_SLEEP, when, 0, file, line);
+    if (tm->heap_idx != UINT32_MAX)
+        ll__timer_cancel(loop, tm);
+    else if (tm->a)
+        sleep_timer_orphan(loop, tm);
+    ll__future_free_cbs(f);
+    f->magic = 0; /* not a future any more */
+    return ll_failed(v) ? v : ll_none();
+}
+
+/* Own-stack mode: the sleep's future and timer live in this frame; they
+ * exist exactly as long as the sleep, and keep the task record small.  (Not
+ * inlined: a copy-mode sleep's frame would carry the unused space.) */
+__attribute__((noinline)) static ll_value sleep_in_frame(ll_loop *loop, ll_task *t, double seconds,
+                                                         const char *file, int line) {
+    sleep_obj so;
+    return sleep_on(loop, t, &so, seconds, file, line);
+}
+
+/* Copy mode: the timer is read while the task's frames are away. */
+__attribute__((noinline)) static ll_value sleep_on_heap(ll_loop *loop, ll_task *t, double seconds,
+                                                        const char *file, int line) {
+    sleep_obj *so = ll__frame_obj(NULL, sizeof *so);
+    if (!so)
+        return ll_raise(LL_ENOMEM, "no memory for a sleep");
+    ll_value v = sleep_on(loop, t, so, seconds, file, line);
+    ll__frame_obj_free(so, NULL);
+    return v;
+}
+
 ll_value ll__sleep(double seconds, const char *file, int line) {
     ll_task *t = need_task("ll_sleep()", file, line);
     if (!t)
@@ -954,28 +1187,9 @@ ll_value ll__sleep(double seconds, const char *file, int line) {
         }
         return ll_none();
     }
-    /* The sleep's future and timer live in this frame: they exist exactly
-     * as long as the sleep, and keep the task record small. */
-    ll_future sleep_fut;
-    ll__timer sleep_timer = {.heap_idx = UINT32_MAX};
-    ll_future *f = &sleep_fut;
-    ll__future_init(f, loop, LL__MAGIC_FUTURE, LL__FK_SLEEP, ll__obj_id(loop), file, line);
-    ll__timer *tm = &sleep_timer;
-    tm->id = f->id;
-    tm->tid = t->fut.id;
-    tm->fn = sleep_timer_cb;
-    tm->a = f;
-    tm->b = tm;
-    int64_t when = ll__ns_add(loop->now, ll__delay_ns(seconds));
-    ll__timer_arm(loop, tm, when, NULL, 0); /* the wait event says where */
-    ll_value v = wait_on(loop, t, f, LL_WAIT_SLEEP, when, 0, file, line);
-    if (tm->heap_idx != UINT32_MAX)
-        ll__timer_cancel(loop, tm);
-    else if (tm->a)
-        sleep_timer_orphan(loop, tm);
-    ll__future_free_cbs(f);
-    f->magic = 0; /* not a future any more */
-    return ll_failed(v) ? v : ll_none();
+    if (__builtin_expect(t->copy, 0))
+        return sleep_on_heap(loop, t, seconds, file, line);
+    return sleep_in_frame(loop, t, seconds, file, line);
 }
 
 ll_value ll__try_fail(ll_value v, const char *file, int line) {
@@ -1076,6 +1290,8 @@ size_t ll_all_tasks(ll_task **out, size_t max) {
 void ll__task_free(ll_loop *loop, ll_task *t) {
     if (t->stack.map)
         ll__stack_free(loop->stacks, &t->stack);
+    if (t->copy)
+        copy_release(loop, t);
     ll__future_free_cbs(&t->fut);
     free(t->scopes);
     t->scopes = NULL;

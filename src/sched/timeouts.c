@@ -36,13 +36,16 @@ static void waiter_done(ll_future *w) {
 
 /* _cancel_and_wait: cancel fut and wait until it has finished. */
 static ll_value cancel_and_wait(ll_loop *loop, ll_future *fut, const char *file, int line) {
-    ll_future w;
-    waiter_init(loop, &w, file, line);
-    ll_future_add_done_callback(fut, release_on_done, &w);
+    ll_future wlocal, *w = ll__frame_obj(&wlocal, sizeof wlocal);
+    if (!w)
+        return ll_raise(LL_ENOMEM, "no memory to wait");
+    waiter_init(loop, w, file, line);
+    ll_future_add_done_callback(fut, release_on_done, w);
     ll__cancel_any(fut, file, line);
-    ll_value v = ll__wait_future(&w, LL_WAIT_WAIT_FOR, "ll_wait_for()", file, line);
-    ll_future_remove_done_callback(fut, release_on_done, &w);
-    waiter_done(&w);
+    ll_value v = ll__wait_future(w, LL_WAIT_WAIT_FOR, "ll_wait_for()", file, line);
+    ll_future_remove_done_callback(fut, release_on_done, w);
+    waiter_done(w);
+    ll__frame_obj_free(w, &wlocal);
     return v;
 }
 
@@ -77,18 +80,20 @@ ll_value ll__wait_for(void *aw, double timeout, const char *file, int line) {
         ll_value r = ll__future_outcome(fut);
         return ll_is_cancelled(r) ? timeout_error() : r;
     }
-    ll_future w;
-    waiter_init(loop, &w, file, line);
-    ll_handle *h = ll__call_at(loop, timeout, 1, release_on_timer, &w, file, line);
-    ll_future_add_done_callback(fut, release_on_done, &w);
-    ll_value v = ll__wait_future(&w, LL_WAIT_WAIT_FOR, "ll_wait_for()", file, line);
+    ll_future wlocal, *w = ll__frame_obj(&wlocal, sizeof wlocal);
+    if (!w)
+        return ll_raise(LL_ENOMEM, "no memory to wait");
+    waiter_init(loop, w, file, line);
+    ll_handle *h = ll__call_at(loop, timeout, 1, release_on_timer, w, file, line);
+    ll_future_add_done_callback(fut, release_on_done, w);
+    ll_value v = ll__wait_future(w, LL_WAIT_WAIT_FOR, "ll_wait_for()", file, line);
     ll_value result;
     if (ll_is_cancelled(v)) {
         /* This task was cancelled while it waited. */
         if (fut->state != LL__FUT_PENDING) {
             result = ll__future_outcome(fut);
         } else {
-            ll_future_remove_done_callback(fut, release_on_done, &w);
+            ll_future_remove_done_callback(fut, release_on_done, w);
             cancel_and_wait(loop, fut, file, line);
             result = v;
         }
@@ -96,7 +101,7 @@ ll_value ll__wait_for(void *aw, double timeout, const char *file, int line) {
         result = ll__future_outcome(fut);
     } else {
         /* Time is up: cancel the inner work, wait for it to finish. */
-        ll_future_remove_done_callback(fut, release_on_done, &w);
+        ll_future_remove_done_callback(fut, release_on_done, w);
         ll_value c = cancel_and_wait(loop, fut, file, line);
         if (ll_failed(c)) {
             result = c;
@@ -107,7 +112,8 @@ ll_value ll__wait_for(void *aw, double timeout, const char *file, int line) {
     }
     if (h)
         ll_handle_cancel(h);
-    waiter_done(&w);
+    waiter_done(w);
+    ll__frame_obj_free(w, &wlocal);
     return result;
 }
 
@@ -585,14 +591,19 @@ ll_value ll__taskgroup_exit(ll_taskgroup *g, ll_value body, const char *file, in
     if (body_failed && !g->aborting)
         group_abort(g);
     while (g->nalive) {
-        ll_future w;
-        ll__future_init(&w, g->loop, LL__MAGIC_FUTURE, LL__FK_PLAIN, ll__obj_id(g->loop), file,
+        ll_future wlocal, *w = ll__frame_obj(&wlocal, sizeof wlocal);
+        if (!w) {
+            ll_raise(LL_ENOMEM, "no memory to wait for a task group");
+            break;
+        }
+        ll__future_init(w, g->loop, LL__MAGIC_FUTURE, LL__FK_PLAIN, ll__obj_id(g->loop), file,
                         line);
-        g->on_completed = &w;
-        ll_value v = ll__wait_future(&w, LL_WAIT_TASKGROUP, "ll_taskgroup_exit()", file, line);
+        g->on_completed = w;
+        ll_value v = ll__wait_future(w, LL_WAIT_TASKGROUP, "ll_taskgroup_exit()", file, line);
         g->on_completed = NULL;
-        ll__future_free_cbs(&w);
-        w.magic = 0;
+        ll__future_free_cbs(w);
+        w->magic = 0;
+        ll__frame_obj_free(w, &wlocal);
         if (ll_is_cancelled(v) && !g->aborting) {
             propagate_cancel = true;
             group_abort(g);
@@ -690,19 +701,23 @@ ll_value ll__wait(void *const *aws, size_t n, double timeout, int return_when, b
             return ll_raise(LL_ETYPE, "ll_wait() takes tasks and futures");
         }
     }
-    wait_state w = {.counter = n, .return_when = return_when};
-    waiter_init(loop, &w.waiter, file, line);
+    wait_state wlocal, *w = ll__frame_obj(&wlocal, sizeof wlocal);
+    if (!w)
+        return ll_raise(LL_ENOMEM, "no memory to wait");
+    *w = (wait_state){.counter = n, .return_when = return_when};
+    waiter_init(loop, &w->waiter, file, line);
     if (!(isinf(timeout) && timeout > 0))
-        w.timeout = ll__call_at(loop, timeout < 0 ? 0 : timeout, 1, release_on_timer, &w.waiter,
-                                file, line);
+        w->timeout = ll__call_at(loop, timeout < 0 ? 0 : timeout, 1, release_on_timer, &w->waiter,
+                                 file, line);
     for (size_t i = 0; i < n; i++)
-        ll_future_add_done_callback(aws[i], wait_on_completion, &w);
-    ll_value v = ll__wait_future(&w.waiter, LL_WAIT_WAIT, "ll_wait()", file, line);
-    if (w.timeout)
-        ll_handle_cancel(w.timeout);
+        ll_future_add_done_callback(aws[i], wait_on_completion, w);
+    ll_value v = ll__wait_future(&w->waiter, LL_WAIT_WAIT, "ll_wait()", file, line);
+    if (w->timeout)
+        ll_handle_cancel(w->timeout);
     for (size_t i = 0; i < n; i++)
-        ll_future_remove_done_callback(aws[i], wait_on_completion, &w);
-    waiter_done(&w.waiter);
+        ll_future_remove_done_callback(aws[i], wait_on_completion, w);
+    waiter_done(&w->waiter);
+    ll__frame_obj_free(w, &wlocal);
     for (size_t i = 0; done && i < n; i++)
         done[i] = ((ll_future *)aws[i])->state != LL__FUT_PENDING;
     return ll_failed(v) ? v : ll_none();
