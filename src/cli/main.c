@@ -1025,6 +1025,13 @@ static int run_find(const run_opts *o, run_target *t) {
     t->lesson_argv[0] = t->bin;
     t->argv = o->program;
     t->clock = o->clock ? o->clock : "virtual";
+    if (o->model && o->program && is_py(o->program[0])) {
+        fprintf(stderr,
+                "%s run: --model runs the C library's scheduler under a wrong model of "
+                "asyncio; a PROGRAM.py runs on CPython's own (run the lesson's C program)\n",
+                prog);
+        return 2;
+    }
     if (o->program && is_py(o->program[0])) {
         /* A twin with threads or sockets runs on the real clock unless told. */
         if (!o->clock && twin_meta_says(o->program[0], "twin: real"))
@@ -1062,13 +1069,6 @@ static int run_find(const run_opts *o, run_target *t) {
     }
     if (o->python && !t->py_argv) {
         fprintf(stderr, "%s run: --python is for a PROGRAM.py\n", prog);
-        return 2;
-    }
-    if (o->model && t->py_argv) {
-        fprintf(stderr,
-                "%s run: --model runs the C library's scheduler under a wrong model of "
-                "asyncio; a PROGRAM.py runs on CPython's own (run the lesson's C program)\n",
-                prog);
         return 2;
     }
     snprintf(t->model_env, sizeof t->model_env, "LOOPLAB_MODEL=%s", o->model ? o->model : "");
