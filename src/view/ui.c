@@ -3285,7 +3285,7 @@ static void tl_why_marks(llv_ui *ui) {
         if (x < L->x || x > L->x + L->w)
             continue;
         fill(ui->r, x - 1, L->y, 3, L->h, th->accent);
-        char num[8];
+        char num[24];
         snprintf(num, sizeof num, "%zu", i + 1);
         int nw = llv_text_w(ui->bold, num, (size_t)-1);
         if (x + nw / 2 + 2 > left)
