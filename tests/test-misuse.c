@@ -221,6 +221,60 @@ static const char *trace_line(const char *text, const char *needle) {
     return p;
 }
 
+/* The same moments when nothing is recorded and the task gives the thread
+ * up by a bare sleep(0), which then switches straight to the next task: the
+ * report belongs to the step that ends, so it is on standard error before
+ * the next task runs (stderr_at_next says how much was there by then). */
+static long stderr_at_next = -1;
+
+static ll_value drop_then_yield(LL_NOARGS) {
+    ll_coro(inner); /* made and dropped */
+    ll_sleep(0);
+    return ll_none();
+}
+
+static ll_value block_then_yield(LL_NOARGS) {
+    ll_busy(0.3); /* a blocking call: a slow step on either clock */
+    ll_sleep(0);
+    return ll_none();
+}
+
+static ll_value note_stderr(LL_NOARGS) {
+    fflush(stderr);
+    stderr_at_next = (long)lseek(2, 0, SEEK_CUR);
+    return ll_none();
+}
+
+static ll_value report_then_next(ll_args which) {
+    ll_task *a = ll_create_task(ll_coro(which.i ? block_then_yield : drop_then_yield),
+                                "first");
+    ll_task *b = ll_create_task(ll_coro(note_stderr), "next");
+    LL_TRY(ll_await(ll_gather(a, b)));
+    return ll_none();
+}
+
+static ll_value report_then_next_coro(LL_NOARGS) {
+    return ll_await(ll_coro(report_then_next, 0));
+}
+
+static ll_value slow_then_next_coro(LL_NOARGS) {
+    return ll_await(ll_coro(report_then_next, 1));
+}
+
+START_TEST(a_steps_reports_come_as_it_ends_when_nothing_is_recorded) {
+    setenv("LOOPLAB_RECORD", "0", 1);
+    stderr_at_next = -1;
+    outcome o = run_captured(_i ? slow_then_next_coro : report_then_next_coro);
+    unsetenv("LOOPLAB_RECORD");
+    const char *said = _i ? "held the thread for" : "coroutine 'inner' was never awaited";
+    ck_assert_contains(o.err, said);
+    ck_assert_msg(stderr_at_next > 0,
+                  "the report came after the next task ran (stderr held %ld bytes then):\n%s",
+                  stderr_at_next, o.err);
+    outcome_free(&o);
+}
+END_TEST
+
 START_TEST(never_awaited_and_never_retrieved_are_reported_at_cpythons_moments) {
     char path[] = "/tmp/looplab-misuse-trace-XXXXXX";
     close(mkstemp(path));
@@ -718,6 +772,7 @@ static Suite *misuse_suite(void) {
     tc = tcase_create("reports");
     tcase_add_test(tc, deadlock_stops_the_loop_and_says_who_waits_on_what);
     tcase_add_test(tc, never_awaited_and_never_retrieved_are_reported_at_cpythons_moments);
+    tcase_add_loop_test(tc, a_steps_reports_come_as_it_ends_when_nothing_is_recorded, 0, 2);
     suite_add_tcase(s, tc);
     tc = tcase_create("scopes");
     tcase_add_loop_test(tc, a_scope_left_open_is_reported_at_once_and_closed, 0, K_NKINDS);

@@ -69,7 +69,7 @@ void ll__stack_guard_mode(bool regions, long budget) {
     atomic_store(&guard_budget, budget);
 }
 
-_Thread_local const ll__overflow_info *ll__overflow_current;
+const ll__overflow_info *(*volatile ll__overflow_find)(void);
 
 static size_t page_size(void) {
     static size_t ps;
@@ -289,7 +289,8 @@ static size_t put_uint(char *buf, size_t n, size_t cap, unsigned long long v) {
 void (*volatile ll__fatal_hook)(int sig);
 
 static void on_fault(int sig, siginfo_t *si, void *uctx) {
-    const ll__overflow_info *o = ll__overflow_current;
+    const ll__overflow_info *(*find)(void) = ll__overflow_find;
+    const ll__overflow_info *o = find ? find() : NULL;
     const char *addr = si ? (const char *)si->si_addr : NULL;
     /* A fault in the guard page, or a little below it (a big frame can
      * jump past 4 KiB at once), of the task that is running. */

@@ -85,8 +85,12 @@ void ll__stack_canary_set(const ll__stack *st);
 bool ll__stack_canary_ok(const ll__stack *st);
 
 /* What the overflow handler needs to know about the running task.  The
- * scheduler points ll__overflow_current (one per thread) at the running
- * task's record before switching into it and sets it to NULL after. */
+ * scheduler sets ll__overflow_find (once, before the handler is installed)
+ * to a function that returns the record of the task running on the calling
+ * thread, or NULL: the handler calls it on the faulting thread.  It must be
+ * async-signal-safe (the scheduler's reads a thread-local and two fields),
+ * and costs a step nothing, where a per-thread pointer would be stored at
+ * every switch. */
 typedef struct ll__overflow_info {
     const char *task_name; /* e.g. "Task-3" or the name given at creation */
     uint64_t task_id;
@@ -97,7 +101,7 @@ typedef struct ll__overflow_info {
     const void *guard_hi;
 } ll__overflow_info;
 
-extern _Thread_local const ll__overflow_info *ll__overflow_current;
+extern const ll__overflow_info *(*volatile ll__overflow_find)(void);
 
 /* Called first by the SIGSEGV/SIGBUS handler, with the signal number (the
  * scheduler uses it to write out the trace).  Must be async-signal-safe. */

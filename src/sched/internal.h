@@ -106,13 +106,13 @@ typedef struct ll__donecb {
 } ll__donecb;
 
 struct ll_future {
-    uint32_t magic;        /* LL__MAGIC_FUTURE or LL__MAGIC_TASK */
-    uint32_t id;           /* object id (tasks: the task id) */
-    ll_loop *loop;         /* the loop it belongs to */
+    uint32_t magic;        /* LL__MAGIC_FUTURE or LL__MAGIC_TASK (first, as
+                              in every object ll_await() is given) */
     uint8_t state;         /* ll__fut_state */
     uint8_t kind;          /* ll__fut_kind */
     bool retrieved;        /* an error was seen by someone (no warning) */
     bool cancel_requested; /* gather: cancel() reached a child */
+    ll_loop *loop;         /* the loop it belongs to */
     ll_value result;       /* result or error once done */
     ll__donecb cb0;        /* first callback, inline: most futures have one */
     ll__donecb *cbs;       /* further callbacks */
@@ -121,6 +121,8 @@ struct ll_future {
     const char *file;      /* creation site */
     int line;
     ll_future *next_owned; /* the loop's list of plain/gather futures */
+    uint32_t id;           /* object id (tasks: the task id); last, so that in
+                              a task it sits by what a step reads (ll_task) */
 };
 
 /* A timer in the loop's heap.  Deadlines tie-break on `seq`, the order of
@@ -167,9 +169,20 @@ struct ll_coro {
 
 struct ll_task {
     ll_future fut; /* a task is a future; must be first */
-    /* What every step reads sits together, right after the future, so a
-     * step touches two cache lines of the task. */
+    /* What a task step reads and writes of the task that suspends and of
+     * the one it switches to (task.c suspend): 16 bytes, right after the
+     * future's id (which the trace's events name), in the second 64-byte
+     * line of a task record carved on a line boundary (task_alloc), so that
+     * a step touches one cache line of each task.  Keep them together. */
     uint8_t state;        /* ll__task_state */
+    bool must_cancel;     /* deliver CancelledError at the next step */
+    bool unguarded;       /* its stack has a canary instead of a guard page */
+    bool direct;          /* started with a stack of its own and not done:
+                           * another task may switch straight into it
+                           * (task.c suspend); a copy-mode task's bytes must
+                           * be copied in by the loop first */
+    uint32_t num_cancels; /* cancel() requests so far (Python 3.11) */
+    ll__ctx ctx;          /* its saved machine state (the stack pointer first) */
     uint8_t wait_kind;    /* ll_wait_kind while waiting */
     bool started;         /* its body has begun */
     bool finished;        /* its body returned; the stack can go */
@@ -177,21 +190,13 @@ struct ll_task {
                            * its result, cancelled it ...): a failure it
                            * still may retrieve is reported only at close */
     bool reported;        /* "never retrieved" already said (at its failure) */
-    bool must_cancel;     /* deliver CancelledError at the next step */
-    bool unguarded;       /* its stack has a canary instead of a guard page */
     bool copy;            /* runs on the loop's shared stack (LL_STACK_COPY) */
-    bool direct;          /* started with a stack of its own: another task
-                           * may switch straight into it (task.c suspend);
-                           * a copy-mode task's bytes must be copied in by
-                           * the loop first */
     bool anon;            /* nobody outside the library was ever given this
                            * task (a server's connection task): once done it
                            * is recycled, as CPython frees a task nobody
                            * references (ll_current_task / ll_all_tasks
                            * hand it out and clear this) */
-    ll__ctx ctx;          /* its saved machine state */
     ll_future *waiter;    /* the future it is suspended on (fut_waiter) */
-    uint32_t num_cancels; /* cancel() requests so far (Python 3.11) */
     ll_coro_fn fn;        /* the coroutine's body */
     ll_value arg;
     const char *coro_name;  /* the coroutine running in it: its own, or the one
@@ -230,6 +235,10 @@ struct ll_task {
     ll_value try_v;
 };
 
+/* The step's fields share one 64-byte line of a record that starts on one. */
+_Static_assert(offsetof(ll_task, fut.id) / 64 == (offsetof(ll_task, ctx) + sizeof(void *) - 1) / 64,
+               "a task step's fields (fut.id .. ctx.sp) must share one cache line");
+
 /* A block that tasks are carved from (task.c). */
 typedef struct ll__slab {
     void *mem;    /* calloc'd, or mmap'd when it is 2 MiB */
@@ -267,6 +276,9 @@ struct ll_loop {
     int64_t now;          /* loop time in ns */
     bool real;            /* real clock on libuv */
     uint8_t model;        /* ll_model: asyncio's (0) or a wrong one (models.c) */
+    uint8_t step_slow;    /* LL__SLOW_* bits: what a step's end has to do
+                             beyond the common case (task.c step_end); none
+                             set, it only checks the task's canary flag */
     ll_task *eager_pause; /* "eager": the creator paused mid-step while the
                              task it made runs (its step has not ended) */
     bool in_poll;         /* real clock: waiting in libuv, no event since */
@@ -363,6 +375,17 @@ struct ll_loop {
     void *bridges;                 /* run_coroutine_threadsafe tasks running here */
 };
 
+/* The overflow record of the task running on this thread, or NULL: what
+ * the guard-page handler reports (core/stack.h, ll__overflow_find). */
+const ll__overflow_info *ll__running_ovf(void);
+
+/* ll_loop.step_slow's bits. */
+enum {
+    LL__SLOW_REC = 1,     /* recording: read the step clock, stamp the step */
+    LL__SLOW_BLOCKED = 2, /* a blocking call counted time in this step */
+    LL__SLOW_CORO = 4     /* a task made coroutines: sweep the unused ones */
+};
+
 /* ---- multiloop.c ---- */
 /* Guards every loop's inbox and the moment a loop is closed and buried. */
 extern pthread_mutex_t ll__remote_mu;
@@ -424,6 +447,23 @@ static inline void ll__ready_push(ll_loop *loop, const ll__ready *e) {
     if (r->len == r->cap)
         ll__ready_grow(loop);
     r->buf[(r->head + r->len) & (r->cap - 1)] = *e;
+    r->len++;
+}
+/* The same for a task's step entry (fn is task.c's task_step), stored
+ * field by field rather than copied from a temporary. */
+static inline void ll__ready_push_task(ll_loop *loop, ll__ready_fn fn, ll_task *t) {
+    ll__ring *r = &loop->ready;
+    if (__builtin_expect(r->len == r->cap, 0))
+        ll__ready_grow(loop);
+    ll__ready *e = &r->buf[(r->head + r->len) & (r->cap - 1)];
+    e->fn = fn;
+    e->a = t;
+    e->b = NULL;
+    e->user = NULL;
+    /* tid and oid serve the CB_RUN events of callbacks; a task's step says
+     * TASK_RUN with the task's own id: not read here, which saves a step
+     * the cache line the task's id is on. */
+    e->tid = e->oid = 0;
     r->len++;
 }
 static inline ll__ready ll__ready_pop(ll__ring *r) {

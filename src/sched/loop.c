@@ -264,6 +264,8 @@ ll_loop *ll_loop_new(const ll_loop_opts *opts) {
         record = !(r && strcmp(r, "0") == 0);
     }
     ll__rec_init(&loop->rec, record);
+    if (record)
+        loop->step_slow |= LL__SLOW_REC;
     /* In-memory recording keeps every event unless a ring is asked for; a
      * streamed trace spills instead (ll__trace_open turns the ring off). */
     loop->rec.ring = env_size("LOOPLAB_TRACE_RING", 0);
@@ -296,6 +298,7 @@ ll_loop *ll_loop_new(const ll_loop_opts *opts) {
         loop->real = false;
     }
     ll__inbox_init(loop);
+    ll__overflow_find = ll__running_ovf;
     ll__overflow_install();
     loop->prev_current = ll__current_loop;
     ll__current_loop = loop;

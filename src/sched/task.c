@@ -85,6 +85,8 @@ ll_coro *ll__coro_new(ll_coro_fn fn, ll_value arg, const char *fn_name, const ch
     if (unused_coros)
         unused_coros->prev = c;
     unused_coros = c;
+    if (c->maker) /* made by a task: swept as the step ends */
+        ll__running_loop->step_slow |= LL__SLOW_CORO;
     return c;
 }
 
@@ -168,6 +170,10 @@ void ll__coro_keep(void *aw) {
  * wrapping it), so "never awaited" is said now, at CPython's moment (the
  * object freed as the statement ends; same loop time), not at close. */
 static void coro_sweep_step(ll_loop *loop, ll_task *t) {
+    if (!unused_coros) {
+        loop->step_slow &= (uint8_t)~LL__SLOW_CORO;
+        return;
+    }
     ll_task *saved = loop->current;
     for (ll_coro *c = unused_coros, *next; c; c = next) {
         next = c->next;
@@ -234,6 +240,7 @@ static void record_end(ll_loop *loop, ll_task *t, ll_event_kind kind, ll_value v
  * StopIteration / exception / CancelledError branches). */
 static void task_finish(ll_loop *loop, ll_task *t, ll_value v) {
     ll_event_kind kind;
+    t->direct = false; /* nothing switches into a finished task (next_direct) */
     if (ll_is_cancelled(v) || (!ll_failed(v) && t->must_cancel)) {
         t->must_cancel = false;
         t->state = LL__TASK_CANCELLED;
@@ -476,19 +483,43 @@ static int task_start(ll_loop *loop, ll_task *t) {
     return 0;
 }
 
-/* Bookkeeping when a step of t begins, on whichever stack switches to it. */
+/* Bookkeeping when a step of t begins, on whichever stack switches to it.
+ * (The overflow handler finds the running task through the loop: see
+ * ll__running_ovf.) */
 static inline void step_begin(ll_loop *loop, ll_task *t) {
     t->state = LL__TASK_RUNNING;
     loop->current = t;
-    loop->step_mark = loop->rec.n;
-    ll__overflow_current = t->ovf;
 }
 
-/* ... and when it ends (t suspended or finished). */
-static inline void step_end(ll_loop *loop, ll_task *t) {
-    /* The slow-step check.  A blocking call counts its time (the only
-     * way loop time moves within a step); on the real clock the step's
-     * wall time counts too, read where it is read anyway (recording). */
+/* What the guard-page handler (core/stack.c) says about an overflow: the
+ * record of the task running on this thread, if any. */
+const ll__overflow_info *ll__running_ovf(void) {
+    const ll_loop *loop = ll__running_loop;
+    const ll_task *t = loop ? loop->current : NULL;
+    return t ? t->ovf : NULL;
+}
+
+/* An unguarded stack's canary, checked as its step ends. */
+__attribute__((noinline, cold)) static void canary_check(const ll_task *t) {
+    if (t->stack.map && !ll__stack_canary_ok(&t->stack)) {
+        fprintf(stderr,
+                "looplab: stack overflow in task '%s' (id %u): its %zu KiB stack "
+                "(without a guard page) was overrun (task created at %s:%d)\n",
+                t->name, t->fut.id, t->stack.size / 1024, t->fut.file ? t->fut.file : "?",
+                t->fut.line);
+        abort();
+    }
+}
+
+/* ... and when it ends (t suspended or finished).  What there is to do
+ * beyond the canary is flagged in loop->step_slow, so that a step of a loop
+ * that records nothing, blocks nowhere and leaves no coroutine unused tests
+ * one byte of the loop and one of the task. */
+static inline __attribute__((always_inline)) void step_end_slow(ll_loop *loop, ll_task *t) {
+    uint8_t slow = loop->step_slow;
+    /* The slow-step check.  A blocking call counts its time (the only way
+     * loop time moves within a step); on the real clock the step's wall
+     * time counts too, read where it is read anyway (recording). */
     int64_t d = loop->step_blocked;
     if (LL__REC(loop)) {
         /* One clock read per step: it ends this step and starts the next. */
@@ -500,24 +531,28 @@ static inline void step_end(ll_loop *loop, ll_task *t) {
     }
     if (__builtin_expect(d > loop->slow_ns, 0))
         ll__slow_step(loop, t, d);
-    if (__builtin_expect(loop->step_blocked != 0, 0))
+    if (slow & LL__SLOW_BLOCKED) {
         loop->step_blocked = 0;
-    if (__builtin_expect(unused_coros != NULL, 0) && loop->eager_pause != t)
-        coro_sweep_step(loop, t); /* not while "eager" pauses a creator mid-step */
-    if (t->unguarded && t->stack.map && !ll__stack_canary_ok(&t->stack)) {
-        fprintf(stderr,
-                "looplab: stack overflow in task '%s' (id %u): its %zu KiB stack "
-                "(without a guard page) was overrun (task created at %s:%d)\n",
-                t->name, t->fut.id, t->stack.size / 1024, t->fut.file ? t->fut.file : "?",
-                t->fut.line);
-        abort();
+        loop->step_slow = (uint8_t)(loop->step_slow & ~LL__SLOW_BLOCKED);
     }
+    if ((slow & LL__SLOW_CORO) && loop->eager_pause != t)
+        coro_sweep_step(loop, t); /* not while "eager" pauses a creator mid-step */
 }
 
-static inline void record_run(ll_loop *loop, ll_task *t) {
+static inline __attribute__((always_inline)) void step_end(ll_loop *loop, ll_task *t) {
+    if (__builtin_expect(loop->step_slow != 0, 0))
+        step_end_slow(loop, t);
+    if (__builtin_expect(t->unguarded, 0))
+        canary_check(t);
+}
+
+/* The step of t begins, for the trace: its run event, and where the step's
+ * own events start (step_end stamps the last of them with the step's end). */
+static inline __attribute__((always_inline)) void record_run(ll_loop *loop, const ll_task *t) {
     if (LL__REC(loop)) {
         loop->step_w0 = loop->wall;
         LL__EV(loop, TASK_RUN, t->fut.id, .aux = (uint32_t)loop->ready.len);
+        loop->step_mark = loop->rec.n;
     }
 }
 
@@ -635,12 +670,13 @@ static void run_task(ll_loop *loop, ll_task *t) {
     }
     if (__builtin_expect(t->copy, 0))
         copy_in(loop, t);
+    if (LL__REC(loop))
+        loop->step_mark = loop->rec.n; /* the step's own events start here */
     step_begin(loop, t);
     ll__ctx_switch(&loop->sched_ctx, &t->ctx);
     /* Back on the scheduler's stack.  The task that switched here is not
      * always t: tasks hand the thread to each other directly (suspend()). */
     ll_task *y = loop->current;
-    ll__overflow_current = NULL;
     loop->current = NULL;
     step_end(loop, y);
     if (y->finished) {
@@ -701,10 +737,9 @@ static inline ll_task *next_direct(ll_loop *loop, const ll_task *self) {
     if (!loop->pass_left)
         return NULL;
     ll_task *n = entry_task(&loop->ready.buf[loop->ready.head]);
-    /* n->state, not n->fut.state: the same answer (a task's state is done,
-     * failed or cancelled exactly when its future is), read from the cache
-     * line that also holds the stack pointer the switch needs. */
-    if (!n || n == self || !n->direct || n->state >= LL__TASK_DONE)
+    /* A done task is not `direct` (task_finish): one byte answers both, on
+     * the cache line that also holds the stack pointer the switch needs. */
+    if (!n || n == self || !n->direct)
         return NULL;
     return n;
 }
@@ -918,21 +953,39 @@ static ll_task *need_task(const char *what, const char *file, int line) {
 /* Gives the thread up until t is resumed.  When the next entry of this pass
  * is another task's step, switch straight to it, doing what run_once and
  * run_task would have done: one switch instead of two, and the order of
- * steps is exactly the same. */
-static inline __attribute__((always_inline)) void suspend(ll_loop *loop, ll_task *t) {
+ * steps is exactly the same.
+ *
+ * `plain` is a constant at each call: true where the caller saw
+ * loop->step_slow clear (nothing recorded, nothing blocked, no coroutine
+ * left unused: nothing can set it before the switch), so that this copy
+ * leaves out the recorder and the step's slow checks, and keeps few values
+ * alive across the switch (a smaller frame on t's stack). */
+static inline __attribute__((always_inline)) void suspend_as(ll_loop *loop, ll_task *t,
+                                                             const bool plain) {
     ll_task *n = next_direct(loop, t);
     if (!n) {
         ll__ctx_switch(&t->ctx, &loop->sched_ctx);
         return;
     }
     loop->pass_left--;
-    step_end(loop, t);
-    if (__builtin_expect(loop->check, 0))
-        ll__check_snapshot(loop);
+    if (plain) {
+        if (__builtin_expect(t->unguarded, 0))
+            canary_check(t);
+        /* (check mode records: step_slow is set.) */
+    } else {
+        step_end(loop, t);
+        if (__builtin_expect(loop->check, 0))
+            ll__check_snapshot(loop);
+    }
     ll__ready_pop(&loop->ready);
-    record_run(loop, n);
+    if (!plain)
+        record_run(loop, n);
     step_begin(loop, n);
     ll__ctx_switch(&t->ctx, &n->ctx);
+}
+
+static inline __attribute__((always_inline)) void suspend(ll_loop *loop, ll_task *t) {
+    suspend_as(loop, t, false);
 }
 
 /* eager (models.c): t, just queued at the back, moves to the front with its
@@ -1161,11 +1214,43 @@ __attribute__((noinline)) static ll_value sleep_on_heap(ll_loop *loop, ll_task *
     return v;
 }
 
-ll_value ll__sleep(double seconds, const char *file, int line) {
+/* A bare yield, sleep(0): back of the queue, nothing to wait for (R11).
+ * The task step every benchmark times: only t lives across the switch, so
+ * the frame it leaves on t's stack is a few words. */
+static inline __attribute__((always_inline)) ll_value
+yield_as(ll_loop *loop, ll_task *t, const char *file, int line, const bool plain) {
+    t->state = LL__TASK_READY;
+    ll__ready_push_task(loop, task_step, t);
+    if (!plain)
+        LL__REC_EV(loop, TASK_READY, t->fut.id, .sub = LL_REASON_YIELD,
+                   .aux = (uint32_t)loop->ready.len - 1, .file = file, .line = line);
+    suspend_as(loop, t, plain);
+    if (__builtin_expect(t->must_cancel, 0)) {
+        t->must_cancel = false;
+        return cancelled_value();
+    }
+    return ll_none();
+}
+
+/* sleep(0) in a loop that records, or whose step has more to do. */
+__attribute__((noinline)) static ll_value yield_full(const char *file, int line, ll_loop *loop,
+                                                     ll_task *t) {
+    return yield_as(loop, t, file, line, false);
+}
+
+/* sleep(0) otherwise: the step every benchmark times.  A function of its
+ * own, reached by a jump, so that all a suspended task keeps of it on its
+ * stack is t and a return address. */
+__attribute__((noinline)) static ll_value yield_plain(ll_loop *loop, ll_task *t) {
+    return yield_as(loop, t, NULL, 0, true);
+}
+
+/* Every sleep but a running task's plain sleep(0). */
+__attribute__((noinline)) static ll_value sleep_other(const char *file, int line, ll_loop *loop,
+                                                      double seconds) {
     ll_task *t = need_task("ll_sleep()", file, line);
     if (!t)
         return ll_raise(LL_ERUNTIME, "ll_sleep() outside a task");
-    ll_loop *loop = t->fut.loop;
     if (isnan(seconds)) {
         ll__misuse(loop, file, line, "ValueError: sleep() delay is NaN");
         return ll_raise(LL_EVALUE, "sleep() delay is NaN");
@@ -1174,22 +1259,25 @@ ll_value ll__sleep(double seconds, const char *file, int line) {
         ll__model_block(loop, t, seconds, file, line); /* nothing else runs meanwhile */
         return ll_none();
     }
-    if (seconds <= 0) {
-        /* A bare yield: back of the queue, nothing to wait for (R11). */
-        t->state = LL__TASK_READY;
-        ll__ready_push(loop, &(ll__ready){task_step, t, NULL, NULL, t->fut.id, t->fut.id});
-        LL__REC_EV(loop, TASK_READY, t->fut.id, .sub = LL_REASON_YIELD,
-                   .aux = (uint32_t)loop->ready.len - 1, .file = file, .line = line);
-        suspend(loop, t);
-        if (t->must_cancel) {
-            t->must_cancel = false;
-            return (ll_value){LL_ERROR, LL_ECANCELLED, {.s = ""}};
-        }
-        return ll_none();
-    }
+    /* (seconds <= 0 took ll__sleep's path.) */
     if (__builtin_expect(t->copy, 0))
         return sleep_on_heap(loop, t, seconds, file, line);
     return sleep_in_frame(loop, t, seconds, file, line);
+}
+
+ll_value ll__sleep(double seconds, const char *file, int line) {
+    /* The running task is the running loop's current one (need_task); a
+     * NaN fails `<= 0` and goes the long way, to be refused there. */
+    ll_loop *loop = ll__running_loop;
+    ll_task *t = loop ? loop->current : NULL;
+    if (__builtin_expect(t && seconds <= 0 && loop->model != LL_MODEL_SEQUENTIAL, 1)) {
+        if (__builtin_expect(loop->step_slow == 0, 1))
+            return yield_plain(loop, t);
+        return yield_full(file, line, loop, t);
+    }
+    /* (The arguments in the order that leaves file and line where the
+     * caller put them: this function is then three tests and a jump.) */
+    return sleep_other(file, line, loop, seconds);
 }
 
 ll_value ll__try_fail(ll_value v, const char *file, int line) {

@@ -705,8 +705,10 @@ void ll__blocking(bool busy, double seconds, const char *file, int line) {
      * The event is recorded as the call begins, saying for how long. */
     loop->block_file = file;
     loop->block_line = line;
-    if (loop->current)
+    if (loop->current) {
         loop->step_blocked = ll__ns_add(loop->step_blocked, ns); /* judged when the step ends */
+        loop->step_slow |= LL__SLOW_BLOCKED;
+    }
     if (LL__REC(loop)) {
         loop->wall = ll__step_wall(loop);
         LL__EV(loop, BLOCKING, ll__cur_tid(loop), .val = ns, .aux = busy, .file = file,
