@@ -4,6 +4,7 @@
  * and awaits, so the two can be compared line by line:
  *   task_step   1 000 tasks x 1 000 sleep(0), gathered: ns per task step
  *               (once with recording off, once on);
+ *   task_step_ring  the same, recording into a bounded ring (reused memory);
  *   spawn       create 100 000 tasks that return at once, then await each:
  *               ns per task (create + await);
  *   mem_task    RSS per live task with 100 000 tasks asleep: bytes per task;
@@ -246,6 +247,18 @@ static bool wanted(const char *only, const char *name) {
 static double bench_step_plain(void) { return bench_step(0, LL_STACK_OWN); }
 static double bench_step_rec(void) { return bench_step(1, LL_STACK_OWN); }
 static double bench_step_copy(void) { return bench_step(0, LL_STACK_COPY); }
+/* Recording into a bounded ring (LOOPLAB_TRACE_RING, 65 536 events: three
+ * 2 MiB chunks, reused): what recording costs when its memory is reused, as
+ * bench/floor.c's floor_rec reuses its buffer and as a streamed trace's
+ * recorder reuses chunks it has written out.  task_step_rec keeps every
+ * event, so each step also pays for 96 bytes of memory the kernel must
+ * clear first. */
+static double bench_step_ring(void) {
+    setenv("LOOPLAB_TRACE_RING", "65536", 1);
+    double v = bench_step(1, LL_STACK_OWN);
+    unsetenv("LOOPLAB_TRACE_RING");
+    return v;
+}
 
 /* The timed workloads, in the order they are printed: name, the run that
  * returns one figure, and how the median is printed. */
@@ -257,6 +270,7 @@ static const struct {
     {"task_step", bench_step_plain, "%.1f ns/step"},
     {"task_step_rec", bench_step_rec, "%.1f ns/step"},
     {"task_step_copy", bench_step_copy, "%.1f ns/step"},
+    {"task_step_ring", bench_step_ring, "%.1f ns/step"},
     {"spawn", bench_spawn, "%.1f ns/task"},
     {"to_thread", bench_jobs, "%.2f us/job"},
     {"lock", bench_lock, "%.1f ns/op"},
@@ -274,7 +288,7 @@ int main(int argc, char **argv) {
         else {
             fprintf(stderr, "usage: %s [--repeat N] [--only NAME,...]\n"
                             "names: task_step, task_step_rec, spawn, to_thread, lock, "
-                            "queue_pingpong, task_step_copy, mem_task, mem_task_copy, mem_1m\n", argv[0]);
+                            "queue_pingpong, task_step_copy, task_step_ring, mem_task, mem_task_copy, mem_1m\n", argv[0]);
             return 2;
         }
     }
