@@ -9,7 +9,6 @@
 
 #include "trace/checks.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <spawn.h>
@@ -109,32 +108,20 @@ static void read_ex_meta(const char *dir, exercise *x) {
     fclose(f);
 }
 
-static int cmp_ex(const void *a, const void *b) {
-    return strcmp(((const exercise *)a)->slug, ((const exercise *)b)->slug);
-}
-
 /* The folders NN-slug of the exercises' folder, in number order. */
 static size_t find_exercises(exercise *out, size_t max) {
     const char *dir = exercises_dir();
-    DIR *d = opendir(dir);
-    if (!d)
-        return 0;
-    size_t n = 0;
-    for (struct dirent *e; (e = readdir(d)) != NULL && n < max;) {
-        int num;
-        char rest;
-        if (sscanf(e->d_name, "%d-%c", &num, &rest) != 2)
-            continue;
-        exercise *x = &out[n++];
+    ll_cli_dir dirs[64];
+    int n = ll_cli_numbered_dirs(dir, dirs, max < 64 ? max : 64);
+    for (int i = 0; i < n; i++) {
+        exercise *x = &out[i];
         memset(x, 0, sizeof *x);
-        copy(x->slug, sizeof x->slug, e->d_name);
-        copy(x->title, sizeof x->title, e->d_name);
-        x->number = num;
+        copy(x->slug, sizeof x->slug, dirs[i].slug);
+        copy(x->title, sizeof x->title, dirs[i].slug);
+        x->number = dirs[i].number;
         read_ex_meta(dir, x);
     }
-    closedir(d);
-    qsort(out, n, sizeof *out, cmp_ex);
-    return n;
+    return n > 0 ? (size_t)n : 0;
 }
 
 size_t check_count_exercises(void) {

@@ -7,6 +7,17 @@
 #include <stddef.h>
 #include <stdio.h>
 
+/* A folder NN-slug of lessons/ or exercises/. */
+typedef struct ll_cli_dir {
+    char slug[128]; /* the folder's name, e.g. 01-hello-gather */
+    int number;     /* NN */
+} ll_cli_dir;
+
+/* The folders NN-slug in `dir`, in name order (which is number order: the
+ * numbers have two digits), at most `max`; -1 when `dir` cannot be opened
+ * (errno says why).  A name too long for ll_cli_dir.slug is left out. */
+int ll_cli_numbered_dirs(const char *dir, ll_cli_dir *out, size_t max);
+
 /* `looplab check EXERCISE FILE`: an exercise's checks on a student's
  * program (check.c). */
 int cmd_check(int argc, char **argv);

@@ -11,7 +11,6 @@
 
 #include "trace/compare.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <spawn.h>
@@ -111,7 +110,7 @@ typedef struct lesson_ref {
 /* Whether the lesson's meta.txt has this exact line. */
 static bool meta_says(const char *slug, const char *want) {
     char path[512];
-    snprintf(path, sizeof path, "%s/%s/meta.txt", LESSONS_DIR, slug);
+    snprintf(path, sizeof path, "%s/%.127s/meta.txt", LESSONS_DIR, slug);
     FILE *f = fopen(path, "r");
     if (!f)
         return false;
@@ -125,31 +124,24 @@ static bool meta_says(const char *slug, const char *want) {
     return found;
 }
 
-static int cmp_ref(const void *a, const void *b) {
-    return strcmp(((const lesson_ref *)a)->slug, ((const lesson_ref *)b)->slug);
-}
-
 /* The lessons (folders NN-slug that have a lesson.py), in order. */
 static size_t lessons_with_twins(lesson_ref *out, size_t max) {
-    DIR *d = opendir(LESSONS_DIR);
-    if (!d) {
+    ll_cli_dir dirs[128];
+    int nd = ll_cli_numbered_dirs(LESSONS_DIR, dirs, 128);
+    if (nd < 0) {
         fprintf(stderr, "%s compare: cannot open %s: %s\n", prog, LESSONS_DIR, strerror(errno));
         return 0;
     }
     size_t n = 0;
-    for (struct dirent *e; (e = readdir(d)) != NULL && n < max;) {
-        int num;
-        char rest, py[512];
-        snprintf(py, sizeof py, "%s/%s/lesson.py", LESSONS_DIR, e->d_name);
-        if (sscanf(e->d_name, "%d-%c", &num, &rest) != 2 || strlen(e->d_name) >= 128 ||
-            access(py, R_OK) != 0)
+    for (int i = 0; i < nd && n < max; i++) {
+        char py[512];
+        snprintf(py, sizeof py, "%s/%.127s/lesson.py", LESSONS_DIR, dirs[i].slug);
+        if (access(py, R_OK) != 0)
             continue;
-        snprintf(out[n].slug, sizeof out[n].slug, "%s", e->d_name);
-        out[n].real = meta_says(e->d_name, "twin: real");
+        memcpy(out[n].slug, dirs[i].slug, sizeof out[n].slug);
+        out[n].real = meta_says(dirs[i].slug, "twin: real");
         n++;
     }
-    closedir(d);
-    qsort(out, n, sizeof *out, cmp_ref);
     return n;
 }
 

@@ -24,7 +24,6 @@
 #include "trace/export.h"
 #include "trace/writer.h" /* ll__tw_format: the run_end line this command adds */
 
-#include <dirent.h>
 #include <limits.h>
 #include <stdint.h>
 #include <errno.h>
@@ -195,33 +194,23 @@ static void read_meta(lesson *l) {
     fclose(f);
 }
 
-static int cmp_lesson(const void *a, const void *b) {
-    return strcmp(((const lesson *)a)->slug, ((const lesson *)b)->slug);
-}
-
 /* Lessons are the folders NN-slug under lessons/, in number order. */
 static size_t find_lessons(lesson *out, size_t max) {
-    DIR *d = opendir(LESSONS_DIR);
-    if (!d) {
+    ll_cli_dir dirs[128];
+    int n = ll_cli_numbered_dirs(LESSONS_DIR, dirs, max < 128 ? max : 128);
+    if (n < 0) {
         fprintf(stderr, "%s: cannot open %s: %s\n", prog, LESSONS_DIR, strerror(errno));
         return 0;
     }
-    size_t n = 0;
-    for (struct dirent *e; (e = readdir(d)) != NULL && n < max;) {
-        int num;
-        char rest;
-        if (sscanf(e->d_name, "%d-%c", &num, &rest) != 2)
-            continue;
-        lesson *l = &out[n++];
+    for (int i = 0; i < n; i++) {
+        lesson *l = &out[i];
         memset(l, 0, sizeof *l);
-        copy_str(l->slug, sizeof l->slug, e->d_name);
-        l->number = num;
-        copy_str(l->title, sizeof l->title, e->d_name);
+        copy_str(l->slug, sizeof l->slug, dirs[i].slug);
+        l->number = dirs[i].number;
+        copy_str(l->title, sizeof l->title, dirs[i].slug);
         read_meta(l);
     }
-    closedir(d);
-    qsort(out, n, sizeof *out, cmp_lesson);
-    return n;
+    return (size_t)n;
 }
 
 static int cmd_list(void) {
