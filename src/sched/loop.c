@@ -241,6 +241,13 @@ static ll_clock env_clock(void) {
     return LL_CLOCK_VIRTUAL;
 }
 
+/* The overflow handler's way to the running task (core/stack.h): set once
+ * for the process, before any loop's first task runs. */
+static pthread_once_t ovf_find_once = PTHREAD_ONCE_INIT;
+static void set_ovf_find(void) {
+    ll__overflow_find = ll__running_ovf;
+}
+
 ll_loop *ll_loop_new(const ll_loop_opts *opts) {
     ll_loop_opts o = {0};
     if (opts)
@@ -298,7 +305,7 @@ ll_loop *ll_loop_new(const ll_loop_opts *opts) {
         loop->real = false;
     }
     ll__inbox_init(loop);
-    ll__overflow_find = ll__running_ovf;
+    pthread_once(&ovf_find_once, set_ovf_find);
     ll__overflow_install();
     loop->prev_current = ll__current_loop;
     ll__current_loop = loop;
