@@ -91,6 +91,54 @@ static void mask_took(char *s) {
     *o = '\0';
 }
 
+/* Whether this test program (and so the lessons beside it) was built with
+ * a sanitizer. */
+static bool sanitized_build(void) {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+    return true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+    return true;
+#else
+    return false;
+#endif
+#else
+    return false;
+#endif
+}
+
+/* A lesson that measures memory (meta.txt "measures: memory": lesson 24)
+ * prints claims checked against the figures it measured ("under 8 KiB
+ * each").  Built with a sanitizer, or run under Valgrind, its figures are
+ * the checker's as much as its own (redzones, shadow memory, quarantine),
+ * and a claim may turn: such a run must still finish cleanly and print the
+ * same lines, but only each line's subject, up to its first ": " (what was
+ * measured, how many), is compared, and its trace (whose prints hold the
+ * claims) is not held to the golden one.  `valgrind`: this run of the
+ * lesson is under Valgrind. */
+static bool memory_unreliable(const char *slug, bool valgrind) {
+    return (sanitized_build() || valgrind || getenv("LOOPLAB_UNDER_TSAN")) &&
+           meta_says(slug, "measures: memory");
+}
+
+/* Keeps each line of s up to its first ": " (whole lines without one). */
+static void mask_claims(char *s) {
+    if (!s)
+        return;
+    char *o = s;
+    for (const char *p = s; *p;) {
+        const char *end = p + strcspn(p, "\n");
+        const char *colon = strstr(p, ": ");
+        const char *keep = colon && colon < end ? colon + 1 : end;
+        memmove(o, p, (size_t)(keep - p));
+        o += keep - p;
+        if (*end == '\n')
+            *o++ = '\n';
+        p = *end ? end + 1 : end;
+    }
+    *o = '\0';
+}
+
 /* Under `meson test --setup valgrind` this suite runs under Valgrind, but
  * the lessons it starts would not: this run of each lesson gets Valgrind
  * of its own, which fails it (status 99) on any memory error or definite
@@ -118,6 +166,10 @@ START_TEST(lesson_prints_its_expected_output) {
     if (meta_says(slug, "clock: real")) {
         mask_took(out);
         mask_took(want);
+    }
+    if (memory_unreliable(slug, vg)) {
+        mask_claims(out);
+        mask_claims(want);
     }
     ck_assert_same_output(out, want);
     free(out);
@@ -154,6 +206,10 @@ START_TEST(lesson_prints_what_its_python_twin_prints) {
             mask_took(py);
             mask_took(out);
         }
+        if (memory_unreliable(slug, false)) { /* only the C side runs under the checker */
+            mask_claims(py);
+            mask_claims(out);
+        }
         if (py && out && strcmp(py, out) == 0)
             break;
         if (wall && attempt < 2)
@@ -172,16 +228,20 @@ START_TEST(lesson_trace_is_identical_run_to_run) {
     close(mkstemp(b));
     char env[256];
     int st;
+    /* (Built with a sanitizer, a lesson measuring memory is not compared
+     * with itself, and runs once: it takes a minute there.) */
+    bool twice = !memory_unreliable(slug, false);
     snprintf(env, sizeof env, "LOOPLAB_TRACE=%s", a);
     free(run_lesson(slug, env, &st));
-    snprintf(env, sizeof env, "LOOPLAB_TRACE=%s", b);
-    free(run_lesson(slug, env, &st));
-    char *ta = slurp(a), *tb = slurp(b);
+    snprintf(env, sizeof env, "LOOPLAB_TRACE=%s", twice ? b : a);
+    if (twice)
+        free(run_lesson(slug, env, &st));
+    char *ta = slurp(a), *tb = slurp(twice ? b : a);
     ck_assert_msg(ta && strstr(ta, "@end events="), "%s: no complete trace", slug);
     ck_assert_msg(tb && strstr(tb, "@end events="), "%s: no complete trace", slug);
     /* Lessons on the real clock (sockets) measure time: their traces are
      * complete every time, but not the same to the nanosecond. */
-    if (!meta_says(slug, "clock: real"))
+    if (!meta_says(slug, "clock: real") && twice)
         ck_assert_same_output(ta, tb);
     /* A lesson narrates: its trace has notes. */
     ck_assert_msg(strstr(ta, " note ") != NULL, "%s: no narration notes in its trace", slug);
@@ -251,6 +311,8 @@ START_TEST(lesson_trace_matches_its_golden_trace) {
     const char *slug = slugs[_i];
     if (meta_says(slug, "clock: real"))
         return; /* measured times: no golden */
+    if (memory_unreliable(slug, false))
+        return; /* claims on a checker's figures: the normal build holds it to its golden */
     char path[512];
     char tmp[] = "/tmp/looplab-golden-XXXXXX";
     close(mkstemp(tmp));
@@ -471,7 +533,10 @@ int main(void) {
     }
     Suite *s = suite_create("lessons");
     TCase *tc = tcase_create("lessons");
-    tcase_set_timeout(tc, 60);
+    /* Lesson 24 measures a million tasks in each language: some 10 s in
+     * C and 30 s in CPython on a loaded 2-core machine, over a minute with
+     * AddressSanitizer. */
+    tcase_set_timeout(tc, 180);
     tcase_add_loop_test(tc, lesson_folder_is_complete, 0, nslugs);
     tcase_add_loop_test(tc, lesson_prints_its_expected_output, 0, nslugs);
     tcase_add_loop_test(tc, lesson_prints_what_its_python_twin_prints, 0, nslugs);

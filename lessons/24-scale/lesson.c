@@ -1,13 +1,16 @@
 /* Lesson 24: scale.
  *
  * Python twin: lesson.py.  An idle connection is a task waiting for data
- * that has not come: it holds memory and no CPU.  How much?  Ten thousand,
- * then a million of them, measured from the process's resident memory;
- * then a thread per connection, measured the same way.  The lines printed
+ * that has not come: it holds memory and no CPU.  How much?  A thread per
+ * connection, measured from the process's resident memory and address
+ * space; then ten thousand, then a million idle tasks, measured the same
+ * way.  The lines printed
  * are claims that hold for both Looplab's C and CPython (each measures its
  * own figures, and they differ); a terminal also gets the exact figures on
- * standard error.  The measuring runs on loops that record nothing, before
- * the lesson's own loop: a million tasks' events do not belong in a trace. */
+ * standard error.  The measuring comes first (the threads before the
+ * crowds, so that memory the crowds gave back cannot blur them), the crowds
+ * on loops that record nothing: a million tasks' events do not belong in a
+ * trace. */
 #include <looplab.h>
 
 #include <pthread.h>
@@ -169,12 +172,13 @@ static thread_figures run_threads(int n) {
     return f;
 }
 
-/* async def main(few, threads, many): */
+/* async def main(threads, few, many): */
 static ll_value amain(ll_args args) {
-    const figures *few = ll_arg_ptr(args, 0), *many = ll_arg_ptr(args, 2);
-    const thread_figures *threads = ll_arg_ptr(args, 1);
-    ll_note("Before this loop started, the program measured: 10 000, then 1 000 000 idle tasks, "
-            "each crowd on a loop of its own that records nothing, and 100 threads. This loop "
+    const thread_figures *threads = ll_arg_ptr(args, 0);
+    const figures *few = ll_arg_ptr(args, 1), *many = ll_arg_ptr(args, 2);
+    ll_note("Before this loop started, the program measured: a thread per connection (100 "
+            "threads), then 10 000 and 1 000 000 idle tasks, each crowd on a loop of its own "
+            "that records nothing (a million tasks' events would swamp the trace). This loop "
             "reports what it found.");
     ll_future *requests[3];
     ll_task *idle[3];
@@ -184,30 +188,32 @@ static ll_value amain(ll_args args) {
         idle[i] = ll_create_task(ll_coro(connection, requests[i]), ll_format("conn-%d", i));
     LL_TRY(ll_sleep(0));                 /* three idle connections, for the timeline */
     ll_note("Three idle connections, as a server holds them: each task waits on a future its "
-            "socket would complete. A waiting task takes no turns and no CPU; it only holds "
-            "memory. The crowds measured were made of tasks exactly like these.");
-    ll_print("10000 idle tasks: %s each", vs(few->per_task, 8 * KiB, "8 KiB"));
-    ll_note("Looplab's default: every task has a stack of its own, and a waiting one keeps the "
-            "page its frames touched, plus its record. CPython keeps a waiting coroutine's "
-            "frame on the heap instead: a few hundred bytes. Both are under 8 KiB.");
+            "socket would complete. A waiting task takes no turns and no CPU; all it holds is "
+            "memory. The crowds were made of tasks just like these.");
+    ll_note("A thread per connection: the kernel maps each thread a stack. Address space is "
+            "reserved for the whole stack limit (ulimit -s); memory is committed only for the "
+            "pages the thread touches. The kernel also keeps every thread and schedules it.");
     ll_print("100 threads, one per connection: %s each, %s of address space",
              vs(threads->committed, 8 * KiB, "8 KiB"), vs(threads->space, 8 * MiB, "8 MiB"));
-    ll_note("A thread per connection: each blocked thread holds the pages its stack and the "
-            "thread library touched, more than an idle task does, and it reserves address "
-            "space for a whole stack (ulimit -s). The kernel also keeps and schedules it.");
+    ll_note("Ten thousand tasks in Looplab's default mode: each has a stack of its own, and a "
+            "waiting one keeps the page its frames touched, plus its record. CPython has no "
+            "stack per coroutine: a waiting coroutine's frame is an object on the heap.");
+    ll_print("10000 idle tasks: %s each", vs(few->per_task, 8 * KiB, "8 KiB"));
+    ll_note("The million ran in copy stack mode: one shared stack per loop, and a waiting "
+            "task's frames (a few hundred bytes) copied to the heap, where CPython keeps them "
+            "too. With a stack each, a million tasks would need a million pages of stack: "
+            "close to 4 GiB.");
     ll_print("1000000 idle tasks: %s each, %s in all", vs(many->per_task, 2 * KiB, "2 KiB"),
              vs(many->resident, 2 * GiB, "2 GiB"));
-    ll_note("The million ran in copy stack mode: one shared stack per loop, and a waiting "
-            "task's frames (a few hundred bytes) copied to the heap, as CPython keeps them. "
-            "With a stack each, a million tasks would hold a million pages of stack alone: "
-            "close to 4 GiB.");
+    ll_note("A server holding 10 000 idle connections, from the figures above: a thread's "
+            "committed memory and reserved address space times 10 000, against 10 000 waiting "
+            "tasks on one thread.");
     ll_print("10000 connections as threads: %s, %s of address space",
              vs(10000 * threads->committed, 80 * MiB, "80 MiB"),
              vs(10000 * threads->space, 78 * GiB, "78 GiB"));
     ll_print("10000 connections as tasks: %s", vs(10000 * many->per_task, 20 * MiB, "20 MiB"));
-    ll_note("So a server holding 10 000 idle connections is an asyncio program: its tasks fit "
-            "in a few MiB on one thread, where 10 000 threads would commit tens of MiB, "
-            "reserve tens of GiB and give the kernel 10 000 threads to schedule.");
+    ll_note("That is why such a server is an asyncio program: an idle connection costs it the "
+            "frames of one waiting task, not a thread for the kernel to keep and schedule.");
     for (int i = 0; i < 3; i++)          /* the server closes: every await returns */
         ll_future_set_result(requests[i], ll_none());
     LL_TRY(ll_await(ll_gather(idle[0], idle[1], idle[2]))); /* await asyncio.gather(*idle) */
@@ -215,10 +221,10 @@ static ll_value amain(ll_args args) {
 }
 
 int main(void) {
-    static figures few, many;
     static thread_figures threads;
-    few = run_crowd(10000, "own");
+    static figures few, many;
     threads = run_threads(100);
+    few = run_crowd(10000, "own");
     many = run_crowd(1000000, "copy");
-    return ll_run(ll_coro(amain, &few, &threads, &many));   /* asyncio.run(main(...)) */
+    return ll_run(ll_coro(amain, &threads, &few, &many));   /* asyncio.run(main(...)) */
 }
