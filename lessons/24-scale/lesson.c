@@ -193,7 +193,7 @@ static ll_value amain(ll_args args) {
     ll_note("A thread per connection: the kernel maps each thread a stack. Address space is "
             "reserved for the whole stack limit (ulimit -s); memory is committed only for the "
             "pages the thread touches. The kernel also keeps every thread and schedules it.");
-    ll_print("100 threads, one per connection: %s each, %s of address space",
+    ll_print("100 threads: %s each, and %s of address space",
              vs(threads->committed, 8 * KiB, "8 KiB"), vs(threads->space, 8 * MiB, "8 MiB"));
     ll_note("Ten thousand tasks in Looplab's default mode: each has a stack of its own, and a "
             "waiting one keeps the page its frames touched, plus its record. CPython has no "
@@ -208,7 +208,7 @@ static ll_value amain(ll_args args) {
     ll_note("A server holding 10 000 idle connections, from the figures above: a thread's "
             "committed memory and reserved address space times 10 000, against 10 000 waiting "
             "tasks on one thread.");
-    ll_print("10000 connections as threads: %s, %s of address space",
+    ll_print("10000 connections as threads: %s, %s reserved",
              vs(10000 * threads->committed, 80 * MiB, "80 MiB"),
              vs(10000 * threads->space, 78 * GiB, "78 GiB"));
     ll_print("10000 connections as tasks: %s", vs(10000 * many->per_task, 20 * MiB, "20 MiB"));

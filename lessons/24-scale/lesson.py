@@ -96,13 +96,13 @@ async def main(threads, few, many):
     requests = [loop.create_future() for _ in range(3)]
     idle = [asyncio.create_task(connection(r), name=f"conn-{i}") for i, r in enumerate(requests)]
     await asyncio.sleep(0)              # three idle connections, for the timeline
-    print(f"100 threads, one per connection: {vs(threads[0], 8 * KiB, '8 KiB')} each, "
-          f"{vs(threads[1], 8 * MiB, '8 MiB')} of address space")
+    print(f"100 threads: {vs(threads[0], 8 * KiB, '8 KiB')} each, "
+          f"and {vs(threads[1], 8 * MiB, '8 MiB')} of address space")
     print(f"10000 idle tasks: {vs(few[0], 8 * KiB, '8 KiB')} each")
     print(f"1000000 idle tasks: {vs(many[0], 2 * KiB, '2 KiB')} each, "
           f"{vs(many[1], 2 * GiB, '2 GiB')} in all")
     print(f"10000 connections as threads: {vs(10000 * threads[0], 80 * MiB, '80 MiB')}, "
-          f"{vs(10000 * threads[1], 78 * GiB, '78 GiB')} of address space")
+          f"{vs(10000 * threads[1], 78 * GiB, '78 GiB')} reserved")
     print(f"10000 connections as tasks: {vs(10000 * many[0], 20 * MiB, '20 MiB')}")
     for r in requests:                  # the server closes: every await returns
         r.set_result(None)
