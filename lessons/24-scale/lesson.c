@@ -4,10 +4,9 @@
  * that has not come: it holds memory and no CPU.  How much?  A thread per
  * connection, measured from the process's resident memory and address
  * space; then ten thousand, then a million idle tasks, measured the same
- * way.  The lines printed
- * are claims that hold for both Looplab's C and CPython (each measures its
- * own figures, and they differ); a terminal also gets the exact figures on
- * standard error.  The measuring comes first (the threads before the
+ * way.  The lines printed are claims that hold for both Looplab's C and
+ * CPython (each measures its own figures, and they differ); a terminal also
+ * gets the exact figures on standard error.  The measuring comes first (the threads before the
  * crowds, so that memory the crowds gave back cannot blur them), the crowds
  * on loops that record nothing: a million tasks' events do not belong in a
  * trace. */
@@ -31,16 +30,17 @@ typedef struct usage {
 /* def memory(): the address space this process has reserved, and the
  * memory it has resident (committed), from /proc/self/statm. */
 static usage memory(void) {
-    usage m = {0, 0};
     long long pages[2];
-    FILE *f = fopen("/proc/self/statm", "r");
-    if (f && fscanf(f, "%lld %lld", &pages[0], &pages[1]) == 2) {
-        m.reserved = (double)pages[0] * (double)sysconf(_SC_PAGESIZE);
-        m.resident = (double)pages[1] * (double)sysconf(_SC_PAGESIZE);
-    }
+    FILE *f = fopen("/proc/self/statm", "r");   /* with open("/proc/self/statm") as f: */
+    bool ok = f && fscanf(f, "%lld %lld", &pages[0], &pages[1]) == 2;
     if (f)
         fclose(f);
-    return m;
+    if (!ok) {                           /* Python raises here: no figures, no claims */
+        fprintf(stderr, "cannot read /proc/self/statm: this lesson measures Linux's figures\n");
+        exit(1);
+    }
+    double page = (double)sysconf(_SC_PAGESIZE);
+    return (usage){(double)pages[0] * page, (double)pages[1] * page};
 }
 
 /* def exact(text): the exact figures, for a person at a terminal (the tests
