@@ -55,13 +55,15 @@ def run_crowd(n, stacks):
     # A plain loop of its own, not asyncio.run: Looplab records the loops
     # asyncio.run makes, and a million tasks' events do not belong in a trace.
     # (stacks is Looplab's stack mode; a CPython coroutine keeps its frame
-    # on the heap while it waits, as Looplab's "copy" mode does.)
+    # on the heap while it waits, as Looplab's "copy" mode does.)  The task
+    # is named: unnamed ones are numbered Task-N across the whole process,
+    # and would renumber the lesson's own.
     loop = asyncio.SelectorEventLoop()
     try:
         per_task, resident = loop.run_until_complete(loop.create_task(crowd(n), name="crowd"))
     finally:
         loop.close()
-    exact(f"{n} idle tasks ({stacks}): {per_task:.0f} bytes each, "
+    exact(f"{n} idle tasks: {per_task:.0f} bytes each, "
           f"{resident / MiB:.0f} MiB resident")
     return per_task, resident
 
