@@ -91,6 +91,61 @@ static void mask_took(char *s) {
     *o = '\0';
 }
 
+/* Whether this test program (and so the lessons beside it) was built with
+ * a sanitizer. */
+static bool sanitized_build(void) {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+    return true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+    return true;
+#else
+    return false;
+#endif
+#else
+    return false;
+#endif
+}
+
+/* A lesson that measures memory (meta.txt "measures: memory": lesson 24)
+ * prints claims checked against the figures it measured ("under 8 KiB
+ * each").  Built with a sanitizer, or run under Valgrind, its figures are
+ * the checker's as much as its own (redzones, shadow memory, quarantine),
+ * and a claim may turn: such a run must still finish cleanly and print the
+ * same lines, but only each line's subject, up to its first ": " (what was
+ * measured, how many), is compared, and its trace (whose prints hold the
+ * claims) is not held to the golden one.  `valgrind`: this run of the
+ * lesson is under Valgrind. */
+static bool memory_unreliable(const char *slug, bool valgrind) {
+    return (sanitized_build() || valgrind || getenv("LOOPLAB_UNDER_TSAN")) &&
+           meta_says(slug, "measures: memory");
+}
+
+/* ThreadSanitizer allows some 8 000 threads and fibers, and every live task
+ * is a fiber there (harness.h): a lesson that measures a million waiting
+ * tasks cannot run under it, and has no threads of the library's to check. */
+static bool too_big_for_tsan(const char *slug) {
+    return getenv("LOOPLAB_UNDER_TSAN") && meta_says(slug, "measures: memory");
+}
+
+/* Keeps each line of s up to its first ": " (whole lines without one). */
+static void mask_claims(char *s) {
+    if (!s)
+        return;
+    char *o = s;
+    for (const char *p = s; *p;) {
+        const char *end = p + strcspn(p, "\n");
+        const char *colon = strstr(p, ": ");
+        const char *keep = colon && colon < end ? colon + 1 : end;
+        memmove(o, p, (size_t)(keep - p));
+        o += keep - p;
+        if (*end == '\n')
+            *o++ = '\n';
+        p = *end ? end + 1 : end;
+    }
+    *o = '\0';
+}
+
 /* Under `meson test --setup valgrind` this suite runs under Valgrind, but
  * the lessons it starts would not: this run of each lesson gets Valgrind
  * of its own, which fails it (status 99) on any memory error or definite
@@ -101,6 +156,8 @@ static void mask_took(char *s) {
 
 START_TEST(lesson_prints_its_expected_output) {
     const char *slug = slugs[_i];
+    if (too_big_for_tsan(slug))
+        return;
     bool vg = getenv("LOOPLAB_UNDER_VALGRIND") != NULL;
     int st;
     char *out = run_lesson(slug, vg ? "LOOPLAB_TRACE= " VALGRIND_LESSON : "LOOPLAB_TRACE=", &st);
@@ -119,6 +176,10 @@ START_TEST(lesson_prints_its_expected_output) {
         mask_took(out);
         mask_took(want);
     }
+    if (memory_unreliable(slug, vg)) {
+        mask_claims(out);
+        mask_claims(want);
+    }
     ck_assert_same_output(out, want);
     free(out);
     free(want);
@@ -127,6 +188,8 @@ END_TEST
 
 START_TEST(lesson_prints_what_its_python_twin_prints) {
     const char *slug = slugs[_i];
+    if (too_big_for_tsan(slug))
+        return;
     /* Twins with threads run on real time (meta.txt says "twin: real"):
      * vloop.py cannot make time.sleep in a worker thread virtual. */
     bool real = meta_says(slug, "twin: real");
@@ -154,6 +217,10 @@ START_TEST(lesson_prints_what_its_python_twin_prints) {
             mask_took(py);
             mask_took(out);
         }
+        if (memory_unreliable(slug, false)) { /* only the C side runs under the checker */
+            mask_claims(py);
+            mask_claims(out);
+        }
         if (py && out && strcmp(py, out) == 0)
             break;
         if (wall && attempt < 2)
@@ -167,21 +234,27 @@ END_TEST
 
 START_TEST(lesson_trace_is_identical_run_to_run) {
     const char *slug = slugs[_i];
+    if (too_big_for_tsan(slug))
+        return;
     char a[] = "/tmp/looplab-lesson-a-XXXXXX", b[] = "/tmp/looplab-lesson-b-XXXXXX";
     close(mkstemp(a));
     close(mkstemp(b));
     char env[256];
     int st;
+    /* (Built with a sanitizer, a lesson measuring memory is not compared
+     * with itself, and runs once: it takes a minute there.) */
+    bool twice = !memory_unreliable(slug, false);
     snprintf(env, sizeof env, "LOOPLAB_TRACE=%s", a);
     free(run_lesson(slug, env, &st));
-    snprintf(env, sizeof env, "LOOPLAB_TRACE=%s", b);
-    free(run_lesson(slug, env, &st));
-    char *ta = slurp(a), *tb = slurp(b);
+    snprintf(env, sizeof env, "LOOPLAB_TRACE=%s", twice ? b : a);
+    if (twice)
+        free(run_lesson(slug, env, &st));
+    char *ta = slurp(a), *tb = slurp(twice ? b : a);
     ck_assert_msg(ta && strstr(ta, "@end events="), "%s: no complete trace", slug);
     ck_assert_msg(tb && strstr(tb, "@end events="), "%s: no complete trace", slug);
     /* Lessons on the real clock (sockets) measure time: their traces are
      * complete every time, but not the same to the nanosecond. */
-    if (!meta_says(slug, "clock: real"))
+    if (!meta_says(slug, "clock: real") && twice)
         ck_assert_same_output(ta, tb);
     /* A lesson narrates: its trace has notes. */
     ck_assert_msg(strstr(ta, " note ") != NULL, "%s: no narration notes in its trace", slug);
@@ -249,8 +322,12 @@ static char *normalize_sites(const char *t) {
  * in tests/golden/: a change in scheduling shows up as a diff to review. */
 START_TEST(lesson_trace_matches_its_golden_trace) {
     const char *slug = slugs[_i];
+    if (too_big_for_tsan(slug))
+        return;
     if (meta_says(slug, "clock: real"))
         return; /* measured times: no golden */
+    if (memory_unreliable(slug, false))
+        return; /* claims on a checker's figures: the normal build holds it to its golden */
     char path[512];
     char tmp[] = "/tmp/looplab-golden-XXXXXX";
     close(mkstemp(tmp));
@@ -471,7 +548,10 @@ int main(void) {
     }
     Suite *s = suite_create("lessons");
     TCase *tc = tcase_create("lessons");
-    tcase_set_timeout(tc, 60);
+    /* Lesson 24 measures a million tasks in each language: some 10 s in
+     * C and 30 s in CPython on a loaded 2-core machine, over a minute with
+     * AddressSanitizer. */
+    tcase_set_timeout(tc, 180);
     tcase_add_loop_test(tc, lesson_folder_is_complete, 0, nslugs);
     tcase_add_loop_test(tc, lesson_prints_its_expected_output, 0, nslugs);
     tcase_add_loop_test(tc, lesson_prints_what_its_python_twin_prints, 0, nslugs);
