@@ -125,6 +125,16 @@ const char *ll__ctx_backend(void) {
     return "ucontext";
 }
 
+#if LL_CTX_CAN_COPY
+void *ll__ctx_saved_sp(const ll__ctx *ctx) {
+#if defined(__x86_64__)
+    return (void *)ctx->uc.uc_mcontext.gregs[REG_RSP]; /* just above the return address */
+#else
+    return (void *)ctx->uc.uc_mcontext.sp;
+#endif
+}
+#endif
+
 #else /* hand-written assembly */
 
 #if defined(LL_CTX_ASAN) || defined(LL_CTX_TSAN)

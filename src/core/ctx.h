@@ -48,10 +48,20 @@ void ll__ctx_make(ll__ctx *ctx, void *stack_lo, size_t size, void (*entry)(void 
  * colouring (a copied stack pays for every byte above its frames). */
 void ll__ctx_make_flat(ll__ctx *ctx, void *stack_lo, size_t size, void (*entry)(void *arg),
                        void *arg);
-#if defined(LL_CTX_UCONTEXT)
-#define LL_CTX_CAN_COPY 0 /* the saved stack pointer is inside ucontext_t */
-#else
+/* Copy stack mode (docs/architecture.md) needs the stack pointer a
+ * suspended context was left at: below it nothing is live.  The asm
+ * backends keep it in ctx->sp; swapcontext() keeps it in the machine state
+ * of the ucontext_t, where glibc's x86-64 and AArch64 layouts are known. */
+#if !defined(LL_CTX_UCONTEXT)
 #define LL_CTX_CAN_COPY 1
+static inline void *ll__ctx_saved_sp(const ll__ctx *ctx) {
+    return ctx->sp;
+}
+#elif defined(__linux__) && (defined(__x86_64__) || defined(__aarch64__))
+#define LL_CTX_CAN_COPY 1
+void *ll__ctx_saved_sp(const ll__ctx *ctx);
+#else
+#define LL_CTX_CAN_COPY 0
 #endif
 
 #if defined(__SANITIZE_ADDRESS__)

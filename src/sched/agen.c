@@ -106,7 +106,7 @@ void *ll__agen_base_sp(const ll_task *t) {
     const ll_agen *g = t->agen;
     while (g->outer)
         g = g->outer;
-    return g->caller.sp;
+    return ll__ctx_saved_sp(&g->caller);
 }
 
 const char *ll__agen_name(const ll_agen *g) {

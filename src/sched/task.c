@@ -339,7 +339,7 @@ static void shared_ovf(ll_loop *loop, ll_task *t) {
 
 /* Moves o's frames off the shared stack. */
 static void copy_out(ll_loop *loop, ll_task *o) {
-    char *sp = __builtin_expect(o->agen != NULL, 0) ? ll__agen_base_sp(o) : o->ctx.sp;
+    char *sp = __builtin_expect(o->agen != NULL, 0) ? ll__agen_base_sp(o) : ll__ctx_saved_sp(&o->ctx);
     size_t n = (size_t)(shared_top(loop) - sp);
     if (n > o->saved_cap || n < o->saved_cap / 2) {
         unsigned char *b = realloc(o->saved, n);
