@@ -81,10 +81,10 @@ static size_t page_size(void) {
 }
 
 size_t ll__stack_round(size_t size) {
-    size_t ps = page_size();
+    size_t ps = page_size(); /* a power of two */
     if (size < 16 * 1024)
         size = 16 * 1024;
-    return (size + ps - 1) / ps * ps;
+    return (size + ps - 1) & ~(ps - 1);
 }
 
 /* Guarded stacks cost two memory mappings each (the guard page splits one
@@ -174,7 +174,13 @@ void ll__stack_pool_destroy(ll__stack_pool *pool) {
 int ll__stack_alloc(ll__stack_pool *pool, size_t size, ll__stack *out, bool *unguarded_first) {
     *unguarded_first = false;
     size = ll__stack_round(size);
-    /* Most recently freed first: its pages are the likeliest to be warm. */
+    /* Most recently freed first: its pages and lines are the likeliest to be
+     * warm (a program spawning short tasks runs them all on one stack). */
+    if (pool->nfree && pool->free[pool->nfree - 1].size == size) {
+        *out = pool->free[--pool->nfree];
+        stack_unpark(out);
+        return 0;
+    }
     for (size_t i = pool->nfree; i-- > 0;) {
         if (pool->free[i].size == size) {
             *out = pool->free[i];

@@ -163,6 +163,9 @@ struct ll_coro {
     void *owned_args;     /* its arguments' memory, when it was made outside
                            * a loop (ll__args_pack); freed with it */
     bool hidden;          /* made by the library for itself (ll__coro_private) */
+    bool slab;            /* carved from its loop's coroutine blocks (made
+                           * while that loop ran), not malloc'd: freed with
+                           * them; a used one may shrink to its magic (task.c) */
 };
 
 struct ll_task {
@@ -232,8 +235,8 @@ struct ll_task {
 
 /* A block that tasks are carved from (task.c). */
 typedef struct ll__slab {
-    void *mem;    /* calloc'd, or mmap'd when it is 2 MiB */
-    size_t bytes; /* its size, which says which of the two */
+    void *mem;    /* calloc'd, or a block (src/core/block.h) */
+    size_t bytes; /* its size: LL__BLOCK_SIZE says it is a block */
 } ll__slab;
 
 /* What a layer above the scheduler that keeps state on a loop (src/io)
@@ -361,6 +364,18 @@ struct ll_loop {
     struct ll__loopthread *thread; /* the thread it runs in (ll_loop_thread_start) */
     void *outer_job;               /* a thread-pool job this loop runs inside */
     void *bridges;                 /* run_coroutine_threadsafe tasks running here */
+    /* Coroutine objects made while this loop runs are carved from blocks of
+     * its own (task.c, "coroutine objects"), freed when it closes. */
+    void *coro_blocks;  /* the blocks, each starting with a link to the previous */
+    size_t ncoro_blocks; /* how many (their sizes double up to 2 MiB) */
+    char *coro_cur;     /* next free byte in the newest block */
+    size_t coro_left;   /* bytes left there */
+    ll_coro *coro_free; /* released slab coroutines, carved again first */
+    char name_buf[16];  /* the last default task name made ("Task-N") */
+    uint32_t name_id;   /* its N */
+    uint8_t name_len;   /* its length (0: none made yet) */
+    bool task_dirty;    /* the newest task slab is a block an earlier loop
+                         * used: task_alloc clears each record it carves */
 };
 
 /* ---- multiloop.c ---- */
@@ -668,6 +683,9 @@ void ll__coro_release(ll_coro *c);
 void ll__task_retired_free(ll_loop *loop);
 /* Frees the memory of every task of the loop (after ll__task_free). */
 void ll__task_slabs_free(ll_loop *loop);
+/* Frees the blocks of the loop's coroutine objects (last, at close: after
+ * every coroutine was swept or released). */
+void ll__coro_blocks_free(ll_loop *loop);
 void ll__coro_free(ll_coro *c);
 /* Reports and frees this thread's coroutines never used (loop = NULL: all). */
 void ll__coro_sweep(ll_loop *loop);

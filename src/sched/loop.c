@@ -629,6 +629,7 @@ static void free_loop(ll_loop *loop) {
         next = c->next;
         ll__coro_release(c);
     }
+    ll__coro_blocks_free(loop);
     for (ll_handle *h = loop->owned_handles, *next; h; h = next) {
         next = h->next_owned;
         free(h);

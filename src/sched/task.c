@@ -7,6 +7,7 @@
  * returns (its future completes).  This is CPython's Task.__step, with the
  * coroutine's own stack standing in for the generator frame. */
 #include "internal.h"
+#include "../core/block.h"
 #include "../core/grow.h"
 
 #include <sys/mman.h>
@@ -39,6 +40,12 @@ static _Thread_local size_t nspare_coros;
 void ll__coro_release(ll_coro *c) {
     free(c->owned_args);
     c->owned_args = NULL;
+    if (c->slab) {
+        c->magic = LL__MAGIC_DEAD;
+        c->next = c->loop->coro_free;
+        c->loop->coro_free = c;
+        return;
+    }
     if (nspare_coros >= 4096) {
         free(c);
         return;
@@ -55,6 +62,66 @@ void ll__thread_release(void) {
         spare_coros = n;
     }
     nspare_coros = 0;
+    ll__block_cache_release();
+}
+
+/* A task's coroutines are carved from blocks of its loop: no malloc for
+ * each, nor a free at close.  Only a task's: what a step makes it uses in
+ * that step or drops (coro_sweep_step frees it as the step ends), so the
+ * object is used by its own loop, which outlives it (a coroutine made in a
+ * plain callback may be kept for a loop that runs later: malloc'd). */
+enum { CORO_SMALL_BLOCKS = 4, CORO_BLOCK_MIN = 64 * sizeof(ll_coro) };
+
+/* A block starts with a header: the link to the previous block, and the
+ * block's size (LL__BLOCK_SIZE: a 2 MiB block, else malloc'd). */
+static __attribute__((noinline)) ll_coro *coro_block_new(ll_loop *loop) {
+    size_t bytes;
+    void **b;
+    if (loop->ncoro_blocks < CORO_SMALL_BLOCKS) {
+        bytes = (size_t)CORO_BLOCK_MIN << loop->ncoro_blocks;
+        b = malloc(bytes);
+    } else {
+        bool dirty; /* every field is written when a coroutine is made */
+        bytes = LL__BLOCK_SIZE;
+        b = ll__block_get(&dirty);
+    }
+    if (!b)
+        return NULL;
+    b[0] = loop->coro_blocks;
+    b[1] = (void *)bytes;
+    loop->coro_blocks = b;
+    loop->ncoro_blocks++;
+    loop->coro_cur = (char *)b + 16 + sizeof(ll_coro);
+    loop->coro_left = bytes - 16 - sizeof(ll_coro);
+    return (ll_coro *)((char *)b + 16);
+}
+
+static inline ll_coro *coro_carve(ll_loop *loop) {
+    ll_coro *c = loop->coro_free;
+    if (c) {
+        loop->coro_free = c->next;
+        return c;
+    }
+    if (__builtin_expect(loop->coro_left < sizeof(ll_coro), 0))
+        return coro_block_new(loop);
+    c = (ll_coro *)loop->coro_cur;
+    loop->coro_cur += sizeof(ll_coro);
+    loop->coro_left -= sizeof(ll_coro);
+    return c;
+}
+
+void ll__coro_blocks_free(ll_loop *loop) {
+    for (void **b = loop->coro_blocks, **prev; b; b = prev) {
+        prev = b[0];
+        if ((size_t)b[1] == LL__BLOCK_SIZE)
+            ll__block_put(b);
+        else
+            free(b);
+    }
+    loop->coro_blocks = NULL;
+    loop->ncoro_blocks = loop->coro_left = 0;
+    loop->coro_cur = NULL;
+    loop->coro_free = NULL;
 }
 
 ll_coro *ll__coro_new(ll_coro_fn fn, ll_value arg, const char *fn_name, const char *file,
@@ -63,8 +130,13 @@ ll_coro *ll__coro_new(ll_coro_fn fn, ll_value arg, const char *fn_name, const ch
         ll__misuse(ll__running_loop, file, line, "TypeError: ll_coro() with a NULL function");
         return NULL;
     }
-    ll_coro *c = spare_coros;
-    if (c) {
+    ll_loop *loop = ll__running_loop;
+    ll_task *maker = loop ? loop->current : NULL;
+    ll_coro *c;
+    if (maker) {
+        if (!(c = coro_carve(loop)))
+            return NULL;
+    } else if ((c = spare_coros)) {
         spare_coros = c->next;
         nspare_coros--;
     } else if (!(c = malloc(sizeof *c))) {
@@ -78,10 +150,11 @@ ll_coro *ll__coro_new(ll_coro_fn fn, ll_value arg, const char *fn_name, const ch
                    line,
                    NULL,
                    unused_coros,
-                   ll__running_loop ? ll__running_loop : ll__current_loop,
-                   ll__running_loop ? ll__running_loop->current : NULL,
+                   loop ? loop : ll__current_loop,
+                   maker,
                    NULL,
-                   false};
+                   false,
+                   maker != NULL};
     if (unused_coros)
         unused_coros->prev = c;
     unused_coros = c;
@@ -141,6 +214,17 @@ static void coro_consume(ll_loop *loop, ll_coro *c) {
     if (c->hidden && !c->owned_args) {
         /* Nobody else has its address: nothing can use it a second time. */
         ll__coro_release(c);
+        return;
+    }
+    if (c->slab && !c->owned_args) {
+        /* Its loop's blocks keep it, marked dead, until the loop closes.  Its
+         * magic is all a second use reads: when it is the newest object
+         * carved, the next ones start right after the magic (ll_create_task
+         * (ll_coro(...)) keeps 8 bytes a task, not a whole object). */
+        if ((char *)c + sizeof *c == c->loop->coro_cur) {
+            c->loop->coro_cur = (char *)c + 8;
+            c->loop->coro_left += sizeof *c - 8;
+        }
         return;
     }
     c->prev = NULL;
@@ -709,27 +793,28 @@ static inline ll_task *next_direct(ll_loop *loop, const ll_task *self) {
     return n;
 }
 
-/* Tasks are carved from blocks that grow from 32 tasks up to 2 MiB
- * (eligible for a huge page): no malloc per task, and few page faults for a
- * program with 100 000 of them.  The blocks live until the loop closes; a
- * recycled record (see "recycling" below) is carved again from the free
- * list first. */
+/* Tasks are carved from slabs: no malloc per task.  The first four hold
+ * 32, 64, 128 and 256 records (calloc'd: a lesson's few tasks cost little);
+ * the rest are 2 MiB blocks (src/core/block.h) backed by a huge page each,
+ * which the loop gives back to its thread at close for the next loop.  The
+ * slabs live until the loop closes; a recycled record (see "recycling"
+ * below) is carved again from the free list first. */
+enum { SMALL_SLABS = 4 };
+
 static void *task_slab_new(ll_loop *loop) {
-    size_t ntasks =
-        loop->ntask_slabs >= 7 ? (2u << 20) / sizeof(ll_task) : (size_t)32 << loop->ntask_slabs;
-    size_t bytes = loop->ntask_slabs >= 7 ? (2u << 20) : ntasks * sizeof(ll_task);
     LL__GROW(loop->task_slabs, loop->task_slabcap, loop->ntask_slabs + 1, 16, return NULL);
     void *block;
-    if (bytes >= (2u << 20)) {
-        block = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (block == MAP_FAILED)
+    size_t ntasks, bytes;
+    if (loop->ntask_slabs < SMALL_SLABS) {
+        ntasks = (size_t)32 << loop->ntask_slabs;
+        bytes = ntasks * sizeof(ll_task);
+        if (!(block = calloc(ntasks, sizeof(ll_task))))
             return NULL;
-#if defined(MADV_HUGEPAGE)
-        madvise(block, bytes, MADV_HUGEPAGE);
-#endif
+        loop->task_dirty = false;
     } else {
-        block = calloc(ntasks, sizeof(ll_task));
-        if (!block)
+        bytes = LL__BLOCK_SIZE;
+        ntasks = bytes / sizeof(ll_task);
+        if (!(block = ll__block_get(&loop->task_dirty)))
             return NULL;
     }
     loop->task_slabs[loop->ntask_slabs++] = (ll__slab){block, bytes};
@@ -751,14 +836,18 @@ static ll_task *task_alloc(ll_loop *loop) {
     loop->task_cur += sizeof(ll_task);
     loop->task_left--;
     loop->task_carved++;
-    return t; /* zeroed: fresh from calloc or mmap */
+    /* Zeroed: fresh from calloc or mmap, or cleared here when the block
+     * served an earlier loop (its lines are written next anyway). */
+    if (loop->task_dirty)
+        memset(t, 0, sizeof *t);
+    return t;
 }
 
 void ll__task_slabs_free(ll_loop *loop) {
     for (size_t i = 0; i < loop->ntask_slabs; i++) {
         const ll__slab *s = &loop->task_slabs[i];
-        if (s->bytes >= (2u << 20))
-            munmap(s->mem, s->bytes);
+        if (s->bytes == LL__BLOCK_SIZE)
+            ll__block_put(s->mem);
         else
             free(s->mem);
     }
@@ -768,20 +857,42 @@ void ll__task_slabs_free(ll_loop *loop) {
 }
 
 /* "Task-N", as asyncio names them, without the cost of printf, in the
- * task's own record (at most "Task-4294967295"). */
-static const char *default_name(ll_task *t, uint32_t id) {
-    char digits[16];
-    int n = 0;
-    do {
-        digits[n++] = (char)('0' + id % 10);
-        id /= 10;
-    } while (id);
-    char *s = t->dname;
-    memcpy(s, "Task-", 5);
-    for (int i = 0; i < n; i++)
-        s[5 + i] = digits[n - 1 - i];
-    s[5 + n] = '\0';
-    return s;
+ * task's own record (at most "Task-4294967295").  Ids mostly come one after
+ * the other: the loop keeps the last name made and counts up in its digits
+ * (a digit or two to change, where a division per digit is dearer than
+ * everything else create_task does). */
+static const char *default_name(ll_loop *loop, ll_task *t, uint32_t id) {
+    char *b = loop->name_buf; /* "Task-" and the digits of name_id */
+    unsigned len = loop->name_len;
+    if (len && id == loop->name_id + 1 && id != 0) {
+        unsigned i = len;
+        while (i > 5 && b[i - 1] == '9')
+            b[--i] = '0';
+        if (i > 5) {
+            b[i - 1]++;
+        } else { /* 9...9 + 1: one digit more */
+            b[5] = '1';
+            b[len++] = '0';
+            b[len] = '\0';
+        }
+    } else {
+        char digits[16];
+        unsigned n = 0;
+        uint32_t v = id;
+        do {
+            digits[n++] = (char)('0' + v % 10);
+            v /= 10;
+        } while (v);
+        memcpy(b, "Task-", 5);
+        for (unsigned i = 0; i < n; i++)
+            b[5 + i] = digits[n - 1 - i];
+        len = 5 + n;
+        b[len] = '\0';
+    }
+    loop->name_len = (uint8_t)len;
+    loop->name_id = id;
+    memcpy(t->dname, b, sizeof t->dname);
+    return t->dname;
 }
 
 static ll_task *create_task(ll_loop *loop, ll_coro *c, const char *name, const ll_task_opts *opts,
@@ -792,26 +903,36 @@ static ll_task *create_task(ll_loop *loop, ll_coro *c, const char *name, const l
         return NULL;
     }
     uint32_t id = loop->family ? ll__family_task_id(loop) : ++loop->next_task_id;
-    ll__future_init(&t->fut, loop, LL__MAGIC_TASK, LL__FK_TASK, id, file, line);
-    if (!name && opts)
-        name = opts->name;
+    /* ll__future_init, on a record task_alloc gave all zeros: only what is
+     * not zero is written (its memset would write the lines a second time). */
+    t->fut.magic = LL__MAGIC_TASK;
+    t->fut.id = id;
+    t->fut.loop = loop;
+    t->fut.kind = LL__FK_TASK;
+    t->fut.file = file;
+    t->fut.line = line;
+    t->stack_size = loop->default_stack;
+    bool copy = loop->copy_mode;
+    if (opts) {
+        if (!name)
+            name = opts->name;
+        if (opts->stack_size)
+            t->stack_size = ll__stack_round(opts->stack_size);
+        if (opts->stack_mode != LL_STACK_DEFAULT)
+            copy = opts->stack_mode == LL_STACK_COPY;
+    }
     if (name) {
         t->name = ll__arena_strdup(loop, name);
         if (!t->name)
             t->name = "?";
     } else {
-        t->name = default_name(t, id);
+        t->name = default_name(loop, t, id);
     }
     t->fn = c->fn;
     t->arg = c->arg;
     t->coro_name = c->fn_name;
     coro_consume(loop, c);
-    t->stack_size =
-        opts && opts->stack_size ? ll__stack_round(opts->stack_size) : loop->default_stack;
-    int mode = opts ? opts->stack_mode : LL_STACK_DEFAULT;
-    t->copy = LL_CTX_CAN_COPY &&
-              (mode == LL_STACK_DEFAULT ? loop->copy_mode : mode == LL_STACK_COPY) &&
-              t->stack_size <= loop->default_stack;
+    t->copy = LL_CTX_CAN_COPY && copy && t->stack_size <= loop->default_stack;
     t->parent = loop->current;
     t->prev_all = loop->tasks_tail;
     if (loop->tasks_tail)
