@@ -16,6 +16,7 @@
 #include <valgrind/memcheck.h>
 #include <valgrind/valgrind.h>
 #else
+#define RUNNING_ON_VALGRIND 0
 #define VALGRIND_STACK_REGISTER(lo, hi) 0u
 #define VALGRIND_STACK_DEREGISTER(id) ((void)(id))
 #define VALGRIND_MAKE_MEM_NOACCESS(p, n) ((void)(p), (void)(n))
@@ -46,6 +47,19 @@ static void stack_park(const ll__stack *st) {
 static void stack_unpark(const ll__stack *st) {
     ASAN_UNPOISON_MEMORY_REGION(st->lo, st->size);
     VALGRIND_MAKE_MEM_UNDEFINED(st->lo, st->size);
+}
+
+#if defined(LL_STACK_ASAN)
+bool ll__stack_watched = true;
+#else
+bool ll__stack_watched; /* set when the first pool is made under Valgrind */
+#endif
+
+void ll__stack_park_watched(const ll__stack *st) {
+    stack_park(st);
+}
+void ll__stack_unpark_watched(const ll__stack *st) {
+    stack_unpark(st);
 }
 
 void ll__stack_writable(void *p, size_t n) {
@@ -139,6 +153,8 @@ static void pool_at_exit(void) {
 }
 
 static void pool_setup(void) {
+    if (RUNNING_ON_VALGRIND)
+        ll__stack_watched = true;
     pthread_key_create(&pool_key, pool_at_thread_exit);
     atexit(pool_at_exit);
 }

@@ -376,6 +376,9 @@ struct ll_loop {
     uint8_t name_len;   /* its length (0: none made yet) */
     bool task_dirty;    /* the newest task slab is a block an earlier loop
                          * used: task_alloc clears each record it carves */
+    ll__stack stack_spare; /* the stack of the task that finished last, kept
+                            * (parked) for the next task to start: its lines
+                            * are warm, and the pool is not needed */
 };
 
 /* ---- multiloop.c ---- */
@@ -471,6 +474,20 @@ typedef struct ll__args {
 } ll__args;
 bool ll__args_pack(ll_loop *arena, const char *fn_name, size_t n, const ll_value *items,
                    ll_value *out, void **owned);
+/* ll__args_pack's cases that need no memory (no argument; one that is not a
+ * string to copy): *out set and true, else false. */
+static inline bool ll__args_plain(const char *fn_name, size_t n, const ll_value *items,
+                                  ll_value *out) {
+    if (n == 0) {
+        *out = (ll_value){LL_ARGS, 0, {.s = fn_name}};
+        return true;
+    }
+    if (n == 1 && !(items[0].kind == LL_STR && items[0].err == LL__ARG_COPY)) {
+        *out = items[0];
+        return true;
+    }
+    return false;
+}
 /* The name of the coroutine (or async generator) running in the current
  * task, or NULL (task.c, agen.c). */
 const char *ll__running_coro_name(void);
@@ -638,8 +655,9 @@ void ll__task_free(ll_loop *loop, ll_task *t);
  * ll__frame_obj_free releases what it gave. */
 void *ll__frame_obj(void *local, size_t n);
 void ll__frame_obj_free(void *p, void *local);
-/* Copy mode: frees the loop's shared stack (at close). */
-void ll__shared_stack_free(ll_loop *loop);
+/* At close: the loop's shared stack (copy mode) and the stack it kept for
+ * the next task go back to the pool. */
+void ll__loop_stacks_free(ll_loop *loop);
 /* create_task for a task the library runs on its own and never hands to
  * the program (a server's connection): an anonymous task, whose record and
  * stack are reused once it is done.  False when it could not be made. */

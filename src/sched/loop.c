@@ -616,7 +616,7 @@ static void free_loop(ll_loop *loop) {
         t = next;
     }
     ll__task_retired_free(loop);
-    ll__shared_stack_free(loop);
+    ll__loop_stacks_free(loop);
     ll__task_slabs_free(loop);
     ll__sync_free_all(loop);
     ll__agen_free_all(loop);

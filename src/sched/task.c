@@ -124,8 +124,8 @@ void ll__coro_blocks_free(ll_loop *loop) {
     loop->coro_free = NULL;
 }
 
-ll_coro *ll__coro_new(ll_coro_fn fn, ll_value arg, const char *fn_name, const char *file,
-                      int line) {
+static inline __attribute__((always_inline)) ll_coro *
+coro_make(ll_coro_fn fn, ll_value arg, const char *fn_name, const char *file, int line) {
     if (!fn) {
         ll__misuse(ll__running_loop, file, line, "TypeError: ll_coro() with a NULL function");
         return NULL;
@@ -161,18 +161,25 @@ ll_coro *ll__coro_new(ll_coro_fn fn, ll_value arg, const char *fn_name, const ch
     return c;
 }
 
+ll_coro *ll__coro_new(ll_coro_fn fn, ll_value arg, const char *fn_name, const char *file,
+                      int line) {
+    return coro_make(fn, arg, fn_name, file, line);
+}
+
 ll_coro *ll__coro_newv(ll_coro_fn fn, const char *fn_name, size_t n, const ll_value *args,
                        const char *file, int line) {
     /* The arguments belong to the coroutine, which may be made before any
      * loop exists (ll_run(ll_coro(amain, ...))): malloc, freed with it. */
     ll_value arg;
     void *owned;
+    if (ll__args_plain(fn_name, n, args, &arg)) /* no memory to hold them */
+        return coro_make(fn, arg, fn_name, file, line);
     if (!ll__args_pack(NULL, fn_name, n, args, &arg, &owned)) {
         ll__misuse(ll__running_loop, file, line,
                    "MemoryError: no memory for the arguments of coroutine '%s'", fn_name);
         return NULL;
     }
-    ll_coro *c = ll__coro_new(fn, arg, fn_name, file, line);
+    ll_coro *c = coro_make(fn, arg, fn_name, file, line);
     if (c)
         c->owned_args = owned;
     else
@@ -189,7 +196,7 @@ const char *ll__running_coro_name(void) {
 }
 
 /* Takes a coroutine off the list of those not used yet, and marks it used. */
-static void coro_unlink(ll_coro *c) {
+static inline void coro_unlink(ll_coro *c) {
     if (c->prev)
         c->prev->next = c->next;
     else
@@ -209,7 +216,7 @@ void ll__coro_free(ll_coro *c) {
 /* A coroutine that was awaited or wrapped in a task stays allocated (marked
  * dead) until its loop closes, so that using it a second time is reported
  * instead of reading freed memory. */
-static void coro_consume(ll_loop *loop, ll_coro *c) {
+static inline void coro_consume(ll_loop *loop, ll_coro *c) {
     coro_unlink(c);
     if (c->hidden && !c->owned_args) {
         /* Nobody else has its address: nothing can use it a second time. */
@@ -479,11 +486,14 @@ static void copy_release(ll_loop *loop, ll_task *t) {
     frame_objs_free(t);
 }
 
-void ll__shared_stack_free(ll_loop *loop) {
+void ll__loop_stacks_free(ll_loop *loop) {
     loop->shared_owner = NULL;
     if (loop->shared.map)
         ll__stack_free(loop->stacks, &loop->shared);
     memset(&loop->shared, 0, sizeof loop->shared);
+    if (loop->stack_spare.map)
+        ll__stack_free(loop->stacks, &loop->stack_spare);
+    memset(&loop->stack_spare, 0, sizeof loop->stack_spare);
 }
 
 /* A copy-mode task's frame objects, newest first (they come and go in
@@ -533,15 +543,23 @@ static int task_start(ll_loop *loop, ll_task *t) {
             return rc;
         t->copy = false; /* no guarded shared stack: this task gets its own */
     }
-    bool first_unguarded = false;
-    int rc = ll__stack_alloc(loop->stacks, t->stack_size, &t->stack, &first_unguarded);
-    if (rc != 0)
-        return rc;
-    if (first_unguarded)
-        ll__warn(loop, LL_WARN_UNGUARDED_STACK, t->fut.file, t->fut.line,
-                 "out of guard pages (vm.max_map_count): task '%s' and later tasks get "
-                 "stacks without a guard page; an overflow is caught at the next switch",
-                 t->name);
+    if (loop->stack_spare.map && loop->stack_spare.size == t->stack_size) {
+        /* The stack of the task that finished last (a program spawning
+         * short tasks runs them all on it). */
+        t->stack = loop->stack_spare;
+        loop->stack_spare.map = NULL;
+        ll__stack_unpark(&t->stack);
+    } else {
+        bool first_unguarded = false;
+        int rc = ll__stack_alloc(loop->stacks, t->stack_size, &t->stack, &first_unguarded);
+        if (rc != 0)
+            return rc;
+        if (first_unguarded)
+            ll__warn(loop, LL_WARN_UNGUARDED_STACK, t->fut.file, t->fut.line,
+                     "out of guard pages (vm.max_map_count): task '%s' and later tasks get "
+                     "stacks without a guard page; an overflow is caught at the next switch",
+                     t->name);
+    }
     t->unguarded = !t->stack.guarded;
     if (t->unguarded)
         ll__stack_canary_set(&t->stack);
@@ -697,6 +715,18 @@ void ll__task_retired_free(ll_loop *loop) {
     loop->ntask_retired = 0;
 }
 
+/* A finished task's stack: kept aside for the next task to start, or back
+ * to the pool when one is kept already. */
+static inline void task_stack_release(ll_loop *loop, ll_task *t) {
+    if (!loop->stack_spare.map) {
+        ll__stack_park(&t->stack);
+        loop->stack_spare = t->stack;
+    } else {
+        ll__stack_free(loop->stacks, &t->stack);
+    }
+    memset(&t->stack, 0, sizeof t->stack);
+}
+
 static void run_task(ll_loop *loop, ll_task *t) {
     if (t->fut.state != LL__FUT_PENDING)
         return;
@@ -728,10 +758,8 @@ static void run_task(ll_loop *loop, ll_task *t) {
     loop->current = NULL;
     step_end(loop, y);
     if (y->finished) {
-        if (y->stack.map) {
-            ll__stack_free(loop->stacks, &y->stack);
-            memset(&y->stack, 0, sizeof y->stack);
-        }
+        if (y->stack.map)
+            task_stack_release(loop, y);
         if (y->copy)
             copy_release(loop, y);
     }
@@ -1155,6 +1183,16 @@ ll_value ll__wait_io(ll_future *f, unsigned op, const char *what, const char *fi
 }
 
 ll_value ll__await(void *aw, const char *file, int line) {
+    /* A task of this loop that is already done: the await does not suspend
+     * (R5), and is the commonest of a program that spawns tasks and then
+     * collects them.  (The magic is the first word of every awaitable.) */
+    ll_loop *rl = ll__running_loop;
+    ll_task *d = aw;
+    if (rl && rl->current && d && d->fut.magic == LL__MAGIC_TASK && d->fut.loop == rl &&
+        d->fut.state != LL__FUT_PENDING) {
+        d->held = true;
+        return ll__future_outcome(&d->fut);
+    }
     ll_task *t = need_task("ll_await()", file, line);
     uint32_t magic = aw ? *(uint32_t *)aw : 0;
     if (!t) {
