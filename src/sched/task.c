@@ -1189,10 +1189,14 @@ ll_value ll__wait_io(ll_future *f, unsigned op, const char *what, const char *fi
     return wait_on(t->fut.loop, t, f, LL_WAIT_IO, -1, op, file, line);
 }
 
+static __attribute__((noinline)) ll_value await_any(void *aw, const char *file, int line);
+
 ll_value ll__await(void *aw, const char *file, int line) {
     /* A task of this loop that is already done: the await does not suspend
      * (R5), and is the commonest of a program that spawns tasks and then
-     * collects them.  (The magic is the first word of every awaitable.) */
+     * collects them.  (The magic is the first word of every awaitable.)
+     * Everything else is await_any's, out of line, so that this path does
+     * not save the registers the general one needs. */
     ll_loop *rl = ll__running_loop;
     ll_task *d = aw;
     if (rl && rl->current && d && d->fut.magic == LL__MAGIC_TASK && d->fut.loop == rl &&
@@ -1200,6 +1204,10 @@ ll_value ll__await(void *aw, const char *file, int line) {
         d->held = true;
         return ll__future_outcome(&d->fut);
     }
+    return await_any(aw, file, line);
+}
+
+static ll_value await_any(void *aw, const char *file, int line) {
     ll_task *t = need_task("ll_await()", file, line);
     uint32_t magic = aw ? *(uint32_t *)aw : 0;
     if (!t) {
