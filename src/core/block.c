@@ -3,6 +3,7 @@
 
 #include <pthread.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/mman.h>
 
 #if defined(LL_HAVE_VALGRIND)
@@ -28,9 +29,12 @@
 
 /* This thread's blocks, most recently given back last (taken first: the
  * likeliest to be in the caches still). */
+enum { CACHE_SLOTS = LL__BLOCK_KEEP / LL__BLOCK_SIZE };
 typedef struct block_cache {
-    void *blocks[LL__BLOCK_KEEP];
-    size_t n;
+    void *blocks[CACHE_SLOTS];
+    size_t sizes[CACHE_SLOTS];
+    size_t n;     /* blocks kept */
+    size_t bytes; /* their total size */
 } block_cache;
 
 static _Thread_local block_cache cache;
@@ -47,40 +51,46 @@ static void cache_setup(void) {
 }
 
 /* Mapped 2 MiB too long, and the ends trimmed: aligned to 2 MiB, so that
- * the kernel can back it with a huge page. */
-static void *block_map(void) {
-    size_t n = LL__BLOCK_SIZE;
-    char *m = mmap(NULL, 2 * n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+ * the kernel can back it with huge pages. */
+static void *block_map(size_t bytes) {
+    size_t a = LL__BLOCK_SIZE;
+    char *m = mmap(NULL, bytes + a, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (m == MAP_FAILED)
         return NULL;
-    char *b = (char *)(((uintptr_t)m + n - 1) & ~(uintptr_t)(n - 1));
+    char *b = (char *)(((uintptr_t)m + a - 1) & ~(uintptr_t)(a - 1));
     if (b > m)
         munmap(m, (size_t)(b - m));
-    if (b + n < m + 2 * n)
-        munmap(b + n, (size_t)(m + 2 * n - (b + n)));
+    if (b + bytes < m + bytes + a)
+        munmap(b + bytes, (size_t)(m + bytes + a - (b + bytes)));
 #if defined(MADV_HUGEPAGE)
-    madvise(b, n, MADV_HUGEPAGE);
+    madvise(b, bytes, MADV_HUGEPAGE);
 #endif
     return b;
 }
 
-void *ll__block_get(bool *dirty) {
-    if (cache.n) {
-        void *b = cache.blocks[--cache.n];
-        ASAN_UNPOISON_MEMORY_REGION(b, LL__BLOCK_SIZE);
-        VALGRIND_MAKE_MEM_UNDEFINED(b, LL__BLOCK_SIZE);
+void *ll__block_get(size_t bytes, bool *dirty) {
+    for (size_t i = cache.n; i-- > 0;) {
+        if (cache.sizes[i] != bytes)
+            continue;
+        void *b = cache.blocks[i];
+        cache.n--;
+        memmove(&cache.blocks[i], &cache.blocks[i + 1], (cache.n - i) * sizeof *cache.blocks);
+        memmove(&cache.sizes[i], &cache.sizes[i + 1], (cache.n - i) * sizeof *cache.sizes);
+        cache.bytes -= bytes;
+        ASAN_UNPOISON_MEMORY_REGION(b, bytes);
+        VALGRIND_MAKE_MEM_UNDEFINED(b, bytes);
         *dirty = true;
         return b;
     }
     *dirty = false;
-    return block_map();
+    return block_map(bytes);
 }
 
-void ll__block_put(void *block) {
+void ll__block_put(void *block, size_t bytes) {
     if (!block)
         return;
-    if (cache.n == LL__BLOCK_KEEP) {
-        munmap(block, LL__BLOCK_SIZE);
+    if (cache.bytes + bytes > LL__BLOCK_KEEP || cache.n == CACHE_SLOTS) {
+        munmap(block, bytes);
         return;
     }
     if (cache.n == 0) {
@@ -90,15 +100,18 @@ void ll__block_put(void *block) {
     }
     /* What is left of a closed loop's tasks is out of bounds until the
      * block is taken again: a pointer kept to one of them is caught. */
-    ASAN_POISON_MEMORY_REGION(block, LL__BLOCK_SIZE);
-    VALGRIND_MAKE_MEM_NOACCESS(block, LL__BLOCK_SIZE);
-    cache.blocks[cache.n++] = block;
+    ASAN_POISON_MEMORY_REGION(block, bytes);
+    VALGRIND_MAKE_MEM_NOACCESS(block, bytes);
+    cache.blocks[cache.n] = block;
+    cache.sizes[cache.n++] = bytes;
+    cache.bytes += bytes;
 }
 
 void ll__block_cache_release(void) {
     while (cache.n) {
-        void *b = cache.blocks[--cache.n];
-        ASAN_UNPOISON_MEMORY_REGION(b, LL__BLOCK_SIZE);
-        munmap(b, LL__BLOCK_SIZE);
+        cache.n--;
+        ASAN_UNPOISON_MEMORY_REGION(cache.blocks[cache.n], cache.sizes[cache.n]);
+        munmap(cache.blocks[cache.n], cache.sizes[cache.n]);
     }
+    cache.bytes = 0;
 }

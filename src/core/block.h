@@ -10,8 +10,9 @@
  *     runs loop after loop maps its memory once, as the stack pool does for
  *     stacks.  Such a block holds what its last loop left there: whoever
  *     takes it clears what it uses.
- * The thread keeps up to LL__BLOCK_KEEP blocks and unmaps them when it ends
- * (or calls ll__block_cache_release). */
+ * A block is one or more 2 MiB units (a ring of ready entries, say, could
+ * use several).  The thread keeps up to LL__BLOCK_KEEP bytes of them and
+ * unmaps them when it ends (or calls ll__block_cache_release). */
 #ifndef LL_CORE_BLOCK_H
 #define LL_CORE_BLOCK_H
 
@@ -19,14 +20,15 @@
 #include <stddef.h>
 
 #define LL__BLOCK_SIZE ((size_t)2 << 20)
-#define LL__BLOCK_KEEP 32 /* 64 MiB per thread at most */
+#define LL__BLOCK_KEEP ((size_t)64 << 20) /* kept per thread at most */
 
-/* A block of LL__BLOCK_SIZE bytes, or NULL when none could be mapped.
- * *dirty says whether it holds old contents (else it is all zeros). */
-void *ll__block_get(bool *dirty);
+/* `bytes` (a multiple of LL__BLOCK_SIZE) aligned to LL__BLOCK_SIZE, or NULL
+ * when it could not be mapped.  *dirty says whether it holds old contents
+ * (it came from the cache) or is all zeros (freshly mapped). */
+void *ll__block_get(size_t bytes, bool *dirty);
 /* Gives a block back to this thread's cache, or unmaps it when the cache
- * is full. */
-void ll__block_put(void *block);
+ * would hold more than LL__BLOCK_KEEP bytes. */
+void ll__block_put(void *block, size_t bytes);
 /* Unmaps every block this thread keeps. */
 void ll__block_cache_release(void);
 

@@ -83,7 +83,7 @@ static __attribute__((noinline)) ll_coro *coro_block_new(ll_loop *loop) {
     } else {
         bool dirty; /* every field is written when a coroutine is made */
         bytes = LL__BLOCK_SIZE;
-        b = ll__block_get(&dirty);
+        b = ll__block_get(bytes, &dirty);
     }
     if (!b)
         return NULL;
@@ -114,7 +114,7 @@ void ll__coro_blocks_free(ll_loop *loop) {
     for (void **b = loop->coro_blocks, **prev; b; b = prev) {
         prev = b[0];
         if ((size_t)b[1] == LL__BLOCK_SIZE)
-            ll__block_put(b);
+            ll__block_put(b, LL__BLOCK_SIZE);
         else
             free(b);
     }
@@ -848,7 +848,7 @@ static void *task_slab_new(ll_loop *loop) {
     } else {
         bytes = LL__BLOCK_SIZE;
         ntasks = bytes / TASK_STRIDE;
-        if (!(block = ll__block_get(&loop->task_dirty)))
+        if (!(block = ll__block_get(bytes, &loop->task_dirty)))
             return NULL;
     }
     loop->task_slabs[loop->ntask_slabs++] = (ll__slab){block, bytes};
@@ -882,7 +882,7 @@ void ll__task_slabs_free(ll_loop *loop) {
     for (size_t i = 0; i < loop->ntask_slabs; i++) {
         const ll__slab *s = &loop->task_slabs[i];
         if (s->bytes == LL__BLOCK_SIZE)
-            ll__block_put(s->mem);
+            ll__block_put(s->mem, s->bytes);
         else
             free(s->mem);
     }
