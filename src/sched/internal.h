@@ -689,6 +689,8 @@ void ll__sync_free_all(ll_loop *loop);
 /* Frees what this thread keeps for reuse (a thread that ran a loop calls it
  * before it ends). */
 void ll__thread_release(void);
+/* loop.c: frees the ready ring a closed loop left this thread. */
+void ll__spare_ring_release(void);
 /* Marks a coroutine object as used by this thread's loop (its function and
  * argument are about to run elsewhere). */
 void ll__coro_take(ll_loop *loop, ll_coro *c);

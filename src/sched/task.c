@@ -63,6 +63,7 @@ void ll__thread_release(void) {
     }
     nspare_coros = 0;
     ll__block_cache_release();
+    ll__spare_ring_release();
 }
 
 /* A task's coroutines are carved from blocks of its loop: no malloc for
