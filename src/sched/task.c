@@ -377,7 +377,16 @@ __attribute__((noinline, noreturn)) static void task_exit(ll_task *t, ll_value v
     if (__builtin_expect(t->nscopes > 0, 0))
         ll__scopes_leaked(t, 0, t->coro_name, v);
     t->try_file = NULL;
-    task_finish(loop, t, v);
+    if (__builtin_expect(!ll_failed(v) && !t->must_cancel && t->num_cancels <= t->cancels_kept &&
+                             !LL__REC(loop),
+                         1)) {
+        /* task_finish's commonest case, without its reports' set-up: a
+         * result, nothing to record, no cancellation asked for. */
+        t->state = LL__TASK_DONE;
+        ll__future_complete(&t->fut, LL__FUT_FINISHED, v);
+    } else {
+        task_finish(loop, t, v);
+    }
     t->finished = true;
     ll__ctx_switch_final(&t->ctx, &loop->sched_ctx);
     abort(); /* a finished task is never switched back into */
