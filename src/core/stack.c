@@ -16,6 +16,7 @@
 #include <valgrind/memcheck.h>
 #include <valgrind/valgrind.h>
 #else
+#define RUNNING_ON_VALGRIND 0
 #define VALGRIND_STACK_REGISTER(lo, hi) 0u
 #define VALGRIND_STACK_DEREGISTER(id) ((void)(id))
 #define VALGRIND_MAKE_MEM_NOACCESS(p, n) ((void)(p), (void)(n))
@@ -46,6 +47,19 @@ static void stack_park(const ll__stack *st) {
 static void stack_unpark(const ll__stack *st) {
     ASAN_UNPOISON_MEMORY_REGION(st->lo, st->size);
     VALGRIND_MAKE_MEM_UNDEFINED(st->lo, st->size);
+}
+
+#if defined(LL_STACK_ASAN)
+bool ll__stack_watched = true;
+#else
+bool ll__stack_watched; /* set when the first pool is made under Valgrind */
+#endif
+
+void ll__stack_park_watched(const ll__stack *st) {
+    stack_park(st);
+}
+void ll__stack_unpark_watched(const ll__stack *st) {
+    stack_unpark(st);
 }
 
 void ll__stack_writable(void *p, size_t n) {
@@ -81,10 +95,10 @@ static size_t page_size(void) {
 }
 
 size_t ll__stack_round(size_t size) {
-    size_t ps = page_size();
+    size_t ps = page_size(); /* a power of two */
     if (size < 16 * 1024)
         size = 16 * 1024;
-    return (size + ps - 1) / ps * ps;
+    return (size + ps - 1) & ~(ps - 1);
 }
 
 /* Guarded stacks cost two memory mappings each (the guard page splits one
@@ -139,6 +153,8 @@ static void pool_at_exit(void) {
 }
 
 static void pool_setup(void) {
+    if (RUNNING_ON_VALGRIND)
+        ll__stack_watched = true;
     pthread_key_create(&pool_key, pool_at_thread_exit);
     atexit(pool_at_exit);
 }
@@ -174,7 +190,13 @@ void ll__stack_pool_destroy(ll__stack_pool *pool) {
 int ll__stack_alloc(ll__stack_pool *pool, size_t size, ll__stack *out, bool *unguarded_first) {
     *unguarded_first = false;
     size = ll__stack_round(size);
-    /* Most recently freed first: its pages are the likeliest to be warm. */
+    /* Most recently freed first: its pages and lines are the likeliest to be
+     * warm (a program spawning short tasks runs them all on one stack). */
+    if (pool->nfree && pool->free[pool->nfree - 1].size == size) {
+        *out = pool->free[--pool->nfree];
+        stack_unpark(out);
+        return 0;
+    }
     for (size_t i = pool->nfree; i-- > 0;) {
         if (pool->free[i].size == size) {
             *out = pool->free[i];

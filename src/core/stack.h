@@ -74,6 +74,21 @@ int ll__stack_alloc(ll__stack_pool *pool, size_t size, ll__stack *out, bool *ung
 /* Returns a stack to the pool (or unmaps it when the pool is full). */
 void ll__stack_free(ll__stack_pool *pool, ll__stack *st);
 
+/* A stack kept aside for reuse is out of bounds for AddressSanitizer and
+ * Valgrind until it is handed out again (the pool does this for its own;
+ * a loop keeping one aside calls them itself). */
+extern bool ll__stack_watched; /* ASan build, or running under Valgrind */
+void ll__stack_park_watched(const ll__stack *st);
+void ll__stack_unpark_watched(const ll__stack *st);
+static inline void ll__stack_park(const ll__stack *st) {
+    if (ll__stack_watched)
+        ll__stack_park_watched(st);
+}
+static inline void ll__stack_unpark(const ll__stack *st) {
+    if (ll__stack_watched)
+        ll__stack_unpark_watched(st);
+}
+
 /* Copy stack mode: makes [p, p+n) of a stack writable for a copy into it,
  * whatever ASan or Valgrind (which marks what lies below a stack pointer as
  * no-access when the frames there return) thought of it. */

@@ -165,6 +165,9 @@ struct ll_coro {
     void *owned_args;     /* its arguments' memory, when it was made outside
                            * a loop (ll__args_pack); freed with it */
     bool hidden;          /* made by the library for itself (ll__coro_private) */
+    bool slab;            /* carved from its loop's coroutine blocks (made
+                           * while that loop ran), not malloc'd: freed with
+                           * them; a used one may shrink to its magic (task.c) */
 };
 
 struct ll_task {
@@ -241,8 +244,8 @@ _Static_assert(offsetof(ll_task, fut.id) / 64 == (offsetof(ll_task, ctx) + sizeo
 
 /* A block that tasks are carved from (task.c). */
 typedef struct ll__slab {
-    void *mem;    /* calloc'd, or mmap'd when it is 2 MiB */
-    size_t bytes; /* its size, which says which of the two */
+    void *mem;    /* calloc'd, or a block (src/core/block.h) */
+    size_t bytes; /* its size: LL__BLOCK_SIZE says it is a block */
 } ll__slab;
 
 /* What a layer above the scheduler that keeps state on a loop (src/io)
@@ -373,6 +376,21 @@ struct ll_loop {
     struct ll__loopthread *thread; /* the thread it runs in (ll_loop_thread_start) */
     void *outer_job;               /* a thread-pool job this loop runs inside */
     void *bridges;                 /* run_coroutine_threadsafe tasks running here */
+    /* Coroutine objects made while this loop runs are carved from blocks of
+     * its own (task.c, "coroutine objects"), freed when it closes. */
+    void *coro_blocks;  /* the blocks, each starting with a link to the previous */
+    size_t ncoro_blocks; /* how many (their sizes double up to 2 MiB) */
+    char *coro_cur;     /* next free byte in the newest block */
+    size_t coro_left;   /* bytes left there */
+    ll_coro *coro_free; /* released slab coroutines, carved again first */
+    char name_buf[16];  /* the last default task name made ("Task-N") */
+    uint32_t name_id;   /* its N */
+    uint8_t name_len;   /* its length (0: none made yet) */
+    bool task_dirty;    /* the newest task slab is a block an earlier loop
+                         * used: task_alloc clears each record it carves */
+    ll__stack stack_spare; /* the stack of the task that finished last, kept
+                            * (parked) for the next task to start: its lines
+                            * are warm, and the pool is not needed */
 };
 
 /* The overflow record of the task running on this thread, or NULL: what
@@ -496,6 +514,20 @@ typedef struct ll__args {
 } ll__args;
 bool ll__args_pack(ll_loop *arena, const char *fn_name, size_t n, const ll_value *items,
                    ll_value *out, void **owned);
+/* ll__args_pack's cases that need no memory (no argument; one that is not a
+ * string to copy): *out set and true, else false. */
+static inline bool ll__args_plain(const char *fn_name, size_t n, const ll_value *items,
+                                  ll_value *out) {
+    if (n == 0) {
+        *out = (ll_value){LL_ARGS, 0, {.s = fn_name}};
+        return true;
+    }
+    if (n == 1 && !(items[0].kind == LL_STR && items[0].err == LL__ARG_COPY)) {
+        *out = items[0];
+        return true;
+    }
+    return false;
+}
 /* The name of the coroutine (or async generator) running in the current
  * task, or NULL (task.c, agen.c). */
 const char *ll__running_coro_name(void);
@@ -663,8 +695,9 @@ void ll__task_free(ll_loop *loop, ll_task *t);
  * ll__frame_obj_free releases what it gave. */
 void *ll__frame_obj(void *local, size_t n);
 void ll__frame_obj_free(void *p, void *local);
-/* Copy mode: frees the loop's shared stack (at close). */
-void ll__shared_stack_free(ll_loop *loop);
+/* At close: the loop's shared stack (copy mode) and the stack it kept for
+ * the next task go back to the pool. */
+void ll__loop_stacks_free(ll_loop *loop);
 /* create_task for a task the library runs on its own and never hands to
  * the program (a server's connection): an anonymous task, whose record and
  * stack are reused once it is done.  False when it could not be made. */
@@ -696,6 +729,8 @@ void ll__sync_free_all(ll_loop *loop);
 /* Frees what this thread keeps for reuse (a thread that ran a loop calls it
  * before it ends). */
 void ll__thread_release(void);
+/* loop.c: frees the ready ring a closed loop left this thread. */
+void ll__spare_ring_release(void);
 /* Marks a coroutine object as used by this thread's loop (its function and
  * argument are about to run elsewhere). */
 void ll__coro_take(ll_loop *loop, ll_coro *c);
@@ -708,6 +743,9 @@ void ll__coro_release(ll_coro *c);
 void ll__task_retired_free(ll_loop *loop);
 /* Frees the memory of every task of the loop (after ll__task_free). */
 void ll__task_slabs_free(ll_loop *loop);
+/* Frees the blocks of the loop's coroutine objects (last, at close: after
+ * every coroutine was swept or released). */
+void ll__coro_blocks_free(ll_loop *loop);
 void ll__coro_free(ll_coro *c);
 /* Reports and frees this thread's coroutines never used (loop = NULL: all). */
 void ll__coro_sweep(ll_loop *loop);

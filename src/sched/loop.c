@@ -248,6 +248,44 @@ static void set_ovf_find(void) {
     ll__overflow_find = ll__running_ovf;
 }
 
+/* ---- the ready ring a closed loop leaves its thread ---------------------------
+ * A loop that queued 100 000 steps grew its ring to 5 MB, page by page; the
+ * next loop of the thread starts from that ring instead of growing its own
+ * again (as it starts from the thread's stacks and task blocks), so a
+ * program or a benchmark running loop after loop pays for it once.  Only a
+ * big ring is worth keeping; the thread frees it when it ends. */
+enum { SPARE_RING_MIN = 4096 }; /* entries */
+static _Thread_local ll__ring spare_ring;
+static pthread_key_t spare_ring_key;
+static pthread_once_t spare_ring_once = PTHREAD_ONCE_INIT;
+
+void ll__spare_ring_release(void) {
+    free(spare_ring.buf);
+    memset(&spare_ring, 0, sizeof spare_ring);
+}
+
+static void spare_ring_at_exit(void *unused) {
+    (void)unused;
+    ll__spare_ring_release();
+}
+
+static void spare_ring_setup(void) {
+    pthread_key_create(&spare_ring_key, spare_ring_at_exit);
+}
+
+/* At close: the loop's ring becomes the thread's spare when it is the
+ * bigger one. */
+static void ring_leave(ll__ring *r) {
+    if (r->cap < SPARE_RING_MIN || r->cap <= spare_ring.cap) {
+        free(r->buf);
+        return;
+    }
+    free(spare_ring.buf);
+    spare_ring = (ll__ring){r->buf, r->cap, 0, 0};
+    pthread_once(&spare_ring_once, spare_ring_setup);
+    pthread_setspecific(spare_ring_key, &spare_ring);
+}
+
 ll_loop *ll_loop_new(const ll_loop_opts *opts) {
     ll_loop_opts o = {0};
     if (opts)
@@ -294,6 +332,10 @@ ll_loop *ll_loop_new(const ll_loop_opts *opts) {
     }
     loop->slow_ns = slow > 0 && slow < 9e9 ? (int64_t)llround(slow * 1e9) : INT64_MAX;
     loop->stacks = ll__stack_pool_thread();
+    if (spare_ring.buf) { /* empty: a ring's order starts anywhere */
+        loop->ready = spare_ring;
+        memset(&spare_ring, 0, sizeof spare_ring);
+    }
     loop->wall0 = ll__wall_ns();
     time_t now = time(NULL);
     struct tm tm;
@@ -626,7 +668,7 @@ static void free_loop(ll_loop *loop) {
         t = next;
     }
     ll__task_retired_free(loop);
-    ll__shared_stack_free(loop);
+    ll__loop_stacks_free(loop);
     ll__task_slabs_free(loop);
     ll__sync_free_all(loop);
     ll__agen_free_all(loop);
@@ -639,11 +681,13 @@ static void free_loop(ll_loop *loop) {
         next = c->next;
         ll__coro_release(c);
     }
+    ll__coro_blocks_free(loop);
     for (ll_handle *h = loop->owned_handles, *next; h; h = next) {
         next = h->next_owned;
         free(h);
     }
-    free(loop->ready.buf);
+    ring_leave(&loop->ready);
+    memset(&loop->ready, 0, sizeof loop->ready);
     free(loop->heap);
     for (size_t i = 0; i < loop->narena; i++)
         free(loop->arena[i]);

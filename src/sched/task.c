@@ -7,6 +7,7 @@
  * returns (its future completes).  This is CPython's Task.__step, with the
  * coroutine's own stack standing in for the generator frame. */
 #include "internal.h"
+#include "../core/block.h"
 #include "../core/grow.h"
 
 #include <sys/mman.h>
@@ -39,6 +40,12 @@ static _Thread_local size_t nspare_coros;
 void ll__coro_release(ll_coro *c) {
     free(c->owned_args);
     c->owned_args = NULL;
+    if (c->slab) {
+        c->magic = LL__MAGIC_DEAD;
+        c->next = c->loop->coro_free;
+        c->loop->coro_free = c;
+        return;
+    }
     if (nspare_coros >= 4096) {
         free(c);
         return;
@@ -55,16 +62,82 @@ void ll__thread_release(void) {
         spare_coros = n;
     }
     nspare_coros = 0;
+    ll__block_cache_release();
+    ll__spare_ring_release();
 }
 
-ll_coro *ll__coro_new(ll_coro_fn fn, ll_value arg, const char *fn_name, const char *file,
-                      int line) {
+/* A task's coroutines are carved from blocks of its loop: no malloc for
+ * each, nor a free at close.  Only a task's: what a step makes it uses in
+ * that step or drops (coro_sweep_step frees it as the step ends), so the
+ * object is used by its own loop, which outlives it (a coroutine made in a
+ * plain callback may be kept for a loop that runs later: malloc'd). */
+enum { CORO_SMALL_BLOCKS = 4, CORO_BLOCK_MIN = 64 * sizeof(ll_coro) };
+
+/* A block starts with a header: the link to the previous block, and the
+ * block's size (LL__BLOCK_SIZE: a 2 MiB block, else malloc'd). */
+static __attribute__((noinline)) ll_coro *coro_block_new(ll_loop *loop) {
+    size_t bytes;
+    void **b;
+    if (loop->ncoro_blocks < CORO_SMALL_BLOCKS) {
+        bytes = (size_t)CORO_BLOCK_MIN << loop->ncoro_blocks;
+        b = malloc(bytes);
+    } else {
+        bool dirty; /* every field is written when a coroutine is made */
+        bytes = LL__BLOCK_SIZE;
+        b = ll__block_get(bytes, &dirty);
+    }
+    if (!b)
+        return NULL;
+    b[0] = loop->coro_blocks;
+    b[1] = (void *)bytes;
+    loop->coro_blocks = b;
+    loop->ncoro_blocks++;
+    loop->coro_cur = (char *)b + 16 + sizeof(ll_coro);
+    loop->coro_left = bytes - 16 - sizeof(ll_coro);
+    return (ll_coro *)((char *)b + 16);
+}
+
+static inline ll_coro *coro_carve(ll_loop *loop) {
+    ll_coro *c = loop->coro_free;
+    if (c) {
+        loop->coro_free = c->next;
+        return c;
+    }
+    if (__builtin_expect(loop->coro_left < sizeof(ll_coro), 0))
+        return coro_block_new(loop);
+    c = (ll_coro *)loop->coro_cur;
+    loop->coro_cur += sizeof(ll_coro);
+    loop->coro_left -= sizeof(ll_coro);
+    return c;
+}
+
+void ll__coro_blocks_free(ll_loop *loop) {
+    for (void **b = loop->coro_blocks, **prev; b; b = prev) {
+        prev = b[0];
+        if ((size_t)b[1] == LL__BLOCK_SIZE)
+            ll__block_put(b, LL__BLOCK_SIZE);
+        else
+            free(b);
+    }
+    loop->coro_blocks = NULL;
+    loop->ncoro_blocks = loop->coro_left = 0;
+    loop->coro_cur = NULL;
+    loop->coro_free = NULL;
+}
+
+static inline __attribute__((always_inline)) ll_coro *
+coro_make(ll_coro_fn fn, ll_value arg, const char *fn_name, const char *file, int line) {
     if (!fn) {
         ll__misuse(ll__running_loop, file, line, "TypeError: ll_coro() with a NULL function");
         return NULL;
     }
-    ll_coro *c = spare_coros;
-    if (c) {
+    ll_loop *loop = ll__running_loop;
+    ll_task *maker = loop ? loop->current : NULL;
+    ll_coro *c;
+    if (maker) {
+        if (!(c = coro_carve(loop)))
+            return NULL;
+    } else if ((c = spare_coros)) {
         spare_coros = c->next;
         nspare_coros--;
     } else if (!(c = malloc(sizeof *c))) {
@@ -78,10 +151,11 @@ ll_coro *ll__coro_new(ll_coro_fn fn, ll_value arg, const char *fn_name, const ch
                    line,
                    NULL,
                    unused_coros,
-                   ll__running_loop ? ll__running_loop : ll__current_loop,
-                   ll__running_loop ? ll__running_loop->current : NULL,
+                   loop ? loop : ll__current_loop,
+                   maker,
                    NULL,
-                   false};
+                   false,
+                   maker != NULL};
     if (unused_coros)
         unused_coros->prev = c;
     unused_coros = c;
@@ -90,18 +164,25 @@ ll_coro *ll__coro_new(ll_coro_fn fn, ll_value arg, const char *fn_name, const ch
     return c;
 }
 
+ll_coro *ll__coro_new(ll_coro_fn fn, ll_value arg, const char *fn_name, const char *file,
+                      int line) {
+    return coro_make(fn, arg, fn_name, file, line);
+}
+
 ll_coro *ll__coro_newv(ll_coro_fn fn, const char *fn_name, size_t n, const ll_value *args,
                        const char *file, int line) {
     /* The arguments belong to the coroutine, which may be made before any
      * loop exists (ll_run(ll_coro(amain, ...))): malloc, freed with it. */
     ll_value arg;
     void *owned;
+    if (ll__args_plain(fn_name, n, args, &arg)) /* no memory to hold them */
+        return coro_make(fn, arg, fn_name, file, line);
     if (!ll__args_pack(NULL, fn_name, n, args, &arg, &owned)) {
         ll__misuse(ll__running_loop, file, line,
                    "MemoryError: no memory for the arguments of coroutine '%s'", fn_name);
         return NULL;
     }
-    ll_coro *c = ll__coro_new(fn, arg, fn_name, file, line);
+    ll_coro *c = coro_make(fn, arg, fn_name, file, line);
     if (c)
         c->owned_args = owned;
     else
@@ -118,7 +199,7 @@ const char *ll__running_coro_name(void) {
 }
 
 /* Takes a coroutine off the list of those not used yet, and marks it used. */
-static void coro_unlink(ll_coro *c) {
+static inline void coro_unlink(ll_coro *c) {
     if (c->prev)
         c->prev->next = c->next;
     else
@@ -138,11 +219,22 @@ void ll__coro_free(ll_coro *c) {
 /* A coroutine that was awaited or wrapped in a task stays allocated (marked
  * dead) until its loop closes, so that using it a second time is reported
  * instead of reading freed memory. */
-static void coro_consume(ll_loop *loop, ll_coro *c) {
+static inline void coro_consume(ll_loop *loop, ll_coro *c) {
     coro_unlink(c);
     if (c->hidden && !c->owned_args) {
         /* Nobody else has its address: nothing can use it a second time. */
         ll__coro_release(c);
+        return;
+    }
+    if (c->slab && !c->owned_args) {
+        /* Its loop's blocks keep it, marked dead, until the loop closes.  Its
+         * magic is all a second use reads: when it is the newest object
+         * carved, the next ones start right after the magic (ll_create_task
+         * (ll_coro(...)) keeps 8 bytes a task, not a whole object). */
+        if ((char *)c + sizeof *c == c->loop->coro_cur) {
+            c->loop->coro_cur = (char *)c + 8;
+            c->loop->coro_left += sizeof *c - 8;
+        }
         return;
     }
     c->prev = NULL;
@@ -292,7 +384,17 @@ __attribute__((noinline, noreturn)) static void task_exit(ll_task *t, ll_value v
     if (__builtin_expect(t->nscopes > 0, 0))
         ll__scopes_leaked(t, 0, t->coro_name, v);
     t->try_file = NULL;
-    task_finish(loop, t, v);
+    if (__builtin_expect(!ll_failed(v) && !t->must_cancel && t->num_cancels <= t->cancels_kept &&
+                             !LL__REC(loop),
+                         1)) {
+        /* task_finish's commonest case, without its reports' set-up: a
+         * result, nothing to record, no cancellation asked for. */
+        t->direct = false; /* as task_finish: nothing switches into it now */
+        t->state = LL__TASK_DONE;
+        ll__future_complete(&t->fut, LL__FUT_FINISHED, v);
+    } else {
+        task_finish(loop, t, v);
+    }
     t->finished = true;
     ll__ctx_switch_final(&t->ctx, &loop->sched_ctx);
     abort(); /* a finished task is never switched back into */
@@ -402,11 +504,14 @@ static void copy_release(ll_loop *loop, ll_task *t) {
     frame_objs_free(t);
 }
 
-void ll__shared_stack_free(ll_loop *loop) {
+void ll__loop_stacks_free(ll_loop *loop) {
     loop->shared_owner = NULL;
     if (loop->shared.map)
         ll__stack_free(loop->stacks, &loop->shared);
     memset(&loop->shared, 0, sizeof loop->shared);
+    if (loop->stack_spare.map)
+        ll__stack_free(loop->stacks, &loop->stack_spare);
+    memset(&loop->stack_spare, 0, sizeof loop->stack_spare);
 }
 
 /* A copy-mode task's frame objects, newest first (they come and go in
@@ -456,15 +561,23 @@ static int task_start(ll_loop *loop, ll_task *t) {
             return rc;
         t->copy = false; /* no guarded shared stack: this task gets its own */
     }
-    bool first_unguarded = false;
-    int rc = ll__stack_alloc(loop->stacks, t->stack_size, &t->stack, &first_unguarded);
-    if (rc != 0)
-        return rc;
-    if (first_unguarded)
-        ll__warn(loop, LL_WARN_UNGUARDED_STACK, t->fut.file, t->fut.line,
-                 "out of guard pages (vm.max_map_count): task '%s' and later tasks get "
-                 "stacks without a guard page; an overflow is caught at the next switch",
-                 t->name);
+    if (loop->stack_spare.map && loop->stack_spare.size == t->stack_size) {
+        /* The stack of the task that finished last (a program spawning
+         * short tasks runs them all on it). */
+        t->stack = loop->stack_spare;
+        loop->stack_spare.map = NULL;
+        ll__stack_unpark(&t->stack);
+    } else {
+        bool first_unguarded = false;
+        int rc = ll__stack_alloc(loop->stacks, t->stack_size, &t->stack, &first_unguarded);
+        if (rc != 0)
+            return rc;
+        if (first_unguarded)
+            ll__warn(loop, LL_WARN_UNGUARDED_STACK, t->fut.file, t->fut.line,
+                     "out of guard pages (vm.max_map_count): task '%s' and later tasks get "
+                     "stacks without a guard page; an overflow is caught at the next switch",
+                     t->name);
+    }
     t->unguarded = !t->stack.guarded;
     if (t->unguarded)
         ll__stack_canary_set(&t->stack);
@@ -648,6 +761,18 @@ void ll__task_retired_free(ll_loop *loop) {
     loop->ntask_retired = 0;
 }
 
+/* A finished task's stack: kept aside for the next task to start, or back
+ * to the pool when one is kept already. */
+static inline void task_stack_release(ll_loop *loop, ll_task *t) {
+    if (!loop->stack_spare.map) {
+        ll__stack_park(&t->stack);
+        loop->stack_spare = t->stack;
+    } else {
+        ll__stack_free(loop->stacks, &t->stack);
+    }
+    memset(&t->stack, 0, sizeof t->stack);
+}
+
 static void run_task(ll_loop *loop, ll_task *t) {
     if (t->fut.state != LL__FUT_PENDING)
         return;
@@ -680,10 +805,8 @@ static void run_task(ll_loop *loop, ll_task *t) {
     loop->current = NULL;
     step_end(loop, y);
     if (y->finished) {
-        if (y->stack.map) {
-            ll__stack_free(loop->stacks, &y->stack);
-            memset(&y->stack, 0, sizeof y->stack);
-        }
+        if (y->stack.map)
+            task_stack_release(loop, y);
         if (y->copy)
             copy_release(loop, y);
     }
@@ -744,27 +867,34 @@ static inline ll_task *next_direct(ll_loop *loop, const ll_task *self) {
     return n;
 }
 
-/* Tasks are carved from blocks that grow from 32 tasks up to 2 MiB
- * (eligible for a huge page): no malloc per task, and few page faults for a
- * program with 100 000 of them.  The blocks live until the loop closes; a
- * recycled record (see "recycling" below) is carved again from the free
- * list first. */
+/* Tasks are carved from slabs: no malloc per task.  The first four hold
+ * 32, 64, 128 and 256 records (malloc'd: a lesson's few tasks cost little);
+ * the rest are 2 MiB blocks (src/core/block.h) backed by a huge page each,
+ * which the loop gives back to its thread at close for the next loop.  The
+ * slabs live until the loop closes; a recycled record (see "recycling"
+ * below) is carved again from the free list first. */
+enum { SMALL_SLABS = 4 };
+
+/* Records are carved 64 bytes apart and aligned to 64, so that a field sits
+ * in the same cache line of every task (a layout that keeps a step's fields
+ * within a few lines holds for all of them, not for one task in eight). */
+#define TASK_STRIDE ((sizeof(ll_task) + 63) & ~(size_t)63)
+
 static void *task_slab_new(ll_loop *loop) {
-    size_t ntasks =
-        loop->ntask_slabs >= 7 ? (2u << 20) / sizeof(ll_task) : (size_t)32 << loop->ntask_slabs;
-    size_t bytes = loop->ntask_slabs >= 7 ? (2u << 20) : ntasks * sizeof(ll_task);
     LL__GROW(loop->task_slabs, loop->task_slabcap, loop->ntask_slabs + 1, 16, return NULL);
     void *block;
-    if (bytes >= (2u << 20)) {
-        block = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (block == MAP_FAILED)
+    size_t ntasks, bytes;
+    if (loop->ntask_slabs < SMALL_SLABS) {
+        ntasks = (size_t)32 << loop->ntask_slabs;
+        bytes = ntasks * TASK_STRIDE;
+        if (!(block = aligned_alloc(64, bytes)))
             return NULL;
-#if defined(MADV_HUGEPAGE)
-        madvise(block, bytes, MADV_HUGEPAGE);
-#endif
+        memset(block, 0, bytes);
+        loop->task_dirty = false;
     } else {
-        block = calloc(ntasks, sizeof(ll_task));
-        if (!block)
+        bytes = LL__BLOCK_SIZE;
+        ntasks = bytes / TASK_STRIDE;
+        if (!(block = ll__block_get(bytes, &loop->task_dirty)))
             return NULL;
     }
     loop->task_slabs[loop->ntask_slabs++] = (ll__slab){block, bytes};
@@ -783,17 +913,22 @@ static ll_task *task_alloc(ll_loop *loop) {
     if (!loop->task_left && !task_slab_new(loop))
         return NULL;
     t = (ll_task *)loop->task_cur;
-    loop->task_cur += sizeof(ll_task);
+    loop->task_cur += TASK_STRIDE;
     loop->task_left--;
     loop->task_carved++;
-    return t; /* zeroed: fresh from calloc or mmap */
+    /* Zeroed: a small slab is cleared whole, a fresh block by the kernel,
+     * and a record here when its block served an earlier loop (its lines
+     * are written next anyway). */
+    if (loop->task_dirty)
+        memset(t, 0, sizeof *t);
+    return t;
 }
 
 void ll__task_slabs_free(ll_loop *loop) {
     for (size_t i = 0; i < loop->ntask_slabs; i++) {
         const ll__slab *s = &loop->task_slabs[i];
-        if (s->bytes >= (2u << 20))
-            munmap(s->mem, s->bytes);
+        if (s->bytes == LL__BLOCK_SIZE)
+            ll__block_put(s->mem, s->bytes);
         else
             free(s->mem);
     }
@@ -803,20 +938,42 @@ void ll__task_slabs_free(ll_loop *loop) {
 }
 
 /* "Task-N", as asyncio names them, without the cost of printf, in the
- * task's own record (at most "Task-4294967295"). */
-static const char *default_name(ll_task *t, uint32_t id) {
-    char digits[16];
-    int n = 0;
-    do {
-        digits[n++] = (char)('0' + id % 10);
-        id /= 10;
-    } while (id);
-    char *s = t->dname;
-    memcpy(s, "Task-", 5);
-    for (int i = 0; i < n; i++)
-        s[5 + i] = digits[n - 1 - i];
-    s[5 + n] = '\0';
-    return s;
+ * task's own record (at most "Task-4294967295").  Ids mostly come one after
+ * the other: the loop keeps the last name made and counts up in its digits
+ * (a digit or two to change, where a division per digit is dearer than
+ * everything else create_task does). */
+static const char *default_name(ll_loop *loop, ll_task *t, uint32_t id) {
+    char *b = loop->name_buf; /* "Task-" and the digits of name_id */
+    unsigned len = loop->name_len;
+    if (len && id == loop->name_id + 1 && id != 0) {
+        unsigned i = len;
+        while (i > 5 && b[i - 1] == '9')
+            b[--i] = '0';
+        if (i > 5) {
+            b[i - 1]++;
+        } else { /* 9...9 + 1: one digit more */
+            b[5] = '1';
+            b[len++] = '0';
+            b[len] = '\0';
+        }
+    } else {
+        char digits[16];
+        unsigned n = 0;
+        uint32_t v = id;
+        do {
+            digits[n++] = (char)('0' + v % 10);
+            v /= 10;
+        } while (v);
+        memcpy(b, "Task-", 5);
+        for (unsigned i = 0; i < n; i++)
+            b[5 + i] = digits[n - 1 - i];
+        len = 5 + n;
+        b[len] = '\0';
+    }
+    loop->name_len = (uint8_t)len;
+    loop->name_id = id;
+    memcpy(t->dname, b, sizeof t->dname);
+    return t->dname;
 }
 
 static ll_task *create_task(ll_loop *loop, ll_coro *c, const char *name, const ll_task_opts *opts,
@@ -827,26 +984,36 @@ static ll_task *create_task(ll_loop *loop, ll_coro *c, const char *name, const l
         return NULL;
     }
     uint32_t id = loop->family ? ll__family_task_id(loop) : ++loop->next_task_id;
-    ll__future_init(&t->fut, loop, LL__MAGIC_TASK, LL__FK_TASK, id, file, line);
-    if (!name && opts)
-        name = opts->name;
+    /* ll__future_init, on a record task_alloc gave all zeros: only what is
+     * not zero is written (its memset would write the lines a second time). */
+    t->fut.magic = LL__MAGIC_TASK;
+    t->fut.id = id;
+    t->fut.loop = loop;
+    t->fut.kind = LL__FK_TASK;
+    t->fut.file = file;
+    t->fut.line = line;
+    t->stack_size = loop->default_stack;
+    bool copy = loop->copy_mode;
+    if (opts) {
+        if (!name)
+            name = opts->name;
+        if (opts->stack_size)
+            t->stack_size = ll__stack_round(opts->stack_size);
+        if (opts->stack_mode != LL_STACK_DEFAULT)
+            copy = opts->stack_mode == LL_STACK_COPY;
+    }
     if (name) {
         t->name = ll__arena_strdup(loop, name);
         if (!t->name)
             t->name = "?";
     } else {
-        t->name = default_name(t, id);
+        t->name = default_name(loop, t, id);
     }
     t->fn = c->fn;
     t->arg = c->arg;
     t->coro_name = c->fn_name;
     coro_consume(loop, c);
-    t->stack_size =
-        opts && opts->stack_size ? ll__stack_round(opts->stack_size) : loop->default_stack;
-    int mode = opts ? opts->stack_mode : LL_STACK_DEFAULT;
-    t->copy = LL_CTX_CAN_COPY &&
-              (mode == LL_STACK_DEFAULT ? loop->copy_mode : mode == LL_STACK_COPY) &&
-              t->stack_size <= loop->default_stack;
+    t->copy = LL_CTX_CAN_COPY && copy && t->stack_size <= loop->default_stack;
     t->parent = loop->current;
     t->prev_all = loop->tasks_tail;
     if (loop->tasks_tail)
@@ -1086,7 +1253,25 @@ ll_value ll__wait_io(ll_future *f, unsigned op, const char *what, const char *fi
     return wait_on(t->fut.loop, t, f, LL_WAIT_IO, -1, op, file, line);
 }
 
+static __attribute__((noinline)) ll_value await_any(void *aw, const char *file, int line);
+
 ll_value ll__await(void *aw, const char *file, int line) {
+    /* A task of this loop that is already done: the await does not suspend
+     * (R5), and is the commonest of a program that spawns tasks and then
+     * collects them.  (The magic is the first word of every awaitable.)
+     * Everything else is await_any's, out of line, so that this path does
+     * not save the registers the general one needs. */
+    ll_loop *rl = ll__running_loop;
+    ll_task *d = aw;
+    if (rl && rl->current && d && d->fut.magic == LL__MAGIC_TASK && d->fut.loop == rl &&
+        d->fut.state != LL__FUT_PENDING) {
+        d->held = true;
+        return ll__future_outcome(&d->fut);
+    }
+    return await_any(aw, file, line);
+}
+
+static ll_value await_any(void *aw, const char *file, int line) {
     ll_task *t = need_task("ll_await()", file, line);
     uint32_t magic = aw ? *(uint32_t *)aw : 0;
     if (!t) {

@@ -168,15 +168,11 @@ static void *args_alloc(ll_loop *arena, size_t n, void **owned) {
 bool ll__args_pack(ll_loop *arena, const char *fn_name, size_t n, const ll_value *items,
                    ll_value *out, void **owned) {
     *owned = NULL;
-    if (n == 0) {
-        *out = (ll_value){LL_ARGS, 0, {.s = fn_name}};
+    if (ll__args_plain(fn_name, n, items, out))
         return true;
-    }
     size_t text = text_size(n, items);
-    if (n == 1) {
+    if (n == 1) { /* a string to copy */
         *out = items[0];
-        if (!copy_marked(items[0]))
-            return true;
         char *copy = args_alloc(arena, text, owned);
         if (!copy)
             return false;
