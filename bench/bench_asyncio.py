@@ -12,8 +12,8 @@ the two can be compared line by line:
               `asyncio.sleep(3600)` (cancelled at the end): bytes per task.
 Each timing is repeated (--repeat, default 5) and the median printed, one
 `name: value unit` line each, in bench.c's format.  asyncio records nothing,
-so there is no task_step_rec here (asking for it is not an error: scripts/bench
-passes the same --only to both sides).
+so there is no task_step_rec or task_step_ring here (asking for them is not an
+error: scripts/bench passes the same --only to both sides).
 
   --loop asyncio   the stdlib loop (default)
   --loop uvloop    uvloop's loop; needs `import uvloop` to work (Debian:
@@ -32,7 +32,7 @@ import statistics
 import sys
 import time
 
-NAMES = ("task_step", "task_step_rec", "spawn", "to_thread", "lock", "queue_pingpong", "mem_task")
+NAMES = ("task_step", "task_step_rec", "task_step_ring", "spawn", "to_thread", "lock", "queue_pingpong", "mem_task")
 
 STEP_TASKS, STEP_ROUNDS = 1000, 1000
 SPAWN_TASKS = 100_000
