@@ -246,8 +246,7 @@ static ll_value note_stderr(LL_NOARGS) {
 }
 
 static ll_value report_then_next(ll_args which) {
-    ll_task *a = ll_create_task(ll_coro(which.i ? block_then_yield : drop_then_yield),
-                                "first");
+    ll_task *a = ll_create_task(ll_coro(which.i ? block_then_yield : drop_then_yield), "first");
     ll_task *b = ll_create_task(ll_coro(note_stderr), "next");
     LL_TRY(ll_await(ll_gather(a, b)));
     return ll_none();

@@ -378,16 +378,16 @@ struct ll_loop {
     void *bridges;                 /* run_coroutine_threadsafe tasks running here */
     /* Coroutine objects made while this loop runs are carved from blocks of
      * its own (task.c, "coroutine objects"), freed when it closes. */
-    void *coro_blocks;  /* the blocks, each starting with a link to the previous */
-    size_t ncoro_blocks; /* how many (their sizes double up to 2 MiB) */
-    char *coro_cur;     /* next free byte in the newest block */
-    size_t coro_left;   /* bytes left there */
-    ll_coro *coro_free; /* released slab coroutines, carved again first */
-    char name_buf[16];  /* the last default task name made ("Task-N") */
-    uint32_t name_id;   /* its N */
-    uint8_t name_len;   /* its length (0: none made yet) */
-    bool task_dirty;    /* the newest task slab is a block an earlier loop
-                         * used: task_alloc clears each record it carves */
+    void *coro_blocks;     /* the blocks, each starting with a link to the previous */
+    size_t ncoro_blocks;   /* how many (their sizes double up to 2 MiB) */
+    char *coro_cur;        /* next free byte in the newest block */
+    size_t coro_left;      /* bytes left there */
+    ll_coro *coro_free;    /* released slab coroutines, carved again first */
+    char name_buf[16];     /* the last default task name made ("Task-N") */
+    uint32_t name_id;      /* its N */
+    uint8_t name_len;      /* its length (0: none made yet) */
+    bool task_dirty;       /* the newest task slab is a block an earlier loop
+                            * used: task_alloc clears each record it carves */
     ll__stack stack_spare; /* the stack of the task that finished last, kept
                             * (parked) for the next task to start: its lines
                             * are warm, and the pool is not needed */

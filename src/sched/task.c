@@ -143,19 +143,16 @@ coro_make(ll_coro_fn fn, ll_value arg, const char *fn_name, const char *file, in
     } else if (!(c = malloc(sizeof *c))) {
         return NULL;
     }
-    *c = (ll_coro){LL__MAGIC_CORO,
-                   fn,
-                   arg,
-                   fn_name,
-                   file,
-                   line,
-                   NULL,
-                   unused_coros,
-                   loop ? loop : ll__current_loop,
-                   maker,
-                   NULL,
-                   false,
-                   maker != NULL};
+    *c = (ll_coro){.magic = LL__MAGIC_CORO,
+                   .fn = fn,
+                   .arg = arg,
+                   .fn_name = fn_name,
+                   .file = file,
+                   .line = line,
+                   .next = unused_coros,
+                   .loop = loop ? loop : ll__current_loop,
+                   .maker = maker,
+                   .slab = maker != NULL};
     if (unused_coros)
         unused_coros->prev = c;
     unused_coros = c;
@@ -441,7 +438,8 @@ static void shared_ovf(ll_loop *loop, ll_task *t) {
 
 /* Moves o's frames off the shared stack. */
 static void copy_out(ll_loop *loop, ll_task *o) {
-    char *sp = __builtin_expect(o->agen != NULL, 0) ? ll__agen_base_sp(o) : ll__ctx_saved_sp(&o->ctx);
+    char *sp =
+        __builtin_expect(o->agen != NULL, 0) ? ll__agen_base_sp(o) : ll__ctx_saved_sp(&o->ctx);
     size_t n = (size_t)(shared_top(loop) - sp);
     if (n > o->saved_cap || n < o->saved_cap / 2) {
         unsigned char *b = realloc(o->saved, n);
