@@ -28,6 +28,22 @@ static inline bool under_checker(void) {
     return getenv("LOOPLAB_UNDER_VALGRIND") || getenv("LOOPLAB_UNDER_TSAN");
 }
 
+/* Whether this test program (and so the lessons and the looplab command
+ * beside it) was built with a sanitizer. */
+static inline bool sanitized_build(void) {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+    return true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+    return true;
+#else
+    return false;
+#endif
+#else
+    return false;
+#endif
+}
+
 /* Asserts that every line of `err` (a program's stderr) contains one of
  * the NULL-terminated `allowed` phrases: a well-behaved program, or one
  * whose only oddities are on purpose, gets no other warning. */

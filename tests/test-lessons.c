@@ -91,21 +91,6 @@ static void mask_took(char *s) {
     *o = '\0';
 }
 
-/* Whether this test program (and so the lessons beside it) was built with
- * a sanitizer. */
-static bool sanitized_build(void) {
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-    return true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-    return true;
-#else
-    return false;
-#endif
-#else
-    return false;
-#endif
-}
 
 /* A lesson that measures memory (meta.txt "measures: memory": lesson 24)
  * prints claims checked against the figures it measured ("under 8 KiB

@@ -300,7 +300,11 @@ ll_loop *ll_loop_new(const ll_loop_opts *opts) {
     if (clock == LL_CLOCK_DEFAULT && loop->outer_job)
         clock = ll__job_clock(loop->outer_job);
     loop->real = (clock == LL_CLOCK_DEFAULT ? env_clock() : clock) == LL_CLOCK_REAL;
-    loop->model = ll__model_from_env();
+    /* A wrong model of asyncio (models.c) is what a run of the program is
+     * predicted by: it applies to the loops the program records, not to the
+     * ones made to record nothing (the slow web's server thread, a lesson's
+     * unrecorded measurements), which would break under it. */
+    loop->model = o.record < 0 ? LL_MODEL_ASYNCIO : ll__model_from_env();
     bool record = true;
     if (o.record < 0)
         record = false;
