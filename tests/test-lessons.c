@@ -91,7 +91,6 @@ static void mask_took(char *s) {
     *o = '\0';
 }
 
-
 /* A lesson that measures memory (meta.txt "measures: memory": lesson 24)
  * prints claims checked against the figures it measured ("under 8 KiB
  * each").  Built with a sanitizer, or run under Valgrind, its figures are
