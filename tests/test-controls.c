@@ -671,6 +671,51 @@ START_TEST(c_reruns_the_lesson_on_the_other_clock_at_the_same_step) {
 }
 END_TEST
 
+/* The window waits for a run it starts; while it does, it says what runs
+ * and on which clock (a lesson on the real clock takes seconds). */
+START_TEST(a_run_says_what_it_runs_while_the_window_waits) {
+    fixture fx, *f = &fx;
+    fixture_open(f);
+    screen_n = 0;
+    screen[0] = '\0';
+    llv_text_hook = on_text; /* what is drawn while the run goes on */
+    ck_assert_int_eq(llv_session_start(&f->s, NULL, "01-hello-gather", false), 0);
+    llv_text_hook = NULL;
+    ck_assert_msg(strstr(screen, "Running lesson 01-hello-gather in C\xE2\x80\xA6") &&
+                      strstr(screen, "opens its trace when it ends"),
+                  "while the lesson ran, the window said:\n%s", screen);
+    ck_assert(f->s.d.open);
+    screen_n = 0;
+    screen[0] = '\0';
+    llv_text_hook = on_text;
+    key(f, SDLK_c, 0);
+    llv_text_hook = NULL;
+    ck_assert_str_eq(f->s.d.clock, "real");
+    ck_assert_msg(strstr(screen, "Running lesson 01-hello-gather in C") &&
+                      strstr(screen, "on the real clock"),
+                  "while the lesson re-ran, the window said:\n%s", screen);
+    /* the trace on screen under the notice: its title is drawn too */
+    ck_assert_msg(strstr(screen, "01-hello-gather"), "%s", screen);
+    /* from the picker, in Python */
+    key(f, SDLK_l, 0);
+    ck_assert(f->s.picking);
+    key(f, SDLK_TAB, 0);
+    ck_assert(f->s.pk.python);
+    screen_n = 0;
+    screen[0] = '\0';
+    llv_text_hook = on_text;
+    key(f, SDLK_RETURN, 0);
+    llv_text_hook = NULL;
+    ck_assert(!f->s.picking && f->s.d.python);
+    ck_assert_msg(strstr(screen, "Running lesson ") && strstr(screen, " in Python") &&
+                      strstr(screen, "choose a lesson"),
+                  "while the twin ran from the picker, the window said:\n%s", screen);
+    /* a frame after the run shows the trace, not the notice */
+    ck_assert_msg(strstr(screen_of(f), "Running lesson") == NULL, "%s", screen);
+    fixture_close(f);
+}
+END_TEST
+
 /* A lesson about durations opens on the time axis (its meta.txt says
  * "axis: time"); the others on event numbers. */
 START_TEST(a_lessons_meta_chooses_the_timeline_axis_and_c_keeps_it) {
@@ -1385,6 +1430,7 @@ int main(void) {
     tcase_set_timeout(tc, 300);
     tcase_add_loop_test(tc, every_control_does_what_help_says_on_every_lesson, 0, nslugs);
     tcase_add_test(tc, c_reruns_the_lesson_on_the_other_clock_at_the_same_step);
+    tcase_add_test(tc, a_run_says_what_it_runs_while_the_window_waits);
     tcase_add_test(tc, a_lessons_meta_chooses_the_timeline_axis_and_c_keeps_it);
     tcase_add_test(tc, a_bad_axis_line_is_reported_with_its_place);
     tcase_add_test(tc, the_lane_count_is_not_drawn_over_a_lane);

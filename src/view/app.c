@@ -247,7 +247,72 @@ static void doc_close(doc *d) {
 
 /* Runs what w names (a lesson in one language, a dropped .py, the CLI's
  * program) into a temporary trace and opens it. */
-static int run_and_open(const llv_app *a, doc *d, SDL_Renderer *r, const llv_run *w) {
+static void picker_draw(const llv_app *a, llv_picker *p, SDL_Renderer *r, int w, int h,
+                        const char *assets, bool back);
+static bool picker_fonts(llv_picker *p, SDL_Renderer *r, int h, const char *assets);
+
+/* What the window shows while a run it started goes on (it waits for the
+ * run: a lesson on the real clock takes as long as its sleeps, lesson 24's
+ * million tasks a few seconds): the screen as it was, dimmed, and a box in
+ * the middle naming the run. */
+static void show_running(llv_session *s, const llv_run *w) {
+    SDL_Renderer *r = s->r;
+    int ww, wh;
+    if (SDL_GetRendererOutputSize(r, &ww, &wh) != 0 || ww <= 0 || wh <= 0)
+        return;
+    if (s->d.open && !s->picking) {
+        llv_ui_draw(&s->d.ui, ww, wh);
+    } else if (s->picking) {
+        picker_draw(s->a, &s->pk, r, ww, wh, s->a->assets, s->d.open);
+    } else {
+        SDL_SetRenderDrawColor(r, 24, 26, 31, 255);
+        SDL_RenderClear(r);
+    }
+    llv_picker *p = &s->pk;
+    if (!picker_fonts(p, r, wh, s->a->assets))
+        return;
+    char what[400], how[200];
+    const char *name = w->slug      ? w->slug
+                       : w->program ? w->program
+                       : s->a->program ? s->a->program
+                                       : "the program";
+    if (w->slug)
+        snprintf(what, sizeof what, "Running lesson %.300s in %s\xE2\x80\xA6", name,
+                 w->python ? "Python" : "C");
+    else
+        snprintf(what, sizeof what, "Running %.300s\xE2\x80\xA6", name);
+    if (w->model)
+        snprintf(how, sizeof how, "under the wrong model \"%.100s\"", w->model);
+    else if (w->clock && strcmp(w->clock, "real") == 0)
+        snprintf(how, sizeof how, "%s",
+                 "on the real clock: it takes as long as its sleeps and its I/O");
+    else
+        snprintf(how, sizeof how, "%s",
+                 "the window opens its trace when it ends (a long run has a timeout of 120 s)");
+    SDL_SetRenderDrawBlendMode(r, SDL_BLENDMODE_BLEND);
+    SDL_SetRenderDrawColor(r, 0, 0, 0, 150);
+    SDL_RenderFillRect(r, NULL);
+    int px = p->px, tw = llv_text_w(p->bold, what, (size_t)-1),
+        hw = llv_text_w(p->sans, how, (size_t)-1);
+    int bw = (tw > hw ? tw : hw) + 4 * px, bh = llv_font_h(p->bold) + llv_font_h(p->sans) + 2 * px;
+    if (bw > ww - 2 * px)
+        bw = ww - 2 * px;
+    SDL_Rect box = {(ww - bw) / 2, (wh - bh) / 2, bw, bh};
+    SDL_SetRenderDrawColor(r, 40, 44, 52, 245);
+    SDL_RenderFillRect(r, &box);
+    SDL_SetRenderDrawColor(r, 240, 228, 66, 255);
+    SDL_RenderDrawRect(r, &box);
+    SDL_Color text = {230, 232, 236, 255}, dim = {170, 176, 188, 255};
+    int x = box.x + 2 * px, y = box.y + px;
+    llv_text_fit(p->bold, x, y, bw - 4 * px, what, (size_t)-1, text);
+    llv_text_fit(p->sans, x, y + llv_font_h(p->bold), bw - 4 * px, how, (size_t)-1, dim);
+    SDL_RenderPresent(r);
+    SDL_PumpEvents(); /* the window manager sees a window that answers */
+}
+
+static int run_and_open(llv_session *s, doc *d, const llv_run *w) {
+    const llv_app *a = s->a;
+    SDL_Renderer *r = s->r;
     char path[] = "/tmp/looplab-view-XXXXXX";
     int fd = mkstemp(path);
     if (fd < 0) {
@@ -255,6 +320,8 @@ static int run_and_open(const llv_app *a, doc *d, SDL_Renderer *r, const llv_run
         return -1;
     }
     close(fd);
+    if (a->run)
+        show_running(s, w);
     int rc = a->run ? a->run(a->ud, w, path) : -1;
     if (rc == 0)
         rc = doc_open(a, d, r, path, w->slug, !w->slug && !w->program);
@@ -399,9 +466,9 @@ static void export_trace(doc *d) {
 
 /* ---- the lesson picker ------------------------------------------------------ */
 
-/* Draws the picker; `back` says Esc returns to an open trace. */
-static void picker_draw(const llv_app *a, llv_picker *p, SDL_Renderer *r, int w, int h,
-                        const char *assets, bool back) {
+/* The picker's fonts at the size a window h pixels high wants (opened again
+ * when that changes); false when one cannot be opened. */
+static bool picker_fonts(llv_picker *p, SDL_Renderer *r, int h, const char *assets) {
     int px = h / 40 < 12 ? 12 : h / 40;
     if (px != p->px) {
         char path[1024];
@@ -415,9 +482,17 @@ static void picker_draw(const llv_app *a, llv_picker *p, SDL_Renderer *r, int w,
         p->sans = llv_font_open(r, path, px);
         p->px = px;
     }
+    return p->title && p->sans && p->bold;
+}
+
+/* Draws the picker; `back` says Esc returns to an open trace. */
+static void picker_draw(const llv_app *a, llv_picker *p, SDL_Renderer *r, int w, int h,
+                        const char *assets, bool back) {
+    bool fonts = picker_fonts(p, r, h, assets);
+    int px = p->px;
     SDL_SetRenderDrawColor(r, 24, 26, 31, 255);
     SDL_RenderClear(r);
-    if (!p->title || !p->sans || !p->bold)
+    if (!fonts)
         return;
     SDL_Color text = {230, 232, 236, 255}, dim = {150, 156, 168, 255}, acc = {240, 228, 66, 255};
     int x = px * 2, y = px;
@@ -484,7 +559,7 @@ static void picker_choose(llv_session *s) {
                  .python = s->pk.python,
                  .clock = s->pk.python ? NULL : "virtual"};
     doc_close(&s->alt);
-    if (run_and_open(s->a, &s->d, s->r, &w) == 0)
+    if (run_and_open(s, &s->d, &w) == 0)
         s->picking = false;
 }
 
@@ -577,7 +652,7 @@ static void rerun_other_clock(llv_session *s) {
     double f0 = whole > 0 ? d->ui.tl_x0 / whole : 0, f1 = whole > 0 ? d->ui.tl_x1 / whole : 1;
     llv_run w = {.slug = slug[0] ? slug : NULL, .python = d->python, .clock = other};
     doc_close(&s->alt); /* a run in the other language is on the old clock */
-    if (run_and_open(s->a, d, s->r, &w) == 0) {
+    if (run_and_open(s, d, &w) == 0) {
         d->ui.axis_time = axis;
         whole = axis ? (double)d->m.t_end : (double)d->m.n;
         llv_ui_fit_timeline(&d->ui);
@@ -627,7 +702,7 @@ static void switch_language(llv_session *s) {
         llv_run w = {.slug = slug,
                      .python = to_py,
                      .clock = !to_py || strcmp(d->clock, "real") == 0 ? d->clock : NULL};
-        if (run_and_open(s->a, &s->alt, s->r, &w) != 0) {
+        if (run_and_open(s, &s->alt, &w) != 0) {
             status(&d->ui, "could not run the %s (see the terminal)",
                    to_py ? "Python twin, lesson.py" : "C lesson");
             return;
@@ -1116,7 +1191,7 @@ static void drop_file(llv_session *s, const char *file) {
     doc_close(&s->alt);
     if (py) {
         llv_run w = {.program = file};
-        rc = run_and_open(s->a, d, s->r, &w);
+        rc = run_and_open(s, d, &w);
     } else {
         rc = doc_open(s->a, d, s->r, file, NULL, false);
     }
@@ -1181,7 +1256,7 @@ int llv_session_start(llv_session *s, const char *trace, const char *slug, bool 
     }
     if (slug || program) {
         llv_run w = {.slug = slug, .clock = "virtual"}; /* slug NULL: the program */
-        return run_and_open(s->a, &s->d, s->r, &w);
+        return run_and_open(s, &s->d, &w);
     }
     s->picking = true;
     return 0;
