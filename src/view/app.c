@@ -272,8 +272,8 @@ static void show_running(llv_session *s, const llv_run *w) {
     if (!picker_fonts(p, r, wh, s->a->assets))
         return;
     char what[400], how[200];
-    const char *name = w->slug      ? w->slug
-                       : w->program ? w->program
+    const char *name = w->slug         ? w->slug
+                       : w->program    ? w->program
                        : s->a->program ? s->a->program
                                        : "the program";
     if (w->slug)
