@@ -342,8 +342,8 @@ static size_t report(const ll_checks *cs, const ll_trace *t, const char *slug, c
         printf("All %zu checks pass: exercise done.\n", cs->n);
     else
         printf("%zu of %zu checks pass.  Change your program and run the same command again;\n"
-               "to watch the run step by step, add --keep and open the trace it keeps with\n"
-               "'looplab view TRACE' (the steps above are its event numbers).\n",
+               "to watch the run step by step, add --view: the window opens at the first\n"
+               "failed check (--keep keeps the trace; the steps above are its event numbers).\n",
                cs->n - failed, cs->n);
     return failed;
 }
@@ -473,7 +473,15 @@ static int run_program(const check_opts *o, const ll_checks *cs, const char *bin
     return spawn_wait(argv);
 }
 
-static void cleanup(const char *dir, const char *trace, const char *bin, bool keep) {
+/* Removes the run's files, or says where the trace is kept; `at` is the
+ * first failed check's event (SIZE_MAX: none), where the window should open. */
+static void cleanup(const char *dir, const char *trace, const char *bin, bool keep, size_t at) {
+    if (keep && at != SIZE_MAX) {
+        printf("\nThe trace is kept: %s (looplab view %s)\n"
+               "To open it at the first failed check, step %zu: looplab view --at %zu %s\n",
+               trace, trace, at + 1, at + 1, trace);
+        return;
+    }
     if (keep) {
         printf("\nThe trace is kept: %s (looplab view %s)\n", trace, trace);
         return;
@@ -518,7 +526,7 @@ static int check_file(const check_opts *o, const exercise *x, const ll_checks *c
            is_c ? "C" : "Python", cs->clock);
     fflush(stdout);
     if (is_c && compile_c(o->file, bin) != 0) {
-        cleanup(dir, trace, bin, false);
+        cleanup(dir, trace, bin, false, SIZE_MAX);
         return 1;
     }
     printf("--- your program's output ---\n");
@@ -532,13 +540,13 @@ static int check_file(const check_opts *o, const exercise *x, const ll_checks *c
             ll_trace_free(&t);
         printf("Your program did not start its event loop, so nothing could be checked;\n"
                "the error is above (a syntax error? a missing asyncio.run?).\n");
-        cleanup(dir, trace, is_c ? bin : NULL, o->keep);
+        cleanup(dir, trace, is_c ? bin : NULL, o->keep, SIZE_MAX);
         return 1;
     }
     first_fail ff;
     size_t failed = report(cs, &t, x->slug, o->file, o->hints, &ff);
     ll_trace_free(&t);
-    cleanup(dir, trace, is_c ? bin : NULL, o->keep);
+    cleanup(dir, trace, is_c ? bin : NULL, o->keep, ff.event);
     if (o->view && ff.event != SIZE_MAX)
         view_failure(trace, &ff);
     return failed ? 1 : 0;

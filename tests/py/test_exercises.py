@@ -259,6 +259,8 @@ class CheckCommand(unittest.TestCase):
             kind = re.search(r"where: step \d+ \((\w+)\)", out).group(1)
             events = [l for l in text.splitlines() if l and l[0] == " "]
             self.assertEqual(events[step - 1].split()[2], kind)
+            # ... and the command that opens the window there.
+            self.assertIn("looplab view --at %d %s\n" % (step, trace), out)
         finally:
             os.unlink(trace)
             os.rmdir(os.path.dirname(trace))
