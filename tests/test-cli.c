@@ -7,6 +7,8 @@
 #include <stdarg.h>
 
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -352,6 +354,163 @@ START_TEST(program_killed_by_sighup_is_named) {
     ck_assert_int_eq(r.code, 128 + SIGHUP);
     ck_assert_has(r.err, "crashed: killed by SIGHUP");
     result_free(&r);
+}
+END_TEST
+
+/* ---- a signal to `looplab run` itself -------------------------------------------- */
+
+/* Starts `looplab run --trace trace_path -- broken hang` with its standard
+ * error in errpath (and `ignored` set to SIG_IGN, as nohup or a shell's
+ * background job would leave it; 0: none), and waits until the program has
+ * printed its line.  Returns looplab run's pid; *prog gets
+ * the program's, *outfd the read end of its standard output. */
+static pid_t start_hanging_run(int ignored, const char *errpath, pid_t *prog, int *outfd) {
+    fresh_trace_path();
+    int out[2];
+    ck_assert_int_eq(pipe(out), 0);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        int fd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        if (fd < 0)
+            _exit(99);
+        dup2(fd, 2);
+        dup2(out[1], 1);
+        close(out[0]);
+        if (ignored)
+            signal(ignored, SIG_IGN);
+        execl(LL_CLI, LL_CLI, "run", "--trace", trace_path, "--", LL_BROKEN, "hang", (char *)NULL);
+        _exit(98);
+    }
+    close(out[1]);
+    /* Its line on standard output: the program is running (it spins from
+     * 10 ms on).
+     * (A run that never prints it fails at the test's timeout.) */
+    char got[256];
+    size_t n = 0;
+    ssize_t k;
+    got[0] = '\0';
+    while (!strstr(got, "victim: before the trouble\n") && n + 1 < sizeof got &&
+           (k = read(out[0], got + n, sizeof got - 1 - n)) != 0) {
+        if (k < 0) {
+            ck_assert_int_eq(errno, EINTR);
+            continue;
+        }
+        n += (size_t)k;
+        got[n] = '\0';
+    }
+    /* (kept open until the end: a program whose output has no reader dies
+     * of SIGPIPE at its next write) */
+    *outfd = out[0];
+    ck_assert_msg(strstr(got, "victim: before the trouble\n"), "the program printed: %s", got);
+    /* looplab run's one child: the program */
+    char path[64], buf[64] = "";
+    snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)pid, (int)pid);
+    FILE *f = fopen(path, "r");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_ptr_nonnull(fgets(buf, sizeof buf, f));
+    fclose(f);
+    *prog = (pid_t)atoi(buf);
+    ck_assert_int_gt(*prog, 0);
+    return pid;
+}
+
+/* Waits for looplab run; its exit status (128+N for a signal). */
+static int wait_run(pid_t pid) {
+    int st;
+    while (waitpid(pid, &st, 0) < 0)
+        ck_assert_int_eq(errno, EINTR);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* Whether the program is gone; one left running is killed (a failing test
+ * leaves nothing spinning behind it). */
+static bool program_gone(pid_t prog) {
+    if (kill(prog, 0) != 0 && errno == ESRCH)
+        return true;
+    kill(prog, SIGKILL);
+    return false;
+}
+
+static char *slurp(const char *path) {
+    char cmd[200];
+    snprintf(cmd, sizeof cmd, "cat '%s'", path);
+    return read_command(cmd, NULL);
+}
+
+/* SIGTERM to looplab run (a window closing, a service manager): the program
+ * is stopped with it, not left running, and the trace is whole. */
+START_TEST(a_sigterm_to_looplab_run_stops_the_program_and_keeps_the_trace) {
+    char errpath[] = "/tmp/looplab-cli-err-XXXXXX";
+    close(mkstemp(errpath));
+    pid_t prog;
+    int outfd;
+    pid_t pid = start_hanging_run(0, errpath, &prog, &outfd);
+    ck_assert_int_eq(kill(pid, SIGTERM), 0);
+    ck_assert_int_eq(wait_run(pid), 128 + SIGTERM);
+    /* the program is gone (looplab run waited for it) */
+    ck_assert_msg(program_gone(prog), "the program (pid %d) was left running", (int)prog);
+    char *err = slurp(errpath);
+    ck_assert_msg(strstr(err, "stopped by SIGTERM") && strstr(err, "its trace is kept"), "%s", err);
+    free(err);
+    ll_trace t;
+    load_saved(&t); /* whole: it ends with @end */
+    ck_assert(has_print(&t, "victim: before the trouble"));
+    ck_assert_uint_eq(last_event(&t)->kind, LL_EV_RUN_END);
+    ll_trace_free(&t);
+    unlink(trace_path);
+    unlink(errpath);
+    close(outfd);
+}
+END_TEST
+
+/* SIGINT to looplab run alone (not from a terminal, which signals the
+ * program too): the program gets a second, then SIGTERM. */
+START_TEST(a_sigint_to_looplab_run_alone_stops_the_program_too) {
+    char errpath[] = "/tmp/looplab-cli-err-XXXXXX";
+    close(mkstemp(errpath));
+    pid_t prog;
+    int outfd;
+    pid_t pid = start_hanging_run(0, errpath, &prog, &outfd);
+    ck_assert_int_eq(kill(pid, SIGINT), 0);
+    ck_assert_int_eq(wait_run(pid), 128 + SIGINT);
+    ck_assert_msg(program_gone(prog), "the program (pid %d) was left running", (int)prog);
+    char *err = slurp(errpath);
+    ck_assert_msg(strstr(err, "stopped by SIGINT"), "%s", err);
+    free(err);
+    ll_trace t;
+    load_saved(&t);
+    ck_assert_uint_eq(last_event(&t)->kind, LL_EV_RUN_END);
+    ll_trace_free(&t);
+    unlink(trace_path);
+    unlink(errpath);
+    close(outfd);
+}
+END_TEST
+
+/* A signal ignored when looplab run started stays ignored (nohup): SIGHUP
+ * changes nothing, and a later SIGTERM is what stops the run. */
+START_TEST(a_signal_ignored_at_the_start_stays_ignored) {
+    char errpath[] = "/tmp/looplab-cli-err-XXXXXX";
+    close(mkstemp(errpath));
+    pid_t prog;
+    int outfd;
+    pid_t pid = start_hanging_run(SIGHUP, errpath, &prog, &outfd);
+    ck_assert_int_eq(kill(pid, SIGHUP), 0);
+    ck_assert_int_eq(kill(pid, SIGTERM), 0);
+    ck_assert_int_eq(wait_run(pid), 128 + SIGTERM);
+    ck_assert_msg(program_gone(prog), "the program (pid %d) was left running", (int)prog);
+    char *err = slurp(errpath);
+    ck_assert_msg(strstr(err, "stopped by SIGTERM") && !strstr(err, "SIGHUP"),
+                  "looplab run said: '%s'", err);
+    free(err);
+    ll_trace t;
+    load_saved(&t);
+    ck_assert_uint_eq(last_event(&t)->kind, LL_EV_RUN_END);
+    ll_trace_free(&t);
+    unlink(trace_path);
+    unlink(errpath);
+    close(outfd);
 }
 END_TEST
 
@@ -774,6 +933,9 @@ int main(void) {
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, crashing_program_keeps_its_trace_and_says_so);
     tcase_add_test(tc, aborting_program_keeps_its_trace);
+    tcase_add_test(tc, a_sigterm_to_looplab_run_stops_the_program_and_keeps_the_trace);
+    tcase_add_test(tc, a_sigint_to_looplab_run_alone_stops_the_program_too);
+    tcase_add_test(tc, a_signal_ignored_at_the_start_stays_ignored);
     tcase_add_test(tc, program_killed_by_sighup_is_named);
     tcase_add_test(tc, hanging_program_is_stopped_at_the_timeout);
     tcase_add_test(tc, exit_without_closing_the_loop_keeps_the_trace);

@@ -127,7 +127,9 @@ static void usage_run(FILE *out) {
             "                         (default %d); a bigger trace is cut there, with a word\n"
             "\n"
             "exit status: the program's; 128+N when killed by signal N; 124 after a\n"
-            "timeout; 2 for a usage error; 1 when the trace could not be written whole.\n",
+            "timeout; 2 for a usage error; 1 when the trace could not be written whole.\n"
+            "SIGTERM, SIGINT or SIGHUP to this command stops the program as a timeout\n"
+            "does (SIGTERM, then SIGKILL 2 s later) and keeps its trace: 128+N.\n",
             prog, prog, prog, prog, RUN_MAX_HELD_MB);
 }
 
@@ -283,6 +285,16 @@ typedef struct child {
     bool exited;
     bool timed_out;
     bool killed;
+    /* A signal to `looplab run` itself (SIGTERM from a window or a service
+     * manager, SIGHUP from a closed terminal, SIGINT): the program is stopped
+     * as a timeout stops it, and the trace kept, instead of `looplab run`
+     * dying and leaving the program running with a cut trace. */
+    uv_signal_t sigs[3];
+    bool have_sigs;
+    uv_timer_t stop_timer;
+    bool have_stop_timer;
+    int stopped_by;   /* the first such signal (0: none) */
+    bool stop_termed; /* SIGTERM sent to the program for it */
     char rbuf[65536]; /* what one read of the pipe brings */
     tsink *sink;      /* where the lines go */
 } child;
@@ -480,7 +492,47 @@ static void on_exit_cb(uv_process_t *p, int64_t status, int term_signal) {
     uv_close((uv_handle_t *)p, NULL);
     if (c->have_timer)
         uv_close((uv_handle_t *)&c->timer, NULL);
+    if (c->have_stop_timer)
+        uv_close((uv_handle_t *)&c->stop_timer, NULL);
+    for (int i = 0; c->have_sigs && i < 3; i++)
+        uv_close((uv_handle_t *)&c->sigs[i], NULL);
     drain_pipe(c);
+}
+
+/* Stops the program for a signal `looplab run` got: SIGTERM first (the
+ * library writes out its trace on it), SIGKILL 2 s later. */
+static void stop_escalate(uv_timer_t *t) {
+    child *c = t->data;
+    if (c->exited)
+        return;
+    if (!c->stop_termed) {
+        c->stop_termed = true;
+        uv_process_kill(&c->proc, SIGTERM);
+        uv_timer_start(t, stop_escalate, 2000, 0);
+    } else if (!c->killed) {
+        c->killed = true;
+        uv_process_kill(&c->proc, SIGKILL);
+    }
+}
+
+static void on_stop_signal(uv_signal_t *h, int signum) {
+    child *c = h->data;
+    if (c->exited)
+        return;
+    bool again = c->stopped_by != 0;
+    if (!again)
+        c->stopped_by = signum;
+    if (!c->have_stop_timer) {
+        uv_timer_init(c->loop, &c->stop_timer);
+        c->stop_timer.data = c;
+        c->have_stop_timer = true;
+    }
+    if (signum == SIGINT && !again)
+        /* A terminal's Ctrl-C reaches the program too (one process group):
+         * it has a second to end by itself before it is asked to. */
+        uv_timer_start(&c->stop_timer, stop_escalate, 1000, 0);
+    else
+        stop_escalate(&c->stop_timer); /* (a second signal: one step further) */
 }
 
 static void on_timeout(uv_timer_t *t) {
@@ -533,6 +585,17 @@ static int run_child(char **argv, char **env, double timeout, int out_fd, child 
         return -1;
     }
     uv_read_start((uv_stream_t *)&c->trace_pipe, on_alloc, on_read);
+    /* (A signal ignored when the command started stays ignored: `nohup
+     * looplab run ...` or a shell's background job keeps running.) */
+    static const int stop_signals[3] = {SIGTERM, SIGINT, SIGHUP};
+    for (int i = 0; i < 3; i++) {
+        struct sigaction was;
+        uv_signal_init(&loop, &c->sigs[i]);
+        c->sigs[i].data = c;
+        if (sigaction(stop_signals[i], NULL, &was) == 0 && was.sa_handler != SIG_IGN)
+            uv_signal_start(&c->sigs[i], on_stop_signal, stop_signals[i]);
+    }
+    c->have_sigs = true;
     if (timeout > 0) {
         uv_timer_init(&loop, &c->timer);
         c->timer.data = c;
@@ -874,6 +937,12 @@ static int save_trace(tsink *s, const child *c, const run_opts *o, bool to_stdou
     if (c->timed_out)
         snprintf(detail, sizeof detail, "stopped after --timeout %g s (%s)", o->timeout,
                  ll__signal_name(c->term_signal));
+    else if (c->stopped_by && c->term_signal)
+        snprintf(detail, sizeof detail, "stopped: looplab run got %s (the program: killed by %s)",
+                 ll__signal_name(c->stopped_by), ll__signal_name(c->term_signal));
+    else if (c->stopped_by)
+        snprintf(detail, sizeof detail, "stopped: looplab run got %s (the program: status %lld)",
+                 ll__signal_name(c->stopped_by), (long long)c->status);
     else if (c->term_signal)
         snprintf(detail, sizeof detail, "killed by %s", ll__signal_name(c->term_signal));
     else
@@ -1099,6 +1168,12 @@ static int run_report(const run_target *t, const run_opts *o, const tsink *sink,
                 "to that moment\n",
                 prog, t->what, o->timeout, ll__signal_name(c->term_signal));
         return 124;
+    }
+    if (c->stopped_by) {
+        fprintf(stderr, "%s: stopped by %s (%s): %s %s; its trace is kept up to that moment\n",
+                prog, ll__signal_name(c->stopped_by), strsignal(c->stopped_by), t->what,
+                c->term_signal ? "was stopped" : "ended");
+        return 128 + c->stopped_by;
     }
     if (c->term_signal) {
         fprintf(stderr,
