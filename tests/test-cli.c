@@ -412,6 +412,27 @@ static pid_t start_hanging_run(int ignored, const char *errpath, pid_t *prog, in
     fclose(f);
     *prog = (pid_t)atoi(buf);
     ck_assert_int_gt(*prog, 0);
+    /* ... and in its endless loop: it has spent 30 clock ticks of CPU
+     * (whatever the machine's load, a spinning program gets there; the
+     * signal then finds it spinning, not in the middle of a step). */
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)*prog);
+    for (;;) {
+        f = fopen(path, "r");
+        ck_assert_ptr_nonnull(f);
+        char stat[1024];
+        size_t n = fread(stat, 1, sizeof stat - 1, f);
+        fclose(f);
+        stat[n] = '\0';
+        /* utime and stime: fields 14 and 15, counted after the ")" of the name */
+        const char *p = strrchr(stat, ')');
+        ck_assert_ptr_nonnull(p);
+        unsigned long ut = 0, st = 0;
+        ck_assert_int_eq(
+            sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st), 2);
+        if (ut + st >= 30)
+            break;
+        usleep(10000);
+    }
     return pid;
 }
 
