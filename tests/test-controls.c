@@ -12,6 +12,7 @@
 #include <SDL.h>
 #include <SDL_ttf.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -54,6 +55,73 @@ static int run_lesson(void *ud, const llv_run *w, const char *path) {
     }
     int st;
     free(read_command(cmd, &st));
+    struct stat sb;
+    return stat(path, &sb) == 0 && sb.st_size > 0 ? 0 : -1;
+}
+
+/* Whether the program `looplab run` (pid) started spins: 30 clock ticks of
+ * CPU spent. */
+static bool program_spins(int pid) {
+    char path[64], buf[64] = "", st[1024];
+    snprintf(path, sizeof path, "/proc/%d/task/%d/children", pid, pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return false;
+    bool got = fgets(buf, sizeof buf, f) != NULL;
+    fclose(f);
+    if (!got || atoi(buf) <= 0)
+        return false;
+    snprintf(path, sizeof path, "/proc/%d/stat", atoi(buf));
+    f = fopen(path, "r");
+    if (!f)
+        return false;
+    size_t n = fread(st, 1, sizeof st - 1, f);
+    fclose(f);
+    st[n] = '\0';
+    const char *p = strrchr(st, ')');
+    unsigned long ut = 0, sy = 0;
+    return p &&
+           sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &sy) == 2 &&
+           ut + sy >= 30;
+}
+
+/* The window's tick, with an Esc key queued once the program spins (as a
+ * person would press it, watching a run that does not end). */
+typedef struct esc_probe {
+    int (*tick)(void *ud, double seconds, int pid);
+    void *ud;
+    bool pushed;
+} esc_probe;
+
+static int esc_when_spinning(void *ud, double seconds, int pid) {
+    esc_probe *p = ud;
+    if (!p->pushed && program_spins(pid)) {
+        SDL_Event e;
+        memset(&e, 0, sizeof e);
+        e.type = SDL_KEYDOWN;
+        e.key.keysym.sym = SDLK_ESCAPE;
+        SDL_PushEvent(&e);
+        p->pushed = true;
+    }
+    return p->tick(p->ud, seconds, pid);
+}
+
+static int stopped_rc; /* what run_hang's run of `looplab run` exited with */
+
+/* The window's runner for a program that never ends (`broken hang`),
+ * through the same llv_run_process as the CLI's runner. */
+static int run_hang(void *ud, const llv_run *w, const char *path) {
+    (void)ud;
+    char *argv[] = {(char *)LL_CLI,      (char *)"run", (char *)"--trace", (char *)path,
+                    (char *)"--timeout", (char *)"120", (char *)"--",      (char *)LL_BROKEN,
+                    (char *)"hang",      NULL};
+    esc_probe p = {w->tick, w->tick_ud, false};
+    llv_run pw = *w;
+    pw.tick = esc_when_spinning;
+    pw.tick_ud = &p;
+    bool stopped;
+    stopped_rc = llv_run_process(argv, true, &pw, &stopped);
+    ck_assert_msg(stopped && p.pushed, "the run was not stopped");
     struct stat sb;
     return stat(path, &sb) == 0 && sb.st_size > 0 ? 0 : -1;
 }
@@ -712,6 +780,34 @@ START_TEST(a_run_says_what_it_runs_while_the_window_waits) {
                   "while the twin ran from the picker, the window said:\n%s", screen);
     /* a frame after the run shows the trace, not the notice */
     ck_assert_msg(strstr(screen_of(f), "Running lesson") == NULL, "%s", screen);
+    fixture_close(f);
+}
+END_TEST
+
+/* A run that does not end: Esc stops it, and the window opens its trace up
+ * to that moment, at its end (where the program was). */
+START_TEST(esc_stops_a_run_and_opens_what_it_did) {
+    fixture fx, *f = &fx;
+    fixture_open(f);
+    f->app.run = run_hang;
+    screen_n = 0;
+    screen[0] = '\0';
+    llv_text_hook = on_text;
+    ck_assert_int_eq(llv_session_start(&f->s, NULL, NULL, true), 0);
+    llv_text_hook = NULL;
+    ck_assert_msg(strstr(screen, "Esc stops it"), "while it ran, the window said:\n%s", screen);
+    /* looplab run stopped it (SIGTERM to its process group) and kept the trace */
+    ck_assert_int_eq(stopped_rc, 128 + SIGTERM);
+    ck_assert(f->s.d.open && !f->s.quit);
+    ck_assert_msg(strstr(f->s.d.ui.status, "stopped with Esc"), "%s", f->s.d.ui.status);
+    llv_model *m = &f->s.d.m;
+    ck_assert_uint_eq(CUR, m->n - 1);
+    ck_assert_uint_eq(llv_event(m, m->n - 1)->kind, LL_EV_RUN_END);
+    bool hung = false; /* its last note before the endless loop */
+    for (size_t i = 0; i < m->n; i++)
+        hung |= llv_event(m, i)->kind == LL_EV_NOTE &&
+                strcmp(llv_str(m, llv_event(m, i)->str), "about to hang") == 0;
+    ck_assert_msg(hung, "the trace does not reach the step that hangs");
     fixture_close(f);
 }
 END_TEST
@@ -1431,6 +1527,7 @@ int main(void) {
     tcase_add_loop_test(tc, every_control_does_what_help_says_on_every_lesson, 0, nslugs);
     tcase_add_test(tc, c_reruns_the_lesson_on_the_other_clock_at_the_same_step);
     tcase_add_test(tc, a_run_says_what_it_runs_while_the_window_waits);
+    tcase_add_test(tc, esc_stops_a_run_and_opens_what_it_did);
     tcase_add_test(tc, a_lessons_meta_chooses_the_timeline_axis_and_c_keeps_it);
     tcase_add_test(tc, a_bad_axis_line_is_reported_with_its_place);
     tcase_add_test(tc, the_lane_count_is_not_drawn_over_a_lane);

@@ -1377,20 +1377,9 @@ static int run_for_view(void *ud, const llv_run *w, const char *path) {
             argv[k++] = *p;
     }
     argv[k] = NULL;
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-    pid_t pid;
-    extern char **environ;
-    int err = posix_spawn(&pid, self, &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    if (err) {
-        fprintf(stderr, "%s: cannot start %s: %s\n", prog, self, strerror(err));
+    bool stopped;
+    if (llv_run_process(argv, false, w, &stopped) < 0)
         return -1;
-    }
-    int st;
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-        ;
     struct stat sb;
     if (stat(path, &sb) != 0 || sb.st_size == 0) {
         fprintf(stderr, "%s: the run left no trace\n", prog);

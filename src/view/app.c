@@ -4,19 +4,75 @@
 #include <SDL.h>
 #include <SDL_ttf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <spawn.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "trace/export.h"
 #include "view/session.h"
 #include "view/ui.h"
+
+/* ---- running ---------------------------------------------------------------- */
+
+int llv_run_process(char *const argv[], bool quiet, const llv_run *w, bool *stopped) {
+    *stopped = false;
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    if (quiet)
+        posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+    /* A process group of its own, so that stopping it reaches the program
+     * too, even one that `looplab run` had no time to hand the signal to. */
+    posix_spawnattr_t at;
+    posix_spawnattr_init(&at);
+    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup(&at, 0);
+    pid_t pid;
+    extern char **environ;
+    int err = posix_spawn(&pid, argv[0], &fa, &at, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&at);
+    if (err) {
+        fprintf(stderr, "looplab: cannot start %s: %s\n", argv[0], strerror(err));
+        return -1;
+    }
+    struct timespec t0, now;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    double killed_at = -1;
+    int st;
+    for (;;) {
+        pid_t r = waitpid(pid, &st, w && w->tick ? WNOHANG : 0);
+        if (r == pid)
+            break;
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            fprintf(stderr, "looplab: waiting for %s: %s\n", argv[0], strerror(errno));
+            return -1;
+        }
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        double s = (double)(now.tv_sec - t0.tv_sec) + (double)(now.tv_nsec - t0.tv_nsec) / 1e9;
+        if (!*stopped && w->tick(w->tick_ud, s, (int)pid)) {
+            *stopped = true;
+            killed_at = s;
+            kill(-pid, SIGTERM);
+        } else if (*stopped && killed_at >= 0 && s - killed_at > 3) {
+            kill(-pid, SIGKILL); /* it did not stop: the trace it left is what there is */
+            killed_at = -1;
+        }
+        nanosleep(&(struct timespec){0, 20 * 1000 * 1000}, NULL);
+    }
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
 
 /* ---- loading ---------------------------------------------------------------- */
 
@@ -255,7 +311,7 @@ static bool picker_fonts(llv_picker *p, SDL_Renderer *r, int h, const char *asse
  * run: a lesson on the real clock takes as long as its sleeps, lesson 24's
  * million tasks a few seconds): the screen as it was, dimmed, and a box in
  * the middle naming the run. */
-static void show_running(llv_session *s, const llv_run *w) {
+static void show_running(llv_session *s, const llv_run *w, double seconds) {
     SDL_Renderer *r = s->r;
     int ww, wh;
     if (SDL_GetRendererOutputSize(r, &ww, &wh) != 0 || ww <= 0 || wh <= 0)
@@ -276,11 +332,15 @@ static void show_running(llv_session *s, const llv_run *w) {
                        : w->program    ? w->program
                        : s->a->program ? s->a->program
                                        : "the program";
+    char took[32] = "";
+    if (seconds >= 1)
+        snprintf(took, sizeof took, "  %.0f s", seconds);
     if (w->slug)
-        snprintf(what, sizeof what, "Running lesson %.300s in %s\xE2\x80\xA6", name,
-                 w->python ? "Python" : "C");
+        snprintf(what, sizeof what, "Running lesson %.300s in %s\xE2\x80\xA6%s", name,
+                 w->python ? "Python" : "C", took);
     else
-        snprintf(what, sizeof what, "Running %.300s\xE2\x80\xA6", name);
+        snprintf(what, sizeof what, "Running %.300s\xE2\x80\xA6%s", name, took);
+    const char *esc = "Esc stops it: the window then opens what it did up to there";
     if (w->model)
         snprintf(how, sizeof how, "under the wrong model \"%.100s\"", w->model);
     else if (w->clock && strcmp(w->clock, "real") == 0)
@@ -293,8 +353,11 @@ static void show_running(llv_session *s, const llv_run *w) {
     SDL_SetRenderDrawColor(r, 0, 0, 0, 150);
     SDL_RenderFillRect(r, NULL);
     int px = p->px, tw = llv_text_w(p->bold, what, (size_t)-1),
-        hw = llv_text_w(p->sans, how, (size_t)-1);
-    int bw = (tw > hw ? tw : hw) + 4 * px, bh = llv_font_h(p->bold) + llv_font_h(p->sans) + 2 * px;
+        hw = llv_text_w(p->sans, how, (size_t)-1), ew = llv_text_w(p->sans, esc, (size_t)-1);
+    if (ew > hw)
+        hw = ew;
+    int bw = (tw > hw ? tw : hw) + 4 * px,
+        bh = llv_font_h(p->bold) + 2 * llv_font_h(p->sans) + 2 * px;
     if (bw > ww - 2 * px)
         bw = ww - 2 * px;
     SDL_Rect box = {(ww - bw) / 2, (wh - bh) / 2, bw, bh};
@@ -306,8 +369,40 @@ static void show_running(llv_session *s, const llv_run *w) {
     int x = box.x + 2 * px, y = box.y + px;
     llv_text_fit(p->bold, x, y, bw - 4 * px, what, (size_t)-1, text);
     llv_text_fit(p->sans, x, y + llv_font_h(p->bold), bw - 4 * px, how, (size_t)-1, dim);
+    llv_text_fit(p->sans, x, y + llv_font_h(p->bold) + llv_font_h(p->sans), bw - 4 * px, esc,
+                 (size_t)-1, dim);
     SDL_RenderPresent(r);
-    SDL_PumpEvents(); /* the window manager sees a window that answers */
+}
+
+/* The window while a run goes on: its events are read (the window manager
+ * sees a window that answers), Esc or closing the window stops the run, and
+ * the notice is drawn again with the seconds so far. */
+typedef struct run_wait {
+    llv_session *s;
+    const llv_run *w;
+    double drawn; /* when the notice was last drawn */
+    bool stop;    /* Esc, or the window closed */
+} run_wait;
+
+static int running_tick(void *ud, double seconds, int pid) {
+    run_wait *rw = ud;
+    (void)pid;
+    SDL_Event ev;
+    while (SDL_PollEvent(&ev)) { /* other input is dropped: it was meant for the old screen */
+        if (ev.type == SDL_QUIT) {
+            rw->s->quit = true;
+            rw->stop = true;
+        } else if (ev.type == SDL_KEYDOWN && ev.key.keysym.sym == SDLK_ESCAPE) {
+            rw->stop = true;
+        } else if (ev.type == SDL_DROPFILE) {
+            SDL_free(ev.drop.file);
+        }
+    }
+    if (seconds - rw->drawn >= 0.25) {
+        show_running(rw->s, rw->w, seconds);
+        rw->drawn = seconds;
+    }
+    return rw->stop;
 }
 
 static int run_and_open(llv_session *s, doc *d, const llv_run *w) {
@@ -320,13 +415,23 @@ static int run_and_open(llv_session *s, doc *d, const llv_run *w) {
         return -1;
     }
     close(fd);
+    llv_run wt = *w;
+    run_wait rw = {.s = s, .w = &wt};
+    wt.tick = running_tick;
+    wt.tick_ud = &rw;
     if (a->run)
-        show_running(s, w);
-    int rc = a->run ? a->run(a->ud, w, path) : -1;
+        show_running(s, w, 0);
+    int rc = a->run ? a->run(a->ud, &wt, path) : -1;
     if (rc == 0)
         rc = doc_open(a, d, r, path, w->slug, !w->slug && !w->program);
     if (rc == 0 && w->clock)
         snprintf(d->clock, sizeof d->clock, "%s", w->clock);
+    if (rc == 0 && rw.stop) { /* where it was when it was stopped: its end */
+        llv_ui_seek(&d->ui, d->m.n - 1);
+        snprintf(d->ui.status, sizeof d->ui.status, "%s",
+                 "stopped with Esc: its trace up to that moment, at its end (Home: the start)");
+        d->ui.status_until = SDL_GetTicks() + 8000;
+    }
 
     unlink(path);
     return rc;

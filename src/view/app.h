@@ -27,7 +27,21 @@ typedef struct llv_run {
     const char *program;
     const char *clock;
     const char *model; /* a wrong model of asyncio to run under (LOOPLAB_MODEL), or NULL */
+    /* Called every few tens of milliseconds while the run goes on (NULL:
+     * the runner just waits), with the seconds it has taken and the pid of
+     * the process running it; nonzero stops the run (llv_run_process). */
+    int (*tick)(void *tick_ud, double seconds, int pid);
+    void *tick_ud;
 } llv_run;
+
+/* Runs argv[0] (a `looplab run` command line) with its standard output, and
+ * with `quiet` its standard error too, on /dev/null, and waits for it.  With
+ * w->tick it polls instead, and when the tick asks, stops the run: SIGTERM
+ * to the command's process group (the command and the program it started),
+ * SIGKILL 3 s later.  `looplab run` keeps the trace of a stopped run.
+ * Returns the exit status (128+N for signal N), or -1 after saying why on
+ * stderr; *stopped says whether the tick stopped it. */
+int llv_run_process(char *const argv[], bool quiet, const llv_run *w, bool *stopped);
 
 typedef struct llv_app {
     const char *assets;      /* folder with fonts/ */
