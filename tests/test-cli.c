@@ -459,20 +459,26 @@ static char *slurp(const char *path) {
     return read_command(cmd, NULL);
 }
 
-/* SIGTERM to looplab run (a window closing, a service manager): the program
- * is stopped with it, not left running, and the trace is whole. */
-START_TEST(a_sigterm_to_looplab_run_stops_the_program_and_keeps_the_trace) {
+/* Starts a hanging run (`ignored`: a signal ignored at its start, or 0),
+ * sends it the signals send[0..n), and checks how it ends: exit status
+ * 128+want, the program gone, stderr saying "stopped by <want's name>", and
+ * a whole trace ending in run_end. */
+static void check_signalled(int ignored, const int *send, int n, int want, const char *name) {
     char errpath[] = "/tmp/looplab-cli-err-XXXXXX";
     close(mkstemp(errpath));
     pid_t prog;
     int outfd;
-    pid_t pid = start_hanging_run(0, errpath, &prog, &outfd);
-    ck_assert_int_eq(kill(pid, SIGTERM), 0);
-    ck_assert_int_eq(wait_run(pid), 128 + SIGTERM);
-    /* the program is gone (looplab run waited for it) */
+    pid_t pid = start_hanging_run(ignored, errpath, &prog, &outfd);
+    for (int i = 0; i < n; i++)
+        ck_assert_int_eq(kill(pid, send[i]), 0);
+    ck_assert_int_eq(wait_run(pid), 128 + want);
+    /* looplab run waited for the program */
     ck_assert_msg(program_gone(prog), "the program (pid %d) was left running", (int)prog);
-    char *err = slurp(errpath);
-    ck_assert_msg(strstr(err, "stopped by SIGTERM") && strstr(err, "its trace is kept"), "%s", err);
+    char *err = slurp(errpath), says[64];
+    snprintf(says, sizeof says, "stopped by %s", name);
+    ck_assert_msg(strstr(err, says) && strstr(err, "its trace is kept"), "looplab run said: '%s'",
+                  err);
+    ck_assert_msg(ignored != SIGHUP || !strstr(err, "SIGHUP"), "%s", err);
     free(err);
     ll_trace t;
     load_saved(&t); /* whole: it ends with @end */
@@ -483,55 +489,25 @@ START_TEST(a_sigterm_to_looplab_run_stops_the_program_and_keeps_the_trace) {
     unlink(errpath);
     close(outfd);
 }
+
+/* SIGTERM to looplab run (a window closing, a service manager): the program
+ * is stopped with it, not left running, and the trace is whole. */
+START_TEST(a_sigterm_to_looplab_run_stops_the_program_and_keeps_the_trace) {
+    check_signalled(0, (int[]){SIGTERM}, 1, SIGTERM, "SIGTERM");
+}
 END_TEST
 
 /* SIGINT to looplab run alone (not from a terminal, which signals the
  * program too): the program gets a second, then SIGTERM. */
 START_TEST(a_sigint_to_looplab_run_alone_stops_the_program_too) {
-    char errpath[] = "/tmp/looplab-cli-err-XXXXXX";
-    close(mkstemp(errpath));
-    pid_t prog;
-    int outfd;
-    pid_t pid = start_hanging_run(0, errpath, &prog, &outfd);
-    ck_assert_int_eq(kill(pid, SIGINT), 0);
-    ck_assert_int_eq(wait_run(pid), 128 + SIGINT);
-    ck_assert_msg(program_gone(prog), "the program (pid %d) was left running", (int)prog);
-    char *err = slurp(errpath);
-    ck_assert_msg(strstr(err, "stopped by SIGINT"), "%s", err);
-    free(err);
-    ll_trace t;
-    load_saved(&t);
-    ck_assert_uint_eq(last_event(&t)->kind, LL_EV_RUN_END);
-    ll_trace_free(&t);
-    unlink(trace_path);
-    unlink(errpath);
-    close(outfd);
+    check_signalled(0, (int[]){SIGINT}, 1, SIGINT, "SIGINT");
 }
 END_TEST
 
 /* A signal ignored when looplab run started stays ignored (nohup): SIGHUP
  * changes nothing, and a later SIGTERM is what stops the run. */
 START_TEST(a_signal_ignored_at_the_start_stays_ignored) {
-    char errpath[] = "/tmp/looplab-cli-err-XXXXXX";
-    close(mkstemp(errpath));
-    pid_t prog;
-    int outfd;
-    pid_t pid = start_hanging_run(SIGHUP, errpath, &prog, &outfd);
-    ck_assert_int_eq(kill(pid, SIGHUP), 0);
-    ck_assert_int_eq(kill(pid, SIGTERM), 0);
-    ck_assert_int_eq(wait_run(pid), 128 + SIGTERM);
-    ck_assert_msg(program_gone(prog), "the program (pid %d) was left running", (int)prog);
-    char *err = slurp(errpath);
-    ck_assert_msg(strstr(err, "stopped by SIGTERM") && !strstr(err, "SIGHUP"),
-                  "looplab run said: '%s'", err);
-    free(err);
-    ll_trace t;
-    load_saved(&t);
-    ck_assert_uint_eq(last_event(&t)->kind, LL_EV_RUN_END);
-    ll_trace_free(&t);
-    unlink(trace_path);
-    unlink(errpath);
-    close(outfd);
+    check_signalled(SIGHUP, (int[]){SIGHUP, SIGTERM}, 2, SIGTERM, "SIGTERM");
 }
 END_TEST
 

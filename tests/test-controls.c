@@ -243,6 +243,14 @@ static void on_text(const SDL_Rect *box, const char *str, size_t len, void *ud) 
     }
 }
 
+/* From now on, every string drawn goes into screen[] (until the hook is
+ * set back to NULL): what the window says while a run goes on. */
+static void capture_text(void) {
+    screen_n = 0;
+    screen[0] = '\0';
+    llv_text_hook = on_text;
+}
+
 /* Draws a frame and returns what it said. */
 static const char *screen_of(fixture *f) {
     screen_n = 0;
@@ -744,18 +752,14 @@ END_TEST
 START_TEST(a_run_says_what_it_runs_while_the_window_waits) {
     fixture fx, *f = &fx;
     fixture_open(f);
-    screen_n = 0;
-    screen[0] = '\0';
-    llv_text_hook = on_text; /* what is drawn while the run goes on */
+    capture_text(); /* what is drawn while the run goes on */
     ck_assert_int_eq(llv_session_start(&f->s, NULL, "01-hello-gather", false), 0);
     llv_text_hook = NULL;
     ck_assert_msg(strstr(screen, "Running lesson 01-hello-gather in C\xE2\x80\xA6") &&
                       strstr(screen, "opens its trace when it ends"),
                   "while the lesson ran, the window said:\n%s", screen);
     ck_assert(f->s.d.open);
-    screen_n = 0;
-    screen[0] = '\0';
-    llv_text_hook = on_text;
+    capture_text();
     key(f, SDLK_c, 0);
     llv_text_hook = NULL;
     ck_assert_str_eq(f->s.d.clock, "real");
@@ -769,9 +773,7 @@ START_TEST(a_run_says_what_it_runs_while_the_window_waits) {
     ck_assert(f->s.picking);
     key(f, SDLK_TAB, 0);
     ck_assert(f->s.pk.python);
-    screen_n = 0;
-    screen[0] = '\0';
-    llv_text_hook = on_text;
+    capture_text();
     key(f, SDLK_RETURN, 0);
     llv_text_hook = NULL;
     ck_assert(!f->s.picking && f->s.d.python);
@@ -790,9 +792,7 @@ START_TEST(esc_stops_a_run_and_opens_what_it_did) {
     fixture fx, *f = &fx;
     fixture_open(f);
     f->app.run = run_hang;
-    screen_n = 0;
-    screen[0] = '\0';
-    llv_text_hook = on_text;
+    capture_text();
     ck_assert_int_eq(llv_session_start(&f->s, NULL, NULL, true), 0);
     llv_text_hook = NULL;
     ck_assert_msg(strstr(screen, "Esc stops it"), "while it ran, the window said:\n%s", screen);
