@@ -284,17 +284,15 @@ typedef struct child {
     int term_signal;
     bool exited;
     bool timed_out;
-    bool killed;
+    bool termed; /* SIGTERM sent to the program (a timeout, or stopped_by) */
+    bool killed; /* ... and SIGKILL after it */
     /* A signal to `looplab run` itself (SIGTERM from a window or a service
      * manager, SIGHUP from a closed terminal, SIGINT): the program is stopped
      * as a timeout stops it, and the trace kept, instead of `looplab run`
      * dying and leaving the program running with a cut trace. */
     uv_signal_t sigs[3];
-    bool have_sigs;
     uv_timer_t stop_timer;
-    bool have_stop_timer;
     int stopped_by;   /* the first such signal (0: none) */
-    bool stop_termed; /* SIGTERM sent to the program for it */
     char rbuf[65536]; /* what one read of the pipe brings */
     tsink *sink;      /* where the lines go */
 } child;
@@ -492,23 +490,23 @@ static void on_exit_cb(uv_process_t *p, int64_t status, int term_signal) {
     uv_close((uv_handle_t *)p, NULL);
     if (c->have_timer)
         uv_close((uv_handle_t *)&c->timer, NULL);
-    if (c->have_stop_timer)
-        uv_close((uv_handle_t *)&c->stop_timer, NULL);
-    for (int i = 0; c->have_sigs && i < 3; i++)
+    uv_close((uv_handle_t *)&c->stop_timer, NULL);
+    for (int i = 0; i < 3; i++)
         uv_close((uv_handle_t *)&c->sigs[i], NULL);
     drain_pipe(c);
 }
 
-/* Stops the program for a signal `looplab run` got: SIGTERM first (the
- * library writes out its trace on it), SIGKILL 2 s later. */
-static void stop_escalate(uv_timer_t *t) {
+/* Stops the program, one step each time it is called (t's callback):
+ * SIGTERM first (the library writes out its trace on it), then SIGKILL 2 s
+ * later. */
+static void escalate(uv_timer_t *t) {
     child *c = t->data;
     if (c->exited)
         return;
-    if (!c->stop_termed) {
-        c->stop_termed = true;
+    if (!c->termed) {
+        c->termed = true;
         uv_process_kill(&c->proc, SIGTERM);
-        uv_timer_start(t, stop_escalate, 2000, 0);
+        uv_timer_start(t, escalate, 2000, 0);
     } else if (!c->killed) {
         c->killed = true;
         uv_process_kill(&c->proc, SIGKILL);
@@ -522,32 +520,21 @@ static void on_stop_signal(uv_signal_t *h, int signum) {
     bool again = c->stopped_by != 0;
     if (!again)
         c->stopped_by = signum;
-    if (!c->have_stop_timer) {
-        uv_timer_init(c->loop, &c->stop_timer);
-        c->stop_timer.data = c;
-        c->have_stop_timer = true;
-    }
     if (signum == SIGINT && !again)
         /* A terminal's Ctrl-C reaches the program too (one process group):
          * it has a second to end by itself before it is asked to. */
-        uv_timer_start(&c->stop_timer, stop_escalate, 1000, 0);
+        uv_timer_start(&c->stop_timer, escalate, 1000, 0);
     else
-        stop_escalate(&c->stop_timer); /* (a second signal: one step further) */
+        escalate(&c->stop_timer); /* (a second signal: one step further) */
 }
 
 static void on_timeout(uv_timer_t *t) {
     child *c = t->data;
     if (c->exited)
         return;
-    if (!c->timed_out) {
-        /* Ask first: the library writes out its trace on SIGTERM. */
+    if (!c->stopped_by) /* (a stop under way says why the program ended) */
         c->timed_out = true;
-        uv_process_kill(&c->proc, SIGTERM);
-        uv_timer_start(&c->timer, on_timeout, 2000, 0);
-    } else if (!c->killed) {
-        c->killed = true;
-        uv_process_kill(&c->proc, SIGKILL);
-    }
+    escalate(t);
 }
 
 /* Runs argv with the trace on descriptor 3 and the program's standard output
@@ -595,7 +582,8 @@ static int run_child(char **argv, char **env, double timeout, int out_fd, child 
         if (sigaction(stop_signals[i], NULL, &was) == 0 && was.sa_handler != SIG_IGN)
             uv_signal_start(&c->sigs[i], on_stop_signal, stop_signals[i]);
     }
-    c->have_sigs = true;
+    uv_timer_init(&loop, &c->stop_timer); /* started by a stop signal */
+    c->stop_timer.data = c;
     if (timeout > 0) {
         uv_timer_init(&loop, &c->timer);
         c->timer.data = c;
